@@ -1,0 +1,55 @@
+// The communicator the engine talks to: spike exchange once per interval, exact reductions, and
+// agreement between ranks. Implementations: serial (this header's companion) and MPI (the one
+// translation unit that includes <mpi.h>). Nothing here names MPI.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace synorm::comm {
+
+// A spike travels as one 64-bit word: (lag within the interval << 40) | gid. Sorting the words sorts
+// by (lag, gid), the canonical delivery order (DESIGN.md decision 5).
+inline constexpr int spike_lag_shift = 40;
+inline constexpr std::uint64_t spike_gid_mask = (std::uint64_t{1} << spike_lag_shift) - 1;
+constexpr std::uint64_t pack_spike(std::uint64_t gid, std::uint64_t lag) { return (lag << spike_lag_shift) | gid; }
+constexpr std::uint64_t spike_gid(std::uint64_t word) { return word & spike_gid_mask; }
+constexpr std::uint64_t spike_lag(std::uint64_t word) { return word >> spike_lag_shift; }
+
+class communicator {
+public:
+    virtual ~communicator() = default;
+    virtual int rank() const = 0;
+    virtual int size() const = 0;
+    virtual std::string kind() const = 0;  // "serial" or "mpi"
+
+    // Collective. Every rank passes the spikes of its neurons for one interval; every rank receives
+    // the spikes of all ranks, concatenated in rank order (not yet sorted).
+    virtual void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) = 0;
+
+    // Collective, exact (integer) reductions.
+    virtual void sum(std::span<std::int64_t> values) = 0;
+    virtual std::int64_t max(std::int64_t value) = 0;
+    virtual std::int64_t min(std::int64_t value) = 0;
+    virtual std::uint64_t exclusive_prefix_sum(std::uint64_t value) = 0;  // Σ of lower ranks' values
+    virtual std::vector<std::int64_t> all_gather(std::int64_t value) = 0;  // one value per rank
+    // Element-wise sum of doubles; every rank gets the same result. Order of addition is rank order,
+    // so the result is deterministic for a fixed number of ranks (not across rank counts).
+    virtual void sum(std::span<double> values) = 0;
+    virtual void broadcast(std::string& text, int root) = 0;
+    virtual void barrier() = 0;
+
+    // Ends every rank of the job now with this exit code (used when ranks cannot agree in order).
+    [[noreturn]] virtual void abort(int exit_code) = 0;
+
+    // Pointer to the MPI_Comm of this communicator for parallel HDF5, or nullptr when serial.
+    virtual void* native_handle() = 0;
+};
+
+// One process, no MPI: exchange copies, reductions are identities.
+std::unique_ptr<communicator> make_serial();
+
+}  // namespace synorm::comm

@@ -1,0 +1,52 @@
+// What a run hands to its recorders: plain data of this rank's neurons and synapses. The io module
+// writes these; the engine never knows about files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace synorm::engine {
+
+// Spikes of this rank's neurons emitted in one stretch of time, sorted by (step, gid).
+struct spike_batch {
+    std::vector<std::uint64_t> gids;   // global ids
+    std::vector<std::int64_t> steps;   // emission step (time = step · dt)
+};
+
+// Sampled state of chosen neurons of one recorder, for the neurons this rank owns.
+struct state_trace {
+    std::uint32_t recorder = 0;              // index into recording_spec::state
+    std::vector<std::uint64_t> gids;         // this rank's recorded neurons, ascending
+    std::vector<double> times;               // ms, one per sample
+    // values[(sample · variables + variable) · gids.size() + neuron], in the recorder's variable order
+    std::vector<float> values;
+};
+
+// Weights of one projection at one time, for the synapses this rank holds, sorted by (target, source).
+struct weight_snapshot {
+    std::uint32_t projection = 0;
+    double time = 0.0;                  // ms
+    std::vector<std::uint64_t> sources;  // global ids
+    std::vector<std::uint64_t> targets;  // global ids
+    std::vector<float> weights;          // receptor unit of the projection
+};
+
+// Membrane potential at the end of the run of this rank's neurons of one population.
+struct final_state {
+    std::uint32_t population = 0;
+    std::vector<std::uint64_t> gids;  // ascending
+    std::vector<float> V_m;           // mV
+};
+
+// Where the wall time of a run went, seconds, per rank.
+struct timers {
+    double build = 0.0;
+    double update = 0.0;    // neuron update incl. reading ring buffers and external input
+    double deliver = 0.0;   // received spikes → ring buffers
+    double exchange = 0.0;  // spike exchange between ranks (incl. waiting)
+    double record = 0.0;    // recorders and output hooks
+    double total = 0.0;     // the simulation loop
+};
+
+}  // namespace synorm::engine

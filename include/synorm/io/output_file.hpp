@@ -1,0 +1,70 @@
+// One HDF5 file per run, written by all ranks through parallel HDF5 (DESIGN.md decision 9).
+// Every member function is collective unless it says otherwise: all ranks call it, in the same order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/engine/records.hpp"
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::io {
+
+class io_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct provenance {
+    std::string version, git_revision, host, start_time, end_time;  // times ISO 8601 UTC
+    int ranks = 1, threads = 1;
+    std::uint64_t seed = 0;
+    double wall_time = 0.0;        // s, the whole process up to writing
+    double simulated_time = 0.0;   // ms
+    double real_time_factor = 0.0; // wall seconds of the simulation loop per biological second
+    std::uint64_t synapses = 0;    // over all ranks
+    std::uint64_t spikes = 0;      // over all ranks
+    std::vector<std::int64_t> peak_rss_bytes;      // one per rank
+    std::vector<std::int64_t> synapse_bytes;       // one per rank: memory held by synapse storage
+    std::vector<double> time_build, time_update, time_deliver, time_exchange, time_record;  // s, per rank
+    std::uint64_t min_delay_steps = 0;
+    std::string exchange;  // "allgather"
+};
+
+class output_file {
+public:
+    // Creates (truncates) `path` and marks it status="running". Throws io_error on every rank when
+    // the file cannot be created.
+    output_file(const std::string& path, comm::communicator& comm);
+    ~output_file();
+    output_file(const output_file&) = delete;
+    output_file& operator=(const output_file&) = delete;
+
+    void write_config(const std::string& resolved_yaml);
+    void write_populations(const model::model_spec& spec);
+    // Appends this rank's spikes (sorted by (step, gid)); called any number of times during a run.
+    void append_spikes(const model::model_spec& spec, const engine::spike_batch& batch);
+    // rates[population][bin] in Hz, identical on every rank (already reduced).
+    void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates);
+    void write_state(const model::model_spec& spec, const engine::state_trace& trace);
+    void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index);
+    void write_final_state(const model::model_spec& spec, const engine::final_state& state);
+    void write_provenance(const provenance& p);
+    // The last write of a run: "complete", or "failed: <reason>" / "stopped: <reason>".
+    void set_status(const std::string& status);
+    void close();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// Not collective: a plain-text summary of an output file for `synorm info`. Throws io_error.
+std::string describe(const std::string& path);
+
+}  // namespace synorm::io

@@ -1,0 +1,153 @@
+// The validated description of one run: what config::load produces and everything below it reads.
+// Plain structs in internal units, no YAML. Internal units: time ms, voltage mV, capacitance pF,
+// conductance nS, current pA, rate Hz (so pA/pF = mV/ms and nS·mV = pA).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace synorm::model {
+
+enum class neuron_kind {
+    lif_delta,     // voltage jumps (mV) on spike arrival; NEST iaf_psc_delta
+    lif_curr_exp,  // exponentially decaying currents (pA); NEST iaf_psc_exp
+    lif_cond_exp,  // exponentially decaying conductances (nS) with reversal potentials; NEST iaf_cond_exp
+};
+
+enum class cell_type { excitatory, inhibitory };  // Dale's law: the receptor of every outgoing synapse
+
+// A scalar drawn per neuron or per synapse. Internal units of the quantity it describes.
+struct distribution {
+    enum class kind { constant, normal, uniform, lognormal } shape = kind::constant;
+    double value = 0.0;  // constant
+    double mean = 0.0, sd = 0.0;  // normal; lognormal: mean and sd of the value itself (not of its log)
+    double low = 0.0, high = 0.0;  // uniform [low, high)
+    // Clipping bounds applied to normal and lognormal draws by redrawing (at most 1000 times, then
+    // clamping). Infinite when unset.
+    double min = -std::numeric_limits<double>::infinity();
+    double max = std::numeric_limits<double>::infinity();
+
+    static distribution constant_value(double v) {
+        distribution d;
+        d.value = v;
+        return d;
+    }
+    // Smallest value a draw can take (after clipping); used to check delays and weight signs.
+    double lower_bound() const;
+    double upper_bound() const;
+    // Expected value before clipping (used for sign checks and memory estimates).
+    double nominal_mean() const;
+};
+
+struct neuron_params {
+    double C_m = 250.0;        // pF
+    double tau_m = 10.0;       // ms (membrane time constant; g_L = C_m / tau_m)
+    double E_L = -65.0;        // mV
+    double V_th = -50.0;       // mV
+    double V_reset = -65.0;    // mV
+    double t_ref = 2.0;        // ms
+    double tau_syn_ex = 0.5;   // ms, lif_curr_exp and lif_cond_exp
+    double tau_syn_in = 0.5;   // ms, lif_curr_exp and lif_cond_exp
+    double E_ex = 0.0;         // mV, lif_cond_exp
+    double E_in = -85.0;       // mV, lif_cond_exp
+    double I_e = 0.0;          // pA, constant bias current
+};
+
+struct population_spec {
+    std::string name;
+    std::uint64_t size = 0;
+    cell_type type = cell_type::excitatory;
+    neuron_kind model = neuron_kind::lif_delta;
+    neuron_params params;
+    distribution V_init = distribution::constant_value(-65.0);  // mV
+};
+
+enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };
+
+struct projection_spec {
+    std::string name;  // unique; defaults to "<source>_to_<target>" in the loader
+    std::uint32_t source = 0;  // population index
+    std::uint32_t target = 0;  // population index
+    connection_rule rule = connection_rule::fixed_indegree;
+    std::uint64_t indegree = 0;       // fixed_indegree
+    double probability = 0.0;         // pairwise_bernoulli
+    std::uint64_t total_number = 0;   // fixed_total_number
+    bool allow_autapses = false;      // only meaningful when source == target
+    bool allow_multapses = true;
+    // Weight in the unit of the target's receptor: mV (lif_delta), pA (lif_curr_exp), nS (lif_cond_exp).
+    // Current-based weights carry their sign (inhibitory ≤ 0); conductances are ≥ 0. Draws are
+    // clipped so that no weight changes sign.
+    distribution weight;
+    distribution delay;  // ms; every draw is rounded to steps and is ≥ the minimum delay
+};
+
+// Independent Poisson drive into the neurons [first, first + count) of a population: each neuron
+// receives its own Poisson process of rate `rate · sources` (the superposition of `sources`
+// independent inputs), each event adding `weight` to the receptor given by `type`.
+struct poisson_input_spec {
+    std::uint32_t population = 0;
+    std::uint64_t first = 0, count = 0;  // population-local ids; count = size - first by default
+    double rate = 0.0;                   // Hz, per source
+    std::uint64_t sources = 1;
+    double weight = 0.0;                 // receptor unit, as for projections
+    cell_type type = cell_type::excitatory;  // which receptor it feeds
+    double start = 0.0;                  // ms
+    double stop = std::numeric_limits<double>::infinity();  // ms
+};
+
+// Constant current into the neurons [first, first + count) of a population during [start, stop).
+struct dc_input_spec {
+    std::uint32_t population = 0;
+    std::uint64_t first = 0, count = 0;
+    double amplitude = 0.0;  // pA
+    double start = 0.0;      // ms
+    double stop = std::numeric_limits<double>::infinity();  // ms
+};
+
+struct state_recorder_spec {
+    std::string name;                  // dataset group under /recordings
+    std::uint32_t population = 0;
+    std::vector<std::uint64_t> ids;    // population-local, sorted, unique
+    std::vector<std::string> variables;  // "V_m", "I_syn_ex", "I_syn_in", "g_ex", "g_in" as the model has them
+    double interval = 1.0;             // ms, a multiple of dt
+};
+
+struct weight_recorder_spec {
+    std::uint32_t projection = 0;
+    std::vector<double> times;  // ms, sorted; a snapshot is taken at the start of the step at each time
+};
+
+struct recording_spec {
+    std::vector<std::uint32_t> spike_populations;  // default: all
+    double rate_bin = 1.0;                         // ms, a multiple of dt; 0 = no /rates
+    std::vector<state_recorder_spec> state;
+    std::vector<weight_recorder_spec> weights;
+    bool final_state = true;  // /final_state/<population>/V_m by node id
+};
+
+struct simulation_spec {
+    double dt = 0.1;          // ms
+    double duration = 1000.0; // ms
+    std::uint64_t seed = 1;
+};
+
+struct model_spec {
+    simulation_spec simulation;
+    std::vector<population_spec> populations;  // gids are assigned in this order
+    std::vector<projection_spec> projections;
+    std::vector<poisson_input_spec> poisson_inputs;
+    std::vector<dc_input_spec> dc_inputs;
+    recording_spec recording;
+
+    std::uint64_t total_neurons() const;
+    std::uint64_t first_gid(std::uint32_t population) const;
+    // Smallest delay in steps over all projections (lower bound of each delay distribution);
+    // the communication interval D. At least 1.
+    std::uint64_t min_delay_steps() const;
+    std::uint64_t max_delay_steps() const;
+    std::uint64_t steps(double t_ms) const;  // round(t / dt)
+};
+
+}  // namespace synorm::model
