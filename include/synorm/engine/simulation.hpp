@@ -1,0 +1,57 @@
+// The engine: owns a rank's neurons and synapses and advances them through a run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/engine/records.hpp"
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::engine {
+
+// Optional features attach here, at fixed points of the loop, never inside it.
+struct hooks {
+    // Collective: every rank's master thread, with this rank's spikes since the last call, at least
+    // every `flush_every_ms` of biological time and once at the end.
+    std::function<void(const spike_batch&)> on_spikes;
+    double flush_every_ms = 1000.0;
+    // Master thread of every rank after each interval: steps done of steps in all. Keep it cheap.
+    std::function<void(std::int64_t, std::int64_t)> on_progress;
+};
+
+struct results {
+    std::vector<state_trace> traces;          // one per state recorder
+    std::vector<weight_snapshot> snapshots;   // in the order of recording_spec::weights, then time
+    std::vector<final_state> final_states;    // one per population (when recording.final_state)
+    std::vector<std::vector<double>> rates;   // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
+    std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
+    timers time;
+};
+
+class simulation {
+public:
+    // Builds this rank's part of the network with `threads` OpenMP threads.
+    simulation(const model::model_spec& spec, comm::communicator& comm, int threads);
+    ~simulation();
+    simulation(const simulation&) = delete;
+    simulation& operator=(const simulation&) = delete;
+
+    std::uint64_t local_neurons() const;
+    std::uint64_t local_synapses() const;
+    std::uint64_t synapse_bytes() const;  // memory held by this rank's synapse tables
+    std::int64_t min_delay_steps() const;
+    double build_seconds() const;
+
+    // Runs the whole duration. Throws what a thread or hook threw; a failure on another rank ends the
+    // run here too, with std::runtime_error naming that rank.
+    results run(const hooks& h);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace synorm::engine

@@ -1,0 +1,50 @@
+// Leaky integrate-and-fire neurons: per-population constants and the per-step update of a block of
+// neurons held as structure-of-arrays. Subthreshold dynamics between steps:
+//   lif_delta     exact: V relaxes to E_L + (I_e + I_dc)·τm/C; arriving input jumps V (mV).
+//   lif_curr_exp  exact (Rotter & Diesmann 1999 propagators, as NEST iaf_psc_exp); input steps the
+//                 synaptic currents (pA), which then decay with τ_syn.
+//   lif_cond_exp  exponential Euler: over one step the conductances are held at their midpoint
+//                 values, for which V's equation is linear and solved exactly; unconditionally
+//                 stable. Input steps the conductances (nS).
+// Refractoriness: for t_ref after a spike V is held at V_reset (NEST semantics; lif_delta discards
+// input arriving then, the other models keep integrating their synaptic variables).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::model {
+
+struct lif_constants {
+    neuron_kind kind = neuron_kind::lif_delta;
+    float E_L = 0, V_th = 0, V_reset = 0, I_e = 0;  // mV, mV, mV, pA
+    float P22 = 0;                  // e^(−h/τm)
+    float P20 = 0;                  // mV per pA of constant current over one step: τm/C·(1 − P22)
+    float P11_ex = 0, P11_in = 0;   // e^(−h/τ_syn): decay of a synaptic variable over one step
+    float P21_ex = 0, P21_in = 0;   // lif_curr_exp: mV at step end per pA of synaptic current at step start
+    float half_ex = 0, half_in = 0; // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
+    float g_L = 0, E_ex = 0, E_in = 0, h_over_C = 0;  // nS, mV, mV, ms/pF
+    std::int32_t refractory_steps = 0;
+
+    static lif_constants make(const neuron_params& p, neuron_kind kind, double dt);
+};
+
+// One block of neurons of one population: pointers into a thread's arrays, all indexed alike.
+struct lif_block {
+    float* V;              // mV
+    float* x_ex;           // pA (lif_curr_exp) or nS (lif_cond_exp); unused by lif_delta
+    float* x_in;           // as x_ex; inhibitory currents are ≤ 0, conductances ≥ 0
+    std::int32_t* refractory;  // steps left
+    const float* I_dc;     // pA, external DC of this step
+    float* in_ex;          // this step's ring-buffer slot (input arriving now); read and zeroed
+    float* in_in;
+    std::uint8_t* spiked;  // out: 1 where the neuron spiked in this step
+    std::size_t n;
+};
+
+// Advances every neuron of the block by one step.
+void update(const lif_constants& c, const lif_block& b);
+
+}  // namespace synorm::model

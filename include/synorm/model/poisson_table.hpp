@@ -1,0 +1,35 @@
+// Poisson counts from one 32-bit uniform word by inverse transform over a precomputed CDF: the input
+// generator draws one count per neuron and step, so a table lookup beats any rejection sampler.
+// Resolution 2^-32: probabilities below that (the far tail) are cut off.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace synorm::model {
+
+class poisson_table {
+public:
+    poisson_table() : threshold_{std::uint64_t{1} << 32} {}
+    explicit poisson_table(double lambda) {
+        const double scale = 4294967296.0;  // 2^32
+        double p = std::exp(-lambda), cdf = p;
+        for (std::uint32_t k = 1; cdf * scale < scale - 0.5 && k < 100000; ++k) {
+            threshold_.push_back(static_cast<std::uint64_t>(cdf * scale));
+            p *= lambda / k;
+            cdf += p;
+        }
+        threshold_.push_back(std::uint64_t{1} << 32);  // a sentinel every word is below
+    }
+    // The count k for uniform word u: the smallest k with u < 2^32 · P(X ≤ k).
+    std::uint32_t sample(std::uint32_t u) const {
+        std::uint32_t k = 0;
+        while (u >= threshold_[k]) ++k;
+        return k;
+    }
+private:
+    std::vector<std::uint64_t> threshold_;  // ascending; 2^32 · P(X ≤ k), then the sentinel 2^32
+};
+
+}  // namespace synorm::model

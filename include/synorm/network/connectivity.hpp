@@ -1,0 +1,26 @@
+// Connection rules: the presynaptic partners of one postsynaptic neuron, drawn from that neuron's own
+// stream (seed, projection, post gid), so the network is the same for every decomposition.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "synorm/model/model_spec.hpp"
+#include "synorm/model/random_stream.hpp"
+
+namespace synorm::network {
+
+// Appends to `sources` the source-population-local indices of the synapses onto one target neuron,
+// ascending. `self` is the target's index within the source population when source and target are
+// the same population (autapses are excluded unless allowed), otherwise -1. `count` is the number of
+// synapses for fixed_total_number (from total_number_counts), ignored by the other rules.
+void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, std::int64_t self,
+                  std::uint64_t post_index, std::uint64_t count, model::random_stream& rng,
+                  std::vector<std::uint64_t>& sources);
+
+// fixed_total_number: how many of the projection's synapses land on each target neuron, a multinomial
+// split of the total drawn from one stream that every rank draws alike (seed, projection). O(targets).
+std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
+                                               std::uint64_t seed, std::uint32_t projection_index);
+
+}  // namespace synorm::network

@@ -1,0 +1,23 @@
+// Building the synapses a thread holds: every thread creates the incoming synapses of the neurons it
+// owns, each target's from its own stream, then sorts them into CSR rows.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "synorm/model/model_spec.hpp"
+#include "synorm/network/partition.hpp"
+#include "synorm/network/synapse_table.hpp"
+
+namespace synorm::network {
+
+// Per projection, the fixed_total_number split over target neurons (empty for the other rules).
+// The same on every rank; computed once before the threads build.
+std::vector<std::vector<std::uint64_t>> total_number_splits(const model::model_spec& spec);
+
+// One table per projection (in projection order) for thread `thread` of `part`. Throws
+// std::runtime_error when a drawn delay exceeds what a synapse can store.
+std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread,
+                                          const std::vector<std::vector<std::uint64_t>>& splits);
+
+}  // namespace synorm::network

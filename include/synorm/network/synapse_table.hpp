@@ -1,0 +1,39 @@
+// The synapses of one projection that one thread holds: CSR rows by presynaptic neuron (its index in
+// the source population), each row sorted by target, one array per variable (DESIGN.md decision 3).
+// A static synapse costs 8 bytes: a 32-bit word packing the target and the delay, and the weight.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace synorm::network {
+
+// Low 22 bits: thread-local target neuron (up to 4 Mi neurons per thread); high 10 bits: delay in
+// steps minus the minimum delay D (so delays up to D + 1023 steps).
+inline constexpr int synapse_target_bits = 22;
+inline constexpr std::uint32_t synapse_target_mask = (1u << synapse_target_bits) - 1;
+inline constexpr std::uint32_t max_delay_offset = (1u << (32 - synapse_target_bits)) - 1;
+
+constexpr std::uint32_t pack_synapse(std::uint32_t target, std::uint32_t delay_offset) {
+    return (delay_offset << synapse_target_bits) | target;
+}
+constexpr std::uint32_t synapse_target(std::uint32_t word) { return word & synapse_target_mask; }
+constexpr std::uint32_t synapse_delay_offset(std::uint32_t word) { return word >> synapse_target_bits; }
+
+enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
+
+struct synapse_table {
+    std::uint32_t projection = 0;
+    receptor port = receptor::excitatory;
+    std::vector<std::uint64_t> row_begin;     // by source-population index; size = source size + 1
+    std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
+    std::vector<float> weight;                // by synapse; the projection's receptor unit
+
+    std::uint64_t size() const { return target_delay.size(); }
+    std::uint64_t bytes() const {
+        return row_begin.capacity() * sizeof(std::uint64_t) + target_delay.capacity() * sizeof(std::uint32_t) +
+               weight.capacity() * sizeof(float);
+    }
+};
+
+}  // namespace synorm::network

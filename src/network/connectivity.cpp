@@ -1,0 +1,95 @@
+#include "synorm/network/connectivity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_set>
+
+namespace synorm::network {
+
+namespace {
+
+// k distinct values from [0, m), ascending (Floyd's algorithm: exactly k draws).
+void distinct_sample(std::uint64_t k, std::uint64_t m, model::random_stream& rng, std::vector<std::uint64_t>& out) {
+    std::unordered_set<std::uint64_t> chosen;
+    chosen.reserve(k * 2);
+    const std::size_t start = out.size();
+    for (std::uint64_t j = m - k; j < m; ++j) {
+        const std::uint64_t t = rng.below(j + 1);
+        const std::uint64_t pick = chosen.insert(t).second ? t : (chosen.insert(j), j);
+        out.push_back(pick);
+    }
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end());
+}
+
+}  // namespace
+
+void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, std::int64_t self,
+                  std::uint64_t post_index, std::uint64_t count, model::random_stream& rng,
+                  std::vector<std::uint64_t>& sources) {
+    using model::connection_rule;
+    const bool skip_self = self >= 0 && !proj.allow_autapses;
+    // Candidates are [0, m); with skip_self, candidate c ≥ self stands for source c + 1.
+    const std::uint64_t m = skip_self ? n_source - 1 : n_source;
+    const std::size_t start = sources.size();
+    switch (proj.rule) {
+    case connection_rule::one_to_one:
+        sources.push_back(post_index);
+        return;
+    case connection_rule::all_to_all:
+        for (std::uint64_t c = 0; c < m; ++c) sources.push_back(c);
+        break;
+    case connection_rule::pairwise_bernoulli: {
+        const double p = proj.probability;
+        if (p <= 0.0 || m == 0) break;
+        if (p >= 1.0) {
+            for (std::uint64_t c = 0; c < m; ++c) sources.push_back(c);
+            break;
+        }
+        // Gaps between successes are geometric: O(successes) draws instead of O(candidates).
+        const double log_q = std::log1p(-p);
+        double c = -1.0;
+        for (;;) {
+            c += std::floor(std::log(rng.uniform_positive()) / log_q) + 1.0;
+            if (c >= static_cast<double>(m)) break;
+            sources.push_back(static_cast<std::uint64_t>(c));
+        }
+        break;
+    }
+    case connection_rule::fixed_indegree:
+    case connection_rule::fixed_total_number: {
+        const std::uint64_t k = proj.rule == connection_rule::fixed_indegree ? proj.indegree : count;
+        if (m == 0 || k == 0) break;
+        if (proj.allow_multapses) {
+            for (std::uint64_t i = 0; i < k; ++i) sources.push_back(rng.below(m));
+            std::sort(sources.begin() + static_cast<std::ptrdiff_t>(start), sources.end());
+        } else {
+            distinct_sample(std::min(k, m), m, rng, sources);
+        }
+        break;
+    }
+    }
+    if (skip_self)
+        for (std::size_t i = start; i < sources.size(); ++i)
+            if (sources[i] >= static_cast<std::uint64_t>(self)) ++sources[i];
+}
+
+std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
+                                               std::uint64_t seed, std::uint32_t projection_index) {
+    // Sequential conditional binomials: target j gets Binomial(remaining, 1 / (n_target − j)).
+    std::vector<std::uint64_t> counts(n_target, 0);
+    model::random_stream rng(seed, model::stream_kind::multinomial, projection_index, 0);
+    std::uint64_t remaining = proj.total_number;
+    for (std::uint64_t j = 0; j < n_target && remaining > 0; ++j) {
+        if (j + 1 == n_target) {
+            counts[j] = remaining;
+            break;
+        }
+        std::binomial_distribution<std::uint64_t> binomial(remaining, 1.0 / static_cast<double>(n_target - j));
+        counts[j] = binomial(rng);
+        remaining -= counts[j];
+    }
+    return counts;
+}
+
+}  // namespace synorm::network

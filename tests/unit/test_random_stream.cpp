@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "synorm/model/poisson_table.hpp"
+#include "synorm/model/random_stream.hpp"
+
+using namespace synorm::model;
+
+TEST(random_stream, same_key_gives_same_numbers) {
+    random_stream a(42, stream_kind::connectivity, 3, 1000), b(42, stream_kind::connectivity, 3, 1000);
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(a(), b());
+}
+
+TEST(random_stream, a_block_is_a_pure_function_of_its_key) {
+    random_stream a(7, stream_kind::poisson_input, 1, 5);
+    std::vector<std::uint32_t> seq;
+    for (int i = 0; i < 12; ++i) seq.push_back(a());
+    for (int block = 0; block < 3; ++block) {
+        const auto words = random_block(7, stream_kind::poisson_input, 1, 5, static_cast<std::uint64_t>(block));
+        for (int k = 0; k < 4; ++k) EXPECT_EQ(words[static_cast<std::size_t>(k)], seq[static_cast<std::size_t>(block * 4 + k)]);
+    }
+}
+
+TEST(random_stream, different_keys_give_uncorrelated_streams) {
+    // Streams differing in one key component each: their uniforms are uncorrelated (|r| < 5/sqrt(n)).
+    const int n = 20000;
+    random_stream base(1, stream_kind::connectivity, 0, 0);
+    std::vector<random_stream> others = {random_stream(2, stream_kind::connectivity, 0, 0),
+                                         random_stream(1, stream_kind::poisson_input, 0, 0),
+                                         random_stream(1, stream_kind::connectivity, 1, 0),
+                                         random_stream(1, stream_kind::connectivity, 0, 1),
+                                         random_stream(1, stream_kind::connectivity, 0, std::uint64_t{1} << 33)};
+    std::vector<double> x(n);
+    for (auto& v : x) v = base.uniform();
+    for (auto& o : others) {
+        double sxy = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < n; ++i) {
+            const double y = o.uniform();
+            sx += x[i]; sy += y; sxy += x[i] * y; sxx += x[i] * x[i]; syy += y * y;
+        }
+        const double r = (sxy - sx * sy / n) / std::sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
+        EXPECT_LT(std::abs(r), 5.0 / std::sqrt(n));
+    }
+}
+
+TEST(random_stream, uniform_and_normal_moments) {
+    random_stream rng(9, stream_kind::initial_state, 0, 0);
+    const int n = 200000;
+    double su = 0, sn = 0, snn = 0;
+    for (int i = 0; i < n; ++i) {
+        const double u = rng.uniform();
+        ASSERT_GE(u, 0.0);
+        ASSERT_LT(u, 1.0);
+        su += u;
+        const double z = rng.normal();
+        sn += z;
+        snn += z * z;
+    }
+    EXPECT_NEAR(su / n, 0.5, 0.005);
+    EXPECT_NEAR(sn / n, 0.0, 0.01);
+    EXPECT_NEAR(snn / n, 1.0, 0.02);
+}
+
+TEST(random_stream, below_is_uniform_over_its_range) {
+    random_stream rng(3, stream_kind::connectivity, 0, 0);
+    std::vector<int> counts(7, 0);
+    const int n = 70000;
+    for (int i = 0; i < n; ++i) ++counts[rng.below(7)];
+    for (const int c : counts) EXPECT_NEAR(c, n / 7, 5 * std::sqrt(n / 7.0));
+}
+
+TEST(poisson_table, mean_and_variance_match_lambda) {
+    for (const double lambda : {0.0, 0.03, 2.0, 25.0}) {
+        poisson_table table(lambda);
+        random_stream rng(5, stream_kind::poisson_input, 0, 0);
+        const int n = 200000;
+        double s = 0, ss = 0;
+        for (int i = 0; i < n; ++i) {
+            const double k = table.sample(rng());
+            s += k;
+            ss += k * k;
+        }
+        const double mean = s / n, var = ss / n - mean * mean;
+        EXPECT_NEAR(mean, lambda, 5 * std::sqrt(lambda / n) + 1e-12) << lambda;
+        EXPECT_NEAR(var, lambda, 0.03 * lambda + 1e-12) << lambda;
+    }
+}

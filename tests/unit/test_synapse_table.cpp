@@ -1,0 +1,132 @@
+// CSR construction: the same synapses for any decomposition, rows sorted by target.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "synorm/network/network.hpp"
+
+using namespace synorm;
+
+namespace {
+
+model::model_spec small_network() {
+    model::model_spec spec;
+    spec.simulation.dt = 0.1;
+    spec.simulation.seed = 17;
+    model::population_spec e, i;
+    e.name = "E";
+    e.size = 120;
+    i.name = "I";
+    i.size = 30;
+    i.type = model::cell_type::inhibitory;
+    spec.populations = {e, i};
+    model::projection_spec ee;
+    ee.name = "EE";
+    ee.source = 0;
+    ee.target = 0;
+    ee.rule = model::connection_rule::pairwise_bernoulli;
+    ee.probability = 0.2;
+    ee.weight.shape = model::distribution::kind::normal;
+    ee.weight.mean = 0.5;
+    ee.weight.sd = 0.1;
+    ee.weight.min = 0;
+    ee.delay.shape = model::distribution::kind::uniform;
+    ee.delay.low = 0.5;
+    ee.delay.high = 3.0;
+    model::projection_spec ie = ee;
+    ie.name = "IE";
+    ie.source = 1;
+    ie.rule = model::connection_rule::fixed_indegree;
+    ie.indegree = 7;
+    ie.weight = model::distribution::constant_value(-1.0);
+    model::projection_spec ei = ee;
+    ei.name = "EI";
+    ei.target = 1;
+    ei.rule = model::connection_rule::fixed_total_number;
+    ei.total_number = 900;
+    spec.projections = {ee, ie, ei};
+    return spec;
+}
+
+using synapse = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t, float, std::uint32_t>;  // proj, source, target, w, delay
+
+std::vector<synapse> all_synapses(const model::model_spec& spec, int ranks, int threads) {
+    std::vector<synapse> out;
+    const auto splits = network::total_number_splits(spec);
+    for (int r = 0; r < ranks; ++r) {
+        network::partition part(spec, r, ranks, threads);
+        for (int t = 0; t < threads; ++t) {
+            const auto tables = network::build_synapses(spec, part, t, splits);
+            for (const auto& table : tables) {
+                const auto first = spec.first_gid(spec.projections[table.projection].source);
+                for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
+                    std::uint64_t previous_target = 0;
+                    for (auto k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+                        const auto word = table.target_delay[k];
+                        const auto target = part.thread(t).gids[network::synapse_target(word)];
+                        EXPECT_GE(target, previous_target) << "rows sorted by target";
+                        previous_target = target;
+                        out.emplace_back(table.projection, first + s, target, table.weight[k], network::synapse_delay_offset(word));
+                    }
+                }
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+TEST(synapse_table, partition_covers_every_neuron_once) {
+    const auto spec = small_network();
+    for (int ranks : {1, 2, 3})
+        for (int threads : {1, 2, 4}) {
+            std::vector<int> seen(spec.total_neurons(), 0);
+            for (int r = 0; r < ranks; ++r) {
+                network::partition part(spec, r, ranks, threads);
+                for (int t = 0; t < threads; ++t)
+                    for (std::uint32_t i = 0; i < part.thread(t).size(); ++i) {
+                        const auto gid = part.thread(t).gids[i];
+                        ++seen[gid];
+                        int tt = -1;
+                        std::uint32_t ii = 0;
+                        ASSERT_TRUE(part.locate(gid, tt, ii));
+                        ASSERT_EQ(tt, t);
+                        ASSERT_EQ(ii, i);
+                    }
+            }
+            for (auto s : seen) ASSERT_EQ(s, 1);
+        }
+}
+
+TEST(synapse_table, same_synapses_for_every_decomposition) {
+    const auto spec = small_network();
+    const auto reference = all_synapses(spec, 1, 1);
+    EXPECT_GT(reference.size(), 2000u);
+    for (auto [ranks, threads] : {std::pair{1, 2}, {2, 1}, {2, 2}, {3, 4}}) EXPECT_EQ(all_synapses(spec, ranks, threads), reference);
+}
+
+TEST(synapse_table, counts_follow_the_rules) {
+    const auto spec = small_network();
+    const auto all = all_synapses(spec, 1, 1);
+    std::vector<std::uint64_t> per_projection(3, 0);
+    for (const auto& s : all) ++per_projection[std::get<0>(s)];
+    EXPECT_EQ(per_projection[1], 120u * 7u);
+    EXPECT_EQ(per_projection[2], 900u);
+    for (const auto& s : all) {
+        if (std::get<0>(s) == 1) {
+            EXPECT_EQ(std::get<3>(s), -1.0f);
+        }
+        EXPECT_LE(std::get<4>(s), 25u) << "delay offset within [0.5, 3] ms at 0.1 ms";
+    }
+}
+
+TEST(synapse_table, costs_eight_bytes_per_synapse_plus_row_index) {
+    network::synapse_table t;
+    t.target_delay.resize(1000);
+    t.weight.resize(1000);
+    t.row_begin.resize(11);
+    EXPECT_EQ(t.bytes(), 1000u * 8u + 11u * 8u);
+}
