@@ -1,0 +1,209 @@
+// Runs under mpirun with 1 and 2 ranks (and 1 and 2 threads, from SYNORM_TEST_THREADS): the MPI
+// communicator's collectives, and the engine's decomposition invariance in-process — every rank also
+// simulates the whole network alone (serial communicator, one thread) and compares.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <numeric>
+
+#include "synorm/comm/mpi_communicator.hpp"
+#include "synorm/engine/simulation.hpp"
+
+using namespace synorm;
+
+namespace {
+
+comm::communicator* world = nullptr;
+
+int test_threads() {
+    const char* env = std::getenv("SYNORM_TEST_THREADS");
+    return env ? std::max(1, std::atoi(env)) : 1;
+}
+
+// A plastic-free network of several thousand neurons with Poisson drive: conductance-based E/I plus
+// a current-based population, distributed weights and delays, a fixed_total_number projection.
+model::model_spec invariance_network() {
+    model::model_spec spec;
+    spec.simulation.dt = 0.1;
+    spec.simulation.duration = 200.0;
+    spec.simulation.seed = 12345;
+    model::population_spec e;
+    e.name = "E";
+    e.size = 2400;
+    e.model = model::neuron_kind::lif_cond_exp;
+    e.params.C_m = 200;
+    e.params.tau_m = 20;
+    e.params.E_L = -60;
+    e.params.V_th = -50;
+    e.params.V_reset = -60;
+    e.params.t_ref = 5;
+    e.params.tau_syn_ex = 5;
+    e.params.tau_syn_in = 10;
+    e.params.E_ex = 0;
+    e.params.E_in = -80;
+    e.V_init.shape = model::distribution::kind::uniform;
+    e.V_init.low = -60;
+    e.V_init.high = -50;
+    auto i = e;
+    i.name = "I";
+    i.size = 600;
+    i.type = model::cell_type::inhibitory;
+    model::population_spec c;
+    c.name = "C";
+    c.size = 1000;
+    c.model = model::neuron_kind::lif_curr_exp;
+    c.params.tau_syn_ex = 0.5;
+    c.params.tau_syn_in = 0.5;
+    c.V_init.shape = model::distribution::kind::normal;
+    c.V_init.mean = -58;
+    c.V_init.sd = 5;
+    spec.populations = {e, i, c};
+
+    const auto proj = [&](std::string name, std::uint32_t s, std::uint32_t t, double w) {
+        model::projection_spec p;
+        p.name = std::move(name);
+        p.source = s;
+        p.target = t;
+        p.rule = model::connection_rule::pairwise_bernoulli;
+        p.probability = 0.02;
+        p.allow_autapses = false;
+        p.weight = model::distribution::constant_value(w);
+        p.delay.shape = model::distribution::kind::uniform;
+        p.delay.low = 0.5;
+        p.delay.high = 2.5;
+        return p;
+    };
+    spec.projections = {proj("EE", 0, 0, 3), proj("EI", 0, 1, 3), proj("IE", 1, 0, 40), proj("II", 1, 1, 40)};
+    auto ec = proj("EC", 0, 2, 60);  // pA
+    ec.rule = model::connection_rule::fixed_total_number;
+    ec.total_number = 30000;
+    ec.weight.shape = model::distribution::kind::normal;
+    ec.weight.mean = 60;
+    ec.weight.sd = 10;
+    ec.weight.min = 0;
+    auto ic = proj("IC", 1, 2, -200);
+    ic.rule = model::connection_rule::fixed_indegree;
+    ic.indegree = 20;
+    spec.projections.push_back(ec);
+    spec.projections.push_back(ic);
+
+    model::poisson_input_spec drive;
+    drive.population = 0;
+    drive.count = 2400;
+    drive.rate = 10;
+    drive.sources = 100;
+    drive.weight = 2;
+    spec.poisson_inputs.push_back(drive);
+    drive.population = 1;
+    drive.count = 600;
+    spec.poisson_inputs.push_back(drive);
+    drive.population = 2;
+    drive.count = 1000;
+    drive.weight = 40;
+    spec.poisson_inputs.push_back(drive);
+    model::dc_input_spec dc;
+    dc.population = 2;
+    dc.count = 500;
+    dc.amplitude = 150;
+    dc.start = 50;
+    dc.stop = 120;
+    spec.dc_inputs.push_back(dc);
+    spec.recording.spike_populations = {0, 1, 2};
+    spec.recording.rate_bin = 1.0;
+    return spec;
+}
+
+struct outcome {
+    std::vector<std::uint64_t> spikes;           // (step << 24) | gid, sorted
+    std::vector<std::pair<std::uint64_t, float>> v;  // (gid, V_m), sorted
+};
+
+outcome simulate(const model::model_spec& spec, comm::communicator& c, int threads) {
+    engine::simulation sim(spec, c, threads);
+    outcome o;
+    engine::hooks h;
+    h.flush_every_ms = 37.0;  // several flushes, not aligned with intervals
+    h.on_spikes = [&](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
+    };
+    const auto res = sim.run(h);
+    for (const auto& fs : res.final_states)
+        for (std::size_t k = 0; k < fs.gids.size(); ++k) o.v.emplace_back(fs.gids[k], fs.V_m[k]);
+    return o;
+}
+
+// Every rank's values, concatenated (the spike exchange is an allgather).
+std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& local) {
+    std::vector<std::uint64_t> all;
+    world->exchange_spikes(local, all);
+    return all;
+}
+
+}  // namespace
+
+TEST(mpi_communicator, exchange_concatenates_in_rank_order) {
+    std::vector<std::uint64_t> local(static_cast<std::size_t>(world->rank() + 1), static_cast<std::uint64_t>(world->rank()));
+    std::vector<std::uint64_t> all;
+    world->exchange_spikes(local, all);
+    std::vector<std::uint64_t> expected;
+    for (int r = 0; r < world->size(); ++r) expected.insert(expected.end(), static_cast<std::size_t>(r + 1), static_cast<std::uint64_t>(r));
+    EXPECT_EQ(all, expected);
+}
+
+TEST(mpi_communicator, reductions_are_exact) {
+    std::vector<std::int64_t> v = {world->rank() + 1, (std::int64_t{1} << 52) + world->rank()};
+    world->sum(v);
+    const std::int64_t P = world->size();
+    EXPECT_EQ(v[0], P * (P + 1) / 2);
+    EXPECT_EQ(v[1], P * (std::int64_t{1} << 52) + P * (P - 1) / 2);
+    EXPECT_EQ(world->max(world->rank()), P - 1);
+    EXPECT_EQ(world->min(world->rank()), 0);
+    EXPECT_EQ(world->exclusive_prefix_sum(10), static_cast<std::uint64_t>(10 * world->rank()));
+    const auto all = world->all_gather(world->rank() * 3);
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(P));
+    for (int r = 0; r < P; ++r) EXPECT_EQ(all[static_cast<std::size_t>(r)], 3 * r);
+    std::string text = world->rank() == 0 ? "from root" : "";
+    world->broadcast(text, 0);
+    EXPECT_EQ(text, "from root");
+}
+
+TEST(decomposition, spikes_and_final_potentials_match_a_single_process_run) {
+    const auto spec = invariance_network();
+    const int threads = test_threads();
+    const auto distributed = simulate(spec, *world, threads);
+    auto serial_comm = comm::make_serial();
+    const auto reference = simulate(spec, *serial_comm, 1);
+
+    auto spikes = gather(distributed.spikes);
+    std::sort(spikes.begin(), spikes.end());
+    ASSERT_GT(reference.spikes.size(), 1000u) << "the network must be active for the comparison to mean something";
+    EXPECT_EQ(spikes.size(), reference.spikes.size());
+    EXPECT_TRUE(spikes == reference.spikes) << world->size() << " ranks x " << threads << " threads";
+
+    // Final potentials: gather (gid, bits of V) pairs.
+    std::vector<std::uint64_t> local;
+    for (const auto& [gid, v] : distributed.v) local.push_back((gid << 32) | std::bit_cast<std::uint32_t>(v));
+    auto v = gather(local);
+    std::sort(v.begin(), v.end());
+    std::vector<std::uint64_t> expected;
+    for (const auto& [gid, x] : reference.v) expected.push_back((gid << 32) | std::bit_cast<std::uint32_t>(x));
+    std::sort(expected.begin(), expected.end());
+    ASSERT_EQ(v.size(), spec.total_neurons());
+    EXPECT_TRUE(v == expected) << "bitwise identical membrane potentials";
+}
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    comm::mpi_session mpi(argc, argv);
+    auto w = mpi.world();
+    world = w.get();
+    // Only rank 0 prints GoogleTest's report; every rank's failures count in the exit code.
+    if (world->rank() != 0) {
+        auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+        delete listeners.Release(listeners.default_result_printer());
+    }
+    const int local = RUN_ALL_TESTS();
+    return static_cast<int>(world->max(local));
+}
