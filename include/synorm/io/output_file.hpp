@@ -1,5 +1,7 @@
 // One HDF5 file per run, written by all ranks through parallel HDF5 (DESIGN.md decision 9).
 // Every member function is collective unless it says otherwise: all ranks call it, in the same order.
+// The file layout is documented in src/io/README.md. When any rank fails in a call, every rank
+// throws the same io_error (naming the file, the object and what failed); none is left waiting.
 #pragma once
 
 #include <cstdint>
@@ -45,19 +47,26 @@ public:
     output_file(const output_file&) = delete;
     output_file& operator=(const output_file&) = delete;
 
-    void write_config(const std::string& resolved_yaml);
+    void write_config(const std::string& resolved_yaml);  // rank 0's text is written
+    // Populations, projections, and the (empty) spike and recording datasets of spec.recording.
     void write_populations(const model::model_spec& spec);
     // Appends this rank's spikes (sorted by (step, gid)); called any number of times during a run.
+    // Each call costs a few collectives per recorded population: buffer spikes between calls.
     void append_spikes(const model::model_spec& spec, const engine::spike_batch& batch);
-    // rates[population][bin] in Hz, identical on every rank (already reduced).
+    // rates[population][bin] in Hz for every population of the spec, identical on every rank
+    // (already reduced).
     void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates);
+    // Appends samples of one recorder; may be called repeatedly. Every rank calls it for the recorder
+    // (with no gids if it owns none of its neurons), with the same sample times.
     void write_state(const model::model_spec& spec, const engine::state_trace& trace);
     void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index);
+    // Once per population, by every rank.
     void write_final_state(const model::model_spec& spec, const engine::final_state& state);
-    void write_provenance(const provenance& p);
-    // The last write of a run: "complete", or "failed: <reason>" / "stopped: <reason>".
+    void write_provenance(const provenance& p);  // rank 0's values are written (host, timers differ)
+    // The last write of a run: "complete", or "failed: <reason>" / "stopped: <reason>". The status of
+    // the lowest rank that does not pass "complete" is the one written.
     void set_status(const std::string& status);
-    void close();
+    void close();  // also done by the destructor; calls after close() throw io_error
 
 private:
     struct impl;

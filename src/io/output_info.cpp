@@ -1,0 +1,220 @@
+// `synorm info`: a plain-text summary of an output file, read with the default (serial) HDF5 driver
+// by one process. It reads only attributes and dataset shapes, so it is quick on any file size.
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include "hdf5_util.hpp"
+#include "synorm/io/output_file.hpp"
+
+namespace synorm::io {
+namespace {
+
+constexpr int max_ranks_listed = 8;  // beyond this, per-rank figures are shown as min / mean / max
+
+std::string fixed(double value, int digits) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(digits) << value;
+    return out.str();
+}
+
+std::string mebibytes(std::int64_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1); }
+
+// Per-rank values as "a b c" (few ranks) or "min a / mean b / max c" (many).
+template <class T, class F>
+std::string per_rank(const std::vector<T>& values, F&& format) {
+    std::string out;
+    if (values.size() <= static_cast<std::size_t>(max_ranks_listed)) {
+        for (std::size_t r = 0; r < values.size(); ++r) out += (r ? "  " : "") + format(static_cast<double>(values[r]));
+        return out;
+    }
+    const auto [low, high] = std::minmax_element(values.begin(), values.end());
+    const double mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    return "min " + format(static_cast<double>(*low)) + " / mean " + format(mean) + " / max " +
+           format(static_cast<double>(*high));
+}
+
+class reader {
+public:
+    explicit reader(const std::string& path) : path_(path) { open(); }
+
+    std::string describe();
+
+private:
+    std::string path_;
+    h5::handle file_;
+
+    std::string where(std::string_view object) const { return path_ + ":" + std::string(object); }
+    void open();
+    std::optional<h5::handle> group(hid_t parent, const std::string& name, const std::string& object) const {
+        if (!h5::exists(parent, name)) return std::nullopt;
+        return h5::handle(h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+    }
+    std::optional<std::uint64_t> spike_count(const std::string& population) const;
+};
+
+void reader::open() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string prefix = "cannot read output file '" + path_ + "': ";
+    if (!fs::exists(path_, ec)) throw io_error(prefix + "no such file");
+    if (fs::is_directory(path_, ec)) throw io_error(prefix + "it is a directory");
+    const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
+    if (is_hdf5 < 0) {
+        const std::string detail = h5::error_detail();
+        throw io_error(prefix + "cannot open it" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    if (is_hdf5 == 0) throw io_error(prefix + "not an HDF5 file");
+
+    h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), path_, "creating file access properties"));
+#if H5_VERSION_GE(1, 10, 7)
+    // Read a file that a running (or crashed) synorm still holds: no lock needed to read attributes.
+    h5::check(H5Pset_file_locking(fapl.get(), false, true), path_, "disabling file locking");
+#endif
+    const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+        const std::string detail = h5::error_detail();
+        throw io_error(prefix + "HDF5 cannot open it" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    file_ = h5::handle(id);
+    const auto format = h5::read_string_attribute(file_.get(), "format", where("/"));
+    if (!format || *format != "synorm-output")
+        throw io_error(prefix + "not a synorm output file (root attribute 'format' is " +
+                       (format ? "'" + *format + "'" : std::string("missing")) + ", expected 'synorm-output')");
+}
+
+std::optional<std::uint64_t> reader::spike_count(const std::string& population) const {
+    auto spikes = group(file_.get(), "spikes", "/spikes");
+    if (!spikes) return std::nullopt;
+    auto sink = group(spikes->get(), population, "/spikes/" + population);
+    if (!sink || !h5::exists(sink->get(), "node_ids")) return std::nullopt;
+    const std::string object = "/spikes/" + population + "/node_ids";
+    h5::handle dataset(h5::check_id(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT), where(object), "opening the dataset"));
+    return h5::dataset_size(dataset.get(), where(object));
+}
+
+std::string reader::describe() {
+    const hid_t root = file_.get();
+    const std::string here = where("/");
+    std::ostringstream out;
+    const std::string status = h5::read_string_attribute(root, "status", here).value_or("unknown");
+    const auto version = h5::read_attribute<std::int32_t>(root, "format_version", here);
+
+    out << "file:        " << path_ << '\n';
+    out << "status:      " << status << '\n';
+    if (status != "complete")
+        out << "WARNING: THIS RUN DID NOT COMPLETE (status: " << status
+            << "); the file may hold only part of the run\n";
+    out << "format:      synorm-output " << (version ? std::to_string(*version) : "?") << '\n';
+
+    auto provenance = group(root, "provenance", "/provenance");
+    const std::string prov_here = where("/provenance");
+    std::optional<double> simulated;
+    if (provenance) {
+        const hid_t p = provenance->get();
+        auto str = [&](const char* name) { return h5::read_string_attribute(p, name, prov_here).value_or("?"); };
+        auto i64 = [&](const char* name) {
+            const auto v = h5::read_attribute<std::int64_t>(p, name, prov_here);
+            return v ? std::to_string(*v) : std::string("?");
+        };
+        auto u64 = [&](const char* name) {
+            const auto v = h5::read_attribute<std::uint64_t>(p, name, prov_here);
+            return v ? std::to_string(*v) : std::string("?");
+        };
+        simulated = h5::read_attribute<double>(p, "simulated_time", prov_here);
+        const auto wall = h5::read_attribute<double>(p, "wall_time", prov_here);
+        const auto factor = h5::read_attribute<double>(p, "real_time_factor", prov_here);
+        out << "version:     synorm " << str("version") << " (git " << str("git_revision") << ")\n";
+        out << "layout:      " << i64("ranks") << " ranks × " << i64("threads") << " threads, exchange "
+            << str("exchange") << ", min delay " << u64("min_delay_steps") << " steps\n";
+        out << "host:        " << str("host") << ", " << str("start_time") << " to " << str("end_time") << '\n';
+        out << "seed:        " << u64("seed") << '\n';
+        out << "simulated:   " << (simulated ? fixed(*simulated, 1) + " ms" : "?") << '\n';
+        out << "wall time:   " << (wall ? fixed(*wall, 2) + " s" : "?") << '\n';
+        out << "real-time factor: " << (factor ? fixed(*factor, 3) : "?")
+            << " (wall seconds of the loop per simulated second)\n";
+        out << "synapses:    " << u64("synapses") << '\n';
+        out << "spikes:      " << u64("spikes") << '\n';
+    } else {
+        out << "provenance:  none (the run ended before writing it)\n";
+    }
+
+    // Duration for mean rates: the simulated time, else the planned duration.
+    auto simulation = group(root, "simulation", "/simulation");
+    std::optional<double> duration = simulated;
+    std::string duration_note;
+    if (!duration && simulation) {
+        duration = h5::read_attribute<double>(simulation->get(), "duration", where("/simulation"));
+        if (duration) duration_note = " (over the planned " + fixed(*duration, 1) + " ms)";
+    }
+
+    auto populations = group(root, "populations", "/populations");
+    if (!populations) {
+        out << "\npopulations: none written\n";
+    } else {
+        const auto order = h5::read_strings_attribute(populations->get(), "order", where("/populations"))
+                               .value_or(std::vector<std::string>{});
+        out << "\npopulations (gid order):" << duration_note << '\n';
+        out << "  " << std::left << std::setw(16) << "name" << std::right << std::setw(12) << "size" << "  " << std::left
+            << std::setw(14) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
+            << std::setw(12) << "rate (Hz)" << '\n';
+        for (const auto& name : order) {
+            const std::string object = "/populations/" + name;
+            auto g = group(populations->get(), name, object);
+            if (!g) throw io_error(where(object) + ": population listed in /populations 'order' is missing");
+            const auto size = h5::read_attribute<std::uint64_t>(g->get(), "size", where(object)).value_or(0);
+            const auto model = h5::read_string_attribute(g->get(), "model", where(object)).value_or("?");
+            const auto type = h5::read_string_attribute(g->get(), "type", where(object)).value_or("?");
+            const auto spikes = spike_count(name);
+            std::string count = "-", rate = "-";
+            if (spikes) {
+                count = std::to_string(*spikes);
+                if (size > 0 && duration && *duration > 0)
+                    rate = fixed(static_cast<double>(*spikes) / static_cast<double>(size) / (*duration / 1000.0), 3);
+            }
+            out << "  " << std::left << std::setw(16) << name << std::right << std::setw(12) << size << "  " << std::left
+                << std::setw(14) << model << std::setw(12) << type << std::right << std::setw(12) << count
+                << std::setw(12) << rate << '\n';
+        }
+        out << "  (spikes '-': not recorded)\n";
+    }
+
+    if (provenance) {
+        const hid_t p = provenance->get();
+        const auto rss = h5::read_array_attribute<std::int64_t>(p, "peak_rss_bytes", prov_here);
+        const auto synapse_bytes = h5::read_array_attribute<std::int64_t>(p, "synapse_bytes", prov_here);
+        auto mib = [](double bytes) { return mebibytes(static_cast<std::int64_t>(bytes)); };
+        out << '\n';
+        if (rss && !rss->empty()) out << "peak RSS per rank (MiB):       " << per_rank(*rss, mib) << '\n';
+        if (synapse_bytes && !synapse_bytes->empty())
+            out << "synapse memory per rank (MiB): " << per_rank(*synapse_bytes, mib) << '\n';
+
+        const char* phases[] = {"build", "update", "deliver", "exchange", "record"};
+        bool header = false;
+        auto seconds = [](double s) { return fixed(s, 3); };
+        for (const char* phase : phases) {
+            const std::string name = std::string("time_") + phase;
+            const auto times = h5::read_array_attribute<double>(p, name.c_str(), prov_here);
+            if (!times || times->empty()) continue;
+            if (!header) {
+                out << "time per rank (s):\n";
+                header = true;
+            }
+            out << "  " << std::left << std::setw(10) << phase << std::right << per_rank(*times, seconds) << '\n';
+        }
+    }
+    return out.str();
+}
+
+}  // namespace
+
+std::string describe(const std::string& path) {
+    h5::silence_hdf5_errors();
+    reader r(path);
+    return r.describe();
+}
+
+}  // namespace synorm::io
