@@ -59,7 +59,7 @@ struct thread_state {
     std::vector<float> x_in;
     std::vector<float> I_dc;     // pA
     std::vector<std::int32_t> refractory;  // steps left
-    std::vector<std::uint8_t> spiked;
+    std::vector<std::int32_t> spiked;   // 1 where the neuron spiked in the current step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
     std::vector<neuron_range> poisson_ranges, dc_ranges;
@@ -299,7 +299,7 @@ struct simulation::impl {
                 model::update(constants[slice.population],
                               {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
                                ts.I_dc.data() + b, ex + b, in + b, ts.spiked.data() + b, slice.end - b});
-                const std::uint8_t* const spiked = ts.spiked.data();
+                const std::int32_t* const spiked = ts.spiked.data();
                 for (std::uint32_t i = b; i < slice.end; ++i) {
                     if (!spiked[i]) continue;
                     const std::uint64_t gid = layout.gids[i];

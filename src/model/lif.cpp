@@ -38,83 +38,96 @@ lif_constants lif_constants::make(const neuron_params& p, neuron_kind kind, doub
 
 namespace {
 
-// The kernels are branch-free over neurons so that they vectorize; target_clones gives an AVX2
-// version where the CPU has it without requiring -march=native (DESIGN.md §5).
+using simd::load;
+using simd::store;
 
-[[gnu::target_clones("avx2", "default")]]
-void update_delta(const lif_constants& c, const lif_block& b) {
-    float* __restrict V = b.V;
-    std::int32_t* __restrict ref = b.refractory;
-    float* __restrict ex = b.in_ex;
-    float* __restrict in = b.in_in;
-    const float* __restrict dc = b.I_dc;
-    std::uint8_t* __restrict spiked = b.spiked;
-    for (std::size_t i = 0; i < b.n; ++i) {
-        const float jump = ex[i] + in[i];
-        ex[i] = 0.0f;
-        in[i] = 0.0f;
-        const bool refractory = ref[i] > 0;
-        float v = c.E_L + (V[i] - c.E_L) * c.P22 + (c.I_e + dc[i]) * c.P20 + jump;
-        v = refractory ? c.V_reset : v;
-        const bool spike = v >= c.V_th;
-        V[i] = spike ? c.V_reset : v;
-        ref[i] = spike ? c.refractory_steps : (refractory ? ref[i] - 1 : 0);
-        spiked[i] = spike;
-    }
+// One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
+// refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
+template <class F>
+[[gnu::always_inline]] inline void step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
+    using I = typename simd::int_of<F>::type;
+    F* const V = reinterpret_cast<F*>(b.V + i);
+    I* const ref = reinterpret_cast<I*>(b.refractory + i);
+    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
+    F* const in = reinterpret_cast<F*>(b.in_in + i);
+    const F jump = load(ex) + load(in);
+    store(ex, F{});
+    store(in, F{});
+    const I r = load(ref);
+    const F v_free = c.E_L + (load(V) - c.E_L) * c.P22 + (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20 + jump;
+    const F reset = F{} + c.V_reset;
+    const F v = r > 0 ? reset : v_free;
+    const auto spike = v >= c.V_th;
+    store(V, spike ? reset : v);
+    store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
+    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
 }
 
-[[gnu::target_clones("avx2", "default")]]
-void update_curr_exp(const lif_constants& c, const lif_block& b) {
-    float* __restrict V = b.V;
-    float* __restrict Iex = b.x_ex;
-    float* __restrict Iin = b.x_in;
-    std::int32_t* __restrict ref = b.refractory;
-    float* __restrict ex = b.in_ex;
-    float* __restrict in = b.in_in;
-    const float* __restrict dc = b.I_dc;
-    std::uint8_t* __restrict spiked = b.spiked;
-    for (std::size_t i = 0; i < b.n; ++i) {
-        const bool refractory = ref[i] > 0;
-        float v = c.E_L + (V[i] - c.E_L) * c.P22 + Iex[i] * c.P21_ex + Iin[i] * c.P21_in + (c.I_e + dc[i]) * c.P20;
-        v = refractory ? c.V_reset : v;
-        Iex[i] = Iex[i] * c.P11_ex + ex[i];
-        Iin[i] = Iin[i] * c.P11_in + in[i];
-        ex[i] = 0.0f;
-        in[i] = 0.0f;
-        const bool spike = v >= c.V_th;
-        V[i] = spike ? c.V_reset : v;
-        ref[i] = spike ? c.refractory_steps : (refractory ? ref[i] - 1 : 0);
-        spiked[i] = spike;
-    }
+template <class F>
+[[gnu::always_inline]] inline void step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
+    using I = typename simd::int_of<F>::type;
+    F* const V = reinterpret_cast<F*>(b.V + i);
+    F* const Iex = reinterpret_cast<F*>(b.x_ex + i);
+    F* const Iin = reinterpret_cast<F*>(b.x_in + i);
+    I* const ref = reinterpret_cast<I*>(b.refractory + i);
+    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
+    F* const in = reinterpret_cast<F*>(b.in_in + i);
+    const I r = load(ref);
+    const F ie = load(Iex), ii = load(Iin);
+    const F v_free = c.E_L + (load(V) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
+                     (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20;
+    const F reset = F{} + c.V_reset;
+    const F v = r > 0 ? reset : v_free;
+    store(Iex, ie * c.P11_ex + load(ex));
+    store(Iin, ii * c.P11_in + load(in));
+    store(ex, F{});
+    store(in, F{});
+    const auto spike = v >= c.V_th;
+    store(V, spike ? reset : v);
+    store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
+    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
 }
 
-[[gnu::target_clones("avx2", "default")]]
-void update_cond_exp(const lif_constants& c, const lif_block& b) {
-    float* __restrict V = b.V;
-    float* __restrict gex = b.x_ex;
-    float* __restrict gin = b.x_in;
-    std::int32_t* __restrict ref = b.refractory;
-    float* __restrict ex = b.in_ex;
-    float* __restrict in = b.in_in;
-    const float* __restrict dc = b.I_dc;
-    std::uint8_t* __restrict spiked = b.spiked;
-    for (std::size_t i = 0; i < b.n; ++i) {
-        const bool refractory = ref[i] > 0;
-        const float ge = gex[i] * c.half_ex, gi = gin[i] * c.half_in;
-        const float g = c.g_L + ge + gi;
-        const float v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + dc[i]) / g;
-        float v = v_inf + (V[i] - v_inf) * fast_exp(-c.h_over_C * g);
-        v = refractory ? c.V_reset : v;
-        gex[i] = gex[i] * c.P11_ex + ex[i];
-        gin[i] = gin[i] * c.P11_in + in[i];
-        ex[i] = 0.0f;
-        in[i] = 0.0f;
-        const bool spike = v >= c.V_th;
-        V[i] = spike ? c.V_reset : v;
-        ref[i] = spike ? c.refractory_steps : (refractory ? ref[i] - 1 : 0);
-        spiked[i] = spike;
-    }
+template <class F>
+[[gnu::always_inline]] inline void step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
+    using I = typename simd::int_of<F>::type;
+    F* const V = reinterpret_cast<F*>(b.V + i);
+    F* const gex = reinterpret_cast<F*>(b.x_ex + i);
+    F* const gin = reinterpret_cast<F*>(b.x_in + i);
+    I* const ref = reinterpret_cast<I*>(b.refractory + i);
+    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
+    F* const in = reinterpret_cast<F*>(b.in_in + i);
+    const I r = load(ref);
+    const F ge0 = load(gex), gi0 = load(gin);
+    const F ge = ge0 * c.half_ex, gi = gi0 * c.half_in;
+    const F g = c.g_L + ge + gi;
+    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) / g;
+    const F v_free = v_inf + (load(V) - v_inf) * fast_exp(g * -c.h_over_C);
+    const F reset = F{} + c.V_reset;
+    const F v = r > 0 ? reset : v_free;
+    store(gex, ge0 * c.P11_ex + load(ex));
+    store(gin, gi0 * c.P11_in + load(in));
+    store(ex, F{});
+    store(in, F{});
+    const auto spike = v >= c.V_th;
+    store(V, spike ? reset : v);
+    store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
+    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
 }
+
+// Eight neurons at a time, then the remainder one by one with the same arithmetic. target_clones
+// gives an AVX2 version where the CPU has it without requiring -march=native (DESIGN.md §5).
+#define SYNORM_LIF_KERNEL(name, step)                                                    \
+    [[gnu::target_clones("avx2", "default")]] void name(const lif_constants& c, const lif_block& b) { \
+        std::size_t i = 0;                                                               \
+        for (; i + simd::lanes <= b.n; i += simd::lanes) step<simd::vfloat>(c, b, i);    \
+        for (; i < b.n; ++i) step<float>(c, b, i);                                       \
+    }
+
+SYNORM_LIF_KERNEL(update_delta, step_delta)
+SYNORM_LIF_KERNEL(update_curr_exp, step_curr_exp)
+SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
+#undef SYNORM_LIF_KERNEL
 
 }  // namespace
 

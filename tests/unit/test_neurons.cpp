@@ -16,7 +16,7 @@ struct single {
     lif_constants c;
     float V, x_ex = 0, x_in = 0, dc = 0, in_ex = 0, in_in = 0;
     std::int32_t ref = 0;
-    std::uint8_t spiked = 0;
+    std::int32_t spiked = 0;
     single(const neuron_params& p, neuron_kind k, double dt, float v0) : c(lif_constants::make(p, k, dt)), V(v0) {}
     bool step(float input_ex = 0, float input_in = 0) {
         in_ex = input_ex;

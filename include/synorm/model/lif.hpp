@@ -40,7 +40,7 @@ struct lif_block {
     const float* I_dc;     // pA, external DC of this step
     float* in_ex;          // this step's ring-buffer slot (input arriving now); read and zeroed
     float* in_in;
-    std::uint8_t* spiked;  // out: 1 where the neuron spiked in this step
+    std::int32_t* spiked;  // out: 1 where the neuron spiked in this step
     std::size_t n;
 };
 

@@ -1,0 +1,37 @@
+// Eight-lane vectors (GCC vector extensions) for the neuron kernels, and helpers that read the same
+// for a vector and for a scalar, so that one kernel body serves the vector loop and its remainder.
+// No operation here contracts or reassociates: a lane computes bit for bit what the scalar code
+// computes, which keeps results independent of where a neuron sits in a block (DESIGN.md decision 5).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace synorm::model::simd {
+
+using vfloat = float __attribute__((vector_size(32)));
+using vint = std::int32_t __attribute__((vector_size(32)));
+inline constexpr std::size_t lanes = 8;
+
+template <class T> [[gnu::always_inline]] inline T load(const T* p) { return *p; }
+[[gnu::always_inline]] inline vfloat load(const vfloat* p) { vfloat v; std::memcpy(&v, p, sizeof v); return v; }
+[[gnu::always_inline]] inline vint load(const vint* p) { vint v; std::memcpy(&v, p, sizeof v); return v; }
+
+template <class T> [[gnu::always_inline]] inline void store(T* p, T v) { *p = v; }
+[[gnu::always_inline]] inline void store(vfloat* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] inline void store(vint* p, vint v) { std::memcpy(p, &v, sizeof v); }
+
+// The integer type matching a float type: int32 lanes for vfloat.
+template <class F> struct int_of { using type = std::int32_t; };
+template <> struct int_of<vfloat> { using type = vint; };
+
+[[gnu::always_inline]] inline std::int32_t to_int(float x) { return static_cast<std::int32_t>(x); }
+[[gnu::always_inline]] inline vint to_int(vfloat x) { return __builtin_convertvector(x, vint); }
+[[gnu::always_inline]] inline float bits_to_float(std::int32_t x) { float f; std::memcpy(&f, &x, sizeof f); return f; }
+[[gnu::always_inline]] inline vfloat bits_to_float(vint x) { return __builtin_bit_cast(vfloat, x); }
+
+// A 0/1 flag from a comparison result: bool for scalars, 0/−1 lanes for vectors.
+[[gnu::always_inline]] inline std::int32_t flag(bool b) { return b ? 1 : 0; }
+[[gnu::always_inline]] inline vint flag(vint mask) { return -mask; }
+
+}  // namespace synorm::model::simd
