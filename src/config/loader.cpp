@@ -1,0 +1,591 @@
+#include "synorm/config/loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "overrides.hpp"
+#include "resolved_yaml.hpp"
+#include "schema.hpp"
+#include "yaml_reader.hpp"
+
+namespace synorm::config {
+namespace {
+
+std::string format_error(const std::string& file, int line, int column, const std::string& key_path,
+                         const std::string& message) {
+    std::string text = file;
+    if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+    text += ": ";
+    if (!key_path.empty()) text += key_path + ": ";
+    return text + message;
+}
+
+}  // namespace
+
+config_error::config_error(std::string file, int line, int column, std::string key_path, std::string message)
+    : std::runtime_error(format_error(file, line, column, key_path, message)),
+      file_(std::move(file)),
+      key_path_(std::move(key_path)),
+      message_(std::move(message)),
+      line_(line),
+      column_(column) {}
+
+namespace {
+
+using namespace detail;
+using model::cell_type;
+using model::connection_rule;
+
+const std::vector<std::string_view> top_level_keys = {"simulation",  "network", "populations",
+                                                      "projections", "inputs",  "recording"};
+
+void require_positive(const node_at& at, double value, dimension dim) {
+    if (!(value > 0.0)) {
+        at.fail("expected a " + std::string(dimension_name(dim)) + " > 0, got " + format_quantity(value, dim));
+    }
+}
+
+void require_non_negative(const node_at& at, double value, dimension dim) {
+    if (!(value >= 0.0)) {
+        at.fail("expected a " + std::string(dimension_name(dim)) + " ≥ 0, got " + format_quantity(value, dim));
+    }
+}
+
+// Reads `key` into `value` when it is given; returns its node for further checks.
+std::optional<node_at> read_into(const map_view& m, std::string_view key, dimension dim, double& value) {
+    auto at = m.find(key);
+    if (at) value = read_quantity(*at, dim);
+    return at;
+}
+
+// An input's end time: a time, or "never".
+double read_stop(const node_at& at) {
+    if (at.node.IsScalar() && at.node.Scalar() == never) return std::numeric_limits<double>::infinity();
+    return read_quantity(at, dimension::time);
+}
+
+// A count under network.scale: exact when unscaled; otherwise rounded, and a nonzero count never
+// scales away to nothing.
+std::uint64_t scaled(std::uint64_t n, double factor) {
+    if (factor == 1.0 || n == 0) return n;
+    return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * factor)));
+}
+
+std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
+
+// A reference by name: the index of the entry of `specs` (populations, projections) with that name.
+template <class Specs>
+std::uint32_t index_by_name(const node_at& at, const Specs& specs, const std::string& what) {
+    const std::string name = read_string(at);
+    std::vector<std::string_view> names;
+    for (std::uint32_t i = 0; i < specs.size(); ++i) {
+        if (specs[i].name == name) return i;
+        names.push_back(specs[i].name);
+    }
+    at.fail("unknown " + what + " \"" + name + "\"; " + what + "s: " + (names.empty() ? "none" : join_words(names)));
+}
+
+// Walks the tree once, in dependency order (time step before delays, populations before
+// projections, projections before weight recorders), filling a model_spec in internal units.
+class spec_reader {
+public:
+    explicit spec_reader(node_at root) : root_(std::move(root)) {}
+
+    model::model_spec read();
+    double scale() const { return scale_; }
+
+private:
+    void read_simulation(const std::optional<node_at>& at);
+    void read_network(const std::optional<node_at>& at);
+    void read_populations(const node_at& at);
+    void read_neuron(const node_at& at, model::population_spec& pop);
+    void read_projections(const std::optional<node_at>& at);
+    void read_connect(const node_at& at, model::projection_spec& proj);
+    void read_inputs(const std::optional<node_at>& at);
+    template <class Input>
+    void read_input_span(const map_view& m, Input& input);
+    void read_recording(const std::optional<node_at>& at);
+    void read_state_recorders(const node_at& at);
+    void read_weight_recorders(const node_at& at);
+
+    std::uint32_t population_ref(const node_at& at) const;
+    std::uint32_t projection_ref(const node_at& at) const;
+    draw_limit weight_limit(cell_type receptor, const std::string& sign_from,
+                            const model::population_spec& target) const;
+    draw_limit delay_limit() const;
+    void require_multiple_of_dt(const node_at& at, double value) const;
+    std::string scale_note() const;
+
+    node_at root_;
+    model::model_spec spec_;
+    double scale_ = 1.0;  // network.scale
+};
+
+model::model_spec spec_reader::read() {
+    const map_view m(root_, top_level_keys);
+    read_simulation(m.find("simulation"));
+    read_network(m.find("network"));
+    read_populations(m.required("populations"));
+    read_projections(m.find("projections"));
+    read_inputs(m.find("inputs"));
+    read_recording(m.find("recording"));
+    return std::move(spec_);
+}
+
+void spec_reader::read_simulation(const std::optional<node_at>& at) {
+    if (!at) return;
+    const map_view m(*at, {"dt", "duration", "seed"});
+    model::simulation_spec& sim = spec_.simulation;
+    if (const auto dt = read_into(m, "dt", dimension::time, sim.dt)) require_positive(*dt, sim.dt, dimension::time);
+    if (const auto duration = read_into(m, "duration", dimension::time, sim.duration)) {
+        require_positive(*duration, sim.duration, dimension::time);
+    }
+    if (const auto seed = m.find("seed")) sim.seed = read_unsigned(*seed);
+}
+
+void spec_reader::read_network(const std::optional<node_at>& at) {
+    if (!at) return;
+    const map_view m(*at, {"scale"});
+    if (const auto scale = m.find("scale")) {
+        scale_ = read_number(*scale);
+        if (!(scale_ > 0.0)) scale->fail("expected a number > 0, got " + format_number(scale_));
+    }
+}
+
+std::string spec_reader::scale_note() const {
+    return scale_ == 1.0 ? "" : " after network.scale = " + format_number(scale_);
+}
+
+void spec_reader::read_populations(const node_at& at) {
+    for (const auto& [name_at, value_at] : named_entries(at, "population")) {
+        const map_view m(value_at, {"size", "type", "neuron", "V_init"});
+        model::population_spec pop;
+        pop.name = name_at.node.Scalar();
+        pop.size = scaled(read_unsigned(m.required("size"), 1), scale_);
+        if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
+        read_neuron(m.required("neuron"), pop);
+        const auto v_init = m.find("V_init");
+        pop.V_init = v_init ? read_distribution(*v_init, dimension::voltage)
+                            : model::distribution::constant_value(pop.params.E_L);
+        spec_.populations.push_back(std::move(pop));
+    }
+    if (spec_.populations.empty()) at.fail("expected at least one population");
+}
+
+void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
+    expect_map(at, "a map with the neuron model and its parameters");
+    const auto model_at = peek_key(at, "model");
+    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp or lif_cond_exp)");
+    pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
+    const neuron_model_info info = model_info(pop.model);
+
+    std::vector<std::string_view> keys{"model"};
+    for (const neuron_param& param : info.params) {
+        keys.push_back(param.key);
+        // The leak conductance is the way conductance models are often specified (NEST iaf_cond_exp).
+        if (info.conductance_based && param.key == params::tau_m.key) keys.push_back("g_L");
+    }
+    const map_view m(at, keys, "a " + std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model)) + " neuron");
+
+    model::neuron_params& p = pop.params;
+    for (const neuron_param& param : info.params) read_into(m, param.key, param.dim, p.*(param.member));
+    for (const neuron_param& param : {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in}) {
+        if (const auto given = m.find(param.key)) require_positive(*given, p.*(param.member), param.dim);
+    }
+    if (const auto t_ref = m.find("t_ref")) require_non_negative(*t_ref, p.t_ref, dimension::time);
+    if (const auto g_L = m.find("g_L")) {
+        if (m.has("tau_m")) g_L->fail("give either tau_m or g_L (tau_m = C_m / g_L), not both");
+        const double g = read_quantity(*g_L, dimension::conductance);
+        require_positive(*g_L, g, dimension::conductance);
+        p.tau_m = p.C_m / g;  // pF / nS = ms
+    }
+    if (!(p.V_th > p.V_reset)) {
+        const node_at where = m.find("V_th").value_or(m.find("V_reset").value_or(at));
+        where.fail("V_th " + format_quantity(p.V_th, dimension::voltage) + " must be above V_reset " +
+                   format_quantity(p.V_reset, dimension::voltage));
+    }
+}
+
+std::uint32_t spec_reader::population_ref(const node_at& at) const {
+    return index_by_name(at, spec_.populations, "population");
+}
+
+std::uint32_t spec_reader::projection_ref(const node_at& at) const {
+    return index_by_name(at, spec_.projections, "projection");
+}
+
+// Weights keep their sign (DESIGN.md decision 4 scales them multiplicatively, which never flips it):
+// current and voltage weights carry the sign of their receptor, conductances are never negative.
+draw_limit spec_reader::weight_limit(cell_type receptor, const std::string& sign_from,
+                                     const model::population_spec& target) const {
+    const neuron_model_info info = model_info(target.model);
+    const std::string model_name(name_of<model::neuron_kind>(neuron_kinds, target.model));
+    const std::string zero = format_quantity(0.0, info.weight_dim);
+    if (info.conductance_based) {
+        return {draw_limit::side::at_least, 0.0,
+                zero + ": weights onto " + model_name + " neurons (" + target.name +
+                    ") are conductances, ≥ 0 even when inhibitory"};
+    }
+    if (receptor == cell_type::excitatory) {
+        return {draw_limit::side::at_least, 0.0,
+                zero + ": " + sign_from + " is excitatory, so its weights onto " + model_name + " neurons must be ≥ 0"};
+    }
+    return {draw_limit::side::at_most, 0.0,
+            zero + ": " + sign_from + " is inhibitory, so its weights onto " + model_name + " neurons must be ≤ 0"};
+}
+
+// Every delay spans at least one step: the engine exchanges spikes once per minimum delay.
+draw_limit spec_reader::delay_limit() const {
+    return {draw_limit::side::at_least, spec_.simulation.dt,
+            "the time step dt = " + format_quantity(spec_.simulation.dt, dimension::time)};
+}
+
+void spec_reader::require_multiple_of_dt(const node_at& at, double value) const {
+    if (!is_multiple_of(value, spec_.simulation.dt)) {
+        at.fail(format_quantity(value, dimension::time) +
+                " is not a multiple of the time step dt = " + format_quantity(spec_.simulation.dt, dimension::time));
+    }
+}
+
+void spec_reader::read_projections(const std::optional<node_at>& at) {
+    if (!at) return;
+    std::vector<std::string> first_paths;  // where each projection's name was defined
+    for (const node_at& item : at->items()) {
+        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay"});
+        model::projection_spec proj;
+        proj.source = population_ref(m.required("source"));
+        proj.target = population_ref(m.required("target"));
+        const model::population_spec& source = spec_.populations[proj.source];
+        const model::population_spec& target = spec_.populations[proj.target];
+
+        const auto name_at = m.find("name");
+        proj.name = name_at ? read_name(*name_at, "projection") : source.name + "_to_" + target.name;
+        for (std::size_t i = 0; i < spec_.projections.size(); ++i) {
+            if (spec_.projections[i].name == proj.name) {
+                name_at.value_or(item).fail("projection name \"" + proj.name + "\" is already used by " +
+                                            first_paths[i] + (name_at ? "" : "; give one of them a name"));
+            }
+        }
+        first_paths.push_back(item.path);
+
+        read_connect(m.required("connect"), proj);
+        proj.weight = read_distribution(m.required("weight"), model_info(target.model).weight_dim,
+                                        weight_limit(source.type, "the source population " + source.name, target));
+        proj.delay = read_distribution(m.required("delay"), dimension::time, delay_limit());
+        spec_.projections.push_back(std::move(proj));
+    }
+}
+
+void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) {
+    expect_map(at, "a map with the connection rule and its parameters");
+    const auto rule_at = peek_key(at, "rule");
+    if (!rule_at) {
+        at.fail(
+            "missing required key \"rule\" (fixed_indegree, pairwise_bernoulli, fixed_total_number, "
+            "one_to_one or all_to_all)");
+    }
+    proj.rule = read_choice<connection_rule>(*rule_at, connection_rules);
+    std::vector<std::string_view> keys{"rule"};
+    switch (proj.rule) {
+        case connection_rule::fixed_indegree: keys.insert(keys.end(), {"indegree", "autapses", "multapses"}); break;
+        case connection_rule::pairwise_bernoulli: keys.insert(keys.end(), {"p", "autapses"}); break;
+        case connection_rule::fixed_total_number: keys.insert(keys.end(), {"number", "autapses", "multapses"}); break;
+        case connection_rule::one_to_one:
+        case connection_rule::all_to_all: keys.push_back("autapses"); break;
+    }
+    const map_view m(at, keys, "rule " + std::string(name_of<connection_rule>(connection_rules, proj.rule)));
+
+    // NEST's defaults: autapses and multapses are allowed unless switched off.
+    proj.allow_autapses = true;
+    proj.allow_multapses = true;
+    if (const auto autapses = m.find("autapses")) proj.allow_autapses = read_bool(*autapses);
+    if (const auto multapses = m.find("multapses")) proj.allow_multapses = read_bool(*multapses);
+
+    const model::population_spec& source = spec_.populations[proj.source];
+    const model::population_spec& target = spec_.populations[proj.target];
+    const bool no_self = proj.source == proj.target && !proj.allow_autapses;
+    switch (proj.rule) {
+        case connection_rule::fixed_indegree: {
+            const node_at indegree = m.required("indegree");
+            proj.indegree = scaled(read_unsigned(indegree), scale_);
+            const std::uint64_t available = source.size - (no_self ? 1 : 0);
+            const std::string sources = source.name + " has " + neurons(source.size) +
+                                        (no_self ? ", less the neuron itself as autapses are off" : "") + scale_note();
+            if (proj.indegree > 0 && available == 0) {
+                indegree.fail("indegree " + std::to_string(proj.indegree) + " cannot be met: " + sources);
+            }
+            if (!proj.allow_multapses && proj.indegree > available) {
+                indegree.fail("indegree " + std::to_string(proj.indegree) + " exceeds the " +
+                              std::to_string(available) + " distinct sources available without multapses (" + sources +
+                              ")");
+            }
+            break;
+        }
+        case connection_rule::pairwise_bernoulli: {
+            const node_at p = m.required("p");
+            proj.probability = read_number(p);
+            if (!(proj.probability >= 0.0 && proj.probability <= 1.0)) {
+                p.fail("expected a probability in [0, 1], got " + format_number(proj.probability));
+            }
+            break;
+        }
+        case connection_rule::fixed_total_number: {
+            const node_at number = m.required("number");
+            proj.total_number = scaled(read_unsigned(number), scale_ * scale_);
+            // In long double: whole-brain population sizes multiply beyond 64 bits.
+            const long double pairs = static_cast<long double>(source.size) * target.size -
+                                      (no_self ? static_cast<long double>(source.size) : 0.0L);
+            if (proj.total_number > 0 && pairs == 0) {
+                number.fail("number " + std::to_string(proj.total_number) +
+                            " cannot be met: the only pair is an autapse and autapses are off" + scale_note());
+            }
+            if (!proj.allow_multapses && static_cast<long double>(proj.total_number) > pairs) {
+                number.fail("number " + std::to_string(proj.total_number) + " exceeds the " +
+                            format_number(static_cast<double>(pairs)) + " distinct pairs available without multapses" +
+                            scale_note());
+            }
+            break;
+        }
+        case connection_rule::one_to_one:
+            if (source.size != target.size) {
+                rule_at->fail("one_to_one needs populations of equal size; " + source.name + " has " +
+                              neurons(source.size) + ", " + target.name + " has " + neurons(target.size) +
+                              scale_note());
+            }
+            break;
+        case connection_rule::all_to_all: break;
+    }
+}
+
+// Both kinds of input say whom they address ([first, first + count) of `target`) and when.
+template <class Input>
+void spec_reader::read_input_span(const map_view& m, Input& input) {
+    input.population = population_ref(m.required("target"));
+    const model::population_spec& pop = spec_.populations[input.population];
+    const std::string size_text = pop.name + " has " + neurons(pop.size) + scale_note();
+    if (const auto first = m.find("first")) {
+        input.first = read_unsigned(*first);
+        if (input.first >= pop.size)
+            first->fail("first " + std::to_string(input.first) + " is out of range: " + size_text);
+    }
+    input.count = pop.size - input.first;
+    if (const auto count = m.find("count")) {
+        input.count = read_unsigned(*count, 1);
+        if (input.count > pop.size - input.first) {
+            count->fail("first + count = " + std::to_string(input.first) + " + " + std::to_string(input.count) +
+                        " is out of range: " + size_text);
+        }
+    }
+    if (const auto start = read_into(m, "start", dimension::time, input.start)) {
+        require_non_negative(*start, input.start, dimension::time);
+    }
+    if (const auto stop = m.find("stop")) {
+        input.stop = read_stop(*stop);
+        if (!(input.stop > input.start)) {
+            stop->fail("stop " + format_quantity(input.stop, dimension::time) + " must be after start " +
+                       format_quantity(input.start, dimension::time));
+        }
+    }
+}
+
+void spec_reader::read_inputs(const std::optional<node_at>& at) {
+    if (!at) return;
+    enum class input_kind { poisson, dc };
+    static constexpr choice<input_kind> input_kinds[] = {{"poisson", input_kind::poisson}, {"dc", input_kind::dc}};
+    for (const node_at& item : at->items()) {
+        expect_map(item, "an input map with kind: poisson or dc");
+        const auto kind_at = peek_key(item, "kind");
+        if (!kind_at) item.fail("missing required key \"kind\" (poisson or dc)");
+        if (read_choice<input_kind>(*kind_at, input_kinds) == input_kind::poisson) {
+            const map_view m(
+                item, {"kind", "target", "rate", "sources", "weight", "receptor", "first", "count", "start", "stop"},
+                "a poisson input");
+            model::poisson_input_spec input;
+            read_input_span(m, input);
+            const node_at rate = m.required("rate");
+            input.rate = read_quantity(rate, dimension::rate);
+            require_non_negative(rate, input.rate, dimension::rate);
+            if (const auto sources = m.find("sources")) input.sources = read_unsigned(*sources, 1);
+            if (const auto receptor = m.find("receptor")) input.type = read_choice<cell_type>(*receptor, cell_types);
+            const model::population_spec& target = spec_.populations[input.population];
+            const dimension weight_dim = model_info(target.model).weight_dim;
+            const node_at weight = m.required("weight");
+            input.weight = read_quantity(weight, weight_dim);
+            check_limit(weight, "weight", input.weight, weight_dim, weight_limit(input.type, "the receptor", target));
+            spec_.poisson_inputs.push_back(input);
+        } else {
+            const map_view m(item, {"kind", "target", "amplitude", "first", "count", "start", "stop"}, "a dc input");
+            model::dc_input_spec input;
+            read_input_span(m, input);
+            input.amplitude = read_quantity(m.required("amplitude"), dimension::current);
+            spec_.dc_inputs.push_back(input);
+        }
+    }
+}
+
+void spec_reader::read_recording(const std::optional<node_at>& at) {
+    model::recording_spec& rec = spec_.recording;
+    for (std::uint32_t i = 0; i < spec_.populations.size(); ++i) rec.spike_populations.push_back(i);
+    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "recording"}),
+                     {"spikes", "rate_bin", "state", "weights", "final_state"});
+
+    if (const auto spikes = m.find("spikes")) {
+        if (spikes->node.IsScalar() && spikes->node.Scalar() == "none") {
+            rec.spike_populations.clear();
+        } else if (!(spikes->node.IsScalar() && spikes->node.Scalar() == "all")) {
+            if (!spikes->node.IsSequence()) spikes->fail("expected all, none or a list of population names");
+            std::vector<std::uint32_t> chosen;
+            for (const node_at& name : spikes->items()) chosen.push_back(population_ref(name));
+            std::sort(chosen.begin(), chosen.end());
+            chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+            rec.spike_populations = std::move(chosen);
+        }
+    }
+
+    if (const auto rate_bin = read_into(m, "rate_bin", dimension::time, rec.rate_bin)) {
+        require_non_negative(*rate_bin, rec.rate_bin, dimension::time);
+        if (rec.rate_bin > 0.0) require_multiple_of_dt(*rate_bin, rec.rate_bin);
+    } else if (!is_multiple_of(rec.rate_bin, spec_.simulation.dt)) {
+        // The default bin may not fit a dt the user chose; say which key to set.
+        node_at{root_.doc, m.self().node, join_path(m.self().path, "rate_bin")}.fail(
+            "the default " + format_quantity(rec.rate_bin, dimension::time) +
+            " is not a multiple of the time step dt = " + format_quantity(spec_.simulation.dt, dimension::time) +
+            "; set recording.rate_bin");
+    }
+
+    if (const auto state = m.find("state")) read_state_recorders(*state);
+    if (const auto weights = m.find("weights")) read_weight_recorders(*weights);
+    if (const auto final_state = m.find("final_state")) rec.final_state = read_bool(*final_state);
+}
+
+void spec_reader::read_state_recorders(const node_at& at) {
+    const std::vector<node_at> items = at.items();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const map_view m(items[i], {"name", "population", "ids", "variables", "interval"});
+        model::state_recorder_spec r;
+        r.population = population_ref(m.required("population"));
+        const model::population_spec& pop = spec_.populations[r.population];
+
+        const auto name = m.find("name");
+        r.name = name ? read_name(*name, "recorder") : pop.name + "_state" + std::to_string(i);
+        for (const model::state_recorder_spec& other : spec_.recording.state) {
+            if (other.name == r.name) {
+                name.value_or(items[i]).fail("recorder name \"" + r.name + "\" is already used" +
+                                             (name ? "" : "; give this recorder a name"));
+            }
+        }
+
+        const node_at ids = m.required("ids");
+        for (const node_at& id : ids.items()) {
+            r.ids.push_back(read_unsigned(id));
+            if (r.ids.back() >= pop.size) {
+                id.fail("id " + std::to_string(r.ids.back()) + " is out of range: " + pop.name + " has " +
+                        neurons(pop.size) + scale_note());
+            }
+        }
+        if (r.ids.empty()) ids.fail("expected at least one neuron id");
+        std::sort(r.ids.begin(), r.ids.end());
+        r.ids.erase(std::unique(r.ids.begin(), r.ids.end()), r.ids.end());
+
+        const neuron_model_info info = model_info(pop.model);
+        if (const auto variables = m.find("variables")) {
+            for (const node_at& v : variables->items()) {
+                std::string var = read_string(v);
+                if (std::find(info.variables.begin(), info.variables.end(), var) == info.variables.end()) {
+                    v.fail("unknown variable \"" + var + "\" for a " +
+                           std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model)) +
+                           " population; recordable: " +
+                           join_words(std::vector<std::string_view>(info.variables.begin(), info.variables.end())));
+                }
+                if (std::find(r.variables.begin(), r.variables.end(), var) != r.variables.end()) {
+                    v.fail("variable \"" + var + "\" is listed twice");
+                }
+                r.variables.push_back(std::move(var));
+            }
+            if (r.variables.empty()) variables->fail("expected at least one variable");
+        } else {
+            r.variables = {"V_m"};
+        }
+
+        r.interval = spec_.simulation.dt;
+        if (const auto interval = read_into(m, "interval", dimension::time, r.interval)) {
+            require_positive(*interval, r.interval, dimension::time);
+            require_multiple_of_dt(*interval, r.interval);
+        }
+        spec_.recording.state.push_back(std::move(r));
+    }
+}
+
+void spec_reader::read_weight_recorders(const node_at& at) {
+    const double duration = spec_.simulation.duration;
+    for (const node_at& item : at.items()) {
+        const map_view m(item, {"projection", "times"});
+        model::weight_recorder_spec w;
+        w.projection = projection_ref(m.required("projection"));
+        const node_at times = m.required("times");
+        for (const node_at& t : times.items()) {
+            const double time = read_quantity(t, dimension::time);
+            if (!(time >= 0.0 && time <= duration)) {
+                t.fail(format_quantity(time, dimension::time) + " is outside the run [0 ms, " +
+                       format_quantity(duration, dimension::time) + "]");
+            }
+            require_multiple_of_dt(t, time);
+            w.times.push_back(time);
+        }
+        if (w.times.empty()) times.fail("expected at least one time");
+        std::sort(w.times.begin(), w.times.end());
+        w.times.erase(std::unique(w.times.begin(), w.times.end()), w.times.end());
+        spec_.recording.weights.push_back(std::move(w));
+    }
+}
+
+}  // namespace
+
+loaded_config load_text(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw config_error(origin, e.mark.line + 1, e.mark.column + 1, "", e.msg);
+    }
+    if (root.IsNull())
+        throw config_error(origin, 0, 0, "",
+                           "empty configuration; expected a map with keys " + join_words(top_level_keys));
+    if (!root.IsMap()) {
+        throw config_error(origin, root.Mark().line + 1, root.Mark().column + 1, "",
+                           "expected a map with keys " + join_words(top_level_keys) + ", got " + describe(root));
+    }
+    try {
+        const document doc(origin, apply_overrides(root, overrides));
+        spec_reader reader(node_at{&doc, root, ""});
+        loaded_config loaded;
+        loaded.spec = reader.read();
+        loaded.resolved_yaml = detail::resolved_yaml(loaded.spec, reader.scale());
+        return loaded;
+    } catch (const YAML::Exception& e) {
+        // Every read above checks node types first; this only keeps a yaml-cpp surprise a config_error.
+        throw config_error(origin, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1, "",
+                           e.msg);
+    }
+}
+
+loaded_config load(const std::string& path, const std::vector<std::string>& overrides) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw config_error(path, 0, 0, "", "cannot open: is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw config_error(path, 0, 0, "", "cannot open: " + std::string(std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw config_error(path, 0, 0, "", "cannot read: " + std::string(std::strerror(errno)));
+    return load_text(text.str(), path, overrides);
+}
+
+}  // namespace synorm::config

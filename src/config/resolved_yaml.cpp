@@ -1,0 +1,237 @@
+#include "resolved_yaml.hpp"
+
+#include <cmath>
+
+#include <yaml-cpp/yaml.h>
+
+#include "schema.hpp"
+#include "synorm/config/units.hpp"
+
+namespace synorm::config::detail {
+namespace {
+
+// Quantities are quoted so that they read as the strings the schema asks for; numbers are written
+// in their shortest exact form so that they load back bit for bit.
+void put_quantity(YAML::Emitter& out, double value, dimension dim) {
+    out << YAML::DoubleQuoted << format_quantity(value, dim);
+}
+
+void put_number(YAML::Emitter& out, double value) { out << format_number(value); }
+
+void put_stop(YAML::Emitter& out, double stop) {
+    if (std::isinf(stop)) {
+        out << std::string(never);
+    } else {
+        put_quantity(out, stop, dimension::time);
+    }
+}
+
+void put_distribution(YAML::Emitter& out, const model::distribution& d, dimension dim) {
+    using kind = model::distribution::kind;
+    if (d.shape == kind::constant) {
+        put_quantity(out, d.value, dim);
+        return;
+    }
+    out << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "distribution" << YAML::Value << std::string(name_of<kind>(distribution_kinds, d.shape));
+    if (d.shape == kind::uniform) {
+        out << YAML::Key << "low" << YAML::Value;
+        put_quantity(out, d.low, dim);
+        out << YAML::Key << "high" << YAML::Value;
+        put_quantity(out, d.high, dim);
+    } else {
+        out << YAML::Key << "mean" << YAML::Value;
+        put_quantity(out, d.mean, dim);
+        out << YAML::Key << "sd" << YAML::Value;
+        put_quantity(out, d.sd, dim);
+        if (std::isfinite(d.min)) {
+            out << YAML::Key << "min" << YAML::Value;
+            put_quantity(out, d.min, dim);
+        }
+        if (std::isfinite(d.max)) {
+            out << YAML::Key << "max" << YAML::Value;
+            put_quantity(out, d.max, dim);
+        }
+    }
+    out << YAML::EndMap;
+}
+
+void put_span(YAML::Emitter& out, std::uint64_t first, std::uint64_t count, double start, double stop) {
+    out << YAML::Key << "first" << YAML::Value << first;
+    out << YAML::Key << "count" << YAML::Value << count;
+    out << YAML::Key << "start" << YAML::Value;
+    put_quantity(out, start, dimension::time);
+    out << YAML::Key << "stop" << YAML::Value;
+    put_stop(out, stop);
+}
+
+// Opens a list under `key`; an empty one is written "[]" on the key's line.
+void begin_list(YAML::Emitter& out, const char* key, bool empty) {
+    out << YAML::Key << key << YAML::Value;
+    if (empty) out << YAML::Flow;
+    out << YAML::BeginSeq;
+}
+
+void put_simulation(YAML::Emitter& out, const model::simulation_spec& sim) {
+    out << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "dt" << YAML::Value;
+    put_quantity(out, sim.dt, dimension::time);
+    out << YAML::Key << "duration" << YAML::Value;
+    put_quantity(out, sim.duration, dimension::time);
+    out << YAML::Key << "seed" << YAML::Value << sim.seed;
+    out << YAML::EndMap;
+}
+
+void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
+    out << YAML::Key << "populations" << YAML::Value << YAML::BeginMap;
+    for (const model::population_spec& pop : spec.populations) {
+        out << YAML::Key << pop.name << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "size" << YAML::Value << pop.size;
+        out << YAML::Key << "type" << YAML::Value << std::string(name_of<model::cell_type>(cell_types, pop.type));
+        out << YAML::Key << "neuron" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "model" << YAML::Value << std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model));
+        for (const neuron_param& param : model_info(pop.model).params) {
+            out << YAML::Key << std::string(param.key) << YAML::Value;
+            put_quantity(out, pop.params.*(param.member), param.dim);
+        }
+        out << YAML::EndMap;
+        out << YAML::Key << "V_init" << YAML::Value;
+        put_distribution(out, pop.V_init, dimension::voltage);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
+void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
+    using model::connection_rule;
+    begin_list(out, "projections", spec.projections.empty());
+    for (const model::projection_spec& proj : spec.projections) {
+        const model::population_spec& target = spec.populations[proj.target];
+        out << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << proj.name;
+        out << YAML::Key << "source" << YAML::Value << spec.populations[proj.source].name;
+        out << YAML::Key << "target" << YAML::Value << target.name;
+        out << YAML::Key << "connect" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "rule" << YAML::Value << std::string(name_of<connection_rule>(connection_rules, proj.rule));
+        switch (proj.rule) {
+            case connection_rule::fixed_indegree: out << YAML::Key << "indegree" << YAML::Value << proj.indegree; break;
+            case connection_rule::pairwise_bernoulli:
+                out << YAML::Key << "p" << YAML::Value;
+                put_number(out, proj.probability);
+                break;
+            case connection_rule::fixed_total_number:
+                out << YAML::Key << "number" << YAML::Value << proj.total_number;
+                break;
+            case connection_rule::one_to_one:
+            case connection_rule::all_to_all: break;
+        }
+        out << YAML::Key << "autapses" << YAML::Value << proj.allow_autapses;
+        if (proj.rule == connection_rule::fixed_indegree || proj.rule == connection_rule::fixed_total_number) {
+            out << YAML::Key << "multapses" << YAML::Value << proj.allow_multapses;
+        }
+        out << YAML::EndMap;
+        out << YAML::Key << "weight" << YAML::Value;
+        put_distribution(out, proj.weight, model_info(target.model).weight_dim);
+        out << YAML::Key << "delay" << YAML::Value;
+        put_distribution(out, proj.delay, dimension::time);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+}
+
+void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
+    begin_list(out, "inputs", spec.poisson_inputs.empty() && spec.dc_inputs.empty());
+    for (const model::poisson_input_spec& in : spec.poisson_inputs) {
+        const model::population_spec& target = spec.populations[in.population];
+        out << YAML::BeginMap;
+        out << YAML::Key << "kind" << YAML::Value << "poisson";
+        out << YAML::Key << "target" << YAML::Value << target.name;
+        out << YAML::Key << "rate" << YAML::Value;
+        put_quantity(out, in.rate, dimension::rate);
+        out << YAML::Key << "sources" << YAML::Value << in.sources;
+        out << YAML::Key << "weight" << YAML::Value;
+        put_quantity(out, in.weight, model_info(target.model).weight_dim);
+        out << YAML::Key << "receptor" << YAML::Value << std::string(name_of<model::cell_type>(cell_types, in.type));
+        put_span(out, in.first, in.count, in.start, in.stop);
+        out << YAML::EndMap;
+    }
+    for (const model::dc_input_spec& in : spec.dc_inputs) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "kind" << YAML::Value << "dc";
+        out << YAML::Key << "target" << YAML::Value << spec.populations[in.population].name;
+        out << YAML::Key << "amplitude" << YAML::Value;
+        put_quantity(out, in.amplitude, dimension::current);
+        put_span(out, in.first, in.count, in.start, in.stop);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+}
+
+void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
+    const model::recording_spec& rec = spec.recording;
+    out << YAML::Key << "recording" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "spikes" << YAML::Value;
+    if (rec.spike_populations.size() == spec.populations.size()) {
+        out << "all";  // the reader stores the list sorted and unique, so this is every population
+    } else if (rec.spike_populations.empty()) {
+        out << "none";
+    } else {
+        out << YAML::Flow << YAML::BeginSeq;
+        for (std::uint32_t p : rec.spike_populations) out << spec.populations[p].name;
+        out << YAML::EndSeq;
+    }
+    out << YAML::Key << "rate_bin" << YAML::Value;
+    put_quantity(out, rec.rate_bin, dimension::time);
+
+    begin_list(out, "state", rec.state.empty());
+    for (const model::state_recorder_spec& r : rec.state) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << r.name;
+        out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
+        out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
+        out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
+        out << YAML::Key << "interval" << YAML::Value;
+        put_quantity(out, r.interval, dimension::time);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+
+    begin_list(out, "weights", rec.weights.empty());
+    for (const model::weight_recorder_spec& w : rec.weights) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "projection" << YAML::Value << spec.projections[w.projection].name;
+        out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (double t : w.times) put_quantity(out, t, dimension::time);
+        out << YAML::EndSeq;
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::Key << "final_state" << YAML::Value << rec.final_state;
+    out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string resolved_yaml(const model::model_spec& spec, double applied_scale) {
+    YAML::Emitter out;
+    out.SetIndent(2);
+    out << YAML::BeginMap;
+    put_simulation(out, spec.simulation);
+    out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "scale" << YAML::Value << 1;
+    out << YAML::EndMap;
+    put_populations(out, spec);
+    put_projections(out, spec);
+    put_inputs(out, spec);
+    put_recording(out, spec);
+    out << YAML::EndMap;
+
+    std::string text = "# synorm resolved configuration: every default filled in, quantities in internal units\n";
+    if (applied_scale != 1.0) {
+        text += "# network.scale = " + format_number(applied_scale) +
+                " is applied: sizes, indegrees and numbers below are already scaled\n";
+    }
+    return text + out.c_str() + "\n";
+}
+
+}  // namespace synorm::config::detail

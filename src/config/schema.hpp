@@ -1,0 +1,106 @@
+// The vocabulary of the configuration schema, shared by the reader (YAML → model_spec) and the
+// writer of the resolved configuration (model_spec → YAML), so the two cannot drift apart.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "synorm/config/units.hpp"
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::config::detail {
+
+template <class T>
+struct choice {
+    std::string_view name;
+    T value;
+};
+
+template <class T>
+std::string_view name_of(std::span<const choice<T>> choices, T value) {
+    for (const choice<T>& c : choices) {
+        if (c.value == value) return c.name;
+    }
+    return "?";
+}
+
+inline constexpr choice<model::cell_type> cell_types[] = {
+    {"excitatory", model::cell_type::excitatory},
+    {"inhibitory", model::cell_type::inhibitory},
+};
+
+inline constexpr choice<model::connection_rule> connection_rules[] = {
+    {"fixed_indegree", model::connection_rule::fixed_indegree},
+    {"pairwise_bernoulli", model::connection_rule::pairwise_bernoulli},
+    {"fixed_total_number", model::connection_rule::fixed_total_number},
+    {"one_to_one", model::connection_rule::one_to_one},
+    {"all_to_all", model::connection_rule::all_to_all},
+};
+
+inline constexpr choice<model::distribution::kind> distribution_kinds[] = {
+    {"constant", model::distribution::kind::constant},
+    {"normal", model::distribution::kind::normal},
+    {"uniform", model::distribution::kind::uniform},
+    {"lognormal", model::distribution::kind::lognormal},
+};
+
+inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
+    {"lif_delta", model::neuron_kind::lif_delta},
+    {"lif_curr_exp", model::neuron_kind::lif_curr_exp},
+    {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
+};
+
+// A neuron parameter: its key, dimension and place in model::neuron_params.
+struct neuron_param {
+    std::string_view key;
+    dimension dim;
+    double model::neuron_params::*member;
+};
+
+namespace params {
+using model::neuron_params;
+inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m};
+inline constexpr neuron_param tau_m{"tau_m", dimension::time, &neuron_params::tau_m};
+inline constexpr neuron_param E_L{"E_L", dimension::voltage, &neuron_params::E_L};
+inline constexpr neuron_param V_th{"V_th", dimension::voltage, &neuron_params::V_th};
+inline constexpr neuron_param V_reset{"V_reset", dimension::voltage, &neuron_params::V_reset};
+inline constexpr neuron_param t_ref{"t_ref", dimension::time, &neuron_params::t_ref};
+inline constexpr neuron_param tau_syn_ex{"tau_syn_ex", dimension::time, &neuron_params::tau_syn_ex};
+inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_params::tau_syn_in};
+inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex};
+inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in};
+inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e};
+
+inline constexpr neuron_param lif_delta[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e};
+inline constexpr neuron_param lif_curr_exp[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
+inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_th, V_reset, t_ref,
+                                                tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
+}  // namespace params
+
+inline constexpr std::string_view variables_delta[] = {"V_m"};
+inline constexpr std::string_view variables_curr_exp[] = {"V_m", "I_syn_ex", "I_syn_in"};
+inline constexpr std::string_view variables_cond_exp[] = {"V_m", "g_ex", "g_in"};
+
+// What the schema knows about one neuron model.
+struct neuron_model_info {
+    std::span<const neuron_param> params;         // keys of the `neuron` map besides `model`
+    std::span<const std::string_view> variables;  // recordable state
+    dimension weight_dim;                         // of incoming weights: what one event adds
+    bool conductance_based;
+};
+
+inline neuron_model_info model_info(model::neuron_kind kind) {
+    switch (kind) {
+        case model::neuron_kind::lif_delta: return {params::lif_delta, variables_delta, dimension::voltage, false};
+        case model::neuron_kind::lif_curr_exp:
+            return {params::lif_curr_exp, variables_curr_exp, dimension::current, false};
+        case model::neuron_kind::lif_cond_exp:
+            return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
+    }
+    return {params::lif_delta, variables_delta, dimension::voltage, false};
+}
+
+// The resolved configuration writes an input or recording that never stops as this word.
+inline constexpr std::string_view never = "never";
+
+}  // namespace synorm::config::detail
