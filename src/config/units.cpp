@@ -16,35 +16,24 @@ struct unit_def {
     int power10;  // value in the internal unit = number · 10^power10
 };
 
-// "u" stands for micro; both the micro sign (U+00B5) and the Greek mu (U+03BC) are accepted too,
-// since editors produce either.
+// "u" stands for micro; the micro sign and the Greek mu are read as "u" (see micro_as_u).
 constexpr std::array units{
     unit_def{"s", dimension::time, 3},
     unit_def{"ms", dimension::time, 0},
     unit_def{"us", dimension::time, -3},
-    unit_def{"\u00b5s", dimension::time, -3},
-    unit_def{"\u03bcs", dimension::time, -3},
     unit_def{"V", dimension::voltage, 3},
     unit_def{"mV", dimension::voltage, 0},
     unit_def{"uV", dimension::voltage, -3},
-    unit_def{"\u00b5V", dimension::voltage, -3},
-    unit_def{"\u03bcV", dimension::voltage, -3},
     unit_def{"pF", dimension::capacitance, 0},
     unit_def{"nF", dimension::capacitance, 3},
     unit_def{"uF", dimension::capacitance, 6},
-    unit_def{"\u00b5F", dimension::capacitance, 6},
-    unit_def{"\u03bcF", dimension::capacitance, 6},
     unit_def{"pS", dimension::conductance, -3},
     unit_def{"nS", dimension::conductance, 0},
     unit_def{"uS", dimension::conductance, 3},
-    unit_def{"\u00b5S", dimension::conductance, 3},
-    unit_def{"\u03bcS", dimension::conductance, 3},
     unit_def{"mS", dimension::conductance, 6},
     unit_def{"pA", dimension::current, 0},
     unit_def{"nA", dimension::current, 3},
     unit_def{"uA", dimension::current, 6},
-    unit_def{"\u00b5A", dimension::current, 6},
-    unit_def{"\u03bcA", dimension::current, 6},
     unit_def{"Hz", dimension::rate, 0},
     unit_def{"kHz", dimension::rate, 3},
 };
@@ -67,6 +56,18 @@ double scale_by_power10(double v, int power10) {
     double factor = 1.0;
     for (int i = 0; i < std::abs(power10); ++i) factor *= 10.0;
     return power10 >= 0 ? v * factor : v / factor;
+}
+
+// Editors produce either the micro sign (U+00B5) or the Greek mu (U+03BC) for "µ"; both mean "u".
+std::string micro_as_u(std::string_view unit) {
+    for (std::string_view micro : {"\u00b5", "\u03bc"}) {
+        if (unit.starts_with(micro)) {
+            std::string symbol = "u";
+            symbol += unit.substr(micro.size());
+            return symbol;
+        }
+    }
+    return std::string(unit);
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -143,8 +144,9 @@ std::optional<quantity> parse_quantity(std::string_view text, std::string* why) 
         set_why(why, "missing unit");
         return std::nullopt;
     }
+    const std::string symbol = micro_as_u(unit);
     for (const unit_def& u : units) {
-        if (u.symbol == unit) return quantity{scale_by_power10(number, u.power10), u.dim};
+        if (u.symbol == symbol) return quantity{scale_by_power10(number, u.power10), u.dim};
     }
     std::string message = "unknown unit \"" + std::string(unit) + "\"";
     // Units are case-sensitive ("MV" would be megavolts), but a case slip deserves a hint.
