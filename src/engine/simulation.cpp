@@ -59,7 +59,7 @@ struct thread_state {
     std::vector<float> x_in;
     std::vector<float> I_dc;     // pA
     std::vector<std::int32_t> refractory;  // steps left
-    std::vector<std::int32_t> spiked;   // 1 where the neuron spiked in the current step
+    std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
     std::vector<neuron_range> poisson_ranges, dc_ranges;
@@ -167,7 +167,7 @@ struct simulation::impl {
         ts.x_in.assign(ts.n, 0.0f);
         ts.I_dc.assign(ts.n, 0.0f);
         ts.refractory.assign(ts.n, 0);
-        ts.spiked.assign(ts.n, 0);
+        ts.fired.assign(ts.n, 0);
         for (const auto& s : layout.slices) {
             const auto& pop = spec.populations[s.population];
             for (std::uint32_t i = s.begin; i < s.end; ++i) {
@@ -225,10 +225,16 @@ struct simulation::impl {
                 const std::uint64_t mask = ring.mask();
                 const std::uint32_t* const td = table.target_delay.data();
                 const float* const w = table.weight.data();
-                for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
-                    const std::uint32_t word_k = td[k];
-                    const std::uint64_t slot = (base + network::synapse_delay_offset(word_k)) & mask;
-                    data[slot * n + network::synapse_target(word_k)] += w[k];
+                const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+                if (table.uniform_delay) {  // one slot for the whole row
+                    float* const row = data + ((base + table.delay_offset) & mask) * n;
+                    for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
+                } else {
+                    for (std::uint64_t k = k0; k < k1; ++k) {
+                        const std::uint32_t word_k = td[k];
+                        const std::uint64_t slot = (base + network::synapse_delay_offset(word_k)) & mask;
+                        data[slot * n + network::synapse_target(word_k)] += w[k];
+                    }
                 }
             }
         }
@@ -296,13 +302,12 @@ struct simulation::impl {
             for (const auto& slice : layout.slices) {
                 if (slice.begin == slice.end) continue;
                 const std::uint32_t b = slice.begin;
-                model::update(constants[slice.population],
-                              {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
-                               ts.I_dc.data() + b, ex + b, in + b, ts.spiked.data() + b, slice.end - b});
-                const std::int32_t* const spiked = ts.spiked.data();
-                for (std::uint32_t i = b; i < slice.end; ++i) {
-                    if (!spiked[i]) continue;
-                    const std::uint64_t gid = layout.gids[i];
+                const std::size_t fired =
+                    model::update(constants[slice.population],
+                                  {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
+                                   ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b});
+                for (std::size_t k = 0; k < fired; ++k) {
+                    const std::uint64_t gid = layout.gids[b + ts.fired[k]];
                     ++ts.spikes;
                     ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - t0)));
                     if (record_spikes[slice.population]) {

@@ -44,7 +44,7 @@ using simd::store;
 // One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
 template <class F>
-[[gnu::always_inline]] inline void step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
+[[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
     I* const ref = reinterpret_cast<I*>(b.refractory + i);
@@ -60,11 +60,11 @@ template <class F>
     const auto spike = v >= c.V_th;
     store(V, spike ? reset : v);
     store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
-    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
+    return spike;
 }
 
 template <class F>
-[[gnu::always_inline]] inline void step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
+[[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
     F* const Iex = reinterpret_cast<F*>(b.x_ex + i);
@@ -85,11 +85,11 @@ template <class F>
     const auto spike = v >= c.V_th;
     store(V, spike ? reset : v);
     store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
-    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
+    return spike;
 }
 
 template <class F>
-[[gnu::always_inline]] inline void step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
+[[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
     F* const gex = reinterpret_cast<F*>(b.x_ex + i);
@@ -112,16 +112,44 @@ template <class F>
     const auto spike = v >= c.V_th;
     store(V, spike ? reset : v);
     store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
-    store(reinterpret_cast<I*>(b.spiked + i), I{} + simd::flag(spike));
+    return spike;
 }
 
-// Eight neurons at a time, then the remainder one by one with the same arithmetic. target_clones
-// gives an AVX2 version where the CPU has it without requiring -march=native (DESIGN.md §5).
-#define SYNORM_LIF_KERNEL(name, step)                                                    \
-    [[gnu::target_clones("avx2", "default")]] void name(const lif_constants& c, const lif_block& b) { \
-        std::size_t i = 0;                                                               \
-        for (; i + simd::lanes <= b.n; i += simd::lanes) step<simd::vfloat>(c, b, i);    \
-        for (; i < b.n; ++i) step<float>(c, b, i);                                       \
+// Eight neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
+// (a few per thousand neurons and step), so lanes are looked at only where one fired: each group of
+// 64 neurons stores its spike masks into b.spikes and is scanned only if any mask is set. The
+// scan writes the compacted indices into the same array: index `fired` ≤ the position being read,
+// and the masks of later groups are stored after it, so nothing unread is overwritten.
+// target_clones gives an AVX2 version where the CPU has it without requiring -march=native
+// (DESIGN.md §5).
+#define SYNORM_LIF_KERNEL(name, step)                                                                  \
+    [[gnu::target_clones("avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
+        /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
+        const lif_constants c = constants;                                                             \
+        const lif_block b = block;                                                                     \
+        constexpr std::size_t group = 8 * simd::lanes;                                                 \
+        auto* const masks = reinterpret_cast<std::int32_t*>(b.spikes);                                 \
+        std::size_t i = 0, fired = 0;                                                                  \
+        for (; i + group <= b.n; i += group) {                                                         \
+            simd::vint any_spike{};                                                                    \
+            for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
+                const simd::vint spike = step<simd::vfloat>(c, b, i + j);                              \
+                store(reinterpret_cast<simd::vint*>(masks + i + j), spike);                            \
+                any_spike |= spike;                                                                    \
+            }                                                                                          \
+            if (__builtin_expect(simd::any(any_spike), 0))                                             \
+                for (std::size_t k = i; k < i + group; ++k)                                            \
+                    if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                   \
+        }                                                                                              \
+        for (; i + simd::lanes <= b.n; i += simd::lanes) {                                             \
+            const simd::vint spike = step<simd::vfloat>(c, b, i);                                      \
+            if (simd::any(spike))                                                                      \
+                for (std::size_t k = 0; k < simd::lanes; ++k)                                          \
+                    if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);               \
+        }                                                                                              \
+        for (; i < b.n; ++i)                                                                           \
+            if (step<float>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);               \
+        return fired;                                                                                  \
     }
 
 SYNORM_LIF_KERNEL(update_delta, step_delta)
@@ -131,12 +159,13 @@ SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
 
 }  // namespace
 
-void update(const lif_constants& c, const lif_block& b) {
+std::size_t update(const lif_constants& c, const lif_block& b) {
     switch (c.kind) {
-    case neuron_kind::lif_delta: update_delta(c, b); break;
-    case neuron_kind::lif_curr_exp: update_curr_exp(c, b); break;
-    case neuron_kind::lif_cond_exp: update_cond_exp(c, b); break;
+    case neuron_kind::lif_delta: return update_delta(c, b);
+    case neuron_kind::lif_curr_exp: return update_curr_exp(c, b);
+    case neuron_kind::lif_cond_exp: return update_cond_exp(c, b);
     }
+    return 0;
 }
 
 }  // namespace synorm::model

@@ -78,6 +78,10 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             table.target_delay[at] = coo_word[k];
             table.weight[at] = coo_weight[k];
         }
+        if (!coo_word.empty()) {
+            table.delay_offset = synapse_delay_offset(coo_word.front());
+            for (const auto word : coo_word) table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
+        }
         tables.push_back(std::move(table));
     }
     return tables;

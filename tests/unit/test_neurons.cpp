@@ -16,14 +16,14 @@ struct single {
     lif_constants c;
     float V, x_ex = 0, x_in = 0, dc = 0, in_ex = 0, in_in = 0;
     std::int32_t ref = 0;
-    std::int32_t spiked = 0;
+    std::uint32_t fired = 0;
     single(const neuron_params& p, neuron_kind k, double dt, float v0) : c(lif_constants::make(p, k, dt)), V(v0) {}
     bool step(float input_ex = 0, float input_in = 0) {
         in_ex = input_ex;
         in_in = input_in;
-        update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &spiked, 1});
+        const std::size_t n_fired = update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &fired, 1});
         EXPECT_EQ(in_ex, 0.0f) << "the ring-buffer slot is cleared after reading";
-        return spiked != 0;
+        return n_fired == 1;
     }
 };
 

@@ -40,11 +40,11 @@ struct lif_block {
     const float* I_dc;     // pA, external DC of this step
     float* in_ex;          // this step's ring-buffer slot (input arriving now); read and zeroed
     float* in_in;
-    std::int32_t* spiked;  // out: 1 where the neuron spiked in this step
+    std::uint32_t* spikes; // out: block indices of the neurons that spiked, ascending (room for n)
     std::size_t n;
 };
 
-// Advances every neuron of the block by one step.
-void update(const lif_constants& c, const lif_block& b);
+// Advances every neuron of the block by one step; returns how many spiked (listed in b.spikes).
+std::size_t update(const lif_constants& c, const lif_block& b);
 
 }  // namespace synorm::model

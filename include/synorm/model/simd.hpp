@@ -30,8 +30,10 @@ template <> struct int_of<vfloat> { using type = vint; };
 [[gnu::always_inline]] inline float bits_to_float(std::int32_t x) { float f; std::memcpy(&f, &x, sizeof f); return f; }
 [[gnu::always_inline]] inline vfloat bits_to_float(vint x) { return __builtin_bit_cast(vfloat, x); }
 
-// A 0/1 flag from a comparison result: bool for scalars, 0/−1 lanes for vectors.
-[[gnu::always_inline]] inline std::int32_t flag(bool b) { return b ? 1 : 0; }
-[[gnu::always_inline]] inline vint flag(vint mask) { return -mask; }
+// Whether any lane of a comparison result (0 or −1 per lane) is set.
+[[gnu::always_inline]] inline bool any(vint mask) {
+    const auto m = __builtin_bit_cast(std::uint64_t __attribute__((vector_size(32))), mask);
+    return (m[0] | m[1] | m[2] | m[3]) != 0;
+}
 
 }  // namespace synorm::model::simd

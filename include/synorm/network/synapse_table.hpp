@@ -28,6 +28,10 @@ struct synapse_table {
     std::vector<std::uint64_t> row_begin;     // by source-population index; size = source size + 1
     std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
     std::vector<float> weight;                // by synapse; the projection's receptor unit
+    // True when every synapse has the same delay (then delay_offset): delivery computes one
+    // ring-buffer slot per row instead of one per synapse.
+    bool uniform_delay = true;
+    std::uint32_t delay_offset = 0;
 
     std::uint64_t size() const { return target_delay.size(); }
     std::uint64_t bytes() const {
