@@ -196,11 +196,13 @@ int run(const run_options& opt, comm::communicator& comm, double process_start) 
         p.threads = threads;
         p.seed = spec.simulation.seed;
         p.simulated_time = spec.simulation.duration;
-        p.real_time_factor = res.time.total / (spec.simulation.duration * 1e-3);
         p.synapses = static_cast<std::uint64_t>(synapse_counts[0]);
-        std::vector<std::int64_t> spikes{static_cast<std::int64_t>(res.local_spikes)};
-        comm.sum(spikes);
-        p.spikes = static_cast<std::uint64_t>(spikes[0]);
+        std::vector<std::int64_t> counts{static_cast<std::int64_t>(res.local_spikes), static_cast<std::int64_t>(res.local_events)};
+        comm.sum(counts);
+        p.spikes = static_cast<std::uint64_t>(counts[0]);
+        p.synaptic_events = static_cast<std::uint64_t>(counts[1]);
+        p.loop_time = static_cast<double>(comm.max(static_cast<std::int64_t>(res.time.total * 1e9))) * 1e-9;
+        p.real_time_factor = p.loop_time / (spec.simulation.duration * 1e-3);  // the slowest rank
         p.peak_rss_bytes = comm.all_gather(peak_rss_bytes());
         p.synapse_bytes = comm.all_gather(static_cast<std::int64_t>(sim->synapse_bytes()));
         const auto gather_seconds = [&](double s) {

@@ -70,6 +70,7 @@ struct thread_state {
     std::vector<std::vector<std::int64_t>> rate_counts;  // [population][bin]
     std::vector<recorder_part> recorders;
     std::uint64_t spikes = 0;    // emitted by this thread's neurons
+    std::uint64_t events = 0;    // spikes delivered to this thread's synapses
     double t_update = 0, t_deliver = 0;
     std::exception_ptr error;
 };
@@ -226,6 +227,7 @@ struct simulation::impl {
                 const std::uint32_t* const td = table.target_delay.data();
                 const float* const w = table.weight.data();
                 const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+                ts.events += k1 - k0;
                 if (table.uniform_delay) {  // one slot for the whole row
                     float* const row = data + ((base + table.delay_offset) & mask) * n;
                     for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
@@ -530,7 +532,10 @@ struct simulation::impl {
         if (!remote_failure.empty()) throw std::runtime_error(remote_failure);
         out.time.total = omp_get_wtime() - t_start;
         out.time.build = build_time;
-        for (const auto& ts : threads) out.local_spikes += ts.spikes;
+        for (const auto& ts : threads) {
+            out.local_spikes += ts.spikes;
+            out.local_events += ts.events;
+        }
         return collect(std::move(out));
     }
 };

@@ -93,6 +93,8 @@ void for_each_field(P& p, F&& f) {
     f("real_time_factor", p.real_time_factor);
     f("synapses", p.synapses);
     f("spikes", p.spikes);
+    f("synaptic_events", p.synaptic_events);
+    f("loop_time", p.loop_time);
     f("peak_rss_bytes", p.peak_rss_bytes);
     f("synapse_bytes", p.synapse_bytes);
     f("time_build", p.time_build);

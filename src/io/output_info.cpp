@@ -138,6 +138,14 @@ std::string reader::describe() {
             << " (wall seconds of the loop per simulated second)\n";
         out << "synapses:    " << u64("synapses") << '\n';
         out << "spikes:      " << u64("spikes") << '\n';
+        const auto events = h5::read_attribute<std::uint64_t>(p, "synaptic_events", prov_here);
+        const auto loop = h5::read_attribute<double>(p, "loop_time", prov_here);
+        const auto ranks = h5::read_attribute<std::int64_t>(p, "ranks", prov_here);
+        const auto threads = h5::read_attribute<std::int64_t>(p, "threads", prov_here);
+        if (events && loop && *loop > 0 && ranks && threads)
+            out << "synaptic events: " << *events << " (" << fixed(static_cast<double>(*events) / *loop / 1e6, 1)
+                << " M/s, " << fixed(static_cast<double>(*events) / *loop / 1e6 / static_cast<double>(*ranks * *threads), 1)
+                << " M/s per core)\n";
     } else {
         out << "provenance:  none (the run ended before writing it)\n";
     }
