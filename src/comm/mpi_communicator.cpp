@@ -3,6 +3,8 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -22,18 +24,55 @@ public:
     int size() const override { return size_; }
     std::string kind() const override { return "mpi"; }
 
-    // allgather strategy: counts first, then the spikes (DESIGN.md decision 6).
+    // allgather strategy (DESIGN.md decision 6) in one collective per interval: every rank sends a
+    // block of `capacity_` words, its spike count followed by as many spikes as fit. Only when some
+    // rank had more does a second collective carry the rest; the capacity then grows, so a steady
+    // network settles on one collective per interval.
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
-        const int n = static_cast<int>(local.size());
-        check(MPI_Allgather(&n, 1, MPI_INT, counts_.data(), 1, MPI_INT, comm_), "MPI_Allgather");
-        int total = 0;
-        for (int r = 0; r < size_; ++r) {
-            displs_[static_cast<std::size_t>(r)] = total;
-            total += counts_[static_cast<std::size_t>(r)];
+        const std::size_t cap = capacity_, P = static_cast<std::size_t>(size_);
+        send_.assign(cap, 0);
+        send_[0] = local.size();
+        const std::size_t first = std::min(local.size(), cap - 1);
+        std::copy(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(first), send_.begin() + 1);
+        recv_.resize(cap * P);
+        check(MPI_Allgather(send_.data(), static_cast<int>(cap), MPI_UINT64_T, recv_.data(), static_cast<int>(cap), MPI_UINT64_T, comm_),
+              "MPI_Allgather");
+        std::size_t total = 0, most = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            total += recv_[r * cap];
+            most = std::max<std::size_t>(most, recv_[r * cap]);
         }
-        global.resize(static_cast<std::size_t>(total));
-        check(MPI_Allgatherv(local.data(), n, MPI_UINT64_T, global.data(), counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
+        global.resize(total);
+        if (most <= cap - 1) {
+            std::size_t at = 0;
+            for (std::size_t r = 0; r < P; ++r) {
+                const std::size_t n = recv_[r * cap];
+                std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), n, global.begin() + static_cast<std::ptrdiff_t>(at));
+                at += n;
+            }
+            return;
+        }
+        // Overflow: the spikes beyond the first block, gathered with counts every rank already knows.
+        int displacement = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            const std::size_t n = recv_[r * cap];
+            counts_[r] = static_cast<int>(n > cap - 1 ? n - (cap - 1) : 0);
+            displs_[r] = displacement;
+            displacement += counts_[r];
+        }
+        overflow_.resize(static_cast<std::size_t>(displacement));
+        check(MPI_Allgatherv(local.data() + first, static_cast<int>(local.size() - first), MPI_UINT64_T, overflow_.data(), counts_.data(),
+                             displs_.data(), MPI_UINT64_T, comm_),
               "MPI_Allgatherv");
+        std::size_t at = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            const std::size_t n = recv_[r * cap], in_block = std::min(n, cap - 1);
+            std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), in_block, global.begin() + static_cast<std::ptrdiff_t>(at));
+            at += in_block;
+            std::copy_n(overflow_.begin() + displs_[r], counts_[r], global.begin() + static_cast<std::ptrdiff_t>(at));
+            at += static_cast<std::size_t>(counts_[r]);
+        }
+        capacity_ = std::bit_ceil(2 * (most + 1));
     }
     void sum(std::span<std::int64_t> values) override {
         check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_), "MPI_Allreduce");
@@ -79,6 +118,8 @@ private:
     MPI_Comm comm_;
     int rank_ = 0, size_ = 1;
     std::vector<int> counts_, displs_;
+    std::size_t capacity_ = 64;  // words per rank in the first exchange collective
+    std::vector<std::uint64_t> send_, recv_, overflow_;
 };
 
 }  // namespace

@@ -152,6 +152,21 @@ TEST(mpi_communicator, exchange_concatenates_in_rank_order) {
     EXPECT_EQ(all, expected);
 }
 
+TEST(mpi_communicator, exchange_handles_bursts_beyond_its_block) {
+    // Sizes around and far beyond the first collective's block, then small again.
+    for (const std::size_t base : {10u, 63u, 64u, 1000u, 5000u, 3u}) {
+        const std::size_t mine = base * static_cast<std::size_t>(world->rank() + 1);
+        std::vector<std::uint64_t> local(mine);
+        for (std::size_t k = 0; k < mine; ++k) local[k] = (static_cast<std::uint64_t>(world->rank()) << 32) | k;
+        std::vector<std::uint64_t> all;
+        world->exchange_spikes(local, all);
+        std::vector<std::uint64_t> expected;
+        for (int r = 0; r < world->size(); ++r)
+            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k) expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
+        ASSERT_EQ(all, expected) << "base " << base;
+    }
+}
+
 TEST(mpi_communicator, reductions_are_exact) {
     std::vector<std::int64_t> v = {world->rank() + 1, (std::int64_t{1} << 52) + world->rank()};
     world->sum(v);
