@@ -9,17 +9,15 @@ namespace synorm::network {
 
 namespace {
 
-// k distinct values from [0, m), ascending (Floyd's algorithm: exactly k draws).
+// k distinct values from [0, m) in drawing order (Floyd's algorithm: exactly k draws).
 void distinct_sample(std::uint64_t k, std::uint64_t m, model::random_stream& rng, std::vector<std::uint64_t>& out) {
     std::unordered_set<std::uint64_t> chosen;
     chosen.reserve(k * 2);
-    const std::size_t start = out.size();
     for (std::uint64_t j = m - k; j < m; ++j) {
         const std::uint64_t t = rng.below(j + 1);
         const std::uint64_t pick = chosen.insert(t).second ? t : (chosen.insert(j), j);
         out.push_back(pick);
     }
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end());
 }
 
 }  // namespace
@@ -62,7 +60,6 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
         if (m == 0 || k == 0) break;
         if (proj.allow_multapses) {
             for (std::uint64_t i = 0; i < k; ++i) sources.push_back(rng.below(m));
-            std::sort(sources.begin() + static_cast<std::ptrdiff_t>(start), sources.end());
         } else {
             distinct_sample(std::min(k, m), m, rng, sources);
         }

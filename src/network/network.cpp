@@ -1,5 +1,6 @@
 #include "synorm/network/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -8,6 +9,22 @@
 #include "synorm/network/connectivity.hpp"
 
 namespace synorm::network {
+
+namespace {
+
+// Mean synapses per target neuron: sizes the build buffers (a hint, never a limit).
+double expected_synapses(const model::projection_spec& proj, std::uint64_t n_source, std::uint64_t n_target) {
+    switch (proj.rule) {
+    case model::connection_rule::fixed_indegree: return static_cast<double>(proj.indegree);
+    case model::connection_rule::pairwise_bernoulli: return proj.probability * static_cast<double>(n_source);
+    case model::connection_rule::fixed_total_number: return static_cast<double>(proj.total_number) / static_cast<double>(std::max<std::uint64_t>(1, n_target));
+    case model::connection_rule::one_to_one: return 1.0;
+    case model::connection_rule::all_to_all: return static_cast<double>(n_source);
+    }
+    return 0.0;
+}
+
+}  // namespace
 
 std::vector<std::vector<std::uint64_t>> total_number_splits(const model::model_spec& spec) {
     std::vector<std::vector<std::uint64_t>> splits(spec.projections.size());
@@ -45,6 +62,11 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
         coo_weight.clear();
 
         const auto& slice = layout.slices[proj.target];
+        const auto expected = static_cast<std::size_t>(expected_synapses(proj, src.size, spec.populations[proj.target].size) *
+                                                       (slice.end - slice.begin) * 1.05) + 16;
+        coo_source.reserve(expected);
+        coo_word.reserve(expected);
+        coo_weight.reserve(expected);
         for (std::uint32_t t = slice.begin; t < slice.end; ++t) {
             const std::uint64_t post = layout.gids[t], post_index = post - first_tgt;
             const std::int64_t self = proj.source == proj.target ? static_cast<std::int64_t>(post_index) : -1;

@@ -28,14 +28,13 @@ std::vector<std::uint64_t> sources_of(const model::projection_spec& p, std::uint
 
 }  // namespace
 
-TEST(connectivity, fixed_indegree_gives_exactly_k_sorted_sources) {
+TEST(connectivity, fixed_indegree_gives_exactly_k_sources) {
     auto p = rule(connection_rule::fixed_indegree);
     p.indegree = 50;
     for (std::uint64_t post = 0; post < 100; ++post) {
         const auto s = sources_of(p, 200, -1, post);
         ASSERT_EQ(s.size(), 50u);
-        ASSERT_TRUE(std::is_sorted(s.begin(), s.end()));
-        ASSERT_LT(s.back(), 200u);
+        ASSERT_LT(*std::max_element(s.begin(), s.end()), 200u);
     }
 }
 

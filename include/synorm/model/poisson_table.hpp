@@ -3,6 +3,7 @@
 // Resolution 2^-32: probabilities below that (the far tail) are cut off.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -11,7 +12,7 @@ namespace synorm::model {
 
 class poisson_table {
 public:
-    poisson_table() : threshold_{std::uint64_t{1} << 32} {}
+    poisson_table() : threshold_{std::uint64_t{1} << 32} { guide_.fill(0); }
     explicit poisson_table(double lambda) {
         const double scale = 4294967296.0;  // 2^32
         double p = std::exp(-lambda), cdf = p;
@@ -21,15 +22,24 @@ public:
             cdf += p;
         }
         threshold_.push_back(std::uint64_t{1} << 32);  // a sentinel every word is below
+        // Guide table (Chen & Asau 1974): for each of 256 ranges of u, the smallest count any u in
+        // it can map to, so a draw starts its search at most a step or two from its answer.
+        for (std::uint64_t g = 0; g < guide_.size(); ++g) {
+            std::uint32_t k = 0;
+            while ((g << 24) >= threshold_[k]) ++k;
+            guide_[g] = k;
+        }
     }
     // The count k for uniform word u: the smallest k with u < 2^32 · P(X ≤ k).
     std::uint32_t sample(std::uint32_t u) const {
-        std::uint32_t k = 0;
+        std::uint32_t k = guide_[u >> 24];
         while (u >= threshold_[k]) ++k;
         return k;
     }
+
 private:
     std::vector<std::uint64_t> threshold_;  // ascending; 2^32 · P(X ≤ k), then the sentinel 2^32
+    std::array<std::uint32_t, 256> guide_;  // by the top 8 bits of u: where its search starts
 };
 
 }  // namespace synorm::model
