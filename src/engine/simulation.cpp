@@ -483,6 +483,7 @@ struct simulation::impl {
                         update(ts, t0, t1, dc_next);
                         ts.t_deliver += w1 - w0;
                         ts.t_update += omp_get_wtime() - w1;
+                        if (h.on_thread_interval) h.on_thread_interval(omp_get_thread_num(), t1);
                     } catch (...) {
                         ts.error = std::current_exception();
                         failed = true;

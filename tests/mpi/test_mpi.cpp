@@ -209,6 +209,28 @@ TEST(decomposition, spikes_and_final_potentials_match_a_single_process_run) {
     EXPECT_TRUE(v == expected) << "bitwise identical membrane potentials";
 }
 
+TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_order) {
+    auto spec = invariance_network();
+    spec.simulation.duration = 100.0;
+    engine::simulation sim(spec, *world, test_threads());
+    engine::hooks h;
+    const int failing_rank = world->size() - 1, failing_thread = test_threads() - 1;
+    h.on_thread_interval = [&](int thread, std::int64_t step) {
+        if (world->rank() == failing_rank && thread == failing_thread && step >= 500)
+            throw std::runtime_error("injected failure");
+    };
+    std::string message;
+    try {
+        sim.run(h);
+    } catch (const std::exception& e) {
+        message = e.what();
+    }
+    if (world->rank() == failing_rank) EXPECT_EQ(message, "injected failure");
+    else EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
+    // Every rank is still in step: a collective after the stop completes.
+    EXPECT_EQ(world->max(1), 1);
+}
+
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     comm::mpi_session mpi(argc, argv);

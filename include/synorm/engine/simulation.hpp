@@ -20,6 +20,10 @@ struct hooks {
     double flush_every_ms = 1000.0;
     // Master thread of every rank after each interval: steps done of steps in all. Keep it cheap.
     std::function<void(std::int64_t, std::int64_t)> on_progress;
+    // Every thread after advancing its neurons through an interval: (thread, first step of the next
+    // interval). Runs inside the thread's guarded region: what it throws stops the run on every rank
+    // in order (health checks, and the tests of that stop).
+    std::function<void(int, std::int64_t)> on_thread_interval;
 };
 
 struct results {
