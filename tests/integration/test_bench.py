@@ -7,7 +7,8 @@ import subprocess
 import harness as h
 
 BENCH = os.path.join(h.SOURCE, "tools", "bench")
-FIGURES = ["config", "layout", "cores", "bio_s", "rate_Hz", "synapses", "rtf", "loop_s", "wall_s", "spread",
+FIGURES = ["config", "layout", "cores", "bio_s", "rate_Hz", "synapses", "rtf", "loop_s", "wall_s", "min_wall_s",
+           "spread",
            "Mev/s/core", "B/syn", "rss/rank_MiB", "maxrss_MiB"]
 BREAKDOWN = ["config", "layout", "build", "update", "deliver", "exchange", "record", "other"]
 
