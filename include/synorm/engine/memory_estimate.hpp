@@ -1,0 +1,30 @@
+// How much memory one rank will need, from the configuration alone: computed before anything is
+// allocated, so a run that cannot fit stops at once with figures instead of hours later.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::engine {
+
+struct memory_estimate {
+    std::uint64_t neurons = 0;      // bytes: neuron state and ids
+    std::uint64_t synapses = 0;     // bytes: synapse tables (8 per synapse plus row indices)
+    std::uint64_t ring_buffers = 0; // bytes: pending input, two receptors
+    std::uint64_t build = 0;        // bytes: temporary arrays while the synapses are sorted
+    std::uint64_t recorders = 0;    // bytes: spikes buffered between flushes, traces, snapshots, rates
+    std::uint64_t baseline = 0;     // bytes: program, MPI and HDF5 libraries
+    std::uint64_t expected_synapses = 0;  // on this rank
+
+    // The peak: the build temporaries exist before the spike buffers and traces fill up.
+    std::uint64_t peak() const;
+    std::string describe() const;  // one line per item, MiB
+};
+
+// The estimate for the most loaded rank of `ranks`, each with `threads` threads. Expected synapse
+// counts follow the connection rules' means.
+memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int threads);
+
+}  // namespace synorm::engine

@@ -1,0 +1,50 @@
+// The memory estimate against the sizes the engine really allocates.
+#include <gtest/gtest.h>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/engine/memory_estimate.hpp"
+#include "synorm/engine/simulation.hpp"
+
+using namespace synorm;
+
+namespace {
+
+model::model_spec network(std::uint64_t n, double p) {
+    model::model_spec spec;
+    spec.simulation.duration = 10.0;
+    model::population_spec e;
+    e.name = "E";
+    e.size = n;
+    spec.populations = {e};
+    model::projection_spec ee;
+    ee.name = "EE";
+    ee.rule = model::connection_rule::pairwise_bernoulli;
+    ee.probability = p;
+    ee.weight = model::distribution::constant_value(0.1);
+    ee.delay = model::distribution::constant_value(1.5);
+    spec.projections = {ee};
+    return spec;
+}
+
+}  // namespace
+
+TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
+    const auto spec = network(3000, 0.05);
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 2);
+    const auto estimate = engine::estimate_memory(spec, 1, 2);
+    EXPECT_NEAR(static_cast<double>(estimate.expected_synapses), static_cast<double>(sim.local_synapses()),
+                0.02 * static_cast<double>(sim.local_synapses()));
+    EXPECT_NEAR(static_cast<double>(estimate.synapses), static_cast<double>(sim.synapse_bytes()), 0.03 * static_cast<double>(sim.synapse_bytes()));
+}
+
+TEST(memory_estimate, divides_over_ranks_and_names_every_item) {
+    const auto spec = network(10000, 0.1);
+    const auto one = engine::estimate_memory(spec, 1, 1), four = engine::estimate_memory(spec, 4, 1);
+    EXPECT_NEAR(static_cast<double>(four.expected_synapses), one.expected_synapses / 4.0, 1.0);
+    EXPECT_LT(four.peak(), one.peak());
+    EXPECT_GT(one.synapses, 10'000'000u * 8u * 99 / 100);
+    const auto text = one.describe();
+    for (const char* item : {"neurons", "synapses", "ring buffers", "build", "recorders", "peak"})
+        EXPECT_NE(text.find(item), std::string::npos) << item;
+}
