@@ -10,7 +10,7 @@ BENCH = os.path.join(h.SOURCE, "tools", "bench")
 FIGURES = ["config", "layout", "cores", "bio_s", "rate_Hz", "synapses", "rtf", "loop_s", "wall_s", "min_wall_s",
            "spread",
            "Mev/s/core", "B/syn", "rss/rank_MiB", "maxrss_MiB"]
-BREAKDOWN = ["config", "layout", "build", "update", "deliver", "exchange", "record", "other"]
+BREAKDOWN = ["config", "layout", "build", "update", "deliver", "exchange", "record", "sync", "other"]
 
 
 def bench(*args):
