@@ -1,0 +1,14 @@
+// The exit codes of `synorm`: part of its interface (README, "Exit codes"). Every rank of a run exits
+// with the same one.
+#pragma once
+
+namespace synorm::app {
+
+enum exit_code : int {
+    ok = 0,
+    runtime_failure = 1,  // building the network, the simulation or an internal check failed
+    input_error = 2,      // bad command line or configuration
+    io_failure = 3,       // output (or checkpoint) could not be written or read
+};
+
+}  // namespace synorm::app

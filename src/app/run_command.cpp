@@ -1,0 +1,396 @@
+// `synorm run`. Each step that a rank may fail on its own (reading the configuration, preparing and
+// creating the output file, building, simulating, writing the records) ends in an agreement: every
+// rank learns the worst exit code, rank 0 prints the one message that explains it, and all ranks stop
+// together. No rank is ever left waiting in a collective that another has abandoned, and a run that
+// stops after the output file exists marks it "failed: <reason>" or, when that is not safe or fails,
+// leaves it "running": never "complete".
+#include "run_command.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string_view>
+
+#include "exit_code.hpp"
+#include "progress.hpp"
+#include "synorm/config/loader.hpp"
+#include "synorm/engine/simulation.hpp"
+#include "synorm/io/output_file.hpp"
+#include "synorm/version.hpp"
+
+namespace synorm::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+std::int64_t peak_rss_bytes() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
+}
+
+std::string host_name() {
+    char buf[256] = {0};
+    gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+// What one rank made of a step it took on its own.
+struct outcome {
+    int code = ok;
+    std::string message;
+    bool secondary = false;  // only "another rank failed": another rank has the reason
+    void fail(int c, std::string m, bool is_secondary = false) {
+        code = c;
+        message = std::move(m);
+        secondary = is_secondary;
+    }
+};
+
+struct agreement {
+    int code = ok;
+    std::string message;  // the reason printed, on every rank
+};
+
+// Collective. Every rank returns the worst exit code of the step; when it is not ok, rank 0 prints,
+// once, the message of the lowest rank that failed for a reason of its own (else of the lowest
+// failing rank), naming that rank when it is not rank 0.
+agreement agree(comm::communicator& comm, const outcome& mine) {
+    agreement a;
+    a.code = static_cast<int>(comm.max(mine.code));
+    if (a.code == ok) return a;
+    const std::int64_t n = comm.size();
+    const std::int64_t key = mine.code == ok ? 2 * n : (mine.secondary ? n : 0) + comm.rank();
+    const int speaker = static_cast<int>(comm.min(key) % n);
+    a.message = mine.message;
+    comm.broadcast(a.message, speaker);
+    if (speaker != 0) a.message += " [rank " + std::to_string(speaker) + "]";
+    if (comm.rank() == 0) std::cerr << "synorm: " << a.message << "\n" << std::flush;
+    return a;
+}
+
+// Collective: ends a run that failed after the output file was created, returning the agreed code.
+// It marks the file "failed: <reason>" and closes it. But after a failed write, HDF5's state may
+// differ between ranks (each saw its own part of a collective write fail), and any further
+// collective HDF5 call can deadlock or crash, including the close that HDF5 itself attempts at exit
+// and in MPI_Finalize. So after an io failure in parallel, or a close that failed, the file is left
+// as it is (status "running", never "complete") and every rank ends the process here, together,
+// with the agreed code, skipping those clean-ups.
+int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, const agreement& failure,
+             const std::string& path) {
+    const std::int64_t open = out ? 1 : 0;
+    if (comm.max(open) == 0) return failure.code;
+    if (comm.min(open) == 0) {  // io throws on every rank or on none: a bug, but never a hang
+        std::cerr << "synorm (rank " << comm.rank() << "): the output file is open on some ranks only; ending the job\n";
+        comm.abort(failure.code);
+    }
+    bool closed = false;
+    if (failure.code != io_failure || comm.size() == 1) {
+        try {
+            out->set_status("failed: " + failure.message);
+        } catch (const std::exception& e) {  // the same on every rank
+            if (comm.rank() == 0) std::cerr << "synorm: could not mark " << path << " as failed: " << e.what() << "\n";
+        }
+        try {
+            out->close();
+            closed = true;
+        } catch (const std::exception&) {
+        }
+    }
+    if (closed) {
+        out.reset();
+        return failure.code;
+    }
+    if (comm.rank() == 0) std::cerr << "synorm: " << path << " is incomplete (its status stays \"running\")\n";
+    std::cout.flush();
+    std::cerr.flush();
+    comm.barrier();
+    std::_Exit(failure.code);
+}
+
+// The configuration with the command line's overrides. --seed and --duration are overrides
+// underneath; a message about one of them names the option the user typed.
+config::loaded_config load_config(const run_options& opt, outcome& result) {
+    std::vector<std::string> overrides = opt.overrides;
+    if (opt.seed) overrides.push_back("simulation.seed=" + *opt.seed);
+    if (opt.duration) overrides.push_back("simulation.duration=" + *opt.duration);
+    try {
+        return config::load(opt.config, overrides);
+    } catch (const config::config_error& e) {
+        if (opt.seed && e.file() == "--set simulation.seed")
+            result.fail(input_error, "--seed '" + *opt.seed + "': " + e.message());
+        else if (opt.duration && e.file() == "--set simulation.duration")
+            result.fail(input_error, "--duration '" + *opt.duration + "': " + e.message());
+        else
+            result.fail(input_error, e.what());
+    } catch (const std::exception& e) {
+        result.fail(input_error, opt.config + ": " + e.what());
+    }
+    return {};
+}
+
+std::string quoted(const fs::path& p) {
+    std::string q(1, '\'');  // built by appending: GCC 12 warns (-Wrestrict) about "'" + std::string&&
+    q += p.string();
+    q += '\'';
+    return q;
+}
+
+// Whether this rank can write `path`, checked before parallel HDF5 tries: a rank that fails inside
+// H5Fcreate can leave the others waiting in MPI-IO. Ranks may see different file systems, so each
+// checks. Rank 0 (`probe`) also opens the file for writing, creating it if needed (without
+// truncating: nothing is lost if the run stops here), which proves the directory accepts it;
+// `created` says that the file did not exist before. Returns what is wrong, or "".
+std::string output_problem(const std::string& path, const std::string& config_path, bool probe, bool& created) {
+    created = false;
+    const fs::path file(path);
+    const fs::path directory = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    std::error_code ec;
+    if (!fs::exists(directory, ec)) return "directory " + quoted(directory) + " does not exist";
+    if (!fs::is_directory(directory, ec)) return quoted(directory) + " is not a directory";
+    if (fs::exists(file, ec)) {
+        if (fs::is_directory(file, ec)) return "it is a directory";
+        if (!fs::is_regular_file(file, ec)) return "it exists and is not a regular file";
+        if (fs::equivalent(file, config_path, ec)) return "it is the configuration file";
+    }
+    if (::access(directory.c_str(), W_OK | X_OK) != 0)
+        return "directory " + quoted(directory) + " is not writable (" + std::strerror(errno) + ")";
+    if (probe) {
+        const bool existed = fs::exists(file, ec);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            const int error = errno;
+            if (error == ENOENT)  // the directory exists: it takes no new files (/proc, /sys)
+                return "directory " + quoted(directory) + " does not accept new files (" + std::strerror(error) + ")";
+            return std::string("cannot open it for writing (") + std::strerror(error) + ")";
+        }
+        ::close(fd);
+        created = !existed;
+    }
+    return "";
+}
+
+// The output path, prepared on every rank: `out/` made for the default path (by rank 0 alone, before
+// any rank looks for it), then every rank's check of the path. Returns the agreed exit code.
+int prepare_output(const run_options& opt, comm::communicator& comm, std::string& output, bool& probe_created) {
+    const bool root = comm.rank() == 0;
+    if (output.empty()) {
+        const fs::path directory("out");
+        output = (directory / (fs::path(opt.config).stem().string() + ".h5")).string();
+        outcome made;
+        if (root) {
+            std::error_code ec;
+            if (fs::exists(directory, ec) && !fs::is_directory(directory, ec))
+                made.fail(io_failure, "cannot create the default output file " + output +
+                                          ": 'out' exists and is not a directory (remove it, or choose a file with -o)");
+            else if (fs::create_directories(directory, ec); ec)  // tolerates a concurrent creator
+                made.fail(io_failure, "cannot create the directory 'out' for the default output file " + output + ": " +
+                                          ec.message() + " (choose a file with -o)");
+        }
+        if (const auto a = agree(comm, made); a.code != ok) return a.code;
+    }
+    outcome checked;
+    const std::string problem = output_problem(output, opt.config, root, probe_created);
+    if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
+    const auto a = agree(comm, checked);
+    if (a.code != ok && probe_created) {
+        std::error_code ec;
+        fs::remove(output, ec);  // the empty file rank 0's probe left
+    }
+    return a.code;
+}
+
+bool is_remote_failure(const std::exception& e) {
+    // The engine's message on the ranks that stop because another rank failed (engine/simulation.cpp).
+    return std::string_view(e.what()).starts_with("another rank failed");
+}
+
+io::provenance make_provenance(comm::communicator& comm, const model::model_spec& spec, const engine::simulation& sim,
+                               const engine::results& res, int threads, std::uint64_t synapses,
+                               const std::string& start_time, double process_start) {
+    io::provenance p;
+    p.version = synorm::version;
+    p.git_revision = synorm::git_revision;
+    p.host = host_name();
+    p.start_time = start_time;
+    p.ranks = comm.size();
+    p.threads = threads;
+    p.seed = spec.simulation.seed;
+    p.simulated_time = spec.simulation.duration;
+    p.synapses = synapses;
+    std::vector<std::int64_t> counts{static_cast<std::int64_t>(res.local_spikes), static_cast<std::int64_t>(res.local_events)};
+    comm.sum(counts);
+    p.spikes = static_cast<std::uint64_t>(counts[0]);
+    p.synaptic_events = static_cast<std::uint64_t>(counts[1]);
+    p.loop_time = static_cast<double>(comm.max(static_cast<std::int64_t>(res.time.total * 1e9))) * 1e-9;
+    p.real_time_factor = p.loop_time / (spec.simulation.duration * 1e-3);  // the slowest rank
+    p.peak_rss_bytes = comm.all_gather(peak_rss_bytes());
+    p.synapse_bytes = comm.all_gather(static_cast<std::int64_t>(sim.synapse_bytes()));
+    const auto gather_seconds = [&](double s) {
+        std::vector<double> all(static_cast<std::size_t>(comm.size()), 0.0);
+        all[static_cast<std::size_t>(comm.rank())] = s;
+        comm.sum(all);
+        return all;
+    };
+    p.time_build = gather_seconds(res.time.build);
+    p.time_update = gather_seconds(res.time.update);
+    p.time_deliver = gather_seconds(res.time.deliver);
+    p.time_exchange = gather_seconds(res.time.exchange);
+    p.time_record = gather_seconds(res.time.record);
+    p.min_delay_steps = static_cast<std::uint64_t>(sim.min_delay_steps());
+    p.exchange = "allgather";
+    p.end_time = utc_now();
+    p.wall_time = now_seconds() - process_start;
+    return p;
+}
+
+std::string summary(const model::model_spec& spec, const engine::results& res, const io::provenance& p,
+                    const std::string& output) {
+    std::ostringstream s;
+    s.precision(4);
+    s << "synorm: simulated " << spec.simulation.duration << " ms in " << res.time.total << " s (real-time factor "
+      << p.real_time_factor << "), " << p.spikes << " spikes\n";
+    for (std::size_t i = 0; i < res.rates.size(); ++i) {
+        double mean = 0;
+        for (const double r : res.rates[i]) mean += r;
+        if (!res.rates[i].empty()) mean /= static_cast<double>(res.rates[i].size());
+        s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate " << mean << " Hz\n";
+    }
+    s << "synorm: output written to " << output << "  (inspect: synorm info " << output << ")\n";
+    return s.str();
+}
+
+}  // namespace
+
+int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
+    const bool root = comm.rank() == 0;
+    const std::string start_time = utc_now();
+
+    // 1. Configuration: every rank reads it; any error stops all before anything is allocated.
+    outcome loaded;
+    const config::loaded_config cfg = load_config(opt, loaded);
+    if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
+    const auto& spec = cfg.spec;
+    int threads = opt.threads;
+    if (threads <= 0) {
+        const char* env = std::getenv("OMP_NUM_THREADS");
+        threads = env ? std::max(1, std::atoi(env)) : 1;
+    }
+
+    // 2. The output file: checked and created before any simulation time is spent.
+    std::string output = opt.output;
+    bool probe_created = false;
+    if (const int code = prepare_output(opt, comm, output, probe_created); code != ok) return code;
+    std::unique_ptr<io::output_file> out;
+    {
+        outcome created;
+        try {
+            out = std::make_unique<io::output_file>(output, comm);
+            out->write_config(cfg.resolved_yaml);
+            out->write_populations(spec);
+        } catch (const std::exception& e) {  // io_error, the same on every rank; or this rank's own failure
+            created.fail(io_failure, e.what());
+        }
+        if (const auto a = agree(comm, created); a.code != ok) {
+            const bool never_opened = comm.max(out ? 1 : 0) == 0;
+            stop_run(out, comm, a, output);
+            if (never_opened && probe_created && root) {
+                std::error_code ec;
+                fs::remove(output, ec);  // the empty file of rank 0's probe
+            }
+            return a.code;
+        }
+    }
+
+    // 3. Build, agreed: a rank that cannot build must not leave the others waiting in the first exchange.
+    std::unique_ptr<engine::simulation> sim;
+    {
+        outcome built;
+        try {
+            sim = std::make_unique<engine::simulation>(spec, comm, threads);
+        } catch (const std::exception& e) {
+            built.fail(runtime_failure, std::string("building the network failed: ") + e.what());
+        }
+        if (const auto a = agree(comm, built); a.code != ok) {
+            return stop_run(out, comm, a, output);
+        }
+    }
+    std::vector<std::int64_t> synapse_counts{static_cast<std::int64_t>(sim->local_synapses())};
+    comm.sum(synapse_counts);
+    if (root && !opt.quiet)
+        std::cerr << "synorm: " << spec.total_neurons() << " neurons, " << synapse_counts[0] << " synapses on " << comm.size()
+                  << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds() << " s; simulating "
+                  << spec.simulation.duration << " ms\n";
+
+    // 4. Run. The engine stops every rank in the same interval when one fails, and the io layer throws
+    // on every rank at once, so every rank arrives at the agreement.
+    progress_reporter progress(root && !opt.quiet, spec.simulation.dt);
+    engine::hooks hooks;
+    hooks.on_spikes = [&](const engine::spike_batch& batch) { out->append_spikes(spec, batch); };
+    hooks.on_progress = [&](std::int64_t done, std::int64_t total) { progress(done, total); };
+    engine::results res;
+    {
+        outcome simulated;
+        try {
+            res = sim->run(hooks);
+        } catch (const io::io_error& e) {
+            simulated.fail(io_failure, e.what());
+        } catch (const std::exception& e) {
+            simulated.fail(runtime_failure, e.what(), is_remote_failure(e));
+        }
+        progress.finish();
+        if (const auto a = agree(comm, simulated); a.code != ok) {
+            return stop_run(out, comm, a, output);
+        }
+    }
+
+    // 5. Records and provenance; the status is the last write.
+    outcome recorded;
+    io::provenance p;
+    try {
+        const double t_record = now_seconds();
+        if (spec.recording.rate_bin > 0) out->write_rates(spec, spec.recording.rate_bin, res.rates);
+        for (const auto& trace : res.traces) out->write_state(spec, trace);
+        std::vector<int> index_of(spec.projections.size(), 0);
+        for (const auto& snap : res.snapshots) out->write_weights(spec, snap, index_of[snap.projection]++);
+        for (const auto& fs : res.final_states) out->write_final_state(spec, fs);
+        res.time.record += now_seconds() - t_record;
+        p = make_provenance(comm, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]), start_time,
+                            process_start);
+        out->write_provenance(p);
+        out->set_status("complete");
+        out->close();
+    } catch (const io::io_error& e) {
+        recorded.fail(io_failure, e.what());
+    } catch (const std::exception& e) {
+        recorded.fail(runtime_failure, std::string("writing the records failed: ") + e.what());
+    }
+    if (const auto a = agree(comm, recorded); a.code != ok) {
+        return stop_run(out, comm, a, output);
+    }
+    if (root && !opt.quiet) std::cout << summary(spec, res, p, output) << std::flush;
+    return ok;
+}
+
+}  // namespace synorm::app

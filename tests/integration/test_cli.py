@@ -1,0 +1,331 @@
+"""Bad input tried as a new user would: broken configurations (written by editing config/coba.yaml, so
+line numbers are real), bad command lines, output paths that cannot be written, files that `info`
+cannot read. Each case runs alone and under `mpirun -np 2` and asserts:
+  - the exit code, on every rank (README, "Exit codes");
+  - the message, printed once, on one line, naming what it should (file:line:col, key path, expectation);
+  - no hang (a timeout), and no output file that looks complete (status "complete").
+The README's "Troubleshooting" section lists these cases with the messages."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
+import h5py
+
+import harness as h
+
+TIMEOUT = 120  # s per synorm command; a hang fails the case
+RANKS = (1, 2)
+
+
+def session_members(sid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:
+            pids.append(int(entry))
+    return pids
+
+
+class Runner:
+    """Runs synorm alone or under mpirun; under mpirun a wrapper records each rank's exit code."""
+
+    def __init__(self, workdir):
+        self.rc_dir = os.path.join(workdir, ".rc")
+        os.makedirs(self.rc_dir)
+        self.wrapper = os.path.join(workdir, ".synorm-rank")
+        with open(self.wrapper, "w") as f:
+            f.write('#!/bin/sh\n"$SYNORM_UNDER_TEST" "$@"\nrc=$?\n'
+                    'echo $rc > "$SYNORM_RC_DIR/rank${OMPI_COMM_WORLD_RANK:-unknown}"\nexit $rc\n')
+        os.chmod(self.wrapper, 0o755)
+
+    def __call__(self, args, ranks, cwd):
+        """Returns ([exit code per rank], stdout, stderr)."""
+        for name in os.listdir(self.rc_dir):
+            os.remove(os.path.join(self.rc_dir, name))
+        env = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   # every rank runs to its own end, so that each one's exit code can be seen
+                   OMPI_MCA_orte_abort_on_non_zero_status="0",
+                   SYNORM_UNDER_TEST=h.SYNORM, SYNORM_RC_DIR=self.rc_dir)
+        cmd = [h.SYNORM] + args if ranks == 1 else ["mpirun", "--oversubscribe", "-np", str(ranks), self.wrapper] + args
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            for pid in session_members(p.pid):  # mpirun and the ranks it started
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            p.communicate()
+            raise AssertionError(f"hang: synorm {' '.join(args)} on {ranks} rank(s) did not end within {TIMEOUT} s")
+        if ranks == 1:
+            return [p.returncode], out, err
+        codes = []
+        for r in range(ranks):
+            path = os.path.join(self.rc_dir, f"rank{r}")
+            codes.append(int(open(path).read()) if os.path.exists(path) else None)
+        return codes, out, err
+
+
+def status_of(path):
+    try:
+        with h5py.File(path, "r") as f:
+            s = f.attrs.get("status")
+            return s.decode() if isinstance(s, bytes) else s
+    except (OSError, KeyError, RuntimeError):
+        return None  # not readable as HDF5 (or its root is damaged): certainly not complete
+
+
+def assert_nothing_complete(directory):
+    for root, _, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".h5"):
+                assert status_of(path) != "complete", f"{path} says complete after a failed run"
+
+
+class Cases:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="synorm-cli-")
+        self.run = Runner(self.dir)
+        with open(h.config("coba.yaml")) as f:
+            self.coba = f.read()
+        shutil.copy(h.config("coba.yaml"), os.path.join(self.dir, "coba.yaml"))
+
+    def variant(self, name, old, new, mark=None):
+        """Writes NAME.yaml: coba.yaml with the first `old` replaced by `new`. Returns 'NAME.yaml:LINE:COL'
+        of `mark` (a part of `new`; by default all of it)."""
+        at = self.coba.index(old)
+        text = self.coba[:at] + new + self.coba[at + len(old):]
+        with open(os.path.join(self.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = at + new.index(mark if mark is not None else new)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        return f"{name}.yaml:{line}:{column}"
+
+    def truncated(self, name, after, keep):
+        """Writes NAME.yaml: coba.yaml cut `keep` characters after the start of `after`."""
+        text = self.coba[:self.coba.index(after) + keep]
+        with open(os.path.join(self.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        return text
+
+    def expect(self, args, code, *fragments, stream="stderr", cwd=None):
+        """Runs on 1 and 2 ranks: every rank exits with `code`; exactly one line of `stream` holds
+        fragments[0], and that line holds every fragment; no file in the directory says complete."""
+        cwd = cwd or self.dir
+        for ranks in RANKS:
+            codes, out, err = self.run(args, ranks, cwd)
+            text = out if stream == "stdout" else err
+            context = f"synorm {' '.join(args)} on {ranks} rank(s)"
+            assert codes == [code] * ranks, f"{context}: exit codes {codes}, expected {code} on every rank\n{err}"
+            lines = [line for line in text.splitlines() if fragments[0] in line]
+            assert len(lines) == 1, f"{context}: expected one line with {fragments[0]!r} in {stream}, got {len(lines)}:\n{text}"
+            for fragment in fragments:
+                assert fragment in lines[0], f"{context}: {fragment!r} not in the message {lines[0]!r}"
+            assert_nothing_complete(cwd)
+            if code != 0:
+                assert "Traceback" not in err and "terminate called" not in err, f"{context}: crashed\n{err}"
+
+
+C = None
+
+
+def cases():
+    global C
+    if C is None:
+        C = Cases()
+    return C
+
+
+def run_args(config, *extra):
+    return ["run", config, "-o", "x.h5", "--duration", "10 ms", "-q", *extra]
+
+
+def each(table, check):
+    """Runs check(*row) for every row; reports every failing row, not only the first."""
+    failures = []
+    for row in table:
+        try:
+            check(*row)
+        except AssertionError as e:
+            failures.append(str(e))
+    assert not failures, "\n".join(failures)
+
+
+# --- configuration errors: exit 2, "FILE:LINE:COL: KEY.PATH: expectation" ---
+
+# (file name, text of coba.yaml, replaced by, the part the error points at, message after the place...)
+BROKEN_CONFIGS = [
+    ("misspelled", 'tau_syn_ex: "5 ms"', 'tua_syn_ex: "5 ms"', "tua_syn_ex",
+     "populations.E.neuron.tua_syn_ex: unknown key", "accepted: model, C_m, tau_m, g_L"),
+    ("no_unit", 'dt: "0.1 ms"', "dt: 0.1", "0.1", "simulation.dt: missing unit", 'expected a time like "20 ms"'),
+    ("dimension", 't_ref: "5 ms"', 't_ref: "5 mV"', '"5 mV"', "populations.E.neuron.t_ref: expected a time",
+     "got a voltage"),
+    ("negative_tau", 'tau_syn_in: "10 ms"', 'tau_syn_in: "-10 ms"', '"-10 ms"',
+     "populations.E.neuron.tau_syn_in: expected a time > 0", "-10 ms"),
+    ("short_delay", 'delay: "0.8 ms"', 'delay: "0.05 ms"', '"0.05 ms"',
+     "projections[0].delay: delay 0.05 ms is below the time step", "dt = 0.1 ms"),
+    ("probability", "p: 0.02", "p: 1.2", "1.2", "projections[0].connect.p: expected a probability in [0, 1]", "got 1.2"),
+    ("unknown_population", "source: E,", "source: Ex,", "Ex", 'projections[0].source: unknown population "Ex"',
+     "populations: E, I"),
+]
+
+
+def test_broken_configurations():
+    c = cases()
+
+    def check(name, old, new, mark, message, *more):
+        where = c.variant(name, old, new, mark)
+        c.expect(run_args(f"{name}.yaml"), 2, f"{where}: {message}", *more)
+
+    each(BROKEN_CONFIGS, check)
+
+
+def test_truncated_yaml():
+    c = cases()
+    text = c.truncated("cut_flow", "{name: EI", 35)  # inside the second projection's { ... }
+    c.expect(run_args("cut_flow.yaml"), 2, f"cut_flow.yaml:{text.count(chr(10)) + 1}:", "end of map flow not found")
+    c.truncated("cut_alias", "*coba_neuron", 7)  # `neuron: *coba_n`: an anchor that does not exist
+    c.expect(run_args("cut_alias.yaml"), 2, "cut_alias.yaml:", "the referenced anchor is not defined")
+
+
+def test_empty_and_missing_files():
+    c = cases()
+    open(os.path.join(c.dir, "empty.yaml"), "w").close()
+    c.expect(run_args("empty.yaml"), 2, "empty.yaml: empty configuration", "expected a map with keys simulation")
+    c.expect(run_args("missing.yaml"), 2, "missing.yaml: cannot open: No such file or directory")
+
+
+# --- the output file: exit 3, before any simulation time is spent ---
+
+# (-o, message...)
+BAD_OUTPUTS = [
+    ("nowhere/x.h5", "cannot create output file 'nowhere/x.h5': directory 'nowhere' does not exist"),
+    # root ignores permission bits; /proc refuses new files even to root
+    ("/proc/x.h5", "cannot create output file '/proc/x.h5'", "does not accept new files"),
+    ("coba.yaml/x.h5", "cannot create output file 'coba.yaml/x.h5': 'coba.yaml' is not a directory"),
+    ("results", "cannot create output file 'results': it is a directory"),
+    # each rank's /proc/self is a different directory: this path once hung parallel HDF5
+    ("/proc/self/status", "cannot create output file '/proc/self/status'"),
+]
+
+
+def test_unwritable_outputs():
+    c = cases()
+    os.makedirs(os.path.join(c.dir, "results"), exist_ok=True)
+    each(BAD_OUTPUTS, lambda path, *message: c.expect(["run", "coba.yaml", "-o", path, "-q"], 3, *message))
+
+
+def test_output_is_the_configuration():
+    c = cases()
+    c.expect(["run", "coba.yaml", "-o", "coba.yaml", "-q"], 3, "cannot create output file 'coba.yaml': it is the configuration file")
+    with open(os.path.join(c.dir, "coba.yaml")) as f:
+        assert f.read() == c.coba, "the configuration was overwritten"
+
+
+def test_default_output_directory_is_a_file():
+    c = cases()
+    here = tempfile.mkdtemp(prefix="out-file-", dir=c.dir)
+    shutil.copy(os.path.join(c.dir, "coba.yaml"), here)
+    open(os.path.join(here, "out"), "w").close()
+    c.expect(["run", "coba.yaml", "-q"], 3, "cannot create the default output file out/coba.h5",
+             "'out' exists and is not a directory", cwd=here)
+
+
+def test_default_output_is_created_by_every_layout():
+    c = cases()
+    for ranks in RANKS:
+        here = tempfile.mkdtemp(prefix=f"synorm-default-{ranks}-")  # not in c.dir: this run completes
+        try:
+            shutil.copy(os.path.join(c.dir, "coba.yaml"), here)
+            codes, out, err = c.run(["run", "coba.yaml", "--set", "network.scale=0.05", "--duration", "20 ms"], ranks, here)
+            assert codes == [0] * ranks, f"{codes}\n{err}"
+            assert status_of(os.path.join(here, "out", "coba.h5")) == "complete"
+            assert out.count("output written to out/coba.h5") == 1, out
+        finally:
+            shutil.rmtree(here, ignore_errors=True)
+
+
+def test_full_disk():
+    """A file system too small for the output: exit 3, a clear message, and a file that does not say
+    complete. Needs a tmpfs mount (root with CAP_SYS_ADMIN); skipped otherwise."""
+    c = cases()
+    mount = tempfile.mkdtemp(prefix="full-", dir=c.dir)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", mount], capture_output=True).returncode != 0:
+        print("SKIP test_full_disk: cannot mount a tmpfs here")
+        return
+    try:
+        for ranks in RANKS:
+            path = os.path.join(mount, "full.h5")
+            codes, out, err = c.run(["run", "coba.yaml", "-o", path, "--duration", "200 ms", "-q"], ranks, c.dir)
+            assert codes == [3] * ranks, f"{ranks} rank(s): exit codes {codes}\n{err}"
+            lines = [line for line in err.splitlines() if line.startswith(f"synorm: {path}")]
+            assert lines and "failed" in lines[0], err
+            assert len([line for line in err.splitlines() if "is incomplete" in line]) <= 1, err
+            assert status_of(path) != "complete", f"{ranks} rank(s): a full disk left a file that says complete"
+            os.remove(path)
+    finally:
+        subprocess.run(["umount", mount])
+
+
+# --- the command line: exit 2 ---
+
+# (arguments, message...)
+BAD_COMMAND_LINES = [
+    (["frobnicate", "coba.yaml"], "synorm: unknown command 'frobnicate'", "expected run, validate or info"),
+    (run_args("coba.yaml", "--frobnicate"), "synorm run: unrecognised option '--frobnicate'"),
+    (["run"], "synorm run: missing CONFIG"),
+    (run_args("coba.yaml", "--threads", "0"), "synorm run: --threads must be at least 1"),
+    (run_args("coba.yaml", "--threads", "two"), "synorm run:", "'two'", "'--threads' is invalid"),
+    (run_args("coba.yaml", "--set", "simulation.seed"), "--set simulation.seed: malformed override; expected KEY.PATH=VALUE"),
+    (run_args("coba.yaml", "--set", "simulation.sed=3"), "--set simulation.sed", "unknown key; accepted: dt, duration, seed"),
+    (["run", "coba.yaml", "-o", "x.h5", "--duration", "10"], "synorm: --duration '10': missing unit",
+     'expected a time like "20 ms"'),
+    (run_args("coba.yaml", "--seed", "-1"), "synorm: --seed '-1': expected an integer"),
+    # options of run given to validate or info
+    (["validate", "coba.yaml", "-o", "x.h5"], "synorm validate: option -o/--output does not apply to 'synorm validate'"),
+    (["validate", "coba.yaml", "--threads", "2"], "synorm validate: option --threads does not apply"),
+    (["validate", "coba.yaml", "--seed", "3"], "synorm validate: option --seed does not apply"),
+    (["validate", "coba.yaml", "--duration", "1 s"], "synorm validate: option --duration does not apply"),
+    (["info", "x.h5", "--set", "simulation.seed=3"], "synorm info: option --set does not apply to 'synorm info'"),
+    (["info", "x.h5", "--threads", "2"], "synorm info: option --threads does not apply"),
+]
+
+
+def test_bad_command_lines():
+    c = cases()
+    each(BAD_COMMAND_LINES, lambda args, *message: c.expect(args, 2, *message))
+
+
+# --- validate and info ---
+
+def test_validate():
+    c = cases()
+    c.expect(["validate", "coba.yaml"], 0, "coba.yaml: valid.", "4000 neurons", stream="stdout")
+    where = c.variant("misspelled", 'tau_syn_ex: "5 ms"', 'tua_syn_ex: "5 ms"', "tua_syn_ex")
+    c.expect(["validate", "misspelled.yaml"], 2, f"{where}: populations.E.neuron.tua_syn_ex: unknown key")
+
+
+def test_info_of_unreadable_files():
+    c = cases()
+    c.expect(["info", "missing.h5"], 3, "synorm info: cannot read output file 'missing.h5': no such file")
+    c.expect(["info", "coba.yaml"], 3, "synorm info: cannot read output file 'coba.yaml': not an HDF5 file")
+
+
+if __name__ == "__main__":
+    try:
+        h.main([f for name, f in sorted(globals().items()) if name.startswith("test_")])
+    finally:
+        if C is not None:
+            shutil.rmtree(C.dir, ignore_errors=True)
