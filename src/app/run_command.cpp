@@ -222,8 +222,7 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
 }
 
 bool is_remote_failure(const std::exception& e) {
-    // The engine's message on the ranks that stop because another rank failed (engine/simulation.cpp).
-    return std::string_view(e.what()).starts_with("another rank failed");
+    return dynamic_cast<const engine::remote_failure*>(&e) != nullptr;
 }
 
 io::provenance make_provenance(comm::communicator& comm, const model::model_spec& spec, const engine::simulation& sim,

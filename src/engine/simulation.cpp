@@ -455,7 +455,7 @@ struct simulation::impl {
         std::int64_t received_t0 = 0;
         std::atomic<bool> failed{false};
         bool stop = false;
-        std::string remote_failure;
+        bool remote = false;  // another rank sent the failure word
         std::exception_ptr master_error;
         const int n_threads = static_cast<int>(threads.size());
 
@@ -504,7 +504,7 @@ struct simulation::impl {
                         std::sort(received.begin(), received.end());
                         if (!received.empty() && received.back() == failure_word) {
                             stop = true;
-                            if (!failed) remote_failure = "another rank failed; stopping together with it";
+                            remote = !failed;
                         }
                         received_t0 = t0;
                         out.time.exchange += omp_get_wtime() - w0;
@@ -520,17 +520,21 @@ struct simulation::impl {
                         if (h.on_progress) h.on_progress(t1, total_steps);
                         out.time.record += omp_get_wtime() - w1;
                     } catch (...) {
+                        // Not stopped here: the next exchange tells the other ranks, so that all stop
+                        // at the same interval (or the agreement after the loop does, at the end).
                         master_error = std::current_exception();
-                        stop = true;
+                        failed = true;
                     }
                 }
 #pragma omp barrier
             }
         }
+        // A failure in the last interval has had no exchange to travel with: agree once more.
+        if (comm.max(failed ? 1 : 0) != 0 && !failed) remote = true;
         for (const auto& ts : threads)
             if (ts.error) std::rethrow_exception(ts.error);
         if (master_error) std::rethrow_exception(master_error);
-        if (!remote_failure.empty()) throw std::runtime_error(remote_failure);
+        if (remote) throw remote_failure();
         out.time.total = omp_get_wtime() - t_start;
         out.time.build = build_time;
         for (const auto& ts : threads) {

@@ -231,6 +231,28 @@ TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_o
     EXPECT_EQ(world->max(1), 1);
 }
 
+TEST(decomposition, a_hook_failing_on_one_rank_stops_every_rank) {
+    auto spec = invariance_network();
+    spec.simulation.duration = 60.0;
+    for (const std::int64_t fail_at : {300, 600}) {  // mid-run, and in the last interval
+        engine::simulation sim(spec, *world, test_threads());
+        engine::hooks h;
+        h.on_progress = [&](std::int64_t done, std::int64_t total) {
+            if (world->rank() == world->size() - 1 && done >= fail_at) throw std::logic_error("hook failed");
+        };
+        int outcome = 0;  // 1: the hook's own error, 2: remote_failure
+        try {
+            sim.run(h);
+        } catch (const engine::remote_failure&) {
+            outcome = 2;
+        } catch (const std::logic_error&) {
+            outcome = 1;
+        }
+        EXPECT_EQ(outcome, world->rank() == world->size() - 1 ? 1 : 2) << "fail at " << fail_at;
+        EXPECT_EQ(world->max(1), 1);
+    }
+}
+
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     comm::mpi_session mpi(argc, argv);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "synorm/comm/communicator.hpp"
@@ -24,6 +25,12 @@ struct hooks {
     // interval). Runs inside the thread's guarded region: what it throws stops the run on every rank
     // in order (health checks, and the tests of that stop).
     std::function<void(int, std::int64_t)> on_thread_interval;
+};
+
+// Thrown by run() on the ranks that stop because another rank failed; that rank throws the reason.
+class remote_failure : public std::runtime_error {
+public:
+    remote_failure() : std::runtime_error("another rank failed; stopping together with it") {}
 };
 
 struct results {
@@ -51,7 +58,7 @@ public:
     double build_seconds() const;
 
     // Runs the whole duration. Throws what a thread or hook threw; a failure on another rank ends the
-    // run here too, with std::runtime_error naming that rank.
+    // run here too, at the same interval, with remote_failure.
     results run(const hooks& h);
 
 private:
