@@ -100,7 +100,7 @@ public:
     explicit spec_reader(node_at root) : root_(std::move(root)) {}
 
     model::model_spec read();
-    double scale() const { return scale_; }
+    const applied_scaling& scaling() const { return scaling_; }
 
 private:
     void read_simulation(const std::optional<node_at>& at);
@@ -109,6 +109,7 @@ private:
     void read_neuron(const node_at& at, model::population_spec& pop);
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
+    void read_compensation();
     void read_inputs(const std::optional<node_at>& at);
     template <class Input>
     void read_input_span(const map_view& m, Input& input);
@@ -124,9 +125,20 @@ private:
     void require_multiple_of_dt(const node_at& at, double value) const;
     std::string scale_note() const;
 
+    // How a projection's mean in-degree changes under scaling, for network.compensation.
+    struct indegree_change {
+        double full = 0.0;    // mean in-degree before scaling
+        double factor = 1.0;  // scaled mean in-degree / full
+    };
+
     node_at root_;
     model::model_spec spec_;
-    double scale_ = 1.0;  // network.scale
+    double scale_ = 1.0;           // network.scale
+    double indegree_scale_ = 1.0;  // network.indegree_scale; network.scale unless given
+    std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
+    std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
+    std::vector<indegree_change> indegree_changes_;  // by projection
+    applied_scaling scaling_;
 };
 
 model::model_spec spec_reader::read() {
@@ -135,6 +147,7 @@ model::model_spec spec_reader::read() {
     read_network(m.find("network"));
     read_populations(m.required("populations"));
     read_projections(m.find("projections"));
+    read_compensation();
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
     return std::move(spec_);
@@ -153,11 +166,19 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
 
 void spec_reader::read_network(const std::optional<node_at>& at) {
     if (!at) return;
-    const map_view m(*at, {"scale"});
+    const map_view m(*at, {"scale", "indegree_scale", "compensation"});
     if (const auto scale = m.find("scale")) {
         scale_ = read_number(*scale);
         if (!(scale_ > 0.0)) scale->fail("expected a number > 0, got " + format_number(scale_));
     }
+    indegree_scale_ = scale_;
+    if (const auto indegree_scale = m.find("indegree_scale")) {
+        indegree_scale_ = read_number(*indegree_scale);
+        if (!(indegree_scale_ > 0.0)) {
+            indegree_scale->fail("expected a number > 0, got " + format_number(indegree_scale_));
+        }
+    }
+    compensation_at_ = m.find("compensation");
 }
 
 std::string spec_reader::scale_note() const {
@@ -169,7 +190,8 @@ void spec_reader::read_populations(const node_at& at) {
         const map_view m(value_at, {"size", "type", "neuron", "V_init"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
-        pop.size = scaled(read_unsigned(m.required("size"), 1), scale_);
+        unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
+        pop.size = scaled(unscaled_sizes_.back(), scale_);
         if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
         read_neuron(m.required("neuron"), pop);
         const auto v_init = m.find("V_init");
@@ -312,10 +334,15 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
     const model::population_spec& source = spec_.populations[proj.source];
     const model::population_spec& target = spec_.populations[proj.target];
     const bool no_self = proj.source == proj.target && !proj.allow_autapses;
+    // Sources available to one target before scaling, for the in-degree of the rules that derive it.
+    const double full_sources = static_cast<double>(unscaled_sizes_[proj.source]) - (no_self ? 1.0 : 0.0);
+    indegree_change& change = indegree_changes_.emplace_back();
     switch (proj.rule) {
         case connection_rule::fixed_indegree: {
             const node_at indegree = m.required("indegree");
-            proj.indegree = scaled(read_unsigned(indegree), scale_);
+            const std::uint64_t full = read_unsigned(indegree);
+            proj.indegree = scaled(full, indegree_scale_);
+            change = {static_cast<double>(full), indegree_scale_};
             const std::uint64_t available = source.size - (no_self ? 1 : 0);
             const std::string sources = source.name + " has " + neurons(source.size) +
                                         (no_self ? ", less the neuron itself as autapses are off" : "") + scale_note();
@@ -335,11 +362,24 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
             if (!(proj.probability >= 0.0 && proj.probability <= 1.0)) {
                 p.fail("expected a probability in [0, 1], got " + format_number(proj.probability));
             }
+            change = {proj.probability * full_sources, indegree_scale_};
+            // The source population already scales the in-degree by network.scale.
+            if (indegree_scale_ != scale_) {
+                const double given = proj.probability;
+                proj.probability *= indegree_scale_ / scale_;
+                if (proj.probability > 1.0) {
+                    p.fail("p " + format_number(given) + " × network.indegree_scale / network.scale = " +
+                           format_number(proj.probability) + " exceeds 1");
+                }
+            }
             break;
         }
         case connection_rule::fixed_total_number: {
             const node_at number = m.required("number");
-            proj.total_number = scaled(read_unsigned(number), scale_ * scale_);
+            const std::uint64_t full = read_unsigned(number);
+            proj.total_number = scaled(full, scale_ * indegree_scale_);
+            const double targets = static_cast<double>(unscaled_sizes_[proj.target]);
+            change = {static_cast<double>(full) / targets, indegree_scale_};
             // In long double: whole-brain population sizes multiply beyond 64 bits.
             const long double pairs = static_cast<long double>(source.size) * target.size -
                                       (no_self ? static_cast<long double>(source.size) : 0.0L);
@@ -355,13 +395,72 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
             break;
         }
         case connection_rule::one_to_one:
+            change = {1.0, 1.0};
             if (source.size != target.size) {
                 rule_at->fail("one_to_one needs populations of equal size; " + source.name + " has " +
                               neurons(source.size) + ", " + target.name + " has " + neurons(target.size) +
                               scale_note());
             }
             break;
-        case connection_rule::all_to_all: break;
+        case connection_rule::all_to_all: change = {full_sources, scale_}; break;
+    }
+}
+
+// network.compensation: when a projection's in-degree K shrinks by a factor k, its weights grow by
+// 1/sqrt(k), which keeps the variance of the input (∝ K·w²), and a constant current restores the
+// mean input (∝ K·w) that remains missing, (1 − sqrt(k))·K·w̄·ν·(charge per unit weight), computed
+// from the full-scale rate ν of the source population. This is the downscaling of van Albada,
+// Helias & Diesmann (2015, PLoS Comput Biol 11:e1004490) as the Potjans & Diesmann (2014) reference
+// implementation does it (helpers.adjust_weights_and_input_to_synapse_scaling).
+void spec_reader::read_compensation() {
+    scaling_.scale = scale_;
+    scaling_.indegree_scale = indegree_scale_;
+    scaling_.added_I_e.assign(spec_.populations.size(), 0.0);
+    if (!compensation_at_) return;
+    scaling_.compensation = true;
+    const map_view m(*compensation_at_, {"mean_rates"});
+    const node_at rates_at = m.required("mean_rates");
+    std::vector<std::string_view> names;
+    for (const model::population_spec& pop : spec_.populations) names.push_back(pop.name);
+    const map_view rates(rates_at, names, "mean_rates, whose keys are population names");
+
+    std::vector<std::optional<double>> rate(spec_.populations.size());  // Hz, full scale
+    for (std::size_t i = 0; i < spec_.populations.size(); ++i) {
+        if (const auto given = rates.find(spec_.populations[i].name)) {
+            rate[i] = read_quantity(*given, dimension::rate);
+            require_non_negative(*given, *rate[i], dimension::rate);
+            scaling_.mean_rates.emplace_back(spec_.populations[i].name, *rate[i]);
+        }
+    }
+    for (std::size_t i = 0; i < spec_.projections.size(); ++i) {
+        model::projection_spec& proj = spec_.projections[i];
+        const model::population_spec& source = spec_.populations[proj.source];
+        model::population_spec& target = spec_.populations[proj.target];
+        if (!rate[proj.source]) {
+            rates_at.fail("missing the rate of " + source.name + ", the source of projection " + proj.name +
+                          "; every source population needs its full-scale rate");
+        }
+        if (model_info(target.model).conductance_based) {
+            compensation_at_->fail("projection " + proj.name + " targets " + target.name +
+                                   ", whose lif_cond_exp synapses have no fixed mean current to restore; "
+                                   "compensation works for lif_delta and lif_curr_exp targets");
+        }
+        const indegree_change change = indegree_changes_[i];
+        if (change.factor == 1.0) continue;
+        // Charge one event of unit weight delivers: pA·ms per pA of an exponential current,
+        // pF·mV per mV of a voltage jump.
+        const double charge = target.model == model::neuron_kind::lif_delta ? target.params.C_m
+                              : source.type == model::cell_type::excitatory ? target.params.tau_syn_ex
+                                                                            : target.params.tau_syn_in;
+        const double root = std::sqrt(change.factor);
+        // (pA·ms or pF·mV) × Hz × 1e-3 = pA
+        const double current =
+            (1.0 - root) * proj.weight.nominal_mean() * charge * change.full * *rate[proj.source] * 1e-3;
+        target.params.I_e += current;
+        scaling_.added_I_e[proj.target] += current;
+        scaling_.weights_scaled = true;
+        model::distribution& w = proj.weight;
+        for (double* v : {&w.value, &w.mean, &w.sd, &w.low, &w.high, &w.min, &w.max}) *v /= root;  // ±inf stays
     }
 }
 
@@ -568,7 +667,7 @@ loaded_config load_text(const std::string& text, const std::string& origin, cons
         spec_reader reader(node_at{&doc, root, ""});
         loaded_config loaded;
         loaded.spec = reader.read();
-        loaded.resolved_yaml = detail::resolved_yaml(loaded.spec, reader.scale());
+        loaded.resolved_yaml = detail::resolved_yaml(loaded.spec, reader.scaling());
         return loaded;
     } catch (const YAML::Exception& e) {
         // Every read above checks node types first; this only keeps a yaml-cpp surprise a config_error.

@@ -210,28 +210,64 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::EndMap;
 }
 
+// Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
+// so the text still says what the compensation would use; with factors of 1 it changes nothing.
+void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
+    out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "scale" << YAML::Value << 1;
+    out << YAML::Key << "indegree_scale" << YAML::Value << 1;
+    if (scaling.compensation) {
+        out << YAML::Key << "compensation" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "mean_rates" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (const auto& [name, rate] : scaling.mean_rates) {
+            out << YAML::Key << name << YAML::Value;
+            put_quantity(out, rate, dimension::rate);
+        }
+        out << YAML::EndMap << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
+std::string scaling_comment(const model::model_spec& spec, const applied_scaling& scaling) {
+    std::string text;
+    if (scaling.scale != 1.0) {
+        text += "# network.scale = " + format_number(scaling.scale) +
+                " is applied: sizes, indegrees and numbers below are already scaled\n";
+    }
+    if (scaling.indegree_scale != scaling.scale) {
+        text += "# network.indegree_scale = " + format_number(scaling.indegree_scale) +
+                " is applied: in-degrees, numbers and probabilities below are already scaled\n";
+    }
+    std::string added;
+    for (std::size_t i = 0; i < spec.populations.size(); ++i) {
+        if (scaling.added_I_e[i] == 0.0) continue;
+        added += (added.empty() ? "" : ", ") + spec.populations[i].name + " " +
+                 format_quantity(scaling.added_I_e[i], dimension::current);
+    }
+    if (scaling.weights_scaled) {
+        text += "# network.compensation is applied: weights of projections whose in-degree was scaled by k are\n"
+                "# multiplied by 1/sqrt(k), and I_e includes the current that restores their mean input:\n#   " +
+                (added.empty() ? "none" : added) + "\n";
+    }
+    return text;
+}
+
 }  // namespace
 
-std::string resolved_yaml(const model::model_spec& spec, double applied_scale) {
+std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& scaling) {
     YAML::Emitter out;
     out.SetIndent(2);
     out << YAML::BeginMap;
     put_simulation(out, spec.simulation);
-    out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "scale" << YAML::Value << 1;
-    out << YAML::EndMap;
+    put_network(out, scaling);
     put_populations(out, spec);
     put_projections(out, spec);
     put_inputs(out, spec);
     put_recording(out, spec);
     out << YAML::EndMap;
 
-    std::string text = "# synorm resolved configuration: every default filled in, quantities in internal units\n";
-    if (applied_scale != 1.0) {
-        text += "# network.scale = " + format_number(applied_scale) +
-                " is applied: sizes, indegrees and numbers below are already scaled\n";
-    }
-    return text + out.c_str() + "\n";
+    return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +
+           scaling_comment(spec, scaling) + out.c_str() + "\n";
 }
 
 }  // namespace synorm::config::detail
