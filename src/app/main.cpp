@@ -10,7 +10,9 @@
 #include "exit_code.hpp"
 #include "run_command.hpp"
 #include "synorm/comm/mpi_communicator.hpp"
+#include "memory_check.hpp"
 #include "synorm/config/loader.hpp"
+#include "synorm/engine/memory_estimate.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
 
@@ -25,7 +27,7 @@ const char* usage_text =
     "\n"
     "usage:\n"
     "  synorm run CONFIG [-o OUT.h5] [--set key.path=value ...] [--threads N] [--seed S] [--duration \"T\"] [-q]\n"
-    "  synorm validate CONFIG [--set key.path=value ...]\n"
+    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5\n"
     "  synorm --help | --version\n"
     "\n"
@@ -55,12 +57,20 @@ struct option_use {
     bool validate, info;
 };
 constexpr option_use option_uses[] = {
-    {"output", "-o/--output", false, false},   {"threads", "--threads", false, false},
+    {"output", "-o/--output", false, false},   {"threads", "--threads", true, false},
+    {"estimate", "--estimate", true, false},   {"ranks", "--ranks", true, false},
+    {"memory-limit", "--memory-limit", true, false},
     {"seed", "--seed", false, false},          {"duration", "--duration", false, false},
     {"quiet", "-q/--quiet", false, false},     {"set", "--set", true, false},
 };
 
-int validate(const std::string& path, const std::vector<std::string>& overrides) {
+struct estimate_options {
+    bool print = false;
+    int ranks = 1, threads = 1;
+    std::optional<std::uint64_t> limit;
+};
+
+int validate(const std::string& path, const std::vector<std::string>& overrides, const estimate_options& est) {
     try {
         const auto cfg = config::load(path, overrides);
         const auto& spec = cfg.spec;
@@ -69,6 +79,16 @@ int validate(const std::string& path, const std::vector<std::string>& overrides)
                       << " neurons, " << spec.projections.size() << " projections; dt " << spec.simulation.dt
                       << " ms, duration " << spec.simulation.duration << " ms, minimum delay " << spec.min_delay_steps()
                       << " steps\n";
+        if (est.print && speaker)
+            std::cout << "estimated memory per rank on " << est.ranks << " rank(s) x " << est.threads << " thread(s):\n"
+                      << engine::estimate_memory(spec, est.ranks, est.threads).describe();
+        if (est.limit) {
+            const std::string problem = memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit");
+            if (!problem.empty()) {
+                if (speaker) std::cerr << "synorm: " << problem << "\n";
+                return not_enough_memory;
+            }
+        }
         return ok;
     } catch (const config::config_error& e) {
         if (speaker) std::cerr << "synorm: " << e.what() << "\n";
@@ -115,6 +135,9 @@ int main(int argc, char** argv) {
         ("seed", po::value<std::string>(), "run: random seed (overrides simulation.seed)")
         ("duration", po::value<std::string>(), "run: biological time to simulate, e.g. \"10 s\" (overrides simulation.duration)")
         ("quiet,q", "run: no progress or summary")
+        ("memory-limit", po::value<std::string>(), "run, validate: memory per rank, e.g. \"4 GiB\" (default: the node's available memory / its ranks)")
+        ("estimate", "validate: print the memory estimate per rank")
+        ("ranks", po::value<int>(), "validate --estimate: the number of ranks to estimate for (default 1)")
         ("help,h", "this help");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(), "CONFIG or OUT.h5");
@@ -145,7 +168,28 @@ int main(int argc, char** argv) {
     const auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 
     if (command == "info") return info(file);
-    if (command == "validate") return validate(file, overrides);
+    std::optional<std::uint64_t> memory_limit;
+    if (vm.count("memory-limit")) {
+        memory_limit = parse_bytes(vm["memory-limit"].as<std::string>());
+        if (!memory_limit || *memory_limit == 0)
+            return command_line_error(command, "--memory-limit '" + vm["memory-limit"].as<std::string>() +
+                                                   "': expected a size like \"4 GiB\" or \"512 MiB\"");
+    }
+    if (command == "validate") {
+        estimate_options est;
+        est.print = vm.count("estimate") > 0;
+        est.limit = memory_limit;
+        if (vm.count("ranks")) {
+            est.ranks = vm["ranks"].as<int>();
+            if (est.ranks < 1) return command_line_error(command, "--ranks must be at least 1");
+        }
+        if (vm.count("threads")) {
+            est.threads = vm["threads"].as<int>();
+            if (est.threads < 1) return command_line_error(command, "--threads must be at least 1");
+        }
+        if (vm.count("ranks") && !est.print && !est.limit) return command_line_error(command, "--ranks goes with --estimate or --memory-limit");
+        return validate(file, overrides, est);
+    }
 
     run_options opt;
     opt.config = file;
@@ -161,6 +205,7 @@ int main(int argc, char** argv) {
     if (vm.count("seed")) opt.seed = vm["seed"].as<std::string>();
     if (vm.count("duration")) opt.duration = vm["duration"].as<std::string>();
     opt.quiet = vm.count("quiet") > 0;
+    opt.memory_limit = memory_limit;
 
     // Under a launcher, MPI; alone, the serial communicator (no MPI start-up cost).
     if (comm::launched_by_mpi()) {

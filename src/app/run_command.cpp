@@ -16,14 +16,17 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string_view>
 
 #include "exit_code.hpp"
+#include "memory_check.hpp"
 #include "progress.hpp"
 #include "synorm/config/loader.hpp"
+#include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
@@ -44,7 +47,13 @@ std::string utc_now() {
     return buf;
 }
 
+// This process's peak resident memory. VmHWM, not getrusage's ru_maxrss: the latter keeps the peak
+// of the process before exec (a launcher's or a Python parent's forked copy), the former starts anew.
 std::int64_t peak_rss_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
@@ -297,7 +306,20 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         threads = env ? std::max(1, std::atoi(env)) : 1;
     }
 
-    // 2. The output file: checked and created before any simulation time is spent.
+    // 2. Memory: the estimate against what a rank has, before anything is allocated.
+    {
+        outcome fits;
+        const std::uint64_t limit = opt.memory_limit ? *opt.memory_limit : available_bytes_per_rank(comm.size());
+        const std::string problem =
+            memory_problem(spec, comm.size(), threads, limit, opt.memory_limit ? "--memory-limit" : "the memory available on this node");
+        if (!problem.empty()) fits.fail(not_enough_memory, problem);
+        if (const auto a = agree(comm, fits); a.code != ok) return a.code;
+        if (root && !opt.quiet)
+            std::cerr << "synorm: estimated peak memory " << engine::estimate_memory(spec, comm.size(), threads).peak() / (1024 * 1024)
+                      << " MiB per rank\n";
+    }
+
+    // 3. The output file: checked and created before any simulation time is spent.
     std::string output = opt.output;
     bool probe_created = false;
     if (const int code = prepare_output(opt, comm, output, probe_created); code != ok) return code;
@@ -322,7 +344,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         }
     }
 
-    // 3. Build, agreed: a rank that cannot build must not leave the others waiting in the first exchange.
+    // 4. Build, agreed: a rank that cannot build must not leave the others waiting in the first exchange.
     std::unique_ptr<engine::simulation> sim;
     {
         outcome built;
@@ -342,7 +364,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                   << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds() << " s; simulating "
                   << spec.simulation.duration << " ms\n";
 
-    // 4. Run. The engine stops every rank in the same interval when one fails, and the io layer throws
+    // 5. Run. The engine stops every rank in the same interval when one fails, and the io layer throws
     // on every rank at once, so every rank arrives at the agreement.
     progress_reporter progress(root && !opt.quiet, spec.simulation.dt);
     engine::hooks hooks;
@@ -364,7 +386,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         }
     }
 
-    // 5. Records and provenance; the status is the last write.
+    // 6. Records and provenance; the status is the last write.
     outcome recorded;
     io::provenance p;
     try {

@@ -2,6 +2,7 @@
 // between ranks so that all of them stop together, with one message and one exit code.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct run_options {
     int threads = 0;                     // 0: OMP_NUM_THREADS, else 1
     std::optional<std::string> seed, duration;  // --seed, --duration as typed: checked by the loader
     bool quiet = false;
+    std::optional<std::uint64_t> memory_limit;  // bytes per rank; default: the node's available memory / its ranks
 };
 
 // Collective: every rank calls it and every rank returns the same exit code.

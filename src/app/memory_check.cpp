@@ -1,0 +1,79 @@
+#include "memory_check.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "synorm/engine/memory_estimate.hpp"
+
+namespace synorm::app {
+
+namespace {
+
+std::string mib(std::uint64_t bytes) {
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(1);
+    s << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+    return s.str();
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_bytes(const std::string& text) {
+    std::istringstream in(text);
+    double value = 0;
+    std::string unit;
+    if (!(in >> value) || value < 0 || !std::isfinite(value)) return std::nullopt;
+    in >> unit;
+    std::string rest;
+    if (in >> rest) return std::nullopt;
+    double scale = 0;
+    if (unit == "B" || unit.empty()) scale = 1;
+    else if (unit == "KiB") scale = 1024.0;
+    else if (unit == "MiB") scale = 1024.0 * 1024;
+    else if (unit == "GiB") scale = 1024.0 * 1024 * 1024;
+    else if (unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
+    else if (unit == "kB" || unit == "KB") scale = 1e3;
+    else if (unit == "MB") scale = 1e6;
+    else if (unit == "GB") scale = 1e9;
+    else if (unit == "TB") scale = 1e12;
+    else return std::nullopt;
+    return static_cast<std::uint64_t>(value * scale);
+}
+
+std::uint64_t available_bytes_per_rank(int ranks) {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0, available = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit)
+        if (key == "MemAvailable:") available = kib * 1024;
+    if (available == 0) return 0;
+    long local = ranks;
+    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"})
+        if (const char* s = std::getenv(v); s && std::atol(s) > 0) {
+            local = std::atol(s);
+            break;
+        }
+    return available / static_cast<std::uint64_t>(std::max(1L, local));
+}
+
+std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source) {
+    const auto need = engine::estimate_memory(spec, ranks, threads).peak();
+    if (limit == 0 || need <= limit) return {};
+    // The smallest rank count whose per-rank estimate fits, if any does.
+    std::string fit = "no number of ranks brings it under that (the fixed part alone is larger)";
+    for (long p = ranks; p <= (1L << 24); p = p < 8 ? p + 1 : p * 5 / 4) {
+        if (engine::estimate_memory(spec, static_cast<int>(p), threads).peak() <= limit) {
+            fit = "about " + std::to_string(p) + " ranks with that much memory each would fit it";
+            break;
+        }
+    }
+    return "the network needs an estimated " + mib(need) + " per rank on " + std::to_string(ranks) + " rank(s) x " +
+           std::to_string(threads) + " thread(s), but " + limit_source + " allows " + mib(limit) + "; " + fit +
+           " (see `synorm validate CONFIG --estimate --ranks N`)";
+}
+
+}  // namespace synorm::app
