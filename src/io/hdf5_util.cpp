@@ -98,6 +98,12 @@ std::uint64_t element_count(hid_t attribute, std::string_view where, const char*
     handle space(check_id(H5Aget_space(attribute), where, attribute_what("reading the shape of", name)));
     const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0) fail(where, attribute_what("reading the shape of", name));
+    // Sizes read from a file are checked before anything is allocated for them: no attribute synorm
+    // writes comes near this (per-rank arrays hold one value per rank).
+    constexpr hssize_t most = hssize_t{1} << 24;
+    if (n > most)
+        throw io_error(std::string(where) + ": attribute '" + name + "' claims " + std::to_string(n) +
+                       " elements, more than a synorm file holds (" + std::to_string(most) + "); the file is damaged or not synorm's");
     return static_cast<std::uint64_t>(n);
 }
 
@@ -122,6 +128,9 @@ std::vector<std::string> read_strings(hid_t attribute, std::string_view where, c
         return values;
     }
     const std::size_t size = H5Tget_size(file_type.get());
+    if (size == 0 || n * size > (std::uint64_t{1} << 28))
+        throw io_error(std::string(where) + ": string attribute '" + name + "' claims " + std::to_string(n) + " x " + std::to_string(size) +
+                       " bytes; the file is damaged or not synorm's");
     handle memory_type = string_type(size);
     std::vector<char> buffer(n * size, '\0');
     check(H5Aread(attribute, memory_type.get(), buffer.data()), where, attribute_what("reading", name));
