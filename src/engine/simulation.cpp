@@ -16,6 +16,8 @@
 #include "synorm/model/sampling.hpp"
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
+#include "synorm/plasticity/scaling.hpp"
+#include "synorm/plasticity/stdp.hpp"
 
 namespace synorm::engine {
 
@@ -62,6 +64,14 @@ struct thread_state {
     std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
+    // Plasticity and homeostasis (empty when the run has none).
+    std::vector<plasticity::row_state> rows;          // by projection; empty for static ones
+    plasticity::post_history history;                 // by thread-local neuron
+    std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling
+    std::vector<plasticity::calcium_trace> calcium;   // by thread-local neuron
+    std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
+    std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
+    std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
     std::vector<neuron_range> poisson_ranges, dc_ranges;
     // Output of the current interval and of the current flush.
     std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
@@ -107,6 +117,13 @@ struct simulation::impl {
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
     std::vector<thread_state> threads;
     double build_time = 0;
+    // Plasticity (DESIGN.md decisions 3, 4, 7).
+    std::vector<plasticity::stdp_rule> rules;  // by projection
+    std::vector<std::uint8_t> plastic;         // by projection
+    bool any_plastic = false, any_scaling = false;
+    std::int64_t H = 0;                        // homeostasis period, steps; 0: no homeostasis loop
+    std::vector<double> tau_calcium_steps;     // by population
+    std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
 
     impl(const model::model_spec& s, comm::communicator& c, int n_threads)
         : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads) {
@@ -139,6 +156,20 @@ struct simulation::impl {
             rate_bin_steps = std::max<std::int64_t>(1, to_step(spec.recording.rate_bin, dt));
             rate_bins = (total_steps + rate_bin_steps - 1) / rate_bin_steps;
         }
+
+        for (const auto& proj : spec.projections) {
+            rules.push_back(plasticity::stdp_rule::make(proj.plasticity, dt));
+            plastic.push_back(proj.plasticity.rule != model::stdp_rule::none);
+            any_plastic = any_plastic || plastic.back();
+        }
+        history_of.assign(spec.populations.size(), 0);
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (plastic[j]) history_of[spec.projections[j].target] = 1;
+        for (const auto& pop : spec.populations) {
+            tau_calcium_steps.push_back(pop.tau_calcium / dt);
+            any_scaling = any_scaling || pop.scaling.enabled;
+        }
+        if (any_plastic || any_scaling) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
 
         const auto splits = network::total_number_splits(spec);
         threads.resize(static_cast<std::size_t>(n_threads));
@@ -183,6 +214,30 @@ struct simulation::impl {
                 longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(D) + network::synapse_delay_offset(word));
         ts.ring_ex = ring_buffer(longest, ts.n);
         ts.ring_in = ring_buffer(longest, ts.n);
+        if (H > 0) {
+            ts.rows.resize(spec.projections.size());
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (plastic[j]) ts.rows[j].resize(ts.tables[j].row_begin.size() - 1);
+            ts.history.resize(ts.n);
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (plastic[j])
+                    for (const auto word : ts.tables[j].target_delay)
+                        ts.longest_plastic_delay = std::max<std::int64_t>(ts.longest_plastic_delay, D + network::synapse_delay_offset(word));
+            for (const auto& s : layout.slices) {
+                if (!history_of[s.population]) continue;
+                for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                    if (plastic[j] && spec.projections[j].target == s.population) {
+                        ts.history.enable(s.begin, s.end, rules[j].tau_minus_steps, rules[j].nearest);
+                        break;
+                    }
+            }
+            ts.calcium.assign(ts.n, {});
+            ts.period_spikes.assign(spec.populations.size(), 0);
+            if (any_scaling) {
+                ts.gain_ex.assign(ts.n, 1.0f);
+                ts.gain_in.assign(ts.n, 1.0f);
+            }
+        }
 
         for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {
             const auto& in = spec.poisson_inputs[i];
@@ -220,6 +275,10 @@ struct simulation::impl {
             const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
             const std::uint64_t src = gid - first_gid[pop];
             for (const auto j : projections_from[pop]) {
+                if (plastic[j]) {
+                    deliver_plastic(ts, j, src, t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)));
+                    continue;
+                }
                 const auto& table = ts.tables[j];
                 auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
                 float* const data = ring.data();
@@ -240,6 +299,57 @@ struct simulation::impl {
                 }
             }
         }
+    }
+
+    // A presynaptic spike on a plastic row (DESIGN.md decision 3, deferred as NEST does): each synapse
+    // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
+    // last brought up to date, then the depression of this spike, then transmits its new weight.
+    void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
+        auto& table = ts.tables[j];
+        auto& rs = ts.rows[j];
+        const auto& rule = rules[j];
+        auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+        float* const data = ring.data();
+        const std::uint64_t mask = ring.mask(), n = ts.n;
+        const std::int64_t last = rs.last_pre[src], done = rs.done[src];
+        const float x = rs.x[src];
+        for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
+            const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+            const std::int64_t d = D + network::synapse_delay_offset(word);
+            float w = plasticity::potentiate_until(rule, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+            const float y = ts.history.trace_before(i, t_pre - d);
+            if (y > 0.0f) w = rule.depress(w, y);
+            table.weight[k] = w;
+            data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+        }
+        ts.events += table.row_begin[src + 1] - table.row_begin[src];
+        rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * rule.decay_plus(t_pre - last) + 1.0f;
+        rs.last_pre[src] = t_pre;
+        rs.done[src] = t_pre;
+    }
+
+    // Brings every plastic synapse of the thread up to date with the postsynaptic spikes that reached
+    // it by step T, so that its weight can be read (snapshots, statistics, the end of the run). Only
+    // valid once every presynaptic spike emitted before T has been delivered.
+    void settle(thread_state& ts, std::int64_t T) {
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            if (!plastic[j]) continue;
+            auto& table = ts.tables[j];
+            auto& rs = ts.rows[j];
+            for (std::uint64_t src = 0; src + 1 < table.row_begin.size(); ++src) {
+                if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
+                for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+                    const std::uint32_t word = table.target_delay[k];
+                    table.weight[k] = plasticity::potentiate_until(rules[j], table.weight[k], ts.history, network::synapse_target(word),
+                                                                   D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src],
+                                                                   rs.done[src], T);
+                }
+                rs.done[src] = T;
+            }
+        }
+        // Every row is now up to date at T: no synapse needs a postsynaptic spike that reaches it at or
+        // before T again, except as the trace carried by the latest one.
+        ts.history.prune(T - ts.longest_plastic_delay);
     }
 
     // Poisson input for the steps [t0, t1) goes into the ring buffers before any spike of the interval
@@ -304,13 +414,21 @@ struct simulation::impl {
             for (const auto& slice : layout.slices) {
                 if (slice.begin == slice.end) continue;
                 const std::uint32_t b = slice.begin;
+                const bool gains = !ts.gain_ex.empty() && spec.populations[slice.population].scaling.enabled;
                 const std::size_t fired =
                     model::update(constants[slice.population],
                                   {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
-                                   ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b});
+                                   ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
+                                   gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr});
                 for (std::size_t k = 0; k < fired; ++k) {
-                    const std::uint64_t gid = layout.gids[b + ts.fired[k]];
+                    const std::uint32_t i = b + ts.fired[k];
+                    const std::uint64_t gid = layout.gids[i];
                     ++ts.spikes;
+                    if (H > 0) {
+                        ts.calcium[i].spike(s, tau_calcium_steps[slice.population]);
+                        ++ts.period_spikes[slice.population];
+                        if (history_of[slice.population]) ts.history.record(i, s);
+                    }
                     ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - t0)));
                     if (record_spikes[slice.population]) {
                         ts.flush_gids.push_back(gid);
@@ -319,6 +437,84 @@ struct simulation::impl {
                     if (rate_bins) ++ts.rate_counts[slice.population][static_cast<std::size_t>(s / rate_bin_steps)];
                 }
             }
+        }
+    }
+
+    // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
+    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses).
+    // Integer fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
+    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
+    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size(); }
+
+    // One thread's part of a homeostasis period ending at T: weights brought up to date, sensors
+    // read, gains moved toward their targets, and this thread's sums.
+    void homeostasis_local(thread_state& ts, std::int64_t T) {
+        if (any_plastic) settle(ts, T);
+        ts.sums.assign(reduction_size(), 0);
+        const double H_ms = static_cast<double>(H) * spec.simulation.dt;
+        for (const auto& slice : ts.layout->slices) {
+            const auto p = slice.population;
+            const auto& pop = spec.populations[p];
+            std::int64_t* const sum = ts.sums.data() + 4 * p;
+            sum[0] = ts.period_spikes[p];
+            ts.period_spikes[p] = 0;
+            for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
+                const float c = ts.calcium[i].at(T, tau_calcium_steps[p]);
+                sum[1] += std::llround(c * calcium_unit);
+                if (pop.scaling.enabled) {
+                    const double rate = plasticity::sensed_rate(c, pop.tau_calcium);
+                    ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], rate, H_ms);
+                    if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], rate, H_ms);
+                }
+                sum[2] += std::llround((ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i]) * gain_unit);
+                sum[3] += std::llround((ts.gain_in.empty() ? 1.0 : ts.gain_in[i]) * gain_unit);
+            }
+        }
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            if (!plastic[j]) continue;
+            std::int64_t* const sum = ts.sums.data() + 4 * spec.populations.size() + 3 * j;
+            const double scale = 1.0 / rules[j].w_max;
+            for (const float w : ts.tables[j].weight) {
+                const double r = w * scale;
+                sum[0] += std::llround(r * weight_unit);
+                sum[1] += std::llround(r * r * weight_unit);
+            }
+            sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+        }
+    }
+
+    // The master's part: the global reduction (one collective) and one sample of the record.
+    void homeostasis_global(std::int64_t T, homeostasis_trace& trace) {
+        std::vector<std::int64_t> total(reduction_size(), 0);
+        for (const auto& ts : threads)
+            for (std::size_t k = 0; k < total.size(); ++k) total[k] += ts.sums[k];
+        comm.sum(total);
+        const std::size_t P = spec.populations.size(), J = spec.projections.size();
+        if (trace.times.empty()) {
+            trace.rate.resize(P);
+            trace.sensed_rate.resize(P);
+            trace.gain_ex.resize(P);
+            trace.gain_in.resize(P);
+            trace.w_mean.resize(J);
+            trace.w_std.resize(J);
+            trace.plastic = plastic;
+        }
+        trace.times.push_back(static_cast<double>(T) * spec.simulation.dt);
+        const double H_s = static_cast<double>(H) * spec.simulation.dt * 1e-3;
+        for (std::size_t p = 0; p < P; ++p) {
+            const double n = static_cast<double>(spec.populations[p].size);
+            trace.rate[p].push_back(static_cast<double>(total[4 * p]) / n / H_s);
+            trace.sensed_rate[p].push_back(static_cast<double>(total[4 * p + 1]) / calcium_unit / n / (spec.populations[p].tau_calcium * 1e-3));
+            trace.gain_ex[p].push_back(static_cast<double>(total[4 * p + 2]) / gain_unit / n);
+            trace.gain_in[p].push_back(static_cast<double>(total[4 * p + 3]) / gain_unit / n);
+        }
+        for (std::size_t j = 0; j < J; ++j) {
+            if (!plastic[j]) continue;
+            const std::int64_t* sum = total.data() + 4 * P + 3 * j;
+            const double count = std::max<double>(1.0, static_cast<double>(sum[2]));
+            const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
+            trace.w_mean[j].push_back(mean * rules[j].w_max);
+            trace.w_std[j].push_back(std::sqrt(std::max(0.0, square - mean * mean)) * rules[j].w_max);
         }
     }
 
@@ -331,10 +527,14 @@ struct simulation::impl {
         std::vector<entry> all;
         for (const auto& ts : threads) {
             const auto& table = ts.tables[projection];
+            // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4).
+            const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
+            const bool scaled = !gain.empty() && spec.populations[proj.target].scaling.enabled;
             for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s)
-                for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k)
-                    all.push_back({ts.layout->gids[network::synapse_target(table.target_delay[k])], first_gid[proj.source] + s,
-                                   table.weight[k]});
+                for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+                    const std::uint32_t i = network::synapse_target(table.target_delay[k]);
+                    all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, scaled ? table.weight[k] * gain[i] : table.weight[k]});
+                }
         }
         std::stable_sort(all.begin(), all.end(), [](const entry& a, const entry& b) {
             return a.target != b.target ? a.target < b.target : a.source < b.source;
@@ -458,6 +658,7 @@ struct simulation::impl {
         bool remote = false;  // another rank sent the failure word
         std::exception_ptr master_error;
         const int n_threads = static_cast<int>(threads.size());
+        std::vector<std::uint8_t> received_delivered(threads.size(), 0);  // by thread: this interval's delivery is done
 
         // Order of one interval [t0, t0 + D), and why it is safe: every delay is ≥ D steps, so the
         // spikes exchanged at the end of the previous interval arrive at t0 or later and none of this
@@ -474,10 +675,45 @@ struct simulation::impl {
             }
             for (std::int64_t t0 = 0; t0 < total_steps && !stop; t0 += D) {
                 const std::int64_t t1 = std::min(t0 + D, total_steps);
+                // At a homeostasis boundary, or when a weight snapshot is due, the weights are read
+                // between delivery and update: every spike emitted before t0 has been delivered then.
+                const bool homeostasis_due = H > 0 && t0 > 0 && t0 % H == 0;
+                const bool snapshot_due = next_due < due.size() && due[next_due].step <= t0;
+                if (homeostasis_due || snapshot_due) {
+                    if (!failed.load(std::memory_order_relaxed)) {
+                        try {
+                            const double w0 = omp_get_wtime();
+                            deliver(ts, received, received_t0);
+                            ts.t_deliver += omp_get_wtime() - w0;
+                            received_delivered[static_cast<std::size_t>(omp_get_thread_num())] = 1;
+                            if (homeostasis_due) homeostasis_local(ts, t0);
+                            else if (any_plastic) settle(ts, t0);
+                        } catch (...) {
+                            ts.error = std::current_exception();
+                            failed = true;
+                        }
+                    }
+#pragma omp barrier
+#pragma omp master
+                    {
+                        try {
+                            if (!failed) {
+                                if (homeostasis_due) homeostasis_global(t0, out.homeostasis);
+                                for (; next_due < due.size() && due[next_due].step <= t0; ++next_due)
+                                    out.snapshots.push_back(snapshot(due[next_due].projection, t0));
+                            }
+                        } catch (...) {
+                            master_error = std::current_exception();
+                            failed = true;
+                        }
+                    }
+#pragma omp barrier
+                }
                 if (!failed.load(std::memory_order_relaxed)) {
                     try {
                         double w0 = omp_get_wtime();
-                        deliver(ts, received, received_t0);
+                        if (!received_delivered[static_cast<std::size_t>(omp_get_thread_num())]) deliver(ts, received, received_t0);
+                        received_delivered[static_cast<std::size_t>(omp_get_thread_num())] = 0;
                         double w1 = omp_get_wtime();
                         add_poisson(ts, t0, t1);
                         update(ts, t0, t1, dc_next);
@@ -509,10 +745,6 @@ struct simulation::impl {
                         received_t0 = t0;
                         out.time.exchange += omp_get_wtime() - w0;
                         const double w1 = omp_get_wtime();
-                        while (!stop && next_due < due.size() && due[next_due].step <= t1) {
-                            out.snapshots.push_back(snapshot(due[next_due].projection, t1));
-                            ++next_due;
-                        }
                         if (!stop && h.on_spikes && (t1 >= next_flush || t1 == total_steps)) {
                             h.on_spikes(take_spikes());
                             next_flush = t1 + flush_steps;
@@ -535,6 +767,32 @@ struct simulation::impl {
             if (ts.error) std::rethrow_exception(ts.error);
         if (master_error) std::rethrow_exception(master_error);
         if (remote) throw remote_failure();
+        // The end: the last interval's spikes change plastic weights too (they are never transmitted),
+        // then every weight is brought up to date, and the records due at the end are taken.
+        if (any_plastic || next_due < due.size() || (H > 0 && total_steps % H == 0)) {
+            const bool homeostasis_due = H > 0 && total_steps > 0 && total_steps % H == 0;
+            std::vector<std::exception_ptr> errors(threads.size());
+#pragma omp parallel num_threads(n_threads)
+            {
+                const auto t = static_cast<std::size_t>(omp_get_thread_num());
+                try {
+                    deliver(threads[t], received, received_t0);
+                    if (homeostasis_due) homeostasis_local(threads[t], total_steps);
+                    else if (any_plastic) settle(threads[t], total_steps);
+                } catch (...) {
+                    errors[t] = std::current_exception();
+                }
+            }
+            const bool any_error = std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; });
+            if (comm.max(any_error ? 1 : 0) != 0) {
+                for (auto& e : errors)
+                    if (e) std::rethrow_exception(e);
+                throw remote_failure();
+            }
+            if (homeostasis_due) homeostasis_global(total_steps, out.homeostasis);
+            for (; next_due < due.size() && due[next_due].step <= total_steps; ++next_due)
+                out.snapshots.push_back(snapshot(due[next_due].projection, total_steps));
+        }
         out.time.total = omp_get_wtime() - t_start;
         out.time.build = build_time;
         for (const auto& ts : threads) {

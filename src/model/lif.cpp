@@ -41,16 +41,23 @@ namespace {
 using simd::load;
 using simd::store;
 
+// The input arriving now from a ring-buffer slot, times the neuron's homeostatic gain when it has one.
+template <class F, bool Gain>
+[[gnu::always_inline]] inline F input(const F* slot, const float* gain, std::size_t i) {
+    if constexpr (Gain) return load(slot) * load(reinterpret_cast<const F*>(gain + i));
+    else return load(slot);
+}
+
 // One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
-template <class F>
+template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
     I* const ref = reinterpret_cast<I*>(b.refractory + i);
     F* const ex = reinterpret_cast<F*>(b.in_ex + i);
     F* const in = reinterpret_cast<F*>(b.in_in + i);
-    const F jump = load(ex) + load(in);
+    const F jump = input<F, Gain>(ex, b.gain_ex, i) + input<F, Gain>(in, b.gain_in, i);
     store(ex, F{});
     store(in, F{});
     const I r = load(ref);
@@ -63,7 +70,7 @@ template <class F>
     return spike;
 }
 
-template <class F>
+template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
@@ -78,8 +85,8 @@ template <class F>
                      (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20;
     const F reset = F{} + c.V_reset;
     const F v = r > 0 ? reset : v_free;
-    store(Iex, ie * c.P11_ex + load(ex));
-    store(Iin, ii * c.P11_in + load(in));
+    store(Iex, ie * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
+    store(Iin, ii * c.P11_in + input<F, Gain>(in, b.gain_in, i));
     store(ex, F{});
     store(in, F{});
     const auto spike = v >= c.V_th;
@@ -88,7 +95,7 @@ template <class F>
     return spike;
 }
 
-template <class F>
+template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
@@ -105,8 +112,8 @@ template <class F>
     const F v_free = v_inf + (load(V) - v_inf) * fast_exp(g * -c.h_over_C);
     const F reset = F{} + c.V_reset;
     const F v = r > 0 ? reset : v_free;
-    store(gex, ge0 * c.P11_ex + load(ex));
-    store(gin, gi0 * c.P11_in + load(in));
+    store(gex, ge0 * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
+    store(gin, gi0 * c.P11_in + input<F, Gain>(in, b.gain_in, i));
     store(ex, F{});
     store(in, F{});
     const auto spike = v >= c.V_th;
@@ -123,6 +130,7 @@ template <class F>
 // target_clones gives an AVX2 version where the CPU has it without requiring -march=native
 // (DESIGN.md §5).
 #define SYNORM_LIF_KERNEL(name, step)                                                                  \
+    template <bool Gain>                                                                               \
     [[gnu::target_clones("avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
         /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
         const lif_constants c = constants;                                                             \
@@ -133,7 +141,7 @@ template <class F>
         for (; i + group <= b.n; i += group) {                                                         \
             simd::vint any_spike{};                                                                    \
             for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
-                const simd::vint spike = step<simd::vfloat>(c, b, i + j);                              \
+                const simd::vint spike = step<simd::vfloat, Gain>(c, b, i + j);                        \
                 store(reinterpret_cast<simd::vint*>(masks + i + j), spike);                            \
                 any_spike |= spike;                                                                    \
             }                                                                                          \
@@ -142,13 +150,13 @@ template <class F>
                     if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                   \
         }                                                                                              \
         for (; i + simd::lanes <= b.n; i += simd::lanes) {                                             \
-            const simd::vint spike = step<simd::vfloat>(c, b, i);                                      \
+            const simd::vint spike = step<simd::vfloat, Gain>(c, b, i);                                \
             if (simd::any(spike))                                                                      \
                 for (std::size_t k = 0; k < simd::lanes; ++k)                                          \
                     if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);               \
         }                                                                                              \
         for (; i < b.n; ++i)                                                                           \
-            if (step<float>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);               \
+            if (step<float, Gain>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
         return fired;                                                                                  \
     }
 
@@ -160,10 +168,11 @@ SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
 }  // namespace
 
 std::size_t update(const lif_constants& c, const lif_block& b) {
+    const bool gain = b.gain_ex != nullptr;
     switch (c.kind) {
-    case neuron_kind::lif_delta: return update_delta(c, b);
-    case neuron_kind::lif_curr_exp: return update_curr_exp(c, b);
-    case neuron_kind::lif_cond_exp: return update_cond_exp(c, b);
+    case neuron_kind::lif_delta: return gain ? update_delta<true>(c, b) : update_delta<false>(c, b);
+    case neuron_kind::lif_curr_exp: return gain ? update_curr_exp<true>(c, b) : update_curr_exp<false>(c, b);
+    case neuron_kind::lif_cond_exp: return gain ? update_cond_exp<true>(c, b) : update_cond_exp<false>(c, b);
     }
     return 0;
 }

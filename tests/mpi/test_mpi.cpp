@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdlib>
 #include <numeric>
@@ -118,6 +119,8 @@ model::model_spec invariance_network() {
 struct outcome {
     std::vector<std::uint64_t> spikes;           // (step << 24) | gid, sorted
     std::vector<std::pair<std::uint64_t, float>> v;  // (gid, V_m), sorted
+    std::vector<std::uint64_t> weights;          // this rank's snapshots: (snapshot, target, source, weight bits) hashed into words
+    engine::homeostasis_trace homeostasis;
 };
 
 outcome simulate(const model::model_spec& spec, comm::communicator& c, int threads) {
@@ -131,6 +134,16 @@ outcome simulate(const model::model_spec& spec, comm::communicator& c, int threa
     const auto res = sim.run(h);
     for (const auto& fs : res.final_states)
         for (std::size_t k = 0; k < fs.gids.size(); ++k) o.v.emplace_back(fs.gids[k], fs.V_m[k]);
+    for (std::size_t n = 0; n < res.snapshots.size(); ++n) {
+        const auto& snap = res.snapshots[n];
+        for (std::size_t k = 0; k < snap.weights.size(); ++k) {
+            // Three words per synapse: (snapshot, target), source, weight bits; compared as a sorted set of triples.
+            o.weights.push_back((static_cast<std::uint64_t>(n) << 48) | snap.targets[k]);
+            o.weights.push_back(snap.sources[k]);
+            o.weights.push_back(std::bit_cast<std::uint32_t>(snap.weights[k]));
+        }
+    }
+    o.homeostasis = res.homeostasis;
     return o;
 }
 
@@ -207,6 +220,61 @@ TEST(decomposition, spikes_and_final_potentials_match_a_single_process_run) {
     std::sort(expected.begin(), expected.end());
     ASSERT_EQ(v.size(), spec.total_neurons());
     EXPECT_TRUE(v == expected) << "bitwise identical membrane potentials";
+}
+
+// Triples (a, b, c) of a flat list, sorted: synapses in a canonical order whatever rank held them.
+std::vector<std::array<std::uint64_t, 3>> triples(const std::vector<std::uint64_t>& flat) {
+    std::vector<std::array<std::uint64_t, 3>> t;
+    for (std::size_t k = 0; k + 2 < flat.size(); k += 3) t.push_back({flat[k], flat[k + 1], flat[k + 2]});
+    std::sort(t.begin(), t.end());
+    return t;
+}
+
+TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
+    auto spec = invariance_network();
+    spec.simulation.duration = 300.0;
+    spec.homeostasis.period = 40.0;  // a multiple of the interval (5 steps)
+    auto& ee = spec.projections[0];
+    ee.plasticity.rule = model::stdp_rule::pair;
+    ee.plasticity.dependence = model::weight_dependence::multiplicative;
+    ee.plasticity.A_plus = 0.3;
+    ee.plasticity.A_minus = -0.32;
+    ee.plasticity.w_max = 6.0;
+    auto& ec = spec.projections[4];  // onto the current-based population, with distributed delays
+    ec.plasticity.rule = model::stdp_rule::pair;
+    ec.plasticity.pairing = model::spike_pairing::nearest;
+    ec.plasticity.A_plus = 5.0;
+    ec.plasticity.A_minus = -5.0;
+    ec.plasticity.w_max = 120.0;
+    ec.weight.max = 120.0;
+    spec.populations[0].scaling.enabled = true;
+    spec.populations[0].scaling.target_rate = 3.0;
+    spec.populations[0].scaling.tau_up = 500.0;
+    spec.populations[0].scaling.tau_down = 500.0;
+    spec.populations[0].scaling.inhibitory = true;
+    spec.populations[0].tau_calcium = 100.0;
+    spec.recording.weights.push_back({0, {0.0, 120.0, 300.0}});
+    spec.recording.weights.push_back({4, {300.0}});
+
+    const int threads = test_threads();
+    const auto distributed = simulate(spec, *world, threads);
+    auto serial_comm = comm::make_serial();
+    const auto reference = simulate(spec, *serial_comm, 1);
+
+    auto spikes = gather(distributed.spikes);
+    std::sort(spikes.begin(), spikes.end());
+    ASSERT_GT(reference.spikes.size(), 1000u);
+    EXPECT_TRUE(spikes == reference.spikes) << world->size() << " ranks x " << threads << " threads";
+    const auto weights = triples(gather(distributed.weights)), expected = triples(reference.weights);
+    ASSERT_GT(expected.size(), 10000u);
+    EXPECT_EQ(weights.size(), expected.size());
+    EXPECT_TRUE(weights == expected) << "bitwise identical weights";
+    // The weights did change, and the gains moved, identically.
+    EXPECT_GT(reference.homeostasis.times.size(), 5u);
+    EXPECT_TRUE(distributed.homeostasis.gain_ex == reference.homeostasis.gain_ex);
+    EXPECT_TRUE(distributed.homeostasis.w_mean == reference.homeostasis.w_mean);
+    EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
+    EXPECT_NE(reference.homeostasis.w_mean[0].front(), reference.homeostasis.w_mean[0].back());
 }
 
 TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_order) {

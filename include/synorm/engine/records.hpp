@@ -39,6 +39,19 @@ struct final_state {
     std::vector<float> V_m;           // mV
 };
 
+// The homeostasis loop's record: one sample per homeostasis period, from the global reduction, so
+// identical on every rank. Only for runs with plasticity or synaptic scaling.
+struct homeostasis_trace {
+    std::vector<double> times;                     // ms, the end of each period
+    std::vector<std::vector<double>> rate;         // [population][sample] Hz: spikes in the period
+    std::vector<std::vector<double>> sensed_rate;  // [population][sample] Hz: mean calcium-sensed rate
+    std::vector<std::vector<double>> gain_ex;      // [population][sample] mean gain on excitatory inputs
+    std::vector<std::vector<double>> gain_in;      // [population][sample] mean gain on inhibitory inputs
+    std::vector<std::vector<double>> w_mean;       // [projection][sample] weight unit (plastic projections)
+    std::vector<std::vector<double>> w_std;        // [projection][sample]
+    std::vector<std::uint8_t> plastic;             // by projection: has w_mean/w_std
+};
+
 // Where the wall time of a run went, seconds, per rank.
 struct timers {
     double build = 0.0;

@@ -38,6 +38,7 @@ struct results {
     std::vector<weight_snapshot> snapshots;   // in the order of recording_spec::weights, then time
     std::vector<final_state> final_states;    // one per population (when recording.final_state)
     std::vector<std::vector<double>> rates;   // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
+    homeostasis_trace homeostasis;            // empty unless the run has plasticity or scaling
     std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
     std::uint64_t local_events = 0;           // spikes delivered to this rank's synapses
     timers time;

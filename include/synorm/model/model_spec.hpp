@@ -55,6 +55,21 @@ struct neuron_params {
     double I_e = 0.0;          // pA, constant bias current
 };
 
+// Multiplicative synaptic scaling (Turrigiano et al. 1998; van Rossum et al. 2000): every
+// homeostasis period, each neuron's gain on all its excitatory inputs moves toward the value that
+// brings its calcium-sensed rate r to the target rate r*:
+//   g ← g · (1 + (r* − r)/r* · H/τ)   with τ = tau_up when r < r*, tau_down when r > r*,
+// clamped to [gain_min, gain_max]. Inhibitory inputs are scaled the opposite way with their own gain
+// when `inhibitory` is set: g_in ← g_in · (1 − (r* − r)/r* · H/τ).
+struct scaling_spec {
+    bool enabled = false;
+    double target_rate = 5.0;   // Hz, > 0
+    double tau_up = 10000.0;    // ms, time constant of scaling up (the glial TNF-α pathway)
+    double tau_down = 10000.0;  // ms, time constant of scaling down (the Arc pathway)
+    double gain_min = 0.1, gain_max = 10.0;  // dimensionless bounds of the gains
+    bool inhibitory = false;    // also scale inhibitory inputs, in the opposite direction
+};
+
 struct population_spec {
     std::string name;
     std::uint64_t size = 0;
@@ -62,9 +77,42 @@ struct population_spec {
     neuron_kind model = neuron_kind::lif_delta;
     neuron_params params;
     distribution V_init = distribution::constant_value(-65.0);  // mV
+    // The activity sensor: a calcium-like trace c, +1 at each spike, decaying with tau_calcium;
+    // its rate estimate is c / tau_calcium.
+    double tau_calcium = 1000.0;  // ms
+    scaling_spec scaling;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };
+
+// Spike-timing-dependent plasticity of one projection. Parameters are stored once per projection,
+// never per synapse. Weights in the projection's receptor unit. The delay counts as dendritic (as in
+// NEST): a presynaptic spike at t_pre meets a postsynaptic spike at t_post at the synapse with
+// Δt = t_post + d − t_pre; potentiation for Δt > 0, depression for Δt ≤ 0.
+enum class stdp_rule { none, pair };
+enum class weight_dependence {
+    additive,        // Δw+ = A+ x,          Δw− = A− y            (hard bounds [w_min, w_max])
+    multiplicative,  // Δw+ = A+ x,          Δw− = A− (w/w_max) y  (van Rossum, Bi & Turrigiano 2000)
+    power_law,       // Δw+ = A+ (w/w_0)^μ x, Δw− = A− (w/w_0) y   (Morrison et al. 2007)
+};
+enum class spike_pairing {
+    all_to_all,  // traces sum every earlier spike
+    nearest,     // traces are reset to 1 at each spike: only the nearest spike counts
+};
+
+struct plasticity_spec {
+    stdp_rule rule = stdp_rule::none;
+    weight_dependence dependence = weight_dependence::additive;
+    spike_pairing pairing = spike_pairing::all_to_all;
+    double tau_plus = 20.0;   // ms, presynaptic trace x
+    double tau_minus = 20.0;  // ms, postsynaptic trace y
+    double A_plus = 0.0;      // weight unit, > 0
+    double A_minus = 0.0;     // weight unit, < 0
+    double w_min = 0.0;       // weight unit; the bounds respect the weight's sign convention
+    double w_max = 0.0;       // weight unit
+    double w_0 = 1.0;         // weight unit, power_law reference weight
+    double mu = 0.4;          // power_law exponent
+};
 
 struct projection_spec {
     std::string name;  // unique; defaults to "<source>_to_<target>" in the loader
@@ -81,6 +129,7 @@ struct projection_spec {
     // clipped so that no weight changes sign.
     distribution weight;
     distribution delay;  // ms; every draw is rounded to steps and is ≥ the minimum delay
+    plasticity_spec plasticity;
 };
 
 // Independent Poisson drive into the neurons [first, first + count) of a population: each neuron
@@ -127,6 +176,12 @@ struct recording_spec {
     bool final_state = true;  // /final_state/<population>/V_m by node id
 };
 
+// The slow loop: every `period` the sensors are read, gains updated, and one global reduction of a
+// fixed-size vector of exact sums taken (DESIGN.md decision 7).
+struct homeostasis_spec {
+    double period = 100.0;  // ms, a multiple of the communication interval
+};
+
 struct simulation_spec {
     double dt = 0.1;          // ms
     double duration = 1000.0; // ms
@@ -140,6 +195,7 @@ struct model_spec {
     std::vector<poisson_input_spec> poisson_inputs;
     std::vector<dc_input_spec> dc_inputs;
     recording_spec recording;
+    homeostasis_spec homeostasis;
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;

@@ -1,0 +1,183 @@
+// STDP: the rule's window against hand-computed values, and the engine's event-driven, deferred
+// updates against a direct computation over the recorded spike trains.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/engine/simulation.hpp"
+#include "synorm/plasticity/scaling.hpp"
+#include "synorm/plasticity/stdp.hpp"
+
+using namespace synorm;
+
+namespace {
+
+model::plasticity_spec pair_spec(model::weight_dependence dep) {
+    model::plasticity_spec p;
+    p.rule = model::stdp_rule::pair;
+    p.dependence = dep;
+    p.tau_plus = 20.0;
+    p.tau_minus = 20.0;
+    p.A_plus = 0.1;
+    p.A_minus = -0.105;
+    p.w_min = 0.0;
+    p.w_max = 2.0;
+    p.w_0 = 1.0;
+    p.mu = 0.4;
+    return p;
+}
+
+}  // namespace
+
+TEST(stdp_rule, window_values_for_each_weight_dependence) {
+    const double dt = 0.1;
+    // Δt = +10 ms: potentiation by A+ e^(−10/20); Δt = −10 ms: depression by A− e^(−10/20).
+    const double e = std::exp(-0.5);
+    const float w = 1.0f;
+    const auto add = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::additive), dt);
+    EXPECT_NEAR(add.pair(w, 100), 0.1 * e, 1e-6);
+    EXPECT_NEAR(add.pair(w, -100), -0.105 * e, 1e-6);
+    EXPECT_EQ(add.pair(w, 0), 0.0f);
+    EXPECT_EQ(add.pair(1.99f, 1), 2.0f - 1.99f) << "hard upper bound";
+    EXPECT_EQ(add.pair(0.01f, -1), -0.01f) << "hard lower bound";
+    const auto mul = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::multiplicative), dt);
+    EXPECT_NEAR(mul.pair(0.5f, 100), 0.1 * e, 1e-6) << "potentiation additive";
+    EXPECT_NEAR(mul.pair(0.5f, -100), -0.105 * e * 0.5 / 2.0, 1e-6) << "depression ∝ w / w_max";
+    const auto pow = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::power_law), dt);
+    EXPECT_NEAR(pow.pair(0.5f, 100), 0.1 * e * std::pow(0.5, 0.4), 1e-6) << "potentiation ∝ (w/w0)^μ";
+    EXPECT_NEAR(pow.pair(0.5f, -100), -0.105 * e * 0.5, 1e-6) << "depression ∝ w/w0";
+}
+
+TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
+    model::scaling_spec s;
+    s.enabled = true;
+    s.target_rate = 5.0;
+    s.tau_up = 1000.0;
+    s.tau_down = 4000.0;
+    // Silent neuron: gap 1, up: g · (1 + 100/1000).
+    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, 0.0, 100.0), 1.1, 1e-6);
+    // Twice the target: gap −1, down: g · (1 − 100/4000).
+    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, 10.0, 100.0), 0.975, 1e-6);
+    EXPECT_NEAR(plasticity::scale_inhibitory(s, 1.0f, 0.0, 100.0), 0.9, 1e-6) << "opposite direction";
+    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 1.0f, 5.0, 100.0), 1.0f) << "at target";
+    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 9.9f, 0.0, 1000.0), 10.0f) << "bounded";
+    plasticity::calcium_trace c;
+    c.spike(0, 100.0);
+    c.spike(100, 100.0);
+    EXPECT_NEAR(c.at(200, 100.0), (std::exp(-1.0) + 1.0) * std::exp(-1.0), 1e-6);
+    EXPECT_NEAR(plasticity::sensed_rate(10.0f, 1000.0), 10.0, 1e-12) << "c / τ_Ca";
+}
+
+namespace {
+
+// Two regularly firing neurons (DC-driven) joined by one plastic synapse too weak to matter.
+model::model_spec pair_network(const model::plasticity_spec& rule, double delay) {
+    model::model_spec spec;
+    spec.simulation.dt = 0.1;
+    spec.simulation.duration = 1000.0;
+    for (const char* name : {"A", "B"}) {
+        model::population_spec p;
+        p.name = name;
+        p.size = 1;
+        p.model = model::neuron_kind::lif_delta;
+        p.params.E_L = -65;
+        p.params.V_reset = -65;
+        p.params.V_th = -55;
+        p.params.tau_m = 10;
+        p.params.C_m = 250;
+        p.params.t_ref = 2;
+        p.params.I_e = name[0] == 'A' ? 310.0 : 290.0;  // two incommensurate periods
+        p.V_init = model::distribution::constant_value(name[0] == 'A' ? -60.0 : -65.0);
+        spec.populations.push_back(p);
+    }
+    model::projection_spec ab;
+    ab.name = "AB";
+    ab.source = 0;
+    ab.target = 1;
+    ab.rule = model::connection_rule::one_to_one;
+    ab.weight = model::distribution::constant_value(1.0);
+    ab.delay = model::distribution::constant_value(delay);
+    ab.plasticity = rule;
+    spec.projections = {ab};
+    spec.recording.spike_populations = {0, 1};
+    spec.recording.weights.push_back({0, {1000.0}});
+    return spec;
+}
+
+// The rule applied directly: events at the synapse in time order (a postsynaptic spike reaches it d
+// after it is fired; at equal times the postsynaptic one first), traces summed over the spike trains.
+double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> pre, std::vector<double> post_arrival, double w,
+                        double dt, double end) {
+    struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
+    std::vector<event> ev;
+    for (double t : pre) ev.push_back({t, 1});
+    for (double t : post_arrival)
+        if (t <= end) ev.push_back({t, 0});
+    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    const double tp = rule.tau_plus_steps * dt, tm = rule.tau_minus_steps * dt;
+    for (const auto& e : ev) {
+        if (e.kind == 0) {
+            double x = 0, nearest = -1e300;
+            for (double t : pre)
+                if (t < e.t) {
+                    x += std::exp(-(e.t - t) / tp);
+                    nearest = std::max(nearest, t);
+                }
+            if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
+            if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
+        } else {
+            double y = 0, nearest = -1e300;
+            for (double t : post_arrival)
+                if (t < e.t) {
+                    y += std::exp(-(e.t - t) / tm);
+                    nearest = std::max(nearest, t);
+                }
+            if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
+            if (y > 0) w = rule.depress(static_cast<float>(w), static_cast<float>(y));
+        }
+    }
+    return w;
+}
+
+void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay) {
+    auto rule_spec = pair_spec(dep);
+    rule_spec.pairing = pairing;
+    rule_spec.A_plus = 0.01;
+    rule_spec.A_minus = -0.0105;
+    const auto spec = pair_network(rule_spec, delay);
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 1);
+    std::vector<double> pre, post;
+    engine::hooks h;
+    h.on_spikes = [&](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+    };
+    const auto res = sim.run(h);
+    ASSERT_GT(pre.size(), 20u);
+    ASSERT_GT(post.size(), 20u);
+    ASSERT_EQ(res.snapshots.size(), 1u);
+    std::vector<double> arrival;
+    for (double t : post) arrival.push_back(t + delay);
+    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    // Pre spikes count when emitted before the end; post arrivals when they reach the synapse by then.
+    const double expected = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0);
+    EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5) << "pre " << pre.size() << " post " << post.size();
+    EXPECT_NE(res.snapshots[0].weights[0], 1.0f) << "the weight changed";
+}
+
+}  // namespace
+
+TEST(stdp_engine, additive_all_to_all_matches_the_rule_applied_to_the_spike_trains) {
+    check_against_reference(model::weight_dependence::additive, model::spike_pairing::all_to_all, 1.5);
+}
+TEST(stdp_engine, multiplicative_all_to_all) {
+    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5);
+}
+TEST(stdp_engine, power_law_with_a_long_delay) {
+    check_against_reference(model::weight_dependence::power_law, model::spike_pairing::all_to_all, 7.3);
+}
+TEST(stdp_engine, nearest_spike_pairing) {
+    check_against_reference(model::weight_dependence::additive, model::spike_pairing::nearest, 2.0);
+}
