@@ -621,6 +621,48 @@ void output_file::write_rates(const model::model_spec& spec, double bin_ms, cons
     }
 }
 
+void output_file::write_homeostasis(const model::model_spec& spec, const engine::homeostasis_trace& trace) {
+    auto& s = *impl_;
+    s.require_open("write_homeostasis");
+    if (trace.times.empty()) return;  // the same on every rank: the trace comes from a global reduction
+    h5::handle group;
+    const auto series = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
+                            const char* units) {
+        s.collective([&] {
+            const hsize_t dims[1] = {values.size()};
+            h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "units", units, s.where(object));
+            s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, values.data(), s.rank == 0 ? values.size() : 0, 0);
+        });
+    };
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "homeostasis", "/homeostasis");
+        h5::write_attribute(group.get(), "period", spec.homeostasis.period, s.where("/homeostasis"));
+    });
+    series(group.get(), "time", "/homeostasis/time", trace.times, "ms");
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+        const std::string& name = spec.populations[p].name;
+        check_name(name, "population");
+        const std::string object = "/homeostasis/" + name;
+        h5::handle pop;
+        s.collective([&] { pop = s.open_or_create_group(group.get(), name, object); });
+        series(pop.get(), "rate", object + "/rate", trace.rate[p], "Hz");
+        series(pop.get(), "sensed_rate", object + "/sensed_rate", trace.sensed_rate[p], "Hz");
+        series(pop.get(), "gain_ex", object + "/gain_ex", trace.gain_ex[p], "1");
+        series(pop.get(), "gain_in", object + "/gain_in", trace.gain_in[p], "1");
+    }
+    for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+        if (j >= trace.plastic.size() || !trace.plastic[j]) continue;
+        const std::string& name = spec.projections[j].name;
+        check_name(name, "projection");
+        const std::string object = "/homeostasis/" + name;
+        h5::handle proj;
+        s.collective([&] { proj = s.open_or_create_group(group.get(), name, object); });
+        series(proj.get(), "w_mean", object + "/w_mean", trace.w_mean[j], "weight unit");
+        series(proj.get(), "w_std", object + "/w_std", trace.w_std[j], "weight unit");
+    }
+}
+
 void output_file::write_state(const model::model_spec& spec, const engine::state_trace& trace) {
     auto& s = *impl_;
     s.require_open("write_state");

@@ -60,6 +60,8 @@ public:
     void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates);
     // Appends samples of one recorder; may be called repeatedly. Every rank calls it for the recorder
     // (with no gids if it owns none of its neurons), with the same sample times.
+    // /homeostasis: one sample per homeostasis period (identical on every rank; rank 0 writes).
+    void write_homeostasis(const model::model_spec& spec, const engine::homeostasis_trace& trace);
     void write_state(const model::model_spec& spec, const engine::state_trace& trace);
     void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index);
     // Once per population, by every rank.
