@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -44,8 +46,8 @@ using namespace detail;
 using model::cell_type;
 using model::connection_rule;
 
-const std::vector<std::string_view> top_level_keys = {"simulation",  "network", "populations",
-                                                      "projections", "inputs",  "recording"};
+const std::vector<std::string_view> top_level_keys = {"simulation", "network",   "populations", "projections",
+                                                      "inputs",     "recording", "homeostasis"};
 
 void require_positive(const node_at& at, double value, dimension dim) {
     if (!(value > 0.0)) {
@@ -79,6 +81,14 @@ std::uint64_t scaled(std::uint64_t n, double factor) {
     return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * factor)));
 }
 
+// A derived time (a number of steps times dt) for a message: 3 × 0.1 ms reads "0.3 ms", not
+// "0.30000000000000004 ms".
+std::string derived_time(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.12g", ms);
+    return format_quantity(std::strtod(text, nullptr), dimension::time);
+}
+
 std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
 
 // A reference by name: the index of the entry of `specs` (populations, projections) with that name.
@@ -107,8 +117,11 @@ private:
     void read_network(const std::optional<node_at>& at);
     void read_populations(const node_at& at);
     void read_neuron(const node_at& at, model::population_spec& pop);
+    void read_calcium(const node_at& at, model::population_spec& pop);
+    void read_scaling(const node_at& at, model::population_spec& pop);
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
+    void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_compensation();
     void read_inputs(const std::optional<node_at>& at);
     template <class Input>
@@ -116,6 +129,7 @@ private:
     void read_recording(const std::optional<node_at>& at);
     void read_state_recorders(const node_at& at);
     void read_weight_recorders(const node_at& at);
+    void read_homeostasis(const std::optional<node_at>& at);
 
     std::uint32_t population_ref(const node_at& at) const;
     std::uint32_t projection_ref(const node_at& at) const;
@@ -150,6 +164,7 @@ model::model_spec spec_reader::read() {
     read_compensation();
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
+    read_homeostasis(m.find("homeostasis"));
     return std::move(spec_);
 }
 
@@ -187,7 +202,7 @@ std::string spec_reader::scale_note() const {
 
 void spec_reader::read_populations(const node_at& at) {
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, {"size", "type", "neuron", "V_init"});
+        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
         unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
@@ -197,6 +212,8 @@ void spec_reader::read_populations(const node_at& at) {
         const auto v_init = m.find("V_init");
         pop.V_init = v_init ? read_distribution(*v_init, dimension::voltage)
                             : model::distribution::constant_value(pop.params.E_L);
+        if (const auto calcium = m.find("calcium")) read_calcium(*calcium, pop);
+        if (const auto scaling = m.find("scaling")) read_scaling(*scaling, pop);
         spec_.populations.push_back(std::move(pop));
     }
     if (spec_.populations.empty()) at.fail("expected at least one population");
@@ -234,6 +251,56 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
         where.fail("V_th " + format_quantity(p.V_th, dimension::voltage) + " must be above V_reset " +
                    format_quantity(p.V_reset, dimension::voltage));
     }
+}
+
+void spec_reader::read_calcium(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"tau"});
+    if (const auto tau = read_into(m, "tau", dimension::time, pop.tau_calcium)) {
+        require_positive(*tau, pop.tau_calcium, dimension::time);
+    }
+}
+
+// A `scaling` map switches scaling on unless it says `enabled: false`. A switched-off map is still
+// checked, then dropped: the spec has one form for "off", and the resolved YAML omits it.
+void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"enabled", "target_rate", "tau_up", "tau_down", "gain_min", "gain_max", "inhibitory"});
+    model::scaling_spec s;
+    s.enabled = true;
+    if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);
+    if (const auto target = s.enabled ? std::optional<node_at>(m.required("target_rate")) : m.find("target_rate")) {
+        s.target_rate = read_quantity(*target, dimension::rate);
+        // The update divides by it: (r* − r) / r*.
+        if (!(s.target_rate > 0.0)) {
+            target->fail("the target rate must be > 0, got " + format_quantity(s.target_rate, dimension::rate));
+        }
+    }
+    if (const auto tau_up = read_into(m, "tau_up", dimension::time, s.tau_up)) {
+        require_positive(*tau_up, s.tau_up, dimension::time);
+    }
+    if (const auto tau_down = read_into(m, "tau_down", dimension::time, s.tau_down)) {
+        require_positive(*tau_down, s.tau_down, dimension::time);
+    }
+    const auto gain_min = m.find("gain_min"), gain_max = m.find("gain_max");
+    if (gain_min) {
+        s.gain_min = read_number(*gain_min);
+        if (!(s.gain_min > 0.0)) gain_min->fail("expected a number > 0, got " + format_number(s.gain_min));
+        // Every gain starts at 1: the weights as configured.
+        if (!(s.gain_min <= 1.0)) {
+            gain_min->fail("gain_min " + format_number(s.gain_min) + " is above 1, where every gain starts");
+        }
+    }
+    if (gain_max) {
+        s.gain_max = read_number(*gain_max);
+        if (!(s.gain_max >= 1.0)) {
+            gain_max->fail("gain_max " + format_number(s.gain_max) + " is below 1, where every gain starts");
+        }
+    }
+    if (!(s.gain_max > s.gain_min)) {
+        gain_max.value_or(gain_min.value_or(at))
+            .fail("gain_max " + format_number(s.gain_max) + " must be above gain_min " + format_number(s.gain_min));
+    }
+    if (const auto inhibitory = m.find("inhibitory")) s.inhibitory = read_bool(*inhibitory);
+    pop.scaling = s.enabled ? s : model::scaling_spec{};
 }
 
 std::uint32_t spec_reader::population_ref(const node_at& at) const {
@@ -281,7 +348,7 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
     if (!at) return;
     std::vector<std::string> first_paths;  // where each projection's name was defined
     for (const node_at& item : at->items()) {
-        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay"});
+        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity"});
         model::projection_spec proj;
         proj.source = population_ref(m.required("source"));
         proj.target = population_ref(m.required("target"));
@@ -299,9 +366,11 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
         first_paths.push_back(item.path);
 
         read_connect(m.required("connect"), proj);
-        proj.weight = read_distribution(m.required("weight"), model_info(target.model).weight_dim,
+        const node_at weight = m.required("weight");
+        proj.weight = read_distribution(weight, model_info(target.model).weight_dim,
                                         weight_limit(source.type, "the source population " + source.name, target));
         proj.delay = read_distribution(m.required("delay"), dimension::time, delay_limit());
+        if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
         spec_.projections.push_back(std::move(proj));
     }
 }
@@ -406,6 +475,123 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
     }
 }
 
+// The initial weights of a plastic projection lie in [w_min, w_max], which the rule keeps them in.
+// Normal and lognormal draws without a bound of their own on a side are clipped at the rule's;
+// a constant, a uniform range, a mean or an explicit bound outside them is an error.
+void keep_within_bounds(const node_at& weight_at, model::distribution& w, const model::plasticity_spec& p,
+                        dimension dim) {
+    const auto check = [&](const node_at& where, std::string_view what, double value) {
+        if (value < p.w_min || value > p.w_max) {
+            where.fail(std::string(what) + " " + format_quantity(value, dim) +
+                       " is outside the plasticity bounds [w_min, w_max] = [" + format_quantity(p.w_min, dim) + ", " +
+                       format_quantity(p.w_max, dim) + "]");
+        }
+    };
+    // The node of one key of a distribution map, for the error's place.
+    const auto part = [&](std::string_view key) { return peek_key(weight_at, key).value_or(weight_at); };
+    using kind = model::distribution::kind;
+    switch (w.shape) {
+        case kind::constant: check(part("value"), weight_at.node.IsMap() ? "value" : "weight", w.value); break;
+        case kind::uniform:
+            check(part("low"), "low", w.low);
+            check(part("high"), "high", w.high);  // draws lie below high, so high = w_max is fine
+            break;
+        case kind::normal:
+        case kind::lognormal:
+            check(part("mean"), "mean", w.mean);
+            if (const auto min = peek_key(weight_at, "min")) {
+                check(*min, "min", w.min);
+            } else {
+                w.min = p.w_min;
+            }
+            if (const auto max = peek_key(weight_at, "max")) {
+                check(*max, "max", w.max);
+            } else {
+                w.max = p.w_max;
+            }
+            break;
+    }
+}
+
+// The weight dependence decides which keys belong (w_0 and mu are power_law's), so it is read before
+// the keys are checked. Weights and amplitudes are in the weight dimension of the target's model.
+void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj) {
+    using model::weight_dependence;
+    expect_map(at, "a map with the plasticity rule and its parameters");
+    const auto rule_at = peek_key(at, "rule");
+    if (!rule_at) at.fail("missing required key \"rule\" (stdp)");
+    model::plasticity_spec p;
+    p.rule = read_choice<model::stdp_rule>(*rule_at, stdp_rules);
+    const model::population_spec& source = spec_.populations[proj.source];
+    if (source.type != cell_type::excitatory) {
+        rule_at->fail("stdp applies to excitatory projections; source population " + source.name + " is inhibitory");
+    }
+    if (const auto dependence = peek_key(at, "weight_dependence")) {
+        p.dependence = read_choice<weight_dependence>(*dependence, weight_dependences);
+    }
+    const bool power_law = p.dependence == weight_dependence::power_law;
+    std::vector<std::string_view> keys{"rule",    "weight_dependence", "pairing", "tau_plus", "tau_minus",
+                                       "A_plus",  "A_minus",           "w_min",   "w_max"};
+    if (power_law) keys.insert(keys.end(), {"w_0", "mu"});
+    const map_view m(at, keys,
+                     "weight_dependence " + std::string(name_of<weight_dependence>(weight_dependences, p.dependence)));
+
+    if (const auto pairing = m.find("pairing")) p.pairing = read_choice<model::spike_pairing>(*pairing, spike_pairings);
+    if (const auto tau = read_into(m, "tau_plus", dimension::time, p.tau_plus)) {
+        require_positive(*tau, p.tau_plus, dimension::time);
+    }
+    if (const auto tau = read_into(m, "tau_minus", dimension::time, p.tau_minus)) {
+        require_positive(*tau, p.tau_minus, dimension::time);
+    }
+    const dimension dim = model_info(spec_.populations[proj.target].model).weight_dim;
+    const node_at A_plus = m.required("A_plus"), A_minus = m.required("A_minus");
+    p.A_plus = read_quantity(A_plus, dim);
+    require_positive(A_plus, p.A_plus, dim);
+    p.A_minus = read_quantity(A_minus, dim);
+    if (!(p.A_minus < 0.0)) {
+        A_minus.fail("expected a " + std::string(dimension_name(dim)) + " < 0 (a depression), got " +
+                     format_quantity(p.A_minus, dim));
+    }
+    if (const auto w_min = read_into(m, "w_min", dim, p.w_min)) {
+        require_non_negative(*w_min, p.w_min, dim);
+    }
+    const node_at w_max = m.required("w_max");
+    p.w_max = read_quantity(w_max, dim);
+    if (!(p.w_max > p.w_min)) {
+        w_max.fail("w_max " + format_quantity(p.w_max, dim) + " must be above w_min " + format_quantity(p.w_min, dim));
+    }
+    if (power_law) {
+        const node_at w_0 = m.required("w_0");
+        p.w_0 = read_quantity(w_0, dim);
+        require_positive(w_0, p.w_0, dim);
+        if (const auto mu = m.find("mu")) {
+            p.mu = read_number(*mu);
+            if (!(p.mu > 0.0 && p.mu <= 1.0)) mu->fail("expected a number in (0, 1], got " + format_number(p.mu));
+        }
+    }
+    // The postsynaptic trace y is kept once per neuron, so every plastic projection onto a population
+    // shares its time constant and pairing.
+    for (const model::projection_spec& other : spec_.projections) {
+        if (other.target != proj.target || other.plasticity.rule == model::stdp_rule::none) continue;
+        const std::string shared = " of plastic projection " + other.name + " onto the same population " +
+                                   spec_.populations[proj.target].name +
+                                   ": plastic projections onto one population share its postsynaptic trace";
+        if (p.tau_minus != other.plasticity.tau_minus) {
+            m.find("tau_minus").value_or(at).fail(
+                "tau_minus " + format_quantity(p.tau_minus, dimension::time) + " differs from the " +
+                format_quantity(other.plasticity.tau_minus, dimension::time) + shared);
+        }
+        if (p.pairing != other.plasticity.pairing) {
+            m.find("pairing").value_or(at).fail(
+                "pairing " + std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing)) +
+                " differs from the " +
+                std::string(name_of<model::spike_pairing>(spike_pairings, other.plasticity.pairing)) + shared);
+        }
+    }
+    keep_within_bounds(weight_at, proj.weight, p, dim);
+    proj.plasticity = p;
+}
+
 // network.compensation: when a projection's in-degree K shrinks by a factor k, its weights grow by
 // 1/sqrt(k), which keeps the variance of the input (∝ K·w²), and a constant current restores the
 // mean input (∝ K·w) that remains missing, (1 − sqrt(k))·K·w̄·ν·(charge per unit weight), computed
@@ -461,6 +647,13 @@ void spec_reader::read_compensation() {
         scaling_.weights_scaled = true;
         model::distribution& w = proj.weight;
         for (double* v : {&w.value, &w.mean, &w.sd, &w.low, &w.high, &w.min, &w.max}) *v /= root;  // ±inf stays
+        // A plastic projection's amplitudes and bounds scale with its weights, so that the rule keeps
+        // its meaning: the same relative steps, the same bounds relative to the weights.
+        model::plasticity_spec& p = proj.plasticity;
+        if (p.rule != model::stdp_rule::none) {
+            for (double* v : {&p.A_plus, &p.A_minus, &p.w_min, &p.w_max}) *v /= root;
+            if (p.dependence == model::weight_dependence::power_law) p.w_0 /= root;
+        }
     }
 }
 
@@ -643,6 +836,28 @@ void spec_reader::read_weight_recorders(const node_at& at) {
         std::sort(w.times.begin(), w.times.end());
         w.times.erase(std::unique(w.times.begin(), w.times.end()), w.times.end());
         spec_.recording.weights.push_back(std::move(w));
+    }
+}
+
+// The slow loop runs between communication intervals (every minimum delay D), so its period H is a
+// whole number of them. The default is rounded up to the next multiple when it is not one, so that
+// a network without homeostasis never has to state a period.
+void spec_reader::read_homeostasis(const std::optional<node_at>& at) {
+    const double dt = spec_.simulation.dt;
+    const std::uint64_t interval_steps = spec_.min_delay_steps();
+    const double interval = static_cast<double>(interval_steps) * dt;
+    double& period = spec_.homeostasis.period;
+    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "homeostasis"}), {"period"});
+    if (const auto given = read_into(m, "period", dimension::time, period)) {
+        require_positive(*given, period, dimension::time);
+        require_multiple_of_dt(*given, period);
+        if (!is_multiple_of(period, interval)) {
+            given->fail(format_quantity(period, dimension::time) + " is not a multiple of the communication interval " +
+                        derived_time(interval) + " (the minimum delay)");
+        }
+    } else if (!is_multiple_of(period, interval)) {
+        const auto intervals = static_cast<std::uint64_t>(std::ceil(period / interval));
+        period = static_cast<double>(intervals * interval_steps) * dt;
     }
 }
 

@@ -1,6 +1,7 @@
 #include "resolved_yaml.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -82,6 +83,23 @@ void put_simulation(YAML::Emitter& out, const model::simulation_spec& sim) {
     out << YAML::EndMap;
 }
 
+void put_scaling(YAML::Emitter& out, const model::scaling_spec& s) {
+    out << YAML::Key << "scaling" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << true;
+    out << YAML::Key << "target_rate" << YAML::Value;
+    put_quantity(out, s.target_rate, dimension::rate);
+    out << YAML::Key << "tau_up" << YAML::Value;
+    put_quantity(out, s.tau_up, dimension::time);
+    out << YAML::Key << "tau_down" << YAML::Value;
+    put_quantity(out, s.tau_down, dimension::time);
+    out << YAML::Key << "gain_min" << YAML::Value;
+    put_number(out, s.gain_min);
+    out << YAML::Key << "gain_max" << YAML::Value;
+    put_number(out, s.gain_max);
+    out << YAML::Key << "inhibitory" << YAML::Value << s.inhibitory;
+    out << YAML::EndMap;
+}
+
 void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::Key << "populations" << YAML::Value << YAML::BeginMap;
     for (const model::population_spec& pop : spec.populations) {
@@ -97,7 +115,38 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::EndMap;
         out << YAML::Key << "V_init" << YAML::Value;
         put_distribution(out, pop.V_init, dimension::voltage);
+        out << YAML::Key << "calcium" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "tau" << YAML::Value;
+        put_quantity(out, pop.tau_calcium, dimension::time);
         out << YAML::EndMap;
+        if (pop.scaling.enabled) put_scaling(out, pop.scaling);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
+void put_plasticity(YAML::Emitter& out, const model::plasticity_spec& p, dimension weight_dim) {
+    using model::weight_dependence;
+    out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "rule" << YAML::Value << std::string(name_of<model::stdp_rule>(stdp_rules, p.rule));
+    out << YAML::Key << "weight_dependence" << YAML::Value
+        << std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
+    out << YAML::Key << "pairing" << YAML::Value
+        << std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing));
+    out << YAML::Key << "tau_plus" << YAML::Value;
+    put_quantity(out, p.tau_plus, dimension::time);
+    out << YAML::Key << "tau_minus" << YAML::Value;
+    put_quantity(out, p.tau_minus, dimension::time);
+    for (const auto& [key, value] : {std::pair{"A_plus", p.A_plus}, std::pair{"A_minus", p.A_minus},
+                                     std::pair{"w_min", p.w_min}, std::pair{"w_max", p.w_max}}) {
+        out << YAML::Key << key << YAML::Value;
+        put_quantity(out, value, weight_dim);
+    }
+    if (p.dependence == weight_dependence::power_law) {
+        out << YAML::Key << "w_0" << YAML::Value;
+        put_quantity(out, p.w_0, weight_dim);
+        out << YAML::Key << "mu" << YAML::Value;
+        put_number(out, p.mu);
     }
     out << YAML::EndMap;
 }
@@ -134,6 +183,9 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
         put_distribution(out, proj.weight, model_info(target.model).weight_dim);
         out << YAML::Key << "delay" << YAML::Value;
         put_distribution(out, proj.delay, dimension::time);
+        if (proj.plasticity.rule != model::stdp_rule::none) {
+            put_plasticity(out, proj.plasticity, model_info(target.model).weight_dim);
+        }
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -210,6 +262,13 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::EndMap;
 }
 
+void put_homeostasis(YAML::Emitter& out, const model::homeostasis_spec& h) {
+    out << YAML::Key << "homeostasis" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "period" << YAML::Value;
+    put_quantity(out, h.period, dimension::time);
+    out << YAML::EndMap;
+}
+
 // Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
 // so the text still says what the compensation would use; with factors of 1 it changes nothing.
 void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
@@ -246,7 +305,8 @@ std::string scaling_comment(const model::model_spec& spec, const applied_scaling
     }
     if (scaling.weights_scaled) {
         text += "# network.compensation is applied: weights of projections whose in-degree was scaled by k are\n"
-                "# multiplied by 1/sqrt(k), and I_e includes the current that restores their mean input:\n#   " +
+                "# multiplied by 1/sqrt(k) (with their plasticity's A_plus, A_minus, w_min, w_max and w_0), and\n"
+                "# I_e includes the current that restores their mean input:\n#   " +
                 (added.empty() ? "none" : added) + "\n";
     }
     return text;
@@ -264,6 +324,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_projections(out, spec);
     put_inputs(out, spec);
     put_recording(out, spec);
+    put_homeostasis(out, spec.homeostasis);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +

@@ -50,6 +50,22 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
 };
 
+// Plasticity rules by their YAML name. stdp_rule::none is the absence of a `plasticity` map, not a word.
+inline constexpr choice<model::stdp_rule> stdp_rules[] = {
+    {"stdp", model::stdp_rule::pair},
+};
+
+inline constexpr choice<model::weight_dependence> weight_dependences[] = {
+    {"additive", model::weight_dependence::additive},
+    {"multiplicative", model::weight_dependence::multiplicative},
+    {"power_law", model::weight_dependence::power_law},
+};
+
+inline constexpr choice<model::spike_pairing> spike_pairings[] = {
+    {"all_to_all", model::spike_pairing::all_to_all},
+    {"nearest", model::spike_pairing::nearest},
+};
+
 // A neuron parameter: its key, dimension and place in model::neuron_params.
 struct neuron_param {
     std::string_view key;
