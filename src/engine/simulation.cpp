@@ -227,7 +227,7 @@ struct simulation::impl {
                 if (!history_of[s.population]) continue;
                 for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
                     if (plastic[j] && spec.projections[j].target == s.population) {
-                        ts.history.enable(s.begin, s.end, rules[j].tau_minus_steps, rules[j].nearest);
+                        ts.history.enable(s.begin, s.end, &rules[j].minus_decay, rules[j].nearest);
                         break;
                     }
             }
@@ -307,7 +307,8 @@ struct simulation::impl {
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
         auto& table = ts.tables[j];
         auto& rs = ts.rows[j];
-        const auto& rule = rules[j];
+        const plasticity::stdp_params rule = rules[j];  // a copy: the weight stores below cannot alias it
+        const plasticity::decay_table &plus = rules[j].plus_decay, &minus = rules[j].minus_decay;
         auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
         float* const data = ring.data();
         const std::uint64_t mask = ring.mask(), n = ts.n;
@@ -316,14 +317,14 @@ struct simulation::impl {
         for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
             const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
             const std::int64_t d = D + network::synapse_delay_offset(word);
-            float w = plasticity::potentiate_until(rule, table.weight[k], ts.history, i, d, last, x, done, t_pre);
-            const float y = ts.history.trace_before(i, t_pre - d);
+            float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+            const float y = ts.history.trace_before(i, t_pre - d, minus, rule.nearest);
             if (y > 0.0f) w = rule.depress(w, y);
             table.weight[k] = w;
             data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
         }
         ts.events += table.row_begin[src + 1] - table.row_begin[src];
-        rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * rule.decay_plus(t_pre - last) + 1.0f;
+        rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
         rs.last_pre[src] = t_pre;
         rs.done[src] = t_pre;
     }
@@ -340,7 +341,7 @@ struct simulation::impl {
                 if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
                 for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
                     const std::uint32_t word = table.target_delay[k];
-                    table.weight[k] = plasticity::potentiate_until(rules[j], table.weight[k], ts.history, network::synapse_target(word),
+                    table.weight[k] = plasticity::potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history, network::synapse_target(word),
                                                                    D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src],
                                                                    rs.done[src], T);
                 }
@@ -444,6 +445,8 @@ struct simulation::impl {
     // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses).
     // Integer fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
+    // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
+    static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
     std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size(); }
 
     // One thread's part of a homeostasis period ending at T: weights brought up to date, sensors
@@ -460,14 +463,14 @@ struct simulation::impl {
             ts.period_spikes[p] = 0;
             for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
                 const float c = ts.calcium[i].at(T, tau_calcium_steps[p]);
-                sum[1] += std::llround(c * calcium_unit);
+                sum[1] += to_fixed(c, calcium_unit);
                 if (pop.scaling.enabled) {
                     const double rate = plasticity::sensed_rate(c, pop.tau_calcium);
                     ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], rate, H_ms);
                     if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], rate, H_ms);
                 }
-                sum[2] += std::llround((ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i]) * gain_unit);
-                sum[3] += std::llround((ts.gain_in.empty() ? 1.0 : ts.gain_in[i]) * gain_unit);
+                sum[2] += to_fixed(ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], gain_unit);
+                sum[3] += to_fixed(ts.gain_in.empty() ? 1.0 : ts.gain_in[i], gain_unit);
             }
         }
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -476,8 +479,8 @@ struct simulation::impl {
             const double scale = 1.0 / rules[j].w_max;
             for (const float w : ts.tables[j].weight) {
                 const double r = w * scale;
-                sum[0] += std::llround(r * weight_unit);
-                sum[1] += std::llround(r * r * weight_unit);
+                sum[0] += to_fixed(r, weight_unit);
+                sum[1] += to_fixed(r * r, weight_unit);
             }
             sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
         }

@@ -1,6 +1,15 @@
 #include "synorm/plasticity/stdp.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace synorm::plasticity {
+
+decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
+    const auto n = static_cast<std::size_t>(std::min(65536.0, std::ceil(16.0 * tau_steps)) + 1);
+    values_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) values_[k] = static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps));
+}
 
 stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     stdp_rule r;
@@ -8,6 +17,10 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     r.nearest = p.pairing == model::spike_pairing::nearest;
     r.tau_plus_steps = p.tau_plus / dt;
     r.tau_minus_steps = p.tau_minus / dt;
+    if (p.rule != model::stdp_rule::none) {
+        r.plus_decay = decay_table(r.tau_plus_steps);
+        r.minus_decay = decay_table(r.tau_minus_steps);
+    }
     r.A_plus = static_cast<float>(p.A_plus);
     r.A_minus = static_cast<float>(p.A_minus);
     r.w_min = static_cast<float>(p.w_min);
@@ -19,13 +32,15 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
 
 void post_history::resize(std::uint32_t neurons) {
     spikes_.resize(neurons);
-    tau_.resize(neurons, 0.0);
+    last_step_.resize(neurons, none);
+    last_y_.resize(neurons, 0.0f);
+    decay_.resize(neurons, nullptr);
     nearest_.resize(neurons, 0);
 }
 
-void post_history::enable(std::uint32_t begin, std::uint32_t end, double tau_minus_steps, bool nearest) {
+void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest) {
     for (std::uint32_t i = begin; i < end; ++i) {
-        tau_[i] = tau_minus_steps;
+        decay_[i] = decay;
         nearest_[i] = nearest;
     }
 }
@@ -34,8 +49,10 @@ void post_history::record(std::uint32_t neuron, std::int64_t step) {
     auto& h = spikes_[neuron];
     float y = 1.0f;
     if (!h.empty() && !nearest_[neuron])
-        y += h.back().y * static_cast<float>(std::exp(-static_cast<double>(step - h.back().step) / tau_[neuron]));
+        y += h.back().y * (*decay_[neuron])(step - h.back().step);
     h.push_back({step, y});
+    last_step_[neuron] = step;
+    last_y_[neuron] = y;
 }
 
 void post_history::prune(std::int64_t before) {
@@ -46,12 +63,12 @@ void post_history::prune(std::int64_t before) {
     }
 }
 
-float post_history::trace_before(std::uint32_t neuron, std::int64_t step) const {
+float post_history::trace_before_scan(std::uint32_t neuron, std::int64_t step) const {
     const auto& h = spikes_[neuron];
     std::size_t k = h.size();
     while (k > 0 && h[k - 1].step >= step) --k;
     if (k == 0) return 0.0f;
-    const float decay = static_cast<float>(std::exp(-static_cast<double>(step - h[k - 1].step) / tau_[neuron]));
+    const float decay = (*decay_[neuron])(step - h[k - 1].step);  // the same table the callers pass
     return nearest_[neuron] ? decay : h[k - 1].y * decay;
 }
 

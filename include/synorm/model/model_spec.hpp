@@ -88,7 +88,8 @@ enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_num
 // Spike-timing-dependent plasticity of one projection. Parameters are stored once per projection,
 // never per synapse. Weights in the projection's receptor unit. The delay counts as dendritic (as in
 // NEST): a presynaptic spike at t_pre meets a postsynaptic spike at t_post at the synapse with
-// Δt = t_post + d − t_pre; potentiation for Δt > 0, depression for Δt ≤ 0.
+// Δt = t_post + d − t_pre; potentiation for Δt > 0, depression for Δt < 0, nothing at Δt = 0
+// (plasticity/stdp.hpp).
 enum class stdp_rule { none, pair };
 enum class weight_dependence {
     additive,        // Δw+ = A+ x,          Δw− = A− y            (hard bounds [w_min, w_max])

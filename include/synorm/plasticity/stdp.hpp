@@ -15,35 +15,60 @@
 #include <cstdint>
 #include <vector>
 
+#include "synorm/model/fast_exp.hpp"
 #include "synorm/model/model_spec.hpp"
 
 namespace synorm::plasticity {
 
-// A projection's rule with its parameters in the units the engine uses (steps, weight unit).
-struct stdp_rule {
+// e^(−k/τ) for whole numbers of steps k ≥ 0: a table up to 16 τ (where the value is 1e-7), fast_exp
+// beyond. Traces decay by whole steps, so one or two lookups per synaptic event replace exp().
+class decay_table {
+public:
+    decay_table() = default;
+    explicit decay_table(double tau_steps);
+    float operator()(std::int64_t k) const {
+        return static_cast<std::uint64_t>(k) < values_.size() ? values_[static_cast<std::size_t>(k)]
+                                                              : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
+    }
+
+private:
+    std::vector<float> values_;  // by step count
+    double tau_ = 1.0;           // steps
+};
+
+// A projection's rule parameters in the units the engine uses (steps, weight unit): a small value
+// the hot loop copies into registers.
+struct stdp_params {
     model::weight_dependence dependence = model::weight_dependence::additive;
     bool nearest = false;
     double tau_plus_steps = 200, tau_minus_steps = 200;
     float A_plus = 0, A_minus = 0;   // weight unit; A_minus < 0
     float w_min = 0, w_max = 0, w_0 = 1, mu = 0.4f;
 
-    static stdp_rule make(const model::plasticity_spec& p, double dt);
-
     // Potentiation of weight w by presynaptic trace value x (> 0), clipped to [w_min, w_max].
     float potentiate(float w, float x) const {
         float dw = A_plus * x;
         if (dependence == model::weight_dependence::power_law) dw *= std::pow(w / w_0, mu);
-        return std::fmin(w + dw, w_max);
+        const float v = w + dw;
+        return v > w_max ? w_max : v;
     }
     // Depression of weight w by postsynaptic trace value y (> 0), clipped to [w_min, w_max].
     float depress(float w, float y) const {
         float dw = A_minus * y;
         if (dependence == model::weight_dependence::multiplicative) dw *= w / w_max;
         else if (dependence == model::weight_dependence::power_law) dw *= w / w_0;
-        return std::fmax(w + dw, w_min);
+        const float v = w + dw;
+        return v < w_min ? w_min : v;
     }
-    float decay_plus(std::int64_t steps) const { return static_cast<float>(std::exp(-static_cast<double>(steps) / tau_plus_steps)); }
-    float decay_minus(std::int64_t steps) const { return static_cast<float>(std::exp(-static_cast<double>(steps) / tau_minus_steps)); }
+};
+
+// The rule with its trace decays. Decay over a number of steps is a table lookup, because it runs
+// once or twice per synaptic event.
+struct stdp_rule : stdp_params {
+    static stdp_rule make(const model::plasticity_spec& p, double dt);
+    decay_table plus_decay, minus_decay;
+    float decay_plus(std::int64_t steps) const { return plus_decay(steps); }
+    float decay_minus(std::int64_t steps) const { return minus_decay(steps); }
 
     // The change of w for one pair at Δt (steps) from w: the rule's window, used by tests and
     // documentation (the engine applies the same functions event by event).
@@ -62,24 +87,40 @@ struct post_spike {
 };
 
 // The postsynaptic spike histories of one thread's neurons. One trace time constant per neuron
-// (every plastic projection onto a population shares it; the loader checks).
+// (every plastic projection onto a population shares it; the loader checks). The newest spike of
+// each neuron is also kept in flat arrays: most synaptic events only need that one.
 class post_history {
 public:
+    static constexpr std::int64_t none = INT64_MIN / 4;
     void resize(std::uint32_t neurons);
     // Neurons [begin, end) keep histories with this trace.
-    void enable(std::uint32_t begin, std::uint32_t end, double tau_minus_steps, bool nearest);
-    bool enabled(std::uint32_t neuron) const { return neuron < tau_.size() && tau_[neuron] > 0; }
+    // `decay` must outlive the history (it is the rule's).
+    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest);
+    bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
     void record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
+    std::int64_t newest(std::uint32_t neuron) const { return last_step_[neuron]; }
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
     // (its trace value carries the older ones forward).
     void prune(std::int64_t before);
-    // The trace of `neuron` strictly before `step`, 0 when there is none.
-    float trace_before(std::uint32_t neuron, std::int64_t step) const;
+    // The trace of `neuron` strictly before `step`, 0 when there is none. `decay` and `nearest` are
+    // the neuron's (every rule onto it shares them): passed in so the caller keeps them in registers.
+    float trace_before(std::uint32_t neuron, std::int64_t step, const decay_table& decay, bool nearest) const {
+        const std::int64_t last = last_step_[neuron];
+        if (last == none) return 0.0f;
+        if (last < step) {  // the common case: no spike of the neuron since
+            const float d = decay(step - last);
+            return nearest ? d : last_y_[neuron] * d;
+        }
+        return trace_before_scan(neuron, step);
+    }
 
 private:
+    float trace_before_scan(std::uint32_t neuron, std::int64_t step) const;
     std::vector<std::vector<post_spike>> spikes_;  // by thread-local neuron, oldest first
-    std::vector<double> tau_;                      // by thread-local neuron: steps; 0 = no history
+    std::vector<std::int64_t> last_step_;          // by thread-local neuron: the newest spike, or none
+    std::vector<float> last_y_;                    // by thread-local neuron: the trace right after it
+    std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
     std::vector<std::uint8_t> nearest_;
 };
 
@@ -99,16 +140,16 @@ struct row_state {
 
 // Potentiation of one synapse (target `neuron`, delay `d` steps) by every postsynaptic spike that
 // reaches it in (from, upto], paired with the row's presynaptic trace.
-inline float potentiate_until(const stdp_rule& rule, float w, const post_history& history, std::uint32_t neuron, std::int64_t d,
+inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history, std::uint32_t neuron, std::int64_t d,
                               std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto) {
-    if (last_pre == row_state::none) return w;
+    if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
     const auto& h = history.of(neuron);
     // The first spike with step + d > from, scanning back from the newest (few are recent).
     std::size_t k = h.size();
     while (k > 0 && h[k - 1].step + d > from) --k;
     for (; k < h.size() && h[k].step + d <= upto; ++k) {
         const std::int64_t since = h[k].step + d - last_pre;  // ≥ 0
-        const float trace = rule.nearest ? rule.decay_plus(since) : x * rule.decay_plus(since);
+        const float trace = rule.nearest ? plus_decay(since) : x * plus_decay(since);
         w = rule.potentiate(w, trace);
     }
     return w;
