@@ -33,6 +33,7 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
 void post_history::resize(std::uint32_t neurons) {
     spikes_.resize(neurons);
     last_step_.resize(neurons, none);
+    recent_.resize(std::size_t{neurons} * recent_count, none);
     last_y_.resize(neurons, 0.0f);
     decay_.resize(neurons, nullptr);
     nearest_.resize(neurons, 0);
@@ -53,6 +54,9 @@ void post_history::record(std::uint32_t neuron, std::int64_t step) {
     h.push_back({step, y});
     last_step_[neuron] = step;
     last_y_[neuron] = y;
+    std::int64_t* r = recent_.data() + std::size_t{neuron} * recent_count;
+    for (int k = recent_count - 1; k > 0; --k) r[k] = r[k - 1];
+    r[0] = step;
 }
 
 void post_history::prune(std::int64_t before) {

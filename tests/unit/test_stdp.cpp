@@ -73,7 +73,7 @@ TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
 namespace {
 
 // Two regularly firing neurons (DC-driven) joined by one plastic synapse too weak to matter.
-model::model_spec pair_network(const model::plasticity_spec& rule, double delay) {
+model::model_spec pair_network(const model::plasticity_spec& rule, double delay, double I_pre = 310.0, double I_post = 290.0) {
     model::model_spec spec;
     spec.simulation.dt = 0.1;
     spec.simulation.duration = 1000.0;
@@ -88,7 +88,7 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay)
         p.params.tau_m = 10;
         p.params.C_m = 250;
         p.params.t_ref = 2;
-        p.params.I_e = name[0] == 'A' ? 310.0 : 290.0;  // two incommensurate periods
+        p.params.I_e = name[0] == 'A' ? I_pre : I_post;  // two incommensurate periods
         p.V_init = model::distribution::constant_value(name[0] == 'A' ? -60.0 : -65.0);
         spec.populations.push_back(p);
     }
@@ -141,12 +141,13 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
     return w;
 }
 
-void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay) {
+void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay, double I_pre = 310.0,
+                             double I_post = 290.0) {
     auto rule_spec = pair_spec(dep);
     rule_spec.pairing = pairing;
     rule_spec.A_plus = 0.01;
     rule_spec.A_minus = -0.0105;
-    const auto spec = pair_network(rule_spec, delay);
+    const auto spec = pair_network(rule_spec, delay, I_pre, I_post);
     auto comm = comm::make_serial();
     engine::simulation sim(spec, *comm, 1);
     std::vector<double> pre, post;
@@ -177,6 +178,10 @@ TEST(stdp_engine, multiplicative_all_to_all) {
 }
 TEST(stdp_engine, power_law_with_a_long_delay) {
     check_against_reference(model::weight_dependence::power_law, model::spike_pairing::all_to_all, 7.3);
+}
+TEST(stdp_engine, many_postsynaptic_spikes_between_presynaptic_ones) {
+    // ~10 Hz presynaptic, ~150 Hz postsynaptic: windows hold more spikes than the recent-spike cache.
+    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0, 1500.0);
 }
 TEST(stdp_engine, nearest_spike_pairing) {
     check_against_reference(model::weight_dependence::additive, model::spike_pairing::nearest, 2.0);

@@ -100,6 +100,10 @@ public:
     void record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
     std::int64_t newest(std::uint32_t neuron) const { return last_step_[neuron]; }
+    // The steps of the neuron's `recent_count` newest spikes, newest first (`none` where it had fewer):
+    // one cache line that most potentiations need and nothing else.
+    static constexpr int recent_count = 4;
+    const std::int64_t* recent(std::uint32_t neuron) const { return recent_.data() + std::size_t{neuron} * recent_count; }
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
     // (its trace value carries the older ones forward).
     void prune(std::int64_t before);
@@ -119,6 +123,7 @@ private:
     float trace_before_scan(std::uint32_t neuron, std::int64_t step) const;
     std::vector<std::vector<post_spike>> spikes_;  // by thread-local neuron, oldest first
     std::vector<std::int64_t> last_step_;          // by thread-local neuron: the newest spike, or none
+    std::vector<std::int64_t> recent_;             // [neuron][recent_count]: the newest spikes, newest first
     std::vector<float> last_y_;                    // by thread-local neuron: the trace right after it
     std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
     std::vector<std::uint8_t> nearest_;
@@ -140,18 +145,28 @@ struct row_state {
 
 // Potentiation of one synapse (target `neuron`, delay `d` steps) by every postsynaptic spike that
 // reaches it in (from, upto], paired with the row's presynaptic trace.
-inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history, std::uint32_t neuron, std::int64_t d,
-                              std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto) {
+inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
+                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto) {
     if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
-    const auto& h = history.of(neuron);
-    // The first spike with step + d > from, scanning back from the newest (few are recent).
-    std::size_t k = h.size();
-    while (k > 0 && h[k - 1].step + d > from) --k;
-    for (; k < h.size() && h[k].step + d <= upto; ++k) {
-        const std::int64_t since = h[k].step + d - last_pre;  // ≥ 0
+    const auto apply = [&](std::int64_t step) {
+        const std::int64_t since = step + d - last_pre;  // ≥ 0
         const float trace = rule.nearest ? plus_decay(since) : x * plus_decay(since);
         w = rule.potentiate(w, trace);
+    };
+    // The spikes that reach the synapse in (from, upto], oldest first: from the newest few when they
+    // cover the window, else from the whole history.
+    const std::int64_t* recent = history.recent(neuron);
+    int m = 0;
+    while (m < post_history::recent_count && recent[m] != post_history::none && recent[m] + d > from) ++m;
+    if (m < post_history::recent_count) {
+        for (int k = m - 1; k >= 0; --k)
+            if (recent[k] + d <= upto) apply(recent[k]);
+        return w;
     }
+    const auto& h = history.of(neuron);
+    std::size_t k = h.size();
+    while (k > 0 && h[k - 1].step + d > from) --k;
+    for (; k < h.size() && h[k].step + d <= upto; ++k) apply(h[k].step);
     return w;
 }
 
