@@ -1,0 +1,140 @@
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads)
+    : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads) {
+    const double t0 = omp_get_wtime();
+    const double dt = spec.simulation.dt;
+    D = static_cast<std::int64_t>(spec.min_delay_steps());
+    total_steps = to_step(spec.simulation.duration, dt);
+    for (std::uint32_t p = 0; p <= spec.populations.size(); ++p) first_gid.push_back(spec.first_gid(p));
+    for (const auto& pop : spec.populations) constants.push_back(model::lif_constants::make(pop.params, pop.model, dt));
+    projections_from.resize(spec.populations.size());
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) projections_from[spec.projections[j].source].push_back(j);
+
+    for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {
+        const auto& in = spec.poisson_inputs[i];
+        poisson.push_back({model::poisson_table(in.rate * static_cast<double>(in.sources) * dt * 1e-3),
+                           static_cast<float>(in.weight), in.type == model::cell_type::inhibitory,
+                           to_step(in.start, dt), to_step(in.stop, dt), i});
+    }
+    for (const auto& in : spec.dc_inputs) {
+        dc.push_back({static_cast<float>(in.amplitude), to_step(in.start, dt), to_step(in.stop, dt)});
+        dc_changes.push_back(dc.back().start);
+        if (dc.back().stop != INT64_MAX) dc_changes.push_back(dc.back().stop);
+    }
+    std::sort(dc_changes.begin(), dc_changes.end());
+    dc_changes.erase(std::unique(dc_changes.begin(), dc_changes.end()), dc_changes.end());
+
+    record_spikes.assign(spec.populations.size(), 0);
+    for (const auto p : spec.recording.spike_populations) record_spikes[p] = 1;
+    if (spec.recording.rate_bin > 0) {
+        rate_bin_steps = std::max<std::int64_t>(1, to_step(spec.recording.rate_bin, dt));
+        rate_bins = (total_steps + rate_bin_steps - 1) / rate_bin_steps;
+    }
+
+    for (const auto& proj : spec.projections) {
+        rules.push_back(plasticity::stdp_rule::make(proj.plasticity, dt));
+        plastic.push_back(proj.plasticity.rule != model::stdp_rule::none);
+        any_plastic = any_plastic || plastic.back();
+    }
+    history_of.assign(spec.populations.size(), 0);
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        if (plastic[j]) history_of[spec.projections[j].target] = 1;
+    for (const auto& pop : spec.populations) {
+        tau_calcium_steps.push_back(pop.tau_calcium / dt);
+        any_scaling = any_scaling || pop.scaling.enabled;
+    }
+    if (any_plastic || any_scaling) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+
+    const auto splits = network::total_number_splits(spec);
+    threads.resize(static_cast<std::size_t>(n_threads));
+    std::vector<std::exception_ptr> errors(threads.size());
+#pragma omp parallel num_threads(n_threads)
+    {
+        const int t = omp_get_thread_num();
+        try {
+            build_thread(t, splits);
+        } catch (...) {
+            errors[static_cast<std::size_t>(t)] = std::current_exception();
+        }
+    }
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+    build_time = omp_get_wtime() - t0;
+}
+
+void simulation::impl::build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits) {
+    auto& ts = threads[static_cast<std::size_t>(t)];
+    ts.layout = &part.thread(t);
+    const auto& layout = *ts.layout;
+    ts.n = layout.size();
+    ts.V.resize(ts.n);
+    ts.x_ex.assign(ts.n, 0.0f);
+    ts.x_in.assign(ts.n, 0.0f);
+    ts.I_dc.assign(ts.n, 0.0f);
+    ts.refractory.assign(ts.n, 0);
+    ts.fired.assign(ts.n, 0);
+    for (const auto& s : layout.slices) {
+        const auto& pop = spec.populations[s.population];
+        for (std::uint32_t i = s.begin; i < s.end; ++i) {
+            model::random_stream rng(spec.simulation.seed, model::stream_kind::initial_state, s.population, layout.gids[i]);
+            ts.V[i] = static_cast<float>(model::draw(pop.V_init, rng));
+        }
+    }
+    ts.tables = network::build_synapses(spec, part, t, splits);
+    std::uint64_t longest = static_cast<std::uint64_t>(D);
+    for (const auto& table : ts.tables)
+        for (const auto word : table.target_delay)
+            longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(D) + network::synapse_delay_offset(word));
+    ts.ring_ex = ring_buffer(longest, ts.n);
+    ts.ring_in = ring_buffer(longest, ts.n);
+    if (H > 0) {
+        ts.rows.resize(spec.projections.size());
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (plastic[j]) ts.rows[j].resize(ts.tables[j].row_begin.size() - 1);
+        ts.history.resize(ts.n);
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (plastic[j])
+                for (const auto word : ts.tables[j].target_delay)
+                    ts.longest_plastic_delay = std::max<std::int64_t>(ts.longest_plastic_delay, D + network::synapse_delay_offset(word));
+        for (const auto& s : layout.slices) {
+            if (!history_of[s.population]) continue;
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (plastic[j] && spec.projections[j].target == s.population) {
+                    ts.history.enable(s.begin, s.end, &rules[j].minus_decay, rules[j].nearest);
+                    break;
+                }
+        }
+        ts.calcium.assign(ts.n, {});
+        ts.period_spikes.assign(spec.populations.size(), 0);
+        if (any_scaling) {
+            ts.gain_ex.assign(ts.n, 1.0f);
+            ts.gain_in.assign(ts.n, 1.0f);
+        }
+    }
+
+    for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {
+        const auto& in = spec.poisson_inputs[i];
+        const auto r = range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
+        if (r.begin < r.end) ts.poisson_ranges.push_back(r);
+    }
+    for (std::uint32_t i = 0; i < spec.dc_inputs.size(); ++i) {
+        const auto& in = spec.dc_inputs[i];
+        const auto r = range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
+        if (r.begin < r.end) ts.dc_ranges.push_back(r);
+    }
+    ts.rate_counts.assign(spec.populations.size(), std::vector<std::int64_t>(static_cast<std::size_t>(rate_bins), 0));
+    for (const auto& rec : spec.recording.state) {
+        recorder_part part_of_thread;
+        const auto& s = layout.slices[rec.population];
+        for (const auto id : rec.ids) {
+            const auto r = range_in_slice(layout, s, first_gid[rec.population], id, 1, 0);
+            if (r.begin < r.end) part_of_thread.neurons.push_back(r.begin);
+        }
+        ts.recorders.push_back(std::move(part_of_thread));
+    }
+}
+
+}  // namespace synorm::engine

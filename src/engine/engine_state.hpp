@@ -1,0 +1,178 @@
+// The engine's state, shared by its translation units (build, interval steps, homeostasis, records,
+// the loop). Private to src/engine.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "synorm/engine/ring_buffer.hpp"
+#include "synorm/engine/simulation.hpp"
+#include "synorm/model/lif.hpp"
+#include "synorm/model/poisson_table.hpp"
+#include "synorm/model/random_stream.hpp"
+#include "synorm/model/sampling.hpp"
+#include "synorm/network/network.hpp"
+#include "synorm/network/partition.hpp"
+#include "synorm/plasticity/scaling.hpp"
+#include "synorm/plasticity/stdp.hpp"
+
+namespace synorm::engine {
+
+namespace detail {
+
+// A spike word that no neuron can send: a rank that failed sends it so that every rank stops at the
+// same interval.
+constexpr std::uint64_t failure_word = ~std::uint64_t{0};
+
+// One Poisson input as the threads see it: per-step constants and, per thread, the neurons it feeds.
+struct poisson_source {
+    model::poisson_table table;
+    float weight = 0;           // receptor unit
+    bool inhibitory = false;
+    std::int64_t start = 0, stop = 0;  // steps [start, stop)
+    std::uint32_t index = 0;    // input index: its random streams
+};
+
+struct dc_source {
+    float amplitude = 0;  // pA
+    std::int64_t start = 0, stop = 0;
+};
+
+// A run of a thread's neurons [begin, end) that an input feeds.
+struct neuron_range {
+    std::uint32_t input = 0;
+    std::uint32_t begin = 0, end = 0;
+};
+
+struct recorder_part {  // this thread's share of one state recorder
+    std::vector<std::uint32_t> neurons;  // thread-local indices
+    std::vector<float> values;           // [sample][variable][neuron]
+};
+
+struct thread_state {
+    const network::thread_layout* layout = nullptr;
+    std::uint32_t n = 0;
+    // Neuron state, by thread-local neuron.
+    std::vector<float> V;        // mV
+    std::vector<float> x_ex;     // pA or nS (receptor unit)
+    std::vector<float> x_in;
+    std::vector<float> I_dc;     // pA
+    std::vector<std::int32_t> refractory;  // steps left
+    std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
+    ring_buffer ring_ex, ring_in;
+    std::vector<network::synapse_table> tables;  // by projection
+    // Plasticity and homeostasis (empty when the run has none).
+    std::vector<plasticity::row_state> rows;          // by projection; empty for static ones
+    plasticity::post_history history;                 // by thread-local neuron
+    std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling
+    std::vector<plasticity::calcium_trace> calcium;   // by thread-local neuron
+    std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
+    std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
+    std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
+    std::vector<neuron_range> poisson_ranges, dc_ranges;
+    // Output of the current interval and of the current flush.
+    std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
+    std::vector<std::uint64_t> flush_gids;
+    std::vector<std::int64_t> flush_steps;
+    std::vector<std::vector<std::int64_t>> rate_counts;  // [population][bin]
+    std::vector<recorder_part> recorders;
+    std::uint64_t spikes = 0;    // emitted by this thread's neurons
+    std::uint64_t events = 0;    // spikes delivered to this thread's synapses
+    double t_update = 0, t_deliver = 0;
+    std::exception_ptr error;
+};
+
+inline std::int64_t to_step(double t_ms, double dt) {
+    if (!std::isfinite(t_ms)) return INT64_MAX;
+    return static_cast<std::int64_t>(std::llround(t_ms / dt));
+}
+
+// The thread-local neurons [begin, end) of a slice whose population-local ids lie in [first, first + count).
+inline neuron_range range_in_slice(const network::thread_layout& layout, const network::population_slice& s,
+                            std::uint64_t first_gid, std::uint64_t first, std::uint64_t count, std::uint32_t input) {
+    const auto b = layout.gids.begin();
+    const auto lo = std::lower_bound(b + s.begin, b + s.end, first_gid + first);
+    const auto hi = std::lower_bound(b + s.begin, b + s.end, first_gid + first + count);
+    return {input, static_cast<std::uint32_t>(lo - b), static_cast<std::uint32_t>(hi - b)};
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+struct simulation::impl {
+    const model::model_spec& spec;
+    comm::communicator& comm;
+    network::partition part;
+    std::int64_t D = 1;          // steps per interval (the minimum delay)
+    std::int64_t total_steps = 0;
+    std::vector<std::uint64_t> first_gid;              // by population, plus the total
+    std::vector<model::lif_constants> constants;       // by population
+    std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
+    std::vector<poisson_source> poisson;
+    std::vector<dc_source> dc;
+    std::vector<std::int64_t> dc_changes;  // steps at which some DC input starts or stops, ascending
+    std::vector<std::uint8_t> record_spikes;  // by population
+    std::int64_t rate_bin_steps = 0, rate_bins = 0;
+    std::vector<thread_state> threads;
+    double build_time = 0;
+    // Plasticity (DESIGN.md decisions 3, 4, 7).
+    std::vector<plasticity::stdp_rule> rules;  // by projection
+    std::vector<std::uint8_t> plastic;         // by projection
+    bool any_plastic = false, any_scaling = false;
+    std::int64_t H = 0;                        // homeostasis period, steps; 0: no homeostasis loop
+    std::vector<double> tau_calcium_steps;     // by population
+    std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
+
+    // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
+    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses).
+    // Integer fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
+    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
+    // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
+    static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
+    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size(); }
+
+    // ---- the steps, in the files named -------------------------------------------------------
+    impl(const model::model_spec& s, comm::communicator& c, int n_threads);
+    // Everything a thread owns is allocated and first touched by that thread.
+    void build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits);
+    // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
+    // go into the ring buffers at emission step + delay. Each (slot, neuron) sees its additions in
+    // the same order on every decomposition: spikes in canonical order, projections in order, each
+    // row in drawing order.
+    void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0);
+    // A presynaptic spike on a plastic row (DESIGN.md decision 3, deferred as NEST does): each synapse
+    // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
+    // last brought up to date, then the depression of this spike, then transmits its new weight.
+    void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
+    // Brings every plastic synapse of the thread up to date with the postsynaptic spikes that reached
+    // it by step T, so that its weight can be read (snapshots, statistics, the end of the run). Only
+    // valid once every presynaptic spike emitted before T has been delivered.
+    void settle(thread_state& ts, std::int64_t T);
+    // Poisson input for the steps [t0, t1) goes into the ring buffers before any spike of the interval
+    // is delivered to them. Counts come from the stream (seed, input, gid), one word per step.
+    void add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1);
+    void apply_dc(thread_state& ts, std::int64_t step);
+    void sample_state(thread_state& ts, std::int64_t step);
+    // Advances the thread's neurons through the steps [t0, t1); spikes go to the interval buffer
+    // with their lag, and to the recorders.
+    void update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next);
+    // One thread's part of a homeostasis period ending at T: weights brought up to date, sensors
+    // read, gains moved toward their targets, and this thread's sums.
+    void homeostasis_local(thread_state& ts, std::int64_t T);
+    // The master's part: the global reduction (one collective) and one sample of the record.
+    void homeostasis_global(std::int64_t T, homeostasis_trace& trace);
+    weight_snapshot snapshot(std::uint32_t projection, std::int64_t step);
+    // This rank's spikes since the last flush, sorted by (step, gid).
+    spike_batch take_spikes();
+    results collect(results r);
+    results run(const hooks& h);
+};
+
+}  // namespace synorm::engine

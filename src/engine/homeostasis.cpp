@@ -1,0 +1,120 @@
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
+    auto& table = ts.tables[j];
+    auto& rs = ts.rows[j];
+    const plasticity::stdp_params rule = rules[j];  // a copy: the weight stores below cannot alias it
+    const plasticity::decay_table &plus = rules[j].plus_decay, &minus = rules[j].minus_decay;
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::int64_t last = rs.last_pre[src], done = rs.done[src];
+    const float x = rs.x[src];
+    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        const std::int64_t d = D + network::synapse_delay_offset(word);
+        float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+        const float y = ts.history.trace_before(i, t_pre - d, minus, rule.nearest);
+        if (y > 0.0f) w = rule.depress(w, y);
+        table.weight[k] = w;
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+    }
+    ts.events += table.row_begin[src + 1] - table.row_begin[src];
+    rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
+    rs.last_pre[src] = t_pre;
+    rs.done[src] = t_pre;
+}
+
+void simulation::impl::settle(thread_state& ts, std::int64_t T) {
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        if (!plastic[j]) continue;
+        auto& table = ts.tables[j];
+        auto& rs = ts.rows[j];
+        for (std::uint64_t src = 0; src + 1 < table.row_begin.size(); ++src) {
+            if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
+            for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+                const std::uint32_t word = table.target_delay[k];
+                table.weight[k] = plasticity::potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history, network::synapse_target(word),
+                                                               D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src],
+                                                               rs.done[src], T);
+            }
+            rs.done[src] = T;
+        }
+    }
+    // Every row is now up to date at T: no synapse needs a postsynaptic spike that reaches it at or
+    // before T again, except as the trace carried by the latest one.
+    ts.history.prune(T - ts.longest_plastic_delay);
+}
+
+void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
+    if (any_plastic) settle(ts, T);
+    ts.sums.assign(reduction_size(), 0);
+    const double H_ms = static_cast<double>(H) * spec.simulation.dt;
+    for (const auto& slice : ts.layout->slices) {
+        const auto p = slice.population;
+        const auto& pop = spec.populations[p];
+        std::int64_t* const sum = ts.sums.data() + 4 * p;
+        sum[0] = ts.period_spikes[p];
+        ts.period_spikes[p] = 0;
+        for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
+            const float c = ts.calcium[i].at(T, tau_calcium_steps[p]);
+            sum[1] += to_fixed(c, calcium_unit);
+            if (pop.scaling.enabled) {
+                const double rate = plasticity::sensed_rate(c, pop.tau_calcium);
+                ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], rate, H_ms);
+                if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], rate, H_ms);
+            }
+            sum[2] += to_fixed(ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], gain_unit);
+            sum[3] += to_fixed(ts.gain_in.empty() ? 1.0 : ts.gain_in[i], gain_unit);
+        }
+    }
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        if (!plastic[j]) continue;
+        std::int64_t* const sum = ts.sums.data() + 4 * spec.populations.size() + 3 * j;
+        const double scale = 1.0 / rules[j].w_max;
+        for (const float w : ts.tables[j].weight) {
+            const double r = w * scale;
+            sum[0] += to_fixed(r, weight_unit);
+            sum[1] += to_fixed(r * r, weight_unit);
+        }
+        sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+    }
+}
+
+void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& trace) {
+    std::vector<std::int64_t> total(reduction_size(), 0);
+    for (const auto& ts : threads)
+        for (std::size_t k = 0; k < total.size(); ++k) total[k] += ts.sums[k];
+    comm.sum(total);
+    const std::size_t P = spec.populations.size(), J = spec.projections.size();
+    if (trace.times.empty()) {
+        trace.rate.resize(P);
+        trace.sensed_rate.resize(P);
+        trace.gain_ex.resize(P);
+        trace.gain_in.resize(P);
+        trace.w_mean.resize(J);
+        trace.w_std.resize(J);
+        trace.plastic = plastic;
+    }
+    trace.times.push_back(static_cast<double>(T) * spec.simulation.dt);
+    const double H_s = static_cast<double>(H) * spec.simulation.dt * 1e-3;
+    for (std::size_t p = 0; p < P; ++p) {
+        const double n = static_cast<double>(spec.populations[p].size);
+        trace.rate[p].push_back(static_cast<double>(total[4 * p]) / n / H_s);
+        trace.sensed_rate[p].push_back(static_cast<double>(total[4 * p + 1]) / calcium_unit / n / (spec.populations[p].tau_calcium * 1e-3));
+        trace.gain_ex[p].push_back(static_cast<double>(total[4 * p + 2]) / gain_unit / n);
+        trace.gain_in[p].push_back(static_cast<double>(total[4 * p + 3]) / gain_unit / n);
+    }
+    for (std::size_t j = 0; j < J; ++j) {
+        if (!plastic[j]) continue;
+        const std::int64_t* sum = total.data() + 4 * P + 3 * j;
+        const double count = std::max<double>(1.0, static_cast<double>(sum[2]));
+        const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
+        trace.w_mean[j].push_back(mean * rules[j].w_max);
+        trace.w_std[j].push_back(std::sqrt(std::max(0.0, square - mean * mean)) * rules[j].w_max);
+    }
+}
+
+}  // namespace synorm::engine

@@ -1,0 +1,123 @@
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0) {
+    const std::uint32_t n = ts.n;
+    for (const std::uint64_t word : spikes) {
+        const std::uint64_t gid = comm::spike_gid(word);
+        const auto base = static_cast<std::uint64_t>(t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)) + D);
+        const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
+        const std::uint64_t src = gid - first_gid[pop];
+        for (const auto j : projections_from[pop]) {
+            if (plastic[j]) {
+                deliver_plastic(ts, j, src, t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)));
+                continue;
+            }
+            const auto& table = ts.tables[j];
+            auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+            float* const data = ring.data();
+            const std::uint64_t mask = ring.mask();
+            const std::uint32_t* const td = table.target_delay.data();
+            const float* const w = table.weight.data();
+            const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+            ts.events += k1 - k0;
+            if (table.uniform_delay) {  // one slot for the whole row
+                float* const row = data + ((base + table.delay_offset) & mask) * n;
+                for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
+            } else {
+                for (std::uint64_t k = k0; k < k1; ++k) {
+                    const std::uint32_t word_k = td[k];
+                    const std::uint64_t slot = (base + network::synapse_delay_offset(word_k)) & mask;
+                    data[slot * n + network::synapse_target(word_k)] += w[k];
+                }
+            }
+        }
+    }
+}
+
+void simulation::impl::add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1) {
+    for (const auto& r : ts.poisson_ranges) {
+        const auto& src = poisson[r.input];
+        const std::int64_t a = std::max(t0, src.start), b = std::min(t1, src.stop);
+        if (a >= b) continue;
+        auto& ring = src.inhibitory ? ts.ring_in : ts.ring_ex;
+        for (std::uint32_t i = r.begin; i < r.end; ++i) {
+            const std::uint64_t gid = ts.layout->gids[i];
+            std::array<std::uint32_t, 4> block{};
+            std::int64_t block_index = -1;
+            for (std::int64_t s = a; s < b; ++s) {
+                if (s / 4 != block_index) {
+                    block_index = s / 4;
+                    block = model::random_block(spec.simulation.seed, model::stream_kind::poisson_input, src.index, gid,
+                                                static_cast<std::uint64_t>(block_index));
+                }
+                const std::uint32_t k = src.table.sample(block[static_cast<std::size_t>(s % 4)]);
+                if (k) ring.add(s, i, static_cast<float>(k) * src.weight);
+            }
+        }
+    }
+}
+
+void simulation::impl::apply_dc(thread_state& ts, std::int64_t step) {
+    std::fill(ts.I_dc.begin(), ts.I_dc.end(), 0.0f);
+    for (const auto& r : ts.dc_ranges) {
+        const auto& src = dc[r.input];
+        if (step < src.start || step >= src.stop) continue;
+        for (std::uint32_t i = r.begin; i < r.end; ++i) ts.I_dc[i] += src.amplitude;
+    }
+}
+
+void simulation::impl::sample_state(thread_state& ts, std::int64_t step) {
+    for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
+        const auto& rec = spec.recording.state[k];
+        const std::int64_t every = std::max<std::int64_t>(1, to_step(rec.interval, spec.simulation.dt));
+        if (step % every != 0) continue;
+        auto& part_of_thread = ts.recorders[k];
+        for (const auto& var : rec.variables) {
+            const std::vector<float>& source = var == "V_m" ? ts.V : (var == "I_syn_ex" || var == "g_ex") ? ts.x_ex : ts.x_in;
+            for (const auto i : part_of_thread.neurons) part_of_thread.values.push_back(source[i]);
+        }
+    }
+}
+
+void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next) {
+    const auto& layout = *ts.layout;
+    for (std::int64_t s = t0; s < t1; ++s) {
+        if (dc_next < dc_changes.size() && dc_changes[dc_next] == s) {
+            apply_dc(ts, s);
+            ++dc_next;
+        }
+        if (!spec.recording.state.empty()) sample_state(ts, s);
+        float* const ex = ts.ring_ex.row(s);
+        float* const in = ts.ring_in.row(s);
+        for (const auto& slice : layout.slices) {
+            if (slice.begin == slice.end) continue;
+            const std::uint32_t b = slice.begin;
+            const bool gains = !ts.gain_ex.empty() && spec.populations[slice.population].scaling.enabled;
+            const std::size_t fired =
+                model::update(constants[slice.population],
+                              {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
+                               ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
+                               gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr});
+            for (std::size_t k = 0; k < fired; ++k) {
+                const std::uint32_t i = b + ts.fired[k];
+                const std::uint64_t gid = layout.gids[i];
+                ++ts.spikes;
+                if (H > 0) {
+                    ts.calcium[i].spike(s, tau_calcium_steps[slice.population]);
+                    ++ts.period_spikes[slice.population];
+                    if (history_of[slice.population]) ts.history.record(i, s);
+                }
+                ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - t0)));
+                if (record_spikes[slice.population]) {
+                    ts.flush_gids.push_back(gid);
+                    ts.flush_steps.push_back(s);
+                }
+                if (rate_bins) ++ts.rate_counts[slice.population][static_cast<std::size_t>(s / rate_bin_steps)];
+            }
+        }
+    }
+}
+
+}  // namespace synorm::engine

@@ -1,0 +1,122 @@
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_t step) {
+    weight_snapshot snap;
+    snap.projection = projection;
+    snap.time = static_cast<double>(step) * spec.simulation.dt;
+    const auto& proj = spec.projections[projection];
+    struct entry { std::uint64_t target, source; float w; };
+    std::vector<entry> all;
+    for (const auto& ts : threads) {
+        const auto& table = ts.tables[projection];
+        // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4).
+        const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
+        const bool scaled = !gain.empty() && spec.populations[proj.target].scaling.enabled;
+        for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s)
+            for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+                const std::uint32_t i = network::synapse_target(table.target_delay[k]);
+                all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, scaled ? table.weight[k] * gain[i] : table.weight[k]});
+            }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const entry& a, const entry& b) {
+        return a.target != b.target ? a.target < b.target : a.source < b.source;
+    });
+    for (const auto& e : all) {
+        snap.sources.push_back(e.source);
+        snap.targets.push_back(e.target);
+        snap.weights.push_back(e.w);
+    }
+    return snap;
+}
+
+spike_batch simulation::impl::take_spikes() {
+    spike_batch batch;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> all;
+    for (auto& ts : threads) {
+        for (std::size_t k = 0; k < ts.flush_gids.size(); ++k) all.emplace_back(ts.flush_steps[k], ts.flush_gids[k]);
+        ts.flush_gids.clear();
+        ts.flush_steps.clear();
+    }
+    std::sort(all.begin(), all.end());
+    batch.gids.reserve(all.size());
+    batch.steps.reserve(all.size());
+    for (const auto& [s, g] : all) {
+        batch.steps.push_back(s);
+        batch.gids.push_back(g);
+    }
+    return batch;
+}
+
+results simulation::impl::collect(results r) {
+    // State traces: this rank's recorded neurons in gid order, samples in time order.
+    for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
+        const auto& rec = spec.recording.state[k];
+        state_trace trace;
+        trace.recorder = static_cast<std::uint32_t>(k);
+        struct column { std::uint64_t gid; std::size_t thread, index; };
+        std::vector<column> cols;
+        for (std::size_t t = 0; t < threads.size(); ++t)
+            for (std::size_t i = 0; i < threads[t].recorders[k].neurons.size(); ++i)
+                cols.push_back({threads[t].layout->gids[threads[t].recorders[k].neurons[i]], t, i});
+        std::sort(cols.begin(), cols.end(), [](const column& a, const column& b) { return a.gid < b.gid; });
+        const std::int64_t every = std::max<std::int64_t>(1, to_step(rec.interval, spec.simulation.dt));
+        for (std::int64_t s = 0; s < total_steps; s += every) trace.times.push_back(static_cast<double>(s) * spec.simulation.dt);
+        for (const auto& c : cols) trace.gids.push_back(c.gid);
+        const std::size_t vars = rec.variables.size();
+        trace.values.resize(trace.times.size() * vars * cols.size());
+        for (std::size_t sample = 0; sample < trace.times.size(); ++sample)
+            for (std::size_t v = 0; v < vars; ++v)
+                for (std::size_t c = 0; c < cols.size(); ++c) {
+                    const auto& part_of_thread = threads[cols[c].thread].recorders[k];
+                    const std::size_t n = part_of_thread.neurons.size();
+                    trace.values[(sample * vars + v) * cols.size() + c] = part_of_thread.values[(sample * vars + v) * n + cols[c].index];
+                }
+        r.traces.push_back(std::move(trace));
+    }
+    if (spec.recording.final_state) {
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            final_state fs;
+            fs.population = p;
+            std::vector<std::pair<std::uint64_t, float>> all;
+            for (const auto& ts : threads) {
+                const auto& s = ts.layout->slices[p];
+                for (std::uint32_t i = s.begin; i < s.end; ++i) all.emplace_back(ts.layout->gids[i], ts.V[i]);
+            }
+            std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (const auto& [g, v] : all) {
+                fs.gids.push_back(g);
+                fs.V_m.push_back(v);
+            }
+            r.final_states.push_back(std::move(fs));
+        }
+    }
+    if (rate_bins) {
+        std::vector<std::int64_t> counts(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
+        for (const auto& ts : threads)
+            for (std::size_t p = 0; p < spec.populations.size(); ++p)
+                for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
+                    counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
+        comm.sum(counts);
+        const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
+        for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+            std::vector<double> rate(static_cast<std::size_t>(rate_bins));
+            const auto size = static_cast<double>(spec.populations[p].size);
+            for (std::size_t b = 0; b < rate.size(); ++b) {
+                // The last bin may be shorter than the others.
+                const std::int64_t steps_in_bin = std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
+                const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
+                rate[b] = static_cast<double>(counts[p * rate.size() + b]) / size / (width > 0 ? width : bin_s);
+            }
+            r.rates.push_back(std::move(rate));
+        }
+    }
+    for (const auto& ts : threads) {
+        r.time.update = std::max(r.time.update, ts.t_update);
+        r.time.deliver = std::max(r.time.deliver, ts.t_deliver);
+    }
+    return r;
+}
+
+}  // namespace synorm::engine
