@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
             est.threads = vm["threads"].as<int>();
             if (est.threads < 1) return command_line_error(command, "--threads must be at least 1");
         }
-        if (vm.count("ranks") && !est.print && !est.limit) return command_line_error(command, "--ranks goes with --estimate or --memory-limit");
+        for (const char* option : {"ranks", "threads"})
+            if (vm.count(option) && !est.print && !est.limit)
+                return command_line_error(command, std::string("--") + option + " applies to 'synorm validate' only with --estimate or --memory-limit");
         return validate(file, overrides, est);
     }
 
