@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
         }
         for (const char* option : {"ranks", "threads"})
             if (vm.count(option) && !est.print && !est.limit)
-                return command_line_error(command, std::string("--") + option + " applies to 'synorm validate' only with --estimate or --memory-limit");
+                return command_line_error(command, std::string("option --") + option +
+                                                       " does not apply to 'synorm validate' without --estimate or --memory-limit");
         return validate(file, overrides, est);
     }
 
