@@ -117,7 +117,7 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
     bool closed = false;
     if (failure.code != io_failure || comm.size() == 1) {
         try {
-            out->set_status("failed: " + failure.message);
+            out->set_status((failure.code == health_stopped ? "stopped: " : "failed: ") + failure.message);
         } catch (const std::exception& e) {  // the same on every rank
             if (comm.rank() == 0) std::cerr << "synorm: could not mark " << path << " as failed: " << e.what() << "\n";
         }
@@ -377,6 +377,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             res = sim->run(hooks);
         } catch (const io::io_error& e) {
             simulated.fail(io_failure, e.what());
+        } catch (const engine::health_stop& e) {
+            simulated.fail(health_stopped, std::string("stopped by a health check: ") + e.what());
         } catch (const std::exception& e) {
             simulated.fail(runtime_failure, e.what(), is_remote_failure(e));
         }

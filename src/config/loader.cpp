@@ -47,7 +47,7 @@ using model::cell_type;
 using model::connection_rule;
 
 const std::vector<std::string_view> top_level_keys = {"simulation", "network",   "populations", "projections",
-                                                      "inputs",     "recording", "homeostasis"};
+                                                      "inputs",     "recording", "homeostasis", "checks"};
 
 void require_positive(const node_at& at, double value, dimension dim) {
     if (!(value > 0.0)) {
@@ -130,6 +130,7 @@ private:
     void read_state_recorders(const node_at& at);
     void read_weight_recorders(const node_at& at);
     void read_homeostasis(const std::optional<node_at>& at);
+    void read_checks(const std::optional<node_at>& at);
 
     std::uint32_t population_ref(const node_at& at) const;
     std::uint32_t projection_ref(const node_at& at) const;
@@ -165,6 +166,7 @@ model::model_spec spec_reader::read() {
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
+    read_checks(m.find("checks"));
     return std::move(spec_);
 }
 
@@ -859,6 +861,16 @@ void spec_reader::read_homeostasis(const std::optional<node_at>& at) {
         const auto intervals = static_cast<std::uint64_t>(std::ceil(period / interval));
         period = static_cast<double>(intervals * interval_steps) * dt;
     }
+}
+
+// Health checks. A rate ceiling of 0 (the default) means none; `finite` only matters when the
+// homeostasis loop runs (plasticity, scaling or a rate ceiling).
+void spec_reader::read_checks(const std::optional<node_at>& at) {
+    if (!at) return;
+    const map_view m(*at, {"max_rate", "finite"});
+    auto& c = spec_.checks;
+    if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate)) require_positive(*max_rate, c.max_rate, dimension::rate);
+    if (const auto finite = m.find("finite")) c.finite = read_bool(*finite);
 }
 
 }  // namespace

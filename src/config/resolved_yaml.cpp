@@ -269,6 +269,16 @@ void put_homeostasis(YAML::Emitter& out, const model::homeostasis_spec& h) {
     out << YAML::EndMap;
 }
 
+void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
+    out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
+    if (c.max_rate > 0) {
+        out << YAML::Key << "max_rate" << YAML::Value;
+        put_quantity(out, c.max_rate, dimension::rate);
+    }
+    out << YAML::Key << "finite" << YAML::Value << c.finite;
+    out << YAML::EndMap;
+}
+
 // Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
 // so the text still says what the compensation would use; with factors of 1 it changes nothing.
 void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
@@ -325,6 +335,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_inputs(out, spec);
     put_recording(out, spec);
     put_homeostasis(out, spec.homeostasis);
+    put_checks(out, spec.checks);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +

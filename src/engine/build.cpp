@@ -46,7 +46,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         tau_calcium_steps.push_back(pop.tau_calcium / dt);
         any_scaling = any_scaling || pop.scaling.enabled;
     }
-    if (any_plastic || any_scaling) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    if (any_plastic || any_scaling || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
 
     const auto splits = network::total_number_splits(spec);
     threads.resize(static_cast<std::size_t>(n_threads));

@@ -136,7 +136,8 @@ struct simulation::impl {
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
     // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
     static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
-    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size(); }
+    // ... and last, the number of non-finite membrane potentials and plastic weights (health checks).
+    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + 1; }
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads);
@@ -168,6 +169,8 @@ struct simulation::impl {
     void homeostasis_local(thread_state& ts, std::int64_t T);
     // The master's part: the global reduction (one collective) and one sample of the record.
     void homeostasis_global(std::int64_t T, homeostasis_trace& trace);
+    // Throws health_stop when a check of spec.checks fails on the reduced sums of the period ending at T.
+    void check_health(std::int64_t T, const homeostasis_trace& trace, std::int64_t non_finite);
     weight_snapshot snapshot(std::uint32_t projection, std::int64_t step);
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();

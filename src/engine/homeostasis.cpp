@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include "engine_state.hpp"
 
 namespace synorm::engine {
@@ -58,6 +60,8 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
         std::int64_t* const sum = ts.sums.data() + 4 * p;
         sum[0] = ts.period_spikes[p];
         ts.period_spikes[p] = 0;
+        if (spec.checks.finite)
+            for (std::uint32_t i = slice.begin; i < slice.end; ++i) ts.sums.back() += !std::isfinite(ts.V[i]);
         for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
             const float c = ts.calcium[i].at(T, tau_calcium_steps[p]);
             sum[1] += to_fixed(c, calcium_unit);
@@ -75,6 +79,10 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
         std::int64_t* const sum = ts.sums.data() + 4 * spec.populations.size() + 3 * j;
         const double scale = 1.0 / rules[j].w_max;
         for (const float w : ts.tables[j].weight) {
+            if (spec.checks.finite && !std::isfinite(w)) {
+                ++ts.sums.back();
+                continue;
+            }
             const double r = w * scale;
             sum[0] += to_fixed(r, weight_unit);
             sum[1] += to_fixed(r * r, weight_unit);
@@ -114,6 +122,28 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
         trace.w_mean[j].push_back(mean * rules[j].w_max);
         trace.w_std[j].push_back(std::sqrt(std::max(0.0, square - mean * mean)) * rules[j].w_max);
+    }
+    check_health(T, trace, total.back());
+}
+
+// The same data on every rank, so every rank throws the same diagnostic at the same step.
+void simulation::impl::check_health(std::int64_t T, const homeostasis_trace& trace, std::int64_t non_finite) {
+    const double t_ms = static_cast<double>(T) * spec.simulation.dt;
+    const auto ms = [](double v) { return std::to_string(static_cast<long long>(std::llround(v))) + " ms"; };
+    if (spec.checks.finite && non_finite > 0)
+        throw health_stop("checks.finite: " + std::to_string(non_finite) +
+                          " membrane potentials or plastic weights are not finite (NaN or infinite) at " + ms(t_ms) +
+                          "; the integration or a rule diverged");
+    if (spec.checks.max_rate <= 0) return;
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+        const double rate = trace.rate[p].back();
+        if (rate > spec.checks.max_rate) {
+            char text[64];
+            std::snprintf(text, sizeof text, "%.1f Hz", rate);
+            throw health_stop("checks.max_rate: population " + spec.populations[p].name + " fired at " + text + " over the " +
+                              ms(static_cast<double>(H) * spec.simulation.dt) + " ending at " + ms(t_ms) + ", above " +
+                              std::to_string(static_cast<long long>(std::llround(spec.checks.max_rate))) + " Hz");
+        }
     }
 }
 

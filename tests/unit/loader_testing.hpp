@@ -154,6 +154,8 @@ inline void expect_same_spec(const model::model_spec& a, const model::model_spec
         EXPECT_EQ(r.weights[i].times, s.weights[i].times);
     }
     EXPECT_EQ(a.homeostasis.period, b.homeostasis.period);
+    EXPECT_EQ(a.checks.max_rate, b.checks.max_rate);
+    EXPECT_EQ(a.checks.finite, b.checks.finite);
 }
 
 // Loads `text`, loads its resolved YAML, and expects the same spec and the same resolved text.

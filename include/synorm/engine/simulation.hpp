@@ -33,6 +33,13 @@ public:
     remote_failure() : std::runtime_error("another rank failed; stopping together with it") {}
 };
 
+// Thrown by run() on every rank, at the same step, when a health check fails (checks_spec): the
+// network left the range the run was meant for. what() is the diagnostic.
+class health_stop : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 struct results {
     std::vector<state_trace> traces;          // one per state recorder
     std::vector<weight_snapshot> snapshots;   // in the order of recording_spec::weights, then time

@@ -183,6 +183,15 @@ struct homeostasis_spec {
     double period = 100.0;  // ms, a multiple of the communication interval
 };
 
+// Runtime health: checked once per homeostasis period on the global reduction, so every rank stops
+// at the same step with the same diagnostic (STYLE.md: runtime health → checkers that stop the run
+// cleanly and collectively).
+struct checks_spec {
+    double max_rate = 0.0;  // Hz; stop when a population fires faster over a period; 0 = no ceiling
+    bool finite = true;     // stop when a membrane potential or a plastic weight is NaN or infinite
+    bool enabled() const { return max_rate > 0.0; }  // whether they alone start the homeostasis loop
+};
+
 struct simulation_spec {
     double dt = 0.1;          // ms
     double duration = 1000.0; // ms
@@ -197,6 +206,7 @@ struct model_spec {
     std::vector<dc_input_spec> dc_inputs;
     recording_spec recording;
     homeostasis_spec homeostasis;
+    checks_spec checks;
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;

@@ -1,0 +1,48 @@
+"""Runtime health checks (configuration `checks`) stop a run cleanly and collectively: every rank
+exits with code 5 at the same step, the diagnostic is printed once, and the output file says
+"stopped: …" instead of "complete"."""
+import os
+
+import h5py
+
+import harness as h
+
+
+def status(path):
+    with h5py.File(path, "r") as f:
+        s = f.attrs["status"]
+        return s.decode() if isinstance(s, bytes) else str(s)
+
+
+def test_rate_ceiling_stops_every_rank_with_its_diagnostic():
+    d = h.tmpdir()
+    for ranks in (1, 2):
+        out = os.path.join(d, f"ceiling{ranks}.h5")
+        p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "15 Hz"}'], ranks=ranks, check=False)
+        assert p.returncode == 5, (p.returncode, p.stderr)
+        assert p.stderr.count("checks.max_rate: population E fired at") == 1, p.stderr
+        assert "above 15 Hz" in p.stderr
+        s = status(out)
+        assert s.startswith("stopped: ") and "checks.max_rate" in s, s
+
+
+def test_a_non_finite_state_stops_the_run():
+    out = os.path.join(h.tmpdir(), "nan.h5")
+    # A current beyond float range makes three membrane potentials infinite, then NaN.
+    p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "1000 Hz"}',
+               "--set", 'inputs=[{kind: dc, target: E, amplitude: "1e40 pA", count: 3}]'], check=False)
+    assert p.returncode == 5, (p.returncode, p.stderr)
+    assert "checks.finite: 3 membrane potentials" in p.stderr, p.stderr
+    assert status(out).startswith("stopped: ")
+
+
+def test_a_healthy_run_is_not_stopped():
+    out = os.path.join(h.tmpdir(), "ok.h5")
+    h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--duration", "300 ms", "--set", 'checks={max_rate: "100 Hz"}'])
+    assert status(out) == "complete"
+    with h5py.File(out, "r") as f:
+        assert len(f["homeostasis/time"]) == 3, "the checks ran every period"
+
+
+if __name__ == "__main__":
+    h.main([test_rate_ceiling_stops_every_rank_with_its_diagnostic, test_a_non_finite_state_stops_the_run, test_a_healthy_run_is_not_stopped])
