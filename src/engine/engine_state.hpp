@@ -95,7 +95,7 @@ inline std::int64_t to_step(double t_ms, double dt) {
 
 // The thread-local neurons [begin, end) of a slice whose population-local ids lie in [first, first + count).
 inline neuron_range range_in_slice(const network::thread_layout& layout, const network::population_slice& s,
-                            std::uint64_t first_gid, std::uint64_t first, std::uint64_t count, std::uint32_t input) {
+                                   std::uint64_t first_gid, std::uint64_t first, std::uint64_t count, std::uint32_t input) {
     const auto b = layout.gids.begin();
     const auto lo = std::lower_bound(b + s.begin, b + s.end, first_gid + first);
     const auto hi = std::lower_bound(b + s.begin, b + s.end, first_gid + first + count);
@@ -131,12 +131,12 @@ struct simulation::impl {
     std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
 
     // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
-    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses).
-    // Integer fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
+    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses), and
+    // last the number of non-finite membrane potentials and plastic weights (health checks). Integer
+    // fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
     // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
     static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
-    // ... and last, the number of non-finite membrane potentials and plastic weights (health checks).
     std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + 1; }
 
     // ---- the steps, in the files named -------------------------------------------------------
