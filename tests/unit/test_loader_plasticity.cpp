@@ -113,7 +113,7 @@ TEST(loader_plasticity, weights_in_the_targets_dimension) {
         with(plastic, "    weight: \"30 pA\"\n",
              "    weight: \"30 pA\"\n"
              "    plasticity: {rule: stdp, A_plus: 1 pA, A_minus: -1.05 pA, w_max: 0.1 nA}\n");
-    const model::plasticity_spec& p = spec_of(onto_current).projections[2].plasticity;
+    const model::plasticity_spec p = spec_of(onto_current).projections[2].plasticity;
     EXPECT_EQ(p.A_plus, 1.0);
     EXPECT_EQ(p.A_minus, -1.05);
     EXPECT_EQ(p.w_max, 100.0);
@@ -130,7 +130,7 @@ TEST(loader_plasticity, power_law) {
         "      weight_dependence: power_law\n"
         "      w_0: \"6 nS\"\n"
         "      mu: 0.5\n");
-    const model::plasticity_spec& p = spec_of(power_law).projections[0].plasticity;
+    const model::plasticity_spec p = spec_of(power_law).projections[0].plasticity;
     EXPECT_EQ(p.dependence, weight_dependence::power_law);
     EXPECT_EQ(p.w_0, 6.0);
     EXPECT_EQ(p.mu, 0.5);
@@ -369,7 +369,7 @@ TEST(loader_scaling, every_key) {
 TEST(loader_scaling, switched_off_is_checked_then_dropped) {
     const std::string off = with(plastic, "      target_rate: \"5 Hz\"\n",
                                  "      enabled: false\n      target_rate: \"3 Hz\"\n      tau_up: \"1 s\"\n");
-    const model::scaling_spec& s = spec_of(off).populations[0].scaling;
+    const model::scaling_spec s = spec_of(off).populations[0].scaling;
     EXPECT_FALSE(s.enabled);
     EXPECT_EQ(s.target_rate, model::scaling_spec{}.target_rate);
     EXPECT_EQ(s.tau_up, model::scaling_spec{}.tau_up);
