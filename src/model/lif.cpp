@@ -50,76 +50,57 @@ template <class F, bool Gain>
 
 // One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
-template <class F, bool Gain>
-[[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
+// What every model does after computing its free membrane potential v_free: the refractory clamp,
+// the synaptic variables decayed and stepped by the input arriving now (models with synaptic
+// variables), threshold and reset. Returns the spike mask.
+template <class F, bool Gain, bool Synaptic>
+[[gnu::always_inline]] inline auto finish_step(const lif_constants& c, const lif_block& b, std::size_t i, F v_free) {
     using I = typename simd::int_of<F>::type;
     F* const V = reinterpret_cast<F*>(b.V + i);
     I* const ref = reinterpret_cast<I*>(b.refractory + i);
     F* const ex = reinterpret_cast<F*>(b.in_ex + i);
     F* const in = reinterpret_cast<F*>(b.in_in + i);
-    const F jump = input<F, Gain>(ex, b.gain_ex, i) + input<F, Gain>(in, b.gain_in, i);
-    store(ex, F{});
-    store(in, F{});
     const I r = load(ref);
-    const F v_free = c.E_L + (load(V) - c.E_L) * c.P22 + (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20 + jump;
     const F reset = F{} + c.V_reset;
     const F v = r > 0 ? reset : v_free;
+    if constexpr (Synaptic) {
+        F* const x_ex = reinterpret_cast<F*>(b.x_ex + i);
+        F* const x_in = reinterpret_cast<F*>(b.x_in + i);
+        store(x_ex, load(x_ex) * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
+        store(x_in, load(x_in) * c.P11_in + input<F, Gain>(in, b.gain_in, i));
+    }
+    store(ex, F{});
+    store(in, F{});
     const auto spike = v >= c.V_th;
     store(V, spike ? reset : v);
     store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
     return spike;
+}
+
+template <class F, bool Gain>
+[[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
+    const F jump = input<F, Gain>(reinterpret_cast<F*>(b.in_ex + i), b.gain_ex, i) + input<F, Gain>(reinterpret_cast<F*>(b.in_in + i), b.gain_in, i);
+    const F v_free = c.E_L + (load(reinterpret_cast<F*>(b.V + i)) - c.E_L) * c.P22 +
+                     (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20 + jump;
+    return finish_step<F, Gain, false>(c, b, i, v_free);
 }
 
 template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
-    using I = typename simd::int_of<F>::type;
-    F* const V = reinterpret_cast<F*>(b.V + i);
-    F* const Iex = reinterpret_cast<F*>(b.x_ex + i);
-    F* const Iin = reinterpret_cast<F*>(b.x_in + i);
-    I* const ref = reinterpret_cast<I*>(b.refractory + i);
-    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
-    F* const in = reinterpret_cast<F*>(b.in_in + i);
-    const I r = load(ref);
-    const F ie = load(Iex), ii = load(Iin);
-    const F v_free = c.E_L + (load(V) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
+    const F ie = load(reinterpret_cast<F*>(b.x_ex + i)), ii = load(reinterpret_cast<F*>(b.x_in + i));
+    const F v_free = c.E_L + (load(reinterpret_cast<F*>(b.V + i)) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
                      (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20;
-    const F reset = F{} + c.V_reset;
-    const F v = r > 0 ? reset : v_free;
-    store(Iex, ie * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
-    store(Iin, ii * c.P11_in + input<F, Gain>(in, b.gain_in, i));
-    store(ex, F{});
-    store(in, F{});
-    const auto spike = v >= c.V_th;
-    store(V, spike ? reset : v);
-    store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
-    return spike;
+    return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
 template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
-    using I = typename simd::int_of<F>::type;
-    F* const V = reinterpret_cast<F*>(b.V + i);
-    F* const gex = reinterpret_cast<F*>(b.x_ex + i);
-    F* const gin = reinterpret_cast<F*>(b.x_in + i);
-    I* const ref = reinterpret_cast<I*>(b.refractory + i);
-    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
-    F* const in = reinterpret_cast<F*>(b.in_in + i);
-    const I r = load(ref);
-    const F ge0 = load(gex), gi0 = load(gin);
-    const F ge = ge0 * c.half_ex, gi = gi0 * c.half_in;
+    // Midpoint conductances: the decay over half a step of those at the step's start.
+    const F ge = load(reinterpret_cast<F*>(b.x_ex + i)) * c.half_ex, gi = load(reinterpret_cast<F*>(b.x_in + i)) * c.half_in;
     const F g = c.g_L + ge + gi;
     const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) / g;
-    const F v_free = v_inf + (load(V) - v_inf) * fast_exp(g * -c.h_over_C);
-    const F reset = F{} + c.V_reset;
-    const F v = r > 0 ? reset : v_free;
-    store(gex, ge0 * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
-    store(gin, gi0 * c.P11_in + input<F, Gain>(in, b.gain_in, i));
-    store(ex, F{});
-    store(in, F{});
-    const auto spike = v >= c.V_th;
-    store(V, spike ? reset : v);
-    store(ref, spike ? I{} + c.refractory_steps : (r > 0 ? r - 1 : I{}));
-    return spike;
+    const F v_free = v_inf + (load(reinterpret_cast<F*>(b.V + i)) - v_inf) * fast_exp(g * -c.h_over_C);
+    return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
 // Eight neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
