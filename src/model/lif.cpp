@@ -43,9 +43,9 @@ using simd::store;
 
 // The input arriving now from a ring-buffer slot, times the neuron's homeostatic gain when it has one.
 template <class F, bool Gain>
-[[gnu::always_inline]] inline F input(const F* slot, const float* gain, std::size_t i) {
-    if constexpr (Gain) return load(slot) * load(reinterpret_cast<const F*>(gain + i));
-    else return load(slot);
+[[gnu::always_inline]] inline F input(const float* slot, const float* gain, std::size_t i) {
+    if constexpr (Gain) return load<F>(slot) * load<F>(gain + i);
+    else return load<F>(slot);
 }
 
 // One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
@@ -56,18 +56,18 @@ template <class F, bool Gain>
 template <class F, bool Gain, bool Synaptic>
 [[gnu::always_inline]] inline auto finish_step(const lif_constants& c, const lif_block& b, std::size_t i, F v_free) {
     using I = typename simd::int_of<F>::type;
-    F* const V = reinterpret_cast<F*>(b.V + i);
-    I* const ref = reinterpret_cast<I*>(b.refractory + i);
-    F* const ex = reinterpret_cast<F*>(b.in_ex + i);
-    F* const in = reinterpret_cast<F*>(b.in_in + i);
-    const I r = load(ref);
+    float* const V = b.V + i;
+    std::int32_t* const ref = b.refractory + i;
+    float* const ex = b.in_ex + i;
+    float* const in = b.in_in + i;
+    const I r = load<I>(ref);
     const F reset = F{} + c.V_reset;
     const F v = r > 0 ? reset : v_free;
     if constexpr (Synaptic) {
-        F* const x_ex = reinterpret_cast<F*>(b.x_ex + i);
-        F* const x_in = reinterpret_cast<F*>(b.x_in + i);
-        store(x_ex, load(x_ex) * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
-        store(x_in, load(x_in) * c.P11_in + input<F, Gain>(in, b.gain_in, i));
+        float* const x_ex = b.x_ex + i;
+        float* const x_in = b.x_in + i;
+        store(x_ex, load<F>(x_ex) * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
+        store(x_in, load<F>(x_in) * c.P11_in + input<F, Gain>(in, b.gain_in, i));
     }
     store(ex, F{});
     store(in, F{});
@@ -79,27 +79,27 @@ template <class F, bool Gain, bool Synaptic>
 
 template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
-    const F jump = input<F, Gain>(reinterpret_cast<F*>(b.in_ex + i), b.gain_ex, i) + input<F, Gain>(reinterpret_cast<F*>(b.in_in + i), b.gain_in, i);
-    const F v_free = c.E_L + (load(reinterpret_cast<F*>(b.V + i)) - c.E_L) * c.P22 +
-                     (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20 + jump;
+    const F jump = input<F, Gain>(b.in_ex + i, b.gain_ex, i) + input<F, Gain>(b.in_in + i, b.gain_in, i);
+    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 +
+                     (c.I_e + load<F>(b.I_dc + i)) * c.P20 + jump;
     return finish_step<F, Gain, false>(c, b, i, v_free);
 }
 
 template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
-    const F ie = load(reinterpret_cast<F*>(b.x_ex + i)), ii = load(reinterpret_cast<F*>(b.x_in + i));
-    const F v_free = c.E_L + (load(reinterpret_cast<F*>(b.V + i)) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
-                     (c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) * c.P20;
+    const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
+    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
+                     (c.I_e + load<F>(b.I_dc + i)) * c.P20;
     return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
 template <class F, bool Gain>
 [[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     // Midpoint conductances: the decay over half a step of those at the step's start.
-    const F ge = load(reinterpret_cast<F*>(b.x_ex + i)) * c.half_ex, gi = load(reinterpret_cast<F*>(b.x_in + i)) * c.half_in;
+    const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
     const F g = c.g_L + ge + gi;
-    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load(reinterpret_cast<const F*>(b.I_dc + i))) / g;
-    const F v_free = v_inf + (load(reinterpret_cast<F*>(b.V + i)) - v_inf) * fast_exp(g * -c.h_over_C);
+    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load<F>(b.I_dc + i)) / g;
+    const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
     return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
@@ -123,7 +123,7 @@ template <class F, bool Gain>
             simd::vint any_spike{};                                                                    \
             for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
                 const simd::vint spike = step<simd::vfloat, Gain>(c, b, i + j);                        \
-                store(reinterpret_cast<simd::vint*>(masks + i + j), spike);                            \
+                store(masks + i + j, spike);                            \
                 any_spike |= spike;                                                                    \
             }                                                                                          \
             if (__builtin_expect(simd::any(any_spike), 0))                                             \

@@ -13,13 +13,19 @@ using vfloat = float __attribute__((vector_size(32)));
 using vint = std::int32_t __attribute__((vector_size(32)));
 inline constexpr std::size_t lanes = 8;
 
-template <class T> [[gnu::always_inline]] inline T load(const T* p) { return *p; }
-[[gnu::always_inline]] inline vfloat load(const vfloat* p) { vfloat v; std::memcpy(&v, p, sizeof v); return v; }
-[[gnu::always_inline]] inline vint load(const vint* p) { vint v; std::memcpy(&v, p, sizeof v); return v; }
-
-template <class T> [[gnu::always_inline]] inline void store(T* p, T v) { *p = v; }
-[[gnu::always_inline]] inline void store(vfloat* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-[[gnu::always_inline]] inline void store(vint* p, vint v) { std::memcpy(p, &v, sizeof v); }
+// Loads and stores take pointers to the element type (float or int32) at any offset and copy
+// through memcpy, so no pointer to the 32-byte-aligned vector type is ever formed: reading eight
+// lanes from an arbitrary position in a block is defined, and compiles to unaligned moves.
+template <class V, class E> [[gnu::always_inline]] inline V load(const E* p) {
+    static_assert(sizeof(V) % sizeof(E) == 0);
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+template <class V, class E> [[gnu::always_inline]] inline void store(E* p, V v) {
+    static_assert(sizeof(V) % sizeof(E) == 0);
+    std::memcpy(p, &v, sizeof v);
+}
 
 // The integer type matching a float type: int32 lanes for vfloat.
 template <class F> struct int_of { using type = std::int32_t; };
