@@ -146,7 +146,16 @@ std::optional<quantity> parse_quantity(std::string_view text, std::string* why) 
     }
     const std::string symbol = micro_as_u(unit);
     for (const unit_def& u : units) {
-        if (u.symbol == symbol) return quantity{scale_by_power10(number, u.power10), u.dim};
+        if (u.symbol != symbol) continue;
+        const double value = scale_by_power10(number, u.power10);
+        // State and weights are single precision: a value beyond this would become inf in float and
+        // fail only at run time (a health check), so it is refused here, where the line is known.
+        if (std::abs(value) > max_magnitude) {
+            set_why(why, "magnitude beyond " + format_number(max_magnitude) + " " + std::string(internal_unit(u.dim)) +
+                             " (state is single precision)");
+            return std::nullopt;
+        }
+        return quantity{value, u.dim};
     }
     std::string message = "unknown unit \"" + std::string(unit) + "\"";
     // Units are case-sensitive ("MV" would be megavolts), but a case slip deserves a hint.

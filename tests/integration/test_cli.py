@@ -174,6 +174,8 @@ BROKEN_CONFIGS = [
      "got a voltage"),
     ("negative_tau", 'tau_syn_in: "10 ms"', 'tau_syn_in: "-10 ms"', '"-10 ms"',
      "populations.E.neuron.tau_syn_in: expected a time > 0", "-10 ms"),
+    ("huge", 'g_L: "10 nS"', 'g_L: "1e40 nS"', '"1e40 nS"', "populations.E.neuron.g_L: expected a conductance",
+     "magnitude beyond 1e+30 nS (state is single precision)"),
     ("short_delay", 'delay: "0.8 ms"', 'delay: "0.05 ms"', '"0.05 ms"',
      "projections[0].delay: delay 0.05 ms is below the time step", "dt = 0.1 ms"),
     ("probability", "p: 0.02", "p: 1.2", "1.2", "projections[0].connect.p: expected a probability in [0, 1]", "got 1.2"),

@@ -105,6 +105,14 @@ TEST(parse_quantity, rejects_non_finite_numbers) {
     EXPECT_EQ(why, "number out of range");
 }
 
+TEST(parse_quantity, rejects_magnitudes_single_precision_cannot_hold) {
+    std::string why;
+    EXPECT_FALSE(parse_quantity("1e40 pA", &why));
+    EXPECT_EQ(why, "magnitude beyond 1e+30 pA (state is single precision)");
+    EXPECT_FALSE(parse_quantity("-2e27 nA", &why));  // −2e30 pA
+    EXPECT_TRUE(parse_quantity("1e30 pA"));
+}
+
 TEST(parse_quantity, why_is_optional) { EXPECT_FALSE(parse_quantity("20")); }
 
 TEST(parse_number, whole_text_must_be_a_finite_number) {

@@ -22,8 +22,11 @@ struct quantity {
 // for infinities and NaN.
 std::optional<double> parse_number(std::string_view text);
 
+// The largest magnitude a quantity may have in internal units: state and weights are floats.
+inline constexpr double max_magnitude = 1e30;
+
 // Parses "<number> <unit>" (space optional). Returns nullopt with `why` set when the text is not a
-// number followed by a known unit.
+// number followed by a known unit, or its magnitude in internal units exceeds max_magnitude.
 std::optional<quantity> parse_quantity(std::string_view text, std::string* why = nullptr);
 
 // The shortest decimal text that reads back as exactly `value` ("0.1", "-65", "1e-07", "inf").
