@@ -28,9 +28,13 @@ def test_rate_ceiling_stops_every_rank_with_its_diagnostic():
 
 def test_a_non_finite_state_stops_the_run():
     out = os.path.join(h.tmpdir(), "nan.h5")
-    # A current beyond float range makes three membrane potentials infinite, then NaN.
+    # Every value is within the loader's bounds (≤ 1e30), but their product is not: three neurons
+    # get inhibitory conductances near 1e30 nS against a reversal potential of −1e30 mV, so their
+    # membrane potentials become −inf, then NaN.
     p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "1000 Hz"}',
-               "--set", 'inputs=[{kind: dc, target: E, amplitude: "1e40 pA", count: 3}]'], check=False)
+               "--set", "populations.E.neuron.E_in=-1e30 mV",
+               "--set", 'inputs=[{kind: poisson, receptor: inhibitory, target: E, rate: "1000 Hz", weight: "1e30 nS", count: 3}]'],
+              check=False)
     assert p.returncode == 5, (p.returncode, p.stderr)
     assert "checks.finite: 3 membrane potentials" in p.stderr, p.stderr
     assert status(out).startswith("stopped: ")
