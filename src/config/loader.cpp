@@ -224,7 +224,7 @@ void spec_reader::read_populations(const node_at& at) {
 void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     expect_map(at, "a map with the neuron model and its parameters");
     const auto model_at = peek_key(at, "model");
-    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp or lif_cond_exp)");
+    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp or lif_cond_exp_adapt)");
     pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
     const neuron_model_info info = model_info(pop.model);
 
@@ -238,7 +238,7 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
 
     model::neuron_params& p = pop.params;
     for (const neuron_param& param : info.params) read_into(m, param.key, param.dim, p.*(param.member));
-    for (const neuron_param& param : {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in}) {
+    for (const neuron_param& param : {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in, params::tau_w}) {
         if (const auto given = m.find(param.key)) require_positive(*given, p.*(param.member), param.dim);
     }
     if (const auto t_ref = m.find("t_ref")) require_non_negative(*t_ref, p.t_ref, dimension::time);

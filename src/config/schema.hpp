@@ -48,6 +48,7 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"lif_delta", model::neuron_kind::lif_delta},
     {"lif_curr_exp", model::neuron_kind::lif_curr_exp},
     {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
+    {"lif_cond_exp_adapt", model::neuron_kind::lif_cond_exp_adapt},
 };
 
 // Plasticity rules by their YAML name. stdp_rule::none is the absence of a `plasticity` map, not a word.
@@ -86,16 +87,22 @@ inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_
 inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex};
 inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in};
 inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e};
+inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a};
+inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b};
+inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w};
 
 inline constexpr neuron_param lif_delta[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e};
 inline constexpr neuron_param lif_curr_exp[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
 inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_th, V_reset, t_ref,
                                                 tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
+inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,  tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in,
+                                                      E_ex, E_in,  I_e, a,    b,       tau_w};
 }  // namespace params
 
 inline constexpr std::string_view variables_delta[] = {"V_m"};
 inline constexpr std::string_view variables_curr_exp[] = {"V_m", "I_syn_ex", "I_syn_in"};
 inline constexpr std::string_view variables_cond_exp[] = {"V_m", "g_ex", "g_in"};
+inline constexpr std::string_view variables_cond_exp_adapt[] = {"V_m", "g_ex", "g_in", "w"};
 
 // What the schema knows about one neuron model.
 struct neuron_model_info {
@@ -112,6 +119,8 @@ inline neuron_model_info model_info(model::neuron_kind kind) {
             return {params::lif_curr_exp, variables_curr_exp, dimension::current, false};
         case model::neuron_kind::lif_cond_exp:
             return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
+        case model::neuron_kind::lif_cond_exp_adapt:
+            return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
     }
     return {params::lif_delta, variables_delta, dimension::voltage, false};
 }

@@ -75,6 +75,10 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     ts.x_in.assign(ts.n, 0.0f);
     ts.I_dc.assign(ts.n, 0.0f);
     ts.refractory.assign(ts.n, 0);
+    const bool adapting = std::any_of(spec.populations.begin(), spec.populations.end(), [](const auto& pop) {
+        return pop.model == model::neuron_kind::lif_cond_exp_adapt;
+    });
+    if (adapting) ts.w.assign(ts.n, 0.0f);
     ts.fired.assign(ts.n, 0);
     for (const auto& s : layout.slices) {
         const auto& pop = spec.populations[s.population];

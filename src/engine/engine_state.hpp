@@ -64,6 +64,7 @@ struct thread_state {
     std::vector<float> x_in;
     std::vector<float> I_dc;     // pA
     std::vector<std::int32_t> refractory;  // steps left
+    std::vector<float> w;        // pA, adaptation current; empty unless some population adapts
     std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection

@@ -75,7 +75,10 @@ void simulation::impl::sample_state(thread_state& ts, std::int64_t step) {
         if (step % every != 0) continue;
         auto& part_of_thread = ts.recorders[k];
         for (const auto& var : rec.variables) {
-            const std::vector<float>& source = var == "V_m" ? ts.V : (var == "I_syn_ex" || var == "g_ex") ? ts.x_ex : ts.x_in;
+            const std::vector<float>& source = var == "V_m"                         ? ts.V
+                                               : (var == "I_syn_ex" || var == "g_ex") ? ts.x_ex
+                                               : var == "w"                           ? ts.w
+                                                                                      : ts.x_in;
             for (const auto i : part_of_thread.neurons) part_of_thread.values.push_back(source[i]);
         }
     }
@@ -99,7 +102,8 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                 model::update(constants[slice.population],
                               {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
                                ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
-                               gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr});
+                               gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr,
+                               ts.w.empty() ? nullptr : ts.w.data() + b});
             for (std::size_t k = 0; k < fired; ++k) {
                 const std::uint32_t i = b + ts.fired[k];
                 const std::uint64_t gid = layout.gids[i];

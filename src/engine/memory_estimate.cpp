@@ -45,7 +45,11 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     const double P = ranks, T = threads;
     const double local_neurons = std::ceil(static_cast<double>(spec.total_neurons()) / P);
     // Per neuron: V, x_ex, x_in, I_dc, refractory, spike scratch (4 B each) and the gid (8 B).
-    m.neurons = static_cast<std::uint64_t>(local_neurons * 32.0);
+    // An adaptation current (4 B) for every neuron of the thread when any population adapts.
+    const bool adapting = std::any_of(spec.populations.begin(), spec.populations.end(), [](const auto& pop) {
+        return pop.model == model::neuron_kind::lif_cond_exp_adapt;
+    });
+    m.neurons = static_cast<std::uint64_t>(local_neurons * (adapting ? 36.0 : 32.0));
 
     double synapses = 0.0, largest_projection = 0.0, rows = 0.0;
     for (const auto& p : spec.projections) {

@@ -32,6 +32,9 @@ lif_constants lif_constants::make(const neuron_params& p, neuron_kind kind, doub
     c.E_ex = static_cast<float>(p.E_ex);
     c.E_in = static_cast<float>(p.E_in);
     c.h_over_C = static_cast<float>(h / p.C_m);
+    c.a = static_cast<float>(p.a);
+    c.b = static_cast<float>(p.b);
+    c.P_w = static_cast<float>(std::exp(-h / p.tau_w));
     c.refractory_steps = static_cast<std::int32_t>(std::llround(p.t_ref / h));
     return c;
 }
@@ -103,6 +106,19 @@ template <class F, bool Gain>
     return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
+template <class F, bool Gain>
+[[gnu::always_inline]] inline auto step_cond_exp_adapt(const lif_constants& c, const lif_block& b, std::size_t i) {
+    const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
+    const F w = load<F>(b.w + i);
+    const F g = c.g_L + ge + gi;
+    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load<F>(b.I_dc + i) - w) / g;
+    const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
+    const auto spike = finish_step<F, Gain, true>(c, b, i, v_free);
+    const F w_inf = (load<F>(b.V + i) - c.E_L) * c.a;  // V after the step (V_reset where it spiked)
+    store(b.w + i, w_inf + (w - w_inf) * c.P_w + (spike ? F{} + c.b : F{}));
+    return spike;
+}
+
 // Eight neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
 // (a few per thousand neurons and step), so lanes are looked at only where one fired: each group of
 // 64 neurons stores its spike masks into b.spikes and is scanned only if any mask is set. The
@@ -144,6 +160,7 @@ template <class F, bool Gain>
 SYNORM_LIF_KERNEL(update_delta, step_delta)
 SYNORM_LIF_KERNEL(update_curr_exp, step_curr_exp)
 SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
+SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
 #undef SYNORM_LIF_KERNEL
 
 }  // namespace
@@ -154,6 +171,8 @@ std::size_t update(const lif_constants& c, const lif_block& b) {
     case neuron_kind::lif_delta: return gain ? update_delta<true>(c, b) : update_delta<false>(c, b);
     case neuron_kind::lif_curr_exp: return gain ? update_curr_exp<true>(c, b) : update_curr_exp<false>(c, b);
     case neuron_kind::lif_cond_exp: return gain ? update_cond_exp<true>(c, b) : update_cond_exp<false>(c, b);
+    case neuron_kind::lif_cond_exp_adapt:
+        return gain ? update_cond_exp_adapt<true>(c, b) : update_cond_exp_adapt<false>(c, b);
     }
     return 0;
 }

@@ -2,23 +2,24 @@
 through the whole program: configuration, build, run and parallel HDF5 output (DESIGN.md decision 5)."""
 import os
 
+import h5py
 import numpy as np
 
 import harness as h
 
 
-def test_coba_layouts_are_bitwise_identical():
+def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=()):
     d = h.tmpdir()
     files = {}
     for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
         out = os.path.join(d, f"{ranks}x{threads}.h5")
-        h.run(["run", h.config("coba.yaml"), "--threads", str(threads), "--duration", "300 ms", "-o", out, "-q"],
+        h.run(["run", h.config(name), "--threads", str(threads), "--duration", duration, "-o", out, "-q"],
               ranks=ranks, threads=threads)
         files[(ranks, threads)] = out
     ref = h.spikes(files[(1, 1)])
     ref_v = h.final_v(files[(1, 1)])
     total = sum(len(t) for t, _ in ref.values())
-    assert total > 5000, f"only {total} spikes: the comparison would be weak"
+    assert total > least_spikes, f"only {total} spikes: the comparison would be weak"
     for layout, path in files.items():
         got = h.spikes(path)
         assert set(got) == set(ref)
@@ -28,6 +29,19 @@ def test_coba_layouts_are_bitwise_identical():
         v = h.final_v(path)
         for pop in ref_v:
             assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
+        for dataset in recordings:
+            with h5py.File(files[(1, 1)], "r") as a, h5py.File(path, "r") as b:
+                assert np.array_equal(a[dataset][()].view(np.uint32), b[dataset][()].view(np.uint32)), \
+                    f"{dataset} differs for {layout}"
+
+
+def test_coba_layouts_are_bitwise_identical():
+    layouts_are_bitwise_identical("coba.yaml", "300 ms", 5000)
+
+
+def test_adapting_up_down_network_layouts_are_bitwise_identical():
+    # Long enough for an up state, its end by adaptation and the next onset.
+    layouts_are_bitwise_identical("up_down.yaml", "1200 ms", 10000, ["recordings/E_adaptation/w"])
 
 
 def test_different_seeds_differ():
@@ -40,4 +54,5 @@ def test_different_seeds_differ():
 
 
 if __name__ == "__main__":
-    h.main([test_coba_layouts_are_bitwise_identical, test_different_seeds_differ])
+    h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
+            test_different_seeds_differ])

@@ -442,10 +442,10 @@ TEST(loader_errors, booleans_and_choices) {
 TEST(loader_errors, unknown_model) {
     EXPECT_EQ(error_of(with(base, "model: lif_curr_exp", "model: adex")),
               "test.yaml:8:14: populations.E.neuron.model: unknown value \"adex\"; expected one of lif_delta, "
-              "lif_curr_exp, lif_cond_exp");
+              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt");
     EXPECT_EQ(error_of(with(base, "neuron: {model: lif_delta}", "neuron: {C_m: 250 pF}")),
-              "test.yaml:13:13: populations.I.neuron: missing required key \"model\" (lif_delta, lif_curr_exp or "
-              "lif_cond_exp)");
+              "test.yaml:13:13: populations.I.neuron: missing required key \"model\" (lif_delta, lif_curr_exp, "
+              "lif_cond_exp or lif_cond_exp_adapt)");
 }
 
 TEST(loader_errors, parameter_the_model_does_not_have) {
@@ -456,6 +456,21 @@ TEST(loader_errors, parameter_the_model_does_not_have) {
     EXPECT_EQ(error_of(with(base, "neuron: {model: lif_delta}", "neuron: {model: lif_delta, g_L: 10 nS}")),
               "test.yaml:13:32: populations.I.neuron.g_L: unknown key for a lif_delta neuron; accepted: model, C_m, "
               "tau_m, E_L, V_th, V_reset, t_ref, I_e");
+}
+
+TEST(loader, adaptive_neuron_reads_its_adaptation_parameters) {
+    const std::string one = "populations:\n  A:\n    size: 10\n    neuron: {model: lif_cond_exp_adapt, a: 2 nS, b: 0.05 nA, tau_w: 0.2 s}\n";
+    const auto spec = spec_of(one);
+    const auto& A = spec.populations[0];
+    EXPECT_EQ(A.model, neuron_kind::lif_cond_exp_adapt);
+    EXPECT_DOUBLE_EQ(A.params.a, 2.0);
+    EXPECT_DOUBLE_EQ(A.params.b, 50.0);
+    EXPECT_DOUBLE_EQ(A.params.tau_w, 200.0);
+    EXPECT_EQ(error_of(with(one, "tau_w: 0.2 s", "tau_w: 0 ms")),
+              "test.yaml:4:69: populations.A.neuron.tau_w: expected a time > 0, got 0 ms");
+    EXPECT_EQ(error_of(with(one, "lif_cond_exp_adapt, a: 2 nS", "lif_cond_exp, a: 2 nS")),
+              "test.yaml:4:35: populations.A.neuron.a: unknown key for a lif_cond_exp neuron; accepted: model, C_m, "
+              "tau_m, g_L, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, E_ex, E_in, I_e");
 }
 
 TEST(loader_errors, negative_time_constant) {

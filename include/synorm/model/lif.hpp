@@ -6,6 +6,9 @@
 //   lif_cond_exp  exponential Euler: over one step the conductances are held at their midpoint
 //                 values, for which V's equation is linear and solved exactly; unconditionally
 //                 stable. Input steps the conductances (nS).
+//   lif_cond_exp_adapt  as lif_cond_exp, with the adaptation current w held at its value at the
+//                 step's start in V's equation; then w relaxes exactly toward a (V − E_L) over the
+//                 step, V taken at the step's end, and jumps by b if the neuron spiked.
 // Refractoriness: for t_ref after a spike V is held at V_reset (NEST semantics; lif_delta discards
 // input arriving then, the other models keep integrating their synaptic variables).
 #pragma once
@@ -26,6 +29,7 @@ struct lif_constants {
     float P21_ex = 0, P21_in = 0;   // lif_curr_exp: mV at step end per pA of synaptic current at step start
     float half_ex = 0, half_in = 0; // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
     float g_L = 0, E_ex = 0, E_in = 0, h_over_C = 0;  // nS, mV, mV, ms/pF
+    float a = 0, b = 0, P_w = 0;    // lif_cond_exp_adapt: nS, pA, e^(−h/τ_w)
     std::int32_t refractory_steps = 0;
 
     static lif_constants make(const neuron_params& p, neuron_kind kind, double dt);
@@ -46,6 +50,7 @@ struct lif_block {
     // neuron; both null when the population has no scaling (then the kernel skips the multiply).
     const float* gain_ex = nullptr;
     const float* gain_in = nullptr;
+    float* w = nullptr;    // pA, adaptation current: lif_cond_exp_adapt only
 };
 
 // Advances every neuron of the block by one step; returns how many spiked (listed in b.spikes).

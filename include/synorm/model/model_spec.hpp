@@ -14,6 +14,9 @@ enum class neuron_kind {
     lif_delta,     // voltage jumps (mV) on spike arrival; NEST iaf_psc_delta
     lif_curr_exp,  // exponentially decaying currents (pA); NEST iaf_psc_exp
     lif_cond_exp,  // exponentially decaying conductances (nS) with reversal potentials; NEST iaf_cond_exp
+    // lif_cond_exp with an adaptation current w (pA): τ_w dw/dt = a (V − E_L) − w, w += b at each
+    // spike, −w in the membrane equation; NEST aeif_cond_exp's equations with Δ_T = 0
+    lif_cond_exp_adapt,
 };
 
 enum class cell_type { excitatory, inhibitory };  // Dale's law: the receptor of every outgoing synapse
@@ -53,6 +56,9 @@ struct neuron_params {
     double E_ex = 0.0;         // mV, lif_cond_exp
     double E_in = -85.0;       // mV, lif_cond_exp
     double I_e = 0.0;          // pA, constant bias current
+    double a = 0.0;            // nS, lif_cond_exp_adapt: subthreshold adaptation
+    double b = 0.0;            // pA, lif_cond_exp_adapt: spike-triggered adaptation
+    double tau_w = 100.0;      // ms, lif_cond_exp_adapt: adaptation time constant
 };
 
 // Multiplicative synaptic scaling (Turrigiano et al. 1998; van Rossum et al. 2000): every
