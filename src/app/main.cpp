@@ -109,6 +109,19 @@ int info(const std::string& path) {
     }
 }
 
+// A batch script says how many ranks it launched (jobs/lib.sh sets SYNORM_EXPECTED_RANKS to SLURM_NTASKS).
+// When srun's MPI plug-in does not match the MPI library, every task starts as rank 0 of its own
+// one-rank world: N copies of the run, all writing one file. Checked before anything is read or written.
+int check_expected_ranks(int ranks) {
+    const char* expected = std::getenv("SYNORM_EXPECTED_RANKS");
+    if (!expected || std::to_string(ranks) == expected) return ok;
+    if (speaker)
+        std::cerr << "synorm: started as " << ranks << " MPI rank(s), but SYNORM_EXPECTED_RANKS is '" << expected
+                  << "' (the tasks the job launched): the launcher did not join them into one MPI job. Under srun, "
+                     "use --mpi=pmix (srun --mpi=list shows the plug-ins) with an MPI built for PMIx\n";
+    return input_error;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,8 +227,10 @@ int main(int argc, char** argv) {
     if (comm::launched_by_mpi()) {
         comm::mpi_session mpi(argc, argv);
         auto world = mpi.world();
+        if (const int rc = check_expected_ranks(world->size()); rc != ok) return rc;
         return run_command(opt, *world, process_start);
     }
+    if (const int rc = check_expected_ranks(1); rc != ok) return rc;
     auto serial = comm::make_serial();
     return run_command(opt, *serial, process_start);
 }

@@ -310,6 +310,18 @@ def test_bad_command_lines():
     each(BAD_COMMAND_LINES, lambda args, *message: c.expect(args, 2, *message))
 
 
+def test_ranks_other_than_the_job_launched():
+    """A job script states its tasks (SYNORM_EXPECTED_RANKS, jobs/lib.sh); another number of MPI ranks is
+    refused before anything is read or written."""
+    c = cases()
+    os.environ["SYNORM_EXPECTED_RANKS"] = "3"
+    try:
+        c.expect(run_args("coba.yaml"), 2, "but SYNORM_EXPECTED_RANKS is '3'", "synorm: started as", "--mpi=pmix")
+    finally:
+        del os.environ["SYNORM_EXPECTED_RANKS"]
+    assert not os.path.exists(os.path.join(c.dir, "x.h5")), "the refused run created its output file"
+
+
 # --- validate and info ---
 
 def test_validate():
