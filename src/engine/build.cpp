@@ -2,8 +2,8 @@
 
 namespace synorm::engine {
 
-simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads)
-    : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads) {
+simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from)
+    : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
     const double t0 = omp_get_wtime();
     const double dt = spec.simulation.dt;
     D = static_cast<std::int64_t>(spec.min_delay_steps());
@@ -48,7 +48,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
     if (any_plastic || any_scaling || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
 
-    const auto splits = network::total_number_splits(spec);
+    const auto splits = from ? std::vector<std::vector<std::uint64_t>>{} : network::total_number_splits(spec);
     threads.resize(static_cast<std::size_t>(n_threads));
     std::vector<std::exception_ptr> errors(threads.size());
 #pragma omp parallel num_threads(n_threads)
@@ -62,6 +62,8 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+    if (from) restore(*from);
+    restoring = nullptr;
     build_time = omp_get_wtime() - t0;
 }
 
@@ -87,7 +89,12 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
             ts.V[i] = static_cast<float>(model::draw(pop.V_init, rng));
         }
     }
-    ts.tables = network::build_synapses(spec, part, t, splits);
+    if (restoring) {
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            ts.tables.push_back(network::table_from_list(spec, part, t, j, restoring->synapses.at(j)));
+    } else {
+        ts.tables = network::build_synapses(spec, part, t, splits);
+    }
     std::uint64_t longest = static_cast<std::uint64_t>(D);
     for (const auto& table : ts.tables)
         for (const auto word : table.target_delay)

@@ -29,6 +29,10 @@ namespace detail {
 // A spike word that no neuron can send: a rank that failed sends it so that every rank stops at the
 // same interval.
 constexpr std::uint64_t failure_word = ~std::uint64_t{0};
+// Requests that travel the same way: take a checkpoint at the next interval start (and stop there).
+// Sorted after every spike and before the failure word; removed before delivery.
+constexpr std::uint64_t stop_word = failure_word - 1;
+constexpr std::uint64_t checkpoint_word = failure_word - 2;
 
 // One Poisson input as the threads see it: per-step constants and, per thread, the neurons it feeds.
 struct poisson_source {
@@ -123,6 +127,9 @@ struct simulation::impl {
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
     std::vector<thread_state> threads;
     double build_time = 0;
+    std::int64_t start_step = 0;  // 0, or the step of the checkpoint this rank was rebuilt from
+    const checkpoint_state* restoring = nullptr;  // during construction only
+    results restored;             // records of the checkpoint, continued by run()
     // Plasticity (DESIGN.md decisions 3, 4, 7).
     std::vector<plasticity::stdp_rule> rules;  // by projection
     std::vector<std::uint8_t> plastic;         // by projection
@@ -141,7 +148,7 @@ struct simulation::impl {
     std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + 1; }
 
     // ---- the steps, in the files named -------------------------------------------------------
-    impl(const model::model_spec& s, comm::communicator& c, int n_threads);
+    impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits);
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
@@ -173,6 +180,12 @@ struct simulation::impl {
     // Throws health_stop when a check of spec.checks fails on the reduced sums of the period ending at T.
     void check_health(std::int64_t T, const homeostasis_trace& trace, std::int64_t non_finite);
     weight_snapshot snapshot(std::uint32_t projection, std::int64_t step);
+    // Checkpoints (checkpoint.cpp): this rank's state at the start of interval `step`, after its
+    // deliveries and homeostasis; and the reverse, once the threads have built their (empty) state.
+    checkpoint_state capture(std::int64_t step, const results& so_far);
+    void restore(const checkpoint_state& from);
+    // Recorder k's samples of this rank so far (`samples` of them), gids ascending.
+    state_trace gather_trace(std::size_t k, std::size_t samples) const;
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);

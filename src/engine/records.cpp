@@ -52,28 +52,8 @@ spike_batch simulation::impl::take_spikes() {
 results simulation::impl::collect(results r) {
     // State traces: this rank's recorded neurons in gid order, samples in time order.
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
-        const auto& rec = spec.recording.state[k];
-        state_trace trace;
-        trace.recorder = static_cast<std::uint32_t>(k);
-        struct column { std::uint64_t gid; std::size_t thread, index; };
-        std::vector<column> cols;
-        for (std::size_t t = 0; t < threads.size(); ++t)
-            for (std::size_t i = 0; i < threads[t].recorders[k].neurons.size(); ++i)
-                cols.push_back({threads[t].layout->gids[threads[t].recorders[k].neurons[i]], t, i});
-        std::sort(cols.begin(), cols.end(), [](const column& a, const column& b) { return a.gid < b.gid; });
-        const std::int64_t every = std::max<std::int64_t>(1, to_step(rec.interval, spec.simulation.dt));
-        for (std::int64_t s = 0; s < total_steps; s += every) trace.times.push_back(static_cast<double>(s) * spec.simulation.dt);
-        for (const auto& c : cols) trace.gids.push_back(c.gid);
-        const std::size_t vars = rec.variables.size();
-        trace.values.resize(trace.times.size() * vars * cols.size());
-        for (std::size_t sample = 0; sample < trace.times.size(); ++sample)
-            for (std::size_t v = 0; v < vars; ++v)
-                for (std::size_t c = 0; c < cols.size(); ++c) {
-                    const auto& part_of_thread = threads[cols[c].thread].recorders[k];
-                    const std::size_t n = part_of_thread.neurons.size();
-                    trace.values[(sample * vars + v) * cols.size() + c] = part_of_thread.values[(sample * vars + v) * n + cols[c].index];
-                }
-        r.traces.push_back(std::move(trace));
+        const std::int64_t every = std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
+        r.traces.push_back(gather_trace(k, static_cast<std::size_t>((total_steps + every - 1) / every)));
     }
     if (spec.recording.final_state) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {

@@ -6,6 +6,9 @@ namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
     results out;
+    out.homeostasis = std::move(restored.homeostasis);
+    out.snapshots = std::move(restored.snapshots);
+    out.first_step = start_step;
     const double t_start = omp_get_wtime();
     // Weight snapshots, in time order, then recorder order.
     struct due_snapshot { std::int64_t step; std::uint32_t projection; };
@@ -17,14 +20,21 @@ results simulation::impl::run(const hooks& h) {
     const auto take_snapshots = [&](std::int64_t step) {
         for (; next_due < due.size() && due[next_due].step <= step; ++next_due) out.snapshots.push_back(snapshot(due[next_due].projection, step));
     };
-    take_snapshots(0);
+    if (start_step == 0) take_snapshots(0);
+    else  // the checkpoint holds those due up to its step
+        while (next_due < due.size() && due[next_due].step <= start_step) ++next_due;
 
     const std::int64_t flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, spec.simulation.dt));
-    std::int64_t next_flush = flush_steps;
+    std::int64_t next_flush = start_step + flush_steps;
+    const std::int64_t checkpoint_steps = h.checkpoint_every_ms > 0 ? std::max<std::int64_t>(1, to_step(h.checkpoint_every_ms, spec.simulation.dt)) : 0;
+    std::int64_t next_checkpoint = checkpoint_steps ? start_step + checkpoint_steps : INT64_MAX;
+    bool checkpoint_asked = false, stop_asked = false;  // agreed at the last exchange
     std::vector<std::uint64_t> received, local;  // packed spikes: of the last interval, of this rank
     std::int64_t received_t0 = 0;                // the interval the received spikes were emitted in
     std::atomic<bool> failed{false};             // this rank: a thread or the master threw
     bool stop = false, remote = false;           // every rank stops; because another one failed
+    bool stopped = false;                        // ended at a checkpoint on request
+    std::int64_t stop_step = -1;
     std::exception_ptr master_error;
     const int n_threads = static_cast<int>(threads.size());
 
@@ -60,14 +70,18 @@ results simulation::impl::run(const hooks& h) {
     {
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
         std::size_t dc_next = 0;
-        if (!dc_changes.empty() && dc_changes.front() <= 0) {
+        if (start_step > 0) {  // the checkpoint holds the current DC; changes from its step on are to come
+            dc_next = static_cast<std::size_t>(std::lower_bound(dc_changes.begin(), dc_changes.end(), start_step) - dc_changes.begin());
+        } else if (!dc_changes.empty() && dc_changes.front() <= 0) {
             apply_dc(ts, 0);
             dc_next = 1;
         }
-        for (std::int64_t t0 = 0; t0 < total_steps && !stop; t0 += D) {
+        for (std::int64_t t0 = start_step; t0 < total_steps && !stop; t0 += D) {
             const std::int64_t t1 = std::min(t0 + D, total_steps);
-            const bool homeostasis_due = H > 0 && t0 > 0 && t0 % H == 0;
-            const bool boundary = homeostasis_due || (next_due < due.size() && due[next_due].step <= t0);
+            // A resumed run starts after the first interval's deliveries, homeostasis and snapshots.
+            const bool resumed_here = t0 == start_step && start_step > 0;
+            const bool homeostasis_due = !resumed_here && H > 0 && t0 > 0 && t0 % H == 0;
+            const bool boundary = homeostasis_due || (!resumed_here && next_due < due.size() && due[next_due].step <= t0);
             guarded(ts, [&] {  // (1)
                 const double w0 = omp_get_wtime();
                 deliver(ts, received, received_t0);
@@ -87,6 +101,30 @@ results simulation::impl::run(const hooks& h) {
                 });
 #pragma omp barrier
             }
+            // A checkpoint: here no spike is in flight outside the ring buffers and every record due
+            // at t0 is taken, so the state is complete and the same for every layout.
+            if (!resumed_here && (t0 >= next_checkpoint || checkpoint_asked || stop_asked)) {
+#pragma omp barrier
+#pragma omp master
+                {
+                    guarded_master([&] {
+                        if (failed) return;
+                        const double w0 = omp_get_wtime();
+                        if (h.on_spikes) h.on_spikes(take_spikes());
+                        next_flush = t0 + flush_steps;
+                        if (h.on_checkpoint) h.on_checkpoint(capture(t0, out));
+                        out.time.record += omp_get_wtime() - w0;
+                    });
+                    if (checkpoint_steps) next_checkpoint = t0 + checkpoint_steps;
+                    checkpoint_asked = false;
+                    if (stop_asked) {
+                        stopped = true;
+                        stop_step = t0;
+                    }
+                }
+#pragma omp barrier
+                if (stopped) break;
+            }
             guarded(ts, [&] {  // (4), (5)
                 const double w0 = omp_get_wtime();
                 add_poisson(ts, t0, t1);
@@ -104,11 +142,18 @@ results simulation::impl::run(const hooks& h) {
                     other.interval_spikes.clear();
                 }
                 if (failed) local.push_back(failure_word);
+                if (h.stop_requested && h.stop_requested()) local.push_back(stop_word);
+                if (h.checkpoint_requested && h.checkpoint_requested()) local.push_back(checkpoint_word);
                 comm.exchange_spikes(local, received);
                 std::sort(received.begin(), received.end());
                 if (!received.empty() && received.back() == failure_word) {
                     stop = true;
                     remote = !failed;
+                }
+                while (!received.empty() && received.back() >= checkpoint_word) {
+                    stop_asked = stop_asked || received.back() == stop_word;
+                    checkpoint_asked = checkpoint_asked || received.back() == checkpoint_word;
+                    received.pop_back();
                 }
                 received_t0 = t0;
                 out.time.exchange += omp_get_wtime() - w0;
@@ -130,6 +175,16 @@ results simulation::impl::run(const hooks& h) {
         if (ts.error) std::rethrow_exception(ts.error);
     if (master_error) std::rethrow_exception(master_error);
     if (remote) throw remote_failure();
+    if (stopped) {  // the checkpoint holds the records; nothing more happens to the state
+        out.stopped_at = stop_step;
+        out.time.total = omp_get_wtime() - t_start;
+        out.time.build = build_time;
+        for (const auto& ts : threads) {
+            out.local_spikes += ts.spikes;
+            out.local_events += ts.events;
+        }
+        return out;
+    }
 
     // The end: the last interval's spikes change plastic weights too (they are never transmitted),
     // then every weight is brought up to date, and the records due at the end are taken.
@@ -185,5 +240,8 @@ std::int64_t simulation::min_delay_steps() const { return impl_->D; }
 double simulation::build_seconds() const { return impl_->build_time; }
 
 results simulation::run(const hooks& h) { return impl_->run(h); }
+
+simulation::simulation(const model::model_spec& spec, comm::communicator& comm, int threads, const checkpoint_state& from)
+    : impl_(std::make_unique<impl>(spec, comm, threads, &from)) {}
 
 }  // namespace synorm::engine

@@ -73,6 +73,14 @@ template <> struct type_of<std::int64_t> {
     static hid_t file() { return H5T_STD_I64LE; }
     static hid_t memory() { return H5T_NATIVE_INT64; }
 };
+template <> struct type_of<std::uint32_t> {
+    static hid_t file() { return H5T_STD_U32LE; }
+    static hid_t memory() { return H5T_NATIVE_UINT32; }
+};
+template <> struct type_of<std::uint16_t> {
+    static hid_t file() { return H5T_STD_U16LE; }
+    static hid_t memory() { return H5T_NATIVE_UINT16; }
+};
 template <> struct type_of<std::int32_t> {
     static hid_t file() { return H5T_STD_I32LE; }
     static hid_t memory() { return H5T_NATIVE_INT32; }

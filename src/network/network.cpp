@@ -24,6 +24,27 @@ double expected_synapses(const model::projection_spec& proj, std::uint64_t n_sou
     return 0.0;
 }
 
+// Counting sort of unsorted synapses into CSR rows by source; stable, so each row keeps the order
+// of the input: by target, then as drawn.
+void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<std::uint32_t>& coo_source,
+               const std::vector<std::uint32_t>& coo_word, const std::vector<float>& coo_weight) {
+    table.row_begin.assign(sources + 1, 0);
+    for (const auto s : coo_source) ++table.row_begin[s + 1];
+    for (std::uint64_t s = 0; s < sources; ++s) table.row_begin[s + 1] += table.row_begin[s];
+    table.target_delay.resize(coo_word.size());
+    table.weight.resize(coo_word.size());
+    std::vector<std::uint64_t> fill(table.row_begin.begin(), table.row_begin.end() - 1);
+    for (std::size_t k = 0; k < coo_word.size(); ++k) {
+        const std::uint64_t at = fill[coo_source[k]]++;
+        table.target_delay[at] = coo_word[k];
+        table.weight[at] = coo_weight[k];
+    }
+    if (!coo_word.empty()) {
+        table.delay_offset = synapse_delay_offset(coo_word.front());
+        for (const auto word : coo_word) table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
+    }
+}
+
 }  // namespace
 
 std::vector<std::vector<std::uint64_t>> total_number_splits(const model::model_spec& spec) {
@@ -88,25 +109,71 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             }
         }
 
-        // Counting sort by source; stable, so each row keeps the order of drawing: by target.
-        table.row_begin.assign(src.size + 1, 0);
-        for (const auto s : coo_source) ++table.row_begin[s + 1];
-        for (std::uint64_t s = 0; s < src.size; ++s) table.row_begin[s + 1] += table.row_begin[s];
-        table.target_delay.resize(coo_word.size());
-        table.weight.resize(coo_word.size());
-        std::vector<std::uint64_t> fill(table.row_begin.begin(), table.row_begin.end() - 1);
-        for (std::size_t k = 0; k < coo_word.size(); ++k) {
-            const std::uint64_t at = fill[coo_source[k]]++;
-            table.target_delay[at] = coo_word[k];
-            table.weight[at] = coo_weight[k];
-        }
-        if (!coo_word.empty()) {
-            table.delay_offset = synapse_delay_offset(coo_word.front());
-            for (const auto word : coo_word) table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
-        }
+        fill_rows(table, src.size, coo_source, coo_word, coo_weight);
         tables.push_back(std::move(table));
     }
     return tables;
+}
+
+synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread, std::uint32_t projection,
+                              const synapse_list& list) {
+    const auto& layout = part.thread(thread);
+    const auto& proj = spec.projections[projection];
+    const auto& src = spec.populations[proj.source];
+    const std::uint64_t D = spec.min_delay_steps();
+    synapse_table table;
+    table.projection = projection;
+    table.port = src.type == model::cell_type::excitatory ? receptor::excitatory : receptor::inhibitory;
+    const auto& slice = layout.slices[proj.target];
+    std::vector<std::uint32_t> coo_source, coo_word;
+    std::vector<float> coo_weight;
+    // The list is ascending by target, as the slice's neurons are: one merge pass, in drawing order.
+    std::uint64_t k = 0;
+    std::size_t n = 0;
+    for (std::uint32_t t = slice.begin; t < slice.end; ++t) {
+        const std::uint64_t gid = layout.gids[t];
+        while (n < list.targets.size() && list.targets[n] < gid) k += list.counts[n++];
+        if (n == list.targets.size() || list.targets[n] != gid) continue;
+        for (const std::uint64_t end = k + list.counts[n]; k < end; ++k) {
+            if (list.sources[k] >= src.size || list.delays[k] < D || list.delays[k] - D > max_delay_offset)
+                throw std::runtime_error("projection " + proj.name + ": a synapse of the checkpoint onto neuron " + std::to_string(gid) +
+                                         " has a source or delay outside the network");
+            coo_source.push_back(list.sources[k]);
+            coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(list.delays[k] - D)));
+            coo_weight.push_back(list.weights[k]);
+        }
+        ++n;
+    }
+    fill_rows(table, src.size, coo_source, coo_word, coo_weight);
+    return table;
+}
+
+void append_to_list(const synapse_table& table, const thread_layout& layout, std::uint64_t D, synapse_list& list) {
+    // Transposed by a counting sort on the target: visiting rows by source and each row in order puts
+    // every target's synapses by source, and one pair's synapses in drawing order.
+    const std::uint32_t n = layout.size();
+    std::vector<std::uint64_t> begin(std::size_t{n} + 1, 0);
+    for (const auto word : table.target_delay) ++begin[synapse_target(word) + 1];
+    for (std::uint32_t t = 0; t < n; ++t) begin[t + 1] += begin[t];
+    std::vector<std::uint64_t> order(table.size());
+    std::vector<std::uint32_t> source(table.size());
+    std::vector<std::uint64_t> fill(begin.begin(), begin.end() - 1);
+    for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s)
+        for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+            const std::uint64_t at = fill[synapse_target(table.target_delay[k])]++;
+            order[at] = k;
+            source[at] = static_cast<std::uint32_t>(s);
+        }
+    for (std::uint32_t t = 0; t < n; ++t) {
+        if (begin[t] == begin[t + 1]) continue;
+        list.targets.push_back(layout.gids[t]);
+        list.counts.push_back(static_cast<std::uint32_t>(begin[t + 1] - begin[t]));
+        for (std::uint64_t m = begin[t]; m < begin[t + 1]; ++m) {
+            list.sources.push_back(source[m]);
+            list.delays.push_back(static_cast<std::uint16_t>(D + synapse_delay_offset(table.target_delay[order[m]])));
+            list.weights.push_back(table.weight[order[m]]);
+        }
+    }
 }
 
 }  // namespace synorm::network

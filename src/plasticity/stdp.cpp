@@ -59,6 +59,14 @@ void post_history::record(std::uint32_t neuron, std::int64_t step) {
     r[0] = step;
 }
 
+void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes, const std::int64_t* recent) {
+    // Pruning keeps a neuron's newest spike, so the list's last entry is the one last_y_ belongs to.
+    last_y_[neuron] = spikes.empty() ? 0.0f : spikes.back().y;
+    spikes_[neuron] = std::move(spikes);
+    std::copy(recent, recent + recent_count, recent_.data() + std::size_t{neuron} * recent_count);
+    last_step_[neuron] = recent[0];
+}
+
 void post_history::prune(std::int64_t before) {
     for (auto& h : spikes_) {
         std::size_t k = 0;

@@ -10,9 +10,11 @@
 #include <numeric>
 
 #include "synorm/comm/mpi_communicator.hpp"
+#include "invariance_network.hpp"
 #include "synorm/engine/simulation.hpp"
 
 using namespace synorm;
+using test::invariance_network;
 
 namespace {
 
@@ -21,99 +23,6 @@ comm::communicator* world = nullptr;
 int test_threads() {
     const char* env = std::getenv("SYNORM_TEST_THREADS");
     return env ? std::max(1, std::atoi(env)) : 1;
-}
-
-// A plastic-free network of several thousand neurons with Poisson drive: conductance-based E/I plus
-// a current-based population, distributed weights and delays, a fixed_total_number projection.
-model::model_spec invariance_network() {
-    model::model_spec spec;
-    spec.simulation.dt = 0.1;
-    spec.simulation.duration = 200.0;
-    spec.simulation.seed = 12345;
-    model::population_spec e;
-    e.name = "E";
-    e.size = 2400;
-    e.model = model::neuron_kind::lif_cond_exp;
-    e.params.C_m = 200;
-    e.params.tau_m = 20;
-    e.params.E_L = -60;
-    e.params.V_th = -50;
-    e.params.V_reset = -60;
-    e.params.t_ref = 5;
-    e.params.tau_syn_ex = 5;
-    e.params.tau_syn_in = 10;
-    e.params.E_ex = 0;
-    e.params.E_in = -80;
-    e.V_init.shape = model::distribution::kind::uniform;
-    e.V_init.low = -60;
-    e.V_init.high = -50;
-    auto i = e;
-    i.name = "I";
-    i.size = 600;
-    i.type = model::cell_type::inhibitory;
-    model::population_spec c;
-    c.name = "C";
-    c.size = 1000;
-    c.model = model::neuron_kind::lif_curr_exp;
-    c.params.tau_syn_ex = 0.5;
-    c.params.tau_syn_in = 0.5;
-    c.V_init.shape = model::distribution::kind::normal;
-    c.V_init.mean = -58;
-    c.V_init.sd = 5;
-    spec.populations = {e, i, c};
-
-    const auto proj = [&](std::string name, std::uint32_t s, std::uint32_t t, double w) {
-        model::projection_spec p;
-        p.name = std::move(name);
-        p.source = s;
-        p.target = t;
-        p.rule = model::connection_rule::pairwise_bernoulli;
-        p.probability = 0.02;
-        p.allow_autapses = false;
-        p.weight = model::distribution::constant_value(w);
-        p.delay.shape = model::distribution::kind::uniform;
-        p.delay.low = 0.5;
-        p.delay.high = 2.5;
-        return p;
-    };
-    spec.projections = {proj("EE", 0, 0, 3), proj("EI", 0, 1, 3), proj("IE", 1, 0, 40), proj("II", 1, 1, 40)};
-    auto ec = proj("EC", 0, 2, 60);  // pA
-    ec.rule = model::connection_rule::fixed_total_number;
-    ec.total_number = 30000;
-    ec.weight.shape = model::distribution::kind::normal;
-    ec.weight.mean = 60;
-    ec.weight.sd = 10;
-    ec.weight.min = 0;
-    auto ic = proj("IC", 1, 2, -200);
-    ic.rule = model::connection_rule::fixed_indegree;
-    ic.indegree = 20;
-    spec.projections.push_back(ec);
-    spec.projections.push_back(ic);
-
-    model::poisson_input_spec drive;
-    drive.population = 0;
-    drive.count = 2400;
-    drive.rate = 10;
-    drive.sources = 100;
-    drive.weight = 2;
-    spec.poisson_inputs.push_back(drive);
-    drive.population = 1;
-    drive.count = 600;
-    spec.poisson_inputs.push_back(drive);
-    drive.population = 2;
-    drive.count = 1000;
-    drive.weight = 40;
-    spec.poisson_inputs.push_back(drive);
-    model::dc_input_spec dc;
-    dc.population = 2;
-    dc.count = 500;
-    dc.amplitude = 150;
-    dc.start = 50;
-    dc.stop = 120;
-    spec.dc_inputs.push_back(dc);
-    spec.recording.spike_populations = {0, 1, 2};
-    spec.recording.rate_bin = 1.0;
-    return spec;
 }
 
 struct outcome {
@@ -231,31 +140,7 @@ std::vector<std::array<std::uint64_t, 3>> triples(const std::vector<std::uint64_
 }
 
 TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
-    auto spec = invariance_network();
-    spec.simulation.duration = 300.0;
-    spec.homeostasis.period = 40.0;  // a multiple of the interval (5 steps)
-    auto& ee = spec.projections[0];
-    ee.plasticity.rule = model::stdp_rule::pair;
-    ee.plasticity.dependence = model::weight_dependence::multiplicative;
-    ee.plasticity.A_plus = 0.3;
-    ee.plasticity.A_minus = -0.32;
-    ee.plasticity.w_max = 6.0;
-    auto& ec = spec.projections[4];  // onto the current-based population, with distributed delays
-    ec.plasticity.rule = model::stdp_rule::pair;
-    ec.plasticity.pairing = model::spike_pairing::nearest;
-    ec.plasticity.A_plus = 5.0;
-    ec.plasticity.A_minus = -5.0;
-    ec.plasticity.w_max = 120.0;
-    ec.weight.max = 120.0;
-    spec.populations[0].scaling.enabled = true;
-    spec.populations[0].scaling.target_rate = 3.0;
-    spec.populations[0].scaling.tau_up = 500.0;
-    spec.populations[0].scaling.tau_down = 500.0;
-    spec.populations[0].scaling.inhibitory = true;
-    spec.populations[0].tau_calcium = 100.0;
-    spec.recording.weights.push_back({0, {0.0, 120.0, 300.0}});
-    spec.recording.weights.push_back({4, {300.0}});
-
+    const auto spec = test::plastic_network();
     const int threads = test_threads();
     const auto distributed = simulate(spec, *world, threads);
     auto serial_comm = comm::make_serial();

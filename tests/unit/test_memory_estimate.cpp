@@ -9,7 +9,7 @@ using namespace synorm;
 
 namespace {
 
-model::model_spec network(std::uint64_t n, double p) {
+model::model_spec random_network(std::uint64_t n, double p) {
     model::model_spec spec;
     spec.simulation.duration = 10.0;
     model::population_spec e;
@@ -29,7 +29,7 @@ model::model_spec network(std::uint64_t n, double p) {
 }  // namespace
 
 TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
-    const auto spec = network(3000, 0.05);
+    const auto spec = random_network(3000, 0.05);
     auto comm = comm::make_serial();
     engine::simulation sim(spec, *comm, 2);
     const auto estimate = engine::estimate_memory(spec, 1, 2);
@@ -39,7 +39,7 @@ TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
 }
 
 TEST(memory_estimate, divides_over_ranks_and_names_every_item) {
-    const auto spec = network(10000, 0.1);
+    const auto spec = random_network(10000, 0.1);
     const auto one = engine::estimate_memory(spec, 1, 1), four = engine::estimate_memory(spec, 4, 1);
     EXPECT_NEAR(static_cast<double>(four.expected_synapses), one.expected_synapses / 4.0, 1.0);
     EXPECT_LT(four.peak(), one.peak());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "synorm/comm/communicator.hpp"
+#include "synorm/engine/checkpoint.hpp"
 #include "synorm/engine/records.hpp"
 #include "synorm/model/model_spec.hpp"
 
@@ -25,6 +26,18 @@ struct hooks {
     // interval). Runs inside the thread's guarded region: what it throws stops the run on every rank
     // in order (health checks, and the tests of that stop).
     std::function<void(int, std::int64_t)> on_thread_interval;
+
+    // Checkpoints (checkpoint.hpp). One is taken at the first interval start at or after every
+    // `checkpoint_every_ms` of biological time (0: never), and at the first interval start after any
+    // rank asked for one: the ranks agree with the next spike exchange, so all take it at the same
+    // step. `on_checkpoint` is collective (master thread of every rank, this rank's part); the spikes
+    // up to the checkpoint step have been passed to `on_spikes` just before.
+    double checkpoint_every_ms = 0.0;
+    std::function<void(const checkpoint_state&)> on_checkpoint;
+    // Master thread of every rank, once per interval; keep them cheap. checkpoint_requested: take one
+    // (a wall-clock period); stop_requested: take one and end the run there (a signal, a time limit).
+    std::function<bool()> checkpoint_requested;
+    std::function<bool()> stop_requested;
 };
 
 // Thrown by run() on the ranks that stop because another rank failed; that rank throws the reason.
@@ -49,12 +62,20 @@ struct results {
     std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
     std::uint64_t local_events = 0;           // spikes delivered to this rank's synapses
     timers time;
+    // The step at which a stop request ended the run after a checkpoint; -1 when it ran to the end.
+    // A stopped run's records are in the checkpoint, not here.
+    std::int64_t stopped_at = -1;
+    std::int64_t first_step = 0;              // where this process started (0, or the checkpoint's step)
 };
 
 class simulation {
 public:
     // Builds this rank's part of the network with `threads` OpenMP threads.
     simulation(const model::model_spec& spec, comm::communicator& comm, int threads);
+    // Rebuilds this rank's part from a checkpoint's (its neurons and the synapses onto them, on any
+    // layout), instead of drawing it; run() then continues from the checkpoint's step. Throws
+    // std::runtime_error when the state does not fit the spec.
+    simulation(const model::model_spec& spec, comm::communicator& comm, int threads, const checkpoint_state& from);
     ~simulation();
     simulation(const simulation&) = delete;
     simulation& operator=(const simulation&) = delete;

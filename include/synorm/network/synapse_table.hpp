@@ -40,4 +40,18 @@ struct synapse_table {
     }
 };
 
+// The synapses of one projection as a list independent of any partition (checkpoints): grouped by
+// target gid, ascending; within a target by source, and synapses of one (source, target) pair in
+// drawing order. A table rebuilt from it by a stable sort on the source has rows whose order per
+// target is the drawn one, so every (slot, neuron) receives its additions in the same order as in the
+// run that drew them.
+struct synapse_list {
+    std::vector<std::uint64_t> targets;  // target gids with at least one synapse, ascending
+    std::vector<std::uint32_t> counts;   // synapses per listed target
+    std::vector<std::uint32_t> sources;  // by synapse: source-population index
+    std::vector<std::uint16_t> delays;   // by synapse: steps
+    std::vector<float> weights;          // by synapse: receptor unit
+    std::uint64_t size() const { return sources.size(); }
+};
+
 }  // namespace synorm::network

@@ -104,6 +104,9 @@ public:
     // one cache line that most potentiations need and nothing else.
     static constexpr int recent_count = 4;
     const std::int64_t* recent(std::uint32_t neuron) const { return recent_.data() + std::size_t{neuron} * recent_count; }
+    // Checkpoints: replaces the neuron's history by `spikes` (oldest first) and its newest spike
+    // steps by `recent` (recent_count words, newest first), as read from `of` and `recent`.
+    void restore(std::uint32_t neuron, std::vector<post_spike> spikes, const std::int64_t* recent);
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
     // (its trace value carries the older ones forward).
     void prune(std::int64_t before);

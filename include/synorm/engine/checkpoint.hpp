@@ -1,0 +1,75 @@
+// A run's complete state at one step, as plain data keyed by global ids, so that a run can resume on
+// any number of ranks and threads and continue bitwise-identically (DESIGN.md decision 9). The engine
+// fills one per rank (its own neurons and the synapses onto them) and rebuilds itself from one; the io
+// module writes and reads them (src/io/README.md, "Checkpoint files"). Nothing here knows about files.
+//
+// The step is the start of an interval whose received spikes are already delivered and whose
+// homeostasis and snapshots are done: resuming runs that interval from its Poisson input on. So no
+// spike is in flight outside the ring buffers, and no random stream has state to keep: every stream
+// is counter-based, keyed by (seed, purpose, gid) and counted by step or by draw.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "synorm/engine/records.hpp"
+#include "synorm/network/synapse_table.hpp"
+
+namespace synorm::engine {
+
+// One per-neuron state variable, by the rank's neurons in gid order. New per-neuron state joins the
+// registry in src/engine/checkpoint.cpp (one line), and is then saved and restored with the rest.
+struct neuron_field {
+    std::string name, unit;
+    std::vector<float> f32;         // float variables
+    std::vector<std::int64_t> i64;  // integer variables (steps, counts); exactly one of the two is used
+};
+
+// Input already in the ring buffers: value arriving at (checkpoint step + lag) at neuron gid.
+// Zeros are not listed. In the order of the rank's gids, then lag.
+struct pending_input {
+    std::vector<std::uint64_t> gids;
+    std::vector<std::uint32_t> lags;  // steps after the checkpoint step
+    std::vector<float> values;        // receptor unit
+};
+
+// The postsynaptic spike histories plastic synapses may still need, by neuron with a history.
+struct history_record {
+    std::vector<std::uint64_t> gids;    // neurons whose history is kept, ascending
+    std::vector<std::uint32_t> counts;  // spikes listed per neuron
+    std::vector<std::int64_t> steps;    // the spikes, oldest first per neuron
+    std::vector<float> y;               // trace right after each
+    std::vector<std::int64_t> recent;   // [neuron][4]: the newest spikes, newest first (may predate `steps`)
+};
+
+// A plastic projection's per-row state, identical on every thread of every rank (each applies every
+// presynaptic spike to its own copy), so saved once. By source-population index.
+struct row_record {
+    std::vector<std::int64_t> last_pre, done;
+    std::vector<float> x;
+};
+
+struct checkpoint_state {
+    std::int64_t step = 0;       // the interval to resume at
+    std::int64_t total_steps = 0;
+    std::vector<std::uint64_t> gids;          // this rank's neurons, ascending
+    std::vector<neuron_field> fields;         // by the registry's order
+    pending_input pending_ex, pending_in;
+    history_record history;
+    std::vector<network::synapse_list> synapses;  // by projection: those onto this rank's neurons
+    std::vector<row_record> rows;                 // by projection; empty for static projections
+    // Counters summed over ranks when read back: only rank 0 holds them on resume.
+    std::vector<std::int64_t> period_spikes;  // by population: spikes in the current homeostasis period
+    std::vector<std::int64_t> rate_counts;    // [population][bin]: spikes so far
+    // Records taken so far (written to the output at the end of the run).
+    homeostasis_trace homeostasis;              // identical on every rank
+    std::vector<weight_snapshot> snapshots;     // this rank's part, in the order taken
+    std::vector<state_trace> traces;            // this rank's part, samples so far
+    std::uint64_t spikes = 0, events = 0;       // this rank's counters
+};
+
+// The names and units of the per-neuron fields, in registry order (documentation and tests).
+std::vector<std::pair<std::string, std::string>> checkpoint_fields();
+
+}  // namespace synorm::engine

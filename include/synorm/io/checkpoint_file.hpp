@@ -1,0 +1,55 @@
+// Checkpoint files: one HDF5 file holding a run's whole state keyed by gid (engine/checkpoint.hpp),
+// so that it resumes on any layout. Layout and guarantees: src/io/README.md, "Checkpoint files".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/engine/checkpoint.hpp"
+#include "synorm/io/output_file.hpp"
+#include "synorm/model/model_spec.hpp"
+
+namespace synorm::io {
+
+// A checkpoint that cannot be used: missing, not a checkpoint, incomplete (truncated, or its writer
+// stopped before the completion mark), or inconsistent with itself. what() names the file.
+class checkpoint_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What a checkpoint says about itself, besides the state.
+struct checkpoint_info {
+    std::string config_yaml;     // the run's resolved configuration
+    std::string config_hash;     // config_hash(config_yaml) at writing
+    std::string output;          // the run's output file, absolute path
+    std::vector<std::int64_t> output_spikes;  // by population: spikes already in the output (-1: not recorded)
+    std::int64_t step = 0, total_steps = 0;
+    double time_ms = 0.0, dt = 0.0;
+    int ranks = 0, threads = 0;  // the layout that wrote it
+    std::string created, version;
+    bool finished = false;       // written by a run after it completed (only the metadata then matter)
+};
+
+// A short fingerprint of a resolved configuration: 16 hex digits of FNV-1a (64 bit) over the text.
+std::string config_hash(const std::string& resolved_yaml);
+
+// Collective. Writes the state of every rank to `path` atomically: into `path.tmp` rank after rank
+// (serial HDF5, each rank appending its part), then rank 0 marks it complete (attribute `complete`,
+// the last write), flushes, syncs and renames it to `path`. Any failure leaves `path` as it was (a
+// previous checkpoint of that name survives), removes the temporary file, and throws the same
+// io_error on every rank. Returns the file's size in bytes.
+std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state, const checkpoint_info& info,
+                               comm::communicator& comm);
+
+// Not collective. The metadata of a complete checkpoint; throws checkpoint_error otherwise.
+checkpoint_info read_checkpoint_info(const std::string& path);
+
+// Not collective (every rank may call it at once): the part of the state that rank `rank` of `ranks`
+// owns (gid % ranks == rank), with the counters summed over the writer's ranks given to rank 0 only.
+// Throws checkpoint_error.
+engine::checkpoint_state read_checkpoint(const std::string& path, const model::model_spec& spec, int rank, int ranks);
+
+}  // namespace synorm::io

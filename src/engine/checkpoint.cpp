@@ -1,0 +1,270 @@
+// Checkpoints: the engine's state as plain data keyed by gid (synorm/engine/checkpoint.hpp), and the
+// engine rebuilt from it on any layout.
+#include "synorm/engine/checkpoint.hpp"
+
+#include <bit>
+
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+namespace {
+
+// The registry of per-neuron state. A new per-neuron variable is one more entry: its name, unit,
+// whether this run has it, and how to read and write it for thread-local neuron i. Float and integer
+// variables are kept apart so that every value round-trips exactly.
+struct field_access {
+    const char* name;
+    const char* unit;
+    bool (*present)(bool homeostasis_loop, bool scaling);
+    float (*get_f)(const thread_state&, std::uint32_t);
+    void (*set_f)(thread_state&, std::uint32_t, float);
+    std::int64_t (*get_i)(const thread_state&, std::uint32_t);
+    void (*set_i)(thread_state&, std::uint32_t, std::int64_t);
+};
+
+bool always(bool, bool) { return true; }
+bool homeostasis_loop(bool loop, bool) { return loop; }
+bool scaling(bool loop, bool any_scaling) { return loop && any_scaling; }
+
+const field_access registry[] = {
+    {"V", "mV", always, [](const thread_state& ts, std::uint32_t i) { return ts.V[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.V[i] = v; }, nullptr, nullptr},
+    {"x_ex", "receptor unit", always, [](const thread_state& ts, std::uint32_t i) { return ts.x_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.x_ex[i] = v; }, nullptr, nullptr},
+    {"x_in", "receptor unit", always, [](const thread_state& ts, std::uint32_t i) { return ts.x_in[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.x_in[i] = v; }, nullptr, nullptr},
+    {"I_dc", "pA", always, [](const thread_state& ts, std::uint32_t i) { return ts.I_dc[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.I_dc[i] = v; }, nullptr, nullptr},
+    {"refractory", "steps", always, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.refractory[i]}; },
+     [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.refractory[i] = static_cast<std::int32_t>(v); }},
+    {"calcium", "1", homeostasis_loop, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].c; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.calcium[i].c = v; }, nullptr, nullptr},
+    {"calcium_step", "steps", homeostasis_loop, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].step; },
+     [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.calcium[i].step = v; }},
+    {"gain_ex", "1", scaling, [](const thread_state& ts, std::uint32_t i) { return ts.gain_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.gain_ex[i] = v; }, nullptr, nullptr},
+    {"gain_in", "1", scaling, [](const thread_state& ts, std::uint32_t i) { return ts.gain_in[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.gain_in[i] = v; }, nullptr, nullptr},
+};
+
+// Calls f(thread, local index, rank index) for every neuron of the rank, in gid order.
+template <class F>
+void for_each_neuron(const std::vector<thread_state>& threads, F&& f) {
+    struct at { std::uint64_t gid; std::uint32_t thread, index; };
+    std::vector<at> all;
+    for (std::uint32_t t = 0; t < threads.size(); ++t)
+        for (std::uint32_t i = 0; i < threads[t].n; ++i) all.push_back({threads[t].layout->gids[i], t, i});
+    std::sort(all.begin(), all.end(), [](const at& a, const at& b) { return a.gid < b.gid; });
+    for (std::size_t k = 0; k < all.size(); ++k) f(all[k].thread, all[k].index, k);
+}
+
+void save_pending(ring_buffer& ring, std::uint32_t i, std::uint64_t gid, std::int64_t step, pending_input& out) {
+    for (std::uint64_t lag = 0; lag < ring.slots(); ++lag) {
+        const float v = ring.row(step + static_cast<std::int64_t>(lag))[i];
+        if (std::bit_cast<std::uint32_t>(v) == 0) continue;
+        out.gids.push_back(gid);
+        out.lags.push_back(static_cast<std::uint32_t>(lag));
+        out.values.push_back(v);
+    }
+}
+
+void load_pending(std::vector<thread_state>& threads, const network::partition& part, const pending_input& in, std::int64_t step,
+                  bool excitatory) {
+    for (std::size_t k = 0; k < in.gids.size(); ++k) {
+        int t = 0;
+        std::uint32_t i = 0;
+        if (!part.locate(in.gids[k], t, i)) continue;
+        auto& ring = excitatory ? threads[static_cast<std::size_t>(t)].ring_ex : threads[static_cast<std::size_t>(t)].ring_in;
+        if (in.lags[k] >= ring.slots())
+            throw std::runtime_error("the checkpoint holds input for neuron " + std::to_string(in.gids[k]) + " " + std::to_string(in.lags[k]) +
+                                     " steps ahead, beyond its longest delay");
+        ring.row(step + static_cast<std::int64_t>(in.lags[k]))[i] = in.values[k];
+    }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> checkpoint_fields() {
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& f : registry) names.emplace_back(f.name, f.unit);
+    return names;
+}
+
+state_trace simulation::impl::gather_trace(std::size_t k, std::size_t samples) const {
+    const auto& rec = spec.recording.state[k];
+    state_trace trace;
+    trace.recorder = static_cast<std::uint32_t>(k);
+    struct column { std::uint64_t gid; std::size_t thread, index; };
+    std::vector<column> cols;
+    for (std::size_t t = 0; t < threads.size(); ++t)
+        for (std::size_t i = 0; i < threads[t].recorders[k].neurons.size(); ++i)
+            cols.push_back({threads[t].layout->gids[threads[t].recorders[k].neurons[i]], t, i});
+    std::sort(cols.begin(), cols.end(), [](const column& a, const column& b) { return a.gid < b.gid; });
+    const std::int64_t every = std::max<std::int64_t>(1, to_step(rec.interval, spec.simulation.dt));
+    for (std::size_t s = 0; s < samples; ++s) trace.times.push_back(static_cast<double>(static_cast<std::int64_t>(s) * every) * spec.simulation.dt);
+    for (const auto& c : cols) trace.gids.push_back(c.gid);
+    const std::size_t vars = rec.variables.size();
+    trace.values.resize(samples * vars * cols.size());
+    for (std::size_t sample = 0; sample < samples; ++sample)
+        for (std::size_t v = 0; v < vars; ++v)
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                const auto& part_of_thread = threads[cols[c].thread].recorders[k];
+                const std::size_t n = part_of_thread.neurons.size();
+                trace.values[(sample * vars + v) * cols.size() + c] = part_of_thread.values[(sample * vars + v) * n + cols[c].index];
+            }
+    return trace;
+}
+
+checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_far) {
+    if (D + network::max_delay_offset > UINT16_MAX)
+        throw std::runtime_error("checkpoints store delays as 16-bit step counts; this network's minimum delay is " + std::to_string(D) +
+                                 " steps");
+    checkpoint_state c;
+    c.step = step;
+    c.total_steps = total_steps;
+    for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
+    for (const auto& f : registry) {
+        if (!f.present(H > 0, any_scaling)) continue;
+        neuron_field field{f.name, f.unit, {}, {}};
+        for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
+            if (f.get_f) field.f32.push_back(f.get_f(threads[t], i));
+            else field.i64.push_back(f.get_i(threads[t], i));
+        });
+        c.fields.push_back(std::move(field));
+    }
+    for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
+        auto& ts = threads[t];
+        const std::uint64_t gid = ts.layout->gids[i];
+        save_pending(ts.ring_ex, i, gid, step, c.pending_ex);
+        save_pending(ts.ring_in, i, gid, step, c.pending_in);
+        if (H > 0 && ts.history.enabled(i)) {
+            const auto& h = ts.history.of(i);
+            c.history.gids.push_back(gid);
+            c.history.counts.push_back(static_cast<std::uint32_t>(h.size()));
+            for (const auto& spike : h) {
+                c.history.steps.push_back(spike.step);
+                c.history.y.push_back(spike.y);
+            }
+            const std::int64_t* r = ts.history.recent(i);
+            c.history.recent.insert(c.history.recent.end(), r, r + plasticity::post_history::recent_count);
+        }
+    });
+    // Synapses: every thread's, by target. Threads own ascending blocks of each population, so
+    // appending them in thread order keeps the targets ascending.
+    c.synapses.resize(spec.projections.size());
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        for (const auto& ts : threads) network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
+    c.rows.resize(spec.projections.size());
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        if (!plastic[j]) continue;
+        const auto& rs = threads.front().rows[j];
+        c.rows[j] = {rs.last_pre, rs.done, rs.x};
+    }
+    c.period_spikes.assign(spec.populations.size(), 0);
+    c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
+    for (const auto& ts : threads) {
+        for (std::size_t p = 0; p < ts.period_spikes.size(); ++p) c.period_spikes[p] += ts.period_spikes[p];
+        for (std::size_t p = 0; p < spec.populations.size(); ++p)
+            for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
+                c.rate_counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
+        c.spikes += ts.spikes;
+        c.events += ts.events;
+    }
+    c.homeostasis = so_far.homeostasis;
+    c.snapshots = so_far.snapshots;
+    for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
+        const std::int64_t every = std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
+        c.traces.push_back(gather_trace(k, static_cast<std::size_t>((step + every - 1) / every)));
+    }
+    return c;
+}
+
+void simulation::impl::restore(const checkpoint_state& from) {
+    const auto fail = [](const std::string& what) { throw std::runtime_error("the checkpoint does not fit the configuration: " + what); };
+    if (from.total_steps != total_steps) fail("its run has " + std::to_string(from.total_steps) + " steps, this one " + std::to_string(total_steps));
+    if (from.step <= 0 || from.step >= total_steps || from.step % D != 0) fail("step " + std::to_string(from.step) + " is not inside the run at an interval start");
+    if (from.synapses.size() != spec.projections.size() || from.rows.size() != spec.projections.size()) fail("another number of projections");
+    start_step = from.step;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> where;
+    for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { where.emplace_back(t, i); });
+    if (from.gids.size() != where.size()) fail("it holds " + std::to_string(from.gids.size()) + " neurons for this rank, which owns " + std::to_string(where.size()));
+    for (std::size_t k = 0; k < where.size(); ++k)
+        if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
+    for (const auto& f : registry) {
+        if (!f.present(H > 0, any_scaling)) continue;
+        const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
+        if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");
+        if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size()) fail(std::string("field '") + f.name + "' has the wrong size");
+        for (std::size_t k = 0; k < where.size(); ++k) {
+            auto& ts = threads[where[k].first];
+            if (f.set_f) f.set_f(ts, where[k].second, it->f32[k]);
+            else f.set_i(ts, where[k].second, it->i64[k]);
+        }
+    }
+    load_pending(threads, part, from.pending_ex, start_step, true);
+    load_pending(threads, part, from.pending_in, start_step, false);
+    if (H > 0) {
+        std::size_t at = 0;
+        for (std::size_t n = 0; n < from.history.gids.size(); ++n) {
+            int t = 0;
+            std::uint32_t i = 0;
+            const std::size_t count = from.history.counts[n];
+            if (part.locate(from.history.gids[n], t, i)) {
+                auto& ts = threads[static_cast<std::size_t>(t)];
+                if (!ts.history.enabled(i)) fail("a spike history for neuron " + std::to_string(from.history.gids[n]) + ", which keeps none");
+                std::vector<plasticity::post_spike> spikes;
+                for (std::size_t m = at; m < at + count; ++m) spikes.push_back({from.history.steps[m], from.history.y[m]});
+                ts.history.restore(i, std::move(spikes), from.history.recent.data() + n * plasticity::post_history::recent_count);
+            }
+            at += count;
+        }
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            if (!plastic[j]) continue;
+            const auto& r = from.rows[j];
+            for (auto& ts : threads) {
+                auto& rs = ts.rows[j];
+                if (r.last_pre.size() != rs.last_pre.size()) fail("projection " + spec.projections[j].name + ": another number of rows");
+                rs.last_pre = r.last_pre;
+                rs.done = r.done;
+                rs.x = r.x;
+            }
+        }
+        if (!from.period_spikes.empty()) {
+            if (from.period_spikes.size() != spec.populations.size()) fail("another number of populations");
+            threads.front().period_spikes = from.period_spikes;
+        }
+    }
+    if (!from.rate_counts.empty()) {
+        if (from.rate_counts.size() != spec.populations.size() * static_cast<std::size_t>(rate_bins)) fail("another number of rate bins");
+        for (std::size_t p = 0; p < spec.populations.size(); ++p)
+            for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
+                threads.front().rate_counts[p][b] = from.rate_counts[p * static_cast<std::size_t>(rate_bins) + b];
+    }
+    threads.front().spikes = from.spikes;
+    threads.front().events = from.events;
+    // State recorders: each thread's part of the samples so far, from the rank's columns by gid.
+    if (from.traces.size() != spec.recording.state.size()) fail("another number of state recorders");
+    for (std::size_t k = 0; k < from.traces.size(); ++k) {
+        const auto& trace = from.traces[k];
+        const std::size_t vars = spec.recording.state[k].variables.size(), samples = trace.times.size();
+        if (trace.values.size() != samples * vars * trace.gids.size()) fail("recorder " + spec.recording.state[k].name + " has the wrong size");
+        for (auto& ts : threads) {
+            auto& part_of_thread = ts.recorders[k];
+            std::vector<std::size_t> column;
+            for (const auto i : part_of_thread.neurons) {
+                const auto it = std::lower_bound(trace.gids.begin(), trace.gids.end(), ts.layout->gids[i]);
+                if (it == trace.gids.end() || *it != ts.layout->gids[i]) fail("recorder " + spec.recording.state[k].name + " lacks a neuron");
+                column.push_back(static_cast<std::size_t>(it - trace.gids.begin()));
+            }
+            part_of_thread.values.clear();
+            for (std::size_t s = 0; s < samples; ++s)
+                for (std::size_t v = 0; v < vars; ++v)
+                    for (const auto c : column) part_of_thread.values.push_back(trace.values[(s * vars + v) * trace.gids.size() + c]);
+        }
+    }
+    restored.homeostasis = from.homeostasis;
+    restored.snapshots = from.snapshots;
+}
+
+}  // namespace synorm::engine

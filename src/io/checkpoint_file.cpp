@@ -1,0 +1,697 @@
+// Checkpoint files (layout: src/io/README.md, "Checkpoint files"). Written with serial HDF5 by one
+// rank after the other into one temporary file, each appending its part to extendible datasets, so
+// that no rank ever holds more than its own state and the file does not depend on parallel HDF5's
+// collective rules; then completed and renamed by rank 0. Read by every rank on its own, keeping the
+// gids it owns in the new layout.
+#include "synorm/io/checkpoint_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <numeric>
+
+#include "hdf5_util.hpp"
+#include "synorm/plasticity/stdp.hpp"
+#include "synorm/version.hpp"
+
+namespace synorm::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int32_t checkpoint_version = 1;
+constexpr hsize_t chunk_elements = hsize_t{1} << 18;
+constexpr std::uint64_t read_block = std::uint64_t{1} << 24;  // elements per read of the synapse arrays
+
+h5::handle file_access(const std::string& where) {
+    h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), where, "creating file access properties"));
+    h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), where, "setting the format version");
+#if H5_VERSION_GE(1, 10, 7)
+    h5::check(H5Pset_file_locking(fapl.get(), false, true), where, "setting file locking");
+#endif
+    return fapl;
+}
+
+// One open checkpoint file, serial HDF5: the helpers of the writer and the reader.
+struct file {
+    std::string path;
+    h5::handle id;
+
+    std::string where(const std::string& object) const { return path + ":" + object; }
+
+    // The group at `name` ("/a/b"), created with its parents when missing.
+    h5::handle group(const std::string& name) {
+        h5::handle at(h5::check_id(H5Gopen2(id.get(), "/", H5P_DEFAULT), where("/"), "opening the root group"));
+        std::string sofar;
+        std::size_t begin = 1;
+        while (begin < name.size()) {
+            const std::size_t end = std::min(name.find('/', begin), name.size());
+            const std::string part = name.substr(begin, end - begin);
+            sofar += "/" + part;
+            const hid_t next = h5::exists(at.get(), part) ? H5Gopen2(at.get(), part.c_str(), H5P_DEFAULT)
+                                                          : H5Gcreate2(at.get(), part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            at = h5::handle(h5::check_id(next, where(sofar), "opening the group"));
+            begin = end + 1;
+        }
+        return at;
+    }
+
+    // An empty extendible 1-D dataset at "/group/name".
+    template <class T>
+    void create(const std::string& name, const char* units = nullptr) {
+        const auto slash = name.rfind('/');
+        h5::handle parent = group(name.substr(0, slash));
+        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {chunk_elements};
+        h5::handle space(h5::check_id(H5Screate_simple(1, dims, maxdims), where(name), "creating the dataspace"));
+        h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), where(name), "creating dataset properties"));
+        h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), where(name), "setting the chunk size");
+        h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), where(name), "setting the fill time");
+        h5::handle d(h5::check_id(H5Dcreate2(parent.get(), name.substr(slash + 1).c_str(), h5::type_of<T>::file(), space.get(), H5P_DEFAULT,
+                                             dcpl.get(), H5P_DEFAULT),
+                                  where(name), "creating the dataset"));
+        if (units) h5::write_attribute(d.get(), "units", units, where(name));
+    }
+
+    template <class T>
+    void append(const std::string& name, const T* data, std::uint64_t count) {
+        if (count == 0) return;
+        h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
+        const std::uint64_t old = h5::dataset_size(d.get(), where(name));
+        const hsize_t size[1] = {old + count}, start[1] = {old}, n[1] = {count};
+        h5::check(H5Dset_extent(d.get(), size), where(name), "extending the dataset");
+        h5::handle space(h5::check_id(H5Dget_space(d.get()), where(name), "reading the dataspace"));
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name), "selecting");
+        h5::handle memory(h5::check_id(H5Screate_simple(1, n, nullptr), where(name), "creating the memory dataspace"));
+        h5::check(H5Dwrite(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, data), where(name), "writing the dataset");
+    }
+    template <class T>
+    void append(const std::string& name, const std::vector<T>& v) {
+        append(name, v.data(), v.size());
+    }
+    // A dataset written once, whole.
+    template <class T>
+    void put(const std::string& name, const std::vector<T>& v) {
+        create<T>(name);
+        append(name, v);
+    }
+
+    void put_text(const std::string& name, const std::string& text) {
+        h5::handle type = h5::string_type(std::max<std::size_t>(text.size(), 1));
+        std::string buffer = text;
+        buffer.resize(std::max<std::size_t>(text.size(), 1), '\0');
+        h5::handle space(h5::check_id(H5Screate(H5S_SCALAR), where(name), "creating the dataspace"));
+        h5::handle d(h5::check_id(H5Dcreate2(id.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                  where(name), "creating the dataset"));
+        h5::check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), where(name), "writing the dataset");
+    }
+
+    std::string get_text(const std::string& name) const {
+        h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
+        h5::handle type(h5::check_id(H5Dget_type(d.get()), where(name), "reading the type"));
+        const std::size_t size = H5Tget_size(type.get());
+        std::string text(size, '\0');
+        h5::handle memory = h5::string_type(size);
+        h5::check(H5Dread(d.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), where(name), "reading the dataset");
+        text.resize(std::strlen(text.c_str()));
+        return text;
+    }
+
+    bool has(const std::string& name) const { return H5Lexists(id.get(), name.c_str(), H5P_DEFAULT) > 0; }
+
+    std::uint64_t size_of(const std::string& name) const {
+        h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
+        return h5::dataset_size(d.get(), where(name));
+    }
+
+    // Elements [first, first + count) of a 1-D dataset.
+    template <class T>
+    void read(const std::string& name, std::uint64_t first, std::uint64_t count, T* out) const {
+        if (count == 0) return;
+        h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
+        h5::handle space(h5::check_id(H5Dget_space(d.get()), where(name), "reading the dataspace"));
+        const hsize_t start[1] = {first}, n[1] = {count};
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name), "selecting");
+        h5::handle memory(h5::check_id(H5Screate_simple(1, n, nullptr), where(name), "creating the memory dataspace"));
+        h5::check(H5Dread(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, out), where(name), "reading the dataset");
+    }
+    template <class T>
+    std::vector<T> get(const std::string& name) const {
+        std::vector<T> v(size_of(name));
+        read(name, 0, v.size(), v.data());
+        return v;
+    }
+};
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+// fsync of a file or directory: the rename that publishes a checkpoint must not overtake its data.
+void sync_path(const std::string& path, bool directory) {
+    const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return;
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0 && !directory) throw io_error(path + ": syncing the checkpoint to disk failed (" + std::strerror(errno) + ")");
+}
+
+const std::vector<std::string> homeostasis_series = {"rate", "sensed_rate", "gain_ex", "gain_in", "w_mean", "w_std"};
+
+std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std::string& name) {
+    if (name == "rate") return h.rate;
+    if (name == "sensed_rate") return h.sensed_rate;
+    if (name == "gain_ex") return h.gain_ex;
+    if (name == "gain_in") return h.gain_in;
+    if (name == "w_mean") return h.w_mean;
+    return h.w_std;
+}
+
+// Rank 0, first: the file, its metadata and the global parts, and every dataset the ranks append to.
+void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_info& info, const std::vector<std::int64_t>& counters,
+                 const std::vector<std::int64_t>& period_spikes, const std::vector<std::int64_t>& rate_counts) {
+    const std::string root = f.where("/");
+    h5::handle fapl = file_access(root);
+    const hid_t id = H5Fcreate(f.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+    if (id < 0) {
+        const std::string detail = h5::error_detail();
+        throw io_error("cannot create checkpoint file '" + f.path + "'" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    f.id = h5::handle(id);
+    const hid_t r = f.id.get();
+    h5::write_attribute(r, "format", "synorm-checkpoint", root);
+    h5::write_attribute(r, "format_version", checkpoint_version, root);
+    h5::write_attribute(r, "step", s.step, root);
+    h5::write_attribute(r, "total_steps", s.total_steps, root);
+    h5::write_attribute(r, "time", info.time_ms, root);
+    h5::write_attribute(r, "dt", info.dt, root);
+    h5::write_attribute(r, "ranks", static_cast<std::int32_t>(info.ranks), root);
+    h5::write_attribute(r, "threads", static_cast<std::int32_t>(info.threads), root);
+    h5::write_attribute(r, "config_hash", info.config_hash, root);
+    h5::write_attribute(r, "output", info.output, root);
+    h5::write_attribute(r, "created", utc_now(), root);
+    h5::write_attribute(r, "version", std::string(synorm::version) + " (" + synorm::git_revision + ")", root);
+    h5::write_attribute(r, "finished", static_cast<std::int32_t>(info.finished ? 1 : 0), root);
+    f.put_text("/config", info.config_yaml);
+    f.put("/output_spikes", info.output_spikes);
+
+    f.create<std::uint64_t>("/neurons/gid");
+    std::vector<std::string> names;
+    // Rank 0 owns gid 0, so its fields tell the types: 64-bit integers or floats.
+    std::vector<std::int32_t> integer;
+    for (const auto& field : s.fields) {
+        names.push_back(field.name);
+        integer.push_back(field.i64.empty() ? 0 : 1);
+        if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, field.unit.c_str());
+        else f.create<float>("/neurons/" + field.name, field.unit.c_str());
+    }
+    {
+        h5::handle g = f.group("/neurons");
+        h5::write_attribute(g.get(), "fields", names, f.where("/neurons"));
+        h5::write_attribute(g.get(), "integer", integer, f.where("/neurons"));
+    }
+    for (const char* port : {"excitatory", "inhibitory"}) {
+        const std::string g = std::string("/pending/") + port;
+        f.create<std::uint64_t>(g + "/gid");
+        f.create<std::uint32_t>(g + "/lag");
+        f.create<float>(g + "/value");
+    }
+    f.create<std::uint64_t>("/history/gid");
+    f.create<std::uint32_t>("/history/count");
+    f.create<std::int64_t>("/history/step");
+    f.create<float>("/history/y");
+    f.create<std::int64_t>("/history/recent");
+    for (std::size_t j = 0; j < s.synapses.size(); ++j) {
+        const std::string g = "/synapses/" + std::to_string(j);
+        f.create<std::uint64_t>(g + "/target");
+        f.create<std::uint32_t>(g + "/count");
+        f.create<std::uint32_t>(g + "/source");
+        f.create<std::uint16_t>(g + "/delay", "steps");
+        f.create<float>(g + "/weight");
+    }
+    for (std::size_t j = 0; j < s.rows.size(); ++j) {
+        if (s.rows[j].last_pre.empty()) continue;
+        const std::string g = "/rows/" + std::to_string(j);
+        f.put(g + "/last_pre", s.rows[j].last_pre);
+        f.put(g + "/done", s.rows[j].done);
+        f.put(g + "/x", s.rows[j].x);
+    }
+    f.put("/counters/period_spikes", period_spikes);
+    f.put("/counters/rate_counts", rate_counts);
+    f.put("/counters/totals", counters);
+    const auto& h = s.homeostasis;
+    f.put("/records/homeostasis/times", h.times);
+    std::vector<std::uint32_t> plastic(h.plastic.begin(), h.plastic.end());
+    f.put("/records/homeostasis/plastic", plastic);
+    for (const auto& name : homeostasis_series) {
+        auto& v = series(const_cast<engine::homeostasis_trace&>(h), name);
+        std::vector<double> flat;
+        std::vector<std::uint64_t> lengths;
+        for (const auto& row : v) {
+            lengths.push_back(row.size());
+            flat.insert(flat.end(), row.begin(), row.end());
+        }
+        f.put("/records/homeostasis/" + name, flat);
+        f.put("/records/homeostasis/" + name + "_lengths", lengths);
+    }
+    for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
+        const std::string g = "/records/snapshots/" + std::to_string(n);
+        f.create<std::uint64_t>(g + "/source");
+        f.create<std::uint64_t>(g + "/target");
+        f.create<float>(g + "/weight");
+        h5::handle group = f.group(g);
+        h5::write_attribute(group.get(), "projection", static_cast<std::uint64_t>(s.snapshots[n].projection), f.where(g));
+        h5::write_attribute(group.get(), "time", s.snapshots[n].time, f.where(g));
+    }
+    for (std::size_t k = 0; k < s.traces.size(); ++k) {
+        const std::string g = "/records/traces/" + std::to_string(k);
+        f.create<std::uint64_t>(g + "/gid");
+        f.create<float>(g + "/values");
+        h5::handle group = f.group(g);
+        h5::write_attribute(group.get(), "samples", static_cast<std::uint64_t>(s.traces[k].times.size()), f.where(g));
+        f.put(g + "/times", s.traces[k].times);
+    }
+}
+
+// Each rank in turn: its part, appended.
+void append_part(file& f, const engine::checkpoint_state& s) {
+    f.append("/neurons/gid", s.gids);
+    for (const auto& field : s.fields) {
+        if (!field.i64.empty()) f.append("/neurons/" + field.name, field.i64);
+        else f.append("/neurons/" + field.name, field.f32);
+    }
+    const auto pending = [&](const engine::pending_input& p, const std::string& g) {
+        f.append(g + "/gid", p.gids);
+        f.append(g + "/lag", p.lags);
+        f.append(g + "/value", p.values);
+    };
+    pending(s.pending_ex, "/pending/excitatory");
+    pending(s.pending_in, "/pending/inhibitory");
+    f.append("/history/gid", s.history.gids);
+    f.append("/history/count", s.history.counts);
+    f.append("/history/step", s.history.steps);
+    f.append("/history/y", s.history.y);
+    f.append("/history/recent", s.history.recent);
+    for (std::size_t j = 0; j < s.synapses.size(); ++j) {
+        const std::string g = "/synapses/" + std::to_string(j);
+        const auto& list = s.synapses[j];
+        f.append(g + "/target", list.targets);
+        f.append(g + "/count", list.counts);
+        f.append(g + "/source", list.sources);
+        f.append(g + "/delay", list.delays);
+        f.append(g + "/weight", list.weights);
+    }
+    for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
+        const std::string g = "/records/snapshots/" + std::to_string(n);
+        f.append(g + "/source", s.snapshots[n].sources);
+        f.append(g + "/target", s.snapshots[n].targets);
+        f.append(g + "/weight", s.snapshots[n].weights);
+    }
+    // State traces by neuron: [neuron][sample][variable], so that the ranks' parts concatenate.
+    for (std::size_t k = 0; k < s.traces.size(); ++k) {
+        const auto& t = s.traces[k];
+        const std::string g = "/records/traces/" + std::to_string(k);
+        const std::size_t cols = t.gids.size(), samples = t.times.size();
+        const std::size_t vars = cols && samples ? t.values.size() / (cols * samples) : 0;
+        std::vector<float> by_neuron;
+        by_neuron.reserve(t.values.size());
+        for (std::size_t c = 0; c < cols; ++c)
+            for (std::size_t m = 0; m < samples; ++m)
+                for (std::size_t v = 0; v < vars; ++v) by_neuron.push_back(t.values[(m * vars + v) * cols + c]);
+        f.append(g + "/gid", t.gids);
+        f.append(g + "/values", by_neuron);
+    }
+}
+
+std::string hex64(std::uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+file open_for_reading(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw checkpoint_error("cannot read checkpoint '" + path + "': no such file");
+    if (fs::is_directory(path, ec)) throw checkpoint_error("cannot read checkpoint '" + path + "': it is a directory");
+    h5::handle fapl = file_access(path);
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        throw checkpoint_error("cannot read checkpoint '" + path + "': not an HDF5 file");
+    }
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+        const std::string detail = h5::error_detail();
+        throw checkpoint_error("cannot read checkpoint '" + path + "': truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    file f{path, h5::handle(id)};
+    const auto format = h5::read_string_attribute(id, "format", f.where("/"));
+    if (!format || *format != "synorm-checkpoint")
+        throw checkpoint_error("cannot read checkpoint '" + path + "': not a synorm checkpoint (an output file? resume takes a file from the run's checkpoint directory)");
+    const auto complete = h5::read_attribute<std::int32_t>(id, "complete", f.where("/"));
+    if (!complete || *complete != 1)
+        throw checkpoint_error("cannot read checkpoint '" + path + "': incomplete (its writer stopped before the completion mark); use an older one");
+    return f;
+}
+
+// Any failure while reading a complete file is damage: one error type for the caller.
+template <class F>
+auto reading(const std::string& path, F&& body) {
+    try {
+        return body();
+    } catch (const checkpoint_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw checkpoint_error("cannot read checkpoint '" + path + "': " + e.what());
+    }
+}
+
+}  // namespace
+
+std::string config_hash(const std::string& resolved_yaml) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const unsigned char c : resolved_yaml) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return hex64(h);
+}
+
+std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state, const checkpoint_info& info,
+                               comm::communicator& comm) {
+    h5::silence_hdf5_errors();
+    const std::string tmp = path + ".tmp";
+    const int rank = comm.rank();
+    // The counters every rank holds a part of: summed, so any later layout can take them whole.
+    std::vector<std::int64_t> period_spikes = state.period_spikes, rate_counts = state.rate_counts;
+    std::vector<std::int64_t> totals{static_cast<std::int64_t>(state.spikes), static_cast<std::int64_t>(state.events)};
+    comm.sum(period_spikes);
+    comm.sum(rate_counts);
+    comm.sum(totals);
+
+    // Each step ends in an agreement; on failure every rank throws the lowest failing rank's message
+    // and the temporary file goes, so a complete checkpoint of that name is never replaced by a part.
+    const auto step = [&](auto&& body) {
+        std::string error;
+        try {
+            body();
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        const bool failed = !error.empty();
+        if (comm.max(failed ? 1 : 0) == 0) return;
+        const auto root = static_cast<int>(comm.min(failed ? rank : INT_MAX));
+        comm.broadcast(error, root);
+        if (rank == 0) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+        }
+        throw io_error(error + (comm.size() > 1 && root != 0 ? " [rank " + std::to_string(root) + "]" : ""));
+    };
+    step([&] {
+        if (rank != 0) return;
+        file f{tmp, {}};
+        create_file(f, state, info, totals, period_spikes, rate_counts);
+        if (H5Fclose(f.id.release()) < 0) h5::fail(f.where("/"), "closing the file");
+    });
+    for (int r = 0; r < comm.size(); ++r)
+        step([&] {
+            if (rank != r) return;
+            h5::handle fapl = file_access(tmp);
+            const hid_t id = H5Fopen(tmp.c_str(), H5F_ACC_RDWR, fapl.get());
+            if (id < 0) h5::fail(tmp, "opening the checkpoint for this rank's part");
+            file f{tmp, h5::handle(id)};
+            append_part(f, state);
+            if (H5Fclose(f.id.release()) < 0) h5::fail(f.where("/"), "closing the file");
+        });
+    std::uint64_t bytes = 0;
+    step([&] {
+        if (rank != 0) return;
+        h5::handle fapl = file_access(tmp);
+        const hid_t id = H5Fopen(tmp.c_str(), H5F_ACC_RDWR, fapl.get());
+        if (id < 0) h5::fail(tmp, "opening the checkpoint to complete it");
+        file f{tmp, h5::handle(id)};
+        h5::write_attribute(f.id.get(), "complete", std::int32_t{1}, f.where("/"));
+        h5::check(H5Fflush(f.id.get(), H5F_SCOPE_GLOBAL), f.where("/"), "flushing");
+        if (H5Fclose(f.id.release()) < 0) h5::fail(f.where("/"), "closing the file");
+        sync_path(tmp, false);
+        std::error_code ec;
+        fs::rename(tmp, path, ec);
+        if (ec) throw io_error("cannot rename checkpoint '" + tmp + "' to '" + path + "': " + ec.message());
+        const fs::path dir = fs::path(path).parent_path();
+        sync_path(dir.empty() ? "." : dir.string(), true);
+        bytes = fs::file_size(path, ec);
+    });
+    std::vector<std::int64_t> size{static_cast<std::int64_t>(bytes)};
+    comm.sum(size);
+    return static_cast<std::uint64_t>(size[0]);
+}
+
+checkpoint_info read_checkpoint_info(const std::string& path) {
+    file f = open_for_reading(path);
+    return reading(path, [&] {
+        checkpoint_info info;
+        const hid_t r = f.id.get();
+        const std::string root = f.where("/");
+        const auto need = [&](auto value, const char* name) {
+            if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
+            return *value;
+        };
+        const auto version = need(h5::read_attribute<std::int32_t>(r, "format_version", root), "format_version");
+        if (version != checkpoint_version)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(version) + ", this synorm reads " +
+                                   std::to_string(checkpoint_version));
+        info.step = need(h5::read_attribute<std::int64_t>(r, "step", root), "step");
+        info.total_steps = need(h5::read_attribute<std::int64_t>(r, "total_steps", root), "total_steps");
+        info.time_ms = need(h5::read_attribute<double>(r, "time", root), "time");
+        info.dt = need(h5::read_attribute<double>(r, "dt", root), "dt");
+        info.ranks = need(h5::read_attribute<std::int32_t>(r, "ranks", root), "ranks");
+        info.threads = need(h5::read_attribute<std::int32_t>(r, "threads", root), "threads");
+        info.config_hash = need(h5::read_string_attribute(r, "config_hash", root), "config_hash");
+        info.output = need(h5::read_string_attribute(r, "output", root), "output");
+        info.created = need(h5::read_string_attribute(r, "created", root), "created");
+        info.version = need(h5::read_string_attribute(r, "version", root), "version");
+        info.finished = need(h5::read_attribute<std::int32_t>(r, "finished", root), "finished") != 0;
+        info.config_yaml = f.get_text("/config");
+        info.output_spikes = f.get<std::int64_t>("/output_spikes");
+        if (config_hash(info.config_yaml) != info.config_hash)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': its configuration does not match its own hash (damaged)");
+        return info;
+    });
+}
+
+engine::checkpoint_state read_checkpoint(const std::string& path, const model::model_spec& spec, int rank, int ranks) {
+    file f = open_for_reading(path);
+    return reading(path, [&] {
+        engine::checkpoint_state s;
+        const hid_t r = f.id.get();
+        s.step = *h5::read_attribute<std::int64_t>(r, "step", f.where("/"));
+        s.total_steps = *h5::read_attribute<std::int64_t>(r, "total_steps", f.where("/"));
+        const auto mine = [&](std::uint64_t gid) { return gid % static_cast<std::uint64_t>(ranks) == static_cast<std::uint64_t>(rank); };
+
+        // Neurons: this rank's, ascending by gid.
+        const auto gids = f.get<std::uint64_t>("/neurons/gid");
+        std::vector<std::size_t> pick;
+        for (std::size_t k = 0; k < gids.size(); ++k)
+            if (mine(gids[k])) pick.push_back(k);
+        std::sort(pick.begin(), pick.end(), [&](std::size_t a, std::size_t b) { return gids[a] < gids[b]; });
+        for (const auto k : pick) s.gids.push_back(gids[k]);
+        h5::handle neurons(h5::check_id(H5Gopen2(r, "/neurons", H5P_DEFAULT), f.where("/neurons"), "opening the group"));
+        const auto names = h5::read_strings_attribute(neurons.get(), "fields", f.where("/neurons")).value_or(std::vector<std::string>{});
+        const auto integer = h5::read_array_attribute<std::int32_t>(neurons.get(), "integer", f.where("/neurons")).value_or(std::vector<std::int32_t>{});
+        if (integer.size() != names.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons attributes disagree");
+        for (std::size_t n = 0; n < names.size(); ++n) {
+            engine::neuron_field field{names[n], "", {}, {}};
+            const std::string name = "/neurons/" + names[n];
+            if (f.size_of(name) != gids.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': " + name + " has the wrong size");
+            if (integer[n] == 1) {
+                const auto all = f.get<std::int64_t>(name);
+                for (const auto k : pick) field.i64.push_back(all[k]);
+            } else {
+                const auto all = f.get<float>(name);
+                for (const auto k : pick) field.f32.push_back(all[k]);
+            }
+            s.fields.push_back(std::move(field));
+        }
+        for (const auto& [port, out] : {std::pair{"excitatory", &s.pending_ex}, std::pair{"inhibitory", &s.pending_in}}) {
+            const std::string g = std::string("/pending/") + port;
+            const auto pg = f.get<std::uint64_t>(g + "/gid");
+            const auto lag = f.get<std::uint32_t>(g + "/lag");
+            const auto value = f.get<float>(g + "/value");
+            if (lag.size() != pg.size() || value.size() != pg.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            for (std::size_t k = 0; k < pg.size(); ++k)
+                if (mine(pg[k])) {
+                    out->gids.push_back(pg[k]);
+                    out->lags.push_back(lag[k]);
+                    out->values.push_back(value[k]);
+                }
+        }
+        {
+            const auto hg = f.get<std::uint64_t>("/history/gid");
+            const auto count = f.get<std::uint32_t>("/history/count");
+            const auto step = f.get<std::int64_t>("/history/step");
+            const auto y = f.get<float>("/history/y");
+            const auto recent = f.get<std::int64_t>("/history/recent");
+            constexpr std::size_t R = plasticity::post_history::recent_count;
+            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() ||
+                std::accumulate(count.begin(), count.end(), std::uint64_t{0}) != step.size())
+                throw checkpoint_error("cannot read checkpoint '" + path + "': /history sizes disagree");
+            std::uint64_t at = 0;
+            for (std::size_t n = 0; n < hg.size(); ++n) {
+                if (mine(hg[n])) {
+                    s.history.gids.push_back(hg[n]);
+                    s.history.counts.push_back(count[n]);
+                    s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at), step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at), y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.recent.insert(s.history.recent.end(), recent.begin() + static_cast<std::ptrdiff_t>(n * R), recent.begin() + static_cast<std::ptrdiff_t>((n + 1) * R));
+                }
+                at += count[n];
+            }
+        }
+        // Synapses: the blocks of this rank's targets, read in large slices, then ordered by target.
+        for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+            const std::string g = "/synapses/" + std::to_string(j);
+            if (!f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no synapses of projection " + std::to_string(j) + " (" + spec.projections[j].name + ")");
+            const auto targets = f.get<std::uint64_t>(g + "/target");
+            const auto counts = f.get<std::uint32_t>(g + "/count");
+            const std::uint64_t total = f.size_of(g + "/source");
+            if (counts.size() != targets.size() || std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != total ||
+                f.size_of(g + "/delay") != total || f.size_of(g + "/weight") != total)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            struct block { std::uint64_t gid, file_at, local_at; std::uint32_t count; };
+            std::vector<block> blocks;
+            std::uint64_t at = 0, local = 0;
+            for (std::size_t n = 0; n < targets.size(); ++n) {
+                if (mine(targets[n])) {
+                    blocks.push_back({targets[n], at, local, counts[n]});
+                    local += counts[n];
+                }
+                at += counts[n];
+            }
+            std::vector<std::uint32_t> src(local);
+            std::vector<std::uint16_t> delay(local);
+            std::vector<float> weight(local);
+            std::vector<std::uint32_t> src_buf;
+            std::vector<std::uint16_t> delay_buf;
+            std::vector<float> weight_buf;
+            std::size_t b = 0;
+            for (std::uint64_t first = 0; first < total && b < blocks.size(); first += read_block) {
+                const std::uint64_t n = std::min(read_block, total - first);
+                if (blocks[b].file_at >= first + n) continue;  // nothing of this rank's in the slice
+                src_buf.resize(n);
+                delay_buf.resize(n);
+                weight_buf.resize(n);
+                f.read(g + "/source", first, n, src_buf.data());
+                f.read(g + "/delay", first, n, delay_buf.data());
+                f.read(g + "/weight", first, n, weight_buf.data());
+                for (std::size_t c = b; c < blocks.size() && blocks[c].file_at < first + n; ++c) {
+                    const std::uint64_t lo = std::max(blocks[c].file_at, first), hi = std::min(blocks[c].file_at + blocks[c].count, first + n);
+                    for (std::uint64_t k = lo; k < hi; ++k) {
+                        const std::uint64_t to = blocks[c].local_at + (k - blocks[c].file_at);
+                        src[to] = src_buf[k - first];
+                        delay[to] = delay_buf[k - first];
+                        weight[to] = weight_buf[k - first];
+                    }
+                    if (blocks[c].file_at + blocks[c].count <= first + n) b = c + 1;
+                }
+            }
+            std::sort(blocks.begin(), blocks.end(), [](const block& x, const block& y) { return x.gid < y.gid; });
+            network::synapse_list list;
+            list.sources.reserve(local);
+            list.delays.reserve(local);
+            list.weights.reserve(local);
+            for (const auto& bl : blocks) {
+                list.targets.push_back(bl.gid);
+                list.counts.push_back(bl.count);
+                const auto from = static_cast<std::ptrdiff_t>(bl.local_at), to = static_cast<std::ptrdiff_t>(bl.local_at + bl.count);
+                list.sources.insert(list.sources.end(), src.begin() + from, src.begin() + to);
+                list.delays.insert(list.delays.end(), delay.begin() + from, delay.begin() + to);
+                list.weights.insert(list.weights.end(), weight.begin() + from, weight.begin() + to);
+            }
+            s.synapses.push_back(std::move(list));
+        }
+        s.rows.resize(spec.projections.size());
+        for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+            const std::string g = "/rows/" + std::to_string(j);
+            if (!f.has(g)) continue;
+            s.rows[j].last_pre = f.get<std::int64_t>(g + "/last_pre");
+            s.rows[j].done = f.get<std::int64_t>(g + "/done");
+            s.rows[j].x = f.get<float>(g + "/x");
+        }
+        s.period_spikes = f.get<std::int64_t>("/counters/period_spikes");
+        s.rate_counts = f.get<std::int64_t>("/counters/rate_counts");
+        const auto totals = f.get<std::int64_t>("/counters/totals");
+        if (rank != 0) {
+            std::fill(s.period_spikes.begin(), s.period_spikes.end(), 0);
+            std::fill(s.rate_counts.begin(), s.rate_counts.end(), 0);
+        } else if (totals.size() == 2) {
+            s.spikes = static_cast<std::uint64_t>(totals[0]);
+            s.events = static_cast<std::uint64_t>(totals[1]);
+        }
+        auto& h = s.homeostasis;
+        h.times = f.get<double>("/records/homeostasis/times");
+        const auto plastic = f.get<std::uint32_t>("/records/homeostasis/plastic");
+        h.plastic.assign(plastic.begin(), plastic.end());
+        for (const auto& name : homeostasis_series) {
+            const auto flat = f.get<double>("/records/homeostasis/" + name);
+            const auto lengths = f.get<std::uint64_t>("/records/homeostasis/" + name + "_lengths");
+            auto& v = series(h, name);
+            std::uint64_t at = 0;
+            for (const auto n : lengths) {
+                if (at + n > flat.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': /records/homeostasis sizes disagree");
+                v.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(at), flat.begin() + static_cast<std::ptrdiff_t>(at + n));
+                at += n;
+            }
+        }
+        for (std::size_t n = 0;; ++n) {
+            const std::string g = "/records/snapshots/" + std::to_string(n);
+            if (!f.has("/records/snapshots") || !f.has(g)) break;
+            h5::handle group(h5::check_id(H5Gopen2(r, g.c_str(), H5P_DEFAULT), f.where(g), "opening the group"));
+            engine::weight_snapshot snap;
+            snap.projection = static_cast<std::uint32_t>(h5::read_attribute<std::uint64_t>(group.get(), "projection", f.where(g)).value_or(0));
+            snap.time = h5::read_attribute<double>(group.get(), "time", f.where(g)).value_or(0.0);
+            const auto sources = f.get<std::uint64_t>(g + "/source");
+            const auto tgts = f.get<std::uint64_t>(g + "/target");
+            const auto weights = f.get<float>(g + "/weight");
+            for (std::size_t k = 0; k < tgts.size(); ++k)
+                if (mine(tgts[k])) {
+                    snap.sources.push_back(sources[k]);
+                    snap.targets.push_back(tgts[k]);
+                    snap.weights.push_back(weights[k]);
+                }
+            s.snapshots.push_back(std::move(snap));
+        }
+        for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
+            const std::string g = "/records/traces/" + std::to_string(k);
+            if (!f.has("/records/traces") || !f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no samples of recorder " + spec.recording.state[k].name);
+            engine::state_trace t;
+            t.recorder = static_cast<std::uint32_t>(k);
+            t.times = f.get<double>(g + "/times");
+            const auto tg = f.get<std::uint64_t>(g + "/gid");
+            const auto values = f.get<float>(g + "/values");
+            const std::size_t samples = t.times.size(), vars = spec.recording.state[k].variables.size(), per = samples * vars;
+            if (values.size() != tg.size() * per) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            std::vector<std::size_t> cols;
+            for (std::size_t c = 0; c < tg.size(); ++c)
+                if (mine(tg[c])) cols.push_back(c);
+            std::sort(cols.begin(), cols.end(), [&](std::size_t a, std::size_t b2) { return tg[a] < tg[b2]; });
+            for (const auto c : cols) t.gids.push_back(tg[c]);
+            t.values.resize(per * cols.size());
+            for (std::size_t c = 0; c < cols.size(); ++c)
+                for (std::size_t m = 0; m < samples; ++m)
+                    for (std::size_t v = 0; v < vars; ++v) t.values[(m * vars + v) * cols.size() + c] = values[cols[c] * per + m * vars + v];
+            s.traces.push_back(std::move(t));
+        }
+        return s;
+    });
+}
+
+}  // namespace synorm::io

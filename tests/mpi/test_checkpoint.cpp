@@ -1,0 +1,245 @@
+// Runs under mpirun with 1 and 2 ranks (and 1 and 2 threads, from SYNORM_TEST_THREADS): a run stopped
+// at a checkpoint half-way and resumed from the checkpoint file on another ranks × threads layout
+// gives bitwise the spikes, weights, homeostasis record, state samples and final potentials of a run
+// that never stopped (serial, one thread), with STDP and synaptic scaling on.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+#include "invariance_network.hpp"
+#include "synorm/comm/mpi_communicator.hpp"
+#include "synorm/engine/simulation.hpp"
+#include "synorm/io/checkpoint_file.hpp"
+
+using namespace synorm;
+
+namespace {
+
+comm::communicator* world = nullptr;
+
+int test_threads() {
+    const char* env = std::getenv("SYNORM_TEST_THREADS");
+    return env ? std::max(1, std::atoi(env)) : 1;
+}
+
+// What is compared, as words, sorted where the order is the layout's.
+struct outcome {
+    std::vector<std::uint64_t> spikes;   // (step << 24) | gid
+    std::vector<std::uint64_t> v;        // (gid << 32) | V bits
+    std::vector<std::uint64_t> weights;  // (snapshot << 56 | target << 28 | source), weight bits, pairs
+    std::vector<std::uint64_t> samples;  // (gid << 40 | index) , value bits, pairs
+    std::vector<std::uint64_t> rates;    // bits of every rate bin
+    engine::homeostasis_trace homeostasis;
+};
+
+// Every rank's values, concatenated (the spike exchange is an allgather).
+std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& local) {
+    std::vector<std::uint64_t> all;
+    world->exchange_spikes(local, all);
+    return all;
+}
+
+engine::hooks collecting(outcome& o) {
+    engine::hooks h;
+    h.flush_every_ms = 37.0;
+    h.on_spikes = [&o](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
+    };
+    return h;
+}
+
+void keep(const engine::results& res, outcome& o) {
+    for (const auto& fs : res.final_states)
+        for (std::size_t k = 0; k < fs.gids.size(); ++k) o.v.push_back(fs.gids[k] << 32 | std::bit_cast<std::uint32_t>(fs.V_m[k]));
+    for (std::size_t n = 0; n < res.snapshots.size(); ++n)
+        for (std::size_t k = 0; k < res.snapshots[n].weights.size(); ++k) {
+            const auto& s = res.snapshots[n];
+            o.weights.push_back(static_cast<std::uint64_t>(n) << 56 | s.targets[k] << 28 | s.sources[k]);
+            o.weights.push_back(std::bit_cast<std::uint32_t>(s.weights[k]));
+        }
+    for (const auto& t : res.traces)
+        for (std::size_t k = 0; k < t.values.size(); ++k) {
+            const std::uint64_t gid = t.gids[k % t.gids.size()];
+            o.samples.push_back(gid << 40 | k / t.gids.size());
+            o.samples.push_back(std::bit_cast<std::uint32_t>(t.values[k]));
+        }
+    for (const auto& r : res.rates)
+        for (const double x : r) o.rates.push_back(std::bit_cast<std::uint64_t>(x));
+    o.homeostasis = res.homeostasis;
+}
+
+model::model_spec spec_under_test() {
+    auto spec = test::plastic_network();
+    spec.simulation.duration = 200.0;
+    spec.recording.weights = {{0, {0.0, 80.0, 200.0}}, {4, {150.0}}};
+    model::state_recorder_spec rec;
+    rec.name = "probe";
+    rec.population = 2;
+    rec.ids = {0, 1, 2, 500, 999};
+    rec.variables = {"V_m", "I_syn_ex"};
+    rec.interval = 0.5;
+    spec.recording.state.push_back(rec);
+    return spec;
+}
+
+outcome straight(const model::model_spec& spec) {
+    auto serial = comm::make_serial();
+    engine::simulation sim(spec, *serial, 1);
+    outcome o;
+    keep(sim.run(collecting(o)), o);
+    return o;
+}
+
+// Runs on `first` with `first_threads` until a stop requested at `stop_ms`, writing the checkpoint
+// to `path`; then resumes from the file on `second` with `second_threads`.
+outcome stopped_and_resumed(const model::model_spec& spec, comm::communicator& first, int first_threads, comm::communicator& second,
+                            int second_threads, const std::string& path, double stop_ms) {
+    outcome o;
+    std::int64_t stopped_at = -1;
+    {
+        engine::simulation sim(spec, first, first_threads);
+        auto h = collecting(o);
+        std::int64_t done = 0;
+        h.on_progress = [&](std::int64_t d, std::int64_t) { done = d; };
+        h.stop_requested = [&] { return static_cast<double>(done) * spec.simulation.dt >= stop_ms; };
+        h.on_checkpoint = [&](const engine::checkpoint_state& state) {
+            io::checkpoint_info info;
+            info.config_yaml = "test";
+            info.config_hash = io::config_hash(info.config_yaml);
+            info.step = state.step;
+            info.total_steps = state.total_steps;
+            info.ranks = first.size();
+            info.threads = first_threads;
+            io::write_checkpoint(path, state, info, first);
+        };
+        const auto res = sim.run(h);
+        stopped_at = res.stopped_at;
+    }
+    EXPECT_GT(stopped_at, 0);
+    EXPECT_LT(stopped_at, static_cast<std::int64_t>(spec.simulation.duration / spec.simulation.dt));
+    const auto state = io::read_checkpoint(path, spec, second.rank(), second.size());
+    EXPECT_EQ(state.step, stopped_at);
+    engine::simulation sim(spec, second, second_threads, state);
+    outcome resumed;
+    const auto res = sim.run(collecting(resumed));
+    EXPECT_EQ(res.first_step, stopped_at);
+    keep(res, resumed);
+    // Each part whole on every rank: gathered when it was spread over the ranks.
+    const auto whole = [&](comm::communicator& c, std::vector<std::uint64_t>& v) {
+        if (c.size() > 1) v = gather(v);
+    };
+    whole(first, o.spikes);
+    for (auto* v : {&resumed.spikes, &resumed.v, &resumed.weights, &resumed.samples}) whole(second, *v);
+    resumed.spikes.insert(resumed.spikes.end(), o.spikes.begin(), o.spikes.end());
+    return resumed;
+}
+
+// Sorted pairs (key, value) of every rank.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs(const std::vector<std::uint64_t>& flat) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> p;
+    for (std::size_t k = 0; k + 1 < flat.size(); k += 2) p.emplace_back(flat[k], flat[k + 1]);
+    std::sort(p.begin(), p.end());
+    return p;
+}
+
+void expect_same(const outcome& reference, const outcome& got, const std::string& what) {
+    auto spikes = got.spikes, v = got.v;
+    std::sort(spikes.begin(), spikes.end());
+    std::sort(v.begin(), v.end());
+    auto ref_spikes = reference.spikes, ref_v = reference.v;
+    std::sort(ref_spikes.begin(), ref_spikes.end());
+    std::sort(ref_v.begin(), ref_v.end());
+    ASSERT_GT(ref_spikes.size(), 1000u);
+    EXPECT_EQ(spikes.size(), ref_spikes.size()) << what;
+    EXPECT_TRUE(spikes == ref_spikes) << what << ": spikes";
+    EXPECT_TRUE(v == ref_v) << what << ": final membrane potentials";
+    const auto weights = pairs(got.weights), ref_weights = pairs(reference.weights);
+    ASSERT_GT(ref_weights.size(), 10000u);
+    EXPECT_TRUE(weights == ref_weights) << what << ": weight snapshots";
+    EXPECT_TRUE(pairs(got.samples) == pairs(reference.samples)) << what << ": state samples";
+    EXPECT_TRUE(got.rates == reference.rates) << what << ": rates";
+    EXPECT_TRUE(got.homeostasis.times == reference.homeostasis.times) << what;
+    EXPECT_TRUE(got.homeostasis.gain_ex == reference.homeostasis.gain_ex) << what << ": gains";
+    EXPECT_TRUE(got.homeostasis.sensed_rate == reference.homeostasis.sensed_rate) << what << ": calcium";
+    EXPECT_TRUE(got.homeostasis.w_mean == reference.homeostasis.w_mean) << what << ": mean weights";
+    EXPECT_TRUE(got.homeostasis.w_std == reference.homeostasis.w_std) << what;
+}
+
+// A directory every rank agrees on, removed at the end.
+struct scratch {
+    std::string dir;
+    scratch() {
+        dir = (std::filesystem::temp_directory_path() / ("synorm_test_checkpoint_" + std::to_string(::getpid()))).string();
+        world->broadcast(dir, 0);
+        if (world->rank() == 0) std::filesystem::create_directories(dir);
+        world->barrier();
+    }
+    ~scratch() {
+        world->barrier();
+        if (world->rank() == 0) std::filesystem::remove_all(dir);
+    }
+};
+
+}  // namespace
+
+TEST(checkpoint, resumes_bitwise_on_other_layouts) {
+    const auto spec = spec_under_test();
+    const auto reference = straight(spec);
+    // Plasticity and scaling did act before and after the stop.
+    ASSERT_GT(reference.homeostasis.times.size(), 3u);
+    EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
+    EXPECT_NE(reference.homeostasis.w_mean[0][1], reference.homeostasis.w_mean[0].back());
+    scratch tmp;
+    const int t = test_threads(), other = 3 - t;
+    auto serial = comm::make_serial();
+    const std::string R = std::to_string(world->size());
+    // The world's layout (R × t) → one process, one thread (2×1 → 1×1 under mpirun -np 2).
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 1, tmp.dir + "/a.h5", 100.0),
+                R + "x" + std::to_string(t) + " -> 1x1");
+    // One process with two threads (each rank its own file) → the world with one thread (1×2 → 2×1).
+    expect_same(reference,
+                stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/b" + std::to_string(world->rank()) + ".h5", 90.0),
+                "1x2 -> " + R + "x1");
+    // The world with t threads → the world with the other count (2×1 → 2×2 and back).
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *world, other, tmp.dir + "/c.h5", 130.0),
+                R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(other));
+}
+
+TEST(checkpoint, a_stop_request_is_honoured_at_the_next_interval_start_and_not_in_the_last) {
+    auto spec = spec_under_test();
+    spec.simulation.duration = 20.0;
+    for (const bool last : {false, true}) {
+        engine::simulation sim(spec, *world, test_threads());
+        const std::int64_t total = 200, D = sim.min_delay_steps();
+        engine::hooks h;
+        std::int64_t done = 0;
+        int checkpoints = 0;
+        h.on_progress = [&](std::int64_t d, std::int64_t) { done = d; };
+        // Asked on one rank only: the exchange carries it to the others.
+        h.stop_requested = [&] { return world->rank() == world->size() - 1 && (!last || done + D >= total); };
+        h.on_checkpoint = [&](const engine::checkpoint_state& s) {
+            ++checkpoints;
+            EXPECT_EQ(s.step, D);
+        };
+        const auto res = sim.run(h);
+        EXPECT_EQ(checkpoints, last ? 0 : 1);
+        EXPECT_EQ(res.stopped_at, last ? -1 : D) << "a request in the last interval lets the run finish";
+    }
+}
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    comm::mpi_session mpi(argc, argv);
+    auto w = mpi.world();
+    world = w.get();
+    if (world->rank() != 0) {
+        auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+        delete listeners.Release(listeners.default_result_printer());
+    }
+    const int local = RUN_ALL_TESTS();
+    return static_cast<int>(world->max(local));
+}
