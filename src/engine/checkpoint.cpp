@@ -13,19 +13,25 @@ namespace {
 // The registry of per-neuron state. A new per-neuron variable is one more entry: its name, unit,
 // whether this run has it, and how to read and write it for thread-local neuron i. Float and integer
 // variables are kept apart so that every value round-trips exactly.
+// What the run has, the same on every rank: which optional state exists.
+struct run_flags {
+    bool homeostasis_loop, scaling, adapting;
+};
+
 struct field_access {
     const char* name;
     const char* unit;
-    bool (*present)(bool homeostasis_loop, bool scaling);
+    bool (*present)(const run_flags&);
     float (*get_f)(const thread_state&, std::uint32_t);
     void (*set_f)(thread_state&, std::uint32_t, float);
     std::int64_t (*get_i)(const thread_state&, std::uint32_t);
     void (*set_i)(thread_state&, std::uint32_t, std::int64_t);
 };
 
-bool always(bool, bool) { return true; }
-bool homeostasis_loop(bool loop, bool) { return loop; }
-bool scaling(bool loop, bool any_scaling) { return loop && any_scaling; }
+bool always(const run_flags&) { return true; }
+bool homeostasis_loop(const run_flags& f) { return f.homeostasis_loop; }
+bool scaling(const run_flags& f) { return f.homeostasis_loop && f.scaling; }
+bool adapting(const run_flags& f) { return f.adapting; }
 
 const field_access registry[] = {
     {"V", "mV", always, [](const thread_state& ts, std::uint32_t i) { return ts.V[i]; },
@@ -38,6 +44,8 @@ const field_access registry[] = {
      [](thread_state& ts, std::uint32_t i, float v) { ts.I_dc[i] = v; }, nullptr, nullptr},
     {"refractory", "steps", always, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.refractory[i]}; },
      [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.refractory[i] = static_cast<std::int32_t>(v); }},
+    {"w", "pA", adapting, [](const thread_state& ts, std::uint32_t i) { return ts.w[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.w[i] = v; }, nullptr, nullptr},
     {"calcium", "1", homeostasis_loop, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].c; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.calcium[i].c = v; }, nullptr, nullptr},
     {"calcium_step", "steps", homeostasis_loop, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].step; },
@@ -47,6 +55,12 @@ const field_access registry[] = {
     {"gain_in", "1", scaling, [](const thread_state& ts, std::uint32_t i) { return ts.gain_in[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.gain_in[i] = v; }, nullptr, nullptr},
 };
+
+run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling) {
+    const bool adapt = std::any_of(spec.populations.begin(), spec.populations.end(),
+                                   [](const auto& pop) { return pop.model == model::neuron_kind::lif_cond_exp_adapt; });
+    return {loop, scaling, adapt};
+}
 
 // Calls f(thread, local index, rank index) for every neuron of the rank, in gid order.
 template <class F>
@@ -125,7 +139,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.total_steps = total_steps;
     for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
     for (const auto& f : registry) {
-        if (!f.present(H > 0, any_scaling)) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
         neuron_field field{f.name, f.unit, {}, {}};
         for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
             if (f.get_f) field.f32.push_back(f.get_f(threads[t], i));
@@ -192,7 +206,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     for (std::size_t k = 0; k < where.size(); ++k)
         if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
     for (const auto& f : registry) {
-        if (!f.present(H > 0, any_scaling)) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
         const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
         if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");
         if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size()) fail(std::string("field '") + f.name + "' has the wrong size");

@@ -1,7 +1,7 @@
 // Runs under mpirun with 1 and 2 ranks (and 1 and 2 threads, from SYNORM_TEST_THREADS): a run stopped
 // at a checkpoint half-way and resumed from the checkpoint file on another ranks × threads layout
 // gives bitwise the spikes, weights, homeostasis record, state samples and final potentials of a run
-// that never stopped (serial, one thread), with STDP and synaptic scaling on.
+// that never stopped (serial, one thread), with STDP, synaptic scaling and adaptation on.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -82,6 +82,17 @@ model::model_spec spec_under_test() {
     rec.ids = {0, 1, 2, 500, 999};
     rec.variables = {"V_m", "I_syn_ex"};
     rec.interval = 0.5;
+    spec.recording.state.push_back(rec);
+    // Adaptation currents are state too.
+    auto& inh = spec.populations[1];
+    inh.model = model::neuron_kind::lif_cond_exp_adapt;
+    inh.params.a = 2.0;
+    inh.params.b = 20.0;
+    inh.params.tau_w = 100.0;
+    rec.name = "adaptation";
+    rec.population = 1;
+    rec.ids = {3, 300};
+    rec.variables = {"V_m", "w"};
     spec.recording.state.push_back(rec);
     return spec;
 }
