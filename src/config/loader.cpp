@@ -119,6 +119,8 @@ private:
     void read_neuron(const node_at& at, model::population_spec& pop);
     void read_calcium(const node_at& at, model::population_spec& pop);
     void read_scaling(const node_at& at, model::population_spec& pop);
+    void read_branches(const node_at& at, model::population_spec& pop);
+    void read_branch_sources();
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
@@ -154,6 +156,7 @@ private:
     std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
     std::vector<indegree_change> indegree_changes_;  // by projection
     applied_scaling scaling_;
+    std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
 };
 
 model::model_spec spec_reader::read() {
@@ -162,6 +165,7 @@ model::model_spec spec_reader::read() {
     read_network(m.find("network"));
     read_populations(m.required("populations"));
     read_projections(m.find("projections"));
+    read_branch_sources();
     read_compensation();
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
@@ -204,7 +208,7 @@ std::string spec_reader::scale_note() const {
 
 void spec_reader::read_populations(const node_at& at) {
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling"});
+        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
         unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
@@ -216,6 +220,11 @@ void spec_reader::read_populations(const node_at& at) {
                             : model::distribution::constant_value(pop.params.E_L);
         if (const auto calcium = m.find("calcium")) read_calcium(*calcium, pop);
         if (const auto scaling = m.find("scaling")) read_scaling(*scaling, pop);
+        const auto branches = m.find("branches");
+        if (branches)
+            read_branches(*branches, pop);
+        else
+            branch_sources_at_.emplace_back();
         spec_.populations.push_back(std::move(pop));
     }
     if (spec_.populations.empty()) at.fail("expected at least one population");
@@ -262,6 +271,25 @@ void spec_reader::read_calcium(const node_at& at, model::population_spec& pop) {
     }
 }
 
+// `gain_min` and `gain_max` of a map: 0 < gain_min ≤ 1 ≤ gain_max, gain_min < gain_max.
+void read_gain_bounds(const map_view& m, double& lo, double& hi) {
+    const auto gain_min = m.find("gain_min"), gain_max = m.find("gain_max");
+    if (gain_min) {
+        lo = read_number(*gain_min);
+        if (!(lo > 0.0)) gain_min->fail("expected a number > 0, got " + format_number(lo));
+        // Every gain starts at 1: the weights as configured.
+        if (!(lo <= 1.0)) gain_min->fail("gain_min " + format_number(lo) + " is above 1, where every gain starts");
+    }
+    if (gain_max) {
+        hi = read_number(*gain_max);
+        if (!(hi >= 1.0)) gain_max->fail("gain_max " + format_number(hi) + " is below 1, where every gain starts");
+    }
+    if (!(hi > lo)) {
+        gain_max.value_or(gain_min.value_or(m.self()))
+            .fail("gain_max " + format_number(hi) + " must be above gain_min " + format_number(lo));
+    }
+}
+
 // A `scaling` map switches scaling on unless it says `enabled: false`. A switched-off map is still
 // checked, then dropped: the spec has one form for "off", and the resolved YAML omits it.
 void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
@@ -282,27 +310,74 @@ void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
     if (const auto tau_down = read_into(m, "tau_down", dimension::time, s.tau_down)) {
         require_positive(*tau_down, s.tau_down, dimension::time);
     }
-    const auto gain_min = m.find("gain_min"), gain_max = m.find("gain_max");
-    if (gain_min) {
-        s.gain_min = read_number(*gain_min);
-        if (!(s.gain_min > 0.0)) gain_min->fail("expected a number > 0, got " + format_number(s.gain_min));
-        // Every gain starts at 1: the weights as configured.
-        if (!(s.gain_min <= 1.0)) {
-            gain_min->fail("gain_min " + format_number(s.gain_min) + " is above 1, where every gain starts");
-        }
-    }
-    if (gain_max) {
-        s.gain_max = read_number(*gain_max);
-        if (!(s.gain_max >= 1.0)) {
-            gain_max->fail("gain_max " + format_number(s.gain_max) + " is below 1, where every gain starts");
-        }
-    }
-    if (!(s.gain_max > s.gain_min)) {
-        gain_max.value_or(gain_min.value_or(at))
-            .fail("gain_max " + format_number(s.gain_max) + " must be above gain_min " + format_number(s.gain_min));
-    }
+    read_gain_bounds(m, s.gain_min, s.gain_max);
     if (const auto inhibitory = m.find("inhibitory")) s.inhibitory = read_bool(*inhibitory);
     pop.scaling = s.enabled ? s : model::scaling_spec{};
+}
+
+// Branch-local homeostasis. Like `scaling`, a map switches it on unless it says `enabled: false`.
+// `by_source` names populations, so it is resolved after every population is read
+// (read_branch_sources).
+void spec_reader::read_branches(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"enabled", "count", "assignment", "by_source", "tau_activity", "target_rate", "tau", "gain_min",
+                          "gain_max", "record"});
+    model::branch_spec b;
+    b.enabled = true;
+    if (const auto enabled = m.find("enabled")) b.enabled = read_bool(*enabled);
+    const node_at count = m.required("count");
+    const std::uint64_t n = read_unsigned(count, 1);
+    if (n > model::branch_spec::max_branches)
+        count.fail("at most " + std::to_string(model::branch_spec::max_branches) + " branches per neuron, got " + std::to_string(n));
+    b.count = static_cast<std::uint32_t>(n);
+    if (const auto assign = m.find("assignment")) b.assign = read_choice<model::branch_spec::assignment>(*assign, branch_assignments);
+    const auto by_source = m.find("by_source");
+    if (b.assign == model::branch_spec::assignment::by_source && !by_source)
+        m.self().fail("missing required key \"by_source\" (a map from source population to branch) for assignment: by_source");
+    if (b.assign != model::branch_spec::assignment::by_source && by_source)
+        by_source->fail("by_source is only for assignment: by_source");
+    if (const auto target = b.enabled ? std::optional<node_at>(m.required("target_rate")) : m.find("target_rate")) {
+        b.target_rate = read_quantity(*target, dimension::rate);
+        if (!(b.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(b.target_rate, dimension::rate));
+    }
+    if (const auto tau = read_into(m, "tau_activity", dimension::time, b.tau_activity)) require_positive(*tau, b.tau_activity, dimension::time);
+    if (const auto tau = read_into(m, "tau", dimension::time, b.tau)) require_positive(*tau, b.tau, dimension::time);
+    read_gain_bounds(m, b.gain_min, b.gain_max);
+    if (const auto record = m.find("record")) {
+        for (const node_at& id : record->items()) {
+            b.record.push_back(read_unsigned(id));
+            if (b.record.back() >= pop.size)
+                id.fail("id " + std::to_string(b.record.back()) + " is out of range: " + pop.name + " has " + neurons(pop.size) + scale_note());
+        }
+        std::sort(b.record.begin(), b.record.end());
+        b.record.erase(std::unique(b.record.begin(), b.record.end()), b.record.end());
+    }
+    branch_sources_at_.push_back(b.enabled ? by_source : std::nullopt);
+    pop.branches = b.enabled ? b : model::branch_spec{};
+}
+
+// by_source: every entry a population and a branch below `count`; every excitatory projection onto
+// the population must find its source there (inhibitory inputs are on no branch).
+void spec_reader::read_branch_sources() {
+    for (std::uint32_t p = 0; p < spec_.populations.size(); ++p) {
+        auto& b = spec_.populations[p].branches;
+        if (!branch_sources_at_[p]) continue;
+        const node_at& at = *branch_sources_at_[p];
+        b.by_source.assign(spec_.populations.size(), -1);
+        for (const auto& [name_at, value_at] : named_entries(at, "population")) {
+            const std::uint32_t source = population_ref(name_at);
+            if (spec_.populations[source].type != cell_type::excitatory)
+                name_at.fail("population " + spec_.populations[source].name + " is inhibitory; branches take excitatory inputs only");
+            const std::uint64_t branch = read_unsigned(value_at);
+            if (branch >= b.count)
+                value_at.fail("branch " + std::to_string(branch) + " is out of range: " + std::to_string(b.count) + " branches (0 to " +
+                              std::to_string(b.count - 1) + ")");
+            b.by_source[source] = static_cast<std::int32_t>(branch);
+        }
+        for (const auto& proj : spec_.projections)
+            if (proj.target == p && spec_.populations[proj.source].type == cell_type::excitatory && b.by_source[proj.source] < 0)
+                at.fail("no branch for source population " + spec_.populations[proj.source].name + " of projection " + proj.name +
+                        " onto " + spec_.populations[p].name);
+    }
 }
 
 std::uint32_t spec_reader::population_ref(const node_at& at) const {

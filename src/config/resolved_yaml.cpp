@@ -100,6 +100,31 @@ void put_scaling(YAML::Emitter& out, const model::scaling_spec& s) {
     out << YAML::EndMap;
 }
 
+void put_branches(YAML::Emitter& out, const model::model_spec& spec, const model::branch_spec& b) {
+    out << YAML::Key << "branches" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << true;
+    out << YAML::Key << "count" << YAML::Value << b.count;
+    out << YAML::Key << "assignment" << YAML::Value << std::string(name_of<model::branch_spec::assignment>(branch_assignments, b.assign));
+    if (b.assign == model::branch_spec::assignment::by_source) {
+        out << YAML::Key << "by_source" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (std::size_t p = 0; p < b.by_source.size(); ++p)
+            if (b.by_source[p] >= 0) out << YAML::Key << spec.populations[p].name << YAML::Value << b.by_source[p];
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "tau_activity" << YAML::Value;
+    put_quantity(out, b.tau_activity, dimension::time);
+    out << YAML::Key << "target_rate" << YAML::Value;
+    put_quantity(out, b.target_rate, dimension::rate);
+    out << YAML::Key << "tau" << YAML::Value;
+    put_quantity(out, b.tau, dimension::time);
+    out << YAML::Key << "gain_min" << YAML::Value;
+    put_number(out, b.gain_min);
+    out << YAML::Key << "gain_max" << YAML::Value;
+    put_number(out, b.gain_max);
+    if (!b.record.empty()) out << YAML::Key << "record" << YAML::Value << YAML::Flow << b.record;
+    out << YAML::EndMap;
+}
+
 void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::Key << "populations" << YAML::Value << YAML::BeginMap;
     for (const model::population_spec& pop : spec.populations) {
@@ -120,6 +145,7 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
         put_quantity(out, pop.tau_calcium, dimension::time);
         out << YAML::EndMap;
         if (pop.scaling.enabled) put_scaling(out, pop.scaling);
+        if (pop.branches.enabled) put_branches(out, spec, pop.branches);
         out << YAML::EndMap;
     }
     out << YAML::EndMap;

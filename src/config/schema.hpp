@@ -29,6 +29,11 @@ inline constexpr choice<model::cell_type> cell_types[] = {
     {"inhibitory", model::cell_type::inhibitory},
 };
 
+inline constexpr choice<model::branch_spec::assignment> branch_assignments[] = {
+    {"random", model::branch_spec::assignment::random},
+    {"by_source", model::branch_spec::assignment::by_source},
+};
+
 inline constexpr choice<model::connection_rule> connection_rules[] = {
     {"fixed_indegree", model::connection_rule::fixed_indegree},
     {"pairwise_bernoulli", model::connection_rule::pairwise_bernoulli},

@@ -46,7 +46,27 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         tau_calcium_steps.push_back(pop.tau_calcium / dt);
         any_scaling = any_scaling || pop.scaling.enabled;
     }
-    if (any_plastic || any_scaling || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    branched.assign(spec.projections.size(), 0);
+    bool any_branches = false;
+    for (const auto& pop : spec.populations)
+        if (pop.branches.enabled) {
+            any_branches = true;
+            branch_stride = std::max(branch_stride, pop.branches.count);
+        }
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        const auto& proj = spec.projections[j];
+        branched[j] = spec.populations[proj.target].branches.enabled && spec.populations[proj.source].type == model::cell_type::excitatory;
+    }
+    if (any_plastic || any_scaling || any_branches || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    branch_sum_at.assign(spec.populations.size(), 0);
+    branch_sums = 0;
+    for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+        const auto& b = spec.populations[p].branches;
+        branch_decay.push_back(b.enabled ? std::exp(-static_cast<double>(H) * dt / b.tau_activity) : 0.0);
+        branch_spread.push_back(b.enabled ? (1.0 - branch_decay.back()) * b.tau_activity / (static_cast<double>(H) * dt) : 0.0);
+        branch_sum_at[p] = 4 * spec.populations.size() + 3 * spec.projections.size() + branch_sums;
+        if (b.enabled) branch_sums += b.count * (2 + b.record.size());
+    }
 
     const auto splits = from ? std::vector<std::vector<std::uint64_t>>{} : network::total_number_splits(spec);
     threads.resize(static_cast<std::size_t>(n_threads));
@@ -123,6 +143,11 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         if (any_scaling) {
             ts.gain_ex.assign(ts.n, 1.0f);
             ts.gain_in.assign(ts.n, 1.0f);
+        }
+        if (branch_stride > 0) {
+            ts.branch_gain.assign(std::size_t{ts.n} * branch_stride, 1.0f);
+            ts.branch_activity.assign(std::size_t{ts.n} * branch_stride, 0.0f);
+            ts.branch_arrivals.assign(std::size_t{ts.n} * branch_stride, 0);
         }
     }
 

@@ -3,6 +3,8 @@
 #include "synorm/engine/checkpoint.hpp"
 
 #include <bit>
+#include <string>
+#include <utility>
 
 #include "engine_state.hpp"
 
@@ -16,6 +18,7 @@ namespace {
 // What the run has, the same on every rank: which optional state exists.
 struct run_flags {
     bool homeostasis_loop, scaling, adapting;
+    std::uint32_t branches;  // branches per neuron in the thread arrays (impl::branch_stride); 0: none
 };
 
 struct field_access {
@@ -33,7 +36,7 @@ bool homeostasis_loop(const run_flags& f) { return f.homeostasis_loop; }
 bool scaling(const run_flags& f) { return f.homeostasis_loop && f.scaling; }
 bool adapting(const run_flags& f) { return f.adapting; }
 
-const field_access registry[] = {
+const field_access base_registry[] = {
     {"V", "mV", always, [](const thread_state& ts, std::uint32_t i) { return ts.V[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.V[i] = v; }, nullptr, nullptr},
     {"x_ex", "receptor unit", always, [](const thread_state& ts, std::uint32_t i) { return ts.x_ex[i]; },
@@ -56,10 +59,48 @@ const field_access registry[] = {
      [](thread_state& ts, std::uint32_t i, float v) { ts.gain_in[i] = v; }, nullptr, nullptr},
 };
 
+// Branch-local homeostasis: per neuron and branch K, the gain, the drive trace and the period's
+// arrivals (a checkpoint may fall inside a homeostasis period), as one field each.
+template <std::uint32_t K>
+bool has_branch(const run_flags& f) { return f.homeostasis_loop && K < f.branches; }
+template <std::uint32_t K>
+std::uint32_t branch_index(const thread_state& ts, std::uint32_t i) {
+    return i * static_cast<std::uint32_t>(ts.branch_gain.size() / std::max<std::size_t>(1, ts.n)) + K;
+}
+template <std::uint32_t K>
+void add_branch_fields(std::vector<field_access>& out) {
+    static const std::string gain = "branch_gain_" + std::to_string(K), activity = "branch_activity_" + std::to_string(K),
+                             arrivals = "branch_arrivals_" + std::to_string(K);
+    out.push_back({gain.c_str(), "1", has_branch<K>, [](const thread_state& ts, std::uint32_t i) { return ts.branch_gain[branch_index<K>(ts, i)]; },
+                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_gain[branch_index<K>(ts, i)] = v; }, nullptr, nullptr});
+    out.push_back({activity.c_str(), "1", has_branch<K>,
+                   [](const thread_state& ts, std::uint32_t i) { return ts.branch_activity[branch_index<K>(ts, i)]; },
+                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_activity[branch_index<K>(ts, i)] = v; }, nullptr, nullptr});
+    out.push_back({arrivals.c_str(), "spikes", has_branch<K>, nullptr, nullptr,
+                   [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.branch_arrivals[branch_index<K>(ts, i)]}; },
+                   [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.branch_arrivals[branch_index<K>(ts, i)] = static_cast<std::uint32_t>(v); }});
+}
+template <std::uint32_t... K>
+void add_all_branch_fields(std::vector<field_access>& out, std::integer_sequence<std::uint32_t, K...>) {
+    (add_branch_fields<K>(out), ...);
+}
+
+const std::vector<field_access>& registry() {
+    static const std::vector<field_access> all = [] {
+        std::vector<field_access> r(std::begin(base_registry), std::end(base_registry));
+        add_all_branch_fields(r, std::make_integer_sequence<std::uint32_t, model::branch_spec::max_branches>{});
+        return r;
+    }();
+    return all;
+}
+
 run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling) {
     const bool adapt = std::any_of(spec.populations.begin(), spec.populations.end(),
                                    [](const auto& pop) { return pop.model == model::neuron_kind::lif_cond_exp_adapt; });
-    return {loop, scaling, adapt};
+    std::uint32_t branches = 0;
+    for (const auto& pop : spec.populations)
+        if (pop.branches.enabled) branches = std::max(branches, pop.branches.count);
+    return {loop, scaling, adapt, branches};
 }
 
 // Calls f(thread, local index, rank index) for every neuron of the rank, in gid order.
@@ -101,7 +142,7 @@ void load_pending(std::vector<thread_state>& threads, const network::partition& 
 
 std::vector<std::pair<std::string, std::string>> checkpoint_fields() {
     std::vector<std::pair<std::string, std::string>> names;
-    for (const auto& f : registry) names.emplace_back(f.name, f.unit);
+    for (const auto& f : registry()) names.emplace_back(f.name, f.unit);
     return names;
 }
 
@@ -138,7 +179,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.step = step;
     c.total_steps = total_steps;
     for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
-    for (const auto& f : registry) {
+    for (const auto& f : registry()) {
         if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
         neuron_field field{f.name, f.unit, {}, {}};
         for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
@@ -205,7 +246,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     if (from.gids.size() != where.size()) fail("it holds " + std::to_string(from.gids.size()) + " neurons for this rank, which owns " + std::to_string(where.size()));
     for (std::size_t k = 0; k < where.size(); ++k)
         if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
-    for (const auto& f : registry) {
+    for (const auto& f : registry()) {
         if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
         const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
         if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");

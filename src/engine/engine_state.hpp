@@ -19,6 +19,7 @@
 #include "synorm/model/sampling.hpp"
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
+#include "synorm/plasticity/branches.hpp"
 #include "synorm/plasticity/scaling.hpp"
 #include "synorm/plasticity/stdp.hpp"
 
@@ -77,6 +78,11 @@ struct thread_state {
     plasticity::post_history history;                 // by thread-local neuron
     std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling
     std::vector<plasticity::calcium_trace> calcium;   // by thread-local neuron
+    // Branch-local homeostasis (empty without branches): [thread-local neuron][branch], branch_stride
+    // branches per neuron, of which the neuron's population uses the first `count`.
+    std::vector<float> branch_gain;                   // dimensionless
+    std::vector<float> branch_activity;               // the input drive trace a (spikes, gain-weighted)
+    std::vector<std::uint32_t> branch_arrivals;       // spikes that reached the branch this period
     std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
     std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
     std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
@@ -106,6 +112,25 @@ inline neuron_range range_in_slice(const network::thread_layout& layout, const n
     const auto hi = std::lower_bound(b + s.begin, b + s.end, first_gid + first + count);
     return {input, static_cast<std::uint32_t>(lo - b), static_cast<std::uint32_t>(hi - b)};
 }
+
+// The branches of one row's synapses, in row order (DESIGN.md decision 4; model::branch_spec). A row
+// of a `by_source` projection is on one branch; otherwise each synapse's branch is hashed from its
+// row, its target's gid and its occurrence among the row's synapses onto that target (rows are sorted
+// by target, so the occurrence is a counter). One hash per synapse per spike instead of a byte of
+// storage per synapse.
+struct branch_cursor {
+    std::int32_t fixed = -1;               // the row's branch, or -1: hashed per synapse
+    std::uint64_t row = 0;                 // plasticity::row_hash of the row
+    const std::uint64_t* gids = nullptr;   // by thread-local neuron
+    std::uint32_t count = 1;
+    std::uint32_t previous = ~0u, occurrence = 0;
+    std::uint32_t operator()(std::uint32_t target) {
+        if (fixed >= 0) return static_cast<std::uint32_t>(fixed);
+        occurrence = target == previous ? occurrence + 1 : 0;
+        previous = target;
+        return plasticity::random_branch(row, gids[target], occurrence, count);
+    }
+};
 
 }  // namespace detail
 
@@ -137,6 +162,15 @@ struct simulation::impl {
     std::int64_t H = 0;                        // homeostasis period, steps; 0: no homeostasis loop
     std::vector<double> tau_calcium_steps;     // by population
     std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
+    // Branch-local homeostasis: projections whose synapses sit on branches (excitatory ones onto a
+    // population with branches) and the layout of the branch state and of its sums in the reduction.
+    std::vector<std::uint8_t> branched;        // by projection
+    std::uint32_t branch_stride = 0;           // branches per neuron in the thread arrays; 0: none
+    std::vector<double> branch_decay;          // by population: e^(−H/tau_activity)
+    std::vector<double> branch_spread;         // by population: (1 − e^(−H/tau_activity))·tau_activity/H
+    std::vector<std::size_t> branch_sum_at;    // by population: first entry of its sums in the reduction
+    std::size_t branch_sums = 0;               // entries of the reduction for branches
+    static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
 
     // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
     // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses), and
@@ -145,7 +179,10 @@ struct simulation::impl {
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
     // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
     static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
-    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + 1; }
+    // ... then, for each population with branches, Σ g and Σ g² per branch and the recorded neurons'
+    // gains (branch_sum_at).
+    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + branch_sums + 1; }
+    branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
@@ -160,6 +197,12 @@ struct simulation::impl {
     // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
     // last brought up to date, then the depression of this spike, then transmits its new weight.
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
+    // A spike on a static row of a projection with branches: each synapse's weight times its branch's
+    // gain, and one arrival counted on that branch.
+    void deliver_branched(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
+    // The branch gains' part of homeostasis_local, and of homeostasis_global.
+    void branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms);
+    void record_branches(const std::vector<std::int64_t>& total, homeostasis_trace& trace);
     // Brings every plastic synapse of the thread up to date with the postsynaptic spikes that reached
     // it by step T, so that its weight can be read (snapshots, statistics, the end of the run). Only
     // valid once every presynaptic spike emitted before T has been delivered.

@@ -14,6 +14,9 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::int64_t last = rs.last_pre[src], done = rs.done[src];
     const float x = rs.x[src];
+    // With branches, the weight is transmitted times its branch's gain, and the arrival counted.
+    const bool branches = branched[j];
+    branch_cursor branch = branches ? branches_of_row(ts, j, src) : branch_cursor{};
     for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
         const std::int64_t d = D + network::synapse_delay_offset(word);
@@ -21,6 +24,11 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
         const float y = ts.history.trace_before(i, t_pre - d, minus, rule.nearest);
         if (y > 0.0f) w = rule.depress(w, y);
         table.weight[k] = w;
+        if (branches) {
+            const std::size_t at = std::size_t{i} * branch_stride + branch(i);
+            ++ts.branch_arrivals[at];
+            w *= ts.branch_gain[at];
+        }
         data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
     }
     ts.events += table.row_begin[src + 1] - table.row_begin[src];
@@ -73,6 +81,7 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
             sum[2] += to_fixed(ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], gain_unit);
             sum[3] += to_fixed(ts.gain_in.empty() ? 1.0 : ts.gain_in[i], gain_unit);
         }
+        if (pop.branches.enabled) branch_homeostasis(ts, slice, H_ms);
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
@@ -88,6 +97,53 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
             sum[1] += to_fixed(r * r, weight_unit);
         }
         sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+    }
+}
+
+void simulation::impl::branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms) {
+    const auto p = slice.population;
+    const auto& b = spec.populations[p].branches;
+    std::int64_t* const sum = ts.sums.data() + branch_sum_at[p];  // [branch] Σg, [branch] Σg², [recorded][branch] g
+    const std::size_t B = b.count;
+    const std::uint64_t first = first_gid[p];
+    for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
+        // The recorded neurons are sorted; this neuron's place among them, if any.
+        const std::uint64_t id = ts.layout->gids[i] - first;
+        const auto r = std::lower_bound(b.record.begin(), b.record.end(), id);
+        const bool recorded = r != b.record.end() && *r == id;
+        for (std::size_t k = 0; k < B; ++k) {
+            const std::size_t at = std::size_t{i} * branch_stride + k;
+            ts.branch_activity[at] = plasticity::branch_activity(ts.branch_activity[at], ts.branch_arrivals[at], ts.branch_gain[at], branch_decay[p],
+                                                                  branch_spread[p]);
+            ts.branch_arrivals[at] = 0;
+            const double rate = plasticity::branch_rate(ts.branch_activity[at], b.tau_activity);
+            const float g = ts.branch_gain[at] = plasticity::scale_branch(b, ts.branch_gain[at], rate, H_ms);
+            sum[k] += to_fixed(g, gain_unit);
+            sum[B + k] += to_fixed(static_cast<double>(g) * g, gain_unit);
+            if (recorded) sum[(2 + static_cast<std::size_t>(r - b.record.begin())) * B + k] += to_fixed(g, branch_value_unit);
+        }
+    }
+}
+
+void simulation::impl::record_branches(const std::vector<std::int64_t>& total, homeostasis_trace& trace) {
+    const std::size_t P = spec.populations.size();
+    if (trace.branch_gain_mean.empty()) {
+        trace.branch_gain_mean.resize(P);
+        trace.branch_gain_std.resize(P);
+        trace.branch_gain.resize(P);
+    }
+    for (std::size_t p = 0; p < P; ++p) {
+        const auto& b = spec.populations[p].branches;
+        if (!b.enabled) continue;
+        const std::int64_t* const sum = total.data() + branch_sum_at[p];
+        const double n = static_cast<double>(spec.populations[p].size);
+        for (std::size_t k = 0; k < b.count; ++k) {
+            const double mean = static_cast<double>(sum[k]) / gain_unit / n, square = static_cast<double>(sum[b.count + k]) / gain_unit / n;
+            trace.branch_gain_mean[p].push_back(mean);
+            trace.branch_gain_std[p].push_back(std::sqrt(std::max(0.0, square - mean * mean)));
+        }
+        for (std::size_t k = 0; k < b.record.size() * b.count; ++k)
+            trace.branch_gain[p].push_back(static_cast<double>(sum[2 * b.count + k]) / branch_value_unit);
     }
 }
 
@@ -123,6 +179,7 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         trace.w_mean[j].push_back(mean * rules[j].w_max);
         trace.w_std[j].push_back(std::sqrt(std::max(0.0, square - mean * mean)) * rules[j].w_max);
     }
+    if (branch_sums) record_branches(total, trace);
     check_health(T, trace, total.back());
 }
 

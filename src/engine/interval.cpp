@@ -14,6 +14,10 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
                 deliver_plastic(ts, j, src, t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)));
                 continue;
             }
+            if (branched[j]) {
+                deliver_branched(ts, j, src, base);
+                continue;
+            }
             const auto& table = ts.tables[j];
             auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
             float* const data = ring.data();
@@ -33,6 +37,38 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
                 }
             }
         }
+    }
+}
+
+branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const {
+    const auto& proj = spec.projections[projection];
+    const auto& b = spec.populations[proj.target].branches;
+    branch_cursor c;
+    c.count = b.count;
+    c.gids = ts.layout->gids.data();
+    if (b.assign == model::branch_spec::assignment::by_source)
+        c.fixed = b.by_source[proj.source];
+    else
+        c.row = plasticity::row_hash(spec.simulation.seed, projection, first_gid[proj.source] + source);
+    return c;
+}
+
+// Outside the static loop above, so that runs without branches keep it as it is.
+void simulation::impl::deliver_branched(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
+    const auto& table = ts.tables[j];
+    float* const data = ts.ring_ex.data();  // branches are on excitatory inputs only
+    const std::uint64_t mask = ts.ring_ex.mask(), n = ts.n;
+    const std::uint32_t B = branch_stride;
+    float* const gain = ts.branch_gain.data();
+    std::uint32_t* const arrivals = ts.branch_arrivals.data();
+    branch_cursor branch = branches_of_row(ts, j, src);
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    ts.events += k1 - k0;
+    for (std::uint64_t k = k0; k < k1; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        const std::size_t at = std::size_t{i} * B + branch(i);
+        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += table.weight[k] * gain[at];
+        ++arrivals[at];
     }
 }
 

@@ -164,7 +164,9 @@ void sync_path(const std::string& path, bool directory) {
     if (rc != 0 && !directory) throw io_error(path + ": syncing the checkpoint to disk failed (" + std::strerror(errno) + ")");
 }
 
-const std::vector<std::string> homeostasis_series = {"rate", "sensed_rate", "gain_ex", "gain_in", "w_mean", "w_std"};
+const std::vector<std::string> homeostasis_series = {"rate",   "sensed_rate",      "gain_ex",         "gain_in",
+                                                     "w_mean", "w_std",            "branch_gain_mean", "branch_gain_std",
+                                                     "branch_gain"};
 
 std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std::string& name) {
     if (name == "rate") return h.rate;
@@ -172,6 +174,9 @@ std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std
     if (name == "gain_ex") return h.gain_ex;
     if (name == "gain_in") return h.gain_in;
     if (name == "w_mean") return h.w_mean;
+    if (name == "branch_gain_mean") return h.branch_gain_mean;
+    if (name == "branch_gain_std") return h.branch_gain_std;
+    if (name == "branch_gain") return h.branch_gain;
     return h.w_std;
 }
 

@@ -636,6 +636,20 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, values.data(), s.rank == 0 ? values.size() : 0, 0);
         });
     };
+    // A dataset of any shape that rank 0 writes whole (the other ranks select nothing).
+    const auto table = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
+                           int rank, const hsize_t* dims) {
+        s.collective([&] {
+            h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F64LE, rank, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "units", "1", s.where(object));
+            h5::handle space(h5::check_id(H5Dget_space(dataset.get()), s.where(object), "reading the dataspace"));
+            if (s.rank != 0 || values.empty()) h5::check(H5Sselect_none(space.get()), s.where(object), "selecting nothing");
+            const hid_t memory = s.rank == 0 && !values.empty() ? H5S_ALL : space.get();
+            static const double nothing = 0;
+            h5::check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory, space.get(), s.dxpl(), values.empty() ? &nothing : values.data()),
+                      s.where(object), "writing the dataset");
+        });
+    };
     s.collective([&] {
         group = s.open_or_create_group(s.file.get(), "homeostasis", "/homeostasis");
         h5::write_attribute(group.get(), "period", spec.homeostasis.period, s.where("/homeostasis"));
@@ -651,6 +665,17 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
         series(pop.get(), "sensed_rate", object + "/sensed_rate", trace.sensed_rate[p], "Hz");
         series(pop.get(), "gain_ex", object + "/gain_ex", trace.gain_ex[p], "1");
         series(pop.get(), "gain_in", object + "/gain_in", trace.gain_in[p], "1");
+        const auto& b = spec.populations[p].branches;
+        if (b.enabled && p < trace.branch_gain_mean.size()) {
+            const hsize_t B = b.count, R = b.record.size(), k = trace.times.size();
+            const hsize_t by_branch[2] = {k, B}, by_neuron[3] = {k, R, B};
+            table(pop.get(), "branch_gain_mean", object + "/branch_gain_mean", trace.branch_gain_mean[p], 2, by_branch);
+            table(pop.get(), "branch_gain_std", object + "/branch_gain_std", trace.branch_gain_std[p], 2, by_branch);
+            if (R > 0) {
+                table(pop.get(), "branch_gain", object + "/branch_gain", trace.branch_gain[p], 3, by_neuron);
+                s.collective([&] { s.write_from_rank0(pop.get(), "branch_gain_ids", object + "/branch_gain_ids", b.record); });
+            }
+        }
     }
     for (std::size_t j = 0; j < spec.projections.size(); ++j) {
         if (j >= trace.plastic.size() || !trace.plastic[j]) continue;

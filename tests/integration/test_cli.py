@@ -181,6 +181,23 @@ BROKEN_CONFIGS = [
     ("probability", "p: 0.02", "p: 1.2", "1.2", "projections[0].connect.p: expected a probability in [0, 1]", "got 1.2"),
     ("unknown_population", "source: E,", "source: Ex,", "Ex", 'projections[0].source: unknown population "Ex"',
      "populations: E, I"),
+    # Branch-local homeostasis (populations.<name>.branches).
+    ("branch_count", "size: 3200", 'size: 3200\n    branches: {count: 100, target_rate: "100 Hz"}', "100",
+     "populations.E.branches.count: at most 64 branches per neuron", "got 100"),
+    ("branch_target", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "0 Hz"}', '"0 Hz"',
+     "populations.E.branches.target_rate: the target rate must be > 0"),
+    ("branch_no_target", "size: 3200", "size: 3200\n    branches: {count: 2}", "{count: 2}",
+     "populations.E.branches: missing required key", "target_rate"),
+    ("branch_assignment", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_target}',
+     "by_target", "populations.E.branches.assignment: unknown value", "random, by_source"),
+    ("branch_no_map", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source}',
+     "{count", "populations.E.branches: missing required key \"by_source\""),
+    ("branch_of_source", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {E: 2}}',
+     "2}", "populations.E.branches.by_source.E: branch 2 is out of range", "2 branches"),
+    ("branch_inhibitory", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {I: 0}}',
+     "I: 0", "populations.E.branches.by_source.I: population I is inhibitory"),
+    ("branch_unmapped", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {}}',
+     "{}", "populations.E.branches.by_source: no branch for source population E of projection EE"),
 ]
 
 

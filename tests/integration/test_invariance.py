@@ -8,12 +8,12 @@ import numpy as np
 import harness as h
 
 
-def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=()):
+def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), extra=()):
     d = h.tmpdir()
     files = {}
     for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
         out = os.path.join(d, f"{ranks}x{threads}.h5")
-        h.run(["run", h.config(name), "--threads", str(threads), "--duration", duration, "-o", out, "-q"],
+        h.run(["run", h.config(name), "--threads", str(threads), "--duration", duration, "-o", out, "-q", *extra],
               ranks=ranks, threads=threads)
         files[(ranks, threads)] = out
     ref = h.spikes(files[(1, 1)])
@@ -44,6 +44,13 @@ def test_adapting_up_down_network_layouts_are_bitwise_identical():
     layouts_are_bitwise_identical("up_down.yaml", "1200 ms", 10000, ["recordings/E_adaptation/w"])
 
 
+def test_branch_gains_layouts_are_bitwise_identical():
+    # Past the silencing of SA at 3 s, with every population's spikes.
+    layouts_are_bitwise_identical("branches.yaml", "3500 ms", 20000,
+                                  ["homeostasis/T/branch_gain", "homeostasis/T/branch_gain_mean", "homeostasis/T/branch_gain_std"],
+                                  ["--set", "recording.spikes=all", "--set", "recording.weights=[]"])
+
+
 def test_different_seeds_differ():
     d = h.tmpdir()
     a, b = os.path.join(d, "a.h5"), os.path.join(d, "b.h5")
@@ -55,4 +62,4 @@ def test_different_seeds_differ():
 
 if __name__ == "__main__":
     h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
-            test_different_seeds_differ])
+            test_branch_gains_layouts_are_bitwise_identical, test_different_seeds_differ])

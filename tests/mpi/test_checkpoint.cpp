@@ -94,6 +94,14 @@ model::model_spec spec_under_test() {
     rec.ids = {3, 300};
     rec.variables = {"V_m", "w"};
     spec.recording.state.push_back(rec);
+    // Branch gains, drive traces and the arrivals of an unfinished period are state too.
+    auto& branches = spec.populations[2].branches;
+    branches.enabled = true;
+    branches.count = 3;
+    branches.tau_activity = 30.0;
+    branches.target_rate = 50.0;
+    branches.tau = 100.0;
+    branches.record = {0, 999};
     return spec;
 }
 
@@ -178,6 +186,8 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     EXPECT_TRUE(got.homeostasis.sensed_rate == reference.homeostasis.sensed_rate) << what << ": calcium";
     EXPECT_TRUE(got.homeostasis.w_mean == reference.homeostasis.w_mean) << what << ": mean weights";
     EXPECT_TRUE(got.homeostasis.w_std == reference.homeostasis.w_std) << what;
+    EXPECT_TRUE(got.homeostasis.branch_gain == reference.homeostasis.branch_gain) << what << ": branch gains";
+    EXPECT_TRUE(got.homeostasis.branch_gain_mean == reference.homeostasis.branch_gain_mean) << what;
 }
 
 // A directory every rank agrees on, removed at the end.
@@ -203,6 +213,7 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
     // Plasticity and scaling did act before and after the stop.
     ASSERT_GT(reference.homeostasis.times.size(), 3u);
     EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
+    EXPECT_NE(reference.homeostasis.branch_gain[2].back(), 1.0) << "branch gains moved";
     EXPECT_NE(reference.homeostasis.w_mean[0][1], reference.homeostasis.w_mean[0].back());
     scratch tmp;
     const int t = test_threads(), other = 3 - t;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdlib>
 #include <numeric>
 
@@ -139,27 +140,72 @@ std::vector<std::array<std::uint64_t, 3>> triples(const std::vector<std::uint64_
     return t;
 }
 
-TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
-    const auto spec = test::plastic_network();
+// Runs `spec` on this layout and serially; expects bitwise identical spikes and weight snapshots.
+// Returns (distributed, reference).
+std::pair<outcome, outcome> run_both_and_compare(const model::model_spec& spec) {
     const int threads = test_threads();
-    const auto distributed = simulate(spec, *world, threads);
+    auto distributed = simulate(spec, *world, threads);
     auto serial_comm = comm::make_serial();
-    const auto reference = simulate(spec, *serial_comm, 1);
-
+    auto reference = simulate(spec, *serial_comm, 1);
     auto spikes = gather(distributed.spikes);
     std::sort(spikes.begin(), spikes.end());
-    ASSERT_GT(reference.spikes.size(), 1000u);
+    EXPECT_GT(reference.spikes.size(), 1000u);
     EXPECT_TRUE(spikes == reference.spikes) << world->size() << " ranks x " << threads << " threads";
     const auto weights = triples(gather(distributed.weights)), expected = triples(reference.weights);
-    ASSERT_GT(expected.size(), 10000u);
+    EXPECT_GT(expected.size(), 10000u);
     EXPECT_EQ(weights.size(), expected.size());
     EXPECT_TRUE(weights == expected) << "bitwise identical weights";
+    return {std::move(distributed), std::move(reference)};
+}
+
+TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
+    const auto spec = test::plastic_network();
+    const auto [distributed, reference] = run_both_and_compare(spec);
     // The weights did change, and the gains moved, identically.
     EXPECT_GT(reference.homeostasis.times.size(), 5u);
     EXPECT_TRUE(distributed.homeostasis.gain_ex == reference.homeostasis.gain_ex);
     EXPECT_TRUE(distributed.homeostasis.w_mean == reference.homeostasis.w_mean);
     EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
     EXPECT_NE(reference.homeostasis.w_mean[0].front(), reference.homeostasis.w_mean[0].back());
+}
+
+// Branch-local homeostasis: random assignment on E (with plastic E→E synapses, so the plastic
+// delivery applies branch gains too) and on C (E→C has multapses), by_source on I; the branch gains,
+// their statistics and the weights with branch gains must not depend on the decomposition.
+TEST(decomposition, branches_keep_results_bitwise_identical) {
+    auto spec = test::plastic_network();
+    auto& e = spec.populations[0].branches;
+    e.enabled = true;
+    e.count = 3;
+    e.tau_activity = 100.0;
+    e.target_rate = 40.0;
+    e.tau = 200.0;
+    e.record = {0, 17, 1201, 2399};
+    auto& c = spec.populations[2].branches;
+    c = e;
+    c.count = 2;
+    c.record = {5, 999};
+    auto& i = spec.populations[1].branches;
+    i = e;
+    i.count = 2;
+    i.assign = model::branch_spec::assignment::by_source;
+    i.by_source = {1, -1, -1};  // branch 0 has no input
+    i.record = {};
+    const auto [distributed, reference] = run_both_and_compare(spec);
+    const auto& h = reference.homeostasis;
+    EXPECT_TRUE(distributed.homeostasis.branch_gain_mean == h.branch_gain_mean);
+    EXPECT_TRUE(distributed.homeostasis.branch_gain_std == h.branch_gain_std);
+    EXPECT_TRUE(distributed.homeostasis.branch_gain == h.branch_gain);
+    const std::size_t K = h.times.size();
+    ASSERT_EQ(h.branch_gain[0].size(), K * 4 * 3);
+    ASSERT_EQ(h.branch_gain[2].size(), K * 2 * 2);
+    EXPECT_TRUE(h.branch_gain[1].empty()) << "I records no neuron";
+    // The gains moved, branch by branch; I's branch 0 has no input and rises at 1 + H/tau per period.
+    EXPECT_NE(h.branch_gain[0].back(), 1.0);
+    EXPECT_NE(h.branch_gain[0][K * 12 - 1], h.branch_gain[0][K * 12 - 2]);
+    EXPECT_NE(h.branch_gain[2].back(), 1.0);
+    EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))), 1e-4 * std::pow(1.2, K));
+    EXPECT_NEAR(h.branch_gain_std[1][2 * (K - 1)], 0.0, 1e-3) << "every neuron of I alike";
 }
 
 TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_order) {

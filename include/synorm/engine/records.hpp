@@ -50,6 +50,11 @@ struct homeostasis_trace {
     std::vector<std::vector<double>> w_mean;       // [projection][sample] weight unit (plastic projections)
     std::vector<std::vector<double>> w_std;        // [projection][sample]
     std::vector<std::uint8_t> plastic;             // by projection: has w_mean/w_std
+    // Branch-local homeostasis, for populations with branches (others: empty). B = branches.count,
+    // R = branches.record.size().
+    std::vector<std::vector<double>> branch_gain_mean;  // [population][sample · B + branch]
+    std::vector<std::vector<double>> branch_gain_std;   // [population][sample · B + branch]
+    std::vector<std::vector<double>> branch_gain;       // [population][(sample · R + recorded neuron) · B + branch]
 };
 
 // Where the wall time of a run went, seconds, per rank.

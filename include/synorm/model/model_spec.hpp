@@ -76,6 +76,28 @@ struct scaling_spec {
     bool inhibitory = false;    // also scale inhibitory inputs, in the opposite direction
 };
 
+// Branch-local homeostasis: each neuron of the population has `count` dendritic branches, every
+// synapse of an excitatory projection onto it sits on one of them, and each branch has its own gain
+// (DESIGN.md decision 4: w_eff = w · g[post] · g[post][branch]). A branch senses its input drive, the
+// rate of spikes arriving at its synapses times its gain, low-pass filtered with tau_activity (a trace
+// a, r = a / tau_activity), and every homeostasis period H moves its gain toward the target:
+//   g_b ← g_b · (1 + (r* − r)/r* · H/tau),  clamped to [gain_min, gain_max].
+// So the loop settles where g_b · (raw input rate) = r*, and silencing a branch's inputs raises only
+// its own gain.
+struct branch_spec {
+    enum class assignment { random, by_source };
+    bool enabled = false;
+    std::uint32_t count = 1;                 // branches per neuron, in [1, max_branches]
+    assignment assign = assignment::random;  // random: a hash of (seed, projection, source, target, occurrence)
+    std::vector<std::int32_t> by_source;     // by population index: the branch of its synapses (-1: none)
+    double tau_activity = 1000.0;            // ms, low-pass of the input drive
+    double target_rate = 100.0;              // Hz, target input drive of every branch, > 0
+    double tau = 2000.0;                     // ms, time constant of the branch gain
+    double gain_min = 0.1, gain_max = 10.0;  // dimensionless bounds
+    std::vector<std::uint64_t> record;       // population-local ids whose branch gains are written in full
+    static constexpr std::uint32_t max_branches = 64;
+};
+
 struct population_spec {
     std::string name;
     std::uint64_t size = 0;
@@ -87,6 +109,7 @@ struct population_spec {
     // its rate estimate is c / tau_calcium.
     double tau_calcium = 1000.0;  // ms
     scaling_spec scaling;
+    branch_spec branches;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };
