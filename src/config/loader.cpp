@@ -117,6 +117,11 @@ private:
     void read_network(const std::optional<node_at>& at);
     void read_populations(const node_at& at);
     void read_neuron(const node_at& at, model::population_spec& pop);
+    void read_source(const node_at& at, model::population_spec& pop);
+    void read_e_gaba(const node_at& at, model::population_spec& pop);
+    void read_normalization(const node_at& at, model::population_spec& pop);
+    void check_normalization() const;
+    void read_homeostasis_recorders(const node_at& at);
     void read_calcium(const node_at& at, model::population_spec& pop);
     void read_scaling(const node_at& at, model::population_spec& pop);
     void read_branches(const node_at& at, model::population_spec& pop);
@@ -157,6 +162,7 @@ private:
     std::vector<indegree_change> indegree_changes_;  // by projection
     applied_scaling scaling_;
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
+    std::vector<std::optional<node_at>> normalization_at_;  // by population
 };
 
 model::model_spec spec_reader::read() {
@@ -166,6 +172,7 @@ model::model_spec spec_reader::read() {
     read_populations(m.required("populations"));
     read_projections(m.find("projections"));
     read_branch_sources();
+    check_normalization();
     read_compensation();
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
@@ -208,7 +215,7 @@ std::string spec_reader::scale_note() const {
 
 void spec_reader::read_populations(const node_at& at) {
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches"});
+        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
         unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
@@ -219,7 +226,14 @@ void spec_reader::read_populations(const node_at& at) {
         pop.V_init = v_init ? read_distribution(*v_init, dimension::voltage)
                             : model::distribution::constant_value(pop.params.E_L);
         if (const auto calcium = m.find("calcium")) read_calcium(*calcium, pop);
-        if (const auto scaling = m.find("scaling")) read_scaling(*scaling, pop);
+        if (const auto scaling = m.find("scaling")) {
+            if (pop.model == model::neuron_kind::poisson_source)
+                scaling->fail("a poisson_source takes no input, so it has nothing to scale");
+            read_scaling(*scaling, pop);
+        }
+        if (const auto e_gaba = m.find("e_gaba")) read_e_gaba(*e_gaba, pop);
+        normalization_at_.push_back(m.find("normalization"));
+        if (normalization_at_.back()) read_normalization(*normalization_at_.back(), pop);
         const auto branches = m.find("branches");
         if (branches)
             read_branches(*branches, pop);
@@ -233,9 +247,13 @@ void spec_reader::read_populations(const node_at& at) {
 void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     expect_map(at, "a map with the neuron model and its parameters");
     const auto model_at = peek_key(at, "model");
-    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp or lif_cond_exp_adapt)");
+    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt or poisson_source)");
     pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
     const neuron_model_info info = model_info(pop.model);
+    if (info.source) {
+        read_source(at, pop);
+        return;
+    }
 
     std::vector<std::string_view> keys{"model"};
     for (const neuron_param& param : info.params) {
@@ -261,6 +279,32 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
         const node_at where = m.find("V_th").value_or(m.find("V_reset").value_or(at));
         where.fail("V_th " + format_quantity(p.V_th, dimension::voltage) + " must be above V_reset " +
                    format_quantity(p.V_reset, dimension::voltage));
+    }
+}
+
+// A poisson_source has a rate, optionally changing at given times, and nothing else.
+void spec_reader::read_source(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"model", "rate", "changes"}, "a poisson_source");
+    const node_at rate = m.required("rate");
+    pop.params.rate = read_quantity(rate, dimension::rate);
+    require_non_negative(rate, pop.params.rate, dimension::rate);
+    const auto changes = m.find("changes");
+    if (!changes) return;
+    for (const node_at& item : changes->items()) {
+        const map_view c(item, {"at", "rate"});
+        model::rate_change change;
+        const node_at when = c.required("at");
+        change.at = read_quantity(when, dimension::time);
+        require_positive(when, change.at, dimension::time);
+        require_multiple_of_dt(when, change.at);
+        if (!pop.rate_changes.empty() && !(change.at > pop.rate_changes.back().at)) {
+            when.fail("changes must be in increasing time; " + format_quantity(change.at, dimension::time) +
+                      " is not after " + format_quantity(pop.rate_changes.back().at, dimension::time));
+        }
+        const node_at r = c.required("rate");
+        change.rate = read_quantity(r, dimension::rate);
+        require_non_negative(r, change.rate, dimension::rate);
+        pop.rate_changes.push_back(change);
     }
 }
 
@@ -293,10 +337,19 @@ void read_gain_bounds(const map_view& m, double& lo, double& hi) {
 // A `scaling` map switches scaling on unless it says `enabled: false`. A switched-off map is still
 // checked, then dropped: the spec has one form for "off", and the resolved YAML omits it.
 void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "target_rate", "tau_up", "tau_down", "gain_min", "gain_max", "inhibitory"});
+    const map_view m(at, {"enabled", "mode", "target_rate", "tau_up", "tau_down", "tau_integral", "glial_gain", "gain_min",
+                          "gain_max", "inhibitory"});
     model::scaling_spec s;
     s.enabled = true;
     if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);
+    if (const auto mode = m.find("mode")) s.mode = read_choice<model::scaling_mode>(*mode, scaling_modes);
+    if (const auto tau_integral = read_into(m, "tau_integral", dimension::time, s.tau_integral)) {
+        require_positive(*tau_integral, s.tau_integral, dimension::time);
+    }
+    if (const auto glial_gain = m.find("glial_gain")) {
+        s.glial_gain = read_number(*glial_gain);
+        if (!(s.glial_gain >= 0.0)) glial_gain->fail("expected a number ≥ 0, got " + format_number(s.glial_gain));
+    }
     if (const auto target = s.enabled ? std::optional<node_at>(m.required("target_rate")) : m.find("target_rate")) {
         s.target_rate = read_quantity(*target, dimension::rate);
         // The update divides by it: (r* − r) / r*.
@@ -380,6 +433,73 @@ void spec_reader::read_branch_sources() {
     }
 }
 
+// E_GABA homeostasis needs a reversal potential to move: conductance-based models only. Its target rate defaults to
+// the scaling's (read before it) so that one gap drives both.
+void spec_reader::read_e_gaba(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"enabled", "target_rate", "tau", "E_in_min", "E_in_max"});
+    model::e_gaba_spec e;
+    e.enabled = true;
+    if (const auto enabled = m.find("enabled")) e.enabled = read_bool(*enabled);
+    if (e.enabled && !model_info(pop.model).conductance_based) {
+        at.fail("E_GABA homeostasis moves the inhibitory reversal potential, which only conductance-based neurons "
+                "(lif_cond_exp, lif_cond_exp_adapt) have; " + pop.name + " is " +
+                std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model)));
+    }
+    const auto target = pop.scaling.enabled ? m.find("target_rate") : std::optional<node_at>(m.required("target_rate"));
+    e.target_rate = pop.scaling.enabled ? pop.scaling.target_rate : e.target_rate;
+    if (target) {
+        e.target_rate = read_quantity(*target, dimension::rate);
+        if (!(e.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(e.target_rate, dimension::rate));
+    }
+    if (const auto tau = read_into(m, "tau", dimension::time, e.tau)) require_positive(*tau, e.tau, dimension::time);
+    const auto lo = read_into(m, "E_in_min", dimension::voltage, e.E_in_min);
+    const auto hi = read_into(m, "E_in_max", dimension::voltage, e.E_in_max);
+    if (!(e.E_in_max > e.E_in_min)) {
+        hi.value_or(lo.value_or(at)).fail("E_in_max " + format_quantity(e.E_in_max, dimension::voltage) + " must be above E_in_min " +
+                                          format_quantity(e.E_in_min, dimension::voltage));
+    }
+    // E_in starts at the model's value.
+    if (e.enabled && !(pop.params.E_in >= e.E_in_min && pop.params.E_in <= e.E_in_max)) {
+        lo.value_or(hi.value_or(at)).fail("the neuron's E_in " + format_quantity(pop.params.E_in, dimension::voltage) +
+                                          ", where every E_in starts, is outside [E_in_min, E_in_max] = [" +
+                                          format_quantity(e.E_in_min, dimension::voltage) + ", " +
+                                          format_quantity(e.E_in_max, dimension::voltage) + "]");
+    }
+    pop.e_gaba = e.enabled ? e : model::e_gaba_spec{};
+}
+
+void spec_reader::read_normalization(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"enabled", "total"});
+    model::normalization_spec n;
+    n.enabled = true;
+    if (const auto enabled = m.find("enabled")) n.enabled = read_bool(*enabled);
+    const auto total = n.enabled ? std::optional<node_at>(m.required("total")) : m.find("total");
+    if (total) {
+        n.total = read_quantity(*total, model_info(pop.model).weight_dim);
+        require_positive(*total, n.total, model_info(pop.model).weight_dim);
+    }
+    if (n.enabled && pop.scaling.enabled) {
+        at.fail("normalization and scaling both set the gain on " + pop.name + "'s excitatory inputs; switch one off");
+    }
+    if (n.enabled && model_info(pop.model).source) at.fail("a poisson_source takes no input, so it has nothing to normalize");
+    pop.normalization = n.enabled ? n : model::normalization_spec{};
+}
+
+// Normalization divides by the sum of a neuron's plastic excitatory weights: there must be some.
+void spec_reader::check_normalization() const {
+    for (std::uint32_t p = 0; p < spec_.populations.size(); ++p) {
+        if (!spec_.populations[p].normalization.enabled) continue;
+        bool found = false;
+        for (const auto& proj : spec_.projections)
+            found = found || (proj.target == p && proj.plasticity.rule != model::stdp_rule::none &&
+                              spec_.populations[proj.source].type == cell_type::excitatory);
+        if (!found) {
+            normalization_at_[p]->fail("normalization keeps the sum of plastic excitatory weights onto " + spec_.populations[p].name +
+                                       " constant, but no plastic excitatory projection targets it");
+        }
+    }
+}
+
 std::uint32_t spec_reader::population_ref(const node_at& at) const {
     return index_by_name(at, spec_.populations, "population");
 }
@@ -431,6 +551,9 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
         proj.target = population_ref(m.required("target"));
         const model::population_spec& source = spec_.populations[proj.source];
         const model::population_spec& target = spec_.populations[proj.target];
+        if (model_info(target.model).source) {
+            m.required("target").fail("population " + target.name + " is a poisson_source, which takes no input; a source can only be a projection's source");
+        }
 
         const auto name_at = m.find("name");
         proj.name = name_at ? read_name(*name_at, "projection") : source.name + "_to_" + target.name;
@@ -739,6 +862,7 @@ template <class Input>
 void spec_reader::read_input_span(const map_view& m, Input& input) {
     input.population = population_ref(m.required("target"));
     const model::population_spec& pop = spec_.populations[input.population];
+    if (model_info(pop.model).source) m.required("target").fail("population " + pop.name + " is a poisson_source, which takes no input");
     const std::string size_text = pop.name + " has " + neurons(pop.size) + scale_note();
     if (const auto first = m.find("first")) {
         input.first = read_unsigned(*first);
@@ -804,7 +928,7 @@ void spec_reader::read_recording(const std::optional<node_at>& at) {
     model::recording_spec& rec = spec_.recording;
     for (std::uint32_t i = 0; i < spec_.populations.size(); ++i) rec.spike_populations.push_back(i);
     const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "recording"}),
-                     {"spikes", "rate_bin", "state", "weights", "final_state"});
+                     {"spikes", "rate_bin", "state", "weights", "homeostasis", "final_state"});
 
     if (const auto spikes = m.find("spikes")) {
         if (spikes->node.IsScalar() && spikes->node.Scalar() == "none") {
@@ -832,6 +956,7 @@ void spec_reader::read_recording(const std::optional<node_at>& at) {
 
     if (const auto state = m.find("state")) read_state_recorders(*state);
     if (const auto weights = m.find("weights")) read_weight_recorders(*weights);
+    if (const auto homeostasis = m.find("homeostasis")) read_homeostasis_recorders(*homeostasis);
     if (const auto final_state = m.find("final_state")) rec.final_state = read_bool(*final_state);
 }
 
@@ -865,6 +990,7 @@ void spec_reader::read_state_recorders(const node_at& at) {
         r.ids.erase(std::unique(r.ids.begin(), r.ids.end()), r.ids.end());
 
         const neuron_model_info info = model_info(pop.model);
+        if (info.source) m.required("population").fail("population " + pop.name + " is a poisson_source, which has no state to record");
         if (const auto variables = m.find("variables")) {
             for (const node_at& v : variables->items()) {
                 std::string var = read_string(v);
@@ -913,6 +1039,29 @@ void spec_reader::read_weight_recorders(const node_at& at) {
         std::sort(w.times.begin(), w.times.end());
         w.times.erase(std::unique(w.times.begin(), w.times.end()), w.times.end());
         spec_.recording.weights.push_back(std::move(w));
+    }
+}
+
+// Chosen neurons whose gains (and E_in) are written every homeostasis period.
+void spec_reader::read_homeostasis_recorders(const node_at& at) {
+    for (const node_at& item : at.items()) {
+        const map_view m(item, {"population", "ids"});
+        model::homeostasis_recorder_spec r;
+        r.population = population_ref(m.required("population"));
+        const model::population_spec& pop = spec_.populations[r.population];
+        for (const auto& other : spec_.recording.homeostasis)
+            if (other.population == r.population) m.required("population").fail("population " + pop.name + " is listed twice; merge its ids");
+        const node_at ids = m.required("ids");
+        for (const node_at& id : ids.items()) {
+            r.ids.push_back(read_unsigned(id));
+            if (r.ids.back() >= pop.size) {
+                id.fail("id " + std::to_string(r.ids.back()) + " is out of range: " + pop.name + " has " + neurons(pop.size) + scale_note());
+            }
+        }
+        if (r.ids.empty()) ids.fail("expected at least one neuron id");
+        std::sort(r.ids.begin(), r.ids.end());
+        r.ids.erase(std::unique(r.ids.begin(), r.ids.end()), r.ids.end());
+        spec_.recording.homeostasis.push_back(std::move(r));
     }
 }
 

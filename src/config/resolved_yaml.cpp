@@ -86,12 +86,19 @@ void put_simulation(YAML::Emitter& out, const model::simulation_spec& sim) {
 void put_scaling(YAML::Emitter& out, const model::scaling_spec& s) {
     out << YAML::Key << "scaling" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "enabled" << YAML::Value << true;
+    out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::scaling_mode>(scaling_modes, s.mode));
     out << YAML::Key << "target_rate" << YAML::Value;
     put_quantity(out, s.target_rate, dimension::rate);
     out << YAML::Key << "tau_up" << YAML::Value;
     put_quantity(out, s.tau_up, dimension::time);
     out << YAML::Key << "tau_down" << YAML::Value;
     put_quantity(out, s.tau_down, dimension::time);
+    if (s.tau_integral > 0) {
+        out << YAML::Key << "tau_integral" << YAML::Value;
+        put_quantity(out, s.tau_integral, dimension::time);
+    }
+    out << YAML::Key << "glial_gain" << YAML::Value;
+    put_number(out, s.glial_gain);
     out << YAML::Key << "gain_min" << YAML::Value;
     put_number(out, s.gain_min);
     out << YAML::Key << "gain_max" << YAML::Value;
@@ -137,6 +144,17 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
             out << YAML::Key << std::string(param.key) << YAML::Value;
             put_quantity(out, pop.params.*(param.member), param.dim);
         }
+        if (!pop.rate_changes.empty()) {
+            out << YAML::Key << "changes" << YAML::Value << YAML::BeginSeq;
+            for (const model::rate_change& c : pop.rate_changes) {
+                out << YAML::Flow << YAML::BeginMap << YAML::Key << "at" << YAML::Value;
+                put_quantity(out, c.at, dimension::time);
+                out << YAML::Key << "rate" << YAML::Value;
+                put_quantity(out, c.rate, dimension::rate);
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
         out << YAML::EndMap;
         out << YAML::Key << "V_init" << YAML::Value;
         put_distribution(out, pop.V_init, dimension::voltage);
@@ -146,6 +164,23 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::EndMap;
         if (pop.scaling.enabled) put_scaling(out, pop.scaling);
         if (pop.branches.enabled) put_branches(out, spec, pop.branches);
+        if (pop.e_gaba.enabled) {
+            out << YAML::Key << "e_gaba" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            out << YAML::Key << "target_rate" << YAML::Value;
+            put_quantity(out, pop.e_gaba.target_rate, dimension::rate);
+            out << YAML::Key << "tau" << YAML::Value;
+            put_quantity(out, pop.e_gaba.tau, dimension::time);
+            out << YAML::Key << "E_in_min" << YAML::Value;
+            put_quantity(out, pop.e_gaba.E_in_min, dimension::voltage);
+            out << YAML::Key << "E_in_max" << YAML::Value;
+            put_quantity(out, pop.e_gaba.E_in_max, dimension::voltage);
+            out << YAML::EndMap;
+        }
+        if (pop.normalization.enabled) {
+            out << YAML::Key << "normalization" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "total" << YAML::Value;
+            put_quantity(out, pop.normalization.total, model_info(pop.model).weight_dim);
+            out << YAML::EndMap;
+        }
         out << YAML::EndMap;
     }
     out << YAML::EndMap;
@@ -284,6 +319,17 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    if (!rec.homeostasis.empty()) {
+        out << YAML::Key << "homeostasis" << YAML::Value << YAML::BeginSeq;
+        for (const model::homeostasis_recorder_spec& r : rec.homeostasis) {
+            out << YAML::BeginMap;
+            out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
+            out << YAML::Key << "ids" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (const auto id : r.ids) out << id;
+            out << YAML::EndSeq << YAML::EndMap;
+        }
+        out << YAML::EndSeq;
+    }
     out << YAML::Key << "final_state" << YAML::Value << rec.final_state;
     out << YAML::EndMap;
 }

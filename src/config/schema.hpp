@@ -54,6 +54,7 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"lif_curr_exp", model::neuron_kind::lif_curr_exp},
     {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
     {"lif_cond_exp_adapt", model::neuron_kind::lif_cond_exp_adapt},
+    {"poisson_source", model::neuron_kind::poisson_source},
 };
 
 // Plasticity rules by their YAML name. stdp_rule::none is the absence of a `plasticity` map, not a word.
@@ -70,6 +71,11 @@ inline constexpr choice<model::weight_dependence> weight_dependences[] = {
 inline constexpr choice<model::spike_pairing> spike_pairings[] = {
     {"all_to_all", model::spike_pairing::all_to_all},
     {"nearest", model::spike_pairing::nearest},
+};
+
+inline constexpr choice<model::scaling_mode> scaling_modes[] = {
+    {"multiplicative", model::scaling_mode::multiplicative},
+    {"additive", model::scaling_mode::additive},
 };
 
 // A neuron parameter: its key, dimension and place in model::neuron_params.
@@ -95,6 +101,7 @@ inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e
 inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a};
 inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b};
 inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w};
+inline constexpr neuron_param rate{"rate", dimension::rate, &neuron_params::rate};
 
 inline constexpr neuron_param lif_delta[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e};
 inline constexpr neuron_param lif_curr_exp[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
@@ -102,6 +109,7 @@ inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_
                                                 tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
 inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,  tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in,
                                                       E_ex, E_in,  I_e, a,    b,       tau_w};
+inline constexpr neuron_param poisson_source[] = {rate};
 }  // namespace params
 
 inline constexpr std::string_view variables_delta[] = {"V_m"};
@@ -115,6 +123,7 @@ struct neuron_model_info {
     std::span<const std::string_view> variables;  // recordable state
     dimension weight_dim;                         // of incoming weights: what one event adds
     bool conductance_based;
+    bool source = false;  // poisson_source: emits spikes, takes no input, has no state to record
 };
 
 inline neuron_model_info model_info(model::neuron_kind kind) {
@@ -126,6 +135,7 @@ inline neuron_model_info model_info(model::neuron_kind kind) {
             return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
         case model::neuron_kind::lif_cond_exp_adapt:
             return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
+        case model::neuron_kind::poisson_source: return {params::poisson_source, {}, dimension::voltage, false, true};
     }
     return {params::lif_delta, variables_delta, dimension::voltage, false};
 }

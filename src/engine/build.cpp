@@ -9,7 +9,12 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     D = static_cast<std::int64_t>(spec.min_delay_steps());
     total_steps = to_step(spec.simulation.duration, dt);
     for (std::uint32_t p = 0; p <= spec.populations.size(); ++p) first_gid.push_back(spec.first_gid(p));
-    for (const auto& pop : spec.populations) constants.push_back(model::lif_constants::make(pop.params, pop.model, dt));
+    for (const auto& pop : spec.populations) {
+        constants.push_back(model::lif_constants::make(pop.params, pop.model, dt));
+        const bool source = pop.model == model::neuron_kind::poisson_source;
+        source_rate.push_back(source ? model::source_pieces(pop, dt) : std::vector<model::source_piece>{});
+        any_source = any_source || source;
+    }
     projections_from.resize(spec.populations.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) projections_from[spec.projections[j].source].push_back(j);
 
@@ -45,7 +50,20 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     for (const auto& pop : spec.populations) {
         tau_calcium_steps.push_back(pop.tau_calcium / dt);
         any_scaling = any_scaling || pop.scaling.enabled;
+        any_integral = any_integral || (pop.scaling.enabled && pop.scaling.tau_integral > 0);
+        any_additive = any_additive || (pop.scaling.enabled && pop.scaling.mode == model::scaling_mode::additive);
+        any_e_gaba = any_e_gaba || pop.e_gaba.enabled;
+        any_normalization = any_normalization || pop.normalization.enabled;
+        uses_gain.push_back(pop.scaling.enabled || pop.normalization.enabled);
     }
+    glia.assign(spec.populations.size(), 1.0);
+    for (const auto& proj : spec.projections) {
+        const auto& target = spec.populations[proj.target].scaling;
+        additive.push_back(target.enabled && target.mode == model::scaling_mode::additive &&
+                           spec.populations[proj.source].type == model::cell_type::excitatory);
+    }
+    // Homeostasis beyond health checks: then the loop also sums each neuron's input for the records.
+    track_input = any_plastic || any_scaling || any_e_gaba || any_normalization;
     branched.assign(spec.projections.size(), 0);
     bool any_branches = false;
     for (const auto& pop : spec.populations)
@@ -57,16 +75,25 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         const auto& proj = spec.projections[j];
         branched[j] = spec.populations[proj.target].branches.enabled && spec.populations[proj.source].type == model::cell_type::excitatory;
     }
-    if (any_plastic || any_scaling || any_branches || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    if (track_input || any_branches || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    // The reduction's layout (engine_state.hpp).
+    std::size_t len = pop_fields * spec.populations.size();
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        proj_slot.push_back(len);
+        if (plastic[j]) len += proj_fields;
+    }
+    neuron_slot = len;
+    for (const auto& rec : spec.recording.homeostasis) len += 3 * rec.ids.size();
     branch_sum_at.assign(spec.populations.size(), 0);
     branch_sums = 0;
     for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
         const auto& b = spec.populations[p].branches;
         branch_decay.push_back(b.enabled ? std::exp(-static_cast<double>(H) * dt / b.tau_activity) : 0.0);
         branch_spread.push_back(b.enabled ? (1.0 - branch_decay.back()) * b.tau_activity / (static_cast<double>(H) * dt) : 0.0);
-        branch_sum_at[p] = 4 * spec.populations.size() + 3 * spec.projections.size() + branch_sums;
+        branch_sum_at[p] = len + branch_sums;
         if (b.enabled) branch_sums += b.count * (2 + b.record.size());
     }
+    reduction_len = len + branch_sums + 1;
 
     const auto splits = from ? std::vector<std::vector<std::uint64_t>>{} : network::total_number_splits(spec);
     threads.resize(static_cast<std::size_t>(n_threads));
@@ -102,6 +129,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     });
     if (adapting) ts.w.assign(ts.n, 0.0f);
     ts.fired.assign(ts.n, 0);
+    if (any_source) ts.source_words.assign(ts.n, {});
     for (const auto& s : layout.slices) {
         const auto& pop = spec.populations[s.population];
         for (std::uint32_t i = s.begin; i < s.end; ++i) {
@@ -140,7 +168,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         }
         ts.calcium.assign(ts.n, {});
         ts.period_spikes.assign(spec.populations.size(), 0);
-        if (any_scaling) {
+        if (any_scaling || any_normalization) {
             ts.gain_ex.assign(ts.n, 1.0f);
             ts.gain_in.assign(ts.n, 1.0f);
         }
@@ -149,6 +177,41 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
             ts.branch_activity.assign(std::size_t{ts.n} * branch_stride, 0.0f);
             ts.branch_arrivals.assign(std::size_t{ts.n} * branch_stride, 0);
         }
+        if (any_integral) ts.integral.assign(ts.n, 0.0f);
+        if (any_normalization) ts.sum_w.assign(ts.n, 0.0);
+        if (track_input) {
+            ts.input_ex.assign(ts.n, 0.0f);
+            ts.input_in.assign(ts.n, 0.0f);
+        }
+        if (any_e_gaba) {
+            ts.E_in.resize(ts.n);
+            for (const auto& s : layout.slices) std::fill(ts.E_in.begin() + s.begin, ts.E_in.begin() + s.end, static_cast<float>(spec.populations[s.population].params.E_in));
+        }
+        if (any_additive) {
+            // w̄: each neuron's mean excitatory input weight as built, the unit of its offset.
+            ts.offset_ex.assign(ts.n, 0.0f);
+            std::vector<double> sum(ts.n, 0.0);
+            std::vector<std::uint32_t> count(ts.n, 0);
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+                if (!additive[j]) continue;
+                const auto& table = ts.tables[j];
+                for (std::size_t k = 0; k < table.weight.size(); ++k) {
+                    const std::uint32_t i = network::synapse_target(table.target_delay[k]);
+                    sum[i] += table.weight[k];
+                    ++count[i];
+                }
+            }
+            ts.mean_w_ex.assign(ts.n, 0.0f);
+            for (std::uint32_t i = 0; i < ts.n; ++i)
+                if (count[i]) ts.mean_w_ex[i] = static_cast<float>(sum[i] / count[i]);
+        }
+        std::size_t slot = neuron_slot;
+        for (const auto& rec : spec.recording.homeostasis)
+            for (const auto id : rec.ids) {
+                const auto r = range_in_slice(layout, layout.slices[rec.population], first_gid[rec.population], id, 1, 0);
+                if (r.begin < r.end) ts.recorded.emplace_back(slot, r.begin);
+                slot += 3;
+            }
     }
 
     for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {

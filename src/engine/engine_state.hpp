@@ -12,8 +12,10 @@
 #include <string>
 
 #include "synorm/engine/ring_buffer.hpp"
+#include "synorm/engine/weight_histogram.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/model/lif.hpp"
+#include "synorm/model/poisson_source.hpp"
 #include "synorm/model/poisson_table.hpp"
 #include "synorm/model/random_stream.hpp"
 #include "synorm/model/sampling.hpp"
@@ -76,7 +78,13 @@ struct thread_state {
     // Plasticity and homeostasis (empty when the run has none).
     std::vector<plasticity::row_state> rows;          // by projection; empty for static ones
     plasticity::post_history history;                 // by thread-local neuron
-    std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling
+    std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling, normalization
+    std::vector<float> integral;                      // by thread-local neuron: the scaling's integral term J (when any)
+    std::vector<float> offset_ex, mean_w_ex;          // by thread-local neuron: additive scaling's offset and w̄ (weight unit)
+    std::vector<float> E_in;                          // by thread-local neuron, mV: E_GABA homeostasis (when any)
+    std::vector<float> input_ex, input_in;            // by thread-local neuron: input arriving this period, gains included
+    std::vector<double> sum_w;                        // by thread-local neuron: scratch, Σ plastic excitatory w (normalization)
+    std::vector<std::pair<std::size_t, std::uint32_t>> recorded;  // homeostasis recorders: (slot in the reduction, local neuron)
     std::vector<plasticity::calcium_trace> calcium;   // by thread-local neuron
     // Branch-local homeostasis (empty without branches): [thread-local neuron][branch], branch_stride
     // branches per neuron, of which the neuron's population uses the first `count`.
@@ -87,6 +95,9 @@ struct thread_state {
     std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
     std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
     std::vector<neuron_range> poisson_ranges, dc_ranges;
+    // poisson_source members: the four words of block source_block of each one's stream.
+    std::vector<std::array<std::uint32_t, 4>> source_words;  // by thread-local neuron (empty without sources)
+    std::int64_t source_block = -1;                          // step / 4
     // Output of the current interval and of the current flush.
     std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
     std::vector<std::uint64_t> flush_gids;
@@ -148,6 +159,8 @@ struct simulation::impl {
     std::vector<poisson_source> poisson;
     std::vector<dc_source> dc;
     std::vector<std::int64_t> dc_changes;  // steps at which some DC input starts or stops, ascending
+    std::vector<std::vector<model::source_piece>> source_rate;  // by population: poisson_source rates; empty for neurons
+    bool any_source = false;
     std::vector<std::uint8_t> record_spikes;  // by population
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
     std::vector<thread_state> threads;
@@ -159,6 +172,11 @@ struct simulation::impl {
     std::vector<plasticity::stdp_rule> rules;  // by projection
     std::vector<std::uint8_t> plastic;         // by projection
     bool any_plastic = false, any_scaling = false;
+    // Homeostasis beyond the basic gain (plasticity/scaling.hpp), and what the records need.
+    bool any_integral = false, any_additive = false, any_e_gaba = false, any_normalization = false, track_input = false;
+    std::vector<std::uint8_t> uses_gain;       // by population: the kernel multiplies its input by gains
+    std::vector<std::uint8_t> additive;        // by projection: excitatory onto a population with additive scaling
+    std::vector<double> glia;                  // by population: glial boost b, from the last global reduction
     std::int64_t H = 0;                        // homeostasis period, steps; 0: no homeostasis loop
     std::vector<double> tau_calcium_steps;     // by population
     std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
@@ -172,16 +190,25 @@ struct simulation::impl {
     std::size_t branch_sums = 0;               // entries of the reduction for branches
     static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
 
-    // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
-    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses), and
-    // last the number of non-finite membrane potentials and plastic weights (health checks). Integer
-    // fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
-    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
-    // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
-    static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
+    // The fixed-size vector of the global reduction (DESIGN.md decision 7), integer fixed point so
+    // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
+    // per plastic projection (at proj_slot), proj_fields values: Σ w/w_max, Σ (w/w_max)², synapses,
+    // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
+    // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in and E_in (exact
+    // floats: only the owner contributes); last the number of non-finite membrane potentials and
+    // plastic weights (health checks).
+    enum pop_field : std::size_t { f_spikes, f_calcium, f_gain_ex, f_gain_in, f_gain_ex2, f_gain_in2, f_E_in, f_E_in2,
+                                   f_input_ex, f_input_in, pop_fields };
+    static constexpr std::size_t proj_fields = 5 + weight_bins;
+    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0, voltage_unit = 65536.0,
+                            input_unit = 65536.0;
+    // Rounded to the nearest unit; values of either sign.
+    static std::int64_t to_fixed(double value, double unit) { return std::llround(value * unit); }
+    std::vector<std::size_t> proj_slot;           // by projection: offset in the reduction; plastic ones only
+    std::size_t neuron_slot = 0, reduction_len = 0;
     // ... then, for each population with branches, Σ g and Σ g² per branch and the recorded neurons'
-    // gains (branch_sum_at).
-    std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + branch_sums + 1; }
+    // gains (branch_sum_at), before the last entry.
+    std::size_t reduction_size() const { return reduction_len; }
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
 
     // ---- the steps, in the files named -------------------------------------------------------
@@ -196,6 +223,7 @@ struct simulation::impl {
     // A presynaptic spike on a plastic row (DESIGN.md decision 3, deferred as NEST does): each synapse
     // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
     // last brought up to date, then the depression of this spike, then transmits its new weight.
+    template <bool Additive>
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
     // A spike on a static row of a projection with branches: each synapse's weight times its branch's
     // gain, and one arrival counted on that branch.
@@ -203,6 +231,8 @@ struct simulation::impl {
     // The branch gains' part of homeostasis_local, and of homeostasis_global.
     void branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms);
     void record_branches(const std::vector<std::int64_t>& total, homeostasis_trace& trace);
+    // A static row onto a population with additive scaling: each weight plus the target's offset.
+    void deliver_additive(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
     // Brings every plastic synapse of the thread up to date with the postsynaptic spikes that reached
     // it by step T, so that its weight can be read (snapshots, statistics, the end of the run). Only
     // valid once every presynaptic spike emitted before T has been delivered.
@@ -215,6 +245,9 @@ struct simulation::impl {
     // Advances the thread's neurons through the steps [t0, t1); spikes go to the interval buffer
     // with their lag, and to the recorders.
     void update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next);
+    void sum_input(thread_state& ts, const network::population_slice& slice, const float* ex, const float* in, bool gains);
+    // The poisson_source members of one slice at step s: their block indices that fire, into ts.fired.
+    std::size_t fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s);
     // One thread's part of a homeostasis period ending at T: weights brought up to date, sensors
     // read, gains moved toward their targets, and this thread's sums.
     void homeostasis_local(thread_state& ts, std::int64_t T);

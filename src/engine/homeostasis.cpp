@@ -1,9 +1,12 @@
+#include <bit>
 #include <cstdio>
+#include <limits>
 
 #include "engine_state.hpp"
 
 namespace synorm::engine {
 
+template <bool Additive>
 void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
     auto& table = ts.tables[j];
     auto& rs = ts.rows[j];
@@ -29,13 +32,17 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
             ++ts.branch_arrivals[at];
             w *= ts.branch_gain[at];
         }
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+        if constexpr (Additive) data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += plasticity::offset_weight(w, ts.offset_ex[i]);
+        else data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
     }
     ts.events += table.row_begin[src + 1] - table.row_begin[src];
     rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
     rs.last_pre[src] = t_pre;
     rs.done[src] = t_pre;
 }
+
+template void simulation::impl::deliver_plastic<false>(thread_state&, std::uint32_t, std::uint64_t, std::int64_t);
+template void simulation::impl::deliver_plastic<true>(thread_state&, std::uint32_t, std::uint64_t, std::int64_t);
 
 void simulation::impl::settle(thread_state& ts, std::int64_t T) {
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -62,31 +69,69 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
     if (any_plastic) settle(ts, T);
     ts.sums.assign(reduction_size(), 0);
     const double H_ms = static_cast<double>(H) * spec.simulation.dt;
+    // Normalization needs each neuron's Σw over its plastic excitatory synapses, summed in table order
+    // (projection, source, drawing order): the same order on every decomposition.
+    if (any_normalization) {
+        std::fill(ts.sum_w.begin(), ts.sum_w.end(), 0.0);
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            const auto& proj = spec.projections[j];
+            if (!plastic[j] || !spec.populations[proj.target].normalization.enabled ||
+                spec.populations[proj.source].type != model::cell_type::excitatory)
+                continue;
+            const auto& table = ts.tables[j];
+            for (std::size_t k = 0; k < table.weight.size(); ++k) ts.sum_w[network::synapse_target(table.target_delay[k])] += table.weight[k];
+        }
+    }
     for (const auto& slice : ts.layout->slices) {
         const auto p = slice.population;
         const auto& pop = spec.populations[p];
-        std::int64_t* const sum = ts.sums.data() + 4 * p;
-        sum[0] = ts.period_spikes[p];
+        std::int64_t* const sum = ts.sums.data() + pop_fields * p;
+        sum[f_spikes] = ts.period_spikes[p];
         ts.period_spikes[p] = 0;
         if (spec.checks.finite)
             for (std::uint32_t i = slice.begin; i < slice.end; ++i) ts.sums.back() += !std::isfinite(ts.V[i]);
+        const bool additive_mode = pop.scaling.mode == model::scaling_mode::additive;
         for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
             const float c = ts.calcium[i].at(T, tau_calcium_steps[p]);
-            sum[1] += to_fixed(c, calcium_unit);
+            sum[f_calcium] += to_fixed(c, calcium_unit);
+            const double rate = plasticity::sensed_rate(c, pop.tau_calcium);
             if (pop.scaling.enabled) {
-                const double rate = plasticity::sensed_rate(c, pop.tau_calcium);
-                ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], rate, H_ms);
-                if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], rate, H_ms);
+                float none = 0.0f;
+                float& J = ts.integral.empty() ? none : ts.integral[i];
+                const double drive = plasticity::scaling_drive(pop.scaling, rate, H_ms, glia[p], J);
+                if (additive_mode) ts.offset_ex[i] = plasticity::additive_offset(ts.offset_ex[i], ts.mean_w_ex[i], drive);
+                else ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], drive);
+                if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], drive);
             }
-            sum[2] += to_fixed(ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], gain_unit);
-            sum[3] += to_fixed(ts.gain_in.empty() ? 1.0 : ts.gain_in[i], gain_unit);
+            if (pop.normalization.enabled) ts.gain_ex[i] = plasticity::normalized_gain(pop.normalization.total, ts.sum_w[i], ts.gain_ex[i]);
+            if (pop.e_gaba.enabled) ts.E_in[i] = plasticity::shift_e_gaba(pop.e_gaba, ts.E_in[i], rate, H_ms);
+            const double g_ex = ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], g_in = ts.gain_in.empty() ? 1.0 : ts.gain_in[i];
+            sum[f_gain_ex] += to_fixed(g_ex, gain_unit);
+            sum[f_gain_in] += to_fixed(g_in, gain_unit);
+            sum[f_gain_ex2] += to_fixed(g_ex * g_ex, gain_unit);
+            sum[f_gain_in2] += to_fixed(g_in * g_in, gain_unit);
+            const double E_in = ts.E_in.empty() ? pop.params.E_in : ts.E_in[i];
+            sum[f_E_in] += to_fixed(E_in, voltage_unit);
+            sum[f_E_in2] += to_fixed(E_in * E_in, voltage_unit);
+            if (track_input) {
+                sum[f_input_ex] += to_fixed(ts.input_ex[i], input_unit);
+                sum[f_input_in] += to_fixed(std::abs(ts.input_in[i]), input_unit);
+                ts.input_ex[i] = ts.input_in[i] = 0.0f;
+            }
         }
         if (pop.branches.enabled) branch_homeostasis(ts, slice, H_ms);
     }
+    for (const auto& [slot, i] : ts.recorded) {
+        const auto bits = [](float v) { return static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(v)); };
+        ts.sums[slot] = bits(ts.gain_ex.empty() ? 1.0f : ts.gain_ex[i]);
+        ts.sums[slot + 1] = bits(ts.gain_in.empty() ? 1.0f : ts.gain_in[i]);
+        const auto p = std::upper_bound(first_gid.begin(), first_gid.end(), ts.layout->gids[i]) - first_gid.begin() - 1;
+        ts.sums[slot + 2] = bits(ts.E_in.empty() ? static_cast<float>(spec.populations[static_cast<std::size_t>(p)].params.E_in) : ts.E_in[i]);
+    }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
-        std::int64_t* const sum = ts.sums.data() + 4 * spec.populations.size() + 3 * j;
-        const double scale = 1.0 / rules[j].w_max;
+        std::int64_t* const sum = ts.sums.data() + proj_slot[j];
+        const double scale = 1.0 / rules[j].w_max, lo = rules[j].w_min, hi = rules[j].w_max;
         for (const float w : ts.tables[j].weight) {
             if (spec.checks.finite && !std::isfinite(w)) {
                 ++ts.sums.back();
@@ -95,6 +140,9 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
             const double r = w * scale;
             sum[0] += to_fixed(r, weight_unit);
             sum[1] += to_fixed(r * r, weight_unit);
+            sum[3] += w <= rules[j].w_min;
+            sum[4] += w >= rules[j].w_max;
+            ++sum[5 + weight_bin(w, lo, hi)];
         }
         sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
     }
@@ -154,31 +202,62 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
     comm.sum(total);
     const std::size_t P = spec.populations.size(), J = spec.projections.size();
     if (trace.times.empty()) {
-        trace.rate.resize(P);
-        trace.sensed_rate.resize(P);
-        trace.gain_ex.resize(P);
-        trace.gain_in.resize(P);
-        trace.w_mean.resize(J);
-        trace.w_std.resize(J);
+        for (auto* series : {&trace.rate, &trace.sensed_rate, &trace.gain_ex, &trace.gain_in, &trace.gain_ex_std, &trace.gain_in_std,
+                             &trace.E_in, &trace.E_in_std, &trace.input_ex, &trace.input_in, &trace.ei_ratio})
+            series->resize(P);
+        for (auto* series : {&trace.w_mean, &trace.w_std, &trace.w_at_min, &trace.w_at_max}) series->resize(J);
+        trace.w_quantiles.resize(J);
         trace.plastic = plastic;
+        for (const auto& rec : spec.recording.homeostasis) {
+            homeostasis_trace::neurons n;
+            n.population = rec.population;
+            n.ids = rec.ids;
+            trace.recorded.push_back(std::move(n));
+        }
     }
     trace.times.push_back(static_cast<double>(T) * spec.simulation.dt);
-    const double H_s = static_cast<double>(H) * spec.simulation.dt * 1e-3;
+    const double H_ms = static_cast<double>(H) * spec.simulation.dt, H_s = H_ms * 1e-3;
+    const auto spread = [](double mean, double square) { return std::sqrt(std::max(0.0, square - mean * mean)); };
     for (std::size_t p = 0; p < P; ++p) {
-        const double n = static_cast<double>(spec.populations[p].size);
-        trace.rate[p].push_back(static_cast<double>(total[4 * p]) / n / H_s);
-        trace.sensed_rate[p].push_back(static_cast<double>(total[4 * p + 1]) / calcium_unit / n / (spec.populations[p].tau_calcium * 1e-3));
-        trace.gain_ex[p].push_back(static_cast<double>(total[4 * p + 2]) / gain_unit / n);
-        trace.gain_in[p].push_back(static_cast<double>(total[4 * p + 3]) / gain_unit / n);
+        const auto& pop = spec.populations[p];
+        const double n = static_cast<double>(pop.size);
+        const std::int64_t* sum = total.data() + pop_fields * p;
+        const auto mean = [&](pop_field f, double unit) { return static_cast<double>(sum[f]) / unit / n; };
+        trace.rate[p].push_back(static_cast<double>(sum[f_spikes]) / n / H_s);
+        trace.sensed_rate[p].push_back(mean(f_calcium, calcium_unit) / (pop.tau_calcium * 1e-3));
+        trace.gain_ex[p].push_back(mean(f_gain_ex, gain_unit));
+        trace.gain_in[p].push_back(mean(f_gain_in, gain_unit));
+        trace.gain_ex_std[p].push_back(spread(trace.gain_ex[p].back(), mean(f_gain_ex2, gain_unit)));
+        trace.gain_in_std[p].push_back(spread(trace.gain_in[p].back(), mean(f_gain_in2, gain_unit)));
+        trace.E_in[p].push_back(mean(f_E_in, voltage_unit));
+        trace.E_in_std[p].push_back(spread(trace.E_in[p].back(), mean(f_E_in2, voltage_unit)));
+        trace.input_ex[p].push_back(mean(f_input_ex, input_unit) / H_ms);
+        trace.input_in[p].push_back(mean(f_input_in, input_unit) / H_ms);
+        trace.ei_ratio[p].push_back(sum[f_input_in] > 0 ? static_cast<double>(sum[f_input_ex]) / static_cast<double>(sum[f_input_in])
+                                                        : std::numeric_limits<double>::quiet_NaN());
+        // The glial signal for the next period: this period's population rate.
+        if (pop.scaling.enabled) glia[p] = plasticity::glial_boost(pop.scaling, trace.rate[p].back());
     }
     for (std::size_t j = 0; j < J; ++j) {
         if (!plastic[j]) continue;
-        const std::int64_t* sum = total.data() + 4 * P + 3 * j;
+        const std::int64_t* sum = total.data() + proj_slot[j];
         const double count = std::max<double>(1.0, static_cast<double>(sum[2]));
         const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
         trace.w_mean[j].push_back(mean * rules[j].w_max);
-        trace.w_std[j].push_back(std::sqrt(std::max(0.0, square - mean * mean)) * rules[j].w_max);
+        trace.w_std[j].push_back(spread(mean, square) * rules[j].w_max);
+        trace.w_at_min[j].push_back(static_cast<double>(sum[3]) / count);
+        trace.w_at_max[j].push_back(static_cast<double>(sum[4]) / count);
+        for (const double q : homeostasis_trace::quantile_levels)
+            trace.w_quantiles[j].push_back(histogram_quantile(sum + 5, weight_bins, rules[j].w_min, rules[j].w_max, q));
     }
+    std::size_t slot = neuron_slot;
+    for (auto& rec : trace.recorded)
+        for (std::size_t k = 0; k < rec.ids.size(); ++k, slot += 3) {
+            const auto value = [&](std::size_t f) { return std::bit_cast<float>(static_cast<std::uint32_t>(total[slot + f])); };
+            rec.gain_ex.push_back(value(0));
+            rec.gain_in.push_back(value(1));
+            rec.E_in.push_back(value(2));
+        }
     if (branch_sums) record_branches(total, trace);
     check_health(T, trace, total.back());
 }

@@ -11,7 +11,13 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
         const std::uint64_t src = gid - first_gid[pop];
         for (const auto j : projections_from[pop]) {
             if (plastic[j]) {
-                deliver_plastic(ts, j, src, t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)));
+                const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
+                if (additive[j]) deliver_plastic<true>(ts, j, src, t_pre);
+                else deliver_plastic<false>(ts, j, src, t_pre);
+                continue;
+            }
+            if (additive[j]) {
+                deliver_additive(ts, j, src, base);
                 continue;
             }
             if (branched[j]) {
@@ -72,6 +78,19 @@ void simulation::impl::deliver_branched(thread_state& ts, std::uint32_t j, std::
     }
 }
 
+void simulation::impl::deliver_additive(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
+    const auto& table = ts.tables[j];
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    ts.events += k1 - k0;
+    for (std::uint64_t k = k0; k < k1; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += plasticity::offset_weight(table.weight[k], ts.offset_ex[i]);
+    }
+}
+
 void simulation::impl::add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1) {
     for (const auto& r : ts.poisson_ranges) {
         const auto& src = poisson[r.input];
@@ -120,6 +139,38 @@ void simulation::impl::sample_state(thread_state& ts, std::int64_t step) {
     }
 }
 
+// Each neuron's own running sum, in step order, so the period's totals do not depend on the
+// decomposition; only in runs whose homeostasis loop does more than health checks.
+void simulation::impl::sum_input(thread_state& ts, const network::population_slice& slice, const float* ex, const float* in, bool gains) {
+    float* const sum_ex = ts.input_ex.data();
+    float* const sum_in = ts.input_in.data();
+    if (gains) {
+        const float* const g_ex = ts.gain_ex.data();
+        const float* const g_in = ts.gain_in.data();
+        for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
+            sum_ex[i] += ex[i] * g_ex[i];
+            sum_in[i] += in[i] * g_in[i];
+        }
+    } else {
+        for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
+            sum_ex[i] += ex[i];
+            sum_in[i] += in[i];
+        }
+    }
+}
+
+std::size_t simulation::impl::fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s) {
+    const auto& pieces = source_rate[slice.population];
+    std::size_t k = pieces.size() - 1;
+    while (pieces[k].from > s) --k;
+    const std::uint64_t threshold = pieces[k].threshold;
+    const auto word = static_cast<std::size_t>(s & 3);
+    std::size_t fired = 0;
+    for (std::uint32_t i = slice.begin; i < slice.end; ++i)
+        if (ts.source_words[i][word] < threshold) ts.fired[fired++] = i - slice.begin;
+    return fired;
+}
+
 void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next) {
     const auto& layout = *ts.layout;
     for (std::int64_t s = t0; s < t1; ++s) {
@@ -130,16 +181,27 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
         if (!spec.recording.state.empty()) sample_state(ts, s);
         float* const ex = ts.ring_ex.row(s);
         float* const in = ts.ring_in.row(s);
+        if (any_source && s / 4 != ts.source_block) {
+            ts.source_block = s / 4;
+            for (const auto& slice : layout.slices)
+                if (!source_rate[slice.population].empty())
+                    for (std::uint32_t i = slice.begin; i < slice.end; ++i)
+                        ts.source_words[i] = model::random_block(spec.simulation.seed, model::stream_kind::poisson_source, slice.population,
+                                                                 layout.gids[i], static_cast<std::uint64_t>(ts.source_block));
+        }
         for (const auto& slice : layout.slices) {
             if (slice.begin == slice.end) continue;
             const std::uint32_t b = slice.begin;
-            const bool gains = !ts.gain_ex.empty() && spec.populations[slice.population].scaling.enabled;
-            const std::size_t fired =
+            const auto& pop = spec.populations[slice.population];
+            const bool gains = uses_gain[slice.population] != 0;
+            if (track_input) sum_input(ts, slice, ex, in, gains);
+            const std::size_t fired = !source_rate[slice.population].empty() ? fire_sources(ts, slice, s) :
                 model::update(constants[slice.population],
                               {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
                                ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
                                gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr,
-                               ts.w.empty() ? nullptr : ts.w.data() + b});
+                               ts.w.empty() ? nullptr : ts.w.data() + b,
+                               pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr});
             for (std::size_t k = 0; k < fired; ++k) {
                 const std::uint32_t i = b + ts.fired[k];
                 const std::uint64_t gid = layout.gids[i];

@@ -11,15 +11,18 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     std::vector<entry> all;
     for (const auto& ts : threads) {
         const auto& table = ts.tables[projection];
-        // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4).
+        // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4), or plus its
+        // offset under additive scaling.
         const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
-        const bool scaled = !gain.empty() && spec.populations[proj.target].scaling.enabled;
+        const bool scaled = !gain.empty() && uses_gain[proj.target];
+        const bool offset = additive[projection] != 0;
         for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
             // ... times the gain of the synapse's branch, when its target has branches.
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, s) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
-                float w = scaled ? table.weight[k] * gain[i] : table.weight[k];
+                float w = offset ? plasticity::offset_weight(table.weight[k], ts.offset_ex[i]) : table.weight[k];
+                if (scaled) w *= gain[i];
                 if (branched[projection]) w *= ts.branch_gain[std::size_t{i} * branch_stride + branch(i)];
                 all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});
             }

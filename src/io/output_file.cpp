@@ -13,6 +13,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -35,8 +38,13 @@ const char* model_name(model::neuron_kind kind) {
     case model::neuron_kind::lif_curr_exp: return "lif_curr_exp";
     case model::neuron_kind::lif_cond_exp: return "lif_cond_exp";
     case model::neuron_kind::lif_cond_exp_adapt: return "lif_cond_exp_adapt";
+    case model::neuron_kind::poisson_source: return "poisson_source";
     }
     return "unknown";
+}
+
+bool conductance_based(model::neuron_kind kind) {
+    return kind == model::neuron_kind::lif_cond_exp || kind == model::neuron_kind::lif_cond_exp_adapt;
 }
 
 const char* type_name(model::cell_type type) {
@@ -676,6 +684,51 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
                 s.collective([&] { s.write_from_rank0(pop.get(), "branch_gain_ids", object + "/branch_gain_ids", b.record); });
             }
         }
+        series(pop.get(), "gain_ex_std", object + "/gain_ex_std", trace.gain_ex_std[p], "1");
+        series(pop.get(), "gain_in_std", object + "/gain_in_std", trace.gain_in_std[p], "1");
+        if (conductance_based(spec.populations[p].model)) {
+            series(pop.get(), "E_in", object + "/E_in", trace.E_in[p], "mV");
+            series(pop.get(), "E_in_std", object + "/E_in_std", trace.E_in_std[p], "mV");
+        }
+        if (spec.populations[p].model != model::neuron_kind::poisson_source) {
+            const char* per_ms = conductance_based(spec.populations[p].model) ? "nS/ms"
+                                 : spec.populations[p].model == model::neuron_kind::lif_curr_exp ? "pA/ms" : "mV/ms";
+            series(pop.get(), "input_ex", object + "/input_ex", trace.input_ex[p], per_ms);
+            series(pop.get(), "input_in", object + "/input_in", trace.input_in[p], per_ms);
+            series(pop.get(), "ei_ratio", object + "/ei_ratio", trace.ei_ratio[p], "1");
+        }
+    }
+    // Chosen neurons: [sample, neuron] matrices, written whole by rank 0.
+    const auto matrix = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<float>& values,
+                            std::size_t columns, const char* units) {
+        s.collective([&] {
+            const hsize_t dims[2] = {trace.times.size(), columns};
+            h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F32LE, 2, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "units", units, s.where(object));
+            h5::handle file_space(h5::check_id(H5Dget_space(dataset.get()), s.where(object), "reading the dataspace"));
+            if (s.rank != 0) h5::check(H5Sselect_none(file_space.get()), s.where(object), "selecting nothing");
+            h5::handle memory_space(h5::check_id(H5Scopy(file_space.get()), s.where(object), "copying the dataspace"));
+            static const float nothing = 0;
+            h5::check(H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, memory_space.get(), file_space.get(), s.dxpl(),
+                               s.rank == 0 && !values.empty() ? values.data() : &nothing),
+                      s.where(object), "writing the dataset");
+        });
+    };
+    for (const auto& rec : trace.recorded) {
+        const std::string& name = spec.populations[rec.population].name;
+        const std::string object = "/homeostasis/" + name + "/neurons";
+        h5::handle group_n;
+        s.collective([&] {
+            h5::handle pop(h5::check_id(H5Gopen2(group.get(), name.c_str(), H5P_DEFAULT), s.where(object), "opening the group"));
+            group_n = s.open_or_create_group(pop.get(), "neurons", object);
+            const hsize_t dims[1] = {rec.ids.size()};
+            h5::handle ids = s.create_dataset(group_n.get(), "node_ids", H5T_STD_U64LE, 1, dims, nullptr, object + "/node_ids");
+            s.write_1d(ids.get(), object + "/node_ids", H5T_NATIVE_UINT64, rec.ids.data(), s.rank == 0 ? rec.ids.size() : 0, 0);
+        });
+        matrix(group_n.get(), "gain_ex", object + "/gain_ex", rec.gain_ex, rec.ids.size(), "1");
+        matrix(group_n.get(), "gain_in", object + "/gain_in", rec.gain_in, rec.ids.size(), "1");
+        if (conductance_based(spec.populations[rec.population].model))
+            matrix(group_n.get(), "E_in", object + "/E_in", rec.E_in, rec.ids.size(), "mV");
     }
     for (std::size_t j = 0; j < spec.projections.size(); ++j) {
         if (j >= trace.plastic.size() || !trace.plastic[j]) continue;
@@ -686,6 +739,16 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
         s.collective([&] { proj = s.open_or_create_group(group.get(), name, object); });
         series(proj.get(), "w_mean", object + "/w_mean", trace.w_mean[j], "weight unit");
         series(proj.get(), "w_std", object + "/w_std", trace.w_std[j], "weight unit");
+        series(proj.get(), "w_at_min", object + "/w_at_min", trace.w_at_min[j], "1");
+        series(proj.get(), "w_at_max", object + "/w_at_max", trace.w_at_max[j], "1");
+        constexpr std::size_t levels = std::size(engine::homeostasis_trace::quantile_levels);
+        for (std::size_t l = 0; l < levels; ++l) {
+            std::vector<double> q;
+            for (std::size_t k = l; k < trace.w_quantiles[j].size(); k += levels) q.push_back(trace.w_quantiles[j][k]);
+            char key[16];
+            std::snprintf(key, sizeof key, "w_q%02d", static_cast<int>(std::lround(engine::homeostasis_trace::quantile_levels[l] * 100)));
+            series(proj.get(), key, object + "/" + key, q, "weight unit");
+        }
     }
 }
 

@@ -80,7 +80,7 @@ template <class F, bool Gain, bool Synaptic>
     return spike;
 }
 
-template <class F, bool Gain>
+template <class F, bool Gain, bool Egaba>
 [[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
     const F jump = input<F, Gain>(b.in_ex + i, b.gain_ex, i) + input<F, Gain>(b.in_in + i, b.gain_in, i);
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 +
@@ -88,7 +88,7 @@ template <class F, bool Gain>
     return finish_step<F, Gain, false>(c, b, i, v_free);
 }
 
-template <class F, bool Gain>
+template <class F, bool Gain, bool Egaba>
 [[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
@@ -96,22 +96,26 @@ template <class F, bool Gain>
     return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
-template <class F, bool Gain>
+template <class F, bool Gain, bool Egaba>
 [[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     // Midpoint conductances: the decay over half a step of those at the step's start.
     const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
     const F g = c.g_L + ge + gi;
-    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load<F>(b.I_dc + i)) / g;
+    F E_in = F{} + c.E_in;
+    if constexpr (Egaba) E_in = load<F>(b.E_in + i);
+    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i)) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
     return finish_step<F, Gain, true>(c, b, i, v_free);
 }
 
-template <class F, bool Gain>
+template <class F, bool Gain, bool Egaba>
 [[gnu::always_inline]] inline auto step_cond_exp_adapt(const lif_constants& c, const lif_block& b, std::size_t i) {
     const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
     const F w = load<F>(b.w + i);
     const F g = c.g_L + ge + gi;
-    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * c.E_in + c.I_e + load<F>(b.I_dc + i) - w) / g;
+    F E_in = F{} + c.E_in;
+    if constexpr (Egaba) E_in = load<F>(b.E_in + i);
+    const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i) - w) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
     const auto spike = finish_step<F, Gain, true>(c, b, i, v_free);
     const F w_inf = (load<F>(b.V + i) - c.E_L) * c.a;  // V after the step (V_reset where it spiked)
@@ -127,7 +131,7 @@ template <class F, bool Gain>
 // target_clones gives an AVX2 version where the CPU has it without requiring -march=native
 // (DESIGN.md §5).
 #define SYNORM_LIF_KERNEL(name, step)                                                                  \
-    template <bool Gain>                                                                               \
+    template <bool Gain, bool Egaba>                                                                   \
     [[gnu::target_clones("avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
         /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
         const lif_constants c = constants;                                                             \
@@ -138,7 +142,7 @@ template <class F, bool Gain>
         for (; i + group <= b.n; i += group) {                                                         \
             simd::vint any_spike{};                                                                    \
             for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
-                const simd::vint spike = step<simd::vfloat, Gain>(c, b, i + j);                        \
+                const simd::vint spike = step<simd::vfloat, Gain, Egaba>(c, b, i + j);                        \
                 store(masks + i + j, spike);                            \
                 any_spike |= spike;                                                                    \
             }                                                                                          \
@@ -147,13 +151,13 @@ template <class F, bool Gain>
                     if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                   \
         }                                                                                              \
         for (; i + simd::lanes <= b.n; i += simd::lanes) {                                             \
-            const simd::vint spike = step<simd::vfloat, Gain>(c, b, i);                                \
+            const simd::vint spike = step<simd::vfloat, Gain, Egaba>(c, b, i);                                \
             if (simd::any(spike))                                                                      \
                 for (std::size_t k = 0; k < simd::lanes; ++k)                                          \
                     if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);               \
         }                                                                                              \
         for (; i < b.n; ++i)                                                                           \
-            if (step<float, Gain>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
+            if (step<float, Gain, Egaba>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
         return fired;                                                                                  \
     }
 
@@ -165,14 +169,20 @@ SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
 
 }  // namespace
 
+// Only the conductance models have a reversal potential to move, so only their kernels come with
+// per-neuron E_in.
 std::size_t update(const lif_constants& c, const lif_block& b) {
     const bool gain = b.gain_ex != nullptr;
     switch (c.kind) {
-    case neuron_kind::lif_delta: return gain ? update_delta<true>(c, b) : update_delta<false>(c, b);
-    case neuron_kind::lif_curr_exp: return gain ? update_curr_exp<true>(c, b) : update_curr_exp<false>(c, b);
-    case neuron_kind::lif_cond_exp: return gain ? update_cond_exp<true>(c, b) : update_cond_exp<false>(c, b);
+    case neuron_kind::lif_delta: return gain ? update_delta<true, false>(c, b) : update_delta<false, false>(c, b);
+    case neuron_kind::lif_curr_exp: return gain ? update_curr_exp<true, false>(c, b) : update_curr_exp<false, false>(c, b);
+    case neuron_kind::lif_cond_exp:
+        if (b.E_in) return gain ? update_cond_exp<true, true>(c, b) : update_cond_exp<false, true>(c, b);
+        return gain ? update_cond_exp<true, false>(c, b) : update_cond_exp<false, false>(c, b);
     case neuron_kind::lif_cond_exp_adapt:
-        return gain ? update_cond_exp_adapt<true>(c, b) : update_cond_exp_adapt<false>(c, b);
+        if (b.E_in) return gain ? update_cond_exp_adapt<true, true>(c, b) : update_cond_exp_adapt<false, true>(c, b);
+        return gain ? update_cond_exp_adapt<true, false>(c, b) : update_cond_exp_adapt<false, false>(c, b);
+    case neuron_kind::poisson_source: break;  // the engine fires sources itself
     }
     return 0;
 }

@@ -198,6 +198,20 @@ BROKEN_CONFIGS = [
      "I: 0", "populations.E.branches.by_source.I: population I is inhibitory"),
     ("branch_unmapped", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {}}',
      "{}", "populations.E.branches.by_source: no branch for source population E of projection EE"),
+    # Homeostasis: a missing parameter, a target rate ≤ 0, E_GABA homeostasis on a model without a
+    # reversal potential, a period that is not a whole number of communication intervals.
+    ("scaling_no_target", 'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n  I:',
+     'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n    scaling: {tau_up: "1 s"}\n  I:', '{tau_up',
+     "populations.E.scaling: missing required key", "target_rate"),
+    ("scaling_zero_target", 'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n  I:',
+     'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n    scaling: {target_rate: "0 Hz"}\n  I:', '"0 Hz"',
+     "populations.E.scaling.target_rate: the target rate must be > 0", "got 0 Hz"),
+    ("e_gaba_current", "neuron: *coba_neuron",
+     'neuron: {model: lif_curr_exp}\n    e_gaba: {target_rate: "5 Hz"}', '{target_rate: "5 Hz"}',
+     "populations.I.e_gaba: E_GABA homeostasis moves the inhibitory reversal potential, which only conductance-based",
+     "I is lif_curr_exp"),
+    ("homeostasis_period", "recording:", 'homeostasis: {period: "1 ms"}\nrecording:', '"1 ms"',
+     "homeostasis.period: 1 ms is not a multiple of the communication interval 0.8 ms"),
 ]
 
 

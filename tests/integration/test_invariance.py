@@ -49,6 +49,51 @@ def test_branch_gains_layouts_are_bitwise_identical():
     layouts_are_bitwise_identical("branches.yaml", "3500 ms", 20000,
                                   ["homeostasis/T/branch_gain", "homeostasis/T/branch_gain_mean", "homeostasis/T/branch_gain_std"],
                                   ["--set", "recording.spikes=all", "--set", "recording.weights=[]"])
+def homeostasis_datasets(path):
+    """{name: array} of everything under /homeostasis."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        f["homeostasis"].visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
+def test_homeostasis_layouts_are_bitwise_identical():
+    """Scaling with the integral term and the glial boost, E_GABA homeostasis, additive scaling on the
+    interneurons, a poisson_source population with plastic synapses onto a normalized population:
+    spikes, every /homeostasis record (gains, E_in, weight quantiles, chosen neurons) and the
+    effective-weight snapshots, bitwise, on every layout."""
+    d = h.tmpdir()
+    base = ["--duration", "8 s", "-q",
+            "--set", "populations.E.scaling.tau_integral=2 s", "--set", "populations.E.scaling.glial_gain=2",
+            "--set", "populations.E.e_gaba={tau: 2 s}",
+            "--set", "populations.I.scaling={target_rate: 20 Hz, tau_up: 2 s, tau_down: 2 s, mode: additive}"]
+    files = {}
+    for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
+        out = os.path.join(d, f"h{ranks}x{threads}.h5")
+        h.run(["run", h.config("turrigiano_ttx.yaml"), "--threads", str(threads), "-o", out] + base, ranks=ranks, threads=threads)
+        files[(ranks, threads)] = out
+    ref = h.spikes(files[(1, 1)])
+    ref_h = homeostasis_datasets(files[(1, 1)])
+    assert "E/neurons/E_in" in ref_h and "E/E_in" in ref_h
+    assert np.any(ref_h["E/E_in"] != -80.0), "E_in moved"
+    for layout, path in files.items():
+        got = h.spikes(path)
+        for pop in ref:
+            assert np.array_equal(got[pop][0], ref[pop][0]) and np.array_equal(got[pop][1], ref[pop][1]), \
+                f"spikes of {pop} differ for layout {layout}"
+        got_h = homeostasis_datasets(path)
+        assert set(got_h) == set(ref_h)
+        for name, values in ref_h.items():
+            assert np.array_equal(got_h[name], values, equal_nan=values.dtype.kind == "f"), f"/homeostasis/{name} differs for {layout}"
+        with h5py.File(path, "r") as f, h5py.File(files[(1, 1)], "r") as r:
+            for proj in f["weights"]:
+                for snap in f["weights"][proj]:
+                    # Segments come in rank order: compare in (target, source) order.
+                    def ordered(g):
+                        order = np.lexsort((g["source"][()], g["target"][()]))
+                        return [g[key][()][order] for key in ("source", "target", "weight")]
+                    for a, b in zip(ordered(f["weights"][proj][snap]), ordered(r["weights"][proj][snap])):
+                        assert np.array_equal(a, b), f"/weights/{proj}/{snap} differs for {layout}"
 
 
 def test_different_seeds_differ():
@@ -62,4 +107,5 @@ def test_different_seeds_differ():
 
 if __name__ == "__main__":
     h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
-            test_branch_gains_layouts_are_bitwise_identical, test_different_seeds_differ])
+            test_branch_gains_layouts_are_bitwise_identical, test_homeostasis_layouts_are_bitwise_identical,
+            test_different_seeds_differ])

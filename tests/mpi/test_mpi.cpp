@@ -206,6 +206,89 @@ TEST(decomposition, branches_keep_results_bitwise_identical) {
     EXPECT_NE(h.branch_gain[2].back(), 1.0);
     EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))), 1e-4 * std::pow(1.2, K));
     EXPECT_NEAR(h.branch_gain_std[1][2 * (K - 1)], 0.0, 1e-3) << "every neuron of I alike";
+// Every homeostatic mechanism at once: scaling with the integral term and the glial boost plus
+// E_GABA homeostasis on E, additive scaling on I (a static and a plastic projection deliver through
+// its offsets), normalization on C, and a poisson_source population with a plastic projection.
+TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
+    auto spec = invariance_network();
+    spec.simulation.duration = 300.0;
+    spec.homeostasis.period = 40.0;
+    model::population_spec source;
+    source.name = "S";
+    source.size = 300;
+    source.model = model::neuron_kind::poisson_source;
+    source.params.rate = 20.0;
+    source.rate_changes.push_back({150.0, 40.0});
+    spec.populations.push_back(source);
+    const auto plastic = [](model::projection_spec& p, double w_max) {
+        p.plasticity.rule = model::stdp_rule::pair;
+        p.plasticity.dependence = model::weight_dependence::multiplicative;
+        p.plasticity.A_plus = 0.05 * w_max;
+        p.plasticity.A_minus = -0.055 * w_max;
+        p.plasticity.w_max = w_max;
+    };
+    plastic(spec.projections[0], 6.0);  // EE
+    plastic(spec.projections[1], 6.0);  // EI, onto the additive population
+    plastic(spec.projections[4], 120.0);  // EC, normalized
+    spec.projections[4].weight.max = 120.0;
+    model::projection_spec sc = spec.projections[4];
+    sc.name = "SC";
+    sc.source = 3;
+    sc.rule = model::connection_rule::fixed_indegree;
+    sc.indegree = 30;
+    spec.projections.push_back(sc);
+    auto& e = spec.populations[0];
+    e.tau_calcium = 100.0;
+    e.scaling.enabled = true;
+    e.scaling.target_rate = 3.0;
+    e.scaling.tau_up = 500.0;
+    e.scaling.tau_down = 500.0;
+    e.scaling.tau_integral = 800.0;
+    e.scaling.glial_gain = 2.0;
+    e.scaling.inhibitory = true;
+    e.e_gaba = {true, 3.0, 400.0, -90.0, -60.0};
+    auto& i = spec.populations[1];
+    i.tau_calcium = 100.0;
+    i.scaling = e.scaling;
+    i.scaling.mode = model::scaling_mode::additive;
+    i.scaling.target_rate = 20.0;
+    spec.populations[2].normalization = {true, 2000.0};
+    spec.recording.homeostasis.push_back({0, {0, 7, 2399}});
+    spec.recording.homeostasis.push_back({2, {5}});
+    spec.recording.weights.push_back({1, {300.0}});
+    spec.recording.weights.push_back({6, {300.0}});
+
+    const int threads = test_threads();
+    const auto distributed = simulate(spec, *world, threads);
+    auto serial_comm = comm::make_serial();
+    const auto reference = simulate(spec, *serial_comm, 1);
+
+    auto spikes = gather(distributed.spikes);
+    std::sort(spikes.begin(), spikes.end());
+    ASSERT_GT(reference.spikes.size(), 1000u);
+    EXPECT_TRUE(spikes == reference.spikes) << world->size() << " ranks x " << threads << " threads";
+    const auto weights = triples(gather(distributed.weights)), expected = triples(reference.weights);
+    EXPECT_TRUE(weights == expected) << "bitwise identical effective weights";
+    const auto& a = distributed.homeostasis;
+    const auto& b = reference.homeostasis;
+    ASSERT_GT(b.times.size(), 5u);
+    EXPECT_TRUE(a.gain_ex == b.gain_ex && a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std);
+    EXPECT_TRUE(a.E_in == b.E_in && a.E_in_std == b.E_in_std);
+    EXPECT_TRUE(a.input_ex == b.input_ex && a.input_in == b.input_in);
+    EXPECT_TRUE(a.w_mean == b.w_mean && a.w_at_max == b.w_at_max);
+    EXPECT_EQ(a.w_quantiles.size(), b.w_quantiles.size());
+    for (std::size_t j = 0; j < b.w_quantiles.size(); ++j)
+        for (std::size_t k = 0; k < b.w_quantiles[j].size(); ++k)
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]), std::bit_cast<std::uint64_t>(b.w_quantiles[j][k]));
+    ASSERT_EQ(a.recorded.size(), 2u);
+    EXPECT_TRUE(a.recorded[0].gain_ex == b.recorded[0].gain_ex && a.recorded[0].E_in == b.recorded[0].E_in);
+    EXPECT_TRUE(a.recorded[1].gain_ex == b.recorded[1].gain_ex);
+    // Everything moved.
+    EXPECT_NE(b.E_in[0].back(), -80.0);
+    EXPECT_GT(b.gain_ex_std[0].back(), 0.0);
+    EXPECT_GT(b.gain_ex_std[2].back(), 0.0) << "normalization gives each neuron its own gain";
+    EXPECT_NE(b.recorded[0].gain_ex.back(), 1.0f);
+    EXPECT_GT(b.rate[3].back(), 30.0) << "the source's rate changed to 40 Hz";
 }
 
 TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_order) {

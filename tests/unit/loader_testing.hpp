@@ -82,6 +82,22 @@ inline void expect_same_spec(const model::model_spec& a, const model::model_spec
         EXPECT_EQ(p.scaling.gain_min, q.scaling.gain_min);
         EXPECT_EQ(p.scaling.gain_max, q.scaling.gain_max);
         EXPECT_EQ(p.scaling.inhibitory, q.scaling.inhibitory);
+        EXPECT_EQ(p.scaling.mode, q.scaling.mode);
+        EXPECT_EQ(p.scaling.tau_integral, q.scaling.tau_integral);
+        EXPECT_EQ(p.scaling.glial_gain, q.scaling.glial_gain);
+        EXPECT_EQ(p.e_gaba.enabled, q.e_gaba.enabled);
+        EXPECT_EQ(p.e_gaba.target_rate, q.e_gaba.target_rate);
+        EXPECT_EQ(p.e_gaba.tau, q.e_gaba.tau);
+        EXPECT_EQ(p.e_gaba.E_in_min, q.e_gaba.E_in_min);
+        EXPECT_EQ(p.e_gaba.E_in_max, q.e_gaba.E_in_max);
+        EXPECT_EQ(p.normalization.enabled, q.normalization.enabled);
+        EXPECT_EQ(p.normalization.total, q.normalization.total);
+        EXPECT_EQ(p.params.rate, q.params.rate);
+        ASSERT_EQ(p.rate_changes.size(), q.rate_changes.size());
+        for (std::size_t k = 0; k < p.rate_changes.size(); ++k) {
+            EXPECT_EQ(p.rate_changes[k].at, q.rate_changes[k].at);
+            EXPECT_EQ(p.rate_changes[k].rate, q.rate_changes[k].rate);
+        }
     }
     ASSERT_EQ(a.projections.size(), b.projections.size());
     for (std::size_t i = 0; i < a.projections.size(); ++i) {

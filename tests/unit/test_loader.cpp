@@ -363,7 +363,7 @@ TEST(loader_errors, unknown_key_at_top_level_and_in_sections) {
               "test.yaml:3:3: simulation.durration: unknown key; accepted: dt, duration, seed");
     EXPECT_EQ(error_of(with(base, "    type: inhibitory", "    kind: inhibitory")),
               "test.yaml:12:5: populations.I.kind: unknown key; accepted: size, type, neuron, V_init, calcium, "
-              "scaling, branches");
+              "scaling, branches, e_gaba, normalization");
     EXPECT_EQ(error_of(with(base, "indegree: 10}", "indegree: 10, p: 0.1}")),
               "test.yaml:18:51: projections[0].connect.p: unknown key for rule fixed_indegree; accepted: rule, "
               "indegree, autapses, multapses");
@@ -442,10 +442,10 @@ TEST(loader_errors, booleans_and_choices) {
 TEST(loader_errors, unknown_model) {
     EXPECT_EQ(error_of(with(base, "model: lif_curr_exp", "model: adex")),
               "test.yaml:8:14: populations.E.neuron.model: unknown value \"adex\"; expected one of lif_delta, "
-              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt");
+              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, poisson_source");
     EXPECT_EQ(error_of(with(base, "neuron: {model: lif_delta}", "neuron: {C_m: 250 pF}")),
               "test.yaml:13:13: populations.I.neuron: missing required key \"model\" (lif_delta, lif_curr_exp, "
-              "lif_cond_exp or lif_cond_exp_adapt)");
+              "lif_cond_exp, lif_cond_exp_adapt or poisson_source)");
 }
 
 TEST(loader_errors, parameter_the_model_does_not_have) {

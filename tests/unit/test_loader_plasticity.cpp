@@ -330,7 +330,7 @@ TEST(loader_calcium, default_and_given) {
               "test.yaml:8:14: populations.E.calcium: expected a map with keys tau, got \"2 s\"");
     EXPECT_EQ(error_of(with(plastic, "    size: 20\n", "    size: 20\n    tau_calcium: 1 s\n")),
               "test.yaml:13:5: populations.I.tau_calcium: unknown key; accepted: size, type, neuron, V_init, calcium, "
-              "scaling, branches");
+              "scaling, branches, e_gaba, normalization");
 }
 
 TEST(loader_scaling, defaults) {
@@ -409,8 +409,96 @@ TEST(loader_scaling, time_constants_and_gains) {
     EXPECT_EQ(scaling_with("      inhibitory: maybe\n"),
               "test.yaml:11:19: populations.E.scaling.inhibitory: expected true or false, got \"maybe\"");
     EXPECT_EQ(scaling_with("      tau: \"1 s\"\n"),
-              "test.yaml:11:7: populations.E.scaling.tau: unknown key; accepted: enabled, target_rate, tau_up, "
-              "tau_down, gain_min, gain_max, inhibitory");
+              "test.yaml:11:7: populations.E.scaling.tau: unknown key; accepted: enabled, mode, target_rate, tau_up, "
+              "tau_down, tau_integral, glial_gain, gain_min, gain_max, inhibitory");
+}
+
+TEST(loader_scaling, integral_glia_and_mode) {
+    const auto scaling_with = [](const std::string& line) {
+        return with(plastic, "      target_rate: \"5 Hz\"\n", "      target_rate: \"5 Hz\"\n" + line);
+    };
+    const model::scaling_spec s =
+        spec_of(scaling_with("      tau_integral: \"20 s\"\n      glial_gain: 2.5\n      mode: additive\n")).populations[0].scaling;
+    EXPECT_EQ(s.tau_integral, 20000.0);
+    EXPECT_EQ(s.glial_gain, 2.5);
+    EXPECT_EQ(s.mode, model::scaling_mode::additive);
+    EXPECT_EQ(spec_of(plastic).populations[0].scaling.tau_integral, 0.0) << "no integral term by default";
+    EXPECT_EQ(error_of(scaling_with("      tau_integral: \"0 s\"\n")),
+              "test.yaml:11:21: populations.E.scaling.tau_integral: expected a time > 0, got 0 ms");
+    EXPECT_EQ(error_of(scaling_with("      glial_gain: -1\n")),
+              "test.yaml:11:19: populations.E.scaling.glial_gain: expected a number ≥ 0, got -1");
+    EXPECT_EQ(error_of(scaling_with("      mode: subtractive\n")),
+              "test.yaml:11:13: populations.E.scaling.mode: unknown value \"subtractive\"; expected one of multiplicative, additive");
+    expect_round_trip(scaling_with("      tau_integral: \"20 s\"\n      glial_gain: 2.5\n      mode: additive\n"));
+}
+
+TEST(loader_e_gaba, keys_defaults_and_errors) {
+    const auto e_with = [](const std::string& map) {
+        return with(plastic, "    calcium: {tau: \"2 s\"}\n", "    calcium: {tau: \"2 s\"}\n    e_gaba: " + map + "\n");
+    };
+    const model::e_gaba_spec e = spec_of(e_with("{tau: \"3 s\", E_in_min: \"-95 mV\", E_in_max: \"-70 mV\"}")).populations[0].e_gaba;
+    EXPECT_TRUE(e.enabled);
+    EXPECT_EQ(e.target_rate, 5.0) << "the scaling's target";
+    EXPECT_EQ(e.tau, 3000.0);
+    EXPECT_EQ(e.E_in_min, -95.0);
+    EXPECT_EQ(e.E_in_max, -70.0);
+    EXPECT_EQ(error_of(e_with("{E_in_min: \"-70 mV\", E_in_max: \"-75 mV\"}")),
+              "test.yaml:9:44: populations.E.e_gaba.E_in_max: E_in_max -75 mV must be above E_in_min -70 mV");
+    EXPECT_EQ(error_of(e_with("{E_in_min: \"-70 mV\"}")),
+              "test.yaml:9:24: populations.E.e_gaba.E_in_min: the neuron's E_in -85 mV, where every E_in starts, is outside "
+              "[E_in_min, E_in_max] = [-70 mV, -60 mV]");
+    EXPECT_EQ(error_of(e_with("{target_rate: \"-1 Hz\"}")),
+              "test.yaml:9:27: populations.E.e_gaba.target_rate: the target rate must be > 0, got -1 Hz");
+    // Without scaling the target is required; on a current-based population it is an error.
+    const std::string no_scaling = with(plastic, "    scaling:\n      target_rate: \"5 Hz\"\n", "    e_gaba: {tau: \"1 s\"}\n");
+    EXPECT_EQ(error_of(no_scaling), "test.yaml:9:13: populations.E.e_gaba: missing required key \"target_rate\"");
+    EXPECT_EQ(error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n", "    neuron: {model: lif_curr_exp}\n    e_gaba: {target_rate: \"5 Hz\"}\n")),
+              "test.yaml:15:13: populations.I.e_gaba: E_GABA homeostasis moves the inhibitory reversal potential, which only "
+              "conductance-based neurons (lif_cond_exp, lif_cond_exp_adapt) have; I is lif_curr_exp");
+    expect_round_trip(e_with("{tau: \"3 s\", E_in_min: \"-95 mV\", E_in_max: \"-70 mV\"}"));
+}
+
+TEST(loader_normalization, keys_and_errors) {
+    const std::string normalized =
+        with(plastic, "    scaling:\n      target_rate: \"5 Hz\"\n", "    normalization: {total: \"60 nS\"}\n");
+    EXPECT_EQ(spec_of(normalized).populations[0].normalization.total, 60.0);
+    EXPECT_TRUE(spec_of(normalized).populations[0].normalization.enabled);
+    expect_round_trip(normalized);
+    EXPECT_EQ(error_of(with(normalized, "{total: \"60 nS\"}", "{total: \"60 pA\"}")),
+              "test.yaml:9:28: populations.E.normalization.total: expected a conductance like \"6 nS\", got a current (\"60 pA\")");
+    EXPECT_EQ(error_of(with(plastic, "    calcium: {tau: \"2 s\"}\n", "    calcium: {tau: \"2 s\"}\n    normalization: {total: \"6 nS\"}\n")),
+              "test.yaml:9:20: populations.E.normalization: normalization and scaling both set the gain on E's excitatory inputs; "
+              "switch one off");
+    EXPECT_EQ(error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n", "    neuron: {model: lif_curr_exp}\n    normalization: {total: \"6 pA\"}\n")),
+              "test.yaml:15:20: populations.I.normalization: normalization keeps the sum of plastic excitatory weights onto I "
+              "constant, but no plastic excitatory projection targets it");
+    EXPECT_EQ(error_of(with(normalized, "{total: \"60 nS\"}", "{}")),
+              "test.yaml:9:20: populations.E.normalization: missing required key \"total\"");
+}
+
+TEST(loader_source, poisson_source_population) {
+    const std::string sourced = with(plastic, "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n",
+                                     "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n"
+                                     "  S:\n    size: 50\n    neuron: {model: poisson_source, rate: \"8 Hz\", changes: [{at: \"0.5 s\", rate: \"16 Hz\"}]}\n");
+    const model::model_spec spec = spec_of(sourced);
+    ASSERT_EQ(spec.populations.size(), 3u);
+    EXPECT_EQ(spec.populations[2].model, model::neuron_kind::poisson_source);
+    EXPECT_EQ(spec.populations[2].params.rate, 8.0);
+    ASSERT_EQ(spec.populations[2].rate_changes.size(), 1u);
+    EXPECT_EQ(spec.populations[2].rate_changes[0].at, 500.0);
+    EXPECT_EQ(spec.populations[2].rate_changes[0].rate, 16.0);
+    expect_round_trip(sourced);
+    EXPECT_EQ(error_of(with(sourced, "rate: \"8 Hz\", ", "")),
+              "test.yaml:17:13: populations.S.neuron: missing required key \"rate\"");
+    EXPECT_EQ(error_of(with(sourced, "rate: \"8 Hz\"", "rate: \"8 Hz\", C_m: \"1 pF\"")),
+              "test.yaml:17:51: populations.S.neuron.C_m: unknown key for a poisson_source; accepted: model, rate, changes");
+    EXPECT_EQ(error_of(with(sourced, "at: \"0.5 s\"", "at: \"0 s\"")),
+              "test.yaml:17:66: populations.S.neuron.changes[0].at: expected a time > 0, got 0 ms");
+    EXPECT_EQ(error_of(with(sourced, "    target: I\n", "    target: S\n")),
+              "test.yaml:38:13: projections[2].target: population S is a poisson_source, which takes no input; a source can only "
+              "be a projection's source");
+    EXPECT_EQ(error_of(sourced + "inputs:\n  - {kind: dc, target: S, amplitude: \"1 pA\"}\n"),
+              "test.yaml:43:24: inputs[0].target: population S is a poisson_source, which takes no input");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,9 +629,11 @@ TEST(loader_plasticity_resolved, states_every_default) {
     EXPECT_NE(resolved.find("calcium: {tau: \"1000 ms\"}"), std::string::npos);
     EXPECT_NE(resolved.find("    scaling:\n"
                             "      enabled: true\n"
+                            "      mode: multiplicative\n"
                             "      target_rate: \"5 Hz\"\n"
                             "      tau_up: \"10000 ms\"\n"
                             "      tau_down: \"10000 ms\"\n"
+                            "      glial_gain: 0\n"
                             "      gain_min: 0.1\n"
                             "      gain_max: 10\n"
                             "      inhibitory: false\n"),

@@ -57,12 +57,15 @@ TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
     s.tau_up = 1000.0;
     s.tau_down = 4000.0;
     // Silent neuron: gap 1, up: g · (1 + 100/1000).
-    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, 0.0, 100.0), 1.1, 1e-6);
+    float J = 0.0f;  // no integral term: stays 0
+    const auto drive = [&](double rate, double H) { return plasticity::scaling_drive(s, rate, H, 1.0, J); };
+    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, drive(0.0, 100.0)), 1.1, 1e-6);
     // Twice the target: gap −1, down: g · (1 − 100/4000).
-    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, 10.0, 100.0), 0.975, 1e-6);
-    EXPECT_NEAR(plasticity::scale_inhibitory(s, 1.0f, 0.0, 100.0), 0.9, 1e-6) << "opposite direction";
-    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 1.0f, 5.0, 100.0), 1.0f) << "at target";
-    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 9.9f, 0.0, 1000.0), 10.0f) << "bounded";
+    EXPECT_NEAR(plasticity::scale_excitatory(s, 1.0f, drive(10.0, 100.0)), 0.975, 1e-6);
+    EXPECT_NEAR(plasticity::scale_inhibitory(s, 1.0f, drive(0.0, 100.0)), 0.9, 1e-6) << "opposite direction";
+    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 1.0f, drive(5.0, 100.0)), 1.0f) << "at target";
+    EXPECT_FLOAT_EQ(plasticity::scale_excitatory(s, 9.9f, drive(0.0, 1000.0)), 10.0f) << "bounded";
+    EXPECT_EQ(J, 0.0f);
     plasticity::calcium_trace c;
     c.spike(0, 100.0);
     c.spike(100, 100.0);

@@ -47,9 +47,29 @@ struct homeostasis_trace {
     std::vector<std::vector<double>> sensed_rate;  // [population][sample] Hz: mean calcium-sensed rate
     std::vector<std::vector<double>> gain_ex;      // [population][sample] mean gain on excitatory inputs
     std::vector<std::vector<double>> gain_in;      // [population][sample] mean gain on inhibitory inputs
+    std::vector<std::vector<double>> gain_ex_std;  // [population][sample] standard deviation over the population
+    std::vector<std::vector<double>> gain_in_std;
+    std::vector<std::vector<double>> E_in;         // [population][sample] mV, mean inhibitory reversal potential (lif_cond_exp)
+    std::vector<std::vector<double>> E_in_std;     // [population][sample] mV
+    // [population][sample] mean input arriving per neuron and ms over the period, gains included
+    // (receptor unit / ms; inhibitory as a magnitude), and their ratio excitatory / inhibitory.
+    std::vector<std::vector<double>> input_ex, input_in, ei_ratio;
     std::vector<std::vector<double>> w_mean;       // [projection][sample] weight unit (plastic projections)
     std::vector<std::vector<double>> w_std;        // [projection][sample]
-    std::vector<std::uint8_t> plastic;             // by projection: has w_mean/w_std
+    std::vector<std::vector<double>> w_at_min;     // [projection][sample] fraction of synapses at w_min
+    std::vector<std::vector<double>> w_at_max;     // [projection][sample] fraction at w_max
+    // [projection][sample · levels + level] weight unit: quantiles from the exact weight histogram
+    // (engine/weight_histogram.hpp), within one bin width.
+    std::vector<std::vector<double>> w_quantiles;
+    static constexpr double quantile_levels[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+    std::vector<std::uint8_t> plastic;             // by projection: has the weight statistics
+    // Chosen neurons (recording.homeostasis): their exact values, [sample · ids + neuron].
+    struct neurons {
+        std::uint32_t population = 0;
+        std::vector<std::uint64_t> ids;  // population-local, ascending
+        std::vector<float> gain_ex, gain_in, E_in;
+    };
+    std::vector<neurons> recorded;
     // Branch-local homeostasis, for populations with branches (others: empty). B = branches.count,
     // R = branches.record.size().
     std::vector<std::vector<double>> branch_gain_mean;  // [population][sample · B + branch]

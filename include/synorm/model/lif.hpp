@@ -51,6 +51,9 @@ struct lif_block {
     const float* gain_ex = nullptr;
     const float* gain_in = nullptr;
     float* w = nullptr;    // pA, adaptation current: lif_cond_exp_adapt only
+    // lif_cond_exp with E_GABA homeostasis: each neuron's inhibitory reversal potential (mV); null
+    // when the population has none (then the kernel uses the constant lif_constants::E_in).
+    const float* E_in = nullptr;
 };
 
 // Advances every neuron of the block by one step; returns how many spiked (listed in b.spikes).

@@ -17,6 +17,9 @@ enum class neuron_kind {
     // lif_cond_exp with an adaptation current w (pA): τ_w dw/dt = a (V − E_L) − w, w += b at each
     // spike, −w in the membrane equation; NEST aeif_cond_exp's equations with Δ_T = 0
     lif_cond_exp_adapt,
+    // Not a neuron: each member fires an independent Poisson spike train of `rate` (model/poisson_source.hpp),
+    // so projections from it are ordinary (and may be plastic). It takes no input.
+    poisson_source,
 };
 
 enum class cell_type { excitatory, inhibitory };  // Dale's law: the receptor of every outgoing synapse
@@ -59,19 +62,37 @@ struct neuron_params {
     double a = 0.0;            // nS, lif_cond_exp_adapt: subthreshold adaptation
     double b = 0.0;            // pA, lif_cond_exp_adapt: spike-triggered adaptation
     double tau_w = 100.0;      // ms, lif_cond_exp_adapt: adaptation time constant
+    double rate = 0.0;         // Hz, poisson_source: the rate of each member's spike train
 };
 
-// Multiplicative synaptic scaling (Turrigiano et al. 1998; van Rossum et al. 2000): every
-// homeostasis period, each neuron's gain on all its excitatory inputs moves toward the value that
-// brings its calcium-sensed rate r to the target rate r*:
-//   g ← g · (1 + (r* − r)/r* · H/τ)   with τ = tau_up when r < r*, tau_down when r > r*,
-// clamped to [gain_min, gain_max]. Inhibitory inputs are scaled the opposite way with their own gain
-// when `inhibitory` is set: g_in ← g_in · (1 − (r* − r)/r* · H/τ).
+// A poisson_source's rate from time `at` on (piecewise constant; the first piece is neuron_params::rate).
+struct rate_change {
+    double at = 0.0;    // ms, a multiple of dt
+    double rate = 0.0;  // Hz
+};
+
+// Synaptic scaling (Turrigiano et al. 1998; van Rossum et al. 2000): every homeostasis period H, each
+// neuron's gain on all its excitatory inputs moves toward the value that brings its calcium-sensed
+// rate r to the target rate r*. With the relative gap e = (r* − r)/r*:
+//   J ← J + e·H/τ_I                         (integral term, only when tau_integral > 0; else J = 0)
+//   g ← g · (1 + b·e·H/τ + J·H/τ_I)         τ = tau_up when e > 0, tau_down when e < 0
+// clamped to [gain_min, gain_max]; b is the glial boost of the up-pathway (1 when e ≤ 0 or without
+// glia): b = 1 + glial_gain · max(0, (r* − R)/r*) with R the population's mean rate over the last
+// period, from the global reduction. Inhibitory inputs are scaled the opposite way with their own
+// gain when `inhibitory` is set: g_in ← g_in · (1 − b·e·H/τ − J·H/τ_I).
+// mode additive (for comparison only): instead of a gain, an offset a (weight unit) added to every
+// excitatory input weight at delivery, a ← a + w̄·(b·e·H/τ + J·H/τ_I), with w̄ the neuron's mean
+// excitatory input weight at the start; it changes the ratios between a neuron's synapses.
+enum class scaling_mode { multiplicative, additive };
+
 struct scaling_spec {
     bool enabled = false;
+    scaling_mode mode = scaling_mode::multiplicative;
     double target_rate = 5.0;   // Hz, > 0
     double tau_up = 10000.0;    // ms, time constant of scaling up (the glial TNF-α pathway)
     double tau_down = 10000.0;  // ms, time constant of scaling down (the Arc pathway)
+    double tau_integral = 0.0;  // ms, time constant τ_I of the integral term; 0 = no integral term
+    double glial_gain = 0.0;    // dimensionless, ≥ 0: boost of the up-pathway by the population's silence
     double gain_min = 0.1, gain_max = 10.0;  // dimensionless bounds of the gains
     bool inhibitory = false;    // also scale inhibitory inputs, in the opposite direction
 };
@@ -98,18 +119,41 @@ struct branch_spec {
     static constexpr std::uint32_t max_branches = 64;
 };
 
+// Homeostatic shift of the inhibitory reversal potential (lif_cond_exp only): a neuron firing below
+// its target makes its GABA less hyperpolarizing, one firing above makes it more so. Per period H,
+//   E_in ← clamp(E_in + e·(E_in_max − E_in_min)·H/τ, E_in_min, E_in_max),  e = (r* − r)/r*,
+// starting from the neuron model's E_in.
+struct e_gaba_spec {
+    bool enabled = false;
+    double target_rate = 5.0;  // Hz, > 0 (the scaling's target when scaling is on and none is given)
+    double tau = 10000.0;      // ms
+    double E_in_min = -90.0, E_in_max = -60.0;  // mV
+};
+
+// Weight normalization: every homeostasis period each neuron's gain on its excitatory inputs is set
+// so that its total plastic excitatory input weight, gain included, equals `total`:
+//   g = total / Σ_k w_k   (over the neuron's synapses of plastic excitatory projections)
+// An alternative to excitatory scaling (not both on one population).
+struct normalization_spec {
+    bool enabled = false;
+    double total = 0.0;  // weight unit of the population's model, > 0
+};
+
 struct population_spec {
     std::string name;
     std::uint64_t size = 0;
     cell_type type = cell_type::excitatory;
     neuron_kind model = neuron_kind::lif_delta;
     neuron_params params;
+    std::vector<rate_change> rate_changes;  // poisson_source: ascending `at`, each > 0
     distribution V_init = distribution::constant_value(-65.0);  // mV
     // The activity sensor: a calcium-like trace c, +1 at each spike, decaying with tau_calcium;
     // its rate estimate is c / tau_calcium.
     double tau_calcium = 1000.0;  // ms
     scaling_spec scaling;
     branch_spec branches;
+    e_gaba_spec e_gaba;
+    normalization_spec normalization;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };
@@ -198,11 +242,18 @@ struct weight_recorder_spec {
     std::vector<double> times;  // ms, sorted; a snapshot is taken at the start of the step at each time
 };
 
+// Full homeostatic state (gains, E_in) of chosen neurons, every homeostasis period.
+struct homeostasis_recorder_spec {
+    std::uint32_t population = 0;
+    std::vector<std::uint64_t> ids;  // population-local, sorted, unique
+};
+
 struct recording_spec {
     std::vector<std::uint32_t> spike_populations;  // default: all
     double rate_bin = 1.0;                         // ms, a multiple of dt; 0 = no /rates
     std::vector<state_recorder_spec> state;
     std::vector<weight_recorder_spec> weights;
+    std::vector<homeostasis_recorder_spec> homeostasis;
     bool final_state = true;  // /final_state/<population>/V_m by node id
 };
 

@@ -17,6 +17,7 @@ enum class stream_kind : std::uint32_t {
     poisson_input = 2,  // index: input; gid: the receiving neuron; counter: step / 4
     initial_state = 3,  // index: population; gid: the neuron
     multinomial = 4,    // index: projection; gid: 0 (one stream shared by every rank)
+    poisson_source = 5, // index: population; gid: the source neuron; counter: step / 4
 };
 
 // One block of four 32-bit words: the `counter`-th block of the stream (seed, kind, index, gid).
