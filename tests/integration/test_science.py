@@ -1,7 +1,7 @@
 """Published homeostasis experiments, run end to end from their configurations in config/ with
 accelerated time constants (each file says by how much), and checked against the published
 outcome: synaptic scaling after activity blockade (Turrigiano et al. 1998) and stable Hebbian
-learning under scaling (van Rossum et al. 2000; Song, Miller & Abbott 2000 for additive STDP)."""
+learning under scaling (van Rossum et al. 2000), and the runaway of STDP without scaling."""
 import os
 
 import h5py
@@ -125,6 +125,37 @@ def test_van_rossum_multiplicative_stdp_with_scaling():
     assert gain[-1] < 0.7 * gain[times == 40000.0][0]
 
 
+def test_runaway_without_scaling():
+    d = h.tmpdir()
+    rates = {}
+    # Scaling on: the E rate stays at its target (5 Hz ± 10 % over the last 2 s).
+    out = os.path.join(d, "on.h5")
+    h.run(["run", h.config("runaway.yaml"), "-o", out, "-q"])
+    t, _ = h.spikes(out)["E"]
+    rates["on"] = h.mean_rate(t, 400, 8000.0, 10000.0)
+    assert abs(rates["on"] - 5.0) < 0.5, rates
+    # Scaling off: STDP runs away and the health check stops the run (exit 5) with its diagnostic.
+    off = os.path.join(d, "off.h5")
+    p = h.run(["run", h.config("runaway.yaml"), "-o", off, "-q", "--set", "populations.E.scaling.enabled=false"], check=False)
+    assert p.returncode == 5, (p.returncode, p.stderr)
+    assert "checks.max_rate: population E fired at" in p.stderr, p.stderr
+    with h5py.File(off, "r") as f:
+        status = f.attrs["status"]
+        status = status.decode() if isinstance(status, bytes) else status
+        assert status.startswith("stopped:") and "checks.max_rate" in status, status
+    # The same network without learning stays below the ceiling: the runaway is STDP's.
+    static = os.path.join(d, "static.h5")
+    h.run(["run", h.config("runaway.yaml"), "-o", static, "-q", "--duration", "3 s", "--set", "populations.E.scaling.enabled=false",
+           "--set", "projections.0.plasticity.A_plus=0.000001 nS", "--set", "projections.0.plasticity.A_minus=-0.000001 nS"])
+    # Impaired scaling (40 × slower): intermediate, above target but not stopped.
+    slow = os.path.join(d, "slow.h5")
+    h.run(["run", h.config("runaway.yaml"), "-o", slow, "-q", "--set", "populations.E.scaling.tau_up=40s",
+           "--set", "populations.E.scaling.tau_down=40s"])
+    t, _ = h.spikes(slow)["E"]
+    rates["impaired"] = h.mean_rate(t, 400, 8000.0, 10000.0)
+    assert 1.15 * 5.0 < rates["impaired"] < 3.0 * 5.0, rates
+
+
 if __name__ == "__main__":
     h.main([test_turrigiano_ttx_scales_up_multiplicatively_and_recovers, test_bicuculline_scales_down,
-            test_van_rossum_multiplicative_stdp_with_scaling])
+            test_van_rossum_multiplicative_stdp_with_scaling, test_runaway_without_scaling])
