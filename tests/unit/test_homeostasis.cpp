@@ -1,12 +1,13 @@
 // The homeostatic rules against hand-computed values: the integral term, the glial boost, the
 // additive variant, the E_GABA shift, weight normalization, and the quantiles of the exact weight
-// histogram.
+// histogram, and the spike probability of a poisson_source.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
 #include "synorm/engine/weight_histogram.hpp"
+#include "synorm/model/poisson_source.hpp"
 #include "synorm/plasticity/scaling.hpp"
 
 using namespace synorm;
@@ -108,4 +109,20 @@ TEST(weight_histogram, bins_and_quantiles) {
     EXPECT_DOUBLE_EQ(engine::histogram_quantile(counts.data(), 10, 0.0, 10.0, 0.0), 0.0);
     std::vector<std::int64_t> empty(10, 0);
     EXPECT_TRUE(std::isnan(engine::histogram_quantile(empty.data(), 10, 0.0, 10.0, 0.5)));
+}
+
+TEST(poisson_source, spike_probability_per_step_and_rate_pieces) {
+    // 10 Hz at dt = 0.1 ms: 1 − e^(−0.001) = 9.995e-4 of 2^32.
+    EXPECT_EQ(model::source_threshold(10.0, 0.1), 4292821u);
+    EXPECT_EQ(model::source_threshold(0.0, 0.1), 0u) << "silent";
+    EXPECT_EQ(model::source_threshold(1000.0, 0.1), 408720177u) << "1 − e^(−0.1)";
+    model::population_spec pop;
+    pop.model = model::neuron_kind::poisson_source;
+    pop.params.rate = 10.0;
+    pop.rate_changes = {{250.0, 20.0}};
+    const auto pieces = model::source_pieces(pop, 0.1);
+    ASSERT_EQ(pieces.size(), 2u);
+    EXPECT_EQ(pieces[0].from, 0);
+    EXPECT_EQ(pieces[1].from, 2500);
+    EXPECT_EQ(pieces[1].threshold, 8581350u);
 }
