@@ -19,6 +19,7 @@ namespace {
 struct run_flags {
     bool homeostasis_loop, scaling, adapting;
     std::uint32_t branches;  // branches per neuron in the thread arrays (impl::branch_stride); 0: none
+    bool integral = false, additive = false, e_gaba = false, input = false;  // plasticity/scaling.hpp's extensions
 };
 
 struct field_access {
@@ -35,6 +36,10 @@ bool always(const run_flags&) { return true; }
 bool homeostasis_loop(const run_flags& f) { return f.homeostasis_loop; }
 bool scaling(const run_flags& f) { return f.homeostasis_loop && f.scaling; }
 bool adapting(const run_flags& f) { return f.adapting; }
+bool integral(const run_flags& f) { return f.homeostasis_loop && f.integral; }
+bool additive(const run_flags& f) { return f.homeostasis_loop && f.additive; }
+bool e_gaba(const run_flags& f) { return f.homeostasis_loop && f.e_gaba; }
+bool input(const run_flags& f) { return f.homeostasis_loop && f.input; }
 
 const field_access base_registry[] = {
     {"V", "mV", always, [](const thread_state& ts, std::uint32_t i) { return ts.V[i]; },
@@ -57,6 +62,19 @@ const field_access base_registry[] = {
      [](thread_state& ts, std::uint32_t i, float v) { ts.gain_ex[i] = v; }, nullptr, nullptr},
     {"gain_in", "1", scaling, [](const thread_state& ts, std::uint32_t i) { return ts.gain_in[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.gain_in[i] = v; }, nullptr, nullptr},
+    {"scaling_integral", "1", integral, [](const thread_state& ts, std::uint32_t i) { return ts.integral[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.integral[i] = v; }, nullptr, nullptr},
+    // w̄ is the mean excitatory weight as built, which the weights restored from a checkpoint no longer are.
+    {"offset_ex", "receptor unit", additive, [](const thread_state& ts, std::uint32_t i) { return ts.offset_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.offset_ex[i] = v; }, nullptr, nullptr},
+    {"mean_w_ex", "receptor unit", additive, [](const thread_state& ts, std::uint32_t i) { return ts.mean_w_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.mean_w_ex[i] = v; }, nullptr, nullptr},
+    {"E_in", "mV", e_gaba, [](const thread_state& ts, std::uint32_t i) { return ts.E_in[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.E_in[i] = v; }, nullptr, nullptr},
+    {"period_input_ex", "receptor unit", input, [](const thread_state& ts, std::uint32_t i) { return ts.input_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.input_ex[i] = v; }, nullptr, nullptr},
+    {"period_input_in", "receptor unit", input, [](const thread_state& ts, std::uint32_t i) { return ts.input_in[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.input_in[i] = v; }, nullptr, nullptr},
 };
 
 // Branch-local homeostasis: per neuron and branch K, the gain, the drive trace and the period's
@@ -94,13 +112,17 @@ const std::vector<field_access>& registry() {
     return all;
 }
 
-run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling) {
+run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling, run_flags extensions) {
     const bool adapt = std::any_of(spec.populations.begin(), spec.populations.end(),
                                    [](const auto& pop) { return pop.model == model::neuron_kind::lif_cond_exp_adapt; });
     std::uint32_t branches = 0;
     for (const auto& pop : spec.populations)
         if (pop.branches.enabled) branches = std::max(branches, pop.branches.count);
-    return {loop, scaling, adapt, branches};
+    extensions.homeostasis_loop = loop;
+    extensions.scaling = scaling;
+    extensions.adapting = adapt;
+    extensions.branches = branches;
+    return extensions;
 }
 
 // Calls f(thread, local index, rank index) for every neuron of the rank, in gid order.
@@ -180,7 +202,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.total_steps = total_steps;
     for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input}))) continue;
         neuron_field field{f.name, f.unit, {}, {}};
         for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
             if (f.get_f) field.f32.push_back(f.get_f(threads[t], i));
@@ -247,7 +269,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     for (std::size_t k = 0; k < where.size(); ++k)
         if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling))) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input}))) continue;
         const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
         if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");
         if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size()) fail(std::string("field '") + f.name + "' has the wrong size");
@@ -320,6 +342,18 @@ void simulation::impl::restore(const checkpoint_state& from) {
     }
     restored.homeostasis = from.homeostasis;
     restored.snapshots = from.snapshots;
+    // The glial boost follows the last period's rate; the chosen neurons' records carry their ids.
+    for (std::size_t p = 0; p < spec.populations.size(); ++p)
+        if (spec.populations[p].scaling.enabled && p < restored.homeostasis.rate.size() && !restored.homeostasis.rate[p].empty())
+            glia[p] = plasticity::glial_boost(spec.populations[p].scaling, restored.homeostasis.rate[p].back());
+    auto& recorded = restored.homeostasis.recorded;
+    if (!restored.homeostasis.times.empty()) {
+        if (recorded.size() != spec.recording.homeostasis.size()) fail("another number of homeostasis recorders");
+        for (std::size_t k = 0; k < recorded.size(); ++k) {
+            recorded[k].population = spec.recording.homeostasis[k].population;
+            recorded[k].ids = spec.recording.homeostasis[k].ids;
+        }
+    }
 }
 
 }  // namespace synorm::engine

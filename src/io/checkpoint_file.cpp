@@ -164,11 +164,28 @@ void sync_path(const std::string& path, bool directory) {
     if (rc != 0 && !directory) throw io_error(path + ": syncing the checkpoint to disk failed (" + std::strerror(errno) + ")");
 }
 
-const std::vector<std::string> homeostasis_series = {"rate",   "sensed_rate",      "gain_ex",         "gain_in",
-                                                     "w_mean", "w_std",            "branch_gain_mean", "branch_gain_std",
-                                                     "branch_gain"};
+const std::vector<std::string> homeostasis_series = {"rate",        "sensed_rate", "gain_ex",  "gain_in",          "w_mean",          "w_std",
+                                                     "branch_gain_mean", "branch_gain_std", "branch_gain", "gain_ex_std", "gain_in_std", "E_in",
+                                                     "E_in_std",    "input_ex",    "input_in", "ei_ratio", "w_at_min", "w_at_max", "w_quantiles"};
+const std::vector<std::string> recorded_series = {"gain_ex", "gain_in", "E_in"};
+
+std::vector<float>& recorded(engine::homeostasis_trace::neurons& n, const std::string& name) {
+    if (name == "gain_ex") return n.gain_ex;
+    if (name == "gain_in") return n.gain_in;
+    return n.E_in;
+}
 
 std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std::string& name) {
+    if (name == "gain_ex_std") return h.gain_ex_std;
+    if (name == "gain_in_std") return h.gain_in_std;
+    if (name == "E_in") return h.E_in;
+    if (name == "E_in_std") return h.E_in_std;
+    if (name == "input_ex") return h.input_ex;
+    if (name == "input_in") return h.input_in;
+    if (name == "ei_ratio") return h.ei_ratio;
+    if (name == "w_at_min") return h.w_at_min;
+    if (name == "w_at_max") return h.w_at_max;
+    if (name == "w_quantiles") return h.w_quantiles;
     if (name == "rate") return h.rate;
     if (name == "sensed_rate") return h.sensed_rate;
     if (name == "gain_ex") return h.gain_ex;
@@ -267,6 +284,12 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         f.put("/records/homeostasis/" + name, flat);
         f.put("/records/homeostasis/" + name + "_lengths", lengths);
     }
+    std::vector<std::uint64_t> recorders{h.recorded.size()};
+    f.put("/records/homeostasis/recorders", recorders);
+    for (std::size_t k = 0; k < h.recorded.size(); ++k)
+        for (const auto& name : recorded_series)
+            f.put("/records/homeostasis/neurons" + std::to_string(k) + "_" + name,
+                  recorded(const_cast<engine::homeostasis_trace::neurons&>(h.recorded[k]), name));
     for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
         const std::string g = "/records/snapshots/" + std::to_string(n);
         f.create<std::uint64_t>(g + "/source");
@@ -656,6 +679,12 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 at += n;
             }
         }
+        // Population and ids of the chosen neurons come from the configuration (engine restore).
+        const auto recorders = f.get<std::uint64_t>("/records/homeostasis/recorders");
+        h.recorded.resize(recorders.empty() ? 0 : static_cast<std::size_t>(recorders.front()));
+        for (std::size_t k = 0; k < h.recorded.size(); ++k)
+            for (const auto& name : recorded_series)
+                recorded(h.recorded[k], name) = f.get<float>("/records/homeostasis/neurons" + std::to_string(k) + "_" + name);
         for (std::size_t n = 0;; ++n) {
             const std::string g = "/records/snapshots/" + std::to_string(n);
             if (!f.has("/records/snapshots") || !f.has(g)) break;

@@ -102,6 +102,32 @@ model::model_spec spec_under_test() {
     branches.target_rate = 50.0;
     branches.tau = 100.0;
     branches.record = {0, 999};
+    // Homeostasis state beyond the gains: the integral term and the glial boost with E_GABA
+    // homeostasis on E, additive scaling on I (its offsets and w̄), normalization on C fed by a
+    // plastic projection from a poisson_source population, chosen neurons' records.
+    auto& e = spec.populations[0];
+    e.scaling.tau_integral = 800.0;
+    e.scaling.glial_gain = 2.0;
+    e.e_gaba = {true, 3.0, 400.0, -90.0, -60.0};
+    inh.tau_calcium = 100.0;
+    inh.scaling = e.scaling;
+    inh.scaling.mode = model::scaling_mode::additive;
+    inh.scaling.target_rate = 20.0;
+    spec.populations[2].normalization = {true, 2000.0};
+    model::population_spec source;
+    source.name = "S";
+    source.size = 300;
+    source.model = model::neuron_kind::poisson_source;
+    source.params.rate = 20.0;
+    source.rate_changes.push_back({120.0, 40.0});
+    spec.populations.push_back(source);
+    model::projection_spec sc = spec.projections[4];
+    sc.name = "SC";
+    sc.source = 3;
+    sc.rule = model::connection_rule::fixed_indegree;
+    sc.indegree = 30;
+    spec.projections.push_back(sc);
+    spec.recording.homeostasis.push_back({0, {0, 7, 2399}});
     return spec;
 }
 
@@ -188,6 +214,23 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     EXPECT_TRUE(got.homeostasis.w_std == reference.homeostasis.w_std) << what;
     EXPECT_TRUE(got.homeostasis.branch_gain == reference.homeostasis.branch_gain) << what << ": branch gains";
     EXPECT_TRUE(got.homeostasis.branch_gain_mean == reference.homeostasis.branch_gain_mean) << what;
+    const auto &a = got.homeostasis, &b = reference.homeostasis;
+    EXPECT_TRUE(a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.E_in == b.E_in && a.E_in_std == b.E_in_std) << what;
+    EXPECT_TRUE(a.input_ex == b.input_ex && a.input_in == b.input_in) << what << ": input";
+    EXPECT_TRUE(a.w_at_min == b.w_at_min && a.w_at_max == b.w_at_max) << what;
+    EXPECT_EQ(a.w_quantiles.size(), b.w_quantiles.size()) << what;
+    for (std::size_t j = 0; j < std::min(a.w_quantiles.size(), b.w_quantiles.size()); ++j) {
+        EXPECT_EQ(a.w_quantiles[j].size(), b.w_quantiles[j].size()) << what;
+        for (std::size_t k = 0; k < std::min(a.w_quantiles[j].size(), b.w_quantiles[j].size()); ++k)
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]), std::bit_cast<std::uint64_t>(b.w_quantiles[j][k])) << what;
+    }
+    ASSERT_EQ(a.recorded.size(), b.recorded.size()) << what;
+    for (std::size_t k = 0; k < a.recorded.size(); ++k) {
+        EXPECT_EQ(a.recorded[k].ids, b.recorded[k].ids) << what;
+        EXPECT_TRUE(a.recorded[k].gain_ex == b.recorded[k].gain_ex && a.recorded[k].gain_in == b.recorded[k].gain_in &&
+                    a.recorded[k].E_in == b.recorded[k].E_in)
+            << what << ": chosen neurons";
+    }
 }
 
 // A directory every rank agrees on, removed at the end.
@@ -215,6 +258,8 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
     EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
     EXPECT_NE(reference.homeostasis.branch_gain[2].back(), 1.0) << "branch gains moved";
     EXPECT_NE(reference.homeostasis.w_mean[0][1], reference.homeostasis.w_mean[0].back());
+    EXPECT_NE(reference.homeostasis.E_in[0].back(), -80.0) << "E_GABA moved";
+    EXPECT_GT(reference.homeostasis.gain_ex_std[2].back(), 0.0) << "normalization acted";
     scratch tmp;
     const int t = test_threads(), other = 3 - t;
     auto serial = comm::make_serial();
