@@ -206,6 +206,8 @@ TEST(decomposition, branches_keep_results_bitwise_identical) {
     EXPECT_NE(h.branch_gain[2].back(), 1.0);
     EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))), 1e-4 * std::pow(1.2, K));
     EXPECT_NEAR(h.branch_gain_std[1][2 * (K - 1)], 0.0, 1e-3) << "every neuron of I alike";
+}
+
 // Every homeostatic mechanism at once: scaling with the integral term and the glial boost plus
 // E_GABA homeostasis on E, additive scaling on I (a static and a plastic projection deliver through
 // its offsets), normalization on C, and a poisson_source population with a plastic projection.
