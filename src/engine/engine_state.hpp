@@ -173,16 +173,19 @@ struct simulation::impl {
     static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
 
     // The fixed-size vector of the global reduction: per population (spikes in the period, Σ calcium,
-    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ w/w_max, Σ (w/w_max)², synapses), and
+    // Σ excitatory gain, Σ inhibitory gain), per projection (Σ |w|/s, Σ (|w|/s)², synapses; s = weight_scale), and
     // last the number of non-finite membrane potentials and plastic weights (health checks). Integer
     // fixed point, so that the sum is exact in any order (DESIGN.md decision 5).
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0;
-    // Non-negative values only (weights of excitatory plasticity, calcium, gains): rounding by +0.5.
+    // Non-negative values only (weight magnitudes, calcium, gains): rounding by +0.5.
     static std::int64_t to_fixed(double value, double unit) { return static_cast<std::int64_t>(value * unit + 0.5); }
     // ... then, for each population with branches, Σ g and Σ g² per branch and the recorded neurons'
     // gains (branch_sum_at).
     std::size_t reduction_size() const { return 4 * spec.populations.size() + 3 * spec.projections.size() + branch_sums + 1; }
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
+    // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
+    // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
+    double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);

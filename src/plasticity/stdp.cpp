@@ -13,6 +13,7 @@ decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
 
 stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     stdp_rule r;
+    r.kind = p.rule;
     r.dependence = p.dependence;
     r.nearest = p.pairing == model::spike_pairing::nearest;
     r.tau_plus_steps = p.tau_plus / dt;
@@ -27,6 +28,11 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     r.w_max = static_cast<float>(p.w_max);
     r.w_0 = static_cast<float>(p.w_0);
     r.mu = static_cast<float>(p.mu);
+    if (p.rule == model::stdp_rule::vogels) {
+        // Weights ≤ 0 (current or voltage) have w_max ≤ 0; conductances have w_max > 0 (the loader checks).
+        r.eta = static_cast<float>(p.w_max > 0.0 ? p.eta : -p.eta);
+        r.alpha = static_cast<float>(p.alpha());
+    }
     return r;
 }
 

@@ -198,6 +198,17 @@ BROKEN_CONFIGS = [
      "I: 0", "populations.E.branches.by_source.I: population I is inhibitory"),
     ("branch_unmapped", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {}}',
      "{}", "populations.E.branches.by_source: no branch for source population E of projection EE"),
+    # plasticity rules (the first `"67 nS", delay: "0.8 ms"}` is IE's, the first `"6 nS", …` EE's)
+    ("unknown_rule", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: istdp}}', "istdp",
+     'projections[2].plasticity.rule: unknown value "istdp"', "expected one of stdp,"),
+    ("vogels_missing", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, w_max: 300 nS}}',
+     "{rule: vogels", 'projections[2].plasticity: missing required key "target_rate"'),
+    ("vogels_rate", '"67 nS", delay: "0.8 ms"}',
+     '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 0 Hz, w_max: 300 nS}}', "0 Hz",
+     "projections[2].plasticity.target_rate: the target rate ρ0 must be > 0", "got 0 Hz"),
+    ("vogels_excitatory", '"6 nS", delay: "0.8 ms"}',
+     '"6 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 3 Hz, w_max: 300 nS}}', "vogels",
+     "projections[0].plasticity.rule: vogels applies to inhibitory projections", "source population E is excitatory"),
 ]
 
 

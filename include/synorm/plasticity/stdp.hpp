@@ -1,6 +1,9 @@
-// Pair STDP with traces, event-driven: a synapse is brought up to date when its presynaptic neuron
-// spikes (and at sweeps), from the presynaptic trace kept once per CSR row and the postsynaptic
+// STDP with traces, event-driven: a synapse is brought up to date when its presynaptic neuron
+// spikes (and at sweeps), from the presynaptic traces kept once per CSR row and the postsynaptic
 // neuron's recent spike history (NEST's approach: no per-synapse trace, no transposed index).
+// Three rules share this machinery (model_spec.hpp, plasticity_spec): pair STDP, inhibitory STDP
+// (Vogels et al. 2011), which is pair STDP with a symmetric window and a constant depression per
+// presynaptic spike, and triplet STDP (Pfister & Gerstner 2006).
 //
 // Timing convention (as NEST): the delay d is dendritic. A presynaptic spike emitted at t_pre meets
 // a postsynaptic spike emitted at t_post at the synapse with Δt = t_post + d − t_pre.
@@ -39,11 +42,21 @@ private:
 // A projection's rule parameters in the units the engine uses (steps, weight unit): a small value
 // the hot loop copies into registers.
 struct stdp_params {
+    model::stdp_rule kind = model::stdp_rule::pair;
     model::weight_dependence dependence = model::weight_dependence::additive;
     bool nearest = false;
     double tau_plus_steps = 200, tau_minus_steps = 200;
     float A_plus = 0, A_minus = 0;   // weight unit; A_minus < 0
     float w_min = 0, w_max = 0, w_0 = 1, mu = 0.4f;
+    // vogels: the signed step (η for conductances, −η for weights ≤ 0: a step always strengthens
+    // inhibition) and the depression threshold α = 2 ρ0 τ on the postsynaptic trace.
+    float eta = 0, alpha = 0;
+
+    float clip(float v) const { return v < w_min ? w_min : (v > w_max ? w_max : v); }
+    // vogels, when a postsynaptic spike reaches the synapse: w + s η x.
+    float vogels_post(float w, float x) const { return clip(w + eta * x); }
+    // vogels, at a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it.
+    float vogels_pre(float w, float y) const { return clip(w + eta * (y - alpha)); }
 
     // Potentiation of weight w by presynaptic trace value x (> 0), clipped to [w_min, w_max].
     float potentiate(float w, float x) const {
@@ -71,9 +84,12 @@ struct stdp_rule : stdp_params {
     float decay_minus(std::int64_t steps) const { return minus_decay(steps); }
 
     // The change of w for one pair at Δt (steps) from w: the rule's window, used by tests and
-    // documentation (the engine applies the same functions event by event).
+    // documentation (the engine applies the same functions event by event). For vogels the window
+    // alone, without the constant depression −s η α of the presynaptic spike.
     float pair(float w, std::int64_t dt_steps) const {
         if (dt_steps == 0) return 0.0f;
+        if (kind == model::stdp_rule::vogels)
+            return dt_steps > 0 ? vogels_post(w, decay_plus(dt_steps)) - w : vogels_pre(w, decay_minus(-dt_steps) + alpha) - w;
         return dt_steps > 0 ? potentiate(w, decay_plus(dt_steps)) - w : depress(w, decay_minus(-dt_steps)) - w;
     }
 };
@@ -146,15 +162,18 @@ struct row_state {
     std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8; }
 };
 
-// Potentiation of one synapse (target `neuron`, delay `d` steps) by every postsynaptic spike that
-// reaches it in (from, upto], paired with the row's presynaptic trace.
+// The term of one synapse (target `neuron`, delay `d` steps) paid by every postsynaptic spike that
+// reaches it in (from, upto], from the row's presynaptic trace: `post(w, x)` returns the new weight
+// (stdp_params::potentiate for pair STDP, vogels_post for vogels).
+template <class Post>
 inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
-                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto) {
+                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto,
+                              Post post) {
     if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
     const auto apply = [&](std::int64_t step) {
         const std::int64_t since = step + d - last_pre;  // ≥ 0
         const float trace = rule.nearest ? plus_decay(since) : x * plus_decay(since);
-        w = rule.potentiate(w, trace);
+        w = post(w, trace);
     };
     // The spikes that reach the synapse in (from, upto], oldest first: from the newest few when they
     // cover the window, else from the whole history.
