@@ -69,6 +69,39 @@ void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row
     }
 }
 
+// triplet: as deliver_row, with the slow traces: o2 from the postsynaptic history at each
+// potentiation, r2 of the row at the depression.
+void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
+                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, branch_cursor* branch, std::size_t branch_stride) {
+    const plasticity::stdp_params rule = full_rule;
+    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::int64_t last = rs.last_pre[src], done = rs.done[src];
+    const float x = rs.x[src];
+    const float r2 = last == plasticity::row_state::none ? 0.0f : rs.x2[src] * full_rule.x_decay(t_pre - last);  // just before t_pre
+    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        const std::int64_t d = D + network::synapse_delay_offset(word);
+        float w = plasticity::triplet_potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+        const float o1 = ts.history.trace_before(i, t_pre - d, minus, false);
+        if (o1 > 0.0f) w = rule.triplet_pre(w, o1, r2);
+        table.weight[k] = w;
+        if (branch) {
+            const std::size_t at = std::size_t{i} * branch_stride + (*branch)(i);
+            ++ts.branch_arrivals[at];
+            w *= ts.branch_gain[at];
+        }
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+    }
+    ts.events += table.row_begin[src + 1] - table.row_begin[src];
+    rs.x[src] = last == plasticity::row_state::none ? 1.0f : x * plus(t_pre - last) + 1.0f;
+    rs.x2[src] = r2 + 1.0f;
+    rs.last_pre[src] = t_pre;
+    rs.done[src] = t_pre;
+}
+
 }  // namespace
 
 void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
@@ -78,6 +111,7 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     branch_cursor* const branch = branched[j] ? &cursor : nullptr;
     switch (rules[j].kind) {
         case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
+        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
         default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
     }
 }
@@ -91,6 +125,14 @@ void simulation::impl::settle(thread_state& ts, std::int64_t T) {
             if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
             switch (rules[j].kind) {
                 case model::stdp_rule::vogels: settle_row<vogels_terms>(ts, table, rs, rules[j], D, src, T); break;
+                case model::stdp_rule::triplet:
+                    for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+                        const std::uint32_t word = table.target_delay[k];
+                        table.weight[k] = plasticity::triplet_potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history,
+                                                                               network::synapse_target(word), D + network::synapse_delay_offset(word),
+                                                                               rs.last_pre[src], rs.x[src], rs.done[src], T);
+                    }
+                    break;
                 default: settle_row<pair_terms>(ts, table, rs, rules[j], D, src, T); break;
             }
             rs.done[src] = T;

@@ -200,7 +200,7 @@ BROKEN_CONFIGS = [
      "{}", "populations.E.branches.by_source: no branch for source population E of projection EE"),
     # plasticity rules (the first `"67 nS", delay: "0.8 ms"}` is IE's, the first `"6 nS", …` EE's)
     ("unknown_rule", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: istdp}}', "istdp",
-     'projections[2].plasticity.rule: unknown value "istdp"', "expected one of stdp,"),
+     'projections[2].plasticity.rule: unknown value "istdp"', "expected one of stdp, triplet, vogels"),
     ("vogels_missing", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, w_max: 300 nS}}',
      "{rule: vogels", 'projections[2].plasticity: missing required key "target_rate"'),
     ("vogels_rate", '"67 nS", delay: "0.8 ms"}',

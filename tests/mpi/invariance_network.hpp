@@ -102,7 +102,8 @@ inline synorm::model::model_spec invariance_network() {
 
 
 // The same with pair STDP on two projections (one with distributed delays, nearest pairing),
-// inhibitory STDP on two (conductances and negative current weights), and synaptic scaling on E,
+// inhibitory STDP on two (conductances and negative current weights), triplet STDP on E → I, and
+// synaptic scaling on E,
 // homeostasis every 40 ms, snapshots of plastic weights.
 inline synorm::model::model_spec plastic_network() {
     namespace model = synorm::model;
@@ -136,6 +137,14 @@ inline synorm::model::model_spec plastic_network() {
     ic.plasticity.target_rate = 5.0;
     ic.plasticity.w_min = -400.0;
     ic.plasticity.w_max = 0.0;
+    // Triplet STDP on E → I (its slow traces: r2 per row, o2 with I's postsynaptic history).
+    auto& ei = spec.projections[1];
+    ei.plasticity.rule = model::stdp_rule::triplet;
+    ei.plasticity.A_plus = 0.02;
+    ei.plasticity.A3_plus = 0.05;
+    ei.plasticity.A_minus = -0.03;
+    ei.plasticity.A3_minus = -0.005;
+    ei.plasticity.w_max = 6.0;
     spec.populations[0].scaling.enabled = true;
     spec.populations[0].scaling.target_rate = 3.0;
     spec.populations[0].scaling.tau_up = 500.0;
@@ -145,6 +154,7 @@ inline synorm::model::model_spec plastic_network() {
     spec.recording.weights.push_back({0, {0.0, 120.0, 300.0}});
     spec.recording.weights.push_back({4, {300.0}});
     spec.recording.weights.push_back({2, {300.0}});
+    spec.recording.weights.push_back({1, {200.0}});
     spec.recording.weights.push_back({5, {150.0, 300.0}});
     return spec;
 }

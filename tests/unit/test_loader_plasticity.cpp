@@ -158,7 +158,8 @@ TEST(loader_plasticity, rule_is_required_and_known) {
     EXPECT_EQ(error_of(with(plastic, "      rule: stdp\n", "")),
               "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (stdp, triplet or vogels)");
     EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: bcm")),
-              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of stdp, vogels");
+              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of stdp, triplet, "
+              "vogels");
     EXPECT_EQ(error_of(with_plasticity("      weight_dependence: soft\n")),
               "test.yaml:27:26: projections[0].plasticity.weight_dependence: unknown value \"soft\"; expected one of "
               "additive, multiplicative, power_law");
@@ -213,6 +214,58 @@ TEST(loader_plasticity, stdp_needs_an_excitatory_source) {
     EXPECT_EQ(error_of(inhibitory),
               "test.yaml:32:24: projections[1].plasticity.rule: stdp applies to excitatory projections; source "
               "population I is inhibitory (vogels is the rule for inhibitory synapses)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rule: triplet
+
+const std::string triplet = with(plastic,
+                                 "      rule: stdp\n"
+                                 "      A_plus: \"0.12 nS\"\n"
+                                 "      A_minus: \"-0.126 nS\"\n",
+                                 "      rule: triplet\n"
+                                 "      A2_plus: \"0 nS\"\n"
+                                 "      A3_plus: \"0.074 nS\"\n"
+                                 "      A2_minus: \"-0.084 nS\"\n");
+
+TEST(loader_plasticity, triplet_defaults_and_keys) {
+    const model::plasticity_spec p = spec_of(triplet).projections[0].plasticity;
+    EXPECT_EQ(p.rule, stdp_rule::triplet);
+    EXPECT_EQ(p.tau_plus, 16.8);  // Pfister & Gerstner 2006, visual cortex, minimal all-to-all
+    EXPECT_EQ(p.tau_minus, 33.7);
+    EXPECT_EQ(p.tau_x, 101.0);
+    EXPECT_EQ(p.tau_y, 125.0);
+    EXPECT_EQ(p.A_plus, 0.0);
+    EXPECT_EQ(p.A3_plus, 0.074);
+    EXPECT_EQ(p.A_minus, -0.084);
+    EXPECT_EQ(p.A3_minus, 0.0);
+    EXPECT_EQ(p.w_max, 12.0);
+    const model::plasticity_spec q =
+        spec_of(with(triplet, "      w_max: \"12 nS\"\n",
+                     "      w_max: \"12 nS\"\n      tau_x: 946 ms\n      tau_y: 27 ms\n      A3_minus: -0.017 nS\n"))
+            .projections[0]
+            .plasticity;
+    EXPECT_EQ(q.tau_x, 946.0);
+    EXPECT_EQ(q.tau_y, 27.0);
+    EXPECT_EQ(q.A3_minus, -0.017);
+    expect_round_trip(triplet);
+}
+
+TEST(loader_plasticity, triplet_errors) {
+    EXPECT_EQ(error_of(with(triplet, "      A3_plus: \"0.074 nS\"\n", "")),
+              "test.yaml:23:7: projections[0].plasticity: missing required key \"A3_plus\"");
+    EXPECT_EQ(error_of(with(triplet, "A3_plus: \"0.074 nS\"", "A3_plus: \"0 nS\"")),
+              "test.yaml:25:16: projections[0].plasticity.A3_plus: A2_plus and A3_plus are both 0: the rule would never "
+              "potentiate");
+    EXPECT_EQ(error_of(with(triplet, "A2_minus: \"-0.084 nS\"", "A2_minus: \"0 nS\"")),
+              "test.yaml:26:17: projections[0].plasticity.A2_minus: expected a conductance < 0 (a depression), got 0 nS");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      A3_minus: 1 nS\n")),
+              "test.yaml:28:17: projections[0].plasticity.A3_minus: expected a conductance ≤ 0 (a depression), got 1 nS");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      pairing: nearest\n")),
+              "test.yaml:28:7: projections[0].plasticity.pairing: unknown key for rule triplet; accepted: rule, tau_plus, "
+              "tau_minus, tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus, w_min, w_max");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      tau_y: 0 ms\n")),
+              "test.yaml:28:14: projections[0].plasticity.tau_y: expected a time > 0, got 0 ms");
 }
 
 // ---------------------------------------------------------------------------------------------

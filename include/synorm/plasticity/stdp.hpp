@@ -51,12 +51,19 @@ struct stdp_params {
     // vogels: the signed step (η for conductances, −η for weights ≤ 0: a step always strengthens
     // inhibition) and the depression threshold α = 2 ρ0 τ on the postsynaptic trace.
     float eta = 0, alpha = 0;
+    // triplet: the triplet amplitudes (A_plus and A_minus are the pair ones, A2+ and A2−).
+    float A3_plus = 0, A3_minus = 0;  // weight unit; A3_minus ≤ 0
 
     float clip(float v) const { return v < w_min ? w_min : (v > w_max ? w_max : v); }
     // vogels, when a postsynaptic spike reaches the synapse: w + s η x.
     float vogels_post(float w, float x) const { return clip(w + eta * x); }
     // vogels, at a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it.
     float vogels_pre(float w, float y) const { return clip(w + eta * (y - alpha)); }
+    // triplet, when a postsynaptic spike reaches the synapse: w + r1 (A2+ + A3+ o2), o2 the slow
+    // postsynaptic trace just before that spike.
+    float triplet_post(float w, float r1, float o2) const { return clip(w + r1 * (A_plus + A3_plus * o2)); }
+    // triplet, at a presynaptic spike: w + o1 (A2− + A3− r2), r2 the slow presynaptic trace just before it.
+    float triplet_pre(float w, float o1, float r2) const { return clip(w + o1 * (A_minus + A3_minus * r2)); }
 
     // Potentiation of weight w by presynaptic trace value x (> 0), clipped to [w_min, w_max].
     float potentiate(float w, float x) const {
@@ -80,6 +87,7 @@ struct stdp_params {
 struct stdp_rule : stdp_params {
     static stdp_rule make(const model::plasticity_spec& p, double dt);
     decay_table plus_decay, minus_decay;
+    decay_table x_decay, y_decay;  // triplet: the slow traces r2 (tau_x) and o2 (tau_y)
     float decay_plus(std::int64_t steps) const { return plus_decay(steps); }
     float decay_minus(std::int64_t steps) const { return minus_decay(steps); }
 
@@ -99,7 +107,8 @@ struct stdp_rule : stdp_params {
 // nearest: 1).
 struct post_spike {
     std::int64_t step;
-    float y;  // trace right after this spike
+    float y;   // trace right after this spike
+    float o2;  // triplet: the slow trace just before this spike (0 without a triplet rule)
 };
 
 // The postsynaptic spike histories of one thread's neurons. One trace time constant per neuron
@@ -111,7 +120,8 @@ public:
     void resize(std::uint32_t neurons);
     // Neurons [begin, end) keep histories with this trace.
     // `decay` must outlive the history (it is the rule's).
-    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest);
+    // `slow`: the decay of the triplet rule's slow trace o2, or null when no triplet rule targets them.
+    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow = nullptr);
     bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
     void record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
@@ -145,6 +155,7 @@ private:
     std::vector<std::int64_t> recent_;             // [neuron][recent_count]: the newest spikes, newest first
     std::vector<float> last_y_;                    // by thread-local neuron: the trace right after it
     std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
+    std::vector<const decay_table*> slow_decay_;   // by thread-local neuron: o2's decay; null = no triplet rule
     std::vector<std::uint8_t> nearest_;
 };
 
@@ -154,12 +165,14 @@ struct row_state {
     std::vector<std::int64_t> last_pre;  // by row: the last presynaptic spike's emission step
     std::vector<float> x;                // by row: the presynaptic trace right after it
     std::vector<std::int64_t> done;      // by row: post spikes reaching the synapse at or before this are applied
-    void resize(std::size_t rows) {
+    std::vector<float> x2;               // by row, triplet only: the slow presynaptic trace r2 right after the last spike
+    void resize(std::size_t rows, bool triplet = false) {
         last_pre.assign(rows, none);
         x.assign(rows, 0.0f);
         done.assign(rows, none);
+        if (triplet) x2.assign(rows, 0.0f);
     }
-    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8; }
+    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8 + x2.capacity() * 4; }
 };
 
 // The term of one synapse (target `neuron`, delay `d` steps) paid by every postsynaptic spike that
@@ -189,6 +202,20 @@ inline float potentiate_until(const stdp_params& rule, const decay_table& plus_d
     std::size_t k = h.size();
     while (k > 0 && h[k - 1].step + d > from) --k;
     for (; k < h.size() && h[k].step + d <= upto; ++k) apply(h[k].step);
+    return w;
+}
+
+// triplet: the potentiation of one synapse by every postsynaptic spike that reaches it in
+// (from, upto], each paired with the row's r1 and with the slow trace o2 the history kept for it.
+// All-to-all only, so r1 is x decayed from the last presynaptic spike.
+inline float triplet_potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
+                                      std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from,
+                                      std::int64_t upto) {
+    if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
+    const auto& h = history.of(neuron);
+    std::size_t k = h.size();
+    while (k > 0 && h[k - 1].step + d > from) --k;
+    for (; k < h.size() && h[k].step + d <= upto; ++k) w = rule.triplet_post(w, x * plus_decay(h[k].step + d - last_pre), h[k].o2);
     return w;
 }
 
