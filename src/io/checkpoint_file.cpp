@@ -233,6 +233,7 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     f.create<std::uint32_t>("/history/count");
     f.create<std::int64_t>("/history/step");
     f.create<float>("/history/y");
+    f.create<float>("/history/o2");
     f.create<std::int64_t>("/history/recent");
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
@@ -248,6 +249,7 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         f.put(g + "/last_pre", s.rows[j].last_pre);
         f.put(g + "/done", s.rows[j].done);
         f.put(g + "/x", s.rows[j].x);
+        if (!s.rows[j].x2.empty()) f.put(g + "/x2", s.rows[j].x2);
     }
     f.put("/counters/period_spikes", period_spikes);
     f.put("/counters/rate_counts", rate_counts);
@@ -304,6 +306,7 @@ void append_part(file& f, const engine::checkpoint_state& s) {
     f.append("/history/count", s.history.counts);
     f.append("/history/step", s.history.steps);
     f.append("/history/y", s.history.y);
+    f.append("/history/o2", s.history.o2);
     f.append("/history/recent", s.history.recent);
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
@@ -544,9 +547,10 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const auto count = f.get<std::uint32_t>("/history/count");
             const auto step = f.get<std::int64_t>("/history/step");
             const auto y = f.get<float>("/history/y");
+            const auto o2 = f.get<float>("/history/o2");
             const auto recent = f.get<std::int64_t>("/history/recent");
             constexpr std::size_t R = plasticity::post_history::recent_count;
-            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() ||
+            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() || o2.size() != step.size() ||
                 std::accumulate(count.begin(), count.end(), std::uint64_t{0}) != step.size())
                 throw checkpoint_error("cannot read checkpoint '" + path + "': /history sizes disagree");
             std::uint64_t at = 0;
@@ -556,6 +560,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                     s.history.counts.push_back(count[n]);
                     s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at), step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at), y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.o2.insert(s.history.o2.end(), o2.begin() + static_cast<std::ptrdiff_t>(at), o2.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.recent.insert(s.history.recent.end(), recent.begin() + static_cast<std::ptrdiff_t>(n * R), recent.begin() + static_cast<std::ptrdiff_t>((n + 1) * R));
                 }
                 at += count[n];
@@ -630,6 +635,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             s.rows[j].last_pre = f.get<std::int64_t>(g + "/last_pre");
             s.rows[j].done = f.get<std::int64_t>(g + "/done");
             s.rows[j].x = f.get<float>(g + "/x");
+            if (f.has(g + "/x2")) s.rows[j].x2 = f.get<float>(g + "/x2");
         }
         s.period_spikes = f.get<std::int64_t>("/counters/period_spikes");
         s.rate_counts = f.get<std::int64_t>("/counters/rate_counts");
