@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "schema.hpp"
+#include "synorm/config/loader.hpp"
 #include "synorm/config/units.hpp"
 
 namespace synorm::config::detail {
@@ -398,3 +399,44 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
 }
 
 }  // namespace synorm::config::detail
+
+namespace synorm::config {
+namespace {
+
+// Appends the key paths under which `a` and `b` differ: a map key present in one only, a list of
+// another length, or a different scalar.
+void differences(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>& out) {
+    const std::string here = path.empty() ? "(top level)" : path;
+    if (a.Type() != b.Type()) {
+        out.push_back(here);
+        return;
+    }
+    if (a.IsScalar()) {
+        if (a.Scalar() != b.Scalar()) out.push_back(here);
+    } else if (a.IsSequence()) {
+        if (a.size() != b.size()) {
+            out.push_back(here);
+            return;
+        }
+        for (std::size_t k = 0; k < a.size(); ++k) differences(a[k], b[k], path + "." + std::to_string(k), out);
+    } else if (a.IsMap()) {
+        const auto key = [&](const YAML::Node& k) { return path.empty() ? k.Scalar() : path + "." + k.Scalar(); };
+        for (const auto& kv : a) {
+            const YAML::Node other = b[kv.first.Scalar()];
+            if (!other) out.push_back(key(kv.first));
+            else differences(kv.second, other, key(kv.first), out);
+        }
+        for (const auto& kv : b)
+            if (!a[kv.first.Scalar()]) out.push_back(key(kv.first));
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> differing_keys(const std::string& yaml_a, const std::string& yaml_b) {
+    std::vector<std::string> out;
+    differences(YAML::Load(yaml_a), YAML::Load(yaml_b), "", out);
+    return out;
+}
+
+}  // namespace synorm::config

@@ -62,12 +62,13 @@ struct file {
         return at;
     }
 
-    // An empty extendible 1-D dataset at "/group/name".
+    // An empty extendible 1-D dataset at "/group/name", in chunks of about `hint` elements (rank 0's
+    // part: the ranks' parts are of similar size), so that small datasets stay small.
     template <class T>
-    void create(const std::string& name, const char* units = nullptr) {
+    void create(const std::string& name, std::uint64_t hint, const char* units = nullptr) {
         const auto slash = name.rfind('/');
         h5::handle parent = group(name.substr(0, slash));
-        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {chunk_elements};
+        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {std::clamp<hsize_t>(hint, 256, chunk_elements)};
         h5::handle space(h5::check_id(H5Screate_simple(1, dims, maxdims), where(name), "creating the dataspace"));
         h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), where(name), "creating dataset properties"));
         h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), where(name), "setting the chunk size");
@@ -97,7 +98,7 @@ struct file {
     // A dataset written once, whole.
     template <class T>
     void put(const std::string& name, const std::vector<T>& v) {
-        create<T>(name);
+        create<T>(name, v.size());
         append(name, v);
     }
 
@@ -208,15 +209,15 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     f.put_text("/config", info.config_yaml);
     f.put("/output_spikes", info.output_spikes);
 
-    f.create<std::uint64_t>("/neurons/gid");
+    f.create<std::uint64_t>("/neurons/gid", s.gids.size());
     std::vector<std::string> names;
     // Rank 0 owns gid 0, so its fields tell the types: 64-bit integers or floats.
     std::vector<std::int32_t> integer;
     for (const auto& field : s.fields) {
         names.push_back(field.name);
         integer.push_back(field.i64.empty() ? 0 : 1);
-        if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, field.unit.c_str());
-        else f.create<float>("/neurons/" + field.name, field.unit.c_str());
+        if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
+        else f.create<float>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
     }
     {
         h5::handle g = f.group("/neurons");
@@ -225,23 +226,25 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     }
     for (const char* port : {"excitatory", "inhibitory"}) {
         const std::string g = std::string("/pending/") + port;
-        f.create<std::uint64_t>(g + "/gid");
-        f.create<std::uint32_t>(g + "/lag");
-        f.create<float>(g + "/value");
+        const std::uint64_t n = (std::string(port) == "excitatory" ? s.pending_ex : s.pending_in).gids.size();
+        f.create<std::uint64_t>(g + "/gid", n);
+        f.create<std::uint32_t>(g + "/lag", n);
+        f.create<float>(g + "/value", n);
     }
-    f.create<std::uint64_t>("/history/gid");
-    f.create<std::uint32_t>("/history/count");
-    f.create<std::int64_t>("/history/step");
-    f.create<float>("/history/y");
-    f.create<float>("/history/o2");
-    f.create<std::int64_t>("/history/recent");
+    f.create<std::uint64_t>("/history/gid", s.history.gids.size());
+    f.create<std::uint32_t>("/history/count", s.history.gids.size());
+    f.create<std::int64_t>("/history/step", s.history.steps.size());
+    f.create<float>("/history/y", s.history.steps.size());
+    f.create<float>("/history/o2", s.history.steps.size());
+    f.create<std::int64_t>("/history/recent", s.history.recent.size());
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
-        f.create<std::uint64_t>(g + "/target");
-        f.create<std::uint32_t>(g + "/count");
-        f.create<std::uint32_t>(g + "/source");
-        f.create<std::uint16_t>(g + "/delay", "steps");
-        f.create<float>(g + "/weight");
+        const auto& list = s.synapses[j];
+        f.create<std::uint64_t>(g + "/target", list.targets.size());
+        f.create<std::uint32_t>(g + "/count", list.targets.size());
+        f.create<std::uint32_t>(g + "/source", list.size());
+        f.create<std::uint16_t>(g + "/delay", list.size(), "steps");
+        f.create<float>(g + "/weight", list.size());
     }
     for (std::size_t j = 0; j < s.rows.size(); ++j) {
         if (s.rows[j].last_pre.empty()) continue;
@@ -271,17 +274,18 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     }
     for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
         const std::string g = "/records/snapshots/" + std::to_string(n);
-        f.create<std::uint64_t>(g + "/source");
-        f.create<std::uint64_t>(g + "/target");
-        f.create<float>(g + "/weight");
+        const std::uint64_t n_snap = s.snapshots[n].weights.size();
+        f.create<std::uint64_t>(g + "/source", n_snap);
+        f.create<std::uint64_t>(g + "/target", n_snap);
+        f.create<float>(g + "/weight", n_snap);
         h5::handle group = f.group(g);
         h5::write_attribute(group.get(), "projection", static_cast<std::uint64_t>(s.snapshots[n].projection), f.where(g));
         h5::write_attribute(group.get(), "time", s.snapshots[n].time, f.where(g));
     }
     for (std::size_t k = 0; k < s.traces.size(); ++k) {
         const std::string g = "/records/traces/" + std::to_string(k);
-        f.create<std::uint64_t>(g + "/gid");
-        f.create<float>(g + "/values");
+        f.create<std::uint64_t>(g + "/gid", s.traces[k].gids.size());
+        f.create<float>(g + "/values", s.traces[k].values.size());
         h5::handle group = f.group(g);
         h5::write_attribute(group.get(), "samples", static_cast<std::uint64_t>(s.traces[k].times.size()), f.where(g));
         f.put(g + "/times", s.traces[k].times);
@@ -383,6 +387,24 @@ auto reading(const std::string& path, F&& body) {
 }
 
 }  // namespace
+
+output_summary read_output_summary(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        throw io_error("the run's output file '" + path + "' is not an HDF5 file");
+    }
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    output_summary out;
+    out.status = h5::read_string_attribute(id, "status", f.where("/")).value_or("unknown");
+    if (f.has("/config")) out.config_yaml = f.get_text("/config");
+    return out;
+}
 
 std::string config_hash(const std::string& resolved_yaml) {
     std::uint64_t h = 14695981039346656037ull;

@@ -471,6 +471,93 @@ output_file::output_file(const std::string& path, comm::communicator& comm) : im
     impl_->create();
 }
 
+output_file::output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
+                         const std::vector<std::int64_t>& spike_counts)
+    : impl_(std::make_unique<impl>(path, comm)) {
+    auto& s = *impl_;
+    h5::silence_hdf5_errors();
+    s.collective([&] {
+        const std::string here = s.where("/");
+        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
+        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the format version");
+        if (s.parallel) {
+#ifdef H5_HAVE_PARALLEL
+            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
+            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
+            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
+            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
+            s.transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
+            h5::check(H5Pset_dxpl_mpio(s.transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
+#endif
+        } else {
+#if H5_VERSION_GE(1, 10, 7)
+            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
+#endif
+        }
+        const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
+        if (id < 0) h5::fail(here, "opening the output file to continue it");
+        s.file = h5::handle(id);
+        const auto format = h5::read_string_attribute(id, "format", here);
+        if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
+        for (const char* end_only : {"rates", "homeostasis", "weights", "final_state", "provenance"})
+            if (h5::exists(id, end_only)) h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
+        h5::write_attribute(id, "status", "running", here);
+    });
+    s.is_open = true;
+    // The appendable datasets, opened instead of created, spikes cut back to the checkpoint's counts.
+    s.collective([&] {
+        const auto populations = spec.populations.size();
+        s.spike_slot.assign(populations, -1);
+        for (std::uint32_t p : spec.recording.spike_populations) {
+            if (p >= populations || s.spike_slot[p] >= 0) continue;
+            const std::string object = "/spikes/" + spec.populations[p].name;
+            impl::spike_sink sink{p, object, {}, {}, 0};
+            sink.node_ids = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/node_ids").c_str(), H5P_DEFAULT), s.where(object), "opening"));
+            sink.timestamps = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/timestamps").c_str(), H5P_DEFAULT), s.where(object), "opening"));
+            const std::int64_t count = p < spike_counts.size() ? spike_counts[p] : -1;
+            const std::uint64_t have = h5::dataset_size(sink.node_ids.get(), s.where(object));
+            if (count < 0 || static_cast<std::uint64_t>(count) > have)
+                throw io_error(s.where(object) + ": holds " + std::to_string(have) + " spikes, fewer than the checkpoint's " + std::to_string(count) +
+                               " (another run's file?)");
+            const hsize_t size[1] = {static_cast<hsize_t>(count)};
+            h5::check(H5Dset_extent(sink.node_ids.get(), size), s.where(object), "cutting back to the checkpoint");
+            h5::check(H5Dset_extent(sink.timestamps.get(), size), s.where(object), "cutting back to the checkpoint");
+            sink.size = static_cast<std::uint64_t>(count);
+            s.spike_slot[p] = static_cast<int>(s.spikes.size());
+            s.spikes.push_back(std::move(sink));
+        }
+        s.recordings.resize(spec.recording.state.size());
+        for (std::size_t r = 0; r < spec.recording.state.size(); ++r) {
+            const auto& recorder = spec.recording.state[r];
+            auto& sink = s.recordings[r];
+            sink.object = "/recordings/" + recorder.name;
+            sink.ids = recorder.ids;
+            std::sort(sink.ids.begin(), sink.ids.end());
+            sink.ids.erase(std::unique(sink.ids.begin(), sink.ids.end()), sink.ids.end());
+            sink.times = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/times").c_str(), H5P_DEFAULT), s.where(sink.object), "opening"));
+            for (const auto& variable : recorder.variables)
+                sink.variables.push_back(h5::handle(
+                    h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT), s.where(sink.object), "opening")));
+            sink.rows = h5::dataset_size(sink.times.get(), s.where(sink.object));
+            if (sink.rows != 0) throw io_error(s.where(sink.object) + ": already holds samples (state is written at the end of a run)");
+        }
+        s.layout_created = true;
+        s.flush("reopening the file");
+    });
+}
+
+std::vector<std::int64_t> output_file::spike_counts(const model::model_spec& spec) const {
+    std::vector<std::int64_t> counts(spec.populations.size(), -1);
+    for (const auto& sink : impl_->spikes) counts[sink.population] = static_cast<std::int64_t>(sink.size);
+    return counts;
+}
+
+void output_file::flush() {
+    auto& s = *impl_;
+    s.require_open("flush");
+    s.collective([&] { s.flush("a checkpoint"); });
+}
+
 output_file::~output_file() {
     try {
         if (impl_) impl_->close();

@@ -313,7 +313,7 @@ def test_full_disk():
 
 # (arguments, message...)
 BAD_COMMAND_LINES = [
-    (["frobnicate", "coba.yaml"], "synorm: unknown command 'frobnicate'", "expected run, validate or info"),
+    (["frobnicate", "coba.yaml"], "synorm: unknown command 'frobnicate'", "expected run, resume, validate or info"),
     (run_args("coba.yaml", "--frobnicate"), "synorm run: unrecognised option '--frobnicate'"),
     (["run"], "synorm run: missing CONFIG"),
     (run_args("coba.yaml", "--threads", "0"), "synorm run: --threads must be at least 1"),

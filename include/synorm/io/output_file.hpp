@@ -45,6 +45,12 @@ public:
     // Creates (truncates) `path` and marks it status="running". Throws io_error on every rank when
     // the file cannot be created.
     output_file(const std::string& path, comm::communicator& comm);
+    // Opens the existing output file of a run that stopped at a checkpoint, to continue it: status
+    // "running" again, each recorded population's spike datasets cut back to `spike_counts` (what
+    // the checkpoint says was written before it; later spikes of a crashed run go), and whatever a
+    // run writes only at its end removed. Throws io_error on every rank.
+    output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
+                const std::vector<std::int64_t>& spike_counts);
     ~output_file();
     output_file(const output_file&) = delete;
     output_file& operator=(const output_file&) = delete;
@@ -70,6 +76,9 @@ public:
     // The last write of a run: "complete", or "failed: <reason>" / "stopped: <reason>". The status of
     // the lowest rank that does not pass "complete" is the one written.
     void set_status(const std::string& status);
+    // Spikes written so far per population (-1 where not recorded); the same on every rank.
+    std::vector<std::int64_t> spike_counts(const model::model_spec& spec) const;
+    void flush();  // everything written so far reaches the file (before a checkpoint records it)
     void close();  // also done by the destructor; calls after close() throw io_error
 
 private:
