@@ -621,6 +621,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         for (const auto& trace : res.traces) out->write_state(spec, trace);
         std::vector<int> index_of(spec.projections.size(), 0);
         for (const auto& snap : res.snapshots) out->write_weights(spec, snap, index_of[snap.projection]++);
+        out->write_phases(spec, res.phases, res.phase_weight);
+        std::vector<int> phase_index(spec.projections.size(), 0);
+        for (const auto& snap : res.phase_snapshots) out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
         for (const auto& fs : res.final_states) out->write_final_state(spec, fs);
         res.time.record += now_seconds() - t_record;
         p = make_provenance(comm, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]), start_time,

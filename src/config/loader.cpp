@@ -15,6 +15,7 @@
 
 #include "overrides.hpp"
 #include "resolved_yaml.hpp"
+#include "schedule.hpp"
 #include "schema.hpp"
 #include "yaml_reader.hpp"
 
@@ -47,7 +48,8 @@ using model::cell_type;
 using model::connection_rule;
 
 const std::vector<std::string_view> top_level_keys = {"simulation", "network",   "populations", "projections",
-                                                      "inputs",     "recording", "homeostasis", "checks"};
+                                                      "inputs",     "recording", "homeostasis", "checks",
+                                                      "schedule"};
 
 void require_positive(const node_at& at, double value, dimension dim) {
     if (!(value > 0.0)) {
@@ -171,6 +173,7 @@ model::model_spec spec_reader::read() {
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
     read_checks(m.find("checks"));
+    if (const auto schedule = m.find("schedule")) read_schedule(root_, *schedule, spec_);
     return std::move(spec_);
 }
 

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "schedule.hpp"
 #include "schema.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/config/units.hpp"
@@ -392,6 +393,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_recording(out, spec);
     put_homeostasis(out, spec.homeostasis);
     put_checks(out, spec.checks);
+    put_schedule(out, spec);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +

@@ -3,7 +3,7 @@
 namespace synorm::engine {
 
 simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from)
-    : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
+    : own(s), spec(own), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
     const double t0 = omp_get_wtime();
     const double dt = spec.simulation.dt;
     D = static_cast<std::int64_t>(spec.min_delay_steps());
@@ -82,6 +82,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+    init_schedule();
     if (from) restore(*from);
     restoring = nullptr;
     build_time = omp_get_wtime() - t0;

@@ -137,6 +137,7 @@ struct branch_cursor {
 using namespace detail;
 
 struct simulation::impl {
+    model::model_spec own;  // the spec the engine reads: a copy, since phases change its parameters
     const model::model_spec& spec;
     comm::communicator& comm;
     network::partition part;
@@ -187,6 +188,20 @@ struct simulation::impl {
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
     double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
 
+    // The schedule (engine/phases.cpp; model/phase_schedule.hpp). Phases begin and end at interval
+    // starts that are homeostasis boundaries when the loop runs: every weight is settled there.
+    model::model_spec configured;               // the parameters as written, which every phase starts from
+    std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
+    std::size_t phase_next = 0;                 // the next phase to begin
+    bool phase_open = false;                    // phase_next − 1 is running
+    std::vector<float> shy_gain;                // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
+    double shy_G = 1.0;                         // the network's SHY gain, which shy_gain holds for renormalized projections
+    std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
+    std::vector<plasticity::stdp_rule> configured_rules;  // by projection: learning-rate factors scale their A±
+    double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
+    std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
+    bool phase_due(std::int64_t t0) const { return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0; }
+
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
@@ -232,6 +247,15 @@ struct simulation::impl {
     void restore(const checkpoint_state& from);
     // Recorder k's samples of this rank so far (`samples` of them), gids ascending.
     state_trace gather_trace(std::size_t k, std::size_t samples) const;
+    // The master's part of the schedule at a boundary T (after the homeostasis period ending there):
+    // one period of SHY renormalization, then the end of the running phase (SHY gain folded into the
+    // weights, its record) and the start of the next (its settings). Collective: every rank calls it.
+    void init_schedule();
+    void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
+    void end_phase(results& out);
+    void apply_settings(std::uint32_t phase);
+    double excitatory_weight();  // Σ G·w over renormalized projections, all ranks (collective)
+    void phase_rates(results& r, const std::vector<std::vector<double>>& rates) const;
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);

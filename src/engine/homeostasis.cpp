@@ -26,7 +26,8 @@ struct vogels_terms {
 // arrival counted.
 template <class Terms>
 void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                 std::int64_t D, std::uint64_t src, std::int64_t t_pre, branch_cursor* branch, std::size_t branch_stride) {
+                 std::int64_t D, std::uint64_t src, std::int64_t t_pre, branch_cursor* branch, std::size_t branch_stride,
+                 float G) {  // G: the SHY gain (engine/phases.cpp), 1 outside renormalization
     const plasticity::stdp_params rule = full_rule;  // a copy: the weight stores below cannot alias it
     const Terms terms{rule};
     const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
@@ -47,7 +48,7 @@ void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::ro
             ++ts.branch_arrivals[at];
             w *= ts.branch_gain[at];
         }
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w * G;
     }
     ts.events += table.row_begin[src + 1] - table.row_begin[src];
     rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
@@ -72,7 +73,8 @@ void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row
 // triplet: as deliver_row, with the slow traces: o2 from the postsynaptic history at each
 // potentiation, r2 of the row at the depression.
 void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, branch_cursor* branch, std::size_t branch_stride) {
+                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, branch_cursor* branch, std::size_t branch_stride,
+                 float G) {  // G: the SHY gain (engine/phases.cpp), 1 outside renormalization
     const plasticity::stdp_params rule = full_rule;
     const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
@@ -93,7 +95,7 @@ void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasti
             ++ts.branch_arrivals[at];
             w *= ts.branch_gain[at];
         }
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w * G;
     }
     ts.events += table.row_begin[src + 1] - table.row_begin[src];
     rs.x[src] = last == plasticity::row_state::none ? 1.0f : x * plus(t_pre - last) + 1.0f;
@@ -110,9 +112,9 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
     branch_cursor* const branch = branched[j] ? &cursor : nullptr;
     switch (rules[j].kind) {
-        case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
-        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
-        default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride); break;
+        case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride, shy_gain[j]); break;
+        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride, shy_gain[j]); break;
+        default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, branch, branch_stride, shy_gain[j]); break;
     }
 }
 

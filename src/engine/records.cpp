@@ -14,6 +14,7 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
         // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4).
         const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
         const bool scaled = !gain.empty() && spec.populations[proj.target].scaling.enabled;
+        const float G = shy_gain[projection];  // SHY renormalization: 1 outside it
         for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
             // ... times the gain of the synapse's branch, when its target has branches.
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, s) : branch_cursor{};
@@ -21,7 +22,7 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 float w = scaled ? table.weight[k] * gain[i] : table.weight[k];
                 if (branched[projection]) w *= ts.branch_gain[std::size_t{i} * branch_stride + branch(i)];
-                all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});
+                all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w * G});
             }
         }
     }
@@ -97,6 +98,7 @@ results simulation::impl::collect(results r) {
             r.rates.push_back(std::move(rate));
         }
     }
+    phase_rates(r, r.rates);
     for (const auto& ts : threads) {
         r.time.update = std::max(r.time.update, ts.t_update);
         r.time.deliver = std::max(r.time.deliver, ts.t_deliver);

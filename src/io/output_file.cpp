@@ -776,6 +776,67 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
     }
 }
 
+void output_file::write_phases(const model::model_spec& spec, const std::vector<engine::phase_record>& phases,
+                               const engine::phase_trace& weight) {
+    auto& s = *impl_;
+    s.require_open("write_phases");
+    if (phases.empty()) return;  // the same on every rank
+    const auto column = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
+                            const char* units) {
+        s.collective([&] {
+            const hsize_t dims[1] = {values.size()};
+            h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "units", units, s.where(object));
+            s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, values.data(), s.rank == 0 ? values.size() : 0, 0);
+        });
+    };
+    static const char* const kinds[] = {"wake", "nrem", "rem", "custom"};
+    std::vector<std::string> names, kind;
+    const auto field = [&](auto member) {
+        std::vector<double> v;
+        for (const auto& row : phases) v.push_back(static_cast<double>(row.*member));
+        return v;
+    };
+    for (const auto& row : phases) {
+        names.push_back(row.name);
+        kind.push_back(kinds[row.kind < 4 ? row.kind : 3]);
+    }
+    h5::handle group;
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "phases", "/phases");
+        h5::write_attribute(group.get(), "name", names, s.where("/phases"));
+        h5::write_attribute(group.get(), "kind", kind, s.where("/phases"));
+    });
+    using row_t = engine::phase_record;
+    column(group.get(), "cycle", "/phases/cycle", field(&row_t::cycle), "1");
+    column(group.get(), "skipped", "/phases/skipped", field(&row_t::skipped), "1");
+    column(group.get(), "start", "/phases/start", field(&row_t::start), "ms");
+    column(group.get(), "end", "/phases/end", field(&row_t::end), "ms");
+    column(group.get(), "weight_start", "/phases/weight_start", field(&row_t::weight_start), "weight unit");
+    column(group.get(), "weight_end", "/phases/weight_end", field(&row_t::weight_end), "weight unit");
+    column(group.get(), "set_point", "/phases/set_point", field(&row_t::set_point), "weight unit");
+    column(group.get(), "renormalization", "/phases/renormalization", field(&row_t::renormalization), "1");
+    if (!weight.times.empty()) {
+        column(group.get(), "time", "/phases/time", weight.times, "ms");
+        column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");
+        column(group.get(), "gain", "/phases/gain", weight.gain, "1");
+    }
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+        const std::string& name = spec.populations[p].name;
+        check_name(name, "population");
+        const std::string object = "/phases/" + name;
+        h5::handle pop;
+        s.collective([&] { pop = s.open_or_create_group(group.get(), name, object); });
+        std::vector<double> rate, swa;
+        for (const auto& row : phases) {
+            rate.push_back(row.rate[p]);
+            swa.push_back(row.swa[p]);
+        }
+        column(pop.get(), "rate", object + "/rate", rate, "Hz");
+        column(pop.get(), "swa", object + "/swa", swa, "Hz^2");
+    }
+}
+
 void output_file::write_state(const model::model_spec& spec, const engine::state_trace& trace) {
     auto& s = *impl_;
     s.require_open("write_state");
@@ -857,15 +918,16 @@ void output_file::write_state(const model::model_spec& spec, const engine::state
     sink.rows += samples;
 }
 
-void output_file::write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index) {
+void output_file::write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index,
+                                const std::string& group_name) {
     auto& s = *impl_;
     s.require_open("write_weights");
     if (snapshot.projection >= spec.projections.size())
-        throw io_error(s.where("/weights") + ": weight snapshot of projection index " + std::to_string(snapshot.projection) +
+        throw io_error(s.where("/" + group_name) + ": weight snapshot of projection index " + std::to_string(snapshot.projection) +
                        " but the model has " + std::to_string(spec.projections.size()) + " projections");
-    if (index < 0) throw io_error(s.where("/weights") + ": negative snapshot index " + std::to_string(index));
+    if (index < 0) throw io_error(s.where("/" + group_name) + ": negative snapshot index " + std::to_string(index));
     const std::string& name = spec.projections[snapshot.projection].name;
-    const std::string object = "/weights/" + name + "/" + std::to_string(index);
+    const std::string object = "/" + group_name + "/" + name + "/" + std::to_string(index);
     s.collective([&] {
         if (snapshot.sources.size() != snapshot.weights.size() || snapshot.targets.size() != snapshot.weights.size())
             throw io_error(s.where(object) + ": weight snapshot has " + std::to_string(snapshot.sources.size()) +
@@ -879,8 +941,8 @@ void output_file::write_weights(const model::model_spec& spec, const engine::wei
     h5::handle group;
     s.collective([&] {
         check_name(name, "projection");
-        h5::handle weights = s.open_or_create_group(s.file.get(), "weights", "/weights");
-        h5::handle projection = s.open_or_create_group(weights.get(), name, "/weights/" + name);
+        h5::handle weights = s.open_or_create_group(s.file.get(), group_name, "/" + group_name);
+        h5::handle projection = s.open_or_create_group(weights.get(), name, "/" + group_name + "/" + name);
         group = s.create_group(projection.get(), std::to_string(index), object);
         h5::write_attribute(group.get(), "time", snapshot.time, s.where(object));
     });

@@ -332,6 +332,45 @@ BAD_COMMAND_LINES = [
     (["info", "x.h5", "--threads", "2"], "synorm info: option --threads does not apply"),
 ]
 
+# --- bad schedules: coba.yaml (no plasticity, no homeostasis loop: 0.8 ms intervals) plus a schedule ---
+
+SCHEDULE = """
+schedule:
+  phases:
+    - name: sleep
+      kind: nrem
+      duration: "8 ms"
+      neurons: {E: {I_e: "10 pA"}}
+"""
+
+# (file name, text of SCHEDULE, replaced by, the part the error points at, message...)
+BAD_SCHEDULES = [
+    ("phase_kind", "kind: nrem", "kind: dream", "dream", 'schedule.phases[0].kind: unknown value "dream"',
+     "expected one of wake, nrem, rem, custom"),
+    ("phase_negative", 'duration: "8 ms"', 'duration: "-8 ms"', '"-8 ms"', "schedule.phases[0].duration: expected a time > 0"),
+    ("phase_multiple", 'duration: "8 ms"', 'duration: "8.5 ms"', '"8.5 ms"',
+     "schedule.phases[0].duration: 8.5 ms is not a multiple of the communication interval 0.8 ms"),
+    ("phase_parameter", 'I_e: "10 pA"', 'b: "10 pA"', "b", 'schedule.phases[0].neurons.E.b: unknown parameter "b"',
+     "parameters: C_m, tau_m"),
+    ("phase_renormalization", "  phases:", "  renormalization: {tau: \"1 s\"}\n  phases:", "{tau",
+     "schedule.renormalization: renormalization scales excitatory plastic synapses"),
+]
+
+
+def test_bad_schedules():
+    c = cases()
+
+    def check(name, old, new, mark, message, *more):
+        text = c.coba + SCHEDULE.replace(old, new, 1)
+        with open(os.path.join(c.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = len(c.coba) + SCHEDULE.index(old) + new.index(mark)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        c.expect(["run", f"{name}.yaml", "-o", "x.h5", "-q"], 2, f"{name}.yaml:{line}:{column}: {message}", *more)
+
+    each(BAD_SCHEDULES, check)
+
 
 def test_bad_command_lines():
     c = cases()

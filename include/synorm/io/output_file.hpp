@@ -69,7 +69,12 @@ public:
     // /homeostasis: one sample per homeostasis period (identical on every rank; rank 0 writes).
     void write_homeostasis(const model::model_spec& spec, const engine::homeostasis_trace& trace);
     void write_state(const model::model_spec& spec, const engine::state_trace& trace);
-    void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index);
+    // /<group>/<projection>/<index>: /weights for the recorders, /phase_weights for schedule.snapshots.
+    void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index,
+                       const std::string& group = "weights");
+    // /phases: one row per phase of the schedule (identical on every rank; rank 0 writes).
+    void write_phases(const model::model_spec& spec, const std::vector<engine::phase_record>& phases,
+                      const engine::phase_trace& weight);
     // Once per population, by every rank.
     void write_final_state(const model::model_spec& spec, const engine::final_state& state);
     void write_provenance(const provenance& p);  // rank 0's values are written (host, timers differ)

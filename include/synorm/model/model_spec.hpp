@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "synorm/model/phase_schedule.hpp"
+
 namespace synorm::model {
 
 enum class neuron_kind {
@@ -259,6 +261,7 @@ struct model_spec {
     recording_spec recording;
     homeostasis_spec homeostasis;
     checks_spec checks;
+    schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;
