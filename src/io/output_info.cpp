@@ -213,7 +213,7 @@ std::string reader::describe() {
                                .value_or(std::vector<std::string>{});
         out << "\npopulations (gid order):" << duration_note << '\n';
         out << "  " << std::left << std::setw(16) << "name" << std::right << std::setw(12) << "size" << "  " << std::left
-            << std::setw(14) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
+            << std::setw(20) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
             << std::setw(12) << "rate (Hz)" << '\n';
         for (const auto& name : order) {
             const std::string object = "/populations/" + name;
@@ -230,7 +230,7 @@ std::string reader::describe() {
                     rate = fixed(static_cast<double>(*spikes) / static_cast<double>(size) / (*duration / 1000.0), 3);
             }
             out << "  " << std::left << std::setw(16) << name << std::right << std::setw(12) << size << "  " << std::left
-                << std::setw(14) << model << std::setw(12) << type << std::right << std::setw(12) << count
+                << std::setw(20) << model << std::setw(12) << type << std::right << std::setw(12) << count
                 << std::setw(12) << rate << '\n';
         }
         out << "  (spikes '-': not recorded)\n";

@@ -302,7 +302,7 @@ TEST(loader_plasticity, vogels_defaults_and_derived_alpha) {
     EXPECT_EQ(p.w_max, 300.0);
     EXPECT_EQ(p.pairing, spike_pairing::all_to_all);
     // Current weights: bounds ≤ 0, w_max defaults to 0, w_min required.
-    const model::plasticity_spec& c = spec_of(vogels_current).projections[3].plasticity;
+    const model::plasticity_spec c = spec_of(vogels_current).projections[3].plasticity;
     EXPECT_EQ(c.tau_plus, 10.0);
     EXPECT_EQ(c.tau_minus, 10.0);
     EXPECT_EQ(c.eta, 0.5);
