@@ -307,19 +307,17 @@ volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signal_number) { stop_signal = signal_number; }
 
 struct signal_guard {
-    struct sigaction old_usr1 {}, old_term {};
     signal_guard() {
         struct sigaction sa {};
         sa.sa_handler = on_stop_signal;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART;
-        sigaction(SIGUSR1, &sa, &old_usr1);
-        sigaction(SIGTERM, &sa, &old_term);
+        sigaction(SIGUSR1, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
     }
-    ~signal_guard() {
-        sigaction(SIGUSR1, &old_usr1, nullptr);
-        sigaction(SIGTERM, &old_term, nullptr);
-    }
+    // The handler stays installed after the run: a second signal that arrives while the process
+    // closes its files and exits (mpirun forwards every signal it gets) must not kill it with the
+    // default action, which would turn a clean exit 6 into a death by signal.
 };
 
 namespace fs_ = std::filesystem;
