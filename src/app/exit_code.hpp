@@ -11,6 +11,7 @@ enum exit_code : int {
     io_failure = 3,       // output (or checkpoint) could not be written or read
     not_enough_memory = 4,  // the memory estimate exceeds what a rank has; nothing was allocated
     health_stopped = 5,     // a runtime health check (configuration `checks`) stopped the run; the file says why
+    checkpointed = 6,       // stopped on request (signal, --stop-after) after a checkpoint: resume me
 };
 
 }  // namespace synorm::app

@@ -2,6 +2,8 @@
 // README "Exit codes"); every rank exits with the same one, and a message is printed once, by rank 0.
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -12,6 +14,7 @@
 #include "synorm/comm/mpi_communicator.hpp"
 #include "memory_check.hpp"
 #include "synorm/config/loader.hpp"
+#include "synorm/config/units.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
@@ -27,12 +30,16 @@ const char* usage_text =
     "\n"
     "usage:\n"
     "  synorm run CONFIG [-o OUT.h5] [--set key.path=value ...] [--threads N] [--seed S] [--duration \"T\"] [-q]\n"
+    "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] [--checkpoint-keep K]\n"
+    "             [--stop-after \"55 min\"]\n"
+    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] [...]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5\n"
     "  synorm --help | --version\n"
     "\n"
     "Start under mpirun or srun for several ranks. Exit codes: 0 ok, 1 runtime failure,\n"
-    "2 bad command line or configuration, 3 output could not be written or read.\n";
+    "2 bad command line, configuration or checkpoint, 3 output or checkpoint could not be written or read,\n"
+    "4 not enough memory, 5 stopped by a health check, 6 stopped after a checkpoint (resume it).\n";
 
 // The rank a launcher gave this process, read from its environment (0 when started alone). Errors
 // found before MPI starts (command line, validate, info) are the same on every rank: only rank 0
@@ -54,15 +61,37 @@ int command_line_error(const std::string& command, const std::string& message) {
 struct option_use {
     const char* name;      // as in the variables map
     const char* spelling;  // as the user may have typed it
-    bool validate, info;
+    bool run, validate, info, resume;
 };
 constexpr option_use option_uses[] = {
-    {"output", "-o/--output", false, false},   {"threads", "--threads", true, false},
-    {"estimate", "--estimate", true, false},   {"ranks", "--ranks", true, false},
-    {"memory-limit", "--memory-limit", true, false},
-    {"seed", "--seed", false, false},          {"duration", "--duration", false, false},
-    {"quiet", "-q/--quiet", false, false},     {"set", "--set", true, false},
+    {"output", "-o/--output", true, false, false, true},     {"threads", "--threads", true, true, false, true},
+    {"estimate", "--estimate", false, true, false, false},   {"ranks", "--ranks", false, true, false, false},
+    {"memory-limit", "--memory-limit", true, true, false, true},
+    {"seed", "--seed", true, false, false, false},           {"duration", "--duration", true, false, false, false},
+    {"quiet", "-q/--quiet", true, false, false, true},       {"set", "--set", true, true, false, false},
+    {"checkpoint-every", "--checkpoint-every", true, false, false, true},
+    {"checkpoint-wall", "--checkpoint-wall", true, false, false, true},
+    {"checkpoint-dir", "--checkpoint-dir", true, false, false, true},
+    {"checkpoint-keep", "--checkpoint-keep", true, false, false, true},
+    {"stop-after", "--stop-after", true, false, false, true},
+    {"force", "--force", false, false, false, true},
 };
+
+// A wall-clock duration: "<number> <s|min|h>", > 0; nullopt otherwise.
+std::optional<double> parse_wall_seconds(const std::string& text) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    std::string unit = text.substr(used);
+    unit.erase(0, unit.find_first_not_of(' '));
+    const double scale = unit == "s" ? 1.0 : unit == "min" ? 60.0 : unit == "h" ? 3600.0 : 0.0;
+    if (scale == 0.0 || !(value > 0) || !std::isfinite(value)) return std::nullopt;
+    return value * scale;
+}
 
 struct estimate_options {
     bool print = false;
@@ -137,8 +166,8 @@ int main(int argc, char** argv) {
         if (speaker) std::cout << "synorm " << synorm::version << " (" << synorm::git_revision << ")\n";
         return ok;
     }
-    if (command != "run" && command != "validate" && command != "info")
-        return command_line_error("", "unknown command '" + command + "'; expected run, validate or info");
+    if (command != "run" && command != "validate" && command != "info" && command != "resume")
+        return command_line_error("", "unknown command '" + command + "'; expected run, resume, validate or info");
 
     po::options_description options("options");
     options.add_options()
@@ -151,9 +180,15 @@ int main(int argc, char** argv) {
         ("memory-limit", po::value<std::string>(), "run, validate: memory per rank, e.g. \"4 GiB\" (default: the node's available memory / its ranks)")
         ("estimate", "validate: print the memory estimate per rank")
         ("ranks", po::value<int>(), "validate --estimate: the number of ranks to estimate for (default 1)")
+        ("checkpoint-every", po::value<std::string>(), "run, resume: a checkpoint every this much biological time, e.g. \"500 ms\"")
+        ("checkpoint-wall", po::value<std::string>(), "run, resume: a checkpoint every this much wall time, e.g. \"30 min\" (s, min, h)")
+        ("checkpoint-dir", po::value<std::string>(), "run, resume: where checkpoints go (default <OUT without .h5>.checkpoints; resume: the checkpoint's)")
+        ("checkpoint-keep", po::value<int>(), "run, resume: complete checkpoints kept (default 2)")
+        ("stop-after", po::value<std::string>(), "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")
+        ("force", "resume: continue an output file whose configuration differs from the checkpoint's")
         ("help,h", "this help");
     po::options_description hidden;
-    hidden.add_options()("file", po::value<std::string>(), "CONFIG or OUT.h5");
+    hidden.add_options()("file", po::value<std::string>(), "CONFIG, OUT.h5 or CHECKPOINT");
     po::options_description all;
     all.add(options).add(hidden);
     po::positional_options_description positional;
@@ -171,12 +206,18 @@ int main(int argc, char** argv) {
         return ok;
     }
     for (const auto& use : option_uses) {
-        const bool accepted = command == "run" || (command == "validate" && use.validate) || (command == "info" && use.info);
-        if (!accepted && vm.count(use.name))
-            return command_line_error(command, std::string("option ") + use.spelling + " does not apply to 'synorm " + command +
-                                                   "' (only to 'synorm run'" + (use.validate ? " and 'synorm validate'" : "") + ")");
+        const bool accepted = (command == "run" && use.run) || (command == "validate" && use.validate) || (command == "info" && use.info) ||
+                              (command == "resume" && use.resume);
+        if (!accepted && vm.count(use.name)) {
+            std::string where;
+            for (const auto& [ok_for, name] : {std::pair{use.run, "run"}, std::pair{use.resume, "resume"}, std::pair{use.validate, "validate"}})
+                if (ok_for) where += std::string(where.empty() ? "'synorm " : " and 'synorm ") + name + "'";
+            return command_line_error(command, std::string("option ") + use.spelling + " does not apply to 'synorm " + command + "' (only to " +
+                                                   where + ")");
+        }
     }
-    if (!vm.count("file")) return command_line_error(command, std::string("missing ") + (command == "info" ? "OUT.h5" : "CONFIG"));
+    if (!vm.count("file"))
+        return command_line_error(command, std::string("missing ") + (command == "info" ? "OUT.h5" : command == "resume" ? "CHECKPOINT" : "CONFIG"));
     const std::string file = vm["file"].as<std::string>();
     const auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 
@@ -208,7 +249,32 @@ int main(int argc, char** argv) {
     }
 
     run_options opt;
-    opt.config = file;
+    if (command == "resume") opt.resume = file;
+    else opt.config = file;
+    opt.force = vm.count("force") > 0;
+    if (vm.count("checkpoint-every")) {
+        const std::string text = vm["checkpoint-every"].as<std::string>();
+        std::string why;
+        const auto q = config::parse_quantity(text, &why);
+        if (!q || q->dim != config::dimension::time || !(q->value > 0))
+            return command_line_error(command, "--checkpoint-every '" + text + "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
+        opt.checkpoint_every_ms = q->value;
+    }
+    for (const auto& [name, target] : {std::pair{"checkpoint-wall", &opt.checkpoint_wall_s}, std::pair{"stop-after", &opt.stop_after_s}}) {
+        if (!vm.count(name)) continue;
+        const std::string text = vm[name].as<std::string>();
+        const auto seconds = parse_wall_seconds(text);
+        if (!seconds) return command_line_error(command, std::string("--") + name + " '" + text + "': expected a wall time > 0 like \"30 min\" (s, min or h)");
+        *target = *seconds;
+    }
+    if (vm.count("checkpoint-dir")) {
+        opt.checkpoint_dir = vm["checkpoint-dir"].as<std::string>();
+        if (opt.checkpoint_dir.empty()) return command_line_error(command, "--checkpoint-dir needs a directory name");
+    }
+    if (vm.count("checkpoint-keep")) {
+        opt.checkpoint_keep = vm["checkpoint-keep"].as<int>();
+        if (opt.checkpoint_keep < 1) return command_line_error(command, "--checkpoint-keep must be at least 1, got " + std::to_string(opt.checkpoint_keep));
+    }
     opt.overrides = overrides;
     if (vm.count("output")) {
         opt.output = vm["output"].as<std::string>();

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -28,6 +29,7 @@
 #include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
+#include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
 
@@ -107,7 +109,7 @@ agreement agree(comm::communicator& comm, const outcome& mine) {
 // as it is (status "running", never "complete") and every rank ends the process here, together,
 // with the agreed code, skipping those clean-ups.
 int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, const agreement& failure,
-             const std::string& path) {
+             const std::string& path, bool output_intact = false) {
     const std::int64_t open = out ? 1 : 0;
     if (comm.max(open) == 0) return failure.code;
     if (comm.min(open) == 0) {  // io throws on every rank or on none: a bug, but never a hang
@@ -115,7 +117,7 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
         comm.abort(failure.code);
     }
     bool closed = false;
-    if (failure.code != io_failure || comm.size() == 1) {
+    if (failure.code != io_failure || comm.size() == 1 || output_intact) {
         try {
             out->set_status((failure.code == health_stopped ? "stopped: " : "failed: ") + failure.message);
         } catch (const std::exception& e) {  // the same on every rank
@@ -252,7 +254,9 @@ io::provenance make_provenance(comm::communicator& comm, const model::model_spec
     p.spikes = static_cast<std::uint64_t>(counts[0]);
     p.synaptic_events = static_cast<std::uint64_t>(counts[1]);
     p.loop_time = static_cast<double>(comm.max(static_cast<std::int64_t>(res.time.total * 1e9))) * 1e-9;
-    p.real_time_factor = p.loop_time / (spec.simulation.duration * 1e-3);  // the slowest rank
+    // The slowest rank, over the part this process simulated (a resumed run starts at its checkpoint).
+    const double simulated_ms = spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt;
+    p.real_time_factor = p.loop_time / (std::max(simulated_ms, spec.simulation.dt) * 1e-3);
     p.peak_rss_bytes = comm.all_gather(peak_rss_bytes());
     p.synapse_bytes = comm.all_gather(static_cast<std::int64_t>(sim.synapse_bytes()));
     const auto gather_seconds = [&](double s) {
@@ -277,7 +281,7 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
                     const std::string& output) {
     std::ostringstream s;
     s.precision(4);
-    s << "synorm: simulated " << spec.simulation.duration << " ms in " << res.time.total << " s (real-time factor "
+    s << "synorm: simulated " << spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt << " ms in " << res.time.total << " s (real-time factor "
       << p.real_time_factor << "), " << p.spikes << " spikes\n";
     for (std::size_t i = 0; i < res.rates.size(); ++i) {
         double mean = 0;
@@ -289,16 +293,145 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
     return s.str();
 }
 
+
+// A checkpoint that could not be written: the output file itself is intact (its writes are agreed
+// separately), so the run can mark it failed and close it.
+class checkpoint_failure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Set by SIGUSR1 and SIGTERM: the run checkpoints at the next interval start and stops (exit 6).
+// A second signal only sets it again; nothing is cut short.
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int signal_number) { stop_signal = signal_number; }
+
+struct signal_guard {
+    signal_guard() {
+        struct sigaction sa {};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGUSR1, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+    }
+    // The handler stays installed after the run: a second signal that arrives while the process
+    // closes its files and exits (mpirun forwards every signal it gets) must not kill it with the
+    // default action, which would turn a clean exit 6 into a death by signal.
+};
+
+namespace fs_ = std::filesystem;
+
+// A step as a time for messages: "1600.8 ms" (ten significant digits hide dt's binary rounding).
+std::string milliseconds(std::int64_t step, double dt) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.10g ms", static_cast<double>(step) * dt);
+    return buf;
+}
+
+// Checkpoint files in a directory: ckpt_<step, 12 digits>.h5, so that names sort by step.
+std::string checkpoint_name(std::int64_t step) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "ckpt_%012lld.h5", static_cast<long long>(step));
+    return buf;
+}
+
+std::vector<fs_::path> checkpoints_in(const fs_::path& dir) {
+    std::vector<fs_::path> found;
+    std::error_code ec;
+    for (const auto& entry : fs_::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("ckpt_", 0) == 0 && entry.path().extension() == ".h5") found.push_back(entry.path());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+// The default checkpoint directory of an output file: OUT without .h5, plus .checkpoints.
+std::string default_checkpoint_dir(const std::string& output) {
+    fs_::path p(output);
+    if (p.extension() == ".h5") p.replace_extension("");
+    return p.string() + ".checkpoints";
+}
+
+}  // namespace
+
+std::string resolve_checkpoint(const std::string& path) {
+    std::error_code ec;
+    if (!fs_::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
+    if (!fs_::is_directory(path, ec)) return path;
+    const auto found = checkpoints_in(path);
+    std::string last_error;
+    for (auto it = found.rbegin(); it != found.rend(); ++it) {  // newest first; skip damaged ones
+        try {
+            io::read_checkpoint_info(it->string());
+            return it->string();
+        } catch (const std::exception& e) {
+            last_error = e.what();
+        }
+    }
+    if (found.empty()) throw std::runtime_error("directory '" + path + "' holds no checkpoint (ckpt_*.h5)");
+    throw std::runtime_error("directory '" + path + "' holds no complete checkpoint; the newest: " + last_error);
+}
+
+namespace {
 }  // namespace
 
 int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
     const bool root = comm.rank() == 0;
     const std::string start_time = utc_now();
+    // From the start: a signal during start-up stops the run at its first interval instead of killing it.
+    signal_guard signals;
+    stop_signal = 0;
 
-    // 1. Configuration: every rank reads it; any error stops all before anything is allocated.
+    // 1. Configuration: every rank reads it; any error stops all before anything is allocated. A
+    // resume reads it from the checkpoint, and checks the output file it continues.
     outcome loaded;
-    const config::loaded_config cfg = load_config(opt, loaded);
+    const bool resuming = !opt.resume.empty();
+    std::string checkpoint_path;
+    io::checkpoint_info resumed;
+    config::loaded_config cfg;
+    if (!resuming) {
+        cfg = load_config(opt, loaded);
+    } else if (comm.size() > 1) {
+        // Continuing the output file through parallel HDF5 is not safe yet (a collective write into
+        // the reopened file can fail on one rank and leave the other waiting): refused, not risked.
+        loaded.fail(input_error, "synorm resume runs on one rank for now (with any number of threads, --threads N); the checkpoint "
+                                 "itself resumes on any layout, but continuing the output file on several ranks is not done yet");
+    } else {
+        try {
+            checkpoint_path = resolve_checkpoint(opt.resume);
+            resumed = io::read_checkpoint_info(checkpoint_path);
+            cfg = config::load_text(resumed.config_yaml, checkpoint_path + ":/config");
+        } catch (const std::exception& e) {
+            loaded.fail(input_error, e.what());
+        }
+    }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
+    std::string output = opt.output;
+    if (resuming) {
+        outcome checked;
+        if (output.empty()) output = resumed.output;
+        try {
+            const auto summary = io::read_output_summary(output);
+            if (summary.status == "complete" || resumed.finished)
+                checked.fail(input_error, "the run of " + checkpoint_path + " is finished (" + output + " is complete); nothing to resume");
+            else if (summary.config_yaml != resumed.config_yaml && !opt.force) {
+                std::string keys;
+                try {
+                    for (const auto& k : config::differing_keys(resumed.config_yaml, summary.config_yaml)) keys += (keys.empty() ? "" : ", ") + k;
+                } catch (const std::exception&) {
+                    keys = "(unreadable)";
+                }
+                checked.fail(input_error, "checkpoint " + checkpoint_path + " (configuration " + resumed.config_hash + ") is of another configuration than " +
+                                              output + " (" + io::config_hash(summary.config_yaml) + "); they differ in: " + keys +
+                                              ". Give the run's own output with -o, or --force to continue this file anyway");
+            }
+        } catch (const std::exception& e) {
+            checked.fail(input_error, std::string(e.what()) + " (resume " + checkpoint_path + " -o OUT.h5 says where it is)");
+        }
+        if (const auto a = agree(comm, checked); a.code != ok) return a.code;
+    }
     const auto& spec = cfg.spec;
     int threads = opt.threads;
     if (threads <= 0) {
@@ -319,17 +452,21 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                       << " MiB per rank\n";
     }
 
-    // 3. The output file: checked and created before any simulation time is spent.
-    std::string output = opt.output;
+    // 3. The output file: checked and created (or, resuming, reopened) before any simulation time is spent.
     bool probe_created = false;
-    if (const int code = prepare_output(opt, comm, output, probe_created); code != ok) return code;
+    if (!resuming)
+        if (const int code = prepare_output(opt, comm, output, probe_created); code != ok) return code;
     std::unique_ptr<io::output_file> out;
     {
         outcome created;
         try {
-            out = std::make_unique<io::output_file>(output, comm);
-            out->write_config(cfg.resolved_yaml);
-            out->write_populations(spec);
+            if (resuming) {
+                out = std::make_unique<io::output_file>(output, comm, spec, resumed.output_spikes);
+            } else {
+                out = std::make_unique<io::output_file>(output, comm);
+                out->write_config(cfg.resolved_yaml);
+                out->write_populations(spec);
+            }
         } catch (const std::exception& e) {  // io_error, the same on every rank; or this rank's own failure
             created.fail(io_failure, e.what());
         }
@@ -349,9 +486,12 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     {
         outcome built;
         try {
-            sim = std::make_unique<engine::simulation>(spec, comm, threads);
+            if (resuming) sim = std::make_unique<engine::simulation>(spec, comm, threads, io::read_checkpoint(checkpoint_path, spec, comm.rank(), comm.size()));
+            else sim = std::make_unique<engine::simulation>(spec, comm, threads);
+        } catch (const io::checkpoint_error& e) {
+            built.fail(input_error, e.what());
         } catch (const std::exception& e) {
-            built.fail(runtime_failure, std::string("building the network failed: ") + e.what());
+            built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: " : "building the network failed: ") + e.what());
         }
         if (const auto a = agree(comm, built); a.code != ok) {
             return stop_run(out, comm, a, output);
@@ -362,7 +502,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     if (root && !opt.quiet)
         std::cerr << "synorm: " << spec.total_neurons() << " neurons, " << synapse_counts[0] << " synapses on " << comm.size()
                   << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds() << " s; simulating "
-                  << spec.simulation.duration << " ms\n";
+                  << spec.simulation.duration << " ms"
+                  << (resuming ? " from " + milliseconds(resumed.step, spec.simulation.dt) + " (" + checkpoint_path + ")" : std::string()) << "\n";
 
     // 5. Run. The engine stops every rank in the same interval when one fails, and the io layer throws
     // on every rank at once, so every rank arrives at the agreement.
@@ -370,11 +511,76 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     engine::hooks hooks;
     hooks.on_spikes = [&](const engine::spike_batch& batch) { out->append_spikes(spec, batch); };
     hooks.on_progress = [&](std::int64_t done, std::int64_t total) { progress(done, total); };
+    // Checkpoints: into the directory given, else next to the output (run) or the checkpoint (resume).
+    const std::string checkpoint_dir = !opt.checkpoint_dir.empty() ? opt.checkpoint_dir
+                                       : resuming ? fs::path(checkpoint_path).parent_path().string()
+                                                  : default_checkpoint_dir(output);
+    std::string last_checkpoint;
+    double last_write_s = 0;
+    std::uint64_t last_bytes = 0;
+    const std::string absolute_output = fs::absolute(output).lexically_normal().string();
+    hooks.checkpoint_every_ms = opt.checkpoint_every_ms;
+    hooks.on_checkpoint = [&](const engine::checkpoint_state& state) {
+        const double t0 = now_seconds();
+        try {
+            out->flush();  // the spikes the checkpoint counts are on disk
+            std::string made;
+            if (root) {
+                std::error_code ec;
+                fs::create_directories(checkpoint_dir, ec);
+                if (ec) made = "cannot create the checkpoint directory '" + checkpoint_dir + "': " + ec.message();
+            }
+            comm.broadcast(made, 0);
+            if (!made.empty()) throw io::io_error(made);
+            io::checkpoint_info info;
+            info.config_yaml = resuming ? resumed.config_yaml : cfg.resolved_yaml;
+            info.config_hash = io::config_hash(info.config_yaml);
+            info.output = absolute_output;
+            info.output_spikes = out->spike_counts(spec);
+            info.step = state.step;
+            info.total_steps = state.total_steps;
+            info.time_ms = static_cast<double>(state.step) * spec.simulation.dt;
+            info.dt = spec.simulation.dt;
+            info.ranks = comm.size();
+            info.threads = threads;
+            const std::string path = (fs::path(checkpoint_dir) / checkpoint_name(state.step)).string();
+            last_bytes = io::write_checkpoint(path, state, info, comm);
+            last_checkpoint = path;
+            if (root) {  // keep the newest K
+                const auto all = checkpoints_in(checkpoint_dir);
+                for (std::size_t k = 0; k + static_cast<std::size_t>(std::max(1, opt.checkpoint_keep)) < all.size(); ++k) {
+                    std::error_code ec;
+                    fs::remove(all[k], ec);
+                }
+            }
+        } catch (const std::exception& e) {
+            throw checkpoint_failure(std::string("writing a checkpoint failed: ") + e.what() +
+                                     " (the previous checkpoint, if any, is intact)");
+        }
+        last_write_s = now_seconds() - t0;
+        if (root && !opt.quiet)
+            std::cerr << "synorm: checkpoint at " << milliseconds(state.step, spec.simulation.dt) << ": " << last_checkpoint << " ("
+                      << last_bytes / (1024 * 1024) << " MiB, " << last_write_s << " s)\n";
+    };
+    const double loop_start = now_seconds();
+    double next_wall_checkpoint = opt.checkpoint_wall_s > 0 ? loop_start + opt.checkpoint_wall_s : 0;
+    hooks.checkpoint_requested = [&] {
+        if (next_wall_checkpoint == 0 || now_seconds() < next_wall_checkpoint) return false;
+        next_wall_checkpoint = now_seconds() + opt.checkpoint_wall_s;
+        return true;
+    };
+    hooks.stop_requested = [&] {
+        return stop_signal != 0 || (opt.stop_after_s > 0 && now_seconds() - process_start >= opt.stop_after_s);
+    };
     engine::results res;
     {
         outcome simulated;
+        bool output_intact = false;
         try {
             res = sim->run(hooks);
+        } catch (const checkpoint_failure& e) {
+            simulated.fail(io_failure, e.what());
+            output_intact = true;
         } catch (const io::io_error& e) {
             simulated.fail(io_failure, e.what());
         } catch (const engine::health_stop& e) {
@@ -384,8 +590,23 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         }
         progress.finish();
         if (const auto a = agree(comm, simulated); a.code != ok) {
-            return stop_run(out, comm, a, output);
+            return stop_run(out, comm, a, output, comm.max(output_intact ? 1 : 0) != 0);
         }
+    }
+    if (res.stopped_at >= 0) {  // on request, after a checkpoint: the output is consistent up to it
+        outcome closed;
+        const std::string at = milliseconds(res.stopped_at, spec.simulation.dt);
+        try {
+            out->set_status("checkpointed at " + at + ": resume with synorm resume " + checkpoint_dir);
+            out->close();
+        } catch (const std::exception& e) {
+            closed.fail(io_failure, e.what());
+        }
+        if (const auto a = agree(comm, closed); a.code != ok) return stop_run(out, comm, a, output);
+        if (root)
+            std::cerr << "synorm: stopped at " << at << " after checkpoint " << last_checkpoint << " (" << (stop_signal ? "signal" : "--stop-after")
+                      << "); continue with: synorm resume " << checkpoint_dir << "\n";
+        return checkpointed;
     }
 
     // 6. Records and provenance; the status is the last write.
@@ -398,6 +619,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         for (const auto& trace : res.traces) out->write_state(spec, trace);
         std::vector<int> index_of(spec.projections.size(), 0);
         for (const auto& snap : res.snapshots) out->write_weights(spec, snap, index_of[snap.projection]++);
+        out->write_phases(spec, res.phases, res.phase_weight);
+        std::vector<int> phase_index(spec.projections.size(), 0);
+        for (const auto& snap : res.phase_snapshots) out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
         for (const auto& fs : res.final_states) out->write_final_state(spec, fs);
         res.time.record += now_seconds() - t_record;
         p = make_provenance(comm, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]), start_time,

@@ -19,7 +19,19 @@ struct run_options {
     std::optional<std::string> seed, duration;  // --seed, --duration as typed: checked by the loader
     bool quiet = false;
     std::optional<std::uint64_t> memory_limit;  // bytes per rank; default: the node's available memory / its ranks
+    // Checkpoints (README "Checkpoints and resuming").
+    double checkpoint_every_ms = 0;   // biological period; 0: none
+    double checkpoint_wall_s = 0;     // wall-clock period; 0: none
+    double stop_after_s = 0;          // checkpoint and stop (exit 6) after this much wall time; 0: never
+    std::string checkpoint_dir;       // empty: <OUT without .h5>.checkpoints (resume: the checkpoint's directory)
+    int checkpoint_keep = 2;          // complete checkpoints kept in the directory
+    std::string resume;               // `synorm resume PATH`: a checkpoint file or directory
+    bool force = false;               // resume even when the output file's configuration differs
 };
+
+// The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory
+// PATH. Throws std::runtime_error naming what is wrong.
+std::string resolve_checkpoint(const std::string& path);
 
 // Collective: every rank calls it and every rank returns the same exit code.
 int run_command(const run_options& options, comm::communicator& comm, double process_start);

@@ -5,7 +5,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "schedule.hpp"
 #include "schema.hpp"
+#include "synorm/config/loader.hpp"
 #include "synorm/config/units.hpp"
 
 namespace synorm::config::detail {
@@ -187,25 +189,54 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
 }
 
 void put_plasticity(YAML::Emitter& out, const model::plasticity_spec& p, dimension weight_dim) {
+    using model::stdp_rule;
     using model::weight_dependence;
-    out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "rule" << YAML::Value << std::string(name_of<model::stdp_rule>(stdp_rules, p.rule));
-    out << YAML::Key << "weight_dependence" << YAML::Value
-        << std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
-    out << YAML::Key << "pairing" << YAML::Value
-        << std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing));
-    out << YAML::Key << "tau_plus" << YAML::Value;
-    put_quantity(out, p.tau_plus, dimension::time);
-    out << YAML::Key << "tau_minus" << YAML::Value;
-    put_quantity(out, p.tau_minus, dimension::time);
-    for (const auto& [key, value] : {std::pair{"A_plus", p.A_plus}, std::pair{"A_minus", p.A_minus},
-                                     std::pair{"w_min", p.w_min}, std::pair{"w_max", p.w_max}}) {
+    const auto time = [&](const char* key, double value) {
+        out << YAML::Key << key << YAML::Value;
+        put_quantity(out, value, dimension::time);
+    };
+    const auto weight = [&](const char* key, double value) {
         out << YAML::Key << key << YAML::Value;
         put_quantity(out, value, weight_dim);
+    };
+    out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "rule" << YAML::Value << std::string(name_of<stdp_rule>(stdp_rules, p.rule));
+    if (p.rule == stdp_rule::pair) {
+        out << YAML::Key << "weight_dependence" << YAML::Value
+            << std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
     }
-    if (p.dependence == weight_dependence::power_law) {
-        out << YAML::Key << "w_0" << YAML::Value;
-        put_quantity(out, p.w_0, weight_dim);
+    if (p.rule != stdp_rule::triplet) {
+        out << YAML::Key << "pairing" << YAML::Value << std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing));
+    }
+    switch (p.rule) {
+        case stdp_rule::pair:
+            time("tau_plus", p.tau_plus);
+            time("tau_minus", p.tau_minus);
+            weight("A_plus", p.A_plus);
+            weight("A_minus", p.A_minus);
+            break;
+        case stdp_rule::triplet:
+            time("tau_plus", p.tau_plus);
+            time("tau_minus", p.tau_minus);
+            time("tau_x", p.tau_x);
+            time("tau_y", p.tau_y);
+            weight("A2_plus", p.A_plus);
+            weight("A3_plus", p.A3_plus);
+            weight("A2_minus", p.A_minus);
+            weight("A3_minus", p.A3_minus);
+            break;
+        case stdp_rule::vogels:
+            time("tau", p.tau_plus);
+            weight("eta", p.eta);
+            out << YAML::Key << "target_rate" << YAML::Value;
+            put_quantity(out, p.target_rate, dimension::rate);
+            break;
+        case stdp_rule::none: break;
+    }
+    weight("w_min", p.w_min);
+    weight("w_max", p.w_max);
+    if (p.rule == stdp_rule::pair && p.dependence == weight_dependence::power_law) {
+        weight("w_0", p.w_0);
         out << YAML::Key << "mu" << YAML::Value;
         put_number(out, p.mu);
     }
@@ -408,6 +439,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_recording(out, spec);
     put_homeostasis(out, spec.homeostasis);
     put_checks(out, spec.checks);
+    put_schedule(out, spec);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +
@@ -415,3 +447,44 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
 }
 
 }  // namespace synorm::config::detail
+
+namespace synorm::config {
+namespace {
+
+// Appends the key paths under which `a` and `b` differ: a map key present in one only, a list of
+// another length, or a different scalar.
+void differences(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>& out) {
+    const std::string here = path.empty() ? "(top level)" : path;
+    if (a.Type() != b.Type()) {
+        out.push_back(here);
+        return;
+    }
+    if (a.IsScalar()) {
+        if (a.Scalar() != b.Scalar()) out.push_back(here);
+    } else if (a.IsSequence()) {
+        if (a.size() != b.size()) {
+            out.push_back(here);
+            return;
+        }
+        for (std::size_t k = 0; k < a.size(); ++k) differences(a[k], b[k], path + "." + std::to_string(k), out);
+    } else if (a.IsMap()) {
+        const auto key = [&](const YAML::Node& k) { return path.empty() ? k.Scalar() : path + "." + k.Scalar(); };
+        for (const auto& kv : a) {
+            const YAML::Node other = b[kv.first.Scalar()];
+            if (!other) out.push_back(key(kv.first));
+            else differences(kv.second, other, key(kv.first), out);
+        }
+        for (const auto& kv : b)
+            if (!a[kv.first.Scalar()]) out.push_back(key(kv.first));
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> differing_keys(const std::string& yaml_a, const std::string& yaml_b) {
+    std::vector<std::string> out;
+    differences(YAML::Load(yaml_a), YAML::Load(yaml_b), "", out);
+    return out;
+}
+
+}  // namespace synorm::config

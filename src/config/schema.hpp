@@ -60,6 +60,8 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
 // Plasticity rules by their YAML name. stdp_rule::none is the absence of a `plasticity` map, not a word.
 inline constexpr choice<model::stdp_rule> stdp_rules[] = {
     {"stdp", model::stdp_rule::pair},
+    {"triplet", model::stdp_rule::triplet},
+    {"vogels", model::stdp_rule::vogels},
 };
 
 inline constexpr choice<model::weight_dependence> weight_dependences[] = {

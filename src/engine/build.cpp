@@ -3,7 +3,7 @@
 namespace synorm::engine {
 
 simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from)
-    : spec(s), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
+    : own(s), spec(own), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
     const double t0 = omp_get_wtime();
     const double dt = spec.simulation.dt;
     D = static_cast<std::int64_t>(spec.min_delay_steps());
@@ -109,6 +109,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+    init_schedule();
     if (from) restore(*from);
     restoring = nullptr;
     build_time = omp_get_wtime() - t0;
@@ -152,7 +153,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     if (H > 0) {
         ts.rows.resize(spec.projections.size());
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            if (plastic[j]) ts.rows[j].resize(ts.tables[j].row_begin.size() - 1);
+            if (plastic[j]) ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].kind == model::stdp_rule::triplet);
         ts.history.resize(ts.n);
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j])
@@ -160,11 +161,16 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
                     ts.longest_plastic_delay = std::max<std::int64_t>(ts.longest_plastic_delay, D + network::synapse_delay_offset(word));
         for (const auto& s : layout.slices) {
             if (!history_of[s.population]) continue;
+            // Every plastic projection onto the population shares y's decay and pairing, and every
+            // triplet one o2's decay (the loader checks).
+            const plasticity::stdp_rule* first = nullptr;
+            const plasticity::decay_table* slow = nullptr;
             for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
                 if (plastic[j] && spec.projections[j].target == s.population) {
-                    ts.history.enable(s.begin, s.end, &rules[j].minus_decay, rules[j].nearest);
-                    break;
+                    if (!first) first = &rules[j];
+                    if (rules[j].kind == model::stdp_rule::triplet) slow = &rules[j].y_decay;
                 }
+            ts.history.enable(s.begin, s.end, &first->minus_decay, first->nearest, slow);
         }
         ts.calcium.assign(ts.n, {});
         ts.period_spikes.assign(spec.populations.size(), 0);

@@ -222,6 +222,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
             for (const auto& spike : h) {
                 c.history.steps.push_back(spike.step);
                 c.history.y.push_back(spike.y);
+                c.history.o2.push_back(spike.o2);
             }
             const std::int64_t* r = ts.history.recent(i);
             c.history.recent.insert(c.history.recent.end(), r, r + plasticity::post_history::recent_count);
@@ -236,7 +237,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         const auto& rs = threads.front().rows[j];
-        c.rows[j] = {rs.last_pre, rs.done, rs.x};
+        c.rows[j] = {rs.last_pre, rs.done, rs.x, rs.x2};
     }
     c.period_spikes.assign(spec.populations.size(), 0);
     c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
@@ -291,7 +292,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
                 auto& ts = threads[static_cast<std::size_t>(t)];
                 if (!ts.history.enabled(i)) fail("a spike history for neuron " + std::to_string(from.history.gids[n]) + ", which keeps none");
                 std::vector<plasticity::post_spike> spikes;
-                for (std::size_t m = at; m < at + count; ++m) spikes.push_back({from.history.steps[m], from.history.y[m]});
+                for (std::size_t m = at; m < at + count; ++m) spikes.push_back({from.history.steps[m], from.history.y[m], from.history.o2[m]});
                 ts.history.restore(i, std::move(spikes), from.history.recent.data() + n * plasticity::post_history::recent_count);
             }
             at += count;
@@ -305,6 +306,8 @@ void simulation::impl::restore(const checkpoint_state& from) {
                 rs.last_pre = r.last_pre;
                 rs.done = r.done;
                 rs.x = r.x;
+                if (r.x2.size() != rs.x2.size()) fail("projection " + spec.projections[j].name + ": another plasticity rule");
+                rs.x2 = r.x2;
             }
         }
         if (!from.period_spikes.empty()) {

@@ -148,6 +148,7 @@ struct branch_cursor {
 using namespace detail;
 
 struct simulation::impl {
+    model::model_spec own;  // the spec the engine reads: a copy, since phases change its parameters
     const model::model_spec& spec;
     comm::communicator& comm;
     network::partition part;
@@ -192,7 +193,7 @@ struct simulation::impl {
 
     // The fixed-size vector of the global reduction (DESIGN.md decision 7), integer fixed point so
     // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
-    // per plastic projection (at proj_slot), proj_fields values: Σ w/w_max, Σ (w/w_max)², synapses,
+    // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale), synapses,
     // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
     // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in and E_in (exact
     // floats: only the owner contributes); last the number of non-finite membrane potentials and
@@ -210,6 +211,23 @@ struct simulation::impl {
     // gains (branch_sum_at), before the last entry.
     std::size_t reduction_size() const { return reduction_len; }
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
+    // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
+    // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
+    double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
+
+    // The schedule (engine/phases.cpp; model/phase_schedule.hpp). Phases begin and end at interval
+    // starts that are homeostasis boundaries when the loop runs: every weight is settled there.
+    model::model_spec configured;               // the parameters as written, which every phase starts from
+    std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
+    std::size_t phase_next = 0;                 // the next phase to begin
+    bool phase_open = false;                    // phase_next − 1 is running
+    std::vector<float> shy_gain;                // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
+    double shy_G = 1.0;                         // the network's SHY gain, which shy_gain holds for renormalized projections
+    std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
+    std::vector<plasticity::stdp_rule> configured_rules;  // by projection: learning-rate factors scale their A±
+    double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
+    std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
+    bool phase_due(std::int64_t t0) const { return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0; }
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
@@ -222,8 +240,8 @@ struct simulation::impl {
     void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0);
     // A presynaptic spike on a plastic row (DESIGN.md decision 3, deferred as NEST does): each synapse
     // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
-    // last brought up to date, then the depression of this spike, then transmits its new weight.
-    template <bool Additive>
+    // last brought up to date, then the depression of this spike, then transmits its new weight
+    // (homeostasis.cpp: transmitter).
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
     // A spike on a static row of a projection with branches: each synapse's weight times its branch's
     // gain, and one arrival counted on that branch.
@@ -262,6 +280,15 @@ struct simulation::impl {
     void restore(const checkpoint_state& from);
     // Recorder k's samples of this rank so far (`samples` of them), gids ascending.
     state_trace gather_trace(std::size_t k, std::size_t samples) const;
+    // The master's part of the schedule at a boundary T (after the homeostasis period ending there):
+    // one period of SHY renormalization, then the end of the running phase (SHY gain folded into the
+    // weights, its record) and the start of the next (its settings). Collective: every rank calls it.
+    void init_schedule();
+    void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
+    void end_phase(results& out);
+    void apply_settings(std::uint32_t phase);
+    double excitatory_weight();  // Σ G·w over renormalized projections, all ranks (collective)
+    void phase_rates(results& r, const std::vector<std::vector<double>>& rates) const;
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);

@@ -6,34 +6,63 @@
 
 namespace synorm::engine {
 
-template <bool Additive>
-void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
-    auto& table = ts.tables[j];
-    auto& rs = ts.rows[j];
-    const plasticity::stdp_params rule = rules[j];  // a copy: the weight stores below cannot alias it
-    const plasticity::decay_table &plus = rules[j].plus_decay, &minus = rules[j].minus_decay;
+namespace {
+
+// The functions a rule applies at the two events: `post(w, x)` when a postsynaptic spike reaches the
+// synapse, `pre(w, y)` at a presynaptic spike (y: the postsynaptic trace just before it).
+struct pair_terms {
+    const plasticity::stdp_params& rule;
+    float post(float w, float x) const { return rule.potentiate(w, x); }
+    float pre(float w, float y) const { return y > 0.0f ? rule.depress(w, y) : w; }
+};
+struct vogels_terms {
+    const plasticity::stdp_params& rule;
+    float post(float w, float x) const { return rule.vogels_post(w, x); }
+    float pre(float w, float y) const { return rule.vogels_pre(w, y); }  // −s η α even without a trace
+};
+
+// What a plastic synapse of freshly updated weight w sends to its target i: with branches, w times
+// its branch's gain (and the arrival is counted); times the SHY gain G (engine/phases.cpp; 1 outside
+// renormalization); in the additive scaling variant, plus the target's offset, never of the other sign.
+struct transmitter {
+    thread_state& ts;
+    branch_cursor* branch;      // null without branches
+    std::size_t branch_stride;
+    const float* offset;        // null unless the projection takes part in additive scaling
+    float G;
+    [[gnu::always_inline]] inline float operator()(float w, std::uint32_t i) const {
+        if (branch) {
+            const std::size_t at = std::size_t{i} * branch_stride + (*branch)(i);
+            ++ts.branch_arrivals[at];
+            w *= ts.branch_gain[at];
+        }
+        w *= G;
+        return offset ? plasticity::offset_weight(w, offset[i]) : w;
+    }
+};
+
+// One presynaptic spike on a plastic row of a rule with a presynaptic trace x and a postsynaptic
+// trace y (pair STDP, vogels). Templated so that each rule's loop keeps its parameters in registers
+// and pays for no other rule's branches.
+template <class Terms>
+void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
+                 std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
+    const plasticity::stdp_params rule = full_rule;  // a copy: the weight stores below cannot alias it
+    const Terms terms{rule};
+    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::int64_t last = rs.last_pre[src], done = rs.done[src];
     const float x = rs.x[src];
-    // With branches, the weight is transmitted times its branch's gain, and the arrival counted.
-    const bool branches = branched[j];
-    branch_cursor branch = branches ? branches_of_row(ts, j, src) : branch_cursor{};
+    const auto post = [&terms](float w, float trace) { return terms.post(w, trace); };
     for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
         const std::int64_t d = D + network::synapse_delay_offset(word);
-        float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
-        const float y = ts.history.trace_before(i, t_pre - d, minus, rule.nearest);
-        if (y > 0.0f) w = rule.depress(w, y);
+        float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre, post);
+        w = terms.pre(w, ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
         table.weight[k] = w;
-        if (branches) {
-            const std::size_t at = std::size_t{i} * branch_stride + branch(i);
-            ++ts.branch_arrivals[at];
-            w *= ts.branch_gain[at];
-        }
-        if constexpr (Additive) data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += plasticity::offset_weight(w, ts.offset_ex[i]);
-        else data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += w;
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
     }
     ts.events += table.row_begin[src + 1] - table.row_begin[src];
     rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
@@ -41,8 +70,61 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     rs.done[src] = t_pre;
 }
 
-template void simulation::impl::deliver_plastic<false>(thread_state&, std::uint32_t, std::uint64_t, std::int64_t);
-template void simulation::impl::deliver_plastic<true>(thread_state&, std::uint32_t, std::uint64_t, std::int64_t);
+// Brings one row's synapses up to date with the postsynaptic spikes that reached them by T.
+template <class Terms>
+void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& rule,
+                std::int64_t D, std::uint64_t src, std::int64_t T) {
+    const Terms terms{rule};
+    const auto post = [&terms](float w, float trace) { return terms.post(w, trace); };
+    for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+        const std::uint32_t word = table.target_delay[k];
+        table.weight[k] = plasticity::potentiate_until(rule, rule.plus_decay, table.weight[k], ts.history, network::synapse_target(word),
+                                                       D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src], rs.done[src],
+                                                       T, post);
+    }
+}
+
+// triplet: as deliver_row, with the slow traces: o2 from the postsynaptic history at each
+// potentiation, r2 of the row at the depression.
+void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
+                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
+    const plasticity::stdp_params rule = full_rule;
+    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::int64_t last = rs.last_pre[src], done = rs.done[src];
+    const float x = rs.x[src];
+    const float r2 = last == plasticity::row_state::none ? 0.0f : rs.x2[src] * full_rule.x_decay(t_pre - last);  // just before t_pre
+    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        const std::int64_t d = D + network::synapse_delay_offset(word);
+        float w = plasticity::triplet_potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+        const float o1 = ts.history.trace_before(i, t_pre - d, minus, false);
+        if (o1 > 0.0f) w = rule.triplet_pre(w, o1, r2);
+        table.weight[k] = w;
+        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
+    }
+    ts.events += table.row_begin[src + 1] - table.row_begin[src];
+    rs.x[src] = last == plasticity::row_state::none ? 1.0f : x * plus(t_pre - last) + 1.0f;
+    rs.x2[src] = r2 + 1.0f;
+    rs.last_pre[src] = t_pre;
+    rs.done[src] = t_pre;
+}
+
+}  // namespace
+
+void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
+    auto& table = ts.tables[j];
+    auto& rs = ts.rows[j];
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+    const transmitter send{ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr, shy_gain[j]};
+    switch (rules[j].kind) {
+        case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
+        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, send); break;
+        default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
+    }
+}
 
 void simulation::impl::settle(thread_state& ts, std::int64_t T) {
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -51,11 +133,17 @@ void simulation::impl::settle(thread_state& ts, std::int64_t T) {
         auto& rs = ts.rows[j];
         for (std::uint64_t src = 0; src + 1 < table.row_begin.size(); ++src) {
             if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
-            for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
-                const std::uint32_t word = table.target_delay[k];
-                table.weight[k] = plasticity::potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history, network::synapse_target(word),
-                                                               D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src],
-                                                               rs.done[src], T);
+            switch (rules[j].kind) {
+                case model::stdp_rule::vogels: settle_row<vogels_terms>(ts, table, rs, rules[j], D, src, T); break;
+                case model::stdp_rule::triplet:
+                    for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+                        const std::uint32_t word = table.target_delay[k];
+                        table.weight[k] = plasticity::triplet_potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history,
+                                                                               network::synapse_target(word), D + network::synapse_delay_offset(word),
+                                                                               rs.last_pre[src], rs.x[src], rs.done[src], T);
+                    }
+                    break;
+                default: settle_row<pair_terms>(ts, table, rs, rules[j], D, src, T); break;
             }
             rs.done[src] = T;
         }
@@ -131,13 +219,13 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         std::int64_t* const sum = ts.sums.data() + proj_slot[j];
-        const double scale = 1.0 / rules[j].w_max, lo = rules[j].w_min, hi = rules[j].w_max;
+        const double scale = 1.0 / weight_scale(j), lo = rules[j].w_min, hi = rules[j].w_max;
         for (const float w : ts.tables[j].weight) {
             if (spec.checks.finite && !std::isfinite(w)) {
                 ++ts.sums.back();
                 continue;
             }
-            const double r = w * scale;
+            const double r = std::fabs(w) * scale;
             sum[0] += to_fixed(r, weight_unit);
             sum[1] += to_fixed(r * r, weight_unit);
             sum[3] += w <= rules[j].w_min;
@@ -243,8 +331,10 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         const std::int64_t* sum = total.data() + proj_slot[j];
         const double count = std::max<double>(1.0, static_cast<double>(sum[2]));
         const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
-        trace.w_mean[j].push_back(mean * rules[j].w_max);
-        trace.w_std[j].push_back(spread(mean, square) * rules[j].w_max);
+        // |w| / weight_scale was summed; the sign of the projection's weights restored here.
+        const double sign = rules[j].w_max > 0.0f ? 1.0 : -1.0;
+        trace.w_mean[j].push_back(sign * mean * weight_scale(j));
+        trace.w_std[j].push_back(spread(mean, square) * weight_scale(j));
         trace.w_at_min[j].push_back(static_cast<double>(sum[3]) / count);
         trace.w_at_max[j].push_back(static_cast<double>(sum[4]) / count);
         for (const double q : homeostasis_trace::quantile_levels)

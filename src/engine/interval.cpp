@@ -12,8 +12,7 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
         for (const auto j : projections_from[pop]) {
             if (plastic[j]) {
                 const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
-                if (additive[j]) deliver_plastic<true>(ts, j, src, t_pre);
-                else deliver_plastic<false>(ts, j, src, t_pre);
+                deliver_plastic(ts, j, src, t_pre);
                 continue;
             }
             if (additive[j]) {

@@ -16,14 +16,18 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
         const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
         const bool scaled = !gain.empty() && uses_gain[proj.target];
         const bool offset = additive[projection] != 0;
+        const float G = shy_gain[projection];  // SHY renormalization: 1 outside it
         for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
             // ... times the gain of the synapse's branch, when its target has branches.
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, s) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
-                float w = offset ? plasticity::offset_weight(table.weight[k], ts.offset_ex[i]) : table.weight[k];
-                if (scaled) w *= gain[i];
+                // In the order of transmission (homeostasis.cpp, transmitter), then the target's gain.
+                float w = table.weight[k];
                 if (branched[projection]) w *= ts.branch_gain[std::size_t{i} * branch_stride + branch(i)];
+                w *= G;
+                if (offset) w = plasticity::offset_weight(w, ts.offset_ex[i]);
+                if (scaled) w *= gain[i];
                 all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});
             }
         }
@@ -100,6 +104,7 @@ results simulation::impl::collect(results r) {
             r.rates.push_back(std::move(rate));
         }
     }
+    phase_rates(r, r.rates);
     for (const auto& ts : threads) {
         r.time.update = std::max(r.time.update, ts.t_update);
         r.time.deliver = std::max(r.time.deliver, ts.t_deliver);

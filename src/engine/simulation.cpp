@@ -5,6 +5,7 @@
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
+    if (!phase_runs.empty() && h.checkpoint_every_ms > 0) throw std::runtime_error("checkpoints of a run with a schedule are not supported yet");
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
@@ -81,7 +82,7 @@ results simulation::impl::run(const hooks& h) {
             // A resumed run starts after the first interval's deliveries, homeostasis and snapshots.
             const bool resumed_here = t0 == start_step && start_step > 0;
             const bool homeostasis_due = !resumed_here && H > 0 && t0 > 0 && t0 % H == 0;
-            const bool boundary = homeostasis_due || (!resumed_here && next_due < due.size() && due[next_due].step <= t0);
+            const bool boundary = homeostasis_due || (!resumed_here && phase_due(t0)) || (!resumed_here && next_due < due.size() && due[next_due].step <= t0);
             guarded(ts, [&] {  // (1)
                 const double w0 = omp_get_wtime();
                 deliver(ts, received, received_t0);
@@ -98,6 +99,7 @@ results simulation::impl::run(const hooks& h) {
                     if (failed) return;
                     if (homeostasis_due) homeostasis_global(t0, out.homeostasis);
                     take_snapshots(t0);
+                    if (!phase_runs.empty()) phase_boundary(t0, homeostasis_due, out);
                 });
 #pragma omp barrier
             }
@@ -112,6 +114,7 @@ results simulation::impl::run(const hooks& h) {
                         const double w0 = omp_get_wtime();
                         if (h.on_spikes) h.on_spikes(take_spikes());
                         next_flush = t0 + flush_steps;
+                        if (!phase_runs.empty()) throw std::runtime_error("checkpoints of a run with a schedule are not supported yet");
                         if (h.on_checkpoint) h.on_checkpoint(capture(t0, out));
                         out.time.record += omp_get_wtime() - w0;
                     });
@@ -207,6 +210,7 @@ results simulation::impl::run(const hooks& h) {
         if (homeostasis_due) homeostasis_global(total_steps, out.homeostasis);
         take_snapshots(total_steps);
     }
+    if (!phase_runs.empty()) phase_boundary(total_steps, homeostasis_due, out);
     out.time.total = omp_get_wtime() - t_start;
     out.time.build = build_time;
     for (const auto& ts : threads) {

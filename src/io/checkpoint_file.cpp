@@ -62,12 +62,13 @@ struct file {
         return at;
     }
 
-    // An empty extendible 1-D dataset at "/group/name".
+    // An empty extendible 1-D dataset at "/group/name", in chunks of about `hint` elements (rank 0's
+    // part: the ranks' parts are of similar size), so that small datasets stay small.
     template <class T>
-    void create(const std::string& name, const char* units = nullptr) {
+    void create(const std::string& name, std::uint64_t hint, const char* units = nullptr) {
         const auto slash = name.rfind('/');
         h5::handle parent = group(name.substr(0, slash));
-        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {chunk_elements};
+        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {std::clamp<hsize_t>(hint, 256, chunk_elements)};
         h5::handle space(h5::check_id(H5Screate_simple(1, dims, maxdims), where(name), "creating the dataspace"));
         h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), where(name), "creating dataset properties"));
         h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), where(name), "setting the chunk size");
@@ -97,7 +98,7 @@ struct file {
     // A dataset written once, whole.
     template <class T>
     void put(const std::string& name, const std::vector<T>& v) {
-        create<T>(name);
+        create<T>(name, v.size());
         append(name, v);
     }
 
@@ -225,15 +226,15 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     f.put_text("/config", info.config_yaml);
     f.put("/output_spikes", info.output_spikes);
 
-    f.create<std::uint64_t>("/neurons/gid");
+    f.create<std::uint64_t>("/neurons/gid", s.gids.size());
     std::vector<std::string> names;
     // Rank 0 owns gid 0, so its fields tell the types: 64-bit integers or floats.
     std::vector<std::int32_t> integer;
     for (const auto& field : s.fields) {
         names.push_back(field.name);
         integer.push_back(field.i64.empty() ? 0 : 1);
-        if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, field.unit.c_str());
-        else f.create<float>("/neurons/" + field.name, field.unit.c_str());
+        if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
+        else f.create<float>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
     }
     {
         h5::handle g = f.group("/neurons");
@@ -242,22 +243,25 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     }
     for (const char* port : {"excitatory", "inhibitory"}) {
         const std::string g = std::string("/pending/") + port;
-        f.create<std::uint64_t>(g + "/gid");
-        f.create<std::uint32_t>(g + "/lag");
-        f.create<float>(g + "/value");
+        const std::uint64_t n = (std::string(port) == "excitatory" ? s.pending_ex : s.pending_in).gids.size();
+        f.create<std::uint64_t>(g + "/gid", n);
+        f.create<std::uint32_t>(g + "/lag", n);
+        f.create<float>(g + "/value", n);
     }
-    f.create<std::uint64_t>("/history/gid");
-    f.create<std::uint32_t>("/history/count");
-    f.create<std::int64_t>("/history/step");
-    f.create<float>("/history/y");
-    f.create<std::int64_t>("/history/recent");
+    f.create<std::uint64_t>("/history/gid", s.history.gids.size());
+    f.create<std::uint32_t>("/history/count", s.history.gids.size());
+    f.create<std::int64_t>("/history/step", s.history.steps.size());
+    f.create<float>("/history/y", s.history.steps.size());
+    f.create<float>("/history/o2", s.history.steps.size());
+    f.create<std::int64_t>("/history/recent", s.history.recent.size());
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
-        f.create<std::uint64_t>(g + "/target");
-        f.create<std::uint32_t>(g + "/count");
-        f.create<std::uint32_t>(g + "/source");
-        f.create<std::uint16_t>(g + "/delay", "steps");
-        f.create<float>(g + "/weight");
+        const auto& list = s.synapses[j];
+        f.create<std::uint64_t>(g + "/target", list.targets.size());
+        f.create<std::uint32_t>(g + "/count", list.targets.size());
+        f.create<std::uint32_t>(g + "/source", list.size());
+        f.create<std::uint16_t>(g + "/delay", list.size(), "steps");
+        f.create<float>(g + "/weight", list.size());
     }
     for (std::size_t j = 0; j < s.rows.size(); ++j) {
         if (s.rows[j].last_pre.empty()) continue;
@@ -265,6 +269,7 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         f.put(g + "/last_pre", s.rows[j].last_pre);
         f.put(g + "/done", s.rows[j].done);
         f.put(g + "/x", s.rows[j].x);
+        if (!s.rows[j].x2.empty()) f.put(g + "/x2", s.rows[j].x2);
     }
     f.put("/counters/period_spikes", period_spikes);
     f.put("/counters/rate_counts", rate_counts);
@@ -292,17 +297,18 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
                   recorded(const_cast<engine::homeostasis_trace::neurons&>(h.recorded[k]), name));
     for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
         const std::string g = "/records/snapshots/" + std::to_string(n);
-        f.create<std::uint64_t>(g + "/source");
-        f.create<std::uint64_t>(g + "/target");
-        f.create<float>(g + "/weight");
+        const std::uint64_t n_snap = s.snapshots[n].weights.size();
+        f.create<std::uint64_t>(g + "/source", n_snap);
+        f.create<std::uint64_t>(g + "/target", n_snap);
+        f.create<float>(g + "/weight", n_snap);
         h5::handle group = f.group(g);
         h5::write_attribute(group.get(), "projection", static_cast<std::uint64_t>(s.snapshots[n].projection), f.where(g));
         h5::write_attribute(group.get(), "time", s.snapshots[n].time, f.where(g));
     }
     for (std::size_t k = 0; k < s.traces.size(); ++k) {
         const std::string g = "/records/traces/" + std::to_string(k);
-        f.create<std::uint64_t>(g + "/gid");
-        f.create<float>(g + "/values");
+        f.create<std::uint64_t>(g + "/gid", s.traces[k].gids.size());
+        f.create<float>(g + "/values", s.traces[k].values.size());
         h5::handle group = f.group(g);
         h5::write_attribute(group.get(), "samples", static_cast<std::uint64_t>(s.traces[k].times.size()), f.where(g));
         f.put(g + "/times", s.traces[k].times);
@@ -327,6 +333,7 @@ void append_part(file& f, const engine::checkpoint_state& s) {
     f.append("/history/count", s.history.counts);
     f.append("/history/step", s.history.steps);
     f.append("/history/y", s.history.y);
+    f.append("/history/o2", s.history.o2);
     f.append("/history/recent", s.history.recent);
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
@@ -403,6 +410,24 @@ auto reading(const std::string& path, F&& body) {
 }
 
 }  // namespace
+
+output_summary read_output_summary(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        throw io_error("the run's output file '" + path + "' is not an HDF5 file");
+    }
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    output_summary out;
+    out.status = h5::read_string_attribute(id, "status", f.where("/")).value_or("unknown");
+    if (f.has("/config")) out.config_yaml = f.get_text("/config");
+    return out;
+}
 
 std::string config_hash(const std::string& resolved_yaml) {
     std::uint64_t h = 14695981039346656037ull;
@@ -567,9 +592,10 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const auto count = f.get<std::uint32_t>("/history/count");
             const auto step = f.get<std::int64_t>("/history/step");
             const auto y = f.get<float>("/history/y");
+            const auto o2 = f.get<float>("/history/o2");
             const auto recent = f.get<std::int64_t>("/history/recent");
             constexpr std::size_t R = plasticity::post_history::recent_count;
-            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() ||
+            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() || o2.size() != step.size() ||
                 std::accumulate(count.begin(), count.end(), std::uint64_t{0}) != step.size())
                 throw checkpoint_error("cannot read checkpoint '" + path + "': /history sizes disagree");
             std::uint64_t at = 0;
@@ -579,6 +605,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                     s.history.counts.push_back(count[n]);
                     s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at), step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at), y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.o2.insert(s.history.o2.end(), o2.begin() + static_cast<std::ptrdiff_t>(at), o2.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.recent.insert(s.history.recent.end(), recent.begin() + static_cast<std::ptrdiff_t>(n * R), recent.begin() + static_cast<std::ptrdiff_t>((n + 1) * R));
                 }
                 at += count[n];
@@ -653,6 +680,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             s.rows[j].last_pre = f.get<std::int64_t>(g + "/last_pre");
             s.rows[j].done = f.get<std::int64_t>(g + "/done");
             s.rows[j].x = f.get<float>(g + "/x");
+            if (f.has(g + "/x2")) s.rows[j].x2 = f.get<float>(g + "/x2");
         }
         s.period_spikes = f.get<std::int64_t>("/counters/period_spikes");
         s.rate_counts = f.get<std::int64_t>("/counters/rate_counts");

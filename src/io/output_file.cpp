@@ -479,6 +479,93 @@ output_file::output_file(const std::string& path, comm::communicator& comm) : im
     impl_->create();
 }
 
+output_file::output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
+                         const std::vector<std::int64_t>& spike_counts)
+    : impl_(std::make_unique<impl>(path, comm)) {
+    auto& s = *impl_;
+    h5::silence_hdf5_errors();
+    s.collective([&] {
+        const std::string here = s.where("/");
+        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
+        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the format version");
+        if (s.parallel) {
+#ifdef H5_HAVE_PARALLEL
+            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
+            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
+            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
+            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
+            s.transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
+            h5::check(H5Pset_dxpl_mpio(s.transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
+#endif
+        } else {
+#if H5_VERSION_GE(1, 10, 7)
+            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
+#endif
+        }
+        const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
+        if (id < 0) h5::fail(here, "opening the output file to continue it");
+        s.file = h5::handle(id);
+        const auto format = h5::read_string_attribute(id, "format", here);
+        if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
+        for (const char* end_only : {"rates", "homeostasis", "weights", "final_state", "provenance"})
+            if (h5::exists(id, end_only)) h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
+        h5::write_attribute(id, "status", "running", here);
+    });
+    s.is_open = true;
+    // The appendable datasets, opened instead of created, spikes cut back to the checkpoint's counts.
+    s.collective([&] {
+        const auto populations = spec.populations.size();
+        s.spike_slot.assign(populations, -1);
+        for (std::uint32_t p : spec.recording.spike_populations) {
+            if (p >= populations || s.spike_slot[p] >= 0) continue;
+            const std::string object = "/spikes/" + spec.populations[p].name;
+            impl::spike_sink sink{p, object, {}, {}, 0};
+            sink.node_ids = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/node_ids").c_str(), H5P_DEFAULT), s.where(object), "opening"));
+            sink.timestamps = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/timestamps").c_str(), H5P_DEFAULT), s.where(object), "opening"));
+            const std::int64_t count = p < spike_counts.size() ? spike_counts[p] : -1;
+            const std::uint64_t have = h5::dataset_size(sink.node_ids.get(), s.where(object));
+            if (count < 0 || static_cast<std::uint64_t>(count) > have)
+                throw io_error(s.where(object) + ": holds " + std::to_string(have) + " spikes, fewer than the checkpoint's " + std::to_string(count) +
+                               " (another run's file?)");
+            const hsize_t size[1] = {static_cast<hsize_t>(count)};
+            h5::check(H5Dset_extent(sink.node_ids.get(), size), s.where(object), "cutting back to the checkpoint");
+            h5::check(H5Dset_extent(sink.timestamps.get(), size), s.where(object), "cutting back to the checkpoint");
+            sink.size = static_cast<std::uint64_t>(count);
+            s.spike_slot[p] = static_cast<int>(s.spikes.size());
+            s.spikes.push_back(std::move(sink));
+        }
+        s.recordings.resize(spec.recording.state.size());
+        for (std::size_t r = 0; r < spec.recording.state.size(); ++r) {
+            const auto& recorder = spec.recording.state[r];
+            auto& sink = s.recordings[r];
+            sink.object = "/recordings/" + recorder.name;
+            sink.ids = recorder.ids;
+            std::sort(sink.ids.begin(), sink.ids.end());
+            sink.ids.erase(std::unique(sink.ids.begin(), sink.ids.end()), sink.ids.end());
+            sink.times = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/times").c_str(), H5P_DEFAULT), s.where(sink.object), "opening"));
+            for (const auto& variable : recorder.variables)
+                sink.variables.push_back(h5::handle(
+                    h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT), s.where(sink.object), "opening")));
+            sink.rows = h5::dataset_size(sink.times.get(), s.where(sink.object));
+            if (sink.rows != 0) throw io_error(s.where(sink.object) + ": already holds samples (state is written at the end of a run)");
+        }
+        s.layout_created = true;
+        s.flush("reopening the file");
+    });
+}
+
+std::vector<std::int64_t> output_file::spike_counts(const model::model_spec& spec) const {
+    std::vector<std::int64_t> counts(spec.populations.size(), -1);
+    for (const auto& sink : impl_->spikes) counts[sink.population] = static_cast<std::int64_t>(sink.size);
+    return counts;
+}
+
+void output_file::flush() {
+    auto& s = *impl_;
+    s.require_open("flush");
+    s.collective([&] { s.flush("a checkpoint"); });
+}
+
 output_file::~output_file() {
     try {
         if (impl_) impl_->close();
@@ -752,6 +839,67 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
     }
 }
 
+void output_file::write_phases(const model::model_spec& spec, const std::vector<engine::phase_record>& phases,
+                               const engine::phase_trace& weight) {
+    auto& s = *impl_;
+    s.require_open("write_phases");
+    if (phases.empty()) return;  // the same on every rank
+    const auto column = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
+                            const char* units) {
+        s.collective([&] {
+            const hsize_t dims[1] = {values.size()};
+            h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "units", units, s.where(object));
+            s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, values.data(), s.rank == 0 ? values.size() : 0, 0);
+        });
+    };
+    static const char* const kinds[] = {"wake", "nrem", "rem", "custom"};
+    std::vector<std::string> names, kind;
+    const auto field = [&](auto member) {
+        std::vector<double> v;
+        for (const auto& row : phases) v.push_back(static_cast<double>(row.*member));
+        return v;
+    };
+    for (const auto& row : phases) {
+        names.push_back(row.name);
+        kind.push_back(kinds[row.kind < 4 ? row.kind : 3]);
+    }
+    h5::handle group;
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "phases", "/phases");
+        h5::write_attribute(group.get(), "name", names, s.where("/phases"));
+        h5::write_attribute(group.get(), "kind", kind, s.where("/phases"));
+    });
+    using row_t = engine::phase_record;
+    column(group.get(), "cycle", "/phases/cycle", field(&row_t::cycle), "1");
+    column(group.get(), "skipped", "/phases/skipped", field(&row_t::skipped), "1");
+    column(group.get(), "start", "/phases/start", field(&row_t::start), "ms");
+    column(group.get(), "end", "/phases/end", field(&row_t::end), "ms");
+    column(group.get(), "weight_start", "/phases/weight_start", field(&row_t::weight_start), "weight unit");
+    column(group.get(), "weight_end", "/phases/weight_end", field(&row_t::weight_end), "weight unit");
+    column(group.get(), "set_point", "/phases/set_point", field(&row_t::set_point), "weight unit");
+    column(group.get(), "renormalization", "/phases/renormalization", field(&row_t::renormalization), "1");
+    if (!weight.times.empty()) {
+        column(group.get(), "time", "/phases/time", weight.times, "ms");
+        column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");
+        column(group.get(), "gain", "/phases/gain", weight.gain, "1");
+    }
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+        const std::string& name = spec.populations[p].name;
+        check_name(name, "population");
+        const std::string object = "/phases/" + name;
+        h5::handle pop;
+        s.collective([&] { pop = s.open_or_create_group(group.get(), name, object); });
+        std::vector<double> rate, swa;
+        for (const auto& row : phases) {
+            rate.push_back(row.rate[p]);
+            swa.push_back(row.swa[p]);
+        }
+        column(pop.get(), "rate", object + "/rate", rate, "Hz");
+        column(pop.get(), "swa", object + "/swa", swa, "Hz^2");
+    }
+}
+
 void output_file::write_state(const model::model_spec& spec, const engine::state_trace& trace) {
     auto& s = *impl_;
     s.require_open("write_state");
@@ -833,15 +981,16 @@ void output_file::write_state(const model::model_spec& spec, const engine::state
     sink.rows += samples;
 }
 
-void output_file::write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index) {
+void output_file::write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index,
+                                const std::string& group_name) {
     auto& s = *impl_;
     s.require_open("write_weights");
     if (snapshot.projection >= spec.projections.size())
-        throw io_error(s.where("/weights") + ": weight snapshot of projection index " + std::to_string(snapshot.projection) +
+        throw io_error(s.where("/" + group_name) + ": weight snapshot of projection index " + std::to_string(snapshot.projection) +
                        " but the model has " + std::to_string(spec.projections.size()) + " projections");
-    if (index < 0) throw io_error(s.where("/weights") + ": negative snapshot index " + std::to_string(index));
+    if (index < 0) throw io_error(s.where("/" + group_name) + ": negative snapshot index " + std::to_string(index));
     const std::string& name = spec.projections[snapshot.projection].name;
-    const std::string object = "/weights/" + name + "/" + std::to_string(index);
+    const std::string object = "/" + group_name + "/" + name + "/" + std::to_string(index);
     s.collective([&] {
         if (snapshot.sources.size() != snapshot.weights.size() || snapshot.targets.size() != snapshot.weights.size())
             throw io_error(s.where(object) + ": weight snapshot has " + std::to_string(snapshot.sources.size()) +
@@ -855,8 +1004,8 @@ void output_file::write_weights(const model::model_spec& spec, const engine::wei
     h5::handle group;
     s.collective([&] {
         check_name(name, "projection");
-        h5::handle weights = s.open_or_create_group(s.file.get(), "weights", "/weights");
-        h5::handle projection = s.open_or_create_group(weights.get(), name, "/weights/" + name);
+        h5::handle weights = s.open_or_create_group(s.file.get(), group_name, "/" + group_name);
+        h5::handle projection = s.open_or_create_group(weights.get(), name, "/" + group_name + "/" + name);
         group = s.create_group(projection.get(), std::to_string(index), object);
         h5::write_attribute(group.get(), "time", snapshot.time, s.where(object));
     });

@@ -1,6 +1,7 @@
 // `synorm info`: a plain-text summary of an output file, read with the default (serial) HDF5 driver
 // by one process. It reads only attributes and dataset shapes, so it is quick on any file size.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <numeric>
@@ -54,7 +55,52 @@ private:
         return h5::handle(h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
     }
     std::optional<std::uint64_t> spike_count(const std::string& population) const;
+    std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
+    void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
 };
+
+std::vector<double> reader::column(hid_t parent, const std::string& name, const std::string& object) const {
+    if (!h5::exists(parent, name)) return {};
+    h5::handle d(h5::check_id(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the dataset"));
+    std::vector<double> v(h5::dataset_size(d.get(), where(object)));
+    if (!v.empty()) h5::check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), where(object), "reading");
+    return v;
+}
+
+// The phase table: one line per phase, with the first population's rate and SWA.
+void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const {
+    const std::string here = where("/phases");
+    const auto names = h5::read_strings_attribute(phases, "name", here).value_or(std::vector<std::string>{});
+    const auto kinds = h5::read_strings_attribute(phases, "kind", here).value_or(std::vector<std::string>{});
+    const auto cycle = column(phases, "cycle", "/phases/cycle"), skipped = column(phases, "skipped", "/phases/skipped");
+    const auto start = column(phases, "start", "/phases/start"), end = column(phases, "end", "/phases/end");
+    const auto w0 = column(phases, "weight_start", "/phases/weight_start"), w1 = column(phases, "weight_end", "/phases/weight_end");
+    const auto factor = column(phases, "renormalization", "/phases/renormalization");
+    std::vector<std::string> order;
+    if (populations >= 0) order = h5::read_strings_attribute(populations, "order", where("/populations")).value_or(order);
+    std::vector<double> rate, swa;
+    std::string pop;
+    if (!order.empty() && h5::exists(phases, order.front())) {
+        pop = order.front();
+        h5::handle g(h5::check_id(H5Gopen2(phases, pop.c_str(), H5P_DEFAULT), where("/phases/" + pop), "opening the group"));
+        rate = column(g.get(), "rate", "/phases/" + pop + "/rate");
+        swa = column(g.get(), "swa", "/phases/" + pop + "/swa");
+    }
+    out << "\nphases (" << names.size() << "; total excitatory plastic weight W, SHY factor G"
+        << (pop.empty() ? "" : ", population " + pop + "'s rate and slow-wave activity") << "):\n";
+    out << "  " << std::left << std::setw(14) << "name" << std::setw(8) << "kind" << std::right << std::setw(6) << "cycle"
+        << std::setw(12) << "start (s)" << std::setw(12) << "end (s)" << std::setw(14) << "W start" << std::setw(14) << "W end"
+        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << '\n';
+    const auto at = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : std::nan(""); };
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::string name = names[i] + (at(skipped, i) > 0 ? " (skipped)" : "");
+        out << "  " << std::left << std::setw(14) << name << std::setw(8) << (i < kinds.size() ? kinds[i] : "?") << std::right
+            << std::setw(6) << static_cast<long long>(at(cycle, i)) << std::setw(12) << fixed(at(start, i) / 1000.0, 3)
+            << std::setw(12) << fixed(at(end, i) / 1000.0, 3) << std::setw(14) << fixed(at(w0, i), 1) << std::setw(14)
+            << fixed(at(w1, i), 1) << std::setw(10) << fixed(at(factor, i), 5) << std::setw(11) << fixed(at(rate, i), 3)
+            << std::setw(12) << fixed(at(swa, i), 3) << '\n';
+    }
+}
 
 void reader::open() {
     namespace fs = std::filesystem;
@@ -167,7 +213,7 @@ std::string reader::describe() {
                                .value_or(std::vector<std::string>{});
         out << "\npopulations (gid order):" << duration_note << '\n';
         out << "  " << std::left << std::setw(16) << "name" << std::right << std::setw(12) << "size" << "  " << std::left
-            << std::setw(14) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
+            << std::setw(20) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
             << std::setw(12) << "rate (Hz)" << '\n';
         for (const auto& name : order) {
             const std::string object = "/populations/" + name;
@@ -184,11 +230,13 @@ std::string reader::describe() {
                     rate = fixed(static_cast<double>(*spikes) / static_cast<double>(size) / (*duration / 1000.0), 3);
             }
             out << "  " << std::left << std::setw(16) << name << std::right << std::setw(12) << size << "  " << std::left
-                << std::setw(14) << model << std::setw(12) << type << std::right << std::setw(12) << count
+                << std::setw(20) << model << std::setw(12) << type << std::right << std::setw(12) << count
                 << std::setw(12) << rate << '\n';
         }
         out << "  (spikes '-': not recorded)\n";
     }
+
+    if (auto phases = group(root, "phases", "/phases")) describe_phases(out, phases->get(), populations ? populations->get() : -1);
 
     if (provenance) {
         const hid_t p = provenance->get();

@@ -13,6 +13,7 @@ decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
 
 stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     stdp_rule r;
+    r.kind = p.rule;
     r.dependence = p.dependence;
     r.nearest = p.pairing == model::spike_pairing::nearest;
     r.tau_plus_steps = p.tau_plus / dt;
@@ -27,6 +28,17 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
     r.w_max = static_cast<float>(p.w_max);
     r.w_0 = static_cast<float>(p.w_0);
     r.mu = static_cast<float>(p.mu);
+    if (p.rule == model::stdp_rule::vogels) {
+        // Weights ≤ 0 (current or voltage) have w_max ≤ 0; conductances have w_max > 0 (the loader checks).
+        r.eta = static_cast<float>(p.w_max > 0.0 ? p.eta : -p.eta);
+        r.alpha = static_cast<float>(p.alpha());
+    }
+    if (p.rule == model::stdp_rule::triplet) {
+        r.A3_plus = static_cast<float>(p.A3_plus);
+        r.A3_minus = static_cast<float>(p.A3_minus);
+        r.x_decay = decay_table(p.tau_x / dt);
+        r.y_decay = decay_table(p.tau_y / dt);
+    }
     return r;
 }
 
@@ -36,22 +48,26 @@ void post_history::resize(std::uint32_t neurons) {
     recent_.resize(std::size_t{neurons} * recent_count, none);
     last_y_.resize(neurons, 0.0f);
     decay_.resize(neurons, nullptr);
+    slow_decay_.resize(neurons, nullptr);
     nearest_.resize(neurons, 0);
 }
 
-void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest) {
+void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow) {
     for (std::uint32_t i = begin; i < end; ++i) {
         decay_[i] = decay;
+        slow_decay_[i] = slow;
         nearest_[i] = nearest;
     }
 }
 
 void post_history::record(std::uint32_t neuron, std::int64_t step) {
     auto& h = spikes_[neuron];
-    float y = 1.0f;
+    float y = 1.0f, o2 = 0.0f;
     if (!h.empty() && !nearest_[neuron])
         y += h.back().y * (*decay_[neuron])(step - h.back().step);
-    h.push_back({step, y});
+    // o2 jumps by 1 right after each spike; the history keeps its value just before.
+    if (!h.empty() && slow_decay_[neuron]) o2 = (h.back().o2 + 1.0f) * (*slow_decay_[neuron])(step - h.back().step);
+    h.push_back({step, y, o2});
     last_step_[neuron] = step;
     last_y_[neuron] = y;
     std::int64_t* r = recent_.data() + std::size_t{neuron} * recent_count;

@@ -212,6 +212,17 @@ BROKEN_CONFIGS = [
      "I is lif_curr_exp"),
     ("homeostasis_period", "recording:", 'homeostasis: {period: "1 ms"}\nrecording:', '"1 ms"',
      "homeostasis.period: 1 ms is not a multiple of the communication interval 0.8 ms"),
+    # plasticity rules (the first `"67 nS", delay: "0.8 ms"}` is IE's, the first `"6 nS", …` EE's)
+    ("unknown_rule", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: istdp}}', "istdp",
+     'projections[2].plasticity.rule: unknown value "istdp"', "expected one of stdp, triplet, vogels"),
+    ("vogels_missing", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, w_max: 300 nS}}',
+     "{rule: vogels", 'projections[2].plasticity: missing required key "target_rate"'),
+    ("vogels_rate", '"67 nS", delay: "0.8 ms"}',
+     '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 0 Hz, w_max: 300 nS}}', "0 Hz",
+     "projections[2].plasticity.target_rate: the target rate ρ0 must be > 0", "got 0 Hz"),
+    ("vogels_excitatory", '"6 nS", delay: "0.8 ms"}',
+     '"6 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 3 Hz, w_max: 300 nS}}', "vogels",
+     "projections[0].plasticity.rule: vogels applies to inhibitory projections", "source population E is excitatory"),
 ]
 
 
@@ -316,7 +327,7 @@ def test_full_disk():
 
 # (arguments, message...)
 BAD_COMMAND_LINES = [
-    (["frobnicate", "coba.yaml"], "synorm: unknown command 'frobnicate'", "expected run, validate or info"),
+    (["frobnicate", "coba.yaml"], "synorm: unknown command 'frobnicate'", "expected run, resume, validate or info"),
     (run_args("coba.yaml", "--frobnicate"), "synorm run: unrecognised option '--frobnicate'"),
     (["run"], "synorm run: missing CONFIG"),
     (run_args("coba.yaml", "--threads", "0"), "synorm run: --threads must be at least 1"),
@@ -334,6 +345,45 @@ BAD_COMMAND_LINES = [
     (["info", "x.h5", "--set", "simulation.seed=3"], "synorm info: option --set does not apply to 'synorm info'"),
     (["info", "x.h5", "--threads", "2"], "synorm info: option --threads does not apply"),
 ]
+
+# --- bad schedules: coba.yaml (no plasticity, no homeostasis loop: 0.8 ms intervals) plus a schedule ---
+
+SCHEDULE = """
+schedule:
+  phases:
+    - name: sleep
+      kind: nrem
+      duration: "8 ms"
+      neurons: {E: {I_e: "10 pA"}}
+"""
+
+# (file name, text of SCHEDULE, replaced by, the part the error points at, message...)
+BAD_SCHEDULES = [
+    ("phase_kind", "kind: nrem", "kind: dream", "dream", 'schedule.phases[0].kind: unknown value "dream"',
+     "expected one of wake, nrem, rem, custom"),
+    ("phase_negative", 'duration: "8 ms"', 'duration: "-8 ms"', '"-8 ms"', "schedule.phases[0].duration: expected a time > 0"),
+    ("phase_multiple", 'duration: "8 ms"', 'duration: "8.5 ms"', '"8.5 ms"',
+     "schedule.phases[0].duration: 8.5 ms is not a multiple of the communication interval 0.8 ms"),
+    ("phase_parameter", 'I_e: "10 pA"', 'b: "10 pA"', "b", 'schedule.phases[0].neurons.E.b: unknown parameter "b"',
+     "parameters: C_m, tau_m"),
+    ("phase_renormalization", "  phases:", "  renormalization: {tau: \"1 s\"}\n  phases:", "{tau",
+     "schedule.renormalization: renormalization scales excitatory plastic synapses"),
+]
+
+
+def test_bad_schedules():
+    c = cases()
+
+    def check(name, old, new, mark, message, *more):
+        text = c.coba + SCHEDULE.replace(old, new, 1)
+        with open(os.path.join(c.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = len(c.coba) + SCHEDULE.index(old) + new.index(mark)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        c.expect(["run", f"{name}.yaml", "-o", "x.h5", "-q"], 2, f"{name}.yaml:{line}:{column}: {message}", *more)
+
+    each(BAD_SCHEDULES, check)
 
 
 def test_bad_command_lines():

@@ -8,12 +8,22 @@ import numpy as np
 import harness as h
 
 
+def canonical(f, dataset):
+    """A dataset's values; weight snapshots (segments in rank order) sorted by (target, source)."""
+    values = f[dataset][()]
+    if dataset.startswith("phase_weights/"):
+        group = f[dataset.rsplit("/", 1)[0]]
+        values = values[np.lexsort((group["source"][()], group["target"][()]))]
+    return values
+
+
 def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), extra=()):
     d = h.tmpdir()
     files = {}
     for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
         out = os.path.join(d, f"{ranks}x{threads}.h5")
-        h.run(["run", h.config(name), "--threads", str(threads), "--duration", duration, "-o", out, "-q", *extra],
+        length = ["--duration", duration] if duration is not None else []
+        h.run(["run", h.config(name), "--threads", str(threads), *length, "-o", out, "-q", *extra],
               ranks=ranks, threads=threads)
         files[(ranks, threads)] = out
     ref = h.spikes(files[(1, 1)])
@@ -31,7 +41,7 @@ def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), e
             assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
         for dataset in recordings:
             with h5py.File(files[(1, 1)], "r") as a, h5py.File(path, "r") as b:
-                assert np.array_equal(a[dataset][()].view(np.uint32), b[dataset][()].view(np.uint32)), \
+                assert np.array_equal(canonical(a, dataset).view(np.uint32), canonical(b, dataset).view(np.uint32)), \
                     f"{dataset} differs for {layout}"
 
 
@@ -96,6 +106,17 @@ def test_homeostasis_layouts_are_bitwise_identical():
                         assert np.array_equal(a, b), f"/weights/{proj}/{snap} differs for {layout}"
 
 
+def test_sleep_wake_schedule_layouts_are_bitwise_identical():
+    # Two short wake/NREM cycles: phase boundaries (drive, adaptation, learning rate, scaling rate),
+    # SHY renormalization and its fold at every phase end, weight snapshots at every boundary.
+    short = ["--set", "schedule.cycles=2", "--set", "schedule.phases.0.duration=300 ms",
+             "--set", "schedule.phases.1.duration=300 ms"]
+    layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
+                                  ["phases/weight", "phases/gain", "phases/renormalization", "phases/E/swa",
+                                   "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "homeostasis/E/gain_ex"],
+                                  short)
+
+
 def test_different_seeds_differ():
     d = h.tmpdir()
     a, b = os.path.join(d, "a.h5"), os.path.join(d, "b.h5")
@@ -108,4 +129,5 @@ def test_different_seeds_differ():
 if __name__ == "__main__":
     h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
             test_branch_gains_layouts_are_bitwise_identical, test_homeostasis_layouts_are_bitwise_identical,
+            test_sleep_wake_schedule_layouts_are_bitwise_identical,
             test_different_seeds_differ])

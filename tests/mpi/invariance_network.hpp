@@ -101,8 +101,10 @@ inline synorm::model::model_spec invariance_network() {
 }
 
 
-// The same with pair STDP on two projections (one with distributed delays, nearest pairing) and
-// synaptic scaling on E, homeostasis every 40 ms, snapshots of plastic weights.
+// The same with pair STDP on two projections (one with distributed delays, nearest pairing),
+// inhibitory STDP on two (conductances and negative current weights), triplet STDP on E → I, and
+// synaptic scaling on E,
+// homeostasis every 40 ms, snapshots of plastic weights.
 inline synorm::model::model_spec plastic_network() {
     namespace model = synorm::model;
     auto spec = invariance_network();
@@ -121,6 +123,28 @@ inline synorm::model::model_spec plastic_network() {
     ec.plasticity.A_minus = -5.0;
     ec.plasticity.w_max = 120.0;
     ec.weight.max = 120.0;
+    // Inhibitory STDP on conductances (I → E, sharing E's postsynaptic trace with EE) and on
+    // negative current weights (I → C, nearest pairing as EC onto C).
+    auto& ie = spec.projections[2];
+    ie.plasticity.rule = model::stdp_rule::vogels;
+    ie.plasticity.eta = 2.0;
+    ie.plasticity.target_rate = 3.0;
+    ie.plasticity.w_max = 80.0;
+    auto& ic = spec.projections[5];
+    ic.plasticity.rule = model::stdp_rule::vogels;
+    ic.plasticity.pairing = model::spike_pairing::nearest;
+    ic.plasticity.eta = 10.0;
+    ic.plasticity.target_rate = 5.0;
+    ic.plasticity.w_min = -400.0;
+    ic.plasticity.w_max = 0.0;
+    // Triplet STDP on E → I (its slow traces: r2 per row, o2 with I's postsynaptic history).
+    auto& ei = spec.projections[1];
+    ei.plasticity.rule = model::stdp_rule::triplet;
+    ei.plasticity.A_plus = 0.02;
+    ei.plasticity.A3_plus = 0.05;
+    ei.plasticity.A_minus = -0.03;
+    ei.plasticity.A3_minus = -0.005;
+    ei.plasticity.w_max = 6.0;
     spec.populations[0].scaling.enabled = true;
     spec.populations[0].scaling.target_rate = 3.0;
     spec.populations[0].scaling.tau_up = 500.0;
@@ -129,6 +153,9 @@ inline synorm::model::model_spec plastic_network() {
     spec.populations[0].tau_calcium = 100.0;
     spec.recording.weights.push_back({0, {0.0, 120.0, 300.0}});
     spec.recording.weights.push_back({4, {300.0}});
+    spec.recording.weights.push_back({2, {300.0}});
+    spec.recording.weights.push_back({1, {200.0}});
+    spec.recording.weights.push_back({5, {150.0, 300.0}});
     return spec;
 }
 

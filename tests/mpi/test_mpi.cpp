@@ -167,6 +167,8 @@ TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
     EXPECT_TRUE(distributed.homeostasis.w_mean == reference.homeostasis.w_mean);
     EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
     EXPECT_NE(reference.homeostasis.w_mean[0].front(), reference.homeostasis.w_mean[0].back());
+    for (const std::size_t j : {1u, 2u, 5u}) EXPECT_NE(reference.homeostasis.w_mean[j].front(), reference.homeostasis.w_mean[j].back()) << j;
+    EXPECT_LT(reference.homeostasis.w_mean[5].back(), 0.0) << "current weights stay ≤ 0";
 }
 
 // Branch-local homeostasis: random assignment on E (with plastic E→E synapses, so the plastic

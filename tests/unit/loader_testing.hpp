@@ -126,6 +126,12 @@ inline void expect_same_spec(const model::model_spec& a, const model::model_spec
         EXPECT_EQ(s.w_max, t.w_max);
         EXPECT_EQ(s.w_0, t.w_0);
         EXPECT_EQ(s.mu, t.mu);
+        EXPECT_EQ(s.tau_x, t.tau_x);
+        EXPECT_EQ(s.tau_y, t.tau_y);
+        EXPECT_EQ(s.A3_plus, t.A3_plus);
+        EXPECT_EQ(s.A3_minus, t.A3_minus);
+        EXPECT_EQ(s.eta, t.eta);
+        EXPECT_EQ(s.target_rate, t.target_rate);
     }
     ASSERT_EQ(a.poisson_inputs.size(), b.poisson_inputs.size());
     for (std::size_t i = 0; i < a.poisson_inputs.size(); ++i) {

@@ -154,13 +154,12 @@ TEST(loader_plasticity, power_law) {
               "accepted: rule, weight_dependence, pairing, tau_plus, tau_minus, A_plus, A_minus, w_min, w_max");
 }
 
-TEST(loader_plasticity, rule_is_required_and_only_stdp_is_accepted) {
+TEST(loader_plasticity, rule_is_required_and_known) {
     EXPECT_EQ(error_of(with(plastic, "      rule: stdp\n", "")),
-              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (stdp)");
-    EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: triplet")),
-              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"triplet\"; expected one of stdp");
-    EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: vogels")),
-              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"vogels\"; expected one of stdp");
+              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (stdp, triplet or vogels)");
+    EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: bcm")),
+              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of stdp, triplet, "
+              "vogels");
     EXPECT_EQ(error_of(with_plasticity("      weight_dependence: soft\n")),
               "test.yaml:27:26: projections[0].plasticity.weight_dependence: unknown value \"soft\"; expected one of "
               "additive, multiplicative, power_law");
@@ -214,7 +213,142 @@ TEST(loader_plasticity, stdp_needs_an_excitatory_source) {
                                         "    plasticity: {rule: stdp, A_plus: 1 nS, A_minus: -1 nS, w_max: 100 nS}\n");
     EXPECT_EQ(error_of(inhibitory),
               "test.yaml:32:24: projections[1].plasticity.rule: stdp applies to excitatory projections; source "
-              "population I is inhibitory");
+              "population I is inhibitory (vogels is the rule for inhibitory synapses)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rule: triplet
+
+const std::string triplet = with(plastic,
+                                 "      rule: stdp\n"
+                                 "      A_plus: \"0.12 nS\"\n"
+                                 "      A_minus: \"-0.126 nS\"\n",
+                                 "      rule: triplet\n"
+                                 "      A2_plus: \"0 nS\"\n"
+                                 "      A3_plus: \"0.074 nS\"\n"
+                                 "      A2_minus: \"-0.084 nS\"\n");
+
+TEST(loader_plasticity, triplet_defaults_and_keys) {
+    const model::plasticity_spec p = spec_of(triplet).projections[0].plasticity;
+    EXPECT_EQ(p.rule, stdp_rule::triplet);
+    EXPECT_EQ(p.tau_plus, 16.8);  // Pfister & Gerstner 2006, visual cortex, minimal all-to-all
+    EXPECT_EQ(p.tau_minus, 33.7);
+    EXPECT_EQ(p.tau_x, 101.0);
+    EXPECT_EQ(p.tau_y, 125.0);
+    EXPECT_EQ(p.A_plus, 0.0);
+    EXPECT_EQ(p.A3_plus, 0.074);
+    EXPECT_EQ(p.A_minus, -0.084);
+    EXPECT_EQ(p.A3_minus, 0.0);
+    EXPECT_EQ(p.w_max, 12.0);
+    const model::plasticity_spec q =
+        spec_of(with(triplet, "      w_max: \"12 nS\"\n",
+                     "      w_max: \"12 nS\"\n      tau_x: 946 ms\n      tau_y: 27 ms\n      A3_minus: -0.017 nS\n"))
+            .projections[0]
+            .plasticity;
+    EXPECT_EQ(q.tau_x, 946.0);
+    EXPECT_EQ(q.tau_y, 27.0);
+    EXPECT_EQ(q.A3_minus, -0.017);
+    expect_round_trip(triplet);
+}
+
+TEST(loader_plasticity, triplet_errors) {
+    EXPECT_EQ(error_of(with(triplet, "      A3_plus: \"0.074 nS\"\n", "")),
+              "test.yaml:23:7: projections[0].plasticity: missing required key \"A3_plus\"");
+    EXPECT_EQ(error_of(with(triplet, "A3_plus: \"0.074 nS\"", "A3_plus: \"0 nS\"")),
+              "test.yaml:25:16: projections[0].plasticity.A3_plus: A2_plus and A3_plus are both 0: the rule would never "
+              "potentiate");
+    EXPECT_EQ(error_of(with(triplet, "A2_minus: \"-0.084 nS\"", "A2_minus: \"0 nS\"")),
+              "test.yaml:26:17: projections[0].plasticity.A2_minus: expected a conductance < 0 (a depression), got 0 nS");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      A3_minus: 1 nS\n")),
+              "test.yaml:28:17: projections[0].plasticity.A3_minus: expected a conductance ≤ 0 (a depression), got 1 nS");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      pairing: nearest\n")),
+              "test.yaml:28:7: projections[0].plasticity.pairing: unknown key for rule triplet; accepted: rule, tau_plus, "
+              "tau_minus, tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus, w_min, w_max");
+    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      tau_y: 0 ms\n")),
+              "test.yaml:28:14: projections[0].plasticity.tau_y: expected a time > 0, got 0 ms");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rule: vogels (inhibitory STDP)
+
+// `plastic` with the I → E projection (conductances) under vogels, `lines` added to its map.
+std::string with_vogels(const std::string& lines = "") {
+    return with(plastic, "    weight: \"60 nS\"\n",
+                "    weight: \"60 nS\"\n"
+                "    plasticity:\n"
+                "      rule: vogels\n"
+                "      eta: \"0.01 nS\"\n"
+                "      target_rate: \"3 Hz\"\n"
+                "      w_max: \"300 nS\"\n" +
+                    lines);
+}
+
+// An inhibitory projection onto current-based neurons (weights ≤ 0) under vogels, as line 39.
+const std::string vogels_current =
+    plastic +
+    "  - {name: II, source: I, target: I, connect: {rule: fixed_indegree, indegree: 4}, weight: -20 pA, delay: 1 ms,\n"
+    "     plasticity: {rule: vogels, tau: 10 ms, eta: 0.5 pA, target_rate: 5 Hz, w_min: -100 pA}}\n";
+
+TEST(loader_plasticity, vogels_defaults_and_derived_alpha) {
+    const auto spec = spec_of(with_vogels());
+    const model::plasticity_spec& p = spec.projections[1].plasticity;
+    EXPECT_EQ(p.rule, stdp_rule::vogels);
+    EXPECT_EQ(p.tau_plus, 20.0);
+    EXPECT_EQ(p.tau_minus, 20.0);
+    EXPECT_EQ(p.eta, 0.01);
+    EXPECT_EQ(p.target_rate, 3.0);
+    EXPECT_DOUBLE_EQ(p.alpha(), 0.12);  // 2 · 3 Hz · 20 ms
+    EXPECT_EQ(p.w_min, 0.0);
+    EXPECT_EQ(p.w_max, 300.0);
+    EXPECT_EQ(p.pairing, spike_pairing::all_to_all);
+    // Current weights: bounds ≤ 0, w_max defaults to 0, w_min required.
+    const model::plasticity_spec c = spec_of(vogels_current).projections[3].plasticity;
+    EXPECT_EQ(c.tau_plus, 10.0);
+    EXPECT_EQ(c.tau_minus, 10.0);
+    EXPECT_EQ(c.eta, 0.5);
+    EXPECT_EQ(c.w_min, -100.0);
+    EXPECT_EQ(c.w_max, 0.0);
+    EXPECT_DOUBLE_EQ(c.alpha(), 0.1);
+}
+
+TEST(loader_plasticity, vogels_errors) {
+    EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: vogels")),
+              "test.yaml:23:13: projections[0].plasticity.rule: vogels applies to inhibitory projections; source "
+              "population E is excitatory");
+    EXPECT_EQ(error_of(with(with_vogels(), "      target_rate: \"3 Hz\"\n", "")),
+              "test.yaml:33:7: projections[1].plasticity: missing required key \"target_rate\"");
+    EXPECT_EQ(error_of(with(with_vogels(), "      eta: \"0.01 nS\"\n", "")),
+              "test.yaml:33:7: projections[1].plasticity: missing required key \"eta\"");
+    EXPECT_EQ(error_of(with(with_vogels(), "target_rate: \"3 Hz\"", "target_rate: \"0 Hz\"")),
+              "test.yaml:35:20: projections[1].plasticity.target_rate: the target rate ρ0 must be > 0 (α = 2 ρ0 τ), "
+              "got 0 Hz");
+    EXPECT_EQ(error_of(with(with_vogels(), "eta: \"0.01 nS\"", "eta: \"-0.01 nS\"")),
+              "test.yaml:34:12: projections[1].plasticity.eta: expected a conductance > 0 (the size of a step), got "
+              "-0.01 nS");
+    EXPECT_EQ(error_of(with_vogels("      A_plus: \"1 nS\"\n")),
+              "test.yaml:37:7: projections[1].plasticity.A_plus: unknown key for rule vogels; accepted: rule, pairing, "
+              "tau, eta, target_rate, w_min, w_max");
+    EXPECT_EQ(error_of(with_vogels("      tau: \"0 ms\"\n")),
+              "test.yaml:37:12: projections[1].plasticity.tau: expected a time > 0, got 0 ms");
+    // Weights ≤ 0 onto current-based neurons: so are the bounds.
+    EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_max: -100 pA}")),
+              "test.yaml:40:18: projections[3].plasticity: missing required key \"w_min\"");
+    EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_min: -100 pA, w_max: 5 pA}")),
+              "test.yaml:40:100: projections[3].plasticity.w_max: expected a current ≤ 0: inhibitory weights onto I are "
+              "≤ 0, got 5 pA");
+    EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_min: 0 pA}")),
+              "test.yaml:40:84: projections[3].plasticity.w_min: w_min 0 pA must be below w_max 0 pA (the strongest "
+              "inhibition, ≤ 0)");
+    EXPECT_EQ(error_of(with(vogels_current, "weight: -20 pA", "weight: -200 pA")),
+              "test.yaml:39:92: projections[3].weight: weight -200 pA is outside the plasticity bounds [w_min, w_max] = "
+              "[-100 pA, 0 pA]");
+    EXPECT_EQ(error_of(with(vogels_current, "eta: 0.5 pA", "eta: -0.5 pA")),
+              "test.yaml:40:50: projections[3].plasticity.eta: expected a current > 0 (the size of a step; it makes the "
+              "≤ 0 weights more negative), got -0.5 pA");
+    // Shares E's postsynaptic trace with the pair rule of EE: τ must equal EE's tau_minus.
+    EXPECT_EQ(error_of(with_vogels("      tau: \"10 ms\"\n")),
+              "test.yaml:37:12: projections[1].plasticity.tau: tau 10 ms differs from the 20 ms of plastic projection EE "
+              "onto the same population E: plastic projections onto one population share its postsynaptic traces");
 }
 
 TEST(loader_plasticity, projections_onto_one_population_share_the_postsynaptic_trace) {
@@ -227,16 +361,16 @@ TEST(loader_plasticity, projections_onto_one_population_share_the_postsynaptic_t
     EXPECT_EQ(error_of(with(second, "tau_plus: 5 ms}", "tau_minus: 30 ms}")),
               "test.yaml:40:85: projections[3].plasticity.tau_minus: tau_minus 30 ms differs from the 20 ms of plastic "
               "projection EE onto the same population E: plastic projections onto one population share its "
-              "postsynaptic trace");
+              "postsynaptic traces");
     EXPECT_EQ(error_of(with(second, "tau_plus: 5 ms}", "pairing: nearest}")),
               "test.yaml:40:83: projections[3].plasticity.pairing: pairing nearest differs from the all_to_all of "
               "plastic projection EE onto the same population E: plastic projections onto one population share its "
-              "postsynaptic trace");
+              "postsynaptic traces");
     // Defaulted on this side: the error points at the map.
     EXPECT_EQ(error_of(with(second, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      tau_minus: 10 ms\n")),
               "test.yaml:41:18: projections[3].plasticity: tau_minus 20 ms differs from the 10 ms of plastic "
               "projection EE onto the same population E: plastic projections onto one population share its "
-              "postsynaptic trace");
+              "postsynaptic traces");
     // Onto another population, nothing is shared.
     const std::string onto_I =
         plastic +
@@ -679,6 +813,8 @@ TEST(loader_plasticity_resolved, round_trips) {
                       {"projections.0.delay=1.5 ms", "projections.1.delay=1.5 ms", "projections.2.delay=1.5 ms"});
     expect_round_trip(compensated);
     expect_round_trip(compensated, {"network.scale=0.3"});
+    expect_round_trip(with_vogels("      tau: \"20 ms\"\n      pairing: all_to_all\n      w_min: \"1 nS\"\n"));
+    expect_round_trip(vogels_current);
 }
 
 TEST(loader_plasticity_resolved, compensated_values_load_back_unscaled) {

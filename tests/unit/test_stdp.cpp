@@ -50,6 +50,77 @@ TEST(stdp_rule, window_values_for_each_weight_dependence) {
     EXPECT_NEAR(pow.pair(0.5f, -100), -0.105 * e * 0.5, 1e-6) << "depression ∝ w/w0";
 }
 
+TEST(stdp_rule, vogels_window_and_constant_depression) {
+    // τ = 20 ms, η = 0.5, ρ0 = 5 Hz: α = 2 · 5 Hz · 20 ms = 0.2.
+    model::plasticity_spec p;
+    p.rule = model::stdp_rule::vogels;
+    p.tau_plus = p.tau_minus = 20.0;
+    p.eta = 0.5;
+    p.target_rate = 5.0;
+    p.w_min = 0.0;
+    p.w_max = 10.0;  // conductances: a step makes w larger
+    const auto g = plasticity::stdp_rule::make(p, 0.1);
+    EXPECT_NEAR(g.alpha, 0.2, 1e-7);
+    const double e = std::exp(-0.5);
+    EXPECT_NEAR(g.pair(1.0f, 100), 0.5 * e, 1e-6) << "Δt = +10 ms";
+    EXPECT_NEAR(g.pair(1.0f, -100), 0.5 * e, 1e-6) << "Δt = −10 ms: the same, the window is symmetric";
+    EXPECT_NEAR(g.vogels_pre(1.0f, 0.0f), 1.0 - 0.5 * 0.2, 1e-6) << "a lone presynaptic spike: −η α";
+    EXPECT_NEAR(g.vogels_pre(1.0f, 0.3f), 1.0 + 0.5 * (0.3 - 0.2), 1e-6) << "y above α: net strengthening";
+    EXPECT_NEAR(g.vogels_post(1.0f, 0.4f), 1.2, 1e-6) << "η x";
+    EXPECT_EQ(g.vogels_pre(0.05f, 0.0f), 0.0f) << "hard lower bound";
+    EXPECT_EQ(g.vogels_post(9.9f, 1.0f), 10.0f) << "hard upper bound";
+    // Current weights (≤ 0, bounds [−10, 0]): the same steps, toward more negative weights.
+    p.w_min = -10.0;
+    p.w_max = 0.0;
+    const auto c = plasticity::stdp_rule::make(p, 0.1);
+    EXPECT_NEAR(c.pair(-1.0f, 100), -0.5 * e, 1e-6);
+    EXPECT_NEAR(c.vogels_pre(-1.0f, 0.0f), -0.9, 1e-6) << "depression weakens: toward 0";
+    EXPECT_NEAR(c.vogels_post(-1.0f, 0.4f), -1.2, 1e-6);
+    EXPECT_EQ(c.vogels_pre(-0.05f, 0.0f), 0.0f) << "bounded at 0";
+    EXPECT_EQ(c.vogels_post(-9.9f, 1.0f), -10.0f) << "bounded at w_min";
+}
+
+namespace {
+
+// Pfister & Gerstner 2006, Table 4, visual cortex, minimal all-to-all model (A3− = 0 there; a small
+// one here so that every term is exercised), weights in [0, 2].
+model::plasticity_spec triplet_spec() {
+    model::plasticity_spec p;
+    p.rule = model::stdp_rule::triplet;
+    p.tau_plus = 16.8;
+    p.tau_minus = 33.7;
+    p.tau_x = 101.0;
+    p.tau_y = 125.0;
+    p.A_plus = 5e-10;
+    p.A3_plus = 6.2e-3;
+    p.A_minus = -7e-3;
+    p.A3_minus = -2.3e-4;
+    p.w_min = 0.0;
+    p.w_max = 2.0;
+    return p;
+}
+
+}  // namespace
+
+TEST(stdp_rule, triplet_terms) {
+    const auto r = plasticity::stdp_rule::make(triplet_spec(), 0.1);
+    // At a postsynaptic spike: w + r1 (A2+ + A3+ o2).
+    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.8f), 1.0 + 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-6);
+    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6) << "no earlier postsynaptic spike: pair term only";
+    // At a presynaptic spike: w + o1 (A2− + A3− r2).
+    EXPECT_NEAR(r.triplet_pre(1.0f, 0.4f, 2.0f), 1.0 + 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-6);
+    EXPECT_EQ(r.triplet_post(1.999f, 1.0f, 10.0f), 2.0f) << "hard upper bound";
+    EXPECT_EQ(r.triplet_pre(0.001f, 1.0f, 0.0f), 0.0f) << "hard lower bound";
+    // The decays of the slow traces: e^(−10 ms/101 ms) and e^(−10 ms/125 ms).
+    EXPECT_NEAR(r.x_decay(100), std::exp(-10.0 / 101.0), 1e-6);
+    EXPECT_NEAR(r.y_decay(100), std::exp(-10.0 / 125.0), 1e-6);
+    // One pre spike at 0 and posts at 10 and 20 ms (d → 0): the second post's potentiation carries
+    // o2 = e^(−10/125) from the first, r1 = e^(−20/16.8).
+    const double r1 = std::exp(-20.0 / 16.8), o2 = std::exp(-10.0 / 125.0);
+    const float w1 = r.triplet_post(1.0f, static_cast<float>(std::exp(-10.0 / 16.8)), 0.0f);
+    EXPECT_NEAR(r.triplet_post(w1, static_cast<float>(r1), static_cast<float>(o2)) - w1, r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
+}
+
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
     model::scaling_spec s;
     s.enabled = true;
@@ -129,7 +200,8 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
-            if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
+            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_post(static_cast<float>(w), static_cast<float>(x));
+            else if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
         } else {
             double y = 0, nearest = -1e300;
             for (double t : post_arrival)
@@ -138,19 +210,17 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
-            if (y > 0) w = rule.depress(static_cast<float>(w), static_cast<float>(y));
+            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_pre(static_cast<float>(w), static_cast<float>(y));
+            else if (y > 0) w = rule.depress(static_cast<float>(w), static_cast<float>(y));
         }
     }
     return w;
 }
 
-void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay, double I_pre = 310.0,
-                             double I_post = 290.0) {
-    auto rule_spec = pair_spec(dep);
-    rule_spec.pairing = pairing;
-    rule_spec.A_plus = 0.01;
-    rule_spec.A_minus = -0.0105;
-    const auto spec = pair_network(rule_spec, delay, I_pre, I_post);
+void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post, double w0) {
+    auto spec = pair_network(rule_spec, delay, I_pre, I_post);
+    spec.projections[0].weight = model::distribution::constant_value(w0);
+    if (w0 < 0) spec.populations[0].type = model::cell_type::inhibitory;
     auto comm = comm::make_serial();
     engine::simulation sim(spec, *comm, 1);
     std::vector<double> pre, post;
@@ -166,9 +236,29 @@ void check_against_reference(model::weight_dependence dep, model::spike_pairing 
     for (double t : post) arrival.push_back(t + delay);
     const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
     // Pre spikes count when emitted before the end; post arrivals when they reach the synapse by then.
-    const double expected = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0);
+    const double expected = reference_weight(rule, pre, arrival, w0, 0.1, 1000.0);
     EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5) << "pre " << pre.size() << " post " << post.size();
-    EXPECT_NE(res.snapshots[0].weights[0], 1.0f) << "the weight changed";
+    EXPECT_NE(res.snapshots[0].weights[0], static_cast<float>(w0)) << "the weight changed";
+}
+
+void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay, double I_pre = 310.0,
+                             double I_post = 290.0) {
+    auto rule_spec = pair_spec(dep);
+    rule_spec.pairing = pairing;
+    rule_spec.A_plus = 0.01;
+    rule_spec.A_minus = -0.0105;
+    check_rule_against_reference(rule_spec, delay, I_pre, I_post, 1.0);
+}
+
+model::plasticity_spec vogels_spec(double w_min, double w_max) {
+    model::plasticity_spec p;
+    p.rule = model::stdp_rule::vogels;
+    p.tau_plus = p.tau_minus = 20.0;
+    p.eta = 0.01;
+    p.target_rate = 20.0;  // α = 0.8
+    p.w_min = w_min;
+    p.w_max = w_max;
+    return p;
 }
 
 }  // namespace
@@ -189,3 +279,65 @@ TEST(stdp_engine, many_postsynaptic_spikes_between_presynaptic_ones) {
 TEST(stdp_engine, nearest_spike_pairing) {
     check_against_reference(model::weight_dependence::additive, model::spike_pairing::nearest, 2.0);
 }
+TEST(stdp_engine, vogels_on_conductance_like_weights_matches_the_rule_applied_to_the_spike_trains) {
+    check_rule_against_reference(vogels_spec(0.0, 2.0), 1.5, 310.0, 290.0, 1.0);
+}
+TEST(stdp_engine, vogels_on_inhibitory_current_weights_with_a_long_delay) {
+    // Weights ≤ 0 (a voltage jump down): the rule's steps point the other way.
+    check_rule_against_reference(vogels_spec(-2.0, 0.0), 7.3, 310.0, 320.0, -0.5);
+}
+
+namespace {
+
+// The triplet rule applied directly: events at the synapse in time order, each trace summed over
+// the spike trains (o2 at a postsynaptic spike's emission, over the earlier ones).
+double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre, const std::vector<double>& post, double d,
+                         double w, double end) {
+    const auto rule = plasticity::stdp_rule::make(p, 0.1);
+    struct event { double t; int kind; std::size_t index; };
+    std::vector<event> ev;
+    for (std::size_t k = 0; k < pre.size(); ++k) ev.push_back({pre[k], 1, k});
+    for (std::size_t k = 0; k < post.size(); ++k)
+        if (post[k] + d <= end) ev.push_back({post[k] + d, 0, k});
+    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    const auto sum = [](const std::vector<double>& times, double t, double tau, double shift) {
+        double s = 0;
+        for (double u : times)
+            if (u + shift < t) s += std::exp(-(t - u - shift) / tau);
+        return s;
+    };
+    for (const auto& e : ev) {
+        if (e.kind == 0) {
+            const double r1 = sum(pre, e.t, p.tau_plus, 0.0), o2 = sum(post, post[e.index], p.tau_y, 0.0);
+            if (r1 > 0) w = rule.triplet_post(static_cast<float>(w), static_cast<float>(r1), static_cast<float>(o2));
+        } else {
+            const double o1 = sum(post, e.t, p.tau_minus, d), r2 = sum(pre, e.t, p.tau_x, 0.0);
+            if (o1 > 0) w = rule.triplet_pre(static_cast<float>(w), static_cast<float>(o1), static_cast<float>(r2));
+        }
+    }
+    return w;
+}
+
+void check_triplet(double delay, double I_pre, double I_post) {
+    auto p = triplet_spec();
+    p.A_plus = 0.004;  // visible pair potentiation too
+    const auto spec = pair_network(p, delay, I_pre, I_post);
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 1);
+    std::vector<double> pre, post;
+    engine::hooks h;
+    h.on_spikes = [&](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+    };
+    const auto res = sim.run(h);
+    ASSERT_GT(pre.size(), 20u);
+    ASSERT_GT(post.size(), 20u);
+    const double expected = reference_triplet(p, pre, post, delay, 1.0, 1000.0);
+    EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5) << "pre " << pre.size() << " post " << post.size();
+    EXPECT_NE(res.snapshots[0].weights[0], 1.0f);
+}
+
+}  // namespace
+
+TEST(stdp_engine, triplet_matches_the_rule_applied_to_the_spike_trains) { check_triplet(1.5, 310.0, 290.0); }
+TEST(stdp_engine, triplet_with_many_postsynaptic_spikes_and_a_long_delay) { check_triplet(7.3, 262.0, 1500.0); }

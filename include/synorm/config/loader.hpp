@@ -36,4 +36,8 @@ loaded_config load(const std::string& path, const std::vector<std::string>& over
 loaded_config load_text(const std::string& text, const std::string& origin,
                         const std::vector<std::string>& overrides = {});
 
+// The key paths ("projections.0.weight") under which two resolved configurations differ, for the
+// message that refuses a checkpoint of another configuration. Throws on text that is not YAML.
+std::vector<std::string> differing_keys(const std::string& yaml_a, const std::string& yaml_b);
+
 }  // namespace synorm::config

@@ -40,6 +40,7 @@ struct history_record {
     std::vector<std::uint32_t> counts;  // spikes listed per neuron
     std::vector<std::int64_t> steps;    // the spikes, oldest first per neuron
     std::vector<float> y;               // trace right after each
+    std::vector<float> o2;              // triplet's slow trace just before each (0 without a triplet rule)
     std::vector<std::int64_t> recent;   // [neuron][4]: the newest spikes, newest first (may predate `steps`)
 };
 
@@ -48,6 +49,7 @@ struct history_record {
 struct row_record {
     std::vector<std::int64_t> last_pre, done;
     std::vector<float> x;
+    std::vector<float> x2;  // triplet only: the slow presynaptic trace r2; empty otherwise
 };
 
 struct checkpoint_state {

@@ -77,6 +77,29 @@ struct homeostasis_trace {
     std::vector<std::vector<double>> branch_gain;       // [population][(sample · R + recorded neuron) · B + branch]
 };
 
+// One phase of the schedule as it ran (model/phase_schedule.hpp); identical on every rank.
+struct phase_record {
+    std::string name;
+    std::uint8_t kind = 0;        // model::phase_kind: 0 wake, 1 nrem, 2 rem, 3 custom
+    std::uint64_t cycle = 0;
+    bool skipped = false;         // ran with the previous phase's settings
+    double start = 0.0, end = 0.0;  // ms
+    // Total excitatory plastic weight Σ G·w (receptor unit; per-neuron scaling gains not included) at
+    // the start and at the end (before the SHY gain is folded in, which leaves it unchanged).
+    double weight_start = 0.0, weight_end = 0.0;
+    double set_point = -1.0;      // SHY set point W* in force (< 0: not taken yet)
+    double renormalization = 1.0; // the SHY gain G folded into the weights at the end (1: none)
+    std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
+    std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
+};
+
+// The schedule's weight course: one sample per homeostasis period (identical on every rank).
+struct phase_trace {
+    std::vector<double> times;   // ms, the end of each period
+    std::vector<double> weight;  // total excitatory plastic weight Σ G·w, receptor unit, with G as it applies from then on
+    std::vector<double> gain;    // the SHY gain G
+};
+
 // Where the wall time of a run went, seconds, per rank.
 struct timers {
     double build = 0.0;

@@ -59,6 +59,9 @@ struct results {
     std::vector<final_state> final_states;    // one per population (when recording.final_state)
     std::vector<std::vector<double>> rates;   // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
     homeostasis_trace homeostasis;            // empty unless the run has plasticity or scaling
+    std::vector<phase_record> phases;         // the schedule's phases in time order (empty without one)
+    phase_trace phase_weight;                 // the schedule's weight course (when it has excitatory plasticity)
+    std::vector<weight_snapshot> phase_snapshots;  // schedule.snapshots: plastic projections at each phase boundary
     std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
     std::uint64_t local_events = 0;           // spikes delivered to this rank's synapses
     timers time;

@@ -52,4 +52,11 @@ checkpoint_info read_checkpoint_info(const std::string& path);
 // Throws checkpoint_error.
 engine::checkpoint_state read_checkpoint(const std::string& path, const model::model_spec& spec, int rank, int ranks);
 
+// Not collective: the status and configuration of an existing output file (to check before a run
+// continues it). Throws io_error.
+struct output_summary {
+    std::string status, config_yaml;
+};
+output_summary read_output_summary(const std::string& path);
+
 }  // namespace synorm::io

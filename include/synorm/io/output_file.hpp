@@ -45,6 +45,12 @@ public:
     // Creates (truncates) `path` and marks it status="running". Throws io_error on every rank when
     // the file cannot be created.
     output_file(const std::string& path, comm::communicator& comm);
+    // Opens the existing output file of a run that stopped at a checkpoint, to continue it: status
+    // "running" again, each recorded population's spike datasets cut back to `spike_counts` (what
+    // the checkpoint says was written before it; later spikes of a crashed run go), and whatever a
+    // run writes only at its end removed. Throws io_error on every rank.
+    output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
+                const std::vector<std::int64_t>& spike_counts);
     ~output_file();
     output_file(const output_file&) = delete;
     output_file& operator=(const output_file&) = delete;
@@ -63,13 +69,21 @@ public:
     // /homeostasis: one sample per homeostasis period (identical on every rank; rank 0 writes).
     void write_homeostasis(const model::model_spec& spec, const engine::homeostasis_trace& trace);
     void write_state(const model::model_spec& spec, const engine::state_trace& trace);
-    void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index);
+    // /<group>/<projection>/<index>: /weights for the recorders, /phase_weights for schedule.snapshots.
+    void write_weights(const model::model_spec& spec, const engine::weight_snapshot& snapshot, int index,
+                       const std::string& group = "weights");
+    // /phases: one row per phase of the schedule (identical on every rank; rank 0 writes).
+    void write_phases(const model::model_spec& spec, const std::vector<engine::phase_record>& phases,
+                      const engine::phase_trace& weight);
     // Once per population, by every rank.
     void write_final_state(const model::model_spec& spec, const engine::final_state& state);
     void write_provenance(const provenance& p);  // rank 0's values are written (host, timers differ)
     // The last write of a run: "complete", or "failed: <reason>" / "stopped: <reason>". The status of
     // the lowest rank that does not pass "complete" is the one written.
     void set_status(const std::string& status);
+    // Spikes written so far per population (-1 where not recorded); the same on every rank.
+    std::vector<std::int64_t> spike_counts(const model::model_spec& spec) const;
+    void flush();  // everything written so far reaches the file (before a checkpoint records it)
     void close();  // also done by the destructor; calls after close() throw io_error
 
 private:

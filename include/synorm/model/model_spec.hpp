@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "synorm/model/phase_schedule.hpp"
+
 namespace synorm::model {
 
 enum class neuron_kind {
@@ -161,9 +163,15 @@ enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_num
 // Spike-timing-dependent plasticity of one projection. Parameters are stored once per projection,
 // never per synapse. Weights in the projection's receptor unit. The delay counts as dendritic (as in
 // NEST): a presynaptic spike at t_pre meets a postsynaptic spike at t_post at the synapse with
-// Δt = t_post + d − t_pre; potentiation for Δt > 0, depression for Δt < 0, nothing at Δt = 0
-// (plasticity/stdp.hpp).
-enum class stdp_rule { none, pair };
+// Δt = t_post + d − t_pre; the term paid when the postsynaptic spike reaches the synapse applies for
+// Δt > 0, the term paid at the presynaptic spike for Δt < 0, and at Δt = 0 the postsynaptic spike
+// pairs with earlier presynaptic spikes only (plasticity/stdp.hpp).
+enum class stdp_rule {
+    none,
+    pair,     // pair STDP with a presynaptic trace x (tau_plus) and a postsynaptic trace y (tau_minus)
+    triplet,  // Pfister & Gerstner 2006, minimal all-to-all model: traces r1, r2 (pre), o1, o2 (post)
+    vogels,   // inhibitory STDP (Vogels et al. 2011): symmetric window and a constant depression
+};
 enum class weight_dependence {
     additive,        // Δw+ = A+ x,          Δw− = A− y            (hard bounds [w_min, w_max])
     multiplicative,  // Δw+ = A+ x,          Δw− = A− (w/w_max) y  (van Rossum, Bi & Turrigiano 2000)
@@ -174,18 +182,35 @@ enum class spike_pairing {
     nearest,     // traces are reset to 1 at each spike: only the nearest spike counts
 };
 
+// One struct for every rule; each reads the members its comment names.
+//   pair:    at the postsynaptic spike w += A+ x; at the presynaptic spike w += A− y (weight_dependence).
+//   triplet: at the postsynaptic spike w += r1 (A+ + A3+ o2⁻); at the presynaptic spike
+//            w += o1 (A− + A3− r2⁻), where ⁻ is the value just before the spike's own jump;
+//            r1: tau_plus, o1: tau_minus, r2: tau_x, o2: tau_y; additive, all-to-all, hard bounds.
+//   vogels:  traces x (pre) and y (post) with tau_plus = tau_minus = τ; at the postsynaptic spike
+//            w += s η x; at the presynaptic spike w += s η (y − α), α = 2 ρ0 τ; s = +1 for
+//            conductances (≥ 0), −1 for current or voltage weights (≤ 0), so a step of η > 0 always
+//            strengthens inhibition; hard bounds.
 struct plasticity_spec {
     stdp_rule rule = stdp_rule::none;
     weight_dependence dependence = weight_dependence::additive;
     spike_pairing pairing = spike_pairing::all_to_all;
-    double tau_plus = 20.0;   // ms, presynaptic trace x
-    double tau_minus = 20.0;  // ms, postsynaptic trace y
-    double A_plus = 0.0;      // weight unit, > 0
-    double A_minus = 0.0;     // weight unit, < 0
+    double tau_plus = 20.0;   // ms, presynaptic trace x (triplet: r1)
+    double tau_minus = 20.0;  // ms, postsynaptic trace y (triplet: o1)
+    double A_plus = 0.0;      // weight unit, > 0 (triplet: A2+, ≥ 0)
+    double A_minus = 0.0;     // weight unit, < 0 (triplet: A2−)
     double w_min = 0.0;       // weight unit; the bounds respect the weight's sign convention
     double w_max = 0.0;       // weight unit
     double w_0 = 1.0;         // weight unit, power_law reference weight
     double mu = 0.4;          // power_law exponent
+    double tau_x = 101.0;     // ms, triplet: slow presynaptic trace r2
+    double tau_y = 125.0;     // ms, triplet: slow postsynaptic trace o2
+    double A3_plus = 0.0;     // weight unit, ≥ 0, triplet
+    double A3_minus = 0.0;    // weight unit, ≤ 0, triplet
+    double eta = 0.0;         // weight unit, > 0, vogels: learning rate (magnitude of one step)
+    double target_rate = 0.0; // Hz, > 0, vogels: ρ0
+    // vogels: α = 2 ρ0 τ (dimensionless; ρ0 in Hz, τ in ms).
+    double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }
 };
 
 struct projection_spec {
@@ -287,6 +312,7 @@ struct model_spec {
     recording_spec recording;
     homeostasis_spec homeostasis;
     checks_spec checks;
+    schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;

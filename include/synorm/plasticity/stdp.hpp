@@ -1,6 +1,9 @@
-// Pair STDP with traces, event-driven: a synapse is brought up to date when its presynaptic neuron
-// spikes (and at sweeps), from the presynaptic trace kept once per CSR row and the postsynaptic
+// STDP with traces, event-driven: a synapse is brought up to date when its presynaptic neuron
+// spikes (and at sweeps), from the presynaptic traces kept once per CSR row and the postsynaptic
 // neuron's recent spike history (NEST's approach: no per-synapse trace, no transposed index).
+// Three rules share this machinery (model_spec.hpp, plasticity_spec): pair STDP, inhibitory STDP
+// (Vogels et al. 2011), which is pair STDP with a symmetric window and a constant depression per
+// presynaptic spike, and triplet STDP (Pfister & Gerstner 2006).
 //
 // Timing convention (as NEST): the delay d is dendritic. A presynaptic spike emitted at t_pre meets
 // a postsynaptic spike emitted at t_post at the synapse with Δt = t_post + d − t_pre.
@@ -39,11 +42,28 @@ private:
 // A projection's rule parameters in the units the engine uses (steps, weight unit): a small value
 // the hot loop copies into registers.
 struct stdp_params {
+    model::stdp_rule kind = model::stdp_rule::pair;
     model::weight_dependence dependence = model::weight_dependence::additive;
     bool nearest = false;
     double tau_plus_steps = 200, tau_minus_steps = 200;
     float A_plus = 0, A_minus = 0;   // weight unit; A_minus < 0
     float w_min = 0, w_max = 0, w_0 = 1, mu = 0.4f;
+    // vogels: the signed step (η for conductances, −η for weights ≤ 0: a step always strengthens
+    // inhibition) and the depression threshold α = 2 ρ0 τ on the postsynaptic trace.
+    float eta = 0, alpha = 0;
+    // triplet: the triplet amplitudes (A_plus and A_minus are the pair ones, A2+ and A2−).
+    float A3_plus = 0, A3_minus = 0;  // weight unit; A3_minus ≤ 0
+
+    float clip(float v) const { return v < w_min ? w_min : (v > w_max ? w_max : v); }
+    // vogels, when a postsynaptic spike reaches the synapse: w + s η x.
+    float vogels_post(float w, float x) const { return clip(w + eta * x); }
+    // vogels, at a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it.
+    float vogels_pre(float w, float y) const { return clip(w + eta * (y - alpha)); }
+    // triplet, when a postsynaptic spike reaches the synapse: w + r1 (A2+ + A3+ o2), o2 the slow
+    // postsynaptic trace just before that spike.
+    float triplet_post(float w, float r1, float o2) const { return clip(w + r1 * (A_plus + A3_plus * o2)); }
+    // triplet, at a presynaptic spike: w + o1 (A2− + A3− r2), r2 the slow presynaptic trace just before it.
+    float triplet_pre(float w, float o1, float r2) const { return clip(w + o1 * (A_minus + A3_minus * r2)); }
 
     // Potentiation of weight w by presynaptic trace value x (> 0), clipped to [w_min, w_max].
     float potentiate(float w, float x) const {
@@ -67,13 +87,17 @@ struct stdp_params {
 struct stdp_rule : stdp_params {
     static stdp_rule make(const model::plasticity_spec& p, double dt);
     decay_table plus_decay, minus_decay;
+    decay_table x_decay, y_decay;  // triplet: the slow traces r2 (tau_x) and o2 (tau_y)
     float decay_plus(std::int64_t steps) const { return plus_decay(steps); }
     float decay_minus(std::int64_t steps) const { return minus_decay(steps); }
 
     // The change of w for one pair at Δt (steps) from w: the rule's window, used by tests and
-    // documentation (the engine applies the same functions event by event).
+    // documentation (the engine applies the same functions event by event). For vogels the window
+    // alone, without the constant depression −s η α of the presynaptic spike.
     float pair(float w, std::int64_t dt_steps) const {
         if (dt_steps == 0) return 0.0f;
+        if (kind == model::stdp_rule::vogels)
+            return dt_steps > 0 ? vogels_post(w, decay_plus(dt_steps)) - w : vogels_pre(w, decay_minus(-dt_steps) + alpha) - w;
         return dt_steps > 0 ? potentiate(w, decay_plus(dt_steps)) - w : depress(w, decay_minus(-dt_steps)) - w;
     }
 };
@@ -83,7 +107,8 @@ struct stdp_rule : stdp_params {
 // nearest: 1).
 struct post_spike {
     std::int64_t step;
-    float y;  // trace right after this spike
+    float y;   // trace right after this spike
+    float o2;  // triplet: the slow trace just before this spike (0 without a triplet rule)
 };
 
 // The postsynaptic spike histories of one thread's neurons. One trace time constant per neuron
@@ -95,7 +120,8 @@ public:
     void resize(std::uint32_t neurons);
     // Neurons [begin, end) keep histories with this trace.
     // `decay` must outlive the history (it is the rule's).
-    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest);
+    // `slow`: the decay of the triplet rule's slow trace o2, or null when no triplet rule targets them.
+    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow = nullptr);
     bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
     void record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
@@ -129,6 +155,7 @@ private:
     std::vector<std::int64_t> recent_;             // [neuron][recent_count]: the newest spikes, newest first
     std::vector<float> last_y_;                    // by thread-local neuron: the trace right after it
     std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
+    std::vector<const decay_table*> slow_decay_;   // by thread-local neuron: o2's decay; null = no triplet rule
     std::vector<std::uint8_t> nearest_;
 };
 
@@ -138,23 +165,28 @@ struct row_state {
     std::vector<std::int64_t> last_pre;  // by row: the last presynaptic spike's emission step
     std::vector<float> x;                // by row: the presynaptic trace right after it
     std::vector<std::int64_t> done;      // by row: post spikes reaching the synapse at or before this are applied
-    void resize(std::size_t rows) {
+    std::vector<float> x2;               // by row, triplet only: the slow presynaptic trace r2 right after the last spike
+    void resize(std::size_t rows, bool triplet = false) {
         last_pre.assign(rows, none);
         x.assign(rows, 0.0f);
         done.assign(rows, none);
+        if (triplet) x2.assign(rows, 0.0f);
     }
-    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8; }
+    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8 + x2.capacity() * 4; }
 };
 
-// Potentiation of one synapse (target `neuron`, delay `d` steps) by every postsynaptic spike that
-// reaches it in (from, upto], paired with the row's presynaptic trace.
+// The term of one synapse (target `neuron`, delay `d` steps) paid by every postsynaptic spike that
+// reaches it in (from, upto], from the row's presynaptic trace: `post(w, x)` returns the new weight
+// (stdp_params::potentiate for pair STDP, vogels_post for vogels).
+template <class Post>
 inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
-                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto) {
+                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto,
+                              Post post) {
     if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
     const auto apply = [&](std::int64_t step) {
         const std::int64_t since = step + d - last_pre;  // ≥ 0
         const float trace = rule.nearest ? plus_decay(since) : x * plus_decay(since);
-        w = rule.potentiate(w, trace);
+        w = post(w, trace);
     };
     // The spikes that reach the synapse in (from, upto], oldest first: from the newest few when they
     // cover the window, else from the whole history.
@@ -170,6 +202,20 @@ inline float potentiate_until(const stdp_params& rule, const decay_table& plus_d
     std::size_t k = h.size();
     while (k > 0 && h[k - 1].step + d > from) --k;
     for (; k < h.size() && h[k].step + d <= upto; ++k) apply(h[k].step);
+    return w;
+}
+
+// triplet: the potentiation of one synapse by every postsynaptic spike that reaches it in
+// (from, upto], each paired with the row's r1 and with the slow trace o2 the history kept for it.
+// All-to-all only, so r1 is x decayed from the last presynaptic spike.
+inline float triplet_potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
+                                      std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from,
+                                      std::int64_t upto) {
+    if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
+    const auto& h = history.of(neuron);
+    std::size_t k = h.size();
+    while (k > 0 && h[k - 1].step + d > from) --k;
+    for (; k < h.size() && h[k].step + d <= upto; ++k) w = rule.triplet_post(w, x * plus_decay(h[k].step + d - last_pre), h[k].o2);
     return w;
 }
 

@@ -1,0 +1,268 @@
+#include "schedule.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "schema.hpp"
+
+namespace synorm::config::detail {
+namespace {
+
+inline constexpr choice<model::phase_kind> phase_kinds[] = {
+    {"wake", model::phase_kind::wake},
+    {"nrem", model::phase_kind::nrem},
+    {"rem", model::phase_kind::rem},
+    {"custom", model::phase_kind::custom},
+};
+
+inline constexpr choice<model::renormalization_spec::reference> set_points[] = {
+    {"first_wake", model::renormalization_spec::reference::first_wake},
+    {"start", model::renormalization_spec::reference::start},
+};
+
+bool excitatory_plastic(const model::model_spec& spec, const model::projection_spec& proj) {
+    return proj.plasticity.rule != model::stdp_rule::none && spec.populations[proj.source].type == model::cell_type::excitatory;
+}
+
+// Whether the engine runs the homeostasis loop (engine/build.cpp): then phases end on its periods.
+bool homeostasis_runs(const model::model_spec& spec) {
+    bool any = spec.checks.enabled();
+    for (const auto& proj : spec.projections) any = any || proj.plasticity.rule != model::stdp_rule::none;
+    for (const auto& pop : spec.populations) any = any || pop.scaling.enabled;
+    return any;
+}
+
+template <class Specs>
+std::uint32_t find_name(const node_at& at, const std::string& name, const Specs& specs, std::string_view what) {
+    std::vector<std::string_view> names;
+    for (std::uint32_t i = 0; i < specs.size(); ++i) {
+        if (specs[i].name == name) return i;
+        names.push_back(specs[i].name);
+    }
+    at.fail("unknown " + std::string(what) + " \"" + name + "\"; " + std::string(what) + "s: " + (names.empty() ? "none" : join_words(names)));
+}
+
+double read_factor(const node_at& at) {
+    const double f = read_number(at);
+    if (!(f >= 0.0 && std::isfinite(f))) at.fail("expected a factor ≥ 0, got " + format_number(f));
+    return f;
+}
+
+void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& phase, double unit, const std::string& unit_text) {
+    const map_view m(at, {"name", "kind", "duration", "inputs", "neurons", "plasticity", "scaling", "renormalize", "skip"});
+    phase.name = read_string(m.required("name"));
+    phase.kind = read_choice<model::phase_kind>(m.required("kind"), phase_kinds);
+    const node_at duration = m.required("duration");
+    phase.duration = read_quantity(duration, dimension::time);
+    if (!(phase.duration > 0.0))
+        duration.fail("expected a time > 0, got " + format_quantity(phase.duration, dimension::time));
+    if (!is_multiple_of(phase.duration, unit))
+        duration.fail(format_quantity(phase.duration, dimension::time) + " is not a multiple of " + unit_text);
+    if (const auto inputs = m.find("inputs")) {
+        expect_map(*inputs, "a map from input index to {rate, sources}");
+        for (const auto& entry : inputs->node) {
+            const node_at key{inputs->doc, entry.first, inputs->path};
+            const node_at value{inputs->doc, entry.second, join_path(inputs->path, entry.first.Scalar())};
+            const std::uint64_t index = read_unsigned(key);
+            if (index >= spec.poisson_inputs.size())
+                key.fail("unknown input " + std::to_string(index) + "; the configuration has " +
+                         std::to_string(spec.poisson_inputs.size()) + " Poisson inputs (indices from 0)");
+            const auto& in = spec.poisson_inputs[index];
+            model::phase_spec::input_setting s{static_cast<std::uint32_t>(index), in.rate, in.sources};
+            const map_view im(value, {"rate", "sources"});
+            if (const auto rate = im.find("rate")) {
+                s.rate = read_quantity(*rate, dimension::rate);
+                if (!(s.rate >= 0.0)) rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
+            }
+            if (const auto sources = im.find("sources")) s.sources = read_unsigned(*sources, 1);
+            phase.inputs.push_back(s);
+        }
+    }
+    if (const auto neurons = m.find("neurons")) {
+        for (const auto& [name_at, params_at] : named_entries(*neurons, "population")) {
+            const std::uint32_t p = find_name(name_at, read_string(name_at), spec.populations, "population");
+            const auto info = model_info(spec.populations[p].model);
+            std::vector<std::string_view> keys;
+            for (const auto& param : info.params) keys.push_back(param.key);
+            expect_map(params_at, "a map of neuron parameters");
+            for (const auto& entry : params_at.node) {
+                const std::string key = entry.first.Scalar();
+                const node_at value{params_at.doc, entry.second, join_path(params_at.path, key)};
+                const auto found = std::find_if(info.params.begin(), info.params.end(), [&](const auto& q) { return q.key == key; });
+                if (found == info.params.end())
+                    node_at{params_at.doc, entry.first, value.path}.fail(
+                        "unknown parameter \"" + key + "\" of population " + spec.populations[p].name + "'s neuron model; parameters: " +
+                        join_words(keys));
+                phase.params.push_back({p, key, found->member, read_quantity(value, found->dim)});
+            }
+        }
+    }
+    if (const auto plasticity = m.find("plasticity")) {
+        phase.learning_rate.assign(spec.projections.size(), 1.0);
+        for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection")) {
+            const std::uint32_t j = find_name(name_at, read_string(name_at), spec.projections, "projection");
+            if (spec.projections[j].plasticity.rule == model::stdp_rule::none)
+                name_at.fail("projection " + spec.projections[j].name + " has no plasticity; a learning-rate factor needs one");
+            phase.learning_rate[j] = read_factor(factor_at);
+        }
+    }
+    if (const auto scaling = m.find("scaling")) phase.scaling_rate = read_factor(*scaling);
+    phase.renormalize = phase.kind == model::phase_kind::nrem && spec.schedule.renormalization.enabled;
+    if (const auto renormalize = m.find("renormalize")) {
+        phase.renormalize = read_bool(*renormalize);
+        if (phase.renormalize && !spec.schedule.renormalization.enabled)
+            renormalize->fail("renormalization is not configured; add schedule.renormalization");
+    }
+    if (const auto skip = m.find("skip")) {
+        for (const auto& item : skip->items()) {
+            const std::uint64_t c = read_unsigned(item);
+            if (c >= spec.schedule.cycles)
+                item.fail("cycle " + std::to_string(c) + " does not exist; cycles are numbered 0 to " +
+                          std::to_string(spec.schedule.cycles - 1));
+            phase.skip.push_back(c);
+        }
+    }
+}
+
+void read_renormalization(const node_at& at, model::model_spec& spec) {
+    auto& r = spec.schedule.renormalization;
+    const map_view m(at, {"enabled", "set_point", "tau"});
+    r.enabled = true;
+    if (const auto enabled = m.find("enabled")) r.enabled = read_bool(*enabled);
+    const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& proj) { return excitatory_plastic(spec, proj); });
+    if (r.enabled && plastic == spec.projections.end())
+        at.fail("renormalization scales excitatory plastic synapses, and no projection from an excitatory population has plasticity");
+    if (const auto tau = m.find("tau")) {
+        r.tau = read_quantity(*tau, dimension::time);
+        if (!(r.tau > 0.0)) tau->fail("expected a time > 0, got " + format_quantity(r.tau, dimension::time));
+    }
+    if (const auto point = m.find("set_point")) {
+        const std::string word = read_string(*point);
+        const bool number = !word.empty() && (std::isdigit(static_cast<unsigned char>(word.front())) || word.front() == '.');
+        if (!number) {
+            r.set_point = read_choice<model::renormalization_spec::reference>(*point, set_points);
+        } else {
+            if (plastic == spec.projections.end()) point->fail("a mean weight needs an excitatory plastic projection; there is none");
+            r.set_point = model::renormalization_spec::reference::value;
+            r.mean_weight = read_quantity(*point, model_info(spec.populations[plastic->target].model).weight_dim);
+            if (!(r.mean_weight > 0.0)) point->fail("expected a mean weight > 0");
+        }
+    }
+}
+
+}  // namespace
+
+void read_schedule(const node_at& root, const node_at& at, model::model_spec& spec) {
+    auto& schedule = spec.schedule;
+    const map_view m(at, {"cycles", "phases", "renormalization", "snapshots"});
+    if (const auto cycles = m.find("cycles")) schedule.cycles = read_unsigned(*cycles, 1);
+    if (const auto r = m.find("renormalization")) read_renormalization(*r, spec);
+    if (const auto snapshots = m.find("snapshots")) schedule.snapshots = read_bool(*snapshots);
+    const double dt = spec.simulation.dt;
+    const bool homeostasis = homeostasis_runs(spec);
+    const double unit = homeostasis ? spec.homeostasis.period : static_cast<double>(spec.min_delay_steps()) * dt;
+    const std::string unit_text = homeostasis ? "the homeostasis period " + format_quantity(unit, dimension::time)
+                                              : "the communication interval " + format_quantity(unit, dimension::time) +
+                                                    " (the minimum delay; the run has no homeostasis loop)";
+    const node_at phases = m.required("phases");
+    const auto items = phases.items();
+    if (items.empty()) phases.fail("expected a list of at least one phase");
+    for (const auto& item : items) {
+        schedule.phases.emplace_back();
+        read_phase(item, spec, schedule.phases.back(), unit, unit_text);
+    }
+    const auto& first = schedule.phases.front();
+    if (std::find(first.skip.begin(), first.skip.end(), 0u) != first.skip.end())
+        items.front().fail("the first phase of cycle 0 cannot be skipped: a skipped phase continues the previous one");
+
+    double total = 0.0;
+    for (const auto& p : schedule.phases) total += p.duration;
+    total *= static_cast<double>(schedule.cycles);
+    const YAML::Node sim = root.node["simulation"];
+    if (sim && sim.IsMap() && sim["duration"]) {
+        if (std::abs(spec.simulation.duration - total) > 1e-9 * total)
+            node_at{root.doc, sim["duration"], "simulation.duration"}.fail(
+                format_quantity(spec.simulation.duration, dimension::time) + " differs from the schedule's total " +
+                format_quantity(total, dimension::time) + " (cycles × the phases' durations); leave simulation.duration out");
+    }
+    spec.simulation.duration = total;
+}
+
+void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
+    const auto& s = spec.schedule;
+    if (!s.enabled()) return;
+    const auto quantity = [&](double v, dimension d) { out << YAML::DoubleQuoted << format_quantity(v, d); };
+    out << YAML::Key << "schedule" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "cycles" << YAML::Value << s.cycles;
+    out << YAML::Key << "snapshots" << YAML::Value << s.snapshots;
+    const auto& r = s.renormalization;
+    const bool any_plastic = std::any_of(spec.projections.begin(), spec.projections.end(), [&](const auto& p) { return excitatory_plastic(spec, p); });
+    if (r.enabled || any_plastic) {
+        out << YAML::Key << "renormalization" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "enabled" << YAML::Value << r.enabled;
+        out << YAML::Key << "set_point" << YAML::Value;
+        if (r.set_point == model::renormalization_spec::reference::value) {
+            const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& p) { return excitatory_plastic(spec, p); });
+            quantity(r.mean_weight, model_info(spec.populations[plastic->target].model).weight_dim);
+        } else {
+            out << std::string(name_of<model::renormalization_spec::reference>(set_points, r.set_point));
+        }
+        out << YAML::Key << "tau" << YAML::Value;
+        quantity(r.tau, dimension::time);
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;
+    for (const auto& p : s.phases) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << p.name;
+        out << YAML::Key << "kind" << YAML::Value << std::string(name_of<model::phase_kind>(phase_kinds, p.kind));
+        out << YAML::Key << "duration" << YAML::Value;
+        quantity(p.duration, dimension::time);
+        if (!p.inputs.empty()) {
+            out << YAML::Key << "inputs" << YAML::Value << YAML::BeginMap;
+            for (const auto& in : p.inputs) {
+                out << YAML::Key << in.input << YAML::Value << YAML::Flow << YAML::BeginMap;
+                out << YAML::Key << "rate" << YAML::Value;
+                quantity(in.rate, dimension::rate);
+                out << YAML::Key << "sources" << YAML::Value << in.sources << YAML::EndMap;
+            }
+            out << YAML::EndMap;
+        }
+        if (!p.params.empty()) {
+            out << YAML::Key << "neurons" << YAML::Value << YAML::BeginMap;
+            for (std::uint32_t q = 0; q < spec.populations.size(); ++q) {
+                bool any = false;
+                for (const auto& ps : p.params) {
+                    if (ps.population != q) continue;
+                    if (!any) out << YAML::Key << spec.populations[q].name << YAML::Value << YAML::Flow << YAML::BeginMap;
+                    any = true;
+                    const auto info = model_info(spec.populations[q].model);
+                    const auto d = std::find_if(info.params.begin(), info.params.end(), [&](const auto& x) { return x.key == ps.key; });
+                    out << YAML::Key << ps.key << YAML::Value;
+                    quantity(ps.value, d->dim);
+                }
+                if (any) out << YAML::EndMap;
+            }
+            out << YAML::EndMap;
+        }
+        if (!p.learning_rate.empty()) {
+            out << YAML::Key << "plasticity" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            for (std::size_t j = 0; j < p.learning_rate.size(); ++j)
+                if (spec.projections[j].plasticity.rule != model::stdp_rule::none)
+                    out << YAML::Key << spec.projections[j].name << YAML::Value << format_number(p.learning_rate[j]);
+            out << YAML::EndMap;
+        }
+        out << YAML::Key << "scaling" << YAML::Value << format_number(p.scaling_rate);
+        if (r.enabled) out << YAML::Key << "renormalize" << YAML::Value << p.renormalize;
+        if (!p.skip.empty()) {
+            out << YAML::Key << "skip" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (const auto c : p.skip) out << c;
+            out << YAML::EndSeq;
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+}
+
+}  // namespace synorm::config::detail

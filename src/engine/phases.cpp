@@ -1,0 +1,194 @@
+// The phase schedule (DESIGN.md decision 8) and SHY renormalization as a global gain (decision 4).
+// Everything here runs on the master thread between barriers, with the same data on every rank, so
+// every layout changes the same parameters at the same step.
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "engine_state.hpp"
+
+namespace synorm::engine {
+
+void simulation::impl::init_schedule() {
+    shy_gain.assign(spec.projections.size(), 1.0f);
+    if (!spec.schedule.enabled()) return;
+    // Checkpoints do not hold the schedule's state yet (the phase, the SHY gain and set point, the
+    // phase records so far): refuse instead of resuming with the wrong settings.
+    if (restoring) throw std::runtime_error("resuming a run with a schedule from a checkpoint is not supported yet");
+    configured = spec;
+    configured_rules = rules;
+    phase_runs = model::expand(spec.schedule, spec.simulation.dt);
+    renormalized.assign(spec.projections.size(), 0);
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        renormalized[j] = plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;
+}
+
+// The configured parameters, then the phase's settings; derived constants recomputed.
+void simulation::impl::apply_settings(std::uint32_t k) {
+    const auto& phase = spec.schedule.phases[k];
+    const double dt = spec.simulation.dt;
+    for (std::size_t i = 0; i < own.poisson_inputs.size(); ++i) {
+        own.poisson_inputs[i].rate = configured.poisson_inputs[i].rate;
+        own.poisson_inputs[i].sources = configured.poisson_inputs[i].sources;
+    }
+    for (const auto& in : phase.inputs) {
+        own.poisson_inputs[in.input].rate = in.rate;
+        own.poisson_inputs[in.input].sources = in.sources;
+    }
+    for (std::size_t i = 0; i < own.poisson_inputs.size(); ++i) {
+        const auto& in = own.poisson_inputs[i];
+        poisson[i].table = model::poisson_table(in.rate * static_cast<double>(in.sources) * dt * 1e-3);
+    }
+    for (std::size_t p = 0; p < own.populations.size(); ++p) {
+        own.populations[p].params = configured.populations[p].params;
+        // A factor 0 makes the time constants infinite: the gains stay where they are.
+        auto& s = own.populations[p].scaling;
+        const auto& s0 = configured.populations[p].scaling;
+        s.tau_up = phase.scaling_rate > 0 ? s0.tau_up / phase.scaling_rate : INFINITY;
+        s.tau_down = phase.scaling_rate > 0 ? s0.tau_down / phase.scaling_rate : INFINITY;
+    }
+    for (const auto& ps : phase.params) own.populations[ps.population].params.*ps.member = ps.value;
+    for (std::size_t p = 0; p < own.populations.size(); ++p)
+        constants[p] = model::lif_constants::make(own.populations[p].params, own.populations[p].model, dt);
+    for (std::size_t j = 0; j < rules.size(); ++j) {
+        if (!plastic[j]) continue;
+        const float f = phase.learning_rate.empty() ? 1.0f : static_cast<float>(phase.learning_rate[j]);
+        rules[j].A_plus = configured_rules[j].A_plus * f;
+        rules[j].A_minus = configured_rules[j].A_minus * f;
+    }
+}
+
+// Exact in any order: fixed-point sums of w/w_max per projection (as the global reduction's), times G.
+double simulation::impl::excitatory_weight() {
+    const std::size_t J = spec.projections.size();
+    std::vector<std::int64_t> sums(2 * J, 0);
+    for (const auto& ts : threads)
+        for (std::size_t j = 0; j < J; ++j) {
+            if (!renormalized[j]) continue;
+            const double scale = 1.0 / rules[j].w_max;
+            for (const float w : ts.tables[j].weight) sums[2 * j] += to_fixed(w * scale, weight_unit);
+            sums[2 * j + 1] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+        }
+    comm.sum(sums);
+    double total = 0.0;
+    synapse_count.assign(J, 0.0);
+    for (std::size_t j = 0; j < J; ++j) {
+        if (!renormalized[j]) continue;
+        total += static_cast<double>(shy_gain[j]) * static_cast<double>(sums[2 * j]) / weight_unit * rules[j].w_max;
+        synapse_count[j] = static_cast<double>(sums[2 * j + 1]);
+    }
+    return total;
+}
+
+void simulation::impl::end_phase(results& out) {
+    const auto& run = phase_runs[phase_next - 1];
+    auto& row = out.phases.back();
+    row.weight_end = excitatory_weight();
+    row.renormalization = 1.0;
+    if (spec.schedule.phases[run.settings].renormalize) {
+        // One sweep at the end of the phase: G into the weights (the gain was settled at T already).
+        for (std::size_t j = 0; j < shy_gain.size(); ++j) {
+            if (!renormalized[j]) continue;
+            const float G = shy_gain[j];
+            row.renormalization = G;
+            for (auto& ts : threads)
+                for (float& w : ts.tables[j].weight) w *= G;
+            shy_gain[j] = 1.0f;
+        }
+        shy_G = 1.0;
+    }
+}
+
+void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, results& out) {
+    const auto& schedule = spec.schedule;
+    const auto& r = schedule.renormalization;
+    // One period of SHY in the running phase, from the weights of the reduction just taken.
+    const bool any = std::find(renormalized.begin(), renormalized.end(), 1) != renormalized.end();
+    if (homeostasis_due && phase_next > 0 && any) {
+        double sum_w = 0.0;
+        for (std::size_t j = 0; j < shy_gain.size(); ++j)
+            if (renormalized[j]) sum_w += out.homeostasis.w_mean[j].back() * synapse_count[j];
+        if (r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize) {
+            const double H_ms = static_cast<double>(H) * spec.simulation.dt;
+            // Every renormalized projection carries the same G: it is the network's gain.
+            shy_G = model::renormalized_gain(shy_G, set_point, sum_w, H_ms, r.tau);
+            for (std::size_t j = 0; j < shy_gain.size(); ++j)
+                if (renormalized[j]) shy_gain[j] = static_cast<float>(shy_G);
+        }
+        out.phase_weight.times.push_back(static_cast<double>(T) * spec.simulation.dt);
+        out.phase_weight.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum_w);
+        out.phase_weight.gain.push_back(static_cast<float>(shy_G));
+    }
+    if (phase_open && T >= phase_runs[phase_next - 1].end) {
+        end_phase(out);
+        phase_open = false;
+        if (phase_next == phase_runs.size() && spec.schedule.snapshots)  // the last boundary: the end of the run
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (plastic[j]) out.phase_snapshots.push_back(snapshot(j, T));
+    }
+    if (!phase_due(T)) return;
+    const auto& run = phase_runs[phase_next];
+    const auto& phase = schedule.phases[run.settings];
+    apply_settings(run.settings);
+    phase_record row;
+    row.name = schedule.phases[run.phase].name;
+    row.kind = static_cast<std::uint8_t>(phase.kind);
+    row.cycle = run.cycle;
+    row.skipped = run.skipped;
+    row.start = static_cast<double>(run.start) * spec.simulation.dt;
+    row.end = static_cast<double>(run.end) * spec.simulation.dt;
+    row.weight_start = renormalized.empty() ? 0.0 : excitatory_weight();
+    if (r.enabled && set_point < 0.0) {
+        using ref = model::renormalization_spec::reference;
+        if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake)) set_point = row.weight_start;
+        if (r.set_point == ref::value) {
+            set_point = 0.0;
+            for (const double n : synapse_count) set_point += r.mean_weight * n;
+        }
+    }
+    row.set_point = set_point;
+    out.phases.push_back(row);
+    if (spec.schedule.snapshots)
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (plastic[j]) out.phase_snapshots.push_back(snapshot(j, T));
+    ++phase_next;
+    phase_open = true;
+}
+
+// Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in
+// the phase. SWA as tools/slow_waves: the one-sided periodogram of the rate minus its mean, over
+// the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²).
+void simulation::impl::phase_rates(results& r, const std::vector<std::vector<double>>& rates) const {
+    for (auto& row : r.phases) {
+        row.rate.assign(spec.populations.size(), NAN);
+        row.swa.assign(spec.populations.size(), NAN);
+        if (rates.empty()) continue;
+        const auto start = to_step(row.start, spec.simulation.dt), end = to_step(row.end, spec.simulation.dt);
+        const std::int64_t b0 = (start + rate_bin_steps - 1) / rate_bin_steps, b1 = std::min(end / rate_bin_steps, rate_bins);
+        if (b1 <= b0) continue;
+        const auto n = static_cast<std::size_t>(b1 - b0);
+        const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
+        for (std::size_t p = 0; p < rates.size(); ++p) {
+            const double* x = rates[p].data() + b0;
+            double mean = 0.0;
+            for (std::size_t i = 0; i < n; ++i) mean += x[i];
+            mean /= static_cast<double>(n);
+            double power = 0.0;
+            for (std::size_t k = 0; k <= n / 2; ++k) {
+                const double f = static_cast<double>(k) / (static_cast<double>(n) * bin_s);
+                if (f < 0.5 || f > 4.0) continue;
+                double re = 0.0, im = 0.0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double phi = -2.0 * std::numbers::pi * static_cast<double>((k * i) % n) / static_cast<double>(n);
+                    re += (x[i] - mean) * std::cos(phi);
+                    im += (x[i] - mean) * std::sin(phi);
+                }
+                power += (re * re + im * im) / (static_cast<double>(n) * static_cast<double>(n)) * 2.0;
+            }
+            row.rate[p] = mean;
+            row.swa[p] = power;
+        }
+    }
+}
+
+}  // namespace synorm::engine

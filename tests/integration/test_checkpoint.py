@@ -1,0 +1,177 @@
+"""Checkpoints end to end: a signal stops a run with exit code 6 after a checkpoint, `synorm resume`
+on another layout finishes it, and the output file then holds what a run that never stopped holds;
+and the bad inputs a user meets (README Troubleshooting, "Checkpoints")."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+import harness as h
+
+# config/coba_stdp.yaml, shorter: STDP on EE, the homeostasis loop every 100 ms, and synaptic scaling on E.
+SHORT = ["--duration", "2 s", "--set", "populations.E.scaling={target_rate: \"15 Hz\", tau_up: \"2 s\", tau_down: \"2 s\"}"]
+
+
+def records(path):
+    """Everything a finished file holds that must not depend on a stop: spikes, rates, homeostasis,
+    weight snapshots (sorted) and final potentials."""
+    out = {"spikes": h.spikes(path), "v": h.final_v(path)}
+    with h5py.File(path, "r") as f:
+        assert f.attrs["status"] == b"complete", f.attrs["status"]
+        out["rates"] = {p: f["rates"][p][()] for p in f["rates"]}
+        out["homeostasis"] = {k: f["homeostasis"][k][()] for k in ["time"]}
+        for pop in f["homeostasis"]:
+            if isinstance(f["homeostasis"][pop], h5py.Group):
+                for k, d in f["homeostasis"][pop].items():
+                    out["homeostasis"][pop + "/" + k] = d[()]
+        for proj, g in f["weights"].items():
+            for index, s in g.items():
+                order = np.lexsort((s["source"][()], s["target"][()]))
+                out[f"w/{proj}/{index}"] = (s["source"][()][order], s["target"][()][order], s["weight"][()][order])
+    return out
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys(), (a.keys(), b.keys())
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, dict):
+            assert x.keys() == y.keys(), k
+            for kk in x:
+                for u, v in zip(np.atleast_1d(x[kk]) if not isinstance(x[kk], tuple) else x[kk],
+                                np.atleast_1d(y[kk]) if not isinstance(y[kk], tuple) else y[kk]):
+                    assert np.array_equal(u, v), f"{k}/{kk} differs"
+        else:
+            for u, v in zip(x, y):
+                assert np.array_equal(u, v), f"{k} differs"
+
+
+def signalled(args, directory, ranks=1, threads=1):
+    """Starts a run, sends SIGUSR1 once its first checkpoint exists (so it is inside the loop), waits."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmd = [h.SYNORM] + args
+    if ranks > 1:
+        cmd = ["mpirun", "--oversubscribe", "-np", str(ranks)] + cmd
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and p.poll() is None:
+        if os.path.isdir(directory) and any(n.endswith(".h5") for n in os.listdir(directory)):
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGUSR1)  # mpirun forwards it to every rank
+    time.sleep(0.05)
+    p.send_signal(signal.SIGUSR1)  # a second one changes nothing
+    out, err = p.communicate(timeout=600)
+    return p.returncode, out + err
+
+
+def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run():
+    d = h.tmpdir()
+    straight = os.path.join(d, "straight.h5")
+    h.run(["run", h.config("coba_stdp.yaml"), "-o", straight, "-q"] + SHORT)
+    reference = records(straight)
+    assert sum(len(t) for t, _ in reference["spikes"].values()) > 10000
+    for first, second in [((2, 1), (1, 2)), ((1, 2), (1, 1))]:  # resume runs on one rank for now (README)
+        out = os.path.join(d, f"run{first[0]}{first[1]}.h5")
+        cdir = os.path.join(d, f"run{first[0]}{first[1]}.checkpoints")
+        code, text = signalled(["run", h.config("coba_stdp.yaml"), "-o", out, "--checkpoint-every", "300 ms"] + SHORT, cdir,
+                               ranks=first[0], threads=first[1])
+        assert code == 6, text
+        assert "continue with: synorm resume" in text, text
+        with h5py.File(out, "r") as f:
+            assert f.attrs["status"].decode().startswith("checkpointed at "), f.attrs["status"]
+        p = h.run(["resume", cdir], ranks=second[0], threads=second[1])
+        assert "from " in p.stderr, p.stderr
+        assert_same(reference, records(out))
+        eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out],
+                            capture_output=True, text=True) if os.path.exists("/work/shared/tools/h5spikes.py") else None
+        assert eq is None or eq.returncode == 0, eq.stdout + eq.stderr
+        # The run is finished now: resuming it again is refused.
+        if first[0] == 2:
+            p = h.run(["resume", cdir], ranks=2, check=False)
+            assert p.returncode == 2 and "runs on one rank for now" in p.stderr, p.stderr
+        p = h.run(["resume", cdir], check=False)
+        assert p.returncode == 2 and "is finished" in p.stderr, p.stderr
+    shutil.rmtree(d)
+
+
+def test_stop_after_checkpoints_and_exits_6():
+    d = h.tmpdir()
+    out = os.path.join(d, "long.h5")
+    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "--duration", "600 s", "--stop-after", "2 s"], check=False)
+    assert p.returncode == 6, p.stderr
+    assert "(--stop-after)" in p.stderr, p.stderr
+    names = os.listdir(os.path.join(d, "long.checkpoints"))
+    assert len(names) == 1 and names[0].startswith("ckpt_") and names[0].endswith(".h5"), names
+    shutil.rmtree(d)
+
+
+def checkpointed_run(d, name, extra=()):
+    """A short run that leaves checkpoints at 600 and 900 ms (and completes)."""
+    out = os.path.join(d, name + ".h5")
+    h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms"] + list(extra))
+    cdir = os.path.join(d, name + ".checkpoints")
+    return out, cdir, sorted(os.path.join(cdir, n) for n in os.listdir(cdir))
+
+
+def test_bad_checkpoints_are_refused_with_their_reason():
+    d = h.tmpdir()
+    out, cdir, files = checkpointed_run(d, "a")
+    assert len(files) == 2, files  # 600 and 900 ms: --checkpoint-keep 2 removed the one at 300 ms
+
+    # A truncated checkpoint.
+    cut = os.path.join(d, "cut.h5")
+    shutil.copy(files[-1], cut)
+    os.truncate(cut, os.path.getsize(cut) // 2)
+    p = h.run(["resume", cut], check=False)
+    assert p.returncode == 2, p.stderr
+    assert f"cannot read checkpoint '{cut}'" in p.stderr and "truncated" in p.stderr, p.stderr
+
+    # A checkpoint that is not one (the output file).
+    p = h.run(["resume", out], check=False)
+    assert p.returncode == 2 and "not a synorm checkpoint" in p.stderr, p.stderr
+
+    # A checkpoint of another configuration than the output file it would continue.
+    other, _, _ = checkpointed_run(d, "b", ["--seed", "7"])
+    with h5py.File(other, "r+") as f:
+        f.attrs["status"] = "running"  # as if it had stopped
+    p = h.run(["resume", files[0], "-o", other], check=False)
+    assert p.returncode == 2, p.stderr
+    assert "of another configuration" in p.stderr and "simulation.seed" in p.stderr, p.stderr
+
+    # The run is finished: nothing to resume.
+    p = h.run(["resume", cdir], check=False)
+    assert p.returncode == 2 and "is finished" in p.stderr, p.stderr
+    shutil.rmtree(d)
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
+    d = h.tmpdir()
+    out, cdir, files = checkpointed_run(d, "a")
+    before = {f: open(f, "rb").read() for f in files}
+    # The next run writes its 300 ms checkpoint over the old one; the write cannot happen. As root,
+    # permissions do not stop a write: a directory in the temporary file's place does.
+    if os.geteuid() == 0:
+        os.mkdir(files[0] + ".tmp")
+    else:
+        os.chmod(cdir, 0o555)
+    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms"], check=False)
+    if os.geteuid() != 0:
+        os.chmod(cdir, 0o755)
+    assert p.returncode == 3, p.stderr
+    assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
+    for f, data in before.items():
+        assert open(f, "rb").read() == data, f"{f} changed"
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"].decode().startswith("failed: writing a checkpoint failed"), f.attrs["status"]
+    shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
+            test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
+            test_a_failed_checkpoint_write_keeps_the_previous_checkpoint])

@@ -1,0 +1,85 @@
+"""Sleep and wake (config/sleep_wake.yaml, three wake/NREM cycles): the total excitatory plastic weight
+W rises in every wake and falls in every NREM along a decaying exponential back to within 5 % of its
+set point; SHY renormalization is proportional (the weights keep their rank order, and the rank-order
+slope through the origin is the folded gain); slow-wave activity is higher early in NREM than late;
+/phases' SWA (C++) matches tools/slow_waves' definition."""
+import os
+
+import h5py
+import numpy as np
+
+import harness as h
+
+
+def band_power(rate, bin_ms, lo=0.5, hi=4.0):  # tools/slow_waves' definition
+    x = rate - rate.mean()
+    spectrum = np.abs(np.fft.rfft(x)) ** 2 / len(x) ** 2 * 2
+    freqs = np.fft.rfftfreq(len(x), bin_ms * 1e-3)
+    return float(spectrum[(freqs >= lo) & (freqs <= hi)].sum())
+
+
+def rank(x):  # average ranks of ties, as Spearman's coefficient uses
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return (first + (counts - 1) / 2.0)[inverse]
+
+
+def test_three_cycles_of_wake_and_renormalizing_sleep():
+    out = os.path.join(h.tmpdir(), "sleep_wake.h5")
+    h.run(["run", h.config("sleep_wake.yaml"), "-o", out, "-q"])
+    with h5py.File(out, "r") as f:
+        p = f["phases"]
+        kind = [k.decode() if isinstance(k, bytes) else k for k in p.attrs["kind"]]
+        start, end = p["start"][()], p["end"][()]
+        w0, w1, set_point, factor = p["weight_start"][()], p["weight_end"][()], p["set_point"][()], p["renormalization"][()]
+        t, W = p["time"][()], p["weight"][()]
+        swa = p["E/swa"][()]
+        rate = f["rates/E"][()]
+        bin_ms = float(f["rates"].attrs["bin"])
+        snaps = {int(k): (g["source"][()], g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
+    assert kind == ["wake", "nrem"] * 3, kind
+    for c in range(3):
+        wake, nrem = 2 * c, 2 * c + 1
+        print(f"cycle {c}: wake W {w0[wake]:.0f} -> {w1[wake]:.0f}; NREM -> {w1[nrem]:.0f} (set point {set_point[nrem]:.0f}, "
+              f"G {factor[nrem]:.6f})")
+        assert w1[wake] > 1.02 * w0[wake], "W must rise in wake"
+        assert w1[nrem] < w0[nrem] and factor[nrem] < 1.0, "W must fall in NREM"
+        assert abs(w1[nrem] / set_point[nrem] - 1.0) < 0.05, "W must return to within 5 % of its set point"
+        assert factor[wake] == 1.0
+        # The course in NREM: W(t) = W* + A·exp(−(t − t0)/τ), fitted on log(W − W*), R² of the fit on W.
+        inside = (t > start[nrem]) & (t <= end[nrem])
+        ts, ws = t[inside], W[inside]
+        excess = ws - set_point[nrem]
+        assert np.all(excess > 0)
+        slope, intercept = np.polyfit(ts - start[nrem], np.log(excess), 1)
+        model = set_point[nrem] + np.exp(intercept + slope * (ts - start[nrem]))
+        r2 = 1.0 - np.sum((ws - model) ** 2) / np.sum((ws - ws.mean()) ** 2)
+        print(f"  NREM exponential fit: tau {-1 / slope:.1f} ms, R^2 {r2:.6f}")
+        assert r2 > 0.95 and slope < 0
+        # Proportional: the weights before and after NREM keep their order; the slope is the gain.
+        (s0, t0, before), (s1, t1, after) = snaps[2 * c + 1], snaps[2 * c + 2]
+        assert np.array_equal(s0, s1) and np.array_equal(t0, t1)
+        b, a = before.astype(float), after.astype(float)
+        # Every synapse is scaled by the same G; the stored floats differ from b·G only by rounding
+        # (single precision), so the rank order holds up to that rounding.
+        nonzero = b > 0
+        ratio = a[nonzero] / b[nonzero]
+        assert np.max(np.abs(ratio / factor[nrem] - 1.0)) < 3e-7, "renormalization is not proportional"
+        order = np.argsort(b, kind="stable")
+        assert np.all(np.diff(a[order]) >= -3e-7 * a.max()), "renormalization changed the rank order"
+        spearman = np.corrcoef(rank(b), rank(a))[0, 1]
+        fit = float(np.dot(a, b) / np.dot(b, b))
+        print(f"  Spearman {spearman:.9f}, rank-order slope {fit:.9f}, folded G {factor[nrem]:.9f}")
+        assert spearman > 1.0 - 1e-6
+        assert abs(fit - factor[nrem]) < 1e-6
+        # Slow-wave activity: higher in the first half of NREM than in the second; /phases' SWA as the tool's.
+        lo, hi = int(start[nrem] / bin_ms), int(end[nrem] / bin_ms)
+        mid = (lo + hi) // 2
+        early, late = band_power(rate[lo:mid], bin_ms), band_power(rate[mid:hi], bin_ms)
+        print(f"  SWA early {early:.3f}, late {late:.3f} Hz^2")
+        assert early > late
+        assert abs(swa[nrem] - band_power(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
+
+
+if __name__ == "__main__":
+    h.main([test_three_cycles_of_wake_and_renormalizing_sleep])
