@@ -255,6 +255,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
         const std::int64_t every = std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
         c.traces.push_back(gather_trace(k, static_cast<std::size_t>((step + every - 1) / every)));
     }
+    c.schedule = capture_schedule(so_far);
     return c;
 }
 
@@ -357,6 +358,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
             recorded[k].ids = spec.recording.homeostasis[k].ids;
         }
     }
+    restore_schedule(from.schedule);
 }
 
 }  // namespace synorm::engine

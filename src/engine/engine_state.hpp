@@ -284,6 +284,10 @@ struct simulation::impl {
     // one period of SHY renormalization, then the end of the running phase (SHY gain folded into the
     // weights, its record) and the start of the next (its settings). Collective: every rank calls it.
     void init_schedule();
+    // The schedule's part of a checkpoint, and its restoration: the position, the SHY state, the
+    // records so far, and the running phase's settings applied again.
+    schedule_record capture_schedule(const results& so_far) const;
+    void restore_schedule(const schedule_record& from);
     void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
     void end_phase(results& out);
     void apply_settings(std::uint32_t phase);

@@ -12,15 +12,52 @@ namespace synorm::engine {
 void simulation::impl::init_schedule() {
     shy_gain.assign(spec.projections.size(), 1.0f);
     if (!spec.schedule.enabled()) return;
-    // Checkpoints do not hold the schedule's state yet (the phase, the SHY gain and set point, the
-    // phase records so far): refuse instead of resuming with the wrong settings.
-    if (restoring) throw std::runtime_error("resuming a run with a schedule from a checkpoint is not supported yet");
     configured = spec;
     configured_rules = rules;
     phase_runs = model::expand(spec.schedule, spec.simulation.dt);
     renormalized.assign(spec.projections.size(), 0);
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         renormalized[j] = plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;
+}
+
+schedule_record simulation::impl::capture_schedule(const results& so_far) const {
+    schedule_record r;
+    if (phase_runs.empty()) return r;
+    r.present = true;
+    r.phase_next = phase_next;
+    r.phase_open = phase_open;
+    r.shy_G = shy_G;
+    r.set_point = set_point;
+    r.shy_gain = shy_gain;
+    r.synapse_count = synapse_count;
+    r.phases = so_far.phases;
+    r.weight = so_far.phase_weight;
+    r.snapshots = so_far.phase_snapshots;
+    return r;
+}
+
+void simulation::impl::restore_schedule(const schedule_record& from) {
+    const auto fail = [](const std::string& what) { throw std::runtime_error("the checkpoint does not fit the configuration: " + what); };
+    if (from.present != !phase_runs.empty())
+        fail(from.present ? "it holds a schedule's position, and this configuration has no schedule" : "it holds no schedule's position");
+    if (!from.present) return;
+    if (from.phase_next > phase_runs.size() || (from.phase_open && from.phase_next == 0)) fail("its schedule position is past this schedule");
+    if (from.shy_gain.size() != shy_gain.size() || (!from.synapse_count.empty() && from.synapse_count.size() != shy_gain.size()))
+        fail("its schedule has another number of projections");
+    if (from.phases.size() != from.phase_next) fail("its phase table has " + std::to_string(from.phases.size()) + " rows for " +
+                                                    std::to_string(from.phase_next) + " phases begun");
+    phase_next = static_cast<std::size_t>(from.phase_next);
+    phase_open = from.phase_open;
+    shy_G = from.shy_G;
+    set_point = from.set_point;
+    shy_gain = from.shy_gain;
+    synapse_count = from.synapse_count;
+    // The settings in force are those of the last phase begun (the next one begins at a boundary,
+    // which a resumed run reaches after its first interval).
+    if (phase_next > 0) apply_settings(phase_runs[phase_next - 1].settings);
+    restored.phases = from.phases;
+    restored.phase_weight = from.weight;
+    restored.phase_snapshots = from.snapshots;
 }
 
 // The configured parameters, then the phase's settings; derived constants recomputed.

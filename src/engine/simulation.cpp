@@ -5,10 +5,12 @@
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
-    if (!phase_runs.empty() && h.checkpoint_every_ms > 0) throw std::runtime_error("checkpoints of a run with a schedule are not supported yet");
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
+    out.phases = std::move(restored.phases);
+    out.phase_weight = std::move(restored.phase_weight);
+    out.phase_snapshots = std::move(restored.phase_snapshots);
     out.first_step = start_step;
     const double t_start = omp_get_wtime();
     // Weight snapshots, in time order, then recorder order.
@@ -114,7 +116,6 @@ results simulation::impl::run(const hooks& h) {
                         const double w0 = omp_get_wtime();
                         if (h.on_spikes) h.on_spikes(take_spikes());
                         next_flush = t0 + flush_steps;
-                        if (!phase_runs.empty()) throw std::runtime_error("checkpoints of a run with a schedule are not supported yet");
                         if (h.on_checkpoint) h.on_checkpoint(capture(t0, out));
                         out.time.record += omp_get_wtime() - w0;
                     });

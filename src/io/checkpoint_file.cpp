@@ -198,6 +198,158 @@ std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std
     return h.w_std;
 }
 
+// Weight snapshots under `prefix` ("/records/snapshots"): one group each, to which every rank appends
+// its part; read back keeping the synapses onto the reader's neurons.
+void create_snapshots(file& f, const std::string& prefix, const std::vector<engine::weight_snapshot>& snapshots) {
+    for (std::size_t n = 0; n < snapshots.size(); ++n) {
+        const std::string g = prefix + "/" + std::to_string(n);
+        const std::uint64_t n_snap = snapshots[n].weights.size();
+        f.create<std::uint64_t>(g + "/source", n_snap);
+        f.create<std::uint64_t>(g + "/target", n_snap);
+        f.create<float>(g + "/weight", n_snap);
+        h5::handle group = f.group(g);
+        h5::write_attribute(group.get(), "projection", static_cast<std::uint64_t>(snapshots[n].projection), f.where(g));
+        h5::write_attribute(group.get(), "time", snapshots[n].time, f.where(g));
+    }
+}
+
+void append_snapshots(file& f, const std::string& prefix, const std::vector<engine::weight_snapshot>& snapshots) {
+    for (std::size_t n = 0; n < snapshots.size(); ++n) {
+        const std::string g = prefix + "/" + std::to_string(n);
+        f.append(g + "/source", snapshots[n].sources);
+        f.append(g + "/target", snapshots[n].targets);
+        f.append(g + "/weight", snapshots[n].weights);
+    }
+}
+
+template <class Mine>
+std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::string& prefix, Mine&& mine) {
+    std::vector<engine::weight_snapshot> out;
+    for (std::size_t n = 0;; ++n) {
+        const std::string g = prefix + "/" + std::to_string(n);
+        if (!f.has(prefix) || !f.has(g)) break;
+        h5::handle group(h5::check_id(H5Gopen2(f.id.get(), g.c_str(), H5P_DEFAULT), f.where(g), "opening the group"));
+        engine::weight_snapshot snap;
+        snap.projection = static_cast<std::uint32_t>(h5::read_attribute<std::uint64_t>(group.get(), "projection", f.where(g)).value_or(0));
+        snap.time = h5::read_attribute<double>(group.get(), "time", f.where(g)).value_or(0.0);
+        const auto sources = f.get<std::uint64_t>(g + "/source");
+        const auto tgts = f.get<std::uint64_t>(g + "/target");
+        const auto weights = f.get<float>(g + "/weight");
+        if (sources.size() != tgts.size() || weights.size() != tgts.size()) throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + g + " sizes disagree");
+        for (std::size_t k = 0; k < tgts.size(); ++k)
+            if (mine(tgts[k])) {
+                snap.sources.push_back(sources[k]);
+                snap.targets.push_back(tgts[k]);
+                snap.weights.push_back(weights[k]);
+            }
+        out.push_back(std::move(snap));
+    }
+    return out;
+}
+
+// The schedule's position and records (engine::schedule_record): global, written by rank 0; the
+// phase snapshots are appended by every rank. A table of rows as one dataset per column.
+void create_schedule(file& f, const engine::schedule_record& r) {
+    if (!r.present) return;
+    {
+        h5::handle g = f.group("/schedule");
+        const std::string at = f.where("/schedule");
+        h5::write_attribute(g.get(), "phase_next", static_cast<std::uint64_t>(r.phase_next), at);
+        h5::write_attribute(g.get(), "phase_open", static_cast<std::int32_t>(r.phase_open ? 1 : 0), at);
+        h5::write_attribute(g.get(), "shy_G", r.shy_G, at);
+        h5::write_attribute(g.get(), "set_point", r.set_point, at);
+    }
+    f.put("/schedule/shy_gain", r.shy_gain);
+    f.put("/schedule/synapse_count", r.synapse_count);
+    std::string names;
+    std::vector<std::uint32_t> kind, skipped;
+    std::vector<std::uint64_t> cycle;
+    std::vector<double> start, end, weight_start, weight_end, set_point, renormalization;
+    for (const auto& row : r.phases) {
+        names += row.name + "\n";
+        kind.push_back(row.kind);
+        skipped.push_back(row.skipped ? 1 : 0);
+        cycle.push_back(row.cycle);
+        start.push_back(row.start);
+        end.push_back(row.end);
+        weight_start.push_back(row.weight_start);
+        weight_end.push_back(row.weight_end);
+        set_point.push_back(row.set_point);
+        renormalization.push_back(row.renormalization);
+    }
+    f.group("/schedule/phases");
+    f.put_text("/schedule/phases/names", names);
+    f.put("/schedule/phases/kind", kind);
+    f.put("/schedule/phases/skipped", skipped);
+    f.put("/schedule/phases/cycle", cycle);
+    f.put("/schedule/phases/start", start);
+    f.put("/schedule/phases/end", end);
+    f.put("/schedule/phases/weight_start", weight_start);
+    f.put("/schedule/phases/weight_end", weight_end);
+    f.put("/schedule/phases/set_point", set_point);
+    f.put("/schedule/phases/renormalization", renormalization);
+    f.put("/schedule/weight/times", r.weight.times);
+    f.put("/schedule/weight/weight", r.weight.weight);
+    f.put("/schedule/weight/gain", r.weight.gain);
+    create_snapshots(f, "/schedule/snapshots", r.snapshots);
+}
+
+template <class Mine>
+engine::schedule_record read_schedule(const file& f, Mine&& mine) {
+    engine::schedule_record r;
+    if (!f.has("/schedule")) return r;
+    r.present = true;
+    const std::string at = f.where("/schedule");
+    const auto bad = [&](const std::string& what) { return checkpoint_error("cannot read checkpoint '" + f.path + "': /schedule " + what); };
+    h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), at, "opening the group"));
+    const auto phase_next = h5::read_attribute<std::uint64_t>(g.get(), "phase_next", at);
+    const auto phase_open = h5::read_attribute<std::int32_t>(g.get(), "phase_open", at);
+    const auto shy_G = h5::read_attribute<double>(g.get(), "shy_G", at);
+    const auto set_point = h5::read_attribute<double>(g.get(), "set_point", at);
+    if (!phase_next || !phase_open || !shy_G || !set_point) throw bad("lacks its position");
+    r.phase_next = *phase_next;
+    r.phase_open = *phase_open != 0;
+    r.shy_G = *shy_G;
+    r.set_point = *set_point;
+    r.shy_gain = f.get<float>("/schedule/shy_gain");
+    r.synapse_count = f.get<double>("/schedule/synapse_count");
+    const std::string names = f.get_text("/schedule/phases/names");
+    const auto kind = f.get<std::uint32_t>("/schedule/phases/kind");
+    const auto skipped = f.get<std::uint32_t>("/schedule/phases/skipped");
+    const auto cycle = f.get<std::uint64_t>("/schedule/phases/cycle");
+    const auto start = f.get<double>("/schedule/phases/start"), end = f.get<double>("/schedule/phases/end");
+    const auto weight_start = f.get<double>("/schedule/phases/weight_start"), weight_end = f.get<double>("/schedule/phases/weight_end");
+    const auto set_points = f.get<double>("/schedule/phases/set_point"), renormalization = f.get<double>("/schedule/phases/renormalization");
+    const std::size_t rows = kind.size();
+    for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization})
+        if (column->size() != rows) throw bad("phase table columns disagree");
+    if (skipped.size() != rows || cycle.size() != rows) throw bad("phase table columns disagree");
+    std::size_t from = 0;
+    for (std::size_t k = 0; k < rows; ++k) {
+        const std::size_t to = names.find('\n', from);
+        if (to == std::string::npos) throw bad("phase table names disagree");
+        engine::phase_record row;
+        row.name = names.substr(from, to - from);
+        from = to + 1;
+        row.kind = static_cast<std::uint8_t>(kind[k]);
+        row.skipped = skipped[k] != 0;
+        row.cycle = cycle[k];
+        row.start = start[k];
+        row.end = end[k];
+        row.weight_start = weight_start[k];
+        row.weight_end = weight_end[k];
+        row.set_point = set_points[k];
+        row.renormalization = renormalization[k];
+        r.phases.push_back(std::move(row));
+    }
+    r.weight.times = f.get<double>("/schedule/weight/times");
+    r.weight.weight = f.get<double>("/schedule/weight/weight");
+    r.weight.gain = f.get<double>("/schedule/weight/gain");
+    if (r.weight.weight.size() != r.weight.times.size() || r.weight.gain.size() != r.weight.times.size()) throw bad("weight course sizes disagree");
+    r.snapshots = read_snapshots(f, "/schedule/snapshots", mine);
+    return r;
+}
+
 // Rank 0, first: the file, its metadata and the global parts, and every dataset the ranks append to.
 void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_info& info, const std::vector<std::int64_t>& counters,
                  const std::vector<std::int64_t>& period_spikes, const std::vector<std::int64_t>& rate_counts) {
@@ -295,16 +447,8 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         for (const auto& name : recorded_series)
             f.put("/records/homeostasis/neurons" + std::to_string(k) + "_" + name,
                   recorded(const_cast<engine::homeostasis_trace::neurons&>(h.recorded[k]), name));
-    for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
-        const std::string g = "/records/snapshots/" + std::to_string(n);
-        const std::uint64_t n_snap = s.snapshots[n].weights.size();
-        f.create<std::uint64_t>(g + "/source", n_snap);
-        f.create<std::uint64_t>(g + "/target", n_snap);
-        f.create<float>(g + "/weight", n_snap);
-        h5::handle group = f.group(g);
-        h5::write_attribute(group.get(), "projection", static_cast<std::uint64_t>(s.snapshots[n].projection), f.where(g));
-        h5::write_attribute(group.get(), "time", s.snapshots[n].time, f.where(g));
-    }
+    create_snapshots(f, "/records/snapshots", s.snapshots);
+    create_schedule(f, s.schedule);
     for (std::size_t k = 0; k < s.traces.size(); ++k) {
         const std::string g = "/records/traces/" + std::to_string(k);
         f.create<std::uint64_t>(g + "/gid", s.traces[k].gids.size());
@@ -344,12 +488,8 @@ void append_part(file& f, const engine::checkpoint_state& s) {
         f.append(g + "/delay", list.delays);
         f.append(g + "/weight", list.weights);
     }
-    for (std::size_t n = 0; n < s.snapshots.size(); ++n) {
-        const std::string g = "/records/snapshots/" + std::to_string(n);
-        f.append(g + "/source", s.snapshots[n].sources);
-        f.append(g + "/target", s.snapshots[n].targets);
-        f.append(g + "/weight", s.snapshots[n].weights);
-    }
+    append_snapshots(f, "/records/snapshots", s.snapshots);
+    append_snapshots(f, "/schedule/snapshots", s.schedule.snapshots);
     // State traces by neuron: [neuron][sample][variable], so that the ranks' parts concatenate.
     for (std::size_t k = 0; k < s.traces.size(); ++k) {
         const auto& t = s.traces[k];
@@ -713,24 +853,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         for (std::size_t k = 0; k < h.recorded.size(); ++k)
             for (const auto& name : recorded_series)
                 recorded(h.recorded[k], name) = f.get<float>("/records/homeostasis/neurons" + std::to_string(k) + "_" + name);
-        for (std::size_t n = 0;; ++n) {
-            const std::string g = "/records/snapshots/" + std::to_string(n);
-            if (!f.has("/records/snapshots") || !f.has(g)) break;
-            h5::handle group(h5::check_id(H5Gopen2(r, g.c_str(), H5P_DEFAULT), f.where(g), "opening the group"));
-            engine::weight_snapshot snap;
-            snap.projection = static_cast<std::uint32_t>(h5::read_attribute<std::uint64_t>(group.get(), "projection", f.where(g)).value_or(0));
-            snap.time = h5::read_attribute<double>(group.get(), "time", f.where(g)).value_or(0.0);
-            const auto sources = f.get<std::uint64_t>(g + "/source");
-            const auto tgts = f.get<std::uint64_t>(g + "/target");
-            const auto weights = f.get<float>(g + "/weight");
-            for (std::size_t k = 0; k < tgts.size(); ++k)
-                if (mine(tgts[k])) {
-                    snap.sources.push_back(sources[k]);
-                    snap.targets.push_back(tgts[k]);
-                    snap.weights.push_back(weights[k]);
-                }
-            s.snapshots.push_back(std::move(snap));
-        }
+        s.snapshots = read_snapshots(f, "/records/snapshots", mine);
+        s.schedule = read_schedule(f, mine);
         for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
             const std::string g = "/records/traces/" + std::to_string(k);
             if (!f.has("/records/traces") || !f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no samples of recorder " + spec.recording.state[k].name);

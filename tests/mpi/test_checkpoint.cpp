@@ -1,7 +1,8 @@
 // Runs under mpirun with 1 and 2 ranks (and 1 and 2 threads, from SYNORM_TEST_THREADS): a run stopped
 // at a checkpoint half-way and resumed from the checkpoint file on another ranks × threads layout
 // gives bitwise the spikes, weights, homeostasis record, state samples and final potentials of a run
-// that never stopped (serial, one thread), with STDP, synaptic scaling and adaptation on.
+// that never stopped (serial, one thread), with STDP, synaptic scaling and adaptation on, and with a
+// sleep/wake schedule whose phase change and SHY renormalization fall after the stop.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,7 +35,11 @@ struct outcome {
     std::vector<std::uint64_t> samples;  // (gid << 40 | index) , value bits, pairs
     std::vector<std::uint64_t> rates;    // bits of every rate bin
     engine::homeostasis_trace homeostasis;
+    std::vector<std::uint64_t> phases;   // the /phases table, every field as bits, row by row
+    engine::phase_trace phase_weight;
 };
+
+std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
 
 // Every rank's values, concatenated (the spike exchange is an allgather).
 std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& local) {
@@ -67,9 +72,24 @@ void keep(const engine::results& res, outcome& o) {
             o.samples.push_back(gid << 40 | k / t.gids.size());
             o.samples.push_back(std::bit_cast<std::uint32_t>(t.values[k]));
         }
+    // Phase snapshots join the weights, numbered from 128.
+    for (std::size_t n = 0; n < res.phase_snapshots.size(); ++n)
+        for (std::size_t k = 0; k < res.phase_snapshots[n].weights.size(); ++k) {
+            const auto& s = res.phase_snapshots[n];
+            o.weights.push_back(static_cast<std::uint64_t>(128 + n) << 56 | s.targets[k] << 28 | s.sources[k]);
+            o.weights.push_back(std::bit_cast<std::uint32_t>(s.weights[k]));
+        }
     for (const auto& r : res.rates)
-        for (const double x : r) o.rates.push_back(std::bit_cast<std::uint64_t>(x));
+        for (const double x : r) o.rates.push_back(bits(x));
     o.homeostasis = res.homeostasis;
+    for (const auto& row : res.phases) {
+        o.phases.push_back(std::hash<std::string>{}(row.name));
+        o.phases.insert(o.phases.end(), {row.kind, row.cycle, row.skipped ? 1u : 0u, bits(row.start), bits(row.end), bits(row.weight_start),
+                                         bits(row.weight_end), bits(row.set_point), bits(row.renormalization)});
+        for (const double x : row.rate) o.phases.push_back(bits(x));
+        for (const double x : row.swa) o.phases.push_back(bits(x));
+    }
+    o.phase_weight = res.phase_weight;
 }
 
 model::model_spec spec_under_test() {
@@ -231,6 +251,14 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
                     a.recorded[k].E_in == b.recorded[k].E_in)
             << what << ": chosen neurons";
     }
+    EXPECT_TRUE(got.phases == reference.phases) << what << ": the phase table";
+    const auto course = [](const engine::phase_trace& t) {
+        std::vector<std::uint64_t> v;
+        for (const auto* series : {&t.times, &t.weight, &t.gain})
+            for (const double x : *series) v.push_back(bits(x));
+        return v;
+    };
+    EXPECT_TRUE(course(got.phase_weight) == course(reference.phase_weight)) << what << ": the phase weight course and SHY gain";
 }
 
 // A directory every rank agrees on, removed at the end.
@@ -274,6 +302,61 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
     // The world with t threads → the world with the other count (2×1 → 2×2 and back).
     expect_same(reference, stopped_and_resumed(spec, *world, t, *world, other, tmp.dir + "/c.h5", 130.0),
                 R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(other));
+}
+
+// The network under test with a schedule: wake (more drive, no adaptation in I) for 120 ms, then NREM
+// (its own drive, EE plasticity off, gains frozen) with SHY renormalization for 80 ms, and weight
+// snapshots at each boundary. Renormalization is fast, so that G moves well away from 1.
+model::model_spec scheduled_spec() {
+    auto spec = spec_under_test();
+    auto& schedule = spec.schedule;
+    schedule.cycles = 1;
+    schedule.snapshots = true;
+    schedule.renormalization.enabled = true;
+    schedule.renormalization.set_point = model::renormalization_spec::reference::value;
+    schedule.renormalization.mean_weight = 2.0;
+    schedule.renormalization.tau = 60.0;
+    model::phase_spec wake;
+    wake.name = "wake";
+    wake.kind = model::phase_kind::wake;
+    wake.duration = 120.0;
+    wake.inputs = {{0, 14.0, 100}};
+    wake.params = {{1, "b", &model::neuron_params::b, 0.0}};
+    model::phase_spec nrem;
+    nrem.name = "nrem";
+    nrem.kind = model::phase_kind::nrem;
+    nrem.duration = 80.0;
+    nrem.inputs = {{0, 6.0, 100}};
+    nrem.learning_rate.assign(spec.projections.size(), 1.0);
+    nrem.learning_rate[0] = 0.0;
+    nrem.scaling_rate = 0.0;
+    nrem.renormalize = true;
+    schedule.phases = {wake, nrem};
+    return spec;
+}
+
+// A phase change with renormalization (wake → NREM at 120 ms) falls in the resumed part; one stop
+// lands just before it (at the last interval of wake), one at it, one in wake and one inside NREM,
+// while G relaxes.
+TEST(checkpoint, resumes_a_schedule_bitwise_across_a_phase_change) {
+    const auto spec = scheduled_spec();
+    const auto reference = straight(spec);
+    ASSERT_EQ(reference.phases.size(), 2u * (10 + 2 * spec.populations.size()));
+    ASSERT_FALSE(reference.phase_weight.gain.empty());
+    EXPECT_LT(reference.phase_weight.gain.back(), 0.99) << "SHY renormalized";
+    scratch tmp;
+    const int t = test_threads();
+    auto serial = comm::make_serial();
+    const std::string R = std::to_string(world->size());
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 1, tmp.dir + "/s.h5", 119.0),
+                "schedule, " + R + "x" + std::to_string(t) + " -> 1x1 before the phase change");
+    expect_same(reference,
+                stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/t" + std::to_string(world->rank()) + ".h5", 60.0),
+                "schedule, 1x2 -> " + R + "x1 in wake");
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *world, 3 - t, tmp.dir + "/u.h5", 150.0),
+                "schedule, " + R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(3 - t) + " in NREM");
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 2, tmp.dir + "/v.h5", 119.5),
+                "schedule, " + R + "x" + std::to_string(t) + " -> 1x2 at the phase change");
 }
 
 TEST(checkpoint, a_stop_request_is_honoured_at_the_next_interval_start_and_not_in_the_last) {

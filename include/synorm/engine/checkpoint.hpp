@@ -52,6 +52,23 @@ struct row_record {
     std::vector<float> x2;  // triplet only: the slow presynaptic trace r2; empty otherwise
 };
 
+// The schedule's position (model/phase_schedule.hpp; engine/phases.cpp): which phase runs, the SHY
+// gain and its set point, and the schedule's records so far. The same on every rank, except the phase
+// snapshots, which are this rank's part as `snapshots` are. The phases' rates and slow-wave activity
+// are not kept: they are computed at the end from the rate bins, which the checkpoint holds.
+struct schedule_record {
+    bool present = false;               // the run has a schedule
+    std::uint64_t phase_next = 0;       // the next phase of the expanded schedule to begin
+    bool phase_open = false;            // phase_next − 1 is running
+    double shy_G = 1.0;                 // the network's SHY gain G
+    double set_point = -1.0;            // W*, receptor unit; < 0 until taken
+    std::vector<float> shy_gain;        // by projection: the gain on transmitted weights
+    std::vector<double> synapse_count;  // by projection: global synapse counts taken at the phase's start
+    std::vector<phase_record> phases;   // /phases rows so far (rate and swa empty)
+    phase_trace weight;                 // /phases weight course so far
+    std::vector<weight_snapshot> snapshots;  // /phase_weights taken so far, this rank's part
+};
+
 struct checkpoint_state {
     std::int64_t step = 0;       // the interval to resume at
     std::int64_t total_steps = 0;
@@ -68,6 +85,7 @@ struct checkpoint_state {
     homeostasis_trace homeostasis;              // identical on every rank
     std::vector<weight_snapshot> snapshots;     // this rank's part, in the order taken
     std::vector<state_trace> traces;            // this rank's part, samples so far
+    schedule_record schedule;
     std::uint64_t spikes = 0, events = 0;       // this rank's counters
 };
 
