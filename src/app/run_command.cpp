@@ -393,11 +393,6 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     config::loaded_config cfg;
     if (!resuming) {
         cfg = load_config(opt, loaded);
-    } else if (comm.size() > 1) {
-        // Continuing the output file through parallel HDF5 is not safe yet (a collective write into
-        // the reopened file can fail on one rank and leave the other waiting): refused, not risked.
-        loaded.fail(input_error, "synorm resume runs on one rank for now (with any number of threads, --threads N); the checkpoint "
-                                 "itself resumes on any layout, but continuing the output file on several ranks is not done yet");
     } else {
         try {
             checkpoint_path = resolve_checkpoint(opt.resume);

@@ -265,6 +265,17 @@ struct output_file::impl {
         if (!layout_created) collective([&] { create_layout(spec); });
     }
     void close();
+    // A dataset a run continued on several ranks appends to must allocate its chunks early (see
+    // create_dataset); files written on one rank by synorm before that rule have incremental allocation.
+    void require_early_allocation(hid_t dataset, const std::string& object) const {
+        if (!parallel) return;
+        h5::handle dcpl(h5::check_id(H5Dget_create_plist(dataset), where(object), "reading the dataset properties"));
+        H5D_alloc_time_t at = H5D_ALLOC_TIME_DEFAULT;
+        h5::check(H5Pget_alloc_time(dcpl.get(), &at), where(object), "reading the allocation time");
+        if (at != H5D_ALLOC_TIME_EARLY)
+            throw io_error(where(object) + ": written on one rank by an older synorm (chunks allocated incrementally), so it can be "
+                           "continued on one rank only: resume without mpirun or with -np 1 (any --threads)");
+    }
 };
 
 void output_file::impl::create() {
@@ -328,7 +339,15 @@ h5::handle output_file::impl::create_dataset(hid_t location, const std::string& 
                                   "creating the dataspace"));
     h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), here, "creating dataset properties"));
     h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), here, "setting the fill time");
-    if (chunk) h5::check(H5Pset_chunk(dcpl.get(), rank_, chunk), here, "setting the chunk size");
+    if (chunk) {
+        h5::check(H5Pset_chunk(dcpl.get(), rank_, chunk), here, "setting the chunk size");
+        // Chunks allocated when the extent grows, as parallel HDF5 does by default, also in a file
+        // written on one rank: a run continued on several ranks (synorm resume) appends to these
+        // datasets collectively, and with incremental allocation (serial HDF5's default) the first
+        // append allocates a chunk inside H5Dwrite on one rank only, which then waits forever in an
+        // MPI_File_set_view that the other ranks never enter.
+        h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), here, "setting the allocation time");
+    }
     return h5::handle(h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                                    here, "creating the dataset"));
 }
@@ -531,6 +550,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
             h5::check(H5Dset_extent(sink.node_ids.get(), size), s.where(object), "cutting back to the checkpoint");
             h5::check(H5Dset_extent(sink.timestamps.get(), size), s.where(object), "cutting back to the checkpoint");
             sink.size = static_cast<std::uint64_t>(count);
+            s.require_early_allocation(sink.node_ids.get(), object);
             s.spike_slot[p] = static_cast<int>(s.spikes.size());
             s.spikes.push_back(std::move(sink));
         }
@@ -546,6 +566,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
             for (const auto& variable : recorder.variables)
                 sink.variables.push_back(h5::handle(
                     h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT), s.where(sink.object), "opening")));
+            for (const auto& variable : sink.variables) s.require_early_allocation(variable.get(), sink.object);
             sink.rows = h5::dataset_size(sink.times.get(), s.where(sink.object));
             if (sink.rows != 0) throw io_error(s.where(sink.object) + ": already holds samples (state is written at the end of a run)");
         }

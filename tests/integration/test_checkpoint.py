@@ -1,5 +1,5 @@
 """Checkpoints end to end: a signal stops a run with exit code 6 after a checkpoint, `synorm resume`
-on another layout finishes it, and the output file then holds what a run that never stopped holds;
+on another layout (one or two ranks, the output continued through parallel HDF5) finishes it, and the output file then holds what a run that never stopped holds;
 and the bad inputs a user meets (README Troubleshooting, "Checkpoints")."""
 import os
 import shutil
@@ -28,7 +28,7 @@ def records(path):
             if isinstance(f["homeostasis"][pop], h5py.Group):
                 for k, d in f["homeostasis"][pop].items():
                     out["homeostasis"][pop + "/" + k] = d[()]
-        for proj, g in f["weights"].items():
+        for proj, g in (f["weights"].items() if "weights" in f else []):
             for index, s in g.items():
                 order = np.lexsort((s["source"][()], s["target"][()]))
                 out[f"w/{proj}/{index}"] = (s["source"][()][order], s["target"][()][order], s["weight"][()][order])
@@ -75,12 +75,15 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
     h.run(["run", h.config("coba_stdp.yaml"), "-o", straight, "-q"] + SHORT)
     reference = records(straight)
     assert sum(len(t) for t, _ in reference["spikes"].values()) > 10000
-    for first, second in [((2, 1), (1, 2)), ((1, 2), (1, 1))]:  # resume runs on one rank for now (README)
-        out = os.path.join(d, f"run{first[0]}{first[1]}.h5")
-        cdir = os.path.join(d, f"run{first[0]}{first[1]}.checkpoints")
+    # 2 ranks from a 1-rank checkpoint, 1 rank from a 2-rank one, 2 ranks from a 2-rank one (the
+    # output file then continued through parallel HDF5 by every layout).
+    for first, second in [((1, 2), (2, 1)), ((2, 1), (1, 1)), ((2, 1), (2, 2))]:
+        name = f"run{first[0]}{first[1]}-{second[0]}{second[1]}"
+        out = os.path.join(d, name + ".h5")
+        cdir = os.path.join(d, name + ".checkpoints")
         code, text = signalled(["run", h.config("coba_stdp.yaml"), "-o", out, "--checkpoint-every", "300 ms"] + SHORT, cdir,
                                ranks=first[0], threads=first[1])
-        assert code == 6, text
+        assert code == 6, (first, code, text)
         assert "continue with: synorm resume" in text, text
         with h5py.File(out, "r") as f:
             assert f.attrs["status"].decode().startswith("checkpointed at "), f.attrs["status"]
@@ -90,12 +93,53 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
         eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out],
                             capture_output=True, text=True) if os.path.exists("/work/shared/tools/h5spikes.py") else None
         assert eq is None or eq.returncode == 0, eq.stdout + eq.stderr
-        # The run is finished now: resuming it again is refused.
-        if first[0] == 2:
-            p = h.run(["resume", cdir], ranks=2, check=False)
-            assert p.returncode == 2 and "runs on one rank for now" in p.stderr, p.stderr
-        p = h.run(["resume", cdir], check=False)
+        # The run is finished now: resuming it again is refused, on any number of ranks.
+        p = h.run(["resume", cdir], ranks=second[0], check=False)
         assert p.returncode == 2 and "is finished" in p.stderr, p.stderr
+    shutil.rmtree(d)
+
+
+# config/sleep_wake.yaml, one cycle of 600 ms wake and 600 ms NREM with SHY renormalization.
+SLEEP = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=600 ms", "--set", "schedule.phases.1.duration=600 ms",
+         "--set", "schedule.renormalization.tau=200 ms"]
+
+
+def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks():
+    d = h.tmpdir()
+    straight = os.path.join(d, "straight.h5")
+    h.run(["run", h.config("sleep_wake.yaml"), "-o", straight, "-q"] + SLEEP)
+    reference = records(straight)
+    def phase_table(f):
+        """Every /phases column and per-population series, and the /phase_weights snapshots."""
+        table = {}
+        f["phases"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        table.update({"attr/" + k: v for k, v in f["phases"].attrs.items()})
+        for proj, g in f["phase_weights"].items():  # snapshots in (target, source) order: the ranks' parts interleave
+            for index, snap in g.items():
+                order = np.lexsort((snap["source"][()], snap["target"][()]))
+                for k in ("source", "target", "weight"):
+                    table[f"w/{proj}/{index}/{k}"] = snap[k][()][order]
+        return table
+
+    with h5py.File(straight, "r") as f:
+        phases = phase_table(f)
+    assert list(phases["attr/kind"]) == [b"wake", b"nrem"] and phases["renormalization"][1] < 0.99, phases
+    out = os.path.join(d, "run.h5")
+    cdir = os.path.join(d, "run.checkpoints")
+    # Stopped in wake at the first checkpoint (200 ms) or soon after: the change to NREM comes after it.
+    code, text = signalled(["run", h.config("sleep_wake.yaml"), "-o", out, "--checkpoint-every", "200 ms"] + SLEEP, cdir, ranks=2)
+    assert code == 6, text
+    with h5py.File(out, "r") as f:
+        stopped = float(f.attrs["status"].decode().split("checkpointed at ")[1].split(" ms")[0])
+    assert stopped < 600, f"stopped at {stopped} ms, after the phase change"
+    h.run(["resume", cdir], ranks=2)
+    got = records(out)
+    with h5py.File(out, "r") as f:
+        resumed = phase_table(f)
+    assert resumed.keys() == phases.keys(), (resumed.keys(), phases.keys())
+    for k, v in phases.items():  # bitwise, NaN included
+        assert np.asarray(resumed[k]).tobytes() == np.asarray(v).tobytes(), f"/phases or /phase_weights: {k} differs"
+    assert_same(reference, got)
     shutil.rmtree(d)
 
 
@@ -146,6 +190,17 @@ def test_bad_checkpoints_are_refused_with_their_reason():
     # The run is finished: nothing to resume.
     p = h.run(["resume", cdir], check=False)
     assert p.returncode == 2 and "is finished" in p.stderr, p.stderr
+
+    # An output written on one rank by an older synorm (chunks allocated incrementally, as h5py
+    # does) continued on two ranks: refused before any collective write could hang.
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "running"
+        ids = f["spikes/E/node_ids"][()]
+        del f["spikes/E/node_ids"]
+        f.create_dataset("spikes/E/node_ids", data=ids, chunks=(65536,), maxshape=(None,))
+    p = h.run(["resume", files[0]], ranks=2, check=False)
+    assert p.returncode == 3, p.stderr
+    assert "written on one rank by an older synorm" in p.stderr and "resume without mpirun or with -np 1" in p.stderr, p.stderr
     shutil.rmtree(d)
 
 
@@ -173,5 +228,6 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
 
 if __name__ == "__main__":
     h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
+            test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks,
             test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
             test_a_failed_checkpoint_write_keeps_the_previous_checkpoint])
