@@ -16,6 +16,7 @@
 #include "synorm/config/loader.hpp"
 #include "synorm/config/units.hpp"
 #include "synorm/engine/memory_estimate.hpp"
+#include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
 
@@ -33,8 +34,8 @@ const char* usage_text =
     "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] [--checkpoint-keep K]\n"
     "             [--stop-after \"55 min\"]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] [...]\n"
-    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N]] [--memory-limit SIZE]\n"
-    "  synorm info OUT.h5\n"
+    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] [--memory-limit SIZE]\n"
+    "  synorm info OUT.h5|CHECKPOINT.h5\n"
     "  synorm --help | --version\n"
     "\n"
     "Start under mpirun or srun for several ranks. Exit codes: 0 ok, 1 runtime failure,\n"
@@ -69,7 +70,7 @@ constexpr option_use option_uses[] = {
     {"memory-limit", "--memory-limit", true, true, false, true},
     {"seed", "--seed", true, false, false, false},           {"duration", "--duration", true, false, false, false},
     {"quiet", "-q/--quiet", true, false, false, true},       {"set", "--set", true, true, false, false},
-    {"checkpoint-every", "--checkpoint-every", true, false, false, true},
+    {"checkpoint-every", "--checkpoint-every", true, true, false, true},
     {"checkpoint-wall", "--checkpoint-wall", true, false, false, true},
     {"checkpoint-dir", "--checkpoint-dir", true, false, false, true},
     {"checkpoint-keep", "--checkpoint-keep", true, false, false, true},
@@ -96,6 +97,7 @@ std::optional<double> parse_wall_seconds(const std::string& text) {
 struct estimate_options {
     bool print = false;
     int ranks = 1, threads = 1;
+    bool checkpointing = false;  // --checkpoint-every: count the copy a checkpoint makes
     std::optional<std::uint64_t> limit;
 };
 
@@ -110,9 +112,9 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
                       << " steps\n";
         if (est.print && speaker)
             std::cout << "estimated memory per rank on " << est.ranks << " rank(s) x " << est.threads << " thread(s):\n"
-                      << engine::estimate_memory(spec, est.ranks, est.threads).describe();
+                      << engine::estimate_memory(spec, est.ranks, est.threads, est.checkpointing).describe();
         if (est.limit) {
-            const std::string problem = memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit");
+            const std::string problem = memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit", est.checkpointing);
             if (!problem.empty()) {
                 if (speaker) std::cerr << "synorm: " << problem << "\n";
                 return not_enough_memory;
@@ -129,7 +131,7 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
 
 int info(const std::string& path) {
     try {
-        const std::string text = io::describe(path);
+        const std::string text = io::is_checkpoint_file(path) ? io::describe_checkpoint(path) : io::describe(path);
         if (speaker) std::cout << text;
         return ok;
     } catch (const std::exception& e) {
@@ -168,6 +170,7 @@ int main(int argc, char** argv) {
     }
     if (command != "run" && command != "validate" && command != "info" && command != "resume")
         return command_line_error("", "unknown command '" + command + "'; expected run, resume, validate or info");
+    if (command == "run" || command == "resume") install_stop_signals();
 
     po::options_description options("options");
     options.add_options()
@@ -241,7 +244,8 @@ int main(int argc, char** argv) {
             est.threads = vm["threads"].as<int>();
             if (est.threads < 1) return command_line_error(command, "--threads must be at least 1");
         }
-        for (const char* option : {"ranks", "threads"})
+        est.checkpointing = vm.count("checkpoint-every") > 0;
+        for (const char* option : {"ranks", "threads", "checkpoint-every"})
             if (vm.count(option) && !est.print && !est.limit)
                 return command_line_error(command, std::string("option --") + option +
                                                        " does not apply to 'synorm validate' without --estimate or --memory-limit");

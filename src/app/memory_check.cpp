@@ -60,13 +60,14 @@ std::uint64_t available_bytes_per_rank(int ranks) {
     return available / static_cast<std::uint64_t>(std::max(1L, local));
 }
 
-std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source) {
-    const auto need = engine::estimate_memory(spec, ranks, threads).peak();
+std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source,
+                           bool checkpointing) {
+    const auto need = engine::estimate_memory(spec, ranks, threads, checkpointing).peak();
     if (limit == 0 || need <= limit) return {};
     // The smallest rank count whose per-rank estimate fits, if any does.
     std::string fit = "no number of ranks brings it under that (the fixed part alone is larger)";
     for (long p = ranks; p <= (1L << 24); p = p < 8 ? p + 1 : p * 5 / 4) {
-        if (engine::estimate_memory(spec, static_cast<int>(p), threads).peak() <= limit) {
+        if (engine::estimate_memory(spec, static_cast<int>(p), threads, checkpointing).peak() <= limit) {
             fit = "about " + std::to_string(p) + " ranks with that much memory each would fit it";
             break;
         }

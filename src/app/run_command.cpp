@@ -306,20 +306,6 @@ public:
 volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signal_number) { stop_signal = signal_number; }
 
-struct signal_guard {
-    signal_guard() {
-        struct sigaction sa {};
-        sa.sa_handler = on_stop_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGUSR1, &sa, nullptr);
-        sigaction(SIGTERM, &sa, nullptr);
-    }
-    // The handler stays installed after the run: a second signal that arrives while the process
-    // closes its files and exits (mpirun forwards every signal it gets) must not kill it with the
-    // default action, which would turn a clean exit 6 into a death by signal.
-};
-
 namespace fs_ = std::filesystem;
 
 // A step as a time for messages: "1600.8 ms" (ten significant digits hide dt's binary rounding).
@@ -356,6 +342,15 @@ std::string default_checkpoint_dir(const std::string& output) {
 
 }  // namespace
 
+void install_stop_signals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
 std::string resolve_checkpoint(const std::string& path) {
     std::error_code ec;
     if (!fs_::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
@@ -380,9 +375,8 @@ namespace {
 int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
     const bool root = comm.rank() == 0;
     const std::string start_time = utc_now();
-    // From the start: a signal during start-up stops the run at its first interval instead of killing it.
-    signal_guard signals;
-    stop_signal = 0;
+    // The handler is installed before MPI starts (install_stop_signals, from main): a signal during
+    // start-up (MPI, reading, creating the output, building) is kept and honoured at the first interval.
 
     // 1. Configuration: every rank reads it; any error stops all before anything is allocated. A
     // resume reads it from the checkpoint, and checks the output file it continues.
@@ -438,12 +432,14 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     {
         outcome fits;
         const std::uint64_t limit = opt.memory_limit ? *opt.memory_limit : available_bytes_per_rank(comm.size());
-        const std::string problem =
-            memory_problem(spec, comm.size(), threads, limit, opt.memory_limit ? "--memory-limit" : "the memory available on this node");
+        // A signal can ask any run for a checkpoint; counted only when checkpoints are asked for.
+        const bool checkpointing = resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+        const std::string problem = memory_problem(spec, comm.size(), threads, limit,
+                                                   opt.memory_limit ? "--memory-limit" : "the memory available on this node", checkpointing);
         if (!problem.empty()) fits.fail(not_enough_memory, problem);
         if (const auto a = agree(comm, fits); a.code != ok) return a.code;
         if (root && !opt.quiet)
-            std::cerr << "synorm: estimated peak memory " << engine::estimate_memory(spec, comm.size(), threads).peak() / (1024 * 1024)
+            std::cerr << "synorm: estimated peak memory " << engine::estimate_memory(spec, comm.size(), threads, checkpointing).peak() / (1024 * 1024)
                       << " MiB per rank\n";
     }
 

@@ -26,7 +26,7 @@ double expected_total(const model::projection_spec& p, double n_source, double n
 }  // namespace
 
 std::uint64_t memory_estimate::peak() const {
-    return baseline + neurons + synapses + ring_buffers + std::max(build, recorders);
+    return baseline + neurons + synapses + ring_buffers + std::max(build, recorders + checkpoint);
 }
 
 std::string memory_estimate::describe() const {
@@ -34,13 +34,14 @@ std::string memory_estimate::describe() const {
     std::snprintf(buf, sizeof buf,
                   "  neurons        %9.1f MiB\n  synapses       %9.1f MiB  (%llu expected on this rank)\n"
                   "  ring buffers   %9.1f MiB\n  build (temp.)  %9.1f MiB\n  recorders      %9.1f MiB\n"
-                  "  libraries      %9.1f MiB\n  peak           %9.1f MiB\n",
+                  "  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n  peak           %9.1f MiB\n",
                   neurons / mib, synapses / mib, static_cast<unsigned long long>(expected_synapses), ring_buffers / mib, build / mib,
-                  recorders / mib, baseline / mib, peak() / mib);
+                  recorders / mib, checkpoint / mib, checkpoint ? "  (the state copied while one is written)" : "  (no checkpoints)",
+                  baseline / mib, peak() / mib);
     return buf;
 }
 
-memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int threads) {
+memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int threads, bool checkpointing) {
     memory_estimate m;
     const double P = ranks, T = threads;
     const double local_neurons = std::ceil(static_cast<double>(spec.total_neurons()) / P);
@@ -85,6 +86,9 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     if (spec.recording.rate_bin > 0)
         rec += static_cast<double>(spec.populations.size()) * T * 8.0 * spec.simulation.duration / spec.recording.rate_bin;
     m.recorders = static_cast<std::uint64_t>(rec);
+    if (checkpointing)  // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
+        m.checkpoint = static_cast<std::uint64_t>(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
+                                                  static_cast<double>(m.ring_buffers) * 4.0);
     m.baseline = 24ull << 20;  // measured: an empty run's resident size with MPI and HDF5 loaded
     return m;
 }

@@ -14,7 +14,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <iomanip>
 #include <numeric>
+#include <sstream>
 
 #include "hdf5_util.hpp"
 #include "synorm/plasticity/stdp.hpp"
@@ -678,6 +680,68 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
         if (config_hash(info.config_yaml) != info.config_hash)
             throw checkpoint_error("cannot read checkpoint '" + path + "': its configuration does not match its own hash (damaged)");
         return info;
+    });
+}
+
+bool is_checkpoint_file(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        return false;
+    }
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+        h5::error_detail();
+        return false;
+    }
+    h5::handle f(id);
+    try {
+        const auto format = h5::read_string_attribute(id, "format", path);
+        return format && *format == "synorm-checkpoint";
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::string describe_checkpoint(const std::string& path) {
+    const checkpoint_info info = read_checkpoint_info(path);
+    file f = open_for_reading(path);
+    return reading(path, [&] {
+        std::ostringstream out;
+        out.precision(10);
+        std::error_code ec;
+        const auto bytes = fs::file_size(path, ec);
+        const double T = static_cast<double>(info.total_steps) * info.dt;
+        out << "file:        " << path << '\n';
+        out << "kind:        synorm checkpoint (format " << checkpoint_version << "), complete" << (info.finished ? ", written after the run ended" : "") << '\n';
+        out << "time:        " << info.time_ms << " ms of " << T << " ms (step " << info.step << " of " << info.total_steps << ", "
+            << std::setprecision(3) << 100.0 * static_cast<double>(info.step) / static_cast<double>(std::max<std::int64_t>(1, info.total_steps)) << " %)\n"
+            << std::setprecision(10);
+        out << "written:     " << info.created << " on " << info.ranks << " rank(s) x " << info.threads << " thread(s), by synorm " << info.version << '\n';
+        out << "config hash: " << info.config_hash << '\n';
+        out << "output:      " << info.output << '\n';
+        std::uint64_t synapses = 0;
+        for (std::size_t j = 0; f.has("/synapses/" + std::to_string(j)); ++j) synapses += f.size_of("/synapses/" + std::to_string(j) + "/source");
+        out << "state:       " << f.size_of("/neurons/gid") << " neurons, " << synapses << " synapses\n";
+        if (f.has("/schedule")) {
+            h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), f.where("/schedule"), "opening the group"));
+            const auto next = h5::read_attribute<std::uint64_t>(g.get(), "phase_next", f.where("/schedule")).value_or(0);
+            const auto G = h5::read_attribute<double>(g.get(), "shy_G", f.where("/schedule")).value_or(1.0);
+            const std::string names = f.get_text("/schedule/phases/names");
+            std::string current;
+            for (std::size_t from = 0, k = 0; k < next; ++k) {
+                const auto to = names.find('\n', from);
+                if (to == std::string::npos) break;
+                current = names.substr(from, to - from);
+                from = to + 1;
+            }
+            out << "schedule:    in phase " << next << (current.empty() ? "" : " (" + current + ")") << ", SHY gain " << G << '\n';
+        }
+        out << "size:        " << std::setprecision(3) << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB\n";
+        out << "resume:      synorm resume " << path << "  (any number of ranks and threads)\n";
+        return out.str();
     });
 }
 

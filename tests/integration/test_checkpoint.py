@@ -143,6 +143,29 @@ def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks
     shutil.rmtree(d)
 
 
+def test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6():
+    """SIGTERM while the network is being built (after the memory estimate is printed): honoured at the
+    end of the first communication interval, exit 6, and the run resumes to the uninterrupted result."""
+    d = h.tmpdir()
+    args = [h.config("brunel.yaml"), "--set", "network.scale=0.2", "--set", "network.indegree_scale=1", "--duration", "300 ms"]
+    straight = os.path.join(d, "straight.h5")
+    h.run(["run"] + args + ["-o", straight, "-q"])
+    out = os.path.join(d, "early.h5")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    p = subprocess.Popen([h.SYNORM, "run"] + args + ["-o", out], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stderr.readline()
+    p.send_signal(signal.SIGTERM)
+    out_text, rest = p.communicate(timeout=300)
+    assert "estimated peak memory" in first, first + rest
+    assert "built in" in rest, "the signal came before the build ended" + rest
+    assert p.returncode == 6, (p.returncode, first + rest)
+    assert "synorm: stopped at 1.5 ms after checkpoint" in rest and "(signal)" in rest, rest  # D = 15 steps of 0.1 ms
+    h.run(["resume", os.path.join(d, "early.checkpoints"), "-q"])
+    eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out], capture_output=True, text=True)
+    assert eq.returncode == 0, eq.stdout + eq.stderr
+    shutil.rmtree(d)
+
+
 def test_stop_after_checkpoints_and_exits_6():
     d = h.tmpdir()
     out = os.path.join(d, "long.h5")
@@ -167,6 +190,13 @@ def test_bad_checkpoints_are_refused_with_their_reason():
     out, cdir, files = checkpointed_run(d, "a")
     assert len(files) == 2, files  # 600 and 900 ms: --checkpoint-keep 2 removed the one at 300 ms
 
+    # synorm info CHECKPOINT: what it holds.
+    p = h.run(["info", files[-1]])
+    for expected in ["synorm checkpoint (format 1), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
+                     "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out), "4000 neurons, ", "size:  ",
+                     "synorm resume " + files[-1]]:
+        assert expected in p.stdout, (expected, p.stdout)
+
     # A truncated checkpoint.
     cut = os.path.join(d, "cut.h5")
     shutil.copy(files[-1], cut)
@@ -174,6 +204,8 @@ def test_bad_checkpoints_are_refused_with_their_reason():
     p = h.run(["resume", cut], check=False)
     assert p.returncode == 2, p.stderr
     assert f"cannot read checkpoint '{cut}'" in p.stderr and "truncated" in p.stderr, p.stderr
+    p = h.run(["info", cut], check=False)
+    assert p.returncode == 3 and "truncated" in p.stderr, p.stderr
 
     # A checkpoint that is not one (the output file).
     p = h.run(["resume", out], check=False)
@@ -229,5 +261,5 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
 if __name__ == "__main__":
     h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
             test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks,
-            test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
+            test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6, test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
             test_a_failed_checkpoint_write_keeps_the_previous_checkpoint])

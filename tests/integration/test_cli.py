@@ -342,6 +342,7 @@ BAD_COMMAND_LINES = [
     (["validate", "coba.yaml", "--threads", "2"], "synorm validate: option --threads does not apply"),
     (["validate", "coba.yaml", "--seed", "3"], "synorm validate: option --seed does not apply"),
     (["validate", "coba.yaml", "--duration", "1 s"], "synorm validate: option --duration does not apply"),
+    (["validate", "coba.yaml", "--checkpoint-every", "1 s"], "synorm validate: option --checkpoint-every does not apply to 'synorm validate' without --estimate"),
     (["info", "x.h5", "--set", "simulation.seed=3"], "synorm info: option --set does not apply to 'synorm info'"),
     (["info", "x.h5", "--threads", "2"], "synorm info: option --threads does not apply"),
 ]

@@ -48,3 +48,28 @@ TEST(memory_estimate, divides_over_ranks_and_names_every_item) {
     for (const char* item : {"neurons", "synapses", "ring buffers", "build", "recorders", "peak"})
         EXPECT_NE(text.find(item), std::string::npos) << item;
 }
+
+// A checkpoint copies the rank's synapses as lists keyed by gid (engine::checkpoint_state): the
+// estimate counts that copy when the run checkpoints, against what a capture really holds.
+TEST(memory_estimate, a_checkpointing_run_counts_the_copy_of_its_state) {
+    const auto spec = random_network(3000, 0.05);
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 1);
+    std::uint64_t held = 0;
+    engine::hooks h;
+    h.stop_requested = [] { return true; };
+    h.on_checkpoint = [&](const engine::checkpoint_state& c) {
+        for (const auto& list : c.synapses)
+            held += list.targets.size() * 8 + list.counts.size() * 4 + list.sources.size() * 4 + list.delays.size() * 2 + list.weights.size() * 4;
+        for (const auto& f : c.fields) held += f.f32.size() * 4 + f.i64.size() * 8;
+        held += c.gids.size() * 8;
+    };
+    sim.run(h);
+    ASSERT_GT(held, 0u);
+    const auto without = engine::estimate_memory(spec, 1, 1), with = engine::estimate_memory(spec, 1, 1, true);
+    EXPECT_EQ(without.checkpoint, 0u);
+    EXPECT_GE(static_cast<double>(with.checkpoint), 0.97 * static_cast<double>(held));
+    EXPECT_LE(static_cast<double>(with.checkpoint), 1.5 * static_cast<double>(held) + 4.0 * static_cast<double>(with.ring_buffers));
+    EXPECT_GT(with.peak(), without.peak());
+    EXPECT_NE(with.describe().find("checkpoint"), std::string::npos);
+}

@@ -47,6 +47,14 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
 // Not collective. The metadata of a complete checkpoint; throws checkpoint_error otherwise.
 checkpoint_info read_checkpoint_info(const std::string& path);
 
+// Whether `path` is an HDF5 file whose root says it is a synorm checkpoint (complete or not).
+bool is_checkpoint_file(const std::string& path);
+
+// Not collective. What `synorm info CHECKPOINT` prints: time and step, the layout that wrote it, the
+// configuration hash, the output file it continues, neurons and synapses, the schedule's position
+// and the file size. Throws checkpoint_error for a checkpoint that cannot be used.
+std::string describe_checkpoint(const std::string& path);
+
 // Not collective (every rank may call it at once): the part of the state that rank `rank` of `ranks`
 // owns (gid % ranks == rank), with the counters summed over the writer's ranks given to rank 0 only.
 // Throws checkpoint_error.
