@@ -581,7 +581,18 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         }
         progress.finish();
         if (const auto a = agree(comm, simulated); a.code != ok) {
-            return stop_run(out, comm, a, output, comm.max(output_intact ? 1 : 0) != 0);
+            const bool checkpoint_failed = comm.max(output_intact ? 1 : 0) != 0;
+            const int code = stop_run(out, comm, a, output, checkpoint_failed);
+            if (checkpoint_failed) {
+                // The output is closed. A checkpoint file whose write failed half-way (a disk that
+                // filled up after the free-space check) may still be open inside HDF5, which then
+                // crashes while it shuts down at exit: end here, together, with the agreed code.
+                std::cout.flush();
+                std::cerr.flush();
+                comm.barrier();
+                std::_Exit(code);
+            }
+            return code;
         }
     }
     if (res.stopped_at >= 0) {  // on request, after a checkpoint: the output is consistent up to it

@@ -6,6 +6,7 @@
 #include "synorm/io/checkpoint_file.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -580,6 +581,22 @@ std::string config_hash(const std::string& resolved_yaml) {
     return hex64(h);
 }
 
+namespace {
+// Bytes of this rank's state as the checkpoint stores it (the file holds the same arrays).
+std::uint64_t state_bytes(const engine::checkpoint_state& s) {
+    std::uint64_t n = s.gids.size() * 8;
+    for (const auto& f : s.fields) n += f.f32.size() * 4 + f.i64.size() * 8;
+    for (const auto* p : {&s.pending_ex, &s.pending_in}) n += p->gids.size() * 16;
+    n += s.history.gids.size() * 12 + s.history.steps.size() * 16 + s.history.recent.size() * 8;
+    for (const auto& l : s.synapses) n += l.targets.size() * 12 + l.sources.size() * 10;
+    for (const auto& r : s.rows) n += r.last_pre.size() * 16 + (r.x.size() + r.x2.size()) * 4;
+    for (const auto* snaps : {&s.snapshots, &s.schedule.snapshots})
+        for (const auto& w : *snaps) n += w.weights.size() * 20;
+    for (const auto& t : s.traces) n += t.values.size() * 4 + t.gids.size() * 8;
+    return n;
+}
+}  // namespace
+
 std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state, const checkpoint_info& info,
                                comm::communicator& comm) {
     h5::silence_hdf5_errors();
@@ -611,6 +628,22 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
         }
         throw io_error(error + (comm.size() > 1 && root != 0 ? " [rank " + std::to_string(root) + "]" : ""));
     };
+    // Room for it, checked first: HDF5 that runs out of space half-way through a write can neither
+    // close the file nor be shut down cleanly (it crashes at exit), so a full disk is caught here,
+    // before the temporary file exists. The state's own size, plus a margin for HDF5's metadata.
+    std::vector<std::int64_t> need{static_cast<std::int64_t>(state_bytes(state))};
+    comm.sum(need);
+    step([&] {
+        if (rank != 0) return;
+        const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+        struct statvfs fsinfo {};
+        if (::statvfs(dir.c_str(), &fsinfo) != 0) return;  // unknown: the write itself will tell
+        const auto free_bytes = static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize);
+        const double wanted = static_cast<double>(need[0]) * 1.05 + 1048576.0;
+        if (free_bytes < wanted)
+            throw io_error("no room for checkpoint '" + path + "': it needs about " + std::to_string(static_cast<long long>(wanted / 1048576.0 + 1)) +
+                           " MiB and " + std::to_string(static_cast<long long>(free_bytes / 1048576.0)) + " MiB are free on its file system");
+    });
     step([&] {
         if (rank != 0) return;
         file f{tmp, {}};

@@ -258,8 +258,44 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
     shutil.rmtree(d)
 
 
+def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it():
+    """Checkpoints into a small tmpfs that holds one checkpoint and not two: the second write fails
+    (no space left), the run stops with exit 3, the first checkpoint is intact, and resuming from the
+    directory gives the output of an uninterrupted run. Needs root to mount the tmpfs."""
+    if os.geteuid() != 0:
+        print("  skipped: mounting a small tmpfs needs root")
+        return
+    d = h.tmpdir()
+    straight = os.path.join(d, "straight.h5")
+    args = ["run", h.config("coba_stdp.yaml"), "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms"]
+    h.run(args + ["-o", straight, "--checkpoint-dir", os.path.join(d, "probe")])
+    size = max(os.path.getsize(os.path.join(d, "probe", n)) for n in os.listdir(os.path.join(d, "probe")))
+    full = os.path.join(d, "full")
+    os.mkdir(full)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2}", "tmpfs", full], capture_output=True).returncode != 0:
+        print("  skipped: cannot mount a tmpfs here")
+        shutil.rmtree(d)
+        return
+    try:
+        out = os.path.join(d, "run.h5")
+        p = h.run(args + ["-o", out, "--checkpoint-dir", full, "--checkpoint-keep", "5"], check=False)
+        assert p.returncode == 3, p.stderr
+        assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
+        assert sorted(os.listdir(full)) == ["ckpt_000000003000.h5"], os.listdir(full)  # no .tmp left behind
+        with h5py.File(out, "r") as f:
+            assert f.attrs["status"].decode().startswith("failed: writing a checkpoint failed"), f.attrs["status"]
+        info = h.run(["info", os.path.join(full, "ckpt_000000003000.h5")])
+        assert "300 ms of 1200 ms" in info.stdout, info.stdout
+        h.run(["resume", full, "-q"], ranks=2)
+        assert_same(records(straight), records(out))
+    finally:
+        subprocess.run(["umount", full], capture_output=True)
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
             test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks,
             test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6, test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
-            test_a_failed_checkpoint_write_keeps_the_previous_checkpoint])
+            test_a_failed_checkpoint_write_keeps_the_previous_checkpoint,
+            test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it])
