@@ -123,6 +123,8 @@ private:
     void read_e_gaba(const node_at& at, model::population_spec& pop);
     void read_normalization(const node_at& at, model::population_spec& pop);
     void check_normalization() const;
+    void read_metaplasticity(const node_at& at, model::population_spec& pop);
+    void check_metaplasticity() const;
     void read_homeostasis_recorders(const node_at& at);
     void read_calcium(const node_at& at, model::population_spec& pop);
     void read_scaling(const node_at& at, model::population_spec& pop);
@@ -165,6 +167,7 @@ private:
     applied_scaling scaling_;
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
     std::vector<std::optional<node_at>> normalization_at_;  // by population
+    std::vector<std::optional<node_at>> metaplasticity_at_;  // by population
 };
 
 model::model_spec spec_reader::read() {
@@ -175,6 +178,7 @@ model::model_spec spec_reader::read() {
     read_projections(m.find("projections"));
     read_branch_sources();
     check_normalization();
+    check_metaplasticity();
     read_compensation();
     read_inputs(m.find("inputs"));
     read_recording(m.find("recording"));
@@ -218,7 +222,8 @@ std::string spec_reader::scale_note() const {
 
 void spec_reader::read_populations(const node_at& at) {
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization"});
+        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization",
+                                    "metaplasticity"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
         unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
@@ -237,6 +242,8 @@ void spec_reader::read_populations(const node_at& at) {
         if (const auto e_gaba = m.find("e_gaba")) read_e_gaba(*e_gaba, pop);
         normalization_at_.push_back(m.find("normalization"));
         if (normalization_at_.back()) read_normalization(*normalization_at_.back(), pop);
+        metaplasticity_at_.push_back(m.find("metaplasticity"));
+        if (metaplasticity_at_.back()) read_metaplasticity(*metaplasticity_at_.back(), pop);
         const auto branches = m.find("branches");
         if (branches)
             read_branches(*branches, pop);
@@ -499,6 +506,58 @@ void spec_reader::check_normalization() const {
         if (!found) {
             normalization_at_[p]->fail("normalization keeps the sum of plastic excitatory weights onto " + spec_.populations[p].name +
                                        " constant, but no plastic excitatory projection targets it");
+        }
+    }
+}
+
+// Metaplasticity (model::metaplasticity_spec). Its target rate defaults to the scaling's (read before
+// it), so that θ0 sits where scaling holds the neuron.
+void spec_reader::read_metaplasticity(const node_at& at, model::population_spec& pop) {
+    const map_view m(at, {"enabled", "target_rate", "tau_theta", "factor_min", "factor_max"});
+    model::metaplasticity_spec s;
+    s.enabled = true;
+    if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);
+    if (s.enabled && model_info(pop.model).source) at.fail("a poisson_source takes no input, so it has no potentiation to scale");
+    const auto target = pop.scaling.enabled || !s.enabled ? m.find("target_rate") : std::optional<node_at>(m.required("target_rate"));
+    if (pop.scaling.enabled) s.target_rate = pop.scaling.target_rate;
+    if (target) {
+        s.target_rate = read_quantity(*target, dimension::rate);
+        // θ0 = r0² divides: a zero target would make every factor infinite.
+        if (!(s.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(s.target_rate, dimension::rate));
+    }
+    const auto tau = s.enabled ? std::optional<node_at>(m.required("tau_theta")) : m.find("tau_theta");
+    if (tau) {
+        s.tau_theta = read_quantity(*tau, dimension::time);
+        require_positive(*tau, s.tau_theta, dimension::time);
+    }
+    const auto lo = m.find("factor_min"), hi = m.find("factor_max");
+    if (lo) {
+        s.factor_min = read_number(*lo);
+        // m starts at 1 (θ = θ0).
+        if (!(s.factor_min > 0.0 && s.factor_min <= 1.0)) lo->fail("expected a number in (0, 1], got " + format_number(s.factor_min));
+    }
+    if (hi) {
+        s.factor_max = read_number(*hi);
+        if (!(s.factor_max >= 1.0 && std::isfinite(s.factor_max))) hi->fail("expected a finite number ≥ 1, got " + format_number(s.factor_max));
+    }
+    pop.metaplasticity = s.enabled ? s : model::metaplasticity_spec{};
+}
+
+// Metaplasticity scales the potentiation of pair and triplet STDP onto the population: there must be
+// some (vogels has its own rate set point, which a factor on its window would move).
+void spec_reader::check_metaplasticity() const {
+    for (std::uint32_t p = 0; p < spec_.populations.size(); ++p) {
+        if (!spec_.populations[p].metaplasticity.enabled) continue;
+        bool found = false, vogels = false;
+        for (const auto& proj : spec_.projections) {
+            if (proj.target != p) continue;
+            found = found || proj.plasticity.rule == model::stdp_rule::pair || proj.plasticity.rule == model::stdp_rule::triplet;
+            vogels = vogels || proj.plasticity.rule == model::stdp_rule::vogels;
+        }
+        if (!found) {
+            metaplasticity_at_[p]->fail("metaplasticity scales the potentiation of pair or triplet STDP onto " + spec_.populations[p].name +
+                                        ", but no projection with such a rule targets it" +
+                                        (vogels ? " (inhibitory STDP, rule vogels, is not scaled: it has its own target rate)" : ""));
         }
     }
 }

@@ -178,6 +178,18 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
             put_quantity(out, pop.e_gaba.E_in_max, dimension::voltage);
             out << YAML::EndMap;
         }
+        if (pop.metaplasticity.enabled) {
+            const auto& mp = pop.metaplasticity;
+            out << YAML::Key << "metaplasticity" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "target_rate" << YAML::Value;
+            put_quantity(out, mp.target_rate, dimension::rate);
+            out << YAML::Key << "tau_theta" << YAML::Value;
+            put_quantity(out, mp.tau_theta, dimension::time);
+            out << YAML::Key << "factor_min" << YAML::Value;
+            put_number(out, mp.factor_min);
+            out << YAML::Key << "factor_max" << YAML::Value;
+            put_number(out, mp.factor_max);
+            out << YAML::EndMap;
+        }
         if (pop.normalization.enabled) {
             out << YAML::Key << "normalization" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "total" << YAML::Value;
             put_quantity(out, pop.normalization.total, model_info(pop.model).weight_dim);

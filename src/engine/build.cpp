@@ -55,7 +55,11 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         any_e_gaba = any_e_gaba || pop.e_gaba.enabled;
         any_normalization = any_normalization || pop.normalization.enabled;
         uses_gain.push_back(pop.scaling.enabled || pop.normalization.enabled);
+        any_meta = any_meta || pop.metaplasticity.enabled;
     }
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        meta_on.push_back(spec.populations[spec.projections[j].target].metaplasticity.enabled &&
+                          (rules[j].kind == model::stdp_rule::pair || rules[j].kind == model::stdp_rule::triplet));
     glia.assign(spec.populations.size(), 1.0);
     for (const auto& proj : spec.projections) {
         const auto& target = spec.populations[proj.target].scaling;
@@ -76,6 +80,8 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         branched[j] = spec.populations[proj.target].branches.enabled && spec.populations[proj.source].type == model::cell_type::excitatory;
     }
     if (track_input || any_branches || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    for (const auto& pop : spec.populations)
+        theta_step.push_back(pop.metaplasticity.enabled ? -std::expm1(-static_cast<double>(H) * dt / pop.metaplasticity.tau_theta) : 0.0);
     // The reduction's layout (engine_state.hpp).
     std::size_t len = pop_fields * spec.populations.size();
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -83,7 +89,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         if (plastic[j]) len += proj_fields;
     }
     neuron_slot = len;
-    for (const auto& rec : spec.recording.homeostasis) len += 3 * rec.ids.size();
+    for (const auto& rec : spec.recording.homeostasis) len += recorded_fields * rec.ids.size();
     branch_sum_at.assign(spec.populations.size(), 0);
     branch_sums = 0;
     for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
@@ -193,6 +199,15 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
             ts.E_in.resize(ts.n);
             for (const auto& s : layout.slices) std::fill(ts.E_in.begin() + s.begin, ts.E_in.begin() + s.end, static_cast<float>(spec.populations[s.population].params.E_in));
         }
+        if (any_meta) {
+            // θ starts at θ0, where the factor is 1: potentiation as configured.
+            ts.theta.assign(ts.n, 0.0f);
+            ts.potentiation.assign(ts.n, 1.0f);
+            for (const auto& s : layout.slices) {
+                const auto& mp = spec.populations[s.population].metaplasticity;
+                if (mp.enabled) std::fill(ts.theta.begin() + s.begin, ts.theta.begin() + s.end, static_cast<float>(mp.target_rate * mp.target_rate));
+            }
+        }
         if (any_additive) {
             // w̄: each neuron's mean excitatory input weight as built, the unit of its offset.
             ts.offset_ex.assign(ts.n, 0.0f);
@@ -216,7 +231,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
             for (const auto id : rec.ids) {
                 const auto r = range_in_slice(layout, layout.slices[rec.population], first_gid[rec.population], id, 1, 0);
                 if (r.begin < r.end) ts.recorded.emplace_back(slot, r.begin);
-                slot += 3;
+                slot += recorded_fields;
             }
     }
 

@@ -19,7 +19,7 @@ namespace {
 struct run_flags {
     bool homeostasis_loop, scaling, adapting;
     std::uint32_t branches;  // branches per neuron in the thread arrays (impl::branch_stride); 0: none
-    bool integral = false, additive = false, e_gaba = false, input = false;  // plasticity/scaling.hpp's extensions
+    bool integral = false, additive = false, e_gaba = false, input = false, meta = false;  // plasticity/scaling.hpp's extensions
 };
 
 struct field_access {
@@ -40,6 +40,7 @@ bool integral(const run_flags& f) { return f.homeostasis_loop && f.integral; }
 bool additive(const run_flags& f) { return f.homeostasis_loop && f.additive; }
 bool e_gaba(const run_flags& f) { return f.homeostasis_loop && f.e_gaba; }
 bool input(const run_flags& f) { return f.homeostasis_loop && f.input; }
+bool meta(const run_flags& f) { return f.homeostasis_loop && f.meta; }
 
 const field_access base_registry[] = {
     {"V", "mV", always, [](const thread_state& ts, std::uint32_t i) { return ts.V[i]; },
@@ -71,6 +72,12 @@ const field_access base_registry[] = {
      [](thread_state& ts, std::uint32_t i, float v) { ts.mean_w_ex[i] = v; }, nullptr, nullptr},
     {"E_in", "mV", e_gaba, [](const thread_state& ts, std::uint32_t i) { return ts.E_in[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.E_in[i] = v; }, nullptr, nullptr},
+    // Metaplasticity: θ and the factor it gave at the last homeostasis boundary (kept rather than
+    // recomputed, so that a restored run reads the same bits).
+    {"theta", "Hz^2", meta, [](const thread_state& ts, std::uint32_t i) { return ts.theta[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.theta[i] = v; }, nullptr, nullptr},
+    {"potentiation_factor", "1", meta, [](const thread_state& ts, std::uint32_t i) { return ts.potentiation[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.potentiation[i] = v; }, nullptr, nullptr},
     {"period_input_ex", "receptor unit", input, [](const thread_state& ts, std::uint32_t i) { return ts.input_ex[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.input_ex[i] = v; }, nullptr, nullptr},
     {"period_input_in", "receptor unit", input, [](const thread_state& ts, std::uint32_t i) { return ts.input_in[i]; },
@@ -202,7 +209,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.total_steps = total_steps;
     for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input}))) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta}))) continue;
         neuron_field field{f.name, f.unit, {}, {}};
         for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
             if (f.get_f) field.f32.push_back(f.get_f(threads[t], i));
@@ -271,7 +278,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     for (std::size_t k = 0; k < where.size(); ++k)
         if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input}))) continue;
+        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta}))) continue;
         const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
         if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");
         if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size()) fail(std::string("field '") + f.name + "' has the wrong size");

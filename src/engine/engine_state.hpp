@@ -82,6 +82,8 @@ struct thread_state {
     std::vector<float> integral;                      // by thread-local neuron: the scaling's integral term J (when any)
     std::vector<float> offset_ex, mean_w_ex;          // by thread-local neuron: additive scaling's offset and w̄ (weight unit)
     std::vector<float> E_in;                          // by thread-local neuron, mV: E_GABA homeostasis (when any)
+    std::vector<float> theta;                         // by thread-local neuron, Hz²: metaplasticity's sliding threshold (when any)
+    std::vector<float> potentiation;                  // by thread-local neuron: its factor θ0/θ on pair and triplet potentiation
     std::vector<float> input_ex, input_in;            // by thread-local neuron: input arriving this period, gains included
     std::vector<double> sum_w;                        // by thread-local neuron: scratch, Σ plastic excitatory w (normalization)
     std::vector<std::pair<std::size_t, std::uint32_t>> recorded;  // homeostasis recorders: (slot in the reduction, local neuron)
@@ -175,6 +177,9 @@ struct simulation::impl {
     bool any_plastic = false, any_scaling = false;
     // Homeostasis beyond the basic gain (plasticity/scaling.hpp), and what the records need.
     bool any_integral = false, any_additive = false, any_e_gaba = false, any_normalization = false, track_input = false;
+    bool any_meta = false;                     // some population has metaplasticity
+    std::vector<std::uint8_t> meta_on;         // by projection: pair or triplet onto a population with metaplasticity
+    std::vector<double> theta_step;            // by population: 1 − e^(−H/tau_theta) (metaplasticity)
     std::vector<std::uint8_t> uses_gain;       // by population: the kernel multiplies its input by gains
     std::vector<std::uint8_t> additive;        // by projection: excitatory onto a population with additive scaling
     std::vector<double> glia;                  // by population: glial boost b, from the last global reduction
@@ -195,14 +200,15 @@ struct simulation::impl {
     // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
     // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale), synapses,
     // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
-    // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in and E_in (exact
-    // floats: only the owner contributes); last the number of non-finite membrane potentials and
+    // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in, E_in and θ (exact
+    // floats: only the owner contributes: recorded_fields each); last the number of non-finite membrane potentials and
     // plastic weights (health checks).
     enum pop_field : std::size_t { f_spikes, f_calcium, f_gain_ex, f_gain_in, f_gain_ex2, f_gain_in2, f_E_in, f_E_in2,
-                                   f_input_ex, f_input_in, pop_fields };
+                                   f_input_ex, f_input_in, f_theta, f_theta2, pop_fields };
+    static constexpr std::size_t recorded_fields = 4;
     static constexpr std::size_t proj_fields = 5 + weight_bins;
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0, voltage_unit = 65536.0,
-                            input_unit = 65536.0;
+                            input_unit = 65536.0, theta_unit = 1024.0;
     // Rounded to the nearest unit; values of either sign.
     static std::int64_t to_fixed(double value, double unit) { return std::llround(value * unit); }
     std::vector<std::size_t> proj_slot;           // by projection: offset in the reduction; plastic ones only

@@ -43,8 +43,12 @@ struct transmitter {
 
 // One presynaptic spike on a plastic row of a rule with a presynaptic trace x and a postsynaptic
 // trace y (pair STDP, vogels). Templated so that each rule's loop keeps its parameters in registers
-// and pays for no other rule's branches.
-template <class Terms>
+// and pays for no other rule's branches. Meta: the potentiation of synapses onto neuron i is
+// multiplied by ts.potentiation[i] (metaplasticity; the term is linear in the trace it is paid from,
+// so the factor goes on the trace), which changes only at homeostasis boundaries, where every row is
+// settled: each potentiation takes the factor of the period in which its postsynaptic spike reached
+// the synapse, whatever the decomposition.
+template <class Terms, bool Meta = false>
 void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
                  std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
     const plasticity::stdp_params rule = full_rule;  // a copy: the weight stores below cannot alias it
@@ -55,10 +59,12 @@ void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::ro
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::int64_t last = rs.last_pre[src], done = rs.done[src];
     const float x = rs.x[src];
-    const auto post = [&terms](float w, float trace) { return terms.post(w, trace); };
+    const float* const factor = ts.potentiation.data();
     for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
         const std::int64_t d = D + network::synapse_delay_offset(word);
+        const float m = Meta ? factor[i] : 1.0f;
+        const auto post = [&terms, m](float w, float trace) { return terms.post(w, Meta ? m * trace : trace); };
         float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre, post);
         w = terms.pre(w, ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
         table.weight[k] = w;
@@ -70,14 +76,16 @@ void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::ro
     rs.done[src] = t_pre;
 }
 
-// Brings one row's synapses up to date with the postsynaptic spikes that reached them by T.
-template <class Terms>
+// Brings one row's synapses up to date with the postsynaptic spikes that reached them by T (Meta: as
+// deliver_row).
+template <class Terms, bool Meta = false>
 void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& rule,
                 std::int64_t D, std::uint64_t src, std::int64_t T) {
     const Terms terms{rule};
-    const auto post = [&terms](float w, float trace) { return terms.post(w, trace); };
     for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
         const std::uint32_t word = table.target_delay[k];
+        const float m = Meta ? ts.potentiation[network::synapse_target(word)] : 1.0f;
+        const auto post = [&terms, m](float w, float trace) { return terms.post(w, Meta ? m * trace : trace); };
         table.weight[k] = plasticity::potentiate_until(rule, rule.plus_decay, table.weight[k], ts.history, network::synapse_target(word),
                                                        D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src], rs.done[src],
                                                        T, post);
@@ -85,7 +93,9 @@ void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row
 }
 
 // triplet: as deliver_row, with the slow traces: o2 from the postsynaptic history at each
-// potentiation, r2 of the row at the depression.
+// potentiation, r2 of the row at the depression. Meta: the potentiation r1 (A2+ + A3+ o2) is linear
+// in r1 = x·decay, so the factor goes on x.
+template <bool Meta = false>
 void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
                          std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
     const plasticity::stdp_params rule = full_rule;
@@ -99,7 +109,8 @@ void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasti
     for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
         const std::int64_t d = D + network::synapse_delay_offset(word);
-        float w = plasticity::triplet_potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre);
+        const float xm = Meta ? ts.potentiation[i] * x : x;
+        float w = plasticity::triplet_potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, xm, done, t_pre);
         const float o1 = ts.history.trace_before(i, t_pre - d, minus, false);
         if (o1 > 0.0f) w = rule.triplet_pre(w, o1, r2);
         table.weight[k] = w;
@@ -121,8 +132,14 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     const transmitter send{ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr, shy_gain[j]};
     switch (rules[j].kind) {
         case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
-        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, send); break;
-        default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
+        case model::stdp_rule::triplet:
+            if (meta_on[j]) deliver_triplet_row<true>(ts, table, rs, rules[j], D, src, t_pre, send);
+            else deliver_triplet_row<false>(ts, table, rs, rules[j], D, src, t_pre, send);
+            break;
+        default:
+            if (meta_on[j]) deliver_row<pair_terms, true>(ts, table, rs, rules[j], D, src, t_pre, send);
+            else deliver_row<pair_terms, false>(ts, table, rs, rules[j], D, src, t_pre, send);
+            break;
     }
 }
 
@@ -137,13 +154,17 @@ void simulation::impl::settle(thread_state& ts, std::int64_t T) {
                 case model::stdp_rule::vogels: settle_row<vogels_terms>(ts, table, rs, rules[j], D, src, T); break;
                 case model::stdp_rule::triplet:
                     for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
-                        const std::uint32_t word = table.target_delay[k];
-                        table.weight[k] = plasticity::triplet_potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history,
-                                                                               network::synapse_target(word), D + network::synapse_delay_offset(word),
-                                                                               rs.last_pre[src], rs.x[src], rs.done[src], T);
+                        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+                        const float x = meta_on[j] ? ts.potentiation[i] * rs.x[src] : rs.x[src];
+                        table.weight[k] = plasticity::triplet_potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history, i,
+                                                                               D + network::synapse_delay_offset(word), rs.last_pre[src], x,
+                                                                               rs.done[src], T);
                     }
                     break;
-                default: settle_row<pair_terms>(ts, table, rs, rules[j], D, src, T); break;
+                default:
+                    if (meta_on[j]) settle_row<pair_terms, true>(ts, table, rs, rules[j], D, src, T);
+                    else settle_row<pair_terms, false>(ts, table, rs, rules[j], D, src, T);
+                    break;
             }
             rs.done[src] = T;
         }
@@ -193,6 +214,12 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
             }
             if (pop.normalization.enabled) ts.gain_ex[i] = plasticity::normalized_gain(pop.normalization.total, ts.sum_w[i], ts.gain_ex[i]);
             if (pop.e_gaba.enabled) ts.E_in[i] = plasticity::shift_e_gaba(pop.e_gaba, ts.E_in[i], rate, H_ms);
+            if (pop.metaplasticity.enabled) {
+                const float theta = ts.theta[i] = plasticity::slide_threshold(ts.theta[i], rate, theta_step[p]);
+                ts.potentiation[i] = plasticity::potentiation_factor(pop.metaplasticity, theta);
+                sum[f_theta] += to_fixed(theta, theta_unit);
+                sum[f_theta2] += to_fixed(static_cast<double>(theta) * theta, theta_unit);
+            }
             const double g_ex = ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], g_in = ts.gain_in.empty() ? 1.0 : ts.gain_in[i];
             sum[f_gain_ex] += to_fixed(g_ex, gain_unit);
             sum[f_gain_in] += to_fixed(g_in, gain_unit);
@@ -215,6 +242,7 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
         ts.sums[slot + 1] = bits(ts.gain_in.empty() ? 1.0f : ts.gain_in[i]);
         const auto p = std::upper_bound(first_gid.begin(), first_gid.end(), ts.layout->gids[i]) - first_gid.begin() - 1;
         ts.sums[slot + 2] = bits(ts.E_in.empty() ? static_cast<float>(spec.populations[static_cast<std::size_t>(p)].params.E_in) : ts.E_in[i]);
+        ts.sums[slot + 3] = bits(ts.theta.empty() ? 0.0f : ts.theta[i]);
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
@@ -291,7 +319,7 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
     const std::size_t P = spec.populations.size(), J = spec.projections.size();
     if (trace.times.empty()) {
         for (auto* series : {&trace.rate, &trace.sensed_rate, &trace.gain_ex, &trace.gain_in, &trace.gain_ex_std, &trace.gain_in_std,
-                             &trace.E_in, &trace.E_in_std, &trace.input_ex, &trace.input_in, &trace.ei_ratio})
+                             &trace.E_in, &trace.E_in_std, &trace.input_ex, &trace.input_in, &trace.ei_ratio, &trace.theta, &trace.theta_std})
             series->resize(P);
         for (auto* series : {&trace.w_mean, &trace.w_std, &trace.w_at_min, &trace.w_at_max}) series->resize(J);
         trace.w_quantiles.resize(J);
@@ -323,6 +351,10 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         trace.input_in[p].push_back(mean(f_input_in, input_unit) / H_ms);
         trace.ei_ratio[p].push_back(sum[f_input_in] > 0 ? static_cast<double>(sum[f_input_ex]) / static_cast<double>(sum[f_input_in])
                                                         : std::numeric_limits<double>::quiet_NaN());
+        if (pop.metaplasticity.enabled) {
+            trace.theta[p].push_back(mean(f_theta, theta_unit));
+            trace.theta_std[p].push_back(spread(trace.theta[p].back(), mean(f_theta2, theta_unit)));
+        }
         // The glial signal for the next period: this period's population rate.
         if (pop.scaling.enabled) glia[p] = plasticity::glial_boost(pop.scaling, trace.rate[p].back());
     }
@@ -342,11 +374,12 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
     }
     std::size_t slot = neuron_slot;
     for (auto& rec : trace.recorded)
-        for (std::size_t k = 0; k < rec.ids.size(); ++k, slot += 3) {
+        for (std::size_t k = 0; k < rec.ids.size(); ++k, slot += recorded_fields) {
             const auto value = [&](std::size_t f) { return std::bit_cast<float>(static_cast<std::uint32_t>(total[slot + f])); };
             rec.gain_ex.push_back(value(0));
             rec.gain_in.push_back(value(1));
             rec.E_in.push_back(value(2));
+            if (spec.populations[rec.population].metaplasticity.enabled) rec.theta.push_back(value(3));
         }
     if (branch_sums) record_branches(total, trace);
     check_health(T, trace, total.back());

@@ -170,12 +170,14 @@ void sync_path(const std::string& path, bool directory) {
 
 const std::vector<std::string> homeostasis_series = {"rate",        "sensed_rate", "gain_ex",  "gain_in",          "w_mean",          "w_std",
                                                      "branch_gain_mean", "branch_gain_std", "branch_gain", "gain_ex_std", "gain_in_std", "E_in",
-                                                     "E_in_std",    "input_ex",    "input_in", "ei_ratio", "w_at_min", "w_at_max", "w_quantiles"};
-const std::vector<std::string> recorded_series = {"gain_ex", "gain_in", "E_in"};
+                                                     "E_in_std",    "input_ex",    "input_in", "ei_ratio", "w_at_min", "w_at_max", "w_quantiles",
+                                                     "theta",       "theta_std"};
+const std::vector<std::string> recorded_series = {"gain_ex", "gain_in", "E_in", "theta"};
 
 std::vector<float>& recorded(engine::homeostasis_trace::neurons& n, const std::string& name) {
     if (name == "gain_ex") return n.gain_ex;
     if (name == "gain_in") return n.gain_in;
+    if (name == "theta") return n.theta;
     return n.E_in;
 }
 
@@ -198,6 +200,8 @@ std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std
     if (name == "branch_gain_mean") return h.branch_gain_mean;
     if (name == "branch_gain_std") return h.branch_gain_std;
     if (name == "branch_gain") return h.branch_gain;
+    if (name == "theta") return h.theta;
+    if (name == "theta_std") return h.theta_std;
     return h.w_std;
 }
 

@@ -798,6 +798,10 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             series(pop.get(), "E_in", object + "/E_in", trace.E_in[p], "mV");
             series(pop.get(), "E_in_std", object + "/E_in_std", trace.E_in_std[p], "mV");
         }
+        if (spec.populations[p].metaplasticity.enabled && p < trace.theta.size()) {
+            series(pop.get(), "theta", object + "/theta", trace.theta[p], "Hz^2");
+            series(pop.get(), "theta_std", object + "/theta_std", trace.theta_std[p], "Hz^2");
+        }
         if (spec.populations[p].model != model::neuron_kind::poisson_source) {
             const char* per_ms = conductance_based(spec.populations[p].model) ? "nS/ms"
                                  : spec.populations[p].model == model::neuron_kind::lif_curr_exp ? "pA/ms" : "mV/ms";
@@ -837,6 +841,8 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
         matrix(group_n.get(), "gain_in", object + "/gain_in", rec.gain_in, rec.ids.size(), "1");
         if (conductance_based(spec.populations[rec.population].model))
             matrix(group_n.get(), "E_in", object + "/E_in", rec.E_in, rec.ids.size(), "mV");
+        if (spec.populations[rec.population].metaplasticity.enabled)
+            matrix(group_n.get(), "theta", object + "/theta", rec.theta, rec.ids.size(), "Hz^2");
     }
     for (std::size_t j = 0; j < spec.projections.size(); ++j) {
         if (j >= trace.plastic.size() || !trace.plastic[j]) continue;

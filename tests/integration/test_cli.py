@@ -387,6 +387,50 @@ def test_bad_schedules():
     each(BAD_SCHEDULES, check)
 
 
+# Metaplasticity (populations.<name>.metaplasticity): each row replaces several parts of coba.yaml;
+# (name, [(old, new), ...], mark in the last new, message...). The I population is the second
+# `V_init` line; II is the only projection with `autapses: false}, weight: "67 nS"`.
+I_V_INIT = 'neuron: *coba_neuron\n    V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}'
+II_STATIC = 'autapses: false}, weight: "67 nS", delay: "0.8 ms"}'
+II_VOGELS = 'autapses: false}, weight: "67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 3 Hz, w_max: 300 nS}}'
+BAD_METAPLASTICITY = [
+    ("meta_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "0 s"}')], '"0 s"',
+     "populations.I.metaplasticity.tau_theta: expected a time > 0"),
+    ("meta_negative_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "-2 s"}')], '"-2 s"',
+     "populations.I.metaplasticity.tau_theta: expected a time > 0"),
+    ("meta_no_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz"}')], "{target_rate",
+     'populations.I.metaplasticity: missing required key "tau_theta"'),
+    ("meta_target", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "0 Hz", tau_theta: "1 s"}')], '"0 Hz"',
+     "populations.I.metaplasticity.target_rate: the target rate must be > 0"),
+    ("meta_factor", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s", factor_min: 2}')], "2}",
+     "populations.I.metaplasticity.factor_min: expected a number in (0, 1]", "got 2"),
+    ("meta_static", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s"}')], "{target_rate",
+     "populations.I.metaplasticity: metaplasticity scales the potentiation of pair or triplet STDP onto I",
+     "no projection with such a rule targets it"),
+    ("meta_vogels", [(II_STATIC, II_VOGELS), (I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s"}')],
+     "{target_rate", "populations.I.metaplasticity: metaplasticity scales the potentiation of pair or triplet STDP onto I",
+     "rule vogels, is not scaled"),
+]
+
+
+def test_bad_metaplasticity():
+    c = cases()
+
+    def check(name, replacements, mark, message, *more):
+        text = c.coba
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        with open(os.path.join(c.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = text.index(replacements[-1][1]) + replacements[-1][1].index(mark)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        c.expect(run_args(f"{name}.yaml"), 2, f"{name}.yaml:{line}:{column}: {message}", *more)
+
+    each(BAD_METAPLASTICITY, check)
+
+
 def test_bad_command_lines():
     c = cases()
     each(BAD_COMMAND_LINES, lambda args, *message: c.expect(args, 2, *message))

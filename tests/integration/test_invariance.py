@@ -86,6 +86,11 @@ def test_homeostasis_layouts_are_bitwise_identical():
     ref_h = homeostasis_datasets(files[(1, 1)])
     assert "E/neurons/E_in" in ref_h and "E/E_in" in ref_h
     assert np.any(ref_h["E/E_in"] != -80.0), "E_in moved"
+    assert_records_match(files, ref, ref_h)
+
+
+def assert_records_match(files, ref, ref_h):
+    """Every layout's spikes, /homeostasis records and weight snapshots equal those of 1x1, bitwise."""
     for layout, path in files.items():
         got = h.spikes(path)
         for pop in ref:
@@ -104,6 +109,45 @@ def test_homeostasis_layouts_are_bitwise_identical():
                         return [g[key][()][order] for key in ("source", "target", "weight")]
                     for a, b in zip(ordered(f["weights"][proj][snap]), ordered(r["weights"][proj][snap])):
                         assert np.array_equal(a, b), f"/weights/{proj}/{snap} differs for {layout}"
+
+
+def test_every_mechanism_layouts_are_bitwise_identical():
+    """config/runaway.yaml with every plasticity and homeostasis mechanism on at once: additive pair
+    STDP on E→E, triplet STDP on E→I, inhibitory STDP on I→E; on E scaling with the integral term,
+    the glial boost and inhibitory scaling, E_GABA homeostasis, two random branches and
+    metaplasticity; on I additive scaling and metaplasticity (onto the triplet rule). Spikes, final
+    potentials, every /homeostasis record (gains, E_in, θ, branch gains, weight statistics, chosen
+    neurons) and the effective-weight snapshots, bitwise, on every layout."""
+    d = h.tmpdir()
+    base = ["--duration", "2 s", "-q",
+            "--set", "populations.E.scaling.tau_integral=2 s", "--set", "populations.E.scaling.glial_gain=2",
+            "--set", "populations.E.e_gaba={tau: 2 s}",
+            "--set", "populations.E.branches={count: 2, target_rate: 300 Hz, tau_activity: 100 ms, tau: 500 ms, record: [0, 3]}",
+            "--set", "populations.E.metaplasticity={tau_theta: 500 ms, factor_min: 0.05, factor_max: 20}",
+            "--set", "populations.I.scaling={target_rate: 20 Hz, tau_up: 2 s, tau_down: 2 s, mode: additive}",
+            "--set", "populations.I.metaplasticity={target_rate: 20 Hz, tau_theta: 500 ms}",
+            "--set", "projections.1.plasticity={rule: triplet, A2_plus: 0.01 nS, A3_plus: 0.02 nS, A2_minus: -0.015 nS, w_max: 3 nS}",
+            "--set", "projections.2.plasticity={rule: vogels, eta: 0.05 nS, target_rate: 5 Hz, w_max: 30 nS}",
+            "--set", "recording.homeostasis=[{population: E, ids: [0, 5, 399]}, {population: I, ids: [2]}]",
+            "--set", "recording.weights=[{projection: EE, times: [1 s, 2 s]}, {projection: EI, times: [2 s]}, {projection: IE, times: [2 s]}]"]
+    files = {}
+    for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
+        out = os.path.join(d, f"all{ranks}x{threads}.h5")
+        h.run(["run", h.config("runaway.yaml"), "--threads", str(threads), "-o", out] + base, ranks=ranks, threads=threads)
+        files[(ranks, threads)] = out
+    ref = h.spikes(files[(1, 1)])
+    ref_v = h.final_v(files[(1, 1)])
+    ref_h = homeostasis_datasets(files[(1, 1)])
+    assert sum(len(t) for t, _ in ref.values()) > 5000
+    for name in ("E/theta", "I/theta", "E/neurons/theta", "I/neurons/theta", "E/E_in", "E/branch_gain", "EI/w_mean", "IE/w_mean"):
+        assert name in ref_h, name
+    assert np.all(ref_h["E/theta"][-1] != 25.0) and np.all(ref_h["I/theta"][-1] != 400.0), "θ moved"
+    assert ref_h["IE/w_mean"][-1] != ref_h["IE/w_mean"][0] and ref_h["EI/w_mean"][-1] != ref_h["EI/w_mean"][0]
+    assert_records_match(files, ref, ref_h)
+    for layout, path in files.items():
+        v = h.final_v(path)
+        for pop in ref_v:
+            assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
 
 
 def test_sleep_wake_schedule_layouts_are_bitwise_identical():

@@ -125,6 +125,13 @@ def test_van_rossum_multiplicative_stdp_with_scaling():
     assert gain[-1] < 0.7 * gain[times == 40000.0][0]
 
 
+def fano_factor(ts, t0, t1, width=5.0):
+    """Synchrony: variance over mean of the population spike count in `width` ms bins over [t0, t1)
+    (1 for independent Poisson neurons, larger when they fire together)."""
+    counts = np.histogram(ts[(ts >= t0) & (ts < t1)], bins=np.arange(t0, t1 + width / 2, width))[0]
+    return float(counts.var() / counts.mean())
+
+
 def test_runaway_without_scaling():
     d = h.tmpdir()
     rates = {}
@@ -133,6 +140,7 @@ def test_runaway_without_scaling():
     h.run(["run", h.config("runaway.yaml"), "-o", out, "-q"])
     t, _ = h.spikes(out)["E"]
     rates["on"] = h.mean_rate(t, 400, 8000.0, 10000.0)
+    fano = {"on": fano_factor(t, 8000.0, 10000.0)}
     assert abs(rates["on"] - 5.0) < 0.5, rates
     # Scaling off: STDP runs away and the health check stops the run (exit 5) with its diagnostic.
     off = os.path.join(d, "off.h5")
@@ -154,6 +162,17 @@ def test_runaway_without_scaling():
     t, _ = h.spikes(slow)["E"]
     rates["impaired"] = h.mean_rate(t, 400, 8000.0, 10000.0)
     assert 1.15 * 5.0 < rates["impaired"] < 3.0 * 5.0, rates
+    # E/I imbalance (I→E four times stronger): scaling holds the rate, but the network fires more
+    # synchronously (the intermediate outcome shows in synchrony, not in rate).
+    imbalanced = os.path.join(d, "imbalanced.h5")
+    h.run(["run", h.config("runaway.yaml"), "-o", imbalanced, "-q",
+           "--set", "projections.2.weight={distribution: uniform, low: 4 nS, high: 12 nS}"])
+    t, _ = h.spikes(imbalanced)["E"]
+    rates["imbalanced"] = h.mean_rate(t, 400, 8000.0, 10000.0)
+    fano["imbalanced"] = fano_factor(t, 8000.0, 10000.0)
+    print(f"rates {rates}, Fano factors (5 ms bins) {fano}")
+    assert abs(rates["imbalanced"] - 5.0) < 0.5, rates
+    assert fano["imbalanced"] > 1.12 * fano["on"], fano
 
 
 if __name__ == "__main__":

@@ -159,4 +159,23 @@ inline synorm::model::model_spec plastic_network() {
     return spec;
 }
 
+// Adds population S, 300 poisson_source members at 20 Hz (40 Hz from `change_at` ms on), and its
+// projection SC onto C: a copy of E → C (with its plasticity) with fixed in-degree 30.
+inline void add_poisson_source(synorm::model::model_spec& spec, double change_at) {
+    namespace model = synorm::model;
+    model::population_spec source;
+    source.name = "S";
+    source.size = 300;
+    source.model = model::neuron_kind::poisson_source;
+    source.params.rate = 20.0;
+    source.rate_changes.push_back({change_at, 40.0});
+    spec.populations.push_back(source);
+    model::projection_spec sc = spec.projections[4];
+    sc.name = "SC";
+    sc.source = static_cast<std::uint32_t>(spec.populations.size() - 1);
+    sc.rule = model::connection_rule::fixed_indegree;
+    sc.indegree = 30;
+    spec.projections.push_back(sc);
+}
+
 }  // namespace synorm::test

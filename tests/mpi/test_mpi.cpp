@@ -217,13 +217,6 @@ TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
     auto spec = invariance_network();
     spec.simulation.duration = 300.0;
     spec.homeostasis.period = 40.0;
-    model::population_spec source;
-    source.name = "S";
-    source.size = 300;
-    source.model = model::neuron_kind::poisson_source;
-    source.params.rate = 20.0;
-    source.rate_changes.push_back({150.0, 40.0});
-    spec.populations.push_back(source);
     const auto plastic = [](model::projection_spec& p, double w_max) {
         p.plasticity.rule = model::stdp_rule::pair;
         p.plasticity.dependence = model::weight_dependence::multiplicative;
@@ -235,12 +228,7 @@ TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
     plastic(spec.projections[1], 6.0);  // EI, onto the additive population
     plastic(spec.projections[4], 120.0);  // EC, normalized
     spec.projections[4].weight.max = 120.0;
-    model::projection_spec sc = spec.projections[4];
-    sc.name = "SC";
-    sc.source = 3;
-    sc.rule = model::connection_rule::fixed_indegree;
-    sc.indegree = 30;
-    spec.projections.push_back(sc);
+    test::add_poisson_source(spec, 150.0);
     auto& e = spec.populations[0];
     e.tau_calcium = 100.0;
     e.scaling.enabled = true;
@@ -293,6 +281,77 @@ TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
     EXPECT_GT(b.gain_ex_std[2].back(), 0.0) << "normalization gives each neuron its own gain";
     EXPECT_NE(b.recorded[0].gain_ex.back(), 1.0f);
     EXPECT_GT(b.rate[3].back(), 30.0) << "the source's rate changed to 40 Hz";
+}
+
+// Every plasticity and homeostasis mechanism switched on at once: pair STDP (multiplicative,
+// all-to-all and nearest), triplet and inhibitory STDP (plastic_network), on E scaling with the
+// integral term, the glial boost and inhibitory scaling, E_GABA homeostasis, branches and
+// metaplasticity (onto pair STDP, next to vogels); on I additive scaling, branches by source and
+// metaplasticity onto triplet STDP; on C normalization and metaplasticity onto nearest-pairing STDP
+// from E and from a poisson_source. Spikes, effective weights, gains, E_in, branch gains and the
+// sliding thresholds must be bitwise identical.
+TEST(decomposition, every_mechanism_at_once_keeps_results_bitwise_identical) {
+    auto spec = test::plastic_network();
+    test::add_poisson_source(spec, 150.0);  // SC like E → C: pair STDP, nearest pairing
+    auto& e = spec.populations[0];
+    e.scaling.tau_integral = 800.0;
+    e.scaling.glial_gain = 2.0;
+    e.e_gaba = {true, 3.0, 400.0, -90.0, -60.0};
+    e.branches.enabled = true;
+    e.branches.count = 3;
+    e.branches.tau_activity = 100.0;
+    e.branches.target_rate = 40.0;
+    e.branches.tau = 200.0;
+    e.branches.record = {0, 17, 2399};
+    e.metaplasticity = {true, 3.0, 200.0, 0.1, 10.0};
+    auto& i = spec.populations[1];
+    i.tau_calcium = 100.0;
+    i.scaling = e.scaling;
+    i.scaling.mode = model::scaling_mode::additive;
+    i.scaling.target_rate = 20.0;
+    i.branches = e.branches;
+    i.branches.count = 2;
+    i.branches.assign = model::branch_spec::assignment::by_source;
+    i.branches.by_source = {1, -1, -1, 0};
+    i.branches.record = {};
+    i.metaplasticity = {true, 20.0, 300.0, 0.2, 5.0};
+    auto& c = spec.populations[2];
+    c.tau_calcium = 100.0;
+    c.normalization = {true, 2000.0};
+    c.metaplasticity = {true, 10.0, 150.0, 0.05, 20.0};
+    spec.recording.homeostasis.push_back({0, {0, 7, 2399}});
+    spec.recording.homeostasis.push_back({1, {3}});
+    spec.recording.homeostasis.push_back({2, {5, 999}});
+    spec.recording.weights.push_back({6, {300.0}});
+
+    const auto [distributed, reference] = run_both_and_compare(spec);
+    const auto& a = distributed.homeostasis;
+    const auto& b = reference.homeostasis;
+    ASSERT_GT(b.times.size(), 5u);
+    EXPECT_TRUE(a.rate == b.rate && a.sensed_rate == b.sensed_rate);
+    EXPECT_TRUE(a.gain_ex == b.gain_ex && a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.gain_in_std == b.gain_in_std);
+    EXPECT_TRUE(a.E_in == b.E_in && a.E_in_std == b.E_in_std);
+    EXPECT_TRUE(a.theta == b.theta && a.theta_std == b.theta_std);
+    EXPECT_TRUE(a.branch_gain_mean == b.branch_gain_mean && a.branch_gain_std == b.branch_gain_std && a.branch_gain == b.branch_gain);
+    EXPECT_TRUE(a.w_mean == b.w_mean && a.w_std == b.w_std && a.w_at_min == b.w_at_min && a.w_at_max == b.w_at_max);
+    ASSERT_EQ(a.recorded.size(), 3u);
+    for (std::size_t k = 0; k < 3; ++k) {
+        EXPECT_TRUE(a.recorded[k].gain_ex == b.recorded[k].gain_ex && a.recorded[k].gain_in == b.recorded[k].gain_in) << k;
+        EXPECT_TRUE(a.recorded[k].E_in == b.recorded[k].E_in && a.recorded[k].theta == b.recorded[k].theta) << k;
+    }
+    // Everything moved.
+    for (const std::size_t p : {0u, 1u, 2u}) {
+        ASSERT_EQ(b.theta[p].size(), b.times.size()) << p;
+        const double theta_0 = spec.populations[p].metaplasticity.target_rate * spec.populations[p].metaplasticity.target_rate;
+        EXPECT_GT(std::fabs(b.theta[p].back() / theta_0 - 1.0), 0.01) << "θ of population " << p << " moved";
+        EXPECT_GT(b.theta_std[p].back(), 0.0) << p;
+    }
+    EXPECT_EQ(b.recorded[0].theta.size(), 3 * b.times.size());
+    EXPECT_NE(b.E_in[0].back(), -80.0);
+    EXPECT_NE(b.gain_ex[0].back(), 1.0);
+    EXPECT_GT(b.gain_ex_std[2].back(), 0.0) << "normalization gives each neuron its own gain";
+    EXPECT_NE(b.branch_gain[0].back(), 1.0);
+    for (const std::size_t j : {0u, 1u, 2u, 4u, 5u, 6u}) EXPECT_NE(b.w_mean[j].front(), b.w_mean[j].back()) << j;
 }
 
 TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_order) {

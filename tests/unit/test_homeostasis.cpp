@@ -1,5 +1,5 @@
 // The homeostatic rules against hand-computed values: the integral term, the glial boost, the
-// additive variant, the E_GABA shift, weight normalization, and the quantiles of the exact weight
+// additive variant, the E_GABA shift, weight normalization, metaplasticity's sliding threshold, and the quantiles of the exact weight
 // histogram, and the spike probability of a poisson_source.
 #include <gtest/gtest.h>
 
@@ -88,6 +88,27 @@ TEST(scaling_rules, normalization_sets_the_total) {
     // Weights 1, 2, 5 nS (Σ 8) normalized to 4 nS: g = 0.5, so g·w = 0.5, 1, 2.5.
     EXPECT_FLOAT_EQ(plasticity::normalized_gain(4.0, 8.0, 1.3f), 0.5f);
     EXPECT_FLOAT_EQ(plasticity::normalized_gain(4.0, 0.0, 1.3f), 1.3f) << "no weight: unchanged";
+}
+
+TEST(scaling_rules, metaplasticity_sliding_threshold) {
+    // H = 100 ms, τθ = 1 s: step = 1 − e^(−0.1) = 0.0951626.
+    const double step = 1.0 - std::exp(-0.1);
+    // θ = 25 Hz² (5 Hz), sensed rate 10 Hz: 25 + (100 − 25)·0.0951626 = 32.137196.
+    EXPECT_NEAR(plasticity::slide_threshold(25.0f, 10.0, step), 32.137196f, 1e-4);
+    // Silent: 25 · e^(−0.1) = 22.620935.
+    EXPECT_NEAR(plasticity::slide_threshold(25.0f, 0.0, step), 22.620935f, 1e-4);
+    EXPECT_FLOAT_EQ(plasticity::slide_threshold(25.0f, 5.0, step), 25.0f) << "at θ0 and target: unchanged";
+    model::metaplasticity_spec m;
+    m.enabled = true;
+    m.target_rate = 5.0;  // θ0 = 25 Hz²
+    m.factor_min = 0.25;
+    m.factor_max = 4.0;
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 25.0f), 1.0f);
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 50.0f), 0.5f) << "twice the threshold: half the LTP";
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 12.5f), 2.0f);
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 1000.0f), 0.25f) << "factor_min";
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 1.0f), 4.0f) << "factor_max";
+    EXPECT_FLOAT_EQ(plasticity::potentiation_factor(m, 0.0f), 4.0f) << "θ = 0: factor_max";
 }
 
 TEST(weight_histogram, bins_and_quantiles) {

@@ -363,7 +363,7 @@ TEST(loader_errors, unknown_key_at_top_level_and_in_sections) {
               "test.yaml:3:3: simulation.durration: unknown key; accepted: dt, duration, seed");
     EXPECT_EQ(error_of(with(base, "    type: inhibitory", "    kind: inhibitory")),
               "test.yaml:12:5: populations.I.kind: unknown key; accepted: size, type, neuron, V_init, calcium, "
-              "scaling, branches, e_gaba, normalization");
+              "scaling, branches, e_gaba, normalization, metaplasticity");
     EXPECT_EQ(error_of(with(base, "indegree: 10}", "indegree: 10, p: 0.1}")),
               "test.yaml:18:51: projections[0].connect.p: unknown key for rule fixed_indegree; accepted: rule, "
               "indegree, autapses, multapses");

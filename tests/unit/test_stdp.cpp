@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "synorm/comm/communicator.hpp"
 #include "synorm/engine/simulation.hpp"
@@ -182,8 +183,9 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay,
 
 // The rule applied directly: events at the synapse in time order (a postsynaptic spike reaches it d
 // after it is fired; at equal times the postsynaptic one first), traces summed over the spike trains.
+// `factor(t)`, when given: metaplasticity's factor on the potentiation paid at time t.
 double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> pre, std::vector<double> post_arrival, double w,
-                        double dt, double end) {
+                        double dt, double end, const std::function<double(double)>& factor = {}) {
     struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
     std::vector<event> ev;
     for (double t : pre) ev.push_back({t, 1});
@@ -200,6 +202,7 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
+            if (factor) x *= factor(e.t);
             if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_post(static_cast<float>(w), static_cast<float>(x));
             else if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
         } else {
@@ -217,18 +220,28 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
     return w;
 }
 
+// Runs a pair network serially; the spike times (ms) of A and of B, and the results.
+struct pair_run {
+    std::vector<double> pre, post;
+    engine::results res;
+};
+pair_run run_pair(const model::model_spec& spec) {
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 1);
+    pair_run out;
+    engine::hooks h;
+    h.on_spikes = [&](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? out.pre : out.post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+    };
+    out.res = sim.run(h);
+    return out;
+}
+
 void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post, double w0) {
     auto spec = pair_network(rule_spec, delay, I_pre, I_post);
     spec.projections[0].weight = model::distribution::constant_value(w0);
     if (w0 < 0) spec.populations[0].type = model::cell_type::inhibitory;
-    auto comm = comm::make_serial();
-    engine::simulation sim(spec, *comm, 1);
-    std::vector<double> pre, post;
-    engine::hooks h;
-    h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
-    };
-    const auto res = sim.run(h);
+    const auto [pre, post, res] = run_pair(spec);
     ASSERT_GT(pre.size(), 20u);
     ASSERT_GT(post.size(), 20u);
     ASSERT_EQ(res.snapshots.size(), 1u);
@@ -322,14 +335,7 @@ void check_triplet(double delay, double I_pre, double I_post) {
     auto p = triplet_spec();
     p.A_plus = 0.004;  // visible pair potentiation too
     const auto spec = pair_network(p, delay, I_pre, I_post);
-    auto comm = comm::make_serial();
-    engine::simulation sim(spec, *comm, 1);
-    std::vector<double> pre, post;
-    engine::hooks h;
-    h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
-    };
-    const auto res = sim.run(h);
+    const auto [pre, post, res] = run_pair(spec);
     ASSERT_GT(pre.size(), 20u);
     ASSERT_GT(post.size(), 20u);
     const double expected = reference_triplet(p, pre, post, delay, 1.0, 1000.0);
@@ -338,6 +344,55 @@ void check_triplet(double delay, double I_pre, double I_post) {
 }
 
 }  // namespace
+
+// Metaplasticity on the postsynaptic neuron: every homeostasis period H, θ ← θ + (r² − θ)(1 − e^(−H/τθ))
+// from the calcium-sensed rate r at the boundary, and the potentiation paid by a postsynaptic spike
+// that reaches the synapse in (T_k, T_k+1] takes the factor θ0/θ computed at T_k (1 before the
+// first boundary). The reference recomputes calcium, θ and the factors from the spike trains.
+TEST(stdp_engine, metaplasticity_scales_the_potentiation_by_the_sliding_threshold) {
+    auto rule_spec = pair_spec(model::weight_dependence::additive);
+    rule_spec.A_plus = 0.01;
+    rule_spec.A_minus = -0.0105;
+    const double delay = 1.5, H = 60.0, tau_ca = 200.0;  // H: a whole number of 1.5 ms intervals
+    auto spec = pair_network(rule_spec, delay, 310.0, 290.0);
+    spec.homeostasis.period = H;
+    auto& mp = spec.populations[1].metaplasticity;
+    mp.enabled = true;
+    mp.target_rate = 20.0;  // θ0 = 400 Hz²
+    mp.tau_theta = 100.0;
+    mp.factor_min = 0.05;
+    mp.factor_max = 20.0;
+    spec.populations[1].tau_calcium = tau_ca;
+    const auto [pre, post, res] = run_pair(spec);
+    ASSERT_GT(post.size(), 20u);
+    // θ and the factor at each boundary T_k = k H.
+    std::vector<double> factors{1.0};
+    double theta = 400.0;
+    const double step = 1.0 - std::exp(-H / 100.0);
+    std::vector<double> theta_at;
+    for (int k = 1; k * H <= 1000.0; ++k) {
+        const double T = k * H;
+        double c = 0;
+        for (double t : post)
+            if (t < T - 1e-9) c += std::exp(-(T - t) / tau_ca);
+        const double r = c / (tau_ca * 1e-3);
+        theta += (r * r - theta) * step;
+        theta_at.push_back(theta);
+        factors.push_back(std::clamp(400.0 / theta, 0.05, 20.0));
+    }
+    const auto factor = [&](double t) { return factors[static_cast<std::size_t>(std::ceil(t / H - 1e-9)) - 1]; };
+    std::vector<double> arrival;
+    for (double t : post) arrival.push_back(t + delay);
+    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    const double expected = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0, factor);
+    const double without = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0);
+    EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5);
+    EXPECT_GT(std::fabs(expected - without), 1e-3) << "the factors changed the weight";
+    // The record: θ of the population (one neuron) at each boundary.
+    ASSERT_EQ(res.homeostasis.theta.size(), 2u);
+    ASSERT_EQ(res.homeostasis.theta[1].size(), theta_at.size());
+    for (std::size_t k = 0; k < theta_at.size(); ++k) EXPECT_NEAR(res.homeostasis.theta[1][k], theta_at[k], 1e-3 * theta_at[k]) << k;
+}
 
 TEST(stdp_engine, triplet_matches_the_rule_applied_to_the_spike_trains) { check_triplet(1.5, 310.0, 290.0); }
 TEST(stdp_engine, triplet_with_many_postsynaptic_spikes_and_a_long_delay) { check_triplet(7.3, 262.0, 1500.0); }

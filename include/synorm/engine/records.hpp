@@ -54,6 +54,9 @@ struct homeostasis_trace {
     // [population][sample] mean input arriving per neuron and ms over the period, gains included
     // (receptor unit / ms; inhibitory as a magnitude), and their ratio excitatory / inhibitory.
     std::vector<std::vector<double>> input_ex, input_in, ei_ratio;
+    // [population][sample] Hz²: metaplasticity's sliding threshold θ, mean and standard deviation over
+    // the population (populations with metaplasticity; others: empty).
+    std::vector<std::vector<double>> theta, theta_std;
     std::vector<std::vector<double>> w_mean;       // [projection][sample] weight unit (plastic projections)
     std::vector<std::vector<double>> w_std;        // [projection][sample]
     std::vector<std::vector<double>> w_at_min;     // [projection][sample] fraction of synapses at w_min
@@ -68,6 +71,7 @@ struct homeostasis_trace {
         std::uint32_t population = 0;
         std::vector<std::uint64_t> ids;  // population-local, ascending
         std::vector<float> gain_ex, gain_in, E_in;
+        std::vector<float> theta;  // Hz², populations with metaplasticity only
     };
     std::vector<neurons> recorded;
     // Branch-local homeostasis, for populations with branches (others: empty). B = branches.count,

@@ -141,6 +141,23 @@ struct normalization_spec {
     double total = 0.0;  // weight unit of the population's model, > 0
 };
 
+// Metaplasticity: a BCM-like sliding threshold (Bienenstock, Cooper & Munro 1982) per neuron. θ
+// (Hz²) follows the square of the neuron's calcium-sensed rate r with time constant tau_theta,
+// updated every homeostasis period H and starting at θ0 = target_rate²:
+//   θ ← θ + (r² − θ)·(1 − e^(−H/tau_theta))
+// and the potentiation term of every pair or triplet STDP synapse onto the neuron is multiplied by
+//   m = clamp(θ0/θ, factor_min, factor_max)      (θ = 0: factor_max)
+// so LTP shrinks while the neuron has recently fired above target_rate and grows while it has
+// fired below. Pfister & Gerstner 2006 (their BCM mapping of the triplet rule) scale the depression
+// amplitude by ⟨ρ^p⟩/ρ0^p instead; dividing the potentiation by θ/θ0 moves the balance between the
+// two the same way. Inhibitory STDP (vogels) has its own rate set point ρ0 and is not scaled.
+struct metaplasticity_spec {
+    bool enabled = false;
+    double target_rate = 5.0;   // Hz, > 0: the rate r0 with θ0 = r0², where m = 1 (the scaling's target when scaling is on and none is given)
+    double tau_theta = 10000.0; // ms, > 0
+    double factor_min = 0.1, factor_max = 10.0;  // dimensionless bounds of m, factor_min ≤ 1 ≤ factor_max
+};
+
 struct population_spec {
     std::string name;
     std::uint64_t size = 0;
@@ -156,6 +173,7 @@ struct population_spec {
     branch_spec branches;
     e_gaba_spec e_gaba;
     normalization_spec normalization;
+    metaplasticity_spec metaplasticity;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };

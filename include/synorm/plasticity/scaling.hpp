@@ -88,4 +88,17 @@ inline float normalized_gain(double total, double sum_w, float gain) {
     return sum_w > 0 ? static_cast<float>(total / sum_w) : gain;
 }
 
+// Metaplasticity (model::metaplasticity_spec), one period: θ (Hz²) moves toward r² by the fraction
+// `step` = 1 − e^(−H/tau_theta).
+inline float slide_threshold(float theta, double rate, double step) {
+    return static_cast<float>(static_cast<double>(theta) + (rate * rate - static_cast<double>(theta)) * step);
+}
+
+// The factor on a neuron's potentiation: θ0/θ within [factor_min, factor_max]; factor_max for θ = 0.
+inline float potentiation_factor(const model::metaplasticity_spec& s, float theta) {
+    const double theta_0 = s.target_rate * s.target_rate;
+    if (!(theta > 0.0f)) return static_cast<float>(s.factor_max);
+    return static_cast<float>(std::clamp(theta_0 / static_cast<double>(theta), s.factor_min, s.factor_max));
+}
+
 }  // namespace synorm::plasticity
