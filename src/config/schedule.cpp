@@ -21,6 +21,11 @@ inline constexpr choice<model::renormalization_spec::reference> set_points[] = {
     {"start", model::renormalization_spec::reference::start},
 };
 
+inline constexpr choice<model::renormalization_spec::selectivity> modes[] = {
+    {"proportional", model::renormalization_spec::selectivity::proportional},
+    {"selective", model::renormalization_spec::selectivity::selective},
+};
+
 bool excitatory_plastic(const model::model_spec& spec, const model::projection_spec& proj) {
     return proj.plasticity.rule != model::stdp_rule::none && spec.populations[proj.source].type == model::cell_type::excitatory;
 }
@@ -127,7 +132,7 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
 
 void read_renormalization(const node_at& at, model::model_spec& spec) {
     auto& r = spec.schedule.renormalization;
-    const map_view m(at, {"enabled", "set_point", "tau"});
+    const map_view m(at, {"enabled", "set_point", "tau", "mode", "spare"});
     r.enabled = true;
     if (const auto enabled = m.find("enabled")) r.enabled = read_bool(*enabled);
     const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& proj) { return excitatory_plastic(spec, proj); });
@@ -136,6 +141,12 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
     if (const auto tau = m.find("tau")) {
         r.tau = read_quantity(*tau, dimension::time);
         if (!(r.tau > 0.0)) tau->fail("expected a time > 0, got " + format_quantity(r.tau, dimension::time));
+    }
+    if (const auto mode = m.find("mode")) r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, modes);
+    if (const auto spare = m.find("spare")) {
+        if (r.mode != model::renormalization_spec::selectivity::selective) spare->fail("spare applies to mode: selective only");
+        r.spare = read_number(*spare);
+        if (!(r.spare > 0.0 && r.spare < 1.0)) spare->fail("expected a fraction of synapses in (0, 1), got " + read_string(*spare));
     }
     if (const auto point = m.find("set_point")) {
         const std::string word = read_string(*point);
@@ -210,6 +221,8 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
         }
         out << YAML::Key << "tau" << YAML::Value;
         quantity(r.tau, dimension::time);
+        out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::renormalization_spec::selectivity>(modes, r.mode));
+        if (r.mode == model::renormalization_spec::selectivity::selective) out << YAML::Key << "spare" << YAML::Value << r.spare;
         out << YAML::EndMap;
     }
     out << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;

@@ -229,6 +229,9 @@ struct simulation::impl {
     bool phase_open = false;                    // phase_next − 1 is running
     std::vector<float> shy_gain;                // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
     double shy_G = 1.0;                         // the network's SHY gain, which shy_gain holds for renormalized projections
+    // by projection: selective renormalization's spare threshold θ (w ≥ θ: G does not apply); +inf
+    // outside a selective renormalizing phase, so that G applies to every synapse.
+    std::vector<float> shy_spare;
     std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
     std::vector<plasticity::stdp_rule> configured_rules;  // by projection: learning-rate factors scale their A±
     double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
@@ -297,7 +300,12 @@ struct simulation::impl {
     void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
     void end_phase(results& out);
     void apply_settings(std::uint32_t phase);
-    double excitatory_weight();  // Σ G·w over renormalized projections, all ranks (collective)
+    // Σw over renormalized projections, all ranks (collective): `scaled` below the spare threshold
+    // (every synapse outside selective mode), `spared` at or above it.
+    struct weight_split { double scaled = 0.0, spared = 0.0; };
+    weight_split excitatory_weights();
+    double excitatory_weight();  // Σ G·w + the spared Σw
+    void take_spare_thresholds();  // selective mode, at the start of a renormalizing phase (collective)
     void phase_rates(results& r, const std::vector<std::vector<double>>& rates) const;
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();

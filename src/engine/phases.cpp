@@ -11,6 +11,7 @@ namespace synorm::engine {
 
 void simulation::impl::init_schedule() {
     shy_gain.assign(spec.projections.size(), 1.0f);
+    shy_spare.assign(spec.projections.size(), INFINITY);
     if (!spec.schedule.enabled()) return;
     configured = spec;
     configured_rules = rules;
@@ -95,26 +96,51 @@ void simulation::impl::apply_settings(std::uint32_t k) {
     }
 }
 
-// Exact in any order: fixed-point sums of w/w_max per projection (as the global reduction's), times G.
-double simulation::impl::excitatory_weight() {
+// Exact in any order: fixed-point sums of w/w_max per projection (as the global reduction's), split
+// at the spare threshold.
+simulation::impl::weight_split simulation::impl::excitatory_weights() {
     const std::size_t J = spec.projections.size();
-    std::vector<std::int64_t> sums(2 * J, 0);
+    std::vector<std::int64_t> sums(3 * J, 0);  // per projection: Σ below θ, Σ at or above, synapses
     for (const auto& ts : threads)
         for (std::size_t j = 0; j < J; ++j) {
             if (!renormalized[j]) continue;
             const double scale = 1.0 / rules[j].w_max;
-            for (const float w : ts.tables[j].weight) sums[2 * j] += to_fixed(w * scale, weight_unit);
-            sums[2 * j + 1] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+            const float spare = shy_spare[j];
+            for (const float w : ts.tables[j].weight) sums[3 * j + (w < spare ? 0 : 1)] += to_fixed(w * scale, weight_unit);
+            sums[3 * j + 2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
         }
     comm.sum(sums);
-    double total = 0.0;
+    weight_split total;
     synapse_count.assign(J, 0.0);
     for (std::size_t j = 0; j < J; ++j) {
         if (!renormalized[j]) continue;
-        total += static_cast<double>(shy_gain[j]) * static_cast<double>(sums[2 * j]) / weight_unit * rules[j].w_max;
-        synapse_count[j] = static_cast<double>(sums[2 * j + 1]);
+        total.scaled += static_cast<double>(sums[3 * j]) / weight_unit * rules[j].w_max;
+        total.spared += static_cast<double>(sums[3 * j + 1]) / weight_unit * rules[j].w_max;
+        synapse_count[j] = static_cast<double>(sums[3 * j + 2]);
     }
     return total;
+}
+
+double simulation::impl::excitatory_weight() {
+    const weight_split w = excitatory_weights();
+    return static_cast<double>(static_cast<float>(shy_G)) * w.scaled + w.spared;
+}
+
+// θ per renormalized projection from the exact histogram of w (weight_histogram.hpp), the same bits
+// on every layout.
+void simulation::impl::take_spare_thresholds() {
+    const std::size_t J = spec.projections.size();
+    std::vector<std::int64_t> counts(J * weight_bins, 0);
+    for (const auto& ts : threads)
+        for (std::size_t j = 0; j < J; ++j) {
+            if (!renormalized[j]) continue;
+            for (const float w : ts.tables[j].weight) ++counts[j * weight_bins + weight_bin(w, rules[j].w_min, rules[j].w_max)];
+        }
+    comm.sum(counts);
+    for (std::size_t j = 0; j < J; ++j)
+        if (renormalized[j])
+            shy_spare[j] = static_cast<float>(spare_threshold(counts.data() + j * weight_bins, weight_bins, rules[j].w_min, rules[j].w_max,
+                                                              spec.schedule.renormalization.spare));
 }
 
 void simulation::impl::end_phase(results& out) {
@@ -126,11 +152,13 @@ void simulation::impl::end_phase(results& out) {
         // One sweep at the end of the phase: G into the weights (the gain was settled at T already).
         for (std::size_t j = 0; j < shy_gain.size(); ++j) {
             if (!renormalized[j]) continue;
-            const float G = shy_gain[j];
+            const float G = shy_gain[j], spare = shy_spare[j];
             row.renormalization = G;
             for (auto& ts : threads)
-                for (float& w : ts.tables[j].weight) w *= G;
+                for (float& w : ts.tables[j].weight)
+                    if (w < spare) w *= G;
             shy_gain[j] = 1.0f;
+            shy_spare[j] = INFINITY;
         }
         shy_G = 1.0;
     }
@@ -142,18 +170,23 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     // One period of SHY in the running phase, from the weights of the reduction just taken.
     const bool any = std::find(renormalized.begin(), renormalized.end(), 1) != renormalized.end();
     if (homeostasis_due && phase_next > 0 && any) {
-        double sum_w = 0.0;
-        for (std::size_t j = 0; j < shy_gain.size(); ++j)
-            if (renormalized[j]) sum_w += out.homeostasis.w_mean[j].back() * synapse_count[j];
-        if (r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize) {
+        const bool renormalizing = r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize;
+        weight_split sum;
+        if (renormalizing && r.mode == model::renormalization_spec::selectivity::selective) {
+            sum = excitatory_weights();  // one more reduction per period, in selective phases only
+        } else {
+            for (std::size_t j = 0; j < shy_gain.size(); ++j)
+                if (renormalized[j]) sum.scaled += out.homeostasis.w_mean[j].back() * synapse_count[j];
+        }
+        if (renormalizing) {
             const double H_ms = static_cast<double>(H) * spec.simulation.dt;
             // Every renormalized projection carries the same G: it is the network's gain.
-            shy_G = model::renormalized_gain(shy_G, set_point, sum_w, H_ms, r.tau);
+            shy_G = model::renormalized_gain(shy_G, set_point, sum.spared, sum.scaled, H_ms, r.tau);
             for (std::size_t j = 0; j < shy_gain.size(); ++j)
                 if (renormalized[j]) shy_gain[j] = static_cast<float>(shy_G);
         }
         out.phase_weight.times.push_back(static_cast<double>(T) * spec.simulation.dt);
-        out.phase_weight.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum_w);
+        out.phase_weight.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum.scaled + sum.spared);
         out.phase_weight.gain.push_back(static_cast<float>(shy_G));
     }
     if (phase_open && T >= phase_runs[phase_next - 1].end) {
@@ -175,6 +208,10 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     row.start = static_cast<double>(run.start) * spec.simulation.dt;
     row.end = static_cast<double>(run.end) * spec.simulation.dt;
     row.weight_start = renormalized.empty() ? 0.0 : excitatory_weight();
+    if (phase.renormalize && r.enabled && r.mode == model::renormalization_spec::selectivity::selective) {
+        take_spare_thresholds();
+        row.weight_spared = excitatory_weights().spared;
+    }
     if (r.enabled && set_point < 0.0) {
         using ref = model::renormalization_spec::reference;
         if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake)) set_point = row.weight_start;

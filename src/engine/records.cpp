@@ -24,8 +24,9 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 // In the order of transmission (homeostasis.cpp, transmitter), then the target's gain.
                 float w = table.weight[k];
+                const float g = w < shy_spare[projection] ? G : 1.0f;
                 if (branched[projection]) w *= ts.branch_gain[std::size_t{i} * branch_stride + branch(i)];
-                w *= G;
+                w *= g;
                 if (offset) w = plasticity::offset_weight(w, ts.offset_ex[i]);
                 if (scaled) w *= gain[i];
                 all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});

@@ -906,6 +906,8 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
     column(group.get(), "weight_end", "/phases/weight_end", field(&row_t::weight_end), "weight unit");
     column(group.get(), "set_point", "/phases/set_point", field(&row_t::set_point), "weight unit");
     column(group.get(), "renormalization", "/phases/renormalization", field(&row_t::renormalization), "1");
+    if (spec.schedule.renormalization.mode == model::renormalization_spec::selectivity::selective)
+        column(group.get(), "weight_spared", "/phases/weight_spared", field(&row_t::weight_spared), "weight unit");
     if (!weight.times.empty()) {
         column(group.get(), "time", "/phases/time", weight.times, "ms");
         column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");

@@ -159,6 +159,11 @@ def test_sleep_wake_schedule_layouts_are_bitwise_identical():
                                   ["phases/weight", "phases/gain", "phases/renormalization", "phases/E/swa",
                                    "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "homeostasis/E/gain_ex"],
                                   short)
+    # Selective renormalization: the spare thresholds from the exact histogram, G on the weaker synapses only.
+    layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
+                                  ["phases/weight", "phases/gain", "phases/renormalization", "phases/weight_spared",
+                                   "phase_weights/EE/2/weight", "phase_weights/EE/4/weight"],
+                                  short + ["--set", "schedule.renormalization.mode=selective"])
 
 
 def test_different_seeds_differ():

@@ -2,7 +2,9 @@
 W rises in every wake and falls in every NREM along a decaying exponential back to within 5 % of its
 set point; SHY renormalization is proportional (the weights keep their rank order, and the rank-order
 slope through the origin is the folded gain); slow-wave activity is higher early in NREM than late;
-/phases' SWA (C++) matches tools/slow_waves' definition."""
+/phases' SWA (C++) matches tools/slow_waves' definition. In selective mode (de Vivo et al. 2017) the
+strongest fifth of the synapses keeps its weight, the others are scaled by G, and W still reaches its
+set point."""
 import os
 
 import h5py
@@ -81,5 +83,38 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         assert abs(swa[nrem] - band_power(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
 
 
+def test_selective_renormalization_spares_the_strongest_synapses():
+    out = os.path.join(h.tmpdir(), "selective.h5")
+    h.run(["run", h.config("sleep_wake.yaml"), "-o", out, "-q", "--set", "schedule.renormalization.mode=selective",
+           "--set", "schedule.renormalization.spare=0.2"])
+    with h5py.File(out, "r") as f:
+        p = f["phases"]
+        w1, set_point, factor, spared = p["weight_end"][()], p["set_point"][()], p["renormalization"][()], p["weight_spared"][()]
+        snaps = {int(k): (g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
+    for c in range(3):
+        nrem = 2 * c + 1
+        (target, before), (_, after) = snaps[nrem], snaps[nrem + 1]
+        b, a = before.astype(float), after.astype(float)
+        # Scaling is frozen in NREM, so a spared synapse's effective weight is unchanged bit for bit and
+        # every other one is scaled by G (up to single-precision rounding).
+        kept = a == b
+        scaled = np.abs(a / np.where(b > 0, b, 1.0) / factor[nrem] - 1.0) < 3e-7
+        print(f"cycle {c}: G {factor[nrem]:.6f}, spared {kept.mean():.4f} of the synapses, "
+              f"W end {w1[nrem]:.0f} (set point {set_point[nrem]:.0f}), spared Σw at the start {spared[nrem]:.0f}")
+        assert factor[nrem] < 1.0
+        assert np.all(kept | scaled), "every synapse is either spared or scaled by G"
+        assert 0.15 < kept.mean() <= 0.2, "at most the configured fraction is spared"
+        assert abs(w1[nrem] / set_point[nrem] - 1.0) < 0.05
+        # Within one target neuron all inputs carry the same scaling gain, so the order of effective
+        # weights is that of the rule's w: every spared input is at least as strong as every scaled one.
+        order = np.lexsort((b, target))
+        t_sorted, kept_sorted = target[order], kept[order]
+        for t in np.unique(t_sorted[kept_sorted])[:200]:
+            mine = t_sorted == t
+            k, s_ = b[order][mine & kept_sorted], b[order][mine & ~kept_sorted]
+            if len(s_):
+                assert k.min() >= s_.max(), f"target {t}: a scaled input is stronger than a spared one"
+
+
 if __name__ == "__main__":
-    h.main([test_three_cycles_of_wake_and_renormalizing_sleep])
+    h.main([test_three_cycles_of_wake_and_renormalizing_sleep, test_selective_renormalization_spares_the_strongest_synapses])

@@ -132,6 +132,20 @@ TEST(weight_histogram, bins_and_quantiles) {
     EXPECT_TRUE(std::isnan(engine::histogram_quantile(empty.data(), 10, 0.0, 10.0, 0.5)));
 }
 
+// Selective renormalization's spare threshold: the lowest bin edge with at most the fraction above.
+TEST(weight_histogram, spare_threshold) {
+    std::vector<std::int64_t> counts(10, 0);
+    counts[0] = 4;
+    counts[5] = 4;
+    counts[9] = 2;  // N = 10
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.2), 6.0) << "the 2 in bin 9: edge of bin 6";
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.6), 1.0) << "6 ≤ 6: bin 5 joins, and the empty bins below it";
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.59), 6.0);
+    EXPECT_TRUE(std::isinf(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.1))) << "the top bin alone is too many: none";
+    // A shifted range: bins of 0.5 over [−5, 0].
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, -5.0, 0.0, 0.2), -2.0);
+}
+
 TEST(poisson_source, spike_probability_per_step_and_rate_pieces) {
     // 10 Hz at dt = 0.1 ms: 1 − e^(−0.001) = 9.995e-4 of 2^32.
     EXPECT_EQ(model::source_threshold(10.0, 0.1), 4292821u);

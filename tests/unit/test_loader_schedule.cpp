@@ -113,6 +113,22 @@ TEST(loader_schedule, bad_schedules) {
               std::string::npos);
 }
 
+TEST(loader_schedule, selective_renormalization) {
+    const std::string r = "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n";
+    const auto spec = spec_of(with(base, r, "  renormalization: {tau: \"400 ms\", mode: selective, spare: 0.25}\n"));
+    EXPECT_EQ(spec.schedule.renormalization.mode, model::renormalization_spec::selectivity::selective);
+    EXPECT_EQ(spec.schedule.renormalization.spare, 0.25);
+    EXPECT_EQ(spec_of(with(base, r, "  renormalization: {mode: selective}\n")).schedule.renormalization.spare, 0.2) << "the default";
+    EXPECT_EQ(spec_of(base).schedule.renormalization.mode, model::renormalization_spec::selectivity::proportional);
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {mode: sparing}\n")).find("schedule.renormalization.mode: unknown value \"sparing\""),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {spare: 0.2}\n")).find("schedule.renormalization.spare: spare applies to mode: selective only"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {mode: selective, spare: 1.5}\n"))
+                  .find("schedule.renormalization.spare: expected a fraction of synapses in (0, 1), got 1.5"),
+              std::string::npos);
+}
+
 TEST(loader_schedule, without_homeostasis_phases_are_whole_communication_intervals) {
     std::string text = with(base, "    plasticity: {rule: stdp, A_plus: \"0.1 nS\", A_minus: \"-0.05 nS\", w_max: \"12 nS\"}\n", "");
     text = with(text, "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n", "");
@@ -124,20 +140,24 @@ TEST(loader_schedule, without_homeostasis_phases_are_whole_communication_interva
 }
 
 // SHY renormalization, one homeostasis period at a time (model/phase_schedule.hpp):
-// G ← G* + (G − G*)·exp(−H/τ), G* = min(1, W*/Σw).
+// G ← G* + (G − G*)·exp(−H/τ), G* = min(1, W*/Σw); selective: G* = clamp((W* − S)/U, 0, 1).
 TEST(renormalization, gain_relaxes_toward_the_set_point) {
     // Σw = 1200, W* = 1000: G* = 5/6; H = 100 ms, τ = 400 ms: e^(−1/4) = 0.778800783...
     const double decay = 0.77880078307140487;
-    const double G1 = model::renormalized_gain(1.0, 1000.0, 1200.0, 100.0, 400.0);
+    const double G1 = model::renormalized_gain(1.0, 1000.0, 0.0, 1200.0, 100.0, 400.0);
     EXPECT_NEAR(G1, 5.0 / 6.0 + (1.0 - 5.0 / 6.0) * decay, 1e-15);
     EXPECT_NEAR(G1, 0.96313346384523415, 1e-15);
     // The total G·Σw relaxes exponentially: its excess over W* shrinks by e^(−H/τ) per period.
     double G = 1.0;
-    for (int k = 0; k < 8; ++k) G = model::renormalized_gain(G, 1000.0, 1200.0, 100.0, 400.0);
+    for (int k = 0; k < 8; ++k) G = model::renormalized_gain(G, 1000.0, 0.0, 1200.0, 100.0, 400.0);
     EXPECT_NEAR(G * 1200.0 - 1000.0, 200.0 * std::exp(-2.0), 1e-9);
     // Never above 1: a network below its set point is left alone.
-    EXPECT_EQ(model::renormalized_gain(1.0, 1000.0, 900.0, 100.0, 400.0), 1.0);
-    EXPECT_EQ(model::renormalized_gain(1.0, 1000.0, 0.0, 100.0, 400.0), 1.0);
+    EXPECT_EQ(model::renormalized_gain(1.0, 1000.0, 0.0, 900.0, 100.0, 400.0), 1.0);
+    EXPECT_EQ(model::renormalized_gain(1.0, 1000.0, 0.0, 0.0, 100.0, 400.0), 1.0);
+    // Selective mode: the spared 400 stay; G acts on the other 800 and aims at (1000 − 400)/800 = 3/4.
+    EXPECT_NEAR(model::renormalized_gain(1.0, 1000.0, 400.0, 800.0, 100.0, 400.0), 0.75 + 0.25 * decay, 1e-15);
+    // The spared part alone above W*: G* = 0, the rest is scaled away (never below 0).
+    EXPECT_NEAR(model::renormalized_gain(1.0, 1000.0, 1100.0, 800.0, 100.0, 400.0), decay, 1e-15);
 }
 
 }  // namespace

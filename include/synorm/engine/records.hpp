@@ -93,6 +93,7 @@ struct phase_record {
     double weight_start = 0.0, weight_end = 0.0;
     double set_point = -1.0;      // SHY set point W* in force (< 0: not taken yet)
     double renormalization = 1.0; // the SHY gain G folded into the weights at the end (1: none)
+    double weight_spared = 0.0;   // selective renormalization: Σw at or above the spare thresholds at the start
     std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
     std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
 };

@@ -19,6 +19,18 @@ inline std::size_t weight_bin(float w, double lo, double hi, std::size_t bins = 
     return std::min(bins - 1, static_cast<std::size_t>(x));
 }
 
+// The lowest bin edge lo + b·width above which at most a fraction `fraction` of the values counted
+// lie (selective renormalization's spare threshold); +inf when even the top bin holds more.
+inline double spare_threshold(const std::int64_t* counts, std::size_t bins, double lo, double hi, double fraction) {
+    std::int64_t total = 0;
+    for (std::size_t b = 0; b < bins; ++b) total += counts[b];
+    const double allowed = fraction * static_cast<double>(total), width = (hi - lo) / static_cast<double>(bins);
+    std::int64_t above = 0;
+    std::size_t edge = bins;
+    while (edge > 0 && static_cast<double>(above + counts[edge - 1]) <= allowed) above += counts[--edge];
+    return edge == bins ? std::numeric_limits<double>::infinity() : lo + static_cast<double>(edge) * width;
+}
+
 // The q-quantile (0 ≤ q ≤ 1) of the values counted in `counts` (bins equal bins over [lo, hi]): the
 // first bin whose cumulative count reaches q·N, and within it the fraction of its count still needed.
 // NaN when the histogram is empty.

@@ -49,11 +49,19 @@ struct phase_spec {
 //   G ← G* + (G − G*)·exp(−H/tau),   G* = min(1, W*/Σw)
 // once per homeostasis period H. Never above 1: sleep only scales down. At the end of the phase G is
 // folded into the weights (w ← w·G, G ← 1). Every ratio between weights is preserved.
+// Selective mode (de Vivo et al. 2017: after sleep most synapses had shrunk, the largest had not):
+// the synapses whose w is at or above the phase's spare threshold θ keep their weight, and G acts on
+// the others only, W = S + G·U (S, U: Σw at or above θ and below it), G* = clamp((W* − S)/U, 0, 1).
+// θ is taken per projection at the start of each renormalizing phase: the lowest edge of the 1000-bin
+// histogram of w over [w_min, w_max] (the global reduction's) above which at most a fraction `spare`
+// of the projection's synapses lie. Ratios are preserved within each of the two groups.
 struct renormalization_spec {
     bool enabled = false;
     enum class reference { first_wake, start, value } set_point = reference::first_wake;
     double mean_weight = 0.0;  // receptor unit: W* = mean_weight · synapses, when set_point is value
     double tau = 1000.0;       // ms
+    enum class selectivity { proportional, selective } mode = selectivity::proportional;
+    double spare = 0.2;        // selective: fraction of each projection's strongest synapses spared
 };
 
 struct schedule_spec {
@@ -77,8 +85,9 @@ struct phase_run {
 std::vector<phase_run> expand(const schedule_spec& schedule, double dt);
 
 // One homeostasis period of SHY renormalization (renormalization_spec): the new gain.
-inline double renormalized_gain(double G, double W_target, double sum_w, double H_ms, double tau_ms) {
-    const double G_star = sum_w > 0.0 ? std::fmin(1.0, W_target / sum_w) : 1.0;
+// `spared`: Σw of the synapses G does not act on (selective mode; 0 otherwise), `sum_w`: Σw of the rest.
+inline double renormalized_gain(double G, double W_target, double spared, double sum_w, double H_ms, double tau_ms) {
+    const double G_star = sum_w > 0.0 ? std::fmax(0.0, std::fmin(1.0, (W_target - spared) / sum_w)) : 1.0;
     return G_star + (G - G_star) * std::exp(-H_ms / tau_ms);
 }
 
