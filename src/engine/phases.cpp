@@ -30,6 +30,7 @@ schedule_record simulation::impl::capture_schedule(const results& so_far) const 
     r.shy_G = shy_G;
     r.set_point = set_point;
     r.shy_gain = shy_gain;
+    r.shy_spare = shy_spare;
     r.synapse_count = synapse_count;
     r.phases = so_far.phases;
     r.weight = so_far.phase_weight;
@@ -43,7 +44,7 @@ void simulation::impl::restore_schedule(const schedule_record& from) {
         fail(from.present ? "it holds a schedule's position, and this configuration has no schedule" : "it holds no schedule's position");
     if (!from.present) return;
     if (from.phase_next > phase_runs.size() || (from.phase_open && from.phase_next == 0)) fail("its schedule position is past this schedule");
-    if (from.shy_gain.size() != shy_gain.size() || (!from.synapse_count.empty() && from.synapse_count.size() != shy_gain.size()))
+    if (from.shy_gain.size() != shy_gain.size() || from.shy_spare.size() != shy_gain.size() || (!from.synapse_count.empty() && from.synapse_count.size() != shy_gain.size()))
         fail("its schedule has another number of projections");
     if (from.phases.size() != from.phase_next) fail("its phase table has " + std::to_string(from.phases.size()) + " rows for " +
                                                     std::to_string(from.phase_next) + " phases begun");
@@ -52,6 +53,7 @@ void simulation::impl::restore_schedule(const schedule_record& from) {
     shy_G = from.shy_G;
     set_point = from.set_point;
     shy_gain = from.shy_gain;
+    shy_spare = from.shy_spare;
     synapse_count = from.synapse_count;
     // The settings in force are those of the last phase begun (the next one begins at a boundary,
     // which a resumed run reaches after its first interval).

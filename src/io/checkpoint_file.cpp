@@ -267,11 +267,12 @@ void create_schedule(file& f, const engine::schedule_record& r) {
         h5::write_attribute(g.get(), "set_point", r.set_point, at);
     }
     f.put("/schedule/shy_gain", r.shy_gain);
+    f.put("/schedule/shy_spare", r.shy_spare);
     f.put("/schedule/synapse_count", r.synapse_count);
     std::string names;
     std::vector<std::uint32_t> kind, skipped;
     std::vector<std::uint64_t> cycle;
-    std::vector<double> start, end, weight_start, weight_end, set_point, renormalization;
+    std::vector<double> start, end, weight_start, weight_end, set_point, renormalization, weight_spared;
     for (const auto& row : r.phases) {
         names += row.name + "\n";
         kind.push_back(row.kind);
@@ -283,6 +284,7 @@ void create_schedule(file& f, const engine::schedule_record& r) {
         weight_end.push_back(row.weight_end);
         set_point.push_back(row.set_point);
         renormalization.push_back(row.renormalization);
+        weight_spared.push_back(row.weight_spared);
     }
     f.group("/schedule/phases");
     f.put_text("/schedule/phases/names", names);
@@ -295,6 +297,7 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/phases/weight_end", weight_end);
     f.put("/schedule/phases/set_point", set_point);
     f.put("/schedule/phases/renormalization", renormalization);
+    f.put("/schedule/phases/weight_spared", weight_spared);
     f.put("/schedule/weight/times", r.weight.times);
     f.put("/schedule/weight/weight", r.weight.weight);
     f.put("/schedule/weight/gain", r.weight.gain);
@@ -319,6 +322,7 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     r.shy_G = *shy_G;
     r.set_point = *set_point;
     r.shy_gain = f.get<float>("/schedule/shy_gain");
+    r.shy_spare = f.get<float>("/schedule/shy_spare");
     r.synapse_count = f.get<double>("/schedule/synapse_count");
     const std::string names = f.get_text("/schedule/phases/names");
     const auto kind = f.get<std::uint32_t>("/schedule/phases/kind");
@@ -327,8 +331,9 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     const auto start = f.get<double>("/schedule/phases/start"), end = f.get<double>("/schedule/phases/end");
     const auto weight_start = f.get<double>("/schedule/phases/weight_start"), weight_end = f.get<double>("/schedule/phases/weight_end");
     const auto set_points = f.get<double>("/schedule/phases/set_point"), renormalization = f.get<double>("/schedule/phases/renormalization");
+    const auto weight_spared = f.get<double>("/schedule/phases/weight_spared");
     const std::size_t rows = kind.size();
-    for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization})
+    for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization, &weight_spared})
         if (column->size() != rows) throw bad("phase table columns disagree");
     if (skipped.size() != rows || cycle.size() != rows) throw bad("phase table columns disagree");
     std::size_t from = 0;
@@ -347,6 +352,7 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
         row.weight_end = weight_end[k];
         row.set_point = set_points[k];
         row.renormalization = renormalization[k];
+        row.weight_spared = weight_spared[k];
         r.phases.push_back(std::move(row));
     }
     r.weight.times = f.get<double>("/schedule/weight/times");

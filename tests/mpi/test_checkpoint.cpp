@@ -85,7 +85,7 @@ void keep(const engine::results& res, outcome& o) {
     for (const auto& row : res.phases) {
         o.phases.push_back(std::hash<std::string>{}(row.name));
         o.phases.insert(o.phases.end(), {row.kind, row.cycle, row.skipped ? 1u : 0u, bits(row.start), bits(row.end), bits(row.weight_start),
-                                         bits(row.weight_end), bits(row.set_point), bits(row.renormalization)});
+                                         bits(row.weight_end), bits(row.set_point), bits(row.renormalization), bits(row.weight_spared)});
         for (const double x : row.rate) o.phases.push_back(bits(x));
         for (const double x : row.swa) o.phases.push_back(bits(x));
     }
@@ -341,7 +341,7 @@ model::model_spec scheduled_spec() {
 TEST(checkpoint, resumes_a_schedule_bitwise_across_a_phase_change) {
     const auto spec = scheduled_spec();
     const auto reference = straight(spec);
-    ASSERT_EQ(reference.phases.size(), 2u * (10 + 2 * spec.populations.size()));
+    ASSERT_EQ(reference.phases.size(), 2u * (11 + 2 * spec.populations.size()));
     ASSERT_FALSE(reference.phase_weight.gain.empty());
     EXPECT_LT(reference.phase_weight.gain.back(), 0.99) << "SHY renormalized";
     scratch tmp;
@@ -357,6 +357,19 @@ TEST(checkpoint, resumes_a_schedule_bitwise_across_a_phase_change) {
                 "schedule, " + R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(3 - t) + " in NREM");
     expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 2, tmp.dir + "/v.h5", 119.5),
                 "schedule, " + R + "x" + std::to_string(t) + " -> 1x2 at the phase change");
+}
+
+// Selective renormalization: the spare thresholds taken at the NREM start travel with the checkpoint.
+TEST(checkpoint, resumes_selective_renormalization_bitwise) {
+    auto spec = scheduled_spec();
+    spec.schedule.renormalization.mode = model::renormalization_spec::selectivity::selective;
+    const auto reference = straight(spec);
+    EXPECT_LT(reference.phase_weight.gain.back(), 0.99) << "SHY renormalized";
+    scratch tmp;
+    const int t = test_threads();
+    const std::string R = std::to_string(world->size());
+    expect_same(reference, stopped_and_resumed(spec, *world, t, *world, 3 - t, tmp.dir + "/sel.h5", 150.0),
+                "selective, " + R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(3 - t) + " in NREM");
 }
 
 TEST(checkpoint, a_stop_request_is_honoured_at_the_next_interval_start_and_not_in_the_last) {

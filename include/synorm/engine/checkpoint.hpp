@@ -63,6 +63,7 @@ struct schedule_record {
     double shy_G = 1.0;                 // the network's SHY gain G
     double set_point = -1.0;            // W*, receptor unit; < 0 until taken
     std::vector<float> shy_gain;        // by projection: the gain on transmitted weights
+    std::vector<float> shy_spare;       // by projection: selective renormalization's spare threshold (+inf: none)
     std::vector<double> synapse_count;  // by projection: global synapse counts taken at the phase's start
     std::vector<phase_record> phases;   // /phases rows so far (rate and swa empty)
     phase_trace weight;                 // /phases weight course so far
