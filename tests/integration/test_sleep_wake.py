@@ -6,6 +6,7 @@ slope through the origin is the folded gain); slow-wave activity is higher early
 strongest fifth of the synapses keeps its weight, the others are scaled by G, and W still reaches its
 set point."""
 import os
+import subprocess
 
 import h5py
 import numpy as np
@@ -81,6 +82,18 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         print(f"  SWA early {early:.3f}, late {late:.3f} Hz^2")
         assert early > late
         assert abs(swa[nrem] - band_power(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
+    # tools/sleep_plots: its numbers agree with the table, and it writes its three figures.
+    figures = os.path.join(h.tmpdir(), "figures")
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(h.SOURCE, "tools", "sleep_plots"), out, "--dir", figures],
+                          capture_output=True, text=True, check=True)
+    said = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    for c in range(3):
+        nrem = 2 * c + 1
+        assert said[f"phase{nrem}_kind"] == "nrem"
+        assert abs(float(said[f"phase{nrem}_slope"]) - factor[nrem]) < 1e-6
+        assert float(said[f"phase{nrem}_spearman"]) > 1.0 - 1e-6
+    for suffix in ("trajectory", "weights", "rank_order"):
+        assert os.path.getsize(os.path.join(figures, f"sleep_wake_{suffix}.png")) > 10000
 
 
 def test_selective_renormalization_spares_the_strongest_synapses():
