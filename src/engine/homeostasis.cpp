@@ -23,7 +23,8 @@ struct vogels_terms {
 
 // What a plastic synapse of freshly updated weight w sends to its target i: with branches, w times
 // its branch's gain (and the arrival is counted); times the SHY gain G (engine/phases.cpp; 1 outside
-// renormalization; not for w at or above the spare threshold in selective mode); in the additive scaling variant, plus the target's offset, never of the other sign.
+// renormalization; not for w at or above the spare threshold in selective mode); in the additive
+// scaling variant, plus the target's offset, never of the other sign.
 struct transmitter {
     thread_state& ts;
     branch_cursor* branch;      // null without branches
