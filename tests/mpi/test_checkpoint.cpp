@@ -129,6 +129,7 @@ model::model_spec spec_under_test() {
     e.scaling.tau_integral = 800.0;
     e.scaling.glial_gain = 2.0;
     e.e_gaba = {true, 3.0, 400.0, -90.0, -60.0};
+    e.metaplasticity = {true, 3.0, 200.0, 0.1, 10.0};  // θ and the factor in force
     inh.tau_calcium = 100.0;
     inh.scaling = e.scaling;
     inh.scaling.mode = model::scaling_mode::additive;
@@ -237,6 +238,7 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     const auto &a = got.homeostasis, &b = reference.homeostasis;
     EXPECT_TRUE(a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.E_in == b.E_in && a.E_in_std == b.E_in_std) << what;
     EXPECT_TRUE(a.input_ex == b.input_ex && a.input_in == b.input_in) << what << ": input";
+    EXPECT_TRUE(a.theta == b.theta && a.theta_std == b.theta_std) << what << ": sliding thresholds";
     EXPECT_TRUE(a.w_at_min == b.w_at_min && a.w_at_max == b.w_at_max) << what;
     EXPECT_EQ(a.w_quantiles.size(), b.w_quantiles.size()) << what;
     for (std::size_t j = 0; j < std::min(a.w_quantiles.size(), b.w_quantiles.size()); ++j) {
@@ -248,7 +250,7 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     for (std::size_t k = 0; k < a.recorded.size(); ++k) {
         EXPECT_EQ(a.recorded[k].ids, b.recorded[k].ids) << what;
         EXPECT_TRUE(a.recorded[k].gain_ex == b.recorded[k].gain_ex && a.recorded[k].gain_in == b.recorded[k].gain_in &&
-                    a.recorded[k].E_in == b.recorded[k].E_in)
+                    a.recorded[k].E_in == b.recorded[k].E_in && a.recorded[k].theta == b.recorded[k].theta)
             << what << ": chosen neurons";
     }
     EXPECT_TRUE(got.phases == reference.phases) << what << ": the phase table";
@@ -287,6 +289,7 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
     EXPECT_NE(reference.homeostasis.branch_gain[2].back(), 1.0) << "branch gains moved";
     EXPECT_NE(reference.homeostasis.w_mean[0][1], reference.homeostasis.w_mean[0].back());
     EXPECT_NE(reference.homeostasis.E_in[0].back(), -80.0) << "E_GABA moved";
+    EXPECT_NE(reference.homeostasis.theta[0].back(), 9.0) << "θ moved";
     EXPECT_GT(reference.homeostasis.gain_ex_std[2].back(), 0.0) << "normalization acted";
     scratch tmp;
     const int t = test_threads(), other = 3 - t;
