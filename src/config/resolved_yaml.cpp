@@ -296,7 +296,7 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
 }
 
 void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
-    begin_list(out, "inputs", spec.poisson_inputs.empty() && spec.dc_inputs.empty());
+    begin_list(out, "inputs", spec.poisson_inputs.empty() && spec.dc_inputs.empty() && spec.patterns.empty());
     for (const model::poisson_input_spec& in : spec.poisson_inputs) {
         const model::population_spec& target = spec.populations[in.population];
         out << YAML::BeginMap;
@@ -318,6 +318,55 @@ void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::Key << "amplitude" << YAML::Value;
         put_quantity(out, in.amplitude, dimension::current);
         put_span(out, in.first, in.count, in.start, in.stop);
+        out << YAML::EndMap;
+    }
+    for (const model::pattern_spec& p : spec.patterns) {
+        const model::population_spec& target = spec.populations[p.population];
+        const auto time = [&](const char* key, double v) {
+            out << YAML::Key << key << YAML::Value;
+            put_quantity(out, v, dimension::time);
+        };
+        out << YAML::BeginMap;
+        out << YAML::Key << "kind" << YAML::Value << "pattern";
+        out << YAML::Key << "name" << YAML::Value << p.name;
+        out << YAML::Key << "target" << YAML::Value << target.name;
+        out << YAML::Key << "group" << YAML::Value << YAML::Flow;
+        switch (p.chosen) {
+        case model::pattern_spec::selection::range:
+            out << YAML::BeginMap << YAML::Key << "first" << YAML::Value << p.first << YAML::Key << "count" << YAML::Value << p.count << YAML::EndMap;
+            break;
+        case model::pattern_spec::selection::random:
+            out << YAML::BeginMap << YAML::Key << "random" << YAML::Value << p.count << YAML::Key << "seed" << YAML::Value << p.group_seed
+                << YAML::EndMap;
+            break;
+        case model::pattern_spec::selection::list:
+            out << YAML::BeginSeq;
+            for (const auto id : p.group) out << id;
+            out << YAML::EndSeq;
+            break;
+        }
+        time("start", p.start);
+        time("period", p.period);
+        time("duration", p.duration);
+        out << YAML::Key << "stop" << YAML::Value;
+        put_stop(out, p.stop);
+        time("jitter", p.jitter);
+        out << YAML::Key << "rate" << YAML::Value;
+        put_quantity(out, p.rate, dimension::rate);
+        out << YAML::Key << "sources" << YAML::Value << p.sources;
+        out << YAML::Key << "weight" << YAML::Value;
+        put_quantity(out, p.weight, model_info(target.model).weight_dim);
+        out << YAML::Key << "receptor" << YAML::Value << (p.inhibitory ? "inhibitory" : "excitatory");
+        if (!p.probe_times.empty()) {
+            out << YAML::Key << "probe" << YAML::Value << YAML::BeginMap;
+            out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (const double t : p.probe_times) put_quantity(out, t, dimension::time);
+            out << YAML::EndSeq;
+            out << YAML::Key << "cue" << YAML::Value << format_number(p.cue);
+            time("duration", p.probe_duration);
+            time("window", p.window);
+            out << YAML::EndMap;
+        }
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;

@@ -55,7 +55,7 @@ double read_factor(const node_at& at) {
 }
 
 void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& phase, double unit, const std::string& unit_text) {
-    const map_view m(at, {"name", "kind", "duration", "inputs", "neurons", "plasticity", "scaling", "renormalize", "skip"});
+    const map_view m(at, {"name", "kind", "duration", "inputs", "neurons", "plasticity", "scaling", "renormalize", "skip", "patterns"});
     phase.name = read_string(m.required("name"));
     phase.kind = read_choice<model::phase_kind>(m.required("kind"), phase_kinds);
     const node_at duration = m.required("duration");
@@ -118,6 +118,12 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
         phase.renormalize = read_bool(*renormalize);
         if (phase.renormalize && !spec.schedule.renormalization.enabled)
             renormalize->fail("renormalization is not configured; add schedule.renormalization");
+    }
+    // Patterns are presented in wake unless the phase lists its own (an empty list: none).
+    phase.patterns.assign(spec.patterns.size(), phase.kind == model::phase_kind::wake ? 1 : 0);
+    if (const auto patterns = m.find("patterns")) {
+        std::fill(phase.patterns.begin(), phase.patterns.end(), 0);
+        for (const auto& item : patterns->items()) phase.patterns[find_name(item, read_string(item), spec.patterns, "pattern")] = 1;
     }
     if (const auto skip = m.find("skip")) {
         for (const auto& item : skip->items()) {
@@ -268,6 +274,12 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
         }
         out << YAML::Key << "scaling" << YAML::Value << format_number(p.scaling_rate);
         if (r.enabled) out << YAML::Key << "renormalize" << YAML::Value << p.renormalize;
+        if (!spec.patterns.empty()) {
+            out << YAML::Key << "patterns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (std::size_t k = 0; k < spec.patterns.size(); ++k)
+                if (p.patterns[k]) out << spec.patterns[k].name;
+            out << YAML::EndSeq;
+        }
         if (!p.skip.empty()) {
             out << YAML::Key << "skip" << YAML::Value << YAML::Flow << YAML::BeginSeq;
             for (const auto c : p.skip) out << c;

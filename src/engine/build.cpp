@@ -116,6 +116,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
     init_schedule();
+    init_patterns();
     if (from) restore(*from);
     restoring = nullptr;
     build_time = omp_get_wtime() - t0;
@@ -245,6 +246,15 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         const auto r = range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
         if (r.begin < r.end) ts.dc_ranges.push_back(r);
     }
+    for (const auto& p : spec.patterns) {
+        const auto& s = layout.slices[p.population];
+        ts.pattern_members.emplace_back();
+        for (const auto id : p.group) {
+            const auto r = range_in_slice(layout, s, first_gid[p.population], id, 1, 0);
+            if (r.begin < r.end) ts.pattern_members.back().push_back(r.begin);
+        }
+    }
+    ts.pattern_next.assign(spec.patterns.size(), 0);
     ts.rate_counts.assign(spec.populations.size(), std::vector<std::int64_t>(static_cast<std::size_t>(rate_bins), 0));
     for (const auto& rec : spec.recording.state) {
         recorder_part part_of_thread;

@@ -46,6 +46,19 @@ struct poisson_source {
     std::uint32_t index = 0;    // input index: its random streams
 };
 
+// One stimulus pattern as the engine drives it (model/stimulus_pattern.hpp), in steps.
+struct pattern_drive {
+    model::poisson_table table;   // events per member and step
+    float weight = 0;             // receptor unit
+    bool inhibitory = false;
+    std::int64_t duration = 0, jitter = 0, probe_duration = 0, window = 0;
+    std::vector<model::presentation> shown;  // the presentations given, ascending onsets
+    std::vector<std::int64_t> probes;        // probe onsets, ascending
+    // By population-local id of the pattern's population: 0 outside the group, 1 an uncued member,
+    // 2 a member the probes cue.
+    std::vector<std::uint8_t> role;
+};
+
 struct dc_source {
     float amplitude = 0;  // pA
     std::int64_t start = 0, stop = 0;
@@ -100,6 +113,8 @@ struct thread_state {
     // poisson_source members: the four words of block source_block of each one's stream.
     std::vector<std::array<std::uint32_t, 4>> source_words;  // by thread-local neuron (empty without sources)
     std::int64_t source_block = -1;                          // step / 4
+    std::vector<std::vector<std::uint32_t>> pattern_members;  // [pattern] thread-local neurons of its group, ascending
+    std::vector<std::size_t> pattern_next;                    // [pattern] first presentation not yet over
     // Output of the current interval and of the current flush.
     std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
     std::vector<std::uint64_t> flush_gids;
@@ -164,6 +179,9 @@ struct simulation::impl {
     std::vector<std::int64_t> dc_changes;  // steps at which some DC input starts or stops, ascending
     std::vector<std::vector<model::source_piece>> source_rate;  // by population: poisson_source rates; empty for neurons
     bool any_source = false;
+    std::vector<pattern_drive> patterns;   // by pattern
+    std::vector<std::int64_t> probe_spikes;  // [pattern][probe][role] this rank's spikes in probe windows
+    std::vector<std::size_t> probe_at;       // by pattern: its first entry in probe_spikes
     std::vector<std::uint8_t> record_spikes;  // by population
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
     std::vector<thread_state> threads;
@@ -268,6 +286,14 @@ struct simulation::impl {
     // is delivered to them. Counts come from the stream (seed, input, gid), one word per step.
     void add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1);
     void apply_dc(thread_state& ts, std::int64_t step);
+    // Stimulus patterns (patterns.cpp): their drive for the steps [t0, t1), after add_poisson; the
+    // master's count of this rank's spikes of the interval from t0 that fall in probe windows; and
+    // the engram's weights at a boundary T where every weight is settled (collective).
+    void init_patterns();
+    void add_patterns(thread_state& ts, std::int64_t t0, std::int64_t t1);
+    void count_probe_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
+    void sample_patterns(std::int64_t T, results& out);
+    void finish_patterns(results& out);
     void sample_state(thread_state& ts, std::int64_t step);
     // Advances the thread's neurons through the steps [t0, t1); spikes go to the interval buffer
     // with their lag, and to the recorders.
@@ -301,10 +327,11 @@ struct simulation::impl {
     void end_phase(results& out);
     void apply_settings(std::uint32_t phase);
     // Σw over renormalized projections, all ranks (collective): `scaled` below the spare threshold
-    // (every synapse outside selective mode), `spared` at or above it.
+    // (every synapse outside selective mode), `spared` at or above it; by_projection: G·Σ|w| below +
+    // Σ|w| at or above, of every plastic projection (0 for static ones).
     struct weight_split { double scaled = 0.0, spared = 0.0; };
-    weight_split excitatory_weights();
-    double excitatory_weight();  // Σ G·w + the spared Σw
+    weight_split excitatory_weights(std::vector<double>* by_projection = nullptr);
+    double excitatory_weight(std::vector<double>* by_projection = nullptr);  // G·scaled + spared
     void take_spare_thresholds();  // selective mode, at the start of a renormalizing phase (collective)
     void phase_rates(results& r, const std::vector<std::vector<double>>& rates) const;
     // This rank's spikes since the last flush, sorted by (step, gid).

@@ -98,33 +98,40 @@ void simulation::impl::apply_settings(std::uint32_t k) {
     }
 }
 
-// Exact in any order: fixed-point sums of w/w_max per projection (as the global reduction's), split
-// at the spare threshold.
-simulation::impl::weight_split simulation::impl::excitatory_weights() {
+// Exact in any order: fixed-point sums of |w|/s per plastic projection (s = weight_scale, w_max for
+// the renormalized ones, as in the global reduction), split at the spare threshold (+inf outside
+// selective renormalization, so everything is below it). by_projection: G·Σ below + Σ at or above,
+// of every plastic projection (0 for static ones).
+simulation::impl::weight_split simulation::impl::excitatory_weights(std::vector<double>* by_projection) {
     const std::size_t J = spec.projections.size();
     std::vector<std::int64_t> sums(3 * J, 0);  // per projection: Σ below θ, Σ at or above, synapses
     for (const auto& ts : threads)
         for (std::size_t j = 0; j < J; ++j) {
-            if (!renormalized[j]) continue;
-            const double scale = 1.0 / rules[j].w_max;
+            if (!plastic[j]) continue;
+            const double scale = 1.0 / weight_scale(static_cast<std::uint32_t>(j));
             const float spare = shy_spare[j];
-            for (const float w : ts.tables[j].weight) sums[3 * j + (w < spare ? 0 : 1)] += to_fixed(w * scale, weight_unit);
+            for (const float w : ts.tables[j].weight) sums[3 * j + (w < spare ? 0 : 1)] += to_fixed(std::fabs(w) * scale, weight_unit);
             sums[3 * j + 2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
         }
     comm.sum(sums);
     weight_split total;
     synapse_count.assign(J, 0.0);
+    if (by_projection) by_projection->assign(J, 0.0);
     for (std::size_t j = 0; j < J; ++j) {
+        if (!plastic[j]) continue;
+        const double s = weight_scale(static_cast<std::uint32_t>(j));
+        const double below = static_cast<double>(sums[3 * j]) / weight_unit * s, above = static_cast<double>(sums[3 * j + 1]) / weight_unit * s;
+        if (by_projection) (*by_projection)[j] = static_cast<double>(shy_gain[j]) * static_cast<double>(sums[3 * j]) / weight_unit * s + above;
         if (!renormalized[j]) continue;
-        total.scaled += static_cast<double>(sums[3 * j]) / weight_unit * rules[j].w_max;
-        total.spared += static_cast<double>(sums[3 * j + 1]) / weight_unit * rules[j].w_max;
+        total.scaled += below;
+        total.spared += above;
         synapse_count[j] = static_cast<double>(sums[3 * j + 2]);
     }
     return total;
 }
 
-double simulation::impl::excitatory_weight() {
-    const weight_split w = excitatory_weights();
+double simulation::impl::excitatory_weight(std::vector<double>* by_projection) {
+    const weight_split w = excitatory_weights(by_projection);
     return static_cast<double>(static_cast<float>(shy_G)) * w.scaled + w.spared;
 }
 
@@ -148,7 +155,7 @@ void simulation::impl::take_spare_thresholds() {
 void simulation::impl::end_phase(results& out) {
     const auto& run = phase_runs[phase_next - 1];
     auto& row = out.phases.back();
-    row.weight_end = excitatory_weight();
+    row.weight_end = excitatory_weight(&row.projection_end);
     row.renormalization = 1.0;
     if (spec.schedule.phases[run.settings].renormalize) {
         // One sweep at the end of the phase: G into the weights (the gain was settled at T already).
@@ -191,7 +198,9 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
         out.phase_weight.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum.scaled + sum.spared);
         out.phase_weight.gain.push_back(static_cast<float>(shy_G));
     }
-    if (phase_open && T >= phase_runs[phase_next - 1].end) {
+    const bool ends = phase_open && T >= phase_runs[phase_next - 1].end;
+    if (ends || phase_due(T)) sample_patterns(T, out);  // before the SHY gain is folded in
+    if (ends) {
         end_phase(out);
         phase_open = false;
         if (phase_next == phase_runs.size() && spec.schedule.snapshots)  // the last boundary: the end of the run
@@ -209,7 +218,7 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     row.skipped = run.skipped;
     row.start = static_cast<double>(run.start) * spec.simulation.dt;
     row.end = static_cast<double>(run.end) * spec.simulation.dt;
-    row.weight_start = renormalized.empty() ? 0.0 : excitatory_weight();
+    row.weight_start = renormalized.empty() ? 0.0 : excitatory_weight(&row.projection_start);
     if (phase.renormalize && r.enabled && r.mode == model::renormalization_spec::selectivity::selective) {
         take_spare_thresholds();
         row.weight_spared = excitatory_weights().spared;

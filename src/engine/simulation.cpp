@@ -5,6 +5,8 @@
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
+    // Checkpoints do not hold the patterns' records (probe counts, engram samples) yet.
+    if (!patterns.empty() && h.checkpoint_every_ms > 0) throw std::runtime_error("checkpoints of a run with stimulus patterns are not supported yet");
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
@@ -26,6 +28,7 @@ results simulation::impl::run(const hooks& h) {
     if (start_step == 0) take_snapshots(0);
     else  // the checkpoint holds those due up to its step
         while (next_due < due.size() && due[next_due].step <= start_step) ++next_due;
+    if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
 
     const std::int64_t flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, spec.simulation.dt));
     std::int64_t next_flush = start_step + flush_steps;
@@ -116,6 +119,7 @@ results simulation::impl::run(const hooks& h) {
                         const double w0 = omp_get_wtime();
                         if (h.on_spikes) h.on_spikes(take_spikes());
                         next_flush = t0 + flush_steps;
+                        if (!patterns.empty()) throw std::runtime_error("checkpoints of a run with stimulus patterns are not supported yet");
                         if (h.on_checkpoint) h.on_checkpoint(capture(t0, out));
                         out.time.record += omp_get_wtime() - w0;
                     });
@@ -132,6 +136,7 @@ results simulation::impl::run(const hooks& h) {
             guarded(ts, [&] {  // (4), (5)
                 const double w0 = omp_get_wtime();
                 add_poisson(ts, t0, t1);
+                if (!patterns.empty()) add_patterns(ts, t0, t1);
                 update(ts, t0, t1, dc_next);
                 ts.t_update += omp_get_wtime() - w0;
                 if (h.on_thread_interval) h.on_thread_interval(omp_get_thread_num(), t1);
@@ -145,6 +150,7 @@ results simulation::impl::run(const hooks& h) {
                     local.insert(local.end(), other.interval_spikes.begin(), other.interval_spikes.end());
                     other.interval_spikes.clear();
                 }
+                if (!probe_spikes.empty()) count_probe_spikes(local, t0);
                 if (failed) local.push_back(failure_word);
                 if (h.stop_requested && h.stop_requested()) local.push_back(stop_word);
                 if (h.checkpoint_requested && h.checkpoint_requested()) local.push_back(checkpoint_word);
@@ -212,6 +218,8 @@ results simulation::impl::run(const hooks& h) {
         take_snapshots(total_steps);
     }
     if (!phase_runs.empty()) phase_boundary(total_steps, homeostasis_due, out);
+    else sample_patterns(total_steps, out);
+    finish_patterns(out);
     out.time.total = omp_get_wtime() - t_start;
     out.time.build = build_time;
     for (const auto& ts : threads) {

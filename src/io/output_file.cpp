@@ -259,7 +259,8 @@ struct output_file::impl {
     void append_segment(hid_t dataset, const std::string& object, const T* local, std::uint64_t count,
                         std::uint64_t old_size, std::uint64_t offset, std::uint64_t total);
     template <class T>
-    void write_from_rank0(hid_t location, const std::string& name, const std::string& object, const std::vector<T>& values);
+    void write_from_rank0(hid_t location, const std::string& name, const std::string& object, const std::vector<T>& values,
+                          const char* units = nullptr);
     void create_layout(const model::model_spec& spec);
     void ensure_layout(const model::model_spec& spec) {
         if (!layout_created) collective([&] { create_layout(spec); });
@@ -401,9 +402,10 @@ void output_file::impl::append_segment(hid_t dataset, const std::string& object,
 // Collective: a new 1-D dataset holding `values`, identical on every rank; rank 0 writes it.
 template <class T>
 void output_file::impl::write_from_rank0(hid_t location, const std::string& name, const std::string& object,
-                                         const std::vector<T>& values) {
+                                         const std::vector<T>& values, const char* units) {
     const hsize_t dims[1] = {values.size()};
     h5::handle dataset = create_dataset(location, name, h5::type_of<T>::file(), 1, dims, nullptr, object);
+    if (units) h5::write_attribute(dataset.get(), "units", units, where(object));
     if (!values.empty())
         write_1d(dataset.get(), object, h5::type_of<T>::memory(), values.data(), rank == 0 ? values.size() : 0, 0);
 }
@@ -926,6 +928,80 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
         }
         column(pop.get(), "rate", object + "/rate", rate, "Hz");
         column(pop.get(), "swa", object + "/swa", swa, "Hz^2");
+    }
+    for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+        if (spec.projections[j].plasticity.rule == model::stdp_rule::none) continue;
+        const std::string& name = spec.projections[j].name;
+        check_name(name, "projection");
+        const std::string object = "/phases/" + name;
+        h5::handle proj;
+        s.collective([&] { proj = s.open_or_create_group(group.get(), name, object); });
+        std::vector<double> start, end;
+        for (const auto& row : phases) {
+            start.push_back(j < row.projection_start.size() ? row.projection_start[j] : NAN);
+            end.push_back(j < row.projection_end.size() ? row.projection_end[j] : NAN);
+        }
+        column(proj.get(), "weight_start", object + "/weight_start", start, "weight unit");
+        column(proj.get(), "weight_end", object + "/weight_end", end, "weight unit");
+    }
+}
+
+void output_file::write_patterns(const model::model_spec& spec, const std::vector<engine::pattern_record>& patterns) {
+    auto& s = *impl_;
+    s.require_open("write_patterns");
+    if (patterns.empty()) return;  // the same on every rank
+    h5::handle group;
+    s.collective([&] { group = s.open_or_create_group(s.file.get(), "patterns", "/patterns"); });
+    for (std::size_t k = 0; k < patterns.size() && k < spec.patterns.size(); ++k) {
+        const auto& p = spec.patterns[k];
+        const auto& r = patterns[k];
+        check_name(p.name, "pattern");
+        const std::string object = "/patterns/" + p.name;
+        const std::uint64_t cued = p.probe_times.empty() ? 0 : p.cue_size();
+        const auto group_size = static_cast<double>(p.group.size()), rest = static_cast<double>(spec.populations[p.population].size) - group_size;
+        const double window_s = p.window * 1e-3;
+        std::vector<double> uncued_rate, cued_rate, rest_rate;
+        std::vector<std::int64_t> uncued_spikes, cued_spikes, rest_spikes;
+        for (std::size_t m = 0; m < r.probe_times.size(); ++m) {
+            const std::int64_t* c = r.probe_spikes.data() + 3 * m;
+            rest_spikes.push_back(c[0]);
+            uncued_spikes.push_back(c[1]);
+            cued_spikes.push_back(c[2]);
+            rest_rate.push_back(rest > 0 ? static_cast<double>(c[0]) / rest / window_s : NAN);
+            uncued_rate.push_back(static_cast<double>(c[1]) / (group_size - static_cast<double>(cued)) / window_s);
+            cued_rate.push_back(static_cast<double>(c[2]) / static_cast<double>(cued) / window_s);
+        }
+        std::vector<std::uint64_t> cue_ids(p.group.begin(), p.group.begin() + static_cast<std::ptrdiff_t>(cued));
+        s.collective([&] {
+            h5::handle pg = s.open_or_create_group(group.get(), p.name, object);
+            h5::write_attribute(pg.get(), "population", spec.populations[p.population].name, s.where(object));
+            h5::write_attribute(pg.get(), "duration", p.duration, s.where(object));
+            h5::write_attribute(pg.get(), "window", p.window, s.where(object));
+            s.write_from_rank0(pg.get(), "node_ids", object + "/node_ids", p.group);
+            s.write_from_rank0(pg.get(), "cue_ids", object + "/cue_ids", cue_ids);
+            s.write_from_rank0(pg.get(), "onsets", object + "/onsets", r.onsets, "ms");
+            s.write_from_rank0(pg.get(), "probe_time", object + "/probe_time", r.probe_times, "ms");
+            s.write_from_rank0(pg.get(), "uncued_rate", object + "/uncued_rate", uncued_rate, "Hz");
+            s.write_from_rank0(pg.get(), "cued_rate", object + "/cued_rate", cued_rate, "Hz");
+            s.write_from_rank0(pg.get(), "rest_rate", object + "/rest_rate", rest_rate, "Hz");
+            s.write_from_rank0(pg.get(), "uncued_spikes", object + "/uncued_spikes", uncued_spikes, "1");
+            s.write_from_rank0(pg.get(), "cued_spikes", object + "/cued_spikes", cued_spikes, "1");
+            s.write_from_rank0(pg.get(), "rest_spikes", object + "/rest_spikes", rest_spikes, "1");
+            s.write_from_rank0(pg.get(), "weight_time", object + "/weight_time", r.weight_times, "ms");
+            const std::size_t J = r.projections.size();
+            for (std::size_t q = 0; q < J; ++q) {
+                const std::string& name = spec.projections[r.projections[q]].name;
+                check_name(name, "projection");
+                h5::handle proj = s.open_or_create_group(pg.get(), name, object + "/" + name);
+                std::vector<double> in, out;
+                for (std::size_t t = 0; t < r.weight_times.size(); ++t) {
+                    in.push_back(r.w_group[t * J + q]);
+                    out.push_back(r.w_rest[t * J + q]);
+                }
+                s.write_from_rank0(proj.get(), "w_group", object + "/" + name + "/w_group", in, "weight unit");
+                s.write_from_rank0(proj.get(), "w_rest", object + "/" + name + "/w_rest", out, "weight unit");
+            }
+        });
     }
 }
 

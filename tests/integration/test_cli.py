@@ -431,6 +431,55 @@ def test_bad_metaplasticity():
     each(BAD_METAPLASTICITY, check)
 
 
+# --- bad stimulus patterns: coba.yaml (1 s) with a pattern input and a schedule that lists it ---
+
+PATTERN = """  - kind: pattern
+    name: A
+    target: E
+    group: {first: 0, count: 100}
+    period: "200 ms"
+    duration: "50 ms"
+    rate: "50 Hz"
+    weight: "6 nS"
+    probe: {times: ["800 ms"], cue: 0.5, window: "100 ms"}
+"""
+PATTERN_SCHEDULE = """
+schedule:
+  phases:
+    - {name: wake, kind: wake, duration: "1 s", patterns: [A]}
+"""
+
+# (file name, text of PATTERN + PATTERN_SCHEDULE, replaced by, the part the error points at, message...)
+BAD_PATTERNS = [
+    ("pattern_population", "target: E", "target: X", "X", 'inputs[1].target: unknown population "X"; populations: E, I'),
+    ("pattern_group", "patterns: [A]", "patterns: [B]", "B", 'schedule.phases[0].patterns[0]: unknown pattern "B"; patterns: A'),
+    ("pattern_group_range", "count: 100}", "count: 5000}", "5000",
+     "inputs[1].group.count: first + count = 0 + 5000 is out of range: E has 3200 neurons"),
+    ("pattern_probe_late", '"800 ms"]', '"950 ms"]', '"950 ms"',
+     "inputs[1].probe.times[0]: probe at 950 ms with its window 100 ms ends after the run (duration 1000 ms)"),
+    ("pattern_overlap", 'period: "200 ms"', 'period: "40 ms"', '"40 ms"',
+     "inputs[1].period: period 40 ms is shorter than duration + jitter = 50 ms: presentations would overlap"),
+    ("pattern_cue", "cue: 0.5", "cue: 1", "1", "inputs[1].probe.cue: expected a fraction of the group in (0, 1), got 1"),
+]
+
+
+def test_bad_patterns():
+    c = cases()
+    inputs = c.coba.index("recording:")
+
+    def check(name, old, new, mark, message, *more):
+        pattern, schedule = PATTERN.replace(old, new, 1), PATTERN_SCHEDULE.replace(old, new, 1)
+        text = c.coba[:inputs - 1] + pattern + "\n" + c.coba[inputs:] + schedule
+        with open(os.path.join(c.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = text.index(new) + new.index(mark)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        c.expect(["run", f"{name}.yaml", "-o", "x.h5", "-q"], 2, f"{name}.yaml:{line}:{column}: {message}", *more)
+
+    each(BAD_PATTERNS, check)
+
+
 def test_bad_command_lines():
     c = cases()
     each(BAD_COMMAND_LINES, lambda args, *message: c.expect(args, 2, *message))

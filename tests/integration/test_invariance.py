@@ -166,6 +166,20 @@ def test_sleep_wake_schedule_layouts_are_bitwise_identical():
                                   short + ["--set", "schedule.renormalization.mode=selective"])
 
 
+def test_engram_patterns_layouts_are_bitwise_identical():
+    # A stimulus pattern with jitter, switched by the schedule (presented in wake only), recall probes
+    # in wake and in NREM, the engram's weights at every boundary and the per-projection totals.
+    short = ["--set", "schedule.cycles=2", "--set", "schedule.phases.0.duration=300 ms",
+             "--set", "schedule.phases.1.duration=300 ms", "--set", "inputs.1.start=0 ms",
+             "--set", "inputs.1.period=100 ms", "--set", "inputs.1.duration=50 ms", "--set", "inputs.1.stop=never",
+             "--set", "inputs.1.probe.times=[250 ms, 450 ms]"]
+    layouts_are_bitwise_identical("engram.yaml", None, 5000,
+                                  ["patterns/A/onsets", "patterns/A/uncued_spikes", "patterns/A/cued_spikes",
+                                   "patterns/A/rest_spikes", "patterns/A/EE/w_group", "patterns/A/EE/w_rest",
+                                   "phases/EE/weight_end", "phase_weights/EE/3/weight"],
+                                  short)
+
+
 def test_different_seeds_differ():
     d = h.tmpdir()
     a, b = os.path.join(d, "a.h5"), os.path.join(d, "b.h5")
@@ -178,5 +192,5 @@ def test_different_seeds_differ():
 if __name__ == "__main__":
     h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
             test_branch_gains_layouts_are_bitwise_identical, test_homeostasis_layouts_are_bitwise_identical,
-            test_sleep_wake_schedule_layouts_are_bitwise_identical,
+            test_sleep_wake_schedule_layouts_are_bitwise_identical, test_engram_patterns_layouts_are_bitwise_identical,
             test_different_seeds_differ])

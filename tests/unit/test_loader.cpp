@@ -651,7 +651,7 @@ TEST(loader_errors, inputs) {
     const std::string input = base + "inputs:\n  - {kind: poisson, target: E, rate: 5 Hz, weight: 10 pA}\n";
     EXPECT_EQ(spec_of(input).poisson_inputs.size(), 1u);
     EXPECT_EQ(error_of(with(input, "kind: poisson", "kind: spikes")),
-              "test.yaml:28:12: inputs[0].kind: unknown value \"spikes\"; expected one of poisson, dc");
+              "test.yaml:28:12: inputs[0].kind: unknown value \"spikes\"; expected one of poisson, dc, pattern");
     EXPECT_EQ(error_of(with(input, "weight: 10 pA", "weight: 10 pA, amplitude: 1 pA")),
               "test.yaml:28:59: inputs[0].amplitude: unknown key for a poisson input; accepted: kind, target, rate, "
               "sources, weight, receptor, first, count, start, stop");
@@ -669,7 +669,7 @@ TEST(loader_errors, inputs) {
     EXPECT_EQ(error_of(with(input, "weight: 10 pA", "weight: {distribution: normal, mean: 1 pA, sd: 1 pA}")),
               "test.yaml:28:52: inputs[0].weight: expected a current like \"100 pA\", got a map");
     EXPECT_EQ(error_of(base + "inputs:\n  - {target: E}\n"),
-              "test.yaml:28:5: inputs[0]: missing required key \"kind\" (poisson or dc)");
+              "test.yaml:28:5: inputs[0]: missing required key \"kind\" (poisson, dc or pattern)");
 }
 
 // ---------------------------------------------------------------------------------------------

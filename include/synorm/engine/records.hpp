@@ -94,8 +94,26 @@ struct phase_record {
     double set_point = -1.0;      // SHY set point W* in force (< 0: not taken yet)
     double renormalization = 1.0; // the SHY gain G folded into the weights at the end (1: none)
     double weight_spared = 0.0;   // selective renormalization: Σw at or above the spare thresholds at the start
+    // By projection: Σ G·|w| of each plastic projection at the start and the end (0 for static ones).
+    std::vector<double> projection_start, projection_end;
     std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
     std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
+};
+
+// One stimulus pattern as it ran (model/stimulus_pattern.hpp); identical on every rank.
+struct pattern_record {
+    std::vector<double> onsets;         // ms, the presentations given (before each member's jitter)
+    std::vector<double> probe_times;    // ms
+    // [probe][role] spikes in the probe's window [time, time + window), summed over ranks; roles:
+    // 0 the rest of the population, 1 the group's uncued members, 2 its cued members.
+    std::vector<std::int64_t> probe_spikes;
+    // The engram: at each phase boundary (at the start and the end of a run without a schedule),
+    // the mean weight Σ G·|w| / synapses of every plastic projection from the pattern's population,
+    // over the synapses from a member (onto a member, when the projection stays in the population)
+    // and over the others. Exact fixed-point sums.
+    std::vector<std::uint32_t> projections;  // the projections measured
+    std::vector<double> weight_times;        // ms
+    std::vector<double> w_group, w_rest;     // [sample · projections + projection], weight unit
 };
 
 // The schedule's weight course: one sample per homeostasis period (identical on every rank).

@@ -75,6 +75,9 @@ public:
     // /phases: one row per phase of the schedule (identical on every rank; rank 0 writes).
     void write_phases(const model::model_spec& spec, const std::vector<engine::phase_record>& phases,
                       const engine::phase_trace& weight);
+    // /patterns: each stimulus pattern's group, presentations, probe responses and engram weights
+    // (identical on every rank; rank 0 writes).
+    void write_patterns(const model::model_spec& spec, const std::vector<engine::pattern_record>& patterns);
     // Once per population, by every rank.
     void write_final_state(const model::model_spec& spec, const engine::final_state& state);
     void write_provenance(const provenance& p);  // rank 0's values are written (host, timers differ)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "synorm/model/phase_schedule.hpp"
+#include "synorm/model/stimulus_pattern.hpp"
 
 namespace synorm::model {
 
@@ -327,6 +328,7 @@ struct model_spec {
     std::vector<projection_spec> projections;
     std::vector<poisson_input_spec> poisson_inputs;
     std::vector<dc_input_spec> dc_inputs;
+    std::vector<pattern_spec> patterns;  // inputs of kind pattern, in the order written
     recording_spec recording;
     homeostasis_spec homeostasis;
     checks_spec checks;

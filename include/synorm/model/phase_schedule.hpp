@@ -41,6 +41,8 @@ struct phase_spec {
     // SHY renormalization runs in this phase (default: NREM phases, when schedule.renormalization is on).
     bool renormalize = false;
     std::vector<std::uint64_t> skip;               // cycle indices in which this phase is skipped
+    // By pattern (model_spec::patterns): presented in this phase (default: in wake phases only).
+    std::vector<std::uint8_t> patterns;
 };
 
 // SHY renormalization: during a renormalizing phase, a global gain G on every excitatory plastic
