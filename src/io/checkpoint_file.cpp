@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -273,7 +274,14 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     std::vector<std::uint32_t> kind, skipped;
     std::vector<std::uint64_t> cycle;
     std::vector<double> start, end, weight_start, weight_end, set_point, renormalization, weight_spared;
+    // [phase][projection]: the per-projection totals; an open phase has no end yet (NaN).
+    std::vector<double> projection_start, projection_end;
+    const std::size_t J = r.shy_gain.size();
     for (const auto& row : r.phases) {
+        for (std::size_t j = 0; j < J; ++j) {
+            projection_start.push_back(j < row.projection_start.size() ? row.projection_start[j] : NAN);
+            projection_end.push_back(j < row.projection_end.size() ? row.projection_end[j] : NAN);
+        }
         names += row.name + "\n";
         kind.push_back(row.kind);
         skipped.push_back(row.skipped ? 1 : 0);
@@ -298,6 +306,8 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/phases/set_point", set_point);
     f.put("/schedule/phases/renormalization", renormalization);
     f.put("/schedule/phases/weight_spared", weight_spared);
+    f.put("/schedule/phases/projection_start", projection_start);
+    f.put("/schedule/phases/projection_end", projection_end);
     f.put("/schedule/weight/times", r.weight.times);
     f.put("/schedule/weight/weight", r.weight.weight);
     f.put("/schedule/weight/gain", r.weight.gain);
@@ -336,6 +346,10 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization, &weight_spared})
         if (column->size() != rows) throw bad("phase table columns disagree");
     if (skipped.size() != rows || cycle.size() != rows) throw bad("phase table columns disagree");
+    const std::size_t J = r.shy_gain.size();
+    const auto projection_start = f.get<double>("/schedule/phases/projection_start");
+    const auto projection_end = f.get<double>("/schedule/phases/projection_end");
+    if (projection_start.size() != rows * J || projection_end.size() != rows * J) throw bad("phase table columns disagree");
     std::size_t from = 0;
     for (std::size_t k = 0; k < rows; ++k) {
         const std::size_t to = names.find('\n', from);
@@ -353,6 +367,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
         row.set_point = set_points[k];
         row.renormalization = renormalization[k];
         row.weight_spared = weight_spared[k];
+        row.projection_start.assign(projection_start.begin() + static_cast<std::ptrdiff_t>(k * J), projection_start.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
+        row.projection_end.assign(projection_end.begin() + static_cast<std::ptrdiff_t>(k * J), projection_end.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
         r.phases.push_back(std::move(row));
     }
     r.weight.times = f.get<double>("/schedule/weight/times");

@@ -88,6 +88,8 @@ void keep(const engine::results& res, outcome& o) {
                                          bits(row.weight_end), bits(row.set_point), bits(row.renormalization), bits(row.weight_spared)});
         for (const double x : row.rate) o.phases.push_back(bits(x));
         for (const double x : row.swa) o.phases.push_back(bits(x));
+        for (const double x : row.projection_start) o.phases.push_back(bits(x));
+        for (const double x : row.projection_end) o.phases.push_back(bits(x));
     }
     o.phase_weight = res.phase_weight;
 }
@@ -344,7 +346,7 @@ model::model_spec scheduled_spec() {
 TEST(checkpoint, resumes_a_schedule_bitwise_across_a_phase_change) {
     const auto spec = scheduled_spec();
     const auto reference = straight(spec);
-    ASSERT_EQ(reference.phases.size(), 2u * (11 + 2 * spec.populations.size()));
+    ASSERT_EQ(reference.phases.size(), 2u * (11 + 2 * spec.populations.size() + 2 * spec.projections.size()));
     ASSERT_FALSE(reference.phase_weight.gain.empty());
     EXPECT_LT(reference.phase_weight.gain.back(), 0.99) << "SHY renormalized";
     scratch tmp;
