@@ -623,6 +623,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         for (const auto& snap : res.snapshots) out->write_weights(spec, snap, index_of[snap.projection]++);
         out->write_phases(spec, res.phases, res.phase_weight);
         out->write_patterns(spec, res.patterns);
+        out->write_pruning(spec, res.pruning);
         std::vector<int> phase_index(spec.projections.size(), 0);
         for (const auto& snap : res.phase_snapshots) out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
         for (const auto& fs : res.final_states) out->write_final_state(spec, fs);

@@ -133,6 +133,8 @@ private:
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
+    void read_pruning(const node_at& at, model::projection_spec& proj);
+    void check_pruning() const;
     void read_compensation();
     void read_inputs(const std::optional<node_at>& at);
     void read_pattern(const node_at& item);
@@ -172,6 +174,14 @@ private:
     std::vector<std::optional<node_at>> metaplasticity_at_;  // by population
     // By pattern: its probe times, checked once the run's duration is known (after the schedule).
     std::vector<std::optional<node_at>> probe_times_at_;
+    // by projection: pruning when on, and its tagging_time and period keys when given (checked once
+    // the homeostasis period and the schedule are known)
+    struct pruning_at {
+        std::uint32_t projection = 0;
+        node_at at;
+        std::optional<node_at> tagging_time, period;
+    };
+    std::vector<pruning_at> pruning_at_;
 };
 
 model::model_spec spec_reader::read() {
@@ -190,6 +200,7 @@ model::model_spec spec_reader::read() {
     read_checks(m.find("checks"));
     if (const auto schedule = m.find("schedule")) read_schedule(root_, *schedule, spec_);
     check_patterns();
+    check_pruning();
     return std::move(spec_);
 }
 
@@ -612,7 +623,7 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
     if (!at) return;
     std::vector<std::string> first_paths;  // where each projection's name was defined
     for (const node_at& item : at->items()) {
-        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity"});
+        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity", "pruning"});
         model::projection_spec proj;
         proj.source = population_ref(m.required("source"));
         proj.target = population_ref(m.required("target"));
@@ -638,6 +649,7 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
                                         weight_limit(source.type, "the source population " + source.name, target));
         proj.delay = read_distribution(m.required("delay"), dimension::time, delay_limit());
         if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
+        if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
         spec_.projections.push_back(std::move(proj));
     }
 }
@@ -935,6 +947,73 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
     }
     keep_within_bounds(weight_at, proj.weight, p, dim);
     proj.plasticity = p;
+}
+
+// projections[].pruning (model::pruning_spec): a threshold on the effective weight, a tagging time
+// and the pruning points. Only plastic projections are pruned: a static synapse never changes, so it
+// would be pruned at the first point or never.
+void spec_reader::read_pruning(const node_at& at, model::projection_spec& proj) {
+    expect_map(at, "a map with the pruning threshold and tagging time");
+    const map_view m(at, {"threshold", "tagging_time", "period", "depleted"});
+    if (proj.plasticity.rule == model::stdp_rule::none) {
+        at.fail("pruning applies to plastic projections; projection " + proj.name +
+                " has no plasticity (its weights never change, so a threshold would prune at once or never)");
+    }
+    const dimension dim = model_info(spec_.populations[proj.target].model).weight_dim;
+    auto& p = proj.pruning;
+    p.enabled = true;
+    const node_at threshold = m.required("threshold");
+    p.threshold = read_quantity(threshold, dim);
+    if (!(p.threshold >= 0.0)) {
+        threshold.fail("expected a " + std::string(dimension_name(dim)) +
+                       " ≥ 0 (compared with the magnitude of the effective weight), got " + format_quantity(p.threshold, dim));
+    }
+    pruning_at entry{static_cast<std::uint32_t>(spec_.projections.size()), at, std::nullopt, std::nullopt};
+    if ((entry.tagging_time = read_into(m, "tagging_time", dimension::time, p.tagging_time)))
+        require_non_negative(*entry.tagging_time, p.tagging_time, dimension::time);
+    if ((entry.period = read_into(m, "period", dimension::time, p.period))) require_positive(*entry.period, p.period, dimension::time);
+    if (const auto depleted = m.find("depleted")) p.depleted = read_bool(*depleted);
+    pruning_at_.push_back(std::move(entry));
+}
+
+// Tags are counted at homeostasis checks and synapses removed at homeostasis boundaries, so the
+// tagging time and the period are whole numbers of homeostasis periods; without a period the
+// schedule must have an NREM phase to end.
+void spec_reader::check_pruning() const {
+    const double H = spec_.homeostasis.period;
+    const auto whole = [&](const node_at& at, double value, const char* what) {
+        if (!is_multiple_of(value, H)) {
+            at.fail(format_quantity(value, dimension::time) + " is not a multiple of the homeostasis period " +
+                    format_quantity(H, dimension::time) + " (" + what + ")");
+        }
+    };
+    for (const auto& e : pruning_at_) {
+        const auto& proj = spec_.projections[e.projection];
+        const auto& p = proj.pruning;
+        // A random branch is hashed from the synapse's occurrence among its row's synapses onto the
+        // same target (engine_state.hpp, branch_cursor): removing one of several such synapses would
+        // move the later ones to other branches.
+        const auto& b = spec_.populations[proj.target].branches;
+        const bool multapses = proj.allow_multapses && (proj.rule == model::connection_rule::fixed_indegree ||
+                                                        proj.rule == model::connection_rule::fixed_total_number);
+        if (b.enabled && b.assign == model::branch_spec::assignment::random && multapses &&
+            spec_.populations[proj.source].type == cell_type::excitatory) {
+            e.at.fail("pruning projection " + proj.name + " onto the random branches of " + spec_.populations[proj.target].name +
+                      " needs connect.multapses: false (a removed synapse would move the others of its source onto the same "
+                      "target to other branches)");
+        }
+        if (e.tagging_time) whole(*e.tagging_time, p.tagging_time, "the tagging time is counted in homeostasis checks");
+        if (e.period) {
+            whole(*e.period, p.period, "pruning points fall on homeostasis checks");
+            continue;
+        }
+        const auto& phases = spec_.schedule.phases;
+        const bool nrem = std::any_of(phases.begin(), phases.end(), [](const auto& ph) { return ph.kind == model::phase_kind::nrem; });
+        if (!nrem) {
+            e.at.fail(std::string(phases.empty() ? "the run has no schedule" : "the schedule has no nrem phase") +
+                      ", so there is no pruning point; give pruning.period (synapses are pruned at the end of each nrem phase by default)");
+        }
+    }
 }
 
 // network.compensation: when a projection's in-degree K shrinks by a factor k, its weights grow by

@@ -290,6 +290,20 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
         if (proj.plasticity.rule != model::stdp_rule::none) {
             put_plasticity(out, proj.plasticity, model_info(target.model).weight_dim);
         }
+        if (proj.pruning.enabled) {
+            const auto& p = proj.pruning;
+            out << YAML::Key << "pruning" << YAML::Value << YAML::BeginMap;
+            out << YAML::Key << "threshold" << YAML::Value;
+            put_quantity(out, p.threshold, model_info(target.model).weight_dim);
+            out << YAML::Key << "tagging_time" << YAML::Value;
+            put_quantity(out, p.tagging_time, dimension::time);
+            if (p.period > 0) {
+                out << YAML::Key << "period" << YAML::Value;
+                put_quantity(out, p.period, dimension::time);
+            }
+            out << YAML::Key << "depleted" << YAML::Value << p.depleted;
+            out << YAML::EndMap;
+        }
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;

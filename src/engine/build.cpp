@@ -100,6 +100,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         if (b.enabled) branch_sums += b.count * (2 + b.record.size());
     }
     reduction_len = len + branch_sums + 1;
+    init_pruning();
 
     const auto splits = from ? std::vector<std::vector<std::uint64_t>>{} : network::total_number_splits(spec);
     threads.resize(static_cast<std::size_t>(n_threads));
@@ -151,6 +152,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     } else {
         ts.tables = network::build_synapses(spec, part, t, splits);
     }
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
+        if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size()) ts.tables[j].tag.assign(ts.tables[j].size(), 0);
     std::uint64_t longest = static_cast<std::uint64_t>(D);
     for (const auto& table : ts.tables)
         for (const auto word : table.target_delay)

@@ -239,6 +239,8 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     // appending them in thread order keeps the targets ascending.
     c.synapses.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        c.synapses[j].tagged = pruned[j] != 0;  // the pruning tags travel with the synapses
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         for (const auto& ts : threads) network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
     c.rows.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -263,6 +265,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
         c.traces.push_back(gather_trace(k, static_cast<std::size_t>((step + every - 1) / every)));
     }
     c.schedule = capture_schedule(so_far);
+    c.pruning = so_far.pruning;
     return c;
 }
 
@@ -353,6 +356,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     }
     restored.homeostasis = from.homeostasis;
     restored.snapshots = from.snapshots;
+    restored.pruning = from.pruning;
     // The glial boost follows the last period's rate; the chosen neurons' records carry their ids.
     for (std::size_t p = 0; p < spec.populations.size(); ++p)
         if (spec.populations[p].scaling.enabled && p < restored.homeostasis.rate.size() && !restored.homeostasis.rate[p].empty())

@@ -22,6 +22,7 @@
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
 #include "synorm/plasticity/branches.hpp"
+#include "synorm/plasticity/pruning.hpp"
 #include "synorm/plasticity/scaling.hpp"
 #include "synorm/plasticity/stdp.hpp"
 
@@ -108,6 +109,7 @@ struct thread_state {
     std::vector<std::uint32_t> branch_arrivals;       // spikes that reached the branch this period
     std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
     std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
+    std::vector<std::int64_t> prune_counts;           // [projection][prune_field]: this thread's part of a pruning point
     std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
     std::vector<neuron_range> poisson_ranges, dc_ranges;
     // poisson_source members: the four words of block source_block of each one's stream.
@@ -157,6 +159,28 @@ struct branch_cursor {
         occurrence = target == previous ? occurrence + 1 : 0;
         previous = target;
         return plasticity::random_branch(row, gids[target], occurrence, count);
+    }
+};
+
+// The weight with which a synapse of one projection acts on its target i (DESIGN.md decision 4), in
+// the order of transmission (homeostasis.cpp, transmitter): w times the gain of its branch, times
+// the SHY gain G (on the synapses below the selective spare threshold only), plus the additive
+// offset, then times the target's scaling gain. Weight snapshots and the pruning threshold read
+// this same value.
+struct effective_weight {
+    const float* branch_gain = nullptr;  // [neuron][branch]; null without branches
+    std::size_t branch_stride = 0;
+    const float* offset = nullptr;       // by neuron; null unless additive scaling applies
+    const float* gain = nullptr;         // by neuron; null unless the target's kernel applies gains
+    float G = 1.0f;
+    float spare = INFINITY;              // selective renormalization: w at or above it keeps G = 1
+    float operator()(float w, std::uint32_t i, std::uint32_t branch) const {
+        const float g = w < spare ? G : 1.0f;
+        if (branch_gain) w *= branch_gain[std::size_t{i} * branch_stride + branch];
+        w *= g;
+        if (offset) w = plasticity::offset_weight(w, offset[i]);
+        if (gain) w *= gain[i];
+        return w;
     }
 };
 
@@ -256,6 +280,14 @@ struct simulation::impl {
     std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
     bool phase_due(std::int64_t t0) const { return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0; }
 
+    // Microglial pruning (plasticity/pruning.hpp, engine/pruning.cpp).
+    std::vector<std::uint8_t> pruned;           // by projection: has a pruning_spec
+    std::vector<std::uint32_t> tag_checks;      // by projection: tagging_time / H, the checks a tag needs beyond
+    std::vector<std::int64_t> prune_every;      // by projection, steps; 0: at the ends of NREM phases
+    std::vector<std::int64_t> nrem_ends;        // steps, ascending: ends of the schedule's NREM phases that run
+    bool any_pruning = false;
+    enum prune_field : std::size_t { p_below, p_tagged, p_removed, p_before, p_bytes_before, p_bytes_after, prune_fields };
+
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
@@ -309,6 +341,16 @@ struct simulation::impl {
     // Throws health_stop when a check of spec.checks fails on the reduced sums of the period ending at T.
     void check_health(std::int64_t T, const homeostasis_trace& trace, std::int64_t non_finite);
     weight_snapshot snapshot(std::uint32_t projection, std::int64_t step);
+    effective_weight effective_weights(const thread_state& ts, std::uint32_t projection) const;
+    // Pruning (pruning.cpp). The tags move at every homeostasis check, at the end of homeostasis_local
+    // (weights settled, gains updated: the values a snapshot at T reads). At a pruning point, after
+    // the records of T, each thread removes its tagged synapses and the master records the counts.
+    void init_pruning();
+    bool pruning_due(std::uint32_t projection, std::int64_t T) const;
+    bool pruning_point(std::int64_t T) const;
+    void tag_synapses(thread_state& ts);
+    void prune_local(thread_state& ts, std::int64_t T);
+    void prune_global(std::int64_t T, results& out);
     // Checkpoints (checkpoint.cpp): this rank's state at the start of interval `step`, after its
     // deliveries and homeostasis; and the reverse, once the threads have built their (empty) state.
     checkpoint_state capture(std::int64_t step, const results& so_far);

@@ -266,6 +266,7 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
         }
         sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
     }
+    if (any_pruning) tag_synapses(ts);
 }
 
 void simulation::impl::branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms) {

@@ -16,6 +16,9 @@ void simulation::impl::init_schedule() {
     configured = spec;
     configured_rules = rules;
     phase_runs = model::expand(spec.schedule, spec.simulation.dt);
+    // Pruning points by default: the end of every NREM phase that runs (a skipped one is no sleep).
+    for (const auto& run : phase_runs)
+        if (!run.skipped && spec.schedule.phases[run.phase].kind == model::phase_kind::nrem) nrem_ends.push_back(run.end);
     renormalized.assign(spec.projections.size(), 0);
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         renormalized[j] = plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;

@@ -11,24 +11,12 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     std::vector<entry> all;
     for (const auto& ts : threads) {
         const auto& table = ts.tables[projection];
-        // Effective weights: w times the target's homeostatic gain (DESIGN.md decision 4), or plus its
-        // offset under additive scaling.
-        const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
-        const bool scaled = !gain.empty() && uses_gain[proj.target];
-        const bool offset = additive[projection] != 0;
-        const float G = shy_gain[projection];  // SHY renormalization: 1 outside it
+        const effective_weight effective = effective_weights(ts, projection);
         for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
-            // ... times the gain of the synapse's branch, when its target has branches.
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, s) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
-                // In the order of transmission (homeostasis.cpp, transmitter), then the target's gain.
-                float w = table.weight[k];
-                const float g = w < shy_spare[projection] ? G : 1.0f;
-                if (branched[projection]) w *= ts.branch_gain[std::size_t{i} * branch_stride + branch(i)];
-                w *= g;
-                if (offset) w = plasticity::offset_weight(w, ts.offset_ex[i]);
-                if (scaled) w *= gain[i];
+                const float w = effective(table.weight[k], i, branched[projection] ? branch(i) : 0);
                 all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});
             }
         }
@@ -42,6 +30,21 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
         snap.weights.push_back(e.w);
     }
     return snap;
+}
+
+effective_weight simulation::impl::effective_weights(const thread_state& ts, std::uint32_t projection) const {
+    const auto& table = ts.tables[projection];
+    const std::vector<float>& gain = table.port == network::receptor::excitatory ? ts.gain_ex : ts.gain_in;
+    effective_weight e;
+    if (branched[projection]) {
+        e.branch_gain = ts.branch_gain.data();
+        e.branch_stride = branch_stride;
+    }
+    if (additive[projection]) e.offset = ts.offset_ex.data();
+    if (!gain.empty() && uses_gain[spec.projections[projection].target]) e.gain = gain.data();
+    e.G = shy_gain[projection];  // SHY renormalization: 1 outside it
+    e.spare = shy_spare[projection];
+    return e;
 }
 
 spike_batch simulation::impl::take_spikes() {

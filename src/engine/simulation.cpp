@@ -10,6 +10,7 @@ results simulation::impl::run(const hooks& h) {
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
+    out.pruning = std::move(restored.pruning);
     out.phases = std::move(restored.phases);
     out.phase_weight = std::move(restored.phase_weight);
     out.phase_snapshots = std::move(restored.phase_snapshots);
@@ -107,6 +108,16 @@ results simulation::impl::run(const hooks& h) {
                     if (!phase_runs.empty()) phase_boundary(t0, homeostasis_due, out);
                 });
 #pragma omp barrier
+                // (3b) A pruning point, after the records of t0 (which still show the synapses that go).
+                if (homeostasis_due && pruning_point(t0)) {
+                    guarded(ts, [&] { prune_local(ts, t0); });
+#pragma omp barrier
+#pragma omp master
+                    guarded_master([&] {
+                        if (!failed) prune_global(t0, out);
+                    });
+#pragma omp barrier
+                }
             }
             // A checkpoint: here no spike is in flight outside the ring buffers and every record due
             // at t0 is taken, so the state is complete and the same for every layout.
@@ -219,6 +230,19 @@ results simulation::impl::run(const hooks& h) {
     }
     if (!phase_runs.empty()) phase_boundary(total_steps, homeostasis_due, out);
     else sample_patterns(total_steps, out);
+    if (homeostasis_due && pruning_point(total_steps)) {
+#pragma omp parallel num_threads(n_threads)
+        {
+            auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
+            guarded(ts, [&] { prune_local(ts, total_steps); });
+        }
+        if (comm.max(failed ? 1 : 0) != 0) {
+            for (const auto& ts : threads)
+                if (ts.error) std::rethrow_exception(ts.error);
+            throw remote_failure();
+        }
+        prune_global(total_steps, out);
+    }
     finish_patterns(out);
     out.time.total = omp_get_wtime() - t_start;
     out.time.build = build_time;

@@ -276,8 +276,10 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     std::vector<double> start, end, weight_start, weight_end, set_point, renormalization, weight_spared;
     // [phase][projection]: the per-projection totals; an open phase has no end yet (NaN).
     std::vector<double> projection_start, projection_end;
+    std::vector<std::uint64_t> pruned;
     const std::size_t J = r.shy_gain.size();
     for (const auto& row : r.phases) {
+        pruned.push_back(row.pruned);
         for (std::size_t j = 0; j < J; ++j) {
             projection_start.push_back(j < row.projection_start.size() ? row.projection_start[j] : NAN);
             projection_end.push_back(j < row.projection_end.size() ? row.projection_end[j] : NAN);
@@ -308,6 +310,7 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/phases/weight_spared", weight_spared);
     f.put("/schedule/phases/projection_start", projection_start);
     f.put("/schedule/phases/projection_end", projection_end);
+    f.put("/schedule/phases/pruned", pruned);
     f.put("/schedule/weight/times", r.weight.times);
     f.put("/schedule/weight/weight", r.weight.weight);
     f.put("/schedule/weight/gain", r.weight.gain);
@@ -343,6 +346,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     const auto set_points = f.get<double>("/schedule/phases/set_point"), renormalization = f.get<double>("/schedule/phases/renormalization");
     const auto weight_spared = f.get<double>("/schedule/phases/weight_spared");
     const std::size_t rows = kind.size();
+    const auto pruned = f.has("/schedule/phases/pruned") ? f.get<std::uint64_t>("/schedule/phases/pruned") : std::vector<std::uint64_t>(rows, 0);
+    if (pruned.size() != rows) throw bad("phase table columns disagree");
     for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization, &weight_spared})
         if (column->size() != rows) throw bad("phase table columns disagree");
     if (skipped.size() != rows || cycle.size() != rows) throw bad("phase table columns disagree");
@@ -369,6 +374,7 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
         row.weight_spared = weight_spared[k];
         row.projection_start.assign(projection_start.begin() + static_cast<std::ptrdiff_t>(k * J), projection_start.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
         row.projection_end.assign(projection_end.begin() + static_cast<std::ptrdiff_t>(k * J), projection_end.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
+        row.pruned = pruned[k];
         r.phases.push_back(std::move(row));
     }
     r.weight.times = f.get<double>("/schedule/weight/times");
@@ -443,6 +449,7 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         f.create<std::uint32_t>(g + "/source", list.size());
         f.create<std::uint16_t>(g + "/delay", list.size(), "steps");
         f.create<float>(g + "/weight", list.size());
+        if (list.tagged) f.create<std::uint16_t>(g + "/tag", list.size(), "homeostasis checks");
     }
     for (std::size_t j = 0; j < s.rows.size(); ++j) {
         if (s.rows[j].last_pre.empty()) continue;
@@ -456,6 +463,19 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     f.put("/counters/rate_counts", rate_counts);
     f.put("/counters/totals", counters);
     const auto& h = s.homeostasis;
+    {  // pruning points so far: one column per field
+        std::vector<std::uint32_t> projection;
+        std::vector<double> time;
+        std::vector<std::uint64_t> counts;  // [point][below, tagged, removed, synapses, bytes_before, bytes_after]
+        for (const auto& p : s.pruning) {
+            projection.push_back(p.projection);
+            time.push_back(p.time);
+            counts.insert(counts.end(), {p.below, p.tagged, p.removed, p.synapses, p.bytes_before, p.bytes_after});
+        }
+        f.put("/records/pruning/projection", projection);
+        f.put("/records/pruning/time", time);
+        f.put("/records/pruning/counts", counts);
+    }
     f.put("/records/homeostasis/times", h.times);
     std::vector<std::uint32_t> plastic(h.plastic.begin(), h.plastic.end());
     f.put("/records/homeostasis/plastic", plastic);
@@ -516,6 +536,7 @@ void append_part(file& f, const engine::checkpoint_state& s) {
         f.append(g + "/source", list.sources);
         f.append(g + "/delay", list.delays);
         f.append(g + "/weight", list.weights);
+        if (list.tagged) f.append(g + "/tag", list.tags);
     }
     append_snapshots(f, "/records/snapshots", s.snapshots);
     append_snapshots(f, "/schedule/snapshots", s.schedule.snapshots);
@@ -884,6 +905,9 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             if (counts.size() != targets.size() || std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != total ||
                 f.size_of(g + "/delay") != total || f.size_of(g + "/weight") != total)
                 throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            const bool tagged = f.has(g + "/tag");  // pruned projections
+            if (tagged && f.size_of(g + "/tag") != total)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
             struct block { std::uint64_t gid, file_at, local_at; std::uint32_t count; };
             std::vector<block> blocks;
             std::uint64_t at = 0, local = 0;
@@ -897,8 +921,9 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             std::vector<std::uint32_t> src(local);
             std::vector<std::uint16_t> delay(local);
             std::vector<float> weight(local);
+            std::vector<std::uint16_t> tag(tagged ? local : 0);
             std::vector<std::uint32_t> src_buf;
-            std::vector<std::uint16_t> delay_buf;
+            std::vector<std::uint16_t> delay_buf, tag_buf;
             std::vector<float> weight_buf;
             std::size_t b = 0;
             for (std::uint64_t first = 0; first < total && b < blocks.size(); first += read_block) {
@@ -910,6 +935,10 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 f.read(g + "/source", first, n, src_buf.data());
                 f.read(g + "/delay", first, n, delay_buf.data());
                 f.read(g + "/weight", first, n, weight_buf.data());
+                if (tagged) {
+                    tag_buf.resize(n);
+                    f.read(g + "/tag", first, n, tag_buf.data());
+                }
                 for (std::size_t c = b; c < blocks.size() && blocks[c].file_at < first + n; ++c) {
                     const std::uint64_t lo = std::max(blocks[c].file_at, first), hi = std::min(blocks[c].file_at + blocks[c].count, first + n);
                     for (std::uint64_t k = lo; k < hi; ++k) {
@@ -917,12 +946,14 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                         src[to] = src_buf[k - first];
                         delay[to] = delay_buf[k - first];
                         weight[to] = weight_buf[k - first];
+                        if (tagged) tag[to] = tag_buf[k - first];
                     }
                     if (blocks[c].file_at + blocks[c].count <= first + n) b = c + 1;
                 }
             }
             std::sort(blocks.begin(), blocks.end(), [](const block& x, const block& y) { return x.gid < y.gid; });
             network::synapse_list list;
+            list.tagged = tagged;
             list.sources.reserve(local);
             list.delays.reserve(local);
             list.weights.reserve(local);
@@ -933,6 +964,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 list.sources.insert(list.sources.end(), src.begin() + from, src.begin() + to);
                 list.delays.insert(list.delays.end(), delay.begin() + from, delay.begin() + to);
                 list.weights.insert(list.weights.end(), weight.begin() + from, weight.begin() + to);
+                if (tagged) list.tags.insert(list.tags.end(), tag.begin() + from, tag.begin() + to);
             }
             s.synapses.push_back(std::move(list));
         }
@@ -956,6 +988,17 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             s.events = static_cast<std::uint64_t>(totals[1]);
         }
         auto& h = s.homeostasis;
+        if (f.has("/records/pruning")) {
+            const auto projection = f.get<std::uint32_t>("/records/pruning/projection");
+            const auto time = f.get<double>("/records/pruning/time");
+            const auto counts = f.get<std::uint64_t>("/records/pruning/counts");
+            if (time.size() != projection.size() || counts.size() != 6 * projection.size())
+                throw checkpoint_error("cannot read checkpoint '" + path + "': /records/pruning sizes disagree");
+            for (std::size_t k = 0; k < projection.size(); ++k) {
+                const std::uint64_t* c = counts.data() + 6 * k;
+                s.pruning.push_back({projection[k], time[k], c[0], c[1], c[2], c[3], c[4], c[5]});
+            }
+        }
         h.times = f.get<double>("/records/homeostasis/times");
         const auto plastic = f.get<std::uint32_t>("/records/homeostasis/plastic");
         h.plastic.assign(plastic.begin(), plastic.end());

@@ -910,6 +910,7 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
     column(group.get(), "renormalization", "/phases/renormalization", field(&row_t::renormalization), "1");
     if (spec.schedule.renormalization.mode == model::renormalization_spec::selectivity::selective)
         column(group.get(), "weight_spared", "/phases/weight_spared", field(&row_t::weight_spared), "weight unit");
+    column(group.get(), "pruned", "/phases/pruned", field(&row_t::pruned), "1");
     if (!weight.times.empty()) {
         column(group.get(), "time", "/phases/time", weight.times, "ms");
         column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");
@@ -1001,6 +1002,51 @@ void output_file::write_patterns(const model::model_spec& spec, const std::vecto
                 s.write_from_rank0(proj.get(), "w_group", object + "/" + name + "/w_group", in, "weight unit");
                 s.write_from_rank0(proj.get(), "w_rest", object + "/" + name + "/w_rest", out, "weight unit");
             }
+        });
+    }
+}
+
+void output_file::write_pruning(const model::model_spec& spec, const std::vector<engine::pruning_record>& records) {
+    auto& s = *impl_;
+    s.require_open("write_pruning");
+    if (records.empty()) return;  // the same on every rank
+    h5::handle group;
+    std::vector<std::string> names;
+    for (const auto& proj : spec.projections)
+        if (proj.pruning.enabled) names.push_back(proj.name);
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "pruning", "/pruning");
+        h5::write_attribute(group.get(), "projections", names, s.where("/pruning"));
+    });
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        const auto& proj = spec.projections[j];
+        if (!proj.pruning.enabled) continue;
+        check_name(proj.name, "projection");
+        const std::string object = "/pruning/" + proj.name;
+        std::vector<double> time;
+        std::vector<std::uint64_t> below, tagged, removed, synapses, bytes_before, bytes_after;
+        for (const auto& r : records) {
+            if (r.projection != j) continue;
+            time.push_back(r.time);
+            below.push_back(r.below);
+            tagged.push_back(r.tagged);
+            removed.push_back(r.removed);
+            synapses.push_back(r.synapses);
+            bytes_before.push_back(r.bytes_before);
+            bytes_after.push_back(r.bytes_after);
+        }
+        s.collective([&] {
+            h5::handle g = s.open_or_create_group(group.get(), proj.name, object);
+            h5::write_attribute(g.get(), "threshold", proj.pruning.threshold, s.where(object));
+            h5::write_attribute(g.get(), "tagging_time", proj.pruning.tagging_time, s.where(object));
+            h5::write_attribute(g.get(), "depleted", proj.pruning.depleted ? 1.0 : 0.0, s.where(object));
+            s.write_from_rank0(g.get(), "time", object + "/time", time);
+            s.write_from_rank0(g.get(), "below", object + "/below", below);
+            s.write_from_rank0(g.get(), "tagged", object + "/tagged", tagged);
+            s.write_from_rank0(g.get(), "removed", object + "/removed", removed);
+            s.write_from_rank0(g.get(), "synapses", object + "/synapses", synapses);
+            s.write_from_rank0(g.get(), "bytes_before", object + "/bytes_before", bytes_before);
+            s.write_from_rank0(g.get(), "bytes_after", object + "/bytes_after", bytes_after);
         });
     }
 }

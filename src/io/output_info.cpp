@@ -57,6 +57,7 @@ private:
     std::optional<std::uint64_t> spike_count(const std::string& population) const;
     std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
     void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
+    void describe_pruning(std::ostringstream& out, hid_t pruning) const;
 };
 
 std::vector<double> reader::column(hid_t parent, const std::string& name, const std::string& object) const {
@@ -76,6 +77,7 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
     const auto start = column(phases, "start", "/phases/start"), end = column(phases, "end", "/phases/end");
     const auto w0 = column(phases, "weight_start", "/phases/weight_start"), w1 = column(phases, "weight_end", "/phases/weight_end");
     const auto factor = column(phases, "renormalization", "/phases/renormalization");
+    const auto pruned = column(phases, "pruned", "/phases/pruned");
     std::vector<std::string> order;
     if (populations >= 0) order = h5::read_strings_attribute(populations, "order", where("/populations")).value_or(order);
     std::vector<double> rate, swa;
@@ -90,7 +92,7 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
         << (pop.empty() ? "" : ", population " + pop + "'s rate and slow-wave activity") << "):\n";
     out << "  " << std::left << std::setw(14) << "name" << std::setw(8) << "kind" << std::right << std::setw(6) << "cycle"
         << std::setw(12) << "start (s)" << std::setw(12) << "end (s)" << std::setw(14) << "W start" << std::setw(14) << "W end"
-        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << '\n';
+        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << std::setw(10) << "pruned" << '\n';
     const auto at = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : std::nan(""); };
     for (std::size_t i = 0; i < names.size(); ++i) {
         std::string name = names[i] + (at(skipped, i) > 0 ? " (skipped)" : "");
@@ -98,7 +100,31 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
             << std::setw(6) << static_cast<long long>(at(cycle, i)) << std::setw(12) << fixed(at(start, i) / 1000.0, 3)
             << std::setw(12) << fixed(at(end, i) / 1000.0, 3) << std::setw(14) << fixed(at(w0, i), 1) << std::setw(14)
             << fixed(at(w1, i), 1) << std::setw(10) << fixed(at(factor, i), 5) << std::setw(11) << fixed(at(rate, i), 3)
-            << std::setw(12) << fixed(at(swa, i), 3) << '\n';
+            << std::setw(12) << fixed(at(swa, i), 3) << std::setw(10)
+            << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-")) << '\n';
+    }
+}
+
+// One line per pruning point of each pruned projection.
+void reader::describe_pruning(std::ostringstream& out, hid_t pruning) const {
+    const auto names = h5::read_strings_attribute(pruning, "projections", where("/pruning")).value_or(std::vector<std::string>{});
+    for (const auto& name : names) {
+        if (!h5::exists(pruning, name)) continue;
+        const std::string object = "/pruning/" + name;
+        h5::handle g(h5::check_id(H5Gopen2(pruning, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+        const auto time = column(g.get(), "time", object + "/time"), synapses = column(g.get(), "synapses", object + "/synapses");
+        const auto below = column(g.get(), "below", object + "/below"), tagged = column(g.get(), "tagged", object + "/tagged");
+        const auto removed = column(g.get(), "removed", object + "/removed");
+        const auto b0 = column(g.get(), "bytes_before", object + "/bytes_before"), b1 = column(g.get(), "bytes_after", object + "/bytes_after");
+        out << "\npruning of " << name << " (" << time.size() << " points; synapses before, weak, tagged, removed, table KiB before -> after):\n";
+        out << "  " << std::right << std::setw(10) << "time (s)" << std::setw(12) << "synapses" << std::setw(10) << "weak" << std::setw(10)
+            << "tagged" << std::setw(10) << "removed" << std::setw(24) << "KiB" << '\n';
+        const auto n = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? static_cast<long long>(v[i]) : -1LL; };
+        for (std::size_t i = 0; i < time.size(); ++i) {
+            const std::string kib = fixed(static_cast<double>(n(b0, i)) / 1024.0, 1) + " -> " + fixed(static_cast<double>(n(b1, i)) / 1024.0, 1);
+            out << "  " << std::setw(10) << fixed(time[i] / 1000.0, 3) << std::setw(12) << n(synapses, i) << std::setw(10) << n(below, i)
+                << std::setw(10) << n(tagged, i) << std::setw(10) << n(removed, i) << std::setw(24) << kib << '\n';
+        }
     }
 }
 
@@ -237,6 +263,7 @@ std::string reader::describe() {
     }
 
     if (auto phases = group(root, "phases", "/phases")) describe_phases(out, phases->get(), populations ? populations->get() : -1);
+    if (auto pruning = group(root, "pruning", "/pruning")) describe_pruning(out, pruning->get());
 
     if (provenance) {
         const hid_t p = provenance->get();

@@ -7,6 +7,7 @@
 
 #include "synorm/model/sampling.hpp"
 #include "synorm/network/connectivity.hpp"
+#include "synorm/plasticity/pruning.hpp"
 
 namespace synorm::network {
 
@@ -27,17 +28,20 @@ double expected_synapses(const model::projection_spec& proj, std::uint64_t n_sou
 // Counting sort of unsorted synapses into CSR rows by source; stable, so each row keeps the order
 // of the input: by target, then as drawn.
 void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<std::uint32_t>& coo_source,
-               const std::vector<std::uint32_t>& coo_word, const std::vector<float>& coo_weight) {
+               const std::vector<std::uint32_t>& coo_word, const std::vector<float>& coo_weight,
+               const std::vector<std::uint16_t>& coo_tag = {}) {
     table.row_begin.assign(sources + 1, 0);
     for (const auto s : coo_source) ++table.row_begin[s + 1];
     for (std::uint64_t s = 0; s < sources; ++s) table.row_begin[s + 1] += table.row_begin[s];
     table.target_delay.resize(coo_word.size());
     table.weight.resize(coo_word.size());
+    if (!coo_tag.empty()) table.tag.resize(coo_word.size());
     std::vector<std::uint64_t> fill(table.row_begin.begin(), table.row_begin.end() - 1);
     for (std::size_t k = 0; k < coo_word.size(); ++k) {
         const std::uint64_t at = fill[coo_source[k]]++;
         table.target_delay[at] = coo_word[k];
         table.weight[at] = coo_weight[k];
+        if (!coo_tag.empty()) table.tag[at] = coo_tag[k];
     }
     if (!coo_word.empty()) {
         table.delay_offset = synapse_delay_offset(coo_word.front());
@@ -127,6 +131,7 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
     const auto& slice = layout.slices[proj.target];
     std::vector<std::uint32_t> coo_source, coo_word;
     std::vector<float> coo_weight;
+    std::vector<std::uint16_t> coo_tag;
     // The list is ascending by target, as the slice's neurons are: one merge pass, in drawing order.
     std::uint64_t k = 0;
     std::size_t n = 0;
@@ -141,10 +146,11 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
             coo_source.push_back(list.sources[k]);
             coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(list.delays[k] - D)));
             coo_weight.push_back(list.weights[k]);
+            if (!list.tags.empty()) coo_tag.push_back(list.tags[k]);
         }
         ++n;
     }
-    fill_rows(table, src.size, coo_source, coo_word, coo_weight);
+    fill_rows(table, src.size, coo_source, coo_word, coo_weight, coo_tag);
     return table;
 }
 
@@ -172,8 +178,38 @@ void append_to_list(const synapse_table& table, const thread_layout& layout, std
             list.sources.push_back(source[m]);
             list.delays.push_back(static_cast<std::uint16_t>(D + synapse_delay_offset(table.target_delay[order[m]])));
             list.weights.push_back(table.weight[order[m]]);
+            if (!table.tag.empty()) list.tags.push_back(table.tag[order[m]]);
         }
     }
+}
+
+std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks) {
+    // One forward pass: a kept synapse moves to the first free place, never ahead of itself, so the
+    // arrays compact in place; row_begin[s] is overwritten only after row s − 1 has been read.
+    std::uint64_t kept = 0, begin = 0;
+    const std::uint64_t rows = table.row_begin.size() - 1;
+    for (std::uint64_t s = 0; s < rows; ++s) {
+        const std::uint64_t end = table.row_begin[s + 1];
+        table.row_begin[s] = kept;
+        for (std::uint64_t k = begin; k < end; ++k) {
+            if (plasticity::is_tagged(table.tag[k], checks)) continue;
+            table.target_delay[kept] = table.target_delay[k];
+            table.weight[kept] = table.weight[k];
+            table.tag[kept] = table.tag[k];
+            ++kept;
+        }
+        begin = end;
+    }
+    const std::uint64_t removed = table.size() - kept;
+    table.row_begin[rows] = kept;
+    if (removed == 0) return 0;
+    table.target_delay.resize(kept);
+    table.weight.resize(kept);
+    table.tag.resize(kept);
+    table.target_delay.shrink_to_fit();
+    table.weight.shrink_to_fit();
+    table.tag.shrink_to_fit();
+    return removed;
 }
 
 }  // namespace synorm::network

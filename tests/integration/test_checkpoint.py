@@ -99,9 +99,12 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
     shutil.rmtree(d)
 
 
-# config/sleep_wake.yaml, one cycle of 600 ms wake and 600 ms NREM with SHY renormalization.
+# config/sleep_wake.yaml, one cycle of 600 ms wake and 600 ms NREM with SHY renormalization, and
+# pruning of E → E at the end of NREM of the synapses below 6.2 nS at all 11 checks from 200 ms on:
+# the tag counts of the checkpoint decide which synapses go.
 SLEEP = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=600 ms", "--set", "schedule.phases.1.duration=600 ms",
-         "--set", "schedule.renormalization.tau=200 ms"]
+         "--set", "schedule.renormalization.tau=200 ms",
+         "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 1000 ms}"]
 
 
 def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks():
@@ -114,6 +117,9 @@ def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks
         table = {}
         f["phases"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
         table.update({"attr/" + k: v for k, v in f["phases"].attrs.items()})
+        # /pruning, but for the table bytes, which depend on the layout
+        f["pruning"].visititems(lambda name, obj: table.__setitem__("pruning/" + name, obj[()])
+                                if isinstance(obj, h5py.Dataset) and "bytes" not in name else None)
         for proj, g in f["phase_weights"].items():  # snapshots in (target, source) order: the ranks' parts interleave
             for index, snap in g.items():
                 order = np.lexsort((snap["source"][()], snap["target"][()]))
@@ -124,6 +130,7 @@ def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks
     with h5py.File(straight, "r") as f:
         phases = phase_table(f)
     assert list(phases["attr/kind"]) == [b"wake", b"nrem"] and phases["renormalization"][1] < 0.99, phases
+    assert phases["pruning/EE/removed"][0] > 100 and phases["pruned"][1] == phases["pruning/EE/removed"][0], phases
     out = os.path.join(d, "run.h5")
     cdir = os.path.join(d, "run.checkpoints")
     # Stopped in wake at the first checkpoint (200 ms) or soon after: the change to NREM comes after it.

@@ -478,6 +478,56 @@ def test_bad_patterns():
         c.expect(["run", f"{name}.yaml", "-o", "x.h5", "-q"], 2, f"{name}.yaml:{line}:{column}: {message}", *more)
 
     each(BAD_PATTERNS, check)
+# --- bad pruning: config/microglia_depletion.yaml with its pruning line replaced ---
+
+PRUNING_LINE = '    pruning: {threshold: "3 nS", tagging_time: "200 ms", depleted: true}'
+
+# (file name, replacement of the pruning line, the part the error points at, message...)
+BAD_PRUNING = [
+    ("pruning_negative", '    pruning: {threshold: "-1 nS", tagging_time: "500 ms"}', '"-1 nS"',
+     'projections[0].pruning.threshold: expected a conductance ≥ 0 (compared with the magnitude of the effective weight), got -1 nS'),
+    ("pruning_tagging", '    pruning: {threshold: "3 nS", tagging_time: "150 ms"}', '"150 ms"',
+     "projections[0].pruning.tagging_time: 150 ms is not a multiple of the homeostasis period 100 ms "
+     "(the tagging time is counted in homeostasis checks)"),
+    ("pruning_period", '    pruning: {threshold: "3 nS", period: "250 ms"}', '"250 ms"',
+     "projections[0].pruning.period: 250 ms is not a multiple of the homeostasis period 100 ms"),
+    ("pruning_key", '    pruning: {threshold: "3 nS", tag_time: "500 ms"}', "tag_time",
+     'projections[0].pruning.tag_time: unknown key', "threshold, tagging_time, period, depleted"),
+]
+
+
+def test_bad_pruning():
+    c = cases()
+    with open(h.config("microglia_depletion.yaml")) as f:
+        base = f.read()
+    assert PRUNING_LINE in base
+
+    def check(name, new, mark, message, *more):
+        text = base.replace(PRUNING_LINE, new, 1)
+        with open(os.path.join(c.dir, name + ".yaml"), "w") as f:
+            f.write(text)
+        where = base.index(PRUNING_LINE) + new.index(mark)
+        line = text.count("\n", 0, where) + 1
+        column = where - (text.rfind("\n", 0, where) + 1) + 1
+        c.expect(["validate", f"{name}.yaml"], 2, f"{name}.yaml:{line}:{column}: {message}", *more)
+
+    each(BAD_PRUNING, check)
+    # On a static projection (E → I), and without a pruning point (coba_stdp.yaml has no schedule).
+    static = base.replace(PRUNING_LINE, "", 1).replace(
+        "  - {name: EI, source: E, target: I, connect: {rule: pairwise_bernoulli, p: 0.02}, weight: \"6 nS\", delay: \"0.8 ms\"}",
+        "  - {name: EI, source: E, target: I, connect: {rule: pairwise_bernoulli, p: 0.02}, weight: \"6 nS\", delay: \"0.8 ms\",\n"
+        "     pruning: {threshold: \"1 nS\"}}", 1)
+    assert static != base.replace(PRUNING_LINE, "", 1)
+    with open(os.path.join(c.dir, "pruning_static.yaml"), "w") as f:
+        f.write(static)
+    where = static.index("pruning: {threshold: \"1 nS\"}") + len("pruning: ")
+    line = static.count("\n", 0, where) + 1
+    column = where - (static.rfind("\n", 0, where) + 1) + 1
+    c.expect(["validate", "pruning_static.yaml"], 2,
+             f"pruning_static.yaml:{line}:{column}: projections[1].pruning: pruning applies to plastic projections; "
+             "projection EI has no plasticity")
+    c.expect(["validate", h.config("coba_stdp.yaml"), "--set", "projections.0.pruning={threshold: 1 nS}"], 2,
+             "projections[0].pruning: the run has no schedule, so there is no pruning point; give pruning.period")
 
 
 def test_bad_command_lines():

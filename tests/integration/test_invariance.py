@@ -43,6 +43,7 @@ def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), e
             with h5py.File(files[(1, 1)], "r") as a, h5py.File(path, "r") as b:
                 assert np.array_equal(canonical(a, dataset).view(np.uint32), canonical(b, dataset).view(np.uint32)), \
                     f"{dataset} differs for {layout}"
+    return files
 
 
 def test_coba_layouts_are_bitwise_identical():
@@ -153,16 +154,26 @@ def test_every_mechanism_layouts_are_bitwise_identical():
 def test_sleep_wake_schedule_layouts_are_bitwise_identical():
     # Two short wake/NREM cycles: phase boundaries (drive, adaptation, learning rate, scaling rate),
     # SHY renormalization and its fold at every phase end, weight snapshots at every boundary.
+    # With microglial pruning of E → E at each NREM end: about 13000 synapses go at the first, about
+    # 1000 at the second; the same ones on every layout.
     short = ["--set", "schedule.cycles=2", "--set", "schedule.phases.0.duration=300 ms",
-             "--set", "schedule.phases.1.duration=300 ms"]
-    layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
-                                  ["phases/weight", "phases/gain", "phases/renormalization", "phases/E/swa",
-                                   "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "homeostasis/E/gain_ex"],
-                                  short)
-    # Selective renormalization: the spare thresholds from the exact histogram, G on the weaker synapses only.
+             "--set", "schedule.phases.1.duration=300 ms",
+             "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"]
+    files = layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
+                                          ["phases/weight", "phases/gain", "phases/renormalization", "phases/E/swa",
+                                           "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "homeostasis/E/gain_ex",
+                                           "phases/pruned", "pruning/EE/below", "pruning/EE/tagged", "pruning/EE/removed",
+                                           "pruning/EE/synapses"],
+                                          short)
+    with h5py.File(files[(1, 1)], "r") as f:
+        removed = f["pruning/EE/removed"][()]
+        assert len(removed) == 2 and removed[0] > 1000 and removed[1] > 0, removed
+        assert (f["pruning/EE/bytes_after"][()] < f["pruning/EE/bytes_before"][()]).all()
+    # Selective renormalization: the spare thresholds from the exact histogram, G on the weaker synapses only,
+    # and pruning reads the same effective weights.
     layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
                                   ["phases/weight", "phases/gain", "phases/renormalization", "phases/weight_spared",
-                                   "phase_weights/EE/2/weight", "phase_weights/EE/4/weight"],
+                                   "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "pruning/EE/removed"],
                                   short + ["--set", "schedule.renormalization.mode=selective"])
 
 

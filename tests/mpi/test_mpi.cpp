@@ -31,6 +31,8 @@ struct outcome {
     std::vector<std::pair<std::uint64_t, float>> v;  // (gid, V_m), sorted
     std::vector<std::uint64_t> weights;          // this rank's snapshots: (snapshot, target, source, weight bits) hashed into words
     engine::homeostasis_trace homeostasis;
+    std::vector<engine::pruning_record> pruning;
+    std::vector<engine::phase_record> phases;
 };
 
 outcome simulate(const model::model_spec& spec, comm::communicator& c, int threads) {
@@ -54,6 +56,8 @@ outcome simulate(const model::model_spec& spec, comm::communicator& c, int threa
         }
     }
     o.homeostasis = res.homeostasis;
+    o.pruning = res.pruning;
+    o.phases = res.phases;
     return o;
 }
 
@@ -208,6 +212,58 @@ TEST(decomposition, branches_keep_results_bitwise_identical) {
     EXPECT_NE(h.branch_gain[2].back(), 1.0);
     EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))), 1e-4 * std::pow(1.2, K));
     EXPECT_NEAR(h.branch_gain_std[1][2 * (K - 1)], 0.0, 1e-3) << "every neuron of I alike";
+}
+
+// Every mechanism of the sleep/wake schedule at once: two wake/NREM cycles with their settings, SHY
+// renormalization folded at each NREM end, STDP (pair, triplet, vogels), synaptic scaling, and
+// pruning: of E → E at the end of each NREM phase (effective weights with scaling gains and G), of
+// E → C (multapses) every 80 ms. The same synapses go on every layout, and what remains is the same.
+TEST(decomposition, schedule_shy_and_pruning_keep_results_bitwise_identical) {
+    auto spec = test::plastic_network();
+    auto& sc = spec.schedule;
+    model::phase_spec wake, nrem;
+    wake.name = "wake";
+    wake.kind = model::phase_kind::wake;
+    wake.duration = 80.0;
+    nrem.name = "sleep";
+    nrem.kind = model::phase_kind::nrem;
+    nrem.duration = 80.0;
+    nrem.renormalize = true;
+    nrem.scaling_rate = 0.0;
+    nrem.inputs.push_back({0, 10.0, 60});  // weaker drive to E
+    sc.phases = {wake, nrem};
+    sc.cycles = 2;
+    sc.renormalization.enabled = true;
+    sc.renormalization.tau = 100.0;
+    spec.simulation.duration = 320.0;
+    spec.projections[0].pruning = {true, 3.0, 40.0, 0.0, false};    // E → E: below 3 nS at more than 1 check
+    spec.projections[4].pruning = {true, 50.0, 40.0, 80.0, false};  // E → C: below 50 pA, every 80 ms
+    spec.recording.weights = {{0, {0.0, 120.0, 160.0, 320.0}}, {4, {80.0, 160.0, 320.0}}, {2, {320.0}}, {1, {200.0}}};
+    const auto [distributed, reference] = run_both_and_compare(spec);
+    const auto& r = reference.pruning;
+    ASSERT_EQ(r.size(), 6u) << "E → C at 80, 160 (with E → E), 240, 320 (with E → E)";
+    ASSERT_EQ(distributed.pruning.size(), r.size());
+    std::uint64_t removed[2] = {0, 0};
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        const auto& d = distributed.pruning[k];
+        EXPECT_EQ(d.projection, r[k].projection);
+        EXPECT_EQ(d.time, r[k].time);
+        EXPECT_EQ(d.below, r[k].below) << k;
+        EXPECT_EQ(d.tagged, r[k].tagged) << k;
+        EXPECT_EQ(d.removed, r[k].removed) << k;
+        EXPECT_EQ(d.synapses, r[k].synapses) << k;
+        removed[r[k].projection == 0 ? 0 : 1] += r[k].removed;
+    }
+    EXPECT_GT(removed[0], 100u) << "E → E synapses were pruned";
+    EXPECT_GT(removed[1], 1000u) << "E → C synapses were pruned";
+    ASSERT_EQ(reference.phases.size(), 4u);
+    for (std::size_t k = 0; k < 4; ++k) {
+        EXPECT_EQ(distributed.phases[k].pruned, reference.phases[k].pruned);
+        EXPECT_EQ(distributed.phases[k].renormalization, reference.phases[k].renormalization);
+        EXPECT_EQ(distributed.phases[k].weight_end, reference.phases[k].weight_end);
+    }
+    EXPECT_LT(reference.phases[1].renormalization, 1.0) << "SHY scaled down";
+    EXPECT_GT(reference.phases[1].pruned, 0u);
 }
 
 // Every homeostatic mechanism at once: scaling with the integral term and the glial boost plus

@@ -177,7 +177,7 @@ TEST(loader_plasticity, unknown_keys_are_listed) {
               "rule, weight_dependence, pairing, tau_plus, tau_minus, A_plus, A_minus, w_min, w_max");
     EXPECT_EQ(error_of(with(plastic, "    delay: \"0.8 ms\"\n", "    delay: \"0.8 ms\"\n    stdp: {}\n")),
               "test.yaml:22:5: projections[0].stdp: unknown key; accepted: name, source, target, connect, weight, "
-              "delay, plasticity");
+              "delay, plasticity, pruning");
 }
 
 TEST(loader_plasticity, missing_parameters_are_reported_at_the_map) {

@@ -87,6 +87,7 @@ struct checkpoint_state {
     std::vector<weight_snapshot> snapshots;     // this rank's part, in the order taken
     std::vector<state_trace> traces;            // this rank's part, samples so far
     schedule_record schedule;
+    std::vector<pruning_record> pruning;        // identical on every rank
     std::uint64_t spikes = 0, events = 0;       // this rank's counters
 };
 

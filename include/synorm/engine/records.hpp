@@ -96,6 +96,7 @@ struct phase_record {
     double weight_spared = 0.0;   // selective renormalization: Σw at or above the spare thresholds at the start
     // By projection: Σ G·|w| of each plastic projection at the start and the end (0 for static ones).
     std::vector<double> projection_start, projection_end;
+    std::uint64_t pruned = 0;     // synapses removed by pruning at points in (start, end], every projection
     std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
     std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
 };
@@ -121,6 +122,20 @@ struct phase_trace {
     std::vector<double> times;   // ms, the end of each period
     std::vector<double> weight;  // total excitatory plastic weight Σ G·w, receptor unit, with G as it applies from then on
     std::vector<double> gain;    // the SHY gain G
+};
+
+// One pruning point of one projection (model::pruning_spec), from sums over every rank, so
+// identical on every rank except the byte counts.
+struct pruning_record {
+    std::uint32_t projection = 0;
+    double time = 0.0;                 // ms
+    std::uint64_t below = 0;           // synapses below the threshold at the last check
+    std::uint64_t tagged = 0;          // below for longer than the tagging time
+    std::uint64_t removed = 0;         // = tagged, or 0 when microglia are depleted
+    std::uint64_t synapses = 0;        // before the removal
+    // Memory of the projection's synapse tables on all ranks before and after the removal. They
+    // depend on the layout: every thread keeps a row index over the whole source population.
+    std::uint64_t bytes_before = 0, bytes_after = 0;
 };
 
 // Where the wall time of a run went, seconds, per rank.

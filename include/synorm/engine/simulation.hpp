@@ -63,6 +63,7 @@ struct results {
     phase_trace phase_weight;                 // the schedule's weight course (when it has excitatory plasticity)
     std::vector<weight_snapshot> phase_snapshots;  // schedule.snapshots: plastic projections at each phase boundary
     std::vector<pattern_record> patterns;     // by pattern (model_spec::patterns)
+    std::vector<pruning_record> pruning;      // pruning points in time order, then by projection
     std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
     std::uint64_t local_events = 0;           // spikes delivered to this rank's synapses
     timers time;

@@ -78,6 +78,8 @@ public:
     // /patterns: each stimulus pattern's group, presentations, probe responses and engram weights
     // (identical on every rank; rank 0 writes).
     void write_patterns(const model::model_spec& spec, const std::vector<engine::pattern_record>& patterns);
+    // /pruning/<projection>: one entry per pruning point (identical on every rank; rank 0 writes).
+    void write_pruning(const model::model_spec& spec, const std::vector<engine::pruning_record>& records);
     // Once per population, by every rank.
     void write_final_state(const model::model_spec& spec, const engine::final_state& state);
     void write_provenance(const provenance& p);  // rank 0's values are written (host, timers differ)

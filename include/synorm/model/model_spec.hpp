@@ -232,6 +232,22 @@ struct plasticity_spec {
     double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }
 };
 
+// Microglial pruning of a plastic projection (DESIGN.md §4; plasticity/pruning.hpp). At every
+// homeostasis check a synapse whose effective weight |w_eff| (w times its branch's gain, the SHY gain
+// G, the additive offset and its target's scaling gain, as the weight snapshots read it) is below
+// `threshold` counts one more period below; any check above it resets the count. A synapse below at
+// more than tagging_time / H consecutive checks (H the homeostasis period) is tagged, and tagged
+// synapses are removed at the next pruning point: the end of every NREM phase of the schedule (not
+// skipped), or every `period` when one is given. `depleted` models microglia depletion: tags are
+// counted and recorded, nothing is removed.
+struct pruning_spec {
+    bool enabled = false;
+    double threshold = 0.0;     // receptor unit, ≥ 0, on the magnitude of the effective weight
+    double tagging_time = 0.0;  // ms, a whole number of homeostasis periods
+    double period = 0.0;        // ms, a whole number of homeostasis periods; 0: at the end of each NREM phase
+    bool depleted = false;
+};
+
 struct projection_spec {
     std::string name;  // unique; defaults to "<source>_to_<target>" in the loader
     std::uint32_t source = 0;  // population index
@@ -248,6 +264,7 @@ struct projection_spec {
     distribution weight;
     distribution delay;  // ms; every draw is rounded to steps and is ≥ the minimum delay
     plasticity_spec plasticity;
+    pruning_spec pruning;
 };
 
 // Independent Poisson drive into the neurons [first, first + count) of a population: each neuron

@@ -28,6 +28,9 @@ struct synapse_table {
     std::vector<std::uint64_t> row_begin;     // by source-population index; size = source size + 1
     std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
     std::vector<float> weight;                // by synapse; the projection's receptor unit
+    // by synapse, pruned projections only (plasticity/pruning.hpp): consecutive homeostasis checks at
+    // which the effective weight was below the pruning threshold; empty otherwise
+    std::vector<std::uint16_t> tag;
     // True when every synapse has the same delay (then delay_offset): delivery computes one
     // ring-buffer slot per row instead of one per synapse.
     bool uniform_delay = true;
@@ -36,9 +39,14 @@ struct synapse_table {
     std::uint64_t size() const { return target_delay.size(); }
     std::uint64_t bytes() const {
         return row_begin.capacity() * sizeof(std::uint64_t) + target_delay.capacity() * sizeof(std::uint32_t) +
-               weight.capacity() * sizeof(float);
+               weight.capacity() * sizeof(float) + tag.capacity() * sizeof(std::uint16_t);
     }
 };
+
+// Removes the synapses whose tag exceeds `checks` (plasticity::is_tagged) and compacts the table in
+// place: every row keeps its other synapses in their order, row_begin is rebuilt, and the per-synapse
+// arrays give their freed memory back. Returns the number removed.
+std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks);
 
 // The synapses of one projection as a list independent of any partition (checkpoints): grouped by
 // target gid, ascending; within a target by source, and synapses of one (source, target) pair in
@@ -51,6 +59,8 @@ struct synapse_list {
     std::vector<std::uint32_t> sources;  // by synapse: source-population index
     std::vector<std::uint16_t> delays;   // by synapse: steps
     std::vector<float> weights;          // by synapse: receptor unit
+    std::vector<std::uint16_t> tags;     // by synapse: pruning tag counts when `tagged`
+    bool tagged = false;                 // a pruned projection: tags holds one count per synapse
     std::uint64_t size() const { return sources.size(); }
 };
 
