@@ -1,8 +1,9 @@
 """Sleep and wake (config/sleep_wake.yaml, three wake/NREM cycles): the total excitatory plastic weight
 W rises in every wake and falls in every NREM along a decaying exponential back to within 5 % of its
 set point; SHY renormalization is proportional (the weights keep their rank order, and the rank-order
-slope through the origin is the folded gain); slow-wave activity is higher early in NREM than late;
-/phases' SWA (C++) matches tools/slow_waves' definition. In selective mode (de Vivo et al. 2017) the
+slope through the origin is the folded gain); slow-wave activity is higher early in NREM than late
+and tracks W across the 2 s windows of all NREM phases (Pearson r > 0.8); /phases' SWA (C++)
+matches tools/slow_waves' definition. In selective mode (de Vivo et al. 2017) the
 strongest fifth of the synapses keeps its weight, the others are scaled by G, and W still reaches its
 set point."""
 import os
@@ -12,6 +13,9 @@ import h5py
 import numpy as np
 
 import harness as h
+
+
+WINDOW_MS = 2000.0
 
 
 def band_power(rate, bin_ms, lo=0.5, hi=4.0):  # tools/slow_waves' definition
@@ -41,6 +45,7 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         bin_ms = float(f["rates"].attrs["bin"])
         snaps = {int(k): (g["source"][()], g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
     assert kind == ["wake", "nrem"] * 3, kind
+    windows = []  # (NREM phase, start ms, mean W, SWA) per 2 s window: SWA against W below
     for c in range(3):
         wake, nrem = 2 * c, 2 * c + 1
         print(f"cycle {c}: wake W {w0[wake]:.0f} -> {w1[wake]:.0f}; NREM -> {w1[nrem]:.0f} (set point {set_point[nrem]:.0f}, "
@@ -82,6 +87,20 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         print(f"  SWA early {early:.3f}, late {late:.3f} Hz^2")
         assert early > late
         assert abs(swa[nrem] - band_power(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
+        # 2 s windows: the shortest whose periodogram resolves 0.5 Hz, the bottom of the band. W in a
+        # window: the mean of the /phases samples in force in it (each holds from its time on).
+        per = int(round(WINDOW_MS / bin_ms))
+        for a in np.arange(start[nrem], end[nrem] - WINDOW_MS + 1e-9, WINDOW_MS):
+            i = int(round(a / bin_ms))
+            windows.append((nrem, a, W[(t >= a) & (t < a + WINDOW_MS)].mean(), band_power(rate[i:i + per], bin_ms)))
+    # Slow-wave activity tracks synaptic strength as it declines through sleep (Vyazovskiy et al. 2008):
+    # the windows of the three NREM phases pooled.
+    for k, a, w, power in windows:
+        print(f"  NREM window phase {k} at {a / 1e3:.0f} s: W {w:.0f}, SWA {power:.3f} Hz^2")
+    r = np.corrcoef([x[2] for x in windows], [x[3] for x in windows])[0, 1]
+    print(f"SWA against W: {len(windows)} windows of {WINDOW_MS:.0f} ms, Pearson r {r:.4f}")
+    assert len(windows) >= 9
+    assert r > 0.8, "slow-wave activity does not track W across the NREM windows"
     # tools/sleep_plots: its numbers agree with the table, and it writes its three figures.
     figures = os.path.join(h.tmpdir(), "figures")
     proc = subprocess.run(["/usr/bin/python3", os.path.join(h.SOURCE, "tools", "sleep_plots"), out, "--dir", figures],
@@ -92,7 +111,8 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         assert said[f"phase{nrem}_kind"] == "nrem"
         assert abs(float(said[f"phase{nrem}_slope"]) - factor[nrem]) < 1e-6
         assert float(said[f"phase{nrem}_spearman"]) > 1.0 - 1e-6
-    for suffix in ("trajectory", "weights", "rank_order"):
+    assert int(said["swa_windows"]) == len(windows) and abs(float(said["swa_w_r"]) - r) < 1e-6
+    for suffix in ("trajectory", "weights", "rank_order", "swa"):
         assert os.path.getsize(os.path.join(figures, f"sleep_wake_{suffix}.png")) > 10000
 
 
