@@ -289,6 +289,20 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
         if (!res.rates[i].empty()) mean /= static_cast<double>(res.rates[i].size());
         s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate " << mean << " Hz\n";
     }
+    // With a schedule: the real-time factor of each phase kind (rank 0's loop time in its phases).
+    static const char* const kinds[] = {"wake", "nrem", "rem", "custom"};
+    double wall[4] = {}, bio[4] = {};
+    for (const auto& row : res.phases) {
+        wall[row.kind & 3] += row.wall;
+        bio[row.kind & 3] += (row.end - row.start) * 1e-3;
+    }
+    const char* separator = "  real-time factor by phase kind: ";
+    for (int k = 0; k < 4; ++k) {
+        if (bio[k] <= 0.0) continue;
+        s << separator << kinds[k] << ' ' << wall[k] / bio[k];
+        separator = ", ";
+    }
+    if (separator[0] == ',') s << '\n';
     s << "synorm: output written to " << output << "  (inspect: synorm info " << output << ")\n";
     return s.str();
 }

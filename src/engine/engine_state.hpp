@@ -269,6 +269,7 @@ struct simulation::impl {
     std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
     std::size_t phase_next = 0;                 // the next phase to begin
     bool phase_open = false;                    // phase_next − 1 is running
+    double phase_wall0 = 0.0;                   // omp_get_wtime() when the open phase began (as if, after a resume)
     std::vector<float> shy_gain;                // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
     double shy_G = 1.0;                         // the network's SHY gain, which shy_gain holds for renormalized projections
     // by projection: selective renormalization's spare threshold θ (w ≥ θ: G does not apply); +inf

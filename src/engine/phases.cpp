@@ -36,6 +36,7 @@ schedule_record simulation::impl::capture_schedule(const results& so_far) const 
     r.shy_spare = shy_spare;
     r.synapse_count = synapse_count;
     r.phases = so_far.phases;
+    if (phase_open && !r.phases.empty()) r.phases.back().wall = omp_get_wtime() - phase_wall0;  // so far
     r.weight = so_far.phase_weight;
     r.snapshots = so_far.phase_snapshots;
     return r;
@@ -62,6 +63,7 @@ void simulation::impl::restore_schedule(const schedule_record& from) {
     // which a resumed run reaches after its first interval).
     if (phase_next > 0) apply_settings(phase_runs[phase_next - 1].settings);
     restored.phases = from.phases;
+    if (phase_open) phase_wall0 = omp_get_wtime() - from.phases.back().wall;  // the open phase goes on counting
     restored.phase_weight = from.weight;
     restored.phase_snapshots = from.snapshots;
 }
@@ -158,6 +160,7 @@ void simulation::impl::take_spare_thresholds() {
 void simulation::impl::end_phase(results& out) {
     const auto& run = phase_runs[phase_next - 1];
     auto& row = out.phases.back();
+    row.wall = omp_get_wtime() - phase_wall0;
     row.weight_end = excitatory_weight(&row.projection_end);
     row.renormalization = 1.0;
     if (spec.schedule.phases[run.settings].renormalize) {
@@ -241,6 +244,7 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
             if (plastic[j]) out.phase_snapshots.push_back(snapshot(j, T));
     ++phase_next;
     phase_open = true;
+    phase_wall0 = omp_get_wtime();
 }
 
 // Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in

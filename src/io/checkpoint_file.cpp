@@ -277,9 +277,11 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     // [phase][projection]: the per-projection totals; an open phase has no end yet (NaN).
     std::vector<double> projection_start, projection_end;
     std::vector<std::uint64_t> pruned;
+    std::vector<double> wall;  // s; for the open phase, so far
     const std::size_t J = r.shy_gain.size();
     for (const auto& row : r.phases) {
         pruned.push_back(row.pruned);
+        wall.push_back(row.wall);
         for (std::size_t j = 0; j < J; ++j) {
             projection_start.push_back(j < row.projection_start.size() ? row.projection_start[j] : NAN);
             projection_end.push_back(j < row.projection_end.size() ? row.projection_end[j] : NAN);
@@ -311,6 +313,7 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/phases/projection_start", projection_start);
     f.put("/schedule/phases/projection_end", projection_end);
     f.put("/schedule/phases/pruned", pruned);
+    f.put("/schedule/phases/wall", wall);
     f.put("/schedule/weight/times", r.weight.times);
     f.put("/schedule/weight/weight", r.weight.weight);
     f.put("/schedule/weight/gain", r.weight.gain);
@@ -348,6 +351,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     const std::size_t rows = kind.size();
     const auto pruned = f.has("/schedule/phases/pruned") ? f.get<std::uint64_t>("/schedule/phases/pruned") : std::vector<std::uint64_t>(rows, 0);
     if (pruned.size() != rows) throw bad("phase table columns disagree");
+    const auto wall = f.has("/schedule/phases/wall") ? f.get<double>("/schedule/phases/wall") : std::vector<double>(rows, 0.0);
+    if (wall.size() != rows) throw bad("phase table columns disagree");
     for (const auto* column : {&start, &end, &weight_start, &weight_end, &set_points, &renormalization, &weight_spared})
         if (column->size() != rows) throw bad("phase table columns disagree");
     if (skipped.size() != rows || cycle.size() != rows) throw bad("phase table columns disagree");
@@ -375,6 +380,7 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
         row.projection_start.assign(projection_start.begin() + static_cast<std::ptrdiff_t>(k * J), projection_start.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
         row.projection_end.assign(projection_end.begin() + static_cast<std::ptrdiff_t>(k * J), projection_end.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
         row.pruned = pruned[k];
+        row.wall = wall[k];
         r.phases.push_back(std::move(row));
     }
     r.weight.times = f.get<double>("/schedule/weight/times");

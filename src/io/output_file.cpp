@@ -911,6 +911,7 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
     if (spec.schedule.renormalization.mode == model::renormalization_spec::selectivity::selective)
         column(group.get(), "weight_spared", "/phases/weight_spared", field(&row_t::weight_spared), "weight unit");
     column(group.get(), "pruned", "/phases/pruned", field(&row_t::pruned), "1");
+    column(group.get(), "wall", "/phases/wall", field(&row_t::wall), "s");
     if (!weight.times.empty()) {
         column(group.get(), "time", "/phases/time", weight.times, "ms");
         column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");

@@ -78,6 +78,7 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
     const auto w0 = column(phases, "weight_start", "/phases/weight_start"), w1 = column(phases, "weight_end", "/phases/weight_end");
     const auto factor = column(phases, "renormalization", "/phases/renormalization");
     const auto pruned = column(phases, "pruned", "/phases/pruned");
+    const auto wall = h5::exists(phases, "wall") ? column(phases, "wall", "/phases/wall") : std::vector<double>{};
     std::vector<std::string> order;
     if (populations >= 0) order = h5::read_strings_attribute(populations, "order", where("/populations")).value_or(order);
     std::vector<double> rate, swa;
@@ -88,11 +89,11 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
         rate = column(g.get(), "rate", "/phases/" + pop + "/rate");
         swa = column(g.get(), "swa", "/phases/" + pop + "/swa");
     }
-    out << "\nphases (" << names.size() << "; total excitatory plastic weight W, SHY factor G"
+    out << "\nphases (" << names.size() << "; total excitatory plastic weight W, SHY factor G, real-time factor RTF"
         << (pop.empty() ? "" : ", population " + pop + "'s rate and slow-wave activity") << "):\n";
     out << "  " << std::left << std::setw(14) << "name" << std::setw(8) << "kind" << std::right << std::setw(6) << "cycle"
         << std::setw(12) << "start (s)" << std::setw(12) << "end (s)" << std::setw(14) << "W start" << std::setw(14) << "W end"
-        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << std::setw(10) << "pruned" << '\n';
+        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << std::setw(10) << "pruned" << std::setw(8) << "RTF" << '\n';
     const auto at = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : std::nan(""); };
     for (std::size_t i = 0; i < names.size(); ++i) {
         std::string name = names[i] + (at(skipped, i) > 0 ? " (skipped)" : "");
@@ -101,7 +102,8 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
             << std::setw(12) << fixed(at(end, i) / 1000.0, 3) << std::setw(14) << fixed(at(w0, i), 1) << std::setw(14)
             << fixed(at(w1, i), 1) << std::setw(10) << fixed(at(factor, i), 5) << std::setw(11) << fixed(at(rate, i), 3)
             << std::setw(12) << fixed(at(swa, i), 3) << std::setw(10)
-            << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-")) << '\n';
+            << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-")) << std::setw(8)
+            << fixed(at(wall, i) / ((at(end, i) - at(start, i)) * 1e-3), 3) << '\n';
     }
 }
 

@@ -44,8 +44,12 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         rate = f["rates/E"][()]
         bin_ms = float(f["rates"].attrs["bin"])
         snaps = {int(k): (g["source"][()], g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
+        wall, loop = p["wall"][()], float(f["provenance"].attrs["loop_time"])
     assert kind == ["wake", "nrem"] * 3, kind
     windows = []  # (NREM phase, start ms, mean W, SWA) per 2 s window: SWA against W below
+    # The phases' wall times (the real-time factor per phase kind) share out the loop's time.
+    print(f"phase wall times {wall} s, loop {loop:.3f} s")
+    assert np.all(wall > 0) and 0.5 * loop < wall.sum() <= loop * 1.001 + 0.01
     for c in range(3):
         wake, nrem = 2 * c, 2 * c + 1
         print(f"cycle {c}: wake W {w0[wake]:.0f} -> {w1[wake]:.0f}; NREM -> {w1[nrem]:.0f} (set point {set_point[nrem]:.0f}, "

@@ -97,6 +97,10 @@ struct phase_record {
     // By projection: Σ G·|w| of each plastic projection at the start and the end (0 for static ones).
     std::vector<double> projection_start, projection_end;
     std::uint64_t pruned = 0;     // synapses removed by pruning at points in (start, end], every projection
+    // Wall time of the simulation loop in the phase, s, as this rank measured it (rank 0's is written).
+    // The one column that is not the same on every rank and every run: it is what speed is
+    // measured with (the real-time factor per phase kind), never compared.
+    double wall = 0.0;
     std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
     std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
 };
