@@ -266,6 +266,8 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     }
     c.schedule = capture_schedule(so_far);
     c.pruning = so_far.pruning;
+    c.patterns = so_far.patterns;
+    c.probe_spikes = probe_spikes;
     return c;
 }
 
@@ -357,6 +359,10 @@ void simulation::impl::restore(const checkpoint_state& from) {
     restored.homeostasis = from.homeostasis;
     restored.snapshots = from.snapshots;
     restored.pruning = from.pruning;
+    if (from.patterns.size() != patterns.size() && !from.patterns.empty()) fail("another number of stimulus patterns");
+    if (from.probe_spikes.size() != probe_spikes.size()) fail("another number of recall probes");
+    restored.patterns = from.patterns;
+    probe_spikes = from.probe_spikes;
     // The glial boost follows the last period's rate; the chosen neurons' records carry their ids.
     for (std::size_t p = 0; p < spec.populations.size(); ++p)
         if (spec.populations[p].scaling.enabled && p < restored.homeostasis.rate.size() && !restored.homeostasis.rate[p].empty())

@@ -5,12 +5,11 @@
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
-    // Checkpoints do not hold the patterns' records (probe counts, engram samples) yet.
-    if (!patterns.empty() && h.checkpoint_every_ms > 0) throw std::runtime_error("checkpoints of a run with stimulus patterns are not supported yet");
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
     out.pruning = std::move(restored.pruning);
+    out.patterns = std::move(restored.patterns);
     out.phases = std::move(restored.phases);
     out.phase_weight = std::move(restored.phase_weight);
     out.phase_snapshots = std::move(restored.phase_snapshots);
@@ -130,7 +129,6 @@ results simulation::impl::run(const hooks& h) {
                         const double w0 = omp_get_wtime();
                         if (h.on_spikes) h.on_spikes(take_spikes());
                         next_flush = t0 + flush_steps;
-                        if (!patterns.empty()) throw std::runtime_error("checkpoints of a run with stimulus patterns are not supported yet");
                         if (h.on_checkpoint) h.on_checkpoint(capture(t0, out));
                         out.time.record += omp_get_wtime() - w0;
                     });

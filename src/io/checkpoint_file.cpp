@@ -393,7 +393,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
 
 // Rank 0, first: the file, its metadata and the global parts, and every dataset the ranks append to.
 void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_info& info, const std::vector<std::int64_t>& counters,
-                 const std::vector<std::int64_t>& period_spikes, const std::vector<std::int64_t>& rate_counts) {
+                 const std::vector<std::int64_t>& period_spikes, const std::vector<std::int64_t>& rate_counts,
+                 const std::vector<std::int64_t>& probe_spikes) {
     const std::string root = f.where("/");
     h5::handle fapl = file_access(root);
     const hid_t id = H5Fcreate(f.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
@@ -467,6 +468,15 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     }
     f.put("/counters/period_spikes", period_spikes);
     f.put("/counters/rate_counts", rate_counts);
+    f.put("/counters/probe_spikes", probe_spikes);
+    for (std::size_t k = 0; k < s.patterns.size(); ++k) {  // the engram samples so far
+        const auto& p = s.patterns[k];
+        const std::string g = "/records/patterns/" + std::to_string(k);
+        f.put(g + "/projections", p.projections);
+        f.put(g + "/weight_times", p.weight_times);
+        f.put(g + "/w_group", p.w_group);
+        f.put(g + "/w_rest", p.w_rest);
+    }
     f.put("/counters/totals", counters);
     const auto& h = s.homeostasis;
     {  // pruning points so far: one column per field
@@ -656,10 +666,11 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
     const std::string tmp = path + ".tmp";
     const int rank = comm.rank();
     // The counters every rank holds a part of: summed, so any later layout can take them whole.
-    std::vector<std::int64_t> period_spikes = state.period_spikes, rate_counts = state.rate_counts;
+    std::vector<std::int64_t> period_spikes = state.period_spikes, rate_counts = state.rate_counts, probe_spikes = state.probe_spikes;
     std::vector<std::int64_t> totals{static_cast<std::int64_t>(state.spikes), static_cast<std::int64_t>(state.events)};
     comm.sum(period_spikes);
     comm.sum(rate_counts);
+    comm.sum(probe_spikes);
     comm.sum(totals);
 
     // Each step ends in an agreement; on failure every rank throws the lowest failing rank's message
@@ -700,7 +711,7 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
     step([&] {
         if (rank != 0) return;
         file f{tmp, {}};
-        create_file(f, state, info, totals, period_spikes, rate_counts);
+        create_file(f, state, info, totals, period_spikes, rate_counts, probe_spikes);
         if (H5Fclose(f.id.release()) < 0) h5::fail(f.where("/"), "closing the file");
     });
     for (int r = 0; r < comm.size(); ++r)
@@ -985,6 +996,19 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         }
         s.period_spikes = f.get<std::int64_t>("/counters/period_spikes");
         s.rate_counts = f.get<std::int64_t>("/counters/rate_counts");
+        if (f.has("/counters/probe_spikes")) s.probe_spikes = f.get<std::int64_t>("/counters/probe_spikes");
+        if (rank != 0) std::fill(s.probe_spikes.begin(), s.probe_spikes.end(), 0);
+        for (std::size_t k = 0; f.has("/records/patterns/" + std::to_string(k)); ++k) {
+            const std::string g = "/records/patterns/" + std::to_string(k);
+            engine::pattern_record p;
+            p.projections = f.get<std::uint32_t>(g + "/projections");
+            p.weight_times = f.get<double>(g + "/weight_times");
+            p.w_group = f.get<double>(g + "/w_group");
+            p.w_rest = f.get<double>(g + "/w_rest");
+            if (p.w_group.size() != p.weight_times.size() * p.projections.size() || p.w_rest.size() != p.w_group.size())
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            s.patterns.push_back(std::move(p));
+        }
         const auto totals = f.get<std::int64_t>("/counters/totals");
         if (rank != 0) {
             std::fill(s.period_spikes.begin(), s.period_spikes.end(), 0);

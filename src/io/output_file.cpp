@@ -528,7 +528,9 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
         s.file = h5::handle(id);
         const auto format = h5::read_string_attribute(id, "format", here);
         if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
-        for (const char* end_only : {"rates", "homeostasis", "weights", "final_state", "provenance"})
+        // Everything written at the end of a run goes: a file continued from an earlier checkpoint
+        // than its last (marked unfinished by hand) holds it already.
+        for (const char* end_only : {"rates", "homeostasis", "weights", "phases", "phase_weights", "patterns", "pruning", "final_state", "provenance"})
             if (h5::exists(id, end_only)) h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
         h5::write_attribute(id, "status", "running", here);
     });
@@ -569,8 +571,12 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
                 sink.variables.push_back(h5::handle(
                     h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT), s.where(sink.object), "opening")));
             for (const auto& variable : sink.variables) s.require_early_allocation(variable.get(), sink.object);
-            sink.rows = h5::dataset_size(sink.times.get(), s.where(sink.object));
-            if (sink.rows != 0) throw io_error(s.where(sink.object) + ": already holds samples (state is written at the end of a run)");
+            // State is written at the end of a run (the checkpoint holds the samples so far): cut back.
+            const hsize_t none[1] = {0};
+            h5::check(H5Dset_extent(sink.times.get(), none), s.where(sink.object), "cutting back to the checkpoint");
+            const hsize_t no_rows[2] = {0, static_cast<hsize_t>(sink.ids.size())};  // [samples × neurons]
+            for (const auto& variable : sink.variables) h5::check(H5Dset_extent(variable.get(), no_rows), s.where(sink.object), "cutting back to the checkpoint");
+            sink.rows = 0;
         }
         s.layout_created = true;
         s.flush("reopening the file");
@@ -953,7 +959,12 @@ void output_file::write_patterns(const model::model_spec& spec, const std::vecto
     s.require_open("write_patterns");
     if (patterns.empty()) return;  // the same on every rank
     h5::handle group;
-    s.collective([&] { group = s.open_or_create_group(s.file.get(), "patterns", "/patterns"); });
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < patterns.size() && k < spec.patterns.size(); ++k) names.push_back(spec.patterns[k].name);
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "patterns", "/patterns");
+        h5::write_attribute(group.get(), "names", names, s.where("/patterns"));
+    });
     for (std::size_t k = 0; k < patterns.size() && k < spec.patterns.size(); ++k) {
         const auto& p = spec.patterns[k];
         const auto& r = patterns[k];
@@ -991,6 +1002,9 @@ void output_file::write_patterns(const model::model_spec& spec, const std::vecto
             s.write_from_rank0(pg.get(), "rest_spikes", object + "/rest_spikes", rest_spikes, "1");
             s.write_from_rank0(pg.get(), "weight_time", object + "/weight_time", r.weight_times, "ms");
             const std::size_t J = r.projections.size();
+            std::vector<std::string> measured;
+            for (const auto j : r.projections) measured.push_back(spec.projections[j].name);
+            h5::write_attribute(pg.get(), "projections", measured, s.where(object));
             for (std::size_t q = 0; q < J; ++q) {
                 const std::string& name = spec.projections[r.projections[q]].name;
                 check_name(name, "projection");

@@ -57,6 +57,7 @@ private:
     std::optional<std::uint64_t> spike_count(const std::string& population) const;
     std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
     void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
+    void describe_patterns(std::ostringstream& out, hid_t patterns) const;
     void describe_pruning(std::ostringstream& out, hid_t pruning) const;
 };
 
@@ -104,6 +105,38 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
             << std::setw(12) << fixed(at(swa, i), 3) << std::setw(10)
             << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-")) << std::setw(8)
             << fixed(at(wall, i) / ((at(end, i) - at(start, i)) * 1e-3), 3) << '\n';
+    }
+}
+
+// One line per stimulus pattern: its group, presentations, and each recall probe's response (the
+// uncued members' rate over the rest of the population's), then the engram's weight ratio.
+void reader::describe_patterns(std::ostringstream& out, hid_t patterns) const {
+    const auto names = h5::read_strings_attribute(patterns, "names", where("/patterns")).value_or(std::vector<std::string>{});
+    for (const auto& name : names) {
+        if (!h5::exists(patterns, name)) continue;
+        const std::string object = "/patterns/" + name;
+        h5::handle g(h5::check_id(H5Gopen2(patterns, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+        const auto population = h5::read_string_attribute(g.get(), "population", where(object)).value_or("?");
+        const auto members = column(g.get(), "node_ids", object + "/node_ids"), onsets = column(g.get(), "onsets", object + "/onsets");
+        out << "\npattern " << name << " (" << members.size() << " neurons of " << population << ", " << onsets.size() << " presentations";
+        if (!onsets.empty()) out << " from " << fixed(onsets.front() / 1000.0, 3) << " s to " << fixed(onsets.back() / 1000.0, 3) << " s";
+        out << "):\n";
+        const auto probes = column(g.get(), "probe_time", object + "/probe_time");
+        const auto uncued = column(g.get(), "uncued_rate", object + "/uncued_rate"), cued = column(g.get(), "cued_rate", object + "/cued_rate");
+        const auto rest = column(g.get(), "rest_rate", object + "/rest_rate");
+        for (std::size_t m = 0; m < probes.size() && m < uncued.size() && m < cued.size() && m < rest.size(); ++m)
+            out << "  probe at " << fixed(probes[m] / 1000.0, 3) << " s: cued " << fixed(cued[m], 2) << " Hz, uncued " << fixed(uncued[m], 2)
+                << " Hz, rest " << fixed(rest[m], 2) << " Hz (recall " << fixed(uncued[m] / rest[m], 2) << "x)\n";
+        const auto times = column(g.get(), "weight_time", object + "/weight_time");
+        for (const auto& proj : h5::read_strings_attribute(g.get(), "projections", where(object)).value_or(std::vector<std::string>{})) {
+            if (!h5::exists(g.get(), proj)) continue;
+            h5::handle pg(h5::check_id(H5Gopen2(g.get(), proj.c_str(), H5P_DEFAULT), where(object + "/" + proj), "opening the group"));
+            const auto in = column(pg.get(), "w_group", object + "/" + proj + "/w_group"), others = column(pg.get(), "w_rest", object + "/" + proj + "/w_rest");
+            out << "  engram in " << proj << " (mean weight within the group / of the rest):";
+            for (std::size_t t = 0; t < in.size() && t < others.size() && t < times.size(); ++t)
+                out << ' ' << fixed(times[t] / 1000.0, 1) << " s " << fixed(in[t] / others[t], 3);
+            out << '\n';
+        }
     }
 }
 
@@ -266,6 +299,7 @@ std::string reader::describe() {
 
     if (auto phases = group(root, "phases", "/phases")) describe_phases(out, phases->get(), populations ? populations->get() : -1);
     if (auto pruning = group(root, "pruning", "/pruning")) describe_pruning(out, pruning->get());
+    if (auto patterns = group(root, "patterns", "/patterns")) describe_patterns(out, patterns->get());
 
     if (provenance) {
         const hid_t p = provenance->get();

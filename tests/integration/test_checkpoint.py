@@ -194,6 +194,46 @@ def test_stop_after_checkpoints_and_exits_6():
     shutil.rmtree(d)
 
 
+def test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks():
+    # config/engram.yaml, short: presentations every 100 ms in wake, recall probes at 250 ms (wake) and
+    # 450 ms (NREM). Stopped at 300 ms, inside the first probe's window and before the phase change.
+    d = h.tmpdir()
+    short = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=400 ms",
+             "--set", "schedule.phases.1.duration=400 ms", "--set", "inputs.1.start=0 ms",
+             "--set", "inputs.1.period=100 ms", "--set", "inputs.1.duration=50 ms", "--set", "inputs.1.stop=never",
+             "--set", "inputs.1.probe.times=[250 ms, 450 ms]"]
+
+    def patterns(path):
+        table = {}
+        with h5py.File(path, "r") as f:
+            f["patterns"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        return table
+
+    straight = os.path.join(d, "straight.h5")
+    h.run(["run", h.config("engram.yaml"), "-o", straight, "-q"] + short)
+    reference = patterns(straight)
+    assert reference["A/uncued_spikes"].sum() > 0 and len(reference["A/weight_time"]) == 3, reference
+    # The run with checkpoints at 300 and 600 ms, marked unfinished, resumed from the first one.
+    out = os.path.join(d, "run.h5")
+    h.run(["run", h.config("engram.yaml"), "-o", out, "-q", "--checkpoint-every", "300 ms", "--checkpoint-keep", "2"] + short)
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "running"
+    cdir = os.path.join(d, "run.checkpoints")
+    first = sorted(os.listdir(cdir))[0]
+    assert first == "ckpt_000000003000.h5", os.listdir(cdir)
+    h.run(["resume", os.path.join(cdir, first)], ranks=2)
+    got = patterns(out)
+    assert got.keys() == reference.keys(), (got.keys(), reference.keys())
+    for k, v in reference.items():
+        assert np.asarray(got[k]).tobytes() == np.asarray(v).tobytes(), f"/patterns/{k} differs: {got[k]} vs {v}"
+    assert_same(records(straight), records(out))
+    # synorm info prints the pattern: its group, its probes' responses and the engram's course.
+    info = h.run(["info", out]).stdout
+    assert "pattern A (200 neurons of E, 4 presentations" in info, info
+    assert info.count("  probe at ") == 2 and "engram in EE" in info, info
+    shutil.rmtree(d)
+
+
 def checkpointed_run(d, name, extra=()):
     """A short run that leaves checkpoints at 600 and 900 ms (and completes)."""
     out = os.path.join(d, name + ".h5")
@@ -313,6 +353,7 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it()
 if __name__ == "__main__":
     h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
             test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks,
-            test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6, test_stop_after_checkpoints_and_exits_6, test_bad_checkpoints_are_refused_with_their_reason,
+            test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6, test_stop_after_checkpoints_and_exits_6,
+            test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks, test_bad_checkpoints_are_refused_with_their_reason,
             test_a_failed_checkpoint_write_keeps_the_previous_checkpoint,
             test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it])

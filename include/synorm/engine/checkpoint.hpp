@@ -88,6 +88,11 @@ struct checkpoint_state {
     std::vector<state_trace> traces;            // this rank's part, samples so far
     schedule_record schedule;
     std::vector<pruning_record> pruning;        // identical on every rank
+    // Stimulus patterns: the engram samples so far (identical on every rank; onsets and probe counts
+    // are filled in at the end of the run) and this rank's probe counts so far (summed when written,
+    // so only rank 0 holds them on resume).
+    std::vector<pattern_record> patterns;
+    std::vector<std::int64_t> probe_spikes;
     std::uint64_t spikes = 0, events = 0;       // this rank's counters
 };
 
