@@ -189,6 +189,17 @@ def test_engram_patterns_layouts_are_bitwise_identical():
                                    "patterns/A/rest_spikes", "patterns/A/EE/w_group", "patterns/A/EE/w_rest",
                                    "phases/EE/weight_end", "phase_weights/EE/3/weight"],
                                   short)
+    # Every mechanism of the sleep/wake studies at once: the schedule, STDP and scaling in wake,
+    # selective SHY renormalization in NREM, microglial pruning at each NREM end, the pattern.
+    files = layouts_are_bitwise_identical("engram.yaml", None, 5000,
+                                          ["patterns/A/uncued_spikes", "patterns/A/rest_spikes", "patterns/A/EE/w_group",
+                                           "phases/weight", "phases/renormalization", "phases/weight_spared", "phases/pruned",
+                                           "pruning/EE/removed", "phase_weights/EE/3/weight", "homeostasis/E/gain_ex"],
+                                          short + ["--set", "schedule.renormalization.mode=selective",
+                                                   "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"])
+    with h5py.File(files[(1, 1)], "r") as f:  # each mechanism did act
+        assert f["pruning/EE/removed"][()].sum() > 0 and f["phases/weight_spared"][()].max() > 0
+        assert f["patterns/A/uncued_spikes"][()].sum() > 0 and f["phases/renormalization"][()].min() < 1.0
 
 
 def test_different_seeds_differ():
