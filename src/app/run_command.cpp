@@ -119,7 +119,11 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
     bool closed = false;
     if (failure.code != io_failure || comm.size() == 1 || output_intact) {
         try {
-            out->set_status((failure.code == health_stopped ? "stopped: " : "failed: ") + failure.message);
+            // "stopped: <the check's diagnostic>" (README "Exit codes"), without the console's preamble.
+            const std::string preamble = "stopped by a health check: ";
+            const std::string& m = failure.message;
+            out->set_status(failure.code != health_stopped ? "failed: " + m
+                                                           : "stopped: " + (m.starts_with(preamble) ? m.substr(preamble.size()) : m));
         } catch (const std::exception& e) {  // the same on every rank
             if (comm.rank() == 0) std::cerr << "synorm: could not mark " << path << " as failed: " << e.what() << "\n";
         }

@@ -23,7 +23,7 @@ def test_rate_ceiling_stops_every_rank_with_its_diagnostic():
         assert p.stderr.count("checks.max_rate: population E fired at") == 1, p.stderr
         assert "above 15 Hz" in p.stderr
         s = status(out)
-        assert s.startswith("stopped: ") and "checks.max_rate" in s, s
+        assert s.startswith("stopped: checks.max_rate: ") and "stopped by" not in s, s
 
 
 def test_a_non_finite_state_stops_the_run():
