@@ -65,6 +65,11 @@ results simulation::impl::run(const hooks& h) {
         }
     };
 
+    // Before a master step with collectives between two exchanges: a thread of one rank may have
+    // thrown since the last exchange, and that rank must not skip collectives the others enter.
+    // Every rank skips them, and the next exchange stops the run on all.
+    const auto anyone_failed = [&] { return comm.max(failed ? 1 : 0) != 0; };
+
     // One interval [t0, t1), t1 = t0 + D, and why it is safe: every delay is ≥ D steps, so the spikes
     // exchanged at the end of the previous interval arrive at t0 or later, and none of this interval's
     // spikes is needed before the next one. Each thread (1) delivers the received spikes into its own
@@ -97,11 +102,12 @@ results simulation::impl::run(const hooks& h) {
                 guarded(ts, [&] {  // (2)
                     if (homeostasis_due) homeostasis_local(ts, t0);
                     else if (any_plastic) settle(ts, t0);
+                    if (h.on_thread_boundary) h.on_thread_boundary(omp_get_thread_num(), t0);
                 });
 #pragma omp barrier
 #pragma omp master
                 guarded_master([&] {  // (3)
-                    if (failed) return;
+                    if (anyone_failed()) return;
                     if (homeostasis_due) homeostasis_global(t0, out.homeostasis);
                     take_snapshots(t0);
                     if (!phase_runs.empty()) phase_boundary(t0, homeostasis_due, out);
@@ -113,7 +119,7 @@ results simulation::impl::run(const hooks& h) {
 #pragma omp barrier
 #pragma omp master
                     guarded_master([&] {
-                        if (!failed) prune_global(t0, out);
+                        if (!anyone_failed()) prune_global(t0, out);
                     });
 #pragma omp barrier
                 }
@@ -125,7 +131,7 @@ results simulation::impl::run(const hooks& h) {
 #pragma omp master
                 {
                     guarded_master([&] {
-                        if (failed) return;
+                        if (anyone_failed()) return;
                         const double w0 = omp_get_wtime();
                         if (h.on_spikes) h.on_spikes(take_spikes());
                         next_flush = t0 + flush_steps;

@@ -432,6 +432,34 @@ TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_o
     EXPECT_EQ(world->max(1), 1);
 }
 
+TEST(decomposition, an_exception_at_a_boundary_on_one_rank_stops_every_rank_without_a_hang) {
+    // Between two exchanges: one rank's thread throws while the weights are brought up to date at a
+    // homeostasis boundary, so that rank knows of its failure before the master's reduction, and the
+    // others do not. All must skip the reduction together (no rank waits in it alone).
+    auto spec = test::plastic_network();  // homeostasis every 40 ms
+    spec.simulation.duration = 120.0;
+    engine::simulation sim(spec, *world, test_threads());
+    engine::hooks h;
+    const int failing_rank = world->size() - 1, failing_thread = test_threads() - 1;
+    // The first boundary (40 ms) passes on every rank and thread; the failure comes at the second.
+    const auto second = static_cast<std::int64_t>(std::llround(2 * 40.0 / spec.simulation.dt));
+    int boundaries = 0;
+    h.on_thread_boundary = [&](int thread, std::int64_t step) {
+        if (thread == 0 && step < second) ++boundaries;
+        if (world->rank() == failing_rank && thread == failing_thread && step >= second) throw std::runtime_error("injected failure at a boundary");
+    };
+    std::string message;
+    try {
+        sim.run(h);
+    } catch (const std::exception& e) {
+        message = e.what();
+    }
+    EXPECT_GE(boundaries, 1);
+    if (world->rank() == failing_rank) EXPECT_EQ(message, "injected failure at a boundary");
+    else EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
+    EXPECT_EQ(world->max(1), 1);
+}
+
 TEST(decomposition, a_hook_failing_on_one_rank_stops_every_rank) {
     auto spec = invariance_network();
     spec.simulation.duration = 60.0;

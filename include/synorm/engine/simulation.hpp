@@ -26,6 +26,10 @@ struct hooks {
     // interval). Runs inside the thread's guarded region: what it throws stops the run on every rank
     // in order (health checks, and the tests of that stop).
     std::function<void(int, std::int64_t)> on_thread_interval;
+    // Every thread at a boundary (a homeostasis period, a snapshot or a phase change), once its weights
+    // are up to date and before the master reduces: (thread, step). What it throws stops the run like
+    // on_thread_interval's (the tests of a failure between two exchanges).
+    std::function<void(int, std::int64_t)> on_thread_boundary;
 
     // Checkpoints (checkpoint.hpp). One is taken at the first interval start at or after every
     // `checkpoint_every_ms` of biological time (0: never), and at the first interval start after any
