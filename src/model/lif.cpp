@@ -51,7 +51,7 @@ template <class F, bool Gain>
     else return load<F>(slot);
 }
 
-// One step of `F` neurons (a float, or eight lanes) at index i of the block. Branch-free: the
+// One step of `F` neurons (a float, or sixteen lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
 // What every model does after computing its free membrane potential v_free: the refractory clamp,
 // the synaptic variables decayed and stepped by the input arriving now (models with synaptic
@@ -123,16 +123,18 @@ template <class F, bool Gain, bool Egaba>
     return spike;
 }
 
-// Eight neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
+// Sixteen neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
 // (a few per thousand neurons and step), so lanes are looked at only where one fired: each group of
 // 64 neurons stores its spike masks into b.spikes and is scanned only if any mask is set. The
 // scan writes the compacted indices into the same array: index `fired` ≤ the position being read,
 // and the masks of later groups are stored after it, so nothing unread is overwritten.
-// target_clones gives an AVX2 version where the CPU has it without requiring -march=native
-// (DESIGN.md §5).
+// target_clones gives an AVX-512 version (x86-64-v4: one instruction per 16 lanes) and an AVX2 one
+// (two per 16 lanes) where the CPU has them, without requiring -march=native (DESIGN.md §5). Every
+// clone computes the same bits: the build turns off floating-point contraction (-ffp-contract=off,
+// CMakeLists.txt), which GCC would otherwise apply in the clones whose ISA has FMA.
 #define SYNORM_LIF_KERNEL(name, step)                                                                  \
     template <bool Gain, bool Egaba>                                                                   \
-    [[gnu::target_clones("avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
+    [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
         /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
         const lif_constants c = constants;                                                             \
         const lif_block b = block;                                                                     \

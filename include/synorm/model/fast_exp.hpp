@@ -1,4 +1,4 @@
-// exp() for float, written once for scalars and eight-lane vectors: range reduction to 2^k · e^r with
+// exp() for float, written once for scalars and sixteen-lane vectors: range reduction to 2^k · e^r with
 // |r| ≤ ln2/2 and a degree-6 polynomial for e^r. Relative error below 4e-7 on [-87, 88] (tested
 // against std::exp). Used where a per-neuron exponential sits in the hot loop (the conductance-based
 // update); lanes and scalars give identical bits.
@@ -18,7 +18,7 @@ template <class F>
     const F kf = (x * 1.44269504088896341f + shifter) - shifter;
     // r = x − k·ln2 in two parts (Cody–Waite) so that r keeps full precision.
     const F r = (x - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;
-    // Estrin's scheme: a shorter dependency chain than Horner's, so the eight-lane chains of
+    // Estrin's scheme: a shorter dependency chain than Horner's, so the vector chains of
     // neighbouring chunks overlap better.
     const F r2 = r * r, r4 = r2 * r2;
     const F a = r + 1.0f, b = r * (1.0f / 6.0f) + 0.5f, c = r * (1.0f / 120.0f) + 1.0f / 24.0f;

@@ -1,4 +1,4 @@
-// Eight-lane vectors (GCC vector extensions) for the neuron kernels, and helpers that read the same
+// Sixteen-lane vectors (GCC vector extensions) for the neuron kernels, and helpers that read the same
 // for a vector and for a scalar, so that one kernel body serves the vector loop and its remainder.
 // No operation here contracts or reassociates: a lane computes bit for bit what the scalar code
 // computes, which keeps results independent of where a neuron sits in a block (DESIGN.md decision 5).
@@ -9,12 +9,12 @@
 
 namespace synorm::model::simd {
 
-using vfloat = float __attribute__((vector_size(32)));
-using vint = std::int32_t __attribute__((vector_size(32)));
-inline constexpr std::size_t lanes = 8;
+using vfloat = float __attribute__((vector_size(64)));
+using vint = std::int32_t __attribute__((vector_size(64)));
+inline constexpr std::size_t lanes = 16;
 
 // Loads and stores take pointers to the element type (float or int32) at any offset and copy
-// through memcpy, so no pointer to the 32-byte-aligned vector type is ever formed: reading eight
+// through memcpy, so no pointer to the 64-byte-aligned vector type is ever formed: reading sixteen
 // lanes from an arbitrary position in a block is defined, and compiles to unaligned moves.
 template <class V, class E> [[gnu::always_inline]] inline V load(const E* p) {
     static_assert(sizeof(V) % sizeof(E) == 0);
@@ -38,8 +38,8 @@ template <> struct int_of<vfloat> { using type = vint; };
 
 // Whether any lane of a comparison result (0 or −1 per lane) is set.
 [[gnu::always_inline]] inline bool any(vint mask) {
-    const auto m = __builtin_bit_cast(std::uint64_t __attribute__((vector_size(32))), mask);
-    return (m[0] | m[1] | m[2] | m[3]) != 0;
+    const auto m = __builtin_bit_cast(std::uint64_t __attribute__((vector_size(64))), mask);
+    return ((m[0] | m[1]) | (m[2] | m[3]) | (m[4] | m[5]) | (m[6] | m[7])) != 0;
 }
 
 }  // namespace synorm::model::simd
