@@ -163,7 +163,10 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     if (H > 0) {
         ts.rows.resize(spec.projections.size());
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            if (plastic[j]) ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].kind == model::stdp_rule::triplet);
+            if (plastic[j]) {
+                ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].kind == model::stdp_rule::triplet);
+                network::index_incoming(ts.tables[j], ts.n);
+            }
         ts.history.resize(ts.n);
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j])

@@ -231,8 +231,6 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
                 c.history.y.push_back(spike.y);
                 c.history.o2.push_back(spike.o2);
             }
-            const std::int64_t* r = ts.history.recent(i);
-            c.history.recent.insert(c.history.recent.end(), r, r + plasticity::post_history::recent_count);
         }
     });
     // Synapses: every thread's, by target. Threads own ascending blocks of each population, so
@@ -246,7 +244,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         const auto& rs = threads.front().rows[j];
-        c.rows[j] = {rs.last_pre, rs.done, rs.x, rs.x2};
+        c.rows[j] = {rs.last_pre, rs.x, rs.x2};
     }
     c.period_spikes.assign(spec.populations.size(), 0);
     c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
@@ -306,9 +304,22 @@ void simulation::impl::restore(const checkpoint_state& from) {
                 if (!ts.history.enabled(i)) fail("a spike history for neuron " + std::to_string(from.history.gids[n]) + ", which keeps none");
                 std::vector<plasticity::post_spike> spikes;
                 for (std::size_t m = at; m < at + count; ++m) spikes.push_back({from.history.steps[m], from.history.y[m], from.history.o2[m]});
-                ts.history.restore(i, std::move(spikes), from.history.recent.data() + n * plasticity::post_history::recent_count);
+                ts.history.restore(i, std::move(spikes));
             }
             at += count;
+        }
+        // The spikes still on their way to plastic synapses are in the histories (pruning keeps every
+        // spike after the last boundary − the longest delay); the log takes them all, by step, then
+        // neuron, and only their arrivals after the checkpoint's step are applied.
+        for (auto& ts : threads) {
+            ts.post_log.clear();
+            ts.post_log_head = 0;
+            for (std::uint32_t i = 0; i < ts.n; ++i)
+                if (ts.history.enabled(i))
+                    for (const auto& spike : ts.history.of(i)) ts.post_log.push_back({spike.step, i, spike.o2});
+            std::sort(ts.post_log.begin(), ts.post_log.end(),
+                      [](const post_event& a, const post_event& b) { return std::tie(a.step, a.neuron) < std::tie(b.step, b.neuron); });
+            ts.arrived = start_step;
         }
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
             if (!plastic[j]) continue;
@@ -317,7 +328,6 @@ void simulation::impl::restore(const checkpoint_state& from) {
                 auto& rs = ts.rows[j];
                 if (r.last_pre.size() != rs.last_pre.size()) fail("projection " + spec.projections[j].name + ": another number of rows");
                 rs.last_pre = r.last_pre;
-                rs.done = r.done;
                 rs.x = r.x;
                 if (r.x2.size() != rs.x2.size()) fail("projection " + spec.projections[j].name + ": another plasticity rule");
                 rs.x2 = r.x2;

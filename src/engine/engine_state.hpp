@@ -71,6 +71,22 @@ struct neuron_range {
     std::uint32_t begin = 0, end = 0;
 };
 
+// A spike of a neuron with a postsynaptic history, kept until it has reached every plastic synapse.
+struct post_event {
+    std::int64_t step;
+    std::uint32_t neuron;  // thread-local
+    float o2;              // triplet: the slow postsynaptic trace just before the spike
+};
+
+// One postsynaptic spike reaching a run of the synapses of one plastic table at one step: the
+// entries [begin, end) of the table's incoming index of `neuron`, all with the same delay.
+struct post_arrival {
+    std::int64_t step;
+    std::uint32_t projection, neuron;
+    std::uint64_t begin, end;
+    float o2;
+};
+
 struct recorder_part {  // this thread's share of one state recorder
     std::vector<std::uint32_t> neurons;  // thread-local indices
     std::vector<float> values;           // [sample][variable][neuron]
@@ -98,6 +114,12 @@ struct thread_state {
     std::vector<float> E_in;                          // by thread-local neuron, mV: E_GABA homeostasis (when any)
     std::vector<float> theta;                         // by thread-local neuron, Hz²: metaplasticity's sliding threshold (when any)
     std::vector<float> potentiation;                  // by thread-local neuron: its factor θ0/θ on pair and triplet potentiation
+    // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
+    // neuron; those before post_log_head have reached every synapse.
+    std::vector<post_event> post_log;
+    std::size_t post_log_head = 0;
+    std::int64_t arrived = 0;                         // every postsynaptic spike reaching a plastic synapse at or before this step is applied
+    std::vector<post_arrival> arrivals;               // scratch: the arrivals of one delivery, in step order
     std::vector<float> input_ex, input_in;            // by thread-local neuron: input arriving this period, gains included
     std::vector<double> sum_w;                        // by thread-local neuron: scratch, Σ plastic excitatory w (normalization)
     std::vector<std::pair<std::size_t, std::uint32_t>> recorded;  // homeostasis recorders: (slot in the reduction, local neuron)
@@ -251,8 +273,8 @@ struct simulation::impl {
     static constexpr std::size_t proj_fields = 5 + weight_bins;
     static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0, voltage_unit = 65536.0,
                             input_unit = 65536.0, theta_unit = 1024.0;
-    // Rounded to the nearest unit; values of either sign.
-    static std::int64_t to_fixed(double value, double unit) { return std::llround(value * unit); }
+    // Rounded to the nearest unit, halves away from zero (std::llround); values of either sign.
+    static std::int64_t to_fixed(double value, double unit) { return round_to_integer(value * unit); }
     std::vector<std::size_t> proj_slot;           // by projection: offset in the reduction; plastic ones only
     std::size_t neuron_slot = 0, reduction_len = 0;
     // ... then, for each population with branches, Σ g and Σ g² per branch and the recorded neurons'
@@ -264,7 +286,7 @@ struct simulation::impl {
     double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
 
     // The schedule (engine/phases.cpp; model/phase_schedule.hpp). Phases begin and end at interval
-    // starts that are homeostasis boundaries when the loop runs: every weight is settled there.
+    // starts that are homeostasis boundaries when the loop runs: every weight is up to date there.
     model::model_spec configured;               // the parameters as written, which every phase starts from
     std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
     std::size_t phase_next = 0;                 // the next phase to begin
@@ -294,15 +316,20 @@ struct simulation::impl {
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits);
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
-    // go into the ring buffers at emission step + delay. Each (slot, neuron) sees its additions in
-    // the same order on every decomposition: spikes in canonical order, projections in order, each
-    // row in drawing order.
-    void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0);
-    // A presynaptic spike on a plastic row (DESIGN.md decision 3, deferred as NEST does): each synapse
-    // first takes the potentiation owed to the postsynaptic spikes that reached it since the row was
-    // last brought up to date, then the depression of this spike, then transmits its new weight
-    // (homeostasis.cpp: transmitter).
+    // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic
+    // synapses in (ts.arrived, upto] potentiate them, merged with the presynaptic spikes by step
+    // (upto: the next interval's start, or the end of the run). Each (slot, neuron) sees its
+    // additions in the same order on every decomposition: spikes in canonical order, projections
+    // in order, each row in drawing order.
+    void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto);
+    // A presynaptic spike on a plastic row (DESIGN.md decision 3): each synapse is depressed, then
+    // transmits its new weight (plastic_delivery.cpp: transmitter).
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
+    // The postsynaptic arrivals at plastic synapses in (ts.arrived, upto], into ts.arrivals by step;
+    // one of them applied (potentiation); and the window closed at upto.
+    void collect_arrivals(thread_state& ts, std::int64_t upto);
+    void apply_arrival(thread_state& ts, const post_arrival& a);
+    void finish_arrivals(thread_state& ts, std::int64_t upto);
     // A spike on a static row of a projection with branches: each synapse's weight times its branch's
     // gain, and one arrival counted on that branch.
     void deliver_branched(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
@@ -311,17 +338,13 @@ struct simulation::impl {
     void record_branches(const std::vector<std::int64_t>& total, homeostasis_trace& trace);
     // A static row onto a population with additive scaling: each weight plus the target's offset.
     void deliver_additive(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
-    // Brings every plastic synapse of the thread up to date with the postsynaptic spikes that reached
-    // it by step T, so that its weight can be read (snapshots, statistics, the end of the run). Only
-    // valid once every presynaptic spike emitted before T has been delivered.
-    void settle(thread_state& ts, std::int64_t T);
     // Poisson input for the steps [t0, t1) goes into the ring buffers before any spike of the interval
     // is delivered to them. Counts come from the stream (seed, input, gid), one word per step.
     void add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1);
     void apply_dc(thread_state& ts, std::int64_t step);
     // Stimulus patterns (patterns.cpp): their drive for the steps [t0, t1), after add_poisson; the
     // master's count of this rank's spikes of the interval from t0 that fall in probe windows; and
-    // the engram's weights at a boundary T where every weight is settled (collective).
+    // the engram's weights at a boundary T (collective).
     void init_patterns();
     void add_patterns(thread_state& ts, std::int64_t t0, std::int64_t t1);
     void count_probe_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
@@ -334,8 +357,8 @@ struct simulation::impl {
     void sum_input(thread_state& ts, const network::population_slice& slice, const float* ex, const float* in, bool gains);
     // The poisson_source members of one slice at step s: their block indices that fire, into ts.fired.
     std::size_t fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s);
-    // One thread's part of a homeostasis period ending at T: weights brought up to date, sensors
-    // read, gains moved toward their targets, and this thread's sums.
+    // One thread's part of a homeostasis period ending at T: sensors read, gains moved toward their
+    // targets, and this thread's sums (every weight is up to date after the delivery at T).
     void homeostasis_local(thread_state& ts, std::int64_t T);
     // The master's part: the global reduction (one collective) and one sample of the record.
     void homeostasis_global(std::int64_t T, homeostasis_trace& trace);
@@ -344,7 +367,7 @@ struct simulation::impl {
     weight_snapshot snapshot(std::uint32_t projection, std::int64_t step);
     effective_weight effective_weights(const thread_state& ts, std::uint32_t projection) const;
     // Pruning (pruning.cpp). The tags move at every homeostasis check, at the end of homeostasis_local
-    // (weights settled, gains updated: the values a snapshot at T reads). At a pruning point, after
+    // (gains updated: the values a snapshot at T reads). At a pruning point, after
     // the records of T, each thread removes its tagged synapses and the master records the counts.
     void init_pruning();
     bool pruning_due(std::uint32_t projection, std::int64_t T) const;

@@ -6,180 +6,9 @@
 
 namespace synorm::engine {
 
-namespace {
-
-// The functions a rule applies at the two events: `post(w, x)` when a postsynaptic spike reaches the
-// synapse, `pre(w, y)` at a presynaptic spike (y: the postsynaptic trace just before it).
-struct pair_terms {
-    const plasticity::stdp_params& rule;
-    float post(float w, float x) const { return rule.potentiate(w, x); }
-    float pre(float w, float y) const { return y > 0.0f ? rule.depress(w, y) : w; }
-};
-struct vogels_terms {
-    const plasticity::stdp_params& rule;
-    float post(float w, float x) const { return rule.vogels_post(w, x); }
-    float pre(float w, float y) const { return rule.vogels_pre(w, y); }  // −s η α even without a trace
-};
-
-// What a plastic synapse of freshly updated weight w sends to its target i: with branches, w times
-// its branch's gain (and the arrival is counted); times the SHY gain G (engine/phases.cpp; 1 outside
-// renormalization; not for w at or above the spare threshold in selective mode); in the additive
-// scaling variant, plus the target's offset, never of the other sign.
-struct transmitter {
-    thread_state& ts;
-    branch_cursor* branch;      // null without branches
-    std::size_t branch_stride;
-    const float* offset;        // null unless the projection takes part in additive scaling
-    float G;
-    float spare;                // selective renormalization: w ≥ spare keeps its weight (+inf otherwise)
-    [[gnu::always_inline]] inline float operator()(float w, std::uint32_t i) const {
-        const float g = w < spare ? G : 1.0f;
-        if (branch) {
-            const std::size_t at = std::size_t{i} * branch_stride + (*branch)(i);
-            ++ts.branch_arrivals[at];
-            w *= ts.branch_gain[at];
-        }
-        w *= g;
-        return offset ? plasticity::offset_weight(w, offset[i]) : w;
-    }
-};
-
-// One presynaptic spike on a plastic row of a rule with a presynaptic trace x and a postsynaptic
-// trace y (pair STDP, vogels). Templated so that each rule's loop keeps its parameters in registers
-// and pays for no other rule's branches. Meta: the potentiation of synapses onto neuron i is
-// multiplied by ts.potentiation[i] (metaplasticity; the term is linear in the trace it is paid from,
-// so the factor goes on the trace), which changes only at homeostasis boundaries, where every row is
-// settled: each potentiation takes the factor of the period in which its postsynaptic spike reached
-// the synapse, whatever the decomposition.
-template <class Terms, bool Meta = false>
-void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                 std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
-    const plasticity::stdp_params rule = full_rule;  // a copy: the weight stores below cannot alias it
-    const Terms terms{rule};
-    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
-    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
-    float* const data = ring.data();
-    const std::uint64_t mask = ring.mask(), n = ts.n;
-    const std::int64_t last = rs.last_pre[src], done = rs.done[src];
-    const float x = rs.x[src];
-    const float* const factor = ts.potentiation.data();
-    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
-        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-        const std::int64_t d = D + network::synapse_delay_offset(word);
-        const float m = Meta ? factor[i] : 1.0f;
-        const auto post = [&terms, m](float w, float trace) { return terms.post(w, Meta ? m * trace : trace); };
-        float w = plasticity::potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, x, done, t_pre, post);
-        w = terms.pre(w, ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
-        table.weight[k] = w;
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
-    }
-    ts.events += table.row_begin[src + 1] - table.row_begin[src];
-    rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : x * plus(t_pre - last) + 1.0f;
-    rs.last_pre[src] = t_pre;
-    rs.done[src] = t_pre;
-}
-
-// Brings one row's synapses up to date with the postsynaptic spikes that reached them by T (Meta: as
-// deliver_row).
-template <class Terms, bool Meta = false>
-void settle_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& rule,
-                std::int64_t D, std::uint64_t src, std::int64_t T) {
-    const Terms terms{rule};
-    for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
-        const std::uint32_t word = table.target_delay[k];
-        const float m = Meta ? ts.potentiation[network::synapse_target(word)] : 1.0f;
-        const auto post = [&terms, m](float w, float trace) { return terms.post(w, Meta ? m * trace : trace); };
-        table.weight[k] = plasticity::potentiate_until(rule, rule.plus_decay, table.weight[k], ts.history, network::synapse_target(word),
-                                                       D + network::synapse_delay_offset(word), rs.last_pre[src], rs.x[src], rs.done[src],
-                                                       T, post);
-    }
-}
-
-// triplet: as deliver_row, with the slow traces: o2 from the postsynaptic history at each
-// potentiation, r2 of the row at the depression. Meta: the potentiation r1 (A2+ + A3+ o2) is linear
-// in r1 = x·decay, so the factor goes on x.
-template <bool Meta = false>
-void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
-    const plasticity::stdp_params rule = full_rule;
-    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
-    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
-    float* const data = ring.data();
-    const std::uint64_t mask = ring.mask(), n = ts.n;
-    const std::int64_t last = rs.last_pre[src], done = rs.done[src];
-    const float x = rs.x[src];
-    const float r2 = last == plasticity::row_state::none ? 0.0f : rs.x2[src] * full_rule.x_decay(t_pre - last);  // just before t_pre
-    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
-        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-        const std::int64_t d = D + network::synapse_delay_offset(word);
-        const float xm = Meta ? ts.potentiation[i] * x : x;
-        float w = plasticity::triplet_potentiate_until(rule, plus, table.weight[k], ts.history, i, d, last, xm, done, t_pre);
-        const float o1 = ts.history.trace_before(i, t_pre - d, minus, false);
-        if (o1 > 0.0f) w = rule.triplet_pre(w, o1, r2);
-        table.weight[k] = w;
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
-    }
-    ts.events += table.row_begin[src + 1] - table.row_begin[src];
-    rs.x[src] = last == plasticity::row_state::none ? 1.0f : x * plus(t_pre - last) + 1.0f;
-    rs.x2[src] = r2 + 1.0f;
-    rs.last_pre[src] = t_pre;
-    rs.done[src] = t_pre;
-}
-
-}  // namespace
-
-void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
-    auto& table = ts.tables[j];
-    auto& rs = ts.rows[j];
-    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
-    const transmitter send{ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr, shy_gain[j],
-                            shy_spare[j]};
-    switch (rules[j].kind) {
-        case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
-        case model::stdp_rule::triplet:
-            if (meta_on[j]) deliver_triplet_row<true>(ts, table, rs, rules[j], D, src, t_pre, send);
-            else deliver_triplet_row<false>(ts, table, rs, rules[j], D, src, t_pre, send);
-            break;
-        default:
-            if (meta_on[j]) deliver_row<pair_terms, true>(ts, table, rs, rules[j], D, src, t_pre, send);
-            else deliver_row<pair_terms, false>(ts, table, rs, rules[j], D, src, t_pre, send);
-            break;
-    }
-}
-
-void simulation::impl::settle(thread_state& ts, std::int64_t T) {
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
-        if (!plastic[j]) continue;
-        auto& table = ts.tables[j];
-        auto& rs = ts.rows[j];
-        for (std::uint64_t src = 0; src + 1 < table.row_begin.size(); ++src) {
-            if (rs.last_pre[src] == plasticity::row_state::none || rs.done[src] >= T) continue;
-            switch (rules[j].kind) {
-                case model::stdp_rule::vogels: settle_row<vogels_terms>(ts, table, rs, rules[j], D, src, T); break;
-                case model::stdp_rule::triplet:
-                    for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
-                        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-                        const float x = meta_on[j] ? ts.potentiation[i] * rs.x[src] : rs.x[src];
-                        table.weight[k] = plasticity::triplet_potentiate_until(rules[j], rules[j].plus_decay, table.weight[k], ts.history, i,
-                                                                               D + network::synapse_delay_offset(word), rs.last_pre[src], x,
-                                                                               rs.done[src], T);
-                    }
-                    break;
-                default:
-                    if (meta_on[j]) settle_row<pair_terms, true>(ts, table, rs, rules[j], D, src, T);
-                    else settle_row<pair_terms, false>(ts, table, rs, rules[j], D, src, T);
-                    break;
-            }
-            rs.done[src] = T;
-        }
-    }
-    // Every row is now up to date at T: no synapse needs a postsynaptic spike that reaches it at or
-    // before T again, except as the trace carried by the latest one.
-    ts.history.prune(T - ts.longest_plastic_delay);
-}
-
 void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
-    if (any_plastic) settle(ts, T);
+    // Depressions from now on look for postsynaptic spikes after T − longest delay (and the one before).
+    if (any_plastic) ts.history.prune(T - ts.longest_plastic_delay);
     ts.sums.assign(reduction_size(), 0);
     const double H_ms = static_cast<double>(H) * spec.simulation.dt;
     // Normalization needs each neuron's Σw over its plastic excitatory synapses, summed in table order
@@ -251,20 +80,11 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         std::int64_t* const sum = ts.sums.data() + proj_slot[j];
-        const double scale = 1.0 / weight_scale(j), lo = rules[j].w_min, hi = rules[j].w_max;
-        for (const float w : ts.tables[j].weight) {
-            if (spec.checks.finite && !std::isfinite(w)) {
-                ++ts.sums.back();
-                continue;
-            }
-            const double r = std::fabs(w) * scale;
-            sum[0] += to_fixed(r, weight_unit);
-            sum[1] += to_fixed(r * r, weight_unit);
-            sum[3] += w <= rules[j].w_min;
-            sum[4] += w >= rules[j].w_max;
-            ++sum[5 + weight_bin(w, lo, hi)];
-        }
-        sum[2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
+        const auto& weight = ts.tables[j].weight;
+        const std::int64_t non_finite =
+            add_weight_statistics(weight.data(), weight.size(), 1.0 / weight_scale(j), weight_unit, rules[j].w_min, rules[j].w_max, sum);
+        if (spec.checks.finite) ts.sums.back() += non_finite;
+        sum[2] += static_cast<std::int64_t>(weight.size());
     }
     if (any_pruning) tag_synapses(ts);
 }

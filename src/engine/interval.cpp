@@ -2,16 +2,20 @@
 
 namespace synorm::engine {
 
-void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0) {
+void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto) {
     const std::uint32_t n = ts.n;
+    // Postsynaptic arrivals at a step come before the presynaptic spikes of that step.
+    std::size_t next_arrival = 0;
+    if (any_plastic) collect_arrivals(ts, upto);
     for (const std::uint64_t word : spikes) {
         const std::uint64_t gid = comm::spike_gid(word);
-        const auto base = static_cast<std::uint64_t>(t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word)) + D);
+        const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
+        for (; next_arrival < ts.arrivals.size() && ts.arrivals[next_arrival].step <= t_pre; ++next_arrival) apply_arrival(ts, ts.arrivals[next_arrival]);
+        const auto base = static_cast<std::uint64_t>(t_pre + D);
         const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
         const std::uint64_t src = gid - first_gid[pop];
         for (const auto j : projections_from[pop]) {
             if (plastic[j]) {
-                const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
                 deliver_plastic(ts, j, src, t_pre);
                 continue;
             }
@@ -43,6 +47,9 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
             }
         }
     }
+    if (!any_plastic) return;
+    for (; next_arrival < ts.arrivals.size(); ++next_arrival) apply_arrival(ts, ts.arrivals[next_arrival]);
+    finish_arrivals(ts, upto);
 }
 
 branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const {
@@ -193,14 +200,16 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
             const std::uint32_t b = slice.begin;
             const auto& pop = spec.populations[slice.population];
             const bool gains = uses_gain[slice.population] != 0;
-            if (track_input) sum_input(ts, slice, ex, in, gains);
-            const std::size_t fired = !source_rate[slice.population].empty() ? fire_sources(ts, slice, s) :
+            const bool source = !source_rate[slice.population].empty();
+            if (track_input && source) sum_input(ts, slice, ex, in, gains);  // the kernel sums the neurons' input
+            const std::size_t fired = source ? fire_sources(ts, slice, s) :
                 model::update(constants[slice.population],
                               {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
                                ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
                                gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr,
                                ts.w.empty() ? nullptr : ts.w.data() + b,
-                               pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr});
+                               pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr,
+                               track_input ? ts.input_ex.data() + b : nullptr, track_input ? ts.input_in.data() + b : nullptr});
             for (std::size_t k = 0; k < fired; ++k) {
                 const std::uint32_t i = b + ts.fired[k];
                 const std::uint64_t gid = layout.gids[i];
@@ -208,7 +217,7 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                 if (H > 0) {
                     ts.calcium[i].spike(s, tau_calcium_steps[slice.population]);
                     ++ts.period_spikes[slice.population];
-                    if (history_of[slice.population]) ts.history.record(i, s);
+                    if (history_of[slice.population]) ts.post_log.push_back({s, i, ts.history.record(i, s).o2});
                 }
                 ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - t0)));
                 if (record_spikes[slice.population]) {

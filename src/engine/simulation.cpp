@@ -73,8 +73,9 @@ results simulation::impl::run(const hooks& h) {
     // One interval [t0, t1), t1 = t0 + D, and why it is safe: every delay is ≥ D steps, so the spikes
     // exchanged at the end of the previous interval arrive at t0 or later, and none of this interval's
     // spikes is needed before the next one. Each thread (1) delivers the received spikes into its own
-    // ring buffers and plastic synapses; at a homeostasis boundary or a snapshot time it (2) brings its
-    // weights up to date and reads its sensors, and the master (3) reduces and records; each thread
+    // ring buffers and plastic synapses, with the postsynaptic spikes that reach plastic synapses by t0
+    // (so every weight is up to date at t0); at a homeostasis boundary or a snapshot time it (2) reads
+    // its sensors, and the master (3) reduces and records; each thread
     // (4) adds Poisson input and (5) advances its neurons; the master (6) exchanges the interval's
     // spikes and runs the hooks.
 #pragma omp parallel num_threads(n_threads)
@@ -95,13 +96,12 @@ results simulation::impl::run(const hooks& h) {
             const bool boundary = homeostasis_due || (!resumed_here && phase_due(t0)) || (!resumed_here && next_due < due.size() && due[next_due].step <= t0);
             guarded(ts, [&] {  // (1)
                 const double w0 = omp_get_wtime();
-                deliver(ts, received, received_t0);
+                deliver(ts, received, received_t0, t0);
                 ts.t_deliver += omp_get_wtime() - w0;
             });
             if (boundary) {
                 guarded(ts, [&] {  // (2)
                     if (homeostasis_due) homeostasis_local(ts, t0);
-                    else if (any_plastic) settle(ts, t0);
                     if (h.on_thread_boundary) h.on_thread_boundary(omp_get_thread_num(), t0);
                 });
 #pragma omp barrier
@@ -211,17 +211,16 @@ results simulation::impl::run(const hooks& h) {
         return out;
     }
 
-    // The end: the last interval's spikes change plastic weights too (they are never transmitted),
-    // then every weight is brought up to date, and the records due at the end are taken.
+    // The end: the last interval's spikes change plastic weights too (they are never transmitted), as
+    // do the postsynaptic spikes that reach them by the end; then the records due at the end are taken.
     const bool homeostasis_due = H > 0 && total_steps > 0 && total_steps % H == 0;
     if (any_plastic || homeostasis_due || next_due < due.size()) {
 #pragma omp parallel num_threads(n_threads)
         {
             auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
             guarded(ts, [&] {
-                deliver(ts, received, received_t0);
+                deliver(ts, received, received_t0, total_steps);
                 if (homeostasis_due) homeostasis_local(ts, total_steps);
-                else if (any_plastic) settle(ts, total_steps);
             });
         }
         if (comm.max(failed ? 1 : 0) != 0) {

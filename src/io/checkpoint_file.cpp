@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int32_t checkpoint_version = 1;
+constexpr std::int32_t checkpoint_version = 2;
 constexpr hsize_t chunk_elements = hsize_t{1} << 18;
 constexpr std::uint64_t read_block = std::uint64_t{1} << 24;  // elements per read of the synapse arrays
 
@@ -447,7 +447,6 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     f.create<std::int64_t>("/history/step", s.history.steps.size());
     f.create<float>("/history/y", s.history.steps.size());
     f.create<float>("/history/o2", s.history.steps.size());
-    f.create<std::int64_t>("/history/recent", s.history.recent.size());
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
         const auto& list = s.synapses[j];
@@ -462,7 +461,6 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         if (s.rows[j].last_pre.empty()) continue;
         const std::string g = "/rows/" + std::to_string(j);
         f.put(g + "/last_pre", s.rows[j].last_pre);
-        f.put(g + "/done", s.rows[j].done);
         f.put(g + "/x", s.rows[j].x);
         if (!s.rows[j].x2.empty()) f.put(g + "/x2", s.rows[j].x2);
     }
@@ -543,7 +541,6 @@ void append_part(file& f, const engine::checkpoint_state& s) {
     f.append("/history/step", s.history.steps);
     f.append("/history/y", s.history.y);
     f.append("/history/o2", s.history.o2);
-    f.append("/history/recent", s.history.recent);
     for (std::size_t j = 0; j < s.synapses.size(); ++j) {
         const std::string g = "/synapses/" + std::to_string(j);
         const auto& list = s.synapses[j];
@@ -650,9 +647,9 @@ std::uint64_t state_bytes(const engine::checkpoint_state& s) {
     std::uint64_t n = s.gids.size() * 8;
     for (const auto& f : s.fields) n += f.f32.size() * 4 + f.i64.size() * 8;
     for (const auto* p : {&s.pending_ex, &s.pending_in}) n += p->gids.size() * 16;
-    n += s.history.gids.size() * 12 + s.history.steps.size() * 16 + s.history.recent.size() * 8;
+    n += s.history.gids.size() * 12 + s.history.steps.size() * 16;
     for (const auto& l : s.synapses) n += l.targets.size() * 12 + l.sources.size() * 10;
-    for (const auto& r : s.rows) n += r.last_pre.size() * 16 + (r.x.size() + r.x2.size()) * 4;
+    for (const auto& r : s.rows) n += r.last_pre.size() * 8 + (r.x.size() + r.x2.size()) * 4;
     for (const auto* snaps : {&s.snapshots, &s.schedule.snapshots})
         for (const auto& w : *snaps) n += w.weights.size() * 20;
     for (const auto& t : s.traces) n += t.values.size() * 4 + t.gids.size() * 8;
@@ -894,9 +891,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const auto step = f.get<std::int64_t>("/history/step");
             const auto y = f.get<float>("/history/y");
             const auto o2 = f.get<float>("/history/o2");
-            const auto recent = f.get<std::int64_t>("/history/recent");
-            constexpr std::size_t R = plasticity::post_history::recent_count;
-            if (count.size() != hg.size() || recent.size() != R * hg.size() || y.size() != step.size() || o2.size() != step.size() ||
+            if (count.size() != hg.size() || y.size() != step.size() || o2.size() != step.size() ||
                 std::accumulate(count.begin(), count.end(), std::uint64_t{0}) != step.size())
                 throw checkpoint_error("cannot read checkpoint '" + path + "': /history sizes disagree");
             std::uint64_t at = 0;
@@ -907,7 +902,6 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                     s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at), step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at), y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                     s.history.o2.insert(s.history.o2.end(), o2.begin() + static_cast<std::ptrdiff_t>(at), o2.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
-                    s.history.recent.insert(s.history.recent.end(), recent.begin() + static_cast<std::ptrdiff_t>(n * R), recent.begin() + static_cast<std::ptrdiff_t>((n + 1) * R));
                 }
                 at += count[n];
             }
@@ -990,7 +984,6 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const std::string g = "/rows/" + std::to_string(j);
             if (!f.has(g)) continue;
             s.rows[j].last_pre = f.get<std::int64_t>(g + "/last_pre");
-            s.rows[j].done = f.get<std::int64_t>(g + "/done");
             s.rows[j].x = f.get<float>(g + "/x");
             if (f.has(g + "/x2")) s.rows[j].x2 = f.get<float>(g + "/x2");
         }

@@ -1,6 +1,7 @@
 #include "synorm/model/lif.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "synorm/model/fast_exp.hpp"
 
@@ -51,12 +52,21 @@ template <class F, bool Gain>
     else return load<F>(slot);
 }
 
+// Track: the input arriving now is added to the block's running sums.
+template <class F, bool Track>
+[[gnu::always_inline]] inline void track(const lif_block& b, std::size_t i, F ie, F ii) {
+    if constexpr (Track) {
+        store(b.sum_ex + i, load<F>(b.sum_ex + i) + ie);
+        store(b.sum_in + i, load<F>(b.sum_in + i) + ii);
+    }
+}
+
 // One step of `F` neurons (a float, or sixteen lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
 // What every model does after computing its free membrane potential v_free: the refractory clamp,
 // the synaptic variables decayed and stepped by the input arriving now (models with synaptic
 // variables), threshold and reset. Returns the spike mask.
-template <class F, bool Gain, bool Synaptic>
+template <class F, bool Gain, bool Synaptic, bool Track>
 [[gnu::always_inline]] inline auto finish_step(const lif_constants& c, const lif_block& b, std::size_t i, F v_free) {
     using I = typename simd::int_of<F>::type;
     float* const V = b.V + i;
@@ -69,8 +79,10 @@ template <class F, bool Gain, bool Synaptic>
     if constexpr (Synaptic) {
         float* const x_ex = b.x_ex + i;
         float* const x_in = b.x_in + i;
-        store(x_ex, load<F>(x_ex) * c.P11_ex + input<F, Gain>(ex, b.gain_ex, i));
-        store(x_in, load<F>(x_in) * c.P11_in + input<F, Gain>(in, b.gain_in, i));
+        const F ie = input<F, Gain>(ex, b.gain_ex, i), ii = input<F, Gain>(in, b.gain_in, i);
+        track<F, Track>(b, i, ie, ii);
+        store(x_ex, load<F>(x_ex) * c.P11_ex + ie);
+        store(x_in, load<F>(x_in) * c.P11_in + ii);
     }
     store(ex, F{});
     store(in, F{});
@@ -80,23 +92,25 @@ template <class F, bool Gain, bool Synaptic>
     return spike;
 }
 
-template <class F, bool Gain, bool Egaba>
+template <class F, bool Gain, bool Egaba, bool Track>
 [[gnu::always_inline]] inline auto step_delta(const lif_constants& c, const lif_block& b, std::size_t i) {
-    const F jump = input<F, Gain>(b.in_ex + i, b.gain_ex, i) + input<F, Gain>(b.in_in + i, b.gain_in, i);
+    const F ie = input<F, Gain>(b.in_ex + i, b.gain_ex, i), ii = input<F, Gain>(b.in_in + i, b.gain_in, i);
+    track<F, Track>(b, i, ie, ii);
+    const F jump = ie + ii;
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 +
                      (c.I_e + load<F>(b.I_dc + i)) * c.P20 + jump;
-    return finish_step<F, Gain, false>(c, b, i, v_free);
+    return finish_step<F, Gain, false, Track>(c, b, i, v_free);
 }
 
-template <class F, bool Gain, bool Egaba>
+template <class F, bool Gain, bool Egaba, bool Track>
 [[gnu::always_inline]] inline auto step_curr_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
                      (c.I_e + load<F>(b.I_dc + i)) * c.P20;
-    return finish_step<F, Gain, true>(c, b, i, v_free);
+    return finish_step<F, Gain, true, Track>(c, b, i, v_free);
 }
 
-template <class F, bool Gain, bool Egaba>
+template <class F, bool Gain, bool Egaba, bool Track>
 [[gnu::always_inline]] inline auto step_cond_exp(const lif_constants& c, const lif_block& b, std::size_t i) {
     // Midpoint conductances: the decay over half a step of those at the step's start.
     const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
@@ -105,10 +119,10 @@ template <class F, bool Gain, bool Egaba>
     if constexpr (Egaba) E_in = load<F>(b.E_in + i);
     const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i)) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
-    return finish_step<F, Gain, true>(c, b, i, v_free);
+    return finish_step<F, Gain, true, Track>(c, b, i, v_free);
 }
 
-template <class F, bool Gain, bool Egaba>
+template <class F, bool Gain, bool Egaba, bool Track>
 [[gnu::always_inline]] inline auto step_cond_exp_adapt(const lif_constants& c, const lif_block& b, std::size_t i) {
     const F ge = load<F>(b.x_ex + i) * c.half_ex, gi = load<F>(b.x_in + i) * c.half_in;
     const F w = load<F>(b.w + i);
@@ -117,7 +131,7 @@ template <class F, bool Gain, bool Egaba>
     if constexpr (Egaba) E_in = load<F>(b.E_in + i);
     const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i) - w) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
-    const auto spike = finish_step<F, Gain, true>(c, b, i, v_free);
+    const auto spike = finish_step<F, Gain, true, Track>(c, b, i, v_free);
     const F w_inf = (load<F>(b.V + i) - c.E_L) * c.a;  // V after the step (V_reset where it spiked)
     store(b.w + i, w_inf + (w - w_inf) * c.P_w + (spike ? F{} + c.b : F{}));
     return spike;
@@ -133,7 +147,7 @@ template <class F, bool Gain, bool Egaba>
 // clone computes the same bits: the build turns off floating-point contraction (-ffp-contract=off,
 // CMakeLists.txt), which GCC would otherwise apply in the clones whose ISA has FMA.
 #define SYNORM_LIF_KERNEL(name, step)                                                                  \
-    template <bool Gain, bool Egaba>                                                                   \
+    template <bool Gain, bool Egaba, bool Track>                                                       \
     [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
         /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
         const lif_constants c = constants;                                                             \
@@ -144,7 +158,7 @@ template <class F, bool Gain, bool Egaba>
         for (; i + group <= b.n; i += group) {                                                         \
             simd::vint any_spike{};                                                                    \
             for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
-                const simd::vint spike = step<simd::vfloat, Gain, Egaba>(c, b, i + j);                        \
+                const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i + j);                        \
                 store(masks + i + j, spike);                            \
                 any_spike |= spike;                                                                    \
             }                                                                                          \
@@ -153,13 +167,13 @@ template <class F, bool Gain, bool Egaba>
                     if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                   \
         }                                                                                              \
         for (; i + simd::lanes <= b.n; i += simd::lanes) {                                             \
-            const simd::vint spike = step<simd::vfloat, Gain, Egaba>(c, b, i);                                \
+            const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i);                                \
             if (simd::any(spike))                                                                      \
                 for (std::size_t k = 0; k < simd::lanes; ++k)                                          \
                     if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);               \
         }                                                                                              \
         for (; i < b.n; ++i)                                                                           \
-            if (step<float, Gain, Egaba>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
+            if (step<float, Gain, Egaba, Track>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
         return fired;                                                                                  \
     }
 
@@ -171,19 +185,27 @@ SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
 
 }  // namespace
 
-// Only the conductance models have a reversal potential to move, so only their kernels come with
-// per-neuron E_in.
+// The kernel instantiation for a block's switches: Gain (gain pointers), Egaba (per-neuron E_in; only
+// the conductance models have a reversal potential to move) and Track (input sums).
+template <class Kernel>
+std::size_t dispatch(const lif_block& b, bool egaba, Kernel kernel) {
+    const auto with_track = [&](auto gain, auto e) {
+        return b.sum_ex ? kernel(gain, e, std::true_type{}) : kernel(gain, e, std::false_type{});
+    };
+    const auto with_egaba = [&](auto gain) { return egaba ? with_track(gain, std::true_type{}) : with_track(gain, std::false_type{}); };
+    return b.gain_ex ? with_egaba(std::true_type{}) : with_egaba(std::false_type{});
+}
+
 std::size_t update(const lif_constants& c, const lif_block& b) {
-    const bool gain = b.gain_ex != nullptr;
     switch (c.kind) {
-    case neuron_kind::lif_delta: return gain ? update_delta<true, false>(c, b) : update_delta<false, false>(c, b);
-    case neuron_kind::lif_curr_exp: return gain ? update_curr_exp<true, false>(c, b) : update_curr_exp<false, false>(c, b);
+    case neuron_kind::lif_delta:
+        return dispatch(b, false, [&](auto g, auto, auto t) { return update_delta<g(), false, t()>(c, b); });
+    case neuron_kind::lif_curr_exp:
+        return dispatch(b, false, [&](auto g, auto, auto t) { return update_curr_exp<g(), false, t()>(c, b); });
     case neuron_kind::lif_cond_exp:
-        if (b.E_in) return gain ? update_cond_exp<true, true>(c, b) : update_cond_exp<false, true>(c, b);
-        return gain ? update_cond_exp<true, false>(c, b) : update_cond_exp<false, false>(c, b);
+        return dispatch(b, b.E_in != nullptr, [&](auto g, auto e, auto t) { return update_cond_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp_adapt:
-        if (b.E_in) return gain ? update_cond_exp_adapt<true, true>(c, b) : update_cond_exp_adapt<false, true>(c, b);
-        return gain ? update_cond_exp_adapt<true, false>(c, b) : update_cond_exp_adapt<false, false>(c, b);
+        return dispatch(b, b.E_in != nullptr, [&](auto g, auto e, auto t) { return update_cond_exp_adapt<g(), e(), t()>(c, b); });
     case neuron_kind::poisson_source: break;  // the engine fires sources itself
     }
     return 0;

@@ -1,6 +1,7 @@
 #include "synorm/network/network.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -209,7 +210,47 @@ std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks) {
     table.target_delay.shrink_to_fit();
     table.weight.shrink_to_fit();
     table.tag.shrink_to_fit();
+    if (!table.incoming.empty()) {
+        const auto neurons = static_cast<std::uint32_t>(table.incoming.begin.size() - 1);
+        table.incoming = {};
+        index_incoming(table, neurons);
+    }
     return removed;
+}
+
+void index_incoming(synapse_table& table, std::uint32_t neurons) {
+    auto& index = table.incoming;
+    const std::uint64_t rows = table.row_begin.size() - 1;
+    std::uint64_t longest = 0;
+    for (std::uint64_t s = 0; s < rows; ++s) longest = std::max(longest, table.row_begin[s + 1] - table.row_begin[s]);
+    const auto bits = [](std::uint64_t count) { return static_cast<std::uint32_t>(std::bit_width(count > 0 ? count - 1 : 0)); };
+    index.position_bits = bits(longest);
+    if (bits(rows) + index.position_bits > 32)
+        throw std::runtime_error("a plastic projection's table on one thread has " + std::to_string(rows) + " sources and rows of up to " +
+                                 std::to_string(longest) + " synapses, more than its 32-bit incoming index can name; use more threads or ranks");
+    // A counting sort on the target: visiting rows by source puts every target's entries by source.
+    index.begin.assign(std::size_t{neurons} + 1, 0);
+    for (const auto word : table.target_delay) ++index.begin[synapse_target(word) + 1];
+    for (std::uint32_t t = 0; t < neurons; ++t) index.begin[t + 1] += index.begin[t];
+    index.entry.resize(table.size());
+    std::vector<std::uint64_t> fill(index.begin.begin(), index.begin.end() - 1);
+    index.min_offset = table.size() ? max_delay_offset : 0;
+    index.max_offset = 0;
+    for (std::uint64_t s = 0; s < rows; ++s)
+        for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+            const std::uint32_t word = table.target_delay[k];
+            index.entry[fill[synapse_target(word)]++] = static_cast<std::uint32_t>((s << index.position_bits) | (k - table.row_begin[s]));
+            index.min_offset = std::min(index.min_offset, synapse_delay_offset(word));
+            index.max_offset = std::max(index.max_offset, synapse_delay_offset(word));
+        }
+    if (index.min_offset == index.max_offset) return;
+    // Then by delay within each target; stable, so entries of one delay stay by source.
+    const auto offset = [&](std::uint32_t e) {
+        return synapse_delay_offset(table.target_delay[table.row_begin[index.source(e)] + index.position(e)]);
+    };
+    for (std::uint32_t t = 0; t < neurons; ++t)
+        std::stable_sort(index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t]), index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t + 1]),
+                         [&](std::uint32_t a, std::uint32_t b) { return offset(a) < offset(b); });
 }
 
 }  // namespace synorm::network

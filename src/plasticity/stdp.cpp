@@ -6,9 +6,12 @@
 namespace synorm::plasticity {
 
 decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
-    const auto n = static_cast<std::size_t>(std::min(65536.0, std::ceil(16.0 * tau_steps)) + 1);
+    const auto exact = static_cast<std::size_t>(std::min(65536.0, std::ceil(16.0 * tau_steps)) + 1);
+    const auto n = static_cast<std::size_t>(std::min(1048576.0, std::max(std::ceil(88.0 * tau_steps) + 1, static_cast<double>(exact))));
     values_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) values_[k] = static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps));
+    for (std::size_t k = 0; k < n; ++k)
+        values_[k] = k < exact ? static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps))
+                               : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
 }
 
 stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
@@ -45,7 +48,6 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
 void post_history::resize(std::uint32_t neurons) {
     spikes_.resize(neurons);
     last_step_.resize(neurons, none);
-    recent_.resize(std::size_t{neurons} * recent_count, none);
     last_y_.resize(neurons, 0.0f);
     decay_.resize(neurons, nullptr);
     slow_decay_.resize(neurons, nullptr);
@@ -60,7 +62,7 @@ void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_ta
     }
 }
 
-void post_history::record(std::uint32_t neuron, std::int64_t step) {
+const post_spike& post_history::record(std::uint32_t neuron, std::int64_t step) {
     auto& h = spikes_[neuron];
     float y = 1.0f, o2 = 0.0f;
     if (!h.empty() && !nearest_[neuron])
@@ -70,17 +72,14 @@ void post_history::record(std::uint32_t neuron, std::int64_t step) {
     h.push_back({step, y, o2});
     last_step_[neuron] = step;
     last_y_[neuron] = y;
-    std::int64_t* r = recent_.data() + std::size_t{neuron} * recent_count;
-    for (int k = recent_count - 1; k > 0; --k) r[k] = r[k - 1];
-    r[0] = step;
+    return h.back();
 }
 
-void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes, const std::int64_t* recent) {
+void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes) {
     // Pruning keeps a neuron's newest spike, so the list's last entry is the one last_y_ belongs to.
+    last_step_[neuron] = spikes.empty() ? none : spikes.back().step;
     last_y_[neuron] = spikes.empty() ? 0.0f : spikes.back().y;
     spikes_[neuron] = std::move(spikes);
-    std::copy(recent, recent + recent_count, recent_.data() + std::size_t{neuron} * recent_count);
-    last_step_[neuron] = recent[0];
 }
 
 void post_history::prune(std::int64_t before) {

@@ -113,7 +113,8 @@ TEST(pruning, engine_tags_after_the_tagging_time_and_removes_at_the_pruning_poin
     EXPECT_EQ(res.pruning[1].removed, weak);
     EXPECT_EQ(res.pruning[1].synapses, all);
     EXPECT_LT(res.pruning[1].bytes_after, res.pruning[1].bytes_before);
-    EXPECT_EQ(res.pruning[1].bytes_before - res.pruning[1].bytes_after, weak * 10) << "4 + 4 + 2 bytes per synapse";
+    EXPECT_EQ(res.pruning[1].bytes_before - res.pruning[1].bytes_after, weak * 14)
+        << "4 + 4 + 2 bytes per synapse, and 4 of the incoming index (plastic)";
     for (std::size_t k = 2; k < 5; ++k) {
         EXPECT_EQ(res.pruning[k].below, 0u);
         EXPECT_EQ(res.pruning[k].removed, 0u);

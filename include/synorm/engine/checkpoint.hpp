@@ -41,13 +41,12 @@ struct history_record {
     std::vector<std::int64_t> steps;    // the spikes, oldest first per neuron
     std::vector<float> y;               // trace right after each
     std::vector<float> o2;              // triplet's slow trace just before each (0 without a triplet rule)
-    std::vector<std::int64_t> recent;   // [neuron][4]: the newest spikes, newest first (may predate `steps`)
 };
 
 // A plastic projection's per-row state, identical on every thread of every rank (each applies every
 // presynaptic spike to its own copy), so saved once. By source-population index.
 struct row_record {
-    std::vector<std::int64_t> last_pre, done;
+    std::vector<std::int64_t> last_pre;
     std::vector<float> x;
     std::vector<float> x2;  // triplet only: the slow presynaptic trace r2; empty otherwise
 };

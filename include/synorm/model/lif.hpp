@@ -54,6 +54,10 @@ struct lif_block {
     // lif_cond_exp with E_GABA homeostasis: each neuron's inhibitory reversal potential (mV); null
     // when the population has none (then the kernel uses the constant lif_constants::E_in).
     const float* E_in = nullptr;
+    // The input arriving now (gains applied) is also added to these running sums, by neuron: the
+    // homeostasis records' E and I input. Both null when the run does not track input.
+    float* sum_ex = nullptr;
+    float* sum_in = nullptr;
 };
 
 // Advances every neuron of the block by one step; returns how many spiked (listed in b.spikes).

@@ -22,6 +22,24 @@ constexpr std::uint32_t synapse_delay_offset(std::uint32_t word) { return word >
 
 enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
 
+// The synapses of a table grouped by target: the transposed index of DESIGN.md decision 3 (+4 bytes
+// per synapse), kept for plastic tables so that potentiation can act when a postsynaptic spike reaches
+// its synapses instead of waiting for each synapse's next presynaptic spike. CSR by thread-local
+// target; each entry names one synapse by its row (source) and its place in the row, packed as
+// (source << position_bits) | position. Within a target, entries are sorted by delay, then source, so
+// the synapses one postsynaptic spike reaches at one step are one run of entries.
+struct incoming_index {
+    std::vector<std::uint64_t> begin;  // by thread-local target neuron, size neurons + 1; empty: no index
+    std::vector<std::uint32_t> entry;  // by incoming synapse
+    std::uint32_t position_bits = 0;
+    std::uint32_t min_offset = 0, max_offset = 0;  // the smallest and largest delay − D of the table's synapses
+
+    bool empty() const { return begin.empty(); }
+    std::uint64_t source(std::uint32_t e) const { return std::uint64_t{e} >> position_bits; }
+    std::uint64_t position(std::uint32_t e) const { return e & ((std::uint64_t{1} << position_bits) - 1); }
+    std::uint64_t bytes() const { return begin.capacity() * sizeof(std::uint64_t) + entry.capacity() * sizeof(std::uint32_t); }
+};
+
 struct synapse_table {
     std::uint32_t projection = 0;
     receptor port = receptor::excitatory;
@@ -31,6 +49,7 @@ struct synapse_table {
     // by synapse, pruned projections only (plasticity/pruning.hpp): consecutive homeostasis checks at
     // which the effective weight was below the pruning threshold; empty otherwise
     std::vector<std::uint16_t> tag;
+    incoming_index incoming;  // plastic tables only (index_incoming); empty otherwise
     // True when every synapse has the same delay (then delay_offset): delivery computes one
     // ring-buffer slot per row instead of one per synapse.
     bool uniform_delay = true;
@@ -39,13 +58,17 @@ struct synapse_table {
     std::uint64_t size() const { return target_delay.size(); }
     std::uint64_t bytes() const {
         return row_begin.capacity() * sizeof(std::uint64_t) + target_delay.capacity() * sizeof(std::uint32_t) +
-               weight.capacity() * sizeof(float) + tag.capacity() * sizeof(std::uint16_t);
+               weight.capacity() * sizeof(float) + tag.capacity() * sizeof(std::uint16_t) + incoming.bytes();
     }
 };
 
+// Builds table.incoming for a table over `neurons` thread-local targets. Throws std::runtime_error when
+// a source and a place in its row do not fit the 32 bits of an entry (rows × longest row ≥ 2^32).
+void index_incoming(synapse_table& table, std::uint32_t neurons);
+
 // Removes the synapses whose tag exceeds `checks` (plasticity::is_tagged) and compacts the table in
-// place: every row keeps its other synapses in their order, row_begin is rebuilt, and the per-synapse
-// arrays give their freed memory back. Returns the number removed.
+// place: every row keeps its other synapses in their order, row_begin is rebuilt, the per-synapse
+// arrays give their freed memory back, and an incoming index is built anew. Returns the number removed.
 std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks);
 
 // The synapses of one projection as a list independent of any partition (checkpoints): grouped by

@@ -1,9 +1,11 @@
-// STDP with traces, event-driven: a synapse is brought up to date when its presynaptic neuron
-// spikes (and at sweeps), from the presynaptic traces kept once per CSR row and the postsynaptic
-// neuron's recent spike history (NEST's approach: no per-synapse trace, no transposed index).
-// Three rules share this machinery (model_spec.hpp, plasticity_spec): pair STDP, inhibitory STDP
-// (Vogels et al. 2011), which is pair STDP with a symmetric window and a constant depression per
-// presynaptic spike, and triplet STDP (Pfister & Gerstner 2006).
+// STDP with traces, event-driven: a synapse changes when a presynaptic spike reaches it (depression,
+// from the postsynaptic trace) and when a postsynaptic spike reaches it (potentiation, from the
+// presynaptic trace). Presynaptic traces are kept once per CSR row, postsynaptic ones once per neuron
+// (with its recent spikes); the engine finds the synapses a postsynaptic spike reaches through the
+// table's incoming index (network::incoming_index; Auryn's transposed matrix). Three rules share this
+// machinery (model_spec.hpp, plasticity_spec): pair STDP, inhibitory STDP (Vogels et al. 2011), which
+// is pair STDP with a symmetric window and a constant depression per presynaptic spike, and triplet
+// STDP (Pfister & Gerstner 2006).
 //
 // Timing convention (as NEST): the delay d is dendritic. A presynaptic spike emitted at t_pre meets
 // a postsynaptic spike emitted at t_post at the synapse with Δt = t_post + d − t_pre.
@@ -23,8 +25,11 @@
 
 namespace synorm::plasticity {
 
-// e^(−k/τ) for whole numbers of steps k ≥ 0: a table up to 16 τ (where the value is 1e-7), fast_exp
-// beyond. Traces decay by whole steps, so one or two lookups per synaptic event replace exp().
+// e^(−k/τ) for whole numbers of steps k ≥ 0: std::exp up to 16 τ (where the value is 1e-7), fast_exp
+// beyond. Traces decay by whole steps, so one or two lookups per synaptic event replace exp(). The
+// table holds both parts, up to 88 τ, where fast_exp's argument is clamped and the value constant
+// (at most 2^20 entries; fast_exp is computed past the table): many events pair with spikes more than
+// 16 τ ago, and computing those inline cost a fifth of the potentiation loop.
 class decay_table {
 public:
     decay_table() = default;
@@ -113,7 +118,7 @@ struct post_spike {
 
 // The postsynaptic spike histories of one thread's neurons. One trace time constant per neuron
 // (every plastic projection onto a population shares it; the loader checks). The newest spike of
-// each neuron is also kept in flat arrays: most synaptic events only need that one.
+// each neuron is also kept in flat arrays: most depressions only need that one.
 class post_history {
 public:
     static constexpr std::int64_t none = INT64_MIN / 4;
@@ -123,16 +128,12 @@ public:
     // `slow`: the decay of the triplet rule's slow trace o2, or null when no triplet rule targets them.
     void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow = nullptr);
     bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
-    void record(std::uint32_t neuron, std::int64_t step);
+    // Appends a spike of the neuron at `step` and returns it with its traces.
+    const post_spike& record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
     std::int64_t newest(std::uint32_t neuron) const { return last_step_[neuron]; }
-    // The steps of the neuron's `recent_count` newest spikes, newest first (`none` where it had fewer):
-    // one cache line that most potentiations need and nothing else.
-    static constexpr int recent_count = 4;
-    const std::int64_t* recent(std::uint32_t neuron) const { return recent_.data() + std::size_t{neuron} * recent_count; }
-    // Checkpoints: replaces the neuron's history by `spikes` (oldest first) and its newest spike
-    // steps by `recent` (recent_count words, newest first), as read from `of` and `recent`.
-    void restore(std::uint32_t neuron, std::vector<post_spike> spikes, const std::int64_t* recent);
+    // Checkpoints: replaces the neuron's history by `spikes` (oldest first), as read from `of`.
+    void restore(std::uint32_t neuron, std::vector<post_spike> spikes);
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
     // (its trace value carries the older ones forward).
     void prune(std::int64_t before);
@@ -152,7 +153,6 @@ private:
     float trace_before_scan(std::uint32_t neuron, std::int64_t step) const;
     std::vector<std::vector<post_spike>> spikes_;  // by thread-local neuron, oldest first
     std::vector<std::int64_t> last_step_;          // by thread-local neuron: the newest spike, or none
-    std::vector<std::int64_t> recent_;             // [neuron][recent_count]: the newest spikes, newest first
     std::vector<float> last_y_;                    // by thread-local neuron: the trace right after it
     std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
     std::vector<const decay_table*> slow_decay_;   // by thread-local neuron: o2's decay; null = no triplet rule
@@ -164,59 +164,13 @@ struct row_state {
     static constexpr std::int64_t none = INT64_MIN / 4;
     std::vector<std::int64_t> last_pre;  // by row: the last presynaptic spike's emission step
     std::vector<float> x;                // by row: the presynaptic trace right after it
-    std::vector<std::int64_t> done;      // by row: post spikes reaching the synapse at or before this are applied
     std::vector<float> x2;               // by row, triplet only: the slow presynaptic trace r2 right after the last spike
     void resize(std::size_t rows, bool triplet = false) {
         last_pre.assign(rows, none);
         x.assign(rows, 0.0f);
-        done.assign(rows, none);
         if (triplet) x2.assign(rows, 0.0f);
     }
-    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + done.capacity() * 8 + x2.capacity() * 4; }
+    std::uint64_t bytes() const { return last_pre.capacity() * 8 + x.capacity() * 4 + x2.capacity() * 4; }
 };
-
-// The term of one synapse (target `neuron`, delay `d` steps) paid by every postsynaptic spike that
-// reaches it in (from, upto], from the row's presynaptic trace: `post(w, x)` returns the new weight
-// (stdp_params::potentiate for pair STDP, vogels_post for vogels).
-template <class Post>
-inline float potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
-                              std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from, std::int64_t upto,
-                              Post post) {
-    if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
-    const auto apply = [&](std::int64_t step) {
-        const std::int64_t since = step + d - last_pre;  // ≥ 0
-        const float trace = rule.nearest ? plus_decay(since) : x * plus_decay(since);
-        w = post(w, trace);
-    };
-    // The spikes that reach the synapse in (from, upto], oldest first: from the newest few when they
-    // cover the window, else from the whole history.
-    const std::int64_t* recent = history.recent(neuron);
-    int m = 0;
-    while (m < post_history::recent_count && recent[m] != post_history::none && recent[m] + d > from) ++m;
-    if (m < post_history::recent_count) {
-        for (int k = m - 1; k >= 0; --k)
-            if (recent[k] + d <= upto) apply(recent[k]);
-        return w;
-    }
-    const auto& h = history.of(neuron);
-    std::size_t k = h.size();
-    while (k > 0 && h[k - 1].step + d > from) --k;
-    for (; k < h.size() && h[k].step + d <= upto; ++k) apply(h[k].step);
-    return w;
-}
-
-// triplet: the potentiation of one synapse by every postsynaptic spike that reaches it in
-// (from, upto], each paired with the row's r1 and with the slow trace o2 the history kept for it.
-// All-to-all only, so r1 is x decayed from the last presynaptic spike.
-inline float triplet_potentiate_until(const stdp_params& rule, const decay_table& plus_decay, float w, const post_history& history,
-                                      std::uint32_t neuron, std::int64_t d, std::int64_t last_pre, float x, std::int64_t from,
-                                      std::int64_t upto) {
-    if (last_pre == row_state::none || history.newest(neuron) == post_history::none || history.newest(neuron) + d <= from) return w;
-    const auto& h = history.of(neuron);
-    std::size_t k = h.size();
-    while (k > 0 && h[k - 1].step + d > from) --k;
-    for (; k < h.size() && h[k].step + d <= upto; ++k) w = rule.triplet_post(w, x * plus_decay(h[k].step + d - last_pre), h[k].o2);
-    return w;
-}
 
 }  // namespace synorm::plasticity
