@@ -52,17 +52,24 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     });
     m.neurons = static_cast<std::uint64_t>(local_neurons * (adapting ? 36.0 : 32.0));
 
-    double synapses = 0.0, largest_projection = 0.0, rows = 0.0;
+    double synapses = 0.0, plastic = 0.0, largest_projection = 0.0, rows = 0.0, plastic_rows = 0.0;
     for (const auto& p : spec.projections) {
         const double s = expected_total(p, static_cast<double>(spec.populations[p.source].size),
                                         static_cast<double>(spec.populations[p.target].size)) / P;
         synapses += s;
         largest_projection = std::max(largest_projection, s / T);
         rows += (static_cast<double>(spec.populations[p.source].size) + 1.0) * T;  // row index per thread
+        if (p.plasticity.rule != model::stdp_rule::none) {
+            plastic += s;
+            // Per thread: the row state (last spike, traces: 16 B per source) and the incoming index's
+            // offsets (8 B per neuron of the thread).
+            plastic_rows += static_cast<double>(spec.populations[p.source].size) * T * 16.0 + local_neurons * 8.0;
+        }
     }
     m.expected_synapses = static_cast<std::uint64_t>(synapses);
-    // Vectors grow to their exact size during the sort; 8 bytes per synapse plus 8 per row.
-    m.synapses = static_cast<std::uint64_t>(synapses * 8.0 + rows * 8.0);
+    // Vectors grow to their exact size during the sort; 8 bytes per synapse plus 8 per row, and 4 more
+    // per plastic synapse for the incoming index.
+    m.synapses = static_cast<std::uint64_t>(synapses * 8.0 + rows * 8.0 + plastic * 4.0 + plastic_rows);
     // While one projection is sorted, a thread holds its unsorted copy (12 B per synapse, reserved with
     // 5 % slack) and a fill cursor per row; all threads build at once.
     m.build = static_cast<std::uint64_t>(T * (largest_projection * 12.0 * 1.05) + rows * 8.0);

@@ -49,7 +49,8 @@ struct transmitter {
 
 // One presynaptic spike emitted at t_pre on a plastic row: each synapse is depressed by its target's
 // trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated so that
-// each rule's loop keeps its parameters in registers and pays for no other rule's branches.
+// each rule's loop keeps its parameters in registers and pays for no other rule's branches; rows of a
+// table whose synapses share one delay find their ring-buffer slot once.
 template <class Terms>
 void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
                  std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
@@ -62,14 +63,26 @@ void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::ro
     const std::int64_t last = rs.last_pre[src];
     float* const weight = table.weight.data();
     const std::uint32_t* const target_delay = table.target_delay.data();
-    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
-        const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
-        const std::int64_t d = D + network::synapse_delay_offset(word);
-        const float w = terms.pre(weight[k], ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
-        weight[k] = w;
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    if (table.uniform_delay) {
+        const std::int64_t d = D + table.delay_offset;
+        float* const slot = data + (static_cast<std::uint64_t>(t_pre + d) & mask) * n;
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t i = network::synapse_target(target_delay[k]);
+            const float w = terms.pre(weight[k], ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
+            weight[k] = w;
+            slot[i] += send(w, i);
+        }
+    } else {
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
+            const std::int64_t d = D + network::synapse_delay_offset(word);
+            const float w = terms.pre(weight[k], ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
+            weight[k] = w;
+            data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
+        }
     }
-    ts.events += table.row_begin[src + 1] - table.row_begin[src];
+    ts.events += k1 - k0;
     rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : rs.x[src] * plus(t_pre - last) + 1.0f;
     rs.last_pre[src] = t_pre;
 }

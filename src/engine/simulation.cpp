@@ -271,8 +271,10 @@ std::uint64_t simulation::local_synapses() const {
 
 std::uint64_t simulation::synapse_bytes() const {
     std::uint64_t n = 0;
-    for (const auto& ts : impl_->threads)
+    for (const auto& ts : impl_->threads) {
         for (const auto& t : ts.tables) n += t.bytes();
+        for (const auto& r : ts.rows) n += r.bytes();  // plastic rows' presynaptic state
+    }
     return n;
 }
 

@@ -47,8 +47,7 @@ stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
 
 void post_history::resize(std::uint32_t neurons) {
     spikes_.resize(neurons);
-    last_step_.resize(neurons, none);
-    last_y_.resize(neurons, 0.0f);
+    newest_.resize(neurons);
     decay_.resize(neurons, nullptr);
     slow_decay_.resize(neurons, nullptr);
     nearest_.resize(neurons, 0);
@@ -70,15 +69,13 @@ const post_spike& post_history::record(std::uint32_t neuron, std::int64_t step) 
     // o2 jumps by 1 right after each spike; the history keeps its value just before.
     if (!h.empty() && slow_decay_[neuron]) o2 = (h.back().o2 + 1.0f) * (*slow_decay_[neuron])(step - h.back().step);
     h.push_back({step, y, o2});
-    last_step_[neuron] = step;
-    last_y_[neuron] = y;
+    newest_[neuron] = {step, y};
     return h.back();
 }
 
 void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes) {
-    // Pruning keeps a neuron's newest spike, so the list's last entry is the one last_y_ belongs to.
-    last_step_[neuron] = spikes.empty() ? none : spikes.back().step;
-    last_y_[neuron] = spikes.empty() ? 0.0f : spikes.back().y;
+    // Pruning keeps a neuron's newest spike, so the list's last entry is the newest.
+    newest_[neuron] = spikes.empty() ? newest_spike{} : newest_spike{spikes.back().step, spikes.back().y};
     spikes_[neuron] = std::move(spikes);
 }
 

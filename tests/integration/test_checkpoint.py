@@ -249,7 +249,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
 
     # synorm info CHECKPOINT: what it holds.
     p = h.run(["info", files[-1]])
-    for expected in ["synorm checkpoint (format 1), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
+    for expected in ["synorm checkpoint (format 2), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
                      "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out), "4000 neurons, ", "size:  ",
                      "synorm resume " + files[-1]]:
         assert expected in p.stdout, (expected, p.stdout)

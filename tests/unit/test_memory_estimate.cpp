@@ -38,6 +38,23 @@ TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
     EXPECT_NEAR(static_cast<double>(estimate.synapses), static_cast<double>(sim.synapse_bytes()), 0.03 * static_cast<double>(sim.synapse_bytes()));
 }
 
+TEST(memory_estimate, plastic_synapses_count_their_incoming_index_and_row_state) {
+    auto spec = random_network(3000, 0.05);
+    auto& rule = spec.projections[0].plasticity;
+    rule.rule = model::stdp_rule::pair;
+    rule.A_plus = 0.001;
+    rule.A_minus = -0.001;
+    rule.w_max = 0.2;
+    spec.homeostasis.period = 1.0;
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 2);
+    const auto estimate = engine::estimate_memory(spec, 1, 2);
+    const double bytes = static_cast<double>(sim.synapse_bytes()), synapses = static_cast<double>(sim.local_synapses());
+    EXPECT_NEAR(static_cast<double>(estimate.synapses), bytes, 0.03 * bytes);
+    EXPECT_GT(bytes / synapses, 12.0) << "8 B per synapse, 4 B of incoming index, and the rows' state";
+    EXPECT_LT(bytes / synapses, 12.5);
+}
+
 TEST(memory_estimate, divides_over_ranks_and_names_every_item) {
     const auto spec = random_network(10000, 0.1);
     const auto one = engine::estimate_memory(spec, 1, 1), four = engine::estimate_memory(spec, 4, 1);
