@@ -69,13 +69,20 @@ const post_spike& post_history::record(std::uint32_t neuron, std::int64_t step) 
     // o2 jumps by 1 right after each spike; the history keeps its value just before.
     if (!h.empty() && slow_decay_[neuron]) o2 = (h.back().o2 + 1.0f) * (*slow_decay_[neuron])(step - h.back().step);
     h.push_back({step, y, o2});
-    newest_[neuron] = {step, y};
+    auto& n = newest_[neuron];
+    n = {{step, n.step[0]}, {y, n.y[0]}};
     return h.back();
 }
 
 void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes) {
-    // Pruning keeps a neuron's newest spike, so the list's last entry is the newest.
-    newest_[neuron] = spikes.empty() ? newest_spike{} : newest_spike{spikes.back().step, spikes.back().y};
+    // Pruning keeps a neuron's newest spike, so the list ends with the newest; an older one pruned
+    // away is not needed for the traces (the scan finds nothing older either).
+    auto& n = newest_[neuron];
+    n = {};
+    for (std::size_t k = 0; k < 2 && k < spikes.size(); ++k) {
+        n.step[k] = spikes[spikes.size() - 1 - k].step;
+        n.y[k] = spikes[spikes.size() - 1 - k].y;
+    }
     spikes_[neuron] = std::move(spikes);
 }
 

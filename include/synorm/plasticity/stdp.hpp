@@ -131,7 +131,7 @@ public:
     // Appends a spike of the neuron at `step` and returns it with its traces.
     const post_spike& record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
-    std::int64_t newest(std::uint32_t neuron) const { return newest_[neuron].step; }
+    std::int64_t newest(std::uint32_t neuron) const { return newest_[neuron].step[0]; }
     // Checkpoints: replaces the neuron's history by `spikes` (oldest first), as read from `of`.
     void restore(std::uint32_t neuron, std::vector<post_spike> spikes);
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
@@ -140,23 +140,23 @@ public:
     // The trace of `neuron` strictly before `step`, 0 when there is none. `decay` and `nearest` are
     // the neuron's (every rule onto it shares them): passed in so the caller keeps them in registers.
     float trace_before(std::uint32_t neuron, std::int64_t step, const decay_table& decay, bool nearest) const {
-        const newest_spike last = newest_[neuron];
-        if (last.step == none) return 0.0f;
-        if (last.step < step) {  // the common case: no spike of the neuron since
-            const float d = decay(step - last.step);
-            return nearest ? d : last.y * d;
-        }
-        return trace_before_scan(neuron, step);
+        const newest_spikes& last = newest_[neuron];
+        // The common cases: no spike of the neuron since `step`, or one.
+        const int k = last.step[0] < step ? 0 : (last.step[1] < step ? 1 : 2);
+        if (k == 2) return trace_before_scan(neuron, step);
+        if (last.step[k] == none) return 0.0f;
+        const float d = decay(step - last.step[k]);
+        return nearest ? d : last.y[k] * d;
     }
 
 private:
     float trace_before_scan(std::uint32_t neuron, std::int64_t step) const;
-    struct newest_spike {
-        std::int64_t step = none;  // or none
-        float y = 0.0f;            // the trace right after it
+    struct newest_spikes {       // the neuron's two newest spikes, newest first
+        std::int64_t step[2] = {none, none};
+        float y[2] = {0.0f, 0.0f};  // the trace right after each
     };
     std::vector<std::vector<post_spike>> spikes_;  // by thread-local neuron, oldest first
-    std::vector<newest_spike> newest_;             // by thread-local neuron: one load for most depressions
+    std::vector<newest_spikes> newest_;            // by thread-local neuron: one cache line for most depressions
     std::vector<const decay_table*> decay_;        // by thread-local neuron: its trace's decay; null = no history
     std::vector<const decay_table*> slow_decay_;   // by thread-local neuron: o2's decay; null = no triplet rule
     std::vector<std::uint8_t> nearest_;
