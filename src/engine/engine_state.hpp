@@ -185,7 +185,7 @@ struct branch_cursor {
 };
 
 // The weight with which a synapse of one projection acts on its target i (DESIGN.md decision 4), in
-// the order of transmission (homeostasis.cpp, transmitter): w times the gain of its branch, times
+// the order of transmission (plastic_delivery.cpp, transmitter): w times the gain of its branch, times
 // the SHY gain G (on the synapses below the selective spare threshold only), plus the additive
 // offset, then times the target's scaling gain. Weight snapshots and the pruning threshold read
 // this same value.
