@@ -354,7 +354,6 @@ struct simulation::impl {
     // Advances the thread's neurons through the steps [t0, t1); spikes go to the interval buffer
     // with their lag, and to the recorders.
     void update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next);
-    void sum_input(thread_state& ts, const network::population_slice& slice, const float* ex, const float* in, bool gains);
     // The poisson_source members of one slice at step s: their block indices that fire, into ts.fired.
     std::size_t fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s);
     // One thread's part of a homeostasis period ending at T: sensors read, gains moved toward their

@@ -145,26 +145,6 @@ void simulation::impl::sample_state(thread_state& ts, std::int64_t step) {
     }
 }
 
-// Each neuron's own running sum, in step order, so the period's totals do not depend on the
-// decomposition; only in runs whose homeostasis loop does more than health checks.
-void simulation::impl::sum_input(thread_state& ts, const network::population_slice& slice, const float* ex, const float* in, bool gains) {
-    float* const sum_ex = ts.input_ex.data();
-    float* const sum_in = ts.input_in.data();
-    if (gains) {
-        const float* const g_ex = ts.gain_ex.data();
-        const float* const g_in = ts.gain_in.data();
-        for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
-            sum_ex[i] += ex[i] * g_ex[i];
-            sum_in[i] += in[i] * g_in[i];
-        }
-    } else {
-        for (std::uint32_t i = slice.begin; i < slice.end; ++i) {
-            sum_ex[i] += ex[i];
-            sum_in[i] += in[i];
-        }
-    }
-}
-
 std::size_t simulation::impl::fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s) {
     const auto& pieces = source_rate[slice.population];
     std::size_t k = pieces.size() - 1;
@@ -200,9 +180,9 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
             const std::uint32_t b = slice.begin;
             const auto& pop = spec.populations[slice.population];
             const bool gains = uses_gain[slice.population] != 0;
-            const bool source = !source_rate[slice.population].empty();
-            if (track_input && source) sum_input(ts, slice, ex, in, gains);  // the kernel sums the neurons' input
-            const std::size_t fired = source ? fire_sources(ts, slice, s) :
+            // The kernel adds each neuron's input to its running sum, in step order, so the period's
+            // totals do not depend on the decomposition (sources take no input).
+            const std::size_t fired = !source_rate[slice.population].empty() ? fire_sources(ts, slice, s) :
                 model::update(constants[slice.population],
                               {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
                                ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,

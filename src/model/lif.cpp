@@ -186,26 +186,32 @@ SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
 }  // namespace
 
 // The kernel instantiation for a block's switches: Gain (gain pointers), Egaba (per-neuron E_in; only
-// the conductance models have a reversal potential to move) and Track (input sums).
-template <class Kernel>
-std::size_t dispatch(const lif_block& b, bool egaba, Kernel kernel) {
-    const auto with_track = [&](auto gain, auto e) {
-        return b.sum_ex ? kernel(gain, e, std::true_type{}) : kernel(gain, e, std::false_type{});
+// the conductance models have a reversal potential to move, so only they are instantiated with it)
+// and Track (input sums).
+template <bool Conductance, class Kernel>
+std::size_t dispatch(const lif_block& b, Kernel kernel) {
+    const auto with_track = [&](auto gain, auto egaba) {
+        return b.sum_ex ? kernel(gain, egaba, std::true_type{}) : kernel(gain, egaba, std::false_type{});
     };
-    const auto with_egaba = [&](auto gain) { return egaba ? with_track(gain, std::true_type{}) : with_track(gain, std::false_type{}); };
+    const auto with_egaba = [&](auto gain) {
+        if constexpr (Conductance) {
+            if (b.E_in) return with_track(gain, std::true_type{});
+        }
+        return with_track(gain, std::false_type{});
+    };
     return b.gain_ex ? with_egaba(std::true_type{}) : with_egaba(std::false_type{});
 }
 
 std::size_t update(const lif_constants& c, const lif_block& b) {
     switch (c.kind) {
     case neuron_kind::lif_delta:
-        return dispatch(b, false, [&](auto g, auto, auto t) { return update_delta<g(), false, t()>(c, b); });
+        return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_delta<g(), e(), t()>(c, b); });
     case neuron_kind::lif_curr_exp:
-        return dispatch(b, false, [&](auto g, auto, auto t) { return update_curr_exp<g(), false, t()>(c, b); });
+        return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp:
-        return dispatch(b, b.E_in != nullptr, [&](auto g, auto e, auto t) { return update_cond_exp<g(), e(), t()>(c, b); });
+        return dispatch<true>(b, [&](auto g, auto e, auto t) { return update_cond_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp_adapt:
-        return dispatch(b, b.E_in != nullptr, [&](auto g, auto e, auto t) { return update_cond_exp_adapt<g(), e(), t()>(c, b); });
+        return dispatch<true>(b, [&](auto g, auto e, auto t) { return update_cond_exp_adapt<g(), e(), t()>(c, b); });
     case neuron_kind::poisson_source: break;  // the engine fires sources itself
     }
     return 0;

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include "synorm/comm/communicator.hpp"
+#include "synorm/engine/checkpoint.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/plasticity/scaling.hpp"
 #include "synorm/plasticity/stdp.hpp"
@@ -289,6 +291,52 @@ TEST(stdp_engine, many_postsynaptic_spikes_between_presynaptic_ones) {
     // ~10 Hz presynaptic, ~150 Hz postsynaptic: windows hold more spikes than the recent-spike cache.
     check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0, 1500.0);
 }
+// One row whose synapses have different delays (eight multapses A → B, delays drawn in [1, 7) ms):
+// each follows the rule at its own delay. A postsynaptic spike reaches them at different steps, so
+// its potentiation is applied as several runs of the incoming index, each merged with the
+// presynaptic spikes at its own step. Weights and delays read from a checkpoint at 600 ms.
+TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule) {
+    auto rule_spec = pair_spec(model::weight_dependence::additive);
+    rule_spec.A_plus = 0.01;
+    rule_spec.A_minus = -0.0105;
+    auto spec = pair_network(rule_spec, 1.0, 310.0, 290.0);
+    auto& ab = spec.projections[0];
+    ab.rule = model::connection_rule::fixed_indegree;
+    ab.indegree = 8;
+    ab.delay.shape = model::distribution::kind::uniform;
+    ab.delay.low = 1.0;
+    ab.delay.high = 7.0;
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 1);
+    std::vector<double> pre, post;
+    network::synapse_list synapses;
+    engine::hooks h;
+    h.on_spikes = [&](const engine::spike_batch& b) {
+        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+    };
+    h.checkpoint_every_ms = 600.0;
+    h.on_checkpoint = [&](const engine::checkpoint_state& c) {
+        if (synapses.size() == 0) synapses = c.synapses[0];
+    };
+    sim.run(h);
+    ASSERT_EQ(synapses.size(), 8u);
+    const double end = 600.0;
+    std::vector<double> pre_before;
+    for (double t : pre)
+        if (t < end - 1e-9) pre_before.push_back(t);  // emitted before the checkpoint's step
+    ASSERT_GT(pre_before.size(), 10u);
+    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    std::set<std::uint16_t> delays;
+    for (std::size_t k = 0; k < synapses.size(); ++k) {
+        const double d = synapses.delays[k] * 0.1;
+        delays.insert(synapses.delays[k]);
+        std::vector<double> arrival;
+        for (double t : post) arrival.push_back(t + d);
+        EXPECT_NEAR(synapses.weights[k], reference_weight(rule, pre_before, arrival, 1.0, 0.1, end), 2e-5) << "delay " << d << " ms";
+    }
+    EXPECT_GE(delays.size(), 4u) << "the row's synapses have different delays";
+}
+
 TEST(stdp_engine, nearest_spike_pairing) {
     check_against_reference(model::weight_dependence::additive, model::spike_pairing::nearest, 2.0);
 }

@@ -131,7 +131,6 @@ public:
     // Appends a spike of the neuron at `step` and returns it with its traces.
     const post_spike& record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
-    std::int64_t newest(std::uint32_t neuron) const { return newest_[neuron].step[0]; }
     // Checkpoints: replaces the neuron's history by `spikes` (oldest first), as read from `of`.
     void restore(std::uint32_t neuron, std::vector<post_spike> spikes);
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
