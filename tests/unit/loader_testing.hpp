@@ -1,5 +1,6 @@
-// Helpers of the config::load tests: editing a configuration, catching its error, and comparing
-// model_specs field by field (the struct has no operator==) through the resolved YAML round trip.
+// Helpers of the config::load tests: the configurations several test files edit, editing one,
+// catching its error, and comparing model_specs field by field (the struct has no operator==)
+// through the resolved YAML round trip.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +12,80 @@
 #include "synorm/config/loader.hpp"
 
 namespace synorm::config::loader_test {
+
+// ---------------------------------------------------------------------------------------------
+// Configurations that several test files edit.
+
+// A small valid network; error tests change one line of it. Line numbers matter in the tests.
+inline const std::string base = R"(simulation:
+  dt: "0.1 ms"
+  duration: "100 ms"
+populations:
+  E:
+    size: 80
+    neuron:
+      model: lif_curr_exp
+      tau_m: "20 ms"
+  I:
+    size: 20
+    type: inhibitory
+    neuron: {model: lif_delta}
+projections:
+  - name: EI
+    source: E
+    target: I
+    connect: {rule: fixed_indegree, indegree: 10}
+    weight: "0.5 mV"
+    delay: "1 ms"
+  - name: IE
+    source: I
+    target: E
+    connect: {rule: pairwise_bernoulli, p: 0.2}
+    weight: "-30 pA"
+    delay: "1.5 ms"
+)";
+
+// Plastic E → E onto conductance neurons, static I → E, and E → I onto current neurons. Error tests
+// change one line of it; line numbers matter in the tests.
+inline const std::string plastic = R"(simulation:
+  dt: "0.1 ms"
+  duration: "1 s"
+populations:
+  E:
+    size: 80
+    neuron: {model: lif_cond_exp}
+    calcium: {tau: "2 s"}
+    scaling:
+      target_rate: "5 Hz"
+  I:
+    size: 20
+    type: inhibitory
+    neuron: {model: lif_curr_exp}
+projections:
+  - name: EE
+    source: E
+    target: E
+    connect: {rule: fixed_indegree, indegree: 10}
+    weight: "6 nS"
+    delay: "0.8 ms"
+    plasticity:
+      rule: stdp
+      A_plus: "0.12 nS"
+      A_minus: "-0.126 nS"
+      w_max: "12 nS"
+  - name: IE
+    source: I
+    target: E
+    connect: {rule: fixed_indegree, indegree: 5}
+    weight: "60 nS"
+    delay: "0.9 ms"
+  - name: EI
+    source: E
+    target: I
+    connect: {rule: pairwise_bernoulli, p: 0.1}
+    weight: "30 pA"
+    delay: "1 ms"
+)";
 
 // `text` with the one occurrence of `from` replaced by `to`.
 inline std::string with(std::string text, const std::string& from, const std::string& to) {

@@ -1,0 +1,130 @@
+// spec_reader, which walks a configuration's YAML tree into a model_spec, and the small helpers its
+// parts share. Its methods are defined by part of the schema: loader.cpp, homeostasis_keys.cpp,
+// plasticity_keys.cpp, input_keys.cpp and recording_keys.cpp.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolved_yaml.hpp"
+#include "schema.hpp"
+#include "yaml_reader.hpp"
+
+namespace synorm::config::detail {
+
+using model::cell_type;
+
+inline void require_positive(const node_at& at, double value, dimension dim) {
+    if (!(value > 0.0)) {
+        at.fail("expected a " + std::string(dimension_name(dim)) + " > 0, got " + format_quantity(value, dim));
+    }
+}
+
+inline void require_non_negative(const node_at& at, double value, dimension dim) {
+    if (!(value >= 0.0)) {
+        at.fail("expected a " + std::string(dimension_name(dim)) + " ≥ 0, got " + format_quantity(value, dim));
+    }
+}
+
+// Reads `key` into `value` when it is given; returns its node for further checks.
+inline std::optional<node_at> read_into(const map_view& m, std::string_view key, dimension dim, double& value) {
+    auto at = m.find(key);
+    if (at) value = read_quantity(*at, dim);
+    return at;
+}
+
+// A derived time (a number of steps times dt) for a message: 3 × 0.1 ms reads "0.3 ms", not
+// "0.30000000000000004 ms".
+inline std::string derived_time(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.12g", ms);
+    return format_quantity(std::strtod(text, nullptr), dimension::time);
+}
+
+inline std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
+
+// Walks the tree once, in dependency order (time step before delays, populations before
+// projections, projections before weight recorders), filling a model_spec in internal units.
+class spec_reader {
+public:
+    explicit spec_reader(node_at root) : root_(std::move(root)) {}
+
+    model::model_spec read();
+    const applied_scaling& scaling() const { return scaling_; }
+
+private:
+    void read_simulation(const std::optional<node_at>& at);
+    void read_network(const std::optional<node_at>& at);
+    void read_populations(const node_at& at);
+    void read_neuron(const node_at& at, model::population_spec& pop);
+    void read_source(const node_at& at, model::population_spec& pop);
+    void read_e_gaba(const node_at& at, model::population_spec& pop);
+    void read_normalization(const node_at& at, model::population_spec& pop);
+    void check_normalization() const;
+    void read_metaplasticity(const node_at& at, model::population_spec& pop);
+    void check_metaplasticity() const;
+    void read_homeostasis_recorders(const node_at& at);
+    void read_calcium(const node_at& at, model::population_spec& pop);
+    void read_scaling(const node_at& at, model::population_spec& pop);
+    void read_branches(const node_at& at, model::population_spec& pop);
+    void read_branch_sources();
+    void read_projections(const std::optional<node_at>& at);
+    void read_connect(const node_at& at, model::projection_spec& proj);
+    void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
+    void read_pruning(const node_at& at, model::projection_spec& proj);
+    void check_pruning() const;
+    void read_compensation();
+    void read_inputs(const std::optional<node_at>& at);
+    void read_pattern(const node_at& item);
+    void check_patterns();
+    template <class Input>
+    void read_input_span(const map_view& m, Input& input);
+    void read_recording(const std::optional<node_at>& at);
+    void read_state_recorders(const node_at& at);
+    void read_weight_recorders(const node_at& at);
+    void read_homeostasis(const std::optional<node_at>& at);
+    void read_checks(const std::optional<node_at>& at);
+
+    std::uint32_t population_ref(const node_at& at) const;
+    std::uint32_t projection_ref(const node_at& at) const;
+    draw_limit weight_limit(cell_type receptor, const std::string& sign_from,
+                            const model::population_spec& target) const;
+    draw_limit delay_limit() const;
+    void require_multiple_of_dt(const node_at& at, double value) const;
+    std::string scale_note() const;
+
+    // How a projection's mean in-degree changes under scaling, for network.compensation.
+    struct indegree_change {
+        double full = 0.0;    // mean in-degree before scaling
+        double factor = 1.0;  // scaled mean in-degree / full
+    };
+
+    node_at root_;
+    model::model_spec spec_;
+    double scale_ = 1.0;           // network.scale
+    double indegree_scale_ = 1.0;  // network.indegree_scale; network.scale unless given
+    std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
+    std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
+    std::vector<indegree_change> indegree_changes_;  // by projection
+    applied_scaling scaling_;
+    std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
+    std::vector<std::optional<node_at>> normalization_at_;  // by population
+    std::vector<std::optional<node_at>> metaplasticity_at_;  // by population
+    // By pattern: its probe times, checked once the run's duration is known (after the schedule).
+    std::vector<std::optional<node_at>> probe_times_at_;
+    // by projection: pruning when on, and its tagging_time and period keys when given (checked once
+    // the homeostasis period and the schedule are known)
+    struct pruning_at {
+        std::uint32_t projection = 0;
+        node_at at;
+        std::optional<node_at> tagging_time, period;
+    };
+    std::vector<pruning_at> pruning_at_;
+};
+
+}  // namespace synorm::config::detail
