@@ -1,5 +1,6 @@
 // Private to src/io: owning HDF5 identifiers, error messages built from the HDF5 error stack, and
-// attribute helpers shared by the writer (output_file.cpp) and the reader (output_info.cpp).
+// attribute helpers shared by the writer (output_file.cpp and the output_*.cpp next to it), the reader
+// (output_info.cpp) and the checkpoint files (checkpoint_*.cpp).
 #pragma once
 
 #include <hdf5.h>

@@ -54,6 +54,15 @@ private:
         if (!h5::exists(parent, name)) return std::nullopt;
         return h5::handle(h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
     }
+    // Calls f(name, object, group) for each name in `parent`'s string-array attribute `list` that is a
+    // group under `parent` (the object `at`), in the attribute's order; names without a group are skipped.
+    template <class F>
+    void for_each_named_group(hid_t parent, const std::string& at, const char* list, F&& f) const {
+        for (const auto& name : h5::read_strings_attribute(parent, list, where(at)).value_or(std::vector<std::string>{})) {
+            const std::string object = at + "/" + name;
+            if (auto g = group(parent, name, object)) f(name, object, *g);
+        }
+    }
     std::optional<std::uint64_t> spike_count(const std::string& population) const;
     std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
     void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
@@ -111,11 +120,7 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
 // One line per stimulus pattern: its group, presentations, and each recall probe's response (the
 // uncued members' rate over the rest of the population's), then the engram's weight ratio.
 void reader::describe_patterns(std::ostringstream& out, hid_t patterns) const {
-    const auto names = h5::read_strings_attribute(patterns, "names", where("/patterns")).value_or(std::vector<std::string>{});
-    for (const auto& name : names) {
-        if (!h5::exists(patterns, name)) continue;
-        const std::string object = "/patterns/" + name;
-        h5::handle g(h5::check_id(H5Gopen2(patterns, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+    for_each_named_group(patterns, "/patterns", "names", [&](const std::string& name, const std::string& object, const h5::handle& g) {
         const auto population = h5::read_string_attribute(g.get(), "population", where(object)).value_or("?");
         const auto members = column(g.get(), "node_ids", object + "/node_ids"), onsets = column(g.get(), "onsets", object + "/onsets");
         out << "\npattern " << name << " (" << members.size() << " neurons of " << population << ", " << onsets.size() << " presentations";
@@ -128,25 +133,19 @@ void reader::describe_patterns(std::ostringstream& out, hid_t patterns) const {
             out << "  probe at " << fixed(probes[m] / 1000.0, 3) << " s: cued " << fixed(cued[m], 2) << " Hz, uncued " << fixed(uncued[m], 2)
                 << " Hz, rest " << fixed(rest[m], 2) << " Hz (recall " << fixed(uncued[m] / rest[m], 2) << "x)\n";
         const auto times = column(g.get(), "weight_time", object + "/weight_time");
-        for (const auto& proj : h5::read_strings_attribute(g.get(), "projections", where(object)).value_or(std::vector<std::string>{})) {
-            if (!h5::exists(g.get(), proj)) continue;
-            h5::handle pg(h5::check_id(H5Gopen2(g.get(), proj.c_str(), H5P_DEFAULT), where(object + "/" + proj), "opening the group"));
-            const auto in = column(pg.get(), "w_group", object + "/" + proj + "/w_group"), others = column(pg.get(), "w_rest", object + "/" + proj + "/w_rest");
+        for_each_named_group(g.get(), object, "projections", [&](const std::string& proj, const std::string& at, const h5::handle& pg) {
+            const auto in = column(pg.get(), "w_group", at + "/w_group"), others = column(pg.get(), "w_rest", at + "/w_rest");
             out << "  engram in " << proj << " (mean weight within the group / of the rest):";
             for (std::size_t t = 0; t < in.size() && t < others.size() && t < times.size(); ++t)
                 out << ' ' << fixed(times[t] / 1000.0, 1) << " s " << fixed(in[t] / others[t], 3);
             out << '\n';
-        }
-    }
+        });
+    });
 }
 
 // One line per pruning point of each pruned projection.
 void reader::describe_pruning(std::ostringstream& out, hid_t pruning) const {
-    const auto names = h5::read_strings_attribute(pruning, "projections", where("/pruning")).value_or(std::vector<std::string>{});
-    for (const auto& name : names) {
-        if (!h5::exists(pruning, name)) continue;
-        const std::string object = "/pruning/" + name;
-        h5::handle g(h5::check_id(H5Gopen2(pruning, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+    for_each_named_group(pruning, "/pruning", "projections", [&](const std::string& name, const std::string& object, const h5::handle& g) {
         const auto time = column(g.get(), "time", object + "/time"), synapses = column(g.get(), "synapses", object + "/synapses");
         const auto below = column(g.get(), "below", object + "/below"), tagged = column(g.get(), "tagged", object + "/tagged");
         const auto removed = column(g.get(), "removed", object + "/removed");
@@ -160,7 +159,7 @@ void reader::describe_pruning(std::ostringstream& out, hid_t pruning) const {
             out << "  " << std::setw(10) << fixed(time[i] / 1000.0, 3) << std::setw(12) << n(synapses, i) << std::setw(10) << n(below, i)
                 << std::setw(10) << n(tagged, i) << std::setw(10) << n(removed, i) << std::setw(24) << kib << '\n';
         }
-    }
+    });
 }
 
 void reader::open() {

@@ -1,0 +1,151 @@
+// Checkpoint files (layout: src/io/README.md, "Checkpoint files"): what a checkpoint says about itself
+// (its metadata, whether a file is one, the summary `synorm info` prints), the configuration hash,
+// and the summary of the output file a run continues.
+#include "synorm/io/checkpoint_file.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "checkpoint_format.hpp"
+
+namespace synorm::io {
+using namespace detail;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hex64(std::uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+}  // namespace
+
+output_summary read_output_summary(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        throw io_error("the run's output file '" + path + "' is not an HDF5 file");
+    }
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    output_summary out;
+    out.status = h5::read_string_attribute(id, "status", f.where("/")).value_or("unknown");
+    if (f.has("/config")) out.config_yaml = f.get_text("/config");
+    return out;
+}
+
+std::string config_hash(const std::string& resolved_yaml) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const unsigned char c : resolved_yaml) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return hex64(h);
+}
+
+checkpoint_info read_checkpoint_info(const std::string& path) {
+    file f = open_for_reading(path);
+    return reading(path, [&] {
+        checkpoint_info info;
+        const hid_t r = f.id.get();
+        const std::string root = f.where("/");
+        const auto need = [&](auto value, const char* name) {
+            if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
+            return *value;
+        };
+        const auto version = need(h5::read_attribute<std::int32_t>(r, "format_version", root), "format_version");
+        if (version != checkpoint_version)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(version) + ", this synorm reads " +
+                                   std::to_string(checkpoint_version));
+        info.step = need(h5::read_attribute<std::int64_t>(r, "step", root), "step");
+        info.total_steps = need(h5::read_attribute<std::int64_t>(r, "total_steps", root), "total_steps");
+        info.time_ms = need(h5::read_attribute<double>(r, "time", root), "time");
+        info.dt = need(h5::read_attribute<double>(r, "dt", root), "dt");
+        info.ranks = need(h5::read_attribute<std::int32_t>(r, "ranks", root), "ranks");
+        info.threads = need(h5::read_attribute<std::int32_t>(r, "threads", root), "threads");
+        info.config_hash = need(h5::read_string_attribute(r, "config_hash", root), "config_hash");
+        info.output = need(h5::read_string_attribute(r, "output", root), "output");
+        info.created = need(h5::read_string_attribute(r, "created", root), "created");
+        info.version = need(h5::read_string_attribute(r, "version", root), "version");
+        info.finished = need(h5::read_attribute<std::int32_t>(r, "finished", root), "finished") != 0;
+        info.config_yaml = f.get_text("/config");
+        info.output_spikes = f.get<std::int64_t>("/output_spikes");
+        if (config_hash(info.config_yaml) != info.config_hash)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': its configuration does not match its own hash (damaged)");
+        return info;
+    });
+}
+
+bool is_checkpoint_file(const std::string& path) {
+    h5::silence_hdf5_errors();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0) {
+        h5::error_detail();
+        return false;
+    }
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+        h5::error_detail();
+        return false;
+    }
+    h5::handle f(id);
+    try {
+        const auto format = h5::read_string_attribute(id, "format", path);
+        return format && *format == "synorm-checkpoint";
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::string describe_checkpoint(const std::string& path) {
+    const checkpoint_info info = read_checkpoint_info(path);
+    file f = open_for_reading(path);
+    return reading(path, [&] {
+        std::ostringstream out;
+        out.precision(10);
+        std::error_code ec;
+        const auto bytes = fs::file_size(path, ec);
+        const double T = static_cast<double>(info.total_steps) * info.dt;
+        out << "file:        " << path << '\n';
+        out << "kind:        synorm checkpoint (format " << checkpoint_version << "), complete" << (info.finished ? ", written after the run ended" : "") << '\n';
+        out << "time:        " << info.time_ms << " ms of " << T << " ms (step " << info.step << " of " << info.total_steps << ", "
+            << std::setprecision(3) << 100.0 * static_cast<double>(info.step) / static_cast<double>(std::max<std::int64_t>(1, info.total_steps)) << " %)\n"
+            << std::setprecision(10);
+        out << "written:     " << info.created << " on " << info.ranks << " rank(s) x " << info.threads << " thread(s), by synorm " << info.version << '\n';
+        out << "config hash: " << info.config_hash << '\n';
+        out << "output:      " << info.output << '\n';
+        std::uint64_t synapses = 0;
+        for (std::size_t j = 0; f.has("/synapses/" + std::to_string(j)); ++j) synapses += f.size_of("/synapses/" + std::to_string(j) + "/source");
+        out << "state:       " << f.size_of("/neurons/gid") << " neurons, " << synapses << " synapses\n";
+        if (f.has("/schedule")) {
+            h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), f.where("/schedule"), "opening the group"));
+            const auto next = h5::read_attribute<std::uint64_t>(g.get(), "phase_next", f.where("/schedule")).value_or(0);
+            const auto G = h5::read_attribute<double>(g.get(), "shy_G", f.where("/schedule")).value_or(1.0);
+            const std::string names = f.get_text("/schedule/phases/names");
+            std::string current;
+            for (std::size_t from = 0, k = 0; k < next; ++k) {
+                const auto to = names.find('\n', from);
+                if (to == std::string::npos) break;
+                current = names.substr(from, to - from);
+                from = to + 1;
+            }
+            out << "schedule:    in phase " << next << (current.empty() ? "" : " (" + current + ")") << ", SHY gain " << G << '\n';
+        }
+        out << "size:        " << std::setprecision(3) << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB\n";
+        out << "resume:      synorm resume " << path << "  (any number of ranks and threads)\n";
+        return out.str();
+    });
+}
+
+}  // namespace synorm::io
