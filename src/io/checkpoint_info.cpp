@@ -64,9 +64,14 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
             return *value;
         };
         const auto version = need(h5::read_attribute<std::int32_t>(r, "format_version", root), "format_version");
-        if (version != checkpoint_version)
+        if (version != checkpoint_version) {
+            // Format 1 held plastic synapses with deferred potentiation, which this synorm no longer
+            // computes: such a checkpoint can only be resumed by the synorm that wrote it.
+            const auto writer = h5::read_string_attribute(r, "version", root);
             throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(version) + ", this synorm reads " +
-                                   std::to_string(checkpoint_version));
+                                   std::to_string(checkpoint_version) + "; resume it with the synorm that wrote it (" +
+                                   (writer ? "synorm " + *writer : "version unknown") + ")");
+        }
         info.step = need(h5::read_attribute<std::int64_t>(r, "step", root), "step");
         info.total_steps = need(h5::read_attribute<std::int64_t>(r, "total_steps", root), "total_steps");
         info.time_ms = need(h5::read_attribute<double>(r, "time", root), "time");

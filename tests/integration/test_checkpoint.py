@@ -264,6 +264,15 @@ def test_bad_checkpoints_are_refused_with_their_reason():
     p = h.run(["info", cut], check=False)
     assert p.returncode == 3 and "truncated" in p.stderr, p.stderr
 
+    # A checkpoint of an older format (1: plastic synapses with deferred potentiation).
+    old = os.path.join(d, "old.h5")
+    shutil.copy(files[-1], old)
+    with h5py.File(old, "r+") as f:
+        f.attrs["format_version"] = np.int32(1)
+    p = h.run(["resume", old], check=False)
+    assert p.returncode == 2, p.stderr
+    assert "format version 1, this synorm reads 2" in p.stderr and "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
+
     # A checkpoint that is not one (the output file).
     p = h.run(["resume", out], check=False)
     assert p.returncode == 2 and "not a synorm checkpoint" in p.stderr, p.stderr
