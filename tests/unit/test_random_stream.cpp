@@ -23,6 +23,28 @@ TEST(random_stream, a_block_is_a_pure_function_of_its_key) {
     }
 }
 
+// The sixteen-lane Philox gives random_block's bits for every lane: seeds with both key words set,
+// gids above 2^32 (their high byte shares a counter word with kind and index), counters above 2^32.
+TEST(random_stream, sixteen_lanes_give_the_blocks_of_sixteen_streams) {
+    std::uint64_t gids[random_lanes::lanes];
+    random_lanes out;
+    int compared = 0;
+    for (const std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{0xDEADBEEF12345678}})
+        for (const std::uint64_t counter : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{5} << 33})
+            for (const std::uint32_t index : {0u, 3u, 0x1ABCDu}) {
+                for (std::size_t l = 0; l < random_lanes::lanes; ++l) gids[l] = l * 977 + (l % 3 == 0 ? (std::uint64_t{l} << 35) : 0);
+                random_blocks(seed, stream_kind::poisson_input, index, gids, counter, out);
+                for (std::size_t l = 0; l < random_lanes::lanes; ++l) {
+                    const auto block = random_block(seed, stream_kind::poisson_input, index, gids[l], counter);
+                    for (std::size_t w = 0; w < 4; ++w) {
+                        ASSERT_EQ(out.word[w][l], block[w]) << "seed " << seed << " counter " << counter << " lane " << l << " word " << w;
+                        ++compared;
+                    }
+                }
+            }
+    EXPECT_EQ(compared, 2 * 3 * 3 * 16 * 4);
+}
+
 TEST(random_stream, different_keys_give_uncorrelated_streams) {
     // Streams differing in one key component each: their uniforms are uncorrelated (|r| < 5/sqrt(n)).
     const int n = 20000;

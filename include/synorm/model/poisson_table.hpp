@@ -30,6 +30,8 @@ public:
             guide_[g] = k;
         }
     }
+    // Words below this draw a count of 0 (2^32 · P(X = 0); 2^32 when no count can be drawn).
+    std::uint64_t zero_below() const { return threshold_[0]; }
     // The count k for uniform word u: the smallest k with u < 2^32 · P(X ≤ k).
     std::uint32_t sample(std::uint32_t u) const {
         std::uint32_t k = guide_[u >> 24];

@@ -38,6 +38,16 @@ inline std::array<std::uint32_t, 4> random_block(std::uint64_t seed, stream_kind
     return {r[0], r[1], r[2], r[3]};
 }
 
+// Block `counter` of sixteen streams at once, (seed, kind, index, gids[l]) for lane l < 16: word w of
+// lane l in word[w][l], the same bits as random_block (src/model/random_lanes.cpp computes the
+// sixteen in vector lanes: Poisson input draws one block per neuron and four steps).
+struct random_lanes {
+    static constexpr std::size_t lanes = 16;
+    std::uint32_t word[4][lanes];
+};
+void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index, const std::uint64_t (&gids)[random_lanes::lanes],
+                   std::uint64_t counter, random_lanes& out);
+
 // A sequential view of one stream: blocks 0, 1, 2, … consumed word by word.
 class random_stream {
 public:
