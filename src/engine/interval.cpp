@@ -174,11 +174,20 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
         float* const in = ts.ring_in.row(s);
         if (any_source && s / 4 != ts.source_block) {
             ts.source_block = s / 4;
-            for (const auto& slice : layout.slices)
-                if (!source_rate[slice.population].empty())
-                    for (std::uint32_t i = slice.begin; i < slice.end; ++i)
-                        ts.source_words[i] = model::random_block(spec.simulation.seed, model::stream_kind::poisson_source, slice.population,
-                                                                 layout.gids[i], static_cast<std::uint64_t>(ts.source_block));
+            constexpr std::uint32_t lanes = model::random_lanes::lanes;
+            std::uint64_t gids[lanes];
+            model::random_lanes block;
+            for (const auto& slice : layout.slices) {
+                if (source_rate[slice.population].empty()) continue;
+                for (std::uint32_t i0 = slice.begin; i0 < slice.end; i0 += lanes) {  // sixteen sources at a time
+                    const std::uint32_t n = std::min(lanes, slice.end - i0);
+                    for (std::uint32_t l = 0; l < lanes; ++l) gids[l] = layout.gids[i0 + std::min(l, n - 1)];
+                    model::random_blocks(spec.simulation.seed, model::stream_kind::poisson_source, slice.population, gids,
+                                         static_cast<std::uint64_t>(ts.source_block), block);
+                    for (std::uint32_t l = 0; l < n; ++l)
+                        ts.source_words[i0 + l] = {block.word[0][l], block.word[1][l], block.word[2][l], block.word[3][l]};
+                }
+            }
         }
         for (const auto& slice : layout.slices) {
             if (slice.begin == slice.end) continue;
