@@ -130,3 +130,49 @@ TEST(synapse_table, costs_eight_bytes_per_synapse_plus_row_index) {
     t.row_begin.resize(11);
     EXPECT_EQ(t.bytes(), 1000u * 8u + 11u * 8u);
 }
+
+// The incoming index names every synapse of the table exactly once, under its target, and within a
+// target by delay, then source; it costs 4 bytes per synapse (and 8 per neuron).
+TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_delay) {
+    const auto spec = small_network();  // EE: distributed delays, several per target
+    network::partition part(spec, 0, 1, 1);
+    auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec));
+    auto& table = tables[0];
+    const std::uint32_t n = part.thread(0).size();
+    const std::uint64_t before = table.bytes();
+    network::index_incoming(table, n);
+    const auto& index = table.incoming;
+    ASSERT_EQ(index.begin.size(), n + 1u);
+    ASSERT_EQ(index.entry.size(), table.size());
+    EXPECT_EQ(table.bytes() - before, table.size() * 4u + (n + 1u) * 8u);
+    std::vector<std::uint8_t> seen(table.size(), 0);
+    std::uint32_t smallest = ~0u, largest = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::pair<std::uint32_t, std::uint64_t> previous{0, 0};
+        for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
+            const std::uint64_t src = index.source(index.entry[e]), k = table.row_begin[src] + index.position(index.entry[e]);
+            ASSERT_LT(k, table.row_begin[src + 1]) << "the place lies in the source's row";
+            EXPECT_EQ(network::synapse_target(table.target_delay[k]), i);
+            const std::pair<std::uint32_t, std::uint64_t> key{network::synapse_delay_offset(table.target_delay[k]), src};
+            EXPECT_LE(previous, key) << "by delay, then source";
+            previous = key;
+            smallest = std::min(smallest, key.first);
+            largest = std::max(largest, key.first);
+            ++seen[k];
+        }
+    }
+    EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](std::uint8_t c) { return c == 1; })) << "each synapse once";
+    EXPECT_EQ(index.min_offset, smallest);
+    EXPECT_EQ(index.max_offset, largest);
+    EXPECT_LT(smallest, largest) << "the network has several delays";
+    // Pruning compacts the table and indexes it anew.
+    table.tag.assign(table.size(), 0);
+    for (std::uint64_t k = 0; k < table.size(); k += 3) table.tag[k] = 100;
+    const std::uint64_t kept = table.size() - network::remove_tagged(table, 1);
+    ASSERT_EQ(index.entry.size(), kept);
+    for (std::uint32_t i = 0; i < n; ++i)
+        for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
+            const std::uint64_t src = index.source(index.entry[e]);
+            EXPECT_EQ(network::synapse_target(table.target_delay[table.row_begin[src] + index.position(index.entry[e])]), i);
+        }
+}
