@@ -79,20 +79,3 @@ def isi_cv(ts, ids, t0):
 def tmpdir():
     return tempfile.mkdtemp(prefix="synorm-test-")
 
-
-def main(tests):
-    """Runs the test functions, prints 'N passed, N failed', exits non-zero on failure."""
-    global SYNORM
-    if len(sys.argv) > 1:
-        SYNORM = sys.argv[1]
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            print(f"PASS {t.__name__}")
-            passed += 1
-        except Exception as e:  # noqa: BLE001 — report every failure, then exit non-zero
-            print(f"FAIL {t.__name__}: {e}")
-            failed += 1
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)

@@ -58,7 +58,3 @@ def test_bad_layout_is_a_usage_error():
     p = bench("--configs", "coba", "--layouts", "2")
     assert p.returncode == 2, f"exit {p.returncode}\n{p.stdout}{p.stderr}"
     assert "RANKSxTHREADS" in p.stderr, p.stderr
-
-
-if __name__ == "__main__":
-    h.main([test_one_coba_run_prints_both_tables_and_a_csv, test_bad_layout_is_a_usage_error])

@@ -101,7 +101,3 @@ def test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard():
     assert abs(p_on[1:][late[1:]].mean() / expected[late[1:]].mean() - 1.0) < 0.15, (p_on[late].mean(), expected[late[1:]].mean())
     assert abs(p_on[1:5].mean() / expected[:4].mean() - 1.0) < 0.15, (p_on[1:5], expected[:4])
     assert p_on[late].mean() < 0.02 * p_on[first].mean(), "LTP shrank as θ rose"
-
-
-if __name__ == "__main__":
-    h.main([test_silencing_one_branch_raises_its_gain_only, test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard])

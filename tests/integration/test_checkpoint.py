@@ -357,12 +357,3 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it()
     finally:
         subprocess.run(["umount", full], capture_output=True)
     shutil.rmtree(d)
-
-
-if __name__ == "__main__":
-    h.main([test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_uninterrupted_run,
-            test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks,
-            test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6, test_stop_after_checkpoints_and_exits_6,
-            test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks, test_bad_checkpoints_are_refused_with_their_reason,
-            test_a_failed_checkpoint_write_keeps_the_previous_checkpoint,
-            test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it])

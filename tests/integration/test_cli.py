@@ -562,9 +562,6 @@ def test_info_of_unreadable_files():
     c.expect(["info", "coba.yaml"], 3, "synorm info: cannot read output file 'coba.yaml': not an HDF5 file")
 
 
-if __name__ == "__main__":
-    try:
-        h.main([f for name, f in sorted(globals().items()) if name.startswith("test_")])
-    finally:
-        if C is not None:
-            shutil.rmtree(C.dir, ignore_errors=True)
+def teardown_module():
+    if C is not None:
+        shutil.rmtree(C.dir, ignore_errors=True)

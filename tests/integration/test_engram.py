@@ -43,7 +43,3 @@ def test_wake_potentiates_the_engram_and_sleep_keeps_its_ratio():
     assert np.all(cued > 1.5 * rest), (cued, rest)
     print("engram ratio after wake", wg[1] / wr[1], "after sleep", wg[2] / wr[2],
           "recall (uncued / rest) before sleep", uncued[0] / rest[0], "after", uncued[1] / rest[1])
-
-
-if __name__ == "__main__":
-    h.main([test_wake_potentiates_the_engram_and_sleep_keeps_its_ratio])

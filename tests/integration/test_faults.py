@@ -61,7 +61,3 @@ def test_a_killed_rank_ends_the_job_naming_it():
         if job.poll() is None:
             os.killpg(job.pid, signal.SIGKILL)
             job.wait()
-
-
-if __name__ == "__main__":
-    h.main([test_a_killed_rank_ends_the_job_naming_it])

@@ -46,7 +46,3 @@ def test_a_healthy_run_is_not_stopped():
     assert status(out) == "complete"
     with h5py.File(out, "r") as f:
         assert len(f["homeostasis/time"]) == 3, "the checks ran every period"
-
-
-if __name__ == "__main__":
-    h.main([test_rate_ceiling_stops_every_rank_with_its_diagnostic, test_a_non_finite_state_stops_the_run, test_a_healthy_run_is_not_stopped])

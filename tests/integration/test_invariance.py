@@ -209,10 +209,3 @@ def test_different_seeds_differ():
         h.run(["run", h.config("coba.yaml"), "--seed", str(seed), "--duration", "100 ms", "-o", out, "-q"])
     sa, sb = h.spikes(a)["E"], h.spikes(b)["E"]
     assert not (len(sa[0]) == len(sb[0]) and np.array_equal(sa[0], sb[0])), "the seed must matter"
-
-
-if __name__ == "__main__":
-    h.main([test_coba_layouts_are_bitwise_identical, test_adapting_up_down_network_layouts_are_bitwise_identical,
-            test_branch_gains_layouts_are_bitwise_identical, test_homeostasis_layouts_are_bitwise_identical,
-            test_sleep_wake_schedule_layouts_are_bitwise_identical, test_engram_patterns_layouts_are_bitwise_identical,
-            test_different_seeds_differ])

@@ -56,7 +56,3 @@ def test_a_network_that_cannot_fit_is_refused_before_the_build():
         assert "needs an estimated" in msg and "64.0 MiB" in msg and "ranks with that much memory" in msg, msg
         assert msg.count("needs an estimated") == 1, "printed once"
         assert not os.path.exists(out), "nothing created"
-
-
-if __name__ == "__main__":
-    h.main([test_estimate_is_within_a_quarter_of_the_measured_peak, test_a_network_that_cannot_fit_is_refused_before_the_build])

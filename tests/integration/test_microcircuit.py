@@ -61,8 +61,3 @@ def test_tolerance_rejects_the_network_without_mean_input_compensation():
     silent = "{" + ", ".join(f"{p}: 0 Hz" for p in POPULATIONS) + "}"
     far = outside_tolerance(rates([f"network.compensation.mean_rates={silent}"]))
     assert far == list(POPULATIONS), f"only {far} leave the tolerance without compensation"
-
-
-if __name__ == "__main__":
-    h.main([test_rates_stay_near_the_full_scale_rates_when_downscaled,
-            test_tolerance_rejects_the_network_without_mean_input_compensation])

@@ -169,9 +169,5 @@ def test_info_prints_populations_and_rates():
         assert abs(float(m.group(2)) - rate) < 1e-3, (m.group(2), rate)
 
 
-if __name__ == "__main__":
-    try:
-        h.main([test_two_ranks, test_one_rank, test_config_in_the_file_validates, test_layouts_agree,
-                test_info_prints_populations_and_rates])
-    finally:
-        shutil.rmtree(WORKDIR, ignore_errors=True)
+def teardown_module():
+    shutil.rmtree(WORKDIR, ignore_errors=True)

@@ -72,7 +72,3 @@ def test_pruning_removes_the_weak_synapses_and_depletion_lets_them_accumulate():
     assert dep["below"][-1] > 10 * max(1, dep["below"][0]) and dep["below"][-1] > 0.05 * dep["synapses"][0]
     left = rec["below"] - rec["removed"]
     assert (left < 0.01 * rec["synapses"]).all() and left[-1] < 0.1 * dep["below"][-1]
-
-
-if __name__ == "__main__":
-    h.main([test_pruning_removes_the_weak_synapses_and_depletion_lets_them_accumulate])

@@ -64,8 +64,3 @@ def test_coba_is_self_sustained_for_ten_seconds():
         print(f"  COBA {pop}: {rate:.2f} Hz over 0.1–10 s, {last:.2f} Hz in the last second")
         assert 15.0 <= rate <= 25.0, f"{pop} rate {rate:.2f} Hz outside 15–25 Hz"
         assert last > 5.0, f"{pop} activity died out"
-
-
-if __name__ == "__main__":
-    h.main([test_brunel_fires_at_its_mean_field_rate_asynchronously, test_brunel_oscillation_measure_detects_the_synchronous_fast_state,
-            test_coba_is_self_sustained_for_ten_seconds])

@@ -125,7 +125,3 @@ def test_bad_input_exits_2():
                       ([path, "--after-time", "3"], "no snapshot at 3.0 ms")):
         p = tool(*args, "--no-plot", check=False)
         assert p.returncode == 2 and msg in p.stderr, (args, p.returncode, p.stderr)
-
-
-if __name__ == "__main__":
-    h.main([test_rank_order_fit_matches_numpy, test_per_neuron_scaling_and_kim_factor, test_bad_input_exits_2])

@@ -173,8 +173,3 @@ def test_runaway_without_scaling():
     print(f"rates {rates}, Fano factors (5 ms bins) {fano}")
     assert abs(rates["imbalanced"] - 5.0) < 0.5, rates
     assert fano["imbalanced"] > 1.12 * fano["on"], fano
-
-
-if __name__ == "__main__":
-    h.main([test_turrigiano_ttx_scales_up_multiplicatively_and_recovers, test_bicuculline_scales_down,
-            test_van_rossum_multiplicative_stdp_with_scaling, test_runaway_without_scaling])

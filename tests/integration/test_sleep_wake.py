@@ -151,7 +151,3 @@ def test_selective_renormalization_spares_the_strongest_synapses():
             k, s_ = b[order][mine & kept_sorted], b[order][mine & ~kept_sorted]
             if len(s_):
                 assert k.min() >= s_.max(), f"target {t}: a scaled input is stronger than a spared one"
-
-
-if __name__ == "__main__":
-    h.main([test_three_cycles_of_wake_and_renormalizing_sleep, test_selective_renormalization_spares_the_strongest_synapses])

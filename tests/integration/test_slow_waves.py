@@ -59,7 +59,3 @@ def test_tool_measures_a_known_square_wave():
     assert abs(m["mean_up_ms"] - 400) <= 30 and abs(m["mean_down_ms"] - 600) <= 30, m
     assert abs(m["fraction_up"] - 0.4 * 5 / 5.5) < 0.03, m
     assert m["swa_fraction"] > 0.5, m
-
-
-if __name__ == "__main__":
-    h.main([test_nrem_settings_give_up_and_down_states_and_wake_settings_do_not, test_tool_measures_a_known_square_wave])

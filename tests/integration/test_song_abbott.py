@@ -51,7 +51,3 @@ def test_multiplicative_stdp_is_unimodal():
         peak = int(np.argmax(c))
         assert 0 < peak < 9, peak
         assert np.all(np.diff(c[:peak + 1]) >= 0) and np.all(np.diff(c[peak:]) <= 0), c
-
-
-if __name__ == "__main__":
-    h.main([test_additive_stdp_is_bimodal, test_multiplicative_stdp_is_unimodal])

@@ -39,7 +39,3 @@ def test_stress_potentiates_sleep_resets_deprivation_accumulates():
     assert dep_end[-1] > 1.25 * W0 and dep_end[-1] > 1.15 * end.max(), (dep_end[-1], W0, end.max())
     print("A→B / W0 at phase ends: slept", np.round(end / W0, 4), "deprived", np.round(dep_end / W0, 4),
           "calm wakes", np.round(calm_end[0::2] / calm_start[0::2], 4))
-
-
-if __name__ == "__main__":
-    h.main([test_stress_potentiates_sleep_resets_deprivation_accumulates])

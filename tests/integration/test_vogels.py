@@ -101,7 +101,3 @@ def test_the_rule_settles_where_its_measured_rate_is_rho0():
     assert abs(measured - 3.0) < 0.15 * 3.0, "the rule has reached its fixed point: the rate it measures is ρ0"
     assert c_P < 0.8, "inhibitory spikes delay the postsynaptic spikes that pay potentiation"
     assert abs(rate - predicted) < 0.1 * predicted, "so the excitatory rate sits at 2ρ0 / (c_P + c_D)"
-
-
-if __name__ == "__main__":
-    h.main([test_the_target_rate_sets_the_direction_and_the_end_point, test_the_rule_settles_where_its_measured_rate_is_rho0])

@@ -3,10 +3,8 @@ started (its folder is in the file SYNORM_SLURM_RECORD names), waits for them wi
 cancels what is left when a test fails, so that a broken job cannot hang the suite."""
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +21,7 @@ class Cluster:
     def __init__(self):
         record = os.environ.get("SYNORM_SLURM_RECORD", "")
         if not record or not os.path.exists(record):
-            raise SystemExit(f"no test cluster: {record or 'SYNORM_SLURM_RECORD'} does not exist "
+            raise RuntimeError(f"no test cluster: {record or 'SYNORM_SLURM_RECORD'} does not exist "
                              "(the CTest fixture slurm.cluster.start makes it)")
         with open(record) as f:
             folder = f.read().strip()
@@ -85,21 +83,6 @@ def read(path):
             return f.read()
     except OSError:
         return f"({path} does not exist)"
-
-
-def main(tests):
-    """Runs the tests (tests/integration/harness.py's main) in a scratch folder; cancels every job the
-    tests submitted and removes the folder at the end, however they ended."""
-    global CLUSTER, WORK
-    if len(sys.argv) > 1:
-        h.SYNORM = sys.argv[1]
-    CLUSTER = Cluster()
-    WORK = tempfile.mkdtemp(prefix="synorm-slurm-test-")
-    try:
-        h.main(tests)
-    finally:
-        CLUSTER.cancel_all()
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 CLUSTER = None

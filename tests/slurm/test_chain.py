@@ -70,7 +70,3 @@ def test_chain_equals_an_uninterrupted_run():
     assert all(np.array_equal(va[p], vb[p]) for p in va) and set(va) == set(vb), "final membrane potentials differ"
     with h5py.File(chained, "r") as f:
         assert f.attrs["status"].decode() == "complete", f.attrs["status"]
-
-
-if __name__ == "__main__":
-    s.main([test_chain_equals_an_uninterrupted_run])

@@ -66,7 +66,3 @@ def test_not_built():
     text = s.read(log)
     expected = f"run.sbatch: synorm is not built: there is no executable {clone}/build/src/app/synorm."
     assert expected in text and "tools/setup" in text and "SYNORM" in text, text
-
-
-if __name__ == "__main__":
-    s.main([test_two_ranks, test_threads_from_cpus_per_task, test_rank_check_refuses_tasks_outside_mpi, test_not_built])

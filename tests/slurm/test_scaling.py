@@ -30,7 +30,3 @@ def test_series_and_report():
     with open(os.path.join(out, "scaling.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n", "scaling.png is not a PNG"
     assert "efficiency" in report, report
-
-
-if __name__ == "__main__":
-    s.main([test_series_and_report])

@@ -65,7 +65,3 @@ def test_gather_reports_a_missing_task():
     rows = list(csv.DictReader(io.StringIO(p.stdout), delimiter="\t"))
     assert p.returncode == 1 and len(rows) == 4 and all(r["status"] == "missing" for r in rows), p.stdout + p.stderr
     assert "gather: sweep-partial/0.h5: missing" in p.stderr, p.stderr
-
-
-if __name__ == "__main__":
-    s.main([test_grid_and_gather, test_gather_reports_a_missing_task])
