@@ -6,11 +6,12 @@ import tempfile
 
 import pytest
 
-import slurm_harness as s
-
 
 @pytest.fixture(autouse=True, scope="module")
 def cluster():
+    # Imported here, not at the top: harness.py reads the binary (SYNORM_BIN, set from --synorm by
+    # tests/conftest.py's pytest_configure), and conftest files load before that hook runs.
+    import slurm_harness as s
     s.CLUSTER = s.Cluster()
     s.WORK = tempfile.mkdtemp(prefix="synorm-slurm-test-")
     try:
