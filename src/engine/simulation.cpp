@@ -25,10 +25,12 @@ results simulation::impl::run(const hooks& h) {
     const auto take_snapshots = [&](std::int64_t step) {
         for (; next_due < due.size() && due[next_due].step <= step; ++next_due) out.snapshots.push_back(snapshot(due[next_due].projection, step));
     };
-    if (start_step == 0) take_snapshots(0);
-    else  // the checkpoint holds those due up to its step
+    if (start_step == 0) {
+        take_snapshots(0);
+        if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
+    } else {  // the checkpoint holds the records due up to its step, the patterns' sample at 0 among them
         while (next_due < due.size() && due[next_due].step <= start_step) ++next_due;
-    if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
+    }
 
     const std::int64_t flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, spec.simulation.dt));
     std::int64_t next_flush = start_step + flush_steps;
