@@ -1,10 +1,14 @@
 #include "synorm/engine/simulation.hpp"
 
 #include "engine_state.hpp"
+#include "synorm/model/subnormals.hpp"
 
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
+    // Subnormals are 0 in every computation of the run (model/subnormals.hpp): here for the calling
+    // thread, which also runs the master's steps, and at the start of every parallel region below.
+    const model::flush_subnormals flushed;
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
@@ -82,6 +86,7 @@ results simulation::impl::run(const hooks& h) {
     // spikes and runs the hooks.
 #pragma omp parallel num_threads(n_threads)
     {
+        const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
         std::size_t dc_next = 0;
         if (start_step > 0) {  // the checkpoint holds the current DC; changes from its step on are to come
@@ -219,6 +224,7 @@ results simulation::impl::run(const hooks& h) {
     if (any_plastic || homeostasis_due || next_due < due.size()) {
 #pragma omp parallel num_threads(n_threads)
         {
+            const model::flush_subnormals flushed_here;
             auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
             guarded(ts, [&] {
                 deliver(ts, received, received_t0, total_steps);
@@ -238,6 +244,7 @@ results simulation::impl::run(const hooks& h) {
     if (homeostasis_due && pruning_point(total_steps)) {
 #pragma omp parallel num_threads(n_threads)
         {
+            const model::flush_subnormals flushed_here;
             auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
             guarded(ts, [&] { prune_local(ts, total_steps); });
         }
