@@ -360,7 +360,8 @@ struct simulation::impl {
     void deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
     // The transmitter of projection j on this thread; `cursor` is the row's branches (when branched).
     transmitter sender(thread_state& ts, std::uint32_t j, branch_cursor& cursor) const {
-        return {ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr, shy_gain[j], shy_spare[j]};
+        return {ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr,
+                shy_gain[j], shy_spare[j]};
     }
     // The branch gains' part of homeostasis_local, and of homeostasis_global.
     void branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms);

@@ -105,7 +105,8 @@ TEST(mpi_communicator, the_exchange_block_shrinks_after_a_burst_once_the_network
         for (std::size_t k = 0; k < mine; ++k) local[k] = (static_cast<std::uint64_t>(fresh->rank()) << 32) | k;
         fresh->exchange_spikes(local, all);
         for (int r = 0; r < fresh->size(); ++r)
-            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k) expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
+            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k)
+                expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
         return all == expected;
     };
     ASSERT_TRUE(exchange(3000)) << "a burst";

@@ -26,8 +26,8 @@ namespace {
 struct combination {
     bool plastic, additive, branches, shy;
     std::string name() const {
-        return std::string(plastic ? "plastic" : "static") + (additive ? " additive" : " multiplicative") + (branches ? " branches" : "") +
-               (shy ? " SHY" : "");
+        return std::string(plastic ? "plastic" : "static") + (additive ? " additive" : " multiplicative") +
+               (branches ? " branches" : "") + (shy ? " SHY" : "");
     }
 };
 
@@ -103,11 +103,14 @@ TEST(delivery, every_path_sends_the_effective_weight) {
         for (std::uint32_t i = 0; i < ts.n; ++i) ts.gain_ex[i] = 0.75f + 0.125f * static_cast<float>(i % 5);
         if (c.additive) {
             ASSERT_EQ(ts.offset_ex.size(), ts.n);
-            for (std::uint32_t i = 0; i < ts.n; ++i) ts.offset_ex[i] = i % 3 == 0 ? -2.0f : 0.3f * static_cast<float>(i % 4);  // some clamp to 0
+            // Some negative enough that the weight clamps to 0.
+            for (std::uint32_t i = 0; i < ts.n; ++i)
+                ts.offset_ex[i] = i % 3 == 0 ? -2.0f : 0.3f * static_cast<float>(i % 4);
         }
         if (c.branches) {
             ASSERT_EQ(ts.branch_gain.size(), std::size_t{ts.n} * e.branch_stride);
-            for (std::size_t k = 0; k < ts.branch_gain.size(); ++k) ts.branch_gain[k] = 0.5f + 0.25f * static_cast<float>(k % 7);
+            for (std::size_t k = 0; k < ts.branch_gain.size(); ++k)
+                ts.branch_gain[k] = 0.5f + 0.25f * static_cast<float>(k % 7);
         }
         if (c.shy) {  // as a period of the renormalizing phase leaves it, on the renormalized projections
             ASSERT_EQ(e.renormalized.size(), 1u);
@@ -125,7 +128,8 @@ TEST(delivery, every_path_sends_the_effective_weight) {
         e.deliver(ts, {comm::pack_spike(e.first_gid[0] + src, 0)}, 0, e.D);
         ASSERT_EQ(table.row_begin[src + 1] - table.row_begin[src], 6u) << "all to all";
         const engine::detail::effective_weight effective = e.effective_weights(ts, 0);
-        engine::detail::branch_cursor branch = c.branches ? e.branches_of_row(ts, 0, src) : engine::detail::branch_cursor{};
+        using engine::detail::branch_cursor;
+        branch_cursor branch = c.branches ? e.branches_of_row(ts, 0, src) : branch_cursor{};
         std::vector<std::uint32_t> arrivals_expected = arrivals_before;
         int below_spare = 0;
         for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
@@ -135,7 +139,8 @@ TEST(delivery, every_path_sends_the_effective_weight) {
             below_spare += table.weight[k] < 2.0f;
             const std::int64_t arrival = e.D + static_cast<std::int64_t>(network::synapse_delay_offset(word));
             const float sent = ts.ring_ex.row(arrival)[i] * ts.gain_ex[i];  // what the kernel takes in
-            EXPECT_EQ(sent, effective(table.weight[k], i, b)) << "synapse " << k << " onto " << i << " (w " << table.weight[k] << ")";
+            EXPECT_EQ(sent, effective(table.weight[k], i, b))
+                << "synapse " << k << " onto " << i << " (w " << table.weight[k] << ")";
             if (!c.plastic) {
                 EXPECT_EQ(table.weight[k], w_before[k]);
             }
