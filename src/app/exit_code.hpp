@@ -6,7 +6,7 @@ namespace synorm::app {
 
 enum exit_code : int {
     ok = 0,
-    runtime_failure = 1,  // building the network, the simulation or an internal check failed
+    runtime_failure = 1,  // building the network, the simulation or an internal check failed; MPI lacks thread support
     input_error = 2,      // bad command line or configuration
     io_failure = 3,       // output (or checkpoint) could not be written or read
     not_enough_memory = 4,  // the memory estimate exceeds what a rank has; nothing was allocated

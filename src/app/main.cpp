@@ -296,6 +296,10 @@ int main(int argc, char** argv) {
     // Under a launcher, MPI; alone, the serial communicator (no MPI start-up cost).
     if (comm::launched_by_mpi()) {
         comm::mpi_session mpi(argc, argv);
+        if (const std::string problem = comm::thread_support_problem(mpi.provided()); !problem.empty()) {
+            if (speaker) std::cerr << "synorm: " << problem << "\n";
+            return runtime_failure;
+        }
         auto world = mpi.world();
         if (const int rc = check_expected_ranks(world->size()); rc != ok) return rc;
         return run_command(opt, *world, process_start);

@@ -27,7 +27,8 @@ public:
     // allgather strategy (DESIGN.md decision 6) in one collective per interval: every rank sends a
     // block of `capacity_` words, its spike count followed by as many spikes as fit. Only when some
     // rank had more does a second collective carry the rest; the capacity then grows, so a steady
-    // network settles on one collective per interval.
+    // network settles on one collective per interval. It shrinks again when the network quietens
+    // (settle), so that one burst does not make every later interval send P times its largest block.
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
         const std::size_t cap = capacity_, P = static_cast<std::size_t>(size_);
         send_.assign(cap, 0);
@@ -50,6 +51,7 @@ public:
                 std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), n, global.begin() + static_cast<std::ptrdiff_t>(at));
                 at += n;
             }
+            settle(most + 1);
             return;
         }
         // Overflow: the spikes beyond the first block, gathered with counts every rank already knows.
@@ -73,7 +75,10 @@ public:
             at += static_cast<std::size_t>(counts_[r]);
         }
         capacity_ = std::bit_ceil(2 * (most + 1));
+        quiet_ = 0;
+        quiet_peak_ = 0;
     }
+    std::size_t exchange_capacity() const override { return capacity_; }
     void sum(std::span<std::int64_t> values) override {
         check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_), "MPI_Allreduce");
     }
@@ -115,10 +120,33 @@ private:
     static void check(int rc, const char* what) {
         if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
     }
+    // After an exchange without overflow whose fullest block held `used` words: NEST's rule of thumb
+    // shrinks a buffer used below 20 %; here only once `quiet_intervals` exchanges in a row were, to
+    // twice the fullest of them (a power of two, never below the initial 64 words). Hysteresis: right
+    // after growing or shrinking, the fullest block fills between a quarter and a half of the
+    // capacity, so neither rule fires again unless activity changes by a factor of about two; and
+    // the wait lets a network that falls silent between bursts (NREM down states) keep its block
+    // through short pauses instead of shrinking and regrowing at each burst, where each regrowth
+    // costs a second collective. Every rank sees the same counts, so all agree on the capacity.
+    void settle(std::size_t used) {
+        if (5 * used >= capacity_) {
+            quiet_ = 0;
+            quiet_peak_ = 0;
+            return;
+        }
+        quiet_peak_ = std::max(quiet_peak_, used);
+        if (++quiet_ < quiet_intervals) return;
+        capacity_ = std::max(initial_capacity, std::bit_ceil(2 * quiet_peak_));
+        quiet_ = 0;
+        quiet_peak_ = 0;
+    }
+    static constexpr std::size_t initial_capacity = 64, quiet_intervals = 128;
     MPI_Comm comm_;
     int rank_ = 0, size_ = 1;
     std::vector<int> counts_, displs_;
-    std::size_t capacity_ = 64;  // words per rank in the first exchange collective
+    std::size_t capacity_ = initial_capacity;  // words per rank in the first exchange collective
+    std::size_t quiet_ = 0;                    // exchanges in a row whose fullest block used under a fifth of capacity_
+    std::size_t quiet_peak_ = 0;               // words: the fullest block of those
     std::vector<std::uint64_t> send_, recv_, overflow_;
 };
 
@@ -130,11 +158,24 @@ bool launched_by_mpi() {
     return false;
 }
 
+std::string thread_support_problem(thread_level provided) {
+    if (provided >= thread_level::funneled) return {};
+    return "the MPI library provides thread support MPI_THREAD_SINGLE, below the MPI_THREAD_FUNNELED that synorm "
+           "needs (the main thread of each rank calls MPI while its other OpenMP threads compute); use an MPI "
+           "library built with thread support";
+}
+
 mpi_session::mpi_session(int& argc, char**& argv) {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     // Errors come back as codes (turned into exceptions above) instead of aborting inside MPI.
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    // The lowest level of any rank, so that every rank stops, or none.
+    MPI_Allreduce(MPI_IN_PLACE, &provided, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    provided_ = provided >= MPI_THREAD_MULTIPLE   ? thread_level::multiple
+                : provided >= MPI_THREAD_SERIALIZED ? thread_level::serialized
+                : provided >= MPI_THREAD_FUNNELED   ? thread_level::funneled
+                                                    : thread_level::single;
 }
 
 mpi_session::~mpi_session() {

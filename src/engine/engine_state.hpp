@@ -185,7 +185,7 @@ struct branch_cursor {
 };
 
 // The weight with which a synapse of one projection acts on its target i (DESIGN.md decision 4), in
-// the order of transmission (plastic_delivery.cpp, transmitter): w times the gain of its branch, times
+// the order of transmission (transmitter, below): w times the gain of its branch, times
 // the SHY gain G (on the synapses below the selective spare threshold only), plus the additive
 // offset, then times the target's scaling gain. Weight snapshots and the pruning threshold read
 // this same value.
@@ -203,6 +203,31 @@ struct effective_weight {
         if (offset) w = plasticity::offset_weight(w, offset[i]);
         if (gain) w *= gain[i];
         return w;
+    }
+};
+
+// What a synapse of weight w (a plastic one's freshly updated) sends to its target i: with branches,
+// w times its branch's gain (and the arrival is counted); times the SHY gain G (engine/phases.cpp; 1
+// outside renormalization and for static projections; not for w at or above the spare threshold in
+// selective mode); in the additive scaling variant, plus the target's offset, never of the other
+// sign. That is effective_weight without the target's scaling gain, which the kernel applies when
+// the input arrives. Every delivery path that does more than add w sends through this.
+struct transmitter {
+    thread_state& ts;
+    branch_cursor* branch;      // null without branches
+    std::size_t branch_stride;
+    const float* offset;        // null unless the projection takes part in additive scaling
+    float G;
+    float spare;                // selective renormalization: w ≥ spare keeps its weight (+inf otherwise)
+    [[gnu::always_inline]] inline float operator()(float w, std::uint32_t i) const {
+        const float g = w < spare ? G : 1.0f;
+        if (branch) {
+            const std::size_t at = std::size_t{i} * branch_stride + (*branch)(i);
+            ++ts.branch_arrivals[at];
+            w *= ts.branch_gain[at];
+        }
+        w *= g;
+        return offset ? plasticity::offset_weight(w, offset[i]) : w;
     }
 };
 
@@ -330,14 +355,17 @@ struct simulation::impl {
     void collect_arrivals(thread_state& ts, std::int64_t upto);
     void apply_arrival(thread_state& ts, const post_arrival& a);
     void finish_arrivals(thread_state& ts, std::int64_t upto);
-    // A spike on a static row of a projection with branches: each synapse's weight times its branch's
-    // gain, and one arrival counted on that branch.
-    void deliver_branched(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
+    // A spike on a static row whose synapses send more than their weight (branches, additive scaling):
+    // each sends what the transmitter makes of it, as a plastic synapse would.
+    void deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
+    // The transmitter of projection j on this thread; `cursor` is the row's branches (when branched).
+    transmitter sender(thread_state& ts, std::uint32_t j, branch_cursor& cursor) const {
+        return {ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr,
+                shy_gain[j], shy_spare[j]};
+    }
     // The branch gains' part of homeostasis_local, and of homeostasis_global.
     void branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms);
     void record_branches(const std::vector<std::int64_t>& total, homeostasis_trace& trace);
-    // A static row onto a population with additive scaling: each weight plus the target's offset.
-    void deliver_additive(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
     // Poisson input for the steps [t0, t1) goes into the ring buffers before any spike of the interval
     // is delivered to them. Counts come from the stream (seed, input, gid), one word per step.
     void add_poisson(thread_state& ts, std::int64_t t0, std::int64_t t1);

@@ -19,12 +19,8 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
                 deliver_plastic(ts, j, src, t_pre);
                 continue;
             }
-            if (additive[j]) {
-                deliver_additive(ts, j, src, base);
-                continue;
-            }
-            if (branched[j]) {
-                deliver_branched(ts, j, src, base);
+            if (additive[j] || branched[j]) {
+                deliver_transmitted(ts, j, src, base);
                 continue;
             }
             const auto& table = ts.tables[j];
@@ -65,35 +61,19 @@ branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uin
     return c;
 }
 
-// Outside the static loop above, so that runs without branches keep it as it is.
-void simulation::impl::deliver_branched(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
-    const auto& table = ts.tables[j];
-    float* const data = ts.ring_ex.data();  // branches are on excitatory inputs only
-    const std::uint64_t mask = ts.ring_ex.mask(), n = ts.n;
-    const std::uint32_t B = branch_stride;
-    float* const gain = ts.branch_gain.data();
-    std::uint32_t* const arrivals = ts.branch_arrivals.data();
-    branch_cursor branch = branches_of_row(ts, j, src);
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
-    ts.events += k1 - k0;
-    for (std::uint64_t k = k0; k < k1; ++k) {
-        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-        const std::size_t at = std::size_t{i} * B + branch(i);
-        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += table.weight[k] * gain[at];
-        ++arrivals[at];
-    }
-}
-
-void simulation::impl::deliver_additive(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
+// Outside the static loop above, so that runs without branches or additive scaling keep it as it is.
+void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
     const auto& table = ts.tables[j];
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+    const transmitter send = sender(ts, j, cursor);
     const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += plasticity::offset_weight(table.weight[k], ts.offset_ex[i]);
+        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += send(table.weight[k], i);
     }
 }
 

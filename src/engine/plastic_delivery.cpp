@@ -29,29 +29,6 @@ struct vogels_terms {
     float pre(float w, float y) const { return rule.vogels_pre(w, y); }  // −s η α even without a trace
 };
 
-// What a plastic synapse of freshly updated weight w sends to its target i: with branches, w times
-// its branch's gain (and the arrival is counted); times the SHY gain G (engine/phases.cpp; 1 outside
-// renormalization; not for w at or above the spare threshold in selective mode); in the additive
-// scaling variant, plus the target's offset, never of the other sign.
-struct transmitter {
-    thread_state& ts;
-    branch_cursor* branch;      // null without branches
-    std::size_t branch_stride;
-    const float* offset;        // null unless the projection takes part in additive scaling
-    float G;
-    float spare;                // selective renormalization: w ≥ spare keeps its weight (+inf otherwise)
-    [[gnu::always_inline]] inline float operator()(float w, std::uint32_t i) const {
-        const float g = w < spare ? G : 1.0f;
-        if (branch) {
-            const std::size_t at = std::size_t{i} * branch_stride + (*branch)(i);
-            ++ts.branch_arrivals[at];
-            w *= ts.branch_gain[at];
-        }
-        w *= g;
-        return offset ? plasticity::offset_weight(w, offset[i]) : w;
-    }
-};
-
 // One presynaptic spike emitted at t_pre on a plastic row: each synapse is depressed by its target's
 // trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated so that
 // each rule's loop keeps its parameters in registers and pays for no other rule's branches; rows of a
@@ -232,8 +209,7 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
     auto& table = ts.tables[j];
     auto& rs = ts.rows[j];
     branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
-    const transmitter send{ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr, shy_gain[j],
-                            shy_spare[j]};
+    const transmitter send = sender(ts, j, cursor);
     switch (rules[j].kind) {
         case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
         case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, send); break;

@@ -1,10 +1,14 @@
 #include "synorm/engine/simulation.hpp"
 
 #include "engine_state.hpp"
+#include "synorm/model/subnormals.hpp"
 
 namespace synorm::engine {
 
 results simulation::impl::run(const hooks& h) {
+    // Subnormals are 0 in every computation of the run (model/subnormals.hpp): here for the calling
+    // thread, which also runs the master's steps, and at the start of every parallel region below.
+    const model::flush_subnormals flushed;
     results out;
     out.homeostasis = std::move(restored.homeostasis);
     out.snapshots = std::move(restored.snapshots);
@@ -25,10 +29,12 @@ results simulation::impl::run(const hooks& h) {
     const auto take_snapshots = [&](std::int64_t step) {
         for (; next_due < due.size() && due[next_due].step <= step; ++next_due) out.snapshots.push_back(snapshot(due[next_due].projection, step));
     };
-    if (start_step == 0) take_snapshots(0);
-    else  // the checkpoint holds those due up to its step
+    if (start_step == 0) {
+        take_snapshots(0);
+        if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
+    } else {  // the checkpoint holds the records due up to its step, the patterns' sample at 0 among them
         while (next_due < due.size() && due[next_due].step <= start_step) ++next_due;
-    if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
+    }
 
     const std::int64_t flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, spec.simulation.dt));
     std::int64_t next_flush = start_step + flush_steps;
@@ -80,6 +86,7 @@ results simulation::impl::run(const hooks& h) {
     // spikes and runs the hooks.
 #pragma omp parallel num_threads(n_threads)
     {
+        const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
         std::size_t dc_next = 0;
         if (start_step > 0) {  // the checkpoint holds the current DC; changes from its step on are to come
@@ -217,6 +224,7 @@ results simulation::impl::run(const hooks& h) {
     if (any_plastic || homeostasis_due || next_due < due.size()) {
 #pragma omp parallel num_threads(n_threads)
         {
+            const model::flush_subnormals flushed_here;
             auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
             guarded(ts, [&] {
                 deliver(ts, received, received_t0, total_steps);
@@ -236,6 +244,7 @@ results simulation::impl::run(const hooks& h) {
     if (homeostasis_due && pruning_point(total_steps)) {
 #pragma omp parallel num_threads(n_threads)
         {
+            const model::flush_subnormals flushed_here;
             auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
             guarded(ts, [&] { prune_local(ts, total_steps); });
         }

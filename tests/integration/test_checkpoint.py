@@ -234,6 +234,41 @@ def test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks():
     shutil.rmtree(d)
 
 
+def test_stimulus_patterns_without_a_schedule_resume_with_one_sample_at_t0():
+    # config/engram.yaml without its schedule: the patterns' engram is sampled at 0 and at the end only.
+    # A resumed run must not add a second sample at 0 (with the weights of the checkpoint).
+    d = h.tmpdir()
+    with open(h.config("engram.yaml")) as f:
+        text = f.read()
+    text = text[:text.index("schedule:")] + text[text.index("recording:"):]
+    config = os.path.join(d, "engram_plain.yaml")
+    with open(config, "w") as f:
+        f.write(text)
+    short = ["--duration", "600 ms", "--set", "inputs.1.stop=never", "--set", "inputs.1.probe.times=[450 ms]"]
+
+    def patterns(path):
+        table = {}
+        with h5py.File(path, "r") as f:
+            f["patterns"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        return table
+
+    straight = os.path.join(d, "straight.h5")
+    h.run(["run", config, "-o", straight, "-q"] + short)
+    reference = patterns(straight)
+    assert list(reference["A/weight_time"]) == [0.0, 600.0], reference["A/weight_time"]
+    out = os.path.join(d, "run.h5")
+    h.run(["run", config, "-o", out, "-q", "--checkpoint-every", "300 ms"] + short)
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "running"
+    cdir = os.path.join(d, "run.checkpoints")
+    h.run(["resume", os.path.join(cdir, sorted(os.listdir(cdir))[0])])
+    got = patterns(out)
+    assert got.keys() == reference.keys(), (got.keys(), reference.keys())
+    for k, v in reference.items():
+        assert np.asarray(got[k]).tobytes() == np.asarray(v).tobytes(), f"/patterns/{k} differs: {got[k]} vs {v}"
+    shutil.rmtree(d)
+
+
 def checkpointed_run(d, name, extra=()):
     """A short run that leaves checkpoints at 600 and 900 ms (and completes)."""
     out = os.path.join(d, name + ".h5")

@@ -20,6 +20,7 @@ using test::invariance_network;
 namespace {
 
 comm::communicator* world = nullptr;
+const comm::mpi_session* session = nullptr;
 
 int test_threads() {
     const char* env = std::getenv("SYNORM_TEST_THREADS");
@@ -92,6 +93,46 @@ TEST(mpi_communicator, exchange_handles_bursts_beyond_its_block) {
             for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k) expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
         ASSERT_EQ(all, expected) << "base " << base;
     }
+}
+
+TEST(mpi_communicator, the_exchange_block_shrinks_after_a_burst_once_the_network_is_quiet) {
+    auto fresh = session->world();  // a communicator of its own: the block starts at its initial size
+    const std::size_t initial = fresh->exchange_capacity();
+    ASSERT_EQ(initial, 64u);
+    const auto exchange = [&](std::size_t base) {
+        const std::size_t mine = base * static_cast<std::size_t>(fresh->rank() + 1);
+        std::vector<std::uint64_t> local(mine), all, expected;
+        for (std::size_t k = 0; k < mine; ++k) local[k] = (static_cast<std::uint64_t>(fresh->rank()) << 32) | k;
+        fresh->exchange_spikes(local, all);
+        for (int r = 0; r < fresh->size(); ++r)
+            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k)
+                expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
+        return all == expected;
+    };
+    ASSERT_TRUE(exchange(3000)) << "a burst";
+    const std::size_t burst = fresh->exchange_capacity();
+    EXPECT_GE(burst, 2 * 3000u * static_cast<std::size_t>(fresh->size())) << "grown to hold the burst";
+    // Intervals at a quarter of the block are not quiet: they keep it.
+    for (int k = 0; k < 300; ++k) ASSERT_TRUE(exchange(burst / 4 / static_cast<std::size_t>(fresh->size())));
+    EXPECT_EQ(fresh->exchange_capacity(), burst) << "use above a fifth keeps the block";
+    // Quiet intervals: the block stays through a short pause, and shrinks after a long one.
+    for (int k = 0; k < 100; ++k) ASSERT_TRUE(exchange(k % 5));
+    EXPECT_EQ(fresh->exchange_capacity(), burst) << "100 quiet intervals are a pause";
+    for (int k = 0; k < 100; ++k) ASSERT_TRUE(exchange(k % 5));
+    EXPECT_EQ(fresh->exchange_capacity(), initial) << "back to the initial block after a long quiet";
+    // A moderate level after that: shrinks only to twice what it uses, and stays there.
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(exchange(1000));
+    const std::size_t moderate = fresh->exchange_capacity();
+    for (int k = 0; k < 300; ++k) ASSERT_TRUE(exchange(1000));
+    EXPECT_EQ(fresh->exchange_capacity(), moderate) << "a steady level neither grows nor shrinks the block";
+    EXPECT_EQ(fresh->exchange_capacity(), world->size() == 1 ? 2048u : 4096u);
+}
+
+TEST(mpi_communicator, thread_support_below_funneled_is_refused) {
+    EXPECT_EQ(comm::thread_support_problem(session->provided()), "") << "this MPI library runs synorm";
+    EXPECT_EQ(comm::thread_support_problem(comm::thread_level::funneled), "");
+    EXPECT_EQ(comm::thread_support_problem(comm::thread_level::multiple), "");
+    EXPECT_NE(comm::thread_support_problem(comm::thread_level::single).find("MPI_THREAD_FUNNELED"), std::string::npos);
 }
 
 TEST(mpi_communicator, reductions_are_exact) {
@@ -485,6 +526,7 @@ TEST(decomposition, a_hook_failing_on_one_rank_stops_every_rank) {
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     comm::mpi_session mpi(argc, argv);
+    session = &mpi;
     auto w = mpi.world();
     world = w.get();
     // Only rank 0 prints GoogleTest's report; every rank's failures count in the exit code.

@@ -29,6 +29,8 @@ public:
     // Collective. Every rank passes the spikes of its neurons for one interval; every rank receives
     // the spikes of all ranks, concatenated in rank order (not yet sorted).
     virtual void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) = 0;
+    // Words per rank that the next exchange's first collective sends (0 without one: serial).
+    virtual std::size_t exchange_capacity() const { return 0; }
 
     // Collective, exact (integer) reductions.
     virtual void sum(std::span<std::int64_t> values) = 0;

@@ -102,6 +102,7 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
+    friend struct simulation_internals;  // white-box tests of the engine's steps (tests/unit/test_delivery.cpp)
 };
 
 }  // namespace synorm::engine

@@ -1,0 +1,153 @@
+// Every delivery path sends the effective weight (engine_state.hpp: effective_weight, which snapshots
+// and pruning read): static rows (plain, branched, additive) and plastic ones, onto targets with
+// multiplicative or additive scaling, with or without branches, with or without a SHY gain. White
+// box: one presynaptic spike is delivered into the ring buffer of a built engine whose gains, branch
+// gains, offsets and SHY gain were set by hand, and each synapse's slot times its target's gain
+// (what the kernel does when the input arrives) must equal effective_weight, bit for bit.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "../../src/engine/engine_state.hpp"
+#include "synorm/comm/communicator.hpp"
+
+namespace synorm::engine {
+
+struct simulation_internals {
+    static simulation::impl& of(simulation& s) { return *s.impl_; }
+};
+
+}  // namespace synorm::engine
+
+using namespace synorm;
+
+namespace {
+
+struct combination {
+    bool plastic, additive, branches, shy;
+    std::string name() const {
+        return std::string(plastic ? "plastic" : "static") + (additive ? " additive" : " multiplicative") +
+               (branches ? " branches" : "") + (shy ? " SHY" : "");
+    }
+};
+
+// S (4 cells) onto T (6 cells), all to all, weights spread over [0.5, 3] nS, one delay.
+model::model_spec delivery_network(const combination& c) {
+    model::model_spec spec;
+    spec.simulation.dt = 0.1;
+    spec.simulation.duration = 10.0;
+    for (const char* name : {"S", "T"}) {
+        model::population_spec p;
+        p.name = name;
+        p.size = name[0] == 'S' ? 4 : 6;
+        p.model = model::neuron_kind::lif_cond_exp;
+        p.V_init = model::distribution::constant_value(-70.0);
+        spec.populations.push_back(p);
+    }
+    auto& t = spec.populations[1];
+    t.scaling.enabled = true;
+    t.scaling.mode = c.additive ? model::scaling_mode::additive : model::scaling_mode::multiplicative;
+    if (c.branches) {
+        t.branches.enabled = true;
+        t.branches.count = 3;
+    }
+    model::projection_spec p;
+    p.name = "ST";
+    p.source = 0;
+    p.target = 1;
+    p.rule = model::connection_rule::all_to_all;
+    p.weight.shape = model::distribution::kind::uniform;
+    p.weight.low = 0.5;
+    p.weight.high = 3.0;
+    p.delay = model::distribution::constant_value(1.0);
+    if (c.plastic) {
+        p.plasticity.rule = model::stdp_rule::pair;
+        p.plasticity.A_plus = 0.01;
+        p.plasticity.A_minus = -0.01;
+        p.plasticity.w_min = 0.0;
+        p.plasticity.w_max = 4.0;
+    }
+    spec.projections.push_back(p);
+    spec.homeostasis.period = 10.0;
+    if (c.shy) {  // one NREM phase with selective SHY renormalization
+        model::phase_spec nrem;
+        nrem.name = "sleep";
+        nrem.kind = model::phase_kind::nrem;
+        nrem.duration = 10.0;
+        nrem.renormalize = true;
+        spec.schedule.phases.push_back(nrem);
+        spec.schedule.renormalization.enabled = true;
+        spec.schedule.renormalization.mode = model::renormalization_spec::selectivity::selective;
+    }
+    return spec;
+}
+
+}  // namespace
+
+TEST(delivery, every_path_sends_the_effective_weight) {
+    std::vector<combination> all;
+    for (const bool plastic : {false, true})
+        for (const bool additive : {false, true})
+            for (const bool branches : {false, true})
+                for (const bool shy : {false, true}) all.push_back({plastic, additive, branches, shy});
+    for (const auto& c : all) {
+        SCOPED_TRACE(c.name());
+        const auto spec = delivery_network(c);
+        auto comm = comm::make_serial();
+        engine::simulation sim(spec, *comm, 1);
+        auto& e = engine::simulation_internals::of(sim);
+        ASSERT_EQ(e.threads.size(), 1u);
+        auto& ts = e.threads[0];
+        // Gains as homeostasis could have left them: every neuron and branch its own.
+        ASSERT_EQ(ts.gain_ex.size(), ts.n);
+        for (std::uint32_t i = 0; i < ts.n; ++i) ts.gain_ex[i] = 0.75f + 0.125f * static_cast<float>(i % 5);
+        if (c.additive) {
+            ASSERT_EQ(ts.offset_ex.size(), ts.n);
+            // Some negative enough that the weight clamps to 0.
+            for (std::uint32_t i = 0; i < ts.n; ++i)
+                ts.offset_ex[i] = i % 3 == 0 ? -2.0f : 0.3f * static_cast<float>(i % 4);
+        }
+        if (c.branches) {
+            ASSERT_EQ(ts.branch_gain.size(), std::size_t{ts.n} * e.branch_stride);
+            for (std::size_t k = 0; k < ts.branch_gain.size(); ++k)
+                ts.branch_gain[k] = 0.5f + 0.25f * static_cast<float>(k % 7);
+        }
+        if (c.shy) {  // as a period of the renormalizing phase leaves it, on the renormalized projections
+            ASSERT_EQ(e.renormalized.size(), 1u);
+            ASSERT_EQ(e.renormalized[0] != 0, c.plastic) << "SHY acts on excitatory plastic projections";
+            if (e.renormalized[0]) {
+                e.shy_gain[0] = 0.625f;
+                e.shy_spare[0] = 2.0f;  // selective: the synapses at or above 2 nS keep their weight
+            }
+        }
+        const auto& table = ts.tables[0];
+        const std::vector<float> w_before = table.weight;
+        const std::vector<std::uint32_t> arrivals_before = ts.branch_arrivals;
+        // One spike of S's cell 2 at step 0 of the interval emitted at 0, delivered up to step D.
+        const std::uint64_t src = 2;
+        e.deliver(ts, {comm::pack_spike(e.first_gid[0] + src, 0)}, 0, e.D);
+        ASSERT_EQ(table.row_begin[src + 1] - table.row_begin[src], 6u) << "all to all";
+        const engine::detail::effective_weight effective = e.effective_weights(ts, 0);
+        using engine::detail::branch_cursor;
+        branch_cursor branch = c.branches ? e.branches_of_row(ts, 0, src) : branch_cursor{};
+        std::vector<std::uint32_t> arrivals_expected = arrivals_before;
+        int below_spare = 0;
+        for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+            const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+            const std::uint32_t b = c.branches ? branch(i) : 0;
+            if (c.branches) ++arrivals_expected[std::size_t{i} * e.branch_stride + b];
+            below_spare += table.weight[k] < 2.0f;
+            const std::int64_t arrival = e.D + static_cast<std::int64_t>(network::synapse_delay_offset(word));
+            const float sent = ts.ring_ex.row(arrival)[i] * ts.gain_ex[i];  // what the kernel takes in
+            EXPECT_EQ(sent, effective(table.weight[k], i, b))
+                << "synapse " << k << " onto " << i << " (w " << table.weight[k] << ")";
+            if (!c.plastic) {
+                EXPECT_EQ(table.weight[k], w_before[k]);
+            }
+        }
+        EXPECT_EQ(ts.branch_arrivals, arrivals_expected) << "one arrival counted on each synapse's branch";
+        if (c.shy && c.plastic) {
+            EXPECT_GT(below_spare, 0) << "G reaches some synapses";
+        }
+    }
+}
