@@ -147,6 +147,7 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
     std::cout.flush();
     std::cerr.flush();
     comm.barrier();
+    run_lock::release_all();
     std::_Exit(failure.code);
 }
 
@@ -283,8 +284,24 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
         if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
         if (const auto a = agree(comm, checked); a.code != ok) return a.code;
     }
-    // Nothing is touched before the lock is held: a second run on this output stops here.
-    if (const int code = claim(comm, output + ".lock", "output '" + output + "'", start_time, lock); code != ok) return code;
+    // Nothing is touched before the lock is held: a second run on this output stops here. A lock file
+    // that cannot be made (a directory that takes no new files) is reported as the output would be.
+    {
+        outcome claimed;
+        if (root) {
+            std::string problem;
+            lock = run_lock::take(output + ".lock", start_time, problem);
+            if (!lock && problem.starts_with("in use")) {
+                claimed.fail(io_failure, "output '" + output + "' is " + problem);
+            } else if (!lock) {
+                const std::string why = output_problem(output, opt.config, true, probe_created);
+                std::error_code ec;
+                if (probe_created) fs::remove(output, ec);
+                claimed.fail(io_failure, "cannot create output file '" + output + "': " + (why.empty() ? problem : why));
+            }
+        }
+        if (const auto a = agree(comm, claimed); a.code != ok) return a.code;
+    }
     {
         outcome kept;
         if (root) {
@@ -508,7 +525,7 @@ int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory&
     if (root && usable.code == ok) {
         for (const auto& entry : fs_::directory_iterator(dir.path, ec)) {
             const std::string name = entry.path().filename().string();
-            if (!name.starts_with("ckpt_") || !name.ends_with(".h5.tmp")) continue;
+            if (!name.starts_with("ckpt_") || !name.ends_with(".h5.tmp") || !entry.is_regular_file(ec)) continue;
             std::error_code removed;
             fs_::remove(entry.path(), removed);
             std::cerr << "synorm: " << (removed ? "could not remove " : "removed ") << entry.path().string()
@@ -652,7 +669,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                                                    : default_checkpoint_dir(output);
     const std::string& checkpoint_dir = claimed_dir.path;
     {
-        const bool checkpointing = resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+        // Room is asked for when checkpoints are (a resume that takes none only restores one).
+        const bool checkpointing = opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
         const std::uint64_t checkpoint_bytes =
             checkpointing ? engine::estimate_memory(spec, comm.size(), threads, true).checkpoint * static_cast<std::uint64_t>(comm.size()) : 0;
         if (const int code = prepare_checkpoint_directory(comm, claimed_dir, start_time, checkpoint_bytes); code != ok) {
@@ -816,6 +834,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                 std::cout.flush();
                 std::cerr.flush();
                 comm.barrier();
+                run_lock::release_all();
                 std::_Exit(code);
             }
             return code;

@@ -10,9 +10,16 @@
 #include <cstring>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace synorm::app {
 namespace {
+
+// The locks held, for release_all(). Only the main thread takes and releases locks.
+std::vector<run_lock*>& held_locks() {
+    static std::vector<run_lock*> held;
+    return held;
+}
 
 std::string read_holder(int fd) {
     // The holder writes its line right after it takes the lock: give it a moment.
@@ -63,20 +70,35 @@ std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::
             ::close(fd);
             return std::nullopt;
         }
-        return run_lock(lock_path, fd);
+        std::optional<run_lock> taken{run_lock(lock_path, fd)};
+        return taken;
     }
     problem = "cannot lock '" + lock_path + "': it keeps being replaced";
     return std::nullopt;
 }
 
-run_lock::run_lock(run_lock&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) { other.fd_ = -1; }
+run_lock::run_lock(std::string path, int fd) : path_(std::move(path)), fd_(fd) { enlist(); }
+
+run_lock::run_lock(run_lock&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
+    other.release_quietly();
+    enlist();
+}
+
+void run_lock::enlist() {
+    if (fd_ >= 0) held_locks().push_back(this);
+}
+
+void run_lock::release_all() {
+    for (run_lock* lock : std::vector<run_lock*>(held_locks())) lock->release();
+}
 
 run_lock& run_lock::operator=(run_lock&& other) noexcept {
     if (this != &other) {
         release();
         path_ = std::move(other.path_);
         fd_ = other.fd_;
-        other.fd_ = -1;
+        other.release_quietly();
+        enlist();
     }
     return *this;
 }
@@ -87,7 +109,13 @@ void run_lock::release() {
     if (fd_ < 0) return;
     ::unlink(path_.c_str());
     ::close(fd_);
+    release_quietly();
+}
+
+void run_lock::release_quietly() {
     fd_ = -1;
+    auto& held = held_locks();
+    std::erase(held, this);
 }
 
 }  // namespace synorm::app

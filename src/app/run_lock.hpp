@@ -20,10 +20,14 @@ public:
     run_lock(const run_lock&) = delete;
     // Removes the lock file (while still holding it), then releases it.
     ~run_lock();
+    // Releases every lock this process holds, for a process that ends with std::_Exit (no destructors).
+    static void release_all();
 
 private:
     void release();
-    run_lock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+    void enlist();
+    run_lock(std::string path, int fd);
+    void release_quietly();  // forgets the descriptor (moved away or closed)
     std::string path_;
     int fd_ = -1;
 };
