@@ -251,8 +251,9 @@ int claim(comm::communicator& comm, const std::string& lock_path, const std::str
           std::optional<run_lock>& lock) {
     outcome claimed;
     if (comm.rank() == 0) {
-        std::string problem;
-        lock = run_lock::take(lock_path, start_time, problem);
+        std::string problem, warning;
+        lock = run_lock::take(lock_path, start_time, problem, warning);
+        if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
         if (!lock) claimed.fail(io_failure, what + " is " + (problem.starts_with("in use") ? problem : "not usable: " + problem));
     }
     return agree(comm, claimed).code;
@@ -289,8 +290,9 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
     {
         outcome claimed;
         if (root) {
-            std::string problem;
-            lock = run_lock::take(output + ".lock", start_time, problem);
+            std::string problem, warning;
+            lock = run_lock::take(output + ".lock", start_time, problem, warning);
+            if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
             if (!lock && problem.starts_with("in use")) {
                 claimed.fail(io_failure, "output '" + output + "' is " + problem);
             } else if (!lock) {
@@ -667,6 +669,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     claimed_dir.path = !opt.checkpoint_dir.empty() ? opt.checkpoint_dir
                        : resuming                  ? fs::path(checkpoint_path).parent_path().string()
                                                    : default_checkpoint_dir(output);
+    if (claimed_dir.path.empty()) claimed_dir.path = ".";  // resuming from a checkpoint in the current directory
     const std::string& checkpoint_dir = claimed_dir.path;
     {
         // Room is asked for when checkpoints are (a resume that takes none only restores one).

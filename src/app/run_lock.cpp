@@ -39,7 +39,8 @@ std::string read_holder(int fd) {
 
 }  // namespace
 
-std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::string& start_time, std::string& problem) {
+std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::string& start_time, std::string& problem,
+                                       std::string& warning) {
     // A holder removes the file while it still holds it: a lock taken on a file that is no longer at
     // `lock_path` is void, and taken again on the file that is.
     for (int attempt = 0; attempt < 100; ++attempt) {
@@ -50,6 +51,14 @@ std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
             const int error = errno;
+            if (error == ENOSYS || error == EOPNOTSUPP || error == ENOLCK) {
+                // A file system without locks (Lustre mounted without flock): the run goes on, as
+                // HDF5's own locking does (H5Pset_file_locking's ignore_when_disabled), unprotected.
+                warning = "the file system of '" + lock_path + "' does not support locks (" + std::strerror(error) +
+                          "): nothing stops another run from using the same path at the same time";
+                std::optional<run_lock> taken{run_lock(lock_path, fd)};
+                return taken;
+            }
             if (error == EWOULDBLOCK) problem = "in use by another synorm run (" + read_holder(fd) + ")";
             else problem = "cannot lock '" + lock_path + "' (" + std::strerror(error) + ")";
             ::close(fd);
