@@ -193,9 +193,9 @@ int main(int argc, char** argv) {
         ("checkpoint-keep", po::value<int>(), "run, resume: complete checkpoints kept (default 2)")
         ("stop-after", po::value<std::string>(), "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")
         ("force", "resume: continue an output file whose configuration differs from the checkpoint's")
-        ("overwrite", "run: replace an existing output file that holds a complete run, a run stopped at a checkpoint "
-                      "or a crashed one, or that is no synorm output (without it, refused: exit 3). A failed run's file "
-                      "is always replaced; a file that another run is writing never is")
+        ("overwrite", "run: replace an existing output file that holds a complete run, a run stopped at a "
+                      "checkpoint or a crashed one, or that is no synorm output (without it, refused: exit 3). A "
+                      "failed run's file is always replaced; a file that another run is writing never is")
         ("help,h", "this help");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(), "CONFIG, OUT.h5 or CHECKPOINT");

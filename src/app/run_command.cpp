@@ -236,7 +236,8 @@ std::string existing_output_problem(const std::string& path, bool overwrite, std
     }
     if (status == "complete") return what + " already holds a complete run; " + choices;
     if (status.starts_with("checkpointed at "))
-        return what + " is a run stopped at a checkpoint (status \"" + status + "\"): continue it with synorm resume, " + choices;
+        return what + " is a run stopped at a checkpoint (status \"" + status +
+               "\"): continue it with synorm resume, " + choices;
     if (status == "running")
         return what + " has status \"running\": a run that was killed or crashed before it ended, or one still running "
                       "without its lock file. If it left checkpoints, continue it with synorm resume " +
@@ -247,14 +248,16 @@ std::string existing_output_problem(const std::string& path, bool overwrite, std
 
 // Rank 0 takes the lock of `lock_path` for the run; all ranks agree. `what` names the path for the
 // message ("output 'out/c.h5'").
-int claim(comm::communicator& comm, const std::string& lock_path, const std::string& what, const std::string& start_time,
-          std::optional<run_lock>& lock) {
+int claim(comm::communicator& comm, const std::string& lock_path, const std::string& what,
+          const std::string& start_time, std::optional<run_lock>& lock) {
     outcome claimed;
     if (comm.rank() == 0) {
         std::string problem, warning;
         lock = run_lock::take(lock_path, start_time, problem, warning);
         if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
-        if (!lock) claimed.fail(io_failure, what + " is " + (problem.starts_with("in use") ? problem : "not usable: " + problem));
+        if (!lock)
+            claimed.fail(io_failure,
+                         what + " is " + (problem.starts_with("in use") ? problem : "not usable: " + problem));
     }
     return agree(comm, claimed).code;
 }
@@ -299,7 +302,8 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
                 const std::string why = output_problem(output, opt.config, true, probe_created);
                 std::error_code ec;
                 if (probe_created) fs::remove(output, ec);
-                claimed.fail(io_failure, "cannot create output file '" + output + "': " + (why.empty() ? problem : why));
+                claimed.fail(io_failure,
+                             "cannot create output file '" + output + "': " + (why.empty() ? problem : why));
             }
         }
         if (const auto a = agree(comm, claimed); a.code != ok) return a.code;
@@ -508,17 +512,20 @@ int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory&
             std::error_code ec;
             const bool existed = fs_::exists(dir.path, ec);
             if (fs_::is_symlink(dir.path, ec) && !existed)
-                made.fail(io_failure, named + " is a dangling symbolic link to '" + fs_::read_symlink(dir.path, ec).string() + "'");
+                made.fail(io_failure,
+                          named + " is a dangling symbolic link to '" + fs_::read_symlink(dir.path, ec).string() + "'");
             else if (existed && !fs_::is_directory(dir.path, ec))
                 made.fail(io_failure, named + " exists and is not a directory (choose another with --checkpoint-dir)");
             else if (!existed && (fs_::create_directories(dir.path, ec), ec))
-                made.fail(io_failure, "cannot create the " + named + ": " + ec.message() + " (choose another with --checkpoint-dir)");
+                made.fail(io_failure,
+                          "cannot create the " + named + ": " + ec.message() +
+                              " (choose another with --checkpoint-dir)");
             dir.made = !existed && made.code == ok;
         }
         if (const auto a = agree(comm, made); a.code != ok) return a.code;
     }
-    if (const int code = claim(comm, (fs_::path(dir.path) / "synorm.lock").string(), named, start_time, dir.lock); code != ok)
-        return code;
+    const std::string lock_path = (fs_::path(dir.path) / "synorm.lock").string();
+    if (const int code = claim(comm, lock_path, named, start_time, dir.lock); code != ok) return code;
     outcome usable;
     std::error_code ec;
     if (!fs_::is_directory(dir.path, ec)) usable.fail(io_failure, named + " does not exist on this node");
@@ -539,7 +546,8 @@ int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory&
             const double free_bytes = static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize);
             if (free_bytes < need) {
                 char buf[160];
-                std::snprintf(buf, sizeof buf, " has %.0f MiB free, and a checkpoint of this run needs about %.0f MiB (estimate)",
+                std::snprintf(buf, sizeof buf,
+                              " has %.0f MiB free, and a checkpoint of this run needs about %.0f MiB (estimate)",
                               free_bytes / 1048576.0, need / 1048576.0);
                 usable.fail(io_failure, named + buf + ": free space there, or choose another with --checkpoint-dir");
             }
@@ -616,7 +624,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         // missing file or directory is reported by the check that follows.)
         std::error_code ec;
         if (fs::exists(output, ec))
-            if (const int code = claim(comm, output + ".lock", "output '" + output + "'", start_time, output_lock); code != ok) return code;
+            if (const int code = claim(comm, output + ".lock", "output '" + output + "'", start_time, output_lock);
+                code != ok)
+                return code;
         try {
             const auto summary = io::read_output_summary(output);
             if (summary.status == "complete" || resumed.finished)
@@ -663,7 +673,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     // reopened) before any simulation time is spent.
     bool probe_created = false;
     if (!resuming)
-        if (const int code = prepare_output(opt, comm, output, probe_created, output_lock, start_time); code != ok) return code;
+        if (const int code = prepare_output(opt, comm, output, probe_created, output_lock, start_time); code != ok)
+            return code;
     // Checkpoints: into the directory given, else next to the output (run) or the checkpoint (resume).
     checkpoint_directory claimed_dir;
     claimed_dir.path = !opt.checkpoint_dir.empty() ? opt.checkpoint_dir
@@ -675,8 +686,11 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         // Room is asked for when checkpoints are (a resume that takes none only restores one).
         const bool checkpointing = opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
         const std::uint64_t checkpoint_bytes =
-            checkpointing ? engine::estimate_memory(spec, comm.size(), threads, true).checkpoint * static_cast<std::uint64_t>(comm.size()) : 0;
-        if (const int code = prepare_checkpoint_directory(comm, claimed_dir, start_time, checkpoint_bytes); code != ok) {
+            checkpointing ? engine::estimate_memory(spec, comm.size(), threads, true).checkpoint *
+                                static_cast<std::uint64_t>(comm.size())
+                          : 0;
+        if (const int code = prepare_checkpoint_directory(comm, claimed_dir, start_time, checkpoint_bytes);
+            code != ok) {
             if (probe_created && root) {
                 std::error_code ec;
                 fs::remove(output, ec);  // the empty file of rank 0's probe
@@ -717,8 +731,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         if (root) {
             struct stat now {};
             if (::stat(output.c_str(), &now) != 0 || now.st_dev != written.st_dev || now.st_ino != written.st_ino)
-                found.fail(io_failure, "the output file '" + output + "' was removed or replaced during the run (or its directory was): "
-                                       "what the run wrote is lost");
+                found.fail(io_failure, "the output file '" + output +
+                                           "' was removed or replaced during the run (or its directory was): "
+                                           "what the run wrote is lost");
         }
         return agree(comm, found).code;
     };

@@ -39,8 +39,8 @@ std::string read_holder(int fd) {
 
 }  // namespace
 
-std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::string& start_time, std::string& problem,
-                                       std::string& warning) {
+std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::string& start_time,
+                                       std::string& problem, std::string& warning) {
     // A holder removes the file while it still holds it: a lock taken on a file that is no longer at
     // `lock_path` is void, and taken again on the file that is.
     for (int attempt = 0; attempt < 100; ++attempt) {

@@ -14,8 +14,8 @@ public:
     // start-time" into it. Returns nullopt and sets `problem` when another process holds it ("in use
     // by another synorm run (host H, pid P, since T)") or the file cannot be made (the reason).
     // On a file system without locks, returns an unlocked claim and says so in `warning`.
-    static std::optional<run_lock> take(const std::string& lock_path, const std::string& start_time, std::string& problem,
-                                        std::string& warning);
+    static std::optional<run_lock> take(const std::string& lock_path, const std::string& start_time,
+                                        std::string& problem, std::string& warning);
 
     run_lock(run_lock&& other) noexcept;
     run_lock& operator=(run_lock&& other) noexcept;

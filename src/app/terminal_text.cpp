@@ -53,7 +53,8 @@ std::size_t append_printable(std::string_view s, std::string& out, bool final_pi
         }
         if (i + n > s.size()) {
             bool may_complete = !final_piece;
-            for (std::size_t k = i + 1; k < s.size(); ++k) may_complete = may_complete && (static_cast<unsigned char>(s[k]) & 0xc0) == 0x80;
+            for (std::size_t k = i + 1; k < s.size(); ++k)
+                may_complete = may_complete && (static_cast<unsigned char>(s[k]) & 0xc0) == 0x80;
             if (may_complete) return i;
             out += hex_escape(c);
             ++i;

@@ -91,15 +91,18 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_int
         d = h.tmpdir()
         out = os.path.join(d, "c.h5")
         # a checkpoint of another run, to try `resume -o` on the running output
-        h.run(["run", COBA, "-q", "-o", os.path.join(d, "other.h5"), "--duration", "100 ms", "--checkpoint-every", "50 ms"])
+        h.run(["run", COBA, "-q", "-o", os.path.join(d, "other.h5"), "--duration", "100 ms",
+               "--checkpoint-every", "50 ms"])
         first = start(["run", COBA, "-q", "-o", out, "--duration", "10 s"], ranks)
         wait_for(running(out), "the first run's output")
         p = h.run(["run", COBA, "-q", "-o", out, "--duration", "6 s", "--seed", "2"], ranks=ranks, check=False)
-        r = h.run(["resume", os.path.join(d, "other.checkpoints"), "-q", "-o", out, "--force"], ranks=ranks, check=False)
+        r = h.run(["resume", os.path.join(d, "other.checkpoints"), "-q", "-o", out, "--force"], ranks=ranks,
+                  check=False)
         code, text = finish(first)
         assert p.returncode == 3, (ranks, p.returncode, p.stderr)
         assert f"output '{out}' is in use by another synorm run (host " in p.stderr and ", pid " in p.stderr, p.stderr
-        assert r.returncode == 3 and f"output '{out}' is in use by another synorm run" in r.stderr, (r.returncode, r.stderr)
+        assert r.returncode == 3 and f"output '{out}' is in use by another synorm run" in r.stderr, \
+            (r.returncode, r.stderr)
         assert code == 0, (ranks, code, text)
         assert status_of(out) == "complete", status_of(out)
         assert sum(len(t) for t, _ in h.spikes(out).values()) > 1000
@@ -152,8 +155,8 @@ def test_a_checkpoint_directory_that_is_a_file_is_refused_before_the_build():
         out, cdir = os.path.join(d, "c.h5"), os.path.join(d, "cdir")
         with open(cdir, "w") as f:
             f.write("not a directory\n")
-        p = h.run(["run", COBA, "-o", out, "--duration", "200 ms", "--checkpoint-every", "100 ms", "--checkpoint-dir", cdir],
-                  ranks=ranks, check=False)
+        p = h.run(["run", COBA, "-o", out, "--duration", "200 ms", "--checkpoint-every", "100 ms",
+                   "--checkpoint-dir", cdir], ranks=ranks, check=False)
         assert p.returncode == 3 and "is not a directory" in p.stderr, (ranks, p.returncode, p.stderr)
         assert "built in" not in p.stderr, "the network was built (and simulated) before the check: " + p.stderr
         assert not os.path.exists(out), "a refused run left an output file"
@@ -169,13 +172,14 @@ def test_two_runs_sharing_a_checkpoint_directory_are_refused_and_a_stale_tmp_is_
         with open(stale, "w") as f:
             f.write("half a checkpoint\n")
         a = os.path.join(d, "a.h5")
-        first = start(["run", COBA, "-q", "-o", a, "--duration", "6 s", "--checkpoint-every", "2 s", "--checkpoint-dir", cdir],
-                      ranks)
+        first = start(["run", COBA, "-q", "-o", a, "--duration", "6 s", "--checkpoint-every", "2 s",
+                       "--checkpoint-dir", cdir], ranks)
         wait_for(running(a), "the first run's output")
         p = h.run(["run", COBA, "-q", "-o", os.path.join(d, "b.h5"), "--duration", "100 ms", "--checkpoint-dir", cdir],
                   ranks=ranks, check=False)
         code, text = finish(first)
-        assert p.returncode == 3 and f"checkpoint directory '{cdir}' is in use by another synorm run" in p.stderr, p.stderr
+        assert p.returncode == 3, p.stderr
+        assert f"checkpoint directory '{cdir}' is in use by another synorm run" in p.stderr, p.stderr
         assert not os.path.exists(os.path.join(d, "b.h5")), "the refused run left an output file"
         assert code == 0, (ranks, code, text)
         assert not os.path.exists(stale) and "removed " + stale in text, text
@@ -194,8 +198,9 @@ def test_a_checkpoint_directory_without_room_is_refused_before_the_build():
         return
     try:
         for ranks in RANKS:
-            p = h.run(["run", COBA, "-o", os.path.join(d, "c.h5"), "--duration", "200 ms", "--checkpoint-every", "100 ms",
-                       "--checkpoint-dir", os.path.join(mount, "ck")], ranks=ranks, check=False)
+            p = h.run(["run", COBA, "-o", os.path.join(d, "c.h5"), "--duration", "200 ms",
+                       "--checkpoint-every", "100 ms", "--checkpoint-dir", os.path.join(mount, "ck")],
+                      ranks=ranks, check=False)
             assert p.returncode == 3 and "MiB free" in p.stderr and "built in" not in p.stderr, p.stderr
     finally:
         subprocess.run(["umount", mount])
@@ -221,7 +226,8 @@ def test_sigint_and_sighup_checkpoint_and_exit_6():
             name = signal.Signals(sig).name
             assert f"(signal {name}" in text, text
             assert status_of(out).startswith("checkpointed at "), status_of(out)
-            assert any(n.startswith("ckpt_") and n.endswith(".h5") for n in os.listdir(os.path.join(d, "c.checkpoints")))
+            names = os.listdir(os.path.join(d, "c.checkpoints"))
+            assert any(n.startswith("ckpt_") and n.endswith(".h5") for n in names), names
             shutil.rmtree(d)
 
 
@@ -272,12 +278,13 @@ def test_control_characters_in_messages_are_escaped():
     for ranks in RANKS:
         for path, escaped in ((bad, "\\x1b]0;owned\\x07dt2"), (c1, "\\u009b31mred")):
             for command in (["validate", path], ["run", path, "-o", os.path.join(d, "x.h5")]):
-                p = subprocess.run(([h.SYNORM] if ranks == 1 else ["mpirun", "--oversubscribe", "-np", "2", h.SYNORM]) + command,
-                                   env=env(), capture_output=True)
+                launcher = [h.SYNORM] if ranks == 1 else ["mpirun", "--oversubscribe", "-np", "2", h.SYNORM]
+                p = subprocess.run(launcher + command, env=env(), capture_output=True)
                 err = p.stderr.decode("utf-8", "replace")
                 assert p.returncode == 2, (command, p.returncode, err)
                 assert escaped in err, err
-                assert b"\x1b" not in p.stderr and "\u009b".encode() not in p.stderr and b"\x07" not in p.stderr, p.stderr
+                for raw in (b"\x1b", "\u009b".encode(), b"\x07"):
+                    assert raw not in p.stderr, p.stderr
     # multi-line messages keep their lines
     p = subprocess.run([h.SYNORM, "frobnicate"], capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.count("\n") > 3 and "\\x0a" not in p.stderr, p.stderr
