@@ -11,6 +11,7 @@
 
 #include "exit_code.hpp"
 #include "run_command.hpp"
+#include "terminal_text.hpp"
 #include "synorm/comm/mpi_communicator.hpp"
 #include "memory_check.hpp"
 #include "synorm/config/loader.hpp"
@@ -32,7 +33,7 @@ const char* usage_text =
     "usage:\n"
     "  synorm run CONFIG [-o OUT.h5] [--set key.path=value ...] [--threads N] [--seed S] [--duration \"T\"] [-q]\n"
     "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] [--checkpoint-keep K]\n"
-    "             [--stop-after \"55 min\"]\n"
+    "             [--stop-after \"55 min\"] [--overwrite]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] [...]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
@@ -76,6 +77,7 @@ constexpr option_use option_uses[] = {
     {"checkpoint-keep", "--checkpoint-keep", true, false, false, true},
     {"stop-after", "--stop-after", true, false, false, true},
     {"force", "--force", false, false, false, true},
+    {"overwrite", "--overwrite", true, false, false, false},
 };
 
 // A wall-clock duration: "<number> <s|min|h>", > 0; nullopt otherwise.
@@ -158,6 +160,8 @@ int check_expected_ranks(int ranks) {
 int main(int argc, char** argv) {
     const double process_start =
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    // Messages quote the user's input (keys, paths, values): no control character reaches the terminal.
+    make_standard_streams_printable();
     if (argc < 2) return command_line_error("", "missing command");
     const std::string command = argv[1];
     if (command == "--help" || command == "-h" || command == "help") {
@@ -189,6 +193,9 @@ int main(int argc, char** argv) {
         ("checkpoint-keep", po::value<int>(), "run, resume: complete checkpoints kept (default 2)")
         ("stop-after", po::value<std::string>(), "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")
         ("force", "resume: continue an output file whose configuration differs from the checkpoint's")
+        ("overwrite", "run: replace an existing output file that holds a complete run, a run stopped at a "
+                      "checkpoint or a crashed one, or that is no synorm output (without it, refused: exit 3). A "
+                      "failed run's file is always replaced; a file that another run is writing never is")
         ("help,h", "this help");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(), "CONFIG, OUT.h5 or CHECKPOINT");
@@ -256,6 +263,7 @@ int main(int argc, char** argv) {
     if (command == "resume") opt.resume = file;
     else opt.config = file;
     opt.force = vm.count("force") > 0;
+    opt.overwrite = vm.count("overwrite") > 0;
     if (vm.count("checkpoint-every")) {
         const std::string text = vm["checkpoint-every"].as<std::string>();
         std::string why;

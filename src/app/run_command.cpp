@@ -8,6 +8,8 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -20,12 +22,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
 #include "exit_code.hpp"
 #include "memory_check.hpp"
 #include "progress.hpp"
+#include "run_lock.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
@@ -37,6 +41,8 @@ namespace synorm::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string default_checkpoint_dir(const std::string& output);
 
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -141,6 +147,7 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
     std::cout.flush();
     std::cerr.flush();
     comm.barrier();
+    run_lock::release_all();
     std::_Exit(failure.code);
 }
 
@@ -182,6 +189,9 @@ std::string output_problem(const std::string& path, const std::string& config_pa
     const fs::path file(path);
     const fs::path directory = file.parent_path().empty() ? fs::path(".") : file.parent_path();
     std::error_code ec;
+    if (fs::is_symlink(file, ec) && !fs::exists(file, ec))
+        return "it is a dangling symbolic link to " + quoted(fs::read_symlink(file, ec)) +
+               " (remove the link, or create what it points to)";
     if (!fs::exists(directory, ec)) return "directory " + quoted(directory) + " does not exist";
     if (!fs::is_directory(directory, ec)) return quoted(directory) + " is not a directory";
     if (fs::exists(file, ec)) {
@@ -206,9 +216,56 @@ std::string output_problem(const std::string& path, const std::string& config_pa
     return "";
 }
 
+// Rank 0, holding the output's lock: what stops the run from replacing an existing file at `path`,
+// or "". A complete, resumable or unknown file is kept unless --overwrite; the file of a failed run
+// is replaced (a resubmitted batch job starts again), and `note` says so.
+std::string existing_output_problem(const std::string& path, bool overwrite, std::string& note) {
+    std::error_code ec;
+    if (!fs::exists(path, ec) || fs::file_size(path, ec) == 0 || overwrite) return "";
+    const std::string what = "output file " + quoted(fs::path(path));
+    const std::string choices = "give --overwrite to replace it, or choose another file with -o";
+    std::string status;
+    try {
+        status = io::read_output_summary(path).status;
+    } catch (const std::exception& e) {
+        return what + " exists and is not a synorm output (" + e.what() + "); " + choices;
+    }
+    if (status.starts_with("failed: ")) {
+        note = "replacing " + what + ", the output of a failed run (status \"" + status + "\")";
+        return "";
+    }
+    if (status == "complete") return what + " already holds a complete run; " + choices;
+    if (status.starts_with("checkpointed at "))
+        return what + " is a run stopped at a checkpoint (status \"" + status +
+               "\"): continue it with synorm resume, " + choices;
+    if (status == "running")
+        return what + " has status \"running\": a run that was killed or crashed before it ended, or one still running "
+                      "without its lock file. If it left checkpoints, continue it with synorm resume " +
+               default_checkpoint_dir(path) + "; else " + choices;
+    if (status == "unknown") return what + " exists and is not a synorm output (it has no status); " + choices;
+    return what + " already exists (status \"" + status + "\"); " + choices;
+}
+
+// Rank 0 takes the lock of `lock_path` for the run; all ranks agree. `what` names the path for the
+// message ("output 'out/c.h5'").
+int claim(comm::communicator& comm, const std::string& lock_path, const std::string& what,
+          const std::string& start_time, std::optional<run_lock>& lock) {
+    outcome claimed;
+    if (comm.rank() == 0) {
+        std::string problem, warning;
+        lock = run_lock::take(lock_path, start_time, problem, warning);
+        if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
+        if (!lock)
+            claimed.fail(io_failure,
+                         what + " is " + (problem.starts_with("in use") ? problem : "not usable: " + problem));
+    }
+    return agree(comm, claimed).code;
+}
+
 // The output path, prepared on every rank: `out/` made for the default path (by rank 0 alone, before
 // any rank looks for it), then every rank's check of the path. Returns the agreed exit code.
-int prepare_output(const run_options& opt, comm::communicator& comm, std::string& output, bool& probe_created) {
+int prepare_output(const run_options& opt, comm::communicator& comm, std::string& output, bool& probe_created,
+                   std::optional<run_lock>& lock, const std::string& start_time) {
     const bool root = comm.rank() == 0;
     if (output.empty()) {
         const fs::path directory("out");
@@ -225,9 +282,47 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
         }
         if (const auto a = agree(comm, made); a.code != ok) return a.code;
     }
+    {
+        outcome checked;
+        const std::string problem = output_problem(output, opt.config, false, probe_created);
+        if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
+        if (const auto a = agree(comm, checked); a.code != ok) return a.code;
+    }
+    // Nothing is touched before the lock is held: a second run on this output stops here. A lock file
+    // that cannot be made (a directory that takes no new files) is reported as the output would be.
+    {
+        outcome claimed;
+        if (root) {
+            std::string problem, warning;
+            lock = run_lock::take(output + ".lock", start_time, problem, warning);
+            if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
+            if (!lock && problem.starts_with("in use")) {
+                claimed.fail(io_failure, "output '" + output + "' is " + problem);
+            } else if (!lock) {
+                const std::string why = output_problem(output, opt.config, true, probe_created);
+                std::error_code ec;
+                if (probe_created) fs::remove(output, ec);
+                claimed.fail(io_failure,
+                             "cannot create output file '" + output + "': " + (why.empty() ? problem : why));
+            }
+        }
+        if (const auto a = agree(comm, claimed); a.code != ok) return a.code;
+    }
+    {
+        outcome kept;
+        if (root) {
+            std::string note;
+            const std::string problem = existing_output_problem(output, opt.overwrite, note);
+            if (!problem.empty()) kept.fail(io_failure, problem);
+            else if (!note.empty()) std::cerr << "synorm: " << note << "\n";
+        }
+        if (const auto a = agree(comm, kept); a.code != ok) return a.code;
+    }
     outcome checked;
-    const std::string problem = output_problem(output, opt.config, root, probe_created);
-    if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
+    if (root) {
+        const std::string problem = output_problem(output, opt.config, true, probe_created);
+        if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
+    }
     const auto a = agree(comm, checked);
     if (a.code != ok && probe_created) {
         std::error_code ec;
@@ -319,10 +414,39 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Set by SIGUSR1 and SIGTERM: the run checkpoints at the next interval start and stops (exit 6).
-// A second signal only sets it again; nothing is cut short.
+// Set by SIGUSR1, SIGTERM, SIGINT and SIGHUP: the run checkpoints at the next interval start and
+// stops (exit 6). A second signal only sets it again; nothing is cut short.
 volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signal_number) { stop_signal = signal_number; }
+
+const char* signal_name(int number) {
+    switch (number) {
+    case SIGUSR1: return "SIGUSR1";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "a signal";
+    }
+}
+
+// Collective: why a run stopped at a checkpoint, the same on every rank: the signal and the ranks
+// it reached ("SIGUSR1 on rank 1"), or --stop-after.
+std::string stop_cause(comm::communicator& comm) {
+    const int mine = stop_signal;
+    const std::int64_t n = comm.size();
+    std::vector<std::int64_t> count{mine != 0 ? 1 : 0};
+    comm.sum(count);
+    const std::int64_t reached = count[0];
+    if (reached == 0) return "--stop-after";
+    const std::int64_t first = comm.min(mine != 0 ? comm.rank() : n);
+    const int number = static_cast<int>(comm.max(comm.rank() == first ? std::int64_t{mine} : std::int64_t{0}));
+    std::string cause = std::string("signal ") + signal_name(number);
+    if (n == 1) return cause;
+    if (reached == n) return cause + " on every rank";
+    cause += " on rank " + std::to_string(first);
+    if (reached > 1) cause += " and " + std::to_string(reached - 1) + " other(s)";
+    return cause;
+}
 
 namespace fs_ = std::filesystem;
 
@@ -358,6 +482,80 @@ std::string default_checkpoint_dir(const std::string& output) {
     return p.string() + ".checkpoints";
 }
 
+// The checkpoint directory of a run, held by it from before the build to its end: made (if needed)
+// and locked by rank 0 (the lock file synorm.lock inside), and removed at the end if the run made
+// it and left nothing in it.
+struct checkpoint_directory {
+    std::string path;
+    bool made = false;
+    std::optional<run_lock> lock;
+    checkpoint_directory() = default;
+    checkpoint_directory(const checkpoint_directory&) = delete;
+    checkpoint_directory& operator=(const checkpoint_directory&) = delete;
+    ~checkpoint_directory() {
+        lock.reset();
+        std::error_code ec;
+        if (made) fs_::remove(path, ec);  // only when empty
+    }
+};
+
+// Collective, before the build: the checkpoint directory exists (rank 0 makes it), belongs to this
+// run (its lock), is writable on every rank, and, when the run checkpoints, has room for one
+// checkpoint of the estimated size. A `ckpt_*.h5.tmp` that a killed run left is removed and named.
+int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory& dir, const std::string& start_time,
+                                 std::uint64_t checkpoint_bytes) {
+    const bool root = comm.rank() == 0;
+    const std::string named = "checkpoint directory '" + dir.path + "'";
+    {
+        outcome made;
+        if (root) {
+            std::error_code ec;
+            const bool existed = fs_::exists(dir.path, ec);
+            if (fs_::is_symlink(dir.path, ec) && !existed)
+                made.fail(io_failure,
+                          named + " is a dangling symbolic link to '" + fs_::read_symlink(dir.path, ec).string() + "'");
+            else if (existed && !fs_::is_directory(dir.path, ec))
+                made.fail(io_failure, named + " exists and is not a directory (choose another with --checkpoint-dir)");
+            else if (!existed && (fs_::create_directories(dir.path, ec), ec))
+                made.fail(io_failure,
+                          "cannot create the " + named + ": " + ec.message() +
+                              " (choose another with --checkpoint-dir)");
+            dir.made = !existed && made.code == ok;
+        }
+        if (const auto a = agree(comm, made); a.code != ok) return a.code;
+    }
+    const std::string lock_path = (fs_::path(dir.path) / "synorm.lock").string();
+    if (const int code = claim(comm, lock_path, named, start_time, dir.lock); code != ok) return code;
+    outcome usable;
+    std::error_code ec;
+    if (!fs_::is_directory(dir.path, ec)) usable.fail(io_failure, named + " does not exist on this node");
+    else if (::access(dir.path.c_str(), W_OK | X_OK) != 0)
+        usable.fail(io_failure, named + " is not writable (" + std::strerror(errno) + ")");
+    if (root && usable.code == ok) {
+        for (const auto& entry : fs_::directory_iterator(dir.path, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (!name.starts_with("ckpt_") || !name.ends_with(".h5.tmp") || !entry.is_regular_file(ec)) continue;
+            std::error_code removed;
+            fs_::remove(entry.path(), removed);
+            std::cerr << "synorm: " << (removed ? "could not remove " : "removed ") << entry.path().string()
+                          << ", the unfinished checkpoint of a run that was killed while writing it\n";
+        }
+        struct statvfs fsinfo {};
+        const double need = static_cast<double>(checkpoint_bytes) * 1.05 + 1048576.0;
+        if (checkpoint_bytes > 0 && ::statvfs(dir.path.c_str(), &fsinfo) == 0) {
+            const double free_bytes = static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize);
+            if (free_bytes < need) {
+                char buf[160];
+                std::snprintf(buf, sizeof buf,
+                              " has %.0f MiB free, and a checkpoint of this run needs about %.0f MiB (estimate)",
+                              free_bytes / 1048576.0, need / 1048576.0);
+                usable.fail(io_failure, named + buf + ": free space there, or choose another with --checkpoint-dir");
+            }
+        }
+    }
+    return agree(comm, usable).code;
+}
+
 }  // namespace
 
 void install_stop_signals() {
@@ -365,8 +563,10 @@ void install_stop_signals() {
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGUSR1, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    for (const int number : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaction(number, &sa, nullptr);
+    // A closed stdout or stderr (`synorm run ... | head`) must not end the run: writes to it fail
+    // and are dropped (the streams' error state), the run goes on and completes its file.
+    std::signal(SIGPIPE, SIG_IGN);
 }
 
 std::string resolve_checkpoint(const std::string& path) {
@@ -416,9 +616,17 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
     std::string output = opt.output;
+    std::optional<run_lock> output_lock;  // rank 0's, for the whole run
     if (resuming) {
         outcome checked;
         if (output.empty()) output = resumed.output;
+        // The same lock as `run`: a resume never continues a file that another run is writing. (A
+        // missing file or directory is reported by the check that follows.)
+        std::error_code ec;
+        if (fs::exists(output, ec))
+            if (const int code = claim(comm, output + ".lock", "output '" + output + "'", start_time, output_lock);
+                code != ok)
+                return code;
         try {
             const auto summary = io::read_output_summary(output);
             if (summary.status == "complete" || resumed.finished)
@@ -461,11 +669,37 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                       << " MiB per rank\n";
     }
 
-    // 3. The output file: checked and created (or, resuming, reopened) before any simulation time is spent.
+    // 3. The output file and the checkpoint directory: checked, claimed and created (or, resuming,
+    // reopened) before any simulation time is spent.
     bool probe_created = false;
     if (!resuming)
-        if (const int code = prepare_output(opt, comm, output, probe_created); code != ok) return code;
+        if (const int code = prepare_output(opt, comm, output, probe_created, output_lock, start_time); code != ok)
+            return code;
+    // Checkpoints: into the directory given, else next to the output (run) or the checkpoint (resume).
+    checkpoint_directory claimed_dir;
+    claimed_dir.path = !opt.checkpoint_dir.empty() ? opt.checkpoint_dir
+                       : resuming                  ? fs::path(checkpoint_path).parent_path().string()
+                                                   : default_checkpoint_dir(output);
+    if (claimed_dir.path.empty()) claimed_dir.path = ".";  // resuming from a checkpoint in the current directory
+    const std::string& checkpoint_dir = claimed_dir.path;
+    {
+        // Room is asked for when checkpoints are (a resume that takes none only restores one).
+        const bool checkpointing = opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+        const std::uint64_t checkpoint_bytes =
+            checkpointing ? engine::estimate_memory(spec, comm.size(), threads, true).checkpoint *
+                                static_cast<std::uint64_t>(comm.size())
+                          : 0;
+        if (const int code = prepare_checkpoint_directory(comm, claimed_dir, start_time, checkpoint_bytes);
+            code != ok) {
+            if (probe_created && root) {
+                std::error_code ec;
+                fs::remove(output, ec);  // the empty file of rank 0's probe
+            }
+            return code;
+        }
+    }
     std::unique_ptr<io::output_file> out;
+    struct stat written {};  // rank 0: the output file as created, to find it replaced or removed at the end
     {
         outcome created;
         try {
@@ -488,7 +722,21 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             }
             return a.code;
         }
+        if (root) ::stat(output.c_str(), &written);
     }
+    // Collective, after the output is closed: whether `output` still names the file the run wrote. A
+    // file (or directory) removed or replaced during the run took what was written with it.
+    const auto output_lost = [&]() -> int {
+        outcome found;
+        if (root) {
+            struct stat now {};
+            if (::stat(output.c_str(), &now) != 0 || now.st_dev != written.st_dev || now.st_ino != written.st_ino)
+                found.fail(io_failure, "the output file '" + output +
+                                           "' was removed or replaced during the run (or its directory was): "
+                                           "what the run wrote is lost");
+        }
+        return agree(comm, found).code;
+    };
 
     // 4. Build, agreed: a rank that cannot build must not leave the others waiting in the first exchange.
     std::unique_ptr<engine::simulation> sim;
@@ -520,10 +768,6 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     engine::hooks hooks;
     hooks.on_spikes = [&](const engine::spike_batch& batch) { out->append_spikes(spec, batch); };
     hooks.on_progress = [&](std::int64_t done, std::int64_t total) { progress(done, total); };
-    // Checkpoints: into the directory given, else next to the output (run) or the checkpoint (resume).
-    const std::string checkpoint_dir = !opt.checkpoint_dir.empty() ? opt.checkpoint_dir
-                                       : resuming ? fs::path(checkpoint_path).parent_path().string()
-                                                  : default_checkpoint_dir(output);
     std::string last_checkpoint;
     double last_write_s = 0;
     std::uint64_t last_bytes = 0;
@@ -608,6 +852,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                 std::cout.flush();
                 std::cerr.flush();
                 comm.barrier();
+                run_lock::release_all();
                 std::_Exit(code);
             }
             return code;
@@ -623,8 +868,10 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             closed.fail(io_failure, e.what());
         }
         if (const auto a = agree(comm, closed); a.code != ok) return stop_run(out, comm, a, output);
+        const std::string cause = stop_cause(comm);
+        if (const int code = output_lost(); code != ok) return code;
         if (root)
-            std::cerr << "synorm: stopped at " << at << " after checkpoint " << last_checkpoint << " (" << (stop_signal ? "signal" : "--stop-after")
+            std::cerr << "synorm: stopped at " << at << " after checkpoint " << last_checkpoint << " (" << cause
                       << "); continue with: synorm resume " << checkpoint_dir << "\n";
         return checkpointed;
     }
@@ -659,6 +906,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     if (const auto a = agree(comm, recorded); a.code != ok) {
         return stop_run(out, comm, a, output);
     }
+    if (const int code = output_lost(); code != ok) return code;
     if (root && !opt.quiet) std::cout << summary(spec, res, p, output) << std::flush;
     return ok;
 }

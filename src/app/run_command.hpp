@@ -27,18 +27,20 @@ struct run_options {
     int checkpoint_keep = 2;          // complete checkpoints kept in the directory
     std::string resume;               // `synorm resume PATH`: a checkpoint file or directory
     bool force = false;               // resume even when the output file's configuration differs
+    bool overwrite = false;           // run: replace an existing complete, resumable or foreign output file
 };
 
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory
 // PATH. Throws std::runtime_error naming what is wrong.
 std::string resolve_checkpoint(const std::string& path);
 
-// SIGUSR1 and SIGTERM ask a run to take a checkpoint at the next interval start and stop with exit
+// SIGUSR1, SIGTERM, SIGINT and SIGHUP ask a run to take a checkpoint at the next interval start and stop with exit
 // code 6. Installed as the process starts (before MPI), so that a signal that arrives while it starts
 // up (MPI, loading, creating the output, building) is honoured the same way, at the end of the first
 // interval, instead of killing it. The handler stays installed until the process ends: a second
 // signal arriving while it closes its files and exits (mpirun forwards every signal it gets) must
 // not kill it with the default action, which would turn a clean exit 6 into a death by signal.
+// SIGPIPE is ignored.
 void install_stop_signals();
 
 // Collective: every rank calls it and every rank returns the same exit code.

@@ -176,7 +176,7 @@ def test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6(
     assert "estimated peak memory" in first, first + rest
     assert "built in" in rest, "the signal came before the build ended" + rest
     assert p.returncode == 6, (p.returncode, first + rest)
-    assert "synorm: stopped at 1.5 ms after checkpoint" in rest and "(signal)" in rest, rest  # D = 15 steps of 0.1 ms
+    assert "synorm: stopped at 1.5 ms after checkpoint" in rest and "(signal SIGTERM)" in rest, rest  # D = 15 steps of 0.1 ms
     h.run(["resume", os.path.join(d, "early.checkpoints"), "-q"])
     eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out], capture_output=True, text=True)
     assert eq.returncode == 0, eq.stdout + eq.stderr
@@ -347,7 +347,8 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
         os.mkdir(files[0] + ".tmp")
     else:
         os.chmod(cdir, 0o555)
-    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms"], check=False)
+    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms",
+               "--overwrite"], check=False)
     if os.geteuid() != 0:
         os.chmod(cdir, 0o755)
     assert p.returncode == 3, p.stderr
