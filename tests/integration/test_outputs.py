@@ -317,17 +317,3 @@ def test_an_output_directory_removed_during_the_run_is_reported():
         assert "was removed or replaced during the run" in text, text
         assert "output written to" not in text, text
         shutil.rmtree(d)
-
-
-if __name__ == "__main__":
-    h.main([test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_intact,
-            test_an_existing_output_is_kept_unless_overwrite_and_a_failed_one_is_replaced,
-            test_a_checkpoint_directory_that_is_a_file_is_refused_before_the_build,
-            test_two_runs_sharing_a_checkpoint_directory_are_refused_and_a_stale_tmp_is_removed,
-            test_a_checkpoint_directory_without_room_is_refused_before_the_build,
-            test_sigint_and_sighup_checkpoint_and_exit_6,
-            test_a_closed_stdout_or_stderr_does_not_lose_the_run,
-            test_a_signal_that_reached_one_rank_is_named_with_its_rank,
-            test_control_characters_in_messages_are_escaped,
-            test_a_dangling_symlink_as_output_is_named,
-            test_an_output_directory_removed_during_the_run_is_reported])
