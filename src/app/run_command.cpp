@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -31,6 +32,7 @@
 #include "synorm/engine/simulation.hpp"
 #include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
+#include "synorm/model/time_steps.hpp"
 #include "synorm/version.hpp"
 
 namespace synorm::app {
@@ -387,8 +389,13 @@ std::string resolve_checkpoint(const std::string& path) {
     throw std::runtime_error("directory '" + path + "' holds no complete checkpoint; the newest: " + last_error);
 }
 
-namespace {
-}  // namespace
+std::string checkpoint_every_problem(double every_ms, double dt) {
+    if (model::checked_steps(every_ms, dt)) return "";
+    char text[160];
+    std::snprintf(text, sizeof text, "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
+                  static_cast<double>(model::max_steps) * dt, dt, every_ms);
+    return text;
+}
 
 int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
     const bool root = comm.rank() == 0;
@@ -414,7 +421,13 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             loaded.fail(input_error, e.what());
         }
     }
+    if (loaded.code == ok && opt.checkpoint_every_ms > 0) {
+        const std::string problem = checkpoint_every_problem(opt.checkpoint_every_ms, cfg.spec.simulation.dt);
+        if (!problem.empty()) loaded.fail(input_error, problem);
+    }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
+    if (root)
+        for (const std::string& warning : cfg.warnings) std::cerr << "synorm: warning: " << warning << "\n";
     std::string output = opt.output;
     if (resuming) {
         outcome checked;

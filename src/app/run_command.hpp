@@ -33,6 +33,10 @@ struct run_options {
 // PATH. Throws std::runtime_error naming what is wrong.
 std::string resolve_checkpoint(const std::string& path);
 
+// What is wrong with --checkpoint-every (ms) at time step dt (ms): "" when its step count is in range
+// (model/time_steps.hpp), else the message, naming the longest period accepted.
+std::string checkpoint_every_problem(double every_ms, double dt);
+
 // SIGUSR1 and SIGTERM ask a run to take a checkpoint at the next interval start and stop with exit
 // code 6. Installed as the process starts (before MPI), so that a signal that arrives while it starts
 // up (MPI, loading, creating the output, building) is honoured the same way, at the end of the first

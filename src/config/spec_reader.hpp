@@ -38,14 +38,6 @@ inline std::optional<node_at> read_into(const map_view& m, std::string_view key,
     return at;
 }
 
-// A derived time (a number of steps times dt) for a message: 3 × 0.1 ms reads "0.3 ms", not
-// "0.30000000000000004 ms".
-inline std::string derived_time(double ms) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.12g", ms);
-    return format_quantity(std::strtod(text, nullptr), dimension::time);
-}
-
 inline std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
 
 // Walks the tree once, in dependency order (time step before delays, populations before
@@ -56,6 +48,7 @@ public:
 
     model::model_spec read();
     const applied_scaling& scaling() const { return scaling_; }
+    const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
     void read_simulation(const std::optional<node_at>& at);
@@ -75,6 +68,7 @@ private:
     void read_branch_sources();
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
+    void check_delays();
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_pruning(const node_at& at, model::projection_spec& proj);
     void check_pruning() const;
@@ -111,7 +105,9 @@ private:
     std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
     std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
     std::vector<indegree_change> indegree_changes_;  // by projection
+    std::vector<node_at> delay_at_;                  // by projection
     applied_scaling scaling_;
+    std::vector<std::string> warnings_;  // loaded_config::warnings
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
     std::vector<std::optional<node_at>> normalization_at_;  // by population
     std::vector<std::optional<node_at>> metaplasticity_at_;  // by population
