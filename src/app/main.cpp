@@ -107,8 +107,11 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
         const auto cfg = config::load(path, overrides);
         const auto& spec = cfg.spec;
         if (est.checkpointing) {
-            const std::string problem = checkpoint_every_problem(est.checkpoint_every_ms, spec.simulation.dt);
-            if (!problem.empty()) return command_line_error("validate", problem);
+            const std::string problem = checkpoint_problem(spec, est.checkpoint_every_ms);
+            if (!problem.empty()) {
+                if (speaker) std::cerr << "synorm: " << problem << "\n";
+                return input_error;
+            }
         }
         if (speaker)
             for (const std::string& warning : cfg.warnings) std::cerr << "synorm: warning: " << warning << "\n";

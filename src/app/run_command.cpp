@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string_view>
@@ -33,6 +34,7 @@
 #include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/model/time_steps.hpp"
+#include "synorm/network/synapse_table.hpp"
 #include "synorm/version.hpp"
 
 namespace synorm::app {
@@ -389,12 +391,25 @@ std::string resolve_checkpoint(const std::string& path) {
     throw std::runtime_error("directory '" + path + "' holds no complete checkpoint; the newest: " + last_error);
 }
 
-std::string checkpoint_every_problem(double every_ms, double dt) {
-    if (model::checked_steps(every_ms, dt)) return "";
-    char text[160];
-    std::snprintf(text, sizeof text, "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
-                  static_cast<double>(model::max_steps) * dt, dt, every_ms);
-    return text;
+std::string checkpoint_problem(const model::model_spec& spec, double every_ms) {
+    const double dt = spec.simulation.dt;
+    char text[320];
+    if (every_ms > 0 && !model::checked_steps(every_ms, dt)) {
+        std::snprintf(text, sizeof text, "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
+                      static_cast<double>(model::max_steps) * dt, dt, every_ms);
+        return text;
+    }
+    // engine/checkpoint.cpp: a checkpoint stores each delay, at most D + 1023 steps, in 16 bits.
+    const std::uint64_t most = std::numeric_limits<std::uint16_t>::max() - network::max_delay_offset;
+    if (spec.min_delay_steps() > most) {
+        std::snprintf(text, sizeof text,
+                      "checkpoints store delays as 16-bit step counts: the minimum delay, %g ms (%llu steps of dt = %g ms), "
+                      "must be at most %llu steps; run without checkpoints, or with a larger simulation.dt",
+                      static_cast<double>(spec.min_delay_steps()) * dt, static_cast<unsigned long long>(spec.min_delay_steps()), dt,
+                      static_cast<unsigned long long>(most));
+        return text;
+    }
+    return "";
 }
 
 int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
@@ -421,8 +436,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             loaded.fail(input_error, e.what());
         }
     }
-    if (loaded.code == ok && opt.checkpoint_every_ms > 0) {
-        const std::string problem = checkpoint_every_problem(opt.checkpoint_every_ms, cfg.spec.simulation.dt);
+    if (loaded.code == ok && (resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0)) {
+        const std::string problem = checkpoint_problem(cfg.spec, opt.checkpoint_every_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
     }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;

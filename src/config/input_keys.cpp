@@ -55,7 +55,9 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
     enum class input_kind { poisson, dc, pattern };
     static constexpr choice<input_kind> input_kinds[] = {
         {"poisson", input_kind::poisson}, {"dc", input_kind::dc}, {"pattern", input_kind::pattern}};
-    for (const node_at& item : at->items()) {
+    const std::vector<node_at> items = at->items();
+    require_indexable(*at, items.size(), "inputs");
+    for (const node_at& item : items) {
         expect_map(item, "an input map with kind: poisson, dc or pattern");
         const auto kind_at = peek_key(item, "kind");
         if (!kind_at) item.fail("missing required key \"kind\" (poisson, dc or pattern)");

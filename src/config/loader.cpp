@@ -157,6 +157,7 @@ std::string spec_reader::scale_note() const {
 }
 
 void spec_reader::read_populations(const node_at& at) {
+    if (at.node.IsMap()) require_indexable(at, at.node.size(), "populations");
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
         const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization",
                                     "metaplasticity"});
@@ -166,7 +167,7 @@ void spec_reader::read_populations(const node_at& at) {
         unscaled_sizes_.push_back(read_unsigned(size, 1));
         pop.size = scaled(size, unscaled_sizes_.back(), scale_, max_population_size, "a population size",
                           "2^32: synapses store their source as a 32-bit index", scale_note());
-        const std::uint64_t total = spec_.total_neurons() + pop.size;  // each term < 2^40: no wrap
+        const std::uint64_t total = total_neurons_ += pop.size;  // each term ≤ 2^40: no wrap
         if (total > max_total_neurons) {
             size.fail("the populations up to " + pop.name + " have " + std::to_string(total) +
                       " neurons; expected at most " + std::to_string(max_total_neurons) +
@@ -315,7 +316,9 @@ void spec_reader::require_multiple_of_dt(const node_at& at, double value) const 
 void spec_reader::read_projections(const std::optional<node_at>& at) {
     if (!at) return;
     std::vector<std::string> first_paths;  // where each projection's name was defined
-    for (const node_at& item : at->items()) {
+    const std::vector<node_at> items = at->items();
+    require_indexable(*at, items.size(), "projections");
+    for (const node_at& item : items) {
         const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity", "pruning"});
         model::projection_spec proj;
         proj.source = population_ref(m.required("source"));
@@ -483,9 +486,9 @@ void spec_reader::check_delays() {
         const node_at high_at = where({"value", "high", "max"});
         if (model::to_steps(high, dt) > static_cast<std::int64_t>(most)) {
             high_at.fail("expected a delay of at most " + derived_time(longest) + ", the minimum delay " +
-                         derived_time(static_cast<double>(D) * dt) + " + 1023 steps of dt = " + derived_time(dt) +
+                         derived_time(static_cast<double>(D) * dt) + " + " + std::to_string(network::max_delay_offset) + " steps of dt = " + derived_time(dt) +
                          " (a synapse stores its delay in 10 bits), got " + format_quantity(high, dimension::time) +
-                         "; a larger simulation.dt lifts the limit, since the 1023 are counted in steps");
+                         "; a larger simulation.dt lifts the limit, which counts steps");
         }
     }
 }

@@ -38,6 +38,17 @@ inline std::optional<node_at> read_into(const map_view& m, std::string_view key,
     return at;
 }
 
+// Random streams are keyed by a 16-bit index of their population, projection, input or pattern
+// (model/random_stream.hpp): more of them would share streams. Checked on the list's length before its
+// entries are read, since some checks compare every entry with the others.
+inline constexpr std::size_t max_indexed = std::size_t{1} << 16;
+inline void require_indexable(const node_at& list, std::size_t n, std::string_view what) {
+    if (n > max_indexed) {
+        list.fail("expected at most " + std::to_string(max_indexed) + " " + std::string(what) +
+                  " (random streams are keyed by a 16-bit index), got " + std::to_string(n));
+    }
+}
+
 inline std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
 
 // Walks the tree once, in dependency order (time step before delays, populations before
@@ -104,6 +115,7 @@ private:
     double indegree_scale_ = 1.0;  // network.indegree_scale; network.scale unless given
     std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
     std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
+    std::uint64_t total_neurons_ = 0;            // of the populations read so far
     std::vector<indegree_change> indegree_changes_;  // by projection
     std::vector<node_at> delay_at_;                  // by projection
     applied_scaling scaling_;

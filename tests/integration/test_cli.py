@@ -603,6 +603,13 @@ def test_limits_refused_by_validate_and_run():
     c.expect(run_args("coba.yaml", "--checkpoint-every", "1e17 s"), 2,
              "--checkpoint-every: expected at most 900719925474099.2 ms")
     assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run --checkpoint-every '1e17 s' created its output file"
+    # a minimum delay of 70000 steps does not fit a checkpoint's 16-bit delays: refused before the run
+    # instead of at its first checkpoint
+    slow = [arg for j in range(4) for arg in ("--set", f"projections.{j}.delay=7 s")]
+    message = "checkpoints store delays as 16-bit step counts: the minimum delay, 7000 ms (70000 steps of dt = 0.1 ms)"
+    c.expect(["validate", "coba.yaml", "--estimate", "--checkpoint-every", "1 s", *slow], 2, message, "at most 64512 steps")
+    c.expect(run_args("coba.yaml", "--checkpoint-every", "1 s", *slow), 2, message)
+    assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run with a 7 s minimum delay created its output file"
 
 
 def test_inputs_that_are_not_regular_files():

@@ -58,6 +58,13 @@ TEST(loader_limits, indegrees_numbers_and_sources_are_bounded) {
               "double), got \"1e16\"");
 }
 
+TEST(loader_limits, more_inputs_than_a_16_bit_stream_index_are_refused) {
+    std::string inputs = "inputs: [";
+    for (int i = 0; i <= 65536; ++i) inputs += "{}, ";
+    EXPECT_EQ(error_of(base + inputs + "]\n"),
+              "test.yaml:27:9: inputs: expected at most 65536 inputs (random streams are keyed by a 16-bit index), got 65537");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Times that become step counts.
 
@@ -116,7 +123,7 @@ TEST(loader_limits, delays_beyond_the_delay_field_are_refused) {
     // Minimum delay 1 ms (10 steps): the longest is 1 ms + 1023 steps = 103.3 ms.
     const std::string message = "expected a delay of at most 103.3 ms, the minimum delay 1 ms + 1023 steps of dt = 0.1 "
                                 "ms (a synapse stores its delay in 10 bits), got 200 ms; a larger simulation.dt lifts "
-                                "the limit, since the 1023 are counted in steps";
+                                "the limit, which counts steps";
     EXPECT_EQ(error_of(base, {"projections.1.delay=200 ms"}), "--set projections.1.delay: projections[1].delay: " + message);
     EXPECT_EQ(error_of(base, {"projections.1.delay=103.3 ms"}), "");
     EXPECT_EQ(error_of(with(base, "delay: \"1.5 ms\"", "delay: {distribution: uniform, low: 1 ms, high: 200 ms}")),
