@@ -259,7 +259,8 @@ int main(int argc, char** argv) {
             const std::string text = vm["checkpoint-every"].as<std::string>();
             const auto q = config::parse_quantity(text);
             if (!q || q->dim != config::dimension::time || !(q->value > 0))
-                return command_line_error(command, "--checkpoint-every '" + text + "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
+                return command_line_error(command, "--checkpoint-every '" + text +
+                                                       "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
             est.checkpoint_every_ms = q->value;
         }
         for (const char* option : {"ranks", "threads", "checkpoint-every"})

@@ -395,17 +395,20 @@ std::string checkpoint_problem(const model::model_spec& spec, double every_ms) {
     const double dt = spec.simulation.dt;
     char text[320];
     if (every_ms > 0 && !model::checked_steps(every_ms, dt)) {
-        std::snprintf(text, sizeof text, "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
+        std::snprintf(text, sizeof text,
+                      "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
                       static_cast<double>(model::max_steps) * dt, dt, every_ms);
         return text;
     }
     // engine/checkpoint.cpp: a checkpoint stores each delay, at most D + 1023 steps, in 16 bits.
     const std::uint64_t most = std::numeric_limits<std::uint16_t>::max() - network::max_delay_offset;
-    if (spec.min_delay_steps() > most) {
+    const std::uint64_t D = spec.min_delay_steps();
+    if (D > most) {
         std::snprintf(text, sizeof text,
-                      "checkpoints store delays as 16-bit step counts: the minimum delay, %g ms (%llu steps of dt = %g ms), "
-                      "must be at most %llu steps; run without checkpoints, or with a larger simulation.dt",
-                      static_cast<double>(spec.min_delay_steps()) * dt, static_cast<unsigned long long>(spec.min_delay_steps()), dt,
+                      "checkpoints store delays as 16-bit step counts: the minimum delay, %g ms (%llu steps of "
+                      "dt = %g ms), must be at most %llu steps; run without checkpoints, or with a larger "
+                      "simulation.dt",
+                      static_cast<double>(D) * dt, static_cast<unsigned long long>(D), dt,
                       static_cast<unsigned long long>(most));
         return text;
     }
@@ -436,7 +439,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             loaded.fail(input_error, e.what());
         }
     }
-    if (loaded.code == ok && (resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0)) {
+    const bool checkpoints_asked = opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+    if (loaded.code == ok && (resuming || checkpoints_asked)) {
         const std::string problem = checkpoint_problem(cfg.spec, opt.checkpoint_every_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
     }

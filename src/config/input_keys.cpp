@@ -73,7 +73,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
             const node_at rate = m.required("rate");
             input.rate = read_quantity(rate, dimension::rate);
             require_non_negative(rate, input.rate, dimension::rate);
-            if (const auto sources = m.find("sources")) input.sources = read_unsigned(*sources, 1, max_count, "2^53, exact in double");
+            if (const auto sources = m.find("sources")) input.sources = read_count(*sources);
             if (const auto receptor = m.find("receptor")) input.type = read_choice<cell_type>(*receptor, cell_types);
             const model::population_spec& target = spec_.populations[input.population];
             const dimension weight_dim = model_info(target.model).weight_dim;
@@ -170,7 +170,7 @@ void spec_reader::read_pattern(const node_at& item) {
     const node_at rate = m.required("rate");
     p.rate = read_quantity(rate, dimension::rate);
     require_non_negative(rate, p.rate, dimension::rate);
-    if (const auto sources = m.find("sources")) p.sources = read_unsigned(*sources, 1, max_count, "2^53, exact in double");
+    if (const auto sources = m.find("sources")) p.sources = read_count(*sources);
     cell_type receptor = cell_type::excitatory;
     if (const auto r = m.find("receptor")) receptor = read_choice<cell_type>(*r, cell_types);
     p.inhibitory = receptor == cell_type::inhibitory;

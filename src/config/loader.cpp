@@ -59,13 +59,17 @@ std::uint64_t scaled(const node_at& at, std::uint64_t n, double factor, std::uin
                      const std::string& why, const std::string& scale_note) {
     // In long double: a count near 2^64 times a scale must neither wrap nor overflow llround.
     const long double exact = static_cast<long double>(n) * factor;
-    const std::uint64_t count =
-        factor == 1.0 || n == 0 ? n
-        : exact > static_cast<long double>(limit) ? limit + 1
-                                                  : std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(exact)));
+    std::uint64_t count = n;
+    if (factor != 1.0 && n != 0) {
+        count = exact > static_cast<long double>(limit)
+                    ? limit + 1
+                    : std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(exact)));
+    }
     if (count > limit) {
-        at.fail("expected " + what + " of at most " + std::to_string(limit) + " (" + why + "), got " + std::to_string(n) +
-                (factor == 1.0 ? "" : " (" + format_number(static_cast<double>(exact)) + scale_note + ")"));
+        const std::string scaled_text =
+            factor == 1.0 ? "" : " (" + format_number(static_cast<double>(exact)) + scale_note + ")";
+        at.fail("expected " + what + " of at most " + std::to_string(limit) + " (" + why + "), got " +
+                std::to_string(n) + scaled_text);
     }
     return count;
 }
@@ -120,8 +124,8 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
     if (const auto dt = read_into(m, "dt", dimension::time, sim.dt)) {
         // model/time_steps.hpp says why this range.
         if (!(sim.dt >= model::min_dt && sim.dt <= model::max_dt)) {
-            dt->fail("expected a time step from " + derived_time(model::min_dt) + " (1 µs) to " + derived_time(model::max_dt) +
-                     ", got " + format_quantity(sim.dt, dimension::time));
+            dt->fail("expected a time step from " + derived_time(model::min_dt) + " (1 µs) to " +
+                     derived_time(model::max_dt) + ", got " + format_quantity(sim.dt, dimension::time));
         }
     }
     if (const auto duration = read_into(m, "duration", dimension::time, sim.duration)) {
@@ -386,9 +390,11 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
         case connection_rule::fixed_indegree: {
             const node_at indegree = m.required("indegree");
             const std::uint64_t full = read_unsigned(indegree);
-            proj.indegree = scaled(indegree, full, indegree_scale_, max_count, "an indegree", "2^53, exact in double",
-                                   indegree_scale_ == scale_ ? scale_note()
-                                                             : " after network.indegree_scale = " + format_number(indegree_scale_));
+            const std::string after = indegree_scale_ == scale_
+                                          ? scale_note()
+                                          : " after network.indegree_scale = " + format_number(indegree_scale_);
+            proj.indegree =
+                scaled(indegree, full, indegree_scale_, max_count, "an indegree", "2^53, exact in double", after);
             change = {static_cast<double>(full), indegree_scale_};
             const std::uint64_t available = source.size - (no_self ? 1 : 0);
             const std::string sources = source.name + " has " + neurons(source.size) +
@@ -424,9 +430,9 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
         case connection_rule::fixed_total_number: {
             const node_at number = m.required("number");
             const std::uint64_t full = read_unsigned(number);
-            proj.total_number = scaled(number, full, scale_ * indegree_scale_, max_count, "a number of synapses",
-                                       "2^53, exact in double",
-                                       " after network.scale × network.indegree_scale = " + format_number(scale_ * indegree_scale_));
+            const double factor = scale_ * indegree_scale_;
+            proj.total_number = scaled(number, full, factor, max_count, "a number of synapses", "2^53, exact in double",
+                                       " after network.scale × network.indegree_scale = " + format_number(factor));
             const double targets = static_cast<double>(unscaled_sizes_[proj.target]);
             change = {static_cast<double>(full) / targets, indegree_scale_};
             // In long double: whole-brain population sizes multiply beyond 64 bits.
@@ -486,8 +492,9 @@ void spec_reader::check_delays() {
         const node_at high_at = where({"value", "high", "max"});
         if (model::to_steps(high, dt) > static_cast<std::int64_t>(most)) {
             high_at.fail("expected a delay of at most " + derived_time(longest) + ", the minimum delay " +
-                         derived_time(static_cast<double>(D) * dt) + " + " + std::to_string(network::max_delay_offset) + " steps of dt = " + derived_time(dt) +
-                         " (a synapse stores its delay in 10 bits), got " + format_quantity(high, dimension::time) +
+                         derived_time(static_cast<double>(D) * dt) + " + " + std::to_string(network::max_delay_offset) +
+                         " steps of dt = " + derived_time(dt) + " (a synapse stores its delay in 10 bits), got " +
+                         format_quantity(high, dimension::time) +
                          "; a larger simulation.dt lifts the limit, which counts steps");
         }
     }

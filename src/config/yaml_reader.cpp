@@ -321,7 +321,8 @@ bool is_multiple_of(double x, double step) {
 
 std::int64_t require_steps(const node_at& at, double value, double dt) {
     if (const auto steps = model::checked_steps(value, dt)) return *steps;
-    at.fail("expected a time of at most " + format_quantity(static_cast<double>(model::max_steps) * dt, dimension::time) + " (2^53 steps of dt = " +
+    const double longest = static_cast<double>(model::max_steps) * dt;
+    at.fail("expected a time of at most " + format_quantity(longest, dimension::time) + " (2^53 steps of dt = " +
             derived_time(dt) + "), got " + format_quantity(value, dimension::time));
 }
 

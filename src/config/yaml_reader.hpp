@@ -99,6 +99,7 @@ std::uint64_t read_unsigned(const node_at& at, std::uint64_t minimum, std::uint6
 // Counts of synapses (in-degrees, numbers) and of input sources: at most 2^53, exact in the double
 // arithmetic of the memory estimate, the multinomial split and the Poisson tables.
 inline constexpr std::uint64_t max_count = std::uint64_t{1} << 53;
+inline std::uint64_t read_count(const node_at& at) { return read_unsigned(at, 1, max_count, "2^53, exact in double"); }
 bool read_bool(const node_at& at);
 double read_quantity(const node_at& at, dimension dim);
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "synorm/model/time_steps.hpp"
+
 namespace synorm::engine {
 
 namespace {
@@ -91,10 +93,22 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // 5 % slack) and a fill cursor per row; all threads build at once.
     m.build = bytes(T * (largest_projection * 12.0 * 1.05) + rows * 8.0);
 
-    // Ring buffers: slots = next power of two above the longest delay, two receptors, 4 B per neuron.
-    const std::uint64_t longest = spec.max_delay_steps();
-    const double slots = longest < (std::uint64_t{1} << 62) ? static_cast<double>(std::bit_ceil(longest + 1))
-                                                            : std::exp2(std::ceil(std::log2(static_cast<double>(longest) + 1.0)));
+    // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
+    // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one
+    // at the delay field's limit) but is expected to stay within six standard deviations of its mean.
+    std::uint64_t longest = spec.min_delay_steps();
+    for (const auto& p : spec.projections) {
+        const model::distribution& d = p.delay;
+        double high = d.upper_bound();  // ms
+        if (d.shape == model::distribution::kind::normal || d.shape == model::distribution::kind::lognormal)
+            high = std::min(high, d.mean + 6.0 * d.sd);
+        if (!std::isfinite(high)) continue;
+        const std::int64_t steps = model::to_steps(high, spec.simulation.dt);
+        longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(std::max<std::int64_t>(0, steps)));
+    }
+    const double slots = longest < (std::uint64_t{1} << 62)
+                             ? static_cast<double>(std::bit_ceil(longest + 1))
+                             : std::exp2(std::ceil(std::log2(static_cast<double>(longest) + 1.0)));
     m.ring_buffers = bytes(2.0 * slots * local_neurons * 4.0);
 
     // Recorders: spikes between flushes (every simulated second: 16 B per spike at a generous 50 Hz),
@@ -114,8 +128,9 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
                std::max(spec.recording.rate_bin, spec.simulation.dt);
     m.recorders = bytes(rec);
     if (checkpointing)  // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
-        m.checkpoint = bytes(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
-                                                  static_cast<double>(m.ring_buffers) * 4.0);
+        m.checkpoint = bytes(synapses * 10.0 +
+                             local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
+                             static_cast<double>(m.ring_buffers) * 4.0);
     m.baseline = 24ull << 20;  // measured: an empty run's resident size with MPI and HDF5 loaded
     return m;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 #include "synorm/model/fast_exp.hpp"
@@ -41,7 +40,8 @@ lif_constants lif_constants::make(const neuron_params& p, neuron_kind kind, doub
     c.b = static_cast<float>(p.b);
     c.P_w = static_cast<float>(std::exp(-h / p.tau_w));
     // The loader bounds t_ref to 2^31 - 1 steps; the clamp only keeps an unchecked spec from wrapping.
-    c.refractory_steps = static_cast<std::int32_t>(std::min<std::int64_t>(std::numeric_limits<std::int32_t>::max(), to_steps(p.t_ref, h)));
+    const std::int64_t refractory = to_steps(p.t_ref, h);
+    c.refractory_steps = static_cast<std::int32_t>(std::min<std::int64_t>(INT32_MAX, refractory));
     return c;
 }
 

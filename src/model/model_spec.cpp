@@ -80,7 +80,8 @@ std::uint64_t model_spec::min_delay_steps() const {
     std::uint64_t d = 0;
     for (const auto& p : projections) {
         const double lb = p.delay.lower_bound();
-        const auto s = std::isfinite(lb) ? static_cast<std::uint64_t>(std::max<std::int64_t>(1, to_steps(lb, simulation.dt))) : 1;
+        const auto s =
+            std::isfinite(lb) ? static_cast<std::uint64_t>(std::max<std::int64_t>(1, to_steps(lb, simulation.dt))) : 1;
         d = d == 0 ? s : std::min(d, s);
     }
     return d == 0 ? 1 : d;
@@ -90,7 +91,9 @@ std::uint64_t model_spec::max_delay_steps() const {
     std::uint64_t d = 1;
     for (const auto& p : projections) {
         const double ub = p.delay.upper_bound();
-        if (std::isfinite(ub)) d = std::max<std::uint64_t>(d, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_steps(ub, simulation.dt))));
+        if (!std::isfinite(ub)) continue;
+        const std::int64_t steps = std::max<std::int64_t>(0, to_steps(ub, simulation.dt));
+        d = std::max<std::uint64_t>(d, static_cast<std::uint64_t>(steps));
     }
     return d;
 }

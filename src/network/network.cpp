@@ -111,12 +111,15 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             draw_sources(proj, src.size, self, post_index, count, rng, sources);
             for (const std::uint64_t s : sources) {
                 const double w = model::draw(proj.weight, rng);
-                const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, model::to_steps(model::draw(proj.delay, rng), dt)));
+                const std::int64_t drawn = model::to_steps(model::draw(proj.delay, rng), dt);
+                const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, drawn));
                 const std::uint64_t offset = steps > D ? steps - D : 0;
                 if (offset > max_delay_offset)
-                    throw std::runtime_error("projection " + proj.name + ": a delay of " + milliseconds(static_cast<double>(steps) * dt) +
+                    throw std::runtime_error("projection " + proj.name + ": a delay of " +
+                                             milliseconds(static_cast<double>(steps) * dt) +
                                              " exceeds the longest a synapse stores (" +
-                                             milliseconds(static_cast<double>(D + max_delay_offset) * dt) + " at this dt)");
+                                             milliseconds(static_cast<double>(D + max_delay_offset) * dt) +
+                                             " at this dt)");
                 coo_source.push_back(static_cast<std::uint32_t>(s));
                 coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(offset)));
                 coo_weight.push_back(static_cast<float>(w));

@@ -116,3 +116,17 @@ TEST(memory_estimate, huge_values_saturate_instead_of_wrapping) {
     EXPECT_GT(m.ring_buffers, std::uint64_t{1} << 40);
     EXPECT_EQ(m.peak(), most);
 }
+
+// The engine sizes its ring buffers by the longest delay it drew. A normal delay is clipped at the
+// delay field's limit (1023 steps above the minimum) but its draws stay within a few standard
+// deviations: 1.5 ± 0.75 ms needs 64 slots (6 ms), not the 2048 of its clip.
+TEST(memory_estimate, normal_delays_count_six_standard_deviations_not_their_clip) {
+    model::model_spec spec = random_network(1000, 0.1);
+    model::distribution& d = spec.projections[0].delay;
+    d.shape = model::distribution::kind::normal;
+    d.mean = 1.5;
+    d.sd = 0.75;
+    d.min = 0.1;
+    d.max = 102.4;
+    EXPECT_EQ(engine::estimate_memory(spec, 1, 1).ring_buffers, 2u * 64u * 1000u * 4u);
+}
