@@ -100,6 +100,7 @@ struct estimate_options {
     bool print = false;
     int ranks = 1, threads = 1;
     bool checkpointing = false;  // --checkpoint-every: count the copy a checkpoint makes
+    double checkpoint_every_ms = 0;
     std::optional<std::uint64_t> limit;
 };
 
@@ -107,6 +108,15 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
     try {
         const auto cfg = config::load(path, overrides);
         const auto& spec = cfg.spec;
+        if (est.checkpointing) {
+            const std::string problem = checkpoint_problem(spec, est.checkpoint_every_ms);
+            if (!problem.empty()) {
+                if (speaker) std::cerr << "synorm: " << problem << "\n";
+                return input_error;
+            }
+        }
+        if (speaker)
+            for (const std::string& warning : cfg.warnings) std::cerr << "synorm: warning: " << warning << "\n";
         if (speaker)
             std::cout << path << ": valid. " << spec.populations.size() << " populations, " << spec.total_neurons()
                       << " neurons, " << spec.projections.size() << " projections; dt " << spec.simulation.dt
@@ -252,6 +262,14 @@ int main(int argc, char** argv) {
             if (est.threads < 1) return command_line_error(command, "--threads must be at least 1");
         }
         est.checkpointing = vm.count("checkpoint-every") > 0;
+        if (est.checkpointing) {
+            const std::string text = vm["checkpoint-every"].as<std::string>();
+            const auto q = config::parse_quantity(text);
+            if (!q || q->dim != config::dimension::time || !(q->value > 0))
+                return command_line_error(command, "--checkpoint-every '" + text +
+                                                       "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
+            est.checkpoint_every_ms = q->value;
+        }
         for (const char* option : {"ranks", "threads", "checkpoint-every"})
             if (vm.count(option) && !est.print && !est.limit)
                 return command_line_error(command, std::string("option --") + option +

@@ -15,12 +15,14 @@
 #include <csignal>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -35,6 +37,8 @@
 #include "synorm/engine/simulation.hpp"
 #include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
+#include "synorm/model/time_steps.hpp"
+#include "synorm/network/synapse_table.hpp"
 #include "synorm/version.hpp"
 
 namespace synorm::app {
@@ -587,8 +591,29 @@ std::string resolve_checkpoint(const std::string& path) {
     throw std::runtime_error("directory '" + path + "' holds no complete checkpoint; the newest: " + last_error);
 }
 
-namespace {
-}  // namespace
+std::string checkpoint_problem(const model::model_spec& spec, double every_ms) {
+    const double dt = spec.simulation.dt;
+    char text[320];
+    if (every_ms > 0 && !model::checked_steps(every_ms, dt)) {
+        std::snprintf(text, sizeof text,
+                      "--checkpoint-every: expected at most %.16g ms (2^53 steps of dt = %g ms), got %g ms",
+                      static_cast<double>(model::max_steps) * dt, dt, every_ms);
+        return text;
+    }
+    // engine/checkpoint.cpp: a checkpoint stores each delay, at most D + 1023 steps, in 16 bits.
+    const std::uint64_t most = std::numeric_limits<std::uint16_t>::max() - network::max_delay_offset;
+    const std::uint64_t D = spec.min_delay_steps();
+    if (D > most) {
+        std::snprintf(text, sizeof text,
+                      "checkpoints store delays as 16-bit step counts: the minimum delay, %g ms (%llu steps of "
+                      "dt = %g ms), must be at most %llu steps; run without checkpoints, or with a larger "
+                      "simulation.dt",
+                      static_cast<double>(D) * dt, static_cast<unsigned long long>(D), dt,
+                      static_cast<unsigned long long>(most));
+        return text;
+    }
+    return "";
+}
 
 int run_command(const run_options& opt, comm::communicator& comm, double process_start) {
     const bool root = comm.rank() == 0;
@@ -614,7 +639,14 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             loaded.fail(input_error, e.what());
         }
     }
+    const bool checkpoints_asked = opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+    if (loaded.code == ok && (resuming || checkpoints_asked)) {
+        const std::string problem = checkpoint_problem(cfg.spec, opt.checkpoint_every_ms);
+        if (!problem.empty()) loaded.fail(input_error, problem);
+    }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
+    if (root)
+        for (const std::string& warning : cfg.warnings) std::cerr << "synorm: warning: " << warning << "\n";
     std::string output = opt.output;
     std::optional<run_lock> output_lock;  // rank 0's, for the whole run
     if (resuming) {

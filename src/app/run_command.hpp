@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "synorm/comm/communicator.hpp"
+#include "synorm/model/model_spec.hpp"
 
 namespace synorm::app {
 
@@ -33,6 +34,11 @@ struct run_options {
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory
 // PATH. Throws std::runtime_error naming what is wrong.
 std::string resolve_checkpoint(const std::string& path);
+
+// What keeps a run of `spec` from taking checkpoints, "" when nothing does: --checkpoint-every (ms; 0 when
+// not given) beyond the step counts' range (model/time_steps.hpp), or a minimum delay beyond the 16-bit
+// delays of a checkpoint. Checked before the run, so that it never fails at its first checkpoint.
+std::string checkpoint_problem(const model::model_spec& spec, double every_ms);
 
 // SIGUSR1, SIGTERM, SIGINT and SIGHUP ask a run to take a checkpoint at the next interval start and stop with exit
 // code 6. Installed as the process starts (before MPI), so that a signal that arrives while it starts

@@ -1,5 +1,6 @@
 // spec_reader: inputs[] (poisson and dc inputs, and stimulus patterns with their probes).
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "spec_reader.hpp"
@@ -37,9 +38,11 @@ void spec_reader::read_input_span(const map_view& m, Input& input) {
     }
     if (const auto start = read_into(m, "start", dimension::time, input.start)) {
         require_non_negative(*start, input.start, dimension::time);
+        require_steps(*start, input.start, spec_.simulation.dt);
     }
     if (const auto stop = m.find("stop")) {
         input.stop = read_stop(*stop);
+        if (std::isfinite(input.stop)) require_steps(*stop, input.stop, spec_.simulation.dt);
         if (!(input.stop > input.start)) {
             stop->fail("stop " + format_quantity(input.stop, dimension::time) + " must be after start " +
                        format_quantity(input.start, dimension::time));
@@ -52,7 +55,9 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
     enum class input_kind { poisson, dc, pattern };
     static constexpr choice<input_kind> input_kinds[] = {
         {"poisson", input_kind::poisson}, {"dc", input_kind::dc}, {"pattern", input_kind::pattern}};
-    for (const node_at& item : at->items()) {
+    const std::vector<node_at> items = at->items();
+    require_indexable(*at, items.size(), "inputs");
+    for (const node_at& item : items) {
         expect_map(item, "an input map with kind: poisson, dc or pattern");
         const auto kind_at = peek_key(item, "kind");
         if (!kind_at) item.fail("missing required key \"kind\" (poisson, dc or pattern)");
@@ -68,7 +73,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
             const node_at rate = m.required("rate");
             input.rate = read_quantity(rate, dimension::rate);
             require_non_negative(rate, input.rate, dimension::rate);
-            if (const auto sources = m.find("sources")) input.sources = read_unsigned(*sources, 1);
+            if (const auto sources = m.find("sources")) input.sources = read_count(*sources);
             if (const auto receptor = m.find("receptor")) input.type = read_choice<cell_type>(*receptor, cell_types);
             const model::population_spec& target = spec_.populations[input.population];
             const dimension weight_dim = model_info(target.model).weight_dim;
@@ -158,13 +163,14 @@ void spec_reader::read_pattern(const node_at& item) {
                                    derived_time(p.duration + p.jitter) + ": presentations would overlap");
     if (const auto stop = m.find("stop")) {
         p.stop = read_stop(*stop);
+        if (std::isfinite(p.stop)) require_steps(*stop, p.stop, spec_.simulation.dt);
         if (!(p.stop > p.start))
             stop->fail("stop " + format_quantity(p.stop, dimension::time) + " must be after start " + format_quantity(p.start, dimension::time));
     }
     const node_at rate = m.required("rate");
     p.rate = read_quantity(rate, dimension::rate);
     require_non_negative(rate, p.rate, dimension::rate);
-    if (const auto sources = m.find("sources")) p.sources = read_unsigned(*sources, 1);
+    if (const auto sources = m.find("sources")) p.sources = read_count(*sources);
     cell_type receptor = cell_type::excitatory;
     if (const auto r = m.find("receptor")) receptor = read_choice<cell_type>(*r, cell_types);
     p.inhibitory = receptor == cell_type::inhibitory;

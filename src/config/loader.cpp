@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -17,6 +18,8 @@
 #include "resolved_yaml.hpp"
 #include "schedule.hpp"
 #include "spec_reader.hpp"
+#include "synorm/model/time_steps.hpp"
+#include "synorm/network/synapse_table.hpp"
 
 namespace synorm::config {
 namespace {
@@ -50,11 +53,34 @@ const std::vector<std::string_view> top_level_keys = {"simulation", "network",  
                                                       "schedule"};
 
 // A count under network.scale: exact when unscaled; otherwise rounded, and a nonzero count never
-// scales away to nothing.
-std::uint64_t scaled(std::uint64_t n, double factor) {
-    if (factor == 1.0 || n == 0) return n;
-    return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * factor)));
+// scales away to nothing. Fails at `at` when the count exceeds `limit` (README "Limits"), before
+// anything rounds or multiplies it; `what` and `why` complete "expected <what> of at most <limit> (<why>)".
+std::uint64_t scaled(const node_at& at, std::uint64_t n, double factor, std::uint64_t limit, const std::string& what,
+                     const std::string& why, const std::string& scale_note) {
+    // In long double: a count near 2^64 times a scale must neither wrap nor overflow llround.
+    const long double exact = static_cast<long double>(n) * factor;
+    std::uint64_t count = n;
+    if (factor != 1.0 && n != 0) {
+        count = exact > static_cast<long double>(limit)
+                    ? limit + 1
+                    : std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(exact)));
+    }
+    if (count > limit) {
+        const std::string scaled_text =
+            factor == 1.0 ? "" : " (" + format_number(static_cast<double>(exact)) + scale_note + ")";
+        at.fail("expected " + what + " of at most " + std::to_string(limit) + " (" + why + "), got " +
+                std::to_string(n) + scaled_text);
+    }
+    return count;
 }
+
+// The largest population: a synapse stores its source as a 32-bit index into the source population
+// (network/network.cpp). The largest network: a gid has 40 bits in the key of every random stream
+// (model/random_stream.hpp). Counts of synapses (in-degrees, numbers) and of input sources: 2^53,
+// exact in the double arithmetic of the memory estimate, the multinomial split and the Poisson tables
+// (yaml_reader.hpp, max_count).
+constexpr std::uint64_t max_population_size = std::uint64_t{1} << 32;
+constexpr std::uint64_t max_total_neurons = std::uint64_t{1} << 40;
 
 // A reference by name: the index of the entry of `specs` (populations, projections) with that name.
 template <class Specs>
@@ -76,6 +102,7 @@ model::model_spec spec_reader::read() {
     read_network(m.find("network"));
     read_populations(m.required("populations"));
     read_projections(m.find("projections"));
+    check_delays();
     read_branch_sources();
     check_normalization();
     check_metaplasticity();
@@ -94,9 +121,20 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
     if (!at) return;
     const map_view m(*at, {"dt", "duration", "seed"});
     model::simulation_spec& sim = spec_.simulation;
-    if (const auto dt = read_into(m, "dt", dimension::time, sim.dt)) require_positive(*dt, sim.dt, dimension::time);
+    if (const auto dt = read_into(m, "dt", dimension::time, sim.dt)) {
+        // model/time_steps.hpp says why this range.
+        if (!(sim.dt >= model::min_dt && sim.dt <= model::max_dt)) {
+            dt->fail("expected a time step from " + derived_time(model::min_dt) + " (1 µs) to " +
+                     derived_time(model::max_dt) + ", got " + format_quantity(sim.dt, dimension::time));
+        }
+    }
     if (const auto duration = read_into(m, "duration", dimension::time, sim.duration)) {
         require_positive(*duration, sim.duration, dimension::time);
+        if (require_steps(*duration, sim.duration, sim.dt) == 0) {
+            duration->fail(format_quantity(sim.duration, dimension::time) + " is less than half a time step (dt = " +
+                           derived_time(sim.dt) + ") and rounds to 0 steps; expected at least " +
+                           derived_time(sim.dt / 2) + " (one step)");
+        }
     }
     if (const auto seed = m.find("seed")) sim.seed = read_unsigned(*seed);
 }
@@ -123,13 +161,22 @@ std::string spec_reader::scale_note() const {
 }
 
 void spec_reader::read_populations(const node_at& at) {
+    if (at.node.IsMap()) require_indexable(at, at.node.size(), "populations");
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
         const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization",
                                     "metaplasticity"});
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
-        unscaled_sizes_.push_back(read_unsigned(m.required("size"), 1));
-        pop.size = scaled(unscaled_sizes_.back(), scale_);
+        const node_at size = m.required("size");
+        unscaled_sizes_.push_back(read_unsigned(size, 1));
+        pop.size = scaled(size, unscaled_sizes_.back(), scale_, max_population_size, "a population size",
+                          "2^32: synapses store their source as a 32-bit index", scale_note());
+        const std::uint64_t total = total_neurons_ += pop.size;  // each term ≤ 2^40: no wrap
+        if (total > max_total_neurons) {
+            size.fail("the populations up to " + pop.name + " have " + std::to_string(total) +
+                      " neurons; expected at most " + std::to_string(max_total_neurons) +
+                      " in all (2^40: random streams are keyed by a 40-bit gid)" + scale_note());
+        }
         if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
         read_neuron(m.required("neuron"), pop);
         const auto v_init = m.find("V_init");
@@ -180,7 +227,15 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     for (const neuron_param& param : {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in, params::tau_w}) {
         if (const auto given = m.find(param.key)) require_positive(*given, p.*(param.member), param.dim);
     }
-    if (const auto t_ref = m.find("t_ref")) require_non_negative(*t_ref, p.t_ref, dimension::time);
+    if (const auto t_ref = m.find("t_ref")) {
+        require_non_negative(*t_ref, p.t_ref, dimension::time);
+        // The neuron counts its refractory steps in 32 bits (model/lif.hpp).
+        const double most = static_cast<double>(std::numeric_limits<std::int32_t>::max()) * spec_.simulation.dt;
+        if (!(p.t_ref <= most)) {
+            t_ref->fail("expected a refractory period of at most " + derived_time(most) + " (2^31 - 1 steps of dt = " +
+                        derived_time(spec_.simulation.dt) + "), got " + format_quantity(p.t_ref, dimension::time));
+        }
+    }
     if (const auto g_L = m.find("g_L")) {
         if (m.has("tau_m")) g_L->fail("give either tau_m or g_L (tau_m = C_m / g_L), not both");
         const double g = read_quantity(*g_L, dimension::conductance);
@@ -255,6 +310,7 @@ draw_limit spec_reader::delay_limit() const {
 }
 
 void spec_reader::require_multiple_of_dt(const node_at& at, double value) const {
+    require_steps(at, value, spec_.simulation.dt);
     if (!is_multiple_of(value, spec_.simulation.dt)) {
         at.fail(format_quantity(value, dimension::time) +
                 " is not a multiple of the time step dt = " + format_quantity(spec_.simulation.dt, dimension::time));
@@ -264,7 +320,9 @@ void spec_reader::require_multiple_of_dt(const node_at& at, double value) const 
 void spec_reader::read_projections(const std::optional<node_at>& at) {
     if (!at) return;
     std::vector<std::string> first_paths;  // where each projection's name was defined
-    for (const node_at& item : at->items()) {
+    const std::vector<node_at> items = at->items();
+    require_indexable(*at, items.size(), "projections");
+    for (const node_at& item : items) {
         const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity", "pruning"});
         model::projection_spec proj;
         proj.source = population_ref(m.required("source"));
@@ -289,7 +347,8 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
         const node_at weight = m.required("weight");
         proj.weight = read_distribution(weight, model_info(target.model).weight_dim,
                                         weight_limit(source.type, "the source population " + source.name, target));
-        proj.delay = read_distribution(m.required("delay"), dimension::time, delay_limit());
+        delay_at_.push_back(m.required("delay"));
+        proj.delay = read_distribution(delay_at_.back(), dimension::time, delay_limit());
         if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
         if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
         spec_.projections.push_back(std::move(proj));
@@ -331,7 +390,11 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
         case connection_rule::fixed_indegree: {
             const node_at indegree = m.required("indegree");
             const std::uint64_t full = read_unsigned(indegree);
-            proj.indegree = scaled(full, indegree_scale_);
+            const std::string after = indegree_scale_ == scale_
+                                          ? scale_note()
+                                          : " after network.indegree_scale = " + format_number(indegree_scale_);
+            proj.indegree =
+                scaled(indegree, full, indegree_scale_, max_count, "an indegree", "2^53, exact in double", after);
             change = {static_cast<double>(full), indegree_scale_};
             const std::uint64_t available = source.size - (no_self ? 1 : 0);
             const std::string sources = source.name + " has " + neurons(source.size) +
@@ -367,7 +430,9 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
         case connection_rule::fixed_total_number: {
             const node_at number = m.required("number");
             const std::uint64_t full = read_unsigned(number);
-            proj.total_number = scaled(full, scale_ * indegree_scale_);
+            const double factor = scale_ * indegree_scale_;
+            proj.total_number = scaled(number, full, factor, max_count, "a number of synapses", "2^53, exact in double",
+                                       " after network.scale × network.indegree_scale = " + format_number(factor));
             const double targets = static_cast<double>(unscaled_sizes_[proj.target]);
             change = {static_cast<double>(full) / targets, indegree_scale_};
             // In long double: whole-brain population sizes multiply beyond 64 bits.
@@ -386,6 +451,10 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
         }
         case connection_rule::one_to_one:
             change = {1.0, 1.0};
+            if (no_self) {
+                warnings_.push_back(rule_at->path + ": projection " + proj.name + " connects " + source.name +
+                                    " one_to_one onto itself with autapses: false, so it creates no synapses");
+            }
             if (source.size != target.size) {
                 rule_at->fail("one_to_one needs populations of equal size; " + source.name + " has " +
                               neurons(source.size) + ", " + target.name + " has " + neurons(target.size) +
@@ -393,6 +462,41 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
             }
             break;
         case connection_rule::all_to_all: change = {full_sources, scale_}; break;
+    }
+}
+
+// A synapse stores its delay as steps above the minimum delay D in 10 bits (network/synapse_table.hpp),
+// so every delay lies in [D, D + 1023 steps]. D is the smallest lower bound over all projections, so
+// this is checked once they are all read. Normal and lognormal delays without a max are clipped at
+// the limit (redrawn, as they are at dt without a min); a bound given beyond it is refused.
+void spec_reader::check_delays() {
+    const double dt = spec_.simulation.dt;
+    const std::uint64_t D = spec_.min_delay_steps();
+    const std::uint64_t most = D + network::max_delay_offset;
+    const double longest = static_cast<double>(most) * dt;
+    for (std::size_t j = 0; j < spec_.projections.size(); ++j) {
+        model::distribution& d = spec_.projections[j].delay;
+        const node_at& at = delay_at_[j];
+        using kind = model::distribution::kind;
+        const auto where = [&](std::initializer_list<std::string_view> keys) {
+            for (std::string_view key : keys)
+                if (const auto found = peek_key(at, key)) return *found;
+            return at;
+        };
+        const double low = d.lower_bound(), high = d.upper_bound();
+        require_steps(where({"value", "low", "min", "mean"}), low, dt);
+        if (std::isinf(high) && (d.shape == kind::normal || d.shape == kind::lognormal)) {
+            d.max = longest;
+            continue;
+        }
+        const node_at high_at = where({"value", "high", "max"});
+        if (model::to_steps(high, dt) > static_cast<std::int64_t>(most)) {
+            high_at.fail("expected a delay of at most " + derived_time(longest) + ", the minimum delay " +
+                         derived_time(static_cast<double>(D) * dt) + " + " + std::to_string(network::max_delay_offset) +
+                         " steps of dt = " + derived_time(dt) + " (a synapse stores its delay in 10 bits), got " +
+                         format_quantity(high, dimension::time) +
+                         "; a larger simulation.dt lifts the limit, which counts steps");
+        }
     }
 }
 
@@ -517,6 +621,7 @@ loaded_config load_text(const std::string& text, const std::string& origin, cons
         loaded_config loaded;
         loaded.spec = reader.read();
         loaded.resolved_yaml = detail::resolved_yaml(loaded.spec, reader.scaling());
+        loaded.warnings = reader.warnings();
         return loaded;
     } catch (const YAML::Exception& e) {
         // Every read above checks node types first; this only keeps a yaml-cpp surprise a config_error.
@@ -528,6 +633,10 @@ loaded_config load_text(const std::string& text, const std::string& origin, cons
 loaded_config load(const std::string& path, const std::vector<std::string>& overrides) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw config_error(path, 0, 0, "", "cannot open: is a directory");
+    // A FIFO or a device would block the read below forever (or never end); a missing file falls
+    // through to the open, whose message says so.
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+        throw config_error(path, 0, 0, "", "cannot open: not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw config_error(path, 0, 0, "", "cannot open: " + std::string(std::strerror(errno)));
     std::ostringstream text;

@@ -2,6 +2,8 @@
 // within the rule's bounds) and projections[].pruning.
 #include <algorithm>
 
+#include <limits>
+
 #include "spec_reader.hpp"
 
 namespace synorm::config::detail {
@@ -237,6 +239,7 @@ void spec_reader::read_pruning(const node_at& at, model::projection_spec& proj) 
 void spec_reader::check_pruning() const {
     const double H = spec_.homeostasis.period;
     const auto whole = [&](const node_at& at, double value, const char* what) {
+        require_steps(at, value, spec_.simulation.dt);
         if (!is_multiple_of(value, H)) {
             at.fail(format_quantity(value, dimension::time) + " is not a multiple of the homeostasis period " +
                     format_quantity(H, dimension::time) + " (" + what + ")");
@@ -257,7 +260,18 @@ void spec_reader::check_pruning() const {
                       " needs connect.multapses: false (a removed synapse would move the others of its source onto the same "
                       "target to other branches)");
         }
-        if (e.tagging_time) whole(*e.tagging_time, p.tagging_time, "the tagging time is counted in homeostasis checks");
+        if (e.tagging_time) {
+            whole(*e.tagging_time, p.tagging_time, "the tagging time is counted in homeostasis checks");
+            // A synapse's count of checks below the threshold saturates at 65535 (plasticity/pruning.hpp);
+            // a tag needs one check more than tagging_time / H.
+            const double most = (std::numeric_limits<std::uint16_t>::max() - 1) * H;
+            if (p.tagging_time > most + 1e-9 * most) {
+                e.tagging_time->fail("expected a tagging time of at most " + derived_time(most) +
+                                     " (65534 homeostasis periods of " + derived_time(H) +
+                                     ": the count of checks below the threshold is 16-bit), got " +
+                                     format_quantity(p.tagging_time, dimension::time));
+            }
+        }
         if (e.period) {
             whole(*e.period, p.period, "pruning points fall on homeostasis checks");
             continue;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "schema.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::config::detail {
 namespace {
@@ -62,6 +63,7 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
     phase.duration = read_quantity(duration, dimension::time);
     if (!(phase.duration > 0.0))
         duration.fail("expected a time > 0, got " + format_quantity(phase.duration, dimension::time));
+    require_steps(duration, phase.duration, spec.simulation.dt);
     if (!is_multiple_of(phase.duration, unit))
         duration.fail(format_quantity(phase.duration, dimension::time) + " is not a multiple of " + unit_text);
     if (const auto inputs = m.find("inputs")) {
@@ -80,7 +82,7 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
                 s.rate = read_quantity(*rate, dimension::rate);
                 if (!(s.rate >= 0.0)) rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
             }
-            if (const auto sources = im.find("sources")) s.sources = read_unsigned(*sources, 1);
+            if (const auto sources = im.find("sources")) s.sources = read_count(*sources);
             phase.inputs.push_back(s);
         }
     }
@@ -193,9 +195,26 @@ void read_schedule(const node_at& root, const node_at& at, model::model_spec& sp
     if (std::find(first.skip.begin(), first.skip.end(), 0u) != first.skip.end())
         items.front().fail("the first phase of cycle 0 cannot be skipped: a skipped phase continues the previous one");
 
+    // The engine expands the schedule into one row per phase run (model::expand), and the output
+    // holds a row of /phases for each: 2^20 rows are 20 years of 90-minute cycles of five phases.
+    constexpr std::uint64_t max_phase_runs = std::uint64_t{1} << 20;
+    const long double runs =
+        static_cast<long double>(schedule.cycles) * static_cast<long double>(schedule.phases.size());
+    if (runs > static_cast<long double>(max_phase_runs)) {
+        m.find("cycles").value_or(phases).fail("cycles × phases = " + format_number(static_cast<double>(runs)) +
+                                               " phase runs; expected at most " + std::to_string(max_phase_runs) +
+                                               " (each is a row of the phase table)");
+    }
     double total = 0.0;
     for (const auto& p : schedule.phases) total += p.duration;
     total *= static_cast<double>(schedule.cycles);
+    if (!model::checked_steps(total, dt)) {
+        m.find("cycles").value_or(phases).fail(
+            "the schedule's total, cycles × the phases' durations = " + format_quantity(total, dimension::time) +
+            ", is beyond the longest run, " +
+            format_quantity(static_cast<double>(model::max_steps) * dt, dimension::time) +
+            " (2^53 steps of dt = " + derived_time(dt) + ")");
+    }
     const YAML::Node sim = root.node["simulation"];
     if (sim && sim.IsMap() && sim["duration"]) {
         if (std::abs(spec.simulation.duration - total) > 1e-9 * total)

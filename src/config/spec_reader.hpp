@@ -38,12 +38,15 @@ inline std::optional<node_at> read_into(const map_view& m, std::string_view key,
     return at;
 }
 
-// A derived time (a number of steps times dt) for a message: 3 × 0.1 ms reads "0.3 ms", not
-// "0.30000000000000004 ms".
-inline std::string derived_time(double ms) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.12g", ms);
-    return format_quantity(std::strtod(text, nullptr), dimension::time);
+// Random streams are keyed by a 16-bit index of their population, projection, input or pattern
+// (model/random_stream.hpp): more of them would share streams. Checked on the list's length before its
+// entries are read, since some checks compare every entry with the others.
+inline constexpr std::size_t max_indexed = std::size_t{1} << 16;
+inline void require_indexable(const node_at& list, std::size_t n, std::string_view what) {
+    if (n > max_indexed) {
+        list.fail("expected at most " + std::to_string(max_indexed) + " " + std::string(what) +
+                  " (random streams are keyed by a 16-bit index), got " + std::to_string(n));
+    }
 }
 
 inline std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
@@ -56,6 +59,7 @@ public:
 
     model::model_spec read();
     const applied_scaling& scaling() const { return scaling_; }
+    const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
     void read_simulation(const std::optional<node_at>& at);
@@ -75,6 +79,7 @@ private:
     void read_branch_sources();
     void read_projections(const std::optional<node_at>& at);
     void read_connect(const node_at& at, model::projection_spec& proj);
+    void check_delays();
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_pruning(const node_at& at, model::projection_spec& proj);
     void check_pruning() const;
@@ -110,8 +115,11 @@ private:
     double indegree_scale_ = 1.0;  // network.indegree_scale; network.scale unless given
     std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
     std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
+    std::uint64_t total_neurons_ = 0;            // of the populations read so far
     std::vector<indegree_change> indegree_changes_;  // by projection
+    std::vector<node_at> delay_at_;                  // by projection
     applied_scaling scaling_;
+    std::vector<std::string> warnings_;  // loaded_config::warnings
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
     std::vector<std::optional<node_at>> normalization_at_;  // by population
     std::vector<std::optional<node_at>> metaplasticity_at_;  // by population

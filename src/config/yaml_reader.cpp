@@ -2,8 +2,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "synorm/config/loader.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::config::detail {
 namespace {
@@ -195,6 +198,15 @@ std::uint64_t read_unsigned(const node_at& at, std::uint64_t minimum) {
     return value;
 }
 
+std::uint64_t read_unsigned(const node_at& at, std::uint64_t minimum, std::uint64_t maximum, std::string_view why) {
+    const std::uint64_t value = read_unsigned(at, minimum);
+    if (value > maximum) {
+        at.fail("expected an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum) + " (" +
+                std::string(why) + "), got " + describe(at.node));
+    }
+    return value;
+}
+
 bool read_bool(const node_at& at) {
     scalar_text(at, "true or false");
     bool value = false;
@@ -305,6 +317,19 @@ model::distribution read_distribution(const node_at& at, dimension dim, const st
 bool is_multiple_of(double x, double step) {
     const double n = std::round(x / step);
     return std::abs(x - n * step) <= 1e-9 * std::max(std::abs(x), step);
+}
+
+std::int64_t require_steps(const node_at& at, double value, double dt) {
+    if (const auto steps = model::checked_steps(value, dt)) return *steps;
+    const double longest = static_cast<double>(model::max_steps) * dt;
+    at.fail("expected a time of at most " + format_quantity(longest, dimension::time) + " (2^53 steps of dt = " +
+            derived_time(dt) + "), got " + format_quantity(value, dimension::time));
+}
+
+std::string derived_time(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.12g", ms);
+    return format_quantity(std::strtod(text, nullptr), dimension::time);
 }
 
 }  // namespace synorm::config::detail

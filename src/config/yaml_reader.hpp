@@ -94,6 +94,12 @@ std::string read_name(const node_at& at, std::string_view what);
 std::string read_string(const node_at& at);
 double read_number(const node_at& at);
 std::uint64_t read_unsigned(const node_at& at, std::uint64_t minimum = 0);
+// The same, refusing values above `maximum` (README "Limits"), named with `why` in the message.
+std::uint64_t read_unsigned(const node_at& at, std::uint64_t minimum, std::uint64_t maximum, std::string_view why);
+// Counts of synapses (in-degrees, numbers) and of input sources: at most 2^53, exact in the double
+// arithmetic of the memory estimate, the multinomial split and the Poisson tables.
+inline constexpr std::uint64_t max_count = std::uint64_t{1} << 53;
+inline std::uint64_t read_count(const node_at& at) { return read_unsigned(at, 1, max_count, "2^53, exact in double"); }
 bool read_bool(const node_at& at);
 double read_quantity(const node_at& at, dimension dim);
 
@@ -127,5 +133,13 @@ model::distribution read_distribution(const node_at& at, dimension dim,
 
 // True when `x` is a whole multiple of `step` to within 1e-9 relative.
 bool is_multiple_of(double x, double step);
+
+// The one check of a time that becomes a number of steps (README "Limits"): fails at `at` unless
+// round(value / dt) is within model::max_steps. Returns that count.
+std::int64_t require_steps(const node_at& at, double value, double dt);
+
+// A time in ms for a message, with 12 significant digits: 3 × 0.1 ms reads "0.3 ms", not
+// "0.30000000000000004 ms", and a tiny dt never reads "0.000000 ms".
+std::string derived_time(double ms);
 
 }  // namespace synorm::config::detail

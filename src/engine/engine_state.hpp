@@ -19,6 +19,7 @@
 #include "synorm/model/poisson_table.hpp"
 #include "synorm/model/random_stream.hpp"
 #include "synorm/model/sampling.hpp"
+#include "synorm/model/time_steps.hpp"
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
 #include "synorm/plasticity/branches.hpp"
@@ -153,7 +154,7 @@ struct thread_state {
 
 inline std::int64_t to_step(double t_ms, double dt) {
     if (!std::isfinite(t_ms)) return INT64_MAX;
-    return static_cast<std::int64_t>(std::llround(t_ms / dt));
+    return model::to_steps(t_ms, dt);
 }
 
 // The thread-local neurons [begin, end) of a slice whose population-local ids lie in [first, first + count).

@@ -4,12 +4,26 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::engine {
 
 namespace {
 
 constexpr double mib = 1024.0 * 1024.0;
+
+// Bytes as a count, saturating at 2^64 - 1: a configuration far beyond any machine must read as
+// huge, never wrap to a small number (a double beyond 2^64 converted to uint64 is undefined).
+std::uint64_t bytes(double b) {
+    if (!(b < 18446744073709551616.0)) return std::numeric_limits<std::uint64_t>::max();  // 2^64; also NaN
+    return b > 0 ? static_cast<std::uint64_t>(b) : 0;
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+    return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
 
 // Mean synapses of a projection over the whole network.
 double expected_total(const model::projection_spec& p, double n_source, double n_target) {
@@ -26,7 +40,9 @@ double expected_total(const model::projection_spec& p, double n_source, double n
 }  // namespace
 
 std::uint64_t memory_estimate::peak() const {
-    return baseline + neurons + synapses + ring_buffers + std::max(build, recorders + checkpoint);
+    std::uint64_t sum = std::max(build, saturating_add(recorders, checkpoint));
+    for (const std::uint64_t part : {baseline, neurons, synapses, ring_buffers}) sum = saturating_add(sum, part);
+    return sum;
 }
 
 std::string memory_estimate::describe() const {
@@ -44,13 +60,16 @@ std::string memory_estimate::describe() const {
 memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int threads, bool checkpointing) {
     memory_estimate m;
     const double P = ranks, T = threads;
-    const double local_neurons = std::ceil(static_cast<double>(spec.total_neurons()) / P);
+    // Summed in double: sizes the loader would refuse must still not wrap in a 64-bit sum.
+    double total_neurons = 0.0;
+    for (const auto& pop : spec.populations) total_neurons += static_cast<double>(pop.size);
+    const double local_neurons = std::ceil(total_neurons / P);
     // Per neuron: V, x_ex, x_in, I_dc, refractory, spike scratch (4 B each) and the gid (8 B).
     // An adaptation current (4 B) for every neuron of the thread when any population adapts.
     const bool adapting = std::any_of(spec.populations.begin(), spec.populations.end(), [](const auto& pop) {
         return pop.model == model::neuron_kind::lif_cond_exp_adapt;
     });
-    m.neurons = static_cast<std::uint64_t>(local_neurons * (adapting ? 36.0 : 32.0));
+    m.neurons = bytes(local_neurons * (adapting ? 36.0 : 32.0));
 
     double synapses = 0.0, plastic = 0.0, largest_projection = 0.0, rows = 0.0, plastic_rows = 0.0;
     for (const auto& p : spec.projections) {
@@ -66,17 +85,31 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
             plastic_rows += static_cast<double>(spec.populations[p.source].size) * T * 16.0 + local_neurons * 8.0;
         }
     }
-    m.expected_synapses = static_cast<std::uint64_t>(synapses);
+    m.expected_synapses = bytes(synapses);
     // Vectors grow to their exact size during the sort; 8 bytes per synapse plus 8 per row, and 4 more
     // per plastic synapse for the incoming index.
-    m.synapses = static_cast<std::uint64_t>(synapses * 8.0 + rows * 8.0 + plastic * 4.0 + plastic_rows);
+    m.synapses = bytes(synapses * 8.0 + rows * 8.0 + plastic * 4.0 + plastic_rows);
     // While one projection is sorted, a thread holds its unsorted copy (12 B per synapse, reserved with
     // 5 % slack) and a fill cursor per row; all threads build at once.
-    m.build = static_cast<std::uint64_t>(T * (largest_projection * 12.0 * 1.05) + rows * 8.0);
+    m.build = bytes(T * (largest_projection * 12.0 * 1.05) + rows * 8.0);
 
-    // Ring buffers: slots = next power of two above the longest delay, two receptors, 4 B per neuron.
-    const double slots = static_cast<double>(std::bit_ceil(spec.max_delay_steps() + 1));
-    m.ring_buffers = static_cast<std::uint64_t>(2.0 * slots * local_neurons * 4.0);
+    // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
+    // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one
+    // at the delay field's limit) but is expected to stay within six standard deviations of its mean.
+    std::uint64_t longest = spec.min_delay_steps();
+    for (const auto& p : spec.projections) {
+        const model::distribution& d = p.delay;
+        double high = d.upper_bound();  // ms
+        if (d.shape == model::distribution::kind::normal || d.shape == model::distribution::kind::lognormal)
+            high = std::min(high, d.mean + 6.0 * d.sd);
+        if (!std::isfinite(high)) continue;
+        const std::int64_t steps = model::to_steps(high, spec.simulation.dt);
+        longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(std::max<std::int64_t>(0, steps)));
+    }
+    const double slots = longest < (std::uint64_t{1} << 62)
+                             ? static_cast<double>(std::bit_ceil(longest + 1))
+                             : std::exp2(std::ceil(std::log2(static_cast<double>(longest) + 1.0)));
+    m.ring_buffers = bytes(2.0 * slots * local_neurons * 4.0);
 
     // Recorders: spikes between flushes (every simulated second: 16 B per spike at a generous 50 Hz),
     // state traces, weight snapshots, rate bins.
@@ -91,11 +124,13 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
                expected_total(p, static_cast<double>(spec.populations[p.source].size), static_cast<double>(spec.populations[p.target].size)) / P;
     }
     if (spec.recording.rate_bin > 0)
-        rec += static_cast<double>(spec.populations.size()) * T * 8.0 * spec.simulation.duration / spec.recording.rate_bin;
-    m.recorders = static_cast<std::uint64_t>(rec);
+        rec += static_cast<double>(spec.populations.size()) * T * 8.0 * spec.simulation.duration /
+               std::max(spec.recording.rate_bin, spec.simulation.dt);
+    m.recorders = bytes(rec);
     if (checkpointing)  // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
-        m.checkpoint = static_cast<std::uint64_t>(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
-                                                  static_cast<double>(m.ring_buffers) * 4.0);
+        m.checkpoint = bytes(synapses * 10.0 +
+                             local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
+                             static_cast<double>(m.ring_buffers) * 4.0);
     m.baseline = 24ull << 20;  // measured: an empty run's resident size with MPI and HDF5 loaded
     return m;
 }

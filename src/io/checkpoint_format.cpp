@@ -59,6 +59,9 @@ file open_for_reading(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw checkpoint_error("cannot read checkpoint '" + path + "': no such file");
     if (fs::is_directory(path, ec)) throw checkpoint_error("cannot read checkpoint '" + path + "': it is a directory");
+    // A FIFO or a device would block the open below forever, or stream something that is no file.
+    if (!fs::is_regular_file(path, ec))
+        throw checkpoint_error("cannot read checkpoint '" + path + "': not a regular file");
     h5::handle fapl = file_access(path);
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         h5::error_detail();

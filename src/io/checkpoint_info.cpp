@@ -29,6 +29,8 @@ std::string hex64(std::uint64_t v) {
 output_summary read_output_summary(const std::string& path) {
     h5::silence_hdf5_errors();
     std::error_code ec;
+    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+        throw io_error("the run's output file '" + path + "' is not a regular file");
     if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         h5::error_detail();

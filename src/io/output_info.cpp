@@ -168,6 +168,8 @@ void reader::open() {
     const std::string prefix = "cannot read output file '" + path_ + "': ";
     if (!fs::exists(path_, ec)) throw io_error(prefix + "no such file");
     if (fs::is_directory(path_, ec)) throw io_error(prefix + "it is a directory");
+    // A FIFO or a device would block HDF5's open forever.
+    if (!fs::is_regular_file(path_, ec)) throw io_error(prefix + "not a regular file");
     const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
     if (is_hdf5 < 0) {
         const std::string detail = h5::error_detail();

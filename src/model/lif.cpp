@@ -1,9 +1,12 @@
 #include "synorm/model/lif.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "synorm/model/fast_exp.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::model {
 
@@ -36,7 +39,9 @@ lif_constants lif_constants::make(const neuron_params& p, neuron_kind kind, doub
     c.a = static_cast<float>(p.a);
     c.b = static_cast<float>(p.b);
     c.P_w = static_cast<float>(std::exp(-h / p.tau_w));
-    c.refractory_steps = static_cast<std::int32_t>(std::llround(p.t_ref / h));
+    // The loader bounds t_ref to 2^31 - 1 steps; the clamp only keeps an unchecked spec from wrapping.
+    const std::int64_t refractory = to_steps(p.t_ref, h);
+    c.refractory_steps = static_cast<std::int32_t>(std::min<std::int64_t>(INT32_MAX, refractory));
     return c;
 }
 

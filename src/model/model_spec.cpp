@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "synorm/model/sampling.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::model {
 
@@ -72,14 +73,15 @@ std::uint64_t model_spec::first_gid(std::uint32_t population) const {
 }
 
 std::uint64_t model_spec::steps(double t_ms) const {
-    return static_cast<std::uint64_t>(std::llround(t_ms / simulation.dt));
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_steps(t_ms, simulation.dt)));
 }
 
 std::uint64_t model_spec::min_delay_steps() const {
     std::uint64_t d = 0;
     for (const auto& p : projections) {
         const double lb = p.delay.lower_bound();
-        const auto s = std::isfinite(lb) ? static_cast<std::uint64_t>(std::max<long long>(1, std::llround(lb / simulation.dt))) : 1;
+        const auto s =
+            std::isfinite(lb) ? static_cast<std::uint64_t>(std::max<std::int64_t>(1, to_steps(lb, simulation.dt))) : 1;
         d = d == 0 ? s : std::min(d, s);
     }
     return d == 0 ? 1 : d;
@@ -89,7 +91,9 @@ std::uint64_t model_spec::max_delay_steps() const {
     std::uint64_t d = 1;
     for (const auto& p : projections) {
         const double ub = p.delay.upper_bound();
-        if (std::isfinite(ub)) d = std::max<std::uint64_t>(d, std::llround(ub / simulation.dt));
+        if (!std::isfinite(ub)) continue;
+        const std::int64_t steps = std::max<std::int64_t>(0, to_steps(ub, simulation.dt));
+        d = std::max<std::uint64_t>(d, static_cast<std::uint64_t>(steps));
     }
     return d;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "synorm/model/time_steps.hpp"
+
 namespace synorm::model {
 
 std::vector<phase_run> expand(const schedule_spec& schedule, double dt) {
@@ -14,7 +16,7 @@ std::vector<phase_run> expand(const schedule_spec& schedule, double dt) {
             r.phase = r.settings = k;
             r.cycle = c;
             r.start = t;
-            t += static_cast<std::int64_t>(std::llround(p.duration / dt));
+            t += to_steps(p.duration, dt);
             r.end = t;
             r.skipped = std::find(p.skip.begin(), p.skip.end(), c) != p.skip.end();
             // The loader refuses a skipped first phase of the first cycle: there is no previous one.

@@ -5,6 +5,7 @@
 
 #include "synorm/model/phase_schedule.hpp"
 #include "synorm/model/random_stream.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::model {
 
@@ -43,7 +44,7 @@ std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index,
 std::vector<presentation> presentations(const pattern_spec& p, std::uint32_t index, const schedule_spec& schedule,
                                         const std::vector<phase_run>& runs, double dt, std::int64_t total_steps) {
     std::vector<presentation> out;
-    const auto step = [dt](double t) { return static_cast<std::int64_t>(std::llround(t / dt)); };
+    const auto step = [dt](double t) { return to_steps(t, dt); };
     const std::int64_t stop = std::isfinite(p.stop) ? std::min(step(p.stop), total_steps) : total_steps;
     std::size_t r = 0;
     for (std::uint64_t k = 0;; ++k) {

@@ -3,16 +3,25 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "synorm/model/sampling.hpp"
+#include "synorm/model/time_steps.hpp"
 #include "synorm/network/connectivity.hpp"
 #include "synorm/plasticity/pruning.hpp"
 
 namespace synorm::network {
 
 namespace {
+
+// A time in ms for a message, with the digits it has (%g): a tiny dt must not print as "0.000000".
+std::string milliseconds(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g ms", ms);
+    return text;
+}
 
 // Mean synapses per target neuron: sizes the build buffers (a hint, never a limit).
 double expected_synapses(const model::projection_spec& proj, std::uint64_t n_source, std::uint64_t n_target) {
@@ -102,12 +111,15 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             draw_sources(proj, src.size, self, post_index, count, rng, sources);
             for (const std::uint64_t s : sources) {
                 const double w = model::draw(proj.weight, rng);
-                const auto steps = static_cast<std::uint64_t>(std::llround(model::draw(proj.delay, rng) / dt));
+                const std::int64_t drawn = model::to_steps(model::draw(proj.delay, rng), dt);
+                const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, drawn));
                 const std::uint64_t offset = steps > D ? steps - D : 0;
                 if (offset > max_delay_offset)
-                    throw std::runtime_error("projection " + proj.name + ": a delay of " + std::to_string(steps * dt) +
-                                             " ms exceeds the longest a synapse stores (" +
-                                             std::to_string((D + max_delay_offset) * dt) + " ms at this dt)");
+                    throw std::runtime_error("projection " + proj.name + ": a delay of " +
+                                             milliseconds(static_cast<double>(steps) * dt) +
+                                             " exceeds the longest a synapse stores (" +
+                                             milliseconds(static_cast<double>(D + max_delay_offset) * dt) +
+                                             " at this dt)");
                 coo_source.push_back(static_cast<std::uint32_t>(s));
                 coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(offset)));
                 coo_weight.push_back(static_cast<float>(w));

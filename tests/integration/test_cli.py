@@ -562,6 +562,83 @@ def test_info_of_unreadable_files():
     c.expect(["info", "coba.yaml"], 3, "synorm info: cannot read output file 'coba.yaml': not an HDF5 file")
 
 
+# --- limits (README "Limits"): validate refuses, before any build, what run would refuse ---
+
+# (overrides, message fragments...): each refused with exit 2 by validate and by run, naming the key,
+# what was expected and the largest value accepted; run creates no output file.
+LIMITS = [
+    (["--set", "populations.E.size=18446744073709551615"],
+     "--set populations.E.size: populations.E.size: expected a population size of at most 4294967296",
+     "got 18446744073709551615"),
+    (["--set", "projections.0.delay=200 ms"],
+     "--set projections.0.delay: projections[0].delay: expected a delay of at most 103.1 ms",
+     "the minimum delay 0.8 ms + 1023 steps", "got 200 ms", "a larger simulation.dt lifts the limit"),
+    (["--set", "simulation.duration=0.04 ms"],
+     "--set simulation.duration: simulation.duration: 0.04 ms is less than half a time step", "rounds to 0 steps",
+     "expected at least 0.05 ms"),
+    (["--set", "simulation.duration=1e17 s"],
+     "--set simulation.duration: simulation.duration: expected a time of at most 900719925474099.2 ms", "got 1e+20 ms"),
+    (["--set", "recording.rate_bin=1e20 ms"],
+     "--set recording.rate_bin: recording.rate_bin: expected a time of at most 900719925474099.2 ms", "got 1e+20 ms"),
+    (["--set", "simulation.dt=1e-30 ms"],
+     "--set simulation.dt: simulation.dt: expected a time step from 0.001 ms (1 µs) to 1 ms", "got 1e-30 ms"),
+]
+
+
+def test_limits_refused_by_validate_and_run():
+    c = cases()
+
+    def check(overrides, *message):
+        c.expect(["validate", "coba.yaml", "--estimate", *overrides], 2, *message)
+        c.expect(["run", "coba.yaml", "-o", "x.h5", "-q", *overrides], 2, *message)
+        assert not os.path.exists(os.path.join(c.dir, "x.h5")), f"run {overrides} created its output file"
+
+    each(LIMITS, check)
+    # --duration is an override underneath; its message names the option
+    c.expect(["run", "coba.yaml", "-o", "x.h5", "-q", "--duration", "0.04 ms"], 2,
+             "--duration '0.04 ms': 0.04 ms is less than half a time step (dt = 0.1 ms) and rounds to 0 steps")
+    assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run --duration '0.04 ms' created its output file"
+    c.expect(["validate", "coba.yaml", "--estimate", "--checkpoint-every", "1e17 s"], 2,
+             "--checkpoint-every: expected at most 900719925474099.2 ms")
+    c.expect(run_args("coba.yaml", "--checkpoint-every", "1e17 s"), 2,
+             "--checkpoint-every: expected at most 900719925474099.2 ms")
+    assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run --checkpoint-every '1e17 s' created its output file"
+    # a minimum delay of 70000 steps does not fit a checkpoint's 16-bit delays: refused before the run
+    # instead of at its first checkpoint
+    slow = [arg for j in range(4) for arg in ("--set", f"projections.{j}.delay=7 s")]
+    message = "checkpoints store delays as 16-bit step counts: the minimum delay, 7000 ms (70000 steps of dt = 0.1 ms)"
+    c.expect(["validate", "coba.yaml", "--estimate", "--checkpoint-every", "1 s", *slow], 2, message, "at most 64512 steps")
+    c.expect(run_args("coba.yaml", "--checkpoint-every", "1 s", *slow), 2, message)
+    assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run with a 7 s minimum delay created its output file"
+
+
+def test_inputs_that_are_not_regular_files():
+    """A FIFO (or a device) is refused at once instead of blocking the read forever."""
+    c = cases()
+    fifo = os.path.join(c.dir, "fifo")
+    os.mkfifo(fifo)
+    try:
+        c.expect(["validate", "fifo"], 2, "synorm: fifo: cannot open: not a regular file")
+        c.expect(run_args("fifo"), 2, "synorm: fifo: cannot open: not a regular file")
+        c.expect(["info", "fifo"], 3, "synorm info: cannot read output file 'fifo': not a regular file")
+        c.expect(["resume", "fifo", "-o", "x.h5"], 2, "cannot read checkpoint 'fifo': not a regular file")
+    finally:
+        os.remove(fifo)
+
+
+def test_one_to_one_without_autapses_warns():
+    c = cases()
+    c.variant("no_self", "connect: {rule: pairwise_bernoulli, p: 0.02, autapses: false}",
+              "connect: {rule: one_to_one, autapses: false}")
+    warning = "synorm: warning: projections[0].connect.rule: projection EE connects E one_to_one onto itself"
+    c.expect(["validate", "no_self.yaml"], 0, warning, "creates no synapses")
+    for ranks in RANKS:
+        codes, _, err = c.run(["run", "no_self.yaml", "-o", "w.h5", "-q", "--duration", "1 ms"], ranks, c.dir)
+        assert codes == [0] * ranks, f"run on {ranks} rank(s): exit codes {codes}\n{err}"
+        assert len([line for line in err.splitlines() if warning in line]) == 1, f"run on {ranks} rank(s): {err}"
+    os.remove(os.path.join(c.dir, "w.h5"))
+
+
 def teardown_module():
     if C is not None:
         shutil.rmtree(C.dir, ignore_errors=True)

@@ -1,4 +1,6 @@
 // The memory estimate against the sizes the engine really allocates.
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "synorm/comm/communicator.hpp"
@@ -89,4 +91,42 @@ TEST(memory_estimate, a_checkpointing_run_counts_the_copy_of_its_state) {
     EXPECT_LE(static_cast<double>(with.checkpoint), 1.5 * static_cast<double>(held) + 4.0 * static_cast<double>(with.ring_buffers));
     EXPECT_GT(with.peak(), without.peak());
     EXPECT_NE(with.describe().find("checkpoint"), std::string::npos);
+}
+
+// Sizes far beyond any machine (which the loader refuses, README "Limits") read as huge: no sum, product
+// or conversion wraps to a small number. Once a population of 2^64 - 1 estimated 799 neurons and 24.7 MiB.
+TEST(memory_estimate, huge_values_saturate_instead_of_wrapping) {
+    constexpr std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
+    model::model_spec spec = random_network(most, 0.5);
+    model::population_spec i = spec.populations[0];
+    i.name = "I";
+    i.size = 800;
+    spec.populations.push_back(i);
+    const engine::memory_estimate huge = engine::estimate_memory(spec, 1, 1);
+    EXPECT_EQ(huge.neurons, most);
+    EXPECT_EQ(huge.synapses, most);
+    EXPECT_EQ(huge.expected_synapses, most);
+    EXPECT_EQ(huge.peak(), most);
+
+    model::model_spec long_run = random_network(100, 0.1);
+    long_run.simulation.duration = 1e20;  // ms: 1e21 steps of rate bins
+    long_run.projections[0].delay = model::distribution::constant_value(1e30);
+    const engine::memory_estimate m = engine::estimate_memory(long_run, 1, 1);
+    EXPECT_EQ(m.recorders, most);
+    EXPECT_GT(m.ring_buffers, std::uint64_t{1} << 40);
+    EXPECT_EQ(m.peak(), most);
+}
+
+// The engine sizes its ring buffers by the longest delay it drew. A normal delay is clipped at the
+// delay field's limit (1023 steps above the minimum) but its draws stay within a few standard
+// deviations: 1.5 ± 0.75 ms needs 64 slots (6 ms), not the 2048 of its clip.
+TEST(memory_estimate, normal_delays_count_six_standard_deviations_not_their_clip) {
+    model::model_spec spec = random_network(1000, 0.1);
+    model::distribution& d = spec.projections[0].delay;
+    d.shape = model::distribution::kind::normal;
+    d.mean = 1.5;
+    d.sd = 0.75;
+    d.min = 0.1;
+    d.max = 102.4;
+    EXPECT_EQ(engine::estimate_memory(spec, 1, 1).ring_buffers, 2u * 64u * 1000u * 4u);
 }

@@ -28,6 +28,9 @@ private:
 struct loaded_config {
     model::model_spec spec;
     std::string resolved_yaml;  // the configuration after overrides, with every default filled in
+    // Things that are valid but almost surely not meant (a projection that can create no synapse):
+    // validate and run print each as "warning: <text>" on stderr.
+    std::vector<std::string> warnings;
 };
 
 // Throws config_error for anything wrong with the file, the overrides or the model they describe.

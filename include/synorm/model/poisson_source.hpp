@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "synorm/model/model_spec.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::model {
 
@@ -29,7 +30,7 @@ inline std::uint64_t source_threshold(double rate, double dt) {
 inline std::vector<source_piece> source_pieces(const population_spec& pop, double dt) {
     std::vector<source_piece> pieces{{0, source_threshold(pop.params.rate, dt)}};
     for (const rate_change& c : pop.rate_changes)
-        pieces.push_back({static_cast<std::int64_t>(std::llround(c.at / dt)), source_threshold(c.rate, dt)});
+        pieces.push_back({to_steps(c.at, dt), source_threshold(c.rate, dt)});
     return pieces;
 }
 
