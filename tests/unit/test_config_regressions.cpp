@@ -15,7 +15,7 @@
 namespace synorm::config {
 namespace {
 
-const std::filesystem::path regressions = std::filesystem::path(__FILE__).parent_path() / "../fuzz/regressions";
+const std::filesystem::path regressions = SYNORM_FUZZ_REGRESSIONS;
 
 std::string read(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
