@@ -49,7 +49,7 @@ def test_chain_equals_an_uninterrupted_run():
         assert len(states) == 1 and states[0][:2] == ("COMPLETED", 0), f"{states}\n{text}"
         restarts = states[0][2]
         assert restarts >= 1, f"the run ended within its first job (never signalled)\n{text}"
-        assert "(signal); continue with" in text, text
+        assert "(signal SIGUSR1 on every rank); continue with" in text, text
         assert text.count("checkpointed in chain.ckpt; requeueing") == restarts, text
         assert text.count("resuming from chain.ckpt") == restarts, text
         assert f"the run is done after {restarts + 1} job(s)" in text, text
