@@ -10,6 +10,7 @@ tools and the tests agree on it:
         bin_ms, rates = run.rates()       # {population: Hz per bin}
         table = run.phases()              # /phases: name, kind (str lists), columns, per-population series
         run.homeostasis()                 # /homeostasis as {"time": …, "E/rate": …, "EE/w_mean": …}
+        run.read("recordings/E_v/V_m")     # any dataset, as stored
         run.snapshots("EE")               # /weights/EE: [Snapshot(index, time, source, target, weight)]
         run.provenance()                  # /provenance attributes, strings decoded
     sf.summary("run.h5")                  # status, layout, times, rates per population: tools/bench, gather
@@ -111,6 +112,10 @@ class _File:
     def __contains__(self, name):
         return name in self.file
 
+    def attributes(self, path):
+        """The attributes of the group or dataset at `path` (synorm_files.attributes)."""
+        return attributes(self.file[path])
+
     @property
     def config(self):
         """The resolved YAML configuration the run used, as text."""
@@ -186,12 +191,13 @@ class Output(_File):
         return out
 
     def homeostasis(self):
-        """/homeostasis: {"period": ms, "time": …, "<population>/<series>": …,
-        "<projection>/<series>": …, "<population>/neurons/<series>": …}."""
-        g = self.file["homeostasis"]
-        out = {"period": float(g.attrs["period"])} if "period" in g.attrs else {}
-        out.update(datasets(g))
-        return out
+        """/homeostasis: {"time": …, "<population>/<series>": …, "<projection>/<series>": …,
+        "<population>/neurons/<series>": …}; its period (ms) is attributes("homeostasis")["period"]."""
+        return datasets(self.file["homeostasis"])
+
+    def read(self, path):
+        """The dataset at `path`, as stored (e.g. "recordings/E_adaptation/w")."""
+        return self.file[path][()]
 
     def snapshot_times(self, projection, group="weights"):
         """[(index, time ms)] of a projection's snapshots in index order ("weights", or "phase_weights"
