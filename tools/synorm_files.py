@@ -10,7 +10,7 @@ tools and the tests agree on it:
         bin_ms, rates = run.rates()       # {population: Hz per bin}
         table = run.phases()              # /phases: name, kind (str lists), columns, per-population series
         run.homeostasis()                 # /homeostasis as {"time": …, "E/rate": …, "EE/w_mean": …}
-        run.read("recordings/E_v/V_m")     # any dataset, as stored
+        run.read("recordings/E_v/V_m")    # any dataset, as stored
         run.snapshots("EE")               # /weights/EE: [Snapshot(index, time, source, target, weight)]
         run.provenance()                  # /provenance attributes, strings decoded
     sf.summary("run.h5")                  # status, layout, times, rates per population: tools/bench, gather
@@ -20,7 +20,8 @@ Scripts in tools/ are files without a .py suffix next to this one; each puts its
 on sys.path to import it. The tests import it through tests/integration/harness.py.
 
 Conventions: strings (HDF5 fixed-size, h5py gives bytes) come back as str; datasets as numpy arrays
-in their stored dtype; times in ms, rates in Hz, as in the file. Spikes and snapshots are stored in
+in their stored dtype, except spikes (float64 times, int64 ids; sonata() keeps uint64) and rates
+(float64); times in ms, rates in Hz, as in the file. Spikes and snapshots are stored in
 rank segments, not globally sorted: the readers here sort them. Needs h5py and numpy (Debian's
 python3-h5py, python3-numpy)."""
 import collections
