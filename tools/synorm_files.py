@@ -206,11 +206,12 @@ class Output(_File):
         g = self.file[group][projection]
         return [(int(k), float(g[k].attrs.get("time", np.nan))) for k in sorted(g, key=int)]
 
-    def snapshot(self, projection, index, group="weights"):
-        """One weight snapshot, its synapses sorted by (target, source) (multapses in stored order)."""
+    def snapshot(self, projection, index, group="weights", stored=False):
+        """One weight snapshot, its synapses sorted by (target, source) (multapses in stored order), or
+        with stored=True in the order of the file (rank segments, each sorted by (target, source))."""
         s = self.file[group][projection][str(index)]
         source, target, weight = s["source"][()], s["target"][()], s["weight"][()]
-        order = np.lexsort((source, target))
+        order = slice(None) if stored else np.lexsort((source, target))
         return Snapshot(int(index), float(s.attrs.get("time", np.nan)), source[order], target[order], weight[order])
 
     def snapshots(self, projection, group="weights"):

@@ -100,7 +100,8 @@ def test_van_rossum_multiplicative_stdp_with_scaling():
     h.run(["run", h.config("van_rossum.yaml"), "-o", out, "-q"])
     with h.files.Output(out) as f:
         hs = f.homeostasis()
-    k = int(np.flatnonzero(hs["time"] == 40000.0)[0])
+    times = hs["time"]
+    k = int(np.flatnonzero(times == 40000.0)[0])
     at_bounds = hs["in_out/w_at_min"][k] + hs["in_out/w_at_max"][k]
     gain = hs["out/gain_ex"]
     assert at_bounds < 0.01, at_bounds
