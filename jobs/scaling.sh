@@ -29,9 +29,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage_error=10
-not_built=11
-fail() { local code=$1; shift; echo "scaling.sh: $*" >&2; exit "$code"; }
+job=scaling.sh
+# shellcheck source=jobs/lib.sh
+source "$root/jobs/lib.sh"
 usage() { sed -n '2,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 configs=coba,brunel,microcircuit
@@ -56,7 +56,7 @@ while (($#)); do
     case "$1" in
         -h|--help) usage; exit 0 ;;
         --configs|--ranks|--threads|--scale|--duration|--set|--out|--sbatch|--report)
-            (($# >= 2)) || fail "$usage_error" "$1 needs a value (see --help)"
+            (($# >= 2)) || job_fail "$job_usage_error" "$1 needs a value (see --help)"
             case "$1" in
                 --configs) configs=$2 ;;
                 --ranks) ranks=$2 ;;
@@ -70,7 +70,7 @@ while (($#)); do
             esac
             shift 2 ;;
         --wait) wait=1; shift ;;
-        *) fail "$usage_error" "unknown option '$1' (see --help)" ;;
+        *) job_fail "$job_usage_error" "unknown option '$1' (see --help)" ;;
     esac
 done
 
@@ -83,16 +83,15 @@ make_report() {
     return "$rc"
 }
 if [[ -n "$report" ]]; then
-    [[ -f "$report/runs.tsv" ]] || fail "$usage_error" "$report/runs.tsv does not exist: not a folder of jobs/scaling.sh"
+    [[ -f "$report/runs.tsv" ]] || job_fail "$job_usage_error" "$report/runs.tsv does not exist: not a folder of jobs/scaling.sh"
     make_report "$report" || exit 1
     exit 0
 fi
 
-[[ "$ranks" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || fail "$usage_error" "--ranks '$ranks': expected numbers like 1,2,4,8"
-[[ "$threads" =~ ^[1-9][0-9]*$ ]] || fail "$usage_error" "--threads '$threads': expected a number >= 1"
-synorm=${SYNORM:-$root/build/src/app/synorm}
-[[ -x "$synorm" ]] || fail "$not_built" "synorm is not built: there is no executable $synorm (run tools/setup, or set SYNORM)"
-command -v sbatch >/dev/null || fail 1 "sbatch not found: run this on a SLURM login node"
+[[ "$ranks" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || job_fail "$job_usage_error" "--ranks '$ranks': expected numbers like 1,2,4,8"
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || job_fail "$job_usage_error" "--threads '$threads': expected a number >= 1"
+job_find_synorm
+command -v sbatch >/dev/null || job_fail 1 "sbatch not found: run this on a SLURM login node"
 
 out=${out:-out/scaling-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
@@ -115,7 +114,7 @@ printf 'config\tseries\tranks\tthreads\tscale\tjob\toutput\n' > "$out/runs.tsv"
 jobs=()
 for config in "${config_list[@]}"; do
     file=$root/config/$config.yaml
-    [[ -f "$file" ]] || fail "$usage_error" "--configs: there is no $file"
+    [[ -f "$file" ]] || job_fail "$job_usage_error" "--configs: there is no $file"
     base=${scale[$config]:-${scale["*"]:-$default_scale}}
     time=${duration[$config]:-${duration["*"]:-$default_duration}}
     mapfile -t more < <(overrides "$config")
@@ -131,16 +130,16 @@ for config in "${config_list[@]}"; do
             name=$config-$series-$r
             if ((r == 1)) && [[ $series == weak ]]; then
                 # The same run as the strong series' first: listed twice, made once.
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" weak "$r" "$threads" "$s" "$job" "$out/$config-strong-1.h5" >> "$out/runs.tsv"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" weak "$r" "$threads" "$s" "$job_id" "$out/$config-strong-1.h5" >> "$out/runs.tsv"
                 continue
             fi
-            job=$(sbatch --parsable --job-name="scaling-$name" --ntasks="$r" --cpus-per-task="$threads" \
+            job_id=$(sbatch --parsable --job-name="scaling-$name" --ntasks="$r" --cpus-per-task="$threads" \
                     --output="$out/$name.log" "${extra[@]}" "$root/jobs/run.sbatch" "$file" -o "$out/$name.h5" \
                     -q --duration "$time" "${more[@]+"${more[@]}"}" "${set_scale[@]}") ||
-                fail 1 "sbatch failed for $name"
-            job=${job%%;*}
-            jobs+=("$job")
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$series" "$r" "$threads" "$s" "$job" "$out/$name.h5" >> "$out/runs.tsv"
+                job_fail 1 "sbatch failed for $name"
+            job_id=${job_id%%;*}
+            jobs+=("$job_id")
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$series" "$r" "$threads" "$s" "$job_id" "$out/$name.h5" >> "$out/runs.tsv"
         done
     done
 done
@@ -149,7 +148,7 @@ dependency=$(IFS=:; echo "afterany:${jobs[*]}")
 echo "scaling.sh: ${#jobs[@]} runs submitted (jobs ${jobs[*]}); outputs and logs in $out" >&2
 report_job=$(sbatch --parsable --job-name=scaling-report --dependency="$dependency" --ntasks=1 --cpus-per-task=1 \
     --time=00:10:00 --output="$out/report.log" --wrap "'$root/jobs/scaling.sh' --report '$out' && cat '$out/scaling.tsv'") ||
-    fail 1 "sbatch failed for the report job"
+    job_fail 1 "sbatch failed for the report job"
 echo "scaling.sh: report job $report_job writes $out/scaling.tsv and $out/scaling.png when they have ended" >&2
 ((wait)) || exit 0
 # Polling, since sbatch --wait checks ever more rarely (up to half a minute late).
@@ -158,4 +157,4 @@ while [[ -n "$(squeue --noheader --jobs="$report_job" --format=%i 2>/dev/null)" 
 done
 cat "$out/report.log"
 [[ "$(scontrol show job "$report_job" 2>/dev/null | sed -n 's/.* ExitCode=\([0-9]*\):.*/\1/p')" == 0 ]] ||
-    fail 1 "the report job failed or a run is not complete: see $out/report.log and $out/*.log"
+    job_fail 1 "the report job failed or a run is not complete: see $out/report.log and $out/*.log"

@@ -248,7 +248,7 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
 }
 
 // Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in
-// the phase. SWA as tools/slow_waves: the one-sided periodogram of the rate minus its mean, over
+// the phase. SWA as tools/synorm_files.py swa(): the one-sided periodogram of the rate minus its mean, over
 // the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²).
 void simulation::impl::phase_rates(results& r, const std::vector<std::vector<double>>& rates) const {
     for (auto& row : r.phases) {

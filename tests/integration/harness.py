@@ -1,14 +1,17 @@
-"""Shared helpers of the integration tests: run synorm (alone or under mpirun) and read its output."""
+"""Shared helpers of the integration tests: run synorm (alone or under mpirun). Its files are read with
+tools/synorm_files.py, imported here as `files` (h.files.Output(path), h.files.swa, …); spikes,
+final_v, sizes and status are its readers of a whole file."""
 import os
 import subprocess
 import sys
 import tempfile
 
-import h5py
 import numpy as np
 
 SYNORM = os.environ.get("SYNORM_BIN", "")
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(SOURCE, "tools"))
+import synorm_files as files  # noqa: E402 (tools/synorm_files.py)
 
 
 def config(name):
@@ -30,30 +33,22 @@ def run(args, ranks=1, threads=1, timeout=600, check=True, cwd=None):
 
 def spikes(path):
     """{population: (times ms, population-local ids)} sorted by (time, id)."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        for pop, g in f["spikes"].items():
-            ids = np.asarray(g["node_ids"][()], dtype=np.int64)
-            ts = np.asarray(g["timestamps"][()], dtype=np.float64)
-            order = np.lexsort((ids, ts))
-            out[pop] = (ts[order], ids[order])
-    return out
+    return files.spikes(path)
 
 
 def final_v(path):
     """{population: V_m ordered by node id}."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        for pop, g in f["final_state"].items():
-            ids = np.asarray(g["node_ids"][()])
-            v = np.asarray(g["V_m"][()])
-            out[pop] = v[np.argsort(ids, kind="stable")]
-    return out
+    with files.Output(path) as run:
+        return run.final_v()
 
 
 def sizes(path):
-    with h5py.File(path, "r") as f:
-        return {pop: int(g.attrs["size"]) for pop, g in f["populations"].items()}
+    with files.Output(path) as run:
+        return run.sizes()
+
+
+def status(path):
+    return files.status(path)
 
 
 def mean_rate(ts, n, t0, t1):

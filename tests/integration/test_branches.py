@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -27,12 +26,10 @@ def rank_order(path, projection, *extra):
 def test_silencing_one_branch_raises_its_gain_only():
     out = os.path.join(h.tmpdir(), "branches.h5")
     h.run(["run", h.config("branches.yaml"), "-o", out, "-q"], ranks=2)
-    with h5py.File(out, "r") as f:
-        t = f["homeostasis/time"][()]
-        mean = f["homeostasis/T/branch_gain_mean"][()]
-        std = f["homeostasis/T/branch_gain_std"][()]
-        full = f["homeostasis/T/branch_gain"][()]
-        ids = f["homeostasis/T/branch_gain_ids"][()]
+    with h.files.Output(out) as f:
+        hs = f.homeostasis()
+    t, mean, std = hs["time"], hs["T/branch_gain_mean"], hs["T/branch_gain_std"]
+    full, ids = hs["T/branch_gain"], hs["T/branch_gain_ids"]
     assert mean.shape == (len(t), 2) and full.shape == (len(t), 2, 2) and list(ids) == [0, 1], (mean.shape, full.shape, ids)
     before = np.searchsorted(t, 3000.0)       # the sample at 3 s, when SA falls silent
     settled = (t > 2000.0) & (t <= 3000.0)
@@ -61,11 +58,9 @@ def potentiation_per_pairing(path):
     of config/metaplasticity.yaml: the potentiation per pre-post pairing, in mV. With all-to-all
     pairing each postsynaptic spike pays A+ x m, and x averages ρ_pre τ+ = 10 Hz · 20 ms = 0.2 for
     independent Poisson inputs whose weights are too weak to cause the spikes."""
-    with h5py.File(path, "r") as f:
-        t = f["homeostasis/time"][()]
-        w = f["homeostasis/pre_out/w_mean"][()]
-        rate = f["homeostasis/out/rate"][()]
-        theta = f["homeostasis/out/theta"][()] if "theta" in f["homeostasis/out"] else None
+    with h.files.Output(path) as f:
+        hs = f.homeostasis()
+    t, w, rate, theta = hs["time"], hs["pre_out/w_mean"], hs["out/rate"], hs.get("out/theta")
     H = (t[1] - t[0]) * 1e-3
     dw = np.diff(np.concatenate(([0.01], w)))  # every weight starts at 0.01 mV
     return t, dw / (rate * H * 0.2), theta
@@ -80,9 +75,9 @@ def test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard():
     t, p_on, theta = potentiation_per_pairing(on)
     _, p_off, none = potentiation_per_pairing(off)
     assert none is None, "no θ record without metaplasticity"
-    with h5py.File(on, "r") as f:
-        rate = f["homeostasis/out/rate"][()]
-        chosen = f["homeostasis/out/neurons/theta"][()]
+    with h.files.Output(on) as f:
+        hs = f.homeostasis()
+    rate, chosen = hs["out/rate"], hs["out/neurons/theta"]
     first, early, late = t <= 100.0, (t > 100.0) & (t <= 1000.0), t > 6000.0
     print(f"rate {rate[first].mean():.1f} -> {rate[late].mean():.1f} Hz, theta {theta[0]:.1f} -> {theta[late].mean():.1f} Hz^2")
     print(f"potentiation per pairing: on {p_on[first].mean():.3e} -> {p_on[late].mean():.3e} mV, "

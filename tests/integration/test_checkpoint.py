@@ -20,19 +20,20 @@ def records(path):
     """Everything a finished file holds that must not depend on a stop: spikes, rates, homeostasis,
     weight snapshots (sorted) and final potentials."""
     out = {"spikes": h.spikes(path), "v": h.final_v(path)}
-    with h5py.File(path, "r") as f:
-        assert f.attrs["status"] == b"complete", f.attrs["status"]
-        out["rates"] = {p: f["rates"][p][()] for p in f["rates"]}
-        out["homeostasis"] = {k: f["homeostasis"][k][()] for k in ["time"]}
-        for pop in f["homeostasis"]:
-            if isinstance(f["homeostasis"][pop], h5py.Group):
-                for k, d in f["homeostasis"][pop].items():
-                    out["homeostasis"][pop + "/" + k] = d[()]
-        for proj, g in (f["weights"].items() if "weights" in f else []):
-            for index, s in g.items():
-                order = np.lexsort((s["source"][()], s["target"][()]))
-                out[f"w/{proj}/{index}"] = (s["source"][()][order], s["target"][()][order], s["weight"][()][order])
+    with h.files.Output(path) as f:
+        assert f.status == "complete", f.status
+        out["rates"] = f.rates()[1]
+        out["homeostasis"] = f.homeostasis()
+        for proj in f.snapshot_projections():
+            for s in f.snapshots(proj):
+                out[f"w/{proj}/{s.index}"] = (s.source, s.target, s.weight)
     return out
+
+
+def patterns(path):
+    """/patterns: {"<pattern>/<dataset>": array}."""
+    with h.files.Output(path) as f:
+        return f.patterns()
 
 
 def identical(u, v):
@@ -92,8 +93,7 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
                                ranks=first[0], threads=first[1])
         assert code == 6, (first, code, text)
         assert "continue with: synorm resume" in text, text
-        with h5py.File(out, "r") as f:
-            assert f.attrs["status"].decode().startswith("checkpointed at "), f.attrs["status"]
+        assert h.status(out).startswith("checkpointed at "), h.status(out)
         p = h.run(["resume", cdir], ranks=second[0], threads=second[1])
         assert "from " in p.stderr, p.stderr
         assert_same(reference, records(out))
@@ -121,38 +121,33 @@ def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks
     reference = records(straight)
     def phase_table(f):
         """Every /phases column and per-population series but the wall times, and the /phase_weights snapshots."""
-        table = {}
-        f["phases"].visititems(lambda name, obj: table.__setitem__(name, obj[()])
-                               if isinstance(obj, h5py.Dataset) and name != "wall" else None)
-        table.update({"attr/" + k: v for k, v in f["phases"].attrs.items()})
+        table = {k: v for k, v in f.phases().items() if k != "wall"}
         # /pruning, but for the table bytes, which depend on the layout
-        f["pruning"].visititems(lambda name, obj: table.__setitem__("pruning/" + name, obj[()])
-                                if isinstance(obj, h5py.Dataset) and "bytes" not in name else None)
-        for proj, g in f["phase_weights"].items():  # snapshots in (target, source) order: the ranks' parts interleave
-            for index, snap in g.items():
-                order = np.lexsort((snap["source"][()], snap["target"][()]))
+        table.update({"pruning/" + k: v for k, v in f.pruning().items() if "bytes" not in k})
+        for proj in f.snapshot_projections("phase_weights"):  # in (target, source) order: the ranks' parts interleave
+            for snap in f.snapshots(proj, "phase_weights"):
                 for k in ("source", "target", "weight"):
-                    table[f"w/{proj}/{index}/{k}"] = snap[k][()][order]
+                    table[f"w/{proj}/{snap.index}/{k}"] = getattr(snap, k)
         return table
 
-    with h5py.File(straight, "r") as f:
+    with h.files.Output(straight) as f:
         phases = phase_table(f)
-    assert list(phases["attr/kind"]) == [b"wake", b"nrem"] and phases["renormalization"][1] < 0.99, phases
+    assert phases["kind"] == ["wake", "nrem"] and phases["renormalization"][1] < 0.99, phases
     assert phases["pruning/EE/removed"][0] > 100 and phases["pruned"][1] == phases["pruning/EE/removed"][0], phases
     out = os.path.join(d, "run.h5")
     cdir = os.path.join(d, "run.checkpoints")
     # Stopped in wake at the first checkpoint (200 ms) or soon after: the change to NREM comes after it.
     code, text = signalled(["run", h.config("sleep_wake.yaml"), "-o", out, "--checkpoint-every", "200 ms"] + SLEEP, cdir, ranks=2)
     assert code == 6, text
-    with h5py.File(out, "r") as f:
-        stopped = float(f.attrs["status"].decode().split("checkpointed at ")[1].split(" ms")[0])
+    stopped = float(h.status(out).split("checkpointed at ")[1].split(" ms")[0])
     assert stopped < 600, f"stopped at {stopped} ms, after the phase change"
     h.run(["resume", cdir], ranks=2)
     got = records(out)
-    with h5py.File(out, "r") as f:
+    with h.files.Output(out) as f:
         resumed = phase_table(f)
-        # The phase open at the checkpoint counts the wall time before it too (and each phase took some).
-        assert np.all(f["phases/wall"][()] > 0), f["phases/wall"][()]
+        wall = f.phases()["wall"]
+    # The phase open at the checkpoint counts the wall time before it too (and each phase took some).
+    assert np.all(wall > 0), wall
     assert resumed.keys() == phases.keys(), (resumed.keys(), phases.keys())
     for k, v in phases.items():  # bitwise, NaN included
         assert np.asarray(resumed[k]).tobytes() == np.asarray(v).tobytes(), f"/phases or /phase_weights: {k} differs"
@@ -203,12 +198,6 @@ def test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks():
              "--set", "inputs.1.period=100 ms", "--set", "inputs.1.duration=50 ms", "--set", "inputs.1.stop=never",
              "--set", "inputs.1.probe.times=[250 ms, 450 ms]"]
 
-    def patterns(path):
-        table = {}
-        with h5py.File(path, "r") as f:
-            f["patterns"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-        return table
-
     straight = os.path.join(d, "straight.h5")
     h.run(["run", h.config("engram.yaml"), "-o", straight, "-q"] + short)
     reference = patterns(straight)
@@ -245,12 +234,6 @@ def test_stimulus_patterns_without_a_schedule_resume_with_one_sample_at_t0():
     with open(config, "w") as f:
         f.write(text)
     short = ["--duration", "600 ms", "--set", "inputs.1.stop=never", "--set", "inputs.1.probe.times=[450 ms]"]
-
-    def patterns(path):
-        table = {}
-        with h5py.File(path, "r") as f:
-            f["patterns"].visititems(lambda name, obj: table.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-        return table
 
     straight = os.path.join(d, "straight.h5")
     h.run(["run", config, "-o", straight, "-q"] + short)
@@ -355,8 +338,7 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
     assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
     for f, data in before.items():
         assert open(f, "rb").read() == data, f"{f} changed"
-    with h5py.File(out, "r") as f:
-        assert f.attrs["status"].decode().startswith("failed: writing a checkpoint failed"), f.attrs["status"]
+    assert h.status(out).startswith("failed: writing a checkpoint failed"), h.status(out)
     shutil.rmtree(d)
 
 
@@ -384,8 +366,7 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it()
         assert p.returncode == 3, p.stderr
         assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
         assert sorted(os.listdir(full)) == ["ckpt_000000003000.h5"], os.listdir(full)  # no .tmp left behind
-        with h5py.File(out, "r") as f:
-            assert f.attrs["status"].decode().startswith("failed: writing a checkpoint failed"), f.attrs["status"]
+        assert h.status(out).startswith("failed: writing a checkpoint failed"), h.status(out)
         info = h.run(["info", os.path.join(full, "ckpt_000000003000.h5")])
         assert "300 ms of 1200 ms" in info.stdout, info.stdout
         h.run(["resume", full, "-q"], ranks=2)

@@ -4,7 +4,6 @@ everything else while keeping its ratio (mean weight within the group / mean of 
 global gain is proportional. The probes cue half of the group before and after sleep."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -13,15 +12,14 @@ import harness as h
 def test_wake_potentiates_the_engram_and_sleep_keeps_its_ratio():
     out = os.path.join(h.tmpdir(), "engram.h5")
     h.run(["run", h.config("engram.yaml"), "-o", out, "-q"], ranks=2)
-    with h5py.File(out, "r") as f:
-        g = f["patterns/A"]
-        t, wg, wr = g["weight_time"][()], g["EE/w_group"][()], g["EE/w_rest"][()]
-        onsets, probes = g["onsets"][()], g["probe_time"][()]
-        cued, rest = g["cued_rate"][()], g["rest_rate"][()]
-        uncued = g["uncued_rate"][()]
-        members, cue = g["node_ids"][()], g["cue_ids"][()]
-        kind = [k.decode() if isinstance(k, bytes) else k for k in f["phases"].attrs["kind"]]
-        factor = f["phases/renormalization"][()]
+    with h.files.Output(out) as f:
+        g, p = f.patterns(), f.phases()
+    t, wg, wr = g["A/weight_time"], g["A/EE/w_group"], g["A/EE/w_rest"]
+    onsets, probes = g["A/onsets"], g["A/probe_time"]
+    cued, rest = g["A/cued_rate"], g["A/rest_rate"]
+    uncued = g["A/uncued_rate"]
+    members, cue = g["A/node_ids"], g["A/cue_ids"]
+    kind, factor = p["kind"], p["renormalization"]
     assert kind == ["wake", "nrem"] * 2, kind
     assert list(t) == [0.0, 2000.0, 4000.0, 6000.0, 8000.0], t
     assert len(members) == 200 and len(cue) == 100 and set(cue) <= set(members)

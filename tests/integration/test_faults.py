@@ -5,8 +5,6 @@ import signal
 import subprocess
 import time
 
-import h5py
-
 import harness as h
 
 
@@ -52,9 +50,7 @@ def test_a_killed_rank_ends_the_job_naming_it():
         print(f"  job ended {took:.1f} s after rank 1 was killed, exit code {job.returncode}")
         assert job.returncode != 0
         assert "rank 1" in output, output[-2000:]
-        with h5py.File(out, "r") as f:
-            status = f.attrs["status"]
-            status = status.decode() if isinstance(status, bytes) else str(status)
+        status = h.status(out)
         assert status != "complete", status
         print(f"  output status: {status!r}")
     finally:

@@ -3,15 +3,8 @@ exits with code 5 at the same step, the diagnostic is printed once, and the outp
 "stopped: …" instead of "complete"."""
 import os
 
-import h5py
-
 import harness as h
-
-
-def status(path):
-    with h5py.File(path, "r") as f:
-        s = f.attrs["status"]
-        return s.decode() if isinstance(s, bytes) else str(s)
+from harness import status
 
 
 def test_rate_ceiling_stops_every_rank_with_its_diagnostic():
@@ -44,5 +37,5 @@ def test_a_healthy_run_is_not_stopped():
     out = os.path.join(h.tmpdir(), "ok.h5")
     h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--duration", "300 ms", "--set", 'checks={max_rate: "100 Hz"}'])
     assert status(out) == "complete"
-    with h5py.File(out, "r") as f:
-        assert len(f["homeostasis/time"]) == 3, "the checks ran every period"
+    with h.files.Output(out) as f:
+        assert len(f.homeostasis()["time"]) == 3, "the checks ran every period"

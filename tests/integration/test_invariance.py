@@ -2,7 +2,6 @@
 through the whole program: configuration, build, run and parallel HDF5 output (DESIGN.md decision 5)."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -10,22 +9,26 @@ import harness as h
 
 def canonical(f, dataset):
     """A dataset's values; weight snapshots (segments in rank order) sorted by (target, source)."""
-    values = f[dataset][()]
+    values = f.read(dataset)
     if dataset.startswith("phase_weights/"):
-        group = f[dataset.rsplit("/", 1)[0]]
-        values = values[np.lexsort((group["source"][()], group["target"][()]))]
+        group = dataset.rsplit("/", 1)[0]
+        values = values[np.lexsort((f.read(group + "/source"), f.read(group + "/target")))]
     return values
 
 
-def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), extra=()):
+def run_layouts(name, args):
+    """{(ranks, threads): output file} of config/NAME run with ARGS on 1x1, 1x2, 2x1 and 2x2."""
     d = h.tmpdir()
     files = {}
     for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
         out = os.path.join(d, f"{ranks}x{threads}.h5")
-        length = ["--duration", duration] if duration is not None else []
-        h.run(["run", h.config(name), "--threads", str(threads), *length, "-o", out, "-q", *extra],
-              ranks=ranks, threads=threads)
+        h.run(["run", h.config(name), "--threads", str(threads), "-o", out, "-q", *args], ranks=ranks, threads=threads)
         files[(ranks, threads)] = out
+    return files
+
+
+def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), extra=()):
+    files = run_layouts(name, (["--duration", duration] if duration is not None else []) + list(extra))
     ref = h.spikes(files[(1, 1)])
     ref_v = h.final_v(files[(1, 1)])
     total = sum(len(t) for t, _ in ref.values())
@@ -40,7 +43,7 @@ def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), e
         for pop in ref_v:
             assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
         for dataset in recordings:
-            with h5py.File(files[(1, 1)], "r") as a, h5py.File(path, "r") as b:
+            with h.files.Output(files[(1, 1)]) as a, h.files.Output(path) as b:
                 assert np.array_equal(canonical(a, dataset).view(np.uint32), canonical(b, dataset).view(np.uint32)), \
                     f"{dataset} differs for {layout}"
     return files
@@ -62,10 +65,8 @@ def test_branch_gains_layouts_are_bitwise_identical():
                                   ["--set", "recording.spikes=all", "--set", "recording.weights=[]"])
 def homeostasis_datasets(path):
     """{name: array} of everything under /homeostasis."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        f["homeostasis"].visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return out
+    with h.files.Output(path) as f:
+        return f.homeostasis()
 
 
 def test_homeostasis_layouts_are_bitwise_identical():
@@ -73,16 +74,11 @@ def test_homeostasis_layouts_are_bitwise_identical():
     interneurons, a poisson_source population with plastic synapses onto a normalized population:
     spikes, every /homeostasis record (gains, E_in, weight quantiles, chosen neurons) and the
     effective-weight snapshots, bitwise, on every layout."""
-    d = h.tmpdir()
-    base = ["--duration", "8 s", "-q",
+    base = ["--duration", "8 s",
             "--set", "populations.E.scaling.tau_integral=2 s", "--set", "populations.E.scaling.glial_gain=2",
             "--set", "populations.E.e_gaba={tau: 2 s}",
             "--set", "populations.I.scaling={target_rate: 20 Hz, tau_up: 2 s, tau_down: 2 s, mode: additive}"]
-    files = {}
-    for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
-        out = os.path.join(d, f"h{ranks}x{threads}.h5")
-        h.run(["run", h.config("turrigiano_ttx.yaml"), "--threads", str(threads), "-o", out] + base, ranks=ranks, threads=threads)
-        files[(ranks, threads)] = out
+    files = run_layouts("turrigiano_ttx.yaml", base)
     ref = h.spikes(files[(1, 1)])
     ref_h = homeostasis_datasets(files[(1, 1)])
     assert "E/neurons/E_in" in ref_h and "E/E_in" in ref_h
@@ -101,15 +97,14 @@ def assert_records_match(files, ref, ref_h):
         assert set(got_h) == set(ref_h)
         for name, values in ref_h.items():
             assert np.array_equal(got_h[name], values, equal_nan=values.dtype.kind == "f"), f"/homeostasis/{name} differs for {layout}"
-        with h5py.File(path, "r") as f, h5py.File(files[(1, 1)], "r") as r:
-            for proj in f["weights"]:
-                for snap in f["weights"][proj]:
-                    # Segments come in rank order: compare in (target, source) order.
-                    def ordered(g):
-                        order = np.lexsort((g["source"][()], g["target"][()]))
-                        return [g[key][()][order] for key in ("source", "target", "weight")]
-                    for a, b in zip(ordered(f["weights"][proj][snap]), ordered(r["weights"][proj][snap])):
-                        assert np.array_equal(a, b), f"/weights/{proj}/{snap} differs for {layout}"
+        with h.files.Output(path) as f, h.files.Output(files[(1, 1)]) as r:
+            for proj in f.snapshot_projections():
+                # Segments come in rank order: the snapshots are read in (target, source) order.
+                mine, theirs = f.snapshots(proj), r.snapshots(proj)
+                assert len(mine) == len(theirs), f"/weights/{proj}: {len(mine)} snapshots for {layout}"
+                for a, b in zip(mine, theirs):
+                    for key in ("source", "target", "weight"):
+                        assert np.array_equal(getattr(a, key), getattr(b, key)), f"/weights/{proj}/{a.index} differs for {layout}"
 
 
 def test_every_mechanism_layouts_are_bitwise_identical():
@@ -119,8 +114,7 @@ def test_every_mechanism_layouts_are_bitwise_identical():
     metaplasticity; on I additive scaling and metaplasticity (onto the triplet rule). Spikes, final
     potentials, every /homeostasis record (gains, E_in, θ, branch gains, weight statistics, chosen
     neurons) and the effective-weight snapshots, bitwise, on every layout."""
-    d = h.tmpdir()
-    base = ["--duration", "2 s", "-q",
+    base = ["--duration", "2 s",
             "--set", "populations.E.scaling.tau_integral=2 s", "--set", "populations.E.scaling.glial_gain=2",
             "--set", "populations.E.e_gaba={tau: 2 s}",
             "--set", "populations.E.branches={count: 2, target_rate: 300 Hz, tau_activity: 100 ms, tau: 500 ms, record: [0, 3]}",
@@ -131,11 +125,7 @@ def test_every_mechanism_layouts_are_bitwise_identical():
             "--set", "projections.2.plasticity={rule: vogels, eta: 0.05 nS, target_rate: 5 Hz, w_max: 30 nS}",
             "--set", "recording.homeostasis=[{population: E, ids: [0, 5, 399]}, {population: I, ids: [2]}]",
             "--set", "recording.weights=[{projection: EE, times: [1 s, 2 s]}, {projection: EI, times: [2 s]}, {projection: IE, times: [2 s]}]"]
-    files = {}
-    for ranks, threads in [(1, 1), (1, 2), (2, 1), (2, 2)]:
-        out = os.path.join(d, f"all{ranks}x{threads}.h5")
-        h.run(["run", h.config("runaway.yaml"), "--threads", str(threads), "-o", out] + base, ranks=ranks, threads=threads)
-        files[(ranks, threads)] = out
+    files = run_layouts("runaway.yaml", base)
     ref = h.spikes(files[(1, 1)])
     ref_v = h.final_v(files[(1, 1)])
     ref_h = homeostasis_datasets(files[(1, 1)])
@@ -165,10 +155,11 @@ def test_sleep_wake_schedule_layouts_are_bitwise_identical():
                                            "phases/pruned", "pruning/EE/below", "pruning/EE/tagged", "pruning/EE/removed",
                                            "pruning/EE/synapses"],
                                           short)
-    with h5py.File(files[(1, 1)], "r") as f:
-        removed = f["pruning/EE/removed"][()]
-        assert len(removed) == 2 and removed[0] > 1000 and removed[1] > 0, removed
-        assert (f["pruning/EE/bytes_after"][()] < f["pruning/EE/bytes_before"][()]).all()
+    with h.files.Output(files[(1, 1)]) as f:
+        pruning = f.pruning()
+    removed = pruning["EE/removed"]
+    assert len(removed) == 2 and removed[0] > 1000 and removed[1] > 0, removed
+    assert (pruning["EE/bytes_after"] < pruning["EE/bytes_before"]).all()
     # Selective renormalization: the spare thresholds from the exact histogram, G on the weaker synapses only,
     # and pruning reads the same effective weights.
     layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
@@ -197,9 +188,10 @@ def test_engram_patterns_layouts_are_bitwise_identical():
                                            "pruning/EE/removed", "phase_weights/EE/3/weight", "homeostasis/E/gain_ex"],
                                           short + ["--set", "schedule.renormalization.mode=selective",
                                                    "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"])
-    with h5py.File(files[(1, 1)], "r") as f:  # each mechanism did act
-        assert f["pruning/EE/removed"][()].sum() > 0 and f["phases/weight_spared"][()].max() > 0
-        assert f["patterns/A/uncued_spikes"][()].sum() > 0 and f["phases/renormalization"][()].min() < 1.0
+    with h.files.Output(files[(1, 1)]) as f:  # each mechanism did act
+        pruning, phases, patterns = f.pruning(), f.phases(), f.patterns()
+    assert pruning["EE/removed"].sum() > 0 and phases["weight_spared"].max() > 0
+    assert patterns["A/uncued_spikes"].sum() > 0 and phases["renormalization"].min() < 1.0
 
 
 def test_different_seeds_differ():

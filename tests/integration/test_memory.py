@@ -4,7 +4,6 @@ examples; and a run that cannot fit is refused before anything is allocated."""
 import os
 import re
 
-import h5py
 
 import harness as h
 
@@ -39,8 +38,8 @@ def test_estimate_is_within_a_quarter_of_the_measured_peak():
             continue
         out = os.path.join(d, f"{config}.{ranks}.h5")
         h.run(["run", h.config(config), "-o", out, "-q"] + extra, ranks=ranks)
-        with h5py.File(out, "r") as f:
-            peak = max(f["provenance"].attrs["peak_rss_bytes"]) / 2**20
+        with h.files.Output(out) as f:
+            peak = max(f.provenance()["peak_rss_bytes"]) / 2**20
         est = estimate_mib(config, extra, ranks)
         print(f"  {config} {ranks} rank(s): estimate {est:.1f} MiB, measured peak {peak:.1f} MiB ({est / peak - 1:+.0%})")
         assert abs(est - peak) <= 0.25 * peak, f"{config} on {ranks} rank(s): estimate {est:.1f} MiB vs measured {peak:.1f} MiB"

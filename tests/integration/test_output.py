@@ -1,4 +1,5 @@
-"""The output file of one small run, read back with h5py against the format in src/io/README.md:
+"""The output file of one small run, read back against the format in src/io/README.md (its layout,
+dtypes and attributes through the library's h5py file, tools/synorm_files.py, whose readers it checks too):
 config/coba.yaml for 200 ms with a state recorder and weight snapshots added by --set, on 2 ranks x 1
 thread and on 1 rank. Checks every part of the file, that the two layouts wrote the same network,
 spikes, recordings and final state, and that `synorm info` prints the populations and rates."""
@@ -6,7 +7,6 @@ import os
 import re
 import shutil
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -32,15 +32,12 @@ def output(ranks):
     return FILES[ranks]
 
 
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def check_file(ranks):
     path = output(ranks)
-    with h5py.File(path, "r") as f:
-        assert text(f.attrs["status"]) == "complete", f.attrs["status"]
-        assert text(f.attrs["format"]) == "synorm-output"
+    with h.files.Output(path) as run:
+        f = run.file
+        assert run.status == "complete", run.status
+        assert run.attrs["format"] == "synorm-output"
 
         # /provenance
         p = f["provenance"].attrs
@@ -50,8 +47,9 @@ def check_file(ranks):
         assert p["wall_time"] > 0 and p["real_time_factor"] > 0, dict(p)
 
         # /populations
-        assert [text(n) for n in f["populations"].attrs["order"]] == list(SIZES)
+        assert [h.files.text(n) for n in f["populations"].attrs["order"]] == list(SIZES)
         assert {name: int(g.attrs["size"]) for name, g in f["populations"].items()} == SIZES
+        assert list(run.sizes().items()) == list(SIZES.items())
 
         # /spikes: SONATA layout, population-local ids, times in ms within the run
         total = 0
@@ -60,7 +58,7 @@ def check_file(ranks):
             assert "sorting" in g.attrs
             ids, ts = g["node_ids"][()], g["timestamps"][()]
             assert ids.dtype == np.uint64 and len(ids) == len(ts) > 0
-            assert text(g["timestamps"].attrs["units"]) == "ms"
+            assert h.files.text(g["timestamps"].attrs["units"]) == "ms"
             assert ids.max() < size, f"{pop}: node id {ids.max()} is not population-local (size {size})"
             assert ts.min() >= 0 and ts.max() < DURATION, (ts.min(), ts.max())
             total += len(ts)
@@ -121,8 +119,8 @@ def test_one_rank():
 
 
 def test_config_in_the_file_validates():
-    with h5py.File(output(2), "r") as f:
-        resolved = text(f["config"][()]).rstrip("\0")
+    with h.files.Output(output(2)) as f:
+        resolved = f.config.rstrip("\0")
     assert "probe" in resolved, "the resolved configuration lacks the --set recorder"
     path = os.path.join(WORKDIR, "resolved.yaml")
     with open(path, "w") as out:
@@ -132,11 +130,9 @@ def test_config_in_the_file_validates():
 
 
 def sorted_weights(path, projection, index):
-    with h5py.File(path, "r") as f:
-        g = f["weights"][projection][str(index)]
-        source, target, weight = g["source"][()], g["target"][()], g["weight"][()]
-    order = np.lexsort((source, target))  # by target, then source
-    return source[order], target[order], weight[order]
+    with h.files.Output(path) as f:
+        s = f.snapshot(projection, index)  # by target, then source
+    return s.source, s.target, s.weight
 
 
 def test_layouts_agree():
@@ -151,9 +147,10 @@ def test_layouts_agree():
     v1, v2 = h.final_v(one), h.final_v(two)
     for pop in SIZES:
         assert np.array_equal(v1[pop], v2[pop]), f"{pop} final V_m differs"
-    with h5py.File(one, "r") as f1, h5py.File(two, "r") as f2:
-        for variable in ("V_m", "g_ex"):
-            assert np.array_equal(f1["recordings/probe"][variable][()], f2["recordings/probe"][variable][()]), variable
+    with h.files.Output(one) as f1, h.files.Output(two) as f2:
+        r1, r2 = f1.recording("probe"), f2.recording("probe")
+    for variable in ("V_m", "g_ex"):
+        assert np.array_equal(r1[variable], r2[variable]), variable
 
 
 def test_info_prints_populations_and_rates():

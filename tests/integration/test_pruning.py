@@ -7,7 +7,6 @@ accumulate over the cycles, while with microglia the weak synapses left after ea
 stay few."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -19,10 +18,7 @@ CHECKS = 3                           # tagging_time 200 ms / H + 1: below at the
 
 def snapshot_sets(f):
     """{time: {(source, target): weight}} of every /weights/EE snapshot."""
-    out = {}
-    for g in f["weights/EE"].values():
-        out[float(g.attrs["time"])] = dict(zip(zip(g["source"][()].tolist(), g["target"][()].tolist()), g["weight"][()].tolist()))
-    return out
+    return {s.time: dict(zip(zip(s.source.tolist(), s.target.tolist()), s.weight.tolist())) for s in f.snapshots("EE")}
 
 
 def test_pruning_removes_the_weak_synapses_and_depletion_lets_them_accumulate():
@@ -35,10 +31,10 @@ def test_pruning_removes_the_weak_synapses_and_depletion_lets_them_accumulate():
            "--set", "projections.0.pruning.depleted=false", "--set", f"recording.weights={weights}",
            "--set", "simulation.duration=12 s"], ranks=2)  # the recorder times are checked against it
 
-    with h5py.File(pruned, "r") as f:
-        threshold = float(f["pruning/EE"].attrs["threshold"])
-        rec = {k: f["pruning/EE"][k][()] for k in ("time", "below", "tagged", "removed", "synapses", "bytes_before", "bytes_after")}
-        phase_pruned, kind = f["phases/pruned"][()], [k.decode() if isinstance(k, bytes) else k for k in f["phases"].attrs["kind"]]
+    with h.files.Output(pruned) as f:
+        threshold = float(f.attributes("pruning/EE")["threshold"])
+        rec = {k[3:]: v for k, v in f.pruning().items() if k.startswith("EE/")}
+        phase_pruned, kind = f.phases()["pruned"], f.phases()["kind"]
         snaps = snapshot_sets(f)
     assert threshold == 3.0
     assert list(rec["time"]) == POINTS
@@ -61,8 +57,8 @@ def test_pruning_removes_the_weak_synapses_and_depletion_lets_them_accumulate():
     assert [p for p, k in zip(phase_pruned, kind) if k == "nrem"] == list(rec["removed"])
     assert all(p == 0 for p, k in zip(phase_pruned, kind) if k == "wake")
 
-    with h5py.File(depleted, "r") as f:
-        dep = {k: f["pruning/EE"][k][()] for k in ("below", "tagged", "removed", "synapses", "bytes_before", "bytes_after")}
+    with h.files.Output(depleted) as f:
+        dep = {k[3:]: v for k, v in f.pruning().items() if k.startswith("EE/")}
     print("depleted: weak", list(dep["below"]), "tagged", list(dep["tagged"]), "synapses", list(dep["synapses"]))
     print("with microglia: weak left after each point", list(rec["below"] - rec["removed"]))
     assert (dep["removed"] == 0).all() and (dep["bytes_after"] == dep["bytes_before"]).all()

@@ -4,7 +4,6 @@ outcome: synaptic scaling after activity blockade (Turrigiano et al. 1998) and s
 learning under scaling (van Rossum et al. 2000), and the runaway of STDP without scaling."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -12,15 +11,8 @@ import harness as h
 
 def snapshots(path, projection):
     """{time ms: (targets, sources, weights)} of one projection's weight snapshots, sorted by (target, source)."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        g = f["weights"][projection]
-        for name, snap in g.items():
-            t = float(snap.attrs["time"])
-            tg, sr, w = snap["target"][()], snap["source"][()], snap["weight"][()].astype(np.float64)
-            order = np.lexsort((sr, tg))
-            out[t] = (tg[order], sr[order], w[order])
-    return out
+    with h.files.Output(path) as f:
+        return {s.time: (s.target, s.source, s.weight.astype(np.float64)) for s in f.snapshots(projection)}
 
 
 def rank_order(before, after):
@@ -45,8 +37,9 @@ def within_neuron_ratio_change(targets, before, after):
 
 
 def homeostasis(path, population, key):
-    with h5py.File(path, "r") as f:
-        return f["homeostasis/time"][()], f[f"homeostasis/{population}/{key}"][()]
+    with h.files.Output(path) as f:
+        hs = f.homeostasis()
+    return hs["time"], hs[f"{population}/{key}"]
 
 
 def test_turrigiano_ttx_scales_up_multiplicatively_and_recovers():
@@ -91,8 +84,8 @@ def test_bicuculline_scales_down():
     slope, r2, _ = rank_order(w4, w8)
     assert slope < 1.0, slope
     assert within_neuron_ratio_change(tg, w4, w8) < 1e-6
-    with h5py.File(out, "r") as f:
-        assert np.all(f["homeostasis/I/rate"][()][40:80] == 0.0), "the interneurons were silent during the block"
+    _, rate = homeostasis(out, "I", "rate")
+    assert np.all(rate[40:80] == 0.0), "the interneurons were silent during the block"
 
 
 def bimodality_coefficient(w):
@@ -105,11 +98,12 @@ def test_van_rossum_multiplicative_stdp_with_scaling():
     d = h.tmpdir()
     out = os.path.join(d, "vr.h5")
     h.run(["run", h.config("van_rossum.yaml"), "-o", out, "-q"])
-    with h5py.File(out, "r") as f:
-        times = f["homeostasis/time"][()]
-        k = int(np.flatnonzero(times == 40000.0)[0])
-        at_bounds = f["homeostasis/in_out/w_at_min"][k] + f["homeostasis/in_out/w_at_max"][k]
-        gain = f["homeostasis/out/gain_ex"][()]
+    with h.files.Output(out) as f:
+        hs = f.homeostasis()
+    times = hs["time"]
+    k = int(np.flatnonzero(times == 40000.0)[0])
+    at_bounds = hs["in_out/w_at_min"][k] + hs["in_out/w_at_max"][k]
+    gain = hs["out/gain_ex"]
     assert at_bounds < 0.01, at_bounds
     # One hump: the rule's w (effective weight / the neuron's gain; one gain per neuron keeps the shape
     # of each neuron's distribution, so each is tested on its own).
@@ -147,10 +141,8 @@ def test_runaway_without_scaling():
     p = h.run(["run", h.config("runaway.yaml"), "-o", off, "-q", "--set", "populations.E.scaling.enabled=false"], check=False)
     assert p.returncode == 5, (p.returncode, p.stderr)
     assert "checks.max_rate: population E fired at" in p.stderr, p.stderr
-    with h5py.File(off, "r") as f:
-        status = f.attrs["status"]
-        status = status.decode() if isinstance(status, bytes) else status
-        assert status.startswith("stopped:") and "checks.max_rate" in status, status
+    status = h.status(off)
+    assert status.startswith("stopped:") and "checks.max_rate" in status, status
     # The same network without learning stays below the ceiling: the runaway is STDP's.
     static = os.path.join(d, "static.h5")
     h.run(["run", h.config("runaway.yaml"), "-o", static, "-q", "--duration", "3 s", "--set", "populations.E.scaling.enabled=false",

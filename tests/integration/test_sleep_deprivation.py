@@ -5,7 +5,6 @@ weight within its group over the mean of the other E→E synapses) than the same
 nights of sleep."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -13,21 +12,17 @@ import harness as h
 def run(name, *extra):
     out = os.path.join(h.tmpdir(), name + ".h5")
     h.run(["run", h.config("sleep_deprivation.yaml"), "-o", out, "-q", *extra], ranks=2)
-    with h5py.File(out, "r") as f:
-        p = f["phases"]
-        r = {
-            "skipped": p["skipped"][()], "w_start": p["weight_start"][()], "w_end": p["weight_end"][()],
-            "ee_end": p["EE/weight_end"][()],
-        }
-        # The rule's weights at w_max (/homeostasis: per period), at the ends of phases 0-3.
-        t, at_max = f["homeostasis/time"][()], f["homeostasis/EE/w_at_max"][()]
-        r["at_max"] = [float(at_max[list(t).index(end)]) for end in (2000.0, 4000.0, 6000.0, 8000.0)]
-        g = f["patterns/B"]
-        t, wg, wr = g["weight_time"][()], g["EE/w_group"][()], g["EE/w_rest"][()]
-        i0, i1 = list(t).index(8000.0), list(t).index(10000.0)
-        r["engram_before"], r["engram"] = wg[i0] / wr[i0], wg[i1] / wr[i1]
-        r["onsets"] = g["onsets"][()]
-        r["recall"] = g["uncued_rate"][0] / g["rest_rate"][0]
+    with h.files.Output(out) as f:
+        p, hs, g = f.phases(), f.homeostasis(), f.patterns()
+    r = {"skipped": p["skipped"], "w_start": p["weight_start"], "w_end": p["weight_end"], "ee_end": p["EE/weight_end"]}
+    # The rule's weights at w_max (/homeostasis: per period), at the ends of phases 0-3.
+    t, at_max = hs["time"], hs["EE/w_at_max"]
+    r["at_max"] = [float(at_max[list(t).index(end)]) for end in (2000.0, 4000.0, 6000.0, 8000.0)]
+    t, wg, wr = g["B/weight_time"], g["B/EE/w_group"], g["B/EE/w_rest"]
+    i0, i1 = list(t).index(8000.0), list(t).index(10000.0)
+    r["engram_before"], r["engram"] = wg[i0] / wr[i0], wg[i1] / wr[i1]
+    r["onsets"] = g["B/onsets"]
+    r["recall"] = g["B/uncued_rate"][0] / g["B/rest_rate"][0]
     return r
 
 

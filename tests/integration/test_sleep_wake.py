@@ -3,48 +3,31 @@ W rises in every wake and falls in every NREM along a decaying exponential back 
 set point; SHY renormalization is proportional (the weights keep their rank order, and the rank-order
 slope through the origin is the folded gain); slow-wave activity is higher early in NREM than late
 and tracks W across the 2 s windows of all NREM phases (Pearson r > 0.8); /phases' SWA (C++)
-matches tools/slow_waves' definition. In selective mode (de Vivo et al. 2017) the
+matches the Python definition (tools/synorm_files.py swa). In selective mode (de Vivo et al. 2017) the
 strongest fifth of the synapses keeps its weight, the others are scaled by G, and W still reaches its
 set point."""
 import os
 import subprocess
 
-import h5py
 import numpy as np
 
 import harness as h
-
+from harness import files
 
 WINDOW_MS = 2000.0
-
-
-def band_power(rate, bin_ms, lo=0.5, hi=4.0):  # tools/slow_waves' definition
-    x = rate - rate.mean()
-    spectrum = np.abs(np.fft.rfft(x)) ** 2 / len(x) ** 2 * 2
-    freqs = np.fft.rfftfreq(len(x), bin_ms * 1e-3)
-    return float(spectrum[(freqs >= lo) & (freqs <= hi)].sum())
-
-
-def rank(x):  # average ranks of ties, as Spearman's coefficient uses
-    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    return (first + (counts - 1) / 2.0)[inverse]
 
 
 def test_three_cycles_of_wake_and_renormalizing_sleep():
     out = os.path.join(h.tmpdir(), "sleep_wake.h5")
     h.run(["run", h.config("sleep_wake.yaml"), "-o", out, "-q"])
-    with h5py.File(out, "r") as f:
-        p = f["phases"]
-        kind = [k.decode() if isinstance(k, bytes) else k for k in p.attrs["kind"]]
-        start, end = p["start"][()], p["end"][()]
-        w0, w1, set_point, factor = p["weight_start"][()], p["weight_end"][()], p["set_point"][()], p["renormalization"][()]
-        t, W = p["time"][()], p["weight"][()]
-        swa = p["E/swa"][()]
-        rate = f["rates/E"][()]
-        bin_ms = float(f["rates"].attrs["bin"])
-        snaps = {int(k): (g["source"][()], g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
-        wall, loop = p["wall"][()], float(f["provenance"].attrs["loop_time"])
+    with files.Output(out) as f:
+        p = f.phases()
+        bin_ms, rate = f.rates("E")
+        snaps = {s.index: (s.source, s.target, s.weight) for s in f.snapshots("EE", "phase_weights")}
+        loop = float(f.provenance()["loop_time"])
+    kind, start, end = p["kind"], p["start"], p["end"]
+    w0, w1, set_point, factor = p["weight_start"], p["weight_end"], p["set_point"], p["renormalization"]
+    t, W, swa, wall = p["time"], p["weight"], p["E/swa"], p["wall"]
     assert kind == ["wake", "nrem"] * 3, kind
     windows = []  # (NREM phase, start ms, mean W, SWA) per 2 s window: SWA against W below
     # The phases' wall times (the real-time factor per phase kind) share out the loop's time.
@@ -79,7 +62,7 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         assert np.max(np.abs(ratio / factor[nrem] - 1.0)) < 3e-7, "renormalization is not proportional"
         order = np.argsort(b, kind="stable")
         assert np.all(np.diff(a[order]) >= -3e-7 * a.max()), "renormalization changed the rank order"
-        spearman = np.corrcoef(rank(b), rank(a))[0, 1]
+        spearman = files.spearman(b, a)
         fit = float(np.dot(a, b) / np.dot(b, b))
         print(f"  Spearman {spearman:.9f}, rank-order slope {fit:.9f}, folded G {factor[nrem]:.9f}")
         assert spearman > 1.0 - 1e-6
@@ -87,16 +70,16 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
         # Slow-wave activity: higher in the first half of NREM than in the second; /phases' SWA as the tool's.
         lo, hi = int(start[nrem] / bin_ms), int(end[nrem] / bin_ms)
         mid = (lo + hi) // 2
-        early, late = band_power(rate[lo:mid], bin_ms), band_power(rate[mid:hi], bin_ms)
+        early, late = files.swa(rate[lo:mid], bin_ms), files.swa(rate[mid:hi], bin_ms)
         print(f"  SWA early {early:.3f}, late {late:.3f} Hz^2")
         assert early > late
-        assert abs(swa[nrem] - band_power(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
+        assert abs(swa[nrem] - files.swa(rate[lo:hi], bin_ms)) <= 1e-9 * max(1.0, swa[nrem])
         # 2 s windows: the shortest whose periodogram resolves 0.5 Hz, the bottom of the band. W in a
         # window: the mean of the /phases samples in force in it (each holds from its time on).
         per = int(round(WINDOW_MS / bin_ms))
         for a in np.arange(start[nrem], end[nrem] - WINDOW_MS + 1e-9, WINDOW_MS):
             i = int(round(a / bin_ms))
-            windows.append((nrem, a, W[(t >= a) & (t < a + WINDOW_MS)].mean(), band_power(rate[i:i + per], bin_ms)))
+            windows.append((nrem, a, W[(t >= a) & (t < a + WINDOW_MS)].mean(), files.swa(rate[i:i + per], bin_ms)))
     # Slow-wave activity tracks synaptic strength as it declines through sleep (Vyazovskiy et al. 2008):
     # the windows of the three NREM phases pooled.
     for k, a, w, power in windows:
@@ -124,10 +107,10 @@ def test_selective_renormalization_spares_the_strongest_synapses():
     out = os.path.join(h.tmpdir(), "selective.h5")
     h.run(["run", h.config("sleep_wake.yaml"), "-o", out, "-q", "--set", "schedule.renormalization.mode=selective",
            "--set", "schedule.renormalization.spare=0.2"])
-    with h5py.File(out, "r") as f:
-        p = f["phases"]
-        w1, set_point, factor, spared = p["weight_end"][()], p["set_point"][()], p["renormalization"][()], p["weight_spared"][()]
-        snaps = {int(k): (g["target"][()], g["weight"][()]) for k, g in f["phase_weights/EE"].items()}
+    with files.Output(out) as f:
+        p = f.phases()
+        snaps = {s.index: (s.target, s.weight) for s in f.snapshots("EE", "phase_weights")}
+    w1, set_point, factor, spared = p["weight_end"], p["set_point"], p["renormalization"], p["weight_spared"]
     for c in range(3):
         nrem = 2 * c + 1
         (target, before), (_, after) = snaps[nrem], snaps[nrem + 1]

@@ -36,11 +36,11 @@ def test_nrem_settings_give_up_and_down_states_and_wake_settings_do_not():
     assert w["fraction_up"] > 0.95 and w["up_onsets"] <= 1, w
     assert w["swa_fraction"] < 0.01, w
     assert n["swa"] > 50 * w["swa"], (n["swa"], w["swa"])
-    with h5py.File(nrem, "r") as f:  # the adaptation current is recorded and builds up with firing
-        adaptation = f["recordings/E_adaptation/w"][()]
-        assert adaptation.max() > 10.0, adaptation.max()
-    with h5py.File(wake, "r") as f:
-        assert np.all(f["recordings/E_adaptation/w"][()] == 0)
+    with h.files.Output(nrem) as f:  # the adaptation current is recorded and builds up with firing
+        adaptation = f.recording("E_adaptation")["w"]
+    assert adaptation.max() > 10.0, adaptation.max()
+    with h.files.Output(wake) as f:
+        assert np.all(f.recording("E_adaptation")["w"] == 0)
 
 
 def test_tool_measures_a_known_square_wave():

@@ -5,7 +5,6 @@ The learning rate is 3 × the paper's (the file's header explains why that is wh
 allow, and what the paper's rate gives)."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -15,10 +14,11 @@ W_MAX = 0.15  # nS, the config's w_max
 
 def deciles_per_neuron(path, time_ms):
     """{target: counts of w / w_max in the ten tenths of [0, 1]} of the snapshot at time_ms."""
-    with h5py.File(path, "r") as f:
-        for snap in f["weights/in_out"].values():
-            if float(snap.attrs["time"]) == time_ms:
-                tg, w = snap["target"][()], snap["weight"][()] / W_MAX
+    with h.files.Output(path) as f:
+        for index, time in f.snapshot_times("in_out"):
+            if time == time_ms:
+                snap = f.snapshot("in_out", index)
+                tg, w = snap.target, snap.weight / W_MAX
                 return {int(t): np.histogram(w[tg == t], bins=10, range=(0.0, 1.0 + 1e-9))[0] for t in np.unique(tg)}
     raise AssertionError(f"no snapshot at {time_ms} ms")
 
@@ -35,8 +35,8 @@ def test_additive_stdp_is_bimodal():
         assert low > 0.15 and high > 0.15, "a large group at each bound"
         assert middle < 0.45, "few in between"
         assert min(c[0], c[9]) > c[2:8].max(), "two peaks at the bounds with a trough between them"
-    with h5py.File(out, "r") as f:
-        assert f["homeostasis/out/rate"][()][-100:].mean() > 1.0, "the neuron still fires"
+    with h.files.Output(out) as f:
+        assert f.homeostasis()["out/rate"][-100:].mean() > 1.0, "the neuron still fires"
 
 
 def test_multiplicative_stdp_is_unimodal():

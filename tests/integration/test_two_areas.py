@@ -4,7 +4,6 @@ it to its set point; with the NREM phases skipped it accumulates from one day to
 /phases/AB, the projection's total weight at every phase boundary."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -13,10 +12,9 @@ import harness as h
 def phases(name, *extra):
     out = os.path.join(h.tmpdir(), name + ".h5")
     h.run(["run", h.config("two_areas.yaml"), "-o", out, "-q", *extra])
-    with h5py.File(out, "r") as f:
-        p = f["phases"]
-        kind = [k.decode() if isinstance(k, bytes) else k for k in p.attrs["kind"]]
-        return kind, p["AB/weight_start"][()], p["AB/weight_end"][()], p["set_point"][()], p["skipped"][()]
+    with h.files.Output(out) as f:
+        p = f.phases()
+    return p["kind"], p["AB/weight_start"], p["AB/weight_end"], p["set_point"], p["skipped"]
 
 
 def test_stress_potentiates_sleep_resets_deprivation_accumulates():

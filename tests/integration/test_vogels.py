@@ -12,7 +12,6 @@ excitatory rate settles near 2ρ0 / (c_P + c_D) ≈ 4.2 Hz instead of 3 Hz (conf
 The test checks both numbers on the spike trains; the rate itself is not within ρ0 ± 15 %."""
 import os
 
-import h5py
 import numpy as np
 
 import harness as h
@@ -22,10 +21,9 @@ def run(target_rate):
     out = os.path.join(h.tmpdir(), f"vogels_{target_rate}.h5")
     h.run(["run", h.config("vogels.yaml"), "-o", out, "-q", "--duration", "6 s",
            "--set", "projections.3.plasticity.eta=5 nS", "--set", f"projections.3.plasticity.target_rate={target_rate} Hz"])
-    with h5py.File(out, "r") as f:
-        g = f["homeostasis"]
-        t = g["time"][:]
-        return t, g["E/rate"][:], g["IE/w_mean"][:]
+    with h.files.Output(out) as f:
+        hs = f.homeostasis()
+    return hs["time"], hs["E/rate"], hs["IE/w_mean"]
 
 
 def test_the_target_rate_sets_the_direction_and_the_end_point():
@@ -46,7 +44,7 @@ TAU, DELAY = 20.0, 0.8  # ms: the rule's τ and the network's delay
 
 
 def trains(f, pop):
-    ids, ts = f[f"spikes/{pop}/node_ids"][()], f[f"spikes/{pop}/timestamps"][()]
+    ts, ids = f.spikes(pop)
     order = np.lexsort((ts, ids))
     ids, ts = ids[order], ts[order]
     bounds = np.searchsorted(ids, np.arange(int(ids.max()) + 2))
@@ -70,10 +68,10 @@ def trace_before(spikes, queries):
 def rule_terms(path, t0, t1, neurons):
     """Over [t0, t1) ms, for the I→E synapses onto `neurons`: the E rate, c_P = Σ x at post spikes over
     its value for independent trains, c_D = Σ y at pre spikes over its, and the rate the rule measures."""
-    with h5py.File(path, "r") as f:
+    with h.files.Output(path) as f:
         E, I = trains(f, "E"), trains(f, "I")
-        snap = list(f["weights/IE"].values())[-1]
-        src, tgt = snap["source"][()] - len(E), snap["target"][()]
+        snap = f.snapshots("IE")[-1]
+        src, tgt = snap.source - len(E), snap.target
     T = (t1 - t0) * 1e-3
     P = D = independent = pre_total = post_total = 0.0
     for j in neurons:

@@ -4,8 +4,6 @@ build gives the documented message and exit code."""
 import os
 import shutil
 
-import h5py
-
 import slurm_harness as s
 
 CONFIG = os.path.join(s.SOURCE, "config", "coba.yaml")
@@ -13,9 +11,9 @@ TIMEOUT = 300  # s per job; the jobs take seconds, but the machine may be busy
 
 
 def layout_of(path):
-    with h5py.File(path, "r") as f:
-        prov = f["provenance"].attrs
-        return f.attrs["status"].decode(), int(prov["ranks"]), int(prov["threads"])
+    with s.h.files.Output(path) as f:
+        prov = f.provenance()
+        return f.status, int(prov["ranks"]), int(prov["threads"])
 
 
 def run_job(name, sbatch_args):

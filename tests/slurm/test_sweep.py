@@ -5,7 +5,6 @@ import csv
 import io
 import os
 
-import h5py
 import yaml
 
 import slurm_harness as s
@@ -46,11 +45,11 @@ def test_grid_and_gather():
         assert (row["projections.2.weight"], row["inputs.0.rate"]) == expected[i], row
         assert row["status"] == "complete" and row["ranks"] == "1" and row["neurons"] == "1000", row
         # What the task's own file says it ran with, and the rate its spikes give.
-        with h5py.File(os.path.join(s.WORK, "sweep", f"{i}.h5"), "r") as f:
-            resolved = yaml.safe_load(f["config"][()].decode())
-            assert int(f["provenance"].attrs["seed"]) == 5 + i
-            n_e = int(f["populations/E"].attrs["size"])
-            spikes_e = f["spikes/E/timestamps"].shape[0]
+        with s.h.files.Output(os.path.join(s.WORK, "sweep", f"{i}.h5")) as f:
+            resolved = yaml.safe_load(f.config)
+            assert int(f.provenance()["seed"]) == 5 + i
+            n_e = f.sizes()["E"]
+            spikes_e = f.spike_count("E")
         assert resolved["projections"][2]["weight"].replace(" ", "") == expected[i][0].replace(" ", ""), resolved["projections"][2]
         assert abs(float(row["rate_E"]) - spikes_e / n_e / 0.1) < 1e-3 * max(1.0, float(row["rate_E"])), row
         assert float(row["rtf"]) > 0 and float(row["events_per_s"]) > 0 and float(row["rss_mib"]) > 0, row
