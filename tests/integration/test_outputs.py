@@ -45,12 +45,6 @@ def wait_for(condition, what, timeout=120):
     raise AssertionError("timed out waiting for " + what)
 
 
-def status_of(path):
-    with h5py.File(path, "r") as f:
-        s = f.attrs["status"]
-        return s.decode() if isinstance(s, bytes) else str(s)
-
-
 def rank_pids(launcher, ranks):
     """{rank: pid} of the processes that `launcher` (mpirun, or synorm itself on one rank) runs."""
     if ranks == 1:
@@ -104,7 +98,7 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_int
         assert r.returncode == 3 and f"output '{out}' is in use by another synorm run" in r.stderr, \
             (r.returncode, r.stderr)
         assert code == 0, (ranks, code, text)
-        assert status_of(out) == "complete", status_of(out)
+        assert h.status(out) == "complete", h.status(out)
         assert sum(len(t) for t, _ in h.spikes(out).values()) > 1000
         assert h.run(["info", out], check=False).returncode == 0
         assert not os.path.exists(out + ".lock"), "the lock file outlived its run"
@@ -135,7 +129,7 @@ def test_an_existing_output_is_kept_unless_overwrite_and_a_failed_one_is_replace
         with h5py.File(out, "r+") as f:
             f.attrs["status"] = "failed: the disk was full"
         p = h.run(args, ranks=ranks)
-        assert "replacing" in p.stderr and status_of(out) == "complete", p.stderr
+        assert "replacing" in p.stderr and h.status(out) == "complete", p.stderr
         # not a synorm output at all
         with open(out, "w") as f:
             f.write("my notes\n")
@@ -143,7 +137,7 @@ def test_an_existing_output_is_kept_unless_overwrite_and_a_failed_one_is_replace
         assert p.returncode == 3 and "is not a synorm output" in p.stderr, p.stderr
         assert open(out).read() == "my notes\n"
         h.run(args + ["--overwrite"], ranks=ranks)
-        assert status_of(out) == "complete"
+        assert h.status(out) == "complete"
         shutil.rmtree(d)
 
 
@@ -225,7 +219,7 @@ def test_sigint_and_sighup_checkpoint_and_exit_6():
             assert code == 6, (ranks, sig, code, text)
             name = signal.Signals(sig).name
             assert f"(signal {name}" in text, text
-            assert status_of(out).startswith("checkpointed at "), status_of(out)
+            assert h.status(out).startswith("checkpointed at "), h.status(out)
             names = os.listdir(os.path.join(d, "c.checkpoints"))
             assert any(n.startswith("ckpt_") and n.endswith(".h5") for n in names), names
             shutil.rmtree(d)
@@ -239,7 +233,7 @@ def test_a_closed_stdout_or_stderr_does_not_lose_the_run():
     p.stderr.close()
     p.wait(timeout=300)
     assert p.returncode == 0, f"exit {p.returncode} (a negative one is a death by signal)"
-    assert status_of(out) == "complete", status_of(out)
+    assert h.status(out) == "complete", h.status(out)
     shutil.rmtree(d)
 
 
