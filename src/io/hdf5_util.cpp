@@ -262,13 +262,14 @@ namespace {
 struct visit_state {
     const std::function<void(const std::string&, hid_t)>* f;
     hid_t file;
-    std::string error;
+    std::string error, last = "/";
 };
 
 herr_t visit_one(hid_t, const char* name, const H5O_info_t* info, void* data) {
     auto* s = static_cast<visit_state*>(data);
     if (info->type != H5O_TYPE_GROUP && info->type != H5O_TYPE_DATASET) return 0;
     const std::string path = std::strcmp(name, ".") == 0 ? "/" : "/" + std::string(name);
+    s->last = path;
     try {
         handle object(H5Oopen(s->file, path.c_str(), H5P_DEFAULT));
         if (!object.valid()) fail(path, "opening the object");
@@ -284,11 +285,12 @@ herr_t visit_one(hid_t, const char* name, const H5O_info_t* info, void* data) {
 
 void visit_objects(hid_t file, const std::function<void(const std::string&, hid_t)>& f, std::string_view where) {
     visit_state s{&f, file, {}};
-    const herr_t status = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit_one, &s, H5O_INFO_BASIC);
+    const herr_t status = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit_one, &s, H5O_INFO_ALL);
     if (!s.error.empty()) throw damaged_file_error(s.error);
     if (status < 0) {
         const std::string detail = error_detail();
-        throw damaged_file_error(std::string(where) + ": walking the file's objects failed" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(std::string(where) + ": the objects after " + s.last + " (in name order) cannot be read" +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
 }
 
