@@ -42,11 +42,9 @@ output_summary read_output_summary(const std::string& path, bool verify) {
     output_summary out;
     out.status = h5::read_string_attribute(id, "status", f.where("/")).value_or("unknown");
     if (f.has("/config")) {
-        // An output older than format 2 has no checksum on /config (and cannot be continued from a
-        // checkpoint of this format anyway: the configuration comparison still tells).
-        h5::handle d(h5::check_id(H5Dopen2(id, "config", H5P_DEFAULT), f.where("/config"), "opening the dataset"));
-        const bool checksummed = h5::read_attribute<std::uint64_t>(d.get(), "checksum", f.where("/config")).has_value();
-        if (checksummed) out.config_yaml = f.get_text("/config");
+        // An output older than format 2 has no checksum on /config.
+        const bool checksummed = h5::read_attribute<std::int32_t>(id, "format_version", f.where("/")).value_or(1) >= 2;
+        out.config_yaml = f.get_text("/config", checksummed);
     }
     return out;
 }

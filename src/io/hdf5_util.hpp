@@ -131,9 +131,9 @@ std::optional<std::vector<T>> read_array_attribute(hid_t object, const char* nam
 std::uint64_t dataset_size(hid_t dataset, std::string_view where);
 
 // Integrity (src/io/README.md, "Checksums").
-// The file format of every file synorm writes: HDF5 1.10's (superblock 3, object headers 2, chunk
-// indexes that carry checksums), the oldest in which every piece of metadata has a checksum. Sets
-// the bounds on a file access property list.
+// The file format of checkpoints: HDF5 1.10's (superblock 3, object headers 2, and chunk indexes that
+// carry checksums), the oldest in which every piece of metadata has a checksum. Sets the bounds on a
+// file access property list. (Output files keep 1.8's: output_file.cpp says why.)
 void set_file_format(hid_t fapl, std::string_view where);
 
 // Dataset creation properties with HDF5's Fletcher32 filter on a chunked layout: every chunk carries

@@ -87,8 +87,10 @@ void output_file::impl::create() {
     collective([&] {
         const std::string here = where("/");
         h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), and
-        // a superblock without the 1.10 "open for writing" mark, so a crashed run's file stays readable.
+        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
+        // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
+        // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
+        // checksum: the reader checks that every chunk is there instead (output_info.cpp).
         h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
         if (parallel) {
 #ifdef H5_HAVE_PARALLEL

@@ -335,11 +335,14 @@ void reader::verify() const {
     const auto version = h5::read_attribute<std::int32_t>(file_.get(), "format_version", where("/"));
     const bool checksummed = version && *version >= 2;
     // A synorm output holds these from its first moments (output_file::write_config and
-    // write_populations); a file without them is not one, or lost them.
+    // write_populations): a file without them that says it is complete is not one, or lost them. (A
+    // run that crashed or failed before writing them says so in its status: it is described.)
+    const std::string status = h5::read_string_attribute(file_.get(), "status", where("/")).value_or("");
+    const bool unfinished = status == "running" || status.rfind("failed", 0) == 0 || status.rfind("stopped", 0) == 0;
     for (const char* part : {"config", "simulation", "populations"})
-        if (!h5::exists(file_.get(), part))
-            throw damaged_file_error("cannot read output file '" + path_ + "': not a complete synorm output (it has no /" + part +
-                                     "; damaged, or not written by synorm)");
+        if (!unfinished && !h5::exists(file_.get(), part))
+            throw damaged_file_error("cannot read output file '" + path_ + "': not a complete synorm output (its status is '" + status +
+                                     "', but it has no /" + part + "; damaged, or not written by synorm)");
     h5::visit_objects(
         file_.get(),
         [&](const std::string& object, hid_t id) {
@@ -347,7 +350,7 @@ void reader::verify() const {
             if (H5Iget_type(id) == H5I_DATASET) verify_dataset(object, id, checksummed && object != "/config");
         },
         "output file '" + path_ + "' is damaged");
-    if (checksummed) {
+    if (checksummed && h5::exists(file_.get(), "config")) {
         h5::handle config(H5Dopen2(file_.get(), "config", H5P_DEFAULT));
         h5::handle type(H5Dget_type(config.get()));
         if (!config.valid() || !type.valid()) damaged("/config", "opening it failed");
