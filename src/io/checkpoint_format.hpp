@@ -193,7 +193,7 @@ auto reading(const std::string& path, F&& body) {
     } catch (const checkpoint_error&) {
         throw;
     } catch (const std::exception& e) {
-        throw checkpoint_error("cannot read checkpoint '" + path + "': " + e.what());
+        throw checkpoint_error("cannot read checkpoint '" + path + "' (damaged): " + e.what());
     }
 }
 

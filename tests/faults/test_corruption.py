@@ -274,6 +274,51 @@ def set_step(path):
         f.attrs["step"] = np.int64(960)  # another interval start: only a checksum can tell
 
 
+M64 = (1 << 64) - 1
+
+
+def content_sum(values, first=0):
+    """h5::content_sum (src/io/hdf5_util.hpp) of unsigned integers, in Python."""
+    total = 0
+    for k, v in enumerate(values):
+        z = (((first + k) * 0x9E3779B97F4A7C15) & M64) ^ ((int(v) + 0x632BE59BD9B4E019) & M64)
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        total = (total + (z ^ (z >> 31))) & M64
+    return total
+
+
+def fnv1a(data, h=14695981039346656037):
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & M64
+    return h
+
+
+def set_target_and_checksums(path):
+    """target[3] = 99999999 with every checksum recomputed as synorm computes it, as a deliberate
+    edit could: only the range check can tell."""
+    with h5py.File(path, "r+") as f:
+        d = f["synapses/0/target"]
+        old = int(d[3])
+        d[3] = 99999999
+        total = (int(d.attrs["checksum"]) - content_sum([old], 3) + content_sum([99999999], 3)) & M64
+        d.attrs["checksum"] = np.uint64(total)
+        names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs["checksummed"]]
+        sums = [int(x) for x in f.attrs["checksums"]]
+        k = names.index("/synapses/0/target@checksum")
+        sums[k] = fnv1a(np.uint64(total).tobytes() + b"|0:8:1")  # H5T_INTEGER, 8 bytes, 1 element
+        root = fnv1a(np.array(sums, dtype="<u8").tobytes())
+        for n in names:
+            root = fnv1a(n.encode() + b"\0", root)
+        f.attrs["checksums"] = np.array(sums, dtype="<u8")
+        f.attrs["checksum"] = np.uint64(root)
+
+
+def test_a_target_out_of_range_with_its_checksums_recomputed_is_refused():
+    for ranks in (1, 2):
+        probe(ranks, set_target_and_checksums, "/synapses/0/target[3] = 99999999 is outside the gids [0, 160)")
+
+
 def test_a_bit_flip_in_synapse_data_is_refused():
     for ranks in (1, 2):
         probe(ranks, lambda p: flip_in_chunk(p, "synapses/0/weight"), "/synapses/0/weight")
@@ -336,7 +381,8 @@ def test_info_on_a_file_with_only_root_attributes_is_refused():
 
 
 if __name__ == "__main__":
-    h.main([test_a_bit_flip_in_synapse_data_is_refused, test_a_target_out_of_range_is_refused, test_an_edited_step_attribute_is_refused,
+    h.main([test_a_bit_flip_in_synapse_data_is_refused, test_a_target_out_of_range_is_refused,
+            test_a_target_out_of_range_with_its_checksums_recomputed_is_refused, test_an_edited_step_attribute_is_refused,
             test_an_old_checkpoint_without_checksums_is_refused, test_output_datasets_carry_checksums_written_on_two_ranks,
             test_info_on_a_file_with_only_root_attributes_is_refused, test_random_damage_to_a_checkpoint_is_refused_or_harmless,
             test_random_damage_to_an_output_file_is_refused_or_harmless])
