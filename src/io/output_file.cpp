@@ -8,6 +8,7 @@
 // output_provenance.cpp.
 #include "synorm/io/output_file.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +120,18 @@ void output_file::impl::create() {
         flush("creating the file");
     });
     is_open = true;
+}
+
+std::string output_file::impl::room_problem() const {
+    namespace fs = std::filesystem;
+    const fs::path parent = fs::path(path).parent_path();
+    struct statvfs info {};
+    if (::statvfs(parent.empty() ? "." : parent.c_str(), &info) != 0) return {};  // unknown: the write will tell
+    const double free_bytes = static_cast<double>(info.f_bavail) * static_cast<double>(info.f_frsize);
+    if (free_bytes >= room_kept_free) return {};
+    return path + ": writing failed: " + std::to_string(static_cast<long long>(free_bytes / 1024)) +
+           " KiB are free on its file system, and a parallel run keeps " + std::to_string(static_cast<long long>(room_kept_free / 1048576)) +
+           " MiB free (HDF5 that runs out of space inside a collective write cannot stop cleanly)";
 }
 
 void output_file::impl::flush(std::string_view after) {
