@@ -3,7 +3,8 @@ files are refused, naming what is wrong, or the damage is harmless; nothing resu
 silently wrong.
 
 A tiny network (200 neurons, 200 ms) is run once uninterrupted and once with a checkpoint at 100 ms.
-Then, with a seeded RNG: 200 single-bit flips and 50 truncations of the checkpoint, each resumed
+Then, with a seeded RNG: 200 single-bit flips (half anywhere, half outside the chunk data, where
+the metadata lives) and 50 truncations of the checkpoint, each resumed
 (refused with exit 2, or resumed to bitwise the uninterrupted spikes), and as many of the output file
 (as at the checkpoint, status "running"), each described by `synorm info` and resumed into (refused
 with exit 3, or info's description and every dataset and attribute as h5py reads them are those of
