@@ -260,37 +260,38 @@ std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h) {
 namespace {
 
 struct visit_state {
-    const std::function<void(const std::string&, hid_t)>* f;
-    hid_t file;
-    std::string error, last = "/";
+    std::vector<std::string> paths;
+    std::string last = "/";
 };
 
 herr_t visit_one(hid_t, const char* name, const H5O_info_t* info, void* data) {
     auto* s = static_cast<visit_state*>(data);
-    if (info->type != H5O_TYPE_GROUP && info->type != H5O_TYPE_DATASET) return 0;
     const std::string path = std::strcmp(name, ".") == 0 ? "/" : "/" + std::string(name);
     s->last = path;
-    try {
-        handle object(H5Oopen(s->file, path.c_str(), H5P_DEFAULT));
-        if (!object.valid()) fail(path, "opening the object");
-        (*s->f)(path, object.get());
-    } catch (const std::exception& e) {
-        s->error = e.what();
-        return -1;
-    }
+    if (info->type == H5O_TYPE_GROUP || info->type == H5O_TYPE_DATASET) s->paths.push_back(path);
     return 0;
 }
 
 }  // namespace
 
+// The walk collects the paths in the index's native order and sorts them: HDF5 1.10.8 sorts a group's
+// links in a table that it frees wrongly when a damaged B-tree node stops it half-way (a crash, not
+// an error), while native order iterates the B-tree directly.
 void visit_objects(hid_t file, const std::function<void(const std::string&, hid_t)>& f, std::string_view where) {
-    visit_state s{&f, file, {}};
-    const herr_t status = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit_one, &s, H5O_INFO_ALL);
-    if (!s.error.empty()) throw damaged_file_error(s.error);
-    if (status < 0) {
+    visit_state s;
+    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit_one, &s, H5O_INFO_ALL) < 0) {
         const std::string detail = error_detail();
-        throw damaged_file_error(std::string(where) + ": the objects after " + s.last + " (in name order) cannot be read" +
+        throw damaged_file_error(std::string(where) + ": the objects after " + s.last + " cannot be read" +
                                  (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    std::sort(s.paths.begin(), s.paths.end());
+    for (const auto& path : s.paths) {
+        handle object(H5Oopen(file, path.c_str(), H5P_DEFAULT));
+        if (!object.valid()) {
+            const std::string detail = error_detail();
+            throw damaged_file_error(std::string(where) + ": " + path + " cannot be opened" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        }
+        f(path, object.get());
     }
 }
 
@@ -329,10 +330,13 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t*, void
 std::vector<std::pair<std::string, std::string>> attribute_bytes(hid_t object, std::string_view where) {
     std::vector<std::pair<std::string, std::string>> out;
     hsize_t at = 0;
-    if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &at, collect_attribute, &out) < 0) {
+    // Native order, sorted below: as for links (visit_objects), HDF5's sorted iteration can crash on
+    // a damaged index instead of failing.
+    if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &at, collect_attribute, &out) < 0) {
         const std::string detail = error_detail();
         throw damaged_file_error(std::string(where) + ": reading the attributes failed" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
+    std::sort(out.begin(), out.end());
     return out;
 }
 
