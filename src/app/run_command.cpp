@@ -660,7 +660,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                 code != ok)
                 return code;
         try {
-            const auto summary = io::read_output_summary(output);
+            // Rank 0 reads the whole file to verify it; the others only its status and configuration.
+            const auto summary = io::read_output_summary(output, root);
             if (summary.status == "complete" || resumed.finished)
                 checked.fail(input_error, "the run of " + checkpoint_path + " is finished (" + output + " is complete); nothing to resume");
             else if (summary.config_yaml != resumed.config_yaml && !opt.force) {
@@ -674,6 +675,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                                               output + " (" + io::config_hash(summary.config_yaml) + "); they differ in: " + keys +
                                               ". Give the run's own output with -o, or --force to continue this file anyway");
             }
+        } catch (const io::damaged_file_error& e) {
+            checked.fail(io_failure, e.what());
         } catch (const std::exception& e) {
             checked.fail(input_error, std::string(e.what()) + " (resume " + checkpoint_path + " -o OUT.h5 says where it is)");
         }
@@ -779,6 +782,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             else sim = std::make_unique<engine::simulation>(spec, comm, threads);
         } catch (const io::checkpoint_error& e) {
             built.fail(input_error, e.what());
+        } catch (const engine::checkpoint_mismatch& e) {
+            built.fail(input_error, "checkpoint '" + checkpoint_path + "': " + e.what());
         } catch (const std::exception& e) {
             built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: " : "building the network failed: ") + e.what());
         }

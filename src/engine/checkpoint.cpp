@@ -161,7 +161,7 @@ void load_pending(std::vector<thread_state>& threads, const network::partition& 
         if (!part.locate(in.gids[k], t, i)) continue;
         auto& ring = excitatory ? threads[static_cast<std::size_t>(t)].ring_ex : threads[static_cast<std::size_t>(t)].ring_in;
         if (in.lags[k] >= ring.slots())
-            throw std::runtime_error("the checkpoint holds input for neuron " + std::to_string(in.gids[k]) + " " + std::to_string(in.lags[k]) +
+            throw checkpoint_mismatch("the checkpoint holds input for neuron " + std::to_string(in.gids[k]) + " " + std::to_string(in.lags[k]) +
                                      " steps ahead, beyond its longest delay");
         ring.row(step + static_cast<std::int64_t>(in.lags[k]))[i] = in.values[k];
     }
@@ -270,7 +270,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
 }
 
 void simulation::impl::restore(const checkpoint_state& from) {
-    const auto fail = [](const std::string& what) { throw std::runtime_error("the checkpoint does not fit the configuration: " + what); };
+    const auto fail = [](const std::string& what) { throw checkpoint_mismatch("the checkpoint does not fit the configuration: " + what); };
     if (from.total_steps != total_steps) fail("its run has " + std::to_string(from.total_steps) + " steps, this one " + std::to_string(total_steps));
     if (from.step <= 0 || from.step >= total_steps || from.step % D != 0) fail("step " + std::to_string(from.step) + " is not inside the run at an interval start");
     if (from.synapses.size() != spec.projections.size() || from.rows.size() != spec.projections.size()) fail("another number of projections");

@@ -17,7 +17,8 @@
 
 namespace synorm::io::detail {
 
-inline constexpr std::int32_t checkpoint_version = 2;
+// 3: checksums (src/io/README.md, "Checksums"); 2 and older have none and are refused.
+inline constexpr std::int32_t checkpoint_version = 3;
 inline constexpr hsize_t chunk_elements = hsize_t{1} << 18;
 
 h5::handle file_access(const std::string& where);
@@ -57,10 +58,28 @@ struct file {
         h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), where(name), "creating dataset properties"));
         h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), where(name), "setting the chunk size");
         h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), where(name), "setting the fill time");
+        h5::add_checksum_filter(dcpl.get(), where(name));
         h5::handle d(h5::check_id(H5Dcreate2(parent.get(), name.substr(slash + 1).c_str(), h5::type_of<T>::file(), space.get(), H5P_DEFAULT,
                                              dcpl.get(), H5P_DEFAULT),
                                   where(name), "creating the dataset"));
         if (units) h5::write_attribute(d.get(), "units", units, where(name));
+        h5::write_attribute(d.get(), "checksum", std::uint64_t{0}, where(name));
+    }
+
+    // The content checksum of a dataset (attribute `checksum`, h5::content_sum of its elements):
+    // each rank adds the sum of the part it appends.
+    std::uint64_t stored_checksum(hid_t d, const std::string& name) const {
+        const auto sum = h5::read_attribute<std::uint64_t>(d, "checksum", where(name));
+        if (!sum) throw damaged_file_error(where(name) + ": has no checksum");
+        return *sum;
+    }
+    std::uint64_t stored_checksum(const std::string& name) const {
+        h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
+        return stored_checksum(d.get(), name);
+    }
+    void verify(const std::string& name, std::uint64_t sum) const {
+        if (sum != stored_checksum(name))
+            throw damaged_file_error(where(name) + ": its data do not match their checksum (damaged or edited)");
     }
 
     template <class T>
@@ -74,6 +93,8 @@ struct file {
         h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name), "selecting");
         h5::handle memory(h5::check_id(H5Screate_simple(1, n, nullptr), where(name), "creating the memory dataspace"));
         h5::check(H5Dwrite(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, data), where(name), "writing the dataset");
+        const std::uint64_t sum = stored_checksum(d.get(), name) + h5::content_sum(data, count, old);
+        h5::write_attribute(d.get(), "checksum", sum, where(name));
     }
     template <class T>
     void append(const std::string& name, const std::vector<T>& v) {
@@ -94,15 +115,18 @@ struct file {
         h5::handle d(h5::check_id(H5Dcreate2(id.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                                   where(name), "creating the dataset"));
         h5::check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), where(name), "writing the dataset");
+        h5::write_attribute(d.get(), "checksum", h5::content_sum(buffer.data(), buffer.size(), 0), where(name));
     }
 
-    std::string get_text(const std::string& name) const {
+    // `verified`: against the dataset's checksum (every checkpoint's; an output file's from format 2).
+    std::string get_text(const std::string& name, bool verified = true) const {
         h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
         h5::handle type(h5::check_id(H5Dget_type(d.get()), where(name), "reading the type"));
         const std::size_t size = H5Tget_size(type.get());
         std::string text(size, '\0');
         h5::handle memory = h5::string_type(size);
         h5::check(H5Dread(d.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), where(name), "reading the dataset");
+        if (verified) verify(name, h5::content_sum(text.data(), text.size(), 0));
         text.resize(std::strlen(text.c_str()));
         return text;
     }
@@ -129,6 +153,7 @@ struct file {
     std::vector<T> get(const std::string& name) const {
         std::vector<T> v(size_of(name));
         read(name, 0, v.size(), v.data());
+        verify(name, h5::content_sum(v.data(), v.size(), 0));
         return v;
     }
 };
@@ -151,8 +176,14 @@ extern const std::vector<std::string> recorded_series;
 std::vector<float>& recorded(engine::homeostasis_trace::neurons& n, const std::string& name);
 std::vector<std::vector<double>>& series(engine::homeostasis_trace& h, const std::string& name);
 
-// A complete synorm checkpoint, opened read-only; throws checkpoint_error otherwise.
+// A complete synorm checkpoint of this format whose attributes and structure match their checksums
+// (write_manifest), opened read-only; throws checkpoint_error otherwise.
 file open_for_reading(const std::string& path);
+
+// Rank 0, last: the checksum of every object's attributes (datasets' content checksums among them)
+// and of the objects themselves, as the root attributes `checksummed` (what), `checksums` (FNV-1a 64
+// of each) and `checksum` (of those two).
+void write_manifest(file& f);
 
 // Any failure while reading a complete file is damage: one error type for the caller.
 template <class F>
@@ -162,7 +193,7 @@ auto reading(const std::string& path, F&& body) {
     } catch (const checkpoint_error&) {
         throw;
     } catch (const std::exception& e) {
-        throw checkpoint_error("cannot read checkpoint '" + path + "': " + e.what());
+        throw checkpoint_error("cannot read checkpoint '" + path + "' (damaged): " + e.what());
     }
 }
 

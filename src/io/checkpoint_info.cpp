@@ -26,12 +26,13 @@ std::string hex64(std::uint64_t v) {
 
 }  // namespace
 
-output_summary read_output_summary(const std::string& path) {
+output_summary read_output_summary(const std::string& path, bool verify) {
     h5::silence_hdf5_errors();
     std::error_code ec;
     if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
         throw io_error("the run's output file '" + path + "' is not a regular file");
     if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
+    if (verify) verify_output(path);
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         h5::error_detail();
         throw io_error("the run's output file '" + path + "' is not an HDF5 file");
@@ -42,7 +43,11 @@ output_summary read_output_summary(const std::string& path) {
     file f{path, h5::handle(id)};
     output_summary out;
     out.status = h5::read_string_attribute(id, "status", f.where("/")).value_or("unknown");
-    if (f.has("/config")) out.config_yaml = f.get_text("/config");
+    if (f.has("/config")) {
+        // An output older than format 2 has no checksum on /config.
+        const bool checksummed = h5::read_attribute<std::int32_t>(id, "format_version", f.where("/")).value_or(1) >= 2;
+        out.config_yaml = f.get_text("/config", checksummed);
+    }
     return out;
 }
 
@@ -65,15 +70,6 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
             if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
             return *value;
         };
-        const auto version = need(h5::read_attribute<std::int32_t>(r, "format_version", root), "format_version");
-        if (version != checkpoint_version) {
-            // Format 1 held plastic synapses with deferred potentiation, which this synorm no longer
-            // computes: such a checkpoint can only be resumed by the synorm that wrote it.
-            const auto writer = h5::read_string_attribute(r, "version", root);
-            throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(version) + ", this synorm reads " +
-                                   std::to_string(checkpoint_version) + "; resume it with the synorm that wrote it (" +
-                                   (writer ? "synorm " + *writer : "version unknown") + ")");
-        }
         info.step = need(h5::read_attribute<std::int64_t>(r, "step", root), "step");
         info.total_steps = need(h5::read_attribute<std::int64_t>(r, "total_steps", root), "total_steps");
         info.time_ms = need(h5::read_attribute<double>(r, "time", root), "time");

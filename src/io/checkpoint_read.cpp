@@ -14,10 +14,32 @@ namespace {
 
 constexpr std::uint64_t read_block = std::uint64_t{1} << 24;  // elements per read of the synapse arrays
 
+// Range checks of the indices a checkpoint holds, against the configuration, before anything uses
+// them (in every build type): a checksum catches damage, not an edit that recomputed it.
+struct ranges {
+    const file& f;
+    void fail(const std::string& dataset, std::uint64_t k, const std::string& value, const std::string& range) const {
+        throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + dataset + "[" + std::to_string(k) + "] = " + value + " is outside " + range +
+                               " (damaged or edited)");
+    }
+    // Every element in [low, high).
+    template <class T>
+    void within(const std::string& dataset, const std::vector<T>& v, std::uint64_t low, std::uint64_t high, const std::string& range) const {
+        for (std::size_t k = 0; k < v.size(); ++k)
+            if (static_cast<std::uint64_t>(v[k]) < low || static_cast<std::uint64_t>(v[k]) >= high) fail(dataset, k, std::to_string(v[k]), range);
+    }
+    void steps(const std::string& dataset, const std::vector<std::int64_t>& v, std::int64_t last) const {
+        for (std::size_t k = 0; k < v.size(); ++k)
+            if (v[k] < 0 || v[k] > last) fail(dataset, k, std::to_string(v[k]), "the steps before the checkpoint [0, " + std::to_string(last) + "]");
+    }
+};
+
+std::string gids_range(std::uint64_t first, std::uint64_t end) { return "the gids [" + std::to_string(first) + ", " + std::to_string(end) + ")"; }
+
 // Weight snapshots under `prefix`, as checkpoint_write.cpp writes them, keeping the synapses onto the
 // reader's neurons.
 template <class Mine>
-std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::string& prefix, Mine&& mine) {
+std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::string& prefix, Mine&& mine, std::uint64_t neurons, std::size_t projections) {
     std::vector<engine::weight_snapshot> out;
     for (std::size_t n = 0;; ++n) {
         const std::string g = prefix + "/" + std::to_string(n);
@@ -30,6 +52,9 @@ std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::st
         const auto tgts = f.get<std::uint64_t>(g + "/target");
         const auto weights = f.get<float>(g + "/weight");
         if (sources.size() != tgts.size() || weights.size() != tgts.size()) throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + g + " sizes disagree");
+        if (snap.projection >= projections) ranges{f}.fail(g + "@projection", 0, std::to_string(snap.projection), "the projections");
+        ranges{f}.within(g + "/source", sources, 0, neurons, gids_range(0, neurons));
+        ranges{f}.within(g + "/target", tgts, 0, neurons, gids_range(0, neurons));
         for (std::size_t k = 0; k < tgts.size(); ++k)
             if (mine(tgts[k])) {
                 snap.sources.push_back(sources[k]);
@@ -44,7 +69,7 @@ std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::st
 // The schedule's position and records as checkpoint_write.cpp writes them, with the synapses of the
 // phase snapshots onto the reader's neurons.
 template <class Mine>
-engine::schedule_record read_schedule(const file& f, Mine&& mine) {
+engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t neurons, std::size_t projections) {
     engine::schedule_record r;
     if (!f.has("/schedule")) return r;
     r.present = true;
@@ -102,7 +127,7 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine) {
     r.weight.weight = f.get<double>("/schedule/weight/weight");
     r.weight.gain = f.get<double>("/schedule/weight/gain");
     if (r.weight.weight.size() != r.weight.times.size() || r.weight.gain.size() != r.weight.times.size()) throw bad("weight course sizes disagree");
-    r.snapshots = read_snapshots(f, "/schedule/snapshots", mine);
+    r.snapshots = read_snapshots(f, "/schedule/snapshots", mine, neurons, projections);
     return r;
 }
 
@@ -113,12 +138,28 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
     return reading(path, [&] {
         engine::checkpoint_state s;
         const hid_t r = f.id.get();
-        s.step = *h5::read_attribute<std::int64_t>(r, "step", f.where("/"));
-        s.total_steps = *h5::read_attribute<std::int64_t>(r, "total_steps", f.where("/"));
+        const auto need = [&](auto value, const char* name) {
+            if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
+            return *value;
+        };
+        s.step = need(h5::read_attribute<std::int64_t>(r, "step", f.where("/")), "step");
+        s.total_steps = need(h5::read_attribute<std::int64_t>(r, "total_steps", f.where("/")), "total_steps");
+        const double time = need(h5::read_attribute<double>(r, "time", f.where("/")), "time");
+        const double dt = need(h5::read_attribute<double>(r, "dt", f.where("/")), "dt");
+        const std::uint64_t N = spec.total_neurons();
+        const auto D = static_cast<std::int64_t>(spec.min_delay_steps());
+        if (dt != spec.simulation.dt || s.total_steps != static_cast<std::int64_t>(spec.steps(spec.simulation.duration)) || s.step <= 0 ||
+            s.step >= s.total_steps || s.step % D != 0 || time != static_cast<double>(s.step) * dt)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': its attributes step = " + std::to_string(s.step) + ", total_steps = " +
+                                   std::to_string(s.total_steps) + ", time = " + std::to_string(time) + " ms and dt = " + std::to_string(dt) +
+                                   " ms do not agree with each other and its configuration (damaged or edited)");
+        const ranges check{f};
         const auto mine = [&](std::uint64_t gid) { return gid % static_cast<std::uint64_t>(ranks) == static_cast<std::uint64_t>(rank); };
 
         // Neurons: this rank's, ascending by gid.
         const auto gids = f.get<std::uint64_t>("/neurons/gid");
+        if (gids.size() != N) throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons/gid holds " + std::to_string(gids.size()) + " neurons, the configuration " + std::to_string(N));
+        check.within("/neurons/gid", gids, 0, N, gids_range(0, N));
         std::vector<std::size_t> pick;
         for (std::size_t k = 0; k < gids.size(); ++k)
             if (mine(gids[k])) pick.push_back(k);
@@ -147,6 +188,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const auto lag = f.get<std::uint32_t>(g + "/lag");
             const auto value = f.get<float>(g + "/value");
             if (lag.size() != pg.size() || value.size() != pg.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            check.within(g + "/gid", pg, 0, N, gids_range(0, N));
+            check.within(g + "/lag", lag, 0, spec.max_delay_steps() + network::max_delay_offset + 1, "the delays");
             for (std::size_t k = 0; k < pg.size(); ++k)
                 if (mine(pg[k])) {
                     out->gids.push_back(pg[k]);
@@ -163,6 +206,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             if (count.size() != hg.size() || y.size() != step.size() || o2.size() != step.size() ||
                 std::accumulate(count.begin(), count.end(), std::uint64_t{0}) != step.size())
                 throw checkpoint_error("cannot read checkpoint '" + path + "': /history sizes disagree");
+            check.within("/history/gid", hg, 0, N, gids_range(0, N));
+            check.steps("/history/step", step, s.step);
             std::uint64_t at = 0;
             for (std::size_t n = 0; n < hg.size(); ++n) {
                 if (mine(hg[n])) {
@@ -185,6 +230,11 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             if (counts.size() != targets.size() || std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != total ||
                 f.size_of(g + "/delay") != total || f.size_of(g + "/weight") != total)
                 throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            const auto& projection = spec.projections[j];
+            const std::uint64_t first_target = spec.first_gid(projection.target), targets_end = first_target + spec.populations[projection.target].size;
+            check.within(g + "/target", targets, first_target, targets_end, gids_range(first_target, targets_end) + " of population " + spec.populations[projection.target].name);
+            const std::uint64_t sources_end = spec.populations[projection.source].size;
+            const std::uint64_t delay_low = spec.min_delay_steps(), delay_end = delay_low + network::max_delay_offset + 1;
             const bool tagged = f.has(g + "/tag");  // pruned projections
             if (tagged && f.size_of(g + "/tag") != total)
                 throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
@@ -205,10 +255,12 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             std::vector<std::uint32_t> src_buf;
             std::vector<std::uint16_t> delay_buf, tag_buf;
             std::vector<float> weight_buf;
+            // Every slice is read, also one with nothing of this rank's: the content checksums cover
+            // whole datasets, so every rank verifies every synapse.
+            std::uint64_t sum_src = 0, sum_delay = 0, sum_weight = 0, sum_tag = 0;
             std::size_t b = 0;
-            for (std::uint64_t first = 0; first < total && b < blocks.size(); first += read_block) {
+            for (std::uint64_t first = 0; first < total; first += read_block) {
                 const std::uint64_t n = std::min(read_block, total - first);
-                if (blocks[b].file_at >= first + n) continue;  // nothing of this rank's in the slice
                 src_buf.resize(n);
                 delay_buf.resize(n);
                 weight_buf.resize(n);
@@ -218,6 +270,16 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 if (tagged) {
                     tag_buf.resize(n);
                     f.read(g + "/tag", first, n, tag_buf.data());
+                    sum_tag += h5::content_sum(tag_buf.data(), n, first);
+                }
+                sum_src += h5::content_sum(src_buf.data(), n, first);
+                sum_delay += h5::content_sum(delay_buf.data(), n, first);
+                sum_weight += h5::content_sum(weight_buf.data(), n, first);
+                for (std::uint64_t k = 0; k < n; ++k) {
+                    if (src_buf[k] >= sources_end)
+                        check.fail(g + "/source", first + k, std::to_string(src_buf[k]), "the population " + spec.populations[projection.source].name + " [0, " + std::to_string(sources_end) + ")");
+                    if (delay_buf[k] < delay_low || delay_buf[k] >= delay_end)
+                        check.fail(g + "/delay", first + k, std::to_string(delay_buf[k]), "the delays [" + std::to_string(delay_low) + ", " + std::to_string(delay_end) + ") steps");
                 }
                 for (std::size_t c = b; c < blocks.size() && blocks[c].file_at < first + n; ++c) {
                     const std::uint64_t lo = std::max(blocks[c].file_at, first), hi = std::min(blocks[c].file_at + blocks[c].count, first + n);
@@ -231,6 +293,10 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                     if (blocks[c].file_at + blocks[c].count <= first + n) b = c + 1;
                 }
             }
+            f.verify(g + "/source", sum_src);
+            f.verify(g + "/delay", sum_delay);
+            f.verify(g + "/weight", sum_weight);
+            if (tagged) f.verify(g + "/tag", sum_tag);
             std::sort(blocks.begin(), blocks.end(), [](const block& x, const block& y) { return x.gid < y.gid; });
             network::synapse_list list;
             list.tagged = tagged;
@@ -264,6 +330,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const std::string g = "/records/patterns/" + std::to_string(k);
             engine::pattern_record p;
             p.projections = f.get<std::uint32_t>(g + "/projections");
+            check.within(g + "/projections", p.projections, 0, spec.projections.size(), "the projections");
             p.weight_times = f.get<double>(g + "/weight_times");
             p.w_group = f.get<double>(g + "/w_group");
             p.w_rest = f.get<double>(g + "/w_rest");
@@ -286,6 +353,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             const auto counts = f.get<std::uint64_t>("/records/pruning/counts");
             if (time.size() != projection.size() || counts.size() != 6 * projection.size())
                 throw checkpoint_error("cannot read checkpoint '" + path + "': /records/pruning sizes disagree");
+            check.within("/records/pruning/projection", projection, 0, spec.projections.size(), "the projections");
             for (std::size_t k = 0; k < projection.size(); ++k) {
                 const std::uint64_t* c = counts.data() + 6 * k;
                 s.pruning.push_back({projection[k], time[k], c[0], c[1], c[2], c[3], c[4], c[5]});
@@ -311,8 +379,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         for (std::size_t k = 0; k < h.recorded.size(); ++k)
             for (const auto& name : recorded_series)
                 recorded(h.recorded[k], name) = f.get<float>("/records/homeostasis/neurons" + std::to_string(k) + "_" + name);
-        s.snapshots = read_snapshots(f, "/records/snapshots", mine);
-        s.schedule = read_schedule(f, mine);
+        s.snapshots = read_snapshots(f, "/records/snapshots", mine, N, spec.projections.size());
+        s.schedule = read_schedule(f, mine, N, spec.projections.size());
         for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
             const std::string g = "/records/traces/" + std::to_string(k);
             if (!f.has("/records/traces") || !f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no samples of recorder " + spec.recording.state[k].name);
@@ -320,6 +388,7 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             t.recorder = static_cast<std::uint32_t>(k);
             t.times = f.get<double>(g + "/times");
             const auto tg = f.get<std::uint64_t>(g + "/gid");
+            check.within(g + "/gid", tg, 0, N, gids_range(0, N));
             const auto values = f.get<float>(g + "/values");
             const std::size_t samples = t.times.size(), vars = spec.recording.state[k].variables.size(), per = samples * vars;
             if (values.size() != tg.size() * per) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");

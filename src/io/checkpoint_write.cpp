@@ -383,6 +383,7 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
         if (id < 0) h5::fail(tmp, "opening the checkpoint to complete it");
         file f{tmp, h5::handle(id)};
         h5::write_attribute(f.id.get(), "complete", std::int32_t{1}, f.where("/"));
+        write_manifest(f);
         h5::check(H5Fflush(f.id.get(), H5F_SCOPE_GLOBAL), f.where("/"), "flushing");
         if (H5Fclose(f.id.release()) < 0) h5::fail(f.where("/"), "closing the file");
         sync_path(tmp, false);

@@ -237,3 +237,107 @@ SYNORM_IO_INSTANTIATE(float)
 #undef SYNORM_IO_INSTANTIATE
 
 }  // namespace synorm::io::h5
+
+namespace synorm::io::h5 {
+
+void set_file_format(hid_t fapl, std::string_view where) {
+    check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), where, "setting the file format");
+}
+
+void add_checksum_filter(hid_t dcpl, std::string_view where) {
+    check(H5Pset_fletcher32(dcpl), where, "adding the Fletcher32 checksum filter");
+}
+
+std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t k = 0; k < bytes; ++k) {
+        h ^= p[k];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+namespace {
+
+struct visit_state {
+    std::vector<std::string> paths;
+    std::string last = "/";
+};
+
+herr_t visit_one(hid_t, const char* name, const H5O_info_t* info, void* data) {
+    auto* s = static_cast<visit_state*>(data);
+    const std::string path = std::strcmp(name, ".") == 0 ? "/" : "/" + std::string(name);
+    s->last = path;
+    if (info->type == H5O_TYPE_GROUP || info->type == H5O_TYPE_DATASET) s->paths.push_back(path);
+    return 0;
+}
+
+}  // namespace
+
+// The walk collects the paths in the index's native order and sorts them: HDF5 1.10.8 sorts a group's
+// links in a table that it frees wrongly when a damaged B-tree node stops it half-way (a crash, not
+// an error), while native order iterates the B-tree directly.
+void visit_objects(hid_t file, const std::function<void(const std::string&, hid_t)>& f, std::string_view where) {
+    visit_state s;
+    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit_one, &s, H5O_INFO_ALL) < 0) {
+        const std::string detail = error_detail();
+        throw damaged_file_error(std::string(where) + ": the objects after " + s.last + " cannot be read" +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    std::sort(s.paths.begin(), s.paths.end());
+    for (const auto& path : s.paths) {
+        handle object(H5Oopen(file, path.c_str(), H5P_DEFAULT));
+        if (!object.valid()) {
+            const std::string detail = error_detail();
+            throw damaged_file_error(std::string(where) + ": " + path + " cannot be opened" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        }
+        f(path, object.get());
+    }
+}
+
+namespace {
+
+herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t*, void* data) {
+    auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(data);
+    handle attribute(H5Aopen(object, name, H5P_DEFAULT));
+    if (!attribute.valid()) return -1;
+    handle type(H5Aget_type(attribute.get()));
+    handle space(H5Aget_space(attribute.get()));
+    if (!type.valid() || !space.valid()) return -1;
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0) return -1;
+    std::string bytes;
+    if (H5Tget_class(type.get()) == H5T_STRING && H5Tis_variable_str(type.get()) > 0) {
+        std::vector<char*> values(static_cast<std::size_t>(n), nullptr);
+        handle memory(H5Tcopy(H5T_C_S1));
+        if (!memory.valid() || H5Tset_size(memory.get(), H5T_VARIABLE) < 0) return -1;
+        if (H5Aread(attribute.get(), memory.get(), values.data()) < 0) return -1;
+        for (char* v : values) bytes += std::string(v ? v : "") + '\0';
+        H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, values.data());
+    } else {
+        const std::size_t size = H5Tget_size(type.get());
+        bytes.assign(size * static_cast<std::size_t>(n), '\0');
+        if (!bytes.empty() && H5Aread(attribute.get(), type.get(), bytes.data()) < 0) return -1;
+        // The type, so that a value reinterpreted as another type does not pass.
+        bytes += "|" + std::to_string(H5Tget_class(type.get())) + ":" + std::to_string(size) + ":" + std::to_string(n);
+    }
+    out->emplace_back(name, std::move(bytes));
+    return 0;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> attribute_bytes(hid_t object, std::string_view where) {
+    std::vector<std::pair<std::string, std::string>> out;
+    hsize_t at = 0;
+    // Native order, sorted below: as for links (visit_objects), HDF5's sorted iteration can crash on
+    // a damaged index instead of failing.
+    if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &at, collect_attribute, &out) < 0) {
+        const std::string detail = error_detail();
+        throw damaged_file_error(std::string(where) + ": reading the attributes failed" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace synorm::io::h5

@@ -6,6 +6,8 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -127,5 +129,44 @@ std::optional<std::vector<T>> read_array_attribute(hid_t object, const char* nam
 
 // Number of elements of a dataset (product of its dimensions).
 std::uint64_t dataset_size(hid_t dataset, std::string_view where);
+
+// Integrity (src/io/README.md, "Checksums").
+// The file format of checkpoints: HDF5 1.10's (superblock 3, object headers 2, and chunk indexes that
+// carry checksums), the oldest in which every piece of metadata has a checksum. Sets the bounds on a
+// file access property list. (Output files keep 1.8's: output_file.cpp says why.)
+void set_file_format(hid_t fapl, std::string_view where);
+
+// Dataset creation properties with HDF5's Fletcher32 filter on a chunked layout: every chunk carries
+// a checksum that HDF5 verifies on every read.
+void add_checksum_filter(hid_t dcpl, std::string_view where);
+
+// FNV-1a (64 bit) over bytes, continuing from `h`.
+std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h = 14695981039346656037ull);
+
+// A checksum of a dataset's content that parts written apart can add up: the sum (mod 2^64) over
+// elements of a mix of the element's index and its value's bits. So each rank adds the part it
+// appends at its offset, and the sum does not depend on how the dataset was split. Changes with any
+// element's value, any element's place, and the number of elements (in all but a 2^-64 chance).
+template <class T>
+std::uint64_t content_sum(const T* data, std::uint64_t count, std::uint64_t first) {
+    static_assert(sizeof(T) <= 8);
+    std::uint64_t sum = 0;
+    for (std::uint64_t k = 0; k < count; ++k) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, data + k, sizeof(T));
+        std::uint64_t z = (first + k) * 0x9E3779B97F4A7C15ull ^ (bits + 0x632BE59BD9B4E019ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        sum += z ^ (z >> 31);
+    }
+    return sum;
+}
+
+// Calls f(path, object) for every group and dataset under the file's root, root first, in name order.
+void visit_objects(hid_t file, const std::function<void(const std::string&, hid_t)>& f, std::string_view where);
+
+// The raw value of every attribute of `object`, by name in name order (variable-length strings as
+// their text), for checksums.
+std::vector<std::pair<std::string, std::string>> attribute_bytes(hid_t object, std::string_view where);
 
 }  // namespace synorm::io::h5

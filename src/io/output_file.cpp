@@ -8,6 +8,7 @@
 // output_provenance.cpp.
 #include "synorm/io/output_file.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,7 +21,9 @@ using namespace detail;
 
 namespace {
 
-constexpr std::int32_t format_version = 1;
+// 2: Fletcher32 on every non-empty dataset and a checksum on /config (src/io/README.md, "Checksums").
+constexpr std::int32_t format_version = 2;
+constexpr hsize_t fixed_chunk_elements = hsize_t{1} << 18;  // per chunk of a dataset written once
 constexpr hsize_t spike_chunk = 64 * 1024;  // elements per chunk of the appended spike datasets
 constexpr hsize_t times_chunk = 4 * 1024;   // elements per chunk of recording sample times
 constexpr hsize_t trace_chunk = 64 * 1024;  // elements per chunk of recorded state (rows × columns)
@@ -85,9 +88,11 @@ void output_file::impl::create() {
     collective([&] {
         const std::string here = where("/");
         h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), and
-        // a superblock without the 1.10 "open for writing" mark, so a crashed run's file stays readable.
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the format version");
+        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
+        // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
+        // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
+        // checksum: the reader checks that every chunk is there instead (output_info.cpp).
+        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
         if (parallel) {
 #ifdef H5_HAVE_PARALLEL
             auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
@@ -117,6 +122,18 @@ void output_file::impl::create() {
     is_open = true;
 }
 
+std::string output_file::impl::room_problem() const {
+    namespace fs = std::filesystem;
+    const fs::path parent = fs::path(path).parent_path();
+    struct statvfs info {};
+    if (::statvfs(parent.empty() ? "." : parent.c_str(), &info) != 0) return {};  // unknown: the write will tell
+    const double free_bytes = static_cast<double>(info.f_bavail) * static_cast<double>(info.f_frsize);
+    if (free_bytes >= room_kept_free) return {};
+    return path + ": writing failed: " + std::to_string(static_cast<long long>(free_bytes / 1024)) +
+           " KiB are free on its file system, and a parallel run keeps " + std::to_string(static_cast<long long>(room_kept_free / 1048576)) +
+           " MiB free (HDF5 that runs out of space inside a collective write cannot stop cleanly)";
+}
+
 void output_file::impl::flush(std::string_view after) {
     h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), where("/"), "flushing after " + std::string(after));
 }
@@ -131,8 +148,10 @@ h5::handle output_file::impl::open_or_create_group(hid_t parent, const std::stri
     return h5::handle(h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
 }
 
-// A dataset of `rank_` dimensions. With `chunk`, chunked and extendible in every dimension (appends);
-// without, contiguous and fixed. Fill values are never written: every element is written by a rank.
+// A dataset of `rank_` dimensions, chunked, with a Fletcher32 checksum on every chunk (src/io/README.md,
+// "Checksums"). With `chunk`, extendible in every dimension (appends); without, fixed, in chunks of
+// at most fixed_chunk_elements (an empty one, which holds nothing to check, is contiguous). Fill
+// values are never written: every element is written by a rank.
 h5::handle output_file::impl::create_dataset(hid_t location, const std::string& name, hid_t type, int rank_,
                                              const hsize_t* dims, const hsize_t* chunk, const std::string& object) {
     const std::string here = where(object);
@@ -141,13 +160,21 @@ h5::handle output_file::impl::create_dataset(hid_t location, const std::string& 
                                   "creating the dataspace"));
     h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), here, "creating dataset properties"));
     h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), here, "setting the fill time");
+    hsize_t fixed_chunk[2] = {0, 0};
+    if (!chunk && std::all_of(dims, dims + rank_, [](hsize_t d) { return d > 0; })) {
+        fixed_chunk[rank_ - 1] = std::min<hsize_t>(dims[rank_ - 1], fixed_chunk_elements);
+        if (rank_ == 2) fixed_chunk[0] = std::min<hsize_t>(dims[0], std::max<hsize_t>(1, fixed_chunk_elements / fixed_chunk[1]));
+        chunk = fixed_chunk;
+    }
     if (chunk) {
         h5::check(H5Pset_chunk(dcpl.get(), rank_, chunk), here, "setting the chunk size");
+        h5::add_checksum_filter(dcpl.get(), here);
         // Chunks allocated when the extent grows, as parallel HDF5 does by default, also in a file
         // written on one rank: a run continued on several ranks (synorm resume) appends to these
         // datasets collectively, and with incremental allocation (serial HDF5's default) the first
         // append allocates a chunk inside H5Dwrite on one rank only, which then waits forever in an
-        // MPI_File_set_view that the other ranks never enter.
+        // MPI_File_set_view that the other ranks never enter. Every chunk of the extent therefore
+        // exists, which the verification of a file read back relies on (output_info.cpp).
         h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), here, "setting the allocation time");
     }
     return h5::handle(h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
@@ -282,7 +309,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
     s.collective([&] {
         const std::string here = s.where("/");
         h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the format version");
+        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
         if (s.parallel) {
 #ifdef H5_HAVE_PARALLEL
             auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
@@ -386,6 +413,9 @@ void output_file::write_config(const std::string& resolved_yaml) {
                                                    H5P_DEFAULT, H5P_DEFAULT),
                                         here, "creating the dataset"));
         h5::write_attribute(dataset.get(), "format", "yaml", here);
+        // Scalar, so not chunked: the content checksum of checkpoint files instead (h5::content_sum
+        // over the stored bytes), verified wherever /config is read.
+        h5::write_attribute(dataset.get(), "checksum", h5::content_sum(text.data(), text.size(), 0), here);
         h5::handle selection(h5::check_id(H5Screate(H5S_SCALAR), here, "creating the dataspace"));
         h5::handle memory(h5::check_id(H5Screate(H5S_SCALAR), here, "creating the dataspace"));
         if (s.rank != 0) {

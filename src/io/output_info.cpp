@@ -1,5 +1,7 @@
 // `synorm info`: a plain-text summary of an output file, read with the default (serial) HDF5 driver
-// by one process. It reads only attributes and dataset shapes, so it is quick on any file size.
+// by one process. It first reads every dataset and attribute (verify: HDF5 checks each checksum), so
+// it takes as long as reading the file once, and describes only a file that passes; the summary itself
+// needs only attributes and dataset shapes.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -43,6 +45,8 @@ public:
     explicit reader(const std::string& path) : path_(path) { open(); }
 
     std::string describe();
+    // Reads every dataset and attribute (src/io/README.md, "Checksums"); throws damaged_file_error.
+    void verify() const;
 
 private:
     std::string path_;
@@ -64,6 +68,12 @@ private:
         }
     }
     std::optional<std::uint64_t> spike_count(const std::string& population) const;
+    void verify_dataset(const std::string& object, hid_t dataset, bool checksummed) const;
+    void verify_spikes() const;
+    [[noreturn]] void damaged(const std::string& object, const std::string& what) const {
+        const std::string detail = h5::error_detail();
+        throw damaged_file_error("output file '" + path_ + "' is damaged: " + object + ": " + what + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+    }
     std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
     void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
     void describe_patterns(std::ostringstream& out, hid_t patterns) const;
@@ -173,9 +183,9 @@ void reader::open() {
     const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
     if (is_hdf5 < 0) {
         const std::string detail = h5::error_detail();
-        throw io_error(prefix + "cannot open it" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(prefix + "cannot open it: truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
-    if (is_hdf5 == 0) throw io_error(prefix + "not an HDF5 file");
+    if (is_hdf5 == 0) throw damaged_file_error(prefix + "not an HDF5 file (truncated or damaged, or another kind of file)");
 
     h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), path_, "creating file access properties"));
 #if H5_VERSION_GE(1, 10, 7)
@@ -185,10 +195,15 @@ void reader::open() {
     const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
     if (id < 0) {
         const std::string detail = h5::error_detail();
-        throw io_error(prefix + "HDF5 cannot open it" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(prefix + "HDF5 cannot open it: truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     file_ = h5::handle(id);
-    const auto format = h5::read_string_attribute(file_.get(), "format", where("/"));
+    std::optional<std::string> format;
+    try {
+        format = h5::read_string_attribute(file_.get(), "format", where("/"));
+    } catch (const std::exception& e) {
+        throw damaged_file_error(prefix + "damaged: " + e.what());
+    }
     if (!format || *format != "synorm-output")
         throw io_error(prefix + "not a synorm output file (root attribute 'format' is " +
                        (format ? "'" + *format + "'" : std::string("missing")) + ", expected 'synorm-output')");
@@ -204,6 +219,154 @@ std::optional<std::uint64_t> reader::spike_count(const std::string& population) 
     return h5::dataset_size(dataset.get(), where(object));
 }
 
+
+// Slices of at most this many bytes along the first dimension: a file of any size is read in
+// bounded memory.
+constexpr std::uint64_t verify_slice_bytes = std::uint64_t{16} << 20;
+
+void reader::verify_dataset(const std::string& object, hid_t dataset, bool checksummed) const {
+    h5::handle type(H5Dget_type(dataset));
+    h5::handle space(H5Dget_space(dataset));
+    h5::handle dcpl(H5Dget_create_plist(dataset));
+    if (!type.valid() || !space.valid() || !dcpl.valid()) damaged(object, "reading its type and shape failed");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > 2) damaged(object, "has " + std::to_string(rank) + " dimensions");
+    hsize_t dims[2] = {1, 1};
+    if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+    std::uint64_t elements = 1;
+    for (int k = 0; k < rank; ++k) elements *= dims[k];
+    if (elements == 0) return;
+    // Every chunk of the extent exists (they are allocated early) with its checksum applied: a chunk
+    // index whose key was damaged would otherwise read as fill values.
+    if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
+        hsize_t chunk[2] = {1, 1};
+        if (H5Pget_chunk(dcpl.get(), 2, chunk) != rank) damaged(object, "reading its chunk size failed");
+        if (checksummed) {
+            bool fletcher = false;
+            for (int k = 0, n = H5Pget_nfilters(dcpl.get()); k < n; ++k) {
+                unsigned flags = 0;
+                std::size_t cd = 0;
+                if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(k), &flags, &cd, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_FLETCHER32) fletcher = true;
+            }
+            if (!fletcher) damaged(object, "has no checksum filter");
+        }
+        hsize_t expected = 1, count[2] = {1, 1};
+        for (int k = 0; k < rank; ++k) {
+            if (chunk[k] == 0) damaged(object, "has a chunk size of 0");
+            count[k] = (dims[k] + chunk[k] - 1) / chunk[k];
+            expected *= count[k];
+        }
+        hsize_t found = 0;
+        if (H5Dget_num_chunks(dataset, space.get(), &found) < 0) damaged(object, "counting its chunks failed");
+        if (found != expected) damaged(object, "holds " + std::to_string(found) + " chunks, its extent " + std::to_string(expected));
+        for (hsize_t i = 0; i < count[0]; ++i)
+            for (hsize_t j = 0; j < (rank == 2 ? count[1] : 1); ++j) {
+                const hsize_t offset[2] = {i * chunk[0], j * chunk[1]};
+                unsigned mask = 0;
+                haddr_t address = HADDR_UNDEF;
+                hsize_t bytes = 0;
+                if (H5Dget_chunk_info_by_coord(dataset, offset, &mask, &address, &bytes) < 0 || address == HADDR_UNDEF)
+                    damaged(object, "its chunk at " + std::to_string(offset[0]) + (rank == 2 ? "," + std::to_string(offset[1]) : "") + " is missing");
+                if (checksummed && mask != 0) damaged(object, "a chunk was stored without its checksum");
+            }
+    }
+    h5::handle memory_type(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
+    if (!memory_type.valid()) damaged(object, "reading its type failed");
+    const std::size_t element = H5Tget_size(memory_type.get());
+    const std::uint64_t row = (rank == 2 ? dims[1] : 1) * element;
+    const hsize_t rows_per_slice = std::max<std::uint64_t>(1, verify_slice_bytes / std::max<std::uint64_t>(row, 1));
+    std::vector<unsigned char> buffer;
+    if (rank == 0) {
+        buffer.resize(element);
+        if (H5Dread(dataset, memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) damaged(object, "reading it failed");
+        return;
+    }
+    for (hsize_t first = 0; first < dims[0]; first += rows_per_slice) {
+        const hsize_t n = std::min<hsize_t>(rows_per_slice, dims[0] - first);
+        const hsize_t start[2] = {first, 0}, counts[2] = {n, dims[1]};
+        h5::handle file_space(H5Dget_space(dataset));
+        h5::handle memory(H5Screate_simple(rank, counts, nullptr));
+        buffer.resize(n * row);
+        if (!file_space.valid() || !memory.valid() ||
+            H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, counts, nullptr) < 0 ||
+            H5Dread(dataset, memory_type.get(), memory.get(), file_space.get(), H5P_DEFAULT, buffer.data()) < 0)
+            damaged(object, "reading it failed (its checksum does not match: damaged)");
+    }
+}
+
+// Spike ids inside their population, spike times inside the run: what a checksum cannot tell of a
+// file edited with another tool.
+void reader::verify_spikes() const {
+    auto spikes = group(file_.get(), "spikes", "/spikes");
+    if (!spikes) return;
+    auto simulation = group(file_.get(), "simulation", "/simulation");
+    const double end = simulation ? h5::read_attribute<double>(simulation->get(), "duration", where("/simulation")).value_or(INFINITY) : INFINITY;
+    auto populations = group(file_.get(), "populations", "/populations");
+    for (const auto& name : h5::read_strings_attribute(populations ? populations->get() : file_.get(), "order", where("/populations")).value_or(std::vector<std::string>{})) {
+        auto sink = group(spikes->get(), name, "/spikes/" + name);
+        auto population = group(populations->get(), name, "/populations/" + name);
+        if (!sink || !population || !h5::exists(sink->get(), "node_ids") || !h5::exists(sink->get(), "timestamps")) continue;
+        const auto size = h5::read_attribute<std::uint64_t>(population->get(), "size", where("/populations/" + name));
+        if (!size) damaged("/populations/" + name, "has no size");
+        h5::handle ids(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT)), times(H5Dopen2(sink->get(), "timestamps", H5P_DEFAULT));
+        if (!ids.valid() || !times.valid()) damaged("/spikes/" + name, "opening its datasets failed");
+        const std::uint64_t n = h5::dataset_size(ids.get(), where("/spikes/" + name + "/node_ids"));
+        if (h5::dataset_size(times.get(), where("/spikes/" + name + "/timestamps")) != n) damaged("/spikes/" + name, "node_ids and timestamps differ in length");
+        constexpr std::uint64_t slice = std::uint64_t{1} << 20;
+        std::vector<std::uint64_t> id(slice);
+        std::vector<double> t(slice);
+        for (std::uint64_t first = 0; first < n; first += slice) {
+            const hsize_t start[1] = {first}, count[1] = {std::min(slice, n - first)};
+            h5::handle memory(H5Screate_simple(1, count, nullptr));
+            for (auto* d : {&ids, &times}) {
+                h5::handle space(H5Dget_space(d->get()));
+                if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+                    H5Dread(d->get(), d == &ids ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT,
+                            d == &ids ? static_cast<void*>(id.data()) : static_cast<void*>(t.data())) < 0)
+                    damaged("/spikes/" + name, "reading it failed");
+            }
+            for (std::uint64_t k = 0; k < count[0]; ++k) {
+                if (id[k] >= *size)
+                    damaged("/spikes/" + name + "/node_ids", "element " + std::to_string(first + k) + " = " + std::to_string(id[k]) + " is outside the population (size " + std::to_string(*size) + ")");
+                if (!(t[k] >= 0.0 && t[k] <= end))
+                    damaged("/spikes/" + name + "/timestamps", "element " + std::to_string(first + k) + " = " + fixed(t[k], 3) + " ms is outside the run [0, " + fixed(end, 3) + "] ms");
+            }
+        }
+    }
+}
+
+void reader::verify() const {
+    const auto version = h5::read_attribute<std::int32_t>(file_.get(), "format_version", where("/"));
+    const bool checksummed = version && *version >= 2;
+    // A synorm output holds these from its first moments (output_file::write_config and
+    // write_populations): a file without them that says it is complete is not one, or lost them. (A
+    // run that crashed or failed before writing them says so in its status: it is described.)
+    const std::string status = h5::read_string_attribute(file_.get(), "status", where("/")).value_or("");
+    const bool unfinished = status == "running" || status.rfind("failed", 0) == 0 || status.rfind("stopped", 0) == 0;
+    for (const char* part : {"config", "simulation", "populations"})
+        if (!unfinished && !h5::exists(file_.get(), part))
+            throw damaged_file_error("cannot read output file '" + path_ + "': not a complete synorm output (its status is '" + status +
+                                     "', but it has no /" + part + "; damaged, or not written by synorm)");
+    h5::visit_objects(
+        file_.get(),
+        [&](const std::string& object, hid_t id) {
+            h5::attribute_bytes(id, where(object));
+            if (H5Iget_type(id) == H5I_DATASET) verify_dataset(object, id, checksummed && object != "/config");
+        },
+        "output file '" + path_ + "' is damaged");
+    if (checksummed && h5::exists(file_.get(), "config")) {
+        h5::handle config(H5Dopen2(file_.get(), "config", H5P_DEFAULT));
+        h5::handle type(H5Dget_type(config.get()));
+        if (!config.valid() || !type.valid()) damaged("/config", "opening it failed");
+        std::string text(H5Tget_size(type.get()), '\0');
+        const auto sum = h5::read_attribute<std::uint64_t>(config.get(), "checksum", where("/config"));
+        if (!sum) damaged("/config", "has no checksum");
+        if (H5Dread(config.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0) damaged("/config", "reading it failed");
+        if (h5::content_sum(text.data(), text.size(), 0) != *sum) damaged("/config", "its text does not match its checksum (damaged or edited)");
+    }
+    verify_spikes();
+}
+
 std::string reader::describe() {
     const hid_t root = file_.get();
     const std::string here = where("/");
@@ -216,7 +379,8 @@ std::string reader::describe() {
     if (status != "complete")
         out << "WARNING: THIS RUN DID NOT COMPLETE (status: " << status
             << "); the file may hold only part of the run\n";
-    out << "format:      synorm-output " << (version ? std::to_string(*version) : "?") << '\n';
+    out << "format:      synorm-output " << (version ? std::to_string(*version) : "?")
+        << (version && *version >= 2 ? ", every dataset read and its checksums verified" : ", no checksums (written before format 2): data not verified") << '\n';
 
     auto provenance = group(root, "provenance", "/provenance");
     const std::string prov_here = where("/provenance");
@@ -334,7 +498,13 @@ std::string reader::describe() {
 std::string describe(const std::string& path) {
     h5::silence_hdf5_errors();
     reader r(path);
+    r.verify();
     return r.describe();
+}
+
+void verify_output(const std::string& path) {
+    h5::silence_hdf5_errors();
+    reader(path).verify();
 }
 
 }  // namespace synorm::io

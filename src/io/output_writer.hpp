@@ -89,8 +89,18 @@ struct output_file::impl {
         throw io_error(error);
     }
 
+    // Rank 0: a message when the file system holding the file has less than `room_kept_free`
+    // bytes free, else empty. In a parallel file, chunks carry a checksum (Fletcher32), so HDF5
+    // writes them when it allocates them, inside a collective call that ends in a barrier: a rank
+    // whose write fails (a full disk) leaves that call early and the others wait forever. So a
+    // parallel step does not start on an almost full disk (once the file exists: creating it
+    // allocates no chunk).
+    static constexpr double room_kept_free = 8.0 * 1024 * 1024;  // bytes
+    std::string room_problem() const;
+
     template <class F>
     void collective(F&& body) {
+        if (parallel && is_open) agree(rank == 0 ? room_problem() : std::string());
         std::string error;
         try {
             body();

@@ -267,7 +267,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
 
     # synorm info CHECKPOINT: what it holds.
     p = h.run(["info", files[-1]])
-    for expected in ["synorm checkpoint (format 2), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
+    for expected in ["synorm checkpoint (format 3), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
                      "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out), "4000 neurons, ", "size:  ",
                      "synorm resume " + files[-1]]:
         assert expected in p.stdout, (expected, p.stdout)
@@ -289,7 +289,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
         f.attrs["format_version"] = np.int32(1)
     p = h.run(["resume", old], check=False)
     assert p.returncode == 2, p.stderr
-    assert "format version 1, this synorm reads 2" in p.stderr and "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
+    assert "format version 1, this synorm reads 3" in p.stderr and "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
 
     # A checkpoint that is not one (the output file).
     p = h.run(["resume", out], check=False)
@@ -311,6 +311,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
     # does) continued on two ranks: refused before any collective write could hang.
     with h5py.File(out, "r+") as f:
         f.attrs["status"] = "running"
+        f.attrs["format_version"] = np.int32(1)  # as an older synorm wrote it: no checksums
         ids = f["spikes/E/node_ids"][()]
         del f["spikes/E/node_ids"]
         f.create_dataset("spikes/E/node_ids", data=ids, chunks=(65536,), maxshape=(None,))

@@ -180,6 +180,8 @@ outcome stopped_and_resumed(const model::model_spec& spec, comm::communicator& f
             info.config_hash = io::config_hash(info.config_yaml);
             info.step = state.step;
             info.total_steps = state.total_steps;
+            info.dt = spec.simulation.dt;  // the reader checks time = step · dt against the configuration
+            info.time_ms = static_cast<double>(state.step) * info.dt;
             info.ranks = first.size();
             info.threads = first_threads;
             io::write_checkpoint(path, state, info, first);

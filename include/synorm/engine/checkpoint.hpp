@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@
 #include "synorm/network/synapse_table.hpp"
 
 namespace synorm::engine {
+
+// A checkpoint's state that does not fit this run's configuration (another network, or indices out of
+// range): thrown by the restore, so that the program refuses the checkpoint (exit 2) instead of
+// reporting a failed run.
+class checkpoint_mismatch : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 // One per-neuron state variable, by the rank's neurons in gid order. New per-neuron state joins the
 // registry in src/engine/checkpoint.cpp (one line), and is then saved and restored with the rest.

@@ -61,10 +61,11 @@ std::string describe_checkpoint(const std::string& path);
 engine::checkpoint_state read_checkpoint(const std::string& path, const model::model_spec& spec, int rank, int ranks);
 
 // Not collective: the status and configuration of an existing output file (to check before a run
-// continues it). Throws io_error.
+// continues it); with `verify`, after verify_output (output_file.hpp) has read the whole file. Throws
+// io_error, damaged_file_error for a damaged file.
 struct output_summary {
     std::string status, config_yaml;
 };
-output_summary read_output_summary(const std::string& path);
+output_summary read_output_summary(const std::string& path, bool verify);
 
 }  // namespace synorm::io

@@ -22,6 +22,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// An existing file whose metadata or data fail their checksums or range checks (src/io/README.md,
+// "Checksums"): damaged or edited. what() names the file and the object.
+class damaged_file_error : public io_error {
+public:
+    using io_error::io_error;
+};
+
 struct provenance {
     std::string version, git_revision, host, start_time, end_time;  // times ISO 8601 UTC
     int ranks = 1, threads = 1;
@@ -98,5 +105,11 @@ private:
 
 // Not collective: a plain-text summary of an output file for `synorm info`. Throws io_error.
 std::string describe(const std::string& path);
+
+// Not collective: reads every dataset and attribute of the output file at `path`, so that HDF5
+// verifies their checksums, checks /config against its own, that every chunk exists, and that spike
+// ids and times are in range. Throws damaged_file_error naming the object, io_error for a file that
+// cannot be opened as an output file. describe() calls it first.
+void verify_output(const std::string& path);
 
 }  // namespace synorm::io
