@@ -230,7 +230,7 @@ std::string existing_output_problem(const std::string& path, bool overwrite, std
     const std::string choices = "give --overwrite to replace it, or choose another file with -o";
     std::string status;
     try {
-        status = io::read_output_summary(path).status;
+        status = io::read_output_summary(path, false).status;
     } catch (const std::exception& e) {
         return what + " exists and is not a synorm output (" + e.what() + "); " + choices;
     }
