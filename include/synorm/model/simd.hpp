@@ -14,7 +14,7 @@
 // already has 128-bit vectors (Advanced SIMD). Every version computes the same bits: the build turns
 // off floating-point contraction (-ffp-contract=off, CMakeLists.txt), which GCC would otherwise apply
 // where the ISA has fused multiply-add (x86's AVX2 and AVX-512 clones, every AArch64 CPU). The aarch64
-// test tier (tests/arch/) shows it: an ARM build gives the same spikes as the x86 build.
+// test tier (tests/arch/) shows it: an ARM build ends with the x86 build's spikes and potentials, bit for bit.
 #if defined(__x86_64__)
 #define SYNORM_SIMD_CLONES [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
 #else
