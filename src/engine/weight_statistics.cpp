@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "synorm/engine/weight_histogram.hpp"
+#include "synorm/model/simd.hpp"
 
 namespace synorm::engine {
 
@@ -12,7 +13,7 @@ namespace {
 // Every weight finite: blocks of 256, each quantity in its own simple loop so that it runs in vector
 // lanes; the bins counted into four histograms in turn, since many weights share a bin (the bounds)
 // and one counter would make every increment wait for the previous one.
-[[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
+SYNORM_SIMD_CLONES
 void add_finite(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max, std::int64_t* sums) {
     constexpr std::size_t block = 256;
     constexpr double bins = static_cast<double>(weight_bins);

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "synorm/model/fast_exp.hpp"
+#include "synorm/model/simd.hpp"
 #include "synorm/model/time_steps.hpp"
 
 namespace synorm::model {
@@ -147,13 +148,10 @@ template <class F, bool Gain, bool Egaba, bool Track>
 // 64 neurons stores its spike masks into b.spikes and is scanned only if any mask is set. The
 // scan writes the compacted indices into the same array: index `fired` ≤ the position being read,
 // and the masks of later groups are stored after it, so nothing unread is overwritten.
-// target_clones gives an AVX-512 version (x86-64-v4: one instruction per 16 lanes) and an AVX2 one
-// (two per 16 lanes) where the CPU has them, without requiring -march=native (DESIGN.md §5). Every
-// clone computes the same bits: the build turns off floating-point contraction (-ffp-contract=off,
-// CMakeLists.txt), which GCC would otherwise apply in the clones whose ISA has FMA.
+// SYNORM_SIMD_CLONES (simd.hpp) gives the versions for each CPU, which all compute the same bits.
 #define SYNORM_LIF_KERNEL(name, step)                                                                  \
     template <bool Gain, bool Egaba, bool Track>                                                       \
-    [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]] std::size_t name(const lif_constants& constants, const lif_block& block) { \
+    SYNORM_SIMD_CLONES std::size_t name(const lif_constants& constants, const lif_block& block) {     \
         /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
         const lif_constants c = constants;                                                             \
         const lif_block b = block;                                                                     \

@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "synorm/model/random_stream.hpp"
+#include "synorm/model/simd.hpp"
 
 namespace synorm::model {
 
@@ -23,7 +24,7 @@ using u64x8 = std::uint64_t __attribute__((vector_size(64)));
 
 // Philox4x32-10 (Salmon et al. 2011, as Random123 computes it) on sixteen counters that differ in
 // their third and fourth words; the tests compare it with r123::Philox4x32 word for word.
-[[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
+SYNORM_SIMD_CLONES
 void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index, const std::uint64_t (&gids)[random_lanes::lanes],
                    std::uint64_t counter, random_lanes& out) {
     std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);

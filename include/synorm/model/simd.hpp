@@ -7,6 +7,20 @@
 #include <cstdint>
 #include <cstring>
 
+// Put before a hot kernel: the versions of it that GCC's function multi-versioning makes, one of which
+// the dynamic loader picks for the CPU, so that the default build needs no -march=native (DESIGN.md §5).
+// On x86-64: AVX-512 (x86-64-v4, one instruction per sixteen lanes), AVX2 (two) and the baseline
+// (SSE2). Elsewhere the baseline alone, since GCC 12 makes no clones there and AArch64's baseline
+// already has 128-bit vectors (Advanced SIMD). Every version computes the same bits: the build turns
+// off floating-point contraction (-ffp-contract=off, CMakeLists.txt), which GCC would otherwise apply
+// where the ISA has fused multiply-add (x86's AVX2 and AVX-512 clones, every AArch64 CPU). The aarch64
+// test tier (tests/arch/) shows it: an ARM build ends with the x86 build's spikes and potentials, bit for bit.
+#if defined(__x86_64__)
+#define SYNORM_SIMD_CLONES [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
+#else
+#define SYNORM_SIMD_CLONES
+#endif
+
 namespace synorm::model::simd {
 
 using vfloat = float __attribute__((vector_size(64)));
