@@ -1,4 +1,4 @@
-// The only translation unit that includes <mpi.h> (DESIGN.md §2).
+// The only translation unit that includes <mpi.h> (src/README.md, layers).
 #include "synorm/comm/mpi_communicator.hpp"
 
 #include <mpi.h>
@@ -24,7 +24,7 @@ public:
     int size() const override { return size_; }
     std::string kind() const override { return "mpi"; }
 
-    // allgather strategy (DESIGN.md decision 6) in one collective per interval: every rank sends a
+    // allgather strategy (src/README.md decision 6) in one collective per interval: every rank sends a
     // block of `capacity_` words, its spike count followed by as many spikes as fit. Only when some
     // rank had more does a second collective carry the rest; the capacity then grows, so a steady
     // network settles on one collective per interval. It shrinks again when the network quietens

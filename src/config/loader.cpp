@@ -283,7 +283,7 @@ std::uint32_t spec_reader::projection_ref(const node_at& at) const {
     return index_by_name(at, spec_.projections, "projection");
 }
 
-// Weights keep their sign (DESIGN.md decision 4 scales them multiplicatively, which never flips it):
+// Weights keep their sign (src/README.md decision 4 scales them multiplicatively, which never flips it):
 // current and voltage weights carry the sign of their receptor, conductances are never negative.
 draw_limit spec_reader::weight_limit(cell_type receptor, const std::string& sign_from,
                                      const model::population_spec& target) const {

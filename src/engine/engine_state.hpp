@@ -166,7 +166,7 @@ inline neuron_range range_in_slice(const network::thread_layout& layout, const n
     return {input, static_cast<std::uint32_t>(lo - b), static_cast<std::uint32_t>(hi - b)};
 }
 
-// The branches of one row's synapses, in row order (DESIGN.md decision 4; model::branch_spec). A row
+// The branches of one row's synapses, in row order (src/README.md decision 4; model::branch_spec). A row
 // of a `by_source` projection is on one branch; otherwise each synapse's branch is hashed from its
 // row, its target's gid and its occurrence among the row's synapses onto that target (rows are sorted
 // by target, so the occurrence is a counter). One hash per synapse per spike instead of a byte of
@@ -185,7 +185,7 @@ struct branch_cursor {
     }
 };
 
-// The weight with which a synapse of one projection acts on its target i (DESIGN.md decision 4), in
+// The weight with which a synapse of one projection acts on its target i (src/README.md decision 4), in
 // the order of transmission (transmitter, below): w times the gain of its branch, times
 // the SHY gain G (on the synapses below the selective spare threshold only), plus the additive
 // offset, then times the target's scaling gain. Weight snapshots and the pruning threshold read
@@ -261,7 +261,7 @@ struct simulation::impl {
     std::int64_t start_step = 0;  // 0, or the step of the checkpoint this rank was rebuilt from
     const checkpoint_state* restoring = nullptr;  // during construction only
     results restored;             // records of the checkpoint, continued by run()
-    // Plasticity (DESIGN.md decisions 3, 4, 7).
+    // Plasticity (src/README.md decisions 3, 4, 7).
     std::vector<plasticity::stdp_rule> rules;  // by projection
     std::vector<std::uint8_t> plastic;         // by projection
     bool any_plastic = false, any_scaling = false;
@@ -286,7 +286,7 @@ struct simulation::impl {
     std::size_t branch_sums = 0;               // entries of the reduction for branches
     static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
 
-    // The fixed-size vector of the global reduction (DESIGN.md decision 7), integer fixed point so
+    // The fixed-size vector of the global reduction (src/README.md decision 7), integer fixed point so
     // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
     // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale), synapses,
     // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
@@ -348,7 +348,7 @@ struct simulation::impl {
     // additions in the same order on every decomposition: spikes in canonical order, projections
     // in order, each row in drawing order.
     void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto);
-    // A presynaptic spike on a plastic row (DESIGN.md decision 3): each synapse is depressed, then
+    // A presynaptic spike on a plastic row (src/README.md decision 3): each synapse is depressed, then
     // transmits its new weight (plastic_delivery.cpp: transmitter).
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
     // The postsynaptic arrivals at plastic synapses in (ts.arrived, upto], into ts.arrivals by step;

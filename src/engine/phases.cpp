@@ -1,4 +1,4 @@
-// The phase schedule (DESIGN.md decision 8) and SHY renormalization as a global gain (decision 4).
+// The phase schedule (src/README.md decision 8) and SHY renormalization as a global gain (decision 4).
 // Everything here runs on the master thread between barriers, with the same data on every rank, so
 // every layout changes the same parameters at the same step.
 #include <algorithm>

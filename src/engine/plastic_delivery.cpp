@@ -1,11 +1,11 @@
-// Spikes on plastic synapses (DESIGN.md decision 3; plasticity/stdp.hpp for the rules and the timing
+// Spikes on plastic synapses (src/README.md decision 3; plasticity/stdp.hpp for the rules and the timing
 // convention). Each synapse sees two kinds of event in time order: a postsynaptic spike reaching it
 // (potentiation, found through the table's incoming index) and a presynaptic spike (depression, then
 // transmission with the new weight). Both are applied when the interval's received spikes are
 // delivered, merged by step: at one step the postsynaptic arrivals come first, since a pair with
 // Δt = 0 counts only earlier presynaptic spikes. So every weight is up to date at every interval start
 // and no sweep over the synapses is ever needed to read them.
-// DESIGN.md decision 3 left the choice to measurement: NEST's deferral (potentiation paid at the next
+// src/README.md decision 3 left the choice to measurement: NEST's deferral (potentiation paid at the next
 // presynaptic spike from the postsynaptic history, and a sweep over every plastic synapse whenever
 // weights are read, each homeostasis period) against this transposed index (+4 B per synapse).
 // config/coba_stdp.yaml, 10 s on one core, same build otherwise: 1.50 s deferred, 1.35 s indexed,

@@ -1,5 +1,5 @@
 """Same seed, same spikes and final state — bitwise — for 1x1, 1x2, 2x1 and 2x2 ranks x threads,
-through the whole program: configuration, build, run and parallel HDF5 output (DESIGN.md decision 5)."""
+through the whole program: configuration, build, run and parallel HDF5 output (src/README.md decision 5)."""
 import os
 
 import numpy as np

@@ -12,7 +12,7 @@
 namespace synorm::comm {
 
 // A spike travels as one 64-bit word: (lag within the interval << 40) | gid. Sorting the words sorts
-// by (lag, gid), the canonical delivery order (DESIGN.md decision 5).
+// by (lag, gid), the canonical delivery order (src/README.md decision 5).
 inline constexpr int spike_lag_shift = 40;
 inline constexpr std::uint64_t spike_gid_mask = (std::uint64_t{1} << spike_lag_shift) - 1;
 constexpr std::uint64_t pack_spike(std::uint64_t gid, std::uint64_t lag) { return (lag << spike_lag_shift) | gid; }

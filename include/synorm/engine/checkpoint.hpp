@@ -1,5 +1,5 @@
 // A run's complete state at one step, as plain data keyed by global ids, so that a run can resume on
-// any number of ranks and threads and continue bitwise-identically (DESIGN.md decision 9). The engine
+// any number of ranks and threads and continue bitwise-identically (src/README.md decision 9). The engine
 // fills one per rank (its own neurons and the synapses onto them) and rebuilds itself from one; the io
 // module writes and reads them (src/io/README.md, "Checkpoint files"). Nothing here knows about files.
 //

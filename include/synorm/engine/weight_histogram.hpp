@@ -1,6 +1,6 @@
 // The weight distribution of a plastic projection as the global reduction sees it: integer counts in
 // fixed bins over [w_min, w_max], summed exactly across threads and ranks, so the quantiles read from
-// them are the same bits on every decomposition (DESIGN.md decision 5). A quantile is exact up to one
+// them are the same bits on every decomposition (src/README.md decision 5). A quantile is exact up to one
 // bin width, (w_max − w_min) / bins: it is interpolated linearly inside the bin where it falls.
 #pragma once
 

@@ -1,4 +1,4 @@
-// One HDF5 file per run, written by all ranks through parallel HDF5 (DESIGN.md decision 9).
+// One HDF5 file per run, written by all ranks through parallel HDF5 (src/README.md decision 9).
 // Every member function is collective unless it says otherwise: all ranks call it, in the same order.
 // The file layout is documented in src/io/README.md. When any rank fails in a call, every rank
 // throws the same io_error (naming the file, the object and what failed); none is left waiting.

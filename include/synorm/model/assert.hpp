@@ -1,6 +1,6 @@
 // SYNORM_ASSERT(condition, message): checks an internal invariant, i.e. a bug if it fails. User input
-// has config_error and runtime health has the checkers; neither is an assertion (STYLE.md, "Input,
-// errors, failures").
+// has config_error and runtime health has the checkers; neither is an assertion (src/README.md
+// decision 10).
 //
 // With CMake's SYNORM_ENABLE_ASSERTIONS (on in the sanitizer build that tools/test runs), a failed
 // assertion prints "file:line: assertion failed: condition: message" on stderr and aborts; under

@@ -46,7 +46,7 @@ struct lif_block {
     float* in_in;
     std::uint32_t* spikes; // out: block indices of the neurons that spiked, ascending (room for n)
     std::size_t n;
-    // Homeostatic gains on the input arriving now (synaptic scaling, DESIGN.md decision 4), by
+    // Homeostatic gains on the input arriving now (synaptic scaling, src/README.md decision 4), by
     // neuron; both null when the population has no scaling (then the kernel skips the multiply).
     const float* gain_ex = nullptr;
     const float* gain_in = nullptr;

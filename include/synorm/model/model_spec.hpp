@@ -102,7 +102,7 @@ struct scaling_spec {
 
 // Branch-local homeostasis: each neuron of the population has `count` dendritic branches, every
 // synapse of an excitatory projection onto it sits on one of them, and each branch has its own gain
-// (DESIGN.md decision 4: w_eff = w · g[post] · g[post][branch]). A branch senses its input drive, the
+// (src/README.md decision 4: w_eff = w · g[post] · g[post][branch]). A branch senses its input drive, the
 // rate of spikes arriving at its synapses times its gain, low-pass filtered with tau_activity (a trace
 // a, r = a / tau_activity), and every homeostasis period H moves its gain toward the target:
 //   g_b ← g_b · (1 + (r* − r)/r* · H/tau),  clamped to [gain_min, gain_max].
@@ -232,7 +232,7 @@ struct plasticity_spec {
     double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }
 };
 
-// Microglial pruning of a plastic projection (DESIGN.md §4; plasticity/pruning.hpp). At every
+// Microglial pruning of a plastic projection (src/README.md, Models; plasticity/pruning.hpp). At every
 // homeostasis check a synapse whose effective weight |w_eff| (w times its branch's gain, the SHY gain
 // G, the additive offset and its target's scaling gain, as the weight snapshots read it) is below
 // `threshold` counts one more period below; any check above it resets the count. A synapse below at
@@ -319,13 +319,13 @@ struct recording_spec {
 };
 
 // The slow loop: every `period` the sensors are read, gains updated, and one global reduction of a
-// fixed-size vector of exact sums taken (DESIGN.md decision 7).
+// fixed-size vector of exact sums taken (src/README.md decision 7).
 struct homeostasis_spec {
     double period = 100.0;  // ms, a multiple of the communication interval
 };
 
 // Runtime health: checked once per homeostasis period on the global reduction, so every rank stops
-// at the same step with the same diagnostic (STYLE.md: runtime health → checkers that stop the run
+// at the same step with the same diagnostic (src/README.md decision 10: checkers that stop the run
 // cleanly and collectively).
 struct checks_spec {
     double max_rate = 0.0;  // Hz; stop when a population fires faster over a period; 0 = no ceiling

@@ -1,5 +1,5 @@
 // The schedule of a run: phases (wake, NREM, REM, custom) that change drive, neuron parameters and
-// how fast plasticity and homeostasis run, repeated for a number of cycles (DESIGN.md decision 8),
+// how fast plasticity and homeostasis run, repeated for a number of cycles (src/README.md decision 8),
 // and the sleep renormalization of NREM phases (SHY, Tononi & Cirelli 2014) as a global gain
 // (decision 4). Plain structs in internal units, as model_spec.hpp.
 #pragma once

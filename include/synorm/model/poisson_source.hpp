@@ -3,7 +3,7 @@
 // that the process has at least one event in it, 1 − e^(−r·dt), so a step holds at most one spike
 // and the mean rate is r·(1 − e^(−r·dt))/(r·dt) (0.05 % below r at 10 Hz and dt = 0.1 ms). The draw
 // of member gid at step s is word s mod 4 of block s / 4 of the stream (seed, poisson_source,
-// population, gid): a function of those alone, whatever the decomposition (DESIGN.md decision 5).
+// population, gid): a function of those alone, whatever the decomposition (src/README.md decision 5).
 #pragma once
 
 #include <cmath>

@@ -1,6 +1,6 @@
 // Counter-based random streams (Random123 Philox4x32-10), keyed so that every number a run draws is
 // a function of (seed, purpose, index, gid, counter) alone — never of the rank or thread that draws
-// it. This is what makes results independent of the decomposition (DESIGN.md decision 5).
+// it. This is what makes results independent of the decomposition (src/README.md decision 5).
 #pragma once
 
 #include <Random123/philox.h>

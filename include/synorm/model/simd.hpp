@@ -1,14 +1,15 @@
 // Sixteen-lane vectors (GCC vector extensions) for the neuron kernels, and helpers that read the same
 // for a vector and for a scalar, so that one kernel body serves the vector loop and its remainder.
 // No operation here contracts or reassociates: a lane computes bit for bit what the scalar code
-// computes, which keeps results independent of where a neuron sits in a block (DESIGN.md decision 5).
+// computes, which keeps results independent of where a neuron sits in a block (src/README.md decision 5).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 // Put before a hot kernel: the versions of it that GCC's function multi-versioning makes, one of which
-// the dynamic loader picks for the CPU, so that the default build needs no -march=native (DESIGN.md §5).
+// the dynamic loader picks for the CPU, so that the default build needs no -march=native (src/README.md,
+// Performance notes).
 // On x86-64: AVX-512 (x86-64-v4, one instruction per sixteen lanes), AVX2 (two) and the baseline
 // (SSE2). Elsewhere the baseline alone, since GCC 12 makes no clones there and AArch64's baseline
 // already has 128-bit vectors (Advanced SIMD). Every version computes the same bits: the build turns

@@ -1,7 +1,7 @@
 // Which rank and thread owns which neuron. Ranks: round-robin over gids (gid % ranks), so every
 // population is spread evenly. Threads: each rank's neurons of a population, ascending by gid, are
 // cut into `threads` contiguous blocks; thread t owns block t of every population, and every synapse
-// that targets those neurons (DESIGN.md decision 3).
+// that targets those neurons (src/README.md decision 3).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The synapses of one projection that one thread holds: CSR rows by presynaptic neuron (its index in
-// the source population), each row sorted by target, one array per variable (DESIGN.md decision 3).
+// the source population), each row sorted by target, one array per variable (src/README.md decision 3).
 // A static synapse costs 8 bytes: a 32-bit word packing the target and the delay, and the weight.
 #pragma once
 
@@ -22,7 +22,7 @@ constexpr std::uint32_t synapse_delay_offset(std::uint32_t word) { return word >
 
 enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
 
-// The synapses of a table grouped by target: the transposed index of DESIGN.md decision 3 (+4 bytes
+// The synapses of a table grouped by target: the transposed index of src/README.md decision 3 (+4 bytes
 // per synapse), kept for plastic tables so that potentiation can act when a postsynaptic spike reaches
 // its synapses instead of waiting for each synapse's next presynaptic spike. CSR by thread-local
 // target; each entry names one synapse by its row (source) and its place in the row, packed as

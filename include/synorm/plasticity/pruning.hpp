@@ -1,4 +1,4 @@
-// Microglial pruning (DESIGN.md §4; model::pruning_spec): weak synapses are tagged, as complement
+// Microglial pruning (src/README.md, Models; model::pruning_spec): weak synapses are tagged, as complement
 // tags a synapse for microglia, once their effective weight has stayed below a threshold for longer
 // than a tagging time, and tagged synapses are removed at the next pruning point. The tag is a count
 // of consecutive homeostasis checks below the threshold, 2 bytes per synapse of a pruned projection

@@ -1,5 +1,5 @@
 // Homeostasis driven by each neuron's activity sensor: the calcium trace and multiplicative synaptic
-// scaling as a per-neuron gain (DESIGN.md decision 4: O(neurons) per update, never a sweep over
+// scaling as a per-neuron gain (src/README.md decision 4: O(neurons) per update, never a sweep over
 // synapses; every ratio between a neuron's synapses is preserved exactly).
 #pragma once
 

@@ -161,7 +161,7 @@ private:
     std::vector<std::uint8_t> nearest_;
 };
 
-// A plastic table's presynaptic side, once per row (DESIGN.md decision 3), in emission steps.
+// A plastic table's presynaptic side, once per row (src/README.md decision 3), in emission steps.
 struct row_state {
     static constexpr std::int64_t none = INT64_MIN / 4;
     std::vector<std::int64_t> last_pre;  // by row: the last presynaptic spike's emission step
