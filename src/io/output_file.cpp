@@ -155,15 +155,22 @@ h5::handle output_file::impl::open_or_create_group(hid_t parent, const std::stri
 h5::handle output_file::impl::create_dataset(hid_t location, const std::string& name, hid_t type, int rank_,
                                              const hsize_t* dims, const hsize_t* chunk, const std::string& object) {
     const std::string here = where(object);
-    const hsize_t unlimited[2] = {H5S_UNLIMITED, H5S_UNLIMITED};
+    constexpr int max_rank = 3;  // the output's datasets have at most three dimensions
+    if (rank_ < 1 || rank_ > max_rank) throw io_error(here + ": a dataset of " + std::to_string(rank_) + " dimensions");
+    const hsize_t unlimited[max_rank] = {H5S_UNLIMITED, H5S_UNLIMITED, H5S_UNLIMITED};
     h5::handle space(h5::check_id(H5Screate_simple(rank_, dims, chunk ? unlimited : nullptr), here,
                                   "creating the dataspace"));
     h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), here, "creating dataset properties"));
     h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), here, "setting the fill time");
-    hsize_t fixed_chunk[2] = {0, 0};
+    // A dataset written once is chunked too, for its checksums: at most fixed_chunk_elements per
+    // chunk, the last dimension first.
+    hsize_t fixed_chunk[max_rank] = {0, 0, 0};
     if (!chunk && std::all_of(dims, dims + rank_, [](hsize_t d) { return d > 0; })) {
-        fixed_chunk[rank_ - 1] = std::min<hsize_t>(dims[rank_ - 1], fixed_chunk_elements);
-        if (rank_ == 2) fixed_chunk[0] = std::min<hsize_t>(dims[0], std::max<hsize_t>(1, fixed_chunk_elements / fixed_chunk[1]));
+        hsize_t inner = 1;
+        for (int d = rank_ - 1; d >= 0; --d) {
+            fixed_chunk[d] = std::min<hsize_t>(dims[d], std::max<hsize_t>(1, fixed_chunk_elements / inner));
+            inner *= fixed_chunk[d];
+        }
         chunk = fixed_chunk;
     }
     if (chunk) {

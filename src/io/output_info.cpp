@@ -230,8 +230,9 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
     h5::handle dcpl(H5Dget_create_plist(dataset));
     if (!type.valid() || !space.valid() || !dcpl.valid()) damaged(object, "reading its type and shape failed");
     const int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank < 0 || rank > 2) damaged(object, "has " + std::to_string(rank) + " dimensions");
-    hsize_t dims[2] = {1, 1};
+    constexpr int max_rank = 3;  // what the writer makes (output_file.cpp, create_dataset)
+    if (rank < 0 || rank > max_rank) damaged(object, "has " + std::to_string(rank) + " dimensions");
+    hsize_t dims[max_rank] = {1, 1, 1};
     if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     std::uint64_t elements = 1;
     for (int k = 0; k < rank; ++k) elements *= dims[k];
@@ -239,8 +240,8 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
     // Every chunk of the extent exists (they are allocated early) with its checksum applied: a chunk
     // index whose key was damaged would otherwise read as fill values.
     if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
-        hsize_t chunk[2] = {1, 1};
-        if (H5Pget_chunk(dcpl.get(), 2, chunk) != rank) damaged(object, "reading its chunk size failed");
+        hsize_t chunk[max_rank] = {1, 1, 1};
+        if (H5Pget_chunk(dcpl.get(), max_rank, chunk) != rank) damaged(object, "reading its chunk size failed");
         if (checksummed) {
             bool fletcher = false;
             for (int k = 0, n = H5Pget_nfilters(dcpl.get()); k < n; ++k) {
@@ -250,7 +251,7 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
             }
             if (!fletcher) damaged(object, "has no checksum filter");
         }
-        hsize_t expected = 1, count[2] = {1, 1};
+        hsize_t expected = 1, count[max_rank] = {1, 1, 1};
         for (int k = 0; k < rank; ++k) {
             if (chunk[k] == 0) damaged(object, "has a chunk size of 0");
             count[k] = (dims[k] + chunk[k] - 1) / chunk[k];
@@ -259,21 +260,27 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
         hsize_t found = 0;
         if (H5Dget_num_chunks(dataset, space.get(), &found) < 0) damaged(object, "counting its chunks failed");
         if (found != expected) damaged(object, "holds " + std::to_string(found) + " chunks, its extent " + std::to_string(expected));
-        for (hsize_t i = 0; i < count[0]; ++i)
-            for (hsize_t j = 0; j < (rank == 2 ? count[1] : 1); ++j) {
-                const hsize_t offset[2] = {i * chunk[0], j * chunk[1]};
-                unsigned mask = 0;
-                haddr_t address = HADDR_UNDEF;
-                hsize_t bytes = 0;
-                if (H5Dget_chunk_info_by_coord(dataset, offset, &mask, &address, &bytes) < 0 || address == HADDR_UNDEF)
-                    damaged(object, "its chunk at " + std::to_string(offset[0]) + (rank == 2 ? "," + std::to_string(offset[1]) : "") + " is missing");
-                if (checksummed && mask != 0) damaged(object, "a chunk was stored without its checksum");
+        for (hsize_t c = 0; c < expected; ++c) {  // every chunk, by its index in the grid of chunks
+            hsize_t offset[max_rank] = {0, 0, 0};
+            std::string at;
+            for (int k = rank - 1; k >= 0; --k) {
+                hsize_t index = c;
+                for (int m = k + 1; m < rank; ++m) index /= count[m];
+                offset[k] = (index % count[k]) * chunk[k];
             }
+            for (int k = 0; k < rank; ++k) at += (k ? "," : "") + std::to_string(offset[k]);
+            unsigned mask = 0;
+            haddr_t address = HADDR_UNDEF;
+            hsize_t bytes = 0;
+            if (H5Dget_chunk_info_by_coord(dataset, offset, &mask, &address, &bytes) < 0 || address == HADDR_UNDEF)
+                damaged(object, "its chunk at " + at + " is missing");
+            if (checksummed && mask != 0) damaged(object, "a chunk was stored without its checksum");
+        }
     }
     h5::handle memory_type(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
     if (!memory_type.valid()) damaged(object, "reading its type failed");
     const std::size_t element = H5Tget_size(memory_type.get());
-    const std::uint64_t row = (rank == 2 ? dims[1] : 1) * element;
+    const std::uint64_t row = dims[1] * dims[2] * element;  // bytes per index of the first dimension
     const hsize_t rows_per_slice = std::max<std::uint64_t>(1, verify_slice_bytes / std::max<std::uint64_t>(row, 1));
     std::vector<unsigned char> buffer;
     if (rank == 0) {
@@ -283,7 +290,7 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
     }
     for (hsize_t first = 0; first < dims[0]; first += rows_per_slice) {
         const hsize_t n = std::min<hsize_t>(rows_per_slice, dims[0] - first);
-        const hsize_t start[2] = {first, 0}, counts[2] = {n, dims[1]};
+        const hsize_t start[max_rank] = {first, 0, 0}, counts[max_rank] = {n, dims[1], dims[2]};
         h5::handle file_space(H5Dget_space(dataset));
         h5::handle memory(H5Screate_simple(rank, counts, nullptr));
         buffer.resize(n * row);

@@ -379,11 +379,3 @@ def test_info_on_a_file_with_only_root_attributes_is_refused():
         fixed_utf8(f, "status", "complete")
     p = h.run(["info", fake], check=False)
     assert p.returncode == 3 and "not a complete synorm output" in p.stderr, (p.returncode, p.stdout, p.stderr)
-
-
-if __name__ == "__main__":
-    h.main([test_a_bit_flip_in_synapse_data_is_refused, test_a_target_out_of_range_is_refused,
-            test_a_target_out_of_range_with_its_checksums_recomputed_is_refused, test_an_edited_step_attribute_is_refused,
-            test_an_old_checkpoint_without_checksums_is_refused, test_output_datasets_carry_checksums_written_on_two_ranks,
-            test_info_on_a_file_with_only_root_attributes_is_refused, test_random_damage_to_a_checkpoint_is_refused_or_harmless,
-            test_random_damage_to_an_output_file_is_refused_or_harmless])

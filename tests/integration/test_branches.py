@@ -26,6 +26,9 @@ def rank_order(path, projection, *extra):
 def test_silencing_one_branch_raises_its_gain_only():
     out = os.path.join(h.tmpdir(), "branches.h5")
     h.run(["run", h.config("branches.yaml"), "-o", out, "-q"], ranks=2)
+    # /homeostasis/<pop>/branch_gain is three-dimensional: written and verified as every dataset is.
+    info = h.run(["info", out])
+    assert "checksums verified" in info.stdout, info.stdout
     with h.files.Output(out) as f:
         hs = f.homeostasis()
     t, mean, std = hs["time"], hs["T/branch_gain_mean"], hs["T/branch_gain_std"]

@@ -630,7 +630,7 @@ def test_one_to_one_without_autapses_warns():
     warning = "synorm: warning: projections[0].connect.rule: projection EE connects E one_to_one onto itself"
     c.expect(["validate", "no_self.yaml"], 0, warning, "creates no synapses")
     for ranks in RANKS:
-        codes, _, err = c.run(["run", "no_self.yaml", "-o", "w.h5", "-q", "--duration", "1 ms"], ranks, c.dir)
+        codes, _, err = c.run(["run", "no_self.yaml", "-o", "w.h5", "-q", "--duration", "1 ms", "--overwrite"], ranks, c.dir)
         assert codes == [0] * ranks, f"run on {ranks} rank(s): exit codes {codes}\n{err}"
         assert len([line for line in err.splitlines() if warning in line]) == 1, f"run on {ranks} rank(s): {err}"
     os.remove(os.path.join(c.dir, "w.h5"))
