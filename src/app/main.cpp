@@ -122,6 +122,13 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
                       << " neurons, " << spec.projections.size() << " projections; dt " << spec.simulation.dt
                       << " ms, duration " << spec.simulation.duration << " ms, minimum delay " << spec.min_delay_steps()
                       << " steps\n";
+        if (est.print) {  // the layout is known only with --estimate (--ranks, --threads)
+            const std::string problem = layout_problem(spec, est.ranks, est.threads);
+            if (!problem.empty()) {
+                if (speaker) std::cerr << "synorm: " << problem << "\n";
+                return input_error;
+            }
+        }
         if (est.print && speaker)
             std::cout << "estimated memory per rank on " << est.ranks << " rank(s) x " << est.threads << " thread(s):\n"
                       << engine::estimate_memory(spec, est.ranks, est.threads, est.checkpointing).describe();

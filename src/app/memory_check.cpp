@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "synorm/engine/memory_estimate.hpp"
+#include "synorm/network/partition.hpp"
+#include "synorm/network/synapse_table.hpp"
 
 namespace synorm::app {
 
@@ -75,6 +77,21 @@ std::string memory_problem(const model::model_spec& spec, int ranks, int threads
     return "the network needs an estimated " + mib(need) + " per rank on " + std::to_string(ranks) + " rank(s) x " +
            std::to_string(threads) + " thread(s), but " + limit_source + " allows " + mib(limit) + "; " + fit +
            " (see `synorm validate CONFIG --estimate --ranks N`)";
+}
+
+std::string layout_problem(const model::model_spec& spec, int ranks, int threads) {
+    constexpr std::uint64_t most = std::uint64_t{network::synapse_target_mask} + 1;
+    const std::uint64_t bound = network::partition::thread_neuron_bound(spec, ranks, threads);
+    if (bound <= most) return {};
+    std::string fit;
+    for (long t = threads; t <= (1L << 20); t = t < 8 ? t + 1 : t * 5 / 4)
+        if (network::partition::thread_neuron_bound(spec, ranks, static_cast<int>(t)) <= most) {
+            fit = "; " + std::to_string(t) + " threads per rank (or more ranks) would do";
+            break;
+        }
+    return "on " + std::to_string(ranks) + " rank(s) x " + std::to_string(threads) + " thread(s) a thread would own up to " +
+           std::to_string(bound) + " neurons, more than a synapse's 22-bit target index can address (" +
+           std::to_string(most) + ")" + fit;
 }
 
 }  // namespace synorm::app

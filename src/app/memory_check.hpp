@@ -23,4 +23,8 @@ std::uint64_t available_bytes_per_rank(int ranks);
 std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source,
                            bool checkpointing = false);
 
+// Empty when `ranks` × `threads` leave no thread more neurons than a synapse can address (README,
+// "Limits"); otherwise the message to stop with, naming the fewest threads per rank that would do.
+std::string layout_problem(const model::model_spec& spec, int ranks, int threads);
+
 }  // namespace synorm::app

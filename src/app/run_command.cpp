@@ -698,6 +698,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         const std::string problem = memory_problem(spec, comm.size(), threads, limit,
                                                    opt.memory_limit ? "--memory-limit" : "the memory available on this node", checkpointing);
         if (!problem.empty()) fits.fail(not_enough_memory, problem);
+        // The layout's own limit (a thread's neurons), as validate --estimate checks it.
+        else if (const std::string layout = layout_problem(spec, comm.size(), threads); !layout.empty())
+            fits.fail(input_error, layout);
         if (const auto a = agree(comm, fits); a.code != ok) return a.code;
         if (root && !opt.quiet)
             std::cerr << "synorm: estimated peak memory " << engine::estimate_memory(spec, comm.size(), threads, checkpointing).peak() / (1024 * 1024)

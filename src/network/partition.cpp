@@ -26,6 +26,13 @@ partition::partition(const model::model_spec& spec, int rank, int ranks, int thr
     first_gid_.push_back(first);
 }
 
+std::uint64_t partition::thread_neuron_bound(const model::model_spec& spec, int ranks, int threads) {
+    const auto P = static_cast<std::uint64_t>(std::max(ranks, 1)), T = static_cast<std::uint64_t>(std::max(threads, 1));
+    std::uint64_t n = 0;
+    for (const auto& pop : spec.populations) n += ((pop.size + P - 1) / P + T - 1) / T;
+    return n;
+}
+
 std::uint64_t partition::local_neurons() const {
     std::uint64_t n = 0;
     for (const auto& t : threads_) n += t.size();

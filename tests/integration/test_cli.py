@@ -636,6 +636,24 @@ def test_one_to_one_without_autapses_warns():
     os.remove(os.path.join(c.dir, "w.h5"))
 
 
+def test_a_thread_with_more_neurons_than_a_synapse_can_address_is_refused_before_the_build():
+    """A synapse names its target by a 22-bit thread-local index (README "Limits"): 4.2 million
+    neurons per rank need two threads. validate --estimate says so for its layout, and run for its
+    own, before anything is built or created."""
+    c = cases()
+    message = "more than a synapse's 22-bit target index can address (4194304)"
+    for ranks in RANKS:
+        big = ["--set", f"populations.E.size={4200000 * ranks}", "--set", "projections=[]", "--set", "inputs=[]"]
+        c.expect(["validate", "coba.yaml", "--estimate", "--ranks", str(ranks)] + big, 2, message,
+                 "2 threads per rank (or more ranks) would do")
+        c.expect(["validate", "coba.yaml", "--estimate", "--ranks", str(ranks), "--threads", "2"] + big, 0, "valid.",
+                 stream="stdout")
+        codes, _, err = c.run(["run", "coba.yaml", "-o", "big.h5", "--memory-limit", "1 TiB", "--threads", "1"] + big,
+                              ranks, c.dir)
+        assert codes == [2] * ranks and message in err, f"{ranks} rank(s): exit codes {codes}\n{err}"
+        assert not os.path.exists(os.path.join(c.dir, "big.h5"))
+
+
 def teardown_module():
     if C is not None:
         shutil.rmtree(C.dir, ignore_errors=True)

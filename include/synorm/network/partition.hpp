@@ -33,6 +33,11 @@ public:
     int owner_rank(std::uint64_t gid) const { return static_cast<int>(gid % static_cast<std::uint64_t>(ranks_)); }
     std::uint64_t local_neurons() const;
 
+    // At most this many neurons on any one thread of a `ranks` × `threads` layout, without building it:
+    // Σ over populations of ⌈⌈N/ranks⌉/threads⌉. What a synapse's thread-local target index must
+    // address (synapse_table.hpp), checked before a run is built.
+    static std::uint64_t thread_neuron_bound(const model::model_spec& spec, int ranks, int threads);
+
     // The thread and thread-local index of a gid this rank owns; false when another rank owns it.
     bool locate(std::uint64_t gid, int& thread, std::uint32_t& index) const;
 
