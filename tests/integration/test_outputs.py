@@ -168,16 +168,18 @@ def test_two_runs_sharing_a_checkpoint_directory_are_refused_and_a_stale_tmp_is_
         with open(stale, "w") as f:
             f.write("half a checkpoint\n")
         a = os.path.join(d, "a.h5")
-        first = start(["run", COBA, "-q", "-o", a, "--duration", "6 s", "--checkpoint-every", "2 s",
+        # Running until SIGUSR1 stops it (with a checkpoint, exit 6), however fast the machine is.
+        first = start(["run", COBA, "-q", "-o", a, "--duration", "1000 s", "--checkpoint-every", "2 s",
                        "--checkpoint-dir", cdir], ranks)
         wait_for(running(a), "the first run's output")
         p = h.run(["run", COBA, "-q", "-o", os.path.join(d, "b.h5"), "--duration", "100 ms", "--checkpoint-dir", cdir],
                   ranks=ranks, check=False)
+        first.send_signal(signal.SIGUSR1)
         code, text = finish(first)
         assert p.returncode == 3, p.stderr
         assert f"checkpoint directory '{cdir}' is in use by another synorm run" in p.stderr, p.stderr
         assert not os.path.exists(os.path.join(d, "b.h5")), "the refused run left an output file"
-        assert code == 0, (ranks, code, text)
+        assert code == 6, (ranks, code, text)
         assert not os.path.exists(stale) and "removed " + stale in text, text
         names = os.listdir(cdir)
         assert any(n.endswith(".h5") for n in names) and not any(n.endswith(".tmp") for n in names), names
