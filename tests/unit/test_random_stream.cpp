@@ -94,7 +94,8 @@ TEST(random_stream, below_is_uniform_over_its_range) {
 }
 
 TEST(poisson_table, mean_and_variance_match_lambda) {
-    for (const double lambda : {0.0, 0.03, 2.0, 25.0}) {
+    // 1000 and 5000: beyond exp(-λ)'s range (about 745), where the table is built in log space.
+    for (const double lambda : {0.0, 0.03, 2.0, 25.0, 1000.0, 5000.0}) {
         poisson_table table(lambda);
         random_stream rng(5, stream_kind::poisson_input, 0, 0);
         const int n = 200000;
