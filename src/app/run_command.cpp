@@ -6,10 +6,8 @@
 // leaves it "running": never "complete".
 #include "run_command.hpp"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -28,10 +26,12 @@
 #include <sstream>
 #include <string_view>
 
+#include "agreement.hpp"
 #include "exit_code.hpp"
 #include "memory_check.hpp"
 #include "progress.hpp"
 #include "run_lock.hpp"
+#include "run_paths.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
@@ -45,8 +45,6 @@ namespace synorm::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string default_checkpoint_dir(const std::string& output);
 
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -75,40 +73,6 @@ std::string host_name() {
     char buf[256] = {0};
     gethostname(buf, sizeof buf - 1);
     return buf;
-}
-
-// What one rank made of a step it took on its own.
-struct outcome {
-    int code = ok;
-    std::string message;
-    bool secondary = false;  // only "another rank failed": another rank has the reason
-    void fail(int c, std::string m, bool is_secondary = false) {
-        code = c;
-        message = std::move(m);
-        secondary = is_secondary;
-    }
-};
-
-struct agreement {
-    int code = ok;
-    std::string message;  // the reason printed, on every rank
-};
-
-// Collective. Every rank returns the worst exit code of the step; when it is not ok, rank 0 prints,
-// once, the message of the lowest rank that failed for a reason of its own (else of the lowest
-// failing rank), naming that rank when it is not rank 0.
-agreement agree(comm::communicator& comm, const outcome& mine) {
-    agreement a;
-    a.code = static_cast<int>(comm.max(mine.code));
-    if (a.code == ok) return a;
-    const std::int64_t n = comm.size();
-    const std::int64_t key = mine.code == ok ? 2 * n : (mine.secondary ? n : 0) + comm.rank();
-    const int speaker = static_cast<int>(comm.min(key) % n);
-    a.message = mine.message;
-    comm.broadcast(a.message, speaker);
-    if (speaker != 0) a.message += " [rank " + std::to_string(speaker) + "]";
-    if (comm.rank() == 0) std::cerr << "synorm: " << a.message << "\n" << std::flush;
-    return a;
 }
 
 // Collective: ends a run that failed after the output file was created, returning the agreed code.
@@ -174,165 +138,6 @@ config::loaded_config load_config(const run_options& opt, outcome& result) {
         result.fail(input_error, opt.config + ": " + e.what());
     }
     return {};
-}
-
-std::string quoted(const fs::path& p) {
-    std::string q(1, '\'');  // built by appending: GCC 12 warns (-Wrestrict) about "'" + std::string&&
-    q += p.string();
-    q += '\'';
-    return q;
-}
-
-// Whether this rank can write `path`, checked before parallel HDF5 tries: a rank that fails inside
-// H5Fcreate can leave the others waiting in MPI-IO. Ranks may see different file systems, so each
-// checks. Rank 0 (`probe`) also opens the file for writing, creating it if needed (without
-// truncating: nothing is lost if the run stops here), which proves the directory accepts it;
-// `created` says that the file did not exist before. Returns what is wrong, or "".
-std::string output_problem(const std::string& path, const std::string& config_path, bool probe, bool& created) {
-    created = false;
-    const fs::path file(path);
-    const fs::path directory = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    std::error_code ec;
-    if (fs::is_symlink(file, ec) && !fs::exists(file, ec))
-        return "it is a dangling symbolic link to " + quoted(fs::read_symlink(file, ec)) +
-               " (remove the link, or create what it points to)";
-    if (!fs::exists(directory, ec)) return "directory " + quoted(directory) + " does not exist";
-    if (!fs::is_directory(directory, ec)) return quoted(directory) + " is not a directory";
-    if (fs::exists(file, ec)) {
-        if (fs::is_directory(file, ec)) return "it is a directory";
-        if (!fs::is_regular_file(file, ec)) return "it exists and is not a regular file";
-        if (fs::equivalent(file, config_path, ec)) return "it is the configuration file";
-    }
-    if (::access(directory.c_str(), W_OK | X_OK) != 0)
-        return "directory " + quoted(directory) + " is not writable (" + std::strerror(errno) + ")";
-    if (probe) {
-        const bool existed = fs::exists(file, ec);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            const int error = errno;
-            if (error == ENOENT)  // the directory exists: it takes no new files (/proc, /sys)
-                return "directory " + quoted(directory) + " does not accept new files (" + std::strerror(error) + ")";
-            return std::string("cannot open it for writing (") + std::strerror(error) + ")";
-        }
-        ::close(fd);
-        created = !existed;
-    }
-    return "";
-}
-
-// Rank 0, holding the output's lock: what stops the run from replacing an existing file at `path`,
-// or "". A complete, resumable or unknown file is kept unless --overwrite; the file of a failed run
-// is replaced (a resubmitted batch job starts again), and `note` says so.
-std::string existing_output_problem(const std::string& path, bool overwrite, std::string& note) {
-    std::error_code ec;
-    if (!fs::exists(path, ec) || fs::file_size(path, ec) == 0 || overwrite) return "";
-    const std::string what = "output file " + quoted(fs::path(path));
-    const std::string choices = "give --overwrite to replace it, or choose another file with -o";
-    std::string status;
-    try {
-        status = io::read_output_summary(path, false).status;
-    } catch (const std::exception& e) {
-        return what + " exists and is not a synorm output (" + e.what() + "); " + choices;
-    }
-    if (status.starts_with("failed: ")) {
-        note = "replacing " + what + ", the output of a failed run (status \"" + status + "\")";
-        return "";
-    }
-    if (status == "complete") return what + " already holds a complete run; " + choices;
-    if (status.starts_with("checkpointed at "))
-        return what + " is a run stopped at a checkpoint (status \"" + status +
-               "\"): continue it with synorm resume, " + choices;
-    if (status == "running")
-        return what + " has status \"running\": a run that was killed or crashed before it ended, or one still running "
-                      "without its lock file. If it left checkpoints, continue it with synorm resume " +
-               default_checkpoint_dir(path) + "; else " + choices;
-    if (status == "unknown") return what + " exists and is not a synorm output (it has no status); " + choices;
-    return what + " already exists (status \"" + status + "\"); " + choices;
-}
-
-// Rank 0 takes the lock of `lock_path` for the run; all ranks agree. `what` names the path for the
-// message ("output 'out/c.h5'").
-int claim(comm::communicator& comm, const std::string& lock_path, const std::string& what,
-          const std::string& start_time, std::optional<run_lock>& lock) {
-    outcome claimed;
-    if (comm.rank() == 0) {
-        std::string problem, warning;
-        lock = run_lock::take(lock_path, start_time, problem, warning);
-        if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
-        if (!lock)
-            claimed.fail(io_failure,
-                         what + " is " + (problem.starts_with("in use") ? problem : "not usable: " + problem));
-    }
-    return agree(comm, claimed).code;
-}
-
-// The output path, prepared on every rank: `out/` made for the default path (by rank 0 alone, before
-// any rank looks for it), then every rank's check of the path. Returns the agreed exit code.
-int prepare_output(const run_options& opt, comm::communicator& comm, std::string& output, bool& probe_created,
-                   std::optional<run_lock>& lock, const std::string& start_time) {
-    const bool root = comm.rank() == 0;
-    if (output.empty()) {
-        const fs::path directory("out");
-        output = (directory / (fs::path(opt.config).stem().string() + ".h5")).string();
-        outcome made;
-        if (root) {
-            std::error_code ec;
-            if (fs::exists(directory, ec) && !fs::is_directory(directory, ec))
-                made.fail(io_failure, "cannot create the default output file " + output +
-                                          ": 'out' exists and is not a directory (remove it, or choose a file with -o)");
-            else if (fs::create_directories(directory, ec); ec)  // tolerates a concurrent creator
-                made.fail(io_failure, "cannot create the directory 'out' for the default output file " + output + ": " +
-                                          ec.message() + " (choose a file with -o)");
-        }
-        if (const auto a = agree(comm, made); a.code != ok) return a.code;
-    }
-    {
-        outcome checked;
-        const std::string problem = output_problem(output, opt.config, false, probe_created);
-        if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
-        if (const auto a = agree(comm, checked); a.code != ok) return a.code;
-    }
-    // Nothing is touched before the lock is held: a second run on this output stops here. A lock file
-    // that cannot be made (a directory that takes no new files) is reported as the output would be.
-    {
-        outcome claimed;
-        if (root) {
-            std::string problem, warning;
-            lock = run_lock::take(output + ".lock", start_time, problem, warning);
-            if (!warning.empty()) std::cerr << "synorm: warning: " << warning << "\n";
-            if (!lock && problem.starts_with("in use")) {
-                claimed.fail(io_failure, "output '" + output + "' is " + problem);
-            } else if (!lock) {
-                const std::string why = output_problem(output, opt.config, true, probe_created);
-                std::error_code ec;
-                if (probe_created) fs::remove(output, ec);
-                claimed.fail(io_failure,
-                             "cannot create output file '" + output + "': " + (why.empty() ? problem : why));
-            }
-        }
-        if (const auto a = agree(comm, claimed); a.code != ok) return a.code;
-    }
-    {
-        outcome kept;
-        if (root) {
-            std::string note;
-            const std::string problem = existing_output_problem(output, opt.overwrite, note);
-            if (!problem.empty()) kept.fail(io_failure, problem);
-            else if (!note.empty()) std::cerr << "synorm: " << note << "\n";
-        }
-        if (const auto a = agree(comm, kept); a.code != ok) return a.code;
-    }
-    outcome checked;
-    if (root) {
-        const std::string problem = output_problem(output, opt.config, true, probe_created);
-        if (!problem.empty()) checked.fail(io_failure, "cannot create output file '" + output + "': " + problem);
-    }
-    const auto a = agree(comm, checked);
-    if (a.code != ok && probe_created) {
-        std::error_code ec;
-        fs::remove(output, ec);  // the empty file rank 0's probe left
-    }
-    return a.code;
 }
 
 bool is_remote_failure(const std::exception& e) {
@@ -459,105 +264,6 @@ std::string milliseconds(std::int64_t step, double dt) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.10g ms", static_cast<double>(step) * dt);
     return buf;
-}
-
-// Checkpoint files in a directory: ckpt_<step, 12 digits>.h5, so that names sort by step.
-std::string checkpoint_name(std::int64_t step) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "ckpt_%012lld.h5", static_cast<long long>(step));
-    return buf;
-}
-
-std::vector<fs_::path> checkpoints_in(const fs_::path& dir) {
-    std::vector<fs_::path> found;
-    std::error_code ec;
-    for (const auto& entry : fs_::directory_iterator(dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.rfind("ckpt_", 0) == 0 && entry.path().extension() == ".h5") found.push_back(entry.path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-}
-
-// The default checkpoint directory of an output file: OUT without .h5, plus .checkpoints.
-std::string default_checkpoint_dir(const std::string& output) {
-    fs_::path p(output);
-    if (p.extension() == ".h5") p.replace_extension("");
-    return p.string() + ".checkpoints";
-}
-
-// The checkpoint directory of a run, held by it from before the build to its end: made (if needed)
-// and locked by rank 0 (the lock file synorm.lock inside), and removed at the end if the run made
-// it and left nothing in it.
-struct checkpoint_directory {
-    std::string path;
-    bool made = false;
-    std::optional<run_lock> lock;
-    checkpoint_directory() = default;
-    checkpoint_directory(const checkpoint_directory&) = delete;
-    checkpoint_directory& operator=(const checkpoint_directory&) = delete;
-    ~checkpoint_directory() {
-        lock.reset();
-        std::error_code ec;
-        if (made) fs_::remove(path, ec);  // only when empty
-    }
-};
-
-// Collective, before the build: the checkpoint directory exists (rank 0 makes it), belongs to this
-// run (its lock), is writable on every rank, and, when the run checkpoints, has room for one
-// checkpoint of the estimated size. A `ckpt_*.h5.tmp` that a killed run left is removed and named.
-int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory& dir, const std::string& start_time,
-                                 std::uint64_t checkpoint_bytes) {
-    const bool root = comm.rank() == 0;
-    const std::string named = "checkpoint directory '" + dir.path + "'";
-    {
-        outcome made;
-        if (root) {
-            std::error_code ec;
-            const bool existed = fs_::exists(dir.path, ec);
-            if (fs_::is_symlink(dir.path, ec) && !existed)
-                made.fail(io_failure,
-                          named + " is a dangling symbolic link to '" + fs_::read_symlink(dir.path, ec).string() + "'");
-            else if (existed && !fs_::is_directory(dir.path, ec))
-                made.fail(io_failure, named + " exists and is not a directory (choose another with --checkpoint-dir)");
-            else if (!existed && (fs_::create_directories(dir.path, ec), ec))
-                made.fail(io_failure,
-                          "cannot create the " + named + ": " + ec.message() +
-                              " (choose another with --checkpoint-dir)");
-            dir.made = !existed && made.code == ok;
-        }
-        if (const auto a = agree(comm, made); a.code != ok) return a.code;
-    }
-    const std::string lock_path = (fs_::path(dir.path) / "synorm.lock").string();
-    if (const int code = claim(comm, lock_path, named, start_time, dir.lock); code != ok) return code;
-    outcome usable;
-    std::error_code ec;
-    if (!fs_::is_directory(dir.path, ec)) usable.fail(io_failure, named + " does not exist on this node");
-    else if (::access(dir.path.c_str(), W_OK | X_OK) != 0)
-        usable.fail(io_failure, named + " is not writable (" + std::strerror(errno) + ")");
-    if (root && usable.code == ok) {
-        for (const auto& entry : fs_::directory_iterator(dir.path, ec)) {
-            const std::string name = entry.path().filename().string();
-            if (!name.starts_with("ckpt_") || !name.ends_with(".h5.tmp") || !entry.is_regular_file(ec)) continue;
-            std::error_code removed;
-            fs_::remove(entry.path(), removed);
-            std::cerr << "synorm: " << (removed ? "could not remove " : "removed ") << entry.path().string()
-                          << ", the unfinished checkpoint of a run that was killed while writing it\n";
-        }
-        struct statvfs fsinfo {};
-        const double need = static_cast<double>(checkpoint_bytes) * 1.05 + 1048576.0;
-        if (checkpoint_bytes > 0 && ::statvfs(dir.path.c_str(), &fsinfo) == 0) {
-            const double free_bytes = static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize);
-            if (free_bytes < need) {
-                char buf[160];
-                std::snprintf(buf, sizeof buf,
-                              " has %.0f MiB free, and a checkpoint of this run needs about %.0f MiB (estimate)",
-                              free_bytes / 1048576.0, need / 1048576.0);
-                usable.fail(io_failure, named + buf + ": free space there, or choose another with --checkpoint-dir");
-            }
-        }
-    }
-    return agree(comm, usable).code;
 }
 
 }  // namespace
