@@ -172,17 +172,23 @@ def check_checkpoint_faults(flips, cuts, seed):
         target = os.path.join(d, "resumed.h5")
         shutil.copy(out, target)
         p = h.run(["resume", bad, "-o", target, "-q"], check=False)
-        if refused(p, 2, bad):
-            counts["refused"] += 1
-        elif p.returncode == 0 and spikes_of(target) == expected:
-            counts["harmless"] += 1
-        else:
-            counts["silently-wrong"] += 1
-            wrong.append(f"checkpoint {what}: exit {p.returncode} {p.stderr.strip()[-300:]}")
+        tally(counts, wrong, p, 2, bad, lambda: spikes_of(target) == expected, f"checkpoint {what}")
     print(f"  checkpoint, {flips} bit flips and {cuts} truncations: {counts}")
     for w in wrong[:10]:
         print("   ", w)
     return counts, wrong
+
+
+def tally(counts, wrong, p, code, path, harmless, label):
+    """Counts one damaged file's outcome: refused with `code` naming `path`, harmless (`harmless()`
+    holds), or silently wrong (recorded in `wrong` with `label`)."""
+    if refused(p, code, path):
+        counts["refused"] += 1
+    elif p.returncode == 0 and harmless():
+        counts["harmless"] += 1
+    else:
+        counts["silently-wrong"] += 1
+        wrong.append(f"{label}: exit {p.returncode} {p.stderr.strip()[-300:]}")
 
 
 def check_output_faults(flips, cuts, seed):
@@ -199,26 +205,15 @@ def check_output_faults(flips, cuts, seed):
         pristine = os.path.join(d, "bad_out_copy.h5")
         shutil.copy(bad, pristine)  # resume writes into `bad`; info and h5py see the damage as it was
         p = h.run(["info", bad], check=False)
-        if refused(p, 3, bad):
-            counts["refused"] += 1
-        else:
+
+        def described_as_before(p=p):
             try:
-                same = p.returncode == 0 and p.stdout.replace(bad, out) == good_info and contents(pristine) == good
+                return p.stdout.replace(bad, out) == good_info and contents(pristine) == good
             except Exception:  # noqa: BLE001 — h5py could not read what info described
-                same = False
-            if same:
-                counts["harmless"] += 1
-            else:
-                counts["silently-wrong"] += 1
-                wrong.append(f"output {what}, info: exit {p.returncode} {p.stderr.strip()[-300:]}")
+                return False
+        tally(counts, wrong, p, 3, bad, described_as_before, f"output {what}, info")
         p = h.run(["resume", ckpt, "-o", bad, "-q"], check=False)
-        if refused(p, 3, bad):
-            counts["refused"] += 1
-        elif p.returncode == 0 and spikes_of(bad) == expected:
-            counts["harmless"] += 1
-        else:
-            counts["silently-wrong"] += 1
-            wrong.append(f"output {what}, resume: exit {p.returncode} {p.stderr.strip()[-300:]}")
+        tally(counts, wrong, p, 3, bad, lambda: spikes_of(bad) == expected, f"output {what}, resume")
     print(f"  output, {flips} bit flips and {cuts} truncations, each by info and resume: {counts}")
     for w in wrong[:10]:
         print("   ", w)
