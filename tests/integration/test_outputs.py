@@ -93,6 +93,7 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_int
         p = h.run(["run", COBA, "-q", "-o", out, "--duration", "6 s", "--seed", "2"], ranks=ranks, check=False)
         r = h.run(["resume", os.path.join(d, "other.checkpoints"), "-q", "-o", out, "--force"], ranks=ranks,
                   check=False)
+        time.sleep(2.0)  # well into its simulation (it builds in a fraction of a second), so it has spikes
         first.send_signal(signal.SIGUSR1)
         code, text = finish(first)
         assert p.returncode == 3, (ranks, p.returncode, p.stderr)
