@@ -10,23 +10,6 @@
 namespace synorm::config::detail {
 namespace {
 
-inline constexpr choice<model::phase_kind> phase_kinds[] = {
-    {"wake", model::phase_kind::wake},
-    {"nrem", model::phase_kind::nrem},
-    {"rem", model::phase_kind::rem},
-    {"custom", model::phase_kind::custom},
-};
-
-inline constexpr choice<model::renormalization_spec::reference> set_points[] = {
-    {"first_wake", model::renormalization_spec::reference::first_wake},
-    {"start", model::renormalization_spec::reference::start},
-};
-
-inline constexpr choice<model::renormalization_spec::selectivity> modes[] = {
-    {"proportional", model::renormalization_spec::selectivity::proportional},
-    {"selective", model::renormalization_spec::selectivity::selective},
-};
-
 bool excitatory_plastic(const model::model_spec& spec, const model::projection_spec& proj) {
     return proj.plasticity.rule != model::stdp_rule::none && spec.populations[proj.source].type == model::cell_type::excitatory;
 }
@@ -150,7 +133,7 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
         r.tau = read_quantity(*tau, dimension::time);
         if (!(r.tau > 0.0)) tau->fail("expected a time > 0, got " + format_quantity(r.tau, dimension::time));
     }
-    if (const auto mode = m.find("mode")) r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, modes);
+    if (const auto mode = m.find("mode")) r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, renormalization_modes);
     if (const auto spare = m.find("spare")) {
         if (r.mode != model::renormalization_spec::selectivity::selective) spare->fail("spare applies to mode: selective only");
         r.spare = read_number(*spare);
@@ -246,7 +229,7 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
         }
         out << YAML::Key << "tau" << YAML::Value;
         quantity(r.tau, dimension::time);
-        out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::renormalization_spec::selectivity>(modes, r.mode));
+        out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::renormalization_spec::selectivity>(renormalization_modes, r.mode));
         if (r.mode == model::renormalization_spec::selectivity::selective) out << YAML::Key << "spare" << YAML::Value << r.spare;
         out << YAML::EndMap;
     }

@@ -75,35 +75,70 @@ inline constexpr choice<model::spike_pairing> spike_pairings[] = {
     {"nearest", model::spike_pairing::nearest},
 };
 
+inline constexpr choice<model::phase_kind> phase_kinds[] = {
+    {"wake", model::phase_kind::wake},
+    {"nrem", model::phase_kind::nrem},
+    {"rem", model::phase_kind::rem},
+    {"custom", model::phase_kind::custom},
+};
+
+// The words of schedule.renormalization.set_point; a mean weight (reference::value) is a quantity.
+inline constexpr choice<model::renormalization_spec::reference> set_points[] = {
+    {"first_wake", model::renormalization_spec::reference::first_wake},
+    {"start", model::renormalization_spec::reference::start},
+};
+
+inline constexpr choice<model::renormalization_spec::selectivity> renormalization_modes[] = {
+    {"proportional", model::renormalization_spec::selectivity::proportional},
+    {"selective", model::renormalization_spec::selectivity::selective},
+};
+
 inline constexpr choice<model::scaling_mode> scaling_modes[] = {
     {"multiplicative", model::scaling_mode::multiplicative},
     {"additive", model::scaling_mode::additive},
 };
 
-// A neuron parameter: its key, dimension and place in model::neuron_params.
+// A neuron parameter: its key, dimension and place in model::neuron_params, and its entry in the
+// reference (synorm/config/key_schema.hpp).
 struct neuron_param {
     std::string_view key;
     dimension dim;
     double model::neuron_params::*member;
+    std::string_view fallback, range, doc;
 };
 
 namespace params {
 using model::neuron_params;
-inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m};
-inline constexpr neuron_param tau_m{"tau_m", dimension::time, &neuron_params::tau_m};
-inline constexpr neuron_param E_L{"E_L", dimension::voltage, &neuron_params::E_L};
-inline constexpr neuron_param V_th{"V_th", dimension::voltage, &neuron_params::V_th};
-inline constexpr neuron_param V_reset{"V_reset", dimension::voltage, &neuron_params::V_reset};
-inline constexpr neuron_param t_ref{"t_ref", dimension::time, &neuron_params::t_ref};
-inline constexpr neuron_param tau_syn_ex{"tau_syn_ex", dimension::time, &neuron_params::tau_syn_ex};
-inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_params::tau_syn_in};
-inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex};
-inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in};
-inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e};
-inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a};
-inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b};
-inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w};
-inline constexpr neuron_param rate{"rate", dimension::rate, &neuron_params::rate};
+inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m,
+                                    "`\"250 pF\"`", "> 0", "membrane capacitance"};
+inline constexpr neuron_param tau_m{"tau_m", dimension::time, &neuron_params::tau_m,
+                                    "`\"10 ms\"`", "> 0", "membrane time constant (leak conductance g_L = C_m / tau_m)"};
+inline constexpr neuron_param E_L{"E_L", dimension::voltage, &neuron_params::E_L,
+                                    "`\"-65 mV\"`", "", "resting (leak reversal) potential"};
+inline constexpr neuron_param V_th{"V_th", dimension::voltage, &neuron_params::V_th,
+                                    "`\"-50 mV\"`", "> `V_reset`", "spike threshold"};
+inline constexpr neuron_param V_reset{"V_reset", dimension::voltage, &neuron_params::V_reset,
+                                    "`\"-65 mV\"`", "", "potential after a spike"};
+inline constexpr neuron_param t_ref{"t_ref", dimension::time, &neuron_params::t_ref,
+                                    "`\"2 ms\"`", "≥ 0", "absolute refractory period"};
+inline constexpr neuron_param tau_syn_ex{"tau_syn_ex", dimension::time, &neuron_params::tau_syn_ex,
+                                    "`\"0.5 ms\"`", "> 0", "decay time of excitatory synaptic currents or conductances"};
+inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_params::tau_syn_in,
+                                    "`\"0.5 ms\"`", "> 0", "decay time of inhibitory synaptic currents or conductances"};
+inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex,
+                                    "`\"0 mV\"`", "", "excitatory reversal potential"};
+inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in,
+                                    "`\"-85 mV\"`", "", "inhibitory reversal potential"};
+inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e,
+                                    "`\"0 pA\"`", "", "constant bias current"};
+inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a,
+                                    "`\"0 nS\"`", "", "subthreshold adaptation: τ_w dw/dt = a (V − E_L) − w"};
+inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b,
+                                    "`\"0 pA\"`", "", "spike-triggered adaptation: w jumps by b at each spike"};
+inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w,
+                                    "`\"100 ms\"`", "> 0", "adaptation time constant"};
+inline constexpr neuron_param rate{"rate", dimension::rate, &neuron_params::rate,
+                                    "required", "≥ 0", "rate of each member's spike train"};
 
 inline constexpr neuron_param lif_delta[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e};
 inline constexpr neuron_param lif_curr_exp[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};

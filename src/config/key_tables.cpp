@@ -1,0 +1,766 @@
+// The configuration schema: every key of every section, declared once (key_tables.hpp says who
+// reads these tables). The documentation columns are config/README.md's reference tables, which
+// synorm_config_reference writes from here.
+#include "key_tables.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace synorm::config::detail {
+namespace {
+
+using model::distribution;
+template <class S>
+using keys_of = const key<S>[];
+
+bool positive_tau_integral(const model::scaling_spec& s) { return s.tau_integral > 0; }
+bool has_period(const model::pruning_spec& p) { return p.period > 0; }
+bool has_max_rate(const model::checks_spec& c) { return c.max_rate > 0; }
+bool never_written(const model::e_gaba_spec&) { return false; }
+
+template <class S>
+binding<S> custom(std::string (*value)(const S&)) {
+    binding<S> b;
+    b.value = value;
+    return b;
+}
+
+constexpr key_info unbound(key_info info) {
+    info.bound = false;
+    return info;
+}
+
+const key<model::simulation_spec> simulation_table[] = {
+    {{"dt", "time", "ms", "`\"0.1 ms\"`", "from `\"1 us\"` to `\"1 ms\"`",
+      "time step (1 µs is NEST's default resolution; a coarser step than 1 ms no longer resolves refractory periods "
+      "or STDP windows)"},
+     bind<&model::simulation_spec::dt>(form::quantity, dimension::time)},
+    {{"duration", "time", "ms", "`\"1 s\"`", "at least half a step (it rounds to ≥ 1 step)", "biological time to simulate"},
+     bind<&model::simulation_spec::duration>(form::quantity, dimension::time)},
+    {{"seed", "integer", "", "`1`", "≥ 0", "seed of every random stream (connectivity, initial state, inputs)"},
+     bind<&model::simulation_spec::seed>(form::integer)},
+};
+
+// network.* is applied while loading (sizes, in-degrees, weights): the spec holds its effect, not its keys.
+const key<model::model_spec> network_table[] = {
+    {unbound({"scale", "number", "", "`1`", "> 0", "resizes the whole network (see below)"})},
+    {unbound({"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
+    {unbound({"compensation", "map", "", "none", "",
+              "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
+};
+
+const key<model::model_spec> compensation_table[] = {
+    {unbound({"mean_rates", "map", "Hz", "required", "from population name to rate ≥ 0",
+              "mean firing rate of each population in the full-scale network. Every population that is the source of "
+              "a projection needs one"})},
+};
+
+const key<model::population_spec> population_table[] = {
+    {{"size", "integer", "", "required", "≥ 1", "number of neurons (before `network.scale`)"},
+     bind<&model::population_spec::size>(form::integer)},
+    {{"type", "word", "", "`excitatory`", "`excitatory` or `inhibitory`",
+      "Dale's law: the receptor that every outgoing synapse of this population feeds, and so the sign of its weights"},
+     bind_word<&model::population_spec::type, cell_types>()},
+    {unbound({"neuron", "map", "", "required", "", "the neuron model and its parameters (below)"})},
+    {{"V_init", "voltage or [distribution](#distributions)", "mV", "the neuron's `E_L`", "",
+      "initial membrane potential, one draw per neuron"},
+     bind<&model::population_spec::V_init>()},
+    {unbound({"calcium", "map", "", "`{tau: \"1 s\"}`", "", "the activity sensor ([below](#populationsnamecalcium))"})},
+    {unbound({"scaling", "map", "", "off", "", "synaptic scaling toward a target rate ([below](#populationsnamescaling))"})},
+    {unbound({"branches", "map", "", "off", "", "dendritic branches with their own gains ([below](#populationsnamebranches))"})},
+    {unbound({"e_gaba", "map", "", "off", "",
+              "homeostatic shift of the inhibitory reversal potential, conductance models only "
+              "([below](#populationsnamee_gaba))"})},
+    {unbound({"normalization", "map", "", "off", "",
+              "keeps each neuron's total plastic excitatory weight fixed ([below](#populationsnamenormalization))"})},
+    {unbound({"metaplasticity", "map", "", "off", "",
+              "a sliding threshold that scales the potentiation of STDP onto the population "
+              "([below](#populationsnamemetaplasticity))"})},
+};
+
+// The neuron map of a poisson_source (its `model` key is the neuron section's).
+const key<model::population_spec> source_table[] = {
+    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each member's spike train"},
+     custom<model::population_spec>([](const model::population_spec& p) { return exact(p.params.rate); })},
+    {{"changes", "list of `{at: time, rate: rate}`", "ms, Hz", "none", "",
+      "the rate from time `at` on (`at` > 0, a multiple of `dt`, increasing)"},
+     custom<model::population_spec>([](const model::population_spec& p) {
+         std::string text;
+         for (const auto& c : p.rate_changes) text += exact(c.at) + " " + exact(c.rate) + "; ";
+         return text;
+     })},
+};
+
+const key<model::population_spec> calcium_table[] = {
+    {{"tau", "time", "ms", "`\"1 s\"`", "> 0",
+      "decay time of the calcium trace, and the averaging time of the rate estimate"},
+     bind<&model::population_spec::tau_calcium>(form::quantity, dimension::time)},
+};
+
+const key<model::scaling_spec> scaling_table[] = {
+    {{"enabled", "boolean", "", "`true`", "", "scaling on or off"},
+     bind<&model::scaling_spec::enabled>(form::boolean)},
+    {{"mode", "word", "", "`multiplicative`", "`multiplicative` or `additive`",
+      "a gain on the weights, or an offset added to them (comparison only)"},
+     bind_word<&model::scaling_spec::mode, scaling_modes>()},
+    {{"target_rate", "rate", "Hz", "required when enabled", "> 0", "target rate r* of every neuron of the population"},
+     bind<&model::scaling_spec::target_rate>(form::quantity, dimension::rate)},
+    {{"tau_up", "time", "ms", "`\"10 s\"`", "> 0", "time constant of scaling up (r < r*; the glial TNF-α pathway)"},
+     bind<&model::scaling_spec::tau_up>(form::quantity, dimension::time)},
+    {{"tau_down", "time", "ms", "`\"10 s\"`", "> 0", "time constant of scaling down (r > r*; the Arc pathway)"},
+     bind<&model::scaling_spec::tau_down>(form::quantity, dimension::time)},
+    {{"tau_integral", "time", "ms", "none", "> 0", "time constant τ_I of the integral term; without it there is none"},
+     bind<&model::scaling_spec::tau_integral>(form::quantity, dimension::time), &positive_tau_integral},
+    {{"glial_gain", "number", "", "`0`", "≥ 0", "strength of the glial boost of scaling up; 0 = no boost"},
+     bind<&model::scaling_spec::glial_gain>(form::number)},
+    {{"gain_min", "number", "", "`0.1`", "> 0 and ≤ 1", "lower bound of the gains"},
+     bind<&model::scaling_spec::gain_min>(form::number)},
+    {{"gain_max", "number", "", "`10`", "≥ 1 and > `gain_min`", "upper bound of the gains"},
+     bind<&model::scaling_spec::gain_max>(form::number)},
+    {{"inhibitory", "boolean", "", "`false`", "", "also scale the inhibitory inputs, in the opposite direction"},
+     bind<&model::scaling_spec::inhibitory>(form::boolean)},
+};
+
+const key<model::branch_spec> branch_table[] = {
+    {{"enabled", "boolean", "", "`true`", "", "branches on or off (a switched-off map is checked, then ignored)"},
+     bind<&model::branch_spec::enabled>(form::boolean)},
+    {{"count", "integer", "", "required", "in [1, 64]", "branches per neuron"},
+     bind<&model::branch_spec::count>(form::integer)},
+    {{"assignment", "word", "", "`random`", "`random` or `by_source`", "how synapses are put on branches"},
+     bind_word<&model::branch_spec::assign, branch_assignments>()},
+    {{"by_source", "map", "", "required for `by_source`", "from population name to branch (0 to `count` − 1)",
+      "the branch of each excitatory source population's synapses"},
+     bind<&model::branch_spec::by_source>()},
+    {{"tau_activity", "time", "ms", "`\"1 s\"`", "> 0", "decay time of the input drive trace"},
+     bind<&model::branch_spec::tau_activity>(form::quantity, dimension::time)},
+    {{"target_rate", "rate", "Hz", "required when enabled", "> 0",
+      "target input drive r* of every branch (arrivals per second times the gain)"},
+     bind<&model::branch_spec::target_rate>(form::quantity, dimension::rate)},
+    {{"tau", "time", "ms", "`\"2 s\"`", "> 0", "time constant of the branch gain"},
+     bind<&model::branch_spec::tau>(form::quantity, dimension::time)},
+    {{"gain_min", "number", "", "`0.1`", "> 0 and ≤ 1", "lower bound of the branch gains"},
+     bind<&model::branch_spec::gain_min>(form::number)},
+    {{"gain_max", "number", "", "`10`", "≥ 1 and > `gain_min`", "upper bound of the branch gains"},
+     bind<&model::branch_spec::gain_max>(form::number)},
+    {{"record", "list of population-local ids", "", "`[]`", "",
+      "neurons whose branch gains are written in full (`/homeostasis/<name>/branch_gain`)"},
+     bind<&model::branch_spec::record>()},
+};
+
+const key<model::e_gaba_spec> e_gaba_table[] = {
+    {{"enabled", "boolean", "", "`true`", "", "on or off"},
+     bind<&model::e_gaba_spec::enabled>(form::boolean), &never_written},
+    {{"target_rate", "rate", "Hz", "the `scaling` target when scaling is on; otherwise required", "> 0", "target rate r*"},
+     bind<&model::e_gaba_spec::target_rate>(form::quantity, dimension::rate)},
+    {{"tau", "time", "ms", "`\"10 s\"`", "> 0", "time constant of the shift"},
+     bind<&model::e_gaba_spec::tau>(form::quantity, dimension::time)},
+    {{"E_in_min", "voltage", "mV", "`\"-90 mV\"`", "", "lower bound; the neuron's `E_in` must lie in [`E_in_min`, `E_in_max`]"},
+     bind<&model::e_gaba_spec::E_in_min>(form::quantity, dimension::voltage)},
+    {{"E_in_max", "voltage", "mV", "`\"-60 mV\"`", "> `E_in_min`", "upper bound"},
+     bind<&model::e_gaba_spec::E_in_max>(form::quantity, dimension::voltage)},
+};
+
+const key<model::normalization_spec> normalization_table[] = {
+    {{"enabled", "boolean", "", "`true`", "", "on or off"}, bind<&model::normalization_spec::enabled>()},
+    {{"total", "weight dimension of the population's model", "receptor unit", "required", "> 0",
+      "the total plastic excitatory weight per neuron"},
+     bind<&model::normalization_spec::total>(form::weight)},
+};
+
+const key<model::metaplasticity_spec> metaplasticity_table[] = {
+    {{"enabled", "boolean", "", "`true`", "", "on or off"}, bind<&model::metaplasticity_spec::enabled>()},
+    {{"target_rate", "rate", "Hz", "the `scaling` target when scaling is on; otherwise required", "> 0",
+      "r0, with θ0 = r0², where m = 1"},
+     bind<&model::metaplasticity_spec::target_rate>(form::quantity, dimension::rate)},
+    {{"tau_theta", "time", "ms", "required", "> 0", "time constant of θ"},
+     bind<&model::metaplasticity_spec::tau_theta>(form::quantity, dimension::time)},
+    {{"factor_min", "number", "", "0.1", "in (0, 1]", "lower bound of m"},
+     bind<&model::metaplasticity_spec::factor_min>(form::number)},
+    {{"factor_max", "number", "", "10", "≥ 1", "upper bound of m"},
+     bind<&model::metaplasticity_spec::factor_max>(form::number)},
+};
+
+const key<model::projection_spec> projection_table[] = {
+    {{"name", "name", "", "`\"<source>_to_<target>\"`", "",
+      "unique among projections; used by `recording.weights` and in the output"},
+     bind<&model::projection_spec::name>()},
+    {{"source", "population name", "", "required", "", "presynaptic population"}, bind<&model::projection_spec::source>()},
+    {{"target", "population name", "", "required", "", "postsynaptic population"}, bind<&model::projection_spec::target>()},
+    {unbound({"connect", "map", "", "required", "", "connection rule (below)"})},
+    {{"weight", "[weight dimension](#neuron) or [distribution](#distributions)", "receptor unit", "required", "",
+      "synaptic weight, one draw per synapse"},
+     bind<&model::projection_spec::weight>()},
+    {{"delay", "time or [distribution](#distributions)", "ms", "required", "",
+      "transmission delay, one draw per synapse, rounded to steps"},
+     bind<&model::projection_spec::delay>()},
+    {unbound({"plasticity", "map", "", "none (static)", "",
+              "spike-timing-dependent plasticity of the weights ([below](#projectionsplasticity))"})},
+    {unbound({"pruning", "map", "", "none",
+              "", "microglial pruning of weak synapses of a plastic projection ([below](#projectionspruning))"})},
+};
+
+const key<model::projection_spec> connect_table[] = {
+    {{"rule", "word", "", "required", "",
+      "`fixed_indegree`: every target neuron gets exactly `indegree` sources drawn at random. `pairwise_bernoulli`: "
+      "every (source, target) pair is connected with probability `p`. `fixed_total_number`: `number` synapses in "
+      "all, each between a random source and a random target. `one_to_one`: source *i* to target *i* (the sizes "
+      "must be equal). `all_to_all`: every pair",
+      "all"},
+     bind_word<&model::projection_spec::rule, connection_rules>()},
+    {{"indegree", "integer", "", "required", "≥ 0",
+      "sources per target neuron. Without multapses it must not exceed the source population's size, less 1 when "
+      "the projection is onto its own population without autapses",
+      "`fixed_indegree`"},
+     bind<&model::projection_spec::indegree>()},
+    {{"p", "number", "", "required", "in [0, 1]", "connection probability", "`pairwise_bernoulli`"},
+     bind<&model::projection_spec::probability>()},
+    {{"number", "integer", "", "required", "≥ 0",
+      "total number of synapses. Without multapses it must not exceed the number of distinct pairs",
+      "`fixed_total_number`"},
+     bind<&model::projection_spec::total_number>()},
+    {{"autapses", "boolean", "", "`true`", "", "allow a neuron to connect to itself (when source = target)", "all"},
+     bind<&model::projection_spec::allow_autapses>()},
+    {{"multapses", "boolean", "", "`true`", "", "allow more than one synapse between the same pair",
+      "`fixed_indegree`, `fixed_total_number`"},
+     bind<&model::projection_spec::allow_multapses>()},
+};
+
+const key<model::plasticity_spec> stdp_table[] = {
+    {{"rule", "word", "", "required", "`stdp`, `triplet` or `vogels`",
+      "`stdp`: pair-based STDP with a presynaptic and a postsynaptic trace; `triplet`, `vogels`: see below"},
+     bind<&model::plasticity_spec::rule>()},
+    {{"weight_dependence", "word", "", "`additive`", "`additive`, `multiplicative` or `power_law`",
+      "how a step depends on the weight (below)"},
+     bind<&model::plasticity_spec::dependence>()},
+    {{"pairing", "word", "", "`all_to_all`", "`all_to_all` or `nearest`",
+      "`all_to_all`: each trace sums every earlier spike. `nearest`: each trace is reset to 1 at a spike, so only the "
+      "nearest spike counts"},
+     bind<&model::plasticity_spec::pairing>()},
+    {{"tau_plus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the presynaptic trace x (potentiation window)"},
+     bind<&model::plasticity_spec::tau_plus>()},
+    {{"tau_minus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the postsynaptic trace y (depression window)"},
+     bind<&model::plasticity_spec::tau_minus>()},
+    {{"A_plus", "weight dimension", "receptor unit", "required", "> 0", "potentiation amplitude"},
+     bind<&model::plasticity_spec::A_plus>()},
+    {{"A_minus", "weight dimension", "receptor unit", "required", "< 0", "depression amplitude (negative)"},
+     bind<&model::plasticity_spec::A_minus>()},
+    {{"w_min", "weight dimension", "receptor unit", "`0` in the weight's unit", "≥ 0", "lower bound of the weight"},
+     bind<&model::plasticity_spec::w_min>()},
+    {{"w_max", "weight dimension", "receptor unit", "required", "> `w_min`", "upper bound of the weight"},
+     bind<&model::plasticity_spec::w_max>()},
+    {{"w_0", "weight dimension", "receptor unit", "required", "> 0", "`power_law` only: reference weight"},
+     bind<&model::plasticity_spec::w_0>()},
+    {{"mu", "number", "", "`0.4`", "in (0, 1]", "`power_law` only: exponent of potentiation"},
+     bind<&model::plasticity_spec::mu>()},
+};
+
+const key<model::plasticity_spec> triplet_table[] = {
+    {{"rule", "word", "", "required", "", "`triplet`"}, bind<&model::plasticity_spec::rule>()},
+    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"}, bind<&model::plasticity_spec::tau_plus>()},
+    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"}, bind<&model::plasticity_spec::tau_minus>()},
+    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"}, bind<&model::plasticity_spec::tau_x>()},
+    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"}, bind<&model::plasticity_spec::tau_y>()},
+    {{"A2_plus", "weight dimension", "receptor unit", "required", "≥ 0", "pair potentiation"},
+     bind<&model::plasticity_spec::A_plus>()},
+    {{"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0", "triplet potentiation (A2_plus + A3_plus > 0)"},
+     bind<&model::plasticity_spec::A3_plus>()},
+    {{"A2_minus", "weight dimension", "receptor unit", "required", "< 0", "pair depression"},
+     bind<&model::plasticity_spec::A_minus>()},
+    {{"A3_minus", "weight dimension", "receptor unit", "`0`", "≤ 0", "triplet depression"},
+     bind<&model::plasticity_spec::A3_minus>()},
+    {{"w_min", "weight dimension", "receptor unit", "`0`", "", "lower bound, as for `stdp`"},
+     bind<&model::plasticity_spec::w_min>()},
+    {{"w_max", "weight dimension", "receptor unit", "required", "", "upper bound, as for `stdp`"},
+     bind<&model::plasticity_spec::w_max>()},
+};
+
+const key<model::plasticity_spec> vogels_table[] = {
+    {{"rule", "word", "", "required", "", "`vogels`"}, bind<&model::plasticity_spec::rule>()},
+    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"}, bind<&model::plasticity_spec::pairing>()},
+    {{"tau", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of both traces (τ_STDP)"},
+     bind<&model::plasticity_spec::tau_plus>()},
+    {{"eta", "weight dimension", "receptor unit", "required", "> 0",
+      "learning rate η: the size of a step at a trace value of 1"},
+     bind<&model::plasticity_spec::eta>()},
+    {{"target_rate", "rate", "Hz", "required", "> 0", "target rate ρ0 of the postsynaptic neurons; α = 2·ρ0·τ"},
+     bind<&model::plasticity_spec::target_rate>()},
+    {{"w_min", "weight dimension", "receptor unit", "conductances: `0`; ≤ 0 weights: required",
+      "conductances: ≥ 0; ≤ 0 weights: < `w_max`", "lower bound (for ≤ 0 weights: the strongest inhibition)"},
+     bind<&model::plasticity_spec::w_min>()},
+    {{"w_max", "weight dimension", "receptor unit", "conductances: required; ≤ 0 weights: `0`",
+      "conductances: > `w_min`; ≤ 0 weights: ≤ 0", "upper bound"},
+     bind<&model::plasticity_spec::w_max>()},
+};
+
+const key<model::pruning_spec> pruning_table[] = {
+    {{"threshold", "weight dimension of the target's model", "receptor unit", "required", "≥ 0",
+      "a synapse is weak while the magnitude of its effective weight is below this"},
+     bind<&model::pruning_spec::threshold>(form::weight)},
+    {{"tagging_time", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `homeostasis.period`",
+      "a synapse weak for longer than this is tagged"},
+     bind<&model::pruning_spec::tagging_time>(form::quantity, dimension::time)},
+    {{"period", "time", "ms", "none", "> 0, a multiple of `homeostasis.period`",
+      "prune every `period`; without it, at the end of every `nrem` phase of the schedule that runs (not skipped)"},
+     bind<&model::pruning_spec::period>(form::quantity, dimension::time), &has_period},
+    {{"depleted", "boolean", "", "`false`", "",
+      "microglia depletion: tags are counted and recorded, nothing is removed (weak synapses accumulate)"},
+     bind<&model::pruning_spec::depleted>(form::boolean)},
+};
+
+// `kind` selects the table; it is a key of each.
+const key<model::poisson_input_spec> poisson_table[] = {
+    {unbound({"kind", "word", "", "required", "`poisson`", "the kind of input"})},
+    {{"target", "population name", "", "required", "", "population that receives the input"},
+     bind<&model::poisson_input_spec::population>()},
+    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each source"}, bind<&model::poisson_input_spec::rate>()},
+    {{"sources", "integer", "", "`1`", "≥ 1", "independent sources per neuron"},
+     bind<&model::poisson_input_spec::sources>()},
+    {{"weight", "weight dimension of the target's model", "receptor unit", "required", "a constant",
+      "what each event adds. The same sign rules apply as for projections, with `receptor` in place of the source type"},
+     bind<&model::poisson_input_spec::weight>()},
+    {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "receptor the events feed"},
+     bind<&model::poisson_input_spec::type>()},
+    {{"first", "integer", "", "`0`", "≥ 0, < size", "first addressed neuron (population-local id)"},
+     bind<&model::poisson_input_spec::first>()},
+    {{"count", "integer", "", "`size − first`", "≥ 1", "number of addressed neurons, `first + count ≤ size`"},
+     bind<&model::poisson_input_spec::count>()},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "input on from this time"}, bind<&model::poisson_input_spec::start>()},
+    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "input off from this time"},
+     bind<&model::poisson_input_spec::stop>()},
+};
+
+const key<model::dc_input_spec> dc_table[] = {
+    {unbound({"kind", "word", "", "required", "`dc`", "the kind of input"})},
+    {{"target", "population name", "", "required", "", "population that receives the current"},
+     bind<&model::dc_input_spec::population>()},
+    {{"amplitude", "current", "pA", "required", "", "injected current, either sign"},
+     bind<&model::dc_input_spec::amplitude>()},
+    {{"first", "integer", "", "`0`", "≥ 0, < size", "as for `poisson`"}, bind<&model::dc_input_spec::first>()},
+    {{"count", "integer", "", "`size − first`", "≥ 1", "as for `poisson`"}, bind<&model::dc_input_spec::count>()},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "as for `poisson`"}, bind<&model::dc_input_spec::start>()},
+    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "as for `poisson`"}, bind<&model::dc_input_spec::stop>()},
+};
+
+const key<model::pattern_spec> pattern_table[] = {
+    {unbound({"kind", "word", "", "required", "`pattern`", "the kind of input"})},
+    {{"name", "name", "", "`pattern<i>`, *i* its index among patterns", "",
+      "unique among patterns; `/patterns/<name>` and the schedule's `patterns` lists"},
+     bind<&model::pattern_spec::name>()},
+    {{"target", "population name", "", "required", "", "the population the group belongs to"},
+     bind<&model::pattern_spec::population>()},
+    {{"group", "`{first, count}`, `{random: N, seed: S}` or a list of ids", "", "required", "",
+      "the members (population-local ids, ≥ 2): the range `[first, first + count)` (`first` defaults to 0); or N ids "
+      "drawn without replacement by the counter-based stream of (`seed`, the pattern's index), `seed` defaulting to "
+      "`simulation.seed`; or the ids listed (each once)"},
+     custom<model::pattern_spec>([](const model::pattern_spec& p) {
+         return exact(p.chosen) + " " + exact(p.first) + " " + exact(p.count) + " " + exact(p.group_seed) + " " +
+                exact(p.group);
+     })},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`", "the first onset"},
+     bind<&model::pattern_spec::start>()},
+    {{"period", "time", "ms", "`\"1 s\"`", "> 0, a multiple of `dt`, ≥ `duration + jitter`",
+      "between onsets: onsets at `start + k·period`"},
+     bind<&model::pattern_spec::period>()},
+    {{"duration", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "each presentation"},
+     bind<&model::pattern_spec::duration>()},
+    {{"stop", "time or `never`", "ms", "`never`", "", "no onset at or after it (nor after the end of the run)"},
+     bind<&model::pattern_spec::stop>()},
+    {{"jitter", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`",
+      "member *i* of presentation *k* is driven during `[onset + δ, onset + δ + duration)`, δ uniform on "
+      "`{0, dt, …, jitter}`, drawn from the stream (seed, pattern, gid, k)"},
+     bind<&model::pattern_spec::jitter>()},
+    {{"rate", "rate", "Hz", "required", "≥ 0",
+      "the drive of each member while it is presented: its own Poisson train of `rate × sources`"},
+     bind<&model::pattern_spec::rate>()},
+    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"}, bind<&model::pattern_spec::sources>()},
+    {{"weight", "weight dimension of the target's model", "receptor unit", "required", "", "as for `poisson`"},
+     bind<&model::pattern_spec::weight>()},
+    {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "as for `poisson`"},
+     bind<&model::pattern_spec::inhibitory>()},
+    {unbound({"probe", "map", "", "none", "", "recall probes (below)"})},
+};
+
+const key<model::pattern_spec> probe_table[] = {
+    {{"times", "list of times", "ms", "required", "each a multiple of `dt`, with `time + window` within the run",
+      "the onsets of the probes"},
+     bind<&model::pattern_spec::probe_times>()},
+    {{"cue", "number", "", "`0.5`", "in (0, 1); at least one member cued, never all",
+      "fraction of the group cued: the first `round(cue × size)` members in id order"},
+     bind<&model::pattern_spec::cue>()},
+    {{"duration", "time", "ms", "the pattern's `duration`", "> 0, a multiple of `dt`", "the cue's drive"},
+     bind<&model::pattern_spec::probe_duration>()},
+    {{"window", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "spikes counted over `[time, time + window)`"},
+     bind<&model::pattern_spec::window>()},
+};
+
+const key<model::recording_spec> recording_table[] = {
+    {{"spikes", "`all`, `none`, or a list of population names", "", "`all`", "",
+      "populations whose spikes are written (`/spikes/<population>`)"},
+     bind<&model::recording_spec::spike_populations>()},
+    {{"rate_bin", "time", "ms", "`\"1 ms\"`", "≥ 0, a multiple of `dt`",
+      "bin width of the population rates (`/rates`). `\"0 ms\"` writes no rates"},
+     bind<&model::recording_spec::rate_bin>(form::quantity, dimension::time)},
+    {unbound({"state", "list of state recorders", "", "`[]`", "", "sampled state variables (below)"})},
+    {unbound({"weights", "list of weight recorders", "", "`[]`", "", "weight snapshots (below)"})},
+    {unbound({"homeostasis", "list of `{population, ids}`", "", "none", "one entry per population",
+              "neurons whose gains (and E_in for conductance models) are written every homeostasis period "
+              "(`/homeostasis/<population>/neurons`)"})},
+    {{"final_state", "boolean", "", "`true`", "", "write every neuron's membrane potential at the end (`/final_state`)"},
+     bind<&model::recording_spec::final_state>(form::boolean)},
+};
+
+const key<model::state_recorder_spec> state_table[] = {
+    {{"name", "name", "", "`\"<population>_state<i>\"`, *i* its index in the list", "",
+      "unique among state recorders; the group name in `/recordings`"},
+     bind<&model::state_recorder_spec::name>()},
+    {{"population", "population name", "", "required", "", "population to record from"},
+     bind<&model::state_recorder_spec::population>()},
+    {{"ids", "list of integers", "", "required", "each < size",
+      "population-local neuron ids, stored sorted and without duplicates"},
+     bind<&model::state_recorder_spec::ids>()},
+    {{"variables", "list of words", "", "`[V_m]`", "",
+      "`V_m` for every model; `I_syn_ex`, `I_syn_in` for `lif_curr_exp`; `g_ex`, `g_in` for `lif_cond_exp` and "
+      "`lif_cond_exp_adapt`; `w` (pA, the adaptation current) for `lif_cond_exp_adapt`"},
+     bind<&model::state_recorder_spec::variables>()},
+    {{"interval", "time", "ms", "`dt`", "> 0, a multiple of `dt`", "sampling interval"},
+     bind<&model::state_recorder_spec::interval>()},
+};
+
+const key<model::weight_recorder_spec> weight_table[] = {
+    {{"projection", "projection name", "", "required", "", "projection whose weights are written"},
+     bind<&model::weight_recorder_spec::projection>()},
+    {{"times", "list of times", "ms", "required", "each in [0, `duration`] and a multiple of `dt`",
+      "snapshot times, taken at the start of the step at each time. Stored sorted, without duplicates"},
+     bind<&model::weight_recorder_spec::times>()},
+};
+
+const key<model::homeostasis_recorder_spec> homeostasis_recorder_table[] = {
+    {{"population", "population name", "", "required", "", "population whose neurons are written"},
+     bind<&model::homeostasis_recorder_spec::population>()},
+    {{"ids", "list of integers", "", "required", "each < size", "population-local neuron ids, stored sorted and unique"},
+     bind<&model::homeostasis_recorder_spec::ids>()},
+};
+
+const key<model::homeostasis_spec> homeostasis_table[] = {
+    {{"period", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt` and of the communication interval",
+      "the homeostasis period H"},
+     bind<&model::homeostasis_spec::period>(form::quantity, dimension::time)},
+};
+
+const key<model::checks_spec> checks_table[] = {
+    {{"max_rate", "rate", "Hz", "none", "> 0",
+      "stop when any population fires faster than this over a homeostasis period (a runaway network ends in seconds, "
+      "with the population, its rate and the time named)"},
+     bind<&model::checks_spec::max_rate>(form::quantity, dimension::rate), &has_max_rate},
+    {{"finite", "boolean", "", "`true`", "", "stop when any membrane potential or plastic weight is NaN or infinite"},
+     bind<&model::checks_spec::finite>(form::boolean)},
+};
+
+const key<model::schedule_spec> schedule_table[] = {
+    {{"cycles", "integer", "", "`1`", "≥ 1", "repetitions of the phase list"},
+     bind<&model::schedule_spec::cycles>(form::integer)},
+    {unbound({"phases", "list of phases", "", "required", "at least one", "the phases of one cycle (below)"})},
+    {unbound({"renormalization", "map", "", "off", "", "SHY renormalization (below)"})},
+    {{"snapshots", "boolean", "", "`false`", "",
+      "weights of every plastic projection at every phase boundary, in `/phase_weights`"},
+     bind<&model::schedule_spec::snapshots>(form::boolean)},
+};
+
+const key<model::renormalization_spec> renormalization_table[] = {
+    {{"enabled", "boolean", "", "`true` once the map is given", "", "renormalization on or off"},
+     bind<&model::renormalization_spec::enabled>()},
+    {{"set_point", "word or weight", "receptor unit", "`first_wake`", "`first_wake`, `start`, or a mean weight > 0",
+      "the target W*: W at the start of the first wake phase (`first_wake`), W at time 0 (`start`), or a mean "
+      "weight such as `\"6 nS\"` (W* = that × synapses)"},
+     custom<model::renormalization_spec>([](const model::renormalization_spec& r) {
+         return exact(r.set_point) + " " + exact(r.mean_weight);
+     })},
+    {{"tau", "time", "ms", "`\"1 s\"`", "> 0", "time constant of the approach to W*"},
+     bind<&model::renormalization_spec::tau>()},
+    {{"mode", "word", "", "`proportional`", "`proportional` or `selective`",
+      "`proportional`: G on every synapse; `selective`: the strongest synapses are spared"},
+     bind<&model::renormalization_spec::mode>()},
+    {{"spare", "number", "", "`0.2`", "in (0, 1)", "selective only: the fraction of each projection's synapses spared"},
+     bind<&model::renormalization_spec::spare>()},
+};
+
+const key<model::phase_spec> phase_table[] = {
+    {{"name", "text", "", "required", "", "the phase's name in `/phases`"}, bind<&model::phase_spec::name>()},
+    {{"kind", "word", "", "required", "`wake`, `nrem`, `rem` or `custom`", "what the phase models"},
+     bind<&model::phase_spec::kind>()},
+    {{"duration", "time", "ms", "required", "> 0",
+      "a whole number of homeostasis periods when the homeostasis loop runs, otherwise of communication intervals"},
+     bind<&model::phase_spec::duration>()},
+    {{"inputs", "map `{INDEX: {rate, sources}}`", "Hz", "none", "",
+      "Poisson inputs by their index in `inputs`: their rate and sources in this phase"},
+     custom<model::phase_spec>([](const model::phase_spec& p) {
+         std::string text;
+         for (const auto& s : p.inputs) text += exact(s.input) + " " + exact(s.rate) + " " + exact(s.sources) + "; ";
+         return text;
+     })},
+    {{"neurons", "map `{POPULATION: {PARAM: value}}`", "", "none", "any parameter of the population's neuron model",
+      "neuron parameters in this phase; their constants are recomputed at the boundary"},
+     custom<model::phase_spec>([](const model::phase_spec& p) {
+         std::string text;
+         for (const auto& s : p.params) text += exact(s.population) + " " + s.key + " " + exact(s.value) + "; ";
+         return text;
+     })},
+    {{"plasticity", "map `{PROJECTION: factor}`", "", "all 1", "factors ≥ 0, plastic projections only",
+      "factor on A_plus and A_minus, 0 = off"},
+     bind<&model::phase_spec::learning_rate>()},
+    {{"scaling", "number", "", "`1`", "≥ 0", "factor on the rate of synaptic scaling, 0 = gains frozen"},
+     bind<&model::phase_spec::scaling_rate>()},
+    {{"renormalize", "boolean", "", "`true` for `nrem` when `renormalization` is given", "",
+      "SHY renormalization runs in this phase"},
+     bind<&model::phase_spec::renormalize>()},
+    {{"skip", "list of integers", "", "`[]`", "cycle indices, from 0", "cycles in which the phase is skipped"},
+     bind<&model::phase_spec::skip>()},
+    {{"patterns", "list of pattern names", "", "all in `wake` phases, none in others", "",
+      "the `kind: pattern` inputs presented in the phase"},
+     bind<&model::phase_spec::patterns>()},
+};
+
+// Every neuron parameter, in the reference's order.
+constexpr neuron_param all_params[] = {params::C_m,  params::tau_m, params::E_L,        params::V_th,
+                                       params::V_reset, params::t_ref, params::tau_syn_ex, params::tau_syn_in,
+                                       params::E_ex, params::E_in,  params::I_e,        params::a,
+                                       params::b,    params::tau_w};
+
+constexpr model::neuron_kind neuron_models[] = {model::neuron_kind::lif_delta, model::neuron_kind::lif_curr_exp,
+                                                model::neuron_kind::lif_cond_exp,
+                                                model::neuron_kind::lif_cond_exp_adapt};
+
+std::string_view type_of(dimension dim) { return dimension_name(dim); }
+
+const char* unit_of(dimension dim) {
+    switch (dim) {
+        case dimension::time: return "ms";
+        case dimension::voltage: return "mV";
+        case dimension::capacitance: return "pF";
+        case dimension::conductance: return "nS";
+        case dimension::current: return "pA";
+        case dimension::rate: return "Hz";
+    }
+    return "";
+}
+
+// The neuron section: `model`, then every parameter with the models that take it (schema.hpp's
+// params tables, which the reader and the writer walk), and g_L, which the reader turns into tau_m.
+std::vector<key_info> neuron_section() {
+    static std::vector<std::string> applies;  // owns the texts the key_infos view
+    applies.clear();
+    applies.reserve(std::size(all_params));
+    std::vector<key_info> keys;
+    keys.push_back({"model", "word", "", "required", "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt` or `poisson_source`",
+                    "`lif_delta`: each spike makes the voltage jump by the weight (NEST `iaf_psc_delta`); `lif_curr_exp`: "
+                    "exponentially decaying synaptic currents (NEST `iaf_psc_exp`); `lif_cond_exp`: exponentially "
+                    "decaying conductances with reversal potentials (NEST `iaf_cond_exp`); `lif_cond_exp_adapt`: "
+                    "`lif_cond_exp` with an adaptation current w (the equations of NEST `aeif_cond_exp` with Δ_T = 0, "
+                    "integrated on the fixed step); `poisson_source`: see below",
+                    "all"});
+    for (const neuron_param& param : all_params) {
+        std::string models;
+        for (const model::neuron_kind kind : neuron_models) {
+            const auto list = model_info(kind).params;
+            if (std::any_of(list.begin(), list.end(), [&](const neuron_param& p) { return p.key == param.key; }))
+                models += (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
+        }
+        applies.push_back(models.size() > 60 ? "all" : models);
+        keys.push_back({param.key, type_of(param.dim), unit_of(param.dim), param.fallback, param.range, param.doc,
+                        applies.back()});
+        if (param.key == params::tau_m.key) {
+            keys.push_back({"g_L", "conductance", "nS", "—", "> 0",
+                            "leak conductance, instead of `tau_m` (tau_m = C_m / g_L). You cannot give both",
+                            "`lif_cond_exp`, `lif_cond_exp_adapt`", false});
+        }
+    }
+    return keys;
+}
+
+template <class S>
+std::vector<key_info> infos(std::span<const key<S>> table) {
+    std::vector<key_info> out;
+    for (const key<S>& k : table) out.push_back(k.info);
+    return out;
+}
+
+template <class S>
+void add(std::vector<key_value>& out, const std::string& path, std::string_view section,
+         std::span<const key<S>> table, const S& s) {
+    static const S defaults{};
+    for (const key<S>& k : table) {
+        if (!k.bind.value) continue;
+        out.push_back({path + "." + std::string(k.info.name), section, k.info.name, k.bind.value(s),
+                       k.bind.value(defaults)});
+    }
+}
+
+}  // namespace
+
+const std::span<const key<model::simulation_spec>> simulation_keys = simulation_table;
+const std::span<const key<model::population_spec>> population_keys = population_table;
+const std::span<const key<model::population_spec>> source_keys = source_table;
+const std::span<const key<model::population_spec>> calcium_keys = calcium_table;
+const std::span<const key<model::scaling_spec>> scaling_keys = scaling_table;
+const std::span<const key<model::branch_spec>> branch_keys = branch_table;
+const std::span<const key<model::e_gaba_spec>> e_gaba_keys = e_gaba_table;
+const std::span<const key<model::normalization_spec>> normalization_keys = normalization_table;
+const std::span<const key<model::metaplasticity_spec>> metaplasticity_keys = metaplasticity_table;
+const std::span<const key<model::projection_spec>> projection_keys = projection_table;
+const std::span<const key<model::projection_spec>> connect_keys = connect_table;
+const std::span<const key<model::plasticity_spec>> stdp_keys = stdp_table;
+const std::span<const key<model::plasticity_spec>> triplet_keys = triplet_table;
+const std::span<const key<model::plasticity_spec>> vogels_keys = vogels_table;
+const std::span<const key<model::pruning_spec>> pruning_keys = pruning_table;
+const std::span<const key<model::poisson_input_spec>> poisson_keys = poisson_table;
+const std::span<const key<model::dc_input_spec>> dc_keys = dc_table;
+const std::span<const key<model::pattern_spec>> pattern_keys = pattern_table;
+const std::span<const key<model::pattern_spec>> probe_keys = probe_table;
+const std::span<const key<model::recording_spec>> recording_keys = recording_table;
+const std::span<const key<model::state_recorder_spec>> state_keys = state_table;
+const std::span<const key<model::weight_recorder_spec>> weight_keys = weight_table;
+const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorder_keys = homeostasis_recorder_table;
+const std::span<const key<model::homeostasis_spec>> homeostasis_keys = homeostasis_table;
+const std::span<const key<model::checks_spec>> checks_keys = checks_table;
+const std::span<const key<model::schedule_spec>> schedule_keys = schedule_table;
+const std::span<const key<model::renormalization_spec>> renormalization_keys = renormalization_table;
+const std::span<const key<model::phase_spec>> phase_keys = phase_table;
+
+}  // namespace synorm::config::detail
+
+namespace synorm::config {
+
+using namespace detail;
+
+const std::vector<section_info>& schema() {
+    static const std::vector<section_info> sections = {
+        {"simulation", "simulation", "", infos(simulation_keys)},
+        {"network", "network", "", infos<model::model_spec>(network_table)},
+        {"compensation", "network.compensation", "", infos<model::model_spec>(compensation_table)},
+        {"populations", "populations.<name>", "", infos(population_keys)},
+        {"neuron", "populations.<name>.neuron", "models", neuron_section()},
+        {"poisson_source", "populations.<name>.neuron (model: poisson_source)", "", infos(source_keys)},
+        {"projections", "projections[]", "", infos(projection_keys)},
+        {"connect", "projections[].connect", "rules", infos(connect_keys)},
+        {"poisson", "inputs[] (kind: poisson)", "", infos(poisson_keys)},
+        {"dc", "inputs[] (kind: dc)", "", infos(dc_keys)},
+        {"pattern", "inputs[] (kind: pattern)", "", infos(pattern_keys)},
+        {"probe", "inputs[].probe", "", infos(probe_keys)},
+        {"recording", "recording", "", infos(recording_keys)},
+        {"state", "recording.state[]", "", infos(state_keys)},
+        {"weights", "recording.weights[]", "", infos(weight_keys)},
+        {"homeostasis_recorders", "recording.homeostasis[]", "", infos(homeostasis_recorder_keys)},
+        {"stdp", "projections[].plasticity (rule: stdp)", "", infos(stdp_keys)},
+        {"triplet", "projections[].plasticity (rule: triplet)", "", infos(triplet_keys)},
+        {"vogels", "projections[].plasticity (rule: vogels)", "", infos(vogels_keys)},
+        {"pruning", "projections[].pruning", "", infos(pruning_keys)},
+        {"calcium", "populations.<name>.calcium", "", infos(calcium_keys)},
+        {"scaling", "populations.<name>.scaling", "", infos(scaling_keys)},
+        {"branches", "populations.<name>.branches", "", infos(branch_keys)},
+        {"e_gaba", "populations.<name>.e_gaba", "", infos(e_gaba_keys)},
+        {"normalization", "populations.<name>.normalization", "", infos(normalization_keys)},
+        {"metaplasticity", "populations.<name>.metaplasticity", "", infos(metaplasticity_keys)},
+        {"homeostasis", "homeostasis", "", infos(homeostasis_keys)},
+        {"checks", "checks", "", infos(checks_keys)},
+        {"schedule", "schedule", "", infos(schedule_keys)},
+        {"renormalization", "schedule.renormalization", "", infos(renormalization_keys)},
+        {"phases", "schedule.phases[]", "", infos(phase_keys)},
+    };
+    return sections;
+}
+
+std::vector<key_value> key_values(const model::model_spec& spec) {
+    std::vector<key_value> out;
+    add(out, "simulation", "simulation", simulation_keys, spec.simulation);
+    for (const model::population_spec& pop : spec.populations) {
+        const std::string path = "populations." + pop.name;
+        out.push_back({path, "populations", "(name)", exact(pop.name), ""});
+        add(out, path, "populations", population_keys, pop);
+        out.push_back({path + ".neuron.model", "neuron", "model", exact(pop.model), exact(model::neuron_kind{})});
+        static const model::neuron_params default_params{};
+        for (const neuron_param& param : all_params) {
+            out.push_back({path + ".neuron." + std::string(param.key), "neuron", param.key,
+                           exact(pop.params.*(param.member)), exact(default_params.*(param.member))});
+        }
+        add(out, path + ".neuron", "poisson_source", source_keys, pop);
+        add(out, path + ".calcium", "calcium", calcium_keys, pop);
+        add(out, path + ".scaling", "scaling", scaling_keys, pop.scaling);
+        add(out, path + ".branches", "branches", branch_keys, pop.branches);
+        add(out, path + ".e_gaba", "e_gaba", e_gaba_keys, pop.e_gaba);
+        add(out, path + ".normalization", "normalization", normalization_keys, pop.normalization);
+        add(out, path + ".metaplasticity", "metaplasticity", metaplasticity_keys, pop.metaplasticity);
+    }
+    for (std::size_t i = 0; i < spec.projections.size(); ++i) {
+        const model::projection_spec& proj = spec.projections[i];
+        const std::string path = "projections[" + std::to_string(i) + "]";
+        add(out, path, "projections", projection_keys, proj);
+        add(out, path + ".connect", "connect", connect_keys, proj);
+        add(out, path + ".plasticity", "stdp", stdp_keys, proj.plasticity);
+        add(out, path + ".plasticity", "triplet", triplet_keys, proj.plasticity);
+        add(out, path + ".plasticity", "vogels", vogels_keys, proj.plasticity);
+        add(out, path + ".pruning", "pruning", pruning_keys, proj.pruning);
+    }
+    for (std::size_t i = 0; i < spec.poisson_inputs.size(); ++i)
+        add(out, "inputs(poisson)[" + std::to_string(i) + "]", "poisson", poisson_keys, spec.poisson_inputs[i]);
+    for (std::size_t i = 0; i < spec.dc_inputs.size(); ++i)
+        add(out, "inputs(dc)[" + std::to_string(i) + "]", "dc", dc_keys, spec.dc_inputs[i]);
+    for (std::size_t i = 0; i < spec.patterns.size(); ++i) {
+        const std::string path = "inputs(pattern)[" + std::to_string(i) + "]";
+        add(out, path, "pattern", pattern_keys, spec.patterns[i]);
+        add(out, path + ".probe", "probe", probe_keys, spec.patterns[i]);
+    }
+    add(out, "recording", "recording", recording_keys, spec.recording);
+    for (std::size_t i = 0; i < spec.recording.state.size(); ++i)
+        add(out, "recording.state[" + std::to_string(i) + "]", "state", state_keys, spec.recording.state[i]);
+    for (std::size_t i = 0; i < spec.recording.weights.size(); ++i)
+        add(out, "recording.weights[" + std::to_string(i) + "]", "weights", weight_keys, spec.recording.weights[i]);
+    for (std::size_t i = 0; i < spec.recording.homeostasis.size(); ++i) {
+        add(out, "recording.homeostasis[" + std::to_string(i) + "]", "homeostasis_recorders",
+            homeostasis_recorder_keys, spec.recording.homeostasis[i]);
+    }
+    add(out, "homeostasis", "homeostasis", homeostasis_keys, spec.homeostasis);
+    add(out, "checks", "checks", checks_keys, spec.checks);
+    add(out, "schedule", "schedule", schedule_keys, spec.schedule);
+    add(out, "schedule.renormalization", "renormalization", renormalization_keys, spec.schedule.renormalization);
+    for (std::size_t i = 0; i < spec.schedule.phases.size(); ++i)
+        add(out, "schedule.phases[" + std::to_string(i) + "]", "phases", phase_keys, spec.schedule.phases[i]);
+    return out;
+}
+
+std::string reference_table(const section_info& section) {
+    const bool applies = !section.applies_header.empty();
+    std::string text = "| key | type | unit | default | accepted | ";
+    if (applies) text += std::string(section.applies_header) + " | ";
+    text += "meaning |\n|---|---|---|---|---|";
+    text += applies ? "---|---|\n" : "---|\n";
+    for (const key_info& k : section.keys) {
+        text += "| `" + std::string(k.name) + "` | " + std::string(k.type) + " | " + std::string(k.unit) + " | " +
+                std::string(k.fallback) + " | " + std::string(k.range) + " | ";
+        if (applies) text += std::string(k.applies) + " | ";
+        text += std::string(k.doc) + " |\n";
+    }
+    return text;
+}
+
+std::string with_reference(const std::string& readme) {
+    static constexpr std::string_view open = "<!-- schema: ", close = "<!-- end schema -->";
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+        const std::size_t begin = readme.find(open, at);
+        if (begin == std::string::npos) break;
+        const std::size_t id_end = readme.find(" -->", begin);
+        const std::size_t end = readme.find(close, begin);
+        if (id_end == std::string::npos || end == std::string::npos)
+            throw std::runtime_error("a \"<!-- schema: ID -->\" block without its \"<!-- end schema -->\"");
+        const std::string id = readme.substr(begin + open.size(), id_end - begin - open.size());
+        const auto& sections = schema();
+        const auto found = std::find_if(sections.begin(), sections.end(), [&](const section_info& s) { return s.id == id; });
+        if (found == sections.end()) throw std::runtime_error("no section \"" + id + "\" in the schema");
+        out += readme.substr(at, id_end + 4 - at) + "\n" + reference_table(*found);
+        at = end;
+    }
+    return out + readme.substr(at);
+}
+
+}  // namespace synorm::config

@@ -1,0 +1,148 @@
+// The configuration schema's tables (synorm/config/key_schema.hpp): one per section, each key
+// declared once with its documentation and the member of model::model_spec it binds to. The
+// reader takes a section's accepted keys from its table (names), the writer of the resolved
+// YAML writes the keys whose form it knows (put_keys in resolved_yaml.cpp), and key_values reads
+// every bound key for the round-trip comparison.
+#pragma once
+
+#include <cinttypes>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "schema.hpp"
+#include "synorm/config/key_schema.hpp"
+
+namespace synorm::config::detail {
+
+// How the resolved YAML writes a key. custom: the section's own code writes it (references by
+// name, distributions, lists, keys that depend on others).
+enum class form { custom, quantity, weight, number, integer, boolean, word };
+
+// The exact text of a value: two values are equal exactly when their texts are.
+inline std::string exact(double v) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%a", v);
+    return text;
+}
+inline std::string exact(bool v) { return v ? "true" : "false"; }
+inline std::string exact(std::uint64_t v) { return std::to_string(v); }
+inline std::string exact(std::uint32_t v) { return std::to_string(v); }
+inline std::string exact(std::int32_t v) { return std::to_string(v); }
+inline std::string exact(std::uint8_t v) { return std::to_string(v); }
+inline std::string exact(const std::string& v) { return "\"" + v + "\""; }
+template <class E>
+    requires std::is_enum_v<E>
+std::string exact(E v) {
+    return std::to_string(static_cast<int>(v));
+}
+inline std::string exact(const model::distribution& d) {
+    return exact(d.shape) + " " + exact(d.value) + " " + exact(d.mean) + " " + exact(d.sd) + " " + exact(d.low) + " " +
+           exact(d.high) + " " + exact(d.min) + " " + exact(d.max);
+}
+template <class T>
+std::string exact(const std::vector<T>& list) {
+    std::string text = "[";
+    for (const T& v : list) text += (text.size() > 1 ? ", " : "") + exact(v);
+    return text + "]";
+}
+
+template <class S>
+struct binding {
+    std::string (*value)(const S&) = nullptr;  // exact; word keys: the word
+    double (*real)(const S&) = nullptr;        // quantity, weight and number keys
+    form written = form::custom;
+    dimension dim = dimension::time;  // form::quantity
+};
+
+template <class S>
+struct key {
+    key_info info;
+    binding<S> bind;
+    bool (*when)(const S&) = nullptr;  // written only when this holds; nullptr: always
+};
+
+template <class M>
+struct member_traits;
+template <class C, class V>
+struct member_traits<V C::*> {
+    using owner = C;
+    using type = V;
+};
+
+template <auto M>
+std::string member_value(const typename member_traits<decltype(M)>::owner& s) {
+    return exact(s.*M);
+}
+template <auto M>
+double member_real(const typename member_traits<decltype(M)>::owner& s) {
+    return static_cast<double>(s.*M);
+}
+
+// The binding of a key to the member M of its section's struct.
+template <auto M>
+constexpr binding<typename member_traits<decltype(M)>::owner> bind(form written = form::custom,
+                                                                   dimension dim = dimension::time) {
+    binding<typename member_traits<decltype(M)>::owner> b;
+    b.value = &member_value<M>;
+    if constexpr (std::is_arithmetic_v<typename member_traits<decltype(M)>::type>) b.real = &member_real<M>;
+    b.written = written;
+    b.dim = dim;
+    return b;
+}
+
+// The binding of a choice-valued member: its word.
+template <auto M, auto& Choices>
+std::string member_word(const typename member_traits<decltype(M)>::owner& s) {
+    return std::string(name_of<typename member_traits<decltype(M)>::type>(Choices, s.*M));
+}
+template <auto M, auto& Choices>
+constexpr binding<typename member_traits<decltype(M)>::owner> bind_word() {
+    binding<typename member_traits<decltype(M)>::owner> b;
+    b.value = &member_word<M, Choices>;
+    b.written = form::word;
+    return b;
+}
+
+// A section's key names, in declared order: the keys its map accepts.
+template <class S>
+std::vector<std::string_view> names(std::span<const key<S>> keys) {
+    std::vector<std::string_view> out;
+    for (const key<S>& k : keys) out.push_back(k.info.name);
+    return out;
+}
+
+// The tables, defined in key_tables.cpp.
+extern const std::span<const key<model::simulation_spec>> simulation_keys;
+extern const std::span<const key<model::population_spec>> population_keys;
+extern const std::span<const key<model::population_spec>> source_keys;
+extern const std::span<const key<model::population_spec>> calcium_keys;
+extern const std::span<const key<model::scaling_spec>> scaling_keys;
+extern const std::span<const key<model::branch_spec>> branch_keys;
+extern const std::span<const key<model::e_gaba_spec>> e_gaba_keys;
+extern const std::span<const key<model::normalization_spec>> normalization_keys;
+extern const std::span<const key<model::metaplasticity_spec>> metaplasticity_keys;
+extern const std::span<const key<model::projection_spec>> projection_keys;
+extern const std::span<const key<model::projection_spec>> connect_keys;
+extern const std::span<const key<model::plasticity_spec>> stdp_keys;
+extern const std::span<const key<model::plasticity_spec>> triplet_keys;
+extern const std::span<const key<model::plasticity_spec>> vogels_keys;
+extern const std::span<const key<model::pruning_spec>> pruning_keys;
+extern const std::span<const key<model::poisson_input_spec>> poisson_keys;
+extern const std::span<const key<model::dc_input_spec>> dc_keys;
+extern const std::span<const key<model::pattern_spec>> pattern_keys;
+extern const std::span<const key<model::pattern_spec>> probe_keys;
+extern const std::span<const key<model::recording_spec>> recording_keys;
+extern const std::span<const key<model::state_recorder_spec>> state_keys;
+extern const std::span<const key<model::weight_recorder_spec>> weight_keys;
+extern const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorder_keys;
+extern const std::span<const key<model::homeostasis_spec>> homeostasis_keys;
+extern const std::span<const key<model::checks_spec>> checks_keys;
+extern const std::span<const key<model::schedule_spec>> schedule_keys;
+extern const std::span<const key<model::renormalization_spec>> renormalization_keys;
+extern const std::span<const key<model::phase_spec>> phase_keys;
+
+}  // namespace synorm::config::detail

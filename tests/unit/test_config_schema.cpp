@@ -1,0 +1,231 @@
+// The configuration schema (synorm/config/key_schema.hpp) against the reader and the writer: every
+// declared key survives the resolved-YAML round trip, in every example configuration and in one that
+// sets every key away from its default.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "loader_testing.hpp"
+#include "synorm/config/key_schema.hpp"
+
+namespace synorm::config::loader_test {
+namespace {
+
+// Every section of the schema turned on, every key away from its default (in some instance of its
+// section), within the limits of a valid model.
+const std::string every_key = R"(simulation:
+  dt: "0.05 ms"
+  seed: 7
+network:
+  scale: 1
+populations:
+  E:
+    size: 40
+    neuron:
+      model: lif_cond_exp_adapt
+      C_m: "200 pF"
+      tau_m: "15 ms"
+      E_L: "-70 mV"
+      V_th: "-52 mV"
+      V_reset: "-68 mV"
+      t_ref: "1.5 ms"
+      tau_syn_ex: "3 ms"
+      tau_syn_in: "6 ms"
+      E_ex: "5 mV"
+      E_in: "-80 mV"
+      I_e: "10 pA"
+      a: "2 nS"
+      b: "3 pA"
+      tau_w: "150 ms"
+    V_init: {distribution: normal, mean: "-66 mV", sd: "2 mV", min: "-75 mV", max: "-55 mV"}
+    calcium: {tau: "2 s"}
+    scaling:
+      mode: additive
+      target_rate: "4 Hz"
+      tau_up: "8 s"
+      tau_down: "6 s"
+      tau_integral: "20 s"
+      glial_gain: 0.5
+      gain_min: 0.2
+      gain_max: 5
+      inhibitory: true
+    branches:
+      count: 2
+      assignment: by_source
+      by_source: {E: 0, S: 1}
+      tau_activity: "0.5 s"
+      target_rate: "50 Hz"
+      tau: "3 s"
+      gain_min: 0.3
+      gain_max: 4
+      record: [0, 3]
+    e_gaba: {target_rate: "6 Hz", tau: "9 s", E_in_min: "-88 mV", E_in_max: "-62 mV"}
+    metaplasticity: {target_rate: "3 Hz", tau_theta: "5 s", factor_min: 0.2, factor_max: 8}
+  I:
+    size: 20
+    type: inhibitory
+    neuron: {model: lif_cond_exp}
+    normalization: {total: "40 nS"}
+  S:
+    size: 40
+    neuron:
+      model: poisson_source
+      rate: "8 Hz"
+      changes: [{at: "10 ms", rate: "12 Hz"}]
+projections:
+  - name: EE
+    source: E
+    target: E
+    connect: {rule: fixed_indegree, indegree: 5, autapses: false, multapses: false}
+    weight: {distribution: uniform, low: "1 nS", high: "2 nS"}
+    delay: {distribution: uniform, low: "1 ms", high: "2 ms"}
+    plasticity:
+      rule: stdp
+      weight_dependence: power_law
+      pairing: nearest
+      tau_plus: "15 ms"
+      tau_minus: "25 ms"
+      A_plus: "0.01 nS"
+      A_minus: "-0.012 nS"
+      w_min: "0.1 nS"
+      w_max: "4 nS"
+      w_0: "2 nS"
+      mu: 0.5
+    pruning: {threshold: "0.2 nS", tagging_time: "100 ms", period: "200 ms", depleted: true}
+  - name: EI
+    source: E
+    target: I
+    connect: {rule: pairwise_bernoulli, p: 0.2}
+    weight: "1.5 nS"
+    delay: "1.5 ms"
+    plasticity:
+      rule: triplet
+      tau_plus: "17 ms"
+      tau_minus: "34 ms"
+      tau_x: "100 ms"
+      tau_y: "120 ms"
+      A2_plus: "0.005 nS"
+      A3_plus: "0.006 nS"
+      A2_minus: "-0.007 nS"
+      A3_minus: "-0.001 nS"
+      w_max: "3 nS"
+  - name: IE
+    source: I
+    target: E
+    connect: {rule: fixed_total_number, number: 100}
+    weight: "4 nS"
+    delay: "1 ms"
+    plasticity: {rule: vogels, pairing: nearest, tau: "25 ms", eta: "0.01 nS", target_rate: "4 Hz", w_max: "10 nS"}
+  - name: SE
+    source: S
+    target: E
+    connect: {rule: one_to_one}
+    weight: "1 nS"
+    delay: "1 ms"
+inputs:
+  - {kind: poisson, target: I, rate: "5 Hz", sources: 3, weight: "0.5 nS", receptor: inhibitory, first: 2, count: 10,
+     start: "5 ms", stop: "300 ms"}
+  - {kind: dc, target: I, amplitude: "20 pA", first: 1, count: 5, start: "10 ms", stop: "200 ms"}
+  - kind: pattern
+    name: A
+    target: I
+    group: {random: 6, seed: 3}
+    start: "20 ms"
+    period: "150 ms"
+    duration: "40 ms"
+    stop: "350 ms"
+    jitter: "1 ms"
+    rate: "30 Hz"
+    sources: 2
+    weight: "0.8 nS"
+    receptor: inhibitory
+    probe: {times: ["50 ms"], cue: 0.4, duration: "20 ms", window: "30 ms"}
+recording:
+  spikes: [E]
+  rate_bin: "2 ms"
+  state:
+    - {name: probe, population: I, ids: [1, 2], variables: [V_m, g_ex], interval: "0.5 ms"}
+  weights:
+    - {projection: EI, times: ["0 ms", "100 ms"]}
+  homeostasis:
+    - {population: I, ids: [1, 2]}
+  final_state: false
+homeostasis:
+  period: "50 ms"
+checks:
+  max_rate: "900 Hz"
+  finite: false
+schedule:
+  cycles: 2
+  snapshots: true
+  renormalization: {set_point: "2 nS", tau: "2 s", mode: selective, spare: 0.3}
+  phases:
+    - name: awake
+      kind: wake
+      duration: "100 ms"
+      inputs: {0: {rate: "6 Hz", sources: 2}}
+      neurons: {E: {b: "1 pA"}}
+      plasticity: {EE: 0.5}
+      scaling: 0.5
+    - {name: sleep, kind: nrem, duration: "100 ms", skip: [1], renormalize: true}
+)";
+
+std::string text_of(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+TEST(config_schema, every_example_round_trips) {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(SYNORM_CONFIG_DIR)) {
+        if (entry.path().extension() != ".yaml") continue;
+        SCOPED_TRACE(entry.path().filename().string());
+        expect_round_trip(text_of(entry.path()));
+        ++n;
+    }
+    EXPECT_GE(n, 10);
+}
+
+TEST(config_schema, every_key_round_trips) { expect_round_trip(every_key); }
+
+// The synthetic configuration is only a test of the writer if it moves every bound key away from its
+// default: a key the writer dropped would then load back different.
+TEST(config_schema, the_synthetic_configuration_sets_every_bound_key) {
+    const auto values = key_values(spec_of(every_key));
+    std::set<std::pair<std::string_view, std::string_view>> moved;
+    for (const key_value& v : values)
+        if (v.value != v.default_value) moved.insert({v.section, v.key});
+    int bound = 0;
+    for (const section_info& section : schema()) {
+        for (const key_info& k : section.keys) {
+            if (!k.bound) continue;
+            ++bound;
+            EXPECT_TRUE(moved.count({section.id, k.name})) << section.path << "." << k.name << " keeps its default";
+        }
+    }
+    EXPECT_GT(bound, 100);
+}
+
+// Each key is declared once per section, and every bound key is compared.
+TEST(config_schema, keys_are_declared_once_and_compared) {
+    std::set<std::pair<std::string_view, std::string_view>> compared;
+    for (const key_value& v : key_values(spec_of(every_key))) compared.insert({v.section, v.key});
+    for (const section_info& section : schema()) {
+        std::set<std::string_view> seen;
+        for (const key_info& k : section.keys) {
+            EXPECT_TRUE(seen.insert(k.name).second) << section.path << "." << k.name << " is declared twice";
+            EXPECT_FALSE(k.doc.empty()) << section.path << "." << k.name << " has no documentation";
+            if (k.bound) EXPECT_TRUE(compared.count({section.id, k.name})) << section.path << "." << k.name;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace synorm::config::loader_test
