@@ -30,7 +30,7 @@ void read_gain_bounds(const map_view& m, double& lo, double& hi) {
 }  // namespace
 
 void spec_reader::read_calcium(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"tau"});
+    const map_view m(at, names(calcium_keys));
     if (const auto tau = read_into(m, "tau", dimension::time, pop.tau_calcium)) {
         require_positive(*tau, pop.tau_calcium, dimension::time);
     }
@@ -39,8 +39,7 @@ void spec_reader::read_calcium(const node_at& at, model::population_spec& pop) {
 // A `scaling` map switches scaling on unless it says `enabled: false`. A switched-off map is still
 // checked, then dropped: the spec has one form for "off", and the resolved YAML omits it.
 void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "mode", "target_rate", "tau_up", "tau_down", "tau_integral", "glial_gain", "gain_min",
-                          "gain_max", "inhibitory"});
+    const map_view m(at, names(scaling_keys));
     model::scaling_spec s;
     s.enabled = true;
     if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);
@@ -74,8 +73,7 @@ void spec_reader::read_scaling(const node_at& at, model::population_spec& pop) {
 // `by_source` names populations, so it is resolved after every population is read
 // (read_branch_sources).
 void spec_reader::read_branches(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "count", "assignment", "by_source", "tau_activity", "target_rate", "tau", "gain_min",
-                          "gain_max", "record"});
+    const map_view m(at, names(branch_keys));
     model::branch_spec b;
     b.enabled = true;
     if (const auto enabled = m.find("enabled")) b.enabled = read_bool(*enabled);
@@ -138,7 +136,7 @@ void spec_reader::read_branch_sources() {
 // E_GABA homeostasis needs a reversal potential to move: conductance-based models only. Its target rate defaults to
 // the scaling's (read before it) so that one gap drives both.
 void spec_reader::read_e_gaba(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "target_rate", "tau", "E_in_min", "E_in_max"});
+    const map_view m(at, names(e_gaba_keys));
     model::e_gaba_spec e;
     e.enabled = true;
     if (const auto enabled = m.find("enabled")) e.enabled = read_bool(*enabled);
@@ -171,7 +169,7 @@ void spec_reader::read_e_gaba(const node_at& at, model::population_spec& pop) {
 }
 
 void spec_reader::read_normalization(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "total"});
+    const map_view m(at, names(normalization_keys));
     model::normalization_spec n;
     n.enabled = true;
     if (const auto enabled = m.find("enabled")) n.enabled = read_bool(*enabled);
@@ -205,7 +203,7 @@ void spec_reader::check_normalization() const {
 // Metaplasticity (model::metaplasticity_spec). Its target rate defaults to the scaling's (read before
 // it), so that θ0 sits where scaling holds the neuron.
 void spec_reader::read_metaplasticity(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"enabled", "target_rate", "tau_theta", "factor_min", "factor_max"});
+    const map_view m(at, names(metaplasticity_keys));
     model::metaplasticity_spec s;
     s.enabled = true;
     if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);

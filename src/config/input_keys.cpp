@@ -65,9 +65,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
         if (kind == input_kind::pattern) {
             read_pattern(item);
         } else if (kind == input_kind::poisson) {
-            const map_view m(
-                item, {"kind", "target", "rate", "sources", "weight", "receptor", "first", "count", "start", "stop"},
-                "a poisson input");
+            const map_view m(item, names(poisson_keys), "a poisson input");
             model::poisson_input_spec input;
             read_input_span(m, input);
             const node_at rate = m.required("rate");
@@ -82,7 +80,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
             check_limit(weight, "weight", input.weight, weight_dim, weight_limit(input.type, "the receptor", target));
             spec_.poisson_inputs.push_back(input);
         } else {
-            const map_view m(item, {"kind", "target", "amplitude", "first", "count", "start", "stop"}, "a dc input");
+            const map_view m(item, names(dc_keys), "a dc input");
             model::dc_input_spec input;
             read_input_span(m, input);
             input.amplitude = read_quantity(m.required("amplitude"), dimension::current);
@@ -93,10 +91,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at) {
 
 // A stimulus pattern (model/stimulus_pattern.hpp): its group, presentation times, drive and probes.
 void spec_reader::read_pattern(const node_at& item) {
-    const map_view m(item,
-                     {"kind", "name", "target", "group", "start", "period", "duration", "stop", "jitter", "rate", "sources",
-                      "weight", "receptor", "probe"},
-                     "a pattern input");
+    const map_view m(item, names(pattern_keys), "a pattern input");
     model::pattern_spec p;
     const auto index = static_cast<std::uint32_t>(spec_.patterns.size());
     const auto name = m.find("name");
@@ -182,7 +177,7 @@ void spec_reader::read_pattern(const node_at& item) {
     p.probe_duration = p.duration;
     std::optional<node_at> probe_times;
     if (const auto probe = m.find("probe")) {
-        const map_view pm(*probe, {"times", "cue", "duration", "window"}, "a probe");
+        const map_view pm(*probe, names(probe_keys), "a probe");
         probe_times = pm.required("times");
         for (const node_at& t : probe_times->items()) {
             p.probe_times.push_back(read_quantity(t, dimension::time));

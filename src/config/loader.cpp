@@ -119,7 +119,7 @@ model::model_spec spec_reader::read() {
 
 void spec_reader::read_simulation(const std::optional<node_at>& at) {
     if (!at) return;
-    const map_view m(*at, {"dt", "duration", "seed"});
+    const map_view m(*at, names(simulation_keys));
     model::simulation_spec& sim = spec_.simulation;
     if (const auto dt = read_into(m, "dt", dimension::time, sim.dt)) {
         // model/time_steps.hpp says why this range.
@@ -163,8 +163,7 @@ std::string spec_reader::scale_note() const {
 void spec_reader::read_populations(const node_at& at) {
     if (at.node.IsMap()) require_indexable(at, at.node.size(), "populations");
     for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, {"size", "type", "neuron", "V_init", "calcium", "scaling", "branches", "e_gaba", "normalization",
-                                    "metaplasticity"});
+        const map_view m(value_at, names(population_keys));
         model::population_spec pop;
         pop.name = name_at.node.Scalar();
         const node_at size = m.required("size");
@@ -323,7 +322,7 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
     const std::vector<node_at> items = at->items();
     require_indexable(*at, items.size(), "projections");
     for (const node_at& item : items) {
-        const map_view m(item, {"name", "source", "target", "connect", "weight", "delay", "plasticity", "pruning"});
+        const map_view m(item, names(projection_keys));
         model::projection_spec proj;
         proj.source = population_ref(m.required("source"));
         proj.target = population_ref(m.required("target"));
@@ -573,7 +572,7 @@ void spec_reader::read_homeostasis(const std::optional<node_at>& at) {
     const std::uint64_t interval_steps = spec_.min_delay_steps();
     const double interval = static_cast<double>(interval_steps) * dt;
     double& period = spec_.homeostasis.period;
-    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "homeostasis"}), {"period"});
+    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "homeostasis"}), names(homeostasis_keys));
     if (const auto given = read_into(m, "period", dimension::time, period)) {
         require_positive(*given, period, dimension::time);
         require_multiple_of_dt(*given, period);
@@ -591,7 +590,7 @@ void spec_reader::read_homeostasis(const std::optional<node_at>& at) {
 // homeostasis loop runs (plasticity, scaling or a rate ceiling).
 void spec_reader::read_checks(const std::optional<node_at>& at) {
     if (!at) return;
-    const map_view m(*at, {"max_rate", "finite"});
+    const map_view m(*at, names(checks_keys));
     auto& c = spec_.checks;
     if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate)) require_positive(*max_rate, c.max_rate, dimension::rate);
     if (const auto finite = m.find("finite")) c.finite = read_bool(*finite);

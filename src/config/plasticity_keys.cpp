@@ -211,7 +211,7 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
 // would be pruned at the first point or never.
 void spec_reader::read_pruning(const node_at& at, model::projection_spec& proj) {
     expect_map(at, "a map with the pruning threshold and tagging time");
-    const map_view m(at, {"threshold", "tagging_time", "period", "depleted"});
+    const map_view m(at, names(pruning_keys));
     if (proj.plasticity.rule == model::stdp_rule::none) {
         at.fail("pruning applies to plastic projections; projection " + proj.name +
                 " has no plasticity (its weights never change, so a threshold would prune at once or never)");

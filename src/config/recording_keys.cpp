@@ -9,7 +9,7 @@ void spec_reader::read_recording(const std::optional<node_at>& at) {
     model::recording_spec& rec = spec_.recording;
     for (std::uint32_t i = 0; i < spec_.populations.size(); ++i) rec.spike_populations.push_back(i);
     const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "recording"}),
-                     {"spikes", "rate_bin", "state", "weights", "homeostasis", "final_state"});
+                     names(recording_keys));
 
     if (const auto spikes = m.find("spikes")) {
         if (spikes->node.IsScalar() && spikes->node.Scalar() == "none") {
@@ -44,7 +44,7 @@ void spec_reader::read_recording(const std::optional<node_at>& at) {
 void spec_reader::read_state_recorders(const node_at& at) {
     const std::vector<node_at> items = at.items();
     for (std::size_t i = 0; i < items.size(); ++i) {
-        const map_view m(items[i], {"name", "population", "ids", "variables", "interval"});
+        const map_view m(items[i], names(state_keys));
         model::state_recorder_spec r;
         r.population = population_ref(m.required("population"));
         const model::population_spec& pop = spec_.populations[r.population];
@@ -103,7 +103,7 @@ void spec_reader::read_state_recorders(const node_at& at) {
 void spec_reader::read_weight_recorders(const node_at& at) {
     const double duration = spec_.simulation.duration;
     for (const node_at& item : at.items()) {
-        const map_view m(item, {"projection", "times"});
+        const map_view m(item, names(weight_keys));
         model::weight_recorder_spec w;
         w.projection = projection_ref(m.required("projection"));
         const node_at times = m.required("times");
@@ -126,7 +126,7 @@ void spec_reader::read_weight_recorders(const node_at& at) {
 // Chosen neurons whose gains (and E_in) are written every homeostasis period.
 void spec_reader::read_homeostasis_recorders(const node_at& at) {
     for (const node_at& item : at.items()) {
-        const map_view m(item, {"population", "ids"});
+        const map_view m(item, names(homeostasis_recorder_keys));
         model::homeostasis_recorder_spec r;
         r.population = population_ref(m.required("population"));
         const model::population_spec& pop = spec_.populations[r.population];

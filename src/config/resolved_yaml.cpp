@@ -1,10 +1,12 @@
 #include "resolved_yaml.hpp"
 
 #include <cmath>
+#include <functional>
 #include <utility>
 
 #include <yaml-cpp/yaml.h>
 
+#include "key_tables.hpp"
 #include "schedule.hpp"
 #include "schema.hpp"
 #include "synorm/config/loader.hpp"
@@ -75,62 +77,53 @@ void begin_list(YAML::Emitter& out, const char* key, bool empty) {
     out << YAML::BeginSeq;
 }
 
+// The keys of one section, in the schema's order (key_tables.cpp): each in the form its declaration
+// gives, when its condition holds. Keys of form custom are left to `custom`, which may write them.
+template <class S>
+void put_keys(YAML::Emitter& out, std::span<const key<S>> keys, const S& s, dimension weight_dim = dimension::voltage,
+              const std::function<void(std::string_view)>& custom = nullptr) {
+    for (const key<S>& k : keys) {
+        if (k.when && !k.when(s)) continue;
+        if (k.bind.written == form::custom) {
+            if (custom) custom(k.info.name);
+            continue;
+        }
+        out << YAML::Key << std::string(k.info.name) << YAML::Value;
+        switch (k.bind.written) {
+            case form::quantity: put_quantity(out, k.bind.real(s), k.bind.dim); break;
+            case form::weight: put_quantity(out, k.bind.real(s), weight_dim); break;
+            case form::number: put_number(out, k.bind.real(s)); break;
+            case form::integer:
+            case form::word: out << k.bind.value(s); break;
+            case form::boolean: out << (k.bind.value(s) == exact(true)); break;
+            case form::custom: break;
+        }
+    }
+}
+
 void put_simulation(YAML::Emitter& out, const model::simulation_spec& sim) {
     out << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "dt" << YAML::Value;
-    put_quantity(out, sim.dt, dimension::time);
-    out << YAML::Key << "duration" << YAML::Value;
-    put_quantity(out, sim.duration, dimension::time);
-    out << YAML::Key << "seed" << YAML::Value << sim.seed;
+    put_keys(out, simulation_keys, sim);
     out << YAML::EndMap;
 }
 
 void put_scaling(YAML::Emitter& out, const model::scaling_spec& s) {
     out << YAML::Key << "scaling" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "enabled" << YAML::Value << true;
-    out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::scaling_mode>(scaling_modes, s.mode));
-    out << YAML::Key << "target_rate" << YAML::Value;
-    put_quantity(out, s.target_rate, dimension::rate);
-    out << YAML::Key << "tau_up" << YAML::Value;
-    put_quantity(out, s.tau_up, dimension::time);
-    out << YAML::Key << "tau_down" << YAML::Value;
-    put_quantity(out, s.tau_down, dimension::time);
-    if (s.tau_integral > 0) {
-        out << YAML::Key << "tau_integral" << YAML::Value;
-        put_quantity(out, s.tau_integral, dimension::time);
-    }
-    out << YAML::Key << "glial_gain" << YAML::Value;
-    put_number(out, s.glial_gain);
-    out << YAML::Key << "gain_min" << YAML::Value;
-    put_number(out, s.gain_min);
-    out << YAML::Key << "gain_max" << YAML::Value;
-    put_number(out, s.gain_max);
-    out << YAML::Key << "inhibitory" << YAML::Value << s.inhibitory;
+    put_keys(out, scaling_keys, s);
     out << YAML::EndMap;
 }
 
 void put_branches(YAML::Emitter& out, const model::model_spec& spec, const model::branch_spec& b) {
     out << YAML::Key << "branches" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "enabled" << YAML::Value << true;
-    out << YAML::Key << "count" << YAML::Value << b.count;
-    out << YAML::Key << "assignment" << YAML::Value << std::string(name_of<model::branch_spec::assignment>(branch_assignments, b.assign));
-    if (b.assign == model::branch_spec::assignment::by_source) {
-        out << YAML::Key << "by_source" << YAML::Value << YAML::Flow << YAML::BeginMap;
-        for (std::size_t p = 0; p < b.by_source.size(); ++p)
-            if (b.by_source[p] >= 0) out << YAML::Key << spec.populations[p].name << YAML::Value << b.by_source[p];
-        out << YAML::EndMap;
-    }
-    out << YAML::Key << "tau_activity" << YAML::Value;
-    put_quantity(out, b.tau_activity, dimension::time);
-    out << YAML::Key << "target_rate" << YAML::Value;
-    put_quantity(out, b.target_rate, dimension::rate);
-    out << YAML::Key << "tau" << YAML::Value;
-    put_quantity(out, b.tau, dimension::time);
-    out << YAML::Key << "gain_min" << YAML::Value;
-    put_number(out, b.gain_min);
-    out << YAML::Key << "gain_max" << YAML::Value;
-    put_number(out, b.gain_max);
-    if (!b.record.empty()) out << YAML::Key << "record" << YAML::Value << YAML::Flow << b.record;
+    put_keys(out, branch_keys, b, dimension::voltage, [&](std::string_view key) {
+        if (key == "by_source" && b.assign == model::branch_spec::assignment::by_source) {
+            out << YAML::Key << "by_source" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            for (std::size_t p = 0; p < b.by_source.size(); ++p)
+                if (b.by_source[p] >= 0) out << YAML::Key << spec.populations[p].name << YAML::Value << b.by_source[p];
+            out << YAML::EndMap;
+        }
+        if (key == "record" && !b.record.empty()) out << YAML::Key << "record" << YAML::Value << YAML::Flow << b.record;
+    });
     out << YAML::EndMap;
 }
 
@@ -161,38 +154,24 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::Key << "V_init" << YAML::Value;
         put_distribution(out, pop.V_init, dimension::voltage);
         out << YAML::Key << "calcium" << YAML::Value << YAML::Flow << YAML::BeginMap;
-        out << YAML::Key << "tau" << YAML::Value;
-        put_quantity(out, pop.tau_calcium, dimension::time);
+        put_keys(out, calcium_keys, pop);
         out << YAML::EndMap;
         if (pop.scaling.enabled) put_scaling(out, pop.scaling);
         if (pop.branches.enabled) put_branches(out, spec, pop.branches);
+        const dimension weight_dim = model_info(pop.model).weight_dim;
         if (pop.e_gaba.enabled) {
             out << YAML::Key << "e_gaba" << YAML::Value << YAML::Flow << YAML::BeginMap;
-            out << YAML::Key << "target_rate" << YAML::Value;
-            put_quantity(out, pop.e_gaba.target_rate, dimension::rate);
-            out << YAML::Key << "tau" << YAML::Value;
-            put_quantity(out, pop.e_gaba.tau, dimension::time);
-            out << YAML::Key << "E_in_min" << YAML::Value;
-            put_quantity(out, pop.e_gaba.E_in_min, dimension::voltage);
-            out << YAML::Key << "E_in_max" << YAML::Value;
-            put_quantity(out, pop.e_gaba.E_in_max, dimension::voltage);
+            put_keys(out, e_gaba_keys, pop.e_gaba);
             out << YAML::EndMap;
         }
         if (pop.metaplasticity.enabled) {
-            const auto& mp = pop.metaplasticity;
-            out << YAML::Key << "metaplasticity" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "target_rate" << YAML::Value;
-            put_quantity(out, mp.target_rate, dimension::rate);
-            out << YAML::Key << "tau_theta" << YAML::Value;
-            put_quantity(out, mp.tau_theta, dimension::time);
-            out << YAML::Key << "factor_min" << YAML::Value;
-            put_number(out, mp.factor_min);
-            out << YAML::Key << "factor_max" << YAML::Value;
-            put_number(out, mp.factor_max);
+            out << YAML::Key << "metaplasticity" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            put_keys(out, metaplasticity_keys, pop.metaplasticity);
             out << YAML::EndMap;
         }
         if (pop.normalization.enabled) {
-            out << YAML::Key << "normalization" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "total" << YAML::Value;
-            put_quantity(out, pop.normalization.total, model_info(pop.model).weight_dim);
+            out << YAML::Key << "normalization" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            put_keys(out, normalization_keys, pop.normalization, weight_dim);
             out << YAML::EndMap;
         }
         out << YAML::EndMap;
@@ -291,17 +270,8 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
             put_plasticity(out, proj.plasticity, model_info(target.model).weight_dim);
         }
         if (proj.pruning.enabled) {
-            const auto& p = proj.pruning;
             out << YAML::Key << "pruning" << YAML::Value << YAML::BeginMap;
-            out << YAML::Key << "threshold" << YAML::Value;
-            put_quantity(out, p.threshold, model_info(target.model).weight_dim);
-            out << YAML::Key << "tagging_time" << YAML::Value;
-            put_quantity(out, p.tagging_time, dimension::time);
-            if (p.period > 0) {
-                out << YAML::Key << "period" << YAML::Value;
-                put_quantity(out, p.period, dimension::time);
-            }
-            out << YAML::Key << "depleted" << YAML::Value << p.depleted;
+            put_keys(out, pruning_keys, proj.pruning, model_info(target.model).weight_dim);
             out << YAML::EndMap;
         }
         out << YAML::EndMap;
@@ -442,18 +412,13 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
 
 void put_homeostasis(YAML::Emitter& out, const model::homeostasis_spec& h) {
     out << YAML::Key << "homeostasis" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "period" << YAML::Value;
-    put_quantity(out, h.period, dimension::time);
+    put_keys(out, homeostasis_keys, h);
     out << YAML::EndMap;
 }
 
 void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
     out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
-    if (c.max_rate > 0) {
-        out << YAML::Key << "max_rate" << YAML::Value;
-        put_quantity(out, c.max_rate, dimension::rate);
-    }
-    out << YAML::Key << "finite" << YAML::Value << c.finite;
+    put_keys(out, checks_keys, c);
     out << YAML::EndMap;
 }
 

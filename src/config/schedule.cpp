@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "key_tables.hpp"
 #include "schema.hpp"
 #include "synorm/model/time_steps.hpp"
 
@@ -39,7 +40,7 @@ double read_factor(const node_at& at) {
 }
 
 void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& phase, double unit, const std::string& unit_text) {
-    const map_view m(at, {"name", "kind", "duration", "inputs", "neurons", "plasticity", "scaling", "renormalize", "skip", "patterns"});
+    const map_view m(at, names(phase_keys));
     phase.name = read_string(m.required("name"));
     phase.kind = read_choice<model::phase_kind>(m.required("kind"), phase_kinds);
     const node_at duration = m.required("duration");
@@ -123,7 +124,7 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
 
 void read_renormalization(const node_at& at, model::model_spec& spec) {
     auto& r = spec.schedule.renormalization;
-    const map_view m(at, {"enabled", "set_point", "tau", "mode", "spare"});
+    const map_view m(at, names(renormalization_keys));
     r.enabled = true;
     if (const auto enabled = m.find("enabled")) r.enabled = read_bool(*enabled);
     const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& proj) { return excitatory_plastic(spec, proj); });
@@ -157,7 +158,7 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
 
 void read_schedule(const node_at& root, const node_at& at, model::model_spec& spec) {
     auto& schedule = spec.schedule;
-    const map_view m(at, {"cycles", "phases", "renormalization", "snapshots"});
+    const map_view m(at, names(schedule_keys));
     if (const auto cycles = m.find("cycles")) schedule.cycles = read_unsigned(*cycles, 1);
     if (const auto r = m.find("renormalization")) read_renormalization(*r, spec);
     if (const auto snapshots = m.find("snapshots")) schedule.snapshots = read_bool(*snapshots);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "key_tables.hpp"
 #include "resolved_yaml.hpp"
 #include "schema.hpp"
 #include "yaml_reader.hpp"
