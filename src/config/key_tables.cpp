@@ -17,11 +17,17 @@ bool positive_tau_integral(const model::scaling_spec& s) { return s.tau_integral
 bool has_period(const model::pruning_spec& p) { return p.period > 0; }
 bool has_max_rate(const model::checks_spec& c) { return c.max_rate > 0; }
 bool never_written(const model::e_gaba_spec&) { return false; }
+bool by_indegree(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_indegree; }
+bool by_probability(const model::projection_spec& p) { return p.rule == model::connection_rule::pairwise_bernoulli; }
+bool by_number(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_total_number; }
+bool counted(const model::projection_spec& p) { return by_indegree(p) || by_number(p); }
+bool power_law(const model::plasticity_spec& p) { return p.dependence == model::weight_dependence::power_law; }
 
 template <class S>
-binding<S> custom(std::string (*value)(const S&)) {
+binding<S> custom(std::string (*value)(const S&), form written = form::custom) {
     binding<S> b;
     b.value = value;
+    b.written = written;
     return b;
 }
 
@@ -183,7 +189,7 @@ const key<model::metaplasticity_spec> metaplasticity_table[] = {
 const key<model::projection_spec> projection_table[] = {
     {{"name", "name", "", "`\"<source>_to_<target>\"`", "",
       "unique among projections; used by `recording.weights` and in the output"},
-     bind<&model::projection_spec::name>()},
+     bind_text<&model::projection_spec::name>()},
     {{"source", "population name", "", "required", "", "presynaptic population"}, bind<&model::projection_spec::source>()},
     {{"target", "population name", "", "required", "", "postsynaptic population"}, bind<&model::projection_spec::target>()},
     {unbound({"connect", "map", "", "required", "", "connection rule (below)"})},
@@ -211,85 +217,85 @@ const key<model::projection_spec> connect_table[] = {
       "sources per target neuron. Without multapses it must not exceed the source population's size, less 1 when "
       "the projection is onto its own population without autapses",
       "`fixed_indegree`"},
-     bind<&model::projection_spec::indegree>()},
+     bind<&model::projection_spec::indegree>(form::integer), &by_indegree},
     {{"p", "number", "", "required", "in [0, 1]", "connection probability", "`pairwise_bernoulli`"},
-     bind<&model::projection_spec::probability>()},
+     bind<&model::projection_spec::probability>(form::number), &by_probability},
     {{"number", "integer", "", "required", "≥ 0",
       "total number of synapses. Without multapses it must not exceed the number of distinct pairs",
       "`fixed_total_number`"},
-     bind<&model::projection_spec::total_number>()},
+     bind<&model::projection_spec::total_number>(form::integer), &by_number},
     {{"autapses", "boolean", "", "`true`", "", "allow a neuron to connect to itself (when source = target)", "all"},
-     bind<&model::projection_spec::allow_autapses>()},
+     bind<&model::projection_spec::allow_autapses>(form::boolean)},
     {{"multapses", "boolean", "", "`true`", "", "allow more than one synapse between the same pair",
       "`fixed_indegree`, `fixed_total_number`"},
-     bind<&model::projection_spec::allow_multapses>()},
+     bind<&model::projection_spec::allow_multapses>(form::boolean), &counted},
 };
 
 const key<model::plasticity_spec> stdp_table[] = {
     {{"rule", "word", "", "required", "`stdp`, `triplet` or `vogels`",
       "`stdp`: pair-based STDP with a presynaptic and a postsynaptic trace; `triplet`, `vogels`: see below"},
-     bind<&model::plasticity_spec::rule>()},
+     bind_word<&model::plasticity_spec::rule, stdp_rules>()},
     {{"weight_dependence", "word", "", "`additive`", "`additive`, `multiplicative` or `power_law`",
       "how a step depends on the weight (below)"},
-     bind<&model::plasticity_spec::dependence>()},
+     bind_word<&model::plasticity_spec::dependence, weight_dependences>()},
     {{"pairing", "word", "", "`all_to_all`", "`all_to_all` or `nearest`",
       "`all_to_all`: each trace sums every earlier spike. `nearest`: each trace is reset to 1 at a spike, so only the "
       "nearest spike counts"},
-     bind<&model::plasticity_spec::pairing>()},
+     bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
     {{"tau_plus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the presynaptic trace x (potentiation window)"},
-     bind<&model::plasticity_spec::tau_plus>()},
+     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
     {{"tau_minus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the postsynaptic trace y (depression window)"},
-     bind<&model::plasticity_spec::tau_minus>()},
+     bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
     {{"A_plus", "weight dimension", "receptor unit", "required", "> 0", "potentiation amplitude"},
-     bind<&model::plasticity_spec::A_plus>()},
+     bind<&model::plasticity_spec::A_plus>(form::weight)},
     {{"A_minus", "weight dimension", "receptor unit", "required", "< 0", "depression amplitude (negative)"},
-     bind<&model::plasticity_spec::A_minus>()},
+     bind<&model::plasticity_spec::A_minus>(form::weight)},
     {{"w_min", "weight dimension", "receptor unit", "`0` in the weight's unit", "≥ 0", "lower bound of the weight"},
-     bind<&model::plasticity_spec::w_min>()},
+     bind<&model::plasticity_spec::w_min>(form::weight)},
     {{"w_max", "weight dimension", "receptor unit", "required", "> `w_min`", "upper bound of the weight"},
-     bind<&model::plasticity_spec::w_max>()},
+     bind<&model::plasticity_spec::w_max>(form::weight)},
     {{"w_0", "weight dimension", "receptor unit", "required", "> 0", "`power_law` only: reference weight"},
-     bind<&model::plasticity_spec::w_0>()},
+     bind<&model::plasticity_spec::w_0>(form::weight), &power_law},
     {{"mu", "number", "", "`0.4`", "in (0, 1]", "`power_law` only: exponent of potentiation"},
-     bind<&model::plasticity_spec::mu>()},
+     bind<&model::plasticity_spec::mu>(form::number), &power_law},
 };
 
 const key<model::plasticity_spec> triplet_table[] = {
-    {{"rule", "word", "", "required", "", "`triplet`"}, bind<&model::plasticity_spec::rule>()},
-    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"}, bind<&model::plasticity_spec::tau_plus>()},
-    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"}, bind<&model::plasticity_spec::tau_minus>()},
-    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"}, bind<&model::plasticity_spec::tau_x>()},
-    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"}, bind<&model::plasticity_spec::tau_y>()},
+    {{"rule", "word", "", "required", "", "`triplet`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
+    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"}, bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
+    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"}, bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
+    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"}, bind<&model::plasticity_spec::tau_x>(form::quantity, dimension::time)},
+    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"}, bind<&model::plasticity_spec::tau_y>(form::quantity, dimension::time)},
     {{"A2_plus", "weight dimension", "receptor unit", "required", "≥ 0", "pair potentiation"},
-     bind<&model::plasticity_spec::A_plus>()},
+     bind<&model::plasticity_spec::A_plus>(form::weight)},
     {{"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0", "triplet potentiation (A2_plus + A3_plus > 0)"},
-     bind<&model::plasticity_spec::A3_plus>()},
+     bind<&model::plasticity_spec::A3_plus>(form::weight)},
     {{"A2_minus", "weight dimension", "receptor unit", "required", "< 0", "pair depression"},
-     bind<&model::plasticity_spec::A_minus>()},
+     bind<&model::plasticity_spec::A_minus>(form::weight)},
     {{"A3_minus", "weight dimension", "receptor unit", "`0`", "≤ 0", "triplet depression"},
-     bind<&model::plasticity_spec::A3_minus>()},
+     bind<&model::plasticity_spec::A3_minus>(form::weight)},
     {{"w_min", "weight dimension", "receptor unit", "`0`", "", "lower bound, as for `stdp`"},
-     bind<&model::plasticity_spec::w_min>()},
+     bind<&model::plasticity_spec::w_min>(form::weight)},
     {{"w_max", "weight dimension", "receptor unit", "required", "", "upper bound, as for `stdp`"},
-     bind<&model::plasticity_spec::w_max>()},
+     bind<&model::plasticity_spec::w_max>(form::weight)},
 };
 
 const key<model::plasticity_spec> vogels_table[] = {
-    {{"rule", "word", "", "required", "", "`vogels`"}, bind<&model::plasticity_spec::rule>()},
-    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"}, bind<&model::plasticity_spec::pairing>()},
+    {{"rule", "word", "", "required", "", "`vogels`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
+    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"}, bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
     {{"tau", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of both traces (τ_STDP)"},
-     bind<&model::plasticity_spec::tau_plus>()},
+     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
     {{"eta", "weight dimension", "receptor unit", "required", "> 0",
       "learning rate η: the size of a step at a trace value of 1"},
-     bind<&model::plasticity_spec::eta>()},
+     bind<&model::plasticity_spec::eta>(form::weight)},
     {{"target_rate", "rate", "Hz", "required", "> 0", "target rate ρ0 of the postsynaptic neurons; α = 2·ρ0·τ"},
-     bind<&model::plasticity_spec::target_rate>()},
+     bind<&model::plasticity_spec::target_rate>(form::quantity, dimension::rate)},
     {{"w_min", "weight dimension", "receptor unit", "conductances: `0`; ≤ 0 weights: required",
       "conductances: ≥ 0; ≤ 0 weights: < `w_max`", "lower bound (for ≤ 0 weights: the strongest inhibition)"},
-     bind<&model::plasticity_spec::w_min>()},
+     bind<&model::plasticity_spec::w_min>(form::weight)},
     {{"w_max", "weight dimension", "receptor unit", "conductances: required; ≤ 0 weights: `0`",
       "conductances: > `w_min`; ≤ 0 weights: ≤ 0", "upper bound"},
-     bind<&model::plasticity_spec::w_max>()},
+     bind<&model::plasticity_spec::w_max>(form::weight)},
 };
 
 const key<model::pruning_spec> pruning_table[] = {
@@ -312,21 +318,21 @@ const key<model::poisson_input_spec> poisson_table[] = {
     {unbound({"kind", "word", "", "required", "`poisson`", "the kind of input"})},
     {{"target", "population name", "", "required", "", "population that receives the input"},
      bind<&model::poisson_input_spec::population>()},
-    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each source"}, bind<&model::poisson_input_spec::rate>()},
+    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each source"}, bind<&model::poisson_input_spec::rate>(form::quantity, dimension::rate)},
     {{"sources", "integer", "", "`1`", "≥ 1", "independent sources per neuron"},
-     bind<&model::poisson_input_spec::sources>()},
+     bind<&model::poisson_input_spec::sources>(form::integer)},
     {{"weight", "weight dimension of the target's model", "receptor unit", "required", "a constant",
       "what each event adds. The same sign rules apply as for projections, with `receptor` in place of the source type"},
-     bind<&model::poisson_input_spec::weight>()},
+     bind<&model::poisson_input_spec::weight>(form::weight)},
     {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "receptor the events feed"},
-     bind<&model::poisson_input_spec::type>()},
+     bind_word<&model::poisson_input_spec::type, cell_types>()},
     {{"first", "integer", "", "`0`", "≥ 0, < size", "first addressed neuron (population-local id)"},
-     bind<&model::poisson_input_spec::first>()},
+     bind<&model::poisson_input_spec::first>(form::integer)},
     {{"count", "integer", "", "`size − first`", "≥ 1", "number of addressed neurons, `first + count ≤ size`"},
-     bind<&model::poisson_input_spec::count>()},
-    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "input on from this time"}, bind<&model::poisson_input_spec::start>()},
+     bind<&model::poisson_input_spec::count>(form::integer)},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "input on from this time"}, bind<&model::poisson_input_spec::start>(form::quantity, dimension::time)},
     {{"stop", "time or `never`", "ms", "`never`", "> `start`", "input off from this time"},
-     bind<&model::poisson_input_spec::stop>()},
+     bind<&model::poisson_input_spec::stop>(form::stop)},
 };
 
 const key<model::dc_input_spec> dc_table[] = {
@@ -334,18 +340,18 @@ const key<model::dc_input_spec> dc_table[] = {
     {{"target", "population name", "", "required", "", "population that receives the current"},
      bind<&model::dc_input_spec::population>()},
     {{"amplitude", "current", "pA", "required", "", "injected current, either sign"},
-     bind<&model::dc_input_spec::amplitude>()},
-    {{"first", "integer", "", "`0`", "≥ 0, < size", "as for `poisson`"}, bind<&model::dc_input_spec::first>()},
-    {{"count", "integer", "", "`size − first`", "≥ 1", "as for `poisson`"}, bind<&model::dc_input_spec::count>()},
-    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "as for `poisson`"}, bind<&model::dc_input_spec::start>()},
-    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "as for `poisson`"}, bind<&model::dc_input_spec::stop>()},
+     bind<&model::dc_input_spec::amplitude>(form::quantity, dimension::current)},
+    {{"first", "integer", "", "`0`", "≥ 0, < size", "as for `poisson`"}, bind<&model::dc_input_spec::first>(form::integer)},
+    {{"count", "integer", "", "`size − first`", "≥ 1", "as for `poisson`"}, bind<&model::dc_input_spec::count>(form::integer)},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "as for `poisson`"}, bind<&model::dc_input_spec::start>(form::quantity, dimension::time)},
+    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "as for `poisson`"}, bind<&model::dc_input_spec::stop>(form::stop)},
 };
 
 const key<model::pattern_spec> pattern_table[] = {
     {unbound({"kind", "word", "", "required", "`pattern`", "the kind of input"})},
     {{"name", "name", "", "`pattern<i>`, *i* its index among patterns", "",
       "unique among patterns; `/patterns/<name>` and the schedule's `patterns` lists"},
-     bind<&model::pattern_spec::name>()},
+     bind_text<&model::pattern_spec::name>()},
     {{"target", "population name", "", "required", "", "the population the group belongs to"},
      bind<&model::pattern_spec::population>()},
     {{"group", "`{first, count}`, `{random: N, seed: S}` or a list of ids", "", "required", "",
@@ -357,26 +363,29 @@ const key<model::pattern_spec> pattern_table[] = {
                 exact(p.group);
      })},
     {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`", "the first onset"},
-     bind<&model::pattern_spec::start>()},
+     bind<&model::pattern_spec::start>(form::quantity, dimension::time)},
     {{"period", "time", "ms", "`\"1 s\"`", "> 0, a multiple of `dt`, ≥ `duration + jitter`",
       "between onsets: onsets at `start + k·period`"},
-     bind<&model::pattern_spec::period>()},
+     bind<&model::pattern_spec::period>(form::quantity, dimension::time)},
     {{"duration", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "each presentation"},
-     bind<&model::pattern_spec::duration>()},
+     bind<&model::pattern_spec::duration>(form::quantity, dimension::time)},
     {{"stop", "time or `never`", "ms", "`never`", "", "no onset at or after it (nor after the end of the run)"},
-     bind<&model::pattern_spec::stop>()},
+     bind<&model::pattern_spec::stop>(form::stop)},
     {{"jitter", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`",
       "member *i* of presentation *k* is driven during `[onset + δ, onset + δ + duration)`, δ uniform on "
       "`{0, dt, …, jitter}`, drawn from the stream (seed, pattern, gid, k)"},
-     bind<&model::pattern_spec::jitter>()},
+     bind<&model::pattern_spec::jitter>(form::quantity, dimension::time)},
     {{"rate", "rate", "Hz", "required", "≥ 0",
       "the drive of each member while it is presented: its own Poisson train of `rate × sources`"},
-     bind<&model::pattern_spec::rate>()},
-    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"}, bind<&model::pattern_spec::sources>()},
+     bind<&model::pattern_spec::rate>(form::quantity, dimension::rate)},
+    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"}, bind<&model::pattern_spec::sources>(form::integer)},
     {{"weight", "weight dimension of the target's model", "receptor unit", "required", "", "as for `poisson`"},
-     bind<&model::pattern_spec::weight>()},
+     bind<&model::pattern_spec::weight>(form::weight)},
     {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "as for `poisson`"},
-     bind<&model::pattern_spec::inhibitory>()},
+     custom<model::pattern_spec>([](const model::pattern_spec& p) {
+         return std::string(name_of<model::cell_type>(
+             cell_types, p.inhibitory ? model::cell_type::inhibitory : model::cell_type::excitatory));
+     }, form::word)},
     {unbound({"probe", "map", "", "none", "", "recall probes (below)"})},
 };
 
@@ -386,11 +395,11 @@ const key<model::pattern_spec> probe_table[] = {
      bind<&model::pattern_spec::probe_times>()},
     {{"cue", "number", "", "`0.5`", "in (0, 1); at least one member cued, never all",
       "fraction of the group cued: the first `round(cue × size)` members in id order"},
-     bind<&model::pattern_spec::cue>()},
+     bind<&model::pattern_spec::cue>(form::number)},
     {{"duration", "time", "ms", "the pattern's `duration`", "> 0, a multiple of `dt`", "the cue's drive"},
-     bind<&model::pattern_spec::probe_duration>()},
+     bind<&model::pattern_spec::probe_duration>(form::quantity, dimension::time)},
     {{"window", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "spikes counted over `[time, time + window)`"},
-     bind<&model::pattern_spec::window>()},
+     bind<&model::pattern_spec::window>(form::quantity, dimension::time)},
 };
 
 const key<model::recording_spec> recording_table[] = {
@@ -412,7 +421,7 @@ const key<model::recording_spec> recording_table[] = {
 const key<model::state_recorder_spec> state_table[] = {
     {{"name", "name", "", "`\"<population>_state<i>\"`, *i* its index in the list", "",
       "unique among state recorders; the group name in `/recordings`"},
-     bind<&model::state_recorder_spec::name>()},
+     bind_text<&model::state_recorder_spec::name>()},
     {{"population", "population name", "", "required", "", "population to record from"},
      bind<&model::state_recorder_spec::population>()},
     {{"ids", "list of integers", "", "required", "each < size",
@@ -423,7 +432,7 @@ const key<model::state_recorder_spec> state_table[] = {
       "`lif_cond_exp_adapt`; `w` (pA, the adaptation current) for `lif_cond_exp_adapt`"},
      bind<&model::state_recorder_spec::variables>()},
     {{"interval", "time", "ms", "`dt`", "> 0, a multiple of `dt`", "sampling interval"},
-     bind<&model::state_recorder_spec::interval>()},
+     bind<&model::state_recorder_spec::interval>(form::quantity, dimension::time)},
 };
 
 const key<model::weight_recorder_spec> weight_table[] = {
@@ -532,18 +541,6 @@ constexpr model::neuron_kind neuron_models[] = {model::neuron_kind::lif_delta, m
 
 std::string_view type_of(dimension dim) { return dimension_name(dim); }
 
-const char* unit_of(dimension dim) {
-    switch (dim) {
-        case dimension::time: return "ms";
-        case dimension::voltage: return "mV";
-        case dimension::capacitance: return "pF";
-        case dimension::conductance: return "nS";
-        case dimension::current: return "pA";
-        case dimension::rate: return "Hz";
-    }
-    return "";
-}
-
 // The neuron section: `model`, then every parameter with the models that take it (schema.hpp's
 // params tables, which the reader and the writer walk), and g_L, which the reader turns into tau_m.
 std::vector<key_info> neuron_section() {
@@ -566,7 +563,7 @@ std::vector<key_info> neuron_section() {
                 models += (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
         }
         applies.push_back(models.size() > 60 ? "all" : models);
-        keys.push_back({param.key, type_of(param.dim), unit_of(param.dim), param.fallback, param.range, param.doc,
+        keys.push_back({param.key, type_of(param.dim), internal_unit(param.dim), param.fallback, param.range, param.doc,
                         applies.back()});
         if (param.key == params::tau_m.key) {
             keys.push_back({"g_L", "conductance", "nS", "—", "> 0",

@@ -19,8 +19,9 @@
 namespace synorm::config::detail {
 
 // How the resolved YAML writes a key. custom: the section's own code writes it (references by
-// name, distributions, lists, keys that depend on others).
-enum class form { custom, quantity, weight, number, integer, boolean, word };
+// name, distributions, lists, keys that depend on others). weight: a quantity in the receptor unit
+// of the section's target. stop: a time, or `never` when infinite.
+enum class form { custom, quantity, weight, number, integer, boolean, word, stop };
 
 // The exact text of a value: two values are equal exactly when their texts are.
 inline std::string exact(double v) {
@@ -60,8 +61,8 @@ struct binding {
 
 template <class S>
 struct key {
-    key_info info;
-    binding<S> bind;
+    key_info info = {};
+    binding<S> bind = {};
     bool (*when)(const S&) = nullptr;  // written only when this holds; nullptr: always
 };
 
@@ -107,11 +108,34 @@ constexpr binding<typename member_traits<decltype(M)>::owner> bind_word() {
     return b;
 }
 
+// The binding of a text member written as it is (a name).
+template <auto M>
+std::string member_text(const typename member_traits<decltype(M)>::owner& s) {
+    return s.*M;
+}
+template <auto M>
+constexpr binding<typename member_traits<decltype(M)>::owner> bind_text() {
+    binding<typename member_traits<decltype(M)>::owner> b;
+    b.value = &member_text<M>;
+    b.written = form::word;
+    return b;
+}
+
 // A section's key names, in declared order: the keys its map accepts.
 template <class S>
 std::vector<std::string_view> names(std::span<const key<S>> keys) {
     std::vector<std::string_view> out;
     for (const key<S>& k : keys) out.push_back(k.info.name);
+    return out;
+}
+
+// The names of the keys of `keys` that apply to `s` (whose choosing keys are read): the keys a map
+// accepts when they depend on another key (a connection's rule, a plasticity's weight dependence).
+template <class S>
+std::vector<std::string_view> names(std::span<const key<S>> keys, const S& s) {
+    std::vector<std::string_view> out;
+    for (const key<S>& k : keys)
+        if (!k.when || k.when(s)) out.push_back(k.info.name);
     return out;
 }
 

@@ -61,13 +61,24 @@ void put_distribution(YAML::Emitter& out, const model::distribution& d, dimensio
     out << YAML::EndMap;
 }
 
-void put_span(YAML::Emitter& out, std::uint64_t first, std::uint64_t count, double start, double stop) {
-    out << YAML::Key << "first" << YAML::Value << first;
-    out << YAML::Key << "count" << YAML::Value << count;
-    out << YAML::Key << "start" << YAML::Value;
-    put_quantity(out, start, dimension::time);
-    out << YAML::Key << "stop" << YAML::Value;
-    put_stop(out, stop);
+// A pattern's group as it was chosen: a range, a random draw, or the list.
+void put_group(YAML::Emitter& out, const model::pattern_spec& p) {
+    out << YAML::Key << "group" << YAML::Value << YAML::Flow;
+    switch (p.chosen) {
+        case model::pattern_spec::selection::range:
+            out << YAML::BeginMap << YAML::Key << "first" << YAML::Value << p.first << YAML::Key << "count"
+                << YAML::Value << p.count << YAML::EndMap;
+            break;
+        case model::pattern_spec::selection::random:
+            out << YAML::BeginMap << YAML::Key << "random" << YAML::Value << p.count << YAML::Key << "seed"
+                << YAML::Value << p.group_seed << YAML::EndMap;
+            break;
+        case model::pattern_spec::selection::list:
+            out << YAML::BeginSeq;
+            for (const auto id : p.group) out << id;
+            out << YAML::EndSeq;
+            break;
+    }
 }
 
 // Opens a list under `key`; an empty one is written "[]" on the key's line.
@@ -96,6 +107,7 @@ void put_keys(YAML::Emitter& out, std::span<const key<S>> keys, const S& s, dime
             case form::integer:
             case form::word: out << k.bind.value(s); break;
             case form::boolean: out << (k.bind.value(s) == exact(true)); break;
+            case form::stop: put_stop(out, k.bind.real(s)); break;
             case form::custom: break;
         }
     }
@@ -179,101 +191,50 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::EndMap;
 }
 
-void put_plasticity(YAML::Emitter& out, const model::plasticity_spec& p, dimension weight_dim) {
-    using model::stdp_rule;
-    using model::weight_dependence;
-    const auto time = [&](const char* key, double value) {
-        out << YAML::Key << key << YAML::Value;
-        put_quantity(out, value, dimension::time);
-    };
-    const auto weight = [&](const char* key, double value) {
-        out << YAML::Key << key << YAML::Value;
-        put_quantity(out, value, weight_dim);
-    };
-    out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "rule" << YAML::Value << std::string(name_of<stdp_rule>(stdp_rules, p.rule));
-    if (p.rule == stdp_rule::pair) {
-        out << YAML::Key << "weight_dependence" << YAML::Value
-            << std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
+// The table of a rule lists its keys in the order they are written (key_tables.cpp).
+std::span<const key<model::plasticity_spec>> plasticity_table(model::stdp_rule rule) {
+    switch (rule) {
+        case model::stdp_rule::triplet: return triplet_keys;
+        case model::stdp_rule::vogels: return vogels_keys;
+        case model::stdp_rule::pair:
+        case model::stdp_rule::none: break;
     }
-    if (p.rule != stdp_rule::triplet) {
-        out << YAML::Key << "pairing" << YAML::Value << std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing));
-    }
-    switch (p.rule) {
-        case stdp_rule::pair:
-            time("tau_plus", p.tau_plus);
-            time("tau_minus", p.tau_minus);
-            weight("A_plus", p.A_plus);
-            weight("A_minus", p.A_minus);
-            break;
-        case stdp_rule::triplet:
-            time("tau_plus", p.tau_plus);
-            time("tau_minus", p.tau_minus);
-            time("tau_x", p.tau_x);
-            time("tau_y", p.tau_y);
-            weight("A2_plus", p.A_plus);
-            weight("A3_plus", p.A3_plus);
-            weight("A2_minus", p.A_minus);
-            weight("A3_minus", p.A3_minus);
-            break;
-        case stdp_rule::vogels:
-            time("tau", p.tau_plus);
-            weight("eta", p.eta);
-            out << YAML::Key << "target_rate" << YAML::Value;
-            put_quantity(out, p.target_rate, dimension::rate);
-            break;
-        case stdp_rule::none: break;
-    }
-    weight("w_min", p.w_min);
-    weight("w_max", p.w_max);
-    if (p.rule == stdp_rule::pair && p.dependence == weight_dependence::power_law) {
-        weight("w_0", p.w_0);
-        out << YAML::Key << "mu" << YAML::Value;
-        put_number(out, p.mu);
-    }
-    out << YAML::EndMap;
+    return stdp_keys;
 }
 
 void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
-    using model::connection_rule;
     begin_list(out, "projections", spec.projections.empty());
     for (const model::projection_spec& proj : spec.projections) {
         const model::population_spec& target = spec.populations[proj.target];
+        const dimension weight_dim = model_info(target.model).weight_dim;
         out << YAML::BeginMap;
-        out << YAML::Key << "name" << YAML::Value << proj.name;
-        out << YAML::Key << "source" << YAML::Value << spec.populations[proj.source].name;
-        out << YAML::Key << "target" << YAML::Value << target.name;
-        out << YAML::Key << "connect" << YAML::Value << YAML::Flow << YAML::BeginMap;
-        out << YAML::Key << "rule" << YAML::Value << std::string(name_of<connection_rule>(connection_rules, proj.rule));
-        switch (proj.rule) {
-            case connection_rule::fixed_indegree: out << YAML::Key << "indegree" << YAML::Value << proj.indegree; break;
-            case connection_rule::pairwise_bernoulli:
-                out << YAML::Key << "p" << YAML::Value;
-                put_number(out, proj.probability);
-                break;
-            case connection_rule::fixed_total_number:
-                out << YAML::Key << "number" << YAML::Value << proj.total_number;
-                break;
-            case connection_rule::one_to_one:
-            case connection_rule::all_to_all: break;
-        }
-        out << YAML::Key << "autapses" << YAML::Value << proj.allow_autapses;
-        if (proj.rule == connection_rule::fixed_indegree || proj.rule == connection_rule::fixed_total_number) {
-            out << YAML::Key << "multapses" << YAML::Value << proj.allow_multapses;
-        }
-        out << YAML::EndMap;
-        out << YAML::Key << "weight" << YAML::Value;
-        put_distribution(out, proj.weight, model_info(target.model).weight_dim);
-        out << YAML::Key << "delay" << YAML::Value;
-        put_distribution(out, proj.delay, dimension::time);
-        if (proj.plasticity.rule != model::stdp_rule::none) {
-            put_plasticity(out, proj.plasticity, model_info(target.model).weight_dim);
-        }
-        if (proj.pruning.enabled) {
-            out << YAML::Key << "pruning" << YAML::Value << YAML::BeginMap;
-            put_keys(out, pruning_keys, proj.pruning, model_info(target.model).weight_dim);
-            out << YAML::EndMap;
-        }
+        put_keys(out, projection_keys, proj, weight_dim, [&](std::string_view key) {
+            if (key == "source") out << YAML::Key << "source" << YAML::Value << spec.populations[proj.source].name;
+            if (key == "target") out << YAML::Key << "target" << YAML::Value << target.name;
+            if (key == "connect") {
+                out << YAML::Key << "connect" << YAML::Value << YAML::Flow << YAML::BeginMap;
+                put_keys(out, connect_keys, proj);
+                out << YAML::EndMap;
+            }
+            if (key == "weight") {
+                out << YAML::Key << "weight" << YAML::Value;
+                put_distribution(out, proj.weight, weight_dim);
+            }
+            if (key == "delay") {
+                out << YAML::Key << "delay" << YAML::Value;
+                put_distribution(out, proj.delay, dimension::time);
+            }
+            if (key == "plasticity" && proj.plasticity.rule != model::stdp_rule::none) {
+                out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
+                put_keys(out, plasticity_table(proj.plasticity.rule), proj.plasticity, weight_dim);
+                out << YAML::EndMap;
+            }
+            if (key == "pruning" && proj.pruning.enabled) {
+                out << YAML::Key << "pruning" << YAML::Value << YAML::BeginMap;
+                put_keys(out, pruning_keys, proj.pruning, weight_dim);
+                out << YAML::EndMap;
+            }
+        });
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -281,76 +242,38 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
 
 void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
     begin_list(out, "inputs", spec.poisson_inputs.empty() && spec.dc_inputs.empty() && spec.patterns.empty());
+    // `kind` and `target` of every kind of input; the other keys by the input's own table.
+    const auto common = [&](std::string_view key, const char* kind, std::uint32_t population) {
+        if (key == "kind") out << YAML::Key << "kind" << YAML::Value << kind;
+        if (key == "target") out << YAML::Key << "target" << YAML::Value << spec.populations[population].name;
+    };
     for (const model::poisson_input_spec& in : spec.poisson_inputs) {
-        const model::population_spec& target = spec.populations[in.population];
         out << YAML::BeginMap;
-        out << YAML::Key << "kind" << YAML::Value << "poisson";
-        out << YAML::Key << "target" << YAML::Value << target.name;
-        out << YAML::Key << "rate" << YAML::Value;
-        put_quantity(out, in.rate, dimension::rate);
-        out << YAML::Key << "sources" << YAML::Value << in.sources;
-        out << YAML::Key << "weight" << YAML::Value;
-        put_quantity(out, in.weight, model_info(target.model).weight_dim);
-        out << YAML::Key << "receptor" << YAML::Value << std::string(name_of<model::cell_type>(cell_types, in.type));
-        put_span(out, in.first, in.count, in.start, in.stop);
+        put_keys(out, poisson_keys, in, model_info(spec.populations[in.population].model).weight_dim,
+                 [&](std::string_view key) { common(key, "poisson", in.population); });
         out << YAML::EndMap;
     }
     for (const model::dc_input_spec& in : spec.dc_inputs) {
         out << YAML::BeginMap;
-        out << YAML::Key << "kind" << YAML::Value << "dc";
-        out << YAML::Key << "target" << YAML::Value << spec.populations[in.population].name;
-        out << YAML::Key << "amplitude" << YAML::Value;
-        put_quantity(out, in.amplitude, dimension::current);
-        put_span(out, in.first, in.count, in.start, in.stop);
+        put_keys(out, dc_keys, in, dimension::current, [&](std::string_view key) { common(key, "dc", in.population); });
         out << YAML::EndMap;
     }
     for (const model::pattern_spec& p : spec.patterns) {
-        const model::population_spec& target = spec.populations[p.population];
-        const auto time = [&](const char* key, double v) {
-            out << YAML::Key << key << YAML::Value;
-            put_quantity(out, v, dimension::time);
-        };
         out << YAML::BeginMap;
-        out << YAML::Key << "kind" << YAML::Value << "pattern";
-        out << YAML::Key << "name" << YAML::Value << p.name;
-        out << YAML::Key << "target" << YAML::Value << target.name;
-        out << YAML::Key << "group" << YAML::Value << YAML::Flow;
-        switch (p.chosen) {
-        case model::pattern_spec::selection::range:
-            out << YAML::BeginMap << YAML::Key << "first" << YAML::Value << p.first << YAML::Key << "count" << YAML::Value << p.count << YAML::EndMap;
-            break;
-        case model::pattern_spec::selection::random:
-            out << YAML::BeginMap << YAML::Key << "random" << YAML::Value << p.count << YAML::Key << "seed" << YAML::Value << p.group_seed
-                << YAML::EndMap;
-            break;
-        case model::pattern_spec::selection::list:
-            out << YAML::BeginSeq;
-            for (const auto id : p.group) out << id;
-            out << YAML::EndSeq;
-            break;
-        }
-        time("start", p.start);
-        time("period", p.period);
-        time("duration", p.duration);
-        out << YAML::Key << "stop" << YAML::Value;
-        put_stop(out, p.stop);
-        time("jitter", p.jitter);
-        out << YAML::Key << "rate" << YAML::Value;
-        put_quantity(out, p.rate, dimension::rate);
-        out << YAML::Key << "sources" << YAML::Value << p.sources;
-        out << YAML::Key << "weight" << YAML::Value;
-        put_quantity(out, p.weight, model_info(target.model).weight_dim);
-        out << YAML::Key << "receptor" << YAML::Value << (p.inhibitory ? "inhibitory" : "excitatory");
-        if (!p.probe_times.empty()) {
-            out << YAML::Key << "probe" << YAML::Value << YAML::BeginMap;
-            out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-            for (const double t : p.probe_times) put_quantity(out, t, dimension::time);
-            out << YAML::EndSeq;
-            out << YAML::Key << "cue" << YAML::Value << format_number(p.cue);
-            time("duration", p.probe_duration);
-            time("window", p.window);
-            out << YAML::EndMap;
-        }
+        put_keys(out, pattern_keys, p, model_info(spec.populations[p.population].model).weight_dim, [&](std::string_view key) {
+            common(key, "pattern", p.population);
+            if (key == "group") put_group(out, p);
+            if (key == "probe" && !p.probe_times.empty()) {
+                out << YAML::Key << "probe" << YAML::Value << YAML::BeginMap;
+                put_keys(out, probe_keys, p, dimension::time, [&](std::string_view probe_key) {
+                    if (probe_key != "times") return;
+                    out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+                    for (const double t : p.probe_times) put_quantity(out, t, dimension::time);
+                    out << YAML::EndSeq;
+                });
+                out << YAML::EndMap;
+            }
+        });
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -375,12 +298,11 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
     begin_list(out, "state", rec.state.empty());
     for (const model::state_recorder_spec& r : rec.state) {
         out << YAML::BeginMap;
-        out << YAML::Key << "name" << YAML::Value << r.name;
-        out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
-        out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
-        out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
-        out << YAML::Key << "interval" << YAML::Value;
-        put_quantity(out, r.interval, dimension::time);
+        put_keys(out, state_keys, r, dimension::time, [&](std::string_view key) {
+            if (key == "population") out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
+            if (key == "ids") out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
+            if (key == "variables") out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
+        });
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;

@@ -20,7 +20,7 @@ struct key_info {
     std::string_view fallback;  // the default, as the reference shows it
     std::string_view range;     // the values accepted
     std::string_view doc;       // one line
-    std::string_view applies;   // the choices of the section it belongs to; "" for all
+    std::string_view applies = {};  // the choices of the section it belongs to; "" for all
     bool bound = true;          // false: no member of model_spec holds it (a sub-section, or applied at load)
 };
 
