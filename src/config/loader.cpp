@@ -363,15 +363,7 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
             "one_to_one or all_to_all)");
     }
     proj.rule = read_choice<connection_rule>(*rule_at, connection_rules);
-    std::vector<std::string_view> keys{"rule"};
-    switch (proj.rule) {
-        case connection_rule::fixed_indegree: keys.insert(keys.end(), {"indegree", "autapses", "multapses"}); break;
-        case connection_rule::pairwise_bernoulli: keys.insert(keys.end(), {"p", "autapses"}); break;
-        case connection_rule::fixed_total_number: keys.insert(keys.end(), {"number", "autapses", "multapses"}); break;
-        case connection_rule::one_to_one:
-        case connection_rule::all_to_all: keys.push_back("autapses"); break;
-    }
-    const map_view m(at, keys, "rule " + std::string(name_of<connection_rule>(connection_rules, proj.rule)));
+    const map_view m(at, names(connect_keys, proj), "rule " + std::string(name_of<connection_rule>(connection_rules, proj.rule)));
 
     // NEST's defaults: autapses and multapses are allowed unless switched off.
     proj.allow_autapses = true;

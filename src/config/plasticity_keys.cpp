@@ -76,27 +76,24 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
     // Inhibitory weights onto current- and voltage-based models are ≤ 0 (weight signs).
     const bool negative = p.rule == stdp_rule::vogels && !model_info(target.model).conductance_based;
 
-    std::vector<std::string_view> keys{"rule"};
     std::string context = "rule " + rule_name;
+    std::span<const key<model::plasticity_spec>> table = stdp_keys;  // key_tables.cpp: the keys of each rule
     switch (p.rule) {
         case stdp_rule::pair:
             if (const auto dependence = peek_key(at, "weight_dependence")) {
                 p.dependence = read_choice<weight_dependence>(*dependence, weight_dependences);
             }
-            keys.insert(keys.end(), {"weight_dependence", "pairing", "tau_plus", "tau_minus", "A_plus", "A_minus"});
             context = "weight_dependence " + std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
             break;
         case stdp_rule::triplet:
             p.tau_plus = 16.8;  // Pfister & Gerstner 2006, visual cortex, minimal all-to-all model
             p.tau_minus = 33.7;
-            keys.insert(keys.end(), {"tau_plus", "tau_minus", "tau_x", "tau_y", "A2_plus", "A3_plus", "A2_minus", "A3_minus"});
+            table = triplet_keys;
             break;
-        case stdp_rule::vogels: keys.insert(keys.end(), {"pairing", "tau", "eta", "target_rate"}); break;
+        case stdp_rule::vogels: table = vogels_keys; break;
         case stdp_rule::none: break;
     }
-    keys.insert(keys.end(), {"w_min", "w_max"});
-    if (p.rule == stdp_rule::pair && p.dependence == weight_dependence::power_law) keys.insert(keys.end(), {"w_0", "mu"});
-    const map_view m(at, keys, context);
+    const map_view m(at, names(table, p), context);
 
     if (const auto pairing = m.find("pairing")) p.pairing = read_choice<model::spike_pairing>(*pairing, spike_pairings);
     const auto positive_time = [&](std::string_view key, double& value) {
