@@ -2,6 +2,8 @@
 // declared key survives the resolved-YAML round trip, in every example configuration and in one that
 // sets every key away from its default.
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,6 +14,7 @@
 
 #include "loader_testing.hpp"
 #include "synorm/config/key_schema.hpp"
+#include "synorm/config/units.hpp"
 
 namespace synorm::config::loader_test {
 namespace {
@@ -175,6 +178,81 @@ schedule:
     - {name: sleep, kind: nrem, duration: "100 ms", skip: [1], renormalize: true}
 )";
 
+// Every section turned on with its required keys only: every other key takes its default.
+const std::string defaults = R"(populations:
+  E:
+    size: 10
+    neuron: {model: lif_cond_exp_adapt}
+    scaling: {target_rate: "5 Hz"}
+    e_gaba: {}
+    metaplasticity: {tau_theta: "5 s"}
+  I:
+    size: 10
+    type: inhibitory
+    neuron: {model: lif_cond_exp}
+    normalization: {total: "40 nS"}
+    branches: {count: 1, target_rate: "50 Hz"}
+  S:
+    size: 10
+    neuron: {model: poisson_source, rate: "8 Hz"}
+projections:
+  - source: E
+    target: E
+    connect: {rule: fixed_indegree, indegree: 2}
+    weight: "1 nS"
+    delay: "1 ms"
+    plasticity: {rule: stdp, A_plus: "0.01 nS", A_minus: "-0.01 nS", w_max: "4 nS"}
+    pruning: {threshold: "0.2 nS"}
+  - source: E
+    target: I
+    connect: {rule: fixed_indegree, indegree: 2}
+    weight: "1 nS"
+    delay: "1 ms"
+    plasticity: {rule: triplet, A2_plus: "0.005 nS", A3_plus: "0.006 nS", A2_minus: "-0.007 nS", w_max: "3 nS"}
+  - source: I
+    target: E
+    connect: {rule: fixed_indegree, indegree: 2}
+    weight: "4 nS"
+    delay: "1 ms"
+    plasticity: {rule: vogels, eta: "0.01 nS", target_rate: "4 Hz", w_max: "10 nS"}
+inputs:
+  - {kind: poisson, target: I, rate: "5 Hz", weight: "0.5 nS"}
+  - {kind: dc, target: I, amplitude: "20 pA"}
+  - {kind: pattern, target: I, group: [1, 2, 3], rate: "30 Hz", weight: "0.8 nS", probe: {times: ["50 ms"]}}
+recording:
+  state: [{population: I, ids: [1]}]
+  weights: [{projection: E_to_I, times: ["0 ms"]}]
+  homeostasis: [{population: I, ids: [1]}]
+schedule:
+  renormalization: {}
+  phases: [{name: awake, kind: wake, duration: "500 ms"}, {name: sleep, kind: nrem, duration: "500 ms"}]
+)";
+
+// The exact text key_values gives a documented default, or "" when the default is not a value (a
+// reference to another key, "required", "none").
+std::string documented(const key_info& k) {
+    std::string text(k.fallback);
+    if (text.size() < 2 || text.front() != '`' || text.back() != '`') return "";
+    text = text.substr(1, text.size() - 2);
+    char hex[40];
+    if (text.size() > 2 && text.front() == '"' && text.back() == '"') {
+        const auto q = parse_quantity(text.substr(1, text.size() - 2));
+        if (!q) return "";
+        std::snprintf(hex, sizeof hex, "%a", q->value);
+        return hex;
+    }
+    if (text == "true" || text == "false") return text;
+    if (k.type == "integer") return text.find_first_not_of("0123456789") == std::string::npos ? text : "";
+    if (k.type == "number") {
+        const auto n = parse_number(text);
+        if (!n) return "";
+        std::snprintf(hex, sizeof hex, "%a", *n);
+        return hex;
+    }
+    if (k.type == "word") return text;
+    return "";
+}
+
 std::string text_of(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -211,6 +289,31 @@ TEST(config_schema, the_synthetic_configuration_sets_every_bound_key) {
         }
     }
     EXPECT_GT(bound, 100);
+}
+
+// A default the reference states is the one the loader gives: the documentation is the declaration's,
+// and drifts from the reader only here.
+TEST(config_schema, documented_defaults_are_the_loaders) {
+    const auto values = key_values(spec_of(defaults));
+    int checked = 0;
+    for (const section_info& section : schema()) {
+        for (const key_info& k : section.keys) {
+            const std::string expected = documented(k);
+            if (expected.empty() || !k.bound) continue;
+            // The instance that has the section on (the others hold a default-constructed one).
+            std::vector<const key_value*> instances;
+            for (const key_value& v : values)
+                if (v.section == section.id && v.key == k.name) instances.push_back(&v);
+            ASSERT_FALSE(instances.empty()) << section.path << "." << k.name;
+            // Enum members bound as numbers are not compared with their word.
+            const std::string& first = instances.front()->value;
+            if (k.type == "word" && !first.empty() && std::isdigit(static_cast<unsigned char>(first[0]))) continue;
+            EXPECT_TRUE(std::any_of(instances.begin(), instances.end(), [&](const key_value* v) { return v->value == expected; }))
+                << section.path << "." << k.name << " is documented as " << k.fallback << ", loaded as " << first;
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 60);
 }
 
 // Each key is declared once per section, and every bound key is compared.
