@@ -282,53 +282,57 @@ void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
 void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
     const model::recording_spec& rec = spec.recording;
     out << YAML::Key << "recording" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "spikes" << YAML::Value;
-    if (rec.spike_populations.size() == spec.populations.size()) {
-        out << "all";  // the reader stores the list sorted and unique, so this is every population
-    } else if (rec.spike_populations.empty()) {
-        out << "none";
-    } else {
-        out << YAML::Flow << YAML::BeginSeq;
-        for (std::uint32_t p : rec.spike_populations) out << spec.populations[p].name;
-        out << YAML::EndSeq;
-    }
-    out << YAML::Key << "rate_bin" << YAML::Value;
-    put_quantity(out, rec.rate_bin, dimension::time);
-
-    begin_list(out, "state", rec.state.empty());
-    for (const model::state_recorder_spec& r : rec.state) {
-        out << YAML::BeginMap;
-        put_keys(out, state_keys, r, dimension::time, [&](std::string_view key) {
-            if (key == "population") out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
-            if (key == "ids") out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
-            if (key == "variables") out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
-        });
-        out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-
-    begin_list(out, "weights", rec.weights.empty());
-    for (const model::weight_recorder_spec& w : rec.weights) {
-        out << YAML::BeginMap;
-        out << YAML::Key << "projection" << YAML::Value << spec.projections[w.projection].name;
-        out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-        for (double t : w.times) put_quantity(out, t, dimension::time);
-        out << YAML::EndSeq;
-        out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-    if (!rec.homeostasis.empty()) {
-        out << YAML::Key << "homeostasis" << YAML::Value << YAML::BeginSeq;
-        for (const model::homeostasis_recorder_spec& r : rec.homeostasis) {
-            out << YAML::BeginMap;
-            out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
-            out << YAML::Key << "ids" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-            for (const auto id : r.ids) out << id;
-            out << YAML::EndSeq << YAML::EndMap;
+    put_keys(out, recording_keys, rec, dimension::time, [&](std::string_view key) {
+        if (key == "spikes") {
+            out << YAML::Key << "spikes" << YAML::Value;
+            if (rec.spike_populations.size() == spec.populations.size()) {
+                out << "all";  // the reader stores the list sorted and unique, so this is every population
+            } else if (rec.spike_populations.empty()) {
+                out << "none";
+            } else {
+                out << YAML::Flow << YAML::BeginSeq;
+                for (std::uint32_t p : rec.spike_populations) out << spec.populations[p].name;
+                out << YAML::EndSeq;
+            }
         }
-        out << YAML::EndSeq;
-    }
-    out << YAML::Key << "final_state" << YAML::Value << rec.final_state;
+        if (key == "state") {
+            begin_list(out, "state", rec.state.empty());
+            for (const model::state_recorder_spec& r : rec.state) {
+                out << YAML::BeginMap;
+                put_keys(out, state_keys, r, dimension::time, [&](std::string_view state_key) {
+                    if (state_key == "population")
+                        out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
+                    if (state_key == "ids") out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
+                    if (state_key == "variables") out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
+                });
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+        if (key == "weights") {
+            begin_list(out, "weights", rec.weights.empty());
+            for (const model::weight_recorder_spec& w : rec.weights) {
+                out << YAML::BeginMap;
+                out << YAML::Key << "projection" << YAML::Value << spec.projections[w.projection].name;
+                out << YAML::Key << "times" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+                for (double t : w.times) put_quantity(out, t, dimension::time);
+                out << YAML::EndSeq;
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+        if (key == "homeostasis" && !rec.homeostasis.empty()) {
+            out << YAML::Key << "homeostasis" << YAML::Value << YAML::BeginSeq;
+            for (const model::homeostasis_recorder_spec& r : rec.homeostasis) {
+                out << YAML::BeginMap;
+                out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
+                out << YAML::Key << "ids" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+                for (const auto id : r.ids) out << id;
+                out << YAML::EndSeq << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+    });
     out << YAML::EndMap;
 }
 
