@@ -41,7 +41,8 @@ const key<model::simulation_spec> simulation_table[] = {
       "time step (1 µs is NEST's default resolution; a coarser step than 1 ms no longer resolves refractory periods "
       "or STDP windows)"},
      bind<&model::simulation_spec::dt>(form::quantity, dimension::time)},
-    {{"duration", "time", "ms", "`\"1 s\"`", "at least half a step (it rounds to ≥ 1 step)", "biological time to simulate"},
+    {{"duration", "time", "ms", "`\"1 s\"`", "at least half a step (it rounds to ≥ 1 step)",
+      "biological time to simulate"},
      bind<&model::simulation_spec::duration>(form::quantity, dimension::time)},
     {{"seed", "integer", "", "`1`", "≥ 0", "seed of every random stream (connectivity, initial state, inputs)"},
      bind<&model::simulation_spec::seed>(form::integer)},
@@ -50,7 +51,8 @@ const key<model::simulation_spec> simulation_table[] = {
 // network.* is applied while loading (sizes, in-degrees, weights): the spec holds its effect, not its keys.
 const key<model::model_spec> network_table[] = {
     {unbound({"scale", "number", "", "`1`", "> 0", "resizes the whole network (see below)"})},
-    {unbound({"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
+    {unbound({"indegree_scale", "number", "", "`scale`", "> 0",
+              "resizes the in-degrees apart from the sizes (see below)"})},
     {unbound({"compensation", "map", "", "none", "",
               "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
 };
@@ -72,8 +74,10 @@ const key<model::population_spec> population_table[] = {
       "initial membrane potential, one draw per neuron"},
      bind<&model::population_spec::V_init>()},
     {unbound({"calcium", "map", "", "`{tau: \"1 s\"}`", "", "the activity sensor ([below](#populationsnamecalcium))"})},
-    {unbound({"scaling", "map", "", "off", "", "synaptic scaling toward a target rate ([below](#populationsnamescaling))"})},
-    {unbound({"branches", "map", "", "off", "", "dendritic branches with their own gains ([below](#populationsnamebranches))"})},
+    {unbound({"scaling", "map", "", "off", "",
+              "synaptic scaling toward a target rate ([below](#populationsnamescaling))"})},
+    {unbound({"branches", "map", "", "off", "",
+              "dendritic branches with their own gains ([below](#populationsnamebranches))"})},
     {unbound({"e_gaba", "map", "", "off", "",
               "homeostatic shift of the inhibitory reversal potential, conductance models only "
               "([below](#populationsnamee_gaba))"})},
@@ -156,11 +160,13 @@ const key<model::branch_spec> branch_table[] = {
 const key<model::e_gaba_spec> e_gaba_table[] = {
     {{"enabled", "boolean", "", "`true`", "", "on or off"},
      bind<&model::e_gaba_spec::enabled>(form::boolean), &never_written},
-    {{"target_rate", "rate", "Hz", "the `scaling` target when scaling is on; otherwise required", "> 0", "target rate r*"},
+    {{"target_rate", "rate", "Hz", "the `scaling` target when scaling is on; otherwise required", "> 0",
+      "target rate r*"},
      bind<&model::e_gaba_spec::target_rate>(form::quantity, dimension::rate)},
     {{"tau", "time", "ms", "`\"10 s\"`", "> 0", "time constant of the shift"},
      bind<&model::e_gaba_spec::tau>(form::quantity, dimension::time)},
-    {{"E_in_min", "voltage", "mV", "`\"-90 mV\"`", "", "lower bound; the neuron's `E_in` must lie in [`E_in_min`, `E_in_max`]"},
+    {{"E_in_min", "voltage", "mV", "`\"-90 mV\"`", "",
+      "lower bound; the neuron's `E_in` must lie in [`E_in_min`, `E_in_max`]"},
      bind<&model::e_gaba_spec::E_in_min>(form::quantity, dimension::voltage)},
     {{"E_in_max", "voltage", "mV", "`\"-60 mV\"`", "> `E_in_min`", "upper bound"},
      bind<&model::e_gaba_spec::E_in_max>(form::quantity, dimension::voltage)},
@@ -190,8 +196,10 @@ const key<model::projection_spec> projection_table[] = {
     {{"name", "name", "", "`\"<source>_to_<target>\"`", "",
       "unique among projections; used by `recording.weights` and in the output"},
      bind_text<&model::projection_spec::name>()},
-    {{"source", "population name", "", "required", "", "presynaptic population"}, bind<&model::projection_spec::source>()},
-    {{"target", "population name", "", "required", "", "postsynaptic population"}, bind<&model::projection_spec::target>()},
+    {{"source", "population name", "", "required", "", "presynaptic population"},
+     bind<&model::projection_spec::source>()},
+    {{"target", "population name", "", "required", "", "postsynaptic population"},
+     bind<&model::projection_spec::target>()},
     {unbound({"connect", "map", "", "required", "", "connection rule (below)"})},
     {{"weight", "[weight dimension](#neuron) or [distribution](#distributions)", "receptor unit", "required", "",
       "synaptic weight, one draw per synapse"},
@@ -262,13 +270,18 @@ const key<model::plasticity_spec> stdp_table[] = {
 
 const key<model::plasticity_spec> triplet_table[] = {
     {{"rule", "word", "", "required", "", "`triplet`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
-    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"}, bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
-    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"}, bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
-    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"}, bind<&model::plasticity_spec::tau_x>(form::quantity, dimension::time)},
-    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"}, bind<&model::plasticity_spec::tau_y>(form::quantity, dimension::time)},
+    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"},
+     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
+    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"},
+     bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
+    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"},
+     bind<&model::plasticity_spec::tau_x>(form::quantity, dimension::time)},
+    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"},
+     bind<&model::plasticity_spec::tau_y>(form::quantity, dimension::time)},
     {{"A2_plus", "weight dimension", "receptor unit", "required", "≥ 0", "pair potentiation"},
      bind<&model::plasticity_spec::A_plus>(form::weight)},
-    {{"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0", "triplet potentiation (A2_plus + A3_plus > 0)"},
+    {{"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0",
+      "triplet potentiation (A2_plus + A3_plus > 0)"},
      bind<&model::plasticity_spec::A3_plus>(form::weight)},
     {{"A2_minus", "weight dimension", "receptor unit", "required", "< 0", "pair depression"},
      bind<&model::plasticity_spec::A_minus>(form::weight)},
@@ -282,7 +295,8 @@ const key<model::plasticity_spec> triplet_table[] = {
 
 const key<model::plasticity_spec> vogels_table[] = {
     {{"rule", "word", "", "required", "", "`vogels`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
-    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"}, bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
+    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"},
+     bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
     {{"tau", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of both traces (τ_STDP)"},
      bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
     {{"eta", "weight dimension", "receptor unit", "required", "> 0",
@@ -318,11 +332,13 @@ const key<model::poisson_input_spec> poisson_table[] = {
     {unbound({"kind", "word", "", "required", "`poisson`", "the kind of input"})},
     {{"target", "population name", "", "required", "", "population that receives the input"},
      bind<&model::poisson_input_spec::population>()},
-    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each source"}, bind<&model::poisson_input_spec::rate>(form::quantity, dimension::rate)},
+    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each source"},
+     bind<&model::poisson_input_spec::rate>(form::quantity, dimension::rate)},
     {{"sources", "integer", "", "`1`", "≥ 1", "independent sources per neuron"},
      bind<&model::poisson_input_spec::sources>(form::integer)},
     {{"weight", "weight dimension of the target's model", "receptor unit", "required", "a constant",
-      "what each event adds. The same sign rules apply as for projections, with `receptor` in place of the source type"},
+      "what each event adds. The same sign rules apply as for projections, with `receptor` in place of the source "
+      "type"},
      bind<&model::poisson_input_spec::weight>(form::weight)},
     {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "receptor the events feed"},
      bind_word<&model::poisson_input_spec::type, cell_types>()},
@@ -330,7 +346,8 @@ const key<model::poisson_input_spec> poisson_table[] = {
      bind<&model::poisson_input_spec::first>(form::integer)},
     {{"count", "integer", "", "`size − first`", "≥ 1", "number of addressed neurons, `first + count ≤ size`"},
      bind<&model::poisson_input_spec::count>(form::integer)},
-    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "input on from this time"}, bind<&model::poisson_input_spec::start>(form::quantity, dimension::time)},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "input on from this time"},
+     bind<&model::poisson_input_spec::start>(form::quantity, dimension::time)},
     {{"stop", "time or `never`", "ms", "`never`", "> `start`", "input off from this time"},
      bind<&model::poisson_input_spec::stop>(form::stop)},
 };
@@ -341,10 +358,14 @@ const key<model::dc_input_spec> dc_table[] = {
      bind<&model::dc_input_spec::population>()},
     {{"amplitude", "current", "pA", "required", "", "injected current, either sign"},
      bind<&model::dc_input_spec::amplitude>(form::quantity, dimension::current)},
-    {{"first", "integer", "", "`0`", "≥ 0, < size", "as for `poisson`"}, bind<&model::dc_input_spec::first>(form::integer)},
-    {{"count", "integer", "", "`size − first`", "≥ 1", "as for `poisson`"}, bind<&model::dc_input_spec::count>(form::integer)},
-    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "as for `poisson`"}, bind<&model::dc_input_spec::start>(form::quantity, dimension::time)},
-    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "as for `poisson`"}, bind<&model::dc_input_spec::stop>(form::stop)},
+    {{"first", "integer", "", "`0`", "≥ 0, < size", "as for `poisson`"},
+     bind<&model::dc_input_spec::first>(form::integer)},
+    {{"count", "integer", "", "`size − first`", "≥ 1", "as for `poisson`"},
+     bind<&model::dc_input_spec::count>(form::integer)},
+    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0", "as for `poisson`"},
+     bind<&model::dc_input_spec::start>(form::quantity, dimension::time)},
+    {{"stop", "time or `never`", "ms", "`never`", "> `start`", "as for `poisson`"},
+     bind<&model::dc_input_spec::stop>(form::stop)},
 };
 
 const key<model::pattern_spec> pattern_table[] = {
@@ -378,7 +399,8 @@ const key<model::pattern_spec> pattern_table[] = {
     {{"rate", "rate", "Hz", "required", "≥ 0",
       "the drive of each member while it is presented: its own Poisson train of `rate × sources`"},
      bind<&model::pattern_spec::rate>(form::quantity, dimension::rate)},
-    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"}, bind<&model::pattern_spec::sources>(form::integer)},
+    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"},
+     bind<&model::pattern_spec::sources>(form::integer)},
     {{"weight", "weight dimension of the target's model", "receptor unit", "required", "", "as for `poisson`"},
      bind<&model::pattern_spec::weight>(form::weight)},
     {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "as for `poisson`"},
@@ -414,7 +436,8 @@ const key<model::recording_spec> recording_table[] = {
     {unbound({"homeostasis", "list of `{population, ids}`", "", "none", "one entry per population",
               "neurons whose gains (and E_in for conductance models) are written every homeostasis period "
               "(`/homeostasis/<population>/neurons`)"})},
-    {{"final_state", "boolean", "", "`true`", "", "write every neuron's membrane potential at the end (`/final_state`)"},
+    {{"final_state", "boolean", "", "`true`", "",
+      "write every neuron's membrane potential at the end (`/final_state`)"},
      bind<&model::recording_spec::final_state>(form::boolean)},
 };
 
@@ -446,7 +469,8 @@ const key<model::weight_recorder_spec> weight_table[] = {
 const key<model::homeostasis_recorder_spec> homeostasis_recorder_table[] = {
     {{"population", "population name", "", "required", "", "population whose neurons are written"},
      bind<&model::homeostasis_recorder_spec::population>()},
-    {{"ids", "list of integers", "", "required", "each < size", "population-local neuron ids, stored sorted and unique"},
+    {{"ids", "list of integers", "", "required", "each < size",
+      "population-local neuron ids, stored sorted and unique"},
      bind<&model::homeostasis_recorder_spec::ids>()},
 };
 
@@ -548,8 +572,10 @@ std::vector<key_info> neuron_section() {
     applies.clear();
     applies.reserve(std::size(all_params));
     std::vector<key_info> keys;
-    keys.push_back({"model", "word", "", "required", "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt` or `poisson_source`",
-                    "`lif_delta`: each spike makes the voltage jump by the weight (NEST `iaf_psc_delta`); `lif_curr_exp`: "
+    keys.push_back({"model", "word", "", "required",
+                    "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt` or `poisson_source`",
+                    "`lif_delta`: each spike makes the voltage jump by the weight (NEST `iaf_psc_delta`); "
+                    "`lif_curr_exp`: "
                     "exponentially decaying synaptic currents (NEST `iaf_psc_exp`); `lif_cond_exp`: exponentially "
                     "decaying conductances with reversal potentials (NEST `iaf_cond_exp`); `lif_cond_exp_adapt`: "
                     "`lif_cond_exp` with an adaptation current w (the equations of NEST `aeif_cond_exp` with Δ_T = 0, "
@@ -560,7 +586,8 @@ std::vector<key_info> neuron_section() {
         for (const model::neuron_kind kind : neuron_models) {
             const auto list = model_info(kind).params;
             if (std::any_of(list.begin(), list.end(), [&](const neuron_param& p) { return p.key == param.key; }))
-                models += (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
+                models += (models.empty() ? "`" : ", `") +
+                          std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
         }
         applies.push_back(models.size() > 60 ? "all" : models);
         keys.push_back({param.key, type_of(param.dim), internal_unit(param.dim), param.fallback, param.range, param.doc,
@@ -752,7 +779,8 @@ std::string with_reference(const std::string& readme) {
             throw std::runtime_error("a \"<!-- schema: ID -->\" block without its \"<!-- end schema -->\"");
         const std::string id = readme.substr(begin + open.size(), id_end - begin - open.size());
         const auto& sections = schema();
-        const auto found = std::find_if(sections.begin(), sections.end(), [&](const section_info& s) { return s.id == id; });
+        const auto found =
+            std::find_if(sections.begin(), sections.end(), [&](const section_info& s) { return s.id == id; });
         if (found == sections.end()) throw std::runtime_error("no section \"" + id + "\" in the schema");
         out += readme.substr(at, id_end + 4 - at) + "\n" + reference_table(*found);
         at = end;

@@ -363,7 +363,8 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
             "one_to_one or all_to_all)");
     }
     proj.rule = read_choice<connection_rule>(*rule_at, connection_rules);
-    const map_view m(at, names(connect_keys, proj), "rule " + std::string(name_of<connection_rule>(connection_rules, proj.rule)));
+    const map_view m(at, names(connect_keys, proj),
+                     "rule " + std::string(name_of<connection_rule>(connection_rules, proj.rule)));
 
     // NEST's defaults: autapses and multapses are allowed unless switched off.
     proj.allow_autapses = true;

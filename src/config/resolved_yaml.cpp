@@ -260,7 +260,8 @@ void put_inputs(YAML::Emitter& out, const model::model_spec& spec) {
     }
     for (const model::pattern_spec& p : spec.patterns) {
         out << YAML::BeginMap;
-        put_keys(out, pattern_keys, p, model_info(spec.populations[p.population].model).weight_dim, [&](std::string_view key) {
+        const dimension weight_dim = model_info(spec.populations[p.population].model).weight_dim;
+        put_keys(out, pattern_keys, p, weight_dim, [&](std::string_view key) {
             common(key, "pattern", p.population);
             if (key == "group") put_group(out, p);
             if (key == "probe" && !p.probe_times.empty()) {
@@ -303,7 +304,8 @@ void put_recording(YAML::Emitter& out, const model::model_spec& spec) {
                     if (state_key == "population")
                         out << YAML::Key << "population" << YAML::Value << spec.populations[r.population].name;
                     if (state_key == "ids") out << YAML::Key << "ids" << YAML::Value << YAML::Flow << r.ids;
-                    if (state_key == "variables") out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
+                    if (state_key == "variables")
+                        out << YAML::Key << "variables" << YAML::Value << YAML::Flow << r.variables;
                 });
                 out << YAML::EndMap;
             }

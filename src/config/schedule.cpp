@@ -134,7 +134,8 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
         r.tau = read_quantity(*tau, dimension::time);
         if (!(r.tau > 0.0)) tau->fail("expected a time > 0, got " + format_quantity(r.tau, dimension::time));
     }
-    if (const auto mode = m.find("mode")) r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, renormalization_modes);
+    if (const auto mode = m.find("mode"))
+        r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, renormalization_modes);
     if (const auto spare = m.find("spare")) {
         if (r.mode != model::renormalization_spec::selectivity::selective) spare->fail("spare applies to mode: selective only");
         r.spare = read_number(*spare);
@@ -230,7 +231,8 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
         }
         out << YAML::Key << "tau" << YAML::Value;
         quantity(r.tau, dimension::time);
-        out << YAML::Key << "mode" << YAML::Value << std::string(name_of<model::renormalization_spec::selectivity>(renormalization_modes, r.mode));
+        out << YAML::Key << "mode" << YAML::Value
+            << std::string(name_of<model::renormalization_spec::selectivity>(renormalization_modes, r.mode));
         if (r.mode == model::renormalization_spec::selectivity::selective) out << YAML::Key << "spare" << YAML::Value << r.spare;
         out << YAML::EndMap;
     }

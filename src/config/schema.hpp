@@ -110,33 +110,33 @@ struct neuron_param {
 namespace params {
 using model::neuron_params;
 inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m,
-                                    "`\"250 pF\"`", "> 0", "membrane capacitance"};
+    "`\"250 pF\"`", "> 0", "membrane capacitance"};
 inline constexpr neuron_param tau_m{"tau_m", dimension::time, &neuron_params::tau_m,
-                                    "`\"10 ms\"`", "> 0", "membrane time constant (leak conductance g_L = C_m / tau_m)"};
+    "`\"10 ms\"`", "> 0", "membrane time constant (leak conductance g_L = C_m / tau_m)"};
 inline constexpr neuron_param E_L{"E_L", dimension::voltage, &neuron_params::E_L,
-                                    "`\"-65 mV\"`", "", "resting (leak reversal) potential"};
+    "`\"-65 mV\"`", "", "resting (leak reversal) potential"};
 inline constexpr neuron_param V_th{"V_th", dimension::voltage, &neuron_params::V_th,
-                                    "`\"-50 mV\"`", "> `V_reset`", "spike threshold"};
+    "`\"-50 mV\"`", "> `V_reset`", "spike threshold"};
 inline constexpr neuron_param V_reset{"V_reset", dimension::voltage, &neuron_params::V_reset,
-                                    "`\"-65 mV\"`", "", "potential after a spike"};
+    "`\"-65 mV\"`", "", "potential after a spike"};
 inline constexpr neuron_param t_ref{"t_ref", dimension::time, &neuron_params::t_ref,
-                                    "`\"2 ms\"`", "≥ 0", "absolute refractory period"};
+    "`\"2 ms\"`", "≥ 0", "absolute refractory period"};
 inline constexpr neuron_param tau_syn_ex{"tau_syn_ex", dimension::time, &neuron_params::tau_syn_ex,
-                                    "`\"0.5 ms\"`", "> 0", "decay time of excitatory synaptic currents or conductances"};
+    "`\"0.5 ms\"`", "> 0", "decay time of excitatory synaptic currents or conductances"};
 inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_params::tau_syn_in,
-                                    "`\"0.5 ms\"`", "> 0", "decay time of inhibitory synaptic currents or conductances"};
+    "`\"0.5 ms\"`", "> 0", "decay time of inhibitory synaptic currents or conductances"};
 inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex,
-                                    "`\"0 mV\"`", "", "excitatory reversal potential"};
+    "`\"0 mV\"`", "", "excitatory reversal potential"};
 inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in,
-                                    "`\"-85 mV\"`", "", "inhibitory reversal potential"};
+    "`\"-85 mV\"`", "", "inhibitory reversal potential"};
 inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e,
-                                    "`\"0 pA\"`", "", "constant bias current"};
+    "`\"0 pA\"`", "", "constant bias current"};
 inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a,
-                                    "`\"0 nS\"`", "", "subthreshold adaptation: τ_w dw/dt = a (V − E_L) − w"};
+    "`\"0 nS\"`", "", "subthreshold adaptation: τ_w dw/dt = a (V − E_L) − w"};
 inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b,
-                                    "`\"0 pA\"`", "", "spike-triggered adaptation: w jumps by b at each spike"};
+    "`\"0 pA\"`", "", "spike-triggered adaptation: w jumps by b at each spike"};
 inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w,
-                                    "`\"100 ms\"`", "> 0", "adaptation time constant"};
+    "`\"100 ms\"`", "> 0", "adaptation time constant"};
 inline constexpr neuron_param rate{"rate", dimension::rate, &neuron_params::rate,
                                     "required", "≥ 0", "rate of each member's spike train"};
 

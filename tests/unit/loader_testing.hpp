@@ -135,7 +135,8 @@ inline void expect_same_spec(const model::model_spec& a, const model::model_spec
         ASSERT_EQ(x[i].path, y[i].path) << "the specs have different sections";
         EXPECT_EQ(x[i].value, y[i].value) << x[i].path;
     }
-    EXPECT_EQ(x.size(), y.size()) << "first key only in one: " << (i < x.size() ? x[i].path : i < y.size() ? y[i].path : "");
+    EXPECT_EQ(x.size(), y.size()) << "first key only in one: "
+                                  << (i < x.size() ? x[i].path : i < y.size() ? y[i].path : "");
 }
 
 // Loads `text`, loads its resolved YAML, and expects the same spec and the same resolved text.

@@ -308,7 +308,8 @@ TEST(config_schema, documented_defaults_are_the_loaders) {
             // Enum members bound as numbers are not compared with their word.
             const std::string& first = instances.front()->value;
             if (k.type == "word" && !first.empty() && std::isdigit(static_cast<unsigned char>(first[0]))) continue;
-            EXPECT_TRUE(std::any_of(instances.begin(), instances.end(), [&](const key_value* v) { return v->value == expected; }))
+            const auto shows = [&](const key_value* v) { return v->value == expected; };
+            EXPECT_TRUE(std::any_of(instances.begin(), instances.end(), shows))
                 << section.path << "." << k.name << " is documented as " << k.fallback << ", loaded as " << first;
             ++checked;
         }
@@ -326,7 +327,8 @@ TEST(config_schema, keys_are_declared_once_and_compared) {
             EXPECT_TRUE(seen.insert(k.name).second) << section.path << "." << k.name << " is declared twice";
             EXPECT_FALSE(k.doc.empty()) << section.path << "." << k.name << " has no documentation";
             if (k.bound) {
-                EXPECT_TRUE(compared.count({section.id, k.name})) << section.path << "." << k.name << " is not compared";
+                EXPECT_TRUE(compared.count({section.id, k.name}))
+                    << section.path << "." << k.name << " is not compared";
             }
         }
     }
