@@ -24,7 +24,7 @@ bool counted(const model::projection_spec& p) { return by_indegree(p) || by_numb
 bool power_law(const model::plasticity_spec& p) { return p.dependence == model::weight_dependence::power_law; }
 
 template <class S>
-binding<S> custom(std::string (*value)(const S&), form written = form::custom) {
+constexpr binding<S> custom(std::string (*value)(const S&), form written = form::custom) {
     binding<S> b;
     b.value = value;
     b.written = written;
@@ -35,6 +35,20 @@ constexpr key_info unbound(key_info info) {
     info.bound = false;
     return info;
 }
+
+// The sections of a configuration file: the map at its top.
+const key<model::model_spec> top_table[] = {
+    {unbound({"simulation", "map", "", "all defaults", "", "time step, duration and seed ([below](#simulation))"})},
+    {unbound({"network", "map", "", "no scaling", "", "scaling of the whole network ([below](#network))"})},
+    {unbound({"populations", "map", "", "required", "at least one",
+              "the neuron populations by name ([below](#populations-required))"})},
+    {unbound({"projections", "list", "", "`[]`", "", "the synaptic connections ([below](#projections))"})},
+    {unbound({"inputs", "list", "", "`[]`", "", "Poisson, DC and pattern inputs ([below](#inputs))"})},
+    {unbound({"recording", "map", "", "spikes and rates", "", "what the output file holds ([below](#recording))"})},
+    {unbound({"homeostasis", "map", "", "all defaults", "", "the homeostasis period ([below](#homeostasis))"})},
+    {unbound({"checks", "map", "", "all defaults", "", "runtime health checks ([below](#checks))"})},
+    {unbound({"schedule", "map", "", "none", "", "sleep and wake phases ([below](#schedule))"})},
+};
 
 const key<model::simulation_spec> simulation_table[] = {
     {{"dt", "time", "ms", "`\"0.1 ms\"`", "from `\"1 us\"` to `\"1 ms\"`",
@@ -621,6 +635,7 @@ void add(std::vector<key_value>& out, const std::string& path, std::string_view 
 
 }  // namespace
 
+const std::span<const key<model::model_spec>> top_keys = top_table;
 const std::span<const key<model::simulation_spec>> simulation_keys = simulation_table;
 const std::span<const key<model::population_spec>> population_keys = population_table;
 const std::span<const key<model::population_spec>> source_keys = source_table;
@@ -658,6 +673,7 @@ using namespace detail;
 
 const std::vector<section_info>& schema() {
     static const std::vector<section_info> sections = {
+        {"top", "(top level)", "", infos(top_keys)},
         {"simulation", "simulation", "", infos(simulation_keys)},
         {"network", "network", "", infos<model::model_spec>(network_table)},
         {"compensation", "network.compensation", "", infos<model::model_spec>(compensation_table)},

@@ -48,9 +48,8 @@ namespace {
 
 using model::connection_rule;
 
-const std::vector<std::string_view> top_level_keys = {"simulation", "network",   "populations", "projections",
-                                                      "inputs",     "recording", "homeostasis", "checks",
-                                                      "schedule"};
+// The sections a configuration may have (key_tables.cpp, top_keys).
+std::vector<std::string_view> top_level_keys() { return names(top_keys); }
 
 // A count under network.scale: exact when unscaled; otherwise rounded, and a nonzero count never
 // scales away to nothing. Fails at `at` when the count exceeds `limit` (README "Limits"), before
@@ -97,7 +96,7 @@ std::uint32_t index_by_name(const node_at& at, const Specs& specs, const std::st
 }  // namespace
 
 model::model_spec spec_reader::read() {
-    const map_view m(root_, top_level_keys);
+    const map_view m(root_, top_level_keys());
     read_simulation(m.find("simulation"));
     read_network(m.find("network"));
     read_populations(m.required("populations"));
@@ -602,10 +601,10 @@ loaded_config load_text(const std::string& text, const std::string& origin, cons
     }
     if (root.IsNull())
         throw config_error(origin, 0, 0, "",
-                           "empty configuration; expected a map with keys " + join_words(top_level_keys));
+                           "empty configuration; expected a map with keys " + join_words(top_level_keys()));
     if (!root.IsMap()) {
         throw config_error(origin, root.Mark().line + 1, root.Mark().column + 1, "",
-                           "expected a map with keys " + join_words(top_level_keys) + ", got " + describe(root));
+                           "expected a map with keys " + join_words(top_level_keys()) + ", got " + describe(root));
     }
     try {
         const document doc(origin, apply_overrides(root, overrides));
