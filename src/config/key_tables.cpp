@@ -104,7 +104,7 @@ const key<model::population_spec> population_table[] = {
 
 // The neuron map of a poisson_source (its `model` key is the neuron section's).
 const key<model::population_spec> source_table[] = {
-    {{"rate", "rate", "Hz", "required", "≥ 0", "rate of each member's spike train"},
+    {{params::rate.key, "rate", "Hz", params::rate.fallback, params::rate.range, params::rate.doc},
      custom<model::population_spec>([](const model::population_spec& p) { return exact(p.params.rate); })},
     {{"changes", "list of `{at: time, rate: rate}`", "ms, Hz", "none", "",
       "the rate from time `at` on (`at` > 0, a multiple of `dt`, increasing)"},

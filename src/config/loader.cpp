@@ -249,7 +249,9 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
 
 // A poisson_source has a rate, optionally changing at given times, and nothing else.
 void spec_reader::read_source(const node_at& at, model::population_spec& pop) {
-    const map_view m(at, {"model", "rate", "changes"}, "a poisson_source");
+    std::vector<std::string_view> keys{"model"};
+    for (const std::string_view key : names(source_keys)) keys.push_back(key);
+    const map_view m(at, keys, "a poisson_source");
     const node_at rate = m.required("rate");
     pop.params.rate = read_quantity(rate, dimension::rate);
     require_non_negative(rate, pop.params.rate, dimension::rate);
