@@ -27,17 +27,11 @@
 #include "synorm/plasticity/scaling.hpp"
 #include "synorm/plasticity/stdp.hpp"
 
+#include "run_control.hpp"
+
 namespace synorm::engine {
 
 namespace detail {
-
-// A spike word that no neuron can send: a rank that failed sends it so that every rank stops at the
-// same interval.
-constexpr std::uint64_t failure_word = ~std::uint64_t{0};
-// Requests that travel the same way: take a checkpoint at the next interval start (and stop there).
-// Sorted after every spike and before the failure word; removed before delivery.
-constexpr std::uint64_t stop_word = failure_word - 1;
-constexpr std::uint64_t checkpoint_word = failure_word - 2;
 
 // One Poisson input as the threads see it: per-step constants and, per thread, the neurons it feeds.
 struct poisson_source {
@@ -431,7 +425,42 @@ struct simulation::impl {
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);
+
+    // ---- the loop (simulation.cpp) ------------------------------------------------------------
+    // Weight snapshots, in time order, then recorder order; the first not yet taken.
+    struct due_snapshot { std::int64_t step; std::uint32_t projection; };
+    std::vector<due_snapshot> due;
+    std::size_t next_due = 0;
+    bool snapshot_due(std::int64_t t0) const { return next_due < due.size() && due[next_due].step <= t0; }
+    void take_snapshots(std::int64_t step, results& out);
+    // One run's loop state that the threads share; the master writes it between barriers.
+    struct run_state {
+        explicit run_state(const hooks& hooks) : h(hooks) {}
+        const hooks& h;
+        results out;
+        std::vector<std::uint64_t> received, local;  // packed spikes: of the last interval, of this rank
+        std::int64_t received_t0 = 0;                // the interval the received spikes were emitted in
+        std::int64_t flush_steps = 1, next_flush = 0;                    // spikes to h.on_spikes
+        std::int64_t checkpoint_steps = 0, next_checkpoint = INT64_MAX;  // 0: no periodic checkpoints
+    };
+    // One interval [t0, t1) and what is due at its start.
+    struct interval_plan {
+        std::int64_t t0 = 0, t1 = 0;
+        bool resumed_here = false;  // a resumed run's first: the checkpoint holds what was due at t0
+        bool homeostasis_due = false, boundary = false;
+    };
     results run(const hooks& h);
+    run_state begin_run(const hooks& h);
+    interval_plan plan(std::int64_t t0) const;
+    std::size_t first_dc_change(thread_state& ts);
+    // The steps, in loop order; those with barriers are called by every thread.
+    void deliver_received(thread_state& ts, run_state& run, std::int64_t upto);
+    void boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control, run_state& run);
+    bool checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const;
+    bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
+    void advance(thread_state& ts, const interval_plan& at, std::size_t& dc_next, const hooks& h);
+    void exchange(const interval_plan& at, run_control& control, run_state& run);
+    void finish(run_control& control, run_state& run);
 };
 
 }  // namespace synorm::engine
