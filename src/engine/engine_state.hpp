@@ -13,6 +13,7 @@
 
 #include "synorm/engine/ring_buffer.hpp"
 #include "synorm/engine/weight_histogram.hpp"
+#include "synorm/model/assert.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/model/lif.hpp"
 #include "synorm/model/poisson_source.hpp"
@@ -210,6 +211,11 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
     // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
     double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
+    // Every plastic weight of every thread is current at `step` (src/engine/README.md's invariant):
+    // each postsynaptic spike reaching a plastic synapse by then is applied. For SYNORM_ASSERT.
+    bool weights_current(std::int64_t step) const {
+        return !any_plastic || std::all_of(threads.begin(), threads.end(), [&](const thread_state& ts) { return ts.arrived == step; });
+    }
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);

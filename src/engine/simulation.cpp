@@ -99,9 +99,12 @@ std::size_t simulation::impl::first_dc_change(thread_state& ts) {
 }
 
 void simulation::impl::deliver_received(thread_state& ts, run_state& run, std::int64_t upto) {
+    SYNORM_ASSERT(std::is_sorted(run.received.begin(), run.received.end()), "received spikes are in canonical (lag, gid) order");
+    SYNORM_ASSERT(run.received.empty() || run.received.back() < checkpoint_word, "run_control's words are never delivered");
     const double w0 = omp_get_wtime();
     deliver(ts, run.received, run.received_t0, upto);
     ts.t_deliver += omp_get_wtime() - w0;
+    SYNORM_ASSERT(!any_plastic || ts.arrived == upto, "every plastic weight is current at the interval start");
 }
 
 void simulation::impl::take_snapshots(std::int64_t step, results& out) {
