@@ -87,8 +87,8 @@ struct thread_plasticity {
 };
 
 // Everything one thread owns, by concern; each part is in the header of the component that uses it.
-struct thread_state : thread_neurons, thread_plasticity, thread_homeostasis, thread_branches, thread_inputs, thread_patterns,
-                      thread_pruning, thread_records {};
+struct thread_state : thread_neurons, thread_plasticity, thread_homeostasis, thread_branches, thread_inputs,
+                      thread_patterns, thread_pruning, thread_records {};
 
 inline std::int64_t to_step(double t_ms, double dt) {
     if (!std::isfinite(t_ms)) return INT64_MAX;
@@ -214,7 +214,8 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
     // Every plastic weight of every thread is current at `step` (src/engine/README.md's invariant):
     // each postsynaptic spike reaching a plastic synapse by then is applied. For SYNORM_ASSERT.
     bool weights_current(std::int64_t step) const {
-        return !any_plastic || std::all_of(threads.begin(), threads.end(), [&](const thread_state& ts) { return ts.arrived == step; });
+        const auto current = [&](const thread_state& ts) { return ts.arrived == step; };
+        return !any_plastic || std::all_of(threads.begin(), threads.end(), current);
     }
 
     // ---- the steps, in the files named -------------------------------------------------------
@@ -334,7 +335,8 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
     std::size_t first_dc_change(thread_state& ts);
     // The steps, in loop order; those with barriers are called by every thread.
     void deliver_received(thread_state& ts, run_state& run, std::int64_t upto);
-    void boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control, run_state& run);
+    void boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control,
+                  run_state& run);
     bool checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const;
     bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
     void advance(thread_state& ts, const interval_plan& at, std::size_t& dc_next, const hooks& h);

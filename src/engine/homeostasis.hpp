@@ -28,21 +28,21 @@ struct homeostasis_state {
     std::vector<double> branch_spread;         // by population: (1 − e^(−H/tau_activity))·tau_activity/H
     std::vector<std::size_t> branch_sum_at;    // by population: first entry of its sums in the reduction
     std::size_t branch_sums = 0;               // entries of the reduction for branches
-    static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
+    static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact ≥ 2^-16
 
     // The fixed-size vector of the global reduction (src/README.md decision 7), integer fixed point so
     // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
-    // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale), synapses,
-    // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
-    // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in, E_in and θ (exact
-    // floats: only the owner contributes: recorded_fields each); last the number of non-finite membrane potentials and
-    // plastic weights (health checks).
+    // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale),
+    // synapses, synapses at w_min, at w_max, then the weight_bins counts of the histogram over
+    // [w_min, w_max]; per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in, E_in
+    // and θ (exact floats: only the owner contributes: recorded_fields each); last the number of
+    // non-finite membrane potentials and plastic weights (health checks).
     enum pop_field : std::size_t { f_spikes, f_calcium, f_gain_ex, f_gain_in, f_gain_ex2, f_gain_in2, f_E_in, f_E_in2,
                                    f_input_ex, f_input_in, f_theta, f_theta2, pop_fields };
     static constexpr std::size_t recorded_fields = 4;
     static constexpr std::size_t proj_fields = 5 + weight_bins;
-    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0, voltage_unit = 65536.0,
-                            input_unit = 65536.0, theta_unit = 1024.0;
+    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0,
+                            voltage_unit = 65536.0, input_unit = 65536.0, theta_unit = 1024.0;
     // Rounded to the nearest unit, halves away from zero (std::llround); values of either sign.
     static std::int64_t to_fixed(double value, double unit) { return round_to_integer(value * unit); }
     std::vector<std::size_t> proj_slot;           // by projection: offset in the reduction; plastic ones only
@@ -63,7 +63,8 @@ struct thread_homeostasis {
     std::vector<float> potentiation;                  // its factor θ0/θ on pair and triplet potentiation
     std::vector<float> input_ex, input_in;            // input arriving this period, gains included
     std::vector<double> sum_w;                        // scratch, Σ plastic excitatory w (normalization)
-    std::vector<std::pair<std::size_t, std::uint32_t>> recorded;  // homeostasis recorders: (slot in the reduction, local neuron)
+    // Homeostasis recorders: (slot in the reduction, thread-local neuron).
+    std::vector<std::pair<std::size_t, std::uint32_t>> recorded;
     std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
     std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
 };

@@ -36,7 +36,8 @@ struct input_state {
     std::vector<poisson_source> poisson;
     std::vector<dc_source> dc;
     std::vector<std::int64_t> dc_changes;  // steps at which some DC input starts or stops, ascending
-    std::vector<std::vector<model::source_piece>> source_rate;  // by population: poisson_source rates; empty for neurons
+    // By population: poisson_source rates; empty for neurons.
+    std::vector<std::vector<model::source_piece>> source_rate;
     bool any_source = false;
 };
 

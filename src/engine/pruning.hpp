@@ -14,7 +14,9 @@ struct pruning_state {
     std::vector<std::int64_t> prune_every;      // by projection, steps; 0: at the ends of NREM phases
     std::vector<std::int64_t> nrem_ends;        // steps, ascending: ends of the schedule's NREM phases that run
     bool any_pruning = false;
-    enum prune_field : std::size_t { p_below, p_tagged, p_removed, p_before, p_bytes_before, p_bytes_after, prune_fields };
+    enum prune_field : std::size_t {
+        p_below, p_tagged, p_removed, p_before, p_bytes_before, p_bytes_after, prune_fields
+    };
 };
 
 struct thread_pruning {

@@ -63,7 +63,7 @@ simulation::impl::run_state simulation::impl::begin_run(const hooks& h) {
     const double dt = spec.simulation.dt;
     run.flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, dt));
     run.next_flush = start_step + run.flush_steps;
-    run.checkpoint_steps = h.checkpoint_every_ms > 0 ? std::max<std::int64_t>(1, to_step(h.checkpoint_every_ms, dt)) : 0;
+    if (h.checkpoint_every_ms > 0) run.checkpoint_steps = std::max<std::int64_t>(1, to_step(h.checkpoint_every_ms, dt));
     run.next_checkpoint = run.checkpoint_steps ? start_step + run.checkpoint_steps : INT64_MAX;
     due.clear();
     for (const auto& w : spec.recording.weights)
@@ -91,16 +91,18 @@ simulation::impl::interval_plan simulation::impl::plan(std::int64_t t0) const {
 }
 
 std::size_t simulation::impl::first_dc_change(thread_state& ts) {
-    if (start_step > 0)  // the checkpoint holds the current DC; changes from its step on are to come
-        return static_cast<std::size_t>(std::lower_bound(dc_changes.begin(), dc_changes.end(), start_step) - dc_changes.begin());
+    if (start_step > 0) {  // the checkpoint holds the current DC; changes from its step on are to come
+        const auto next = std::lower_bound(dc_changes.begin(), dc_changes.end(), start_step);
+        return static_cast<std::size_t>(next - dc_changes.begin());
+    }
     if (dc_changes.empty() || dc_changes.front() > 0) return 0;
     apply_dc(ts, 0);
     return 1;
 }
 
 void simulation::impl::deliver_received(thread_state& ts, run_state& run, std::int64_t upto) {
-    SYNORM_ASSERT(std::is_sorted(run.received.begin(), run.received.end()), "received spikes are in canonical (lag, gid) order");
-    SYNORM_ASSERT(run.received.empty() || run.received.back() < checkpoint_word, "run_control's words are never delivered");
+    SYNORM_ASSERT(std::is_sorted(run.received.begin(), run.received.end()), "spikes in canonical (lag, gid) order");
+    SYNORM_ASSERT(run.received.empty() || run.received.back() < checkpoint_word, "no run_control word is delivered");
     const double w0 = omp_get_wtime();
     deliver(ts, run.received, run.received_t0, upto);
     ts.t_deliver += omp_get_wtime() - w0;
@@ -108,14 +110,16 @@ void simulation::impl::deliver_received(thread_state& ts, run_state& run, std::i
 }
 
 void simulation::impl::take_snapshots(std::int64_t step, results& out) {
-    for (; next_due < due.size() && due[next_due].step <= step; ++next_due) out.snapshots.push_back(snapshot(due[next_due].projection, step));
+    for (; next_due < due.size() && due[next_due].step <= step; ++next_due)
+        out.snapshots.push_back(snapshot(due[next_due].projection, step));
 }
 
 // Every weight is up to date at T. Each thread reads its sensors; the master reduces and records
 // (homeostasis, snapshots) and moves the schedule; at a pruning point, after those records (which
 // still show the synapses that go), each thread prunes and the master records the counts. At the end
 // of the run (`end`) the patterns are sampled here when no schedule does it. Every thread calls it.
-void simulation::impl::boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control, run_state& run) {
+void simulation::impl::boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control,
+                                run_state& run) {
     control.thread_step(ts.error, [&] {
         if (homeostasis_due) homeostasis_local(ts, T);
         if (!end && run.h.on_thread_boundary) run.h.on_thread_boundary(omp_get_thread_num(), T);
