@@ -3,7 +3,8 @@
 namespace synorm::engine {
 
 simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from)
-    : own(s), spec(own), comm(c), part(s, c.rank(), c.size(), n_threads), restoring(from) {
+    : own(s), spec(own), comm(c), part(s, c.rank(), c.size(), n_threads) {
+    restoring = from;
     const double t0 = omp_get_wtime();
     const double dt = spec.simulation.dt;
     D = static_cast<std::int64_t>(spec.min_delay_steps());

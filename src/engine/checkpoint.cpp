@@ -204,6 +204,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     if (D + network::max_delay_offset > UINT16_MAX)
         throw std::runtime_error("checkpoints store delays as 16-bit step counts; this network's minimum delay is " + std::to_string(D) +
                                  " steps");
+    SYNORM_ASSERT(weights_current(step), "a checkpoint holds weights current at its step");
     checkpoint_state c;
     c.step = step;
     c.total_steps = total_steps;

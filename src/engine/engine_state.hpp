@@ -13,6 +13,7 @@
 
 #include "synorm/engine/ring_buffer.hpp"
 #include "synorm/engine/weight_histogram.hpp"
+#include "synorm/model/assert.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/model/lif.hpp"
 #include "synorm/model/poisson_source.hpp"
@@ -27,50 +28,18 @@
 #include "synorm/plasticity/scaling.hpp"
 #include "synorm/plasticity/stdp.hpp"
 
+#include "checkpoints.hpp"
+#include "homeostasis.hpp"
+#include "inputs.hpp"
+#include "patterns.hpp"
+#include "pruning.hpp"
+#include "records.hpp"
+#include "run_control.hpp"
+#include "schedule.hpp"
+
 namespace synorm::engine {
 
 namespace detail {
-
-// A spike word that no neuron can send: a rank that failed sends it so that every rank stops at the
-// same interval.
-constexpr std::uint64_t failure_word = ~std::uint64_t{0};
-// Requests that travel the same way: take a checkpoint at the next interval start (and stop there).
-// Sorted after every spike and before the failure word; removed before delivery.
-constexpr std::uint64_t stop_word = failure_word - 1;
-constexpr std::uint64_t checkpoint_word = failure_word - 2;
-
-// One Poisson input as the threads see it: per-step constants and, per thread, the neurons it feeds.
-struct poisson_source {
-    model::poisson_table table;
-    float weight = 0;           // receptor unit
-    bool inhibitory = false;
-    std::int64_t start = 0, stop = 0;  // steps [start, stop)
-    std::uint32_t index = 0;    // input index: its random streams
-};
-
-// One stimulus pattern as the engine drives it (model/stimulus_pattern.hpp), in steps.
-struct pattern_drive {
-    model::poisson_table table;   // events per member and step
-    float weight = 0;             // receptor unit
-    bool inhibitory = false;
-    std::int64_t duration = 0, jitter = 0, probe_duration = 0, window = 0;
-    std::vector<model::presentation> shown;  // the presentations given, ascending onsets
-    std::vector<std::int64_t> probes;        // probe onsets, ascending
-    // By population-local id of the pattern's population: 0 outside the group, 1 an uncued member,
-    // 2 a member the probes cue.
-    std::vector<std::uint8_t> role;
-};
-
-struct dc_source {
-    float amplitude = 0;  // pA
-    std::int64_t start = 0, stop = 0;
-};
-
-// A run of a thread's neurons [begin, end) that an input feeds.
-struct neuron_range {
-    std::uint32_t input = 0;
-    std::uint32_t begin = 0, end = 0;
-};
 
 // A spike of a neuron with a postsynaptic history, kept until it has reached every plastic synapse.
 struct post_event {
@@ -88,12 +57,8 @@ struct post_arrival {
     float o2;
 };
 
-struct recorder_part {  // this thread's share of one state recorder
-    std::vector<std::uint32_t> neurons;  // thread-local indices
-    std::vector<float> values;           // [sample][variable][neuron]
-};
-
-struct thread_state {
+// A thread's neurons: their state, ring buffers and the synapses onto them.
+struct thread_neurons {
     const network::thread_layout* layout = nullptr;
     std::uint32_t n = 0;
     // Neuron state, by thread-local neuron.
@@ -106,51 +71,24 @@ struct thread_state {
     std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
-    // Plasticity and homeostasis (empty when the run has none).
+};
+
+// A thread's plastic state beyond the weights (empty when the run has none).
+struct thread_plasticity {
     std::vector<plasticity::row_state> rows;          // by projection; empty for static ones
     plasticity::post_history history;                 // by thread-local neuron
-    std::vector<float> gain_ex, gain_in;              // by thread-local neuron: synaptic scaling, normalization
-    std::vector<float> integral;                      // by thread-local neuron: the scaling's integral term J (when any)
-    std::vector<float> offset_ex, mean_w_ex;          // by thread-local neuron: additive scaling's offset and w̄ (weight unit)
-    std::vector<float> E_in;                          // by thread-local neuron, mV: E_GABA homeostasis (when any)
-    std::vector<float> theta;                         // by thread-local neuron, Hz²: metaplasticity's sliding threshold (when any)
-    std::vector<float> potentiation;                  // by thread-local neuron: its factor θ0/θ on pair and triplet potentiation
     // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
     // neuron; those before post_log_head have reached every synapse.
     std::vector<post_event> post_log;
     std::size_t post_log_head = 0;
     std::int64_t arrived = 0;                         // every postsynaptic spike reaching a plastic synapse at or before this step is applied
     std::vector<post_arrival> arrivals;               // scratch: the arrivals of one delivery, in step order
-    std::vector<float> input_ex, input_in;            // by thread-local neuron: input arriving this period, gains included
-    std::vector<double> sum_w;                        // by thread-local neuron: scratch, Σ plastic excitatory w (normalization)
-    std::vector<std::pair<std::size_t, std::uint32_t>> recorded;  // homeostasis recorders: (slot in the reduction, local neuron)
-    std::vector<plasticity::calcium_trace> calcium;   // by thread-local neuron
-    // Branch-local homeostasis (empty without branches): [thread-local neuron][branch], branch_stride
-    // branches per neuron, of which the neuron's population uses the first `count`.
-    std::vector<float> branch_gain;                   // dimensionless
-    std::vector<float> branch_activity;               // the input drive trace a (spikes, gain-weighted)
-    std::vector<std::uint32_t> branch_arrivals;       // spikes that reached the branch this period
-    std::vector<std::int64_t> period_spikes;          // by population: spikes in this homeostasis period
-    std::vector<std::int64_t> sums;                   // this thread's part of the global reduction
-    std::vector<std::int64_t> prune_counts;           // [projection][prune_field]: this thread's part of a pruning point
     std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
-    std::vector<neuron_range> poisson_ranges, dc_ranges;
-    // poisson_source members: the four words of block source_block of each one's stream.
-    std::vector<std::array<std::uint32_t, 4>> source_words;  // by thread-local neuron (empty without sources)
-    std::int64_t source_block = -1;                          // step / 4
-    std::vector<std::vector<std::uint32_t>> pattern_members;  // [pattern] thread-local neurons of its group, ascending
-    std::vector<std::size_t> pattern_next;                    // [pattern] first presentation not yet over
-    // Output of the current interval and of the current flush.
-    std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
-    std::vector<std::uint64_t> flush_gids;
-    std::vector<std::int64_t> flush_steps;
-    std::vector<std::vector<std::int64_t>> rate_counts;  // [population][bin]
-    std::vector<recorder_part> recorders;
-    std::uint64_t spikes = 0;    // emitted by this thread's neurons
-    std::uint64_t events = 0;    // spikes delivered to this thread's synapses
-    double t_update = 0, t_deliver = 0;
-    std::exception_ptr error;
 };
+
+// Everything one thread owns, by concern; each part is in the header of the component that uses it.
+struct thread_state : thread_neurons, thread_plasticity, thread_homeostasis, thread_branches, thread_inputs,
+                      thread_patterns, thread_pruning, thread_records {};
 
 inline std::int64_t to_step(double t_ms, double dt) {
     if (!std::isfinite(t_ms)) return INT64_MAX;
@@ -236,106 +174,49 @@ struct transmitter {
 
 using namespace detail;
 
-struct simulation::impl {
+// What delivery reads of each projection, besides the thread's tables (interval.cpp,
+// plastic_delivery.cpp).
+struct delivery_state {
+    std::vector<std::uint64_t> first_gid;              // by population, plus the total
+    std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
+    // Plasticity (src/README.md decisions 3, 4, 7).
+    std::vector<plasticity::stdp_rule> rules;  // by projection
+    std::vector<std::uint8_t> plastic;         // by projection
+    bool any_plastic = false;
+    bool any_meta = false;                     // some population has metaplasticity
+    std::vector<std::uint8_t> meta_on;         // by projection: pair or triplet onto a population with metaplasticity
+    std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
+    std::vector<std::uint8_t> additive;        // by projection: excitatory onto a population with additive scaling
+    // Branch-local homeostasis: projections whose synapses sit on branches (excitatory ones onto a
+    // population with branches), and the branches per neuron in the thread arrays (0: none).
+    std::vector<std::uint8_t> branched;        // by projection
+    std::uint32_t branch_stride = 0;
+};
+
+// The engine of one rank: its core below, and one part per component, each of which owns its state
+// (its header) and its steps (its .cpp), which the loop (simulation.cpp) calls at named points.
+struct simulation::impl : delivery_state, input_state, pattern_state, homeostasis_state, schedule_state, pruning_state,
+                          records_state, restart_state {
     model::model_spec own;  // the spec the engine reads: a copy, since phases change its parameters
     const model::model_spec& spec;
     comm::communicator& comm;
     network::partition part;
     std::int64_t D = 1;          // steps per interval (the minimum delay)
     std::int64_t total_steps = 0;
-    std::vector<std::uint64_t> first_gid;              // by population, plus the total
     std::vector<model::lif_constants> constants;       // by population
-    std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
-    std::vector<poisson_source> poisson;
-    std::vector<dc_source> dc;
-    std::vector<std::int64_t> dc_changes;  // steps at which some DC input starts or stops, ascending
-    std::vector<std::vector<model::source_piece>> source_rate;  // by population: poisson_source rates; empty for neurons
-    bool any_source = false;
-    std::vector<pattern_drive> patterns;   // by pattern
-    std::vector<std::int64_t> probe_spikes;  // [pattern][probe][role] this rank's spikes in probe windows
-    std::vector<std::size_t> probe_at;       // by pattern: its first entry in probe_spikes
-    std::vector<std::uint8_t> record_spikes;  // by population
-    std::int64_t rate_bin_steps = 0, rate_bins = 0;
     std::vector<thread_state> threads;
     double build_time = 0;
-    std::int64_t start_step = 0;  // 0, or the step of the checkpoint this rank was rebuilt from
-    const checkpoint_state* restoring = nullptr;  // during construction only
-    results restored;             // records of the checkpoint, continued by run()
-    // Plasticity (src/README.md decisions 3, 4, 7).
-    std::vector<plasticity::stdp_rule> rules;  // by projection
-    std::vector<std::uint8_t> plastic;         // by projection
-    bool any_plastic = false, any_scaling = false;
-    // Homeostasis beyond the basic gain (plasticity/scaling.hpp), and what the records need.
-    bool any_integral = false, any_additive = false, any_e_gaba = false, any_normalization = false, track_input = false;
-    bool any_meta = false;                     // some population has metaplasticity
-    std::vector<std::uint8_t> meta_on;         // by projection: pair or triplet onto a population with metaplasticity
-    std::vector<double> theta_step;            // by population: 1 − e^(−H/tau_theta) (metaplasticity)
-    std::vector<std::uint8_t> uses_gain;       // by population: the kernel multiplies its input by gains
-    std::vector<std::uint8_t> additive;        // by projection: excitatory onto a population with additive scaling
-    std::vector<double> glia;                  // by population: glial boost b, from the last global reduction
-    std::int64_t H = 0;                        // homeostasis period, steps; 0: no homeostasis loop
-    std::vector<double> tau_calcium_steps;     // by population
-    std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
-    // Branch-local homeostasis: projections whose synapses sit on branches (excitatory ones onto a
-    // population with branches) and the layout of the branch state and of its sums in the reduction.
-    std::vector<std::uint8_t> branched;        // by projection
-    std::uint32_t branch_stride = 0;           // branches per neuron in the thread arrays; 0: none
-    std::vector<double> branch_decay;          // by population: e^(−H/tau_activity)
-    std::vector<double> branch_spread;         // by population: (1 − e^(−H/tau_activity))·tau_activity/H
-    std::vector<std::size_t> branch_sum_at;    // by population: first entry of its sums in the reduction
-    std::size_t branch_sums = 0;               // entries of the reduction for branches
-    static constexpr double branch_value_unit = 1099511627776.0;  // 2^40: recorded gains, exact for floats ≥ 2^-16
 
-    // The fixed-size vector of the global reduction (src/README.md decision 7), integer fixed point so
-    // that the sum is exact in any order (decision 5). Per population, pop_fields values (below);
-    // per plastic projection (at proj_slot), proj_fields values: Σ |w|/s, Σ (|w|/s)² (s = weight_scale), synapses,
-    // synapses at w_min, at w_max, then the weight_bins counts of the histogram over [w_min, w_max];
-    // per neuron of the homeostasis recorders, the bits of its gain_ex, gain_in, E_in and θ (exact
-    // floats: only the owner contributes: recorded_fields each); last the number of non-finite membrane potentials and
-    // plastic weights (health checks).
-    enum pop_field : std::size_t { f_spikes, f_calcium, f_gain_ex, f_gain_in, f_gain_ex2, f_gain_in2, f_E_in, f_E_in2,
-                                   f_input_ex, f_input_in, f_theta, f_theta2, pop_fields };
-    static constexpr std::size_t recorded_fields = 4;
-    static constexpr std::size_t proj_fields = 5 + weight_bins;
-    static constexpr double calcium_unit = 65536.0, gain_unit = 16777216.0, weight_unit = 16777216.0, voltage_unit = 65536.0,
-                            input_unit = 65536.0, theta_unit = 1024.0;
-    // Rounded to the nearest unit, halves away from zero (std::llround); values of either sign.
-    static std::int64_t to_fixed(double value, double unit) { return round_to_integer(value * unit); }
-    std::vector<std::size_t> proj_slot;           // by projection: offset in the reduction; plastic ones only
-    std::size_t neuron_slot = 0, reduction_len = 0;
-    // ... then, for each population with branches, Σ g and Σ g² per branch and the recorded neurons'
-    // gains (branch_sum_at), before the last entry.
-    std::size_t reduction_size() const { return reduction_len; }
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
     // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
     double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
-
-    // The schedule (engine/phases.cpp; model/phase_schedule.hpp). Phases begin and end at interval
-    // starts that are homeostasis boundaries when the loop runs: every weight is up to date there.
-    model::model_spec configured;               // the parameters as written, which every phase starts from
-    std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
-    std::size_t phase_next = 0;                 // the next phase to begin
-    bool phase_open = false;                    // phase_next − 1 is running
-    double phase_wall0 = 0.0;                   // omp_get_wtime() when the open phase began (as if, after a resume)
-    std::vector<float> shy_gain;                // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
-    double shy_G = 1.0;                         // the network's SHY gain, which shy_gain holds for renormalized projections
-    // by projection: selective renormalization's spare threshold θ (w ≥ θ: G does not apply); +inf
-    // outside a selective renormalizing phase, so that G applies to every synapse.
-    std::vector<float> shy_spare;
-    std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
-    std::vector<plasticity::stdp_rule> configured_rules;  // by projection: learning-rate factors scale their A±
-    double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
-    std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
-    bool phase_due(std::int64_t t0) const { return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0; }
-
-    // Microglial pruning (plasticity/pruning.hpp, engine/pruning.cpp).
-    std::vector<std::uint8_t> pruned;           // by projection: has a pruning_spec
-    std::vector<std::uint32_t> tag_checks;      // by projection: tagging_time / H, the checks a tag needs beyond
-    std::vector<std::int64_t> prune_every;      // by projection, steps; 0: at the ends of NREM phases
-    std::vector<std::int64_t> nrem_ends;        // steps, ascending: ends of the schedule's NREM phases that run
-    bool any_pruning = false;
-    enum prune_field : std::size_t { p_below, p_tagged, p_removed, p_before, p_bytes_before, p_bytes_after, prune_fields };
+    // Every plastic weight of every thread is current at `step` (src/engine/README.md's invariant):
+    // each postsynaptic spike reaching a plastic synapse by then is applied. For SYNORM_ASSERT.
+    bool weights_current(std::int64_t step) const {
+        const auto current = [&](const thread_state& ts) { return ts.arrived == step; };
+        return !any_plastic || std::all_of(threads.begin(), threads.end(), current);
+    }
 
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
@@ -420,10 +301,8 @@ struct simulation::impl {
     void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
     void end_phase(results& out);
     void apply_settings(std::uint32_t phase);
-    // Σw over renormalized projections, all ranks (collective): `scaled` below the spare threshold
-    // (every synapse outside selective mode), `spared` at or above it; by_projection: G·Σ|w| below +
-    // Σ|w| at or above, of every plastic projection (0 for static ones).
-    struct weight_split { double scaled = 0.0, spared = 0.0; };
+    // Σw over renormalized projections, all ranks (collective), as a weight_split; by_projection:
+    // G·Σ|w| below + Σ|w| at or above, of every plastic projection (0 for static ones).
     weight_split excitatory_weights(std::vector<double>* by_projection = nullptr);
     double excitatory_weight(std::vector<double>* by_projection = nullptr);  // G·scaled + spared
     void take_spare_thresholds();  // selective mode, at the start of a renormalizing phase (collective)
@@ -431,7 +310,38 @@ struct simulation::impl {
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);
+
+    // ---- the loop (simulation.cpp) ------------------------------------------------------------
+    void take_snapshots(std::int64_t step, results& out);
+    // One run's loop state that the threads share; the master writes it between barriers.
+    struct run_state {
+        explicit run_state(const hooks& hooks) : h(hooks) {}
+        const hooks& h;
+        results out;
+        std::vector<std::uint64_t> received, local;  // packed spikes: of the last interval, of this rank
+        std::int64_t received_t0 = 0;                // the interval the received spikes were emitted in
+        std::int64_t flush_steps = 1, next_flush = 0;                    // spikes to h.on_spikes
+        std::int64_t checkpoint_steps = 0, next_checkpoint = INT64_MAX;  // 0: no periodic checkpoints
+    };
+    // One interval [t0, t1) and what is due at its start.
+    struct interval_plan {
+        std::int64_t t0 = 0, t1 = 0;
+        bool resumed_here = false;  // a resumed run's first: the checkpoint holds what was due at t0
+        bool homeostasis_due = false, boundary = false;
+    };
     results run(const hooks& h);
+    run_state begin_run(const hooks& h);
+    interval_plan plan(std::int64_t t0) const;
+    std::size_t first_dc_change(thread_state& ts);
+    // The steps, in loop order; those with barriers are called by every thread.
+    void deliver_received(thread_state& ts, run_state& run, std::int64_t upto);
+    void boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control,
+                  run_state& run);
+    bool checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const;
+    bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
+    void advance(thread_state& ts, const interval_plan& at, std::size_t& dc_next, const hooks& h);
+    void exchange(const interval_plan& at, run_control& control, run_state& run);
+    void finish(run_control& control, run_state& run);
 };
 
 }  // namespace synorm::engine

@@ -7,6 +7,7 @@
 namespace synorm::engine {
 
 void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
+    SYNORM_ASSERT(!any_plastic || ts.arrived == T, "the sensors read weights current at the boundary");
     // Depressions from now on look for postsynaptic spikes after T − longest delay (and the one before).
     if (any_plastic) ts.history.prune(T - ts.longest_plastic_delay);
     ts.sums.assign(reduction_size(), 0);
@@ -138,9 +139,12 @@ void simulation::impl::record_branches(const std::vector<std::int64_t>& total, h
 
 void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& trace) {
     std::vector<std::int64_t> total(reduction_size(), 0);
-    for (const auto& ts : threads)
+    for (const auto& ts : threads) {
+        SYNORM_ASSERT(ts.sums.size() == total.size(), "each thread's fixed-point sums have the reduction's fixed size");
         for (std::size_t k = 0; k < total.size(); ++k) total[k] += ts.sums[k];
+    }
     comm.sum(total);
+    SYNORM_ASSERT(total.back() >= 0, "the reduction's last entry counts non-finite values");
     const std::size_t P = spec.populations.size(), J = spec.projections.size();
     if (trace.times.empty()) {
         for (auto* series : {&trace.rate, &trace.sensed_rate, &trace.gain_ex, &trace.gain_in, &trace.gain_ex_std, &trace.gain_in_std,

@@ -70,8 +70,10 @@ void simulation::impl::prune_local(thread_state& ts, std::int64_t T) {
 
 void simulation::impl::prune_global(std::int64_t T, results& out) {
     std::vector<std::int64_t> total(pruned.size() * prune_fields, 0);
-    for (const auto& ts : threads)
+    for (const auto& ts : threads) {
+        SYNORM_ASSERT(ts.prune_counts.size() == total.size(), "each thread's pruning counts have the fixed size");
         for (std::size_t k = 0; k < total.size(); ++k) total[k] += ts.prune_counts[k];
+    }
     comm.sum(total);
     const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
     std::uint64_t removed = 0;

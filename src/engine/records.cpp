@@ -3,6 +3,7 @@
 namespace synorm::engine {
 
 weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_t step) {
+    SYNORM_ASSERT(weights_current(step), "a snapshot reads weights current at its step");
     weight_snapshot snap;
     snap.projection = projection;
     snap.time = static_cast<double>(step) * spec.simulation.dt;
