@@ -25,7 +25,7 @@
 #include "synorm/plasticity/branches.hpp"
 #include "synorm/plasticity/pruning.hpp"
 #include "synorm/plasticity/scaling.hpp"
-#include "synorm/plasticity/stdp.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 namespace synorm::engine {
 
@@ -262,7 +262,7 @@ struct simulation::impl {
     const checkpoint_state* restoring = nullptr;  // during construction only
     results restored;             // records of the checkpoint, continued by run()
     // Plasticity (src/README.md decisions 3, 4, 7).
-    std::vector<plasticity::stdp_rule> rules;  // by projection
+    std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
     std::vector<std::uint8_t> plastic;         // by projection
     bool any_plastic = false, any_scaling = false;
     // Homeostasis beyond the basic gain (plasticity/scaling.hpp), and what the records need.
@@ -324,7 +324,7 @@ struct simulation::impl {
     // outside a selective renormalizing phase, so that G applies to every synapse.
     std::vector<float> shy_spare;
     std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
-    std::vector<plasticity::stdp_rule> configured_rules;  // by projection: learning-rate factors scale their A±
+    std::vector<plasticity::projection_rule> configured_rules;  // by projection: learning-rate factors scale their A±
     double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
     std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
     bool phase_due(std::int64_t t0) const { return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0; }
