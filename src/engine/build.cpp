@@ -153,7 +153,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size()) ts.tables[j].tag.assign(ts.tables[j].size(), 0);
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) ts.delivery.push_back(resolve_delivery(j, ts.tables[j]));
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        ts.delivery.push_back(resolve_delivery(j, ts.tables[j]));
     std::uint64_t longest = static_cast<std::uint64_t>(D);
     for (const auto& table : ts.tables)
         for (const auto word : table.target_delay)

@@ -10,8 +10,8 @@ namespace synorm::engine {
 namespace {
 
 // A static row whose every synapse has the same delay: one ring-buffer slot for the whole row.
-[[gnu::always_inline]] inline void deliver_static_uniform(thread_state& ts, const network::synapse_table& table, std::uint64_t src,
-                                                          std::uint64_t base) {
+[[gnu::always_inline]] inline void deliver_static_uniform(thread_state& ts, const network::synapse_table& table,
+                                                          std::uint64_t src, std::uint64_t base) {
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const row = ring.data() + ((base + table.delay_offset) & ring.mask()) * ts.n;
     const std::uint32_t* const td = table.target_delay.data();
@@ -22,8 +22,8 @@ namespace {
 }
 
 // A static row whose synapses have different delays: a slot per synapse.
-[[gnu::always_inline]] inline void deliver_static(thread_state& ts, const network::synapse_table& table, std::uint64_t src,
-                                                  std::uint64_t base) {
+[[gnu::always_inline]] inline void deliver_static(thread_state& ts, const network::synapse_table& table,
+                                                  std::uint64_t src, std::uint64_t base) {
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
@@ -55,14 +55,16 @@ delivery_kind simulation::impl::resolve_delivery(std::uint32_t j, const network:
     return table.uniform_delay ? delivery_kind::static_uniform : delivery_kind::static_rows;
 }
 
-void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto) {
+void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,
+                               std::int64_t upto) {
     // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
     std::size_t next_arrival = 0;
     if (any_plastic) collect_arrivals(ts, upto);
     const auto apply_arrivals_until = [&](std::int64_t step) {
         for (; next_arrival < ts.arrivals.size() && ts.arrivals[next_arrival].step <= step; ++next_arrival) {
             const post_arrival& a = ts.arrivals[next_arrival];
-            SYNORM_ASSERT(ts.arrived < a.step && a.step <= upto, "a postsynaptic arrival is applied within (arrived, upto]");
+            SYNORM_ASSERT(ts.arrived < a.step && a.step <= upto,
+                          "a postsynaptic arrival is applied within (arrived, upto]");
             SYNORM_ASSERT(next_arrival == 0 || ts.arrivals[next_arrival - 1].step <= a.step,
                           "postsynaptic arrivals are applied in step order");
             apply_arrival(ts, a);
@@ -75,7 +77,8 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
         const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
         apply_arrivals_until(t_pre);
         const auto base = static_cast<std::uint64_t>(t_pre + D);
-        const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
+        const auto pop =
+            static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
         const std::uint64_t src = gid - first_gid[pop];
         for (const auto j : projections_from[pop]) {
             switch (const delivery_kind kind = ts.delivery[j]) {
@@ -119,7 +122,8 @@ void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, st
     }
 }
 
-branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const {
+branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection,
+                                                std::uint64_t source) const {
     const auto& proj = spec.projections[projection];
     const auto& b = spec.populations[proj.target].branches;
     branch_cursor c;

@@ -99,7 +99,9 @@ enum class delivery_kind : std::uint8_t {
 inline delivery_kind plastic_rule(std::size_t rule) {
     return static_cast<delivery_kind>(static_cast<std::size_t>(delivery_kind::plastic) + rule);
 }
-inline std::size_t rule_of(delivery_kind kind) { return static_cast<std::size_t>(kind) - static_cast<std::size_t>(delivery_kind::plastic); }
+inline std::size_t rule_of(delivery_kind kind) {
+    return static_cast<std::size_t>(kind) - static_cast<std::size_t>(delivery_kind::plastic);
+}
 
 struct recorder_part {  // this thread's share of one state recorder
     std::vector<std::uint32_t> neurons;  // thread-local indices

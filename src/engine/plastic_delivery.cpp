@@ -22,7 +22,8 @@ void simulation::impl::collect_arrivals(thread_state& ts, std::int64_t upto) {
     const auto log_begin = ts.post_log.begin() + static_cast<std::ptrdiff_t>(ts.post_log_head);
     const auto by_step = [](const post_event& e, std::int64_t s) { return e.step < s; };
     SYNORM_ASSERT(lo <= upto, "the window of postsynaptic arrivals (arrived, upto] never moves back");
-    SYNORM_ASSERT(std::is_sorted(log_begin, ts.post_log.end(), [](const post_event& x, const post_event& y) { return x.step < y.step; }),
+    SYNORM_ASSERT(std::is_sorted(log_begin, ts.post_log.end(),
+                                 [](const post_event& x, const post_event& y) { return x.step < y.step; }),
                   "the postsynaptic spike log is in step order (the binary searches below rely on it)");
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;

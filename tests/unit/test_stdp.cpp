@@ -152,7 +152,8 @@ TEST(stdp_rule, triplet_terms) {
     const auto r = projection_rule::make(triplet_spec(), 0.1);
     // At a postsynaptic spike: w + r1 (A2+ + A3+ o2).
     EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.8f), 1.0 + 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-6);
-    EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6) << "no earlier postsynaptic spike: pair term only";
+    EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6)
+        << "no earlier postsynaptic spike: pair term only";
     // At a presynaptic spike: w + o1 (A2− + A3− r2).
     EXPECT_NEAR(pre_of<triplet_stdp>(r, 1.0f, 0.4f, {2.0f}), 1.0 + 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-6);
     EXPECT_EQ(post_of<triplet_stdp>(r, 1.999f, 1.0f, 10.0f), 2.0f) << "hard upper bound";
@@ -164,7 +165,8 @@ TEST(stdp_rule, triplet_terms) {
     // o2 = e^(−10/125) from the first, r1 = e^(−20/16.8).
     const double r1 = std::exp(-20.0 / 16.8), o2 = std::exp(-10.0 / 125.0);
     const float w1 = post_of<triplet_stdp>(r, 1.0f, static_cast<float>(std::exp(-10.0 / 16.8)));
-    EXPECT_NEAR(post_of<triplet_stdp>(r, w1, static_cast<float>(r1), static_cast<float>(o2)) - w1, r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
+    EXPECT_NEAR(post_of<triplet_stdp>(r, w1, static_cast<float>(r1), static_cast<float>(o2)) - w1,
+                r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
 }
 
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
@@ -229,8 +231,8 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay,
 // The rule applied directly: events at the synapse in time order (a postsynaptic spike reaches it d
 // after it is fired; at equal times the postsynaptic one first), traces summed over the spike trains.
 // `factor(t)`, when given: metaplasticity's factor on the potentiation paid at time t.
-double reference_weight(const projection_rule& rule, std::vector<double> pre, std::vector<double> post_arrival, double w,
-                        double dt, double end, const std::function<double(double)>& factor = {}) {
+double reference_weight(const projection_rule& rule, std::vector<double> pre, std::vector<double> post_arrival,
+                        double w, double dt, double end, const std::function<double(double)>& factor = {}) {
     struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
     std::vector<event> ev;
     for (double t : pre) ev.push_back({t, 1});
@@ -248,8 +250,9 @@ double reference_weight(const projection_rule& rule, std::vector<double> pre, st
                 }
             if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
             if (factor) x *= factor(e.t);
-            if (rule.name == vogels_stdp::name) w = post_of<vogels_stdp>(rule, static_cast<float>(w), static_cast<float>(x));
-            else if (x > 0) w = post_of<pair_stdp>(rule, static_cast<float>(w), static_cast<float>(x));
+            const auto [w_f, x_f] = std::pair{static_cast<float>(w), static_cast<float>(x)};
+            if (rule.name == vogels_stdp::name) w = post_of<vogels_stdp>(rule, w_f, x_f);
+            else if (x > 0) w = post_of<pair_stdp>(rule, w_f, x_f);
         } else {
             double y = 0, nearest = -1e300;
             for (double t : post_arrival)
@@ -258,8 +261,9 @@ double reference_weight(const projection_rule& rule, std::vector<double> pre, st
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
-            if (rule.name == vogels_stdp::name) w = pre_of<vogels_stdp>(rule, static_cast<float>(w), static_cast<float>(y));
-            else if (y > 0) w = pre_of<pair_stdp>(rule, static_cast<float>(w), static_cast<float>(y));
+            const auto [w_f, y_f] = std::pair{static_cast<float>(w), static_cast<float>(y)};
+            if (rule.name == vogels_stdp::name) w = pre_of<vogels_stdp>(rule, w_f, y_f);
+            else if (y > 0) w = pre_of<pair_stdp>(rule, w_f, y_f);
         }
     }
     return w;
@@ -413,10 +417,12 @@ double reference_triplet(const model::plasticity_spec& p, const std::vector<doub
     for (const auto& e : ev) {
         if (e.kind == 0) {
             const double r1 = sum(pre, e.t, p.tau_plus, 0.0), o2 = sum(post, post[e.index], p.tau_y, 0.0);
-            if (r1 > 0) w = post_of<triplet_stdp>(rule, static_cast<float>(w), static_cast<float>(r1), static_cast<float>(o2));
+            const float w_f = static_cast<float>(w);
+            if (r1 > 0) w = post_of<triplet_stdp>(rule, w_f, static_cast<float>(r1), static_cast<float>(o2));
         } else {
             const double o1 = sum(post, e.t, p.tau_minus, d), r2 = sum(pre, e.t, p.tau_x, 0.0);
-            if (o1 > 0) w = pre_of<triplet_stdp>(rule, static_cast<float>(w), static_cast<float>(o1), {static_cast<float>(r2)});
+            const float w_f = static_cast<float>(w);
+            if (o1 > 0) w = pre_of<triplet_stdp>(rule, w_f, static_cast<float>(o1), {static_cast<float>(r2)});
         }
     }
     return w;

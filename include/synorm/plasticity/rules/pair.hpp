@@ -45,8 +45,8 @@ struct pair_stdp : rule_defaults {
     [[gnu::always_inline]] static float pre(const rule_params& c, const params& p, const row&, float w, float y) {
         return y > 0.0f ? depress(c, p, w, y) : w;
     }
-    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay, float m,
-                                             float) {
+    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay,
+                                             float m, float) {
         const float trace = c.nearest ? decay : x * decay;
         return potentiate(c, p, w, m * trace);
     }

@@ -41,8 +41,8 @@ struct triplet_stdp : rule_defaults {
         return o1 > 0.0f ? c.clip(w + o1 * (c.A_minus + p.A3_minus * r.r2)) : w;
     }
     // When a postsynaptic spike reaches the synapse: w + r1 (A2+ + A3+ o2), r1 = m x decay.
-    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay, float m,
-                                             float o2) {
+    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay,
+                                             float m, float o2) {
         return c.clip(w + (m * x) * decay * (c.A_plus + p.A3_plus * o2));
     }
 };

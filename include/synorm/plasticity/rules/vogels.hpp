@@ -29,8 +29,8 @@ struct vogels_stdp : rule_defaults {
         return c.clip(w + p.eta * (y - p.alpha));
     }
     // When a postsynaptic spike reaches the synapse: w + s η x.
-    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay, float,
-                                             float) {
+    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay,
+                                             float, float) {
         const float trace = c.nearest ? decay : x * decay;
         return c.clip(w + p.eta * trace);
     }
