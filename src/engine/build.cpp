@@ -41,8 +41,8 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
 
     for (const auto& proj : spec.projections) {
-        rules.push_back(plasticity::stdp_rule::make(proj.plasticity, dt));
-        plastic.push_back(proj.plasticity.rule != model::stdp_rule::none);
+        rules.push_back(plasticity::projection_rule::make(proj.plasticity, dt));
+        plastic.push_back(rules.back().plastic());
         any_plastic = any_plastic || plastic.back();
     }
     history_of.assign(spec.populations.size(), 0);
@@ -59,8 +59,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         any_meta = any_meta || pop.metaplasticity.enabled;
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-        meta_on.push_back(spec.populations[spec.projections[j].target].metaplasticity.enabled &&
-                          (rules[j].kind == model::stdp_rule::pair || rules[j].kind == model::stdp_rule::triplet));
+        meta_on.push_back(spec.populations[spec.projections[j].target].metaplasticity.enabled && rules[j].metaplastic);
     glia.assign(spec.populations.size(), 1.0);
     for (const auto& proj : spec.projections) {
         const auto& target = spec.populations[proj.target].scaling;
@@ -155,6 +154,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size()) ts.tables[j].tag.assign(ts.tables[j].size(), 0);
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        ts.delivery.push_back(resolve_delivery(j, ts.tables[j]));
     std::uint64_t longest = static_cast<std::uint64_t>(D);
     for (const auto& table : ts.tables)
         for (const auto word : table.target_delay)
@@ -165,7 +166,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         ts.rows.resize(spec.projections.size());
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j]) {
-                ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].kind == model::stdp_rule::triplet);
+                ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].slow_traces);
                 network::index_incoming(ts.tables[j], ts.n);
             }
         ts.history.resize(ts.n);
@@ -176,13 +177,13 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         for (const auto& s : layout.slices) {
             if (!history_of[s.population]) continue;
             // Every plastic projection onto the population shares y's decay and pairing, and every
-            // triplet one o2's decay (the loader checks).
-            const plasticity::stdp_rule* first = nullptr;
+            // one with slow traces o2's decay (the loader checks).
+            const plasticity::projection_rule* first = nullptr;
             const plasticity::decay_table* slow = nullptr;
             for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
                 if (plastic[j] && spec.projections[j].target == s.population) {
                     if (!first) first = &rules[j];
-                    if (rules[j].kind == model::stdp_rule::triplet) slow = &rules[j].y_decay;
+                    if (rules[j].slow_traces) slow = &rules[j].slow_post_decay;
                 }
             ts.history.enable(s.begin, s.end, &first->minus_decay, first->nearest, slow);
         }

@@ -26,7 +26,7 @@
 #include "synorm/plasticity/branches.hpp"
 #include "synorm/plasticity/pruning.hpp"
 #include "synorm/plasticity/scaling.hpp"
-#include "synorm/plasticity/stdp.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 #include "checkpoints.hpp"
 #include "homeostasis.hpp"
@@ -57,6 +57,21 @@ struct post_arrival {
     float o2;
 };
 
+// How one thread delivers the spikes of one projection, resolved once at build (delivery.cpp,
+// resolve_delivery, which states the rule for each kind); one function per kind.
+enum class delivery_kind : std::uint8_t {
+    static_uniform,  // static, adds w: every synapse of the thread's table has one delay
+    static_rows,     // static, adds w: a slot per synapse
+    transmitted,     // static, sends through the transmitter (additive scaling, branches)
+    plastic,         // plastic: plastic + the rule's index in plasticity::registered_rules
+};
+inline delivery_kind plastic_rule(std::size_t rule) {
+    return static_cast<delivery_kind>(static_cast<std::size_t>(delivery_kind::plastic) + rule);
+}
+inline std::size_t rule_of(delivery_kind kind) {
+    return static_cast<std::size_t>(kind) - static_cast<std::size_t>(delivery_kind::plastic);
+}
+
 // A thread's neurons: their state, ring buffers and the synapses onto them.
 struct thread_neurons {
     const network::thread_layout* layout = nullptr;
@@ -71,6 +86,7 @@ struct thread_neurons {
     std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
+    std::vector<delivery_kind> delivery;         // by projection: how its spikes are delivered
 };
 
 // A thread's plastic state beyond the weights (empty when the run has none).
@@ -180,7 +196,7 @@ struct delivery_state {
     std::vector<std::uint64_t> first_gid;              // by population, plus the total
     std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
     // Plasticity (src/README.md decisions 3, 4, 7).
-    std::vector<plasticity::stdp_rule> rules;  // by projection
+    std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
     std::vector<std::uint8_t> plastic;         // by projection
     bool any_plastic = false;
     bool any_meta = false;                     // some population has metaplasticity
@@ -229,8 +245,11 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
     // additions in the same order on every decomposition: spikes in canonical order, projections
     // in order, each row in drawing order.
     void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto);
-    // A presynaptic spike on a plastic row (src/README.md decision 3): each synapse is depressed, then
-    // transmits its new weight (plastic_delivery.cpp: transmitter).
+    // The kind of delivery of projection j on a thread whose table is `table` (delivery.cpp).
+    delivery_kind resolve_delivery(std::uint32_t j, const network::synapse_table& table) const;
+    // A presynaptic spike on a plastic row of a projection with rule Rule (src/README.md decision 3):
+    // each synapse takes the rule's presynaptic update, then transmits its new weight (transmitter).
+    template <class Rule>
     void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
     // The postsynaptic arrivals at plastic synapses in (ts.arrived, upto], into ts.arrivals by step;
     // one of them applied (potentiation); and the window closed at upto.

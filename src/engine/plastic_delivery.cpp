@@ -1,141 +1,30 @@
-// Spikes on plastic synapses (src/README.md decision 3; plasticity/stdp.hpp for the rules and the timing
-// convention). Each synapse sees two kinds of event in time order: a postsynaptic spike reaching it
+// Spikes on plastic synapses (src/README.md decision 3; plasticity/stdp.hpp for the timing
+// convention, plasticity/rule.hpp for what a rule provides, plasticity/rules.hpp for the registered
+// ones). Each synapse sees two kinds of event in time order: a postsynaptic spike reaching it
 // (potentiation, found through the table's incoming index) and a presynaptic spike (depression, then
 // transmission with the new weight). Both are applied when the interval's received spikes are
 // delivered, merged by step: at one step the postsynaptic arrivals come first, since a pair with
 // Δt = 0 counts only earlier presynaptic spikes. So every weight is up to date at every interval start
 // and no sweep over the synapses is ever needed to read them.
-// src/README.md decision 3 left the choice to measurement: NEST's deferral (potentiation paid at the next
-// presynaptic spike from the postsynaptic history, and a sweep over every plastic synapse whenever
+// src/README.md decision 3 left the choice to measurement: NEST's deferral (potentiation paid at the
+// next presynaptic spike from the postsynaptic history, and a sweep over every plastic synapse whenever
 // weights are read, each homeostasis period) against this transposed index (+4 B per synapse).
 // config/coba_stdp.yaml, 10 s on one core, same build otherwise: 1.50 s deferred, 1.35 s indexed,
 // with bitwise the same spikes and weights.
-#include "engine_state.hpp"
+#include "plastic_delivery.hpp"
+#include "synorm/model/assert.hpp"
 
 namespace synorm::engine {
-
-namespace {
-
-// The functions a rule applies at the two events: `post(w, x)` when a postsynaptic spike reaches the
-// synapse, `pre(w, y)` at a presynaptic spike (y: the postsynaptic trace just before it).
-struct pair_terms {
-    const plasticity::stdp_params& rule;
-    float post(float w, float x) const { return rule.potentiate(w, x); }
-    float pre(float w, float y) const { return y > 0.0f ? rule.depress(w, y) : w; }
-};
-struct vogels_terms {
-    const plasticity::stdp_params& rule;
-    float post(float w, float x) const { return rule.vogels_post(w, x); }
-    float pre(float w, float y) const { return rule.vogels_pre(w, y); }  // −s η α even without a trace
-};
-
-// One presynaptic spike emitted at t_pre on a plastic row: each synapse is depressed by its target's
-// trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated so that
-// each rule's loop keeps its parameters in registers and pays for no other rule's branches; rows of a
-// table whose synapses share one delay find their ring-buffer slot once.
-template <class Terms>
-void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                 std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
-    const plasticity::stdp_params rule = full_rule;  // a copy: the weight stores below cannot alias it
-    const Terms terms{rule};
-    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
-    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
-    float* const data = ring.data();
-    const std::uint64_t mask = ring.mask(), n = ts.n;
-    const std::int64_t last = rs.last_pre[src];
-    float* const weight = table.weight.data();
-    const std::uint32_t* const target_delay = table.target_delay.data();
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
-    if (table.uniform_delay) {
-        const std::int64_t d = D + table.delay_offset;
-        float* const slot = data + (static_cast<std::uint64_t>(t_pre + d) & mask) * n;
-        for (std::uint64_t k = k0; k < k1; ++k) {
-            const std::uint32_t i = network::synapse_target(target_delay[k]);
-            const float w = terms.pre(weight[k], ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
-            weight[k] = w;
-            slot[i] += send(w, i);
-        }
-    } else {
-        for (std::uint64_t k = k0; k < k1; ++k) {
-            const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
-            const std::int64_t d = D + network::synapse_delay_offset(word);
-            const float w = terms.pre(weight[k], ts.history.trace_before(i, t_pre - d, minus, rule.nearest));
-            weight[k] = w;
-            data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
-        }
-    }
-    ts.events += k1 - k0;
-    rs.x[src] = (last == plasticity::row_state::none || rule.nearest) ? 1.0f : rs.x[src] * plus(t_pre - last) + 1.0f;
-    rs.last_pre[src] = t_pre;
-}
-
-// triplet: as deliver_row, with the slow traces: o1 from the postsynaptic history and r2 of the row.
-void deliver_triplet_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                         std::int64_t D, std::uint64_t src, std::int64_t t_pre, const transmitter& send) {
-    const plasticity::stdp_params rule = full_rule;
-    const plasticity::decay_table &plus = full_rule.plus_decay, &minus = full_rule.minus_decay;
-    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
-    float* const data = ring.data();
-    const std::uint64_t mask = ring.mask(), n = ts.n;
-    const std::int64_t last = rs.last_pre[src];
-    const float r2 = last == plasticity::row_state::none ? 0.0f : rs.x2[src] * full_rule.x_decay(t_pre - last);  // just before t_pre
-    for (std::uint64_t k = table.row_begin[src], end = table.row_begin[src + 1]; k < end; ++k) {
-        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
-        const std::int64_t d = D + network::synapse_delay_offset(word);
-        float w = table.weight[k];
-        const float o1 = ts.history.trace_before(i, t_pre - d, minus, false);
-        if (o1 > 0.0f) w = rule.triplet_pre(w, o1, r2);
-        table.weight[k] = w;
-        data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
-    }
-    ts.events += table.row_begin[src + 1] - table.row_begin[src];
-    rs.x[src] = last == plasticity::row_state::none ? 1.0f : rs.x[src] * plus(t_pre - last) + 1.0f;
-    rs.x2[src] = r2 + 1.0f;
-    rs.last_pre[src] = t_pre;
-}
-
-// One postsynaptic spike reaching a run of synapses of one projection at `a.step`: each is potentiated
-// by its row's presynaptic trace just before that step (rows without a presynaptic spike yet have
-// none). Meta: times the neuron's metaplasticity factor, which changes only at homeostasis boundaries,
-// after the delivery at that step: each potentiation takes the factor of the period in which its
-// postsynaptic spike reached the synapse. Kind: 0 pair, 1 vogels, 2 triplet (r1 (A2+ + A3+ o2); the
-// factor goes on x, as r1 is linear in it).
-template <int Kind, bool Meta>
-void potentiate_run(thread_state& ts, network::synapse_table& table, const plasticity::row_state& rs, const plasticity::stdp_rule& full_rule,
-                    const post_arrival& a) {
-    const plasticity::stdp_params rule = full_rule;
-    const plasticity::decay_table& plus = full_rule.plus_decay;
-    const auto& index = table.incoming;
-    const std::uint32_t* const entry = index.entry.data();
-    const std::uint32_t shift = index.position_bits;
-    const std::uint64_t position_mask = (std::uint64_t{1} << shift) - 1;
-    const std::uint64_t* const row_begin = table.row_begin.data();
-    const std::int64_t* const last_pre = rs.last_pre.data();
-    const float* const x = rs.x.data();
-    float* const weight = table.weight.data();
-    const float m = Meta ? ts.potentiation[a.neuron] : 1.0f;
-    for (std::uint64_t e = a.begin; e < a.end; ++e) {
-        const std::uint64_t src = entry[e] >> shift, k = row_begin[src] + (entry[e] & position_mask);
-        const std::int64_t last = last_pre[src];
-        if (last == plasticity::row_state::none) continue;
-        const float decay = plus(a.step - last);  // a.step > last: the presynaptic spike at a.step comes after
-        if constexpr (Kind == 2) {
-            weight[k] = rule.triplet_post(weight[k], (Meta ? m * x[src] : x[src]) * decay, a.o2);
-        } else {
-            const float trace = rule.nearest ? decay : x[src] * decay;
-            const float t = Meta ? m * trace : trace;
-            weight[k] = Kind == 1 ? rule.vogels_post(weight[k], t) : rule.potentiate(weight[k], t);
-        }
-    }
-}
-
-}  // namespace
 
 void simulation::impl::collect_arrivals(thread_state& ts, std::int64_t upto) {
     ts.arrivals.clear();
     const std::int64_t lo = ts.arrived;
     const auto log_begin = ts.post_log.begin() + static_cast<std::ptrdiff_t>(ts.post_log_head);
     const auto by_step = [](const post_event& e, std::int64_t s) { return e.step < s; };
+    SYNORM_ASSERT(lo <= upto, "the window of postsynaptic arrivals (arrived, upto] never moves back");
+    SYNORM_ASSERT(std::is_sorted(log_begin, ts.post_log.end(),
+                                 [](const post_event& x, const post_event& y) { return x.step < y.step; }),
+                  "the postsynaptic spike log is in step order (the binary searches below rely on it)");
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         const auto& table = ts.tables[j];
@@ -182,17 +71,10 @@ void simulation::impl::apply_arrival(thread_state& ts, const post_arrival& a) {
     const std::uint32_t j = a.projection;
     auto& table = ts.tables[j];
     const auto& rs = ts.rows[j];
-    switch (rules[j].kind) {
-        case model::stdp_rule::vogels: potentiate_run<1, false>(ts, table, rs, rules[j], a); break;
-        case model::stdp_rule::triplet:
-            if (meta_on[j]) potentiate_run<2, true>(ts, table, rs, rules[j], a);
-            else potentiate_run<2, false>(ts, table, rs, rules[j], a);
-            break;
-        default:
-            if (meta_on[j]) potentiate_run<0, true>(ts, table, rs, rules[j], a);
-            else potentiate_run<0, false>(ts, table, rs, rules[j], a);
-            break;
-    }
+    plasticity::registered_rules::visit(rules[j].id, [&]<class Rule>(std::type_identity<Rule>) {
+        if (Rule::metaplastic && meta_on[j]) potentiate_run<Rule, true>(ts, table, rs, rules[j], a);
+        else potentiate_run<Rule, false>(ts, table, rs, rules[j], a);
+    });
 }
 
 void simulation::impl::finish_arrivals(thread_state& ts, std::int64_t upto) {
@@ -202,18 +84,6 @@ void simulation::impl::finish_arrivals(thread_state& ts, std::int64_t upto) {
     if (ts.post_log_head > 0 && 2 * ts.post_log_head >= ts.post_log.size()) {
         ts.post_log.erase(ts.post_log.begin(), ts.post_log.begin() + static_cast<std::ptrdiff_t>(ts.post_log_head));
         ts.post_log_head = 0;
-    }
-}
-
-void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
-    auto& table = ts.tables[j];
-    auto& rs = ts.rows[j];
-    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
-    const transmitter send = sender(ts, j, cursor);
-    switch (rules[j].kind) {
-        case model::stdp_rule::vogels: deliver_row<vogels_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
-        case model::stdp_rule::triplet: deliver_triplet_row(ts, table, rs, rules[j], D, src, t_pre, send); break;
-        default: deliver_row<pair_terms>(ts, table, rs, rules[j], D, src, t_pre, send); break;
     }
 }
 

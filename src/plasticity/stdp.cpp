@@ -14,37 +14,6 @@ decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
                                : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
 }
 
-stdp_rule stdp_rule::make(const model::plasticity_spec& p, double dt) {
-    stdp_rule r;
-    r.kind = p.rule;
-    r.dependence = p.dependence;
-    r.nearest = p.pairing == model::spike_pairing::nearest;
-    r.tau_plus_steps = p.tau_plus / dt;
-    r.tau_minus_steps = p.tau_minus / dt;
-    if (p.rule != model::stdp_rule::none) {
-        r.plus_decay = decay_table(r.tau_plus_steps);
-        r.minus_decay = decay_table(r.tau_minus_steps);
-    }
-    r.A_plus = static_cast<float>(p.A_plus);
-    r.A_minus = static_cast<float>(p.A_minus);
-    r.w_min = static_cast<float>(p.w_min);
-    r.w_max = static_cast<float>(p.w_max);
-    r.w_0 = static_cast<float>(p.w_0);
-    r.mu = static_cast<float>(p.mu);
-    if (p.rule == model::stdp_rule::vogels) {
-        // Weights ≤ 0 (current or voltage) have w_max ≤ 0; conductances have w_max > 0 (the loader checks).
-        r.eta = static_cast<float>(p.w_max > 0.0 ? p.eta : -p.eta);
-        r.alpha = static_cast<float>(p.alpha());
-    }
-    if (p.rule == model::stdp_rule::triplet) {
-        r.A3_plus = static_cast<float>(p.A3_plus);
-        r.A3_minus = static_cast<float>(p.A3_minus);
-        r.x_decay = decay_table(p.tau_x / dt);
-        r.y_decay = decay_table(p.tau_y / dt);
-    }
-    return r;
-}
-
 void post_history::resize(std::uint32_t neurons) {
     spikes_.resize(neurons);
     newest_.resize(neurons);

@@ -11,7 +11,7 @@
 #include "synorm/engine/checkpoint.hpp"
 #include "synorm/engine/simulation.hpp"
 #include "synorm/plasticity/scaling.hpp"
-#include "synorm/plasticity/stdp.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 using namespace synorm;
 
@@ -32,25 +32,66 @@ model::plasticity_spec pair_spec(model::weight_dependence dep) {
     return p;
 }
 
+using plasticity::pair_stdp;
+using plasticity::projection_rule;
+using plasticity::triplet_stdp;
+using plasticity::vogels_stdp;
+
+// A rule's two events on one synapse, as the engine applies them: `pre` with the postsynaptic trace y
+// (row: the rule's per-row values), `post` with the presynaptic trace x and the slow trace o2.
+template <class R>
+float pre_of(const projection_rule& r, float w, float y, typename R::row row = {}) {
+    return R::pre(r, r.params_of<R>(), row, w, y);
+}
+template <class R>
+float post_of(const projection_rule& r, float w, float x, float o2 = 0.0f) {
+    return R::post(r, r.params_of<R>(), w, 1.0f, x, 1.0f, o2);  // x as the decay of a unit trace: nearest or not
+}
+// The pair rule's change of w for one pair at Δt (steps).
+float pair_window(const projection_rule& r, float w, std::int64_t dt_steps) {
+    if (dt_steps == 0) return 0.0f;
+    return dt_steps > 0 ? post_of<pair_stdp>(r, w, r.plus_decay(dt_steps)) - w
+                        : pre_of<pair_stdp>(r, w, r.minus_decay(-dt_steps)) - w;
+}
+
 }  // namespace
+
+TEST(stdp_rule, each_kind_of_the_spec_selects_its_registered_rule) {
+    model::plasticity_spec p = pair_spec(model::weight_dependence::additive);
+    EXPECT_FALSE(projection_rule::make(model::plasticity_spec{}, 0.1).plastic());
+    const std::pair<model::stdp_rule, std::string_view> kinds[] = {
+        {model::stdp_rule::pair, "stdp"}, {model::stdp_rule::triplet, "triplet"}, {model::stdp_rule::vogels, "vogels"}};
+    for (const auto& [kind, name] : kinds) {
+        p.rule = kind;
+        const auto r = projection_rule::make(p, 0.1);
+        ASSERT_TRUE(r.plastic());
+        EXPECT_EQ(r.name, name);
+        EXPECT_EQ(r.slow_traces, kind == model::stdp_rule::triplet) << name;
+        EXPECT_EQ(r.metaplastic, kind != model::stdp_rule::vogels) << name;
+        EXPECT_EQ(r.own.index(), r.id) << name;
+        plasticity::registered_rules::visit(r.id, [&]<class R>(std::type_identity<R>) {
+            EXPECT_EQ(R::kind, kind) << name;
+        });
+    }
+}
 
 TEST(stdp_rule, window_values_for_each_weight_dependence) {
     const double dt = 0.1;
     // Δt = +10 ms: potentiation by A+ e^(−10/20); Δt = −10 ms: depression by A− e^(−10/20).
     const double e = std::exp(-0.5);
     const float w = 1.0f;
-    const auto add = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::additive), dt);
-    EXPECT_NEAR(add.pair(w, 100), 0.1 * e, 1e-6);
-    EXPECT_NEAR(add.pair(w, -100), -0.105 * e, 1e-6);
-    EXPECT_EQ(add.pair(w, 0), 0.0f);
-    EXPECT_EQ(add.pair(1.99f, 1), 2.0f - 1.99f) << "hard upper bound";
-    EXPECT_EQ(add.pair(0.01f, -1), -0.01f) << "hard lower bound";
-    const auto mul = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::multiplicative), dt);
-    EXPECT_NEAR(mul.pair(0.5f, 100), 0.1 * e, 1e-6) << "potentiation additive";
-    EXPECT_NEAR(mul.pair(0.5f, -100), -0.105 * e * 0.5 / 2.0, 1e-6) << "depression ∝ w / w_max";
-    const auto pow = plasticity::stdp_rule::make(pair_spec(model::weight_dependence::power_law), dt);
-    EXPECT_NEAR(pow.pair(0.5f, 100), 0.1 * e * std::pow(0.5, 0.4), 1e-6) << "potentiation ∝ (w/w0)^μ";
-    EXPECT_NEAR(pow.pair(0.5f, -100), -0.105 * e * 0.5, 1e-6) << "depression ∝ w/w0";
+    const auto add = projection_rule::make(pair_spec(model::weight_dependence::additive), dt);
+    EXPECT_NEAR(pair_window(add, w, 100), 0.1 * e, 1e-6);
+    EXPECT_NEAR(pair_window(add, w, -100), -0.105 * e, 1e-6);
+    EXPECT_EQ(pair_window(add, w, 0), 0.0f);
+    EXPECT_EQ(pair_window(add, 1.99f, 1), 2.0f - 1.99f) << "hard upper bound";
+    EXPECT_EQ(pair_window(add, 0.01f, -1), -0.01f) << "hard lower bound";
+    const auto mul = projection_rule::make(pair_spec(model::weight_dependence::multiplicative), dt);
+    EXPECT_NEAR(pair_window(mul, 0.5f, 100), 0.1 * e, 1e-6) << "potentiation additive";
+    EXPECT_NEAR(pair_window(mul, 0.5f, -100), -0.105 * e * 0.5 / 2.0, 1e-6) << "depression ∝ w / w_max";
+    const auto pow = projection_rule::make(pair_spec(model::weight_dependence::power_law), dt);
+    EXPECT_NEAR(pair_window(pow, 0.5f, 100), 0.1 * e * std::pow(0.5, 0.4), 1e-6) << "potentiation ∝ (w/w0)^μ";
+    EXPECT_NEAR(pair_window(pow, 0.5f, -100), -0.105 * e * 0.5, 1e-6) << "depression ∝ w/w0";
 }
 
 TEST(stdp_rule, vogels_window_and_constant_depression) {
@@ -62,25 +103,27 @@ TEST(stdp_rule, vogels_window_and_constant_depression) {
     p.target_rate = 5.0;
     p.w_min = 0.0;
     p.w_max = 10.0;  // conductances: a step makes w larger
-    const auto g = plasticity::stdp_rule::make(p, 0.1);
-    EXPECT_NEAR(g.alpha, 0.2, 1e-7);
+    const auto g = projection_rule::make(p, 0.1);
+    const float alpha = g.params_of<vogels_stdp>().alpha;
+    EXPECT_NEAR(alpha, 0.2, 1e-7);
     const double e = std::exp(-0.5);
-    EXPECT_NEAR(g.pair(1.0f, 100), 0.5 * e, 1e-6) << "Δt = +10 ms";
-    EXPECT_NEAR(g.pair(1.0f, -100), 0.5 * e, 1e-6) << "Δt = −10 ms: the same, the window is symmetric";
-    EXPECT_NEAR(g.vogels_pre(1.0f, 0.0f), 1.0 - 0.5 * 0.2, 1e-6) << "a lone presynaptic spike: −η α";
-    EXPECT_NEAR(g.vogels_pre(1.0f, 0.3f), 1.0 + 0.5 * (0.3 - 0.2), 1e-6) << "y above α: net strengthening";
-    EXPECT_NEAR(g.vogels_post(1.0f, 0.4f), 1.2, 1e-6) << "η x";
-    EXPECT_EQ(g.vogels_pre(0.05f, 0.0f), 0.0f) << "hard lower bound";
-    EXPECT_EQ(g.vogels_post(9.9f, 1.0f), 10.0f) << "hard upper bound";
+    EXPECT_NEAR(post_of<vogels_stdp>(g, 1.0f, g.plus_decay(100)) - 1.0f, 0.5 * e, 1e-6) << "Δt = +10 ms";
+    EXPECT_NEAR(pre_of<vogels_stdp>(g, 1.0f, g.minus_decay(100) + alpha) - 1.0f, 0.5 * e, 1e-6)
+        << "Δt = −10 ms without the constant depression: the same, the window is symmetric";
+    EXPECT_NEAR(pre_of<vogels_stdp>(g, 1.0f, 0.0f), 1.0 - 0.5 * 0.2, 1e-6) << "a lone presynaptic spike: −η α";
+    EXPECT_NEAR(pre_of<vogels_stdp>(g, 1.0f, 0.3f), 1.0 + 0.5 * (0.3 - 0.2), 1e-6) << "y above α: net strengthening";
+    EXPECT_NEAR(post_of<vogels_stdp>(g, 1.0f, 0.4f), 1.2, 1e-6) << "η x";
+    EXPECT_EQ(pre_of<vogels_stdp>(g, 0.05f, 0.0f), 0.0f) << "hard lower bound";
+    EXPECT_EQ(post_of<vogels_stdp>(g, 9.9f, 1.0f), 10.0f) << "hard upper bound";
     // Current weights (≤ 0, bounds [−10, 0]): the same steps, toward more negative weights.
     p.w_min = -10.0;
     p.w_max = 0.0;
-    const auto c = plasticity::stdp_rule::make(p, 0.1);
-    EXPECT_NEAR(c.pair(-1.0f, 100), -0.5 * e, 1e-6);
-    EXPECT_NEAR(c.vogels_pre(-1.0f, 0.0f), -0.9, 1e-6) << "depression weakens: toward 0";
-    EXPECT_NEAR(c.vogels_post(-1.0f, 0.4f), -1.2, 1e-6);
-    EXPECT_EQ(c.vogels_pre(-0.05f, 0.0f), 0.0f) << "bounded at 0";
-    EXPECT_EQ(c.vogels_post(-9.9f, 1.0f), -10.0f) << "bounded at w_min";
+    const auto c = projection_rule::make(p, 0.1);
+    EXPECT_NEAR(post_of<vogels_stdp>(c, -1.0f, c.plus_decay(100)) + 1.0f, -0.5 * e, 1e-6);
+    EXPECT_NEAR(pre_of<vogels_stdp>(c, -1.0f, 0.0f), -0.9, 1e-6) << "depression weakens: toward 0";
+    EXPECT_NEAR(post_of<vogels_stdp>(c, -1.0f, 0.4f), -1.2, 1e-6);
+    EXPECT_EQ(pre_of<vogels_stdp>(c, -0.05f, 0.0f), 0.0f) << "bounded at 0";
+    EXPECT_EQ(post_of<vogels_stdp>(c, -9.9f, 1.0f), -10.0f) << "bounded at w_min";
 }
 
 namespace {
@@ -106,22 +149,24 @@ model::plasticity_spec triplet_spec() {
 }  // namespace
 
 TEST(stdp_rule, triplet_terms) {
-    const auto r = plasticity::stdp_rule::make(triplet_spec(), 0.1);
+    const auto r = projection_rule::make(triplet_spec(), 0.1);
     // At a postsynaptic spike: w + r1 (A2+ + A3+ o2).
-    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.8f), 1.0 + 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-6);
-    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6) << "no earlier postsynaptic spike: pair term only";
+    EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.8f), 1.0 + 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-6);
+    EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6)
+        << "no earlier postsynaptic spike: pair term only";
     // At a presynaptic spike: w + o1 (A2− + A3− r2).
-    EXPECT_NEAR(r.triplet_pre(1.0f, 0.4f, 2.0f), 1.0 + 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-6);
-    EXPECT_EQ(r.triplet_post(1.999f, 1.0f, 10.0f), 2.0f) << "hard upper bound";
-    EXPECT_EQ(r.triplet_pre(0.001f, 1.0f, 0.0f), 0.0f) << "hard lower bound";
+    EXPECT_NEAR(pre_of<triplet_stdp>(r, 1.0f, 0.4f, {2.0f}), 1.0 + 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-6);
+    EXPECT_EQ(post_of<triplet_stdp>(r, 1.999f, 1.0f, 10.0f), 2.0f) << "hard upper bound";
+    EXPECT_EQ(pre_of<triplet_stdp>(r, 0.001f, 1.0f, {0.0f}), 0.0f) << "hard lower bound";
     // The decays of the slow traces: e^(−10 ms/101 ms) and e^(−10 ms/125 ms).
-    EXPECT_NEAR(r.x_decay(100), std::exp(-10.0 / 101.0), 1e-6);
-    EXPECT_NEAR(r.y_decay(100), std::exp(-10.0 / 125.0), 1e-6);
+    EXPECT_NEAR(r.slow_pre_decay(100), std::exp(-10.0 / 101.0), 1e-6);
+    EXPECT_NEAR(r.slow_post_decay(100), std::exp(-10.0 / 125.0), 1e-6);
     // One pre spike at 0 and posts at 10 and 20 ms (d → 0): the second post's potentiation carries
     // o2 = e^(−10/125) from the first, r1 = e^(−20/16.8).
     const double r1 = std::exp(-20.0 / 16.8), o2 = std::exp(-10.0 / 125.0);
-    const float w1 = r.triplet_post(1.0f, static_cast<float>(std::exp(-10.0 / 16.8)), 0.0f);
-    EXPECT_NEAR(r.triplet_post(w1, static_cast<float>(r1), static_cast<float>(o2)) - w1, r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
+    const float w1 = post_of<triplet_stdp>(r, 1.0f, static_cast<float>(std::exp(-10.0 / 16.8)));
+    EXPECT_NEAR(post_of<triplet_stdp>(r, w1, static_cast<float>(r1), static_cast<float>(o2)) - w1,
+                r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
 }
 
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
@@ -186,8 +231,8 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay,
 // The rule applied directly: events at the synapse in time order (a postsynaptic spike reaches it d
 // after it is fired; at equal times the postsynaptic one first), traces summed over the spike trains.
 // `factor(t)`, when given: metaplasticity's factor on the potentiation paid at time t.
-double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> pre, std::vector<double> post_arrival, double w,
-                        double dt, double end, const std::function<double(double)>& factor = {}) {
+double reference_weight(const projection_rule& rule, std::vector<double> pre, std::vector<double> post_arrival,
+                        double w, double dt, double end, const std::function<double(double)>& factor = {}) {
     struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
     std::vector<event> ev;
     for (double t : pre) ev.push_back({t, 1});
@@ -205,8 +250,9 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                 }
             if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
             if (factor) x *= factor(e.t);
-            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_post(static_cast<float>(w), static_cast<float>(x));
-            else if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
+            const auto [w_f, x_f] = std::pair{static_cast<float>(w), static_cast<float>(x)};
+            if (rule.name == vogels_stdp::name) w = post_of<vogels_stdp>(rule, w_f, x_f);
+            else if (x > 0) w = post_of<pair_stdp>(rule, w_f, x_f);
         } else {
             double y = 0, nearest = -1e300;
             for (double t : post_arrival)
@@ -215,8 +261,9 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
-            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_pre(static_cast<float>(w), static_cast<float>(y));
-            else if (y > 0) w = rule.depress(static_cast<float>(w), static_cast<float>(y));
+            const auto [w_f, y_f] = std::pair{static_cast<float>(w), static_cast<float>(y)};
+            if (rule.name == vogels_stdp::name) w = pre_of<vogels_stdp>(rule, w_f, y_f);
+            else if (y > 0) w = pre_of<pair_stdp>(rule, w_f, y_f);
         }
     }
     return w;
@@ -249,7 +296,7 @@ void check_rule_against_reference(const model::plasticity_spec& rule_spec, doubl
     ASSERT_EQ(res.snapshots.size(), 1u);
     std::vector<double> arrival;
     for (double t : post) arrival.push_back(t + delay);
-    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    const auto rule = projection_rule::make(rule_spec, 0.1);
     // Pre spikes count when emitted before the end; post arrivals when they reach the synapse by then.
     const double expected = reference_weight(rule, pre, arrival, w0, 0.1, 1000.0);
     EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5) << "pre " << pre.size() << " post " << post.size();
@@ -325,7 +372,7 @@ TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule
     for (double t : pre)
         if (t < end - 1e-9) pre_before.push_back(t);  // emitted before the checkpoint's step
     ASSERT_GT(pre_before.size(), 10u);
-    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    const auto rule = projection_rule::make(rule_spec, 0.1);
     std::set<std::uint16_t> delays;
     for (std::size_t k = 0; k < synapses.size(); ++k) {
         const double d = synapses.delays[k] * 0.1;
@@ -354,7 +401,7 @@ namespace {
 // the spike trains (o2 at a postsynaptic spike's emission, over the earlier ones).
 double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre, const std::vector<double>& post, double d,
                          double w, double end) {
-    const auto rule = plasticity::stdp_rule::make(p, 0.1);
+    const auto rule = projection_rule::make(p, 0.1);
     struct event { double t; int kind; std::size_t index; };
     std::vector<event> ev;
     for (std::size_t k = 0; k < pre.size(); ++k) ev.push_back({pre[k], 1, k});
@@ -370,10 +417,12 @@ double reference_triplet(const model::plasticity_spec& p, const std::vector<doub
     for (const auto& e : ev) {
         if (e.kind == 0) {
             const double r1 = sum(pre, e.t, p.tau_plus, 0.0), o2 = sum(post, post[e.index], p.tau_y, 0.0);
-            if (r1 > 0) w = rule.triplet_post(static_cast<float>(w), static_cast<float>(r1), static_cast<float>(o2));
+            const float w_f = static_cast<float>(w);
+            if (r1 > 0) w = post_of<triplet_stdp>(rule, w_f, static_cast<float>(r1), static_cast<float>(o2));
         } else {
             const double o1 = sum(post, e.t, p.tau_minus, d), r2 = sum(pre, e.t, p.tau_x, 0.0);
-            if (o1 > 0) w = rule.triplet_pre(static_cast<float>(w), static_cast<float>(o1), static_cast<float>(r2));
+            const float w_f = static_cast<float>(w);
+            if (o1 > 0) w = pre_of<triplet_stdp>(rule, w_f, static_cast<float>(o1), {static_cast<float>(r2)});
         }
     }
     return w;
@@ -431,7 +480,7 @@ TEST(stdp_engine, metaplasticity_scales_the_potentiation_by_the_sliding_threshol
     const auto factor = [&](double t) { return factors[static_cast<std::size_t>(std::ceil(t / H - 1e-9)) - 1]; };
     std::vector<double> arrival;
     for (double t : post) arrival.push_back(t + delay);
-    const auto rule = plasticity::stdp_rule::make(rule_spec, 0.1);
+    const auto rule = projection_rule::make(rule_spec, 0.1);
     const double expected = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0, factor);
     const double without = reference_weight(rule, pre, arrival, 1.0, 0.1, 1000.0);
     EXPECT_NEAR(res.snapshots[0].weights[0], expected, 2e-5);

@@ -1,11 +1,10 @@
-// STDP with traces, event-driven: a synapse changes when a presynaptic spike reaches it (depression,
-// from the postsynaptic trace) and when a postsynaptic spike reaches it (potentiation, from the
-// presynaptic trace). Presynaptic traces are kept once per CSR row, postsynaptic ones once per neuron
-// (with its recent spikes); the engine finds the synapses a postsynaptic spike reaches through the
-// table's incoming index (network::incoming_index; Auryn's transposed matrix). Three rules share this
-// machinery (model_spec.hpp, plasticity_spec): pair STDP, inhibitory STDP (Vogels et al. 2011), which
-// is pair STDP with a symmetric window and a constant depression per presynaptic spike, and triplet
-// STDP (Pfister & Gerstner 2006).
+// The machinery of STDP with traces, event-driven, that every learning rule shares: a synapse changes
+// when a presynaptic spike reaches it (depression, from the postsynaptic trace) and when a
+// postsynaptic spike reaches it (potentiation, from the presynaptic trace). Presynaptic traces are
+// kept once per CSR row, postsynaptic ones once per neuron (with its recent spikes); the engine finds
+// the synapses a postsynaptic spike reaches through the table's incoming index
+// (network::incoming_index; Auryn's transposed matrix). The rules themselves, each in one file, are
+// in plasticity/rules/ (registered in plasticity/rules.hpp; src/plasticity/README.md).
 //
 // Timing convention (as NEST): the delay d is dendritic. A presynaptic spike emitted at t_pre meets
 // a postsynaptic spike emitted at t_post at the synapse with Δt = t_post + d − t_pre.
@@ -21,7 +20,6 @@
 #include <vector>
 
 #include "synorm/model/fast_exp.hpp"
-#include "synorm/model/model_spec.hpp"
 
 namespace synorm::plasticity {
 
@@ -42,69 +40,6 @@ public:
 private:
     std::vector<float> values_;  // by step count
     double tau_ = 1.0;           // steps
-};
-
-// A projection's rule parameters in the units the engine uses (steps, weight unit): a small value
-// the hot loop copies into registers.
-struct stdp_params {
-    model::stdp_rule kind = model::stdp_rule::pair;
-    model::weight_dependence dependence = model::weight_dependence::additive;
-    bool nearest = false;
-    double tau_plus_steps = 200, tau_minus_steps = 200;
-    float A_plus = 0, A_minus = 0;   // weight unit; A_minus < 0
-    float w_min = 0, w_max = 0, w_0 = 1, mu = 0.4f;
-    // vogels: the signed step (η for conductances, −η for weights ≤ 0: a step always strengthens
-    // inhibition) and the depression threshold α = 2 ρ0 τ on the postsynaptic trace.
-    float eta = 0, alpha = 0;
-    // triplet: the triplet amplitudes (A_plus and A_minus are the pair ones, A2+ and A2−).
-    float A3_plus = 0, A3_minus = 0;  // weight unit; A3_minus ≤ 0
-
-    float clip(float v) const { return v < w_min ? w_min : (v > w_max ? w_max : v); }
-    // vogels, when a postsynaptic spike reaches the synapse: w + s η x.
-    float vogels_post(float w, float x) const { return clip(w + eta * x); }
-    // vogels, at a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it.
-    float vogels_pre(float w, float y) const { return clip(w + eta * (y - alpha)); }
-    // triplet, when a postsynaptic spike reaches the synapse: w + r1 (A2+ + A3+ o2), o2 the slow
-    // postsynaptic trace just before that spike.
-    float triplet_post(float w, float r1, float o2) const { return clip(w + r1 * (A_plus + A3_plus * o2)); }
-    // triplet, at a presynaptic spike: w + o1 (A2− + A3− r2), r2 the slow presynaptic trace just before it.
-    float triplet_pre(float w, float o1, float r2) const { return clip(w + o1 * (A_minus + A3_minus * r2)); }
-
-    // Potentiation of weight w by presynaptic trace value x (> 0), clipped to [w_min, w_max].
-    float potentiate(float w, float x) const {
-        float dw = A_plus * x;
-        if (dependence == model::weight_dependence::power_law) dw *= std::pow(w / w_0, mu);
-        const float v = w + dw;
-        return v > w_max ? w_max : v;
-    }
-    // Depression of weight w by postsynaptic trace value y (> 0), clipped to [w_min, w_max].
-    float depress(float w, float y) const {
-        float dw = A_minus * y;
-        if (dependence == model::weight_dependence::multiplicative) dw *= w / w_max;
-        else if (dependence == model::weight_dependence::power_law) dw *= w / w_0;
-        const float v = w + dw;
-        return v < w_min ? w_min : v;
-    }
-};
-
-// The rule with its trace decays. Decay over a number of steps is a table lookup, because it runs
-// once or twice per synaptic event.
-struct stdp_rule : stdp_params {
-    static stdp_rule make(const model::plasticity_spec& p, double dt);
-    decay_table plus_decay, minus_decay;
-    decay_table x_decay, y_decay;  // triplet: the slow traces r2 (tau_x) and o2 (tau_y)
-    float decay_plus(std::int64_t steps) const { return plus_decay(steps); }
-    float decay_minus(std::int64_t steps) const { return minus_decay(steps); }
-
-    // The change of w for one pair at Δt (steps) from w: the rule's window, used by tests and
-    // documentation (the engine applies the same functions event by event). For vogels the window
-    // alone, without the constant depression −s η α of the presynaptic spike.
-    float pair(float w, std::int64_t dt_steps) const {
-        if (dt_steps == 0) return 0.0f;
-        if (kind == model::stdp_rule::vogels)
-            return dt_steps > 0 ? vogels_post(w, decay_plus(dt_steps)) - w : vogels_pre(w, decay_minus(-dt_steps) + alpha) - w;
-        return dt_steps > 0 ? potentiate(w, decay_plus(dt_steps)) - w : depress(w, decay_minus(-dt_steps)) - w;
-    }
 };
 
 // The spikes of one postsynaptic neuron that plastic synapses may still need, oldest first, each with

@@ -1,0 +1,55 @@
+// Pair STDP with traces (configuration: `rule: stdp`): at a postsynaptic spike w += A+ x, at a
+// presynaptic spike w += A− y, with the weight dependence of model::weight_dependence:
+//   additive         Δw+ = A+ x,            Δw− = A− y
+//   multiplicative   Δw+ = A+ x,            Δw− = A− (w/w_max) y   (van Rossum, Bi & Turrigiano 2000)
+//   power_law        Δw+ = A+ (w/w_0)^μ x,  Δw− = A− (w/w_0) y     (Morrison et al. 2007)
+// Hard bounds: potentiation clips at w_max, depression at w_min. All-to-all or nearest pairing.
+// Potentiation takes metaplasticity's factor θ0/θ (model::metaplasticity_spec).
+#pragma once
+
+#include <cmath>
+
+#include "synorm/plasticity/rule.hpp"
+
+namespace synorm::plasticity {
+
+struct pair_stdp : rule_defaults {
+    static constexpr model::stdp_rule kind = model::stdp_rule::pair;
+    static constexpr std::string_view name = "stdp";
+    static constexpr bool metaplastic = true;
+
+    struct params {
+        model::weight_dependence dependence = model::weight_dependence::additive;
+        float w_0 = 1, mu = 0.4f;  // power_law: reference weight (weight unit) and exponent
+    };
+    static params make(const model::plasticity_spec& p, double, rule_params&, rule_traces&) {
+        return {p.dependence, static_cast<float>(p.w_0), static_cast<float>(p.mu)};
+    }
+
+    // Potentiation of weight w by presynaptic trace value x (> 0), clipped at w_max.
+    static float potentiate(const rule_params& c, const params& p, float w, float x) {
+        float dw = c.A_plus * x;
+        if (p.dependence == model::weight_dependence::power_law) dw *= std::pow(w / p.w_0, p.mu);
+        const float v = w + dw;
+        return v > c.w_max ? c.w_max : v;
+    }
+    // Depression of weight w by postsynaptic trace value y (> 0), clipped at w_min.
+    static float depress(const rule_params& c, const params& p, float w, float y) {
+        float dw = c.A_minus * y;
+        if (p.dependence == model::weight_dependence::multiplicative) dw *= w / c.w_max;
+        else if (p.dependence == model::weight_dependence::power_law) dw *= w / p.w_0;
+        const float v = w + dw;
+        return v < c.w_min ? c.w_min : v;
+    }
+
+    [[gnu::always_inline]] static float pre(const rule_params& c, const params& p, const row&, float w, float y) {
+        return y > 0.0f ? depress(c, p, w, y) : w;
+    }
+    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay,
+                                             float m, float) {
+        const float trace = c.nearest ? decay : x * decay;
+        return potentiate(c, p, w, m * trace);
+    }
+};
+
+}  // namespace synorm::plasticity

@@ -1,0 +1,39 @@
+// Inhibitory STDP (Vogels et al. 2011; configuration: `rule: vogels`): pair STDP with a symmetric
+// window and a constant depression per presynaptic spike. Traces x (pre) and y (post) share one τ
+// (tau_plus = tau_minus); at a postsynaptic spike w += s η x, at a presynaptic spike
+// w += s η (y − α), α = 2 ρ0 τ; s = +1 for conductances (w ≥ 0), −1 for current or voltage weights
+// (w ≤ 0), so a step of η > 0 always strengthens inhibition. Hard bounds [w_min, w_max]. All-to-all
+// or nearest pairing; no metaplasticity.
+#pragma once
+
+#include "synorm/plasticity/rule.hpp"
+
+namespace synorm::plasticity {
+
+struct vogels_stdp : rule_defaults {
+    static constexpr model::stdp_rule kind = model::stdp_rule::vogels;
+    static constexpr std::string_view name = "vogels";
+
+    struct params {
+        float eta = 0;    // weight unit: the signed step s η
+        float alpha = 0;  // the depression threshold α on the postsynaptic trace
+    };
+    static params make(const model::plasticity_spec& p, double, rule_params&, rule_traces&) {
+        // Weights ≤ 0 (current or voltage) have w_max ≤ 0; conductances have w_max > 0 (the loader checks).
+        return {static_cast<float>(p.w_max > 0.0 ? p.eta : -p.eta), static_cast<float>(p.alpha())};
+    }
+
+    // At a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it; −s η α even
+    // without a trace.
+    [[gnu::always_inline]] static float pre(const rule_params& c, const params& p, const row&, float w, float y) {
+        return c.clip(w + p.eta * (y - p.alpha));
+    }
+    // When a postsynaptic spike reaches the synapse: w + s η x.
+    [[gnu::always_inline]] static float post(const rule_params& c, const params& p, float w, float x, float decay,
+                                             float, float) {
+        const float trace = c.nearest ? decay : x * decay;
+        return c.clip(w + p.eta * trace);
+    }
+};
+
+}  // namespace synorm::plasticity

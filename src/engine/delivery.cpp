@@ -1,0 +1,139 @@
+// Delivering an interval's received spikes: each projection's kind of delivery is resolved once, at
+// build (resolve_delivery), and each spike goes to each projection from its population by one switch
+// on that kind, to one function per kind. Plastic rows and postsynaptic arrivals are in
+// plastic_delivery.hpp and plastic_delivery.cpp.
+#include "plastic_delivery.hpp"
+#include "synorm/model/assert.hpp"
+
+namespace synorm::engine {
+
+namespace {
+
+// A static row whose every synapse has the same delay: one ring-buffer slot for the whole row.
+[[gnu::always_inline]] inline void deliver_static_uniform(thread_state& ts, const network::synapse_table& table,
+                                                          std::uint64_t src, std::uint64_t base) {
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const row = ring.data() + ((base + table.delay_offset) & ring.mask()) * ts.n;
+    const std::uint32_t* const td = table.target_delay.data();
+    const float* const w = table.weight.data();
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    ts.events += k1 - k0;
+    for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
+}
+
+// A static row whose synapses have different delays: a slot per synapse.
+[[gnu::always_inline]] inline void deliver_static(thread_state& ts, const network::synapse_table& table,
+                                                  std::uint64_t src, std::uint64_t base) {
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::uint32_t* const td = table.target_delay.data();
+    const float* const w = table.weight.data();
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    ts.events += k1 - k0;
+    for (std::uint64_t k = k0; k < k1; ++k) {
+        const std::uint32_t word = td[k];
+        data[((base + network::synapse_delay_offset(word)) & mask) * n + network::synapse_target(word)] += w[k];
+    }
+}
+
+}  // namespace
+
+// The rule for each kind, in this order:
+// - plastic_rule(id): a plastic projection, delivered by its rule's template (registered_rules
+//   index id); its transmitter applies branches, additive scaling and the SHY gain, as for every
+//   plastic row;
+// - transmitted: a static projection whose synapses send more than their weight: excitatory onto a
+//   population with additive scaling (additive[j]) or with branches (branched[j]);
+// - static_uniform: any other static projection whose synapses on this thread all have one delay;
+// - static_rows: any other static projection.
+// The kind depends on the thread's table only through its delays; pruning, which could make them
+// uniform, applies to plastic projections only.
+delivery_kind simulation::impl::resolve_delivery(std::uint32_t j, const network::synapse_table& table) const {
+    if (plastic[j]) return plastic_rule(rules[j].id);
+    if (additive[j] || branched[j]) return delivery_kind::transmitted;
+    return table.uniform_delay ? delivery_kind::static_uniform : delivery_kind::static_rows;
+}
+
+void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,
+                               std::int64_t upto) {
+    // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
+    std::size_t next_arrival = 0;
+    if (any_plastic) collect_arrivals(ts, upto);
+    const auto apply_arrivals_until = [&](std::int64_t step) {
+        for (; next_arrival < ts.arrivals.size() && ts.arrivals[next_arrival].step <= step; ++next_arrival) {
+            const post_arrival& a = ts.arrivals[next_arrival];
+            SYNORM_ASSERT(ts.arrived < a.step && a.step <= upto,
+                          "a postsynaptic arrival is applied within (arrived, upto]");
+            SYNORM_ASSERT(next_arrival == 0 || ts.arrivals[next_arrival - 1].step <= a.step,
+                          "postsynaptic arrivals are applied in step order");
+            apply_arrival(ts, a);
+        }
+    };
+    for (std::size_t s = 0; s < spikes.size(); ++s) {
+        const std::uint64_t word = spikes[s];
+        SYNORM_ASSERT(s == 0 || spikes[s - 1] < word, "received spikes are delivered in canonical (lag, gid) order");
+        const std::uint64_t gid = comm::spike_gid(word);
+        const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
+        apply_arrivals_until(t_pre);
+        const auto base = static_cast<std::uint64_t>(t_pre + D);
+        const auto pop =
+            static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
+        const std::uint64_t src = gid - first_gid[pop];
+        for (const auto j : projections_from[pop]) {
+            switch (const delivery_kind kind = ts.delivery[j]) {
+                case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], src, base); break;
+                case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], src, base); break;
+                case delivery_kind::transmitted: deliver_transmitted(ts, j, src, base); break;
+                default:
+                    plasticity::registered_rules::visit(rule_of(kind), [&]<class Rule>(std::type_identity<Rule>) {
+                        deliver_plastic<Rule>(ts, j, src, t_pre);
+                    });
+                    break;
+            }
+        }
+    }
+    if (!any_plastic) return;
+    apply_arrivals_until(upto);
+    SYNORM_ASSERT(next_arrival == ts.arrivals.size(), "every postsynaptic arrival of the window is applied");
+    finish_arrivals(ts, upto);
+}
+
+template <class Rule>
+void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+    const transmitter send = sender(ts, j, cursor);
+    deliver_row<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, src, t_pre, send);
+}
+
+// Outside the static loops above, so that runs without branches or additive scaling keep them as they are.
+void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
+    const auto& table = ts.tables[j];
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+    const transmitter send = sender(ts, j, cursor);
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    ts.events += k1 - k0;
+    for (std::uint64_t k = k0; k < k1; ++k) {
+        const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
+        data[((base + network::synapse_delay_offset(word)) & mask) * n + i] += send(table.weight[k], i);
+    }
+}
+
+branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection,
+                                                std::uint64_t source) const {
+    const auto& proj = spec.projections[projection];
+    const auto& b = spec.populations[proj.target].branches;
+    branch_cursor c;
+    c.count = b.count;
+    c.gids = ts.layout->gids.data();
+    if (b.assign == model::branch_spec::assignment::by_source)
+        c.fixed = b.by_source[proj.source];
+    else
+        c.row = plasticity::row_hash(spec.simulation.seed, projection, first_gid[proj.source] + source);
+    return c;
+}
+
+}  // namespace synorm::engine

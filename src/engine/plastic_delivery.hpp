@@ -1,0 +1,89 @@
+// The rule-generic loops of plastic delivery (plasticity/rule.hpp), instantiated once per registered
+// rule: a presynaptic spike on a plastic row (delivery.cpp) and a postsynaptic spike reaching a run of
+// plastic synapses (plastic_delivery.cpp). Private to src/engine.
+#pragma once
+
+#include "engine_state.hpp"
+#include "synorm/model/assert.hpp"
+
+namespace synorm::engine {
+
+// One presynaptic spike emitted at t_pre on a plastic row: each synapse takes the rule's `pre` with its
+// target's trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated
+// on the rule (plasticity/rule.hpp) so that each rule's loop keeps its parameters in registers and pays
+// for no other rule's branches; rows of a table whose synapses share one delay find their ring-buffer
+// slot once.
+template <class Rule>
+inline void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs,
+                        const plasticity::projection_rule& full, std::int64_t D, std::uint64_t src, std::int64_t t_pre,
+                        const transmitter& send) {
+    const plasticity::rule_params common = full;  // copies: the weight stores below cannot alias them
+    const typename Rule::params own = full.params_of<Rule>();
+    const bool nearest = Rule::pairing && common.nearest;
+    const plasticity::decay_table &plus = full.plus_decay, &minus = full.minus_decay;
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::int64_t last = rs.last_pre[src];
+    SYNORM_ASSERT(last == plasticity::row_state::none || last < t_pre, "a row's presynaptic spikes come in step order");
+    const typename Rule::row row = Rule::pre_row(full, rs, src, t_pre);
+    float* const weight = table.weight.data();
+    const std::uint32_t* const target_delay = table.target_delay.data();
+    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    if (table.uniform_delay) {
+        const std::int64_t d = D + table.delay_offset;
+        float* const slot = data + (static_cast<std::uint64_t>(t_pre + d) & mask) * n;
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t i = network::synapse_target(target_delay[k]);
+            const float y = ts.history.trace_before(i, t_pre - d, minus, nearest);
+            const float w = Rule::pre(common, own, row, weight[k], y);
+            weight[k] = w;
+            slot[i] += send(w, i);
+        }
+    } else {
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
+            const std::int64_t d = D + network::synapse_delay_offset(word);
+            const float y = ts.history.trace_before(i, t_pre - d, minus, nearest);
+            const float w = Rule::pre(common, own, row, weight[k], y);
+            weight[k] = w;
+            data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(w, i);
+        }
+    }
+    ts.events += k1 - k0;
+    rs.x[src] = (last == plasticity::row_state::none || nearest) ? 1.0f : rs.x[src] * plus(t_pre - last) + 1.0f;
+    Rule::after_row(row, rs, src);
+    rs.last_pre[src] = t_pre;
+}
+
+// One postsynaptic spike reaching a run of synapses of one projection at `a.step`: each takes the
+// rule's `post` with its row's presynaptic trace (rows without a presynaptic spike yet have none).
+// Meta: with the neuron's metaplasticity factor, which changes only at homeostasis boundaries, after
+// the delivery at that step: each potentiation takes the factor of the period in which its
+// postsynaptic spike reached the synapse. Without it the factor is the constant 1.
+template <class Rule, bool Meta>
+inline void potentiate_run(thread_state& ts, network::synapse_table& table, const plasticity::row_state& rs,
+                           const plasticity::projection_rule& full, const post_arrival& a) {
+    const plasticity::rule_params common = full;
+    const typename Rule::params own = full.params_of<Rule>();
+    const plasticity::decay_table& plus = full.plus_decay;
+    const auto& index = table.incoming;
+    const std::uint32_t* const entry = index.entry.data();
+    const std::uint32_t shift = index.position_bits;
+    const std::uint64_t position_mask = (std::uint64_t{1} << shift) - 1;
+    const std::uint64_t* const row_begin = table.row_begin.data();
+    const std::int64_t* const last_pre = rs.last_pre.data();
+    const float* const x = rs.x.data();
+    float* const weight = table.weight.data();
+    const float m = Meta ? ts.potentiation[a.neuron] : 1.0f;
+    for (std::uint64_t e = a.begin; e < a.end; ++e) {
+        const std::uint64_t src = entry[e] >> shift, k = row_begin[src] + (entry[e] & position_mask);
+        const std::int64_t last = last_pre[src];
+        if (last == plasticity::row_state::none) continue;
+        SYNORM_ASSERT(a.step > last, "a postsynaptic arrival comes after the presynaptic spikes of its step");
+        const float decay = plus(a.step - last);  // a.step > last: the presynaptic spike at a.step comes after
+        weight[k] = Rule::post(common, own, weight[k], x[src], decay, m, a.o2);
+    }
+}
+
+}  // namespace synorm::engine
