@@ -257,8 +257,6 @@ std::string stop_cause(comm::communicator& comm) {
     return cause;
 }
 
-namespace fs_ = std::filesystem;
-
 // A step as a time for messages: "1600.8 ms" (ten significant digits hide dt's binary rounding).
 std::string milliseconds(std::int64_t step, double dt) {
     char buf[40];
@@ -281,8 +279,8 @@ void install_stop_signals() {
 
 std::string resolve_checkpoint(const std::string& path) {
     std::error_code ec;
-    if (!fs_::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
-    if (!fs_::is_directory(path, ec)) return path;
+    if (!fs::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
+    if (!fs::is_directory(path, ec)) return path;
     const auto found = checkpoints_in(path);
     std::string last_error;
     for (auto it = found.rbegin(); it != found.rend(); ++it) {  // newest first; skip damaged ones

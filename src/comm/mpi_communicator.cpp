@@ -22,7 +22,6 @@ public:
     }
     int rank() const override { return rank_; }
     int size() const override { return size_; }
-    std::string kind() const override { return "mpi"; }
 
     // allgather strategy (src/README.md decision 6) in one collective per interval: every rank sends a
     // block of `capacity_` words, its spike count followed by as many spikes as fit. Only when some

@@ -83,34 +83,42 @@ std::string creation_failure(const std::string& path) {
 
 }  // namespace
 
+// File access properties for creating or reopening the file, and (in parallel) the collective
+// transfer properties the datasets are written with.
+h5::handle output_file::impl::access_properties() {
+    const std::string here = where("/");
+    h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
+    // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
+    // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
+    // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
+    // checksum: the reader checks that every chunk is there instead (output_info.cpp).
+    h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
+    if (parallel) {
+#ifdef H5_HAVE_PARALLEL
+        auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
+        h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
+        // Metadata read and written collectively: no per-rank metadata storms at scale.
+        h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
+        h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
+        transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
+        h5::check(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
+#else
+        throw io_error(path + ": this build's HDF5 has no parallel (MPI-IO) support");
+#endif
+    } else {
+#if H5_VERSION_GE(1, 10, 7)
+        // File systems without flock (some cluster file systems) must not stop a serial run.
+        h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
+#endif
+    }
+    return fapl;
+}
+
 void output_file::impl::create() {
     h5::silence_hdf5_errors();
     collective([&] {
         const std::string here = where("/");
-        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
-        // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
-        // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
-        // checksum: the reader checks that every chunk is there instead (output_info.cpp).
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
-        if (parallel) {
-#ifdef H5_HAVE_PARALLEL
-            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
-            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
-            // Metadata read and written collectively: no per-rank metadata storms at scale.
-            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
-            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
-            transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
-            h5::check(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
-#else
-            throw io_error(path + ": this build's HDF5 has no parallel (MPI-IO) support");
-#endif
-        } else {
-#if H5_VERSION_GE(1, 10, 7)
-            // File systems without flock (some cluster file systems) must not stop a serial run.
-            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
-#endif
-        }
+        const h5::handle fapl = access_properties();
         const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
         if (id < 0) throw io_error(creation_failure(path));
         file = h5::handle(id);
@@ -315,22 +323,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
     h5::silence_hdf5_errors();
     s.collective([&] {
         const std::string here = s.where("/");
-        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
-        if (s.parallel) {
-#ifdef H5_HAVE_PARALLEL
-            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
-            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
-            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
-            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
-            s.transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
-            h5::check(H5Pset_dxpl_mpio(s.transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
-#endif
-        } else {
-#if H5_VERSION_GE(1, 10, 7)
-            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
-#endif
-        }
+        const h5::handle fapl = s.access_properties();
         const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
         if (id < 0) h5::fail(here, "opening the output file to continue it");
         s.file = h5::handle(id);

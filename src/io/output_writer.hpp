@@ -111,6 +111,7 @@ struct output_file::impl {
         agree(std::move(error));
     }
 
+    h5::handle access_properties();
     void create();
     void flush(std::string_view after);
     h5::handle open_or_create_group(hid_t parent, const std::string& name, const std::string& object);

@@ -24,7 +24,6 @@ public:
     virtual ~communicator() = default;
     virtual int rank() const = 0;
     virtual int size() const = 0;
-    virtual std::string kind() const = 0;  // "serial" or "mpi"
 
     // Collective. Every rank passes the spikes of its neurons for one interval; every rank receives
     // the spikes of all ranks, concatenated in rank order (not yet sorted).
