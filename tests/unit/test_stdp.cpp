@@ -109,7 +109,8 @@ TEST(stdp_rule, triplet_terms) {
     const auto r = plasticity::stdp_rule::make(triplet_spec(), 0.1);
     // At a postsynaptic spike: w + r1 (A2+ + A3+ o2).
     EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.8f), 1.0 + 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-6);
-    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6) << "no earlier postsynaptic spike: pair term only";
+    EXPECT_NEAR(r.triplet_post(1.0f, 0.5f, 0.0f), 1.0 + 0.5 * 5e-10, 1e-6)
+        << "no earlier postsynaptic spike: pair term only";
     // At a presynaptic spike: w + o1 (A2− + A3− r2).
     EXPECT_NEAR(r.triplet_pre(1.0f, 0.4f, 2.0f), 1.0 + 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-6);
     EXPECT_EQ(r.triplet_post(1.999f, 1.0f, 10.0f), 2.0f) << "hard upper bound";
@@ -121,7 +122,8 @@ TEST(stdp_rule, triplet_terms) {
     // o2 = e^(−10/125) from the first, r1 = e^(−20/16.8).
     const double r1 = std::exp(-20.0 / 16.8), o2 = std::exp(-10.0 / 125.0);
     const float w1 = r.triplet_post(1.0f, static_cast<float>(std::exp(-10.0 / 16.8)), 0.0f);
-    EXPECT_NEAR(r.triplet_post(w1, static_cast<float>(r1), static_cast<float>(o2)) - w1, r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
+    EXPECT_NEAR(r.triplet_post(w1, static_cast<float>(r1), static_cast<float>(o2)) - w1, r1 * (5e-10 + 6.2e-3 * o2),
+                1e-6);
 }
 
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
@@ -150,7 +152,8 @@ TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
 namespace {
 
 // Two regularly firing neurons (DC-driven) joined by one plastic synapse too weak to matter.
-model::model_spec pair_network(const model::plasticity_spec& rule, double delay, double I_pre = 310.0, double I_post = 290.0) {
+model::model_spec pair_network(const model::plasticity_spec& rule, double delay, double I_pre = 310.0,
+                               double I_post = 290.0) {
     model::model_spec spec;
     spec.simulation.dt = 0.1;
     spec.simulation.duration = 1000.0;
@@ -186,14 +189,18 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay,
 // The rule applied directly: events at the synapse in time order (a postsynaptic spike reaches it d
 // after it is fired; at equal times the postsynaptic one first), traces summed over the spike trains.
 // `factor(t)`, when given: metaplasticity's factor on the potentiation paid at time t.
-double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> pre, std::vector<double> post_arrival, double w,
-                        double dt, double end, const std::function<double(double)>& factor = {}) {
-    struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
+double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> pre, std::vector<double> post_arrival,
+                        double w, double dt, double end, const std::function<double(double)>& factor = {}) {
+    struct event {
+        double t;
+        int kind;
+    };  // kind 0: post arrival, 1: pre
     std::vector<event> ev;
     for (double t : pre) ev.push_back({t, 1});
     for (double t : post_arrival)
         if (t <= end) ev.push_back({t, 0});
-    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    std::sort(ev.begin(), ev.end(),
+              [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
     const double tp = rule.tau_plus_steps * dt, tm = rule.tau_minus_steps * dt;
     for (const auto& e : ev) {
         if (e.kind == 0) {
@@ -205,8 +212,10 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                 }
             if (rule.nearest) x = nearest > -1e299 ? std::exp(-(e.t - nearest) / tp) : 0.0;
             if (factor) x *= factor(e.t);
-            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_post(static_cast<float>(w), static_cast<float>(x));
-            else if (x > 0) w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
+            if (rule.kind == model::stdp_rule::vogels)
+                w = rule.vogels_post(static_cast<float>(w), static_cast<float>(x));
+            else if (x > 0)
+                w = rule.potentiate(static_cast<float>(w), static_cast<float>(x));
         } else {
             double y = 0, nearest = -1e300;
             for (double t : post_arrival)
@@ -215,8 +224,10 @@ double reference_weight(const plasticity::stdp_rule& rule, std::vector<double> p
                     nearest = std::max(nearest, t);
                 }
             if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
-            if (rule.kind == model::stdp_rule::vogels) w = rule.vogels_pre(static_cast<float>(w), static_cast<float>(y));
-            else if (y > 0) w = rule.depress(static_cast<float>(w), static_cast<float>(y));
+            if (rule.kind == model::stdp_rule::vogels)
+                w = rule.vogels_pre(static_cast<float>(w), static_cast<float>(y));
+            else if (y > 0)
+                w = rule.depress(static_cast<float>(w), static_cast<float>(y));
         }
     }
     return w;
@@ -233,13 +244,15 @@ pair_run run_pair(const model::model_spec& spec) {
     pair_run out;
     engine::hooks h;
     h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? out.pre : out.post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            (b.gids[k] == 0 ? out.pre : out.post).push_back(static_cast<double>(b.steps[k]) * 0.1);
     };
     out.res = sim.run(h);
     return out;
 }
 
-void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post, double w0) {
+void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post,
+                                  double w0) {
     auto spec = pair_network(rule_spec, delay, I_pre, I_post);
     spec.projections[0].weight = model::distribution::constant_value(w0);
     if (w0 < 0) spec.populations[0].type = model::cell_type::inhibitory;
@@ -256,8 +269,8 @@ void check_rule_against_reference(const model::plasticity_spec& rule_spec, doubl
     EXPECT_NE(res.snapshots[0].weights[0], static_cast<float>(w0)) << "the weight changed";
 }
 
-void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay, double I_pre = 310.0,
-                             double I_post = 290.0) {
+void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay,
+                             double I_pre = 310.0, double I_post = 290.0) {
     auto rule_spec = pair_spec(dep);
     rule_spec.pairing = pairing;
     rule_spec.A_plus = 0.01;
@@ -289,7 +302,8 @@ TEST(stdp_engine, power_law_with_a_long_delay) {
 }
 TEST(stdp_engine, many_postsynaptic_spikes_between_presynaptic_ones) {
     // ~10 Hz presynaptic, ~150 Hz postsynaptic: windows hold more spikes than the recent-spike cache.
-    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0, 1500.0);
+    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0,
+                            1500.0);
 }
 // One row whose synapses have different delays (eight multapses A → B, delays drawn in [1, 7) ms):
 // each follows the rule at its own delay. A postsynaptic spike reaches them at different steps, so
@@ -312,7 +326,8 @@ TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule
     network::synapse_list synapses;
     engine::hooks h;
     h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
     };
     h.checkpoint_every_ms = 600.0;
     h.on_checkpoint = [&](const engine::checkpoint_state& c) {
@@ -332,7 +347,8 @@ TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule
         delays.insert(synapses.delays[k]);
         std::vector<double> arrival;
         for (double t : post) arrival.push_back(t + d);
-        EXPECT_NEAR(synapses.weights[k], reference_weight(rule, pre_before, arrival, 1.0, 0.1, end), 2e-5) << "delay " << d << " ms";
+        EXPECT_NEAR(synapses.weights[k], reference_weight(rule, pre_before, arrival, 1.0, 0.1, end), 2e-5)
+            << "delay " << d << " ms";
     }
     EXPECT_GE(delays.size(), 4u) << "the row's synapses have different delays";
 }
@@ -352,15 +368,20 @@ namespace {
 
 // The triplet rule applied directly: events at the synapse in time order, each trace summed over
 // the spike trains (o2 at a postsynaptic spike's emission, over the earlier ones).
-double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre, const std::vector<double>& post, double d,
-                         double w, double end) {
+double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre,
+                         const std::vector<double>& post, double d, double w, double end) {
     const auto rule = plasticity::stdp_rule::make(p, 0.1);
-    struct event { double t; int kind; std::size_t index; };
+    struct event {
+        double t;
+        int kind;
+        std::size_t index;
+    };
     std::vector<event> ev;
     for (std::size_t k = 0; k < pre.size(); ++k) ev.push_back({pre[k], 1, k});
     for (std::size_t k = 0; k < post.size(); ++k)
         if (post[k] + d <= end) ev.push_back({post[k] + d, 0, k});
-    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    std::sort(ev.begin(), ev.end(),
+              [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
     const auto sum = [](const std::vector<double>& times, double t, double tau, double shift) {
         double s = 0;
         for (double u : times)
@@ -439,7 +460,8 @@ TEST(stdp_engine, metaplasticity_scales_the_potentiation_by_the_sliding_threshol
     // The record: θ of the population (one neuron) at each boundary.
     ASSERT_EQ(res.homeostasis.theta.size(), 2u);
     ASSERT_EQ(res.homeostasis.theta[1].size(), theta_at.size());
-    for (std::size_t k = 0; k < theta_at.size(); ++k) EXPECT_NEAR(res.homeostasis.theta[1][k], theta_at[k], 1e-3 * theta_at[k]) << k;
+    for (std::size_t k = 0; k < theta_at.size(); ++k)
+        EXPECT_NEAR(res.homeostasis.theta[1][k], theta_at[k], 1e-3 * theta_at[k]) << k;
 }
 
 TEST(stdp_engine, triplet_matches_the_rule_applied_to_the_spike_trains) { check_triplet(1.5, 310.0, 290.0); }
