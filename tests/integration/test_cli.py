@@ -470,20 +470,27 @@ schedule:
     - {name: wake, kind: wake, duration: "1 s", patterns: [A]}
 """
 
+def pattern_row(name, old, new, message, *more):
+    """A BAD_PATTERNS row pattern_<name>: `old` replaced by `new`, refused with `message`, which points
+    at the value `new` sets (after its key, without brackets)."""
+    mark = new.split(": ", 1)[-1].strip("[]{}")
+    return ("pattern_" + name, old, new, mark, message, *more)
+
+
 # (file name, text of PATTERN + PATTERN_SCHEDULE, replaced by, the part the error points at, message...)
 BAD_PATTERNS = [
-    ("pattern_population", "target: E", "target: X", "X",
-     'inputs[1].target: unknown population "X"; populations: E, I'),
-    ("pattern_group", "patterns: [A]", "patterns: [B]", "B",
-     'schedule.phases[0].patterns[0]: unknown pattern "B"; patterns: A'),
-    ("pattern_group_range", "count: 100}", "count: 5000}", "5000",
-     "inputs[1].group.count: first + count = 0 + 5000 is out of range: E has 3200 neurons"),
-    ("pattern_probe_late", '"800 ms"]', '"950 ms"]', '"950 ms"',
-     "inputs[1].probe.times[0]: probe at 950 ms with its window 100 ms ends after the run (duration 1000 ms)"),
-    ("pattern_overlap", 'period: "200 ms"', 'period: "40 ms"', '"40 ms"',
-     "inputs[1].period: period 40 ms is shorter than duration + jitter = 50 ms: presentations would overlap"),
-    ("pattern_cue", "cue: 0.5", "cue: 1", "1",
-     "inputs[1].probe.cue: expected a fraction of the group in (0, 1), got 1"),
+    pattern_row("population", "target: E", "target: X", 'inputs[1].target: unknown population "X"; populations: E, I'),
+    pattern_row("group", "patterns: [A]", "patterns: [B]",
+                'schedule.phases[0].patterns[0]: unknown pattern "B"; patterns: A'),
+    pattern_row("group_range", "count: 100}", "count: 5000}",
+                "inputs[1].group.count: first + count = 0 + 5000 is out of range: E has 3200 neurons"),
+    pattern_row("probe_late", '"800 ms"]', '"950 ms"]',
+                "inputs[1].probe.times[0]: probe at 950 ms with its window 100 ms ends after the run",
+                "(duration 1000 ms)"),
+    pattern_row("overlap", 'period: "200 ms"', 'period: "40 ms"',
+                "inputs[1].period: period 40 ms is shorter than duration + jitter = 50 ms",
+                "presentations would overlap"),
+    pattern_row("cue", "cue: 0.5", "cue: 1", "inputs[1].probe.cue: expected a fraction of the group in (0, 1), got 1"),
 ]
 
 
