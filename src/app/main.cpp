@@ -32,10 +32,13 @@ const char* usage_text =
     "\n"
     "usage:\n"
     "  synorm run CONFIG [-o OUT.h5] [--set key.path=value ...] [--threads N] [--seed S] [--duration \"T\"] [-q]\n"
-    "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] [--checkpoint-keep K]\n"
+    "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] "
+    "[--checkpoint-keep K]\n"
     "             [--stop-after \"55 min\"] [--overwrite]\n"
-    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] [...]\n"
-    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] [--memory-limit SIZE]\n"
+    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] "
+    "[...]\n"
+    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] "
+    "[--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
     "  synorm --help | --version\n"
     "\n"
@@ -55,7 +58,8 @@ int launcher_rank() {
 const bool speaker = launcher_rank() == 0;
 
 int command_line_error(const std::string& command, const std::string& message) {
-    if (speaker) std::cerr << "synorm" << (command.empty() ? "" : " " + command) << ": " << message << "\n\n" << usage_text;
+    if (speaker)
+        std::cerr << "synorm" << (command.empty() ? "" : " " + command) << ": " << message << "\n\n" << usage_text;
     return input_error;
 }
 
@@ -66,11 +70,15 @@ struct option_use {
     bool run, validate, info, resume;
 };
 constexpr option_use option_uses[] = {
-    {"output", "-o/--output", true, false, false, true},     {"threads", "--threads", true, true, false, true},
-    {"estimate", "--estimate", false, true, false, false},   {"ranks", "--ranks", false, true, false, false},
+    {"output", "-o/--output", true, false, false, true},
+    {"threads", "--threads", true, true, false, true},
+    {"estimate", "--estimate", false, true, false, false},
+    {"ranks", "--ranks", false, true, false, false},
     {"memory-limit", "--memory-limit", true, true, false, true},
-    {"seed", "--seed", true, false, false, false},           {"duration", "--duration", true, false, false, false},
-    {"quiet", "-q/--quiet", true, false, false, true},       {"set", "--set", true, true, false, false},
+    {"seed", "--seed", true, false, false, false},
+    {"duration", "--duration", true, false, false, false},
+    {"quiet", "-q/--quiet", true, false, false, true},
+    {"set", "--set", true, true, false, false},
     {"checkpoint-every", "--checkpoint-every", true, true, false, true},
     {"checkpoint-wall", "--checkpoint-wall", true, false, false, true},
     {"checkpoint-dir", "--checkpoint-dir", true, false, false, true},
@@ -133,7 +141,8 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
             std::cout << "estimated memory per rank on " << est.ranks << " rank(s) x " << est.threads << " thread(s):\n"
                       << engine::estimate_memory(spec, est.ranks, est.threads, est.checkpointing).describe();
         if (est.limit) {
-            const std::string problem = memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit", est.checkpointing);
+            const std::string problem =
+                memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit", est.checkpointing);
             if (!problem.empty()) {
                 if (speaker) std::cerr << "synorm: " << problem << "\n";
                 return not_enough_memory;
@@ -194,26 +203,32 @@ int main(int argc, char** argv) {
     if (command == "run" || command == "resume") install_stop_signals();
 
     po::options_description options("options");
-    options.add_options()
-        ("output,o", po::value<std::string>(), "run: output file (default out/<config name>.h5)")
-        ("set", po::value<std::vector<std::string>>()->composing(), "run, validate: override a configuration value: key.path=value")
-        ("threads", po::value<int>(), "run: OpenMP threads per rank (default OMP_NUM_THREADS, else 1)")
-        ("seed", po::value<std::string>(), "run: random seed (overrides simulation.seed)")
-        ("duration", po::value<std::string>(), "run: biological time to simulate, e.g. \"10 s\" (overrides simulation.duration)")
-        ("quiet,q", "run: no progress or summary")
-        ("memory-limit", po::value<std::string>(), "run, validate: memory per rank, e.g. \"4 GiB\" (default: the node's available memory / its ranks)")
-        ("estimate", "validate: print the memory estimate per rank")
-        ("ranks", po::value<int>(), "validate --estimate: the number of ranks to estimate for (default 1)")
-        ("checkpoint-every", po::value<std::string>(), "run, resume: a checkpoint every this much biological time, e.g. \"500 ms\"")
-        ("checkpoint-wall", po::value<std::string>(), "run, resume: a checkpoint every this much wall time, e.g. \"30 min\" (s, min, h)")
-        ("checkpoint-dir", po::value<std::string>(), "run, resume: where checkpoints go (default <OUT without .h5>.checkpoints; resume: the checkpoint's)")
-        ("checkpoint-keep", po::value<int>(), "run, resume: complete checkpoints kept (default 2)")
-        ("stop-after", po::value<std::string>(), "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")
-        ("force", "resume: continue an output file whose configuration differs from the checkpoint's")
-        ("overwrite", "run: replace an existing output file that holds a complete run, a run stopped at a "
-                      "checkpoint or a crashed one, or that is no synorm output (without it, refused: exit 3). A "
-                      "failed run's file is always replaced; a file that another run is writing never is")
-        ("help,h", "this help");
+    options.add_options()("output,o", po::value<std::string>(), "run: output file (default out/<config name>.h5)")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "run, validate: override a configuration value: key.path=value")(
+        "threads", po::value<int>(), "run: OpenMP threads per rank (default OMP_NUM_THREADS, else 1)")(
+        "seed", po::value<std::string>(), "run: random seed (overrides simulation.seed)")(
+        "duration", po::value<std::string>(),
+        "run: biological time to simulate, e.g. \"10 s\" (overrides simulation.duration)")(
+        "quiet,q", "run: no progress or summary")(
+        "memory-limit", po::value<std::string>(),
+        "run, validate: memory per rank, e.g. \"4 GiB\" (default: the node's available memory / its ranks)")(
+        "estimate", "validate: print the memory estimate per rank")(
+        "ranks", po::value<int>(), "validate --estimate: the number of ranks to estimate for (default 1)")(
+        "checkpoint-every", po::value<std::string>(),
+        "run, resume: a checkpoint every this much biological time, e.g. \"500 ms\"")(
+        "checkpoint-wall", po::value<std::string>(),
+        "run, resume: a checkpoint every this much wall time, e.g. \"30 min\" (s, min, h)")(
+        "checkpoint-dir", po::value<std::string>(),
+        "run, resume: where checkpoints go (default <OUT without .h5>.checkpoints; resume: the checkpoint's)")(
+        "checkpoint-keep", po::value<int>(), "run, resume: complete checkpoints kept (default 2)")(
+        "stop-after", po::value<std::string>(),
+        "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")(
+        "force", "resume: continue an output file whose configuration differs from the checkpoint's")(
+        "overwrite",
+        "run: replace an existing output file that holds a complete run, a run stopped at a "
+        "checkpoint or a crashed one, or that is no synorm output (without it, refused: exit 3). A "
+        "failed run's file is always replaced; a file that another run is writing never is")("help,h", "this help");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(), "CONFIG, OUT.h5 or CHECKPOINT");
     po::options_description all;
@@ -233,18 +248,21 @@ int main(int argc, char** argv) {
         return ok;
     }
     for (const auto& use : option_uses) {
-        const bool accepted = (command == "run" && use.run) || (command == "validate" && use.validate) || (command == "info" && use.info) ||
-                              (command == "resume" && use.resume);
+        const bool accepted = (command == "run" && use.run) || (command == "validate" && use.validate) ||
+                              (command == "info" && use.info) || (command == "resume" && use.resume);
         if (!accepted && vm.count(use.name)) {
             std::string where;
-            for (const auto& [ok_for, name] : {std::pair{use.run, "run"}, std::pair{use.resume, "resume"}, std::pair{use.validate, "validate"}})
+            for (const auto& [ok_for, name] :
+                 {std::pair{use.run, "run"}, std::pair{use.resume, "resume"}, std::pair{use.validate, "validate"}})
                 if (ok_for) where += std::string(where.empty() ? "'synorm " : " and 'synorm ") + name + "'";
-            return command_line_error(command, std::string("option ") + use.spelling + " does not apply to 'synorm " + command + "' (only to " +
-                                                   where + ")");
+            return command_line_error(command, std::string("option ") + use.spelling + " does not apply to 'synorm " +
+                                                   command + "' (only to " + where + ")");
         }
     }
     if (!vm.count("file"))
-        return command_line_error(command, std::string("missing ") + (command == "info" ? "OUT.h5" : command == "resume" ? "CHECKPOINT" : "CONFIG"));
+        return command_line_error(command, std::string("missing ") + (command == "info"     ? "OUT.h5"
+                                                                      : command == "resume" ? "CHECKPOINT"
+                                                                                            : "CONFIG"));
     const std::string file = vm["file"].as<std::string>();
     const auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 
@@ -279,14 +297,16 @@ int main(int argc, char** argv) {
         }
         for (const char* option : {"ranks", "threads", "checkpoint-every"})
             if (vm.count(option) && !est.print && !est.limit)
-                return command_line_error(command, std::string("option --") + option +
-                                                       " does not apply to 'synorm validate' without --estimate or --memory-limit");
+                return command_line_error(
+                    command, std::string("option --") + option +
+                                 " does not apply to 'synorm validate' without --estimate or --memory-limit");
         return validate(file, overrides, est);
     }
 
     run_options opt;
     if (command == "resume") opt.resume = file;
-    else opt.config = file;
+    else
+        opt.config = file;
     opt.force = vm.count("force") > 0;
     opt.overwrite = vm.count("overwrite") > 0;
     if (vm.count("checkpoint-every")) {
@@ -294,14 +314,18 @@ int main(int argc, char** argv) {
         std::string why;
         const auto q = config::parse_quantity(text, &why);
         if (!q || q->dim != config::dimension::time || !(q->value > 0))
-            return command_line_error(command, "--checkpoint-every '" + text + "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
+            return command_line_error(command, "--checkpoint-every '" + text +
+                                                   "': expected a biological time > 0 like \"500 ms\" or \"2 s\"");
         opt.checkpoint_every_ms = q->value;
     }
-    for (const auto& [name, target] : {std::pair{"checkpoint-wall", &opt.checkpoint_wall_s}, std::pair{"stop-after", &opt.stop_after_s}}) {
+    for (const auto& [name, target] :
+         {std::pair{"checkpoint-wall", &opt.checkpoint_wall_s}, std::pair{"stop-after", &opt.stop_after_s}}) {
         if (!vm.count(name)) continue;
         const std::string text = vm[name].as<std::string>();
         const auto seconds = parse_wall_seconds(text);
-        if (!seconds) return command_line_error(command, std::string("--") + name + " '" + text + "': expected a wall time > 0 like \"30 min\" (s, min or h)");
+        if (!seconds)
+            return command_line_error(command, std::string("--") + name + " '" + text +
+                                                   "': expected a wall time > 0 like \"30 min\" (s, min or h)");
         *target = *seconds;
     }
     if (vm.count("checkpoint-dir")) {
@@ -310,7 +334,9 @@ int main(int argc, char** argv) {
     }
     if (vm.count("checkpoint-keep")) {
         opt.checkpoint_keep = vm["checkpoint-keep"].as<int>();
-        if (opt.checkpoint_keep < 1) return command_line_error(command, "--checkpoint-keep must be at least 1, got " + std::to_string(opt.checkpoint_keep));
+        if (opt.checkpoint_keep < 1)
+            return command_line_error(command, "--checkpoint-keep must be at least 1, got " +
+                                                   std::to_string(opt.checkpoint_keep));
     }
     opt.overrides = overrides;
     if (vm.count("output")) {
@@ -319,7 +345,8 @@ int main(int argc, char** argv) {
     }
     if (vm.count("threads")) {
         opt.threads = vm["threads"].as<int>();
-        if (opt.threads < 1) return command_line_error(command, "--threads must be at least 1, got " + std::to_string(opt.threads));
+        if (opt.threads < 1)
+            return command_line_error(command, "--threads must be at least 1, got " + std::to_string(opt.threads));
     }
     if (vm.count("seed")) opt.seed = vm["seed"].as<std::string>();
     if (vm.count("duration")) opt.duration = vm["duration"].as<std::string>();

@@ -33,15 +33,24 @@ std::optional<std::uint64_t> parse_bytes(const std::string& text) {
     if (in >> rest) return std::nullopt;
     double scale = 0;
     if (unit == "B" || unit.empty()) scale = 1;
-    else if (unit == "KiB") scale = 1024.0;
-    else if (unit == "MiB") scale = 1024.0 * 1024;
-    else if (unit == "GiB") scale = 1024.0 * 1024 * 1024;
-    else if (unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
-    else if (unit == "kB" || unit == "KB") scale = 1e3;
-    else if (unit == "MB") scale = 1e6;
-    else if (unit == "GB") scale = 1e9;
-    else if (unit == "TB") scale = 1e12;
-    else return std::nullopt;
+    else if (unit == "KiB")
+        scale = 1024.0;
+    else if (unit == "MiB")
+        scale = 1024.0 * 1024;
+    else if (unit == "GiB")
+        scale = 1024.0 * 1024 * 1024;
+    else if (unit == "TiB")
+        scale = 1024.0 * 1024 * 1024 * 1024;
+    else if (unit == "kB" || unit == "KB")
+        scale = 1e3;
+    else if (unit == "MB")
+        scale = 1e6;
+    else if (unit == "GB")
+        scale = 1e9;
+    else if (unit == "TB")
+        scale = 1e12;
+    else
+        return std::nullopt;
     return static_cast<std::uint64_t>(value * scale);
 }
 
@@ -62,8 +71,8 @@ std::uint64_t available_bytes_per_rank(int ranks) {
     return available / static_cast<std::uint64_t>(std::max(1L, local));
 }
 
-std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source,
-                           bool checkpointing) {
+std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit,
+                           const std::string& limit_source, bool checkpointing) {
     const auto need = engine::estimate_memory(spec, ranks, threads, checkpointing).peak();
     if (limit == 0 || need <= limit) return {};
     // The smallest rank count whose per-rank estimate fits, if any does.
@@ -89,9 +98,9 @@ std::string layout_problem(const model::model_spec& spec, int ranks, int threads
             fit = "; " + std::to_string(t) + " threads per rank (or more ranks) would do";
             break;
         }
-    return "on " + std::to_string(ranks) + " rank(s) x " + std::to_string(threads) + " thread(s) a thread would own up to " +
-           std::to_string(bound) + " neurons, more than a synapse's 22-bit target index can address (" +
-           std::to_string(most) + ")" + fit;
+    return "on " + std::to_string(ranks) + " rank(s) x " + std::to_string(threads) +
+           " thread(s) a thread would own up to " + std::to_string(bound) +
+           " neurons, more than a synapse's 22-bit target index can address (" + std::to_string(most) + ")" + fit;
 }
 
 }  // namespace synorm::app

@@ -20,8 +20,8 @@ std::uint64_t available_bytes_per_rank(int ranks);
 
 // Empty when the run fits in `limit` bytes per rank; otherwise the message to stop with: how much
 // it needs, how much there is, and how many ranks of this size would fit it.
-std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit, const std::string& limit_source,
-                           bool checkpointing = false);
+std::string memory_problem(const model::model_spec& spec, int ranks, int threads, std::uint64_t limit,
+                           const std::string& limit_source, bool checkpointing = false);
 
 // Empty when `ranks` × `threads` leave no thread more neurons than a synapse can address (README,
 // "Limits"); otherwise the message to stop with, naming the fewest threads per rank that would do.

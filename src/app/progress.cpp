@@ -7,8 +7,12 @@
 namespace synorm::app {
 
 progress_reporter::progress_reporter(bool enabled, double dt_ms)
-    : enabled_(enabled), terminal_(isatty(STDERR_FILENO) != 0), dt_ms_(dt_ms), every_s_(terminal_ ? 0.25 : 10.0),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : enabled_(enabled),
+      terminal_(isatty(STDERR_FILENO) != 0),
+      dt_ms_(dt_ms),
+      every_s_(terminal_ ? 0.25 : 10.0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void progress_reporter::operator()(std::int64_t done, std::int64_t total) {
     done_ = done;
@@ -35,11 +39,11 @@ void progress_reporter::print(std::int64_t done, std::int64_t total, bool final_
         const int filled = static_cast<int>(fraction * 30);
         for (int i = 0; i < 30; ++i) bar[i] = i < filled ? '#' : '.';
         bar[30] = 0;
-        std::fprintf(stderr, "\r[%s] %5.1f%%  %.3f s simulated  real-time factor %.2f  %.0f s left   %s", bar, 100 * fraction,
-                     bio_s, rtf, left, final_line ? "\n" : "");
+        std::fprintf(stderr, "\r[%s] %5.1f%%  %.3f s simulated  real-time factor %.2f  %.0f s left   %s", bar,
+                     100 * fraction, bio_s, rtf, left, final_line ? "\n" : "");
     } else {
-        std::fprintf(stderr, "progress: %.1f%%  %.3f s simulated  real-time factor %.2f  %.0f s left\n", 100 * fraction, bio_s,
-                     rtf, left);
+        std::fprintf(stderr, "progress: %.1f%%  %.3f s simulated  real-time factor %.2f  %.0f s left\n", 100 * fraction,
+                     bio_s, rtf, left);
     }
     std::fflush(stderr);
     printed_ = true;

@@ -87,7 +87,8 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
     const std::int64_t open = out ? 1 : 0;
     if (comm.max(open) == 0) return failure.code;
     if (comm.min(open) == 0) {  // io throws on every rank or on none: a bug, but never a hang
-        std::cerr << "synorm (rank " << comm.rank() << "): the output file is open on some ranks only; ending the job\n";
+        std::cerr << "synorm (rank " << comm.rank()
+                  << "): the output file is open on some ranks only; ending the job\n";
         comm.abort(failure.code);
     }
     bool closed = false;
@@ -96,8 +97,9 @@ int stop_run(std::unique_ptr<io::output_file>& out, comm::communicator& comm, co
             // "stopped: <the check's diagnostic>" (README "Exit codes"), without the console's preamble.
             const std::string preamble = "stopped by a health check: ";
             const std::string& m = failure.message;
-            out->set_status(failure.code != health_stopped ? "failed: " + m
-                                                           : "stopped: " + (m.starts_with(preamble) ? m.substr(preamble.size()) : m));
+            out->set_status(failure.code != health_stopped
+                                ? "failed: " + m
+                                : "stopped: " + (m.starts_with(preamble) ? m.substr(preamble.size()) : m));
         } catch (const std::exception& e) {  // the same on every rank
             if (comm.rank() == 0) std::cerr << "synorm: could not mark " << path << " as failed: " << e.what() << "\n";
         }
@@ -140,9 +142,7 @@ config::loaded_config load_config(const run_options& opt, outcome& result) {
     return {};
 }
 
-bool is_remote_failure(const std::exception& e) {
-    return dynamic_cast<const engine::remote_failure*>(&e) != nullptr;
-}
+bool is_remote_failure(const std::exception& e) { return dynamic_cast<const engine::remote_failure*>(&e) != nullptr; }
 
 io::provenance make_provenance(comm::communicator& comm, const model::model_spec& spec, const engine::simulation& sim,
                                const engine::results& res, int threads, std::uint64_t synapses,
@@ -157,7 +157,8 @@ io::provenance make_provenance(comm::communicator& comm, const model::model_spec
     p.seed = spec.simulation.seed;
     p.simulated_time = spec.simulation.duration;
     p.synapses = synapses;
-    std::vector<std::int64_t> counts{static_cast<std::int64_t>(res.local_spikes), static_cast<std::int64_t>(res.local_events)};
+    std::vector<std::int64_t> counts{static_cast<std::int64_t>(res.local_spikes),
+                                     static_cast<std::int64_t>(res.local_events)};
     comm.sum(counts);
     p.spikes = static_cast<std::uint64_t>(counts[0]);
     p.synaptic_events = static_cast<std::uint64_t>(counts[1]);
@@ -189,13 +190,15 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
                     const std::string& output) {
     std::ostringstream s;
     s.precision(4);
-    s << "synorm: simulated " << spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt << " ms in " << res.time.total << " s (real-time factor "
-      << p.real_time_factor << "), " << p.spikes << " spikes\n";
+    s << "synorm: simulated " << spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt
+      << " ms in " << res.time.total << " s (real-time factor " << p.real_time_factor << "), " << p.spikes
+      << " spikes\n";
     for (std::size_t i = 0; i < res.rates.size(); ++i) {
         double mean = 0;
         for (const double r : res.rates[i]) mean += r;
         if (!res.rates[i].empty()) mean /= static_cast<double>(res.rates[i].size());
-        s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate " << mean << " Hz\n";
+        s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate " << mean
+          << " Hz\n";
     }
     // With a schedule: the real-time factor of each phase kind (rank 0's loop time in its phases).
     static const char* const kinds[] = {"wake", "nrem", "rem", "custom"};
@@ -257,8 +260,6 @@ std::string stop_cause(comm::communicator& comm) {
     return cause;
 }
 
-namespace fs_ = std::filesystem;
-
 // A step as a time for messages: "1600.8 ms" (ten significant digits hide dt's binary rounding).
 std::string milliseconds(std::int64_t step, double dt) {
     char buf[40];
@@ -281,8 +282,8 @@ void install_stop_signals() {
 
 std::string resolve_checkpoint(const std::string& path) {
     std::error_code ec;
-    if (!fs_::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
-    if (!fs_::is_directory(path, ec)) return path;
+    if (!fs::exists(path, ec)) throw std::runtime_error("checkpoint '" + path + "' does not exist");
+    if (!fs::is_directory(path, ec)) return path;
     const auto found = checkpoints_in(path);
     std::string last_error;
     for (auto it = found.rbegin(); it != found.rend(); ++it) {  // newest first; skip damaged ones
@@ -369,22 +370,27 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             // Rank 0 reads the whole file to verify it; the others only its status and configuration.
             const auto summary = io::read_output_summary(output, root);
             if (summary.status == "complete" || resumed.finished)
-                checked.fail(input_error, "the run of " + checkpoint_path + " is finished (" + output + " is complete); nothing to resume");
+                checked.fail(input_error, "the run of " + checkpoint_path + " is finished (" + output +
+                                              " is complete); nothing to resume");
             else if (summary.config_yaml != resumed.config_yaml && !opt.force) {
                 std::string keys;
                 try {
-                    for (const auto& k : config::differing_keys(resumed.config_yaml, summary.config_yaml)) keys += (keys.empty() ? "" : ", ") + k;
+                    for (const auto& k : config::differing_keys(resumed.config_yaml, summary.config_yaml))
+                        keys += (keys.empty() ? "" : ", ") + k;
                 } catch (const std::exception&) {
                     keys = "(unreadable)";
                 }
-                checked.fail(input_error, "checkpoint " + checkpoint_path + " (configuration " + resumed.config_hash + ") is of another configuration than " +
-                                              output + " (" + io::config_hash(summary.config_yaml) + "); they differ in: " + keys +
-                                              ". Give the run's own output with -o, or --force to continue this file anyway");
+                checked.fail(input_error,
+                             "checkpoint " + checkpoint_path + " (configuration " + resumed.config_hash +
+                                 ") is of another configuration than " + output + " (" +
+                                 io::config_hash(summary.config_yaml) + "); they differ in: " + keys +
+                                 ". Give the run's own output with -o, or --force to continue this file anyway");
             }
         } catch (const io::damaged_file_error& e) {
             checked.fail(io_failure, e.what());
         } catch (const std::exception& e) {
-            checked.fail(input_error, std::string(e.what()) + " (resume " + checkpoint_path + " -o OUT.h5 says where it is)");
+            checked.fail(input_error,
+                         std::string(e.what()) + " (resume " + checkpoint_path + " -o OUT.h5 says where it is)");
         }
         if (const auto a = agree(comm, checked); a.code != ok) return a.code;
     }
@@ -400,16 +406,19 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         outcome fits;
         const std::uint64_t limit = opt.memory_limit ? *opt.memory_limit : available_bytes_per_rank(comm.size());
         // A signal can ask any run for a checkpoint; counted only when checkpoints are asked for.
-        const bool checkpointing = resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
-        const std::string problem = memory_problem(spec, comm.size(), threads, limit,
-                                                   opt.memory_limit ? "--memory-limit" : "the memory available on this node", checkpointing);
+        const bool checkpointing =
+            resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
+        const std::string problem =
+            memory_problem(spec, comm.size(), threads, limit,
+                           opt.memory_limit ? "--memory-limit" : "the memory available on this node", checkpointing);
         if (!problem.empty()) fits.fail(not_enough_memory, problem);
         // The layout's own limit (a thread's neurons), as validate --estimate checks it.
         else if (const std::string layout = layout_problem(spec, comm.size(), threads); !layout.empty())
             fits.fail(input_error, layout);
         if (const auto a = agree(comm, fits); a.code != ok) return a.code;
         if (root && !opt.quiet)
-            std::cerr << "synorm: estimated peak memory " << engine::estimate_memory(spec, comm.size(), threads, checkpointing).peak() / (1024 * 1024)
+            std::cerr << "synorm: estimated peak memory "
+                      << engine::estimate_memory(spec, comm.size(), threads, checkpointing).peak() / (1024 * 1024)
                       << " MiB per rank\n";
     }
 
@@ -487,14 +496,19 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     {
         outcome built;
         try {
-            if (resuming) sim = std::make_unique<engine::simulation>(spec, comm, threads, io::read_checkpoint(checkpoint_path, spec, comm.rank(), comm.size()));
-            else sim = std::make_unique<engine::simulation>(spec, comm, threads);
+            if (resuming)
+                sim = std::make_unique<engine::simulation>(
+                    spec, comm, threads, io::read_checkpoint(checkpoint_path, spec, comm.rank(), comm.size()));
+            else
+                sim = std::make_unique<engine::simulation>(spec, comm, threads);
         } catch (const io::checkpoint_error& e) {
             built.fail(input_error, e.what());
         } catch (const engine::checkpoint_mismatch& e) {
             built.fail(input_error, "checkpoint '" + checkpoint_path + "': " + e.what());
         } catch (const std::exception& e) {
-            built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: " : "building the network failed: ") + e.what());
+            built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: "
+                                                             : "building the network failed: ") +
+                                            e.what());
         }
         if (const auto a = agree(comm, built); a.code != ok) {
             return stop_run(out, comm, a, output);
@@ -503,10 +517,13 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     std::vector<std::int64_t> synapse_counts{static_cast<std::int64_t>(sim->local_synapses())};
     comm.sum(synapse_counts);
     if (root && !opt.quiet)
-        std::cerr << "synorm: " << spec.total_neurons() << " neurons, " << synapse_counts[0] << " synapses on " << comm.size()
-                  << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds() << " s; simulating "
-                  << spec.simulation.duration << " ms"
-                  << (resuming ? " from " + milliseconds(resumed.step, spec.simulation.dt) + " (" + checkpoint_path + ")" : std::string()) << "\n";
+        std::cerr << "synorm: " << spec.total_neurons() << " neurons, " << synapse_counts[0] << " synapses on "
+                  << comm.size() << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds()
+                  << " s; simulating " << spec.simulation.duration << " ms"
+                  << (resuming
+                          ? " from " + milliseconds(resumed.step, spec.simulation.dt) + " (" + checkpoint_path + ")"
+                          : std::string())
+                  << "\n";
 
     // 5. Run. The engine stops every rank in the same interval when one fails, and the io layer throws
     // on every rank at once, so every rank arrives at the agreement.
@@ -547,7 +564,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             last_checkpoint = path;
             if (root) {  // keep the newest K
                 const auto all = checkpoints_in(checkpoint_dir);
-                for (std::size_t k = 0; k + static_cast<std::size_t>(std::max(1, opt.checkpoint_keep)) < all.size(); ++k) {
+                for (std::size_t k = 0; k + static_cast<std::size_t>(std::max(1, opt.checkpoint_keep)) < all.size();
+                     ++k) {
                     std::error_code ec;
                     fs::remove(all[k], ec);
                 }
@@ -558,8 +576,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         }
         last_write_s = now_seconds() - t0;
         if (root && !opt.quiet)
-            std::cerr << "synorm: checkpoint at " << milliseconds(state.step, spec.simulation.dt) << ": " << last_checkpoint << " ("
-                      << last_bytes / (1024 * 1024) << " MiB, " << last_write_s << " s)\n";
+            std::cerr << "synorm: checkpoint at " << milliseconds(state.step, spec.simulation.dt) << ": "
+                      << last_checkpoint << " (" << last_bytes / (1024 * 1024) << " MiB, " << last_write_s << " s)\n";
     };
     const double loop_start = now_seconds();
     double next_wall_checkpoint = opt.checkpoint_wall_s > 0 ? loop_start + opt.checkpoint_wall_s : 0;
@@ -636,7 +654,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         out->write_patterns(spec, res.patterns);
         out->write_pruning(spec, res.pruning);
         std::vector<int> phase_index(spec.projections.size(), 0);
-        for (const auto& snap : res.phase_snapshots) out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
+        for (const auto& snap : res.phase_snapshots)
+            out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
         for (const auto& fs : res.final_states) out->write_final_state(spec, fs);
         res.time.record += now_seconds() - t_record;
         p = make_provenance(comm, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]), start_time,

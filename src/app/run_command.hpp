@@ -14,21 +14,21 @@ namespace synorm::app {
 
 struct run_options {
     std::string config;
-    std::string output;  // empty: out/<config stem>.h5, with out/ created
-    std::vector<std::string> overrides;  // --set KEY.PATH=VALUE, in order
-    int threads = 0;                     // 0: OMP_NUM_THREADS, else 1
+    std::string output;                         // empty: out/<config stem>.h5, with out/ created
+    std::vector<std::string> overrides;         // --set KEY.PATH=VALUE, in order
+    int threads = 0;                            // 0: OMP_NUM_THREADS, else 1
     std::optional<std::string> seed, duration;  // --seed, --duration as typed: checked by the loader
     bool quiet = false;
     std::optional<std::uint64_t> memory_limit;  // bytes per rank; default: the node's available memory / its ranks
     // Checkpoints (README "Checkpoints and resuming").
-    double checkpoint_every_ms = 0;   // biological period; 0: none
-    double checkpoint_wall_s = 0;     // wall-clock period; 0: none
-    double stop_after_s = 0;          // checkpoint and stop (exit 6) after this much wall time; 0: never
-    std::string checkpoint_dir;       // empty: <OUT without .h5>.checkpoints (resume: the checkpoint's directory)
-    int checkpoint_keep = 2;          // complete checkpoints kept in the directory
-    std::string resume;               // `synorm resume PATH`: a checkpoint file or directory
-    bool force = false;               // resume even when the output file's configuration differs
-    bool overwrite = false;           // run: replace an existing complete, resumable or foreign output file
+    double checkpoint_every_ms = 0;  // biological period; 0: none
+    double checkpoint_wall_s = 0;    // wall-clock period; 0: none
+    double stop_after_s = 0;         // checkpoint and stop (exit 6) after this much wall time; 0: never
+    std::string checkpoint_dir;      // empty: <OUT without .h5>.checkpoints (resume: the checkpoint's directory)
+    int checkpoint_keep = 2;         // complete checkpoints kept in the directory
+    std::string resume;              // `synorm resume PATH`: a checkpoint file or directory
+    bool force = false;              // resume even when the output file's configuration differs
+    bool overwrite = false;          // run: replace an existing complete, resumable or foreign output file
 };
 
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory

@@ -60,11 +60,13 @@ std::optional<run_lock> run_lock::take(const std::string& lock_path, const std::
                 return taken;
             }
             if (error == EWOULDBLOCK) problem = "in use by another synorm run (" + read_holder(fd) + ")";
-            else problem = "cannot lock '" + lock_path + "' (" + std::strerror(error) + ")";
+            else
+                problem = "cannot lock '" + lock_path + "' (" + std::strerror(error) + ")";
             ::close(fd);
             return std::nullopt;
         }
-        struct stat held {}, named {};
+        struct stat held {
+        }, named{};
         if (::fstat(fd, &held) != 0 || ::stat(lock_path.c_str(), &named) != 0 || held.st_dev != named.st_dev ||
             held.st_ino != named.st_ino) {
             ::close(fd);

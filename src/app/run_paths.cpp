@@ -109,8 +109,9 @@ std::string existing_output_problem(const std::string& path, bool overwrite, std
         return what + " is a run stopped at a checkpoint (status \"" + status +
                "\"): continue it with synorm resume, " + choices;
     if (status == "running")
-        return what + " has status \"running\": a run that was killed or crashed before it ended, or one still running "
-                      "without its lock file. If it left checkpoints, continue it with synorm resume " +
+        return what +
+               " has status \"running\": a run that was killed or crashed before it ended, or one still running "
+               "without its lock file. If it left checkpoints, continue it with synorm resume " +
                default_checkpoint_dir(path) + "; else " + choices;
     if (status == "unknown") return what + " exists and is not a synorm output (it has no status); " + choices;
     return what + " already exists (status \"" + status + "\"); " + choices;
@@ -142,8 +143,9 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
         if (root) {
             std::error_code ec;
             if (fs::exists(directory, ec) && !fs::is_directory(directory, ec))
-                made.fail(io_failure, "cannot create the default output file " + output +
-                                          ": 'out' exists and is not a directory (remove it, or choose a file with -o)");
+                made.fail(io_failure,
+                          "cannot create the default output file " + output +
+                              ": 'out' exists and is not a directory (remove it, or choose a file with -o)");
             else if (fs::create_directories(directory, ec); ec)  // tolerates a concurrent creator
                 made.fail(io_failure, "cannot create the directory 'out' for the default output file " + output + ": " +
                                           ec.message() + " (choose a file with -o)");
@@ -182,7 +184,8 @@ int prepare_output(const run_options& opt, comm::communicator& comm, std::string
             std::string note;
             const std::string problem = existing_output_problem(output, opt.overwrite, note);
             if (!problem.empty()) kept.fail(io_failure, problem);
-            else if (!note.empty()) std::cerr << "synorm: " << note << "\n";
+            else if (!note.empty())
+                std::cerr << "synorm: " << note << "\n";
         }
         if (const auto a = agree(comm, kept); a.code != ok) return a.code;
     }
@@ -214,9 +217,8 @@ int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory&
             else if (existed && !fs::is_directory(dir.path, ec))
                 made.fail(io_failure, named + " exists and is not a directory (choose another with --checkpoint-dir)");
             else if (!existed && (fs::create_directories(dir.path, ec), ec))
-                made.fail(io_failure,
-                          "cannot create the " + named + ": " + ec.message() +
-                              " (choose another with --checkpoint-dir)");
+                made.fail(io_failure, "cannot create the " + named + ": " + ec.message() +
+                                          " (choose another with --checkpoint-dir)");
             dir.made = !existed && made.code == ok;
         }
         if (const auto a = agree(comm, made); a.code != ok) return a.code;
@@ -235,7 +237,7 @@ int prepare_checkpoint_directory(comm::communicator& comm, checkpoint_directory&
             std::error_code removed;
             fs::remove(entry.path(), removed);
             std::cerr << "synorm: " << (removed ? "could not remove " : "removed ") << entry.path().string()
-                          << ", the unfinished checkpoint of a run that was killed while writing it\n";
+                      << ", the unfinished checkpoint of a run that was killed while writing it\n";
         }
         struct statvfs fsinfo {};
         const double need = static_cast<double>(checkpoint_bytes) * 1.05 + 1048576.0;

@@ -41,7 +41,8 @@ std::size_t append_printable(std::string_view s, std::string& out, bool final_pi
         const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) out += hex_escape(c);
-            else out += static_cast<char>(c);
+            else
+                out += static_cast<char>(c);
             ++i;
             continue;
         }

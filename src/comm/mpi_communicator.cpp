@@ -22,7 +22,6 @@ public:
     }
     int rank() const override { return rank_; }
     int size() const override { return size_; }
-    std::string kind() const override { return "mpi"; }
 
     // allgather strategy (src/README.md decision 6) in one collective per interval: every rank sends a
     // block of `capacity_` words, its spike count followed by as many spikes as fit. Only when some
@@ -36,7 +35,8 @@ public:
         const std::size_t first = std::min(local.size(), cap - 1);
         std::copy(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(first), send_.begin() + 1);
         recv_.resize(cap * P);
-        check(MPI_Allgather(send_.data(), static_cast<int>(cap), MPI_UINT64_T, recv_.data(), static_cast<int>(cap), MPI_UINT64_T, comm_),
+        check(MPI_Allgather(send_.data(), static_cast<int>(cap), MPI_UINT64_T, recv_.data(), static_cast<int>(cap),
+                            MPI_UINT64_T, comm_),
               "MPI_Allgather");
         std::size_t total = 0, most = 0;
         for (std::size_t r = 0; r < P; ++r) {
@@ -48,7 +48,8 @@ public:
             std::size_t at = 0;
             for (std::size_t r = 0; r < P; ++r) {
                 const std::size_t n = recv_[r * cap];
-                std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), n, global.begin() + static_cast<std::ptrdiff_t>(at));
+                std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), n,
+                            global.begin() + static_cast<std::ptrdiff_t>(at));
                 at += n;
             }
             settle(most + 1);
@@ -63,13 +64,14 @@ public:
             displacement += counts_[r];
         }
         overflow_.resize(static_cast<std::size_t>(displacement));
-        check(MPI_Allgatherv(local.data() + first, static_cast<int>(local.size() - first), MPI_UINT64_T, overflow_.data(), counts_.data(),
-                             displs_.data(), MPI_UINT64_T, comm_),
+        check(MPI_Allgatherv(local.data() + first, static_cast<int>(local.size() - first), MPI_UINT64_T,
+                             overflow_.data(), counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
               "MPI_Allgatherv");
         std::size_t at = 0;
         for (std::size_t r = 0; r < P; ++r) {
             const std::size_t n = recv_[r * cap], in_block = std::min(n, cap - 1);
-            std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), in_block, global.begin() + static_cast<std::ptrdiff_t>(at));
+            std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), in_block,
+                        global.begin() + static_cast<std::ptrdiff_t>(at));
             at += in_block;
             std::copy_n(overflow_.begin() + displs_[r], counts_[r], global.begin() + static_cast<std::ptrdiff_t>(at));
             at += static_cast<std::size_t>(counts_[r]);
@@ -80,10 +82,12 @@ public:
     }
     std::size_t exchange_capacity() const override { return capacity_; }
     void sum(std::span<std::int64_t> values) override {
-        check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_), "MPI_Allreduce");
+        check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_),
+              "MPI_Allreduce");
     }
     void sum(std::span<double> values) override {
-        check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
+        check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, comm_),
+              "MPI_Allreduce");
     }
     std::int64_t max(std::int64_t value) override {
         check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, comm_), "MPI_Allreduce");
@@ -172,7 +176,7 @@ mpi_session::mpi_session(int& argc, char**& argv) {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     // The lowest level of any rank, so that every rank stops, or none.
     MPI_Allreduce(MPI_IN_PLACE, &provided, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    provided_ = provided >= MPI_THREAD_MULTIPLE   ? thread_level::multiple
+    provided_ = provided >= MPI_THREAD_MULTIPLE     ? thread_level::multiple
                 : provided >= MPI_THREAD_SERIALIZED ? thread_level::serialized
                 : provided >= MPI_THREAD_FUNNELED   ? thread_level::funneled
                                                     : thread_level::single;

@@ -10,7 +10,6 @@ class serial_communicator final : public communicator {
 public:
     int rank() const override { return 0; }
     int size() const override { return 1; }
-    std::string kind() const override { return "serial"; }
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
         global.assign(local.begin(), local.end());
     }

@@ -18,10 +18,13 @@ h5::handle file_access(const std::string& where) {
     return fapl;
 }
 
-const std::vector<std::string> homeostasis_series = {"rate",        "sensed_rate", "gain_ex",  "gain_in",          "w_mean",          "w_std",
-                                                     "branch_gain_mean", "branch_gain_std", "branch_gain", "gain_ex_std", "gain_in_std", "E_in",
-                                                     "E_in_std",    "input_ex",    "input_in", "ei_ratio", "w_at_min", "w_at_max", "w_quantiles",
-                                                     "theta",       "theta_std"};
+const std::vector<std::string> homeostasis_series = {
+    "rate",        "sensed_rate", "gain_ex",          "gain_in",
+    "w_mean",      "w_std",       "branch_gain_mean", "branch_gain_std",
+    "branch_gain", "gain_ex_std", "gain_in_std",      "E_in",
+    "E_in_std",    "input_ex",    "input_in",         "ei_ratio",
+    "w_at_min",    "w_at_max",    "w_quantiles",      "theta",
+    "theta_std"};
 const std::vector<std::string> recorded_series = {"gain_ex", "gain_in", "E_in", "theta"};
 
 std::vector<float>& recorded(engine::homeostasis_trace::neurons& n, const std::string& name) {
@@ -66,19 +69,20 @@ std::vector<std::pair<std::string, std::uint64_t>> manifest_of(const file& f) {
     h5::visit_objects(
         f.id.get(),
         [&](const std::string& path, hid_t object) {
-            std::string kind = H5Iget_type(object) == H5I_DATASET ? "dataset" : "group";
-            if (kind == "dataset") {
-                h5::handle type(h5::check_id(H5Dget_type(object), f.where(path), "reading the type"));
-                h5::handle space(h5::check_id(H5Dget_space(object), f.where(path), "reading the dataspace"));
-                kind += ":" + std::to_string(H5Tget_class(type.get())) + ":" + std::to_string(H5Tget_size(type.get())) + ":" +
-                        std::to_string(H5Sget_simple_extent_ndims(space.get()));
-            }
-            out.emplace_back(path, h5::fnv1a(kind.data(), kind.size()));
-            for (const auto& [name, bytes] : h5::attribute_bytes(object, f.where(path))) {
-                if (path == "/" && std::find(std::begin(manifest_attributes), std::end(manifest_attributes), name) != std::end(manifest_attributes))
-                    continue;
-                out.emplace_back(path + "@" + name, h5::fnv1a(bytes.data(), bytes.size()));
-            }
+        std::string kind = H5Iget_type(object) == H5I_DATASET ? "dataset" : "group";
+        if (kind == "dataset") {
+            h5::handle type(h5::check_id(H5Dget_type(object), f.where(path), "reading the type"));
+            h5::handle space(h5::check_id(H5Dget_space(object), f.where(path), "reading the dataspace"));
+            kind += ":" + std::to_string(H5Tget_class(type.get())) + ":" + std::to_string(H5Tget_size(type.get())) +
+                    ":" + std::to_string(H5Sget_simple_extent_ndims(space.get()));
+        }
+        out.emplace_back(path, h5::fnv1a(kind.data(), kind.size()));
+        for (const auto& [name, bytes] : h5::attribute_bytes(object, f.where(path))) {
+            if (path == "/" && std::find(std::begin(manifest_attributes), std::end(manifest_attributes), name) !=
+                                   std::end(manifest_attributes))
+                continue;
+            out.emplace_back(path + "@" + name, h5::fnv1a(bytes.data(), bytes.size()));
+        }
         },
         f.where("/"));
     return out;
@@ -104,21 +108,29 @@ void verify_manifest(const file& f) {
     if (!names || !sums || !sum || names->size() != sums->size())
         throw damaged_file_error(f.where("/") + ": the checksums of its attributes are missing (damaged or edited)");
     if (manifest_checksum(*names, *sums) != *sum)
-        throw damaged_file_error(f.where("/") + ": the list of checksums does not match its own checksum (damaged or edited)");
+        throw damaged_file_error(f.where("/") +
+                                 ": the list of checksums does not match its own checksum (damaged or edited)");
     const auto found = manifest_of(f);
     std::size_t k = 0;
     for (; k < found.size() && k < names->size(); ++k) {
         if (found[k].first != (*names)[k]) {
             // An object or attribute added or removed: name the one that is out of place.
-            const bool missing = std::find_if(found.begin(), found.end(), [&](const auto& e) { return e.first == (*names)[k]; }) == found.end();
-            throw damaged_file_error(f.where("/") + ": " + (missing ? what_of((*names)[k]) + " is missing" : what_of(found[k].first) + " is not in its checksums") +
+            const bool missing = std::find_if(found.begin(), found.end(),
+                                              [&](const auto& e) { return e.first == (*names)[k]; }) == found.end();
+            throw damaged_file_error(f.where("/") + ": " +
+                                     (missing ? what_of((*names)[k]) + " is missing"
+                                              : what_of(found[k].first) + " is not in its checksums") +
                                      " (damaged or edited)");
         }
         if (found[k].second != (*sums)[k])
-            throw damaged_file_error(f.where("/") + ": " + what_of(found[k].first) + " does not match its checksum (damaged or edited)");
+            throw damaged_file_error(f.where("/") + ": " + what_of(found[k].first) +
+                                     " does not match its checksum (damaged or edited)");
     }
-    if (k < names->size()) throw damaged_file_error(f.where("/") + ": " + what_of((*names)[k]) + " is missing (damaged or edited)");
-    if (k < found.size()) throw damaged_file_error(f.where("/") + ": " + what_of(found[k].first) + " is not in its checksums (damaged or edited)");
+    if (k < names->size())
+        throw damaged_file_error(f.where("/") + ": " + what_of((*names)[k]) + " is missing (damaged or edited)");
+    if (k < found.size())
+        throw damaged_file_error(f.where("/") + ": " + what_of(found[k].first) +
+                                 " is not in its checksums (damaged or edited)");
 }
 
 }  // namespace
@@ -153,26 +165,35 @@ file open_for_reading(const std::string& path) {
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
     if (id < 0) {
         const std::string detail = h5::error_detail();
-        throw checkpoint_error("cannot read checkpoint '" + path + "': truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw checkpoint_error("cannot read checkpoint '" + path + "': truncated or damaged" +
+                               (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     file f{path, h5::handle(id)};
     return reading(path, [&] {
         const hid_t r = f.id.get();
         const auto format = h5::read_string_attribute(r, "format", f.where("/"));
         if (!format || *format != "synorm-checkpoint")
-            throw checkpoint_error("cannot read checkpoint '" + path + "': not a synorm checkpoint (an output file? resume takes a file from the run's checkpoint directory)");
+            throw checkpoint_error(
+                "cannot read checkpoint '" + path +
+                "': not a synorm checkpoint (an output file? resume takes a file from the run's checkpoint directory)");
         const auto complete = h5::read_attribute<std::int32_t>(r, "complete", f.where("/"));
         if (!complete || *complete != 1)
-            throw checkpoint_error("cannot read checkpoint '" + path + "': incomplete (its writer stopped before the completion mark); use an older one");
+            throw checkpoint_error("cannot read checkpoint '" + path +
+                                   "': incomplete (its writer stopped before the completion mark); use an older one");
         const auto version = h5::read_attribute<std::int32_t>(r, "format_version", f.where("/"));
-        if (!version) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute 'format_version' is missing");
+        if (!version)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': attribute 'format_version' is missing");
         if (*version != checkpoint_version) {
             // Format 1 held plastic synapses with deferred potentiation, which this synorm no longer
             // computes; formats 1 and 2 carry no checksums, so damage in them could not be told.
             const auto writer = h5::read_string_attribute(r, "version", f.where("/"));
-            throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(*version) + ", this synorm reads " +
-                                   std::to_string(checkpoint_version) + (*version < 3 ? " (format " + std::to_string(*version) + " has no checksums, so damage in it could not be detected)" : "") +
-                                   "; resume it with the synorm that wrote it (" + (writer ? "synorm " + *writer : "version unknown") + ")");
+            throw checkpoint_error("cannot read checkpoint '" + path + "': format version " + std::to_string(*version) +
+                                   ", this synorm reads " + std::to_string(checkpoint_version) +
+                                   (*version < 3 ? " (format " + std::to_string(*version) +
+                                                       " has no checksums, so damage in it could not be detected)"
+                                                 : "") +
+                                   "; resume it with the synorm that wrote it (" +
+                                   (writer ? "synorm " + *writer : "version unknown") + ")");
         }
         verify_manifest(f);
         return std::move(f);

@@ -39,8 +39,9 @@ struct file {
             const std::size_t end = std::min(name.find('/', begin), name.size());
             const std::string part = name.substr(begin, end - begin);
             sofar += "/" + part;
-            const hid_t next = h5::exists(at.get(), part) ? H5Gopen2(at.get(), part.c_str(), H5P_DEFAULT)
-                                                          : H5Gcreate2(at.get(), part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            const hid_t next = h5::exists(at.get(), part)
+                                   ? H5Gopen2(at.get(), part.c_str(), H5P_DEFAULT)
+                                   : H5Gcreate2(at.get(), part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             at = h5::handle(h5::check_id(next, where(sofar), "opening the group"));
             begin = end + 1;
         }
@@ -53,14 +54,15 @@ struct file {
     void create(const std::string& name, std::uint64_t hint, const char* units = nullptr) {
         const auto slash = name.rfind('/');
         h5::handle parent = group(name.substr(0, slash));
-        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {std::clamp<hsize_t>(hint, 256, chunk_elements)};
+        const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED},
+                      chunk[1] = {std::clamp<hsize_t>(hint, 256, chunk_elements)};
         h5::handle space(h5::check_id(H5Screate_simple(1, dims, maxdims), where(name), "creating the dataspace"));
         h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), where(name), "creating dataset properties"));
         h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), where(name), "setting the chunk size");
         h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), where(name), "setting the fill time");
         h5::add_checksum_filter(dcpl.get(), where(name));
-        h5::handle d(h5::check_id(H5Dcreate2(parent.get(), name.substr(slash + 1).c_str(), h5::type_of<T>::file(), space.get(), H5P_DEFAULT,
-                                             dcpl.get(), H5P_DEFAULT),
+        h5::handle d(h5::check_id(H5Dcreate2(parent.get(), name.substr(slash + 1).c_str(), h5::type_of<T>::file(),
+                                             space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                                   where(name), "creating the dataset"));
         if (units) h5::write_attribute(d.get(), "units", units, where(name));
         h5::write_attribute(d.get(), "checksum", std::uint64_t{0}, where(name));
@@ -90,9 +92,11 @@ struct file {
         const hsize_t size[1] = {old + count}, start[1] = {old}, n[1] = {count};
         h5::check(H5Dset_extent(d.get(), size), where(name), "extending the dataset");
         h5::handle space(h5::check_id(H5Dget_space(d.get()), where(name), "reading the dataspace"));
-        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name), "selecting");
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name),
+                  "selecting");
         h5::handle memory(h5::check_id(H5Screate_simple(1, n, nullptr), where(name), "creating the memory dataspace"));
-        h5::check(H5Dwrite(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, data), where(name), "writing the dataset");
+        h5::check(H5Dwrite(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, data),
+                  where(name), "writing the dataset");
         const std::uint64_t sum = stored_checksum(d.get(), name) + h5::content_sum(data, count, old);
         h5::write_attribute(d.get(), "checksum", sum, where(name));
     }
@@ -112,9 +116,11 @@ struct file {
         std::string buffer = text;
         buffer.resize(std::max<std::size_t>(text.size(), 1), '\0');
         h5::handle space(h5::check_id(H5Screate(H5S_SCALAR), where(name), "creating the dataspace"));
-        h5::handle d(h5::check_id(H5Dcreate2(id.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                  where(name), "creating the dataset"));
-        h5::check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), where(name), "writing the dataset");
+        h5::handle d(h5::check_id(
+            H5Dcreate2(id.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            where(name), "creating the dataset"));
+        h5::check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), where(name),
+                  "writing the dataset");
         h5::write_attribute(d.get(), "checksum", h5::content_sum(buffer.data(), buffer.size(), 0), where(name));
     }
 
@@ -125,7 +131,8 @@ struct file {
         const std::size_t size = H5Tget_size(type.get());
         std::string text(size, '\0');
         h5::handle memory = h5::string_type(size);
-        h5::check(H5Dread(d.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), where(name), "reading the dataset");
+        h5::check(H5Dread(d.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), where(name),
+                  "reading the dataset");
         if (verified) verify(name, h5::content_sum(text.data(), text.size(), 0));
         text.resize(std::strlen(text.c_str()));
         return text;
@@ -145,9 +152,11 @@ struct file {
         h5::handle d(h5::check_id(H5Dopen2(id.get(), name.c_str(), H5P_DEFAULT), where(name), "opening the dataset"));
         h5::handle space(h5::check_id(H5Dget_space(d.get()), where(name), "reading the dataspace"));
         const hsize_t start[1] = {first}, n[1] = {count};
-        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name), "selecting");
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr), where(name),
+                  "selecting");
         h5::handle memory(h5::check_id(H5Screate_simple(1, n, nullptr), where(name), "creating the memory dataspace"));
-        h5::check(H5Dread(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, out), where(name), "reading the dataset");
+        h5::check(H5Dread(d.get(), h5::type_of<T>::memory(), memory.get(), space.get(), H5P_DEFAULT, out), where(name),
+                  "reading the dataset");
     }
     template <class T>
     std::vector<T> get(const std::string& name) const {

@@ -31,7 +31,8 @@ output_summary read_output_summary(const std::string& path, bool verify) {
     std::error_code ec;
     if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
         throw io_error("the run's output file '" + path + "' is not a regular file");
-    if (!fs::is_regular_file(path, ec)) throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
+    if (!fs::is_regular_file(path, ec))
+        throw io_error("the run's output file '" + path + "' does not exist (moved? give its new place with -o)");
     if (verify) verify_output(path);
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         h5::error_detail();
@@ -67,7 +68,8 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
         const hid_t r = f.id.get();
         const std::string root = f.where("/");
         const auto need = [&](auto value, const char* name) {
-            if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
+            if (!value)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
             return *value;
         };
         info.step = need(h5::read_attribute<std::int64_t>(r, "step", root), "step");
@@ -84,7 +86,8 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
         info.config_yaml = f.get_text("/config");
         info.output_spikes = f.get<std::int64_t>("/output_spikes");
         if (config_hash(info.config_yaml) != info.config_hash)
-            throw checkpoint_error("cannot read checkpoint '" + path + "': its configuration does not match its own hash (damaged)");
+            throw checkpoint_error("cannot read checkpoint '" + path +
+                                   "': its configuration does not match its own hash (damaged)");
         return info;
     });
 }
@@ -121,19 +124,26 @@ std::string describe_checkpoint(const std::string& path) {
         const auto bytes = fs::file_size(path, ec);
         const double T = static_cast<double>(info.total_steps) * info.dt;
         out << "file:        " << path << '\n';
-        out << "kind:        synorm checkpoint (format " << checkpoint_version << "), complete" << (info.finished ? ", written after the run ended" : "") << '\n';
-        out << "time:        " << info.time_ms << " ms of " << T << " ms (step " << info.step << " of " << info.total_steps << ", "
-            << std::setprecision(3) << 100.0 * static_cast<double>(info.step) / static_cast<double>(std::max<std::int64_t>(1, info.total_steps)) << " %)\n"
+        out << "kind:        synorm checkpoint (format " << checkpoint_version << "), complete"
+            << (info.finished ? ", written after the run ended" : "") << '\n';
+        out << "time:        " << info.time_ms << " ms of " << T << " ms (step " << info.step << " of "
+            << info.total_steps << ", " << std::setprecision(3)
+            << 100.0 * static_cast<double>(info.step) / static_cast<double>(std::max<std::int64_t>(1, info.total_steps))
+            << " %)\n"
             << std::setprecision(10);
-        out << "written:     " << info.created << " on " << info.ranks << " rank(s) x " << info.threads << " thread(s), by synorm " << info.version << '\n';
+        out << "written:     " << info.created << " on " << info.ranks << " rank(s) x " << info.threads
+            << " thread(s), by synorm " << info.version << '\n';
         out << "config hash: " << info.config_hash << '\n';
         out << "output:      " << info.output << '\n';
         std::uint64_t synapses = 0;
-        for (std::size_t j = 0; f.has("/synapses/" + std::to_string(j)); ++j) synapses += f.size_of("/synapses/" + std::to_string(j) + "/source");
+        for (std::size_t j = 0; f.has("/synapses/" + std::to_string(j)); ++j)
+            synapses += f.size_of("/synapses/" + std::to_string(j) + "/source");
         out << "state:       " << f.size_of("/neurons/gid") << " neurons, " << synapses << " synapses\n";
         if (f.has("/schedule")) {
-            h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), f.where("/schedule"), "opening the group"));
-            const auto next = h5::read_attribute<std::uint64_t>(g.get(), "phase_next", f.where("/schedule")).value_or(0);
+            h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), f.where("/schedule"),
+                                      "opening the group"));
+            const auto next =
+                h5::read_attribute<std::uint64_t>(g.get(), "phase_next", f.where("/schedule")).value_or(0);
             const auto G = h5::read_attribute<double>(g.get(), "shy_G", f.where("/schedule")).value_or(1.0);
             const std::string names = f.get_text("/schedule/phases/names");
             std::string current;
@@ -143,7 +153,8 @@ std::string describe_checkpoint(const std::string& path) {
                 current = names.substr(from, to - from);
                 from = to + 1;
             }
-            out << "schedule:    in phase " << next << (current.empty() ? "" : " (" + current + ")") << ", SHY gain " << G << '\n';
+            out << "schedule:    in phase " << next << (current.empty() ? "" : " (" + current + ")") << ", SHY gain "
+                << G << '\n';
         }
         out << "size:        " << std::setprecision(3) << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB\n";
         out << "resume:      synorm resume " << path << "  (any number of ranks and threads)\n";

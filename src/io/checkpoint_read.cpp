@@ -19,40 +19,50 @@ constexpr std::uint64_t read_block = std::uint64_t{1} << 24;  // elements per re
 struct ranges {
     const file& f;
     void fail(const std::string& dataset, std::uint64_t k, const std::string& value, const std::string& range) const {
-        throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + dataset + "[" + std::to_string(k) + "] = " + value + " is outside " + range +
-                               " (damaged or edited)");
+        throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + dataset + "[" + std::to_string(k) +
+                               "] = " + value + " is outside " + range + " (damaged or edited)");
     }
     // Every element in [low, high).
     template <class T>
-    void within(const std::string& dataset, const std::vector<T>& v, std::uint64_t low, std::uint64_t high, const std::string& range) const {
+    void within(const std::string& dataset, const std::vector<T>& v, std::uint64_t low, std::uint64_t high,
+                const std::string& range) const {
         for (std::size_t k = 0; k < v.size(); ++k)
-            if (static_cast<std::uint64_t>(v[k]) < low || static_cast<std::uint64_t>(v[k]) >= high) fail(dataset, k, std::to_string(v[k]), range);
+            if (static_cast<std::uint64_t>(v[k]) < low || static_cast<std::uint64_t>(v[k]) >= high)
+                fail(dataset, k, std::to_string(v[k]), range);
     }
     void steps(const std::string& dataset, const std::vector<std::int64_t>& v, std::int64_t last) const {
         for (std::size_t k = 0; k < v.size(); ++k)
-            if (v[k] < 0 || v[k] > last) fail(dataset, k, std::to_string(v[k]), "the steps before the checkpoint [0, " + std::to_string(last) + "]");
+            if (v[k] < 0 || v[k] > last)
+                fail(dataset, k, std::to_string(v[k]),
+                     "the steps before the checkpoint [0, " + std::to_string(last) + "]");
     }
 };
 
-std::string gids_range(std::uint64_t first, std::uint64_t end) { return "the gids [" + std::to_string(first) + ", " + std::to_string(end) + ")"; }
+std::string gids_range(std::uint64_t first, std::uint64_t end) {
+    return "the gids [" + std::to_string(first) + ", " + std::to_string(end) + ")";
+}
 
 // Weight snapshots under `prefix`, as checkpoint_write.cpp writes them, keeping the synapses onto the
 // reader's neurons.
 template <class Mine>
-std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::string& prefix, Mine&& mine, std::uint64_t neurons, std::size_t projections) {
+std::vector<engine::weight_snapshot> read_snapshots(const file& f, const std::string& prefix, Mine&& mine,
+                                                    std::uint64_t neurons, std::size_t projections) {
     std::vector<engine::weight_snapshot> out;
     for (std::size_t n = 0;; ++n) {
         const std::string g = prefix + "/" + std::to_string(n);
         if (!f.has(prefix) || !f.has(g)) break;
         h5::handle group(h5::check_id(H5Gopen2(f.id.get(), g.c_str(), H5P_DEFAULT), f.where(g), "opening the group"));
         engine::weight_snapshot snap;
-        snap.projection = static_cast<std::uint32_t>(h5::read_attribute<std::uint64_t>(group.get(), "projection", f.where(g)).value_or(0));
+        snap.projection = static_cast<std::uint32_t>(
+            h5::read_attribute<std::uint64_t>(group.get(), "projection", f.where(g)).value_or(0));
         snap.time = h5::read_attribute<double>(group.get(), "time", f.where(g)).value_or(0.0);
         const auto sources = f.get<std::uint64_t>(g + "/source");
         const auto tgts = f.get<std::uint64_t>(g + "/target");
         const auto weights = f.get<float>(g + "/weight");
-        if (sources.size() != tgts.size() || weights.size() != tgts.size()) throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + g + " sizes disagree");
-        if (snap.projection >= projections) ranges{f}.fail(g + "@projection", 0, std::to_string(snap.projection), "the projections");
+        if (sources.size() != tgts.size() || weights.size() != tgts.size())
+            throw checkpoint_error("cannot read checkpoint '" + f.path + "': " + g + " sizes disagree");
+        if (snap.projection >= projections)
+            ranges{f}.fail(g + "@projection", 0, std::to_string(snap.projection), "the projections");
         ranges{f}.within(g + "/source", sources, 0, neurons, gids_range(0, neurons));
         ranges{f}.within(g + "/target", tgts, 0, neurons, gids_range(0, neurons));
         for (std::size_t k = 0; k < tgts.size(); ++k)
@@ -74,7 +84,9 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
     if (!f.has("/schedule")) return r;
     r.present = true;
     const std::string at = f.where("/schedule");
-    const auto bad = [&](const std::string& what) { return checkpoint_error("cannot read checkpoint '" + f.path + "': /schedule " + what); };
+    const auto bad = [&](const std::string& what) {
+        return checkpoint_error("cannot read checkpoint '" + f.path + "': /schedule " + what);
+    };
     h5::handle g(h5::check_id(H5Gopen2(f.id.get(), "/schedule", H5P_DEFAULT), at, "opening the group"));
     const auto phase_next = h5::read_attribute<std::uint64_t>(g.get(), "phase_next", at);
     const auto phase_open = h5::read_attribute<std::int32_t>(g.get(), "phase_open", at);
@@ -93,11 +105,14 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
     const auto skipped = f.get<std::uint32_t>("/schedule/phases/skipped");
     const auto cycle = f.get<std::uint64_t>("/schedule/phases/cycle");
     std::vector<std::vector<double>> columns;  // [column][phase]
-    for (const auto& [name, member] : phase_columns) columns.push_back(f.get<double>("/schedule/phases/" + std::string(name)));
+    for (const auto& [name, member] : phase_columns)
+        columns.push_back(f.get<double>("/schedule/phases/" + std::string(name)));
     const std::size_t rows = kind.size();
-    const auto pruned = f.has("/schedule/phases/pruned") ? f.get<std::uint64_t>("/schedule/phases/pruned") : std::vector<std::uint64_t>(rows, 0);
+    const auto pruned = f.has("/schedule/phases/pruned") ? f.get<std::uint64_t>("/schedule/phases/pruned")
+                                                         : std::vector<std::uint64_t>(rows, 0);
     if (pruned.size() != rows) throw bad("phase table columns disagree");
-    const auto wall = f.has("/schedule/phases/wall") ? f.get<double>("/schedule/phases/wall") : std::vector<double>(rows, 0.0);
+    const auto wall =
+        f.has("/schedule/phases/wall") ? f.get<double>("/schedule/phases/wall") : std::vector<double>(rows, 0.0);
     if (wall.size() != rows) throw bad("phase table columns disagree");
     for (const auto& column : columns)
         if (column.size() != rows) throw bad("phase table columns disagree");
@@ -105,7 +120,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
     const std::size_t J = r.shy_gain.size();
     const auto projection_start = f.get<double>("/schedule/phases/projection_start");
     const auto projection_end = f.get<double>("/schedule/phases/projection_end");
-    if (projection_start.size() != rows * J || projection_end.size() != rows * J) throw bad("phase table columns disagree");
+    if (projection_start.size() != rows * J || projection_end.size() != rows * J)
+        throw bad("phase table columns disagree");
     std::size_t from = 0;
     for (std::size_t k = 0; k < rows; ++k) {
         const std::size_t to = names.find('\n', from);
@@ -117,8 +133,10 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
         row.skipped = skipped[k] != 0;
         row.cycle = cycle[k];
         for (std::size_t c = 0; c < columns.size(); ++c) row.*phase_columns[c].second = columns[c][k];
-        row.projection_start.assign(projection_start.begin() + static_cast<std::ptrdiff_t>(k * J), projection_start.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
-        row.projection_end.assign(projection_end.begin() + static_cast<std::ptrdiff_t>(k * J), projection_end.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
+        row.projection_start.assign(projection_start.begin() + static_cast<std::ptrdiff_t>(k * J),
+                                    projection_start.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
+        row.projection_end.assign(projection_end.begin() + static_cast<std::ptrdiff_t>(k * J),
+                                  projection_end.begin() + static_cast<std::ptrdiff_t>((k + 1) * J));
         row.pruned = pruned[k];
         row.wall = wall[k];
         r.phases.push_back(std::move(row));
@@ -126,7 +144,8 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
     r.weight.times = f.get<double>("/schedule/weight/times");
     r.weight.weight = f.get<double>("/schedule/weight/weight");
     r.weight.gain = f.get<double>("/schedule/weight/gain");
-    if (r.weight.weight.size() != r.weight.times.size() || r.weight.gain.size() != r.weight.times.size()) throw bad("weight course sizes disagree");
+    if (r.weight.weight.size() != r.weight.times.size() || r.weight.gain.size() != r.weight.times.size())
+        throw bad("weight course sizes disagree");
     r.snapshots = read_snapshots(f, "/schedule/snapshots", mine, neurons, projections);
     return r;
 }
@@ -139,7 +158,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         engine::checkpoint_state s;
         const hid_t r = f.id.get();
         const auto need = [&](auto value, const char* name) {
-            if (!value) throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
+            if (!value)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': attribute '" + name + "' is missing");
             return *value;
         };
         s.step = need(h5::read_attribute<std::int64_t>(r, "step", f.where("/")), "step");
@@ -148,31 +168,42 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         const double dt = need(h5::read_attribute<double>(r, "dt", f.where("/")), "dt");
         const std::uint64_t N = spec.total_neurons();
         const auto D = static_cast<std::int64_t>(spec.min_delay_steps());
-        if (dt != spec.simulation.dt || s.total_steps != static_cast<std::int64_t>(spec.steps(spec.simulation.duration)) || s.step <= 0 ||
+        if (dt != spec.simulation.dt ||
+            s.total_steps != static_cast<std::int64_t>(spec.steps(spec.simulation.duration)) || s.step <= 0 ||
             s.step >= s.total_steps || s.step % D != 0 || time != static_cast<double>(s.step) * dt)
-            throw checkpoint_error("cannot read checkpoint '" + path + "': its attributes step = " + std::to_string(s.step) + ", total_steps = " +
-                                   std::to_string(s.total_steps) + ", time = " + std::to_string(time) + " ms and dt = " + std::to_string(dt) +
+            throw checkpoint_error("cannot read checkpoint '" + path + "': its attributes step = " +
+                                   std::to_string(s.step) + ", total_steps = " + std::to_string(s.total_steps) +
+                                   ", time = " + std::to_string(time) + " ms and dt = " + std::to_string(dt) +
                                    " ms do not agree with each other and its configuration (damaged or edited)");
         const ranges check{f};
-        const auto mine = [&](std::uint64_t gid) { return gid % static_cast<std::uint64_t>(ranks) == static_cast<std::uint64_t>(rank); };
+        const auto mine = [&](std::uint64_t gid) {
+            return gid % static_cast<std::uint64_t>(ranks) == static_cast<std::uint64_t>(rank);
+        };
 
         // Neurons: this rank's, ascending by gid.
         const auto gids = f.get<std::uint64_t>("/neurons/gid");
-        if (gids.size() != N) throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons/gid holds " + std::to_string(gids.size()) + " neurons, the configuration " + std::to_string(N));
+        if (gids.size() != N)
+            throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons/gid holds " +
+                                   std::to_string(gids.size()) + " neurons, the configuration " + std::to_string(N));
         check.within("/neurons/gid", gids, 0, N, gids_range(0, N));
         std::vector<std::size_t> pick;
         for (std::size_t k = 0; k < gids.size(); ++k)
             if (mine(gids[k])) pick.push_back(k);
         std::sort(pick.begin(), pick.end(), [&](std::size_t a, std::size_t b) { return gids[a] < gids[b]; });
         for (const auto k : pick) s.gids.push_back(gids[k]);
-        h5::handle neurons(h5::check_id(H5Gopen2(r, "/neurons", H5P_DEFAULT), f.where("/neurons"), "opening the group"));
-        const auto names = h5::read_strings_attribute(neurons.get(), "fields", f.where("/neurons")).value_or(std::vector<std::string>{});
-        const auto integer = h5::read_array_attribute<std::int32_t>(neurons.get(), "integer", f.where("/neurons")).value_or(std::vector<std::int32_t>{});
-        if (integer.size() != names.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons attributes disagree");
+        h5::handle neurons(
+            h5::check_id(H5Gopen2(r, "/neurons", H5P_DEFAULT), f.where("/neurons"), "opening the group"));
+        const auto names = h5::read_strings_attribute(neurons.get(), "fields", f.where("/neurons"))
+                               .value_or(std::vector<std::string>{});
+        const auto integer = h5::read_array_attribute<std::int32_t>(neurons.get(), "integer", f.where("/neurons"))
+                                 .value_or(std::vector<std::int32_t>{});
+        if (integer.size() != names.size())
+            throw checkpoint_error("cannot read checkpoint '" + path + "': /neurons attributes disagree");
         for (std::size_t n = 0; n < names.size(); ++n) {
             engine::neuron_field field{names[n], "", {}, {}};
             const std::string name = "/neurons/" + names[n];
-            if (f.size_of(name) != gids.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': " + name + " has the wrong size");
+            if (f.size_of(name) != gids.size())
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + name + " has the wrong size");
             if (integer[n] == 1) {
                 const auto all = f.get<std::int64_t>(name);
                 for (const auto k : pick) field.i64.push_back(all[k]);
@@ -182,12 +213,14 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             }
             s.fields.push_back(std::move(field));
         }
-        for (const auto& [port, out] : {std::pair{"excitatory", &s.pending_ex}, std::pair{"inhibitory", &s.pending_in}}) {
+        for (const auto& [port, out] :
+             {std::pair{"excitatory", &s.pending_ex}, std::pair{"inhibitory", &s.pending_in}}) {
             const std::string g = std::string("/pending/") + port;
             const auto pg = f.get<std::uint64_t>(g + "/gid");
             const auto lag = f.get<std::uint32_t>(g + "/lag");
             const auto value = f.get<float>(g + "/value");
-            if (lag.size() != pg.size() || value.size() != pg.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            if (lag.size() != pg.size() || value.size() != pg.size())
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
             check.within(g + "/gid", pg, 0, N, gids_range(0, N));
             check.within(g + "/lag", lag, 0, spec.max_delay_steps() + network::max_delay_offset + 1, "the delays");
             for (std::size_t k = 0; k < pg.size(); ++k)
@@ -213,9 +246,12 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 if (mine(hg[n])) {
                     s.history.gids.push_back(hg[n]);
                     s.history.counts.push_back(count[n]);
-                    s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at), step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
-                    s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at), y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
-                    s.history.o2.insert(s.history.o2.end(), o2.begin() + static_cast<std::ptrdiff_t>(at), o2.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.steps.insert(s.history.steps.end(), step.begin() + static_cast<std::ptrdiff_t>(at),
+                                           step.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.y.insert(s.history.y.end(), y.begin() + static_cast<std::ptrdiff_t>(at),
+                                       y.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
+                    s.history.o2.insert(s.history.o2.end(), o2.begin() + static_cast<std::ptrdiff_t>(at),
+                                        o2.begin() + static_cast<std::ptrdiff_t>(at + count[n]));
                 }
                 at += count[n];
             }
@@ -223,22 +259,32 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         // Synapses: the blocks of this rank's targets, read in large slices, then ordered by target.
         for (std::size_t j = 0; j < spec.projections.size(); ++j) {
             const std::string g = "/synapses/" + std::to_string(j);
-            if (!f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no synapses of projection " + std::to_string(j) + " (" + spec.projections[j].name + ")");
+            if (!f.has(g))
+                throw checkpoint_error("cannot read checkpoint '" + path + "': no synapses of projection " +
+                                       std::to_string(j) + " (" + spec.projections[j].name + ")");
             const auto targets = f.get<std::uint64_t>(g + "/target");
             const auto counts = f.get<std::uint32_t>(g + "/count");
             const std::uint64_t total = f.size_of(g + "/source");
-            if (counts.size() != targets.size() || std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != total ||
+            if (counts.size() != targets.size() ||
+                std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != total ||
                 f.size_of(g + "/delay") != total || f.size_of(g + "/weight") != total)
                 throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
             const auto& projection = spec.projections[j];
-            const std::uint64_t first_target = spec.first_gid(projection.target), targets_end = first_target + spec.populations[projection.target].size;
-            check.within(g + "/target", targets, first_target, targets_end, gids_range(first_target, targets_end) + " of population " + spec.populations[projection.target].name);
+            const std::uint64_t first_target = spec.first_gid(projection.target),
+                                targets_end = first_target + spec.populations[projection.target].size;
+            check.within(g + "/target", targets, first_target, targets_end,
+                         gids_range(first_target, targets_end) + " of population " +
+                             spec.populations[projection.target].name);
             const std::uint64_t sources_end = spec.populations[projection.source].size;
-            const std::uint64_t delay_low = spec.min_delay_steps(), delay_end = delay_low + network::max_delay_offset + 1;
+            const std::uint64_t delay_low = spec.min_delay_steps(),
+                                delay_end = delay_low + network::max_delay_offset + 1;
             const bool tagged = f.has(g + "/tag");  // pruned projections
             if (tagged && f.size_of(g + "/tag") != total)
                 throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
-            struct block { std::uint64_t gid, file_at, local_at; std::uint32_t count; };
+            struct block {
+                std::uint64_t gid, file_at, local_at;
+                std::uint32_t count;
+            };
             std::vector<block> blocks;
             std::uint64_t at = 0, local = 0;
             for (std::size_t n = 0; n < targets.size(); ++n) {
@@ -281,12 +327,17 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                 sum_weight += h5::content_sum(weight_buf.data(), n, first);
                 for (std::uint64_t k = 0; k < n; ++k) {
                     if (src_buf[k] >= sources_end)
-                        check.fail(g + "/source", first + k, std::to_string(src_buf[k]), "the population " + spec.populations[projection.source].name + " [0, " + std::to_string(sources_end) + ")");
+                        check.fail(g + "/source", first + k, std::to_string(src_buf[k]),
+                                   "the population " + spec.populations[projection.source].name + " [0, " +
+                                       std::to_string(sources_end) + ")");
                     if (delay_buf[k] < delay_low || delay_buf[k] >= delay_end)
-                        check.fail(g + "/delay", first + k, std::to_string(delay_buf[k]), "the delays [" + std::to_string(delay_low) + ", " + std::to_string(delay_end) + ") steps");
+                        check.fail(g + "/delay", first + k, std::to_string(delay_buf[k]),
+                                   "the delays [" + std::to_string(delay_low) + ", " + std::to_string(delay_end) +
+                                       ") steps");
                 }
                 for (std::size_t c = b; c < blocks.size() && blocks[c].file_at < first + n; ++c) {
-                    const std::uint64_t lo = std::max(blocks[c].file_at, first), hi = std::min(blocks[c].file_at + blocks[c].count, first + n);
+                    const std::uint64_t lo = std::max(blocks[c].file_at, first),
+                                        hi = std::min(blocks[c].file_at + blocks[c].count, first + n);
                     for (std::uint64_t k = lo; k < hi; ++k) {
                         const std::uint64_t to = blocks[c].local_at + (k - blocks[c].file_at);
                         src[to] = src_buf[k - first];
@@ -312,7 +363,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             for (const auto& bl : blocks) {
                 list.targets.push_back(bl.gid);
                 list.counts.push_back(bl.count);
-                const auto from = static_cast<std::ptrdiff_t>(bl.local_at), to = static_cast<std::ptrdiff_t>(bl.local_at + bl.count);
+                const auto from = static_cast<std::ptrdiff_t>(bl.local_at),
+                           to = static_cast<std::ptrdiff_t>(bl.local_at + bl.count);
                 list.sources.insert(list.sources.end(), src.begin() + from, src.begin() + to);
                 list.delays.insert(list.delays.end(), delay.begin() + from, delay.begin() + to);
                 list.weights.insert(list.weights.end(), weight.begin() + from, weight.begin() + to);
@@ -374,8 +426,11 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             auto& v = series(h, name);
             std::uint64_t at = 0;
             for (const auto n : lengths) {
-                if (at + n > flat.size()) throw checkpoint_error("cannot read checkpoint '" + path + "': /records/homeostasis sizes disagree");
-                v.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(at), flat.begin() + static_cast<std::ptrdiff_t>(at + n));
+                if (at + n > flat.size())
+                    throw checkpoint_error("cannot read checkpoint '" + path +
+                                           "': /records/homeostasis sizes disagree");
+                v.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(at),
+                               flat.begin() + static_cast<std::ptrdiff_t>(at + n));
                 at += n;
             }
         }
@@ -384,20 +439,25 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         h.recorded.resize(recorders.empty() ? 0 : static_cast<std::size_t>(recorders.front()));
         for (std::size_t k = 0; k < h.recorded.size(); ++k)
             for (const auto& name : recorded_series)
-                recorded(h.recorded[k], name) = f.get<float>("/records/homeostasis/neurons" + std::to_string(k) + "_" + name);
+                recorded(h.recorded[k], name) =
+                    f.get<float>("/records/homeostasis/neurons" + std::to_string(k) + "_" + name);
         s.snapshots = read_snapshots(f, "/records/snapshots", mine, N, spec.projections.size());
         s.schedule = read_schedule(f, mine, N, spec.projections.size());
         for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
             const std::string g = "/records/traces/" + std::to_string(k);
-            if (!f.has("/records/traces") || !f.has(g)) throw checkpoint_error("cannot read checkpoint '" + path + "': no samples of recorder " + spec.recording.state[k].name);
+            if (!f.has("/records/traces") || !f.has(g))
+                throw checkpoint_error("cannot read checkpoint '" + path + "': no samples of recorder " +
+                                       spec.recording.state[k].name);
             engine::state_trace t;
             t.recorder = static_cast<std::uint32_t>(k);
             t.times = f.get<double>(g + "/times");
             const auto tg = f.get<std::uint64_t>(g + "/gid");
             check.within(g + "/gid", tg, 0, N, gids_range(0, N));
             const auto values = f.get<float>(g + "/values");
-            const std::size_t samples = t.times.size(), vars = spec.recording.state[k].variables.size(), per = samples * vars;
-            if (values.size() != tg.size() * per) throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
+            const std::size_t samples = t.times.size(), vars = spec.recording.state[k].variables.size(),
+                              per = samples * vars;
+            if (values.size() != tg.size() * per)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': " + g + " sizes disagree");
             std::vector<std::size_t> cols;
             for (std::size_t c = 0; c < tg.size(); ++c)
                 if (mine(tg[c])) cols.push_back(c);
@@ -406,7 +466,8 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
             t.values.resize(per * cols.size());
             for (std::size_t c = 0; c < cols.size(); ++c)
                 for (std::size_t m = 0; m < samples; ++m)
-                    for (std::size_t v = 0; v < vars; ++v) t.values[(m * vars + v) * cols.size() + c] = values[cols[c] * per + m * vars + v];
+                    for (std::size_t v = 0; v < vars; ++v)
+                        t.values[(m * vars + v) * cols.size() + c] = values[cols[c] * per + m * vars + v];
             s.traces.push_back(std::move(t));
         }
         return s;

@@ -37,7 +37,8 @@ void sync_path(const std::string& path, bool directory) {
     if (fd < 0) return;
     const int rc = ::fsync(fd);
     ::close(fd);
-    if (rc != 0 && !directory) throw io_error(path + ": syncing the checkpoint to disk failed (" + std::strerror(errno) + ")");
+    if (rc != 0 && !directory)
+        throw io_error(path + ": syncing the checkpoint to disk failed (" + std::strerror(errno) + ")");
 }
 
 // Weight snapshots under `prefix` ("/records/snapshots"): one group each, to which every rank appends
@@ -106,7 +107,8 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/phases/kind", kind);
     f.put("/schedule/phases/skipped", skipped);
     f.put("/schedule/phases/cycle", cycle);
-    for (std::size_t c = 0; c < columns.size(); ++c) f.put("/schedule/phases/" + std::string(phase_columns[c].first), columns[c]);
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        f.put("/schedule/phases/" + std::string(phase_columns[c].first), columns[c]);
     f.put("/schedule/phases/projection_start", projection_start);
     f.put("/schedule/phases/projection_end", projection_end);
     f.put("/schedule/phases/pruned", pruned);
@@ -118,15 +120,16 @@ void create_schedule(file& f, const engine::schedule_record& r) {
 }
 
 // Rank 0, first: the file, its metadata and the global parts, and every dataset the ranks append to.
-void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_info& info, const std::vector<std::int64_t>& counters,
-                 const std::vector<std::int64_t>& period_spikes, const std::vector<std::int64_t>& rate_counts,
-                 const std::vector<std::int64_t>& probe_spikes) {
+void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_info& info,
+                 const std::vector<std::int64_t>& counters, const std::vector<std::int64_t>& period_spikes,
+                 const std::vector<std::int64_t>& rate_counts, const std::vector<std::int64_t>& probe_spikes) {
     const std::string root = f.where("/");
     h5::handle fapl = file_access(root);
     const hid_t id = H5Fcreate(f.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
     if (id < 0) {
         const std::string detail = h5::error_detail();
-        throw io_error("cannot create checkpoint file '" + f.path + "'" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw io_error("cannot create checkpoint file '" + f.path + "'" +
+                       (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     f.id = h5::handle(id);
     const hid_t r = f.id.get();
@@ -154,7 +157,8 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
         names.push_back(field.name);
         integer.push_back(field.i64.empty() ? 0 : 1);
         if (integer.back()) f.create<std::int64_t>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
-        else f.create<float>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
+        else
+            f.create<float>("/neurons/" + field.name, s.gids.size(), field.unit.c_str());
     }
     {
         h5::handle g = f.group("/neurons");
@@ -253,7 +257,8 @@ void append_part(file& f, const engine::checkpoint_state& s) {
     f.append("/neurons/gid", s.gids);
     for (const auto& field : s.fields) {
         if (!field.i64.empty()) f.append("/neurons/" + field.name, field.i64);
-        else f.append("/neurons/" + field.name, field.f32);
+        else
+            f.append("/neurons/" + field.name, field.f32);
     }
     const auto pending = [&](const engine::pending_input& p, const std::string& g) {
         f.append(g + "/gid", p.gids);
@@ -311,13 +316,14 @@ std::uint64_t state_bytes(const engine::checkpoint_state& s) {
 
 }  // namespace
 
-std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state, const checkpoint_info& info,
-                               comm::communicator& comm) {
+std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state,
+                               const checkpoint_info& info, comm::communicator& comm) {
     h5::silence_hdf5_errors();
     const std::string tmp = path + ".tmp";
     const int rank = comm.rank();
     // The counters every rank holds a part of: summed, so any later layout can take them whole.
-    std::vector<std::int64_t> period_spikes = state.period_spikes, rate_counts = state.rate_counts, probe_spikes = state.probe_spikes;
+    std::vector<std::int64_t> period_spikes = state.period_spikes, rate_counts = state.rate_counts,
+                              probe_spikes = state.probe_spikes;
     std::vector<std::int64_t> totals{static_cast<std::int64_t>(state.spikes), static_cast<std::int64_t>(state.events)};
     comm.sum(period_spikes);
     comm.sum(rate_counts);
@@ -356,8 +362,10 @@ std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint
         const auto free_bytes = static_cast<double>(fsinfo.f_bavail) * static_cast<double>(fsinfo.f_frsize);
         const double wanted = static_cast<double>(need[0]) * 1.05 + 1048576.0;
         if (free_bytes < wanted)
-            throw io_error("no room for checkpoint '" + path + "': it needs about " + std::to_string(static_cast<long long>(wanted / 1048576.0 + 1)) +
-                           " MiB and " + std::to_string(static_cast<long long>(free_bytes / 1048576.0)) + " MiB are free on its file system");
+            throw io_error("no room for checkpoint '" + path + "': it needs about " +
+                           std::to_string(static_cast<long long>(wanted / 1048576.0 + 1)) + " MiB and " +
+                           std::to_string(static_cast<long long>(free_bytes / 1048576.0)) +
+                           " MiB are free on its file system");
     });
     step([&] {
         if (rank != 0) return;

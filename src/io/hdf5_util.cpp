@@ -27,7 +27,8 @@ herr_t innermost_message(unsigned, const H5E_error2_t* error, void* data) {
     auto* out = static_cast<std::string*>(data);
     if (out->empty()) {
         if (error->desc && *error->desc) *out = error->desc;
-        else if (error->func_name) *out = std::string("in ") + error->func_name;
+        else if (error->func_name)
+            *out = std::string("in ") + error->func_name;
     }
     return 0;
 }
@@ -70,8 +71,8 @@ std::string attribute_what(std::string_view verb, const char* name) {
 }
 
 // Creates attribute `name` on `object` (replacing an existing one) and writes `data` to it.
-void create_and_write(hid_t object, const char* name, hid_t file_type, hid_t memory_type, hid_t space,
-                      const void* data, std::string_view where) {
+void create_and_write(hid_t object, const char* name, hid_t file_type, hid_t memory_type, hid_t space, const void* data,
+                      std::string_view where) {
     const htri_t found = H5Aexists(object, name);
     check(found, where, attribute_what("looking up", name));
     if (found > 0) check(H5Adelete(object, name), where, attribute_what("replacing", name));
@@ -103,7 +104,8 @@ std::uint64_t element_count(hid_t attribute, std::string_view where, const char*
     constexpr hssize_t most = hssize_t{1} << 24;
     if (n > most)
         throw io_error(std::string(where) + ": attribute '" + name + "' claims " + std::to_string(n) +
-                       " elements, more than a synorm file holds (" + std::to_string(most) + "); the file is damaged or not synorm's");
+                       " elements, more than a synorm file holds (" + std::to_string(most) +
+                       "); the file is damaged or not synorm's");
     return static_cast<std::uint64_t>(n);
 }
 
@@ -129,8 +131,8 @@ std::vector<std::string> read_strings(hid_t attribute, std::string_view where, c
     }
     const std::size_t size = H5Tget_size(file_type.get());
     if (size == 0 || n * size > (std::uint64_t{1} << 28))
-        throw io_error(std::string(where) + ": string attribute '" + name + "' claims " + std::to_string(n) + " x " + std::to_string(size) +
-                       " bytes; the file is damaged or not synorm's");
+        throw io_error(std::string(where) + ": string attribute '" + name + "' claims " + std::to_string(n) + " x " +
+                       std::to_string(size) + " bytes; the file is damaged or not synorm's");
     handle memory_type = string_type(size);
     std::vector<char> buffer(n * size, '\0');
     check(H5Aread(attribute, memory_type.get(), buffer.data()), where, attribute_what("reading", name));
@@ -151,12 +153,12 @@ void write_attribute(hid_t object, const char* name, const std::string& value, s
     create_and_write(object, name, type.get(), type.get(), space.get(), buffer.data(), where);
 }
 
-void write_attribute(hid_t object, const char* name, const std::vector<std::string>& values,
-                     std::string_view where) {
+void write_attribute(hid_t object, const char* name, const std::vector<std::string>& values, std::string_view where) {
     std::size_t size = 1;
     for (const auto& v : values) size = std::max(size, v.size());
     std::vector<char> buffer(values.size() * size, '\0');
-    for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(buffer.data() + i * size, values[i].data(), values[i].size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        std::memcpy(buffer.data() + i * size, values[i].data(), values[i].size());
     handle type = string_type(size);
     handle space = vector_space(values.size(), where);
     create_and_write(object, name, type.get(), type.get(), space.get(), values.empty() ? nullptr : buffer.data(),
@@ -186,8 +188,7 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
     return std::move(values.front());
 }
 
-std::optional<std::vector<std::string>> read_strings_attribute(hid_t object, const char* name,
-                                                               std::string_view where) {
+std::optional<std::vector<std::string>> read_strings_attribute(hid_t object, const char* name, std::string_view where) {
     auto attribute = open_attribute(object, name, where);
     if (!attribute) return std::nullopt;
     return read_strings(attribute->get(), where, name);
@@ -224,10 +225,10 @@ std::uint64_t dataset_size(hid_t dataset, std::string_view where) {
     return static_cast<std::uint64_t>(n);
 }
 
-#define SYNORM_IO_INSTANTIATE(T)                                                                          \
-    template void write_attribute<T>(hid_t, const char*, T, std::string_view);                            \
-    template void write_attribute<T>(hid_t, const char*, const std::vector<T>&, std::string_view);        \
-    template std::optional<T> read_attribute<T>(hid_t, const char*, std::string_view);                     \
+#define SYNORM_IO_INSTANTIATE(T)                                                                   \
+    template void write_attribute<T>(hid_t, const char*, T, std::string_view);                     \
+    template void write_attribute<T>(hid_t, const char*, const std::vector<T>&, std::string_view); \
+    template std::optional<T> read_attribute<T>(hid_t, const char*, std::string_view);             \
     template std::optional<std::vector<T>> read_array_attribute<T>(hid_t, const char*, std::string_view);
 SYNORM_IO_INSTANTIATE(std::uint64_t)
 SYNORM_IO_INSTANTIATE(std::int64_t)
@@ -289,7 +290,8 @@ void visit_objects(hid_t file, const std::function<void(const std::string&, hid_
         handle object(H5Oopen(file, path.c_str(), H5P_DEFAULT));
         if (!object.valid()) {
             const std::string detail = error_detail();
-            throw damaged_file_error(std::string(where) + ": " + path + " cannot be opened" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+            throw damaged_file_error(std::string(where) + ": " + path + " cannot be opened" +
+                                     (detail.empty() ? "" : " (HDF5: " + detail + ")"));
         }
         f(path, object.get());
     }
@@ -334,7 +336,8 @@ std::vector<std::pair<std::string, std::string>> attribute_bytes(hid_t object, s
     // a damaged index instead of failing.
     if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &at, collect_attribute, &out) < 0) {
         const std::string detail = error_detail();
-        throw damaged_file_error(std::string(where) + ": reading the attributes failed" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(std::string(where) + ": reading the attributes failed" +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -67,32 +67,40 @@ inline void check(herr_t status, std::string_view where, std::string_view what) 
 
 // File and memory types of the element types the output uses. File types are fixed little-endian,
 // so files look the same from every machine.
-template <class T> struct type_of;
-template <> struct type_of<std::uint64_t> {
+template <class T>
+struct type_of;
+template <>
+struct type_of<std::uint64_t> {
     static hid_t file() { return H5T_STD_U64LE; }
     static hid_t memory() { return H5T_NATIVE_UINT64; }
 };
-template <> struct type_of<std::int64_t> {
+template <>
+struct type_of<std::int64_t> {
     static hid_t file() { return H5T_STD_I64LE; }
     static hid_t memory() { return H5T_NATIVE_INT64; }
 };
-template <> struct type_of<std::uint32_t> {
+template <>
+struct type_of<std::uint32_t> {
     static hid_t file() { return H5T_STD_U32LE; }
     static hid_t memory() { return H5T_NATIVE_UINT32; }
 };
-template <> struct type_of<std::uint16_t> {
+template <>
+struct type_of<std::uint16_t> {
     static hid_t file() { return H5T_STD_U16LE; }
     static hid_t memory() { return H5T_NATIVE_UINT16; }
 };
-template <> struct type_of<std::int32_t> {
+template <>
+struct type_of<std::int32_t> {
     static hid_t file() { return H5T_STD_I32LE; }
     static hid_t memory() { return H5T_NATIVE_INT32; }
 };
-template <> struct type_of<double> {
+template <>
+struct type_of<double> {
     static hid_t file() { return H5T_IEEE_F64LE; }
     static hid_t memory() { return H5T_NATIVE_DOUBLE; }
 };
-template <> struct type_of<float> {
+template <>
+struct type_of<float> {
     static hid_t file() { return H5T_IEEE_F32LE; }
     static hid_t memory() { return H5T_NATIVE_FLOAT; }
 };
@@ -110,8 +118,7 @@ void write_attribute(hid_t object, const char* name, const std::string& value, s
 inline void write_attribute(hid_t object, const char* name, const char* value, std::string_view where) {
     write_attribute(object, name, std::string(value), where);
 }
-void write_attribute(hid_t object, const char* name, const std::vector<std::string>& values,
-                     std::string_view where);
+void write_attribute(hid_t object, const char* name, const std::vector<std::string>& values, std::string_view where);
 template <class T>
 void write_attribute(hid_t object, const char* name, T value, std::string_view where);
 template <class T>
@@ -120,8 +127,7 @@ void write_attribute(hid_t object, const char* name, const std::vector<T>& value
 // Attribute readers: nullopt when the attribute does not exist; io_error when it exists but cannot be
 // read as the requested type. Strings may be fixed-size or variable-length.
 std::optional<std::string> read_string_attribute(hid_t object, const char* name, std::string_view where);
-std::optional<std::vector<std::string>> read_strings_attribute(hid_t object, const char* name,
-                                                               std::string_view where);
+std::optional<std::vector<std::string>> read_strings_attribute(hid_t object, const char* name, std::string_view where);
 template <class T>
 std::optional<T> read_attribute(hid_t object, const char* name, std::string_view where);
 template <class T>

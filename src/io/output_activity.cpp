@@ -26,8 +26,8 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
     std::vector<std::vector<double>> timestamps(s.spikes.size());
     s.collective([&] {
         if (batch.gids.size() != batch.steps.size())
-            throw io_error(s.where("/spikes") + ": spike batch has " + std::to_string(batch.gids.size()) + " gids but " +
-                           std::to_string(batch.steps.size()) + " steps");
+            throw io_error(s.where("/spikes") + ": spike batch has " + std::to_string(batch.gids.size()) +
+                           " gids but " + std::to_string(batch.steps.size()) + " steps");
         const auto bounds = gid_bounds(spec);
         const double dt = spec.simulation.dt;
         for (std::size_t i = 0; i < batch.gids.size(); ++i) {
@@ -35,7 +35,8 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
             if (gid >= bounds.back())
                 throw io_error(s.where("/spikes") + ": spike of gid " + std::to_string(gid) + " but the network has " +
                                std::to_string(bounds.back()) + " neurons");
-            const auto p = static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), gid) - bounds.begin() - 1);
+            const auto p =
+                static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), gid) - bounds.begin() - 1);
             const int slot = s.spike_slot[p];
             if (slot < 0) continue;
             node_ids[slot].push_back(gid - bounds[p]);
@@ -59,7 +60,8 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
     }
 }
 
-void output_file::write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates) {
+void output_file::write_rates(const model::model_spec& spec, double bin_ms,
+                              const std::vector<std::vector<double>>& rates) {
     auto& s = *impl_;
     s.require_open("write_rates");
     if (rates.size() != spec.populations.size())
@@ -80,7 +82,8 @@ void output_file::write_rates(const model::model_spec& spec, double bin_ms, cons
             h5::write_attribute(dataset.get(), "bin", bin_ms, s.where(object));
             h5::write_attribute(dataset.get(), "units", "Hz", s.where(object));
             if (!rates[p].empty())
-                s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, rates[p].data(), s.rank == 0 ? rates[p].size() : 0, 0);
+                s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, rates[p].data(), s.rank == 0 ? rates[p].size() : 0,
+                           0);
         });
     }
 }
@@ -118,7 +121,8 @@ void output_file::write_state(const model::model_spec& spec, const engine::state
             if (j > 0 && column <= previous)
                 throw io_error(s.where(sink.object) + ": state trace gids are not ascending");
             if (!runs.empty() && column == previous + 1) ++runs.back().second;
-            else runs.emplace_back(column, 1);
+            else
+                runs.emplace_back(column, 1);
             previous = column;
         }
         buffers.assign(variables, std::vector<float>(samples * neurons));
@@ -146,7 +150,8 @@ void output_file::write_state(const model::model_spec& spec, const engine::state
             h5::check(H5Dset_extent(dataset, size), here, "extending the dataset");
             h5::handle file_space(h5::check_id(H5Dget_space(dataset), here, "reading the dataspace"));
             const hsize_t memory_dims[2] = {samples, std::max<std::size_t>(neurons, 1)};
-            h5::handle memory_space(h5::check_id(H5Screate_simple(2, memory_dims, nullptr), here, "creating the memory dataspace"));
+            h5::handle memory_space(
+                h5::check_id(H5Screate_simple(2, memory_dims, nullptr), here, "creating the memory dataspace"));
             if (runs.empty()) {
                 h5::check(H5Sselect_none(file_space.get()), here, "selecting nothing");
                 h5::check(H5Sselect_none(memory_space.get()), here, "selecting nothing");

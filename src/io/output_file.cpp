@@ -24,9 +24,9 @@ namespace {
 // 2: Fletcher32 on every non-empty dataset and a checksum on /config (src/io/README.md, "Checksums").
 constexpr std::int32_t format_version = 2;
 constexpr hsize_t fixed_chunk_elements = hsize_t{1} << 18;  // per chunk of a dataset written once
-constexpr hsize_t spike_chunk = 64 * 1024;  // elements per chunk of the appended spike datasets
-constexpr hsize_t times_chunk = 4 * 1024;   // elements per chunk of recording sample times
-constexpr hsize_t trace_chunk = 64 * 1024;  // elements per chunk of recorded state (rows × columns)
+constexpr hsize_t spike_chunk = 64 * 1024;                  // elements per chunk of the appended spike datasets
+constexpr hsize_t times_chunk = 4 * 1024;                   // elements per chunk of recording sample times
+constexpr hsize_t trace_chunk = 64 * 1024;                  // elements per chunk of recorded state (rows × columns)
 
 const char* model_name(model::neuron_kind kind) {
     switch (kind) {
@@ -72,9 +72,12 @@ std::string creation_failure(const std::string& path) {
     std::error_code ec;
     std::string reason;
     if (!fs::exists(directory, ec)) reason = "directory '" + directory.string() + "' does not exist";
-    else if (!fs::is_directory(directory, ec)) reason = "'" + directory.string() + "' is not a directory";
-    else if (fs::is_directory(file, ec)) reason = "it is a directory";
-    else if (::access(directory.c_str(), W_OK) != 0) reason = "directory '" + directory.string() + "' is not writable";
+    else if (!fs::is_directory(directory, ec))
+        reason = "'" + directory.string() + "' is not a directory";
+    else if (fs::is_directory(file, ec))
+        reason = "it is a directory";
+    else if (::access(directory.c_str(), W_OK) != 0)
+        reason = "directory '" + directory.string() + "' is not writable";
     std::string message = "cannot create output file '" + path + "'";
     if (!reason.empty()) message += ": " + reason;
     if (!detail.empty()) message += " (HDF5: " + detail + ")";
@@ -83,34 +86,42 @@ std::string creation_failure(const std::string& path) {
 
 }  // namespace
 
+// File access properties for creating or reopening the file, and (in parallel) the collective
+// transfer properties the datasets are written with.
+h5::handle output_file::impl::access_properties() {
+    const std::string here = where("/");
+    h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
+    // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
+    // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
+    // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
+    // checksum: the reader checks that every chunk is there instead (output_info.cpp).
+    h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
+    if (parallel) {
+#ifdef H5_HAVE_PARALLEL
+        auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
+        h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
+        // Metadata read and written collectively: no per-rank metadata storms at scale.
+        h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
+        h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
+        transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
+        h5::check(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
+#else
+        throw io_error(path + ": this build's HDF5 has no parallel (MPI-IO) support");
+#endif
+    } else {
+#if H5_VERSION_GE(1, 10, 7)
+        // File systems without flock (some cluster file systems) must not stop a serial run.
+        h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
+#endif
+    }
+    return fapl;
+}
+
 void output_file::impl::create() {
     h5::silence_hdf5_errors();
     collective([&] {
         const std::string here = where("/");
-        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        // 1.8 object format: attributes larger than 64 KiB (per-rank provenance arrays at scale), a
-        // superblock and object headers with checksums (version 2), and no 1.10 "open for writing"
-        // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
-        // checksum: the reader checks that every chunk is there instead (output_info.cpp).
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
-        if (parallel) {
-#ifdef H5_HAVE_PARALLEL
-            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
-            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
-            // Metadata read and written collectively: no per-rank metadata storms at scale.
-            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
-            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
-            transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
-            h5::check(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
-#else
-            throw io_error(path + ": this build's HDF5 has no parallel (MPI-IO) support");
-#endif
-        } else {
-#if H5_VERSION_GE(1, 10, 7)
-            // File systems without flock (some cluster file systems) must not stop a serial run.
-            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
-#endif
-        }
+        const h5::handle fapl = access_properties();
         const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
         if (id < 0) throw io_error(creation_failure(path));
         file = h5::handle(id);
@@ -130,7 +141,8 @@ std::string output_file::impl::room_problem() const {
     const double free_bytes = static_cast<double>(info.f_bavail) * static_cast<double>(info.f_frsize);
     if (free_bytes >= room_kept_free) return {};
     return path + ": writing failed: " + std::to_string(static_cast<long long>(free_bytes / 1024)) +
-           " KiB are free on its file system, and a parallel run keeps " + std::to_string(static_cast<long long>(room_kept_free / 1048576)) +
+           " KiB are free on its file system, and a parallel run keeps " +
+           std::to_string(static_cast<long long>(room_kept_free / 1048576)) +
            " MiB free (HDF5 that runs out of space inside a collective write cannot stop cleanly)";
 }
 
@@ -158,8 +170,8 @@ h5::handle output_file::impl::create_dataset(hid_t location, const std::string& 
     constexpr int max_rank = 3;  // the output's datasets have at most three dimensions
     if (rank_ < 1 || rank_ > max_rank) throw io_error(here + ": a dataset of " + std::to_string(rank_) + " dimensions");
     const hsize_t unlimited[max_rank] = {H5S_UNLIMITED, H5S_UNLIMITED, H5S_UNLIMITED};
-    h5::handle space(h5::check_id(H5Screate_simple(rank_, dims, chunk ? unlimited : nullptr), here,
-                                  "creating the dataspace"));
+    h5::handle space(
+        h5::check_id(H5Screate_simple(rank_, dims, chunk ? unlimited : nullptr), here, "creating the dataspace"));
     h5::handle dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), here, "creating dataset properties"));
     h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), here, "setting the fill time");
     // A dataset written once is chunked too, for its checksums: at most fixed_chunk_elements per
@@ -184,8 +196,9 @@ h5::handle output_file::impl::create_dataset(hid_t location, const std::string& 
         // exists, which the verification of a file read back relies on (output_info.cpp).
         h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), here, "setting the allocation time");
     }
-    return h5::handle(h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                                   here, "creating the dataset"));
+    return h5::handle(
+        h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), here,
+                     "creating the dataset"));
 }
 
 // Collective: this rank writes `count` elements at `offset` of a 1-D dataset (possibly none).
@@ -194,7 +207,8 @@ void output_file::impl::write_1d(hid_t dataset, const std::string& object, hid_t
     const std::string here = where(object);
     h5::handle file_space(h5::check_id(H5Dget_space(dataset), here, "reading the dataspace"));
     const hsize_t memory_dims[1] = {std::max<hsize_t>(count, 1)};
-    h5::handle memory_space(h5::check_id(H5Screate_simple(1, memory_dims, nullptr), here, "creating the memory dataspace"));
+    h5::handle memory_space(
+        h5::check_id(H5Screate_simple(1, memory_dims, nullptr), here, "creating the memory dataspace"));
     if (count == 0) {
         h5::check(H5Sselect_none(file_space.get()), here, "selecting nothing");
         h5::check(H5Sselect_none(memory_space.get()), here, "selecting nothing");
@@ -204,8 +218,8 @@ void output_file::impl::write_1d(hid_t dataset, const std::string& object, hid_t
                   "selecting this rank's elements");
     }
     static const std::uint64_t nothing = 0;  // HDF5 wants a buffer even for an empty selection
-    h5::check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), dxpl(), count ? data : &nothing), here,
-              "writing the dataset");
+    h5::check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), dxpl(), count ? data : &nothing),
+              here, "writing the dataset");
 }
 
 void output_file::impl::write_column(hid_t parent, const std::string& name, const std::string& object,
@@ -225,8 +239,8 @@ void output_file::impl::create_layout(const model::model_spec& spec) {
     spike_slot.assign(populations, -1);
     for (std::uint32_t p : spec.recording.spike_populations) {
         if (p >= populations)
-            throw io_error(path + ": recording.spike_populations names population index " + std::to_string(p) +
-                           " of " + std::to_string(populations));
+            throw io_error(path + ": recording.spike_populations names population index " + std::to_string(p) + " of " +
+                           std::to_string(populations));
         if (spike_slot[p] >= 0) continue;
         check_name(spec.populations[p].name, "population");
         spike_slot[p] = static_cast<int>(spikes.size());
@@ -239,8 +253,8 @@ void output_file::impl::create_layout(const model::model_spec& spec) {
             h5::handle population = create_group(group.get(), name, sink.object);
             h5::write_attribute(population.get(), "sorting", "none", where(sink.object));
             const hsize_t dims[1] = {0}, chunk[1] = {spike_chunk};
-            sink.node_ids = create_dataset(population.get(), "node_ids", H5T_STD_U64LE, 1, dims, chunk,
-                                           sink.object + "/node_ids");
+            sink.node_ids =
+                create_dataset(population.get(), "node_ids", H5T_STD_U64LE, 1, dims, chunk, sink.object + "/node_ids");
             sink.timestamps = create_dataset(population.get(), "timestamps", H5T_IEEE_F64LE, 1, dims, chunk,
                                              sink.object + "/timestamps");
             h5::write_attribute(sink.timestamps.get(), "units", "ms", where(sink.object + "/timestamps"));
@@ -279,11 +293,13 @@ void output_file::impl::create_layout(const model::model_spec& spec) {
             h5::write_attribute(sink.times.get(), "units", "ms", where(sink.object + "/times"));
             const hsize_t columns = sink.ids.size();
             const hsize_t column_chunk = std::clamp<hsize_t>(columns, 1, 1024);
-            const hsize_t dims[2] = {0, columns}, chunk[2] = {std::max<hsize_t>(trace_chunk / column_chunk, 1), column_chunk};
+            const hsize_t dims[2] = {0, columns},
+                          chunk[2] = {std::max<hsize_t>(trace_chunk / column_chunk, 1), column_chunk};
             for (const auto& variable : recorder.variables) {
                 check_name(variable, "recorded variable");
                 const std::string object = sink.object + "/" + variable;
-                sink.variables.push_back(create_dataset(recording.get(), variable, H5T_IEEE_F32LE, 2, dims, chunk, object));
+                sink.variables.push_back(
+                    create_dataset(recording.get(), variable, H5T_IEEE_F32LE, 2, dims, chunk, object));
                 if (const char* unit = variable_unit(variable))
                     h5::write_attribute(sink.variables.back().get(), "units", unit, where(object));
             }
@@ -304,7 +320,8 @@ void output_file::impl::close() {
     });
 }
 
-output_file::output_file(const std::string& path, comm::communicator& comm) : impl_(std::make_unique<impl>(path, comm)) {
+output_file::output_file(const std::string& path, comm::communicator& comm)
+    : impl_(std::make_unique<impl>(path, comm)) {
     impl_->create();
 }
 
@@ -315,22 +332,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
     h5::silence_hdf5_errors();
     s.collective([&] {
         const std::string here = s.where("/");
-        h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), here, "creating file access properties"));
-        h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
-        if (s.parallel) {
-#ifdef H5_HAVE_PARALLEL
-            auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
-            h5::check(H5Pset_fapl_mpio(fapl.get(), *mpi_comm, MPI_INFO_NULL), here, "selecting the MPI-IO driver");
-            h5::check(H5Pset_all_coll_metadata_ops(fapl.get(), true), here, "enabling collective metadata reads");
-            h5::check(H5Pset_coll_metadata_write(fapl.get(), true), here, "enabling collective metadata writes");
-            s.transfer = h5::handle(h5::check_id(H5Pcreate(H5P_DATASET_XFER), here, "creating transfer properties"));
-            h5::check(H5Pset_dxpl_mpio(s.transfer.get(), H5FD_MPIO_COLLECTIVE), here, "selecting collective transfers");
-#endif
-        } else {
-#if H5_VERSION_GE(1, 10, 7)
-            h5::check(H5Pset_file_locking(fapl.get(), true, true), here, "setting file locking");
-#endif
-        }
+        const h5::handle fapl = s.access_properties();
         const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
         if (id < 0) h5::fail(here, "opening the output file to continue it");
         s.file = h5::handle(id);
@@ -338,8 +340,10 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
         if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
         // Everything written at the end of a run goes: a file continued from an earlier checkpoint
         // than its last (marked unfinished by hand) holds it already.
-        for (const char* end_only : {"rates", "homeostasis", "weights", "phases", "phase_weights", "patterns", "pruning", "final_state", "provenance"})
-            if (h5::exists(id, end_only)) h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
+        for (const char* end_only : {"rates", "homeostasis", "weights", "phases", "phase_weights", "patterns",
+                                     "pruning", "final_state", "provenance"})
+            if (h5::exists(id, end_only))
+                h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
         h5::write_attribute(id, "status", "running", here);
     });
     s.is_open = true;
@@ -351,12 +355,15 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
             if (p >= populations || s.spike_slot[p] >= 0) continue;
             const std::string object = "/spikes/" + spec.populations[p].name;
             impl::spike_sink sink{p, object, {}, {}, 0};
-            sink.node_ids = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/node_ids").c_str(), H5P_DEFAULT), s.where(object), "opening"));
-            sink.timestamps = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/timestamps").c_str(), H5P_DEFAULT), s.where(object), "opening"));
+            sink.node_ids = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (object + "/node_ids").c_str(), H5P_DEFAULT),
+                                                    s.where(object), "opening"));
+            sink.timestamps = h5::handle(h5::check_id(
+                H5Dopen2(s.file.get(), (object + "/timestamps").c_str(), H5P_DEFAULT), s.where(object), "opening"));
             const std::int64_t count = p < spike_counts.size() ? spike_counts[p] : -1;
             const std::uint64_t have = h5::dataset_size(sink.node_ids.get(), s.where(object));
             if (count < 0 || static_cast<std::uint64_t>(count) > have)
-                throw io_error(s.where(object) + ": holds " + std::to_string(have) + " spikes, fewer than the checkpoint's " + std::to_string(count) +
+                throw io_error(s.where(object) + ": holds " + std::to_string(have) +
+                               " spikes, fewer than the checkpoint's " + std::to_string(count) +
                                " (another run's file?)");
             const hsize_t size[1] = {static_cast<hsize_t>(count)};
             h5::check(H5Dset_extent(sink.node_ids.get(), size), s.where(object), "cutting back to the checkpoint");
@@ -374,16 +381,20 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
             sink.ids = recorder.ids;
             std::sort(sink.ids.begin(), sink.ids.end());
             sink.ids.erase(std::unique(sink.ids.begin(), sink.ids.end()), sink.ids.end());
-            sink.times = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/times").c_str(), H5P_DEFAULT), s.where(sink.object), "opening"));
+            sink.times = h5::handle(h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/times").c_str(), H5P_DEFAULT),
+                                                 s.where(sink.object), "opening"));
             for (const auto& variable : recorder.variables)
-                sink.variables.push_back(h5::handle(
-                    h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT), s.where(sink.object), "opening")));
+                sink.variables.push_back(
+                    h5::handle(h5::check_id(H5Dopen2(s.file.get(), (sink.object + "/" + variable).c_str(), H5P_DEFAULT),
+                                            s.where(sink.object), "opening")));
             for (const auto& variable : sink.variables) s.require_early_allocation(variable.get(), sink.object);
             // State is written at the end of a run (the checkpoint holds the samples so far): cut back.
             const hsize_t none[1] = {0};
             h5::check(H5Dset_extent(sink.times.get(), none), s.where(sink.object), "cutting back to the checkpoint");
             const hsize_t no_rows[2] = {0, static_cast<hsize_t>(sink.ids.size())};  // [samples × neurons]
-            for (const auto& variable : sink.variables) h5::check(H5Dset_extent(variable.get(), no_rows), s.where(sink.object), "cutting back to the checkpoint");
+            for (const auto& variable : sink.variables)
+                h5::check(H5Dset_extent(variable.get(), no_rows), s.where(sink.object),
+                          "cutting back to the checkpoint");
             sink.rows = 0;
         }
         s.layout_created = true;
@@ -416,9 +427,9 @@ void output_file::write_config(const std::string& resolved_yaml) {
         h5::handle type = h5::string_type(text.size());
         text.resize(std::max<std::size_t>(text.size(), 1), '\0');
         h5::handle space(h5::check_id(H5Screate(H5S_SCALAR), here, "creating the dataspace"));
-        h5::handle dataset(h5::check_id(H5Dcreate2(s.file.get(), "config", type.get(), space.get(), H5P_DEFAULT,
-                                                   H5P_DEFAULT, H5P_DEFAULT),
-                                        here, "creating the dataset"));
+        h5::handle dataset(h5::check_id(
+            H5Dcreate2(s.file.get(), "config", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), here,
+            "creating the dataset"));
         h5::write_attribute(dataset.get(), "format", "yaml", here);
         // Scalar, so not chunked: the content checksum of checkpoint files instead (h5::content_sum
         // over the stored bytes), verified wherever /config is read.

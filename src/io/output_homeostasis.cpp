@@ -25,16 +25,18 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
     if (trace.times.empty()) return;  // the same on every rank: the trace comes from a global reduction
     h5::handle group;
     // A dataset of any shape that rank 0 writes whole (the other ranks select nothing).
-    const auto table = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
-                           int rank, const hsize_t* dims) {
+    const auto table = [&](hid_t parent, const std::string& name, const std::string& object,
+                           const std::vector<double>& values, int rank, const hsize_t* dims) {
         s.collective([&] {
             h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F64LE, rank, dims, nullptr, object);
             h5::write_attribute(dataset.get(), "units", "1", s.where(object));
             h5::handle space(h5::check_id(H5Dget_space(dataset.get()), s.where(object), "reading the dataspace"));
-            if (s.rank != 0 || values.empty()) h5::check(H5Sselect_none(space.get()), s.where(object), "selecting nothing");
+            if (s.rank != 0 || values.empty())
+                h5::check(H5Sselect_none(space.get()), s.where(object), "selecting nothing");
             const hid_t memory = s.rank == 0 && !values.empty() ? H5S_ALL : space.get();
             static const double nothing = 0;
-            h5::check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory, space.get(), s.dxpl(), values.empty() ? &nothing : values.data()),
+            h5::check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory, space.get(), s.dxpl(),
+                               values.empty() ? &nothing : values.data()),
                       s.where(object), "writing the dataset");
         });
     };
@@ -61,7 +63,8 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             table(pop.get(), "branch_gain_std", object + "/branch_gain_std", trace.branch_gain_std[p], 2, by_branch);
             if (R > 0) {
                 table(pop.get(), "branch_gain", object + "/branch_gain", trace.branch_gain[p], 3, by_neuron);
-                s.collective([&] { s.write_from_rank0(pop.get(), "branch_gain_ids", object + "/branch_gain_ids", b.record); });
+                s.collective(
+                    [&] { s.write_from_rank0(pop.get(), "branch_gain_ids", object + "/branch_gain_ids", b.record); });
             }
         }
         s.write_column(pop.get(), "gain_ex_std", object + "/gain_ex_std", trace.gain_ex_std[p], "1");
@@ -75,16 +78,17 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             s.write_column(pop.get(), "theta_std", object + "/theta_std", trace.theta_std[p], "Hz^2");
         }
         if (spec.populations[p].model != model::neuron_kind::poisson_source) {
-            const char* per_ms = conductance_based(spec.populations[p].model) ? "nS/ms"
-                                 : spec.populations[p].model == model::neuron_kind::lif_curr_exp ? "pA/ms" : "mV/ms";
+            const char* per_ms = conductance_based(spec.populations[p].model)                    ? "nS/ms"
+                                 : spec.populations[p].model == model::neuron_kind::lif_curr_exp ? "pA/ms"
+                                                                                                 : "mV/ms";
             s.write_column(pop.get(), "input_ex", object + "/input_ex", trace.input_ex[p], per_ms);
             s.write_column(pop.get(), "input_in", object + "/input_in", trace.input_in[p], per_ms);
             s.write_column(pop.get(), "ei_ratio", object + "/ei_ratio", trace.ei_ratio[p], "1");
         }
     }
     // Chosen neurons: [sample, neuron] matrices, written whole by rank 0.
-    const auto matrix = [&](hid_t parent, const std::string& name, const std::string& object, const std::vector<float>& values,
-                            std::size_t columns, const char* units) {
+    const auto matrix = [&](hid_t parent, const std::string& name, const std::string& object,
+                            const std::vector<float>& values, std::size_t columns, const char* units) {
         s.collective([&] {
             const hsize_t dims[2] = {trace.times.size(), columns};
             h5::handle dataset = s.create_dataset(parent, name, H5T_IEEE_F32LE, 2, dims, nullptr, object);
@@ -103,11 +107,14 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
         const std::string object = "/homeostasis/" + name + "/neurons";
         h5::handle group_n;
         s.collective([&] {
-            h5::handle pop(h5::check_id(H5Gopen2(group.get(), name.c_str(), H5P_DEFAULT), s.where(object), "opening the group"));
+            h5::handle pop(
+                h5::check_id(H5Gopen2(group.get(), name.c_str(), H5P_DEFAULT), s.where(object), "opening the group"));
             group_n = s.open_or_create_group(pop.get(), "neurons", object);
             const hsize_t dims[1] = {rec.ids.size()};
-            h5::handle ids = s.create_dataset(group_n.get(), "node_ids", H5T_STD_U64LE, 1, dims, nullptr, object + "/node_ids");
-            s.write_1d(ids.get(), object + "/node_ids", H5T_NATIVE_UINT64, rec.ids.data(), s.rank == 0 ? rec.ids.size() : 0, 0);
+            h5::handle ids =
+                s.create_dataset(group_n.get(), "node_ids", H5T_STD_U64LE, 1, dims, nullptr, object + "/node_ids");
+            s.write_1d(ids.get(), object + "/node_ids", H5T_NATIVE_UINT64, rec.ids.data(),
+                       s.rank == 0 ? rec.ids.size() : 0, 0);
         });
         matrix(group_n.get(), "gain_ex", object + "/gain_ex", rec.gain_ex, rec.ids.size(), "1");
         matrix(group_n.get(), "gain_in", object + "/gain_in", rec.gain_in, rec.ids.size(), "1");
@@ -132,7 +139,8 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             std::vector<double> q;
             for (std::size_t k = l; k < trace.w_quantiles[j].size(); k += levels) q.push_back(trace.w_quantiles[j][k]);
             char key[16];
-            std::snprintf(key, sizeof key, "w_q%02d", static_cast<int>(std::lround(engine::homeostasis_trace::quantile_levels[l] * 100)));
+            std::snprintf(key, sizeof key, "w_q%02d",
+                          static_cast<int>(std::lround(engine::homeostasis_trace::quantile_levels[l] * 100)));
             s.write_column(proj.get(), key, object + "/" + key, q, "weight unit");
         }
     }

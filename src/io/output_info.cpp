@@ -56,13 +56,15 @@ private:
     void open();
     std::optional<h5::handle> group(hid_t parent, const std::string& name, const std::string& object) const {
         if (!h5::exists(parent, name)) return std::nullopt;
-        return h5::handle(h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
+        return h5::handle(
+            h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the group"));
     }
     // Calls f(name, object, group) for each name in `parent`'s string-array attribute `list` that is a
     // group under `parent` (the object `at`), in the attribute's order; names without a group are skipped.
     template <class F>
     void for_each_named_group(hid_t parent, const std::string& at, const char* list, F&& f) const {
-        for (const auto& name : h5::read_strings_attribute(parent, list, where(at)).value_or(std::vector<std::string>{})) {
+        for (const auto& name :
+             h5::read_strings_attribute(parent, list, where(at)).value_or(std::vector<std::string>{})) {
             const std::string object = at + "/" + name;
             if (auto g = group(parent, name, object)) f(name, object, *g);
         }
@@ -72,7 +74,8 @@ private:
     void verify_spikes() const;
     [[noreturn]] void damaged(const std::string& object, const std::string& what) const {
         const std::string detail = h5::error_detail();
-        throw damaged_file_error("output file '" + path_ + "' is damaged: " + object + ": " + what + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error("output file '" + path_ + "' is damaged: " + object + ": " + what +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     std::vector<double> column(hid_t parent, const std::string& name, const std::string& object) const;
     void describe_phases(std::ostringstream& out, hid_t phases, hid_t populations) const;
@@ -84,7 +87,9 @@ std::vector<double> reader::column(hid_t parent, const std::string& name, const 
     if (!h5::exists(parent, name)) return {};
     h5::handle d(h5::check_id(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), where(object), "opening the dataset"));
     std::vector<double> v(h5::dataset_size(d.get(), where(object)));
-    if (!v.empty()) h5::check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), where(object), "reading");
+    if (!v.empty())
+        h5::check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), where(object),
+                  "reading");
     return v;
 }
 
@@ -95,56 +100,69 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
     const auto kinds = h5::read_strings_attribute(phases, "kind", here).value_or(std::vector<std::string>{});
     const auto cycle = column(phases, "cycle", "/phases/cycle"), skipped = column(phases, "skipped", "/phases/skipped");
     const auto start = column(phases, "start", "/phases/start"), end = column(phases, "end", "/phases/end");
-    const auto w0 = column(phases, "weight_start", "/phases/weight_start"), w1 = column(phases, "weight_end", "/phases/weight_end");
+    const auto w0 = column(phases, "weight_start", "/phases/weight_start"),
+               w1 = column(phases, "weight_end", "/phases/weight_end");
     const auto factor = column(phases, "renormalization", "/phases/renormalization");
     const auto pruned = column(phases, "pruned", "/phases/pruned");
     const auto wall = h5::exists(phases, "wall") ? column(phases, "wall", "/phases/wall") : std::vector<double>{};
     std::vector<std::string> order;
-    if (populations >= 0) order = h5::read_strings_attribute(populations, "order", where("/populations")).value_or(order);
+    if (populations >= 0)
+        order = h5::read_strings_attribute(populations, "order", where("/populations")).value_or(order);
     std::vector<double> rate, swa;
     std::string pop;
     if (!order.empty() && h5::exists(phases, order.front())) {
         pop = order.front();
-        h5::handle g(h5::check_id(H5Gopen2(phases, pop.c_str(), H5P_DEFAULT), where("/phases/" + pop), "opening the group"));
+        h5::handle g(
+            h5::check_id(H5Gopen2(phases, pop.c_str(), H5P_DEFAULT), where("/phases/" + pop), "opening the group"));
         rate = column(g.get(), "rate", "/phases/" + pop + "/rate");
         swa = column(g.get(), "swa", "/phases/" + pop + "/swa");
     }
     out << "\nphases (" << names.size() << "; total excitatory plastic weight W, SHY factor G, real-time factor RTF"
         << (pop.empty() ? "" : ", population " + pop + "'s rate and slow-wave activity") << "):\n";
-    out << "  " << std::left << std::setw(14) << "name" << std::setw(8) << "kind" << std::right << std::setw(6) << "cycle"
-        << std::setw(12) << "start (s)" << std::setw(12) << "end (s)" << std::setw(14) << "W start" << std::setw(14) << "W end"
-        << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12) << "SWA (Hz^2)" << std::setw(10) << "pruned" << std::setw(8) << "RTF" << '\n';
+    out << "  " << std::left << std::setw(14) << "name" << std::setw(8) << "kind" << std::right << std::setw(6)
+        << "cycle" << std::setw(12) << "start (s)" << std::setw(12) << "end (s)" << std::setw(14) << "W start"
+        << std::setw(14) << "W end" << std::setw(10) << "G" << std::setw(11) << "rate (Hz)" << std::setw(12)
+        << "SWA (Hz^2)" << std::setw(10) << "pruned" << std::setw(8) << "RTF" << '\n';
     const auto at = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : std::nan(""); };
     for (std::size_t i = 0; i < names.size(); ++i) {
         std::string name = names[i] + (at(skipped, i) > 0 ? " (skipped)" : "");
-        out << "  " << std::left << std::setw(14) << name << std::setw(8) << (i < kinds.size() ? kinds[i] : "?") << std::right
-            << std::setw(6) << static_cast<long long>(at(cycle, i)) << std::setw(12) << fixed(at(start, i) / 1000.0, 3)
-            << std::setw(12) << fixed(at(end, i) / 1000.0, 3) << std::setw(14) << fixed(at(w0, i), 1) << std::setw(14)
-            << fixed(at(w1, i), 1) << std::setw(10) << fixed(at(factor, i), 5) << std::setw(11) << fixed(at(rate, i), 3)
-            << std::setw(12) << fixed(at(swa, i), 3) << std::setw(10)
-            << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-")) << std::setw(8)
-            << fixed(at(wall, i) / ((at(end, i) - at(start, i)) * 1e-3), 3) << '\n';
+        out << "  " << std::left << std::setw(14) << name << std::setw(8) << (i < kinds.size() ? kinds[i] : "?")
+            << std::right << std::setw(6) << static_cast<long long>(at(cycle, i)) << std::setw(12)
+            << fixed(at(start, i) / 1000.0, 3) << std::setw(12) << fixed(at(end, i) / 1000.0, 3) << std::setw(14)
+            << fixed(at(w0, i), 1) << std::setw(14) << fixed(at(w1, i), 1) << std::setw(10) << fixed(at(factor, i), 5)
+            << std::setw(11) << fixed(at(rate, i), 3) << std::setw(12) << fixed(at(swa, i), 3) << std::setw(10)
+            << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-"))
+            << std::setw(8) << fixed(at(wall, i) / ((at(end, i) - at(start, i)) * 1e-3), 3) << '\n';
     }
 }
 
 // One line per stimulus pattern: its group, presentations, and each recall probe's response (the
 // uncued members' rate over the rest of the population's), then the engram's weight ratio.
 void reader::describe_patterns(std::ostringstream& out, hid_t patterns) const {
-    for_each_named_group(patterns, "/patterns", "names", [&](const std::string& name, const std::string& object, const h5::handle& g) {
+    for_each_named_group(patterns, "/patterns", "names",
+                         [&](const std::string& name, const std::string& object, const h5::handle& g) {
         const auto population = h5::read_string_attribute(g.get(), "population", where(object)).value_or("?");
-        const auto members = column(g.get(), "node_ids", object + "/node_ids"), onsets = column(g.get(), "onsets", object + "/onsets");
-        out << "\npattern " << name << " (" << members.size() << " neurons of " << population << ", " << onsets.size() << " presentations";
-        if (!onsets.empty()) out << " from " << fixed(onsets.front() / 1000.0, 3) << " s to " << fixed(onsets.back() / 1000.0, 3) << " s";
+        const auto members = column(g.get(), "node_ids", object + "/node_ids"),
+                   onsets = column(g.get(), "onsets", object + "/onsets");
+        out << "\npattern " << name << " (" << members.size() << " neurons of " << population << ", " << onsets.size()
+            << " presentations";
+        if (!onsets.empty())
+            out << " from " << fixed(onsets.front() / 1000.0, 3) << " s to " << fixed(onsets.back() / 1000.0, 3)
+                << " s";
         out << "):\n";
         const auto probes = column(g.get(), "probe_time", object + "/probe_time");
-        const auto uncued = column(g.get(), "uncued_rate", object + "/uncued_rate"), cued = column(g.get(), "cued_rate", object + "/cued_rate");
+        const auto uncued = column(g.get(), "uncued_rate", object + "/uncued_rate"),
+                   cued = column(g.get(), "cued_rate", object + "/cued_rate");
         const auto rest = column(g.get(), "rest_rate", object + "/rest_rate");
         for (std::size_t m = 0; m < probes.size() && m < uncued.size() && m < cued.size() && m < rest.size(); ++m)
-            out << "  probe at " << fixed(probes[m] / 1000.0, 3) << " s: cued " << fixed(cued[m], 2) << " Hz, uncued " << fixed(uncued[m], 2)
-                << " Hz, rest " << fixed(rest[m], 2) << " Hz (recall " << fixed(uncued[m] / rest[m], 2) << "x)\n";
+            out << "  probe at " << fixed(probes[m] / 1000.0, 3) << " s: cued " << fixed(cued[m], 2) << " Hz, uncued "
+                << fixed(uncued[m], 2) << " Hz, rest " << fixed(rest[m], 2) << " Hz (recall "
+                << fixed(uncued[m] / rest[m], 2) << "x)\n";
         const auto times = column(g.get(), "weight_time", object + "/weight_time");
-        for_each_named_group(g.get(), object, "projections", [&](const std::string& proj, const std::string& at, const h5::handle& pg) {
-            const auto in = column(pg.get(), "w_group", at + "/w_group"), others = column(pg.get(), "w_rest", at + "/w_rest");
+        for_each_named_group(g.get(), object, "projections",
+                             [&](const std::string& proj, const std::string& at, const h5::handle& pg) {
+            const auto in = column(pg.get(), "w_group", at + "/w_group"),
+                       others = column(pg.get(), "w_rest", at + "/w_rest");
             out << "  engram in " << proj << " (mean weight within the group / of the rest):";
             for (std::size_t t = 0; t < in.size() && t < others.size() && t < times.size(); ++t)
                 out << ' ' << fixed(times[t] / 1000.0, 1) << " s " << fixed(in[t] / others[t], 3);
@@ -155,19 +173,28 @@ void reader::describe_patterns(std::ostringstream& out, hid_t patterns) const {
 
 // One line per pruning point of each pruned projection.
 void reader::describe_pruning(std::ostringstream& out, hid_t pruning) const {
-    for_each_named_group(pruning, "/pruning", "projections", [&](const std::string& name, const std::string& object, const h5::handle& g) {
-        const auto time = column(g.get(), "time", object + "/time"), synapses = column(g.get(), "synapses", object + "/synapses");
-        const auto below = column(g.get(), "below", object + "/below"), tagged = column(g.get(), "tagged", object + "/tagged");
+    for_each_named_group(pruning, "/pruning", "projections",
+                         [&](const std::string& name, const std::string& object, const h5::handle& g) {
+        const auto time = column(g.get(), "time", object + "/time"),
+                   synapses = column(g.get(), "synapses", object + "/synapses");
+        const auto below = column(g.get(), "below", object + "/below"),
+                   tagged = column(g.get(), "tagged", object + "/tagged");
         const auto removed = column(g.get(), "removed", object + "/removed");
-        const auto b0 = column(g.get(), "bytes_before", object + "/bytes_before"), b1 = column(g.get(), "bytes_after", object + "/bytes_after");
-        out << "\npruning of " << name << " (" << time.size() << " points; synapses before, weak, tagged, removed, table KiB before -> after):\n";
-        out << "  " << std::right << std::setw(10) << "time (s)" << std::setw(12) << "synapses" << std::setw(10) << "weak" << std::setw(10)
-            << "tagged" << std::setw(10) << "removed" << std::setw(24) << "KiB" << '\n';
-        const auto n = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? static_cast<long long>(v[i]) : -1LL; };
+        const auto b0 = column(g.get(), "bytes_before", object + "/bytes_before"),
+                   b1 = column(g.get(), "bytes_after", object + "/bytes_after");
+        out << "\npruning of " << name << " (" << time.size()
+            << " points; synapses before, weak, tagged, removed, table KiB before -> after):\n";
+        out << "  " << std::right << std::setw(10) << "time (s)" << std::setw(12) << "synapses" << std::setw(10)
+            << "weak" << std::setw(10) << "tagged" << std::setw(10) << "removed" << std::setw(24) << "KiB" << '\n';
+        const auto n = [](const std::vector<double>& v, std::size_t i) {
+            return i < v.size() ? static_cast<long long>(v[i]) : -1LL;
+        };
         for (std::size_t i = 0; i < time.size(); ++i) {
-            const std::string kib = fixed(static_cast<double>(n(b0, i)) / 1024.0, 1) + " -> " + fixed(static_cast<double>(n(b1, i)) / 1024.0, 1);
-            out << "  " << std::setw(10) << fixed(time[i] / 1000.0, 3) << std::setw(12) << n(synapses, i) << std::setw(10) << n(below, i)
-                << std::setw(10) << n(tagged, i) << std::setw(10) << n(removed, i) << std::setw(24) << kib << '\n';
+            const std::string kib = fixed(static_cast<double>(n(b0, i)) / 1024.0, 1) + " -> " +
+                                    fixed(static_cast<double>(n(b1, i)) / 1024.0, 1);
+            out << "  " << std::setw(10) << fixed(time[i] / 1000.0, 3) << std::setw(12) << n(synapses, i)
+                << std::setw(10) << n(below, i) << std::setw(10) << n(tagged, i) << std::setw(10) << n(removed, i)
+                << std::setw(24) << kib << '\n';
         }
     });
 }
@@ -183,9 +210,11 @@ void reader::open() {
     const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
     if (is_hdf5 < 0) {
         const std::string detail = h5::error_detail();
-        throw damaged_file_error(prefix + "cannot open it: truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(prefix + "cannot open it: truncated or damaged" +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
-    if (is_hdf5 == 0) throw damaged_file_error(prefix + "not an HDF5 file (truncated or damaged, or another kind of file)");
+    if (is_hdf5 == 0)
+        throw damaged_file_error(prefix + "not an HDF5 file (truncated or damaged, or another kind of file)");
 
     h5::handle fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), path_, "creating file access properties"));
 #if H5_VERSION_GE(1, 10, 7)
@@ -195,7 +224,8 @@ void reader::open() {
     const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
     if (id < 0) {
         const std::string detail = h5::error_detail();
-        throw damaged_file_error(prefix + "HDF5 cannot open it: truncated or damaged" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+        throw damaged_file_error(prefix + "HDF5 cannot open it: truncated or damaged" +
+                                 (detail.empty() ? "" : " (HDF5: " + detail + ")"));
     }
     file_ = h5::handle(id);
     std::optional<std::string> format;
@@ -215,7 +245,8 @@ std::optional<std::uint64_t> reader::spike_count(const std::string& population) 
     auto sink = group(spikes->get(), population, "/spikes/" + population);
     if (!sink || !h5::exists(sink->get(), "node_ids")) return std::nullopt;
     const std::string object = "/spikes/" + population + "/node_ids";
-    h5::handle dataset(h5::check_id(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT), where(object), "opening the dataset"));
+    h5::handle dataset(
+        h5::check_id(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT), where(object), "opening the dataset"));
     return h5::dataset_size(dataset.get(), where(object));
 }
 
@@ -247,7 +278,9 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
             for (int k = 0, n = H5Pget_nfilters(dcpl.get()); k < n; ++k) {
                 unsigned flags = 0;
                 std::size_t cd = 0;
-                if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(k), &flags, &cd, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_FLETCHER32) fletcher = true;
+                if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(k), &flags, &cd, nullptr, 0, nullptr, nullptr) ==
+                    H5Z_FILTER_FLETCHER32)
+                    fletcher = true;
             }
             if (!fletcher) damaged(object, "has no checksum filter");
         }
@@ -259,7 +292,8 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
         }
         hsize_t found = 0;
         if (H5Dget_num_chunks(dataset, space.get(), &found) < 0) damaged(object, "counting its chunks failed");
-        if (found != expected) damaged(object, "holds " + std::to_string(found) + " chunks, its extent " + std::to_string(expected));
+        if (found != expected)
+            damaged(object, "holds " + std::to_string(found) + " chunks, its extent " + std::to_string(expected));
         for (hsize_t c = 0; c < expected; ++c) {  // every chunk, by its index in the grid of chunks
             hsize_t offset[max_rank] = {0, 0, 0};
             std::string at;
@@ -285,7 +319,8 @@ void reader::verify_dataset(const std::string& object, hid_t dataset, bool check
     std::vector<unsigned char> buffer;
     if (rank == 0) {
         buffer.resize(element);
-        if (H5Dread(dataset, memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) damaged(object, "reading it failed");
+        if (H5Dread(dataset, memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
+            damaged(object, "reading it failed");
         return;
     }
     for (hsize_t first = 0; first < dims[0]; first += rows_per_slice) {
@@ -307,18 +342,25 @@ void reader::verify_spikes() const {
     auto spikes = group(file_.get(), "spikes", "/spikes");
     if (!spikes) return;
     auto simulation = group(file_.get(), "simulation", "/simulation");
-    const double end = simulation ? h5::read_attribute<double>(simulation->get(), "duration", where("/simulation")).value_or(INFINITY) : INFINITY;
+    const double end =
+        simulation ? h5::read_attribute<double>(simulation->get(), "duration", where("/simulation")).value_or(INFINITY)
+                   : INFINITY;
     auto populations = group(file_.get(), "populations", "/populations");
-    for (const auto& name : h5::read_strings_attribute(populations ? populations->get() : file_.get(), "order", where("/populations")).value_or(std::vector<std::string>{})) {
+    for (const auto& name :
+         h5::read_strings_attribute(populations ? populations->get() : file_.get(), "order", where("/populations"))
+             .value_or(std::vector<std::string>{})) {
         auto sink = group(spikes->get(), name, "/spikes/" + name);
         auto population = group(populations->get(), name, "/populations/" + name);
-        if (!sink || !population || !h5::exists(sink->get(), "node_ids") || !h5::exists(sink->get(), "timestamps")) continue;
+        if (!sink || !population || !h5::exists(sink->get(), "node_ids") || !h5::exists(sink->get(), "timestamps"))
+            continue;
         const auto size = h5::read_attribute<std::uint64_t>(population->get(), "size", where("/populations/" + name));
         if (!size) damaged("/populations/" + name, "has no size");
-        h5::handle ids(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT)), times(H5Dopen2(sink->get(), "timestamps", H5P_DEFAULT));
+        h5::handle ids(H5Dopen2(sink->get(), "node_ids", H5P_DEFAULT)),
+            times(H5Dopen2(sink->get(), "timestamps", H5P_DEFAULT));
         if (!ids.valid() || !times.valid()) damaged("/spikes/" + name, "opening its datasets failed");
         const std::uint64_t n = h5::dataset_size(ids.get(), where("/spikes/" + name + "/node_ids"));
-        if (h5::dataset_size(times.get(), where("/spikes/" + name + "/timestamps")) != n) damaged("/spikes/" + name, "node_ids and timestamps differ in length");
+        if (h5::dataset_size(times.get(), where("/spikes/" + name + "/timestamps")) != n)
+            damaged("/spikes/" + name, "node_ids and timestamps differ in length");
         constexpr std::uint64_t slice = std::uint64_t{1} << 20;
         std::vector<std::uint64_t> id(slice);
         std::vector<double> t(slice);
@@ -328,15 +370,19 @@ void reader::verify_spikes() const {
             for (auto* d : {&ids, &times}) {
                 h5::handle space(H5Dget_space(d->get()));
                 if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
-                    H5Dread(d->get(), d == &ids ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT,
-                            d == &ids ? static_cast<void*>(id.data()) : static_cast<void*>(t.data())) < 0)
+                    H5Dread(d->get(), d == &ids ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE, memory.get(), space.get(),
+                            H5P_DEFAULT, d == &ids ? static_cast<void*>(id.data()) : static_cast<void*>(t.data())) < 0)
                     damaged("/spikes/" + name, "reading it failed");
             }
             for (std::uint64_t k = 0; k < count[0]; ++k) {
                 if (id[k] >= *size)
-                    damaged("/spikes/" + name + "/node_ids", "element " + std::to_string(first + k) + " = " + std::to_string(id[k]) + " is outside the population (size " + std::to_string(*size) + ")");
+                    damaged("/spikes/" + name + "/node_ids",
+                            "element " + std::to_string(first + k) + " = " + std::to_string(id[k]) +
+                                " is outside the population (size " + std::to_string(*size) + ")");
                 if (!(t[k] >= 0.0 && t[k] <= end))
-                    damaged("/spikes/" + name + "/timestamps", "element " + std::to_string(first + k) + " = " + fixed(t[k], 3) + " ms is outside the run [0, " + fixed(end, 3) + "] ms");
+                    damaged("/spikes/" + name + "/timestamps", "element " + std::to_string(first + k) + " = " +
+                                                                   fixed(t[k], 3) + " ms is outside the run [0, " +
+                                                                   fixed(end, 3) + "] ms");
             }
         }
     }
@@ -352,13 +398,14 @@ void reader::verify() const {
     const bool unfinished = status == "running" || status.rfind("failed", 0) == 0 || status.rfind("stopped", 0) == 0;
     for (const char* part : {"config", "simulation", "populations"})
         if (!unfinished && !h5::exists(file_.get(), part))
-            throw damaged_file_error("cannot read output file '" + path_ + "': not a complete synorm output (its status is '" + status +
+            throw damaged_file_error("cannot read output file '" + path_ +
+                                     "': not a complete synorm output (its status is '" + status +
                                      "', but it has no /" + part + "; damaged, or not written by synorm)");
     h5::visit_objects(
         file_.get(),
         [&](const std::string& object, hid_t id) {
-            h5::attribute_bytes(id, where(object));
-            if (H5Iget_type(id) == H5I_DATASET) verify_dataset(object, id, checksummed && object != "/config");
+        h5::attribute_bytes(id, where(object));
+        if (H5Iget_type(id) == H5I_DATASET) verify_dataset(object, id, checksummed && object != "/config");
         },
         "output file '" + path_ + "' is damaged");
     if (checksummed && h5::exists(file_.get(), "config")) {
@@ -368,8 +415,10 @@ void reader::verify() const {
         std::string text(H5Tget_size(type.get()), '\0');
         const auto sum = h5::read_attribute<std::uint64_t>(config.get(), "checksum", where("/config"));
         if (!sum) damaged("/config", "has no checksum");
-        if (H5Dread(config.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0) damaged("/config", "reading it failed");
-        if (h5::content_sum(text.data(), text.size(), 0) != *sum) damaged("/config", "its text does not match its checksum (damaged or edited)");
+        if (H5Dread(config.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+            damaged("/config", "reading it failed");
+        if (h5::content_sum(text.data(), text.size(), 0) != *sum)
+            damaged("/config", "its text does not match its checksum (damaged or edited)");
     }
     verify_spikes();
 }
@@ -387,7 +436,9 @@ std::string reader::describe() {
         out << "WARNING: THIS RUN DID NOT COMPLETE (status: " << status
             << "); the file may hold only part of the run\n";
     out << "format:      synorm-output " << (version ? std::to_string(*version) : "?")
-        << (version && *version >= 2 ? ", every dataset read and its checksums verified" : ", no checksums (written before format 2): data not verified") << '\n';
+        << (version && *version >= 2 ? ", every dataset read and its checksums verified"
+                                     : ", no checksums (written before format 2): data not verified")
+        << '\n';
 
     auto provenance = group(root, "provenance", "/provenance");
     const std::string prov_here = where("/provenance");
@@ -423,7 +474,8 @@ std::string reader::describe() {
         const auto threads = h5::read_attribute<std::int64_t>(p, "threads", prov_here);
         if (events && loop && *loop > 0 && ranks && threads)
             out << "synaptic events: " << *events << " (" << fixed(static_cast<double>(*events) / *loop / 1e6, 1)
-                << " M/s, " << fixed(static_cast<double>(*events) / *loop / 1e6 / static_cast<double>(*ranks * *threads), 1)
+                << " M/s, "
+                << fixed(static_cast<double>(*events) / *loop / 1e6 / static_cast<double>(*ranks * *threads), 1)
                 << " M/s per core)\n";
     } else {
         out << "provenance:  none (the run ended before writing it)\n";
@@ -445,9 +497,9 @@ std::string reader::describe() {
         const auto order = h5::read_strings_attribute(populations->get(), "order", where("/populations"))
                                .value_or(std::vector<std::string>{});
         out << "\npopulations (gid order):" << duration_note << '\n';
-        out << "  " << std::left << std::setw(16) << "name" << std::right << std::setw(12) << "size" << "  " << std::left
-            << std::setw(20) << "model" << std::setw(12) << "type" << std::right << std::setw(12) << "spikes"
-            << std::setw(12) << "rate (Hz)" << '\n';
+        out << "  " << std::left << std::setw(16) << "name" << std::right << std::setw(12) << "size"
+            << "  " << std::left << std::setw(20) << "model" << std::setw(12) << "type" << std::right << std::setw(12)
+            << "spikes" << std::setw(12) << "rate (Hz)" << '\n';
         for (const auto& name : order) {
             const std::string object = "/populations/" + name;
             auto g = group(populations->get(), name, object);
@@ -462,14 +514,15 @@ std::string reader::describe() {
                 if (size > 0 && duration && *duration > 0)
                     rate = fixed(static_cast<double>(*spikes) / static_cast<double>(size) / (*duration / 1000.0), 3);
             }
-            out << "  " << std::left << std::setw(16) << name << std::right << std::setw(12) << size << "  " << std::left
-                << std::setw(20) << model << std::setw(12) << type << std::right << std::setw(12) << count
+            out << "  " << std::left << std::setw(16) << name << std::right << std::setw(12) << size << "  "
+                << std::left << std::setw(20) << model << std::setw(12) << type << std::right << std::setw(12) << count
                 << std::setw(12) << rate << '\n';
         }
         out << "  (spikes '-': not recorded)\n";
     }
 
-    if (auto phases = group(root, "phases", "/phases")) describe_phases(out, phases->get(), populations ? populations->get() : -1);
+    if (auto phases = group(root, "phases", "/phases"))
+        describe_phases(out, phases->get(), populations ? populations->get() : -1);
     if (auto pruning = group(root, "pruning", "/pruning")) describe_pruning(out, pruning->get());
     if (auto patterns = group(root, "patterns", "/patterns")) describe_patterns(out, patterns->get());
 

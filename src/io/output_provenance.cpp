@@ -44,10 +44,8 @@ void for_each_field(P& p, F&& f) {
 struct packer {
     std::string bytes;
     template <class T>
-        requires std::is_trivially_copyable_v<T>
-    void operator()(const char*, const T& value) {
-        bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
-    }
+    requires std::is_trivially_copyable_v<T>
+    void operator()(const char*, const T& value) { bytes.append(reinterpret_cast<const char*>(&value), sizeof value); }
     void operator()(const char* name, const std::string& value) {
         (*this)(name, static_cast<std::uint64_t>(value.size()));
         bytes += value;
@@ -68,10 +66,8 @@ struct unpacker {
         at += n;
     }
     template <class T>
-        requires std::is_trivially_copyable_v<T>
-    void operator()(const char*, T& value) {
-        take(&value, sizeof value);
-    }
+    requires std::is_trivially_copyable_v<T>
+    void operator()(const char*, T& value) { take(&value, sizeof value); }
     void operator()(const char* name, std::string& value) {
         std::uint64_t n = 0;
         (*this)(name, n);
@@ -105,7 +101,8 @@ void output_file::write_provenance(const provenance& p) {
     s.collective([&] {
         const std::string here = s.where("/provenance");
         h5::handle group = s.open_or_create_group(s.file.get(), "provenance", "/provenance");
-        for_each_field(agreed, [&](const char* name, const auto& value) { h5::write_attribute(group.get(), name, value, here); });
+        for_each_field(
+            agreed, [&](const char* name, const auto& value) { h5::write_attribute(group.get(), name, value, here); });
         s.flush("writing the provenance");
     });
 }

@@ -41,7 +41,8 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
     s.write_column(group.get(), "set_point", "/phases/set_point", field(&row_t::set_point), "weight unit");
     s.write_column(group.get(), "renormalization", "/phases/renormalization", field(&row_t::renormalization), "1");
     if (spec.schedule.renormalization.mode == model::renormalization_spec::selectivity::selective)
-        s.write_column(group.get(), "weight_spared", "/phases/weight_spared", field(&row_t::weight_spared), "weight unit");
+        s.write_column(group.get(), "weight_spared", "/phases/weight_spared", field(&row_t::weight_spared),
+                       "weight unit");
     s.write_column(group.get(), "pruned", "/phases/pruned", field(&row_t::pruned), "1");
     s.write_column(group.get(), "wall", "/phases/wall", field(&row_t::wall), "s");
     if (!weight.times.empty()) {
@@ -86,7 +87,8 @@ void output_file::write_patterns(const model::model_spec& spec, const std::vecto
     if (patterns.empty()) return;  // the same on every rank
     h5::handle group;
     std::vector<std::string> names;
-    for (std::size_t k = 0; k < patterns.size() && k < spec.patterns.size(); ++k) names.push_back(spec.patterns[k].name);
+    for (std::size_t k = 0; k < patterns.size() && k < spec.patterns.size(); ++k)
+        names.push_back(spec.patterns[k].name);
     s.collective([&] {
         group = s.open_or_create_group(s.file.get(), "patterns", "/patterns");
         h5::write_attribute(group.get(), "names", names, s.where("/patterns"));
@@ -97,7 +99,8 @@ void output_file::write_patterns(const model::model_spec& spec, const std::vecto
         check_name(p.name, "pattern");
         const std::string object = "/patterns/" + p.name;
         const std::uint64_t cued = p.probe_times.empty() ? 0 : p.cue_size();
-        const auto group_size = static_cast<double>(p.group.size()), rest = static_cast<double>(spec.populations[p.population].size) - group_size;
+        const auto group_size = static_cast<double>(p.group.size()),
+                   rest = static_cast<double>(spec.populations[p.population].size) - group_size;
         const double window_s = p.window * 1e-3;
         std::vector<double> uncued_rate, cued_rate, rest_rate;
         std::vector<std::int64_t> uncued_spikes, cued_spikes, rest_spikes;

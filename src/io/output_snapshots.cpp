@@ -14,8 +14,9 @@ void output_file::write_weights(const model::model_spec& spec, const engine::wei
     auto& s = *impl_;
     s.require_open("write_weights");
     if (snapshot.projection >= spec.projections.size())
-        throw io_error(s.where("/" + group_name) + ": weight snapshot of projection index " + std::to_string(snapshot.projection) +
-                       " but the model has " + std::to_string(spec.projections.size()) + " projections");
+        throw io_error(s.where("/" + group_name) + ": weight snapshot of projection index " +
+                       std::to_string(snapshot.projection) + " but the model has " +
+                       std::to_string(spec.projections.size()) + " projections");
     if (index < 0) throw io_error(s.where("/" + group_name) + ": negative snapshot index " + std::to_string(index));
     const std::string& name = spec.projections[snapshot.projection].name;
     const std::string object = "/" + group_name + "/" + name + "/" + std::to_string(index);
@@ -47,8 +48,9 @@ void output_file::write_final_state(const model::model_spec& spec, const engine:
     auto& s = *impl_;
     s.require_open("write_final_state");
     if (state.population >= spec.populations.size())
-        throw io_error(s.where("/final_state") + ": final state of population index " + std::to_string(state.population) +
-                       " but the model has " + std::to_string(spec.populations.size()) + " populations");
+        throw io_error(s.where("/final_state") + ": final state of population index " +
+                       std::to_string(state.population) + " but the model has " +
+                       std::to_string(spec.populations.size()) + " populations");
     const auto& population = spec.populations[state.population];
     const std::string object = "/final_state/" + population.name;
     std::vector<std::uint64_t> node_ids;

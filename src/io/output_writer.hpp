@@ -58,7 +58,7 @@ struct output_file::impl {
         std::uint64_t size = 0;  // elements written so far, identical on every rank
     };
     struct recording_sink {
-        std::string object;  // "/recordings/<name>"
+        std::string object;              // "/recordings/<name>"
         std::vector<std::uint64_t> ids;  // population-local, ascending: the dataset's columns
         h5::handle times;
         std::vector<h5::handle> variables;
@@ -111,6 +111,7 @@ struct output_file::impl {
         agree(std::move(error));
     }
 
+    h5::handle access_properties();
     void create();
     void flush(std::string_view after);
     h5::handle open_or_create_group(hid_t parent, const std::string& name, const std::string& object);
@@ -127,11 +128,11 @@ struct output_file::impl {
                         std::uint64_t old_size, std::uint64_t offset, std::uint64_t total);
     // A collective step of its own: a new float64 column with its `units`, identical on every rank;
     // rank 0 writes it.
-    void write_column(hid_t parent, const std::string& name, const std::string& object, const std::vector<double>& values,
-                      const char* units);
+    void write_column(hid_t parent, const std::string& name, const std::string& object,
+                      const std::vector<double>& values, const char* units);
     template <class T>
-    void write_from_rank0(hid_t location, const std::string& name, const std::string& object, const std::vector<T>& values,
-                          const char* units = nullptr);
+    void write_from_rank0(hid_t location, const std::string& name, const std::string& object,
+                          const std::vector<T>& values, const char* units = nullptr);
     void create_layout(const model::model_spec& spec);
     void ensure_layout(const model::model_spec& spec) {
         if (!layout_created) collective([&] { create_layout(spec); });
@@ -145,7 +146,8 @@ struct output_file::impl {
         H5D_alloc_time_t at = H5D_ALLOC_TIME_DEFAULT;
         h5::check(H5Pget_alloc_time(dcpl.get(), &at), where(object), "reading the allocation time");
         if (at != H5D_ALLOC_TIME_EARLY)
-            throw io_error(where(object) + ": written on one rank by an older synorm (chunks allocated incrementally), so it can be "
+            throw io_error(where(object) +
+                           ": written on one rank by an older synorm (chunks allocated incrementally), so it can be "
                            "continued on one rank only: resume without mpirun or with -np 1 (any --threads)");
     }
 };

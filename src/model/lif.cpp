@@ -55,7 +55,8 @@ using simd::store;
 template <class F, bool Gain>
 [[gnu::always_inline]] inline F input(const float* slot, const float* gain, std::size_t i) {
     if constexpr (Gain) return load<F>(slot) * load<F>(gain + i);
-    else return load<F>(slot);
+    else
+        return load<F>(slot);
 }
 
 // Track: the input arriving now is added to the block's running sums.
@@ -103,8 +104,7 @@ template <class F, bool Gain, bool Egaba, bool Track>
     const F ie = input<F, Gain>(b.in_ex + i, b.gain_ex, i), ii = input<F, Gain>(b.in_in + i, b.gain_in, i);
     track<F, Track>(b, i, ie, ii);
     const F jump = ie + ii;
-    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 +
-                     (c.I_e + load<F>(b.I_dc + i)) * c.P20 + jump;
+    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + (c.I_e + load<F>(b.I_dc + i)) * c.P20 + jump;
     return finish_step<F, Gain, false, Track>(c, b, i, v_free);
 }
 
@@ -149,35 +149,35 @@ template <class F, bool Gain, bool Egaba, bool Track>
 // scan writes the compacted indices into the same array: index `fired` ≤ the position being read,
 // and the masks of later groups are stored after it, so nothing unread is overwritten.
 // SYNORM_SIMD_CLONES (simd.hpp) gives the versions for each CPU, which all compute the same bits.
-#define SYNORM_LIF_KERNEL(name, step)                                                                  \
-    template <bool Gain, bool Egaba, bool Track>                                                       \
-    SYNORM_SIMD_CLONES std::size_t name(const lif_constants& constants, const lif_block& block) {     \
-        /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */ \
-        const lif_constants c = constants;                                                             \
-        const lif_block b = block;                                                                     \
-        constexpr std::size_t group = 8 * simd::lanes;                                                 \
-        auto* const masks = reinterpret_cast<std::int32_t*>(b.spikes);                                 \
-        std::size_t i = 0, fired = 0;                                                                  \
-        for (; i + group <= b.n; i += group) {                                                         \
-            simd::vint any_spike{};                                                                    \
-            for (std::size_t j = 0; j < group; j += simd::lanes) {                                     \
-                const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i + j);                        \
-                store(masks + i + j, spike);                            \
-                any_spike |= spike;                                                                    \
-            }                                                                                          \
-            if (__builtin_expect(simd::any(any_spike), 0))                                             \
-                for (std::size_t k = i; k < i + group; ++k)                                            \
-                    if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                   \
-        }                                                                                              \
-        for (; i + simd::lanes <= b.n; i += simd::lanes) {                                             \
-            const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i);                                \
-            if (simd::any(spike))                                                                      \
-                for (std::size_t k = 0; k < simd::lanes; ++k)                                          \
-                    if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);               \
-        }                                                                                              \
-        for (; i < b.n; ++i)                                                                           \
-            if (step<float, Gain, Egaba, Track>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i);         \
-        return fired;                                                                                  \
+#define SYNORM_LIF_KERNEL(name, step)                                                                        \
+    template <bool Gain, bool Egaba, bool Track>                                                             \
+    SYNORM_SIMD_CLONES std::size_t name(const lif_constants& constants, const lif_block& block) {            \
+        /* Copies: the stores below cannot alias locals, so constants and pointers stay in registers. */     \
+        const lif_constants c = constants;                                                                   \
+        const lif_block b = block;                                                                           \
+        constexpr std::size_t group = 8 * simd::lanes;                                                       \
+        auto* const masks = reinterpret_cast<std::int32_t*>(b.spikes);                                       \
+        std::size_t i = 0, fired = 0;                                                                        \
+        for (; i + group <= b.n; i += group) {                                                               \
+            simd::vint any_spike{};                                                                          \
+            for (std::size_t j = 0; j < group; j += simd::lanes) {                                           \
+                const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i + j);                \
+                store(masks + i + j, spike);                                                                 \
+                any_spike |= spike;                                                                          \
+            }                                                                                                \
+            if (__builtin_expect(simd::any(any_spike), 0))                                                   \
+                for (std::size_t k = i; k < i + group; ++k)                                                  \
+                    if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                         \
+        }                                                                                                    \
+        for (; i + simd::lanes <= b.n; i += simd::lanes) {                                                   \
+            const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i);                        \
+            if (simd::any(spike))                                                                            \
+                for (std::size_t k = 0; k < simd::lanes; ++k)                                                \
+                    if (spike[k]) b.spikes[fired++] = static_cast<std::uint32_t>(i + k);                     \
+        }                                                                                                    \
+        for (; i < b.n; ++i)                                                                                 \
+            if (step<float, Gain, Egaba, Track>(c, b, i)) b.spikes[fired++] = static_cast<std::uint32_t>(i); \
+        return fired;                                                                                        \
     }
 
 SYNORM_LIF_KERNEL(update_delta, step_delta)

@@ -25,15 +25,17 @@ using u64x8 = std::uint64_t __attribute__((vector_size(64)));
 // Philox4x32-10 (Salmon et al. 2011, as Random123 computes it) on sixteen counters that differ in
 // their third and fourth words; the tests compare it with r123::Philox4x32 word for word.
 SYNORM_SIMD_CLONES
-void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index, const std::uint64_t (&gids)[random_lanes::lanes],
-                   std::uint64_t counter, random_lanes& out) {
+void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index,
+                   const std::uint64_t (&gids)[random_lanes::lanes], std::uint64_t counter, random_lanes& out) {
     std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
     std::uint32_t c2[random_lanes::lanes], c3[random_lanes::lanes];
     for (std::size_t l = 0; l < random_lanes::lanes; ++l) {  // the counter of random_block
         c2[l] = static_cast<std::uint32_t>(gids[l]);
-        c3[l] = (static_cast<std::uint32_t>(kind) << 24) | ((index & 0xFFFFu) << 8) | static_cast<std::uint32_t>((gids[l] >> 32) & 0xFFu);
+        c3[l] = (static_cast<std::uint32_t>(kind) << 24) | ((index & 0xFFFFu) << 8) |
+                static_cast<std::uint32_t>((gids[l] >> 32) & 0xFFu);
     }
-    u32x16 x0 = u32x16{} + static_cast<std::uint32_t>(counter), x1 = u32x16{} + static_cast<std::uint32_t>(counter >> 32), x2, x3;
+    u32x16 x0 = u32x16{} + static_cast<std::uint32_t>(counter),
+           x1 = u32x16{} + static_cast<std::uint32_t>(counter >> 32), x2, x3;
     std::memcpy(&x2, c2, sizeof x2);
     std::memcpy(&x3, c3, sizeof x3);
     for (int round = 0; round < 10; ++round) {

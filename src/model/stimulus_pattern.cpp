@@ -14,7 +14,8 @@ std::uint64_t pattern_spec::cue_size() const {
     return static_cast<std::uint64_t>(std::llround(cue * n));
 }
 
-std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index, std::uint64_t size, std::uint64_t count) {
+std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index, std::uint64_t size,
+                                        std::uint64_t count) {
     // Sparse Fisher–Yates: only the positions the first `count` swaps touched are stored.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> moved;  // (position, id now there), sorted by position
     const auto at = [&](std::uint64_t pos) {
@@ -26,7 +27,8 @@ std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index,
         const auto it = std::lower_bound(moved.begin(), moved.end(), std::make_pair(pos, std::uint64_t{0}),
                                          [](const auto& a, const auto& b) { return a.first < b.first; });
         if (it != moved.end() && it->first == pos) it->second = id;
-        else moved.insert(it, {pos, id});
+        else
+            moved.insert(it, {pos, id});
     };
     random_stream r(seed, stream_kind::pattern_group, index, 0);
     std::vector<std::uint64_t> group;
@@ -60,7 +62,8 @@ std::vector<presentation> presentations(const pattern_spec& p, std::uint32_t ind
     return out;
 }
 
-std::int64_t jitter_offset(std::uint64_t seed, std::uint32_t index, std::uint64_t gid, std::uint64_t k, std::int64_t jitter_steps) {
+std::int64_t jitter_offset(std::uint64_t seed, std::uint32_t index, std::uint64_t gid, std::uint64_t k,
+                           std::int64_t jitter_steps) {
     if (jitter_steps <= 0) return 0;
     const std::uint32_t u = random_block(seed, stream_kind::pattern_jitter, index, gid, k)[0];
     // Multiply-shift: bias below (jitter_steps + 1) / 2^32, far below anything a run can see.

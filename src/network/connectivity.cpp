@@ -31,9 +31,7 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
     const std::uint64_t m = skip_self ? n_source - 1 : n_source;
     const std::size_t start = sources.size();
     switch (proj.rule) {
-    case connection_rule::one_to_one:
-        sources.push_back(post_index);
-        return;
+    case connection_rule::one_to_one: sources.push_back(post_index); return;
     case connection_rule::all_to_all:
         for (std::uint64_t c = 0; c < m; ++c) sources.push_back(c);
         break;

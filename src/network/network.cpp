@@ -28,7 +28,8 @@ double expected_synapses(const model::projection_spec& proj, std::uint64_t n_sou
     switch (proj.rule) {
     case model::connection_rule::fixed_indegree: return static_cast<double>(proj.indegree);
     case model::connection_rule::pairwise_bernoulli: return proj.probability * static_cast<double>(n_source);
-    case model::connection_rule::fixed_total_number: return static_cast<double>(proj.total_number) / static_cast<double>(std::max<std::uint64_t>(1, n_target));
+    case model::connection_rule::fixed_total_number:
+        return static_cast<double>(proj.total_number) / static_cast<double>(std::max<std::uint64_t>(1, n_target));
     case model::connection_rule::one_to_one: return 1.0;
     case model::connection_rule::all_to_all: return static_cast<double>(n_source);
     }
@@ -55,7 +56,8 @@ void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<st
     }
     if (!coo_word.empty()) {
         table.delay_offset = synapse_delay_offset(coo_word.front());
-        for (const auto word : coo_word) table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
+        for (const auto word : coo_word)
+            table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
     }
 }
 
@@ -75,7 +77,8 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
                                           const std::vector<std::vector<std::uint64_t>>& splits) {
     const auto& layout = part.thread(thread);
     if (layout.size() > synapse_target_mask + 1u)
-        throw std::runtime_error("a thread owns " + std::to_string(layout.size()) + " neurons, more than a synapse can address (" +
+        throw std::runtime_error("a thread owns " + std::to_string(layout.size()) +
+                                 " neurons, more than a synapse can address (" +
                                  std::to_string(synapse_target_mask + 1u) + "); use more threads or ranks");
     const std::uint64_t D = spec.min_delay_steps();
     const double dt = spec.simulation.dt;
@@ -97,8 +100,10 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
         coo_weight.clear();
 
         const auto& slice = layout.slices[proj.target];
-        const auto expected = static_cast<std::size_t>(expected_synapses(proj, src.size, spec.populations[proj.target].size) *
-                                                       (slice.end - slice.begin) * 1.05) + 16;
+        const auto expected =
+            static_cast<std::size_t>(expected_synapses(proj, src.size, spec.populations[proj.target].size) *
+                                     (slice.end - slice.begin) * 1.05) +
+            16;
         coo_source.reserve(expected);
         coo_word.reserve(expected);
         coo_weight.reserve(expected);
@@ -115,11 +120,10 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
                 const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, drawn));
                 const std::uint64_t offset = steps > D ? steps - D : 0;
                 if (offset > max_delay_offset)
-                    throw std::runtime_error("projection " + proj.name + ": a delay of " +
-                                             milliseconds(static_cast<double>(steps) * dt) +
-                                             " exceeds the longest a synapse stores (" +
-                                             milliseconds(static_cast<double>(D + max_delay_offset) * dt) +
-                                             " at this dt)");
+                    throw std::runtime_error(
+                        "projection " + proj.name + ": a delay of " + milliseconds(static_cast<double>(steps) * dt) +
+                        " exceeds the longest a synapse stores (" +
+                        milliseconds(static_cast<double>(D + max_delay_offset) * dt) + " at this dt)");
                 coo_source.push_back(static_cast<std::uint32_t>(s));
                 coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(offset)));
                 coo_weight.push_back(static_cast<float>(w));
@@ -132,8 +136,8 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
     return tables;
 }
 
-synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread, std::uint32_t projection,
-                              const synapse_list& list) {
+synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread,
+                              std::uint32_t projection, const synapse_list& list) {
     const auto& layout = part.thread(thread);
     const auto& proj = spec.projections[projection];
     const auto& src = spec.populations[proj.source];
@@ -154,8 +158,8 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
         if (n == list.targets.size() || list.targets[n] != gid) continue;
         for (const std::uint64_t end = k + list.counts[n]; k < end; ++k) {
             if (list.sources[k] >= src.size || list.delays[k] < D || list.delays[k] - D > max_delay_offset)
-                throw std::runtime_error("projection " + proj.name + ": a synapse of the checkpoint onto neuron " + std::to_string(gid) +
-                                         " has a source or delay outside the network");
+                throw std::runtime_error("projection " + proj.name + ": a synapse of the checkpoint onto neuron " +
+                                         std::to_string(gid) + " has a source or delay outside the network");
             coo_source.push_back(list.sources[k]);
             coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(list.delays[k] - D)));
             coo_weight.push_back(list.weights[k]);
@@ -235,11 +239,14 @@ void index_incoming(synapse_table& table, std::uint32_t neurons) {
     const std::uint64_t rows = table.row_begin.size() - 1;
     std::uint64_t longest = 0;
     for (std::uint64_t s = 0; s < rows; ++s) longest = std::max(longest, table.row_begin[s + 1] - table.row_begin[s]);
-    const auto bits = [](std::uint64_t count) { return static_cast<std::uint32_t>(std::bit_width(count > 0 ? count - 1 : 0)); };
+    const auto bits = [](std::uint64_t count) {
+        return static_cast<std::uint32_t>(std::bit_width(count > 0 ? count - 1 : 0));
+    };
     index.position_bits = bits(longest);
     if (bits(rows) + index.position_bits > 32)
-        throw std::runtime_error("a plastic projection's table on one thread has " + std::to_string(rows) + " sources and rows of up to " +
-                                 std::to_string(longest) + " synapses, more than its 32-bit incoming index can name; use more threads or ranks");
+        throw std::runtime_error("a plastic projection's table on one thread has " + std::to_string(rows) +
+                                 " sources and rows of up to " + std::to_string(longest) +
+                                 " synapses, more than its 32-bit incoming index can name; use more threads or ranks");
     // A counting sort on the target: visiting rows by source puts every target's entries by source.
     index.begin.assign(std::size_t{neurons} + 1, 0);
     for (const auto word : table.target_delay) ++index.begin[synapse_target(word) + 1];
@@ -251,7 +258,8 @@ void index_incoming(synapse_table& table, std::uint32_t neurons) {
     for (std::uint64_t s = 0; s < rows; ++s)
         for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
             const std::uint32_t word = table.target_delay[k];
-            index.entry[fill[synapse_target(word)]++] = static_cast<std::uint32_t>((s << index.position_bits) | (k - table.row_begin[s]));
+            index.entry[fill[synapse_target(word)]++] =
+                static_cast<std::uint32_t>((s << index.position_bits) | (k - table.row_begin[s]));
             index.min_offset = std::min(index.min_offset, synapse_delay_offset(word));
             index.max_offset = std::max(index.max_offset, synapse_delay_offset(word));
         }
@@ -261,7 +269,8 @@ void index_incoming(synapse_table& table, std::uint32_t neurons) {
         return synapse_delay_offset(table.target_delay[table.row_begin[index.source(e)] + index.position(e)]);
     };
     for (std::uint32_t t = 0; t < neurons; ++t)
-        std::stable_sort(index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t]), index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t + 1]),
+        std::stable_sort(index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t]),
+                         index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t + 1]),
                          [&](std::uint32_t a, std::uint32_t b) { return offset(a) < offset(b); });
 }
 

@@ -41,7 +41,8 @@ std::uint64_t partition::local_neurons() const {
 
 bool partition::locate(std::uint64_t gid, int& thread, std::uint32_t& index) const {
     if (owner_rank(gid) != rank_ || gid >= first_gid_.back()) return false;
-    const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid_.begin(), first_gid_.end(), gid) - first_gid_.begin() - 1);
+    const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid_.begin(), first_gid_.end(), gid) -
+                                                first_gid_.begin() - 1);
     for (std::size_t t = 0; t < threads_.size(); ++t) {
         const auto& layout = threads_[t];
         const auto& s = layout.slices[pop];

@@ -46,7 +46,8 @@ lists run(const std::string& config, const std::vector<std::string>& overrides, 
     std::sort(out.spikes.begin(), out.spikes.end());
     for (const auto& population : results.final_states)
         for (std::size_t k = 0; k < population.gids.size(); ++k)
-            out.final_V.emplace_back(static_cast<std::int64_t>(population.gids[k]), std::bit_cast<std::uint32_t>(population.V_m[k]));
+            out.final_V.emplace_back(static_cast<std::int64_t>(population.gids[k]),
+                                     std::bit_cast<std::uint32_t>(population.V_m[k]));
     std::sort(out.final_V.begin(), out.final_V.end());
     return out;
 }
@@ -68,10 +69,13 @@ bool read(std::istream& in, const std::string& name, std::vector<entry>& list) {
     return true;
 }
 
-std::string spike_text(const entry& e) { return "step " + std::to_string(e.first) + " gid " + std::to_string(e.second); }
+std::string spike_text(const entry& e) {
+    return "step " + std::to_string(e.first) + " gid " + std::to_string(e.second);
+}
 std::string potential_text(const entry& e) {
-    return "gid " + std::to_string(e.first) + " V " + std::to_string(std::bit_cast<float>(static_cast<std::uint32_t>(e.second))) +
-           " mV (bits " + std::to_string(e.second) + ")";
+    return "gid " + std::to_string(e.first) + " V " +
+           std::to_string(std::bit_cast<float>(static_cast<std::uint32_t>(e.second))) + " mV (bits " +
+           std::to_string(e.second) + ")";
 }
 
 // The first entry where two lists differ, reported as both sides see it; true when they are equal.
@@ -80,8 +84,9 @@ bool same(const char* what, const std::vector<entry>& here, const std::vector<en
     const auto [a, b] = std::mismatch(here.begin(), here.end(), there.begin(), there.end());
     std::cout << "spike_list: " << here.size() << " " << what << " here, " << there.size() << " in " << path << "\n";
     if (a == here.end() && b == there.end()) return true;
-    std::cout << "spike_list: the " << what << " differ at " << (a - here.begin()) << ": here " << (a == here.end() ? "none" : text(*a))
-              << ", in " << path << " " << (b == there.end() ? "none" : text(*b)) << "\n";
+    std::cout << "spike_list: the " << what << " differ at " << (a - here.begin()) << ": here "
+              << (a == here.end() ? "none" : text(*a)) << ", in " << path << " "
+              << (b == there.end() ? "none" : text(*b)) << "\n";
     return false;
 }
 
@@ -109,12 +114,17 @@ int main(int argc, char** argv) {
         const std::string arg = argv[k];
         const bool has_value = k + 1 < argc;
         if (arg == "--set" && has_value) overrides.emplace_back(argv[++k]);
-        else if (arg == "--threads" && has_value) threads = std::max(1, std::stoi(argv[++k]));
-        else if (arg == "--write" && has_value) write_path = argv[++k];
-        else if (arg == "--compare" && has_value) compare_path = argv[++k];
-        else if (config.empty() && !arg.starts_with("--")) config = arg;
+        else if (arg == "--threads" && has_value)
+            threads = std::max(1, std::stoi(argv[++k]));
+        else if (arg == "--write" && has_value)
+            write_path = argv[++k];
+        else if (arg == "--compare" && has_value)
+            compare_path = argv[++k];
+        else if (config.empty() && !arg.starts_with("--"))
+            config = arg;
         else {
-            std::cerr << "usage: spike_list CONFIG [--set KEY=VALUE]... [--threads N] [--write FILE | --compare FILE]\n";
+            std::cerr
+                << "usage: spike_list CONFIG [--set KEY=VALUE]... [--threads N] [--write FILE | --compare FILE]\n";
             return 2;
         }
     }
@@ -139,6 +149,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (!write_path.empty())
-        std::cout << "spike_list: " << result.spikes.size() << " spikes, " << result.final_V.size() << " final potentials in " << write_path << "\n";
+        std::cout << "spike_list: " << result.spikes.size() << " spikes, " << result.final_V.size()
+                  << " final potentials in " << write_path << "\n";
     return 0;
 }

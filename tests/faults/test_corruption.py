@@ -151,7 +151,8 @@ def damaged(src, dst, rng, kind):
     return f"cut at {at} of {size} bytes"
 
 
-DAMAGE_WORDS = ("damaged", "truncated", "checksum", "outside", "not an HDF5 file", "incomplete", "not a complete synorm output")
+DAMAGE_WORDS = ("damaged", "truncated", "checksum", "outside", "not an HDF5 file", "incomplete",
+                "not a complete synorm output")
 
 
 def refused(p, code, path):
@@ -160,35 +161,49 @@ def refused(p, code, path):
     return p.returncode == code and path in p.stderr and any(w in p.stderr for w in DAMAGE_WORDS)
 
 
+def damaged_copies(src, dst, flips, cuts, seed):
+    """Yields (dst, what) for each damage to try: `flips` bit flips of src, half in the data and half in
+    the metadata, then `cuts` truncations, at random places drawn from `seed`."""
+    rng = random.Random(seed)
+    for kind in ["flip", "meta"] * (flips // 2) + ["cut"] * cuts:
+        yield dst, damaged(src, dst, rng, kind)
+
+
+class Tally:
+    """The outcomes of damaged files: refused as the interface says, harmless, or silently wrong."""
+
+    def __init__(self):
+        self.counts = {"refused": 0, "harmless": 0, "silently-wrong": 0}
+        self.wrong = []
+
+    def add(self, p, code, path, harmless, label):
+        """Counts one outcome: refused with `code` naming `path`, harmless (`harmless()` holds), or
+        silently wrong (recorded with `label`)."""
+        if refused(p, code, path):
+            self.counts["refused"] += 1
+        elif p.returncode == 0 and harmless():
+            self.counts["harmless"] += 1
+        else:
+            self.counts["silently-wrong"] += 1
+            self.wrong.append(f"{label}: exit {p.returncode} {p.stderr.strip()[-300:]}")
+
+    def report(self, title):
+        print(f"  {title}: {self.counts}")
+        for w in self.wrong[:10]:
+            print("   ", w)
+
+
 def check_checkpoint_faults(flips, cuts, seed):
     d, ref, ckpt, out = tiny()
     expected = spikes_of(ref)
-    rng = random.Random(seed)
-    counts = {"refused": 0, "harmless": 0, "silently-wrong": 0}
-    wrong = []
-    for n, kind in enumerate(["flip", "meta"] * (flips // 2) + ["cut"] * cuts):
-        bad = os.path.join(d, "bad_ckpt.h5")
-        what = damaged(ckpt, bad, rng, kind)
+    tally = Tally()
+    for bad, what in damaged_copies(ckpt, os.path.join(d, "bad_ckpt.h5"), flips, cuts, seed):
         target = os.path.join(d, "resumed.h5")
         shutil.copy(out, target)
         p = h.run(["resume", bad, "-o", target, "-q"], check=False)
-        tally(counts, wrong, p, 2, bad, lambda: spikes_of(target) == expected, f"checkpoint {what}")
-    print(f"  checkpoint, {flips} bit flips and {cuts} truncations: {counts}")
-    for w in wrong[:10]:
-        print("   ", w)
-    return counts, wrong
-
-
-def tally(counts, wrong, p, code, path, harmless, label):
-    """Counts one damaged file's outcome: refused with `code` naming `path`, harmless (`harmless()`
-    holds), or silently wrong (recorded in `wrong` with `label`)."""
-    if refused(p, code, path):
-        counts["refused"] += 1
-    elif p.returncode == 0 and harmless():
-        counts["harmless"] += 1
-    else:
-        counts["silently-wrong"] += 1
-        wrong.append(f"{label}: exit {p.returncode} {p.stderr.strip()[-300:]}")
+        tally.add(p, 2, bad, lambda: spikes_of(target) == expected, f"checkpoint {what}")
+    tally.report(f"checkpoint, {flips} bit flips and {cuts} truncations")
+    return tally
 
 
 def check_output_faults(flips, cuts, seed):
@@ -196,40 +211,34 @@ def check_output_faults(flips, cuts, seed):
     expected = spikes_of(ref)
     good_info = h.run(["info", out]).stdout
     good = contents(out)
-    rng = random.Random(seed)
-    counts = {"refused": 0, "harmless": 0, "silently-wrong": 0}
-    wrong = []
-    for n, kind in enumerate(["flip", "meta"] * (flips // 2) + ["cut"] * cuts):
-        bad = os.path.join(d, "bad_out.h5")
-        what = damaged(out, bad, rng, kind)
+    tally = Tally()
+    for bad, what in damaged_copies(out, os.path.join(d, "bad_out.h5"), flips, cuts, seed):
         pristine = os.path.join(d, "bad_out_copy.h5")
         shutil.copy(bad, pristine)  # resume writes into `bad`; info and h5py see the damage as it was
         p = h.run(["info", bad], check=False)
 
-        def described_as_before(p=p):
+        def described_as_before(p=p, bad=bad):
             try:
                 return p.stdout.replace(bad, out) == good_info and contents(pristine) == good
             except Exception:  # noqa: BLE001 — h5py could not read what info described
                 return False
-        tally(counts, wrong, p, 3, bad, described_as_before, f"output {what}, info")
+        tally.add(p, 3, bad, described_as_before, f"output {what}, info")
         p = h.run(["resume", ckpt, "-o", bad, "-q"], check=False)
-        tally(counts, wrong, p, 3, bad, lambda: spikes_of(bad) == expected, f"output {what}, resume")
-    print(f"  output, {flips} bit flips and {cuts} truncations, each by info and resume: {counts}")
-    for w in wrong[:10]:
-        print("   ", w)
-    return counts, wrong
+        tally.add(p, 3, bad, lambda: spikes_of(bad) == expected, f"output {what}, resume")
+    tally.report(f"output, {flips} bit flips and {cuts} truncations, each by info and resume")
+    return tally
 
 
 def test_random_damage_to_a_checkpoint_is_refused_or_harmless():
-    counts, wrong = check_checkpoint_faults(FLIPS, CUTS, seed=14)
-    assert counts["silently-wrong"] == 0, wrong[:5]
-    assert counts["refused"] > 0
+    tally = check_checkpoint_faults(FLIPS, CUTS, seed=14)
+    assert tally.counts["silently-wrong"] == 0, tally.wrong[:5]
+    assert tally.counts["refused"] > 0
 
 
 def test_random_damage_to_an_output_file_is_refused_or_harmless():
-    counts, wrong = check_output_faults(FLIPS, CUTS, seed=41)
-    assert counts["silently-wrong"] == 0, wrong[:5]
-    assert counts["refused"] > 0
+    tally = check_output_faults(FLIPS, CUTS, seed=41)
+    assert tally.counts["silently-wrong"] == 0, tally.wrong[:5]
+    assert tally.counts["refused"] > 0
 
 
 def flip_in_chunk(path, dataset, chunk=0):

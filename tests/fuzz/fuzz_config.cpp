@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         second = synorm::config::load_text(first.resolved_yaml, "resolved.yaml").resolved_yaml;
     } catch (const synorm::config::config_error& e) {
-        finding("the resolved YAML of a valid configuration does not load back", e.what() + ("\n" + first.resolved_yaml));
+        finding("the resolved YAML of a valid configuration does not load back",
+                e.what() + ("\n" + first.resolved_yaml));
     }
     if (without_comment_lines(second) != without_comment_lines(first.resolved_yaml)) {
         finding("the resolved YAML is not a fixed point", first.resolved_yaml + "\n--- loads back as ---\n" + second);

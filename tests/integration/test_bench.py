@@ -2,6 +2,7 @@
 script prints, never a speed: benchmarks are not tests."""
 import csv
 import os
+import re
 import subprocess
 
 import harness as h
@@ -58,3 +59,22 @@ def test_bad_layout_is_a_usage_error():
     p = bench("--configs", "coba", "--layouts", "2")
     assert p.returncode == 2, f"exit {p.returncode}\n{p.stdout}{p.stderr}"
     assert "RANKSxTHREADS" in p.stderr, p.stderr
+
+
+def test_markdown_prints_the_readme_table():
+    p = bench("--configs", "coba", "--layouts", "1x1", "--duration", "20 ms", "--repeat", "1", "--markdown")
+    assert p.returncode == 0, f"exit {p.returncode}\n{p.stdout}{p.stderr}"
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("Measured on ") and " cores" in lines[0] and "synorm " in lines[0], lines[0]
+    assert re.search(r"\d{4}-\d\d-\d\d", lines[0]), f"no date in {lines[0]!r}"
+    table = [line for line in lines if line.startswith("|")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    assert header == ["config", "layout", "biological time (s)", "real-time factor", "synaptic events/s",
+                      "bytes/synapse", "peak memory/rank (MiB)"], header
+    assert set(table[1]) <= set("|-:"), table[1]
+    assert len(table) == 3, table
+    row = dict(zip(header, (c.strip() for c in table[2].strip("|").split("|"))))
+    assert row["config"] == "coba" and row["layout"] == "1x1" and float(row["biological time (s)"]) == 0.02, row
+    assert float(row["real-time factor"]) > 0 and float(row["synaptic events/s"].removesuffix(" M")) > 0, row
+    assert float(row["bytes/synapse"]) > 0 and float(row["peak memory/rank (MiB)"]) > 0, row
+    assert "Figures" not in p.stdout, "--markdown prints the markdown table alone"

@@ -17,7 +17,8 @@ TOOL = os.path.join(h.SOURCE, "tools", "rank_order")
 
 
 def rank_order(path, projection, *extra):
-    p = subprocess.run([sys.executable, TOOL, path, "--projection", projection, "--per-neuron", "--json", "--no-plot", *extra],
+    p = subprocess.run([sys.executable, TOOL, path, "--projection", projection, "--per-neuron", "--json", "--no-plot",
+                        *extra],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
@@ -33,7 +34,8 @@ def test_silencing_one_branch_raises_its_gain_only():
         hs = f.homeostasis()
     t, mean, std = hs["time"], hs["T/branch_gain_mean"], hs["T/branch_gain_std"]
     full, ids = hs["T/branch_gain"], hs["T/branch_gain_ids"]
-    assert mean.shape == (len(t), 2) and full.shape == (len(t), 2, 2) and list(ids) == [0, 1], (mean.shape, full.shape, ids)
+    assert mean.shape == (len(t), 2) and full.shape == (len(t), 2, 2) and list(ids) == [0, 1], (mean.shape, full.shape,
+                                                                                                ids)
     before = np.searchsorted(t, 3000.0)       # the sample at 3 s, when SA falls silent
     settled = (t > 2000.0) & (t <= 3000.0)
     late = t > 4500.0
@@ -73,7 +75,8 @@ def test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard():
     d = h.tmpdir()
     on, off = os.path.join(d, "meta_on.h5"), os.path.join(d, "meta_off.h5")
     h.run(["run", h.config("metaplasticity.yaml"), "-o", on, "-q"], ranks=2)
-    h.run(["run", h.config("metaplasticity.yaml"), "-o", off, "-q", "--set", "populations.out.metaplasticity.enabled=false"], ranks=2)
+    h.run(["run", h.config("metaplasticity.yaml"), "-o", off, "-q", "--set",
+           "populations.out.metaplasticity.enabled=false"], ranks=2)
     A_plus = 1e-3  # mV
     t, p_on, theta = potentiation_per_pairing(on)
     _, p_off, none = potentiation_per_pairing(off)
@@ -82,7 +85,8 @@ def test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard():
         hs = f.homeostasis()
     rate, chosen = hs["out/rate"], hs["out/neurons/theta"]
     first, early, late = t <= 100.0, (t > 100.0) & (t <= 1000.0), t > 6000.0
-    print(f"rate {rate[first].mean():.1f} -> {rate[late].mean():.1f} Hz, theta {theta[0]:.1f} -> {theta[late].mean():.1f} Hz^2")
+    print(f"rate {rate[first].mean():.1f} -> {rate[late].mean():.1f} Hz, theta {theta[0]:.1f} -> "
+          f"{theta[late].mean():.1f} Hz^2")
     print(f"potentiation per pairing: on {p_on[first].mean():.3e} -> {p_on[late].mean():.3e} mV, "
           f"off {p_off[early].mean():.3e} -> {p_off[late].mean():.3e} mV")
     assert rate[late].mean() > 30.0, "driven hard, far above the 5 Hz of θ0"
@@ -96,6 +100,7 @@ def test_metaplasticity_shrinks_the_potentiation_of_a_neuron_driven_hard():
     assert p_on[0] == p_off[0], (p_on[0], p_off[0])
     assert theta[late].mean() > 0.5 * rate[late].mean() ** 2 and theta[late].mean() > 40 * 25.0, theta[late].mean()
     expected = A_plus * 25.0 / theta[:-1]  # the factor in force in periods 1, 2, …
-    assert abs(p_on[1:][late[1:]].mean() / expected[late[1:]].mean() - 1.0) < 0.15, (p_on[late].mean(), expected[late[1:]].mean())
+    assert abs(p_on[1:][late[1:]].mean() / expected[late[1:]].mean() - 1.0) < 0.15, (p_on[late].mean(),
+                                                                                     expected[late[1:]].mean())
     assert abs(p_on[1:5].mean() / expected[:4].mean() - 1.0) < 0.15, (p_on[1:5], expected[:4])
     assert p_on[late].mean() < 0.02 * p_on[first].mean(), "LTP shrank as θ rose"

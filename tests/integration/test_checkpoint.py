@@ -1,6 +1,7 @@
 """Checkpoints end to end: a signal stops a run with exit code 6 after a checkpoint, `synorm resume`
-on another layout (one or two ranks, the output continued through parallel HDF5) finishes it, and the output file then holds what a run that never stopped holds;
-and the bad inputs a user meets (README Troubleshooting, "Checkpoints")."""
+on another layout (one or two ranks, the output continued through parallel HDF5) finishes it, and the
+output file then holds what a run that never stopped holds; and the bad inputs a user meets (README
+Troubleshooting, "Checkpoints")."""
 import os
 import shutil
 import signal
@@ -13,7 +14,8 @@ import numpy as np
 import harness as h
 
 # config/coba_stdp.yaml, shorter: STDP on EE, the homeostasis loop every 100 ms, and synaptic scaling on E.
-SHORT = ["--duration", "2 s", "--set", "populations.E.scaling={target_rate: \"15 Hz\", tau_up: \"2 s\", tau_down: \"2 s\"}"]
+SHORT = ["--duration", "2 s", "--set",
+         "populations.E.scaling={target_rate: \"15 Hz\", tau_up: \"2 s\", tau_down: \"2 s\"}"]
 
 
 def records(path):
@@ -89,7 +91,8 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
         name = f"run{first[0]}{first[1]}-{second[0]}{second[1]}"
         out = os.path.join(d, name + ".h5")
         cdir = os.path.join(d, name + ".checkpoints")
-        code, text = signalled(["run", h.config("coba_stdp.yaml"), "-o", out, "--checkpoint-every", "300 ms"] + SHORT, cdir,
+        code, text = signalled(["run", h.config("coba_stdp.yaml"), "-o", out, "--checkpoint-every", "300 ms"] + SHORT,
+                               cdir,
                                ranks=first[0], threads=first[1])
         assert code == 6, (first, code, text)
         assert "continue with: synorm resume" in text, text
@@ -97,8 +100,9 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
         p = h.run(["resume", cdir], ranks=second[0], threads=second[1])
         assert "from " in p.stderr, p.stderr
         assert_same(reference, records(out))
-        eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out],
-                            capture_output=True, text=True) if os.path.exists("/work/shared/tools/h5spikes.py") else None
+        h5spikes = "/work/shared/tools/h5spikes.py"
+        eq = subprocess.run(["/usr/bin/python3", h5spikes, "equal", straight, out],
+                            capture_output=True, text=True) if os.path.exists(h5spikes) else None
         assert eq is None or eq.returncode == 0, eq.stdout + eq.stderr
         # The run is finished now: resuming it again is refused, on any number of ranks.
         p = h.run(["resume", cdir], ranks=second[0], check=False)
@@ -109,7 +113,8 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
 # config/sleep_wake.yaml, one cycle of 600 ms wake and 600 ms NREM with SHY renormalization, and
 # pruning of E → E at the end of NREM of the synapses below 6.2 nS at all 11 checks from 200 ms on:
 # the tag counts of the checkpoint decide which synapses go.
-SLEEP = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=600 ms", "--set", "schedule.phases.1.duration=600 ms",
+SLEEP = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=600 ms", "--set",
+         "schedule.phases.1.duration=600 ms",
          "--set", "schedule.renormalization.tau=200 ms",
          "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 1000 ms}"]
 
@@ -137,7 +142,8 @@ def test_a_schedule_stopped_in_wake_resumes_across_the_phase_change_on_two_ranks
     out = os.path.join(d, "run.h5")
     cdir = os.path.join(d, "run.checkpoints")
     # Stopped in wake at the first checkpoint (200 ms) or soon after: the change to NREM comes after it.
-    code, text = signalled(["run", h.config("sleep_wake.yaml"), "-o", out, "--checkpoint-every", "200 ms"] + SLEEP, cdir, ranks=2)
+    code, text = signalled(["run", h.config("sleep_wake.yaml"), "-o", out, "--checkpoint-every", "200 ms"] + SLEEP,
+                           cdir, ranks=2)
     assert code == 6, text
     stopped = float(h.status(out).split("checkpointed at ")[1].split(" ms")[0])
     assert stopped < 600, f"stopped at {stopped} ms, after the phase change"
@@ -159,21 +165,25 @@ def test_a_signal_during_start_up_checkpoints_at_the_first_interval_and_exits_6(
     """SIGTERM while the network is being built (after the memory estimate is printed): honoured at the
     end of the first communication interval, exit 6, and the run resumes to the uninterrupted result."""
     d = h.tmpdir()
-    args = [h.config("brunel.yaml"), "--set", "network.scale=0.2", "--set", "network.indegree_scale=1", "--duration", "300 ms"]
+    args = [h.config("brunel.yaml"), "--set", "network.scale=0.2", "--set", "network.indegree_scale=1", "--duration",
+            "300 ms"]
     straight = os.path.join(d, "straight.h5")
     h.run(["run"] + args + ["-o", straight, "-q"])
     out = os.path.join(d, "early.h5")
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    p = subprocess.Popen([h.SYNORM, "run"] + args + ["-o", out], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([h.SYNORM, "run"] + args + ["-o", out], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
     first = p.stderr.readline()
     p.send_signal(signal.SIGTERM)
     out_text, rest = p.communicate(timeout=300)
     assert "estimated peak memory" in first, first + rest
     assert "built in" in rest, "the signal came before the build ended" + rest
     assert p.returncode == 6, (p.returncode, first + rest)
-    assert "synorm: stopped at 1.5 ms after checkpoint" in rest and "(signal SIGTERM)" in rest, rest  # D = 15 steps of 0.1 ms
+    # D = 15 steps of 0.1 ms
+    assert "synorm: stopped at 1.5 ms after checkpoint" in rest and "(signal SIGTERM)" in rest, rest
     h.run(["resume", os.path.join(d, "early.checkpoints"), "-q"])
-    eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out], capture_output=True, text=True)
+    eq = subprocess.run(["/usr/bin/python3", "/work/shared/tools/h5spikes.py", "equal", straight, out],
+                        capture_output=True, text=True)
     assert eq.returncode == 0, eq.stdout + eq.stderr
     shutil.rmtree(d)
 
@@ -204,7 +214,8 @@ def test_stimulus_patterns_stopped_inside_a_probe_window_resume_on_two_ranks():
     assert reference["A/uncued_spikes"].sum() > 0 and len(reference["A/weight_time"]) == 3, reference
     # The run with checkpoints at 300 and 600 ms, marked unfinished, resumed from the first one.
     out = os.path.join(d, "run.h5")
-    h.run(["run", h.config("engram.yaml"), "-o", out, "-q", "--checkpoint-every", "300 ms", "--checkpoint-keep", "2"] + short)
+    h.run(["run", h.config("engram.yaml"), "-o", out, "-q", "--checkpoint-every", "300 ms", "--checkpoint-keep",
+           "2"] + short)
     with h5py.File(out, "r+") as f:
         f.attrs["status"] = "running"
     cdir = os.path.join(d, "run.checkpoints")
@@ -255,7 +266,8 @@ def test_stimulus_patterns_without_a_schedule_resume_with_one_sample_at_t0():
 def checkpointed_run(d, name, extra=()):
     """A short run that leaves checkpoints at 600 and 900 ms (and completes)."""
     out = os.path.join(d, name + ".h5")
-    h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms"] + list(extra))
+    h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every",
+           "300 ms"] + list(extra))
     cdir = os.path.join(d, name + ".checkpoints")
     return out, cdir, sorted(os.path.join(cdir, n) for n in os.listdir(cdir))
 
@@ -267,8 +279,10 @@ def test_bad_checkpoints_are_refused_with_their_reason():
 
     # synorm info CHECKPOINT: what it holds.
     p = h.run(["info", files[-1]])
-    for expected in ["synorm checkpoint (format 3), complete", "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
-                     "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out), "4000 neurons, ", "size:  ",
+    for expected in ["synorm checkpoint (format 3), complete",
+                     "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
+                     "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out),
+                     "4000 neurons, ", "size:  ",
                      "synorm resume " + files[-1]]:
         assert expected in p.stdout, (expected, p.stdout)
 
@@ -289,7 +303,8 @@ def test_bad_checkpoints_are_refused_with_their_reason():
         f.attrs["format_version"] = np.int32(1)
     p = h.run(["resume", old], check=False)
     assert p.returncode == 2, p.stderr
-    assert "format version 1, this synorm reads 3" in p.stderr and "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
+    assert "format version 1, this synorm reads 3" in p.stderr, p.stderr
+    assert "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
 
     # A checkpoint that is not one (the output file).
     p = h.run(["resume", out], check=False)
@@ -317,7 +332,8 @@ def test_bad_checkpoints_are_refused_with_their_reason():
         f.create_dataset("spikes/E/node_ids", data=ids, chunks=(65536,), maxshape=(None,))
     p = h.run(["resume", files[0]], ranks=2, check=False)
     assert p.returncode == 3, p.stderr
-    assert "written on one rank by an older synorm" in p.stderr and "resume without mpirun or with -np 1" in p.stderr, p.stderr
+    assert "written on one rank by an older synorm" in p.stderr, p.stderr
+    assert "resume without mpirun or with -np 1" in p.stderr, p.stderr
     shutil.rmtree(d)
 
 
@@ -331,12 +347,14 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint():
         os.mkdir(files[0] + ".tmp")
     else:
         os.chmod(cdir, 0o555)
-    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every", "300 ms",
+    p = h.run(["run", h.config("coba_stdp.yaml"), "-o", out, "-q", "--duration", "1.2 s", "--checkpoint-every",
+               "300 ms",
                "--overwrite"], check=False)
     if os.geteuid() != 0:
         os.chmod(cdir, 0o755)
     assert p.returncode == 3, p.stderr
-    assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
+    assert "writing a checkpoint failed" in p.stderr, p.stderr
+    assert "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
     for f, data in before.items():
         assert open(f, "rb").read() == data, f"{f} changed"
     assert h.status(out).startswith("failed: writing a checkpoint failed"), h.status(out)
@@ -357,7 +375,8 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it()
     size = max(os.path.getsize(os.path.join(d, "probe", n)) for n in os.listdir(os.path.join(d, "probe")))
     full = os.path.join(d, "full")
     os.mkdir(full)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2}", "tmpfs", full], capture_output=True).returncode != 0:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2}", "tmpfs", full],
+                      capture_output=True).returncode != 0:
         print("  skipped: cannot mount a tmpfs here")
         shutil.rmtree(d)
         return
@@ -365,7 +384,8 @@ def test_a_full_disk_keeps_the_previous_checkpoint_and_the_run_resumes_from_it()
         out = os.path.join(d, "run.h5")
         p = h.run(args + ["-o", out, "--checkpoint-dir", full, "--checkpoint-keep", "5"], check=False)
         assert p.returncode == 3, p.stderr
-        assert "writing a checkpoint failed" in p.stderr and "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
+        assert "writing a checkpoint failed" in p.stderr, p.stderr
+        assert "the previous checkpoint, if any, is intact" in p.stderr, p.stderr
         assert sorted(os.listdir(full)) == ["ckpt_000000003000.h5"], os.listdir(full)  # no .tmp left behind
         assert h.status(out).startswith("failed: writing a checkpoint failed"), h.status(out)
         info = h.run(["info", os.path.join(full, "ckpt_000000003000.h5")])

@@ -127,7 +127,8 @@ class Cases:
             context = f"synorm {' '.join(args)} on {ranks} rank(s)"
             assert codes == [code] * ranks, f"{context}: exit codes {codes}, expected {code} on every rank\n{err}"
             lines = [line for line in text.splitlines() if fragments[0] in line]
-            assert len(lines) == 1, f"{context}: expected one line with {fragments[0]!r} in {stream}, got {len(lines)}:\n{text}"
+            assert len(lines) == 1, (f"{context}: expected one line with {fragments[0]!r} in {stream}, got "
+                                     f"{len(lines)}:\n{text}")
             for fragment in fragments:
                 assert fragment in lines[0], f"{context}: {fragment!r} not in the message {lines[0]!r}"
             assert_nothing_complete(cwd)
@@ -162,6 +163,16 @@ def each(table, check):
 
 # --- configuration errors: exit 2, "FILE:LINE:COL: KEY.PATH: expectation" ---
 
+BY_SOURCE = '{count: 2, target_rate: "1 Hz", assignment: by_source}'
+
+
+def branches(name, spec, mark, message, *more):
+    """The BROKEN_CONFIGS row branch_<name>: population E with the branches `spec`, refused with
+    "populations.E.branches<message>"."""
+    return ("branch_" + name, "size: 3200", "size: 3200\n    branches: " + spec, mark,
+            "populations.E.branches" + message, *more)
+
+
 # (file name, text of coba.yaml, replaced by, the part the error points at, message after the place...)
 BROKEN_CONFIGS = [
     ("misspelled", 'tau_syn_ex: "5 ms"', 'tua_syn_ex: "5 ms"', "tua_syn_ex",
@@ -175,33 +186,31 @@ BROKEN_CONFIGS = [
      "magnitude beyond 1e+30 nS (state is single precision)"),
     ("short_delay", 'delay: "0.8 ms"', 'delay: "0.05 ms"', '"0.05 ms"',
      "projections[0].delay: delay 0.05 ms is below the time step", "dt = 0.1 ms"),
-    ("probability", "p: 0.02", "p: 1.2", "1.2", "projections[0].connect.p: expected a probability in [0, 1]", "got 1.2"),
+    ("probability", "p: 0.02", "p: 1.2", "1.2", "projections[0].connect.p: expected a probability in [0, 1]",
+     "got 1.2"),
     ("unknown_population", "source: E,", "source: Ex,", "Ex", 'projections[0].source: unknown population "Ex"',
      "populations: E, I"),
     # Branch-local homeostasis (populations.<name>.branches).
-    ("branch_count", "size: 3200", 'size: 3200\n    branches: {count: 100, target_rate: "100 Hz"}', "100",
-     "populations.E.branches.count: at most 64 branches per neuron", "got 100"),
-    ("branch_target", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "0 Hz"}', '"0 Hz"',
-     "populations.E.branches.target_rate: the target rate must be > 0"),
-    ("branch_no_target", "size: 3200", "size: 3200\n    branches: {count: 2}", "{count: 2}",
-     "populations.E.branches: missing required key", "target_rate"),
-    ("branch_assignment", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_target}',
-     "by_target", "populations.E.branches.assignment: unknown value", "random, by_source"),
-    ("branch_no_map", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source}',
-     "{count", "populations.E.branches: missing required key \"by_source\""),
-    ("branch_of_source", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {E: 2}}',
-     "2}", "populations.E.branches.by_source.E: branch 2 is out of range", "2 branches"),
-    ("branch_inhibitory", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {I: 0}}',
-     "I: 0", "populations.E.branches.by_source.I: population I is inhibitory"),
-    ("branch_unmapped", "size: 3200", 'size: 3200\n    branches: {count: 2, target_rate: "1 Hz", assignment: by_source, by_source: {}}',
-     "{}", "populations.E.branches.by_source: no branch for source population E of projection EE"),
+    branches("count", '{count: 100, target_rate: "100 Hz"}', "100",
+             ".count: at most 64 branches per neuron", "got 100"),
+    branches("target", '{count: 2, target_rate: "0 Hz"}', '"0 Hz"', ".target_rate: the target rate must be > 0"),
+    branches("no_target", "{count: 2}", "{count: 2}", ": missing required key", "target_rate"),
+    branches("assignment", '{count: 2, target_rate: "1 Hz", assignment: by_target}', "by_target",
+             ".assignment: unknown value", "random, by_source"),
+    branches("no_map", BY_SOURCE, "{count", ': missing required key "by_source"'),
+    branches("of_source", BY_SOURCE[:-1] + ", by_source: {E: 2}}", "2}",
+             ".by_source.E: branch 2 is out of range", "2 branches"),
+    branches("inhibitory", BY_SOURCE[:-1] + ", by_source: {I: 0}}", "I: 0", ".by_source.I: population I is inhibitory"),
+    branches("unmapped", BY_SOURCE[:-1] + ", by_source: {}}", "{}",
+             ".by_source: no branch for source population E of projection EE"),
     # Homeostasis: a missing parameter, a target rate ≤ 0, E_GABA homeostasis on a model without a
     # reversal potential, a period that is not a whole number of communication intervals.
     ("scaling_no_target", 'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n  I:',
      'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n    scaling: {tau_up: "1 s"}\n  I:', '{tau_up',
      "populations.E.scaling: missing required key", "target_rate"),
     ("scaling_zero_target", 'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n  I:',
-     'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n    scaling: {target_rate: "0 Hz"}\n  I:', '"0 Hz"',
+     'V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}\n    scaling: {target_rate: "0 Hz"}\n  I:',
+     '"0 Hz"',
      "populations.E.scaling.target_rate: the target rate must be > 0", "got 0 Hz"),
     ("e_gaba_current", "neuron: *coba_neuron",
      'neuron: {model: lif_curr_exp}\n    e_gaba: {target_rate: "5 Hz"}', '{target_rate: "5 Hz"}',
@@ -212,7 +221,8 @@ BROKEN_CONFIGS = [
     # plasticity rules (the first `"67 nS", delay: "0.8 ms"}` is IE's, the first `"6 nS", …` EE's)
     ("unknown_rule", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: istdp}}', "istdp",
      'projections[2].plasticity.rule: unknown value "istdp"', "expected one of stdp, triplet, vogels"),
-    ("vogels_missing", '"67 nS", delay: "0.8 ms"}', '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, w_max: 300 nS}}',
+    ("vogels_missing", '"67 nS", delay: "0.8 ms"}',
+     '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, w_max: 300 nS}}',
      "{rule: vogels", 'projections[2].plasticity: missing required key "target_rate"'),
     ("vogels_rate", '"67 nS", delay: "0.8 ms"}',
      '"67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 0 Hz, w_max: 300 nS}}', "0 Hz",
@@ -270,7 +280,8 @@ def test_unwritable_outputs():
 
 def test_output_is_the_configuration():
     c = cases()
-    c.expect(["run", "coba.yaml", "-o", "coba.yaml", "-q"], 3, "cannot create output file 'coba.yaml': it is the configuration file")
+    c.expect(["run", "coba.yaml", "-o", "coba.yaml", "-q"], 3,
+             "cannot create output file 'coba.yaml': it is the configuration file")
     with open(os.path.join(c.dir, "coba.yaml")) as f:
         assert f.read() == c.coba, "the configuration was overwritten"
 
@@ -290,7 +301,8 @@ def test_default_output_is_created_by_every_layout():
         here = tempfile.mkdtemp(prefix=f"synorm-default-{ranks}-")  # not in c.dir: this run completes
         try:
             shutil.copy(os.path.join(c.dir, "coba.yaml"), here)
-            codes, out, err = c.run(["run", "coba.yaml", "--set", "network.scale=0.05", "--duration", "20 ms"], ranks, here)
+            codes, out, err = c.run(["run", "coba.yaml", "--set", "network.scale=0.05", "--duration", "20 ms"], ranks,
+                                    here)
             assert codes == [0] * ranks, f"{codes}\n{err}"
             assert status_of(os.path.join(here, "out", "coba.h5")) == "complete"
             assert out.count("output written to out/coba.h5") == 1, out
@@ -329,17 +341,21 @@ BAD_COMMAND_LINES = [
     (["run"], "synorm run: missing CONFIG"),
     (run_args("coba.yaml", "--threads", "0"), "synorm run: --threads must be at least 1"),
     (run_args("coba.yaml", "--threads", "two"), "synorm run:", "'two'", "'--threads' is invalid"),
-    (run_args("coba.yaml", "--set", "simulation.seed"), "--set simulation.seed: malformed override; expected KEY.PATH=VALUE"),
-    (run_args("coba.yaml", "--set", "simulation.sed=3"), "--set simulation.sed", "unknown key; accepted: dt, duration, seed"),
+    (run_args("coba.yaml", "--set", "simulation.seed"),
+     "--set simulation.seed: malformed override; expected KEY.PATH=VALUE"),
+    (run_args("coba.yaml", "--set", "simulation.sed=3"), "--set simulation.sed",
+     "unknown key; accepted: dt, duration, seed"),
     (["run", "coba.yaml", "-o", "x.h5", "--duration", "10"], "synorm: --duration '10': missing unit",
      'expected a time like "20 ms"'),
     (run_args("coba.yaml", "--seed", "-1"), "synorm: --seed '-1': expected an integer"),
     # options of run given to validate or info
-    (["validate", "coba.yaml", "-o", "x.h5"], "synorm validate: option -o/--output does not apply to 'synorm validate'"),
+    (["validate", "coba.yaml", "-o", "x.h5"],
+     "synorm validate: option -o/--output does not apply to 'synorm validate'"),
     (["validate", "coba.yaml", "--threads", "2"], "synorm validate: option --threads does not apply"),
     (["validate", "coba.yaml", "--seed", "3"], "synorm validate: option --seed does not apply"),
     (["validate", "coba.yaml", "--duration", "1 s"], "synorm validate: option --duration does not apply"),
-    (["validate", "coba.yaml", "--checkpoint-every", "1 s"], "synorm validate: option --checkpoint-every does not apply to 'synorm validate' without --estimate"),
+    (["validate", "coba.yaml", "--checkpoint-every", "1 s"],
+     "synorm validate: option --checkpoint-every does not apply to 'synorm validate' without --estimate"),
     (["info", "x.h5", "--set", "simulation.seed=3"], "synorm info: option --set does not apply to 'synorm info'"),
     (["info", "x.h5", "--threads", "2"], "synorm info: option --threads does not apply"),
 ]
@@ -359,7 +375,8 @@ schedule:
 BAD_SCHEDULES = [
     ("phase_kind", "kind: nrem", "kind: dream", "dream", 'schedule.phases[0].kind: unknown value "dream"',
      "expected one of wake, nrem, rem, custom"),
-    ("phase_negative", 'duration: "8 ms"', 'duration: "-8 ms"', '"-8 ms"', "schedule.phases[0].duration: expected a time > 0"),
+    ("phase_negative", 'duration: "8 ms"', 'duration: "-8 ms"', '"-8 ms"',
+     "schedule.phases[0].duration: expected a time > 0"),
     ("phase_multiple", 'duration: "8 ms"', 'duration: "8.5 ms"', '"8.5 ms"',
      "schedule.phases[0].duration: 8.5 ms is not a multiple of the communication interval 0.8 ms"),
     ("phase_parameter", 'I_e: "10 pA"', 'b: "10 pA"', "b", 'schedule.phases[0].neurons.E.b: unknown parameter "b"',
@@ -389,23 +406,30 @@ def test_bad_schedules():
 # `V_init` line; II is the only projection with `autapses: false}, weight: "67 nS"`.
 I_V_INIT = 'neuron: *coba_neuron\n    V_init: {distribution: uniform, low: "-60 mV", high: "-50 mV"}'
 II_STATIC = 'autapses: false}, weight: "67 nS", delay: "0.8 ms"}'
-II_VOGELS = 'autapses: false}, weight: "67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, target_rate: 3 Hz, w_max: 300 nS}}'
+II_VOGELS = ('autapses: false}, weight: "67 nS", delay: "0.8 ms", plasticity: {rule: vogels, eta: 0.01 nS, '
+             'target_rate: 3 Hz, w_max: 300 nS}}')
 BAD_METAPLASTICITY = [
     ("meta_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "0 s"}')], '"0 s"',
      "populations.I.metaplasticity.tau_theta: expected a time > 0"),
-    ("meta_negative_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "-2 s"}')], '"-2 s"',
+    ("meta_negative_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "-2 s"}')],
+     '"-2 s"',
      "populations.I.metaplasticity.tau_theta: expected a time > 0"),
     ("meta_no_tau", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz"}')], "{target_rate",
      'populations.I.metaplasticity: missing required key "tau_theta"'),
     ("meta_target", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "0 Hz", tau_theta: "1 s"}')], '"0 Hz"',
      "populations.I.metaplasticity.target_rate: the target rate must be > 0"),
-    ("meta_factor", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s", factor_min: 2}')], "2}",
+    ("meta_factor", [(I_V_INIT,
+                      I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s", factor_min: 2}')], "2}",
      "populations.I.metaplasticity.factor_min: expected a number in (0, 1]", "got 2"),
-    ("meta_static", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s"}')], "{target_rate",
+    ("meta_static", [(I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s"}')],
+     "{target_rate",
      "populations.I.metaplasticity: metaplasticity scales the potentiation of pair or triplet STDP onto I",
      "no projection with such a rule targets it"),
-    ("meta_vogels", [(II_STATIC, II_VOGELS), (I_V_INIT, I_V_INIT + '\n    metaplasticity: {target_rate: "5 Hz", tau_theta: "1 s"}')],
-     "{target_rate", "populations.I.metaplasticity: metaplasticity scales the potentiation of pair or triplet STDP onto I",
+    ("meta_vogels", [(II_STATIC, II_VOGELS), (I_V_INIT,
+                                              I_V_INIT + '\n    metaplasticity: '
+                                                         '{target_rate: "5 Hz", tau_theta: "1 s"}')],
+     "{target_rate",
+     "populations.I.metaplasticity: metaplasticity scales the potentiation of pair or triplet STDP onto I",
      "rule vogels, is not scaled"),
 ]
 
@@ -446,17 +470,27 @@ schedule:
     - {name: wake, kind: wake, duration: "1 s", patterns: [A]}
 """
 
+def pattern_row(name, old, new, message, *more):
+    """A BAD_PATTERNS row pattern_<name>: `old` replaced by `new`, refused with `message`, which points
+    at the value `new` sets (after its key, without brackets)."""
+    mark = new.split(": ", 1)[-1].strip("[]{}")
+    return ("pattern_" + name, old, new, mark, message, *more)
+
+
 # (file name, text of PATTERN + PATTERN_SCHEDULE, replaced by, the part the error points at, message...)
 BAD_PATTERNS = [
-    ("pattern_population", "target: E", "target: X", "X", 'inputs[1].target: unknown population "X"; populations: E, I'),
-    ("pattern_group", "patterns: [A]", "patterns: [B]", "B", 'schedule.phases[0].patterns[0]: unknown pattern "B"; patterns: A'),
-    ("pattern_group_range", "count: 100}", "count: 5000}", "5000",
-     "inputs[1].group.count: first + count = 0 + 5000 is out of range: E has 3200 neurons"),
-    ("pattern_probe_late", '"800 ms"]', '"950 ms"]', '"950 ms"',
-     "inputs[1].probe.times[0]: probe at 950 ms with its window 100 ms ends after the run (duration 1000 ms)"),
-    ("pattern_overlap", 'period: "200 ms"', 'period: "40 ms"', '"40 ms"',
-     "inputs[1].period: period 40 ms is shorter than duration + jitter = 50 ms: presentations would overlap"),
-    ("pattern_cue", "cue: 0.5", "cue: 1", "1", "inputs[1].probe.cue: expected a fraction of the group in (0, 1), got 1"),
+    pattern_row("population", "target: E", "target: X", 'inputs[1].target: unknown population "X"; populations: E, I'),
+    pattern_row("group", "patterns: [A]", "patterns: [B]",
+                'schedule.phases[0].patterns[0]: unknown pattern "B"; patterns: A'),
+    pattern_row("group_range", "count: 100}", "count: 5000}",
+                "inputs[1].group.count: first + count = 0 + 5000 is out of range: E has 3200 neurons"),
+    pattern_row("probe_late", '"800 ms"]', '"950 ms"]',
+                "inputs[1].probe.times[0]: probe at 950 ms with its window 100 ms ends after the run",
+                "(duration 1000 ms)"),
+    pattern_row("overlap", 'period: "200 ms"', 'period: "40 ms"',
+                "inputs[1].period: period 40 ms is shorter than duration + jitter = 50 ms",
+                "presentations would overlap"),
+    pattern_row("cue", "cue: 0.5", "cue: 1", "inputs[1].probe.cue: expected a fraction of the group in (0, 1), got 1"),
 ]
 
 
@@ -482,7 +516,8 @@ PRUNING_LINE = '    pruning: {threshold: "3 nS", tagging_time: "200 ms", deplete
 # (file name, replacement of the pruning line, the part the error points at, message...)
 BAD_PRUNING = [
     ("pruning_negative", '    pruning: {threshold: "-1 nS", tagging_time: "500 ms"}', '"-1 nS"',
-     'projections[0].pruning.threshold: expected a conductance ≥ 0 (compared with the magnitude of the effective weight), got -1 nS'),
+     'projections[0].pruning.threshold: expected a conductance ≥ 0 (compared with the magnitude of the effective '
+     'weight), got -1 nS'),
     ("pruning_tagging", '    pruning: {threshold: "3 nS", tagging_time: "150 ms"}', '"150 ms"',
      "projections[0].pruning.tagging_time: 150 ms is not a multiple of the homeostasis period 100 ms "
      "(the tagging time is counted in homeostasis checks)"),
@@ -510,10 +545,9 @@ def test_bad_pruning():
 
     each(BAD_PRUNING, check)
     # On a static projection (E → I), and without a pruning point (coba_stdp.yaml has no schedule).
-    static = base.replace(PRUNING_LINE, "", 1).replace(
-        "  - {name: EI, source: E, target: I, connect: {rule: pairwise_bernoulli, p: 0.02}, weight: \"6 nS\", delay: \"0.8 ms\"}",
-        "  - {name: EI, source: E, target: I, connect: {rule: pairwise_bernoulli, p: 0.02}, weight: \"6 nS\", delay: \"0.8 ms\",\n"
-        "     pruning: {threshold: \"1 nS\"}}", 1)
+    ei = ('  - {name: EI, source: E, target: I, connect: {rule: pairwise_bernoulli, p: 0.02}, weight: "6 nS", '
+          'delay: "0.8 ms"')
+    static = base.replace(PRUNING_LINE, "", 1).replace(ei + "}", ei + ',\n     pruning: {threshold: "1 nS"}}', 1)
     assert static != base.replace(PRUNING_LINE, "", 1)
     with open(os.path.join(c.dir, "pruning_static.yaml"), "w") as f:
         f.write(static)
@@ -604,7 +638,8 @@ def test_limits_refused_by_validate_and_run():
     # instead of at its first checkpoint
     slow = [arg for j in range(4) for arg in ("--set", f"projections.{j}.delay=7 s")]
     message = "checkpoints store delays as 16-bit step counts: the minimum delay, 7000 ms (70000 steps of dt = 0.1 ms)"
-    c.expect(["validate", "coba.yaml", "--estimate", "--checkpoint-every", "1 s", *slow], 2, message, "at most 64512 steps")
+    c.expect(["validate", "coba.yaml", "--estimate", "--checkpoint-every", "1 s", *slow], 2, message,
+             "at most 64512 steps")
     c.expect(run_args("coba.yaml", "--checkpoint-every", "1 s", *slow), 2, message)
     assert not os.path.exists(os.path.join(c.dir, "x.h5")), "run with a 7 s minimum delay created its output file"
 
@@ -630,7 +665,8 @@ def test_one_to_one_without_autapses_warns():
     warning = "synorm: warning: projections[0].connect.rule: projection EE connects E one_to_one onto itself"
     c.expect(["validate", "no_self.yaml"], 0, warning, "creates no synapses")
     for ranks in RANKS:
-        codes, _, err = c.run(["run", "no_self.yaml", "-o", "w.h5", "-q", "--duration", "1 ms", "--overwrite"], ranks, c.dir)
+        codes, _, err = c.run(["run", "no_self.yaml", "-o", "w.h5", "-q", "--duration", "1 ms", "--overwrite"], ranks,
+                              c.dir)
         assert codes == [0] * ranks, f"run on {ranks} rank(s): exit codes {codes}\n{err}"
         assert len([line for line in err.splitlines() if warning in line]) == 1, f"run on {ranks} rank(s): {err}"
     os.remove(os.path.join(c.dir, "w.h5"))

@@ -30,8 +30,10 @@ def rank_pids(marker):
 def test_a_killed_rank_ends_the_job_naming_it():
     out = os.path.join(h.tmpdir(), "killed.h5")
     env = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    cmd = ["mpirun", "--oversubscribe", "-np", "2", h.SYNORM, "run", h.config("coba.yaml"), "--duration", "1000 s", "-o", out]
-    job = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    cmd = ["mpirun", "--oversubscribe", "-np", "2", h.SYNORM, "run", h.config("coba.yaml"), "--duration", "1000 s",
+           "-o", out]
+    job = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
     try:
         deadline = time.time() + 60
         pids = {}

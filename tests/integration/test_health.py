@@ -11,7 +11,8 @@ def test_rate_ceiling_stops_every_rank_with_its_diagnostic():
     d = h.tmpdir()
     for ranks in (1, 2):
         out = os.path.join(d, f"ceiling{ranks}.h5")
-        p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "15 Hz"}'], ranks=ranks, check=False)
+        p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "15 Hz"}'], ranks=ranks,
+                  check=False)
         assert p.returncode == 5, (p.returncode, p.stderr)
         assert p.stderr.count("checks.max_rate: population E fired at") == 1, p.stderr
         assert "above 15 Hz" in p.stderr
@@ -26,7 +27,8 @@ def test_a_non_finite_state_stops_the_run():
     # membrane potentials become −inf, then NaN.
     p = h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--set", 'checks={max_rate: "1000 Hz"}',
                "--set", "populations.E.neuron.E_in=-1e30 mV",
-               "--set", 'inputs=[{kind: poisson, receptor: inhibitory, target: E, rate: "1000 Hz", weight: "1e30 nS", count: 3}]'],
+               "--set", 'inputs=[{kind: poisson, receptor: inhibitory, target: E, rate: "1000 Hz", '
+                        'weight: "1e30 nS", count: 3}]'],
               check=False)
     assert p.returncode == 5, (p.returncode, p.stderr)
     assert "checks.finite: 3 membrane potentials" in p.stderr, p.stderr
@@ -35,7 +37,8 @@ def test_a_non_finite_state_stops_the_run():
 
 def test_a_healthy_run_is_not_stopped():
     out = os.path.join(h.tmpdir(), "ok.h5")
-    h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--duration", "300 ms", "--set", 'checks={max_rate: "100 Hz"}'])
+    h.run(["run", h.config("coba.yaml"), "-o", out, "-q", "--duration", "300 ms", "--set",
+           'checks={max_rate: "100 Hz"}'])
     assert status(out) == "complete"
     with h.files.Output(out) as f:
         assert len(f.homeostasis()["time"]) == 3, "the checks ran every period"

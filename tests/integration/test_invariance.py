@@ -41,7 +41,8 @@ def layouts_are_bitwise_identical(name, duration, least_spikes, recordings=(), e
                 f"spikes of {pop} differ for layout {layout}"
         v = h.final_v(path)
         for pop in ref_v:
-            assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
+            assert np.array_equal(v[pop].view(np.uint32),
+                                  ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
         for dataset in recordings:
             with h.files.Output(files[(1, 1)]) as a, h.files.Output(path) as b:
                 assert np.array_equal(canonical(a, dataset).view(np.uint32), canonical(b, dataset).view(np.uint32)), \
@@ -61,7 +62,8 @@ def test_adapting_up_down_network_layouts_are_bitwise_identical():
 def test_branch_gains_layouts_are_bitwise_identical():
     # Past the silencing of SA at 3 s, with every population's spikes.
     layouts_are_bitwise_identical("branches.yaml", "3500 ms", 20000,
-                                  ["homeostasis/T/branch_gain", "homeostasis/T/branch_gain_mean", "homeostasis/T/branch_gain_std"],
+                                  ["homeostasis/T/branch_gain", "homeostasis/T/branch_gain_mean",
+                                   "homeostasis/T/branch_gain_std"],
                                   ["--set", "recording.spikes=all", "--set", "recording.weights=[]"])
 def homeostasis_datasets(path):
     """{name: array} of everything under /homeostasis."""
@@ -96,7 +98,8 @@ def assert_records_match(files, ref, ref_h):
         got_h = homeostasis_datasets(path)
         assert set(got_h) == set(ref_h)
         for name, values in ref_h.items():
-            assert np.array_equal(got_h[name], values, equal_nan=values.dtype.kind == "f"), f"/homeostasis/{name} differs for {layout}"
+            assert np.array_equal(got_h[name], values,
+                                  equal_nan=values.dtype.kind == "f"), f"/homeostasis/{name} differs for {layout}"
         with h.files.Output(path) as f, h.files.Output(files[(1, 1)]) as r:
             for proj in f.snapshot_projections():
                 # Segments come in rank order: the snapshots are read in (target, source) order.
@@ -104,7 +107,8 @@ def assert_records_match(files, ref, ref_h):
                 assert len(mine) == len(theirs), f"/weights/{proj}: {len(mine)} snapshots for {layout}"
                 for a, b in zip(mine, theirs):
                     for key in ("source", "target", "weight"):
-                        assert np.array_equal(getattr(a, key), getattr(b, key)), f"/weights/{proj}/{a.index} differs for {layout}"
+                        assert np.array_equal(getattr(a, key), getattr(b, key)), \
+                            f"/weights/{proj}/{a.index} differs for {layout}"
 
 
 def test_every_mechanism_layouts_are_bitwise_identical():
@@ -117,20 +121,24 @@ def test_every_mechanism_layouts_are_bitwise_identical():
     base = ["--duration", "2 s",
             "--set", "populations.E.scaling.tau_integral=2 s", "--set", "populations.E.scaling.glial_gain=2",
             "--set", "populations.E.e_gaba={tau: 2 s}",
-            "--set", "populations.E.branches={count: 2, target_rate: 300 Hz, tau_activity: 100 ms, tau: 500 ms, record: [0, 3]}",
+            "--set", "populations.E.branches={count: 2, target_rate: 300 Hz, tau_activity: 100 ms, tau: 500 ms, "
+                     "record: [0, 3]}",
             "--set", "populations.E.metaplasticity={tau_theta: 500 ms, factor_min: 0.05, factor_max: 20}",
             "--set", "populations.I.scaling={target_rate: 20 Hz, tau_up: 2 s, tau_down: 2 s, mode: additive}",
             "--set", "populations.I.metaplasticity={target_rate: 20 Hz, tau_theta: 500 ms}",
-            "--set", "projections.1.plasticity={rule: triplet, A2_plus: 0.01 nS, A3_plus: 0.02 nS, A2_minus: -0.015 nS, w_max: 3 nS}",
+            "--set", "projections.1.plasticity={rule: triplet, A2_plus: 0.01 nS, A3_plus: 0.02 nS, "
+                     "A2_minus: -0.015 nS, w_max: 3 nS}",
             "--set", "projections.2.plasticity={rule: vogels, eta: 0.05 nS, target_rate: 5 Hz, w_max: 30 nS}",
             "--set", "recording.homeostasis=[{population: E, ids: [0, 5, 399]}, {population: I, ids: [2]}]",
-            "--set", "recording.weights=[{projection: EE, times: [1 s, 2 s]}, {projection: EI, times: [2 s]}, {projection: IE, times: [2 s]}]"]
+            "--set", "recording.weights=[{projection: EE, times: [1 s, 2 s]}, {projection: EI, times: [2 s]}, "
+                     "{projection: IE, times: [2 s]}]"]
     files = run_layouts("runaway.yaml", base)
     ref = h.spikes(files[(1, 1)])
     ref_v = h.final_v(files[(1, 1)])
     ref_h = homeostasis_datasets(files[(1, 1)])
     assert sum(len(t) for t, _ in ref.values()) > 5000
-    for name in ("E/theta", "I/theta", "E/neurons/theta", "I/neurons/theta", "E/E_in", "E/branch_gain", "EI/w_mean", "IE/w_mean"):
+    for name in ("E/theta", "I/theta", "E/neurons/theta", "I/neurons/theta", "E/E_in", "E/branch_gain", "EI/w_mean",
+                 "IE/w_mean"):
         assert name in ref_h, name
     assert np.all(ref_h["E/theta"][-1] != 25.0) and np.all(ref_h["I/theta"][-1] != 400.0), "θ moved"
     assert ref_h["IE/w_mean"][-1] != ref_h["IE/w_mean"][0] and ref_h["EI/w_mean"][-1] != ref_h["EI/w_mean"][0]
@@ -138,7 +146,8 @@ def test_every_mechanism_layouts_are_bitwise_identical():
     for layout, path in files.items():
         v = h.final_v(path)
         for pop in ref_v:
-            assert np.array_equal(v[pop].view(np.uint32), ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
+            assert np.array_equal(v[pop].view(np.uint32),
+                                  ref_v[pop].view(np.uint32)), f"V_m of {pop} differs for {layout}"
 
 
 def test_sleep_wake_schedule_layouts_are_bitwise_identical():
@@ -151,8 +160,10 @@ def test_sleep_wake_schedule_layouts_are_bitwise_identical():
              "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"]
     files = layouts_are_bitwise_identical("sleep_wake.yaml", None, 5000,
                                           ["phases/weight", "phases/gain", "phases/renormalization", "phases/E/swa",
-                                           "phase_weights/EE/2/weight", "phase_weights/EE/4/weight", "homeostasis/E/gain_ex",
-                                           "phases/pruned", "pruning/EE/below", "pruning/EE/tagged", "pruning/EE/removed",
+                                           "phase_weights/EE/2/weight", "phase_weights/EE/4/weight",
+                                           "homeostasis/E/gain_ex",
+                                           "phases/pruned", "pruning/EE/below", "pruning/EE/tagged",
+                                           "pruning/EE/removed",
                                            "pruning/EE/synapses"],
                                           short)
     with h.files.Output(files[(1, 1)]) as f:
@@ -183,11 +194,14 @@ def test_engram_patterns_layouts_are_bitwise_identical():
     # Every mechanism of the sleep/wake studies at once: the schedule, STDP and scaling in wake,
     # selective SHY renormalization in NREM, microglial pruning at each NREM end, the pattern.
     files = layouts_are_bitwise_identical("engram.yaml", None, 5000,
-                                          ["patterns/A/uncued_spikes", "patterns/A/rest_spikes", "patterns/A/EE/w_group",
-                                           "phases/weight", "phases/renormalization", "phases/weight_spared", "phases/pruned",
+                                          ["patterns/A/uncued_spikes", "patterns/A/rest_spikes",
+                                           "patterns/A/EE/w_group",
+                                           "phases/weight", "phases/renormalization", "phases/weight_spared",
+                                           "phases/pruned",
                                            "pruning/EE/removed", "phase_weights/EE/3/weight", "homeostasis/E/gain_ex"],
                                           short + ["--set", "schedule.renormalization.mode=selective",
-                                                   "--set", "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"])
+                                                   "--set",
+                                                   "projections.0.pruning={threshold: 6.2 nS, tagging_time: 100 ms}"])
     with h.files.Output(files[(1, 1)]) as f:  # each mechanism did act
         pruning, phases, patterns = f.pruning(), f.phases(), f.patterns()
     assert pruning["EE/removed"].sum() > 0 and phases["weight_spared"].max() > 0

@@ -41,8 +41,10 @@ def test_estimate_is_within_a_quarter_of_the_measured_peak():
         with h.files.Output(out) as f:
             peak = max(f.provenance()["peak_rss_bytes"]) / 2**20
         est = estimate_mib(config, extra, ranks)
-        print(f"  {config} {ranks} rank(s): estimate {est:.1f} MiB, measured peak {peak:.1f} MiB ({est / peak - 1:+.0%})")
-        assert abs(est - peak) <= 0.25 * peak, f"{config} on {ranks} rank(s): estimate {est:.1f} MiB vs measured {peak:.1f} MiB"
+        print(f"  {config} {ranks} rank(s): estimate {est:.1f} MiB, measured peak {peak:.1f} MiB "
+              f"({est / peak - 1:+.0%})")
+        assert abs(est - peak) <= 0.25 * peak, (f"{config} on {ranks} rank(s): estimate {est:.1f} MiB vs measured "
+                                                f"{peak:.1f} MiB")
 
 
 def test_a_network_that_cannot_fit_is_refused_before_the_build():

@@ -27,7 +27,8 @@ def output(ranks):
     if ranks not in FILES:
         path = os.path.join(WORKDIR, f"coba-{ranks}x1.h5")
         h.run(["run", h.config("coba.yaml"), "-o", path, "--duration", f"{DURATION:g} ms", "-q",
-               "--set", f"recording.state=[{RECORDER}]", "--set", f"recording.weights={SNAPSHOTS}"], ranks=ranks, threads=1)
+               "--set", f"recording.state=[{RECORDER}]", "--set", f"recording.weights={SNAPSHOTS}"], ranks=ranks,
+               threads=1)
         FILES[ranks] = path
     return FILES[ranks]
 
@@ -69,7 +70,8 @@ def check_file(ranks):
             assert len(rates) == round(DURATION / bin_ms), (len(rates), DURATION, bin_ms)
             expected_mean = len(ts) / size / (DURATION * 1e-3)
             assert abs(rates.mean() - expected_mean) <= 1e-9 * expected_mean, (pop, rates.mean(), expected_mean)
-            per_bin = np.bincount(np.floor(ts / bin_ms + 1e-9).astype(int), minlength=len(rates)) / size / (bin_ms * 1e-3)
+            per_bin = np.bincount(np.floor(ts / bin_ms + 1e-9).astype(int),
+                                  minlength=len(rates)) / size / (bin_ms * 1e-3)
             assert np.allclose(rates, per_bin, rtol=1e-9, atol=0), f"{pop}: rates do not match the spikes per bin"
         assert int(p["spikes"]) == total, (int(p["spikes"]), total)
 
@@ -91,7 +93,8 @@ def check_file(ranks):
             n = len(s["weight"])
             assert len(s["source"]) == len(s["target"]) == n > 0
             lengths += n
-        assert lengths == int(p["synapses"]), f"snapshots hold {lengths} synapses, /provenance says {int(p['synapses'])}"
+        assert lengths == int(p["synapses"]), (f"snapshots hold {lengths} synapses, /provenance says "
+                                               f"{int(p['synapses'])}")
         ee0, ee1 = f["weights/EE/0"], f["weights/EE/1"]
         assert float(ee1.attrs["time"]) == DURATION
         source, target = ee0["source"][()], ee0["target"][()]

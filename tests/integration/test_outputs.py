@@ -9,11 +9,20 @@ import subprocess
 import time
 
 import h5py
+import pytest
 
 import harness as h
 
 COBA = h.config("coba.yaml")
 RANKS = (1, 2)
+
+
+@pytest.fixture
+def d():
+    """A fresh directory for one test, removed after it."""
+    path = h.tmpdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def env():
@@ -79,112 +88,104 @@ def running(out):
 
 # --- item 1: one output, one run ---
 
-def test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_intact():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        out = os.path.join(d, "c.h5")
-        # a checkpoint of another run, to try `resume -o` on the running output
-        h.run(["run", COBA, "-q", "-o", os.path.join(d, "other.h5"), "--duration", "100 ms",
-               "--checkpoint-every", "50 ms"])
-        # Long enough to be still running whatever the machine's speed; stopped below with SIGUSR1
-        # (mpirun forwards it to every rank), which checkpoints and exits 6.
-        first = start(["run", COBA, "-q", "-o", out, "--duration", "1000 s"], ranks)
-        wait_for(running(out), "the first run's output")
-        p = h.run(["run", COBA, "-q", "-o", out, "--duration", "6 s", "--seed", "2"], ranks=ranks, check=False)
-        r = h.run(["resume", os.path.join(d, "other.checkpoints"), "-q", "-o", out, "--force"], ranks=ranks,
-                  check=False)
-        time.sleep(2.0)  # well into its simulation (it builds in a fraction of a second), so it has spikes
-        first.send_signal(signal.SIGUSR1)
-        code, text = finish(first)
-        assert p.returncode == 3, (ranks, p.returncode, p.stderr)
-        assert f"output '{out}' is in use by another synorm run (host " in p.stderr and ", pid " in p.stderr, p.stderr
-        assert r.returncode == 3 and f"output '{out}' is in use by another synorm run" in r.stderr, \
-            (r.returncode, r.stderr)
-        assert code == 6, (ranks, code, text)
-        assert h.status(out).startswith("checkpointed at "), h.status(out)
-        assert sum(len(t) for t, _ in h.spikes(out).values()) > 1000
-        assert h.run(["info", out], check=False).returncode == 0
-        assert not os.path.exists(out + ".lock"), "the lock file outlived its run"
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_a_second_run_on_the_same_output_is_refused_and_the_first_file_stays_intact(ranks, d):
+    out = os.path.join(d, "c.h5")
+    # a checkpoint of another run, to try `resume -o` on the running output
+    h.run(["run", COBA, "-q", "-o", os.path.join(d, "other.h5"), "--duration", "100 ms",
+           "--checkpoint-every", "50 ms"])
+    # Long enough to be still running whatever the machine's speed; stopped below with SIGUSR1
+    # (mpirun forwards it to every rank), which checkpoints and exits 6.
+    first = start(["run", COBA, "-q", "-o", out, "--duration", "1000 s"], ranks)
+    wait_for(running(out), "the first run's output")
+    p = h.run(["run", COBA, "-q", "-o", out, "--duration", "6 s", "--seed", "2"], ranks=ranks, check=False)
+    r = h.run(["resume", os.path.join(d, "other.checkpoints"), "-q", "-o", out, "--force"], ranks=ranks,
+              check=False)
+    time.sleep(2.0)  # well into its simulation (it builds in a fraction of a second), so it has spikes
+    first.send_signal(signal.SIGUSR1)
+    code, text = finish(first)
+    assert p.returncode == 3, (ranks, p.returncode, p.stderr)
+    assert f"output '{out}' is in use by another synorm run (host " in p.stderr and ", pid " in p.stderr, p.stderr
+    assert r.returncode == 3 and f"output '{out}' is in use by another synorm run" in r.stderr, \
+        (r.returncode, r.stderr)
+    assert code == 6, (ranks, code, text)
+    assert h.status(out).startswith("checkpointed at "), h.status(out)
+    assert sum(len(t) for t, _ in h.spikes(out).values()) > 1000
+    assert h.run(["info", out], check=False).returncode == 0
+    assert not os.path.exists(out + ".lock"), "the lock file outlived its run"
 
 
-def test_an_existing_output_is_kept_unless_overwrite_and_a_failed_one_is_replaced():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        out = os.path.join(d, "c.h5")
-        args = ["run", COBA, "-q", "-o", out, "--duration", "100 ms"]
-        h.run(args, ranks=ranks)
-        before = os.stat(out)
-        p = h.run(args + ["--seed", "3"], ranks=ranks, check=False)
-        assert p.returncode == 3 and "already holds a complete run" in p.stderr and "--overwrite" in p.stderr, p.stderr
-        after = os.stat(out)
-        assert (after.st_mtime_ns, after.st_size, after.st_ino) == (before.st_mtime_ns, before.st_size, before.st_ino)
-        # a run stopped at a checkpoint is resumable: refused, pointing at resume
-        with h5py.File(out, "r+") as f:
-            f.attrs["status"] = "checkpointed at 50 ms: resume with synorm resume x"
-        p = h.run(args, ranks=ranks, check=False)
-        assert p.returncode == 3 and "synorm resume" in p.stderr and "--overwrite" in p.stderr, p.stderr
-        with h5py.File(out, "r+") as f:
-            f.attrs["status"] = "running"
-        p = h.run(args, ranks=ranks, check=False)
-        assert p.returncode == 3 and '"running"' in p.stderr, p.stderr
-        # a failed run's file is replaced without asking
-        with h5py.File(out, "r+") as f:
-            f.attrs["status"] = "failed: the disk was full"
-        p = h.run(args, ranks=ranks)
-        assert "replacing" in p.stderr and h.status(out) == "complete", p.stderr
-        # not a synorm output at all
-        with open(out, "w") as f:
-            f.write("my notes\n")
-        p = h.run(args, ranks=ranks, check=False)
-        assert p.returncode == 3 and "is not a synorm output" in p.stderr, p.stderr
-        assert open(out).read() == "my notes\n"
-        h.run(args + ["--overwrite"], ranks=ranks)
-        assert h.status(out) == "complete"
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_an_existing_output_is_kept_unless_overwrite_and_a_failed_one_is_replaced(ranks, d):
+    out = os.path.join(d, "c.h5")
+    args = ["run", COBA, "-q", "-o", out, "--duration", "100 ms"]
+    h.run(args, ranks=ranks)
+    before = os.stat(out)
+    p = h.run(args + ["--seed", "3"], ranks=ranks, check=False)
+    assert p.returncode == 3 and "already holds a complete run" in p.stderr and "--overwrite" in p.stderr, p.stderr
+    after = os.stat(out)
+    assert (after.st_mtime_ns, after.st_size, after.st_ino) == (before.st_mtime_ns, before.st_size, before.st_ino)
+    # a run stopped at a checkpoint is resumable: refused, pointing at resume
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "checkpointed at 50 ms: resume with synorm resume x"
+    p = h.run(args, ranks=ranks, check=False)
+    assert p.returncode == 3 and "synorm resume" in p.stderr and "--overwrite" in p.stderr, p.stderr
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "running"
+    p = h.run(args, ranks=ranks, check=False)
+    assert p.returncode == 3 and '"running"' in p.stderr, p.stderr
+    # a failed run's file is replaced without asking
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "failed: the disk was full"
+    p = h.run(args, ranks=ranks)
+    assert "replacing" in p.stderr and h.status(out) == "complete", p.stderr
+    # not a synorm output at all
+    with open(out, "w") as f:
+        f.write("my notes\n")
+    p = h.run(args, ranks=ranks, check=False)
+    assert p.returncode == 3 and "is not a synorm output" in p.stderr, p.stderr
+    assert open(out).read() == "my notes\n"
+    h.run(args + ["--overwrite"], ranks=ranks)
+    assert h.status(out) == "complete"
 
 
 # --- item 10: the checkpoint directory, before the build, one run's own ---
 
-def test_a_checkpoint_directory_that_is_a_file_is_refused_before_the_build():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        out, cdir = os.path.join(d, "c.h5"), os.path.join(d, "cdir")
-        with open(cdir, "w") as f:
-            f.write("not a directory\n")
-        p = h.run(["run", COBA, "-o", out, "--duration", "200 ms", "--checkpoint-every", "100 ms",
-                   "--checkpoint-dir", cdir], ranks=ranks, check=False)
-        assert p.returncode == 3 and "is not a directory" in p.stderr, (ranks, p.returncode, p.stderr)
-        assert "built in" not in p.stderr, "the network was built (and simulated) before the check: " + p.stderr
-        assert not os.path.exists(out), "a refused run left an output file"
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_a_checkpoint_directory_that_is_a_file_is_refused_before_the_build(ranks, d):
+    out, cdir = os.path.join(d, "c.h5"), os.path.join(d, "cdir")
+    with open(cdir, "w") as f:
+        f.write("not a directory\n")
+    p = h.run(["run", COBA, "-o", out, "--duration", "200 ms", "--checkpoint-every", "100 ms",
+               "--checkpoint-dir", cdir], ranks=ranks, check=False)
+    assert p.returncode == 3 and "is not a directory" in p.stderr, (ranks, p.returncode, p.stderr)
+    assert "built in" not in p.stderr, "the network was built (and simulated) before the check: " + p.stderr
+    assert not os.path.exists(out), "a refused run left an output file"
 
 
-def test_two_runs_sharing_a_checkpoint_directory_are_refused_and_a_stale_tmp_is_removed():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        cdir = os.path.join(d, "shared")
-        os.makedirs(cdir)
-        stale = os.path.join(cdir, "ckpt_000000000800.h5.tmp")
-        with open(stale, "w") as f:
-            f.write("half a checkpoint\n")
-        a = os.path.join(d, "a.h5")
-        # Running until SIGUSR1 stops it (with a checkpoint, exit 6), however fast the machine is.
-        first = start(["run", COBA, "-q", "-o", a, "--duration", "1000 s", "--checkpoint-every", "2 s",
-                       "--checkpoint-dir", cdir], ranks)
-        wait_for(running(a), "the first run's output")
-        p = h.run(["run", COBA, "-q", "-o", os.path.join(d, "b.h5"), "--duration", "100 ms", "--checkpoint-dir", cdir],
-                  ranks=ranks, check=False)
-        first.send_signal(signal.SIGUSR1)
-        code, text = finish(first)
-        assert p.returncode == 3, p.stderr
-        assert f"checkpoint directory '{cdir}' is in use by another synorm run" in p.stderr, p.stderr
-        assert not os.path.exists(os.path.join(d, "b.h5")), "the refused run left an output file"
-        assert code == 6, (ranks, code, text)
-        assert not os.path.exists(stale) and "removed " + stale in text, text
-        names = os.listdir(cdir)
-        assert any(n.endswith(".h5") for n in names) and not any(n.endswith(".tmp") for n in names), names
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_two_runs_sharing_a_checkpoint_directory_are_refused_and_a_stale_tmp_is_removed(ranks, d):
+    cdir = os.path.join(d, "shared")
+    os.makedirs(cdir)
+    stale = os.path.join(cdir, "ckpt_000000000800.h5.tmp")
+    with open(stale, "w") as f:
+        f.write("half a checkpoint\n")
+    a = os.path.join(d, "a.h5")
+    # Running until SIGUSR1 stops it (with a checkpoint, exit 6), however fast the machine is.
+    first = start(["run", COBA, "-q", "-o", a, "--duration", "1000 s", "--checkpoint-every", "2 s",
+                   "--checkpoint-dir", cdir], ranks)
+    wait_for(running(a), "the first run's output")
+    p = h.run(["run", COBA, "-q", "-o", os.path.join(d, "b.h5"), "--duration", "100 ms", "--checkpoint-dir", cdir],
+              ranks=ranks, check=False)
+    first.send_signal(signal.SIGUSR1)
+    code, text = finish(first)
+    assert p.returncode == 3, p.stderr
+    assert f"checkpoint directory '{cdir}' is in use by another synorm run" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(d, "b.h5")), "the refused run left an output file"
+    assert code == 6, (ranks, code, text)
+    assert not os.path.exists(stale) and "removed " + stale in text, text
+    names = os.listdir(cdir)
+    assert any(n.endswith(".h5") for n in names) and not any(n.endswith(".tmp") for n in names), names
 
 
 def test_a_checkpoint_directory_without_room_is_refused_before_the_build():
@@ -244,20 +245,18 @@ def test_a_closed_stdout_or_stderr_does_not_lose_the_run():
 
 # --- item 12: the stop message names the real cause ---
 
-def test_a_signal_that_reached_one_rank_is_named_with_its_rank():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        out = os.path.join(d, "c.h5")
-        p = start(["run", COBA, "-q", "-o", out, "--duration", "60 s"], ranks)
-        wait_for(running(out), "the run's output")
-        time.sleep(0.3)
-        os.kill(rank_pids(p, ranks)[ranks - 1], signal.SIGUSR1)
-        code, text = finish(p)
-        assert code == 6, (ranks, code, text)
-        assert "--stop-after" not in text, text
-        expected = "(signal SIGUSR1 on rank 1)" if ranks == 2 else "(signal SIGUSR1)"
-        assert expected in text, text
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_a_signal_that_reached_one_rank_is_named_with_its_rank(ranks, d):
+    out = os.path.join(d, "c.h5")
+    p = start(["run", COBA, "-q", "-o", out, "--duration", "60 s"], ranks)
+    wait_for(running(out), "the run's output")
+    time.sleep(0.3)
+    os.kill(rank_pids(p, ranks)[ranks - 1], signal.SIGUSR1)
+    code, text = finish(p)
+    assert code == 6, (ranks, code, text)
+    assert "--stop-after" not in text, text
+    expected = "(signal SIGUSR1 on rank 1)" if ranks == 2 else "(signal SIGUSR1)"
+    assert expected in text, text
 
 
 # --- item 13: no control character from the input reaches the terminal ---
@@ -302,17 +301,15 @@ def test_a_dangling_symlink_as_output_is_named():
     shutil.rmtree(d)
 
 
-def test_an_output_directory_removed_during_the_run_is_reported():
-    for ranks in RANKS:
-        d = h.tmpdir()
-        where = os.path.join(d, "results")
-        os.makedirs(where)
-        out = os.path.join(where, "c.h5")
-        p = start(["run", COBA, "-o", out, "--duration", "8 s"], ranks)
-        wait_for(running(out), "the run's output")
-        shutil.rmtree(where)
-        code, text = finish(p)
-        assert code == 3, (ranks, code, text)
-        assert "was removed or replaced during the run" in text, text
-        assert "output written to" not in text, text
-        shutil.rmtree(d)
+@pytest.mark.parametrize("ranks", RANKS)
+def test_an_output_directory_removed_during_the_run_is_reported(ranks, d):
+    where = os.path.join(d, "results")
+    os.makedirs(where)
+    out = os.path.join(where, "c.h5")
+    p = start(["run", COBA, "-o", out, "--duration", "8 s"], ranks)
+    wait_for(running(out), "the run's output")
+    shutil.rmtree(where)
+    code, text = finish(p)
+    assert code == 3, (ranks, code, text)
+    assert "was removed or replaced during the run" in text, text
+    assert "output written to" not in text, text

@@ -64,7 +64,8 @@ def test_rank_order_fit_matches_numpy():
     assert abs(out["ratio_mean"] - ratio.mean()) < 1e-9, out
     assert os.path.getsize(png) > 10000, "a PNG was written"
     # Snapshots chosen by time; `key value` lines by default.
-    lines = dict(line.split(" ", 1) for line in tool(path, "--before-time", "0", "--after-time", "500", "--no-plot").stdout.splitlines())
+    lines = dict(line.split(" ", 1) for line in tool(path, "--before-time", "0", "--after-time", "500",
+                                                     "--no-plot").stdout.splitlines())
     assert lines["after_index"] == "1" and abs(float(lines["slope"]) - 1.0) < 1e-12, lines
 
 

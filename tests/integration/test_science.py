@@ -145,15 +145,18 @@ def test_runaway_without_scaling():
     assert abs(rates["on"] - 5.0) < 0.5, rates
     # Scaling off: STDP runs away and the health check stops the run (exit 5) with its diagnostic.
     off = os.path.join(d, "off.h5")
-    p = h.run(["run", h.config("runaway.yaml"), "-o", off, "-q", "--set", "populations.E.scaling.enabled=false"], check=False)
+    p = h.run(["run", h.config("runaway.yaml"), "-o", off, "-q", "--set", "populations.E.scaling.enabled=false"],
+              check=False)
     assert p.returncode == 5, (p.returncode, p.stderr)
     assert "checks.max_rate: population E fired at" in p.stderr, p.stderr
     status = h.status(off)
     assert status.startswith("stopped:") and "checks.max_rate" in status, status
     # The same network without learning stays below the ceiling: the runaway is STDP's.
     static = os.path.join(d, "static.h5")
-    h.run(["run", h.config("runaway.yaml"), "-o", static, "-q", "--duration", "3 s", "--set", "populations.E.scaling.enabled=false",
-           "--set", "projections.0.plasticity.A_plus=0.000001 nS", "--set", "projections.0.plasticity.A_minus=-0.000001 nS"])
+    h.run(["run", h.config("runaway.yaml"), "-o", static, "-q", "--duration", "3 s", "--set",
+           "populations.E.scaling.enabled=false",
+           "--set", "projections.0.plasticity.A_plus=0.000001 nS", "--set",
+           "projections.0.plasticity.A_minus=-0.000001 nS"])
     # Impaired scaling (40 × slower): intermediate, above target but not stopped.
     slow = os.path.join(d, "slow.h5")
     h.run(["run", h.config("runaway.yaml"), "-o", slow, "-q", "--set", "populations.E.scaling.tau_up=40s",

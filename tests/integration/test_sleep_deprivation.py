@@ -47,4 +47,5 @@ def test_deprivation_saturates_and_weakens_new_learning():
     assert learned["slept"] > 1.03, learned
     assert learned["deprived"] - 1 < 0.3 * (learned["slept"] - 1), learned
     print("engram of the new pattern (ratio after / before its wake):", learned,
-          "| at w_max:", deprived["at_max"], slept["at_max"], "| recall (uncued / rest):", deprived["recall"], slept["recall"])
+          "| at w_max:", deprived["at_max"], slept["at_max"], "| recall (uncued / rest):", deprived["recall"],
+          slept["recall"])

@@ -35,7 +35,8 @@ def test_three_cycles_of_wake_and_renormalizing_sleep():
     assert np.all(wall > 0) and 0.5 * loop < wall.sum() <= loop * 1.001 + 0.01
     for c in range(3):
         wake, nrem = 2 * c, 2 * c + 1
-        print(f"cycle {c}: wake W {w0[wake]:.0f} -> {w1[wake]:.0f}; NREM -> {w1[nrem]:.0f} (set point {set_point[nrem]:.0f}, "
+        print(f"cycle {c}: wake W {w0[wake]:.0f} -> {w1[wake]:.0f}; NREM -> {w1[nrem]:.0f} (set point "
+              f"{set_point[nrem]:.0f}, "
               f"G {factor[nrem]:.6f})")
         assert w1[wake] > 1.02 * w0[wake], "W must rise in wake"
         assert w1[nrem] < w0[nrem] and factor[nrem] < 1.0, "W must fall in NREM"

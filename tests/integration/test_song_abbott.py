@@ -41,7 +41,8 @@ def test_additive_stdp_is_bimodal():
 
 def test_multiplicative_stdp_is_unimodal():
     out = os.path.join(h.tmpdir(), "song_mult.h5")
-    h.run(["run", h.config("song_abbott.yaml"), "-o", out, "-q", "--set", "projections.0.plasticity.weight_dependence=multiplicative",
+    h.run(["run", h.config("song_abbott.yaml"), "-o", out, "-q", "--set",
+           "projections.0.plasticity.weight_dependence=multiplicative",
            "--set", "projections.0.plasticity.A_minus=-0.0045 nS"])
     for t, c in deciles_per_neuron(out, 400000.0).items():
         n = c.sum()

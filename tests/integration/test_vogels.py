@@ -20,7 +20,8 @@ import harness as h
 def run(target_rate):
     out = os.path.join(h.tmpdir(), f"vogels_{target_rate}.h5")
     h.run(["run", h.config("vogels.yaml"), "-o", out, "-q", "--duration", "6 s",
-           "--set", "projections.3.plasticity.eta=5 nS", "--set", f"projections.3.plasticity.target_rate={target_rate} Hz"])
+           "--set", "projections.3.plasticity.eta=5 nS", "--set",
+           f"projections.3.plasticity.target_rate={target_rate} Hz"])
     with h.files.Output(out) as f:
         hs = f.homeostasis()
     return hs["time"], hs["E/rate"], hs["IE/w_mean"]
@@ -30,8 +31,10 @@ def test_the_target_rate_sets_the_direction_and_the_end_point():
     t, rate3, w3 = run(3)
     _, rate12, w12 = run(12)
     first, last = t <= 1000.0, t > 4000.0  # ms: the first second, the last two
-    print(f"rho0 3 Hz: E rate {rate3[first].mean():.2f} -> {rate3[last].mean():.2f} Hz, I->E w {w3[0]:.2f} -> {w3[-1]:.2f} nS")
-    print(f"rho0 12 Hz: E rate {rate12[first].mean():.2f} -> {rate12[last].mean():.2f} Hz, I->E w {w12[0]:.2f} -> {w12[-1]:.2f} nS")
+    print(f"rho0 3 Hz: E rate {rate3[first].mean():.2f} -> {rate3[last].mean():.2f} Hz, I->E w {w3[0]:.2f} -> "
+          f"{w3[-1]:.2f} nS")
+    print(f"rho0 12 Hz: E rate {rate12[first].mean():.2f} -> {rate12[last].mean():.2f} Hz, I->E w {w12[0]:.2f} -> "
+          f"{w12[-1]:.2f} nS")
     assert rate3[first].mean() > 3.0 * 1.5, "the network starts well above ρ0 = 3 Hz"
     assert w3[-1] > w3[0] + 2.0, "above ρ0 the inhibitory weights grow"
     assert np.all(np.diff(w3[::10]) > 0), "and keep growing, second by second"
@@ -90,12 +93,14 @@ def rule_terms(path, t0, t1, neurons):
 
 def test_the_rule_settles_where_its_measured_rate_is_rho0():
     out = os.path.join(h.tmpdir(), "vogels_fixed_point.h5")
-    h.run(["run", h.config("vogels.yaml"), "-o", out, "-q", "--duration", "10 s", "--set", "projections.3.plasticity.eta=20 nS",
+    h.run(["run", h.config("vogels.yaml"), "-o", out, "-q", "--duration", "10 s", "--set",
+           "projections.3.plasticity.eta=20 nS",
            "--set", "recording.spikes=all", "--set", "recording.weights=[{projection: IE, times: [10 s]}]"])
     neurons = np.random.default_rng(1).choice(8000, 100, replace=False)
     rate, c_P, c_D, measured = rule_terms(out, 6000.0, 10000.0, neurons)
     predicted = 2 * 3.0 / (c_P + c_D)
-    print(f"E rate {rate:.2f} Hz; c_P {c_P:.3f}, c_D {c_D:.3f}; rate the rule measures {measured:.2f} Hz; 2 rho0 / (c_P + c_D) = {predicted:.2f} Hz")
+    print(f"E rate {rate:.2f} Hz; c_P {c_P:.3f}, c_D {c_D:.3f}; rate the rule measures {measured:.2f} Hz; 2 rho0 / "
+          f"(c_P + c_D) = {predicted:.2f} Hz")
     assert abs(measured - 3.0) < 0.15 * 3.0, "the rule has reached its fixed point: the rate it measures is ρ0"
     assert c_P < 0.8, "inhibitory spikes delay the postsynaptic spikes that pay potentiation"
     assert abs(rate - predicted) < 0.1 * predicted, "so the excitatory rate sits at 2ρ0 / (c_P + c_D)"

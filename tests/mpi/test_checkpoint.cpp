@@ -35,7 +35,7 @@ struct outcome {
     std::vector<std::uint64_t> samples;  // (gid << 40 | index) , value bits, pairs
     std::vector<std::uint64_t> rates;    // bits of every rate bin
     engine::homeostasis_trace homeostasis;
-    std::vector<std::uint64_t> phases;   // the /phases table, every field as bits, row by row
+    std::vector<std::uint64_t> phases;  // the /phases table, every field as bits, row by row
     engine::phase_trace phase_weight;
 };
 
@@ -52,14 +52,16 @@ engine::hooks collecting(outcome& o) {
     engine::hooks h;
     h.flush_every_ms = 37.0;
     h.on_spikes = [&o](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
     };
     return h;
 }
 
 void keep(const engine::results& res, outcome& o) {
     for (const auto& fs : res.final_states)
-        for (std::size_t k = 0; k < fs.gids.size(); ++k) o.v.push_back(fs.gids[k] << 32 | std::bit_cast<std::uint32_t>(fs.V_m[k]));
+        for (std::size_t k = 0; k < fs.gids.size(); ++k)
+            o.v.push_back(fs.gids[k] << 32 | std::bit_cast<std::uint32_t>(fs.V_m[k]));
     for (std::size_t n = 0; n < res.snapshots.size(); ++n)
         for (std::size_t k = 0; k < res.snapshots[n].weights.size(); ++k) {
             const auto& s = res.snapshots[n];
@@ -84,8 +86,9 @@ void keep(const engine::results& res, outcome& o) {
     o.homeostasis = res.homeostasis;
     for (const auto& row : res.phases) {
         o.phases.push_back(std::hash<std::string>{}(row.name));
-        o.phases.insert(o.phases.end(), {row.kind, row.cycle, row.skipped ? 1u : 0u, bits(row.start), bits(row.end), bits(row.weight_start),
-                                         bits(row.weight_end), bits(row.set_point), bits(row.renormalization), bits(row.weight_spared)});
+        o.phases.insert(o.phases.end(), {row.kind, row.cycle, row.skipped ? 1u : 0u, bits(row.start), bits(row.end),
+                                         bits(row.weight_start), bits(row.weight_end), bits(row.set_point),
+                                         bits(row.renormalization), bits(row.weight_spared)});
         for (const double x : row.rate) o.phases.push_back(bits(x));
         for (const double x : row.swa) o.phases.push_back(bits(x));
         for (const double x : row.projection_start) o.phases.push_back(bits(x));
@@ -164,8 +167,8 @@ outcome straight(const model::model_spec& spec) {
 
 // Runs on `first` with `first_threads` until a stop requested at `stop_ms`, writing the checkpoint
 // to `path`; then resumes from the file on `second` with `second_threads`.
-outcome stopped_and_resumed(const model::model_spec& spec, comm::communicator& first, int first_threads, comm::communicator& second,
-                            int second_threads, const std::string& path, double stop_ms) {
+outcome stopped_and_resumed(const model::model_spec& spec, comm::communicator& first, int first_threads,
+                            comm::communicator& second, int second_threads, const std::string& path, double stop_ms) {
     outcome o;
     std::int64_t stopped_at = -1;
     {
@@ -240,7 +243,9 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     EXPECT_TRUE(got.homeostasis.branch_gain == reference.homeostasis.branch_gain) << what << ": branch gains";
     EXPECT_TRUE(got.homeostasis.branch_gain_mean == reference.homeostasis.branch_gain_mean) << what;
     const auto &a = got.homeostasis, &b = reference.homeostasis;
-    EXPECT_TRUE(a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.E_in == b.E_in && a.E_in_std == b.E_in_std) << what;
+    EXPECT_TRUE(a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.E_in == b.E_in &&
+                a.E_in_std == b.E_in_std)
+        << what;
     EXPECT_TRUE(a.input_ex == b.input_ex && a.input_in == b.input_in) << what << ": input";
     EXPECT_TRUE(a.theta == b.theta && a.theta_std == b.theta_std) << what << ": sliding thresholds";
     EXPECT_TRUE(a.w_at_min == b.w_at_min && a.w_at_max == b.w_at_max) << what;
@@ -248,7 +253,9 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
     for (std::size_t j = 0; j < std::min(a.w_quantiles.size(), b.w_quantiles.size()); ++j) {
         EXPECT_EQ(a.w_quantiles[j].size(), b.w_quantiles[j].size()) << what;
         for (std::size_t k = 0; k < std::min(a.w_quantiles[j].size(), b.w_quantiles[j].size()); ++k)
-            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]), std::bit_cast<std::uint64_t>(b.w_quantiles[j][k])) << what;
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]),
+                      std::bit_cast<std::uint64_t>(b.w_quantiles[j][k]))
+                << what;
     }
     ASSERT_EQ(a.recorded.size(), b.recorded.size()) << what;
     for (std::size_t k = 0; k < a.recorded.size(); ++k) {
@@ -264,14 +271,16 @@ void expect_same(const outcome& reference, const outcome& got, const std::string
             for (const double x : *series) v.push_back(bits(x));
         return v;
     };
-    EXPECT_TRUE(course(got.phase_weight) == course(reference.phase_weight)) << what << ": the phase weight course and SHY gain";
+    EXPECT_TRUE(course(got.phase_weight) == course(reference.phase_weight))
+        << what << ": the phase weight course and SHY gain";
 }
 
 // A directory every rank agrees on, removed at the end.
 struct scratch {
     std::string dir;
     scratch() {
-        dir = (std::filesystem::temp_directory_path() / ("synorm_test_checkpoint_" + std::to_string(::getpid()))).string();
+        dir = (std::filesystem::temp_directory_path() / ("synorm_test_checkpoint_" + std::to_string(::getpid())))
+                  .string();
         world->broadcast(dir, 0);
         if (world->rank() == 0) std::filesystem::create_directories(dir);
         world->barrier();
@@ -303,9 +312,10 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
     expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 1, tmp.dir + "/a.h5", 100.0),
                 R + "x" + std::to_string(t) + " -> 1x1");
     // One process with two threads (each rank its own file) → the world with one thread (1×2 → 2×1).
-    expect_same(reference,
-                stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/b" + std::to_string(world->rank()) + ".h5", 90.0),
-                "1x2 -> " + R + "x1");
+    expect_same(
+        reference,
+        stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/b" + std::to_string(world->rank()) + ".h5", 90.0),
+        "1x2 -> " + R + "x1");
     // The world with t threads → the world with the other count (2×1 → 2×2 and back).
     expect_same(reference, stopped_and_resumed(spec, *world, t, *world, other, tmp.dir + "/c.h5", 130.0),
                 R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(other));
@@ -357,9 +367,10 @@ TEST(checkpoint, resumes_a_schedule_bitwise_across_a_phase_change) {
     const std::string R = std::to_string(world->size());
     expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 1, tmp.dir + "/s.h5", 119.0),
                 "schedule, " + R + "x" + std::to_string(t) + " -> 1x1 before the phase change");
-    expect_same(reference,
-                stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/t" + std::to_string(world->rank()) + ".h5", 60.0),
-                "schedule, 1x2 -> " + R + "x1 in wake");
+    expect_same(
+        reference,
+        stopped_and_resumed(spec, *serial, 2, *world, 1, tmp.dir + "/t" + std::to_string(world->rank()) + ".h5", 60.0),
+        "schedule, 1x2 -> " + R + "x1 in wake");
     expect_same(reference, stopped_and_resumed(spec, *world, t, *world, 3 - t, tmp.dir + "/u.h5", 150.0),
                 "schedule, " + R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(3 - t) + " in NREM");
     expect_same(reference, stopped_and_resumed(spec, *world, t, *serial, 2, tmp.dir + "/v.h5", 119.5),

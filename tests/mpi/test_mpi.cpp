@@ -28,9 +28,10 @@ int test_threads() {
 }
 
 struct outcome {
-    std::vector<std::uint64_t> spikes;           // (step << 24) | gid, sorted
+    std::vector<std::uint64_t> spikes;               // (step << 24) | gid, sorted
     std::vector<std::pair<std::uint64_t, float>> v;  // (gid, V_m), sorted
-    std::vector<std::uint64_t> weights;          // this rank's snapshots: (snapshot, target, source, weight bits) hashed into words
+    std::vector<std::uint64_t>
+        weights;  // this rank's snapshots: (snapshot, target, source, weight bits) hashed into words
     engine::homeostasis_trace homeostasis;
     std::vector<engine::pruning_record> pruning;
     std::vector<engine::phase_record> phases;
@@ -42,7 +43,8 @@ outcome simulate(const model::model_spec& spec, comm::communicator& c, int threa
     engine::hooks h;
     h.flush_every_ms = 37.0;  // several flushes, not aligned with intervals
     h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
     };
     const auto res = sim.run(h);
     for (const auto& fs : res.final_states)
@@ -72,11 +74,13 @@ std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& local) {
 }  // namespace
 
 TEST(mpi_communicator, exchange_concatenates_in_rank_order) {
-    std::vector<std::uint64_t> local(static_cast<std::size_t>(world->rank() + 1), static_cast<std::uint64_t>(world->rank()));
+    std::vector<std::uint64_t> local(static_cast<std::size_t>(world->rank() + 1),
+                                     static_cast<std::uint64_t>(world->rank()));
     std::vector<std::uint64_t> all;
     world->exchange_spikes(local, all);
     std::vector<std::uint64_t> expected;
-    for (int r = 0; r < world->size(); ++r) expected.insert(expected.end(), static_cast<std::size_t>(r + 1), static_cast<std::uint64_t>(r));
+    for (int r = 0; r < world->size(); ++r)
+        expected.insert(expected.end(), static_cast<std::size_t>(r + 1), static_cast<std::uint64_t>(r));
     EXPECT_EQ(all, expected);
 }
 
@@ -90,7 +94,8 @@ TEST(mpi_communicator, exchange_handles_bursts_beyond_its_block) {
         world->exchange_spikes(local, all);
         std::vector<std::uint64_t> expected;
         for (int r = 0; r < world->size(); ++r)
-            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k) expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
+            for (std::size_t k = 0; k < base * static_cast<std::size_t>(r + 1); ++k)
+                expected.push_back((static_cast<std::uint64_t>(r) << 32) | k);
         ASSERT_EQ(all, expected) << "base " << base;
     }
 }
@@ -212,7 +217,8 @@ TEST(decomposition, plasticity_and_scaling_keep_results_bitwise_identical) {
     EXPECT_TRUE(distributed.homeostasis.w_mean == reference.homeostasis.w_mean);
     EXPECT_NE(reference.homeostasis.gain_ex[0].back(), 1.0);
     EXPECT_NE(reference.homeostasis.w_mean[0].front(), reference.homeostasis.w_mean[0].back());
-    for (const std::size_t j : {1u, 2u, 5u}) EXPECT_NE(reference.homeostasis.w_mean[j].front(), reference.homeostasis.w_mean[j].back()) << j;
+    for (const std::size_t j : {1u, 2u, 5u})
+        EXPECT_NE(reference.homeostasis.w_mean[j].front(), reference.homeostasis.w_mean[j].back()) << j;
     EXPECT_LT(reference.homeostasis.w_mean[5].back(), 0.0) << "current weights stay ≤ 0";
 }
 
@@ -251,7 +257,8 @@ TEST(decomposition, branches_keep_results_bitwise_identical) {
     EXPECT_NE(h.branch_gain[0].back(), 1.0);
     EXPECT_NE(h.branch_gain[0][K * 12 - 1], h.branch_gain[0][K * 12 - 2]);
     EXPECT_NE(h.branch_gain[2].back(), 1.0);
-    EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))), 1e-4 * std::pow(1.2, K));
+    EXPECT_NEAR(h.branch_gain_mean[1][2 * (K - 1)], std::min(10.0, std::pow(1.2, static_cast<double>(K))),
+                1e-4 * std::pow(1.2, K));
     EXPECT_NEAR(h.branch_gain_std[1][2 * (K - 1)], 0.0, 1e-3) << "every neuron of I alike";
 }
 
@@ -321,8 +328,8 @@ TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
         p.plasticity.A_minus = -0.055 * w_max;
         p.plasticity.w_max = w_max;
     };
-    plastic(spec.projections[0], 6.0);  // EE
-    plastic(spec.projections[1], 6.0);  // EI, onto the additive population
+    plastic(spec.projections[0], 6.0);    // EE
+    plastic(spec.projections[1], 6.0);    // EI, onto the additive population
     plastic(spec.projections[4], 120.0);  // EC, normalized
     spec.projections[4].weight.max = 120.0;
     test::add_poisson_source(spec, 150.0);
@@ -368,7 +375,8 @@ TEST(decomposition, homeostasis_extensions_keep_results_bitwise_identical) {
     EXPECT_EQ(a.w_quantiles.size(), b.w_quantiles.size());
     for (std::size_t j = 0; j < b.w_quantiles.size(); ++j)
         for (std::size_t k = 0; k < b.w_quantiles[j].size(); ++k)
-            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]), std::bit_cast<std::uint64_t>(b.w_quantiles[j][k]));
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(a.w_quantiles[j][k]),
+                      std::bit_cast<std::uint64_t>(b.w_quantiles[j][k]));
     ASSERT_EQ(a.recorded.size(), 2u);
     EXPECT_TRUE(a.recorded[0].gain_ex == b.recorded[0].gain_ex && a.recorded[0].E_in == b.recorded[0].E_in);
     EXPECT_TRUE(a.recorded[1].gain_ex == b.recorded[1].gain_ex);
@@ -426,20 +434,24 @@ TEST(decomposition, every_mechanism_at_once_keeps_results_bitwise_identical) {
     const auto& b = reference.homeostasis;
     ASSERT_GT(b.times.size(), 5u);
     EXPECT_TRUE(a.rate == b.rate && a.sensed_rate == b.sensed_rate);
-    EXPECT_TRUE(a.gain_ex == b.gain_ex && a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std && a.gain_in_std == b.gain_in_std);
+    EXPECT_TRUE(a.gain_ex == b.gain_ex && a.gain_in == b.gain_in && a.gain_ex_std == b.gain_ex_std &&
+                a.gain_in_std == b.gain_in_std);
     EXPECT_TRUE(a.E_in == b.E_in && a.E_in_std == b.E_in_std);
     EXPECT_TRUE(a.theta == b.theta && a.theta_std == b.theta_std);
-    EXPECT_TRUE(a.branch_gain_mean == b.branch_gain_mean && a.branch_gain_std == b.branch_gain_std && a.branch_gain == b.branch_gain);
+    EXPECT_TRUE(a.branch_gain_mean == b.branch_gain_mean && a.branch_gain_std == b.branch_gain_std &&
+                a.branch_gain == b.branch_gain);
     EXPECT_TRUE(a.w_mean == b.w_mean && a.w_std == b.w_std && a.w_at_min == b.w_at_min && a.w_at_max == b.w_at_max);
     ASSERT_EQ(a.recorded.size(), 3u);
     for (std::size_t k = 0; k < 3; ++k) {
-        EXPECT_TRUE(a.recorded[k].gain_ex == b.recorded[k].gain_ex && a.recorded[k].gain_in == b.recorded[k].gain_in) << k;
+        EXPECT_TRUE(a.recorded[k].gain_ex == b.recorded[k].gain_ex && a.recorded[k].gain_in == b.recorded[k].gain_in)
+            << k;
         EXPECT_TRUE(a.recorded[k].E_in == b.recorded[k].E_in && a.recorded[k].theta == b.recorded[k].theta) << k;
     }
     // Everything moved.
     for (const std::size_t p : {0u, 1u, 2u}) {
         ASSERT_EQ(b.theta[p].size(), b.times.size()) << p;
-        const double theta_0 = spec.populations[p].metaplasticity.target_rate * spec.populations[p].metaplasticity.target_rate;
+        const double theta_0 =
+            spec.populations[p].metaplasticity.target_rate * spec.populations[p].metaplasticity.target_rate;
         EXPECT_GT(std::fabs(b.theta[p].back() / theta_0 - 1.0), 0.01) << "θ of population " << p << " moved";
         EXPECT_GT(b.theta_std[p].back(), 0.0) << p;
     }
@@ -468,7 +480,8 @@ TEST(decomposition, an_exception_in_one_thread_of_one_rank_stops_every_rank_in_o
         message = e.what();
     }
     if (world->rank() == failing_rank) EXPECT_EQ(message, "injected failure");
-    else EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
+    else
+        EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
     // Every rank is still in step: a collective after the stop completes.
     EXPECT_EQ(world->max(1), 1);
 }
@@ -487,7 +500,8 @@ TEST(decomposition, an_exception_at_a_boundary_on_one_rank_stops_every_rank_with
     int boundaries = 0;
     h.on_thread_boundary = [&](int thread, std::int64_t step) {
         if (thread == 0 && step < second) ++boundaries;
-        if (world->rank() == failing_rank && thread == failing_thread && step >= second) throw std::runtime_error("injected failure at a boundary");
+        if (world->rank() == failing_rank && thread == failing_thread && step >= second)
+            throw std::runtime_error("injected failure at a boundary");
     };
     std::string message;
     try {
@@ -497,7 +511,8 @@ TEST(decomposition, an_exception_at_a_boundary_on_one_rank_stops_every_rank_with
     }
     EXPECT_GE(boundaries, 1);
     if (world->rank() == failing_rank) EXPECT_EQ(message, "injected failure at a boundary");
-    else EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
+    else
+        EXPECT_NE(message.find("another rank failed"), std::string::npos) << message;
     EXPECT_EQ(world->max(1), 1);
 }
 

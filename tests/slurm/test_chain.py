@@ -30,16 +30,19 @@ TIMEOUT = 400  # s: a busy machine slows every link, and each requeue waits abou
 
 def test_chain_equals_an_uninterrupted_run():
     reference = os.path.join(s.WORK, "reference.h5")
-    straight = subprocess.Popen([s.h.SYNORM, "run", CONFIG, "-o", reference, *RUN], env={**s.CLUSTER.env, "OMP_NUM_THREADS": "1"},
+    straight = subprocess.Popen([s.h.SYNORM, "run", CONFIG, "-o", reference, *RUN],
+                                env={**s.CLUSTER.env, "OMP_NUM_THREADS": "1"},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         log = os.path.join(s.WORK, "chain.log")
         job = s.CLUSTER.sbatch(["--time=1", "--signal=USR1@50", "--ntasks=2", "--cpus-per-task=1", f"--output={log}",
-                                os.path.join(s.JOBS, "chain.sbatch"), CONFIG, "-o", "chain.h5", "--checkpoint-dir", "chain.ckpt",
+                                os.path.join(s.JOBS, "chain.sbatch"), CONFIG, "-o", "chain.h5",
+                                "--checkpoint-dir", "chain.ckpt",
                                 "--checkpoint-every", "1 s", *RUN], cwd=s.WORK)
         ckpt = os.path.join(s.WORK, "chain.ckpt")
         deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline and not (os.path.isdir(ckpt) and any(n.endswith(".h5") for n in os.listdir(ckpt))):
+        while time.monotonic() < deadline and not (os.path.isdir(ckpt)
+                                                   and any(n.endswith(".h5") for n in os.listdir(ckpt))):
             time.sleep(0.2)
         if not s.CLUSTER.states(job)[0][2]:  # not yet requeued by SLURM's own signal
             s.CLUSTER.command(["scancel", "--signal=USR1", job])

@@ -50,7 +50,8 @@ def test_grid_and_gather():
             assert int(f.provenance()["seed"]) == 5 + i
             n_e = f.sizes()["E"]
             spikes_e = f.spike_count("E")
-        assert resolved["projections"][2]["weight"].replace(" ", "") == expected[i][0].replace(" ", ""), resolved["projections"][2]
+        weight = resolved["projections"][2]["weight"]
+        assert weight.replace(" ", "") == expected[i][0].replace(" ", ""), resolved["projections"][2]
         assert abs(float(row["rate_E"]) - spikes_e / n_e / 0.1) < 1e-3 * max(1.0, float(row["rate_E"])), row
         assert float(row["rtf"]) > 0 and float(row["events_per_s"]) > 0 and float(row["rss_mib"]) > 0, row
 

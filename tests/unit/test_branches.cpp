@@ -116,7 +116,9 @@ TEST(branches, engine_gains_follow_the_rule_applied_to_the_arrivals) {
     engine::simulation sim(spec, *comm, 1);
     std::vector<std::int64_t> spikes;  // A's emission steps
     engine::hooks h;
-    h.on_spikes = [&](const engine::spike_batch& batch) { spikes.insert(spikes.end(), batch.steps.begin(), batch.steps.end()); };
+    h.on_spikes = [&](const engine::spike_batch& batch) {
+        spikes.insert(spikes.end(), batch.steps.begin(), batch.steps.end());
+    };
     const auto res = sim.run(h);
     ASSERT_GT(spikes.size(), 30u);
     const auto& trace = res.homeostasis;
@@ -132,7 +134,8 @@ TEST(branches, engine_gains_follow_the_rule_applied_to_the_arrivals) {
         for (const auto s : spikes) arrivals += s >= T - 1000 && s < T;
         a = static_cast<float>(a * std::exp(-1.0) + static_cast<double>(g_active) * arrivals * (1.0 - std::exp(-1.0)));
         const double rate = a / 0.1;
-        g_active = static_cast<float>(std::clamp(g_active * (1.0 + (20.0 - rate) / 20.0 * 0.2), b.gain_min, b.gain_max));
+        g_active =
+            static_cast<float>(std::clamp(g_active * (1.0 + (20.0 - rate) / 20.0 * 0.2), b.gain_min, b.gain_max));
         g_silent = static_cast<float>(std::clamp(g_silent * 1.2, b.gain_min, b.gain_max));
         EXPECT_FLOAT_EQ(static_cast<float>(trace.branch_gain[2][2 * k]), g_active) << "period " << k;
         EXPECT_FLOAT_EQ(static_cast<float>(trace.branch_gain[2][2 * k + 1]), g_silent) << "period " << k;

@@ -1,6 +1,6 @@
 // The homeostatic rules against hand-computed values: the integral term, the glial boost, the
-// additive variant, the E_GABA shift, weight normalization, metaplasticity's sliding threshold, and the quantiles of the exact weight
-// histogram, and the spike probability of a poisson_source.
+// additive variant, the E_GABA shift, weight normalization, metaplasticity's sliding threshold, and
+// the quantiles of the exact weight histogram, and the spike probability of a poisson_source.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -138,10 +138,13 @@ TEST(weight_histogram, spare_threshold) {
     counts[0] = 4;
     counts[5] = 4;
     counts[9] = 2;  // N = 10
-    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.2), 6.0) << "the 2 in bin 9: edge of bin 6";
-    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.6), 1.0) << "6 ≤ 6: bin 5 joins, and the empty bins below it";
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.2), 6.0)
+        << "the 2 in bin 9: edge of bin 6";
+    EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.6), 1.0)
+        << "6 ≤ 6: bin 5 joins, and the empty bins below it";
     EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.59), 6.0);
-    EXPECT_TRUE(std::isinf(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.1))) << "the top bin alone is too many: none";
+    EXPECT_TRUE(std::isinf(engine::spare_threshold(counts.data(), 10, 0.0, 10.0, 0.1)))
+        << "the top bin alone is too many: none";
     // A shifted range: bins of 0.5 over [−5, 0].
     EXPECT_DOUBLE_EQ(engine::spare_threshold(counts.data(), 10, -5.0, 0.0, 0.2), -2.0);
 }

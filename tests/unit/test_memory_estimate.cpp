@@ -37,7 +37,8 @@ TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
     const auto estimate = engine::estimate_memory(spec, 1, 2);
     EXPECT_NEAR(static_cast<double>(estimate.expected_synapses), static_cast<double>(sim.local_synapses()),
                 0.02 * static_cast<double>(sim.local_synapses()));
-    EXPECT_NEAR(static_cast<double>(estimate.synapses), static_cast<double>(sim.synapse_bytes()), 0.03 * static_cast<double>(sim.synapse_bytes()));
+    EXPECT_NEAR(static_cast<double>(estimate.synapses), static_cast<double>(sim.synapse_bytes()),
+                0.03 * static_cast<double>(sim.synapse_bytes()));
 }
 
 TEST(memory_estimate, plastic_synapses_count_their_incoming_index_and_row_state) {
@@ -79,7 +80,8 @@ TEST(memory_estimate, a_checkpointing_run_counts_the_copy_of_its_state) {
     h.stop_requested = [] { return true; };
     h.on_checkpoint = [&](const engine::checkpoint_state& c) {
         for (const auto& list : c.synapses)
-            held += list.targets.size() * 8 + list.counts.size() * 4 + list.sources.size() * 4 + list.delays.size() * 2 + list.weights.size() * 4;
+            held += list.targets.size() * 8 + list.counts.size() * 4 + list.sources.size() * 4 +
+                    list.delays.size() * 2 + list.weights.size() * 4;
         for (const auto& f : c.fields) held += f.f32.size() * 4 + f.i64.size() * 8;
         held += c.gids.size() * 8;
     };
@@ -88,7 +90,8 @@ TEST(memory_estimate, a_checkpointing_run_counts_the_copy_of_its_state) {
     const auto without = engine::estimate_memory(spec, 1, 1), with = engine::estimate_memory(spec, 1, 1, true);
     EXPECT_EQ(without.checkpoint, 0u);
     EXPECT_GE(static_cast<double>(with.checkpoint), 0.97 * static_cast<double>(held));
-    EXPECT_LE(static_cast<double>(with.checkpoint), 1.5 * static_cast<double>(held) + 4.0 * static_cast<double>(with.ring_buffers));
+    EXPECT_LE(static_cast<double>(with.checkpoint),
+              1.5 * static_cast<double>(held) + 4.0 * static_cast<double>(with.ring_buffers));
     EXPECT_GT(with.peak(), without.peak());
     EXPECT_NE(with.describe().find("checkpoint"), std::string::npos);
 }

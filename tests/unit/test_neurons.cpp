@@ -21,7 +21,8 @@ struct single {
     bool step(float input_ex = 0, float input_in = 0) {
         in_ex = input_ex;
         in_in = input_in;
-        const std::size_t n_fired = update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &fired, 1, nullptr, nullptr, &w});
+        const std::size_t n_fired =
+            update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &fired, 1, nullptr, nullptr, &w});
         EXPECT_EQ(in_ex, 0.0f) << "the ring-buffer slot is cleared after reading";
         return n_fired == 1;
     }
@@ -134,7 +135,8 @@ TEST(lif_cond_exp, conductance_psp_matches_a_fine_reference_integration) {
     for (int k = 1; k <= 400; ++k) {
         n.step();
         for (int j = 0; j < 100; ++j) {
-            const double k1 = f(t, v), k2 = f(t + h / 2, v + h / 2 * k1), k3 = f(t + h / 2, v + h / 2 * k2), k4 = f(t + h, v + h * k3);
+            const double k1 = f(t, v), k2 = f(t + h / 2, v + h / 2 * k1), k3 = f(t + h / 2, v + h / 2 * k2),
+                         k4 = f(t + h, v + h * k3);
             v += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
             t += h;
         }
@@ -174,7 +176,7 @@ TEST(lif_cond_exp_adapt, subthreshold_adaptation_settles_at_the_analytic_fixed_p
     for (int k = 0; k < 20000; ++k) n.step();  // 40 τ_w
     EXPECT_NEAR(n.V, v_inf, 1e-3);
     EXPECT_NEAR(n.w, w_inf, 1e-3);
-    EXPECT_GT(v_inf, p.E_L + 1.0);  // the case is not trivial: I_e depolarizes by several mV
+    EXPECT_GT(v_inf, p.E_L + 1.0);               // the case is not trivial: I_e depolarizes by several mV
     EXPECT_LT(v_inf, p.E_L + p.I_e / gL - 1.0);  // and adaptation takes a visible part of it
 }
 
@@ -203,7 +205,8 @@ TEST(lif_cond_exp_adapt, spike_triggered_adaptation_matches_a_fine_reference_int
             v = p.V_reset;
         } else {
             const double k1 = dv(v, w), k2 = dv(v + h / 2 * k1, w * std::exp(-h / 2 / p.tau_w));
-            const double k3 = dv(v + h / 2 * k2, w * std::exp(-h / 2 / p.tau_w)), k4 = dv(v + h * k3, w * std::exp(-h / p.tau_w));
+            const double k3 = dv(v + h / 2 * k2, w * std::exp(-h / 2 / p.tau_w)),
+                         k4 = dv(v + h * k3, w * std::exp(-h / p.tau_w));
             v += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
         }
         w *= std::exp(-h / p.tau_w);

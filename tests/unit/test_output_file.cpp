@@ -65,12 +65,28 @@ struct h5_id {
     }
 };
 
-template <class T> hid_t memory_type();
-template <> hid_t memory_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> hid_t memory_type<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t memory_type<std::int32_t>() { return H5T_NATIVE_INT32; }
-template <> hid_t memory_type<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t memory_type<float>() { return H5T_NATIVE_FLOAT; }
+template <class T>
+hid_t memory_type();
+template <>
+hid_t memory_type<std::uint64_t>() {
+    return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t memory_type<std::int64_t>() {
+    return H5T_NATIVE_INT64;
+}
+template <>
+hid_t memory_type<std::int32_t>() {
+    return H5T_NATIVE_INT32;
+}
+template <>
+hid_t memory_type<double>() {
+    return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t memory_type<float>() {
+    return H5T_NATIVE_FLOAT;
+}
 
 bool has_link(hid_t file, const std::string& path) {
     std::string prefix;
@@ -115,7 +131,8 @@ std::vector<std::string> read_strings(hid_t attribute) {
         EXPECT_GE(H5Aread(attribute, type, buffer.data()), 0);
     }
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < n; ++i) out.emplace_back(buffer.data() + i * size, strnlen(buffer.data() + i * size, size));
+    for (std::size_t i = 0; i < n; ++i)
+        out.emplace_back(buffer.data() + i * size, strnlen(buffer.data() + i * size, size));
     H5Sclose(space);
     H5Tclose(type);
     return out;
@@ -206,7 +223,7 @@ void write_run(const std::string& file, comm::communicator& comm, const model::m
     trace.gids = {8, 10, 11};
     trace.times = {0.0, 0.5};
     // values[(sample · variables + variable) · neurons + neuron]
-    trace.values = {-65, -64, -63, /**/ 1, 2, 3,  // t = 0:   V_m, I_syn_ex
+    trace.values = {-65, -64, -63, /**/ 1, 2, 3,   // t = 0:   V_m, I_syn_ex
                     -60, -59, -58, /**/ 4, 5, 6};  // t = 0.5
     out.write_state(spec, trace);
     trace.times = {1.0};
@@ -400,7 +417,8 @@ TEST_F(output_file_test, status_can_be_rewritten_with_a_longer_reason) {
     }  // closed by the destructor
     const hid_t f = open_read(file);
     ASSERT_GE(f, 0);
-    EXPECT_EQ(string_attribute(f, "/", "status"), "failed: rate blow-up in population E at t = 1234.5 ms (mean rate 812 Hz)");
+    EXPECT_EQ(string_attribute(f, "/", "status"),
+              "failed: rate blow-up in population E at t = 1234.5 ms (mean rate 812 Hz)");
     H5Fclose(f);
     const std::string text = io::describe(file);
     EXPECT_NE(text.find("WARNING"), std::string::npos) << text;

@@ -146,13 +146,15 @@ TEST(patterns, the_engine_drives_each_member_exactly_in_its_windows) {
     const auto res = sim.run(h);
     ASSERT_EQ(res.patterns.size(), 1u);
     EXPECT_EQ(res.patterns[0].onsets, (std::vector<double>{20.0, 120.0, 220.0}));
-    const std::int64_t J = 20, L = 100;  // steps
+    const std::int64_t J = 20, L = 100;                             // steps
     std::set<std::pair<std::uint64_t, std::uint64_t>> windows_hit;  // (presentation, gid)
     std::int64_t probe_cued = 0;
     for (const auto& [s, gid] : spikes) {
-        ASSERT_TRUE(std::binary_search(p.group.begin(), p.group.end(), gid)) << "neuron " << gid << " is not in the group";
+        ASSERT_TRUE(std::binary_search(p.group.begin(), p.group.end(), gid))
+            << "neuron " << gid << " is not in the group";
         if (s >= 2700) {  // the probe: cued members only, for 5 ms
-            EXPECT_LT(std::lower_bound(p.group.begin(), p.group.end(), gid) - p.group.begin(), 4) << "an uncued member fired";
+            EXPECT_LT(std::lower_bound(p.group.begin(), p.group.end(), gid) - p.group.begin(), 4)
+                << "an uncued member fired";
             EXPECT_LT(s, 2750);
             ++probe_cued;
             continue;

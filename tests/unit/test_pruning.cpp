@@ -46,7 +46,8 @@ TEST(pruning, compaction_keeps_the_other_synapses_in_order) {
     const auto bytes = t.bytes();
     EXPECT_EQ(network::remove_tagged(t, 2), 3u);
     EXPECT_EQ(t.row_begin, (std::vector<std::uint64_t>{0, 1, 1, 2, 3}));
-    EXPECT_EQ(t.target_delay, (std::vector<std::uint32_t>{network::pack_synapse(3, 0), network::pack_synapse(2, 2), network::pack_synapse(4, 3)}));
+    EXPECT_EQ(t.target_delay, (std::vector<std::uint32_t>{network::pack_synapse(3, 0), network::pack_synapse(2, 2),
+                                                          network::pack_synapse(4, 3)}));
     EXPECT_EQ(t.weight, (std::vector<float>{0.1f, 0.4f, 0.6f}));
     EXPECT_EQ(t.tag, (std::vector<std::uint16_t>{0, 1, 2})) << "the kept synapses keep their counts";
     EXPECT_EQ(bytes - t.bytes(), 3u * (4 + 4 + 2)) << "freed: 10 bytes per synapse of a pruned projection";
@@ -99,7 +100,8 @@ engine::results run(const model::model_spec& spec) {
 TEST(pruning, engine_tags_after_the_tagging_time_and_removes_at_the_pruning_point) {
     const auto res = run(silent_network(false));
     const auto& before = res.snapshots.front();
-    const auto weak = static_cast<std::uint64_t>(std::count_if(before.weights.begin(), before.weights.end(), [](float w) { return w < 1.0f; }));
+    const auto weak = static_cast<std::uint64_t>(
+        std::count_if(before.weights.begin(), before.weights.end(), [](float w) { return w < 1.0f; }));
     const std::uint64_t all = before.weights.size();
     ASSERT_GT(weak, 500u);
     ASSERT_GT(all - weak, 500u);
@@ -125,14 +127,16 @@ TEST(pruning, engine_tags_after_the_tagging_time_and_removes_at_the_pruning_poin
     for (std::size_t k = 0; k < before.weights.size(); ++k)
         if (before.weights[k] >= 1.0f) kept.emplace_back(before.targets[k], before.sources[k], before.weights[k]);
     const auto& end = res.snapshots.back();
-    for (std::size_t k = 0; k < end.weights.size(); ++k) after.emplace_back(end.targets[k], end.sources[k], end.weights[k]);
+    for (std::size_t k = 0; k < end.weights.size(); ++k)
+        after.emplace_back(end.targets[k], end.sources[k], end.weights[k]);
     EXPECT_TRUE(kept == after);
 }
 
 TEST(pruning, depleted_microglia_tag_but_remove_nothing) {
     const auto res = run(silent_network(true));
     const auto& before = res.snapshots.front();
-    const auto weak = static_cast<std::uint64_t>(std::count_if(before.weights.begin(), before.weights.end(), [](float w) { return w < 1.0f; }));
+    const auto weak = static_cast<std::uint64_t>(
+        std::count_if(before.weights.begin(), before.weights.end(), [](float w) { return w < 1.0f; }));
     ASSERT_EQ(res.pruning.size(), 5u);
     EXPECT_EQ(res.pruning[0].tagged, 0u);
     for (std::size_t k = 1; k < 5; ++k) {

@@ -19,7 +19,8 @@ TEST(random_stream, a_block_is_a_pure_function_of_its_key) {
     for (int i = 0; i < 12; ++i) seq.push_back(a());
     for (int block = 0; block < 3; ++block) {
         const auto words = random_block(7, stream_kind::poisson_input, 1, 5, static_cast<std::uint64_t>(block));
-        for (int k = 0; k < 4; ++k) EXPECT_EQ(words[static_cast<std::size_t>(k)], seq[static_cast<std::size_t>(block * 4 + k)]);
+        for (int k = 0; k < 4; ++k)
+            EXPECT_EQ(words[static_cast<std::size_t>(k)], seq[static_cast<std::size_t>(block * 4 + k)]);
     }
 }
 
@@ -32,12 +33,14 @@ TEST(random_stream, sixteen_lanes_give_the_blocks_of_sixteen_streams) {
     for (const std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{0xDEADBEEF12345678}})
         for (const std::uint64_t counter : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{5} << 33})
             for (const std::uint32_t index : {0u, 3u, 0x1ABCDu}) {
-                for (std::size_t l = 0; l < random_lanes::lanes; ++l) gids[l] = l * 977 + (l % 3 == 0 ? (std::uint64_t{l} << 35) : 0);
+                for (std::size_t l = 0; l < random_lanes::lanes; ++l)
+                    gids[l] = l * 977 + (l % 3 == 0 ? (std::uint64_t{l} << 35) : 0);
                 random_blocks(seed, stream_kind::poisson_input, index, gids, counter, out);
                 for (std::size_t l = 0; l < random_lanes::lanes; ++l) {
                     const auto block = random_block(seed, stream_kind::poisson_input, index, gids[l], counter);
                     for (std::size_t w = 0; w < 4; ++w) {
-                        ASSERT_EQ(out.word[w][l], block[w]) << "seed " << seed << " counter " << counter << " lane " << l << " word " << w;
+                        ASSERT_EQ(out.word[w][l], block[w])
+                            << "seed " << seed << " counter " << counter << " lane " << l << " word " << w;
                         ++compared;
                     }
                 }
@@ -49,18 +52,21 @@ TEST(random_stream, different_keys_give_uncorrelated_streams) {
     // Streams differing in one key component each: their uniforms are uncorrelated (|r| < 5/sqrt(n)).
     const int n = 20000;
     random_stream base(1, stream_kind::connectivity, 0, 0);
-    std::vector<random_stream> others = {random_stream(2, stream_kind::connectivity, 0, 0),
-                                         random_stream(1, stream_kind::poisson_input, 0, 0),
-                                         random_stream(1, stream_kind::connectivity, 1, 0),
-                                         random_stream(1, stream_kind::connectivity, 0, 1),
-                                         random_stream(1, stream_kind::connectivity, 0, std::uint64_t{1} << 33)};
+    std::vector<random_stream> others = {
+        random_stream(2, stream_kind::connectivity, 0, 0), random_stream(1, stream_kind::poisson_input, 0, 0),
+        random_stream(1, stream_kind::connectivity, 1, 0), random_stream(1, stream_kind::connectivity, 0, 1),
+        random_stream(1, stream_kind::connectivity, 0, std::uint64_t{1} << 33)};
     std::vector<double> x(n);
     for (auto& v : x) v = base.uniform();
     for (auto& o : others) {
         double sxy = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
         for (int i = 0; i < n; ++i) {
             const double y = o.uniform();
-            sx += x[i]; sy += y; sxy += x[i] * y; sxx += x[i] * x[i]; syy += y * y;
+            sx += x[i];
+            sy += y;
+            sxy += x[i] * y;
+            sxx += x[i] * x[i];
+            syy += y * y;
         }
         const double r = (sxy - sx * sy / n) / std::sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
         EXPECT_LT(std::abs(r), 5.0 / std::sqrt(n));

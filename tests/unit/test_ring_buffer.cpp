@@ -12,7 +12,8 @@ TEST(ring_buffer, has_a_slot_for_every_step_up_to_the_longest_delay) {
         // Steps now .. now + longest map to distinct rows.
         for (std::int64_t now : {0, 5, 1000}) {
             for (std::int64_t a = now; a <= now + static_cast<std::int64_t>(longest); ++a)
-                for (std::int64_t b = a + 1; b <= now + static_cast<std::int64_t>(longest); ++b) ASSERT_NE(rb.row(a), rb.row(b));
+                for (std::int64_t b = a + 1; b <= now + static_cast<std::int64_t>(longest); ++b)
+                    ASSERT_NE(rb.row(a), rb.row(b));
         }
     }
 }
@@ -25,7 +26,7 @@ TEST(ring_buffer, input_arrives_at_its_step_and_wraps) {
     EXPECT_FLOAT_EQ(rb.row(3)[1], 0.75f);
     EXPECT_FLOAT_EQ(rb.row(3)[0], 0.0f);
     EXPECT_FLOAT_EQ(rb.row(5)[0], 2.0f);
-    rb.row(3)[1] = 0.0f;  // read and cleared
+    rb.row(3)[1] = 0.0f;                                         // read and cleared
     rb.add(3 + static_cast<std::int64_t>(rb.slots()), 1, 1.0f);  // one turn later, same row
     EXPECT_FLOAT_EQ(rb.row(3)[1], 1.0f);
 }

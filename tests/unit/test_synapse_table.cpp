@@ -49,7 +49,8 @@ model::model_spec small_network() {
     return spec;
 }
 
-using synapse = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t, float, std::uint32_t>;  // proj, source, target, w, delay
+using synapse =
+    std::tuple<std::uint32_t, std::uint64_t, std::uint64_t, float, std::uint32_t>;  // proj, source, target, w, delay
 
 std::vector<synapse> all_synapses(const model::model_spec& spec, int ranks, int threads) {
     std::vector<synapse> out;
@@ -67,7 +68,8 @@ std::vector<synapse> all_synapses(const model::model_spec& spec, int ranks, int 
                         const auto target = part.thread(t).gids[network::synapse_target(word)];
                         EXPECT_GE(target, previous_target) << "rows sorted by target";
                         previous_target = target;
-                        out.emplace_back(table.projection, first + s, target, table.weight[k], network::synapse_delay_offset(word));
+                        out.emplace_back(table.projection, first + s, target, table.weight[k],
+                                         network::synapse_delay_offset(word));
                     }
                 }
             }
@@ -105,7 +107,8 @@ TEST(synapse_table, same_synapses_for_every_decomposition) {
     const auto spec = small_network();
     const auto reference = all_synapses(spec, 1, 1);
     EXPECT_GT(reference.size(), 2000u);
-    for (auto [ranks, threads] : {std::pair{1, 2}, {2, 1}, {2, 2}, {3, 4}}) EXPECT_EQ(all_synapses(spec, ranks, threads), reference);
+    for (auto [ranks, threads] : {std::pair{1, 2}, {2, 1}, {2, 2}, {3, 4}})
+        EXPECT_EQ(all_synapses(spec, ranks, threads), reference);
 }
 
 TEST(synapse_table, counts_follow_the_rules) {
@@ -150,10 +153,12 @@ TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_d
     for (std::uint32_t i = 0; i < n; ++i) {
         std::pair<std::uint32_t, std::uint64_t> previous{0, 0};
         for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
-            const std::uint64_t src = index.source(index.entry[e]), k = table.row_begin[src] + index.position(index.entry[e]);
+            const std::uint64_t src = index.source(index.entry[e]),
+                                k = table.row_begin[src] + index.position(index.entry[e]);
             ASSERT_LT(k, table.row_begin[src + 1]) << "the place lies in the source's row";
             EXPECT_EQ(network::synapse_target(table.target_delay[k]), i);
-            const std::pair<std::uint32_t, std::uint64_t> key{network::synapse_delay_offset(table.target_delay[k]), src};
+            const std::pair<std::uint32_t, std::uint64_t> key{network::synapse_delay_offset(table.target_delay[k]),
+                                                              src};
             EXPECT_LE(previous, key) << "by delay, then source";
             previous = key;
             smallest = std::min(smallest, key.first);
@@ -173,6 +178,7 @@ TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_d
     for (std::uint32_t i = 0; i < n; ++i)
         for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
             const std::uint64_t src = index.source(index.entry[e]);
-            EXPECT_EQ(network::synapse_target(table.target_delay[table.row_begin[src] + index.position(index.entry[e])]), i);
+            EXPECT_EQ(
+                network::synapse_target(table.target_delay[table.row_begin[src] + index.position(index.entry[e])]), i);
         }
 }

@@ -24,7 +24,6 @@ public:
     virtual ~communicator() = default;
     virtual int rank() const = 0;
     virtual int size() const = 0;
-    virtual std::string kind() const = 0;  // "serial" or "mpi"
 
     // Collective. Every rank passes the spikes of its neurons for one interval; every rank receives
     // the spikes of all ranks, concatenated in rank order (not yet sorted).
@@ -36,7 +35,7 @@ public:
     virtual void sum(std::span<std::int64_t> values) = 0;
     virtual std::int64_t max(std::int64_t value) = 0;
     virtual std::int64_t min(std::int64_t value) = 0;
-    virtual std::uint64_t exclusive_prefix_sum(std::uint64_t value) = 0;  // Σ of lower ranks' values
+    virtual std::uint64_t exclusive_prefix_sum(std::uint64_t value) = 0;   // Σ of lower ranks' values
     virtual std::vector<std::int64_t> all_gather(std::int64_t value) = 0;  // one value per rank
     // Element-wise sum of doubles; every rank gets the same result. Order of addition is rank order,
     // so the result is deterministic for a fixed number of ranks (not across rank counts).

@@ -65,24 +65,24 @@ struct row_record {
 // snapshots, which are this rank's part as `snapshots` are. The phases' rates and slow-wave activity
 // are not kept: they are computed at the end from the rate bins, which the checkpoint holds.
 struct schedule_record {
-    bool present = false;               // the run has a schedule
-    std::uint64_t phase_next = 0;       // the next phase of the expanded schedule to begin
-    bool phase_open = false;            // phase_next − 1 is running
-    double shy_G = 1.0;                 // the network's SHY gain G
-    double set_point = -1.0;            // W*, receptor unit; < 0 until taken
-    std::vector<float> shy_gain;        // by projection: the gain on transmitted weights
-    std::vector<float> shy_spare;       // by projection: selective renormalization's spare threshold (+inf: none)
-    std::vector<double> synapse_count;  // by projection: global synapse counts taken at the phase's start
-    std::vector<phase_record> phases;   // /phases rows so far (rate and swa empty)
-    phase_trace weight;                 // /phases weight course so far
+    bool present = false;                    // the run has a schedule
+    std::uint64_t phase_next = 0;            // the next phase of the expanded schedule to begin
+    bool phase_open = false;                 // phase_next − 1 is running
+    double shy_G = 1.0;                      // the network's SHY gain G
+    double set_point = -1.0;                 // W*, receptor unit; < 0 until taken
+    std::vector<float> shy_gain;             // by projection: the gain on transmitted weights
+    std::vector<float> shy_spare;            // by projection: selective renormalization's spare threshold (+inf: none)
+    std::vector<double> synapse_count;       // by projection: global synapse counts taken at the phase's start
+    std::vector<phase_record> phases;        // /phases rows so far (rate and swa empty)
+    phase_trace weight;                      // /phases weight course so far
     std::vector<weight_snapshot> snapshots;  // /phase_weights taken so far, this rank's part
 };
 
 struct checkpoint_state {
-    std::int64_t step = 0;       // the interval to resume at
+    std::int64_t step = 0;  // the interval to resume at
     std::int64_t total_steps = 0;
-    std::vector<std::uint64_t> gids;          // this rank's neurons, ascending
-    std::vector<neuron_field> fields;         // by the registry's order
+    std::vector<std::uint64_t> gids;   // this rank's neurons, ascending
+    std::vector<neuron_field> fields;  // by the registry's order
     pending_input pending_ex, pending_in;
     history_record history;
     std::vector<network::synapse_list> synapses;  // by projection: those onto this rank's neurons
@@ -91,17 +91,17 @@ struct checkpoint_state {
     std::vector<std::int64_t> period_spikes;  // by population: spikes in the current homeostasis period
     std::vector<std::int64_t> rate_counts;    // [population][bin]: spikes so far
     // Records taken so far (written to the output at the end of the run).
-    homeostasis_trace homeostasis;              // identical on every rank
-    std::vector<weight_snapshot> snapshots;     // this rank's part, in the order taken
-    std::vector<state_trace> traces;            // this rank's part, samples so far
+    homeostasis_trace homeostasis;           // identical on every rank
+    std::vector<weight_snapshot> snapshots;  // this rank's part, in the order taken
+    std::vector<state_trace> traces;         // this rank's part, samples so far
     schedule_record schedule;
-    std::vector<pruning_record> pruning;        // identical on every rank
+    std::vector<pruning_record> pruning;  // identical on every rank
     // Stimulus patterns: the engram samples so far (identical on every rank; onsets and probe counts
     // are filled in at the end of the run) and this rank's probe counts so far (summed when written,
     // so only rank 0 holds them on resume).
     std::vector<pattern_record> patterns;
     std::vector<std::int64_t> probe_spikes;
-    std::uint64_t spikes = 0, events = 0;       // this rank's counters
+    std::uint64_t spikes = 0, events = 0;  // this rank's counters
 };
 
 // The names and units of the per-neuron fields, in registry order (documentation and tests).

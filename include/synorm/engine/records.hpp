@@ -10,15 +10,15 @@ namespace synorm::engine {
 
 // Spikes of this rank's neurons emitted in one stretch of time, sorted by (step, gid).
 struct spike_batch {
-    std::vector<std::uint64_t> gids;   // global ids
-    std::vector<std::int64_t> steps;   // emission step (time = step · dt)
+    std::vector<std::uint64_t> gids;  // global ids
+    std::vector<std::int64_t> steps;  // emission step (time = step · dt)
 };
 
 // Sampled state of chosen neurons of one recorder, for the neurons this rank owns.
 struct state_trace {
-    std::uint32_t recorder = 0;              // index into recording_spec::state
-    std::vector<std::uint64_t> gids;         // this rank's recorded neurons, ascending
-    std::vector<double> times;               // ms, one per sample
+    std::uint32_t recorder = 0;       // index into recording_spec::state
+    std::vector<std::uint64_t> gids;  // this rank's recorded neurons, ascending
+    std::vector<double> times;        // ms, one per sample
     // values[(sample · variables + variable) · gids.size() + neuron], in the recorder's variable order
     std::vector<float> values;
 };
@@ -26,7 +26,7 @@ struct state_trace {
 // Weights of one projection at one time, for the synapses this rank holds, sorted by (target, source).
 struct weight_snapshot {
     std::uint32_t projection = 0;
-    double time = 0.0;                  // ms
+    double time = 0.0;                   // ms
     std::vector<std::uint64_t> sources;  // global ids
     std::vector<std::uint64_t> targets;  // global ids
     std::vector<float> weights;          // receptor unit of the projection
@@ -49,23 +49,24 @@ struct homeostasis_trace {
     std::vector<std::vector<double>> gain_in;      // [population][sample] mean gain on inhibitory inputs
     std::vector<std::vector<double>> gain_ex_std;  // [population][sample] standard deviation over the population
     std::vector<std::vector<double>> gain_in_std;
-    std::vector<std::vector<double>> E_in;         // [population][sample] mV, mean inhibitory reversal potential (lif_cond_exp)
-    std::vector<std::vector<double>> E_in_std;     // [population][sample] mV
+    std::vector<std::vector<double>>
+        E_in;  // [population][sample] mV, mean inhibitory reversal potential (lif_cond_exp)
+    std::vector<std::vector<double>> E_in_std;  // [population][sample] mV
     // [population][sample] mean input arriving per neuron and ms over the period, gains included
     // (receptor unit / ms; inhibitory as a magnitude), and their ratio excitatory / inhibitory.
     std::vector<std::vector<double>> input_ex, input_in, ei_ratio;
     // [population][sample] Hz²: metaplasticity's sliding threshold θ, mean and standard deviation over
     // the population (populations with metaplasticity; others: empty).
     std::vector<std::vector<double>> theta, theta_std;
-    std::vector<std::vector<double>> w_mean;       // [projection][sample] weight unit (plastic projections)
-    std::vector<std::vector<double>> w_std;        // [projection][sample]
-    std::vector<std::vector<double>> w_at_min;     // [projection][sample] fraction of synapses at w_min
-    std::vector<std::vector<double>> w_at_max;     // [projection][sample] fraction at w_max
+    std::vector<std::vector<double>> w_mean;    // [projection][sample] weight unit (plastic projections)
+    std::vector<std::vector<double>> w_std;     // [projection][sample]
+    std::vector<std::vector<double>> w_at_min;  // [projection][sample] fraction of synapses at w_min
+    std::vector<std::vector<double>> w_at_max;  // [projection][sample] fraction at w_max
     // [projection][sample · levels + level] weight unit: quantiles from the exact weight histogram
     // (engine/weight_histogram.hpp), within one bin width.
     std::vector<std::vector<double>> w_quantiles;
     static constexpr double quantile_levels[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
-    std::vector<std::uint8_t> plastic;             // by projection: has the weight statistics
+    std::vector<std::uint8_t> plastic;  // by projection: has the weight statistics
     // Chosen neurons (recording.homeostasis): their exact values, [sample · ids + neuron].
     struct neurons {
         std::uint32_t population = 0;
@@ -84,31 +85,31 @@ struct homeostasis_trace {
 // One phase of the schedule as it ran (model/phase_schedule.hpp); identical on every rank.
 struct phase_record {
     std::string name;
-    std::uint8_t kind = 0;        // model::phase_kind: 0 wake, 1 nrem, 2 rem, 3 custom
+    std::uint8_t kind = 0;  // model::phase_kind: 0 wake, 1 nrem, 2 rem, 3 custom
     std::uint64_t cycle = 0;
-    bool skipped = false;         // ran with the previous phase's settings
+    bool skipped = false;           // ran with the previous phase's settings
     double start = 0.0, end = 0.0;  // ms
     // Total excitatory plastic weight Σ G·w (receptor unit; per-neuron scaling gains not included) at
     // the start and at the end (before the SHY gain is folded in, which leaves it unchanged).
     double weight_start = 0.0, weight_end = 0.0;
-    double set_point = -1.0;      // SHY set point W* in force (< 0: not taken yet)
-    double renormalization = 1.0; // the SHY gain G folded into the weights at the end (1: none)
-    double weight_spared = 0.0;   // selective renormalization: Σw at or above the spare thresholds at the start
+    double set_point = -1.0;       // SHY set point W* in force (< 0: not taken yet)
+    double renormalization = 1.0;  // the SHY gain G folded into the weights at the end (1: none)
+    double weight_spared = 0.0;    // selective renormalization: Σw at or above the spare thresholds at the start
     // By projection: Σ G·|w| of each plastic projection at the start and the end (0 for static ones).
     std::vector<double> projection_start, projection_end;
-    std::uint64_t pruned = 0;     // synapses removed by pruning at points in (start, end], every projection
+    std::uint64_t pruned = 0;  // synapses removed by pruning at points in (start, end], every projection
     // Wall time of the simulation loop in the phase, s, as this rank measured it (rank 0's is written).
     // The one column that is not the same on every rank and every run: it is what speed is
     // measured with (the real-time factor per phase kind), never compared.
     double wall = 0.0;
-    std::vector<double> rate;     // by population, Hz: mean over the rate bins wholly in the phase
-    std::vector<double> swa;      // by population, Hz²: power of the population rate in 0.5–4 Hz
+    std::vector<double> rate;  // by population, Hz: mean over the rate bins wholly in the phase
+    std::vector<double> swa;   // by population, Hz²: power of the population rate in 0.5–4 Hz
 };
 
 // One stimulus pattern as it ran (model/stimulus_pattern.hpp); identical on every rank.
 struct pattern_record {
-    std::vector<double> onsets;         // ms, the presentations given (before each member's jitter)
-    std::vector<double> probe_times;    // ms
+    std::vector<double> onsets;       // ms, the presentations given (before each member's jitter)
+    std::vector<double> probe_times;  // ms
     // [probe][role] spikes in the probe's window [time, time + window), summed over ranks; roles:
     // 0 the rest of the population, 1 the group's uncued members, 2 its cued members.
     std::vector<std::int64_t> probe_spikes;
@@ -123,20 +124,21 @@ struct pattern_record {
 
 // The schedule's weight course: one sample per homeostasis period (identical on every rank).
 struct phase_trace {
-    std::vector<double> times;   // ms, the end of each period
-    std::vector<double> weight;  // total excitatory plastic weight Σ G·w, receptor unit, with G as it applies from then on
-    std::vector<double> gain;    // the SHY gain G
+    std::vector<double> times;  // ms, the end of each period
+    std::vector<double>
+        weight;  // total excitatory plastic weight Σ G·w, receptor unit, with G as it applies from then on
+    std::vector<double> gain;  // the SHY gain G
 };
 
 // One pruning point of one projection (model::pruning_spec), from sums over every rank, so
 // identical on every rank except the byte counts.
 struct pruning_record {
     std::uint32_t projection = 0;
-    double time = 0.0;                 // ms
-    std::uint64_t below = 0;           // synapses below the threshold at the last check
-    std::uint64_t tagged = 0;          // below for longer than the tagging time
-    std::uint64_t removed = 0;         // = tagged, or 0 when microglia are depleted
-    std::uint64_t synapses = 0;        // before the removal
+    double time = 0.0;           // ms
+    std::uint64_t below = 0;     // synapses below the threshold at the last check
+    std::uint64_t tagged = 0;    // below for longer than the tagging time
+    std::uint64_t removed = 0;   // = tagged, or 0 when microglia are depleted
+    std::uint64_t synapses = 0;  // before the removal
     // Memory of the projection's synapse tables on all ranks before and after the removal. They
     // depend on the layout: every thread keeps a row index over the whole source population.
     std::uint64_t bytes_before = 0, bytes_after = 0;

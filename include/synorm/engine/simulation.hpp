@@ -58,23 +58,23 @@ public:
 };
 
 struct results {
-    std::vector<state_trace> traces;          // one per state recorder
-    std::vector<weight_snapshot> snapshots;   // in the order of recording_spec::weights, then time
-    std::vector<final_state> final_states;    // one per population (when recording.final_state)
-    std::vector<std::vector<double>> rates;   // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
-    homeostasis_trace homeostasis;            // empty unless the run has plasticity or scaling
-    std::vector<phase_record> phases;         // the schedule's phases in time order (empty without one)
-    phase_trace phase_weight;                 // the schedule's weight course (when it has excitatory plasticity)
+    std::vector<state_trace> traces;               // one per state recorder
+    std::vector<weight_snapshot> snapshots;        // in the order of recording_spec::weights, then time
+    std::vector<final_state> final_states;         // one per population (when recording.final_state)
+    std::vector<std::vector<double>> rates;        // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
+    homeostasis_trace homeostasis;                 // empty unless the run has plasticity or scaling
+    std::vector<phase_record> phases;              // the schedule's phases in time order (empty without one)
+    phase_trace phase_weight;                      // the schedule's weight course (when it has excitatory plasticity)
     std::vector<weight_snapshot> phase_snapshots;  // schedule.snapshots: plastic projections at each phase boundary
-    std::vector<pattern_record> patterns;     // by pattern (model_spec::patterns)
-    std::vector<pruning_record> pruning;      // pruning points in time order, then by projection
-    std::uint64_t local_spikes = 0;           // spikes of this rank's neurons
-    std::uint64_t local_events = 0;           // spikes delivered to this rank's synapses
+    std::vector<pattern_record> patterns;          // by pattern (model_spec::patterns)
+    std::vector<pruning_record> pruning;           // pruning points in time order, then by projection
+    std::uint64_t local_spikes = 0;                // spikes of this rank's neurons
+    std::uint64_t local_events = 0;                // spikes delivered to this rank's synapses
     timers time;
     // The step at which a stop request ended the run after a checkpoint; -1 when it ran to the end.
     // A stopped run's records are in the checkpoint, not here.
     std::int64_t stopped_at = -1;
-    std::int64_t first_step = 0;              // where this process started (0, or the checkpoint's step)
+    std::int64_t first_step = 0;  // where this process started (0, or the checkpoint's step)
 };
 
 class simulation {

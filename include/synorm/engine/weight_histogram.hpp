@@ -35,7 +35,8 @@ inline std::size_t weight_bin(float w, double lo, double hi, std::size_t bins = 
 // so the total is the same in any order), sums[3] and sums[4] count the weights at or below w_min and
 // at or above w_max, and sums[5 + b] the weights in histogram bin b over [w_min, w_max] (weight_bin).
 // Weights that are not finite are left out and counted in the return value. Vectorised.
-std::int64_t add_weight_statistics(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max, std::int64_t* sums);
+std::int64_t add_weight_statistics(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max,
+                                   std::int64_t* sums);
 
 // The lowest bin edge lo + b·width above which at most a fraction `fraction` of the values counted
 // lie (selective renormalization's spare threshold); +inf when even the top bin holds more.
@@ -60,7 +61,8 @@ inline double histogram_quantile(const std::int64_t* counts, std::size_t bins, d
     std::int64_t below = 0;
     for (std::size_t b = 0; b < bins; ++b) {
         if (counts[b] > 0 && static_cast<double>(below + counts[b]) >= need) {
-            const double inside = std::clamp((need - static_cast<double>(below)) / static_cast<double>(counts[b]), 0.0, 1.0);
+            const double inside =
+                std::clamp((need - static_cast<double>(below)) / static_cast<double>(counts[b]), 0.0, 1.0);
             return lo + (static_cast<double>(b) + inside) * width;
         }
         below += counts[b];

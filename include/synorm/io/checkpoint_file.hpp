@@ -22,15 +22,15 @@ public:
 
 // What a checkpoint says about itself, besides the state.
 struct checkpoint_info {
-    std::string config_yaml;     // the run's resolved configuration
-    std::string config_hash;     // config_hash(config_yaml) at writing
-    std::string output;          // the run's output file, absolute path
+    std::string config_yaml;                  // the run's resolved configuration
+    std::string config_hash;                  // config_hash(config_yaml) at writing
+    std::string output;                       // the run's output file, absolute path
     std::vector<std::int64_t> output_spikes;  // by population: spikes already in the output (-1: not recorded)
     std::int64_t step = 0, total_steps = 0;
     double time_ms = 0.0, dt = 0.0;
     int ranks = 0, threads = 0;  // the layout that wrote it
     std::string created, version;
-    bool finished = false;       // written by a run after it completed (only the metadata then matter)
+    bool finished = false;  // written by a run after it completed (only the metadata then matter)
 };
 
 // A short fingerprint of a resolved configuration: 16 hex digits of FNV-1a (64 bit) over the text.
@@ -41,8 +41,8 @@ std::string config_hash(const std::string& resolved_yaml);
 // the last write), flushes, syncs and renames it to `path`. Any failure leaves `path` as it was (a
 // previous checkpoint of that name survives), removes the temporary file, and throws the same
 // io_error on every rank. Returns the file's size in bytes.
-std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state, const checkpoint_info& info,
-                               comm::communicator& comm);
+std::uint64_t write_checkpoint(const std::string& path, const engine::checkpoint_state& state,
+                               const checkpoint_info& info, comm::communicator& comm);
 
 // Not collective. The metadata of a complete checkpoint; throws checkpoint_error otherwise.
 checkpoint_info read_checkpoint_info(const std::string& path);

@@ -33,15 +33,15 @@ struct provenance {
     std::string version, git_revision, host, start_time, end_time;  // times ISO 8601 UTC
     int ranks = 1, threads = 1;
     std::uint64_t seed = 0;
-    double wall_time = 0.0;        // s, the whole process up to writing
-    double simulated_time = 0.0;   // ms
-    double real_time_factor = 0.0; // wall seconds of the simulation loop per biological second
-    std::uint64_t synapses = 0;    // over all ranks
-    std::uint64_t spikes = 0;      // over all ranks
-    std::uint64_t synaptic_events = 0;  // spikes delivered to synapses, over all ranks
-    double loop_time = 0.0;        // s, the simulation loop (slowest rank)
-    std::vector<std::int64_t> peak_rss_bytes;      // one per rank
-    std::vector<std::int64_t> synapse_bytes;       // one per rank: memory held by synapse storage
+    double wall_time = 0.0;                    // s, the whole process up to writing
+    double simulated_time = 0.0;               // ms
+    double real_time_factor = 0.0;             // wall seconds of the simulation loop per biological second
+    std::uint64_t synapses = 0;                // over all ranks
+    std::uint64_t spikes = 0;                  // over all ranks
+    std::uint64_t synaptic_events = 0;         // spikes delivered to synapses, over all ranks
+    double loop_time = 0.0;                    // s, the simulation loop (slowest rank)
+    std::vector<std::int64_t> peak_rss_bytes;  // one per rank
+    std::vector<std::int64_t> synapse_bytes;   // one per rank: memory held by synapse storage
     std::vector<double> time_build, time_update, time_deliver, time_exchange, time_record;  // s, per rank
     std::uint64_t min_delay_steps = 0;
     std::string exchange;  // "allgather"

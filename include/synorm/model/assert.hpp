@@ -24,8 +24,8 @@ namespace synorm::detail {
 
 }  // namespace synorm::detail
 
-#define SYNORM_ASSERT(condition, message)                                                          \
-    (static_cast<bool>(condition) ? static_cast<void>(0)                                           \
+#define SYNORM_ASSERT(condition, message)                \
+    (static_cast<bool>(condition) ? static_cast<void>(0) \
                                   : ::synorm::detail::assertion_failed(__FILE__, __LINE__, #condition, message))
 
 #else

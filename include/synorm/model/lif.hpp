@@ -23,13 +23,13 @@ namespace synorm::model {
 struct lif_constants {
     neuron_kind kind = neuron_kind::lif_delta;
     float E_L = 0, V_th = 0, V_reset = 0, I_e = 0;  // mV, mV, mV, pA
-    float P22 = 0;                  // e^(−h/τm)
-    float P20 = 0;                  // mV per pA of constant current over one step: τm/C·(1 − P22)
-    float P11_ex = 0, P11_in = 0;   // e^(−h/τ_syn): decay of a synaptic variable over one step
-    float P21_ex = 0, P21_in = 0;   // lif_curr_exp: mV at step end per pA of synaptic current at step start
-    float half_ex = 0, half_in = 0; // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
+    float P22 = 0;                                  // e^(−h/τm)
+    float P20 = 0;                                  // mV per pA of constant current over one step: τm/C·(1 − P22)
+    float P11_ex = 0, P11_in = 0;                   // e^(−h/τ_syn): decay of a synaptic variable over one step
+    float P21_ex = 0, P21_in = 0;    // lif_curr_exp: mV at step end per pA of synaptic current at step start
+    float half_ex = 0, half_in = 0;  // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
     float g_L = 0, E_ex = 0, E_in = 0, h_over_C = 0;  // nS, mV, mV, ms/pF
-    float a = 0, b = 0, P_w = 0;    // lif_cond_exp_adapt: nS, pA, e^(−h/τ_w)
+    float a = 0, b = 0, P_w = 0;                      // lif_cond_exp_adapt: nS, pA, e^(−h/τ_w)
     std::int32_t refractory_steps = 0;
 
     static lif_constants make(const neuron_params& p, neuron_kind kind, double dt);
@@ -37,20 +37,20 @@ struct lif_constants {
 
 // One block of neurons of one population: pointers into a thread's arrays, all indexed alike.
 struct lif_block {
-    float* V;              // mV
-    float* x_ex;           // pA (lif_curr_exp) or nS (lif_cond_exp); unused by lif_delta
-    float* x_in;           // as x_ex; inhibitory currents are ≤ 0, conductances ≥ 0
+    float* V;                  // mV
+    float* x_ex;               // pA (lif_curr_exp) or nS (lif_cond_exp); unused by lif_delta
+    float* x_in;               // as x_ex; inhibitory currents are ≤ 0, conductances ≥ 0
     std::int32_t* refractory;  // steps left
-    const float* I_dc;     // pA, external DC of this step
-    float* in_ex;          // this step's ring-buffer slot (input arriving now); read and zeroed
+    const float* I_dc;         // pA, external DC of this step
+    float* in_ex;              // this step's ring-buffer slot (input arriving now); read and zeroed
     float* in_in;
-    std::uint32_t* spikes; // out: block indices of the neurons that spiked, ascending (room for n)
+    std::uint32_t* spikes;  // out: block indices of the neurons that spiked, ascending (room for n)
     std::size_t n;
     // Homeostatic gains on the input arriving now (synaptic scaling, src/README.md decision 4), by
     // neuron; both null when the population has no scaling (then the kernel skips the multiply).
     const float* gain_ex = nullptr;
     const float* gain_in = nullptr;
-    float* w = nullptr;    // pA, adaptation current: lif_cond_exp_adapt only
+    float* w = nullptr;  // pA, adaptation current: lif_cond_exp_adapt only
     // lif_cond_exp with E_GABA homeostasis: each neuron's inhibitory reversal potential (mV); null
     // when the population has none (then the kernel uses the constant lif_constants::E_in).
     const float* E_in = nullptr;

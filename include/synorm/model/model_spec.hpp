@@ -30,8 +30,8 @@ enum class cell_type { excitatory, inhibitory };  // Dale's law: the receptor of
 // A scalar drawn per neuron or per synapse. Internal units of the quantity it describes.
 struct distribution {
     enum class kind { constant, normal, uniform, lognormal } shape = kind::constant;
-    double value = 0.0;  // constant
-    double mean = 0.0, sd = 0.0;  // normal; lognormal: mean and sd of the value itself (not of its log)
+    double value = 0.0;            // constant
+    double mean = 0.0, sd = 0.0;   // normal; lognormal: mean and sd of the value itself (not of its log)
     double low = 0.0, high = 0.0;  // uniform [low, high)
     // Clipping bounds applied to normal and lognormal draws by redrawing (at most 1000 times, then
     // clamping). Infinite when unset.
@@ -51,21 +51,21 @@ struct distribution {
 };
 
 struct neuron_params {
-    double C_m = 250.0;        // pF
-    double tau_m = 10.0;       // ms (membrane time constant; g_L = C_m / tau_m)
-    double E_L = -65.0;        // mV
-    double V_th = -50.0;       // mV
-    double V_reset = -65.0;    // mV
-    double t_ref = 2.0;        // ms
-    double tau_syn_ex = 0.5;   // ms, lif_curr_exp and lif_cond_exp
-    double tau_syn_in = 0.5;   // ms, lif_curr_exp and lif_cond_exp
-    double E_ex = 0.0;         // mV, lif_cond_exp
-    double E_in = -85.0;       // mV, lif_cond_exp
-    double I_e = 0.0;          // pA, constant bias current
-    double a = 0.0;            // nS, lif_cond_exp_adapt: subthreshold adaptation
-    double b = 0.0;            // pA, lif_cond_exp_adapt: spike-triggered adaptation
-    double tau_w = 100.0;      // ms, lif_cond_exp_adapt: adaptation time constant
-    double rate = 0.0;         // Hz, poisson_source: the rate of each member's spike train
+    double C_m = 250.0;       // pF
+    double tau_m = 10.0;      // ms (membrane time constant; g_L = C_m / tau_m)
+    double E_L = -65.0;       // mV
+    double V_th = -50.0;      // mV
+    double V_reset = -65.0;   // mV
+    double t_ref = 2.0;       // ms
+    double tau_syn_ex = 0.5;  // ms, lif_curr_exp and lif_cond_exp
+    double tau_syn_in = 0.5;  // ms, lif_curr_exp and lif_cond_exp
+    double E_ex = 0.0;        // mV, lif_cond_exp
+    double E_in = -85.0;      // mV, lif_cond_exp
+    double I_e = 0.0;         // pA, constant bias current
+    double a = 0.0;           // nS, lif_cond_exp_adapt: subthreshold adaptation
+    double b = 0.0;           // pA, lif_cond_exp_adapt: spike-triggered adaptation
+    double tau_w = 100.0;     // ms, lif_cond_exp_adapt: adaptation time constant
+    double rate = 0.0;        // Hz, poisson_source: the rate of each member's spike train
 };
 
 // A poisson_source's rate from time `at` on (piecewise constant; the first piece is neuron_params::rate).
@@ -97,7 +97,7 @@ struct scaling_spec {
     double tau_integral = 0.0;  // ms, time constant τ_I of the integral term; 0 = no integral term
     double glial_gain = 0.0;    // dimensionless, ≥ 0: boost of the up-pathway by the population's silence
     double gain_min = 0.1, gain_max = 10.0;  // dimensionless bounds of the gains
-    bool inhibitory = false;    // also scale inhibitory inputs, in the opposite direction
+    bool inhibitory = false;                 // also scale inhibitory inputs, in the opposite direction
 };
 
 // Branch-local homeostasis: each neuron of the population has `count` dendritic branches, every
@@ -128,8 +128,8 @@ struct branch_spec {
 // starting from the neuron model's E_in.
 struct e_gaba_spec {
     bool enabled = false;
-    double target_rate = 5.0;  // Hz, > 0 (the scaling's target when scaling is on and none is given)
-    double tau = 10000.0;      // ms
+    double target_rate = 5.0;                   // Hz, > 0 (the scaling's target when scaling is on and none is given)
+    double tau = 10000.0;                       // ms
     double E_in_min = -90.0, E_in_max = -60.0;  // mV
 };
 
@@ -154,8 +154,9 @@ struct normalization_spec {
 // two the same way. Inhibitory STDP (vogels) has its own rate set point ρ0 and is not scaled.
 struct metaplasticity_spec {
     bool enabled = false;
-    double target_rate = 5.0;   // Hz, > 0: the rate r0 with θ0 = r0², where m = 1 (the scaling's target when scaling is on and none is given)
-    double tau_theta = 10000.0; // ms, > 0
+    // Hz, > 0: the rate r0 with θ0 = r0², where m = 1 (the scaling's target when scaling is on and none is given)
+    double target_rate = 5.0;
+    double tau_theta = 10000.0;                  // ms, > 0
     double factor_min = 0.1, factor_max = 10.0;  // dimensionless bounds of m, factor_min ≤ 1 ≤ factor_max
 };
 
@@ -165,7 +166,7 @@ struct population_spec {
     cell_type type = cell_type::excitatory;
     neuron_kind model = neuron_kind::lif_delta;
     neuron_params params;
-    std::vector<rate_change> rate_changes;  // poisson_source: ascending `at`, each > 0
+    std::vector<rate_change> rate_changes;                      // poisson_source: ascending `at`, each > 0
     distribution V_init = distribution::constant_value(-65.0);  // mV
     // The activity sensor: a calcium-like trace c, +1 at each spike, decaying with tau_calcium;
     // its rate estimate is c / tau_calcium.
@@ -214,20 +215,20 @@ struct plasticity_spec {
     stdp_rule rule = stdp_rule::none;
     weight_dependence dependence = weight_dependence::additive;
     spike_pairing pairing = spike_pairing::all_to_all;
-    double tau_plus = 20.0;   // ms, presynaptic trace x (triplet: r1)
-    double tau_minus = 20.0;  // ms, postsynaptic trace y (triplet: o1)
-    double A_plus = 0.0;      // weight unit, > 0 (triplet: A2+, ≥ 0)
-    double A_minus = 0.0;     // weight unit, < 0 (triplet: A2−)
-    double w_min = 0.0;       // weight unit; the bounds respect the weight's sign convention
-    double w_max = 0.0;       // weight unit
-    double w_0 = 1.0;         // weight unit, power_law reference weight
-    double mu = 0.4;          // power_law exponent
-    double tau_x = 101.0;     // ms, triplet: slow presynaptic trace r2
-    double tau_y = 125.0;     // ms, triplet: slow postsynaptic trace o2
-    double A3_plus = 0.0;     // weight unit, ≥ 0, triplet
-    double A3_minus = 0.0;    // weight unit, ≤ 0, triplet
-    double eta = 0.0;         // weight unit, > 0, vogels: learning rate (magnitude of one step)
-    double target_rate = 0.0; // Hz, > 0, vogels: ρ0
+    double tau_plus = 20.0;    // ms, presynaptic trace x (triplet: r1)
+    double tau_minus = 20.0;   // ms, postsynaptic trace y (triplet: o1)
+    double A_plus = 0.0;       // weight unit, > 0 (triplet: A2+, ≥ 0)
+    double A_minus = 0.0;      // weight unit, < 0 (triplet: A2−)
+    double w_min = 0.0;        // weight unit; the bounds respect the weight's sign convention
+    double w_max = 0.0;        // weight unit
+    double w_0 = 1.0;          // weight unit, power_law reference weight
+    double mu = 0.4;           // power_law exponent
+    double tau_x = 101.0;      // ms, triplet: slow presynaptic trace r2
+    double tau_y = 125.0;      // ms, triplet: slow postsynaptic trace o2
+    double A3_plus = 0.0;      // weight unit, ≥ 0, triplet
+    double A3_minus = 0.0;     // weight unit, ≤ 0, triplet
+    double eta = 0.0;          // weight unit, > 0, vogels: learning rate (magnitude of one step)
+    double target_rate = 0.0;  // Hz, > 0, vogels: ρ0
     // vogels: α = 2 ρ0 τ (dimensionless; ρ0 in Hz, τ in ms).
     double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }
 };
@@ -249,14 +250,14 @@ struct pruning_spec {
 };
 
 struct projection_spec {
-    std::string name;  // unique; defaults to "<source>_to_<target>" in the loader
+    std::string name;          // unique; defaults to "<source>_to_<target>" in the loader
     std::uint32_t source = 0;  // population index
     std::uint32_t target = 0;  // population index
     connection_rule rule = connection_rule::fixed_indegree;
-    std::uint64_t indegree = 0;       // fixed_indegree
-    double probability = 0.0;         // pairwise_bernoulli
-    std::uint64_t total_number = 0;   // fixed_total_number
-    bool allow_autapses = false;      // only meaningful when source == target
+    std::uint64_t indegree = 0;      // fixed_indegree
+    double probability = 0.0;        // pairwise_bernoulli
+    std::uint64_t total_number = 0;  // fixed_total_number
+    bool allow_autapses = false;     // only meaningful when source == target
     bool allow_multapses = true;
     // Weight in the unit of the target's receptor: mV (lif_delta), pA (lif_curr_exp), nS (lif_cond_exp).
     // Current-based weights carry their sign (inhibitory ≤ 0); conductances are ≥ 0. Draws are
@@ -275,9 +276,9 @@ struct poisson_input_spec {
     std::uint64_t first = 0, count = 0;  // population-local ids; count = size - first by default
     double rate = 0.0;                   // Hz, per source
     std::uint64_t sources = 1;
-    double weight = 0.0;                 // receptor unit, as for projections
-    cell_type type = cell_type::excitatory;  // which receptor it feeds
-    double start = 0.0;                  // ms
+    double weight = 0.0;                                    // receptor unit, as for projections
+    cell_type type = cell_type::excitatory;                 // which receptor it feeds
+    double start = 0.0;                                     // ms
     double stop = std::numeric_limits<double>::infinity();  // ms
 };
 
@@ -285,17 +286,17 @@ struct poisson_input_spec {
 struct dc_input_spec {
     std::uint32_t population = 0;
     std::uint64_t first = 0, count = 0;
-    double amplitude = 0.0;  // pA
-    double start = 0.0;      // ms
+    double amplitude = 0.0;                                 // pA
+    double start = 0.0;                                     // ms
     double stop = std::numeric_limits<double>::infinity();  // ms
 };
 
 struct state_recorder_spec {
-    std::string name;                  // dataset group under /recordings
+    std::string name;  // dataset group under /recordings
     std::uint32_t population = 0;
-    std::vector<std::uint64_t> ids;    // population-local, sorted, unique
+    std::vector<std::uint64_t> ids;      // population-local, sorted, unique
     std::vector<std::string> variables;  // "V_m", "I_syn_ex", "I_syn_in", "g_ex", "g_in" as the model has them
-    double interval = 1.0;             // ms, a multiple of dt
+    double interval = 1.0;               // ms, a multiple of dt
 };
 
 struct weight_recorder_spec {
@@ -334,8 +335,8 @@ struct checks_spec {
 };
 
 struct simulation_spec {
-    double dt = 0.1;          // ms
-    double duration = 1000.0; // ms
+    double dt = 0.1;           // ms
+    double duration = 1000.0;  // ms
     std::uint64_t seed = 1;
 };
 

@@ -20,7 +20,8 @@ enum class phase_kind { wake, nrem, rem, custom };
 struct phase_spec {
     std::string name;
     phase_kind kind = phase_kind::custom;
-    double duration = 0.0;  // ms, a whole number of homeostasis periods (of communication intervals without homeostasis)
+    double duration =
+        0.0;  // ms, a whole number of homeostasis periods (of communication intervals without homeostasis)
     struct input_setting {
         std::uint32_t input = 0;  // index into model_spec::poisson_inputs
         double rate = 0.0;        // Hz per source
@@ -29,18 +30,18 @@ struct phase_spec {
     std::vector<input_setting> inputs;
     struct param_setting {
         std::uint32_t population = 0;
-        std::string key;                           // the neuron map's key ("b", "I_e")
+        std::string key;  // the neuron map's key ("b", "I_e")
         double neuron_params::*member = nullptr;
-        double value = 0.0;                        // internal unit of the parameter
+        double value = 0.0;  // internal unit of the parameter
     };
     std::vector<param_setting> params;
     // Factor on A_plus and A_minus of each plastic projection (0 = plasticity off); empty: all 1.
-    std::vector<double> learning_rate;             // by projection
+    std::vector<double> learning_rate;  // by projection
     // Factor on the rate of synaptic scaling (the inverse time constants); 0 freezes the gains.
     double scaling_rate = 1.0;
     // SHY renormalization runs in this phase (default: NREM phases, when schedule.renormalization is on).
     bool renormalize = false;
-    std::vector<std::uint64_t> skip;               // cycle indices in which this phase is skipped
+    std::vector<std::uint64_t> skip;  // cycle indices in which this phase is skipped
     // By pattern (model_spec::patterns): presented in this phase (default: in wake phases only).
     std::vector<std::uint8_t> patterns;
 };
@@ -63,7 +64,7 @@ struct renormalization_spec {
     double mean_weight = 0.0;  // receptor unit: W* = mean_weight · synapses, when set_point is value
     double tau = 1000.0;       // ms
     enum class selectivity { proportional, selective } mode = selectivity::proportional;
-    double spare = 0.2;        // selective: fraction of each projection's strongest synapses spared
+    double spare = 0.2;  // selective: fraction of each projection's strongest synapses spared
 };
 
 struct schedule_spec {

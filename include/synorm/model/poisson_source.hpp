@@ -29,8 +29,7 @@ inline std::uint64_t source_threshold(double rate, double dt) {
 // The pieces of a population's rate over the run, ascending in `from`, the first at step 0.
 inline std::vector<source_piece> source_pieces(const population_spec& pop, double dt) {
     std::vector<source_piece> pieces{{0, source_threshold(pop.params.rate, dt)}};
-    for (const rate_change& c : pop.rate_changes)
-        pieces.push_back({to_steps(c.at, dt), source_threshold(c.rate, dt)});
+    for (const rate_change& c : pop.rate_changes) pieces.push_back({to_steps(c.at, dt), source_threshold(c.rate, dt)});
     return pieces;
 }
 

@@ -13,15 +13,15 @@
 namespace synorm::model {
 
 enum class stream_kind : std::uint32_t {
-    connectivity = 1,   // index: projection; gid: the postsynaptic neuron
-    poisson_input = 2,  // index: input; gid: the receiving neuron; counter: step / 4
-    initial_state = 3,  // index: population; gid: the neuron
-    multinomial = 4,    // index: projection; gid: 0 (one stream shared by every rank)
-    poisson_source = 5, // index: population; gid: the source neuron; counter: step / 4
-    pattern_input = 6,  // index: pattern; gid: the receiving neuron; counter: step / 4
-    pattern_cue = 7,    // index: pattern; gid: the receiving neuron; counter: step / 4 (recall probes)
-    pattern_jitter = 8, // index: pattern; gid: the receiving neuron; counter: presentation
-    pattern_group = 9,  // index: pattern; gid: 0 (the group's random draw)
+    connectivity = 1,    // index: projection; gid: the postsynaptic neuron
+    poisson_input = 2,   // index: input; gid: the receiving neuron; counter: step / 4
+    initial_state = 3,   // index: population; gid: the neuron
+    multinomial = 4,     // index: projection; gid: 0 (one stream shared by every rank)
+    poisson_source = 5,  // index: population; gid: the source neuron; counter: step / 4
+    pattern_input = 6,   // index: pattern; gid: the receiving neuron; counter: step / 4
+    pattern_cue = 7,     // index: pattern; gid: the receiving neuron; counter: step / 4 (recall probes)
+    pattern_jitter = 8,  // index: pattern; gid: the receiving neuron; counter: presentation
+    pattern_group = 9,   // index: pattern; gid: 0 (the group's random draw)
 };
 
 // One block of four 32-bit words: the `counter`-th block of the stream (seed, kind, index, gid).
@@ -45,8 +45,8 @@ struct random_lanes {
     static constexpr std::size_t lanes = 16;
     std::uint32_t word[4][lanes];
 };
-void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index, const std::uint64_t (&gids)[random_lanes::lanes],
-                   std::uint64_t counter, random_lanes& out);
+void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index,
+                   const std::uint64_t (&gids)[random_lanes::lanes], std::uint64_t counter, random_lanes& out);
 
 // A sequential view of one stream: blocks 0, 1, 2, … consumed word by word.
 class random_stream {
@@ -75,7 +75,9 @@ public:
     // Uniform in (0, 1): safe for log().
     double uniform_positive() {
         double u;
-        do { u = uniform(); } while (u == 0.0);
+        do {
+            u = uniform();
+        } while (u == 0.0);
         return u;
     }
     // Unbiased integer in [0, n), n ≥ 1 (Lemire's method on 64 bits).

@@ -31,24 +31,36 @@ inline constexpr std::size_t lanes = 16;
 // Loads and stores take pointers to the element type (float or int32) at any offset and copy
 // through memcpy, so no pointer to the 64-byte-aligned vector type is ever formed: reading sixteen
 // lanes from an arbitrary position in a block is defined, and compiles to unaligned moves.
-template <class V, class E> [[gnu::always_inline]] inline V load(const E* p) {
+template <class V, class E>
+[[gnu::always_inline]] inline V load(const E* p) {
     static_assert(sizeof(V) % sizeof(E) == 0);
     V v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-template <class V, class E> [[gnu::always_inline]] inline void store(E* p, V v) {
+template <class V, class E>
+[[gnu::always_inline]] inline void store(E* p, V v) {
     static_assert(sizeof(V) % sizeof(E) == 0);
     std::memcpy(p, &v, sizeof v);
 }
 
 // The integer type matching a float type: int32 lanes for vfloat.
-template <class F> struct int_of { using type = std::int32_t; };
-template <> struct int_of<vfloat> { using type = vint; };
+template <class F>
+struct int_of {
+    using type = std::int32_t;
+};
+template <>
+struct int_of<vfloat> {
+    using type = vint;
+};
 
 [[gnu::always_inline]] inline std::int32_t to_int(float x) { return static_cast<std::int32_t>(x); }
 [[gnu::always_inline]] inline vint to_int(vfloat x) { return __builtin_convertvector(x, vint); }
-[[gnu::always_inline]] inline float bits_to_float(std::int32_t x) { float f; std::memcpy(&f, &x, sizeof f); return f; }
+[[gnu::always_inline]] inline float bits_to_float(std::int32_t x) {
+    float f;
+    std::memcpy(&f, &x, sizeof f);
+    return f;
+}
 [[gnu::always_inline]] inline vfloat bits_to_float(vint x) { return __builtin_bit_cast(vfloat, x); }
 
 // Whether any lane of a comparison result (0 or −1 per lane) is set.

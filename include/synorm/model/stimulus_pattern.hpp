@@ -27,19 +27,19 @@ struct pattern_spec {
     std::vector<std::uint64_t> group;
     // Onsets at start + k·period for k = 0, 1, … while before stop and the end of the run; with a
     // schedule, only those falling in a phase that presents the pattern (phase_spec::patterns).
-    double start = 0.0;      // ms
-    double period = 1000.0;  // ms, ≥ duration + jitter (presentations never overlap)
-    double duration = 100.0; // ms
+    double start = 0.0;                                     // ms
+    double period = 1000.0;                                 // ms, ≥ duration + jitter (presentations never overlap)
+    double duration = 100.0;                                // ms
     double stop = std::numeric_limits<double>::infinity();  // ms
     // Member i of presentation k is driven during [onset + δ, onset + δ + duration), δ uniform on
     // {0, dt, …, jitter}, from the stream (seed, pattern_jitter, pattern, gid), counter k.
-    double jitter = 0.0;     // ms, a multiple of dt
+    double jitter = 0.0;  // ms, a multiple of dt
     // The drive: `sources` Poisson sources of `rate` each per member, events of `weight` on the
     // receptor `type` (as poisson_input_spec); counts from (seed, pattern_input, pattern, gid, step/4).
-    double rate = 0.0;       // Hz
+    double rate = 0.0;  // Hz
     std::uint64_t sources = 1;
-    double weight = 0.0;     // receptor unit
-    bool inhibitory = false; // which receptor it feeds
+    double weight = 0.0;      // receptor unit
+    bool inhibitory = false;  // which receptor it feeds
     // Recall probes: at each time, the first cue_size() members (in id order) get the drive for
     // probe_duration (from the stream pattern_cue, counter step/4, and no jitter); the response is
     // counted over [time, time + window).
@@ -53,7 +53,8 @@ struct pattern_spec {
 
 // `count` distinct ids of [0, size), ascending: a partial Fisher–Yates shuffle driven by the stream
 // (seed, pattern_group, index, gid 0), so every rank and every reader draws the same group.
-std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index, std::uint64_t size, std::uint64_t count);
+std::vector<std::uint64_t> random_group(std::uint64_t seed, std::uint32_t index, std::uint64_t size,
+                                        std::uint64_t count);
 
 // One presentation in steps: member drives start at onset + δ (δ ≤ jitter_steps) and last
 // `duration` steps. Probes are listed with probe = true and k their index among the probes.
@@ -70,6 +71,7 @@ std::vector<presentation> presentations(const pattern_spec& p, std::uint32_t ind
                                         const std::vector<phase_run>& runs, double dt, std::int64_t total_steps);
 
 // δ of one member in presentation k, in steps, uniform on {0, …, jitter_steps}.
-std::int64_t jitter_offset(std::uint64_t seed, std::uint32_t index, std::uint64_t gid, std::uint64_t k, std::int64_t jitter_steps);
+std::int64_t jitter_offset(std::uint64_t seed, std::uint32_t index, std::uint64_t gid, std::uint64_t k,
+                           std::int64_t jitter_steps);
 
 }  // namespace synorm::model

@@ -11,8 +11,9 @@
 namespace synorm::network {
 
 // Appends to `sources` the source-population-local indices of the synapses onto one target neuron,
-// in drawing order (ascending for the Bernoulli and all-to-all rules). `self` is the target's index within the source population when source and target are
-// the same population (autapses are excluded unless allowed), otherwise -1. `count` is the number of
+// in drawing order (ascending for the Bernoulli and all-to-all rules). `self` is the target's index
+// within the source population when source and target are the same population (autapses are
+// excluded unless allowed), otherwise -1. `count` is the number of
 // synapses for fixed_total_number (from total_number_counts), ignored by the other rules.
 void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, std::int64_t self,
                   std::uint64_t post_index, std::uint64_t count, model::random_stream& rng,

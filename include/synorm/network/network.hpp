@@ -22,8 +22,8 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
 
 // The table of projection `projection` for thread `thread` of `part`, from a list of synapses that
 // holds at least every synapse onto that thread's neurons (a checkpoint's), instead of drawing them.
-synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread, std::uint32_t projection,
-                              const synapse_list& list);
+synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread,
+                              std::uint32_t projection, const synapse_list& list);
 
 // Appends the synapses of `table` (thread `layout`) to `list` in the list's order, given the gid of
 // the source population's first neuron. Targets must not already be in the list.

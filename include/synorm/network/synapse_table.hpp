@@ -37,7 +37,9 @@ struct incoming_index {
     bool empty() const { return begin.empty(); }
     std::uint64_t source(std::uint32_t e) const { return std::uint64_t{e} >> position_bits; }
     std::uint64_t position(std::uint32_t e) const { return e & ((std::uint64_t{1} << position_bits) - 1); }
-    std::uint64_t bytes() const { return begin.capacity() * sizeof(std::uint64_t) + entry.capacity() * sizeof(std::uint32_t); }
+    std::uint64_t bytes() const {
+        return begin.capacity() * sizeof(std::uint64_t) + entry.capacity() * sizeof(std::uint32_t);
+    }
 };
 
 struct synapse_table {
