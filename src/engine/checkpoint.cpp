@@ -169,12 +169,6 @@ void load_pending(std::vector<thread_state>& threads, const network::partition& 
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> checkpoint_fields() {
-    std::vector<std::pair<std::string, std::string>> names;
-    for (const auto& f : registry()) names.emplace_back(f.name, f.unit);
-    return names;
-}
-
 state_trace simulation::impl::gather_trace(std::size_t k, std::size_t samples) const {
     const auto& rec = spec.recording.state[k];
     state_trace trace;

@@ -104,7 +104,4 @@ struct checkpoint_state {
     std::uint64_t spikes = 0, events = 0;  // this rank's counters
 };
 
-// The names and units of the per-neuron fields, in registry order (documentation and tests).
-std::vector<std::pair<std::string, std::string>> checkpoint_fields();
-
 }  // namespace synorm::engine
