@@ -654,7 +654,7 @@ std::vector<section_info> rule_sections() {
     for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k) {
         plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {
             paths[k] = "projections[].plasticity (rule: " + std::string(R::name) + ")";
-            out.push_back({R::name, paths[k], "", infos<model::plasticity_spec>(rule_table<R>)});
+            out.push_back({R::name, paths[k], "", infos<model::plasticity_spec>(rule_table<R>), true});
         });
     }
     return out;

@@ -1,4 +1,4 @@
-// spec_reader: projections[].plasticity (pair, triplet and vogels STDP, with the initial weights kept
+// spec_reader: projections[].plasticity (the registered learning rules, with the initial weights kept
 // within the rule's bounds) and projections[].pruning.
 #include <algorithm>
 
@@ -69,16 +69,17 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
     p.rule = read_choice<stdp_rule>(*rule_at, stdp_rules);
     const std::string rule_name(name_of<stdp_rule>(stdp_rules, p.rule));
     const std::span<const key<model::plasticity_spec>> table = plasticity_keys(p.rule);
+    // The rule's keys and the source type it applies to; the names of the inhibitory rules for the message.
     bool inhibitory = false;
     std::span<const plasticity::rule_key> rule_keys;
-    plasticity::registered_rules::visit(static_cast<std::size_t>(p.rule) - 1, [&]<class R>(std::type_identity<R>) {
-        inhibitory = R::inhibitory;
-        rule_keys = R::keys;
-    });
     std::string inhibitory_rules;
-    for (const choice<stdp_rule>& rule : stdp_rules) {
-        plasticity::registered_rules::visit(static_cast<std::size_t>(rule.value) - 1, [&]<class R>(std::type_identity<R>) {
+    using rules = plasticity::registered_rules;
+    for (std::size_t k = 0; k < rules::size; ++k) {
+        rules::visit(k, [&]<class R>(std::type_identity<R>) {
             if (R::inhibitory) inhibitory_rules += (inhibitory_rules.empty() ? "" : ", ") + std::string(R::name);
+            if (rules::kind_of<R>() != p.rule) return;
+            inhibitory = R::inhibitory;
+            rule_keys = R::keys;
         });
     }
     const model::population_spec& source = spec_.populations[proj.source];
