@@ -647,14 +647,23 @@ using namespace detail;
 
 namespace {
 
-// The sections of the registered learning rules, in their order: each rule's id is its word.
+// The sections of the registered learning rules, in their order: each rule's id is its word. A
+// `rule` key that lists the accepted words (the first rule's) lists the registered ones.
 std::vector<section_info> rule_sections() {
     static std::vector<std::string> paths(plasticity::registered_rules::size);  // owns the texts the infos view
+    static std::string words;
+    words.clear();
+    for (std::size_t k = 0; k < std::size(stdp_rules); ++k) {
+        words += k == 0 ? "`" : k + 1 == std::size(stdp_rules) ? " or `" : ", `";
+        words += std::string(stdp_rules[k].name) + "`";
+    }
     std::vector<section_info> out;
     for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k) {
         plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {
             paths[k] = "projections[].plasticity (rule: " + std::string(R::name) + ")";
             out.push_back({R::name, paths[k], "", infos<model::plasticity_spec>(rule_table<R>), true});
+            for (key_info& info : out.back().keys)
+                if (info.name == "rule" && !info.range.empty()) info.range = words;
         });
     }
     return out;

@@ -22,7 +22,7 @@ struct pair_stdp : rule_defaults {
     }
     using S = model::plasticity_spec;
     static constexpr rule_key keys[] = {
-        {"rule", "word", "", "required", "`stdp`, `triplet` or `vogels`",
+        {"rule", "word", "", "required", "the registered rules",
          "`stdp`: pair-based STDP with a presynaptic and a postsynaptic trace; `triplet`, `vogels`: see below",
          key_kind::rule},
         {"weight_dependence", "word", "", "`additive`", "`additive`, `multiplicative` or `power_law`",
