@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 namespace synorm::config::detail {
@@ -582,8 +583,32 @@ template <class R, std::size_t... I>
 constexpr std::array<key<model::plasticity_spec>, sizeof...(I)> rule_table_of(std::index_sequence<I...>) {
     return {rule_key_entry<R, I>()...};
 }
+// The loader reads a key with check custom by its name (plasticity_keys.cpp): for a rule after the
+// first three only the shared keys are read that way, so any other key of it needs a declared check.
+// Numeric keys bind to a member or to a slot of plasticity_spec::own.
 template <class R>
-constexpr auto rule_table = rule_table_of<R>(std::make_index_sequence<std::size(R::keys)>{});
+consteval bool keys_are_readable() {
+    using plasticity::key_check;
+    using plasticity::key_kind;
+    constexpr std::string_view shared[] = {"pairing", "tau_plus", "tau_minus", "w_min", "w_max"};
+    if (R::keys[0].kind != key_kind::rule || R::keys[0].name != "rule") return false;
+    for (const plasticity::rule_key& k : R::keys) {
+        const bool numeric = k.kind != key_kind::rule && k.kind != key_kind::pairing &&
+                             k.kind != key_kind::weight_dependence;
+        if (numeric && (k.member != nullptr) == (k.slot >= 0)) return false;
+        if (k.slot >= static_cast<int>(std::tuple_size_v<decltype(model::plasticity_spec::own)>)) return false;
+        if (plasticity::registered_rules::kind_of<R>() <= model::stdp_rule::vogels || !numeric) continue;
+        if (k.check == key_check::custom && std::find(std::begin(shared), std::end(shared), k.name) == std::end(shared))
+            return false;
+    }
+    return true;
+}
+template <class R>
+constexpr auto rule_table = [] {
+    static_assert(keys_are_readable<R>(), "a rule's keys: `rule` first, numeric keys bound once, and a declared "
+                                          "check for every key the loader does not read by name");
+    return rule_table_of<R>(std::make_index_sequence<std::size(R::keys)>{});
+}();
 
 template <class S>
 std::vector<key_info> infos(std::span<const key<S>> table) {
