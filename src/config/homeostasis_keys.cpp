@@ -241,7 +241,9 @@ void spec_reader::check_metaplasticity() const {
         bool found = false, vogels = false;
         for (const auto& proj : spec_.projections) {
             if (proj.target != p) continue;
-            found = found || proj.plasticity.rule == model::stdp_rule::pair || proj.plasticity.rule == model::stdp_rule::triplet;
+            // The rules whose potentiation takes the factor (rule_defaults::metaplastic): pair and triplet.
+            plasticity::registered_rules::visit(static_cast<std::size_t>(proj.plasticity.rule) - 1,
+                                                [&]<class R>(std::type_identity<R>) { found = found || R::metaplastic; });
             vogels = vogels || proj.plasticity.rule == model::stdp_rule::vogels;
         }
         if (!found) {

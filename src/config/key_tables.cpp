@@ -4,7 +4,10 @@
 #include "key_tables.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace synorm::config::detail {
 namespace {
@@ -21,7 +24,6 @@ bool by_indegree(const model::projection_spec& p) { return p.rule == model::conn
 bool by_probability(const model::projection_spec& p) { return p.rule == model::connection_rule::pairwise_bernoulli; }
 bool by_number(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_total_number; }
 bool counted(const model::projection_spec& p) { return by_indegree(p) || by_number(p); }
-bool power_law(const model::plasticity_spec& p) { return p.dependence == model::weight_dependence::power_law; }
 
 template <class S>
 constexpr binding<S> custom(std::string (*value)(const S&), form written = form::custom) {
@@ -251,79 +253,6 @@ const key<model::projection_spec> connect_table[] = {
     {{"multapses", "boolean", "", "`true`", "", "allow more than one synapse between the same pair",
       "`fixed_indegree`, `fixed_total_number`"},
      bind<&model::projection_spec::allow_multapses>(form::boolean), &counted},
-};
-
-const key<model::plasticity_spec> stdp_table[] = {
-    {{"rule", "word", "", "required", "`stdp`, `triplet` or `vogels`",
-      "`stdp`: pair-based STDP with a presynaptic and a postsynaptic trace; `triplet`, `vogels`: see below"},
-     bind_word<&model::plasticity_spec::rule, stdp_rules>()},
-    {{"weight_dependence", "word", "", "`additive`", "`additive`, `multiplicative` or `power_law`",
-      "how a step depends on the weight (below)"},
-     bind_word<&model::plasticity_spec::dependence, weight_dependences>()},
-    {{"pairing", "word", "", "`all_to_all`", "`all_to_all` or `nearest`",
-      "`all_to_all`: each trace sums every earlier spike. `nearest`: each trace is reset to 1 at a spike, so only the "
-      "nearest spike counts"},
-     bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
-    {{"tau_plus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the presynaptic trace x (potentiation window)"},
-     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
-    {{"tau_minus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the postsynaptic trace y (depression window)"},
-     bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
-    {{"A_plus", "weight dimension", "receptor unit", "required", "> 0", "potentiation amplitude"},
-     bind<&model::plasticity_spec::A_plus>(form::weight)},
-    {{"A_minus", "weight dimension", "receptor unit", "required", "< 0", "depression amplitude (negative)"},
-     bind<&model::plasticity_spec::A_minus>(form::weight)},
-    {{"w_min", "weight dimension", "receptor unit", "`0` in the weight's unit", "≥ 0", "lower bound of the weight"},
-     bind<&model::plasticity_spec::w_min>(form::weight)},
-    {{"w_max", "weight dimension", "receptor unit", "required", "> `w_min`", "upper bound of the weight"},
-     bind<&model::plasticity_spec::w_max>(form::weight)},
-    {{"w_0", "weight dimension", "receptor unit", "required", "> 0", "`power_law` only: reference weight"},
-     bind<&model::plasticity_spec::w_0>(form::weight), &power_law},
-    {{"mu", "number", "", "`0.4`", "in (0, 1]", "`power_law` only: exponent of potentiation"},
-     bind<&model::plasticity_spec::mu>(form::number), &power_law},
-};
-
-const key<model::plasticity_spec> triplet_table[] = {
-    {{"rule", "word", "", "required", "", "`triplet`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
-    {{"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1"},
-     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
-    {{"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1"},
-     bind<&model::plasticity_spec::tau_minus>(form::quantity, dimension::time)},
-    {{"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2"},
-     bind<&model::plasticity_spec::tau_x>(form::quantity, dimension::time)},
-    {{"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2"},
-     bind<&model::plasticity_spec::tau_y>(form::quantity, dimension::time)},
-    {{"A2_plus", "weight dimension", "receptor unit", "required", "≥ 0", "pair potentiation"},
-     bind<&model::plasticity_spec::A_plus>(form::weight)},
-    {{"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0",
-      "triplet potentiation (A2_plus + A3_plus > 0)"},
-     bind<&model::plasticity_spec::A3_plus>(form::weight)},
-    {{"A2_minus", "weight dimension", "receptor unit", "required", "< 0", "pair depression"},
-     bind<&model::plasticity_spec::A_minus>(form::weight)},
-    {{"A3_minus", "weight dimension", "receptor unit", "`0`", "≤ 0", "triplet depression"},
-     bind<&model::plasticity_spec::A3_minus>(form::weight)},
-    {{"w_min", "weight dimension", "receptor unit", "`0`", "", "lower bound, as for `stdp`"},
-     bind<&model::plasticity_spec::w_min>(form::weight)},
-    {{"w_max", "weight dimension", "receptor unit", "required", "", "upper bound, as for `stdp`"},
-     bind<&model::plasticity_spec::w_max>(form::weight)},
-};
-
-const key<model::plasticity_spec> vogels_table[] = {
-    {{"rule", "word", "", "required", "", "`vogels`"}, bind_word<&model::plasticity_spec::rule, stdp_rules>()},
-    {{"pairing", "word", "", "`all_to_all`", "", "as for `stdp`"},
-     bind_word<&model::plasticity_spec::pairing, spike_pairings>()},
-    {{"tau", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of both traces (τ_STDP)"},
-     bind<&model::plasticity_spec::tau_plus>(form::quantity, dimension::time)},
-    {{"eta", "weight dimension", "receptor unit", "required", "> 0",
-      "learning rate η: the size of a step at a trace value of 1"},
-     bind<&model::plasticity_spec::eta>(form::weight)},
-    {{"target_rate", "rate", "Hz", "required", "> 0", "target rate ρ0 of the postsynaptic neurons; α = 2·ρ0·τ"},
-     bind<&model::plasticity_spec::target_rate>(form::quantity, dimension::rate)},
-    {{"w_min", "weight dimension", "receptor unit", "conductances: `0`; ≤ 0 weights: required",
-      "conductances: ≥ 0; ≤ 0 weights: < `w_max`", "lower bound (for ≤ 0 weights: the strongest inhibition)"},
-     bind<&model::plasticity_spec::w_min>(form::weight)},
-    {{"w_max", "weight dimension", "receptor unit", "conductances: required; ≤ 0 weights: `0`",
-      "conductances: > `w_min`; ≤ 0 weights: ≤ 0", "upper bound"},
-     bind<&model::plasticity_spec::w_max>(form::weight)},
 };
 
 const key<model::pruning_spec> pruning_table[] = {
@@ -615,6 +544,72 @@ std::vector<key_info> neuron_section() {
     return keys;
 }
 
+// A learning rule's section, from the keys its header declares (plasticity/rule.hpp, rule_key).
+template <class R, std::size_t I>
+double rule_key_real(const model::plasticity_spec& s) {
+    return plasticity::value_of(s, R::keys[I]);
+}
+template <class R, std::size_t I>
+std::string rule_key_value(const model::plasticity_spec& s) {
+    return exact(rule_key_real<R, I>(s));
+}
+template <class R, std::size_t I>
+constexpr key<model::plasticity_spec> rule_key_entry() {
+    using plasticity::key_kind;
+    constexpr plasticity::rule_key k = R::keys[I];
+    key<model::plasticity_spec> out{{k.name, k.type, k.unit, k.fallback, k.range, k.doc}};
+    out.when = k.when;
+    switch (k.kind) {
+        case key_kind::rule: out.bind = bind_word<&model::plasticity_spec::rule, stdp_rules>(); break;
+        case key_kind::pairing: out.bind = bind_word<&model::plasticity_spec::pairing, spike_pairings>(); break;
+        case key_kind::weight_dependence:
+            out.bind = bind_word<&model::plasticity_spec::dependence, weight_dependences>();
+            break;
+        case key_kind::time:
+        case key_kind::rate:
+        case key_kind::weight:
+        case key_kind::number:
+            out.bind.value = &rule_key_value<R, I>;
+            out.bind.real = &rule_key_real<R, I>;
+            out.bind.written = k.kind == key_kind::weight   ? form::weight
+                               : k.kind == key_kind::number ? form::number
+                                                            : form::quantity;
+            out.bind.dim = k.kind == key_kind::rate ? dimension::rate : dimension::time;
+            break;
+    }
+    return out;
+}
+template <class R, std::size_t... I>
+constexpr std::array<key<model::plasticity_spec>, sizeof...(I)> rule_table_of(std::index_sequence<I...>) {
+    return {rule_key_entry<R, I>()...};
+}
+// The loader reads a key with check custom by its name (plasticity_keys.cpp): for a rule after the
+// first three only the shared keys are read that way, so any other key of it needs a declared check.
+// Numeric keys bind to a member or to a slot of plasticity_spec::own.
+template <class R>
+consteval bool keys_are_readable() {
+    using plasticity::key_check;
+    using plasticity::key_kind;
+    constexpr std::string_view shared[] = {"pairing", "tau_plus", "tau_minus", "w_min", "w_max"};
+    if (R::keys[0].kind != key_kind::rule || R::keys[0].name != "rule") return false;
+    for (const plasticity::rule_key& k : R::keys) {
+        const bool numeric = k.kind != key_kind::rule && k.kind != key_kind::pairing &&
+                             k.kind != key_kind::weight_dependence;
+        if (numeric && (k.member != nullptr) == (k.slot >= 0)) return false;
+        if (k.slot >= static_cast<int>(std::tuple_size_v<decltype(model::plasticity_spec::own)>)) return false;
+        if (plasticity::registered_rules::kind_of<R>() <= model::stdp_rule::vogels || !numeric) continue;
+        if (k.check == key_check::custom && std::find(std::begin(shared), std::end(shared), k.name) == std::end(shared))
+            return false;
+    }
+    return true;
+}
+template <class R>
+constexpr auto rule_table = [] {
+    static_assert(keys_are_readable<R>(), "a rule's keys: `rule` first, numeric keys bound once, and a declared "
+                                          "check for every key the loader does not read by name");
+    return rule_table_of<R>(std::make_index_sequence<std::size(R::keys)>{});
+}();
+
 template <class S>
 std::vector<key_info> infos(std::span<const key<S>> table) {
     std::vector<key_info> out;
@@ -647,9 +642,13 @@ const std::span<const key<model::normalization_spec>> normalization_keys = norma
 const std::span<const key<model::metaplasticity_spec>> metaplasticity_keys = metaplasticity_table;
 const std::span<const key<model::projection_spec>> projection_keys = projection_table;
 const std::span<const key<model::projection_spec>> connect_keys = connect_table;
-const std::span<const key<model::plasticity_spec>> stdp_keys = stdp_table;
-const std::span<const key<model::plasticity_spec>> triplet_keys = triplet_table;
-const std::span<const key<model::plasticity_spec>> vogels_keys = vogels_table;
+std::span<const key<model::plasticity_spec>> plasticity_keys(model::stdp_rule rule) {
+    std::span<const key<model::plasticity_spec>> table;
+    const std::size_t k = static_cast<std::size_t>(rule) - 1;
+    if (k < plasticity::registered_rules::size)
+        plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) { table = rule_table<R>; });
+    return table;
+}
 const std::span<const key<model::pruning_spec>> pruning_keys = pruning_table;
 const std::span<const key<model::poisson_input_spec>> poisson_keys = poisson_table;
 const std::span<const key<model::dc_input_spec>> dc_keys = dc_table;
@@ -671,8 +670,42 @@ namespace synorm::config {
 
 using namespace detail;
 
+namespace {
+
+// The sections of the registered learning rules, in their order: each rule's id is its word. A
+// `rule` key that lists the accepted words (the first rule's) lists the registered ones.
+std::vector<section_info> rule_sections() {
+    static std::vector<std::string> paths(plasticity::registered_rules::size);  // owns the texts the infos view
+    static std::string words;
+    words.clear();
+    for (std::size_t k = 0; k < std::size(stdp_rules); ++k) {
+        words += k == 0 ? "`" : k + 1 == std::size(stdp_rules) ? " or `" : ", `";
+        words += std::string(stdp_rules[k].name) + "`";
+    }
+    std::vector<section_info> out;
+    for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k) {
+        plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {
+            paths[k] = "projections[].plasticity (rule: " + std::string(R::name) + ")";
+            out.push_back({R::name, paths[k], "", infos<model::plasticity_spec>(rule_table<R>), true});
+            for (key_info& info : out.back().keys)
+                if (info.name == "rule" && !info.range.empty()) info.range = words;
+        });
+    }
+    return out;
+}
+
+std::vector<section_info> with_rules(std::vector<section_info> sections) {
+    const auto at = std::find_if(sections.begin(), sections.end(),
+                                 [](const section_info& s) { return s.id == "homeostasis_recorders"; });
+    const std::vector<section_info> rules = rule_sections();
+    sections.insert(at + 1, rules.begin(), rules.end());
+    return sections;
+}
+
+}  // namespace
+
 const std::vector<section_info>& schema() {
-    static const std::vector<section_info> sections = {
+    static const std::vector<section_info> sections = with_rules({
         {"top", "(top level)", "", infos(top_keys)},
         {"simulation", "simulation", "", infos(simulation_keys)},
         {"network", "network", "", infos<model::model_spec>(network_table)},
@@ -690,9 +723,6 @@ const std::vector<section_info>& schema() {
         {"state", "recording.state[]", "", infos(state_keys)},
         {"weights", "recording.weights[]", "", infos(weight_keys)},
         {"homeostasis_recorders", "recording.homeostasis[]", "", infos(homeostasis_recorder_keys)},
-        {"stdp", "projections[].plasticity (rule: stdp)", "", infos(stdp_keys)},
-        {"triplet", "projections[].plasticity (rule: triplet)", "", infos(triplet_keys)},
-        {"vogels", "projections[].plasticity (rule: vogels)", "", infos(vogels_keys)},
         {"pruning", "projections[].pruning", "", infos(pruning_keys)},
         {"calcium", "populations.<name>.calcium", "", infos(calcium_keys)},
         {"scaling", "populations.<name>.scaling", "", infos(scaling_keys)},
@@ -705,7 +735,7 @@ const std::vector<section_info>& schema() {
         {"schedule", "schedule", "", infos(schedule_keys)},
         {"renormalization", "schedule.renormalization", "", infos(renormalization_keys)},
         {"phases", "schedule.phases[]", "", infos(phase_keys)},
-    };
+    });
     return sections;
 }
 
@@ -735,9 +765,8 @@ std::vector<key_value> key_values(const model::model_spec& spec) {
         const std::string path = "projections[" + std::to_string(i) + "]";
         add(out, path, "projections", projection_keys, proj);
         add(out, path + ".connect", "connect", connect_keys, proj);
-        add(out, path + ".plasticity", "stdp", stdp_keys, proj.plasticity);
-        add(out, path + ".plasticity", "triplet", triplet_keys, proj.plasticity);
-        add(out, path + ".plasticity", "vogels", vogels_keys, proj.plasticity);
+        for (const choice<model::stdp_rule>& rule : stdp_rules)
+            add(out, path + ".plasticity", rule.name, plasticity_keys(rule.value), proj.plasticity);
         add(out, path + ".pruning", "pruning", pruning_keys, proj.pruning);
     }
     for (std::size_t i = 0; i < spec.poisson_inputs.size(); ++i)
@@ -782,8 +811,27 @@ std::string reference_table(const section_info& section) {
     return text;
 }
 
+namespace {
+
+constexpr std::string_view open = "<!-- schema: ", close = "<!-- end schema -->", other_rules = "other rules";
+
+// The reference of the registered rules without a block of their own in `readme` (a rule's prose
+// and block are written by hand; until then its heading and table appear in the "other rules" block).
+std::string unlisted_rules(const std::string& readme) {
+    std::string text;
+    for (const choice<model::stdp_rule>& rule : stdp_rules) {
+        if (readme.find(std::string(open) + std::string(rule.name) + " -->") != std::string::npos) continue;
+        const auto& sections = schema();
+        const auto found = std::find_if(sections.begin(), sections.end(),
+                                        [&](const section_info& s) { return s.id == rule.name; });
+        text += "\n#### `rule: " + std::string(rule.name) + "`\n\n" + reference_table(*found) + "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
 std::string with_reference(const std::string& readme) {
-    static constexpr std::string_view open = "<!-- schema: ", close = "<!-- end schema -->";
     std::string out;
     std::size_t at = 0;
     while (true) {
@@ -794,6 +842,11 @@ std::string with_reference(const std::string& readme) {
         if (id_end == std::string::npos || end == std::string::npos)
             throw std::runtime_error("a \"<!-- schema: ID -->\" block without its \"<!-- end schema -->\"");
         const std::string id = readme.substr(begin + open.size(), id_end - begin - open.size());
+        if (id == other_rules) {
+            out += readme.substr(at, id_end + 4 - at) + "\n" + unlisted_rules(readme);
+            at = end;
+            continue;
+        }
         const auto& sections = schema();
         const auto found =
             std::find_if(sections.begin(), sections.end(), [&](const section_info& s) { return s.id == id; });

@@ -152,9 +152,9 @@ extern const std::span<const key<model::normalization_spec>> normalization_keys;
 extern const std::span<const key<model::metaplasticity_spec>> metaplasticity_keys;
 extern const std::span<const key<model::projection_spec>> projection_keys;
 extern const std::span<const key<model::projection_spec>> connect_keys;
-extern const std::span<const key<model::plasticity_spec>> stdp_keys;
-extern const std::span<const key<model::plasticity_spec>> triplet_keys;
-extern const std::span<const key<model::plasticity_spec>> vogels_keys;
+// The keys of a learning rule, in the order they are written: the table key_tables.cpp builds from
+// the rule's header (plasticity/rule.hpp, rule_key). Empty for stdp_rule::none.
+std::span<const key<model::plasticity_spec>> plasticity_keys(model::stdp_rule rule);
 extern const std::span<const key<model::pruning_spec>> pruning_keys;
 extern const std::span<const key<model::poisson_input_spec>> poisson_keys;
 extern const std::span<const key<model::dc_input_spec>> dc_keys;

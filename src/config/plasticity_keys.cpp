@@ -1,4 +1,4 @@
-// spec_reader: projections[].plasticity (pair, triplet and vogels STDP, with the initial weights kept
+// spec_reader: projections[].plasticity (the registered learning rules, with the initial weights kept
 // within the rule's bounds) and projections[].pruning.
 #include <algorithm>
 
@@ -51,49 +51,85 @@ void keep_within_bounds(const node_at& weight_at, model::distribution& w, const 
 
 // The rule decides which keys belong, and for pair STDP so does the weight dependence (w_0 and mu
 // are power_law's), so both are read before the keys are checked. Weights and amplitudes are in the
-// weight dimension of the target's model.
+// weight dimension of the target's model. A rule's keys are those its header declares
+// (plasticity/rule.hpp); the shared ones and the first rules' own keys are read and checked below by
+// name, a later rule's keys by their declared check.
 void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj) {
     using model::stdp_rule;
     using model::weight_dependence;
     expect_map(at, "a map with the plasticity rule and its parameters");
     const auto rule_at = peek_key(at, "rule");
-    if (!rule_at) at.fail("missing required key \"rule\" (stdp, triplet or vogels)");
+    if (!rule_at) {
+        std::string words;
+        for (std::size_t k = 0; k < std::size(stdp_rules); ++k)
+            words += (k == 0 ? "" : k + 1 == std::size(stdp_rules) ? " or " : ", ") + std::string(stdp_rules[k].name);
+        at.fail("missing required key \"rule\" (" + words + ")");
+    }
     model::plasticity_spec p;
     p.rule = read_choice<stdp_rule>(*rule_at, stdp_rules);
     const std::string rule_name(name_of<stdp_rule>(stdp_rules, p.rule));
+    const std::span<const key<model::plasticity_spec>> table = plasticity_keys(p.rule);
+    // The rule's keys and the source type it applies to; the names of the inhibitory rules for the message.
+    bool inhibitory = false;
+    std::span<const plasticity::rule_key> rule_keys;
+    std::string inhibitory_rules;
+    using rules = plasticity::registered_rules;
+    for (std::size_t k = 0; k < rules::size; ++k) {
+        rules::visit(k, [&]<class R>(std::type_identity<R>) {
+            if (R::inhibitory) inhibitory_rules += (inhibitory_rules.empty() ? "" : ", ") + std::string(R::name);
+            if (rules::kind_of<R>() != p.rule) return;
+            inhibitory = R::inhibitory;
+            rule_keys = R::keys;
+        });
+    }
     const model::population_spec& source = spec_.populations[proj.source];
     const model::population_spec& target = spec_.populations[proj.target];
     // Hebbian rules strengthen excitation; vogels sets the inhibition a neuron receives (its
     // depression term α would be anti-Hebbian on an excitatory synapse, which is not that model).
-    if (p.rule == stdp_rule::vogels && source.type != cell_type::inhibitory) {
-        rule_at->fail("vogels applies to inhibitory projections; source population " + source.name + " is excitatory");
+    if (inhibitory && source.type != cell_type::inhibitory) {
+        rule_at->fail(rule_name + " applies to inhibitory projections; source population " + source.name +
+                      " is excitatory");
     }
-    if (p.rule != stdp_rule::vogels && source.type != cell_type::excitatory) {
+    if (!inhibitory && source.type != cell_type::excitatory) {
         rule_at->fail(rule_name + " applies to excitatory projections; source population " + source.name +
-                      " is inhibitory (vogels is the rule for inhibitory synapses)");
+                      " is inhibitory (" + inhibitory_rules + " is the rule for inhibitory synapses)");
     }
     const dimension dim = model_info(target.model).weight_dim;
     // Inhibitory weights onto current- and voltage-based models are ≤ 0 (weight signs).
-    const bool negative = p.rule == stdp_rule::vogels && !model_info(target.model).conductance_based;
+    const bool negative = inhibitory && !model_info(target.model).conductance_based;
 
     std::string context = "rule " + rule_name;
-    std::span<const key<model::plasticity_spec>> table = stdp_keys;  // key_tables.cpp: the keys of each rule
-    switch (p.rule) {
-        case stdp_rule::pair:
-            if (const auto dependence = peek_key(at, "weight_dependence")) {
-                p.dependence = read_choice<weight_dependence>(*dependence, weight_dependences);
-            }
-            context = "weight_dependence " + std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
-            break;
-        case stdp_rule::triplet:
-            p.tau_plus = 16.8;  // Pfister & Gerstner 2006, visual cortex, minimal all-to-all model
-            p.tau_minus = 33.7;
-            table = triplet_keys;
-            break;
-        case stdp_rule::vogels: table = vogels_keys; break;
-        case stdp_rule::none: break;
+    for (const plasticity::rule_key& k : rule_keys) {
+        if (k.preset) plasticity::value_of(p, k) = *k.preset;
+        if (k.kind != plasticity::key_kind::weight_dependence) continue;
+        if (const auto dependence = peek_key(at, k.name)) {
+            p.dependence = read_choice<weight_dependence>(*dependence, weight_dependences);
+        }
+        context = std::string(k.name) + " " + std::string(name_of<weight_dependence>(weight_dependences, p.dependence));
     }
     const map_view m(at, names(table, p), context);
+
+    // A later rule's own keys, by their declared check.
+    for (const plasticity::rule_key& k : rule_keys) {
+        if (k.check == plasticity::key_check::custom || (k.when && !k.when(p))) continue;
+        const dimension key_dim = k.kind == plasticity::key_kind::weight ? dim
+                                  : k.kind == plasticity::key_kind::rate ? dimension::rate
+                                                                         : dimension::time;
+        double& value = plasticity::value_of(p, k);
+        const std::optional<node_at> given = k.required ? std::optional<node_at>(m.required(k.name)) : m.find(k.name);
+        if (!given) continue;
+        if (k.kind == plasticity::key_kind::number) {
+            value = read_number(*given);
+            if (k.check == plasticity::key_check::positive && !(value > 0.0))
+                given->fail("expected a number > 0, got " + format_number(value));
+            if (k.check == plasticity::key_check::non_negative && !(value >= 0.0))
+                given->fail("expected a number ≥ 0, got " + format_number(value));
+            continue;
+        }
+        value = read_quantity(*given, key_dim);
+        if (k.check == plasticity::key_check::positive) require_positive(*given, value, key_dim);
+        if (k.check == plasticity::key_check::non_negative) require_non_negative(*given, value, key_dim);
+    }
 
     if (const auto pairing = m.find("pairing")) p.pairing = read_choice<model::spike_pairing>(*pairing, spike_pairings);
     const auto positive_time = [&](std::string_view key, double& value) {
@@ -104,7 +140,6 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
     positive_time("tau_x", p.tau_x);
     positive_time("tau_y", p.tau_y);
     if (p.rule == stdp_rule::vogels) {
-        p.tau_plus = 20.0;
         positive_time("tau", p.tau_plus);
         p.tau_minus = p.tau_plus;  // the window is symmetric: one time constant for both traces
         const node_at eta = m.required("eta");

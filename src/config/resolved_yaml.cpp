@@ -191,17 +191,6 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::EndMap;
 }
 
-// The table of a rule lists its keys in the order they are written (key_tables.cpp).
-std::span<const key<model::plasticity_spec>> plasticity_table(model::stdp_rule rule) {
-    switch (rule) {
-        case model::stdp_rule::triplet: return triplet_keys;
-        case model::stdp_rule::vogels: return vogels_keys;
-        case model::stdp_rule::pair:
-        case model::stdp_rule::none: break;
-    }
-    return stdp_keys;
-}
-
 void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
     begin_list(out, "projections", spec.projections.empty());
     for (const model::projection_spec& proj : spec.projections) {
@@ -226,7 +215,7 @@ void put_projections(YAML::Emitter& out, const model::model_spec& spec) {
             }
             if (key == "plasticity" && proj.plasticity.rule != model::stdp_rule::none) {
                 out << YAML::Key << "plasticity" << YAML::Value << YAML::BeginMap;
-                put_keys(out, plasticity_table(proj.plasticity.rule), proj.plasticity, weight_dim);
+                put_keys(out, plasticity_keys(proj.plasticity.rule), proj.plasticity, weight_dim);
                 out << YAML::EndMap;
             }
             if (key == "pruning" && proj.pruning.enabled) {

@@ -2,11 +2,13 @@
 // writer of the resolved configuration (model_spec → YAML), so the two cannot drift apart.
 #pragma once
 
+#include <array>
 #include <span>
 #include <string_view>
 
 #include "synorm/config/units.hpp"
 #include "synorm/model/model_spec.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 namespace synorm::config::detail {
 
@@ -57,12 +59,15 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"poisson_source", model::neuron_kind::poisson_source},
 };
 
-// Plasticity rules by their YAML name. stdp_rule::none is the absence of a `plasticity` map, not a word.
-inline constexpr choice<model::stdp_rule> stdp_rules[] = {
-    {"stdp", model::stdp_rule::pair},
-    {"triplet", model::stdp_rule::triplet},
-    {"vogels", model::stdp_rule::vogels},
-};
+// Plasticity rules by their YAML name, in the order of plasticity::registered_rules. stdp_rule::none
+// is the absence of a `plasticity` map, not a word.
+inline constexpr auto stdp_rules = [] {
+    using rules = plasticity::registered_rules;
+    std::array<choice<model::stdp_rule>, rules::size> list{};
+    for (std::size_t k = 0; k < rules::size; ++k)
+        rules::visit(k, [&]<class R>(std::type_identity<R>) { list[k] = {R::name, rules::kind_of<R>()}; });
+    return list;
+}();
 
 inline constexpr choice<model::weight_dependence> weight_dependences[] = {
     {"additive", model::weight_dependence::additive},

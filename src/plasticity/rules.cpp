@@ -16,9 +16,9 @@ projection_rule projection_rule::make(const model::plasticity_spec& p, double dt
     if (p.rule == model::stdp_rule::none) return r;
     r.plus_decay = decay_table(r.tau_plus_steps);
     r.minus_decay = decay_table(r.tau_minus_steps);
-    for (std::size_t k = 0; k < registered_rules::size; ++k)
+    const std::size_t k = static_cast<std::size_t>(p.rule) - 1;
+    if (k < registered_rules::size)
         registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {
-            if (R::kind != p.rule) return;
             r.id = static_cast<std::uint8_t>(k);
             r.name = R::name;
             r.metaplastic = R::metaplastic;

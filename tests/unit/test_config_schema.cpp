@@ -9,12 +9,15 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "loader_testing.hpp"
 #include "synorm/config/key_schema.hpp"
 #include "synorm/config/units.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 namespace synorm::config::loader_test {
 namespace {
@@ -332,6 +335,31 @@ TEST(config_schema, keys_are_declared_once_and_compared) {
             }
         }
     }
+}
+
+// A learning rule's section comes from its header (plasticity/rule.hpp, rule_key): one per registered
+// rule, in their order, and the "other rules" block of the reference shows those without a block of
+// their own, so a new rule is documented before anyone writes its prose.
+TEST(config_schema, every_registered_rule_has_its_section_and_a_place_in_the_reference) {
+    std::vector<std::string_view> rules, registered;
+    for (const section_info& section : schema())
+        if (section.rule) rules.push_back(section.id);
+    for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k)
+        plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) { registered.push_back(R::name); });
+    EXPECT_EQ(rules, registered);
+    ASSERT_GE(rules.size(), 3u);
+    EXPECT_EQ(rules[0], "stdp");
+    const std::string blocks = "<!-- schema: stdp -->\n<!-- end schema -->\n<!-- schema: other rules -->\n"
+                               "<!-- end schema -->\n";
+    const std::string text = with_reference(blocks);
+    const auto other = text.find("<!-- schema: other rules -->");
+    ASSERT_NE(other, std::string::npos);
+    EXPECT_EQ(text.find("#### `rule: stdp`"), std::string::npos);
+    EXPECT_GT(text.find("#### `rule: triplet`"), other);
+    EXPECT_GT(text.find("#### `rule: vogels`"), text.find("#### `rule: triplet`"));
+    EXPECT_NE(text.find("| `A3_minus` |"), std::string::npos);
+    EXPECT_NE(text.find("| `eta` |"), std::string::npos);
+    EXPECT_EQ(with_reference(text), text);  // the block is regenerated in place
 }
 
 }  // namespace

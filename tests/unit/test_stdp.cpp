@@ -70,7 +70,7 @@ TEST(stdp_rule, each_kind_of_the_spec_selects_its_registered_rule) {
         EXPECT_EQ(r.metaplastic, kind != model::stdp_rule::vogels) << name;
         EXPECT_EQ(r.own.index(), r.id) << name;
         plasticity::registered_rules::visit(r.id, [&]<class R>(std::type_identity<R>) {
-            EXPECT_EQ(R::kind, kind) << name;
+            EXPECT_EQ(plasticity::registered_rules::kind_of<R>(), kind) << name;
         });
     }
 }

@@ -29,6 +29,7 @@ struct section_info {
     std::string_view path;            // "populations.<name>.scaling"
     std::string_view applies_header;  // header of the applies column; "" when the section has none
     std::vector<key_info> keys;
+    bool rule = false;  // a learning rule's: without a block of its own it shows in the "other rules" block
 };
 
 // Every section, in the order of config/README.md.

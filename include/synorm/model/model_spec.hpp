@@ -3,6 +3,7 @@
 // conductance nS, current pA, rate Hz (so pA/pF = mV/ms and nS·mV = pA).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -186,7 +187,9 @@ enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_num
 // Δt = t_post + d − t_pre; the term paid when the postsynaptic spike reaches the synapse applies for
 // Δt > 0, the term paid at the presynaptic spike for Δt < 0, and at Δt = 0 the postsynaptic spike
 // pairs with earlier presynaptic spikes only (plasticity/stdp.hpp).
-enum class stdp_rule {
+// The value of a rule is its position in plasticity::registered_rules plus 1 (plasticity/rules.hpp);
+// the rules registered after vogels have no name here.
+enum class stdp_rule : std::uint8_t {
     none,
     pair,     // pair STDP with a presynaptic trace x (tau_plus) and a postsynaptic trace y (tau_minus)
     triplet,  // Pfister & Gerstner 2006, minimal all-to-all model: traces r1, r2 (pre), o1, o2 (post)
@@ -229,6 +232,7 @@ struct plasticity_spec {
     double A3_minus = 0.0;     // weight unit, ≤ 0, triplet
     double eta = 0.0;          // weight unit, > 0, vogels: learning rate (magnitude of one step)
     double target_rate = 0.0;  // Hz, > 0, vogels: ρ0
+    std::array<double, 4> own{};  // the parameters of a later rule without members here (its keys' slots)
     // vogels: α = 2 ρ0 τ (dimensionless; ρ0 in Hz, τ in ms).
     double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }
 };

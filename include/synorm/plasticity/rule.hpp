@@ -13,6 +13,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -39,20 +40,57 @@ struct rule_traces {
     decay_table slow_pre_decay, slow_post_decay;
 };
 
+// A rule's configuration key, which the loader reads, the resolved YAML writes and config/README.md
+// lists (src/config builds the rule's section of the schema from its `keys`). The documentation
+// columns are those of the reference; the value binds to a member of model::plasticity_spec, or to
+// a slot of plasticity_spec::own for a parameter no other rule has.
+enum class key_kind : std::uint8_t {
+    rule,               // the word `rule`, the rule's name
+    pairing,            // a model::spike_pairing word, plasticity_spec::pairing
+    weight_dependence,  // a model::weight_dependence word, plasticity_spec::dependence (read first)
+    time,               // a time, ms
+    rate,               // a rate, Hz
+    weight,             // in the weight dimension of the target's model
+    number,             // dimensionless
+};
+// The check of a numeric key's value. custom: the loader's own code reads and checks it
+// (src/config/plasticity_keys.cpp, for the keys the rules share and the first rules' own keys).
+enum class key_check : std::uint8_t { custom, any, positive, non_negative };
+struct rule_key {
+    std::string_view name, type, unit, fallback, range, doc;
+    key_kind kind = key_kind::number;
+    double model::plasticity_spec::*member = nullptr;  // the number it binds to, or
+    int slot = -1;                                      // plasticity_spec::own[slot]
+    key_check check = key_check::custom;
+    bool required = false;                              // with a check other than custom
+    std::optional<double> preset = {};                  // the value before reading, when not the spec's default
+    bool (*when)(const model::plasticity_spec&) = nullptr;  // accepted and written only when this holds
+};
+// The number a numeric key binds to.
+inline double& value_of(model::plasticity_spec& s, const rule_key& k) {
+    return k.member ? s.*(k.member) : s.own[static_cast<std::size_t>(k.slot)];
+}
+inline double value_of(const model::plasticity_spec& s, const rule_key& k) {
+    return k.member ? s.*(k.member) : s.own[static_cast<std::size_t>(k.slot)];
+}
+
 // The defaults of a rule without per-row state of its own: a rule derives from this and overrides
 // what it needs.
 struct rule_defaults {
     static constexpr bool metaplastic = false;  // potentiation takes metaplasticity's factor θ0/θ
     static constexpr bool slow_traces = false;  // keeps r2 per row (row_state::x2) and o2 per postsynaptic spike
     static constexpr bool pairing = true;       // honours nearest pairing; false: always all-to-all
+    static constexpr bool inhibitory = false;   // the source population's type: inhibitory, else excitatory
     struct row {};                              // what a presynaptic spike computes once for its row
     static row pre_row(const rule_traces&, const row_state&, std::uint64_t, std::int64_t) { return {}; }
     static void after_row(const row&, row_state&, std::uint64_t) {}
 };
 
 // The interface, checked at registration. For a rule R with parameters P = R::params:
-//   kind            the model::stdp_rule value of model::plasticity_spec that selects it
-//   name            its name for provenance and messages (the configuration's word for it)
+//   name            its name for provenance and messages (the configuration's word for it); the
+//                   model::stdp_rule that selects it is its position in registered_rules plus 1
+//   keys            its configuration keys (rule_key), the first of them `rule`
+//   inhibitory      true: it applies to inhibitory projections only; false: to excitatory ones only
 //   metaplastic, slow_traces, pairing, row, pre_row, after_row: as in rule_defaults
 //   make(spec, dt, common, traces) → P: its own parameters from the spec; the common ones and the
 //                   decays of x and y are filled in before, and it may add the slow decays
@@ -65,8 +103,9 @@ concept learning_rule =
     std::is_trivially_copyable_v<typename R::params> && std::is_trivially_copyable_v<typename R::row> &&
     requires(const model::plasticity_spec& spec, rule_params& c, rule_traces& t, const typename R::params& p,
              const typename R::row& r, row_state& rs, float w) {
-        { R::kind } -> std::convertible_to<model::stdp_rule>;
         { R::name } -> std::convertible_to<std::string_view>;
+        { R::keys[0] } -> std::convertible_to<rule_key>;
+        { R::inhibitory } -> std::convertible_to<bool>;
         { R::metaplastic } -> std::convertible_to<bool>;
         { R::slow_traces } -> std::convertible_to<bool>;
         { R::pairing } -> std::convertible_to<bool>;

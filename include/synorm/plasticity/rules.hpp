@@ -26,10 +26,15 @@ struct rule_list {
         ((std::is_same_v<T, R> ? (found = i, ++i) : ++i), ...);
         return found;
     }
+    // The model::stdp_rule that selects rule T: its position plus 1 (0 is none).
+    template <class T>
+    static constexpr model::stdp_rule kind_of() {
+        return static_cast<model::stdp_rule>(index_of<T>() + 1);
+    }
     // Calls f(std::type_identity<R>{}) for the rule at `index` (< size): a chain of comparisons the
     // compiler makes a switch, with f inlined into each case.
     template <class F>
-    static void visit(std::size_t index, F&& f) {
+    static constexpr void visit(std::size_t index, F&& f) {
         std::size_t i = 0;
         static_cast<void>(((index == i++ ? (f(std::type_identity<R>{}), true) : false) || ...));
     }
@@ -40,6 +45,11 @@ using registered_rules = rule_list<
     pair_stdp,
     triplet_stdp,
     vogels_stdp>;
+
+// The rules model::stdp_rule names keep their places.
+static_assert(registered_rules::kind_of<pair_stdp>() == model::stdp_rule::pair);
+static_assert(registered_rules::kind_of<triplet_stdp>() == model::stdp_rule::triplet);
+static_assert(registered_rules::kind_of<vogels_stdp>() == model::stdp_rule::vogels);
 
 // A projection's rule: the common parameters and the decays of its traces, which the engine reads
 // by name, and the rule's own parameters. Static projections have none (id == none).

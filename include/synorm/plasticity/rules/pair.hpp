@@ -14,9 +14,40 @@
 namespace synorm::plasticity {
 
 struct pair_stdp : rule_defaults {
-    static constexpr model::stdp_rule kind = model::stdp_rule::pair;
     static constexpr std::string_view name = "stdp";
     static constexpr bool metaplastic = true;
+
+    static constexpr bool power_law(const model::plasticity_spec& p) {
+        return p.dependence == model::weight_dependence::power_law;
+    }
+    using S = model::plasticity_spec;
+    static constexpr rule_key keys[] = {
+        {"rule", "word", "", "required", "the registered rules",
+         "`stdp`: pair-based STDP with a presynaptic and a postsynaptic trace; `triplet`, `vogels`: see below",
+         key_kind::rule},
+        {"weight_dependence", "word", "", "`additive`", "`additive`, `multiplicative` or `power_law`",
+         "how a step depends on the weight (below)", key_kind::weight_dependence},
+        {"pairing", "word", "", "`all_to_all`", "`all_to_all` or `nearest`",
+         "`all_to_all`: each trace sums every earlier spike. `nearest`: each trace is reset to 1 at a spike, so only "
+         "the nearest spike counts",
+         key_kind::pairing},
+        {"tau_plus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the presynaptic trace x (potentiation window)",
+         key_kind::time, &S::tau_plus},
+        {"tau_minus", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of the postsynaptic trace y (depression window)",
+         key_kind::time, &S::tau_minus},
+        {"A_plus", "weight dimension", "receptor unit", "required", "> 0", "potentiation amplitude", key_kind::weight,
+         &S::A_plus},
+        {"A_minus", "weight dimension", "receptor unit", "required", "< 0", "depression amplitude (negative)",
+         key_kind::weight, &S::A_minus},
+        {"w_min", "weight dimension", "receptor unit", "`0` in the weight's unit", "≥ 0", "lower bound of the weight",
+         key_kind::weight, &S::w_min},
+        {"w_max", "weight dimension", "receptor unit", "required", "> `w_min`", "upper bound of the weight",
+         key_kind::weight, &S::w_max},
+        {"w_0", "weight dimension", "receptor unit", "required", "> 0", "`power_law` only: reference weight",
+         key_kind::weight, &S::w_0, -1, key_check::custom, false, {}, &power_law},
+        {"mu", "number", "", "`0.4`", "in (0, 1]", "`power_law` only: exponent of potentiation", key_kind::number,
+         &S::mu, -1, key_check::custom, false, {}, &power_law},
+    };
 
     struct params {
         model::weight_dependence dependence = model::weight_dependence::additive;

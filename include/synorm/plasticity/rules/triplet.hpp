@@ -11,11 +11,34 @@
 namespace synorm::plasticity {
 
 struct triplet_stdp : rule_defaults {
-    static constexpr model::stdp_rule kind = model::stdp_rule::triplet;
     static constexpr std::string_view name = "triplet";
     static constexpr bool metaplastic = true;
     static constexpr bool slow_traces = true;
     static constexpr bool pairing = false;
+
+    // The time constants default to Pfister & Gerstner 2006, visual cortex, minimal all-to-all model.
+    using S = model::plasticity_spec;
+    static constexpr rule_key keys[] = {
+        {"rule", "word", "", "required", "", "`triplet`", key_kind::rule},
+        {"tau_plus", "time", "ms", "`\"16.8 ms\"`", "> 0", "r1", key_kind::time, &S::tau_plus, -1, key_check::custom,
+         false, 16.8},
+        {"tau_minus", "time", "ms", "`\"33.7 ms\"`", "> 0", "o1", key_kind::time, &S::tau_minus, -1,
+         key_check::custom, false, 33.7},
+        {"tau_x", "time", "ms", "`\"101 ms\"`", "> 0", "r2", key_kind::time, &S::tau_x},
+        {"tau_y", "time", "ms", "`\"125 ms\"`", "> 0", "o2", key_kind::time, &S::tau_y},
+        {"A2_plus", "weight dimension", "receptor unit", "required", "≥ 0", "pair potentiation", key_kind::weight,
+         &S::A_plus},
+        {"A3_plus", "weight dimension", "receptor unit", "required", "≥ 0",
+         "triplet potentiation (A2_plus + A3_plus > 0)", key_kind::weight, &S::A3_plus},
+        {"A2_minus", "weight dimension", "receptor unit", "required", "< 0", "pair depression", key_kind::weight,
+         &S::A_minus},
+        {"A3_minus", "weight dimension", "receptor unit", "`0`", "≤ 0", "triplet depression", key_kind::weight,
+         &S::A3_minus},
+        {"w_min", "weight dimension", "receptor unit", "`0`", "", "lower bound, as for `stdp`", key_kind::weight,
+         &S::w_min},
+        {"w_max", "weight dimension", "receptor unit", "required", "", "upper bound, as for `stdp`", key_kind::weight,
+         &S::w_max},
+    };
 
     struct params {
         float A3_plus = 0, A3_minus = 0;  // weight unit; A3_minus ≤ 0

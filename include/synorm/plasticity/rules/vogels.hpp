@@ -11,8 +11,26 @@
 namespace synorm::plasticity {
 
 struct vogels_stdp : rule_defaults {
-    static constexpr model::stdp_rule kind = model::stdp_rule::vogels;
     static constexpr std::string_view name = "vogels";
+    static constexpr bool inhibitory = true;
+
+    // `tau` is both traces' time constant: the loader reads it into tau_plus and copies it to tau_minus.
+    using S = model::plasticity_spec;
+    static constexpr rule_key keys[] = {
+        {"rule", "word", "", "required", "", "`vogels`", key_kind::rule},
+        {"pairing", "word", "", "`all_to_all`", "", "as for `stdp`", key_kind::pairing},
+        {"tau", "time", "ms", "`\"20 ms\"`", "> 0", "decay time of both traces (τ_STDP)", key_kind::time, &S::tau_plus,
+         -1, key_check::custom, false, 20.0},
+        {"eta", "weight dimension", "receptor unit", "required", "> 0",
+         "learning rate η: the size of a step at a trace value of 1", key_kind::weight, &S::eta},
+        {"target_rate", "rate", "Hz", "required", "> 0", "target rate ρ0 of the postsynaptic neurons; α = 2·ρ0·τ",
+         key_kind::rate, &S::target_rate},
+        {"w_min", "weight dimension", "receptor unit", "conductances: `0`; ≤ 0 weights: required",
+         "conductances: ≥ 0; ≤ 0 weights: < `w_max`", "lower bound (for ≤ 0 weights: the strongest inhibition)",
+         key_kind::weight, &S::w_min},
+        {"w_max", "weight dimension", "receptor unit", "conductances: required; ≤ 0 weights: `0`",
+         "conductances: > `w_min`; ≤ 0 weights: ≤ 0", "upper bound", key_kind::weight, &S::w_max},
+    };
 
     struct params {
         float eta = 0;    // weight unit: the signed step s η
