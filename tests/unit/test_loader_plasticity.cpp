@@ -8,9 +8,22 @@
 
 #include "loader_testing.hpp"
 #include "synorm/config/loader.hpp"
+#include "synorm/plasticity/rules.hpp"
 
 namespace synorm::config {
 namespace {
+
+// The registered rules' words, in registration order, joined with `separator` and `last` (before the
+// last word): a rule added to plasticity/rules.hpp needs no edit here.
+std::string rule_words(const std::string& separator, const std::string& last) {
+    using rules = synorm::plasticity::registered_rules;
+    std::string words;
+    for (std::size_t k = 0; k < rules::size; ++k)
+        rules::visit(k, [&]<class R>(std::type_identity<R>) {
+            words += (k == 0 ? "" : k + 1 == rules::size ? last : separator) + std::string(R::name);
+        });
+    return words;
+}
 
 using namespace loader_test;
 using model::distribution;
@@ -113,10 +126,10 @@ TEST(loader_plasticity, power_law) {
 
 TEST(loader_plasticity, rule_is_required_and_known) {
     EXPECT_EQ(error_of(with(plastic, "      rule: stdp\n", "")),
-              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (stdp, triplet or vogels)");
+              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (" + rule_words(", ", " or ") + ")");
     EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: bcm")),
-              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of stdp, triplet, "
-              "vogels");
+              "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of " +
+                  rule_words(", ", ", "));
     EXPECT_EQ(error_of(with_plasticity("      weight_dependence: soft\n")),
               "test.yaml:27:26: projections[0].plasticity.weight_dependence: unknown value \"soft\"; expected one of "
               "additive, multiplicative, power_law");
