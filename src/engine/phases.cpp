@@ -98,8 +98,7 @@ void simulation::impl::apply_settings(std::uint32_t k) {
     for (std::size_t j = 0; j < rules.size(); ++j) {
         if (!plastic[j]) continue;
         const float f = phase.learning_rate.empty() ? 1.0f : static_cast<float>(phase.learning_rate[j]);
-        rules[j].A_plus = configured_rules[j].A_plus * f;
-        rules[j].A_minus = configured_rules[j].A_minus * f;
+        rules[j].scale_rates(configured_rules[j], f);
     }
 }
 

@@ -29,4 +29,13 @@ projection_rule projection_rule::make(const model::plasticity_spec& p, double dt
     return r;
 }
 
+void projection_rule::scale_rates(const projection_rule& configured, float f) {
+    A_plus = configured.A_plus * f;
+    A_minus = configured.A_minus * f;
+    if (!plastic()) return;
+    registered_rules::visit(id, [&]<class R>(std::type_identity<R>) {
+        own.template emplace<registered_rules::index_of<R>()>(R::scaled(configured.params_of<R>(), f));
+    });
+}
+
 }  // namespace synorm::plasticity

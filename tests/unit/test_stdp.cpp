@@ -169,6 +169,33 @@ TEST(stdp_rule, triplet_terms) {
                 r1 * (5e-10 + 6.2e-3 * o2), 1e-6);
 }
 
+// A phase's learning-rate factor reaches every rate of every rule: 0 stops each of them (Vogels'
+// constant depression and the triplet terms included), 0.5 halves each step, 1 restores the rule.
+TEST(stdp_rule, a_learning_rate_factor_scales_every_rule) {
+    model::plasticity_spec v;
+    v.rule = model::stdp_rule::vogels;
+    v.tau_plus = v.tau_minus = 20.0;
+    v.eta = 0.5;
+    v.target_rate = 5.0;
+    v.w_max = 10.0;
+    const auto vogels = projection_rule::make(v, 0.1), triplet = projection_rule::make(triplet_spec(), 0.1),
+               pair = projection_rule::make(pair_spec(model::weight_dependence::additive), 0.1);
+    for (const float f : {0.0f, 0.5f, 1.0f}) {
+        auto r = vogels;
+        r.scale_rates(vogels, f);
+        EXPECT_FLOAT_EQ(pre_of<vogels_stdp>(r, 1.0f, 0.0f) - 1.0f, -f * 0.5f * 0.2f) << "f " << f << ": −f η α";
+        EXPECT_FLOAT_EQ(post_of<vogels_stdp>(r, 1.0f, 0.4f) - 1.0f, f * 0.5f * 0.4f) << "f " << f << ": f η x";
+        r = triplet;
+        r.scale_rates(triplet, f);
+        EXPECT_NEAR(post_of<triplet_stdp>(r, 1.0f, 0.5f, 0.8f) - 1.0f, f * 0.5 * (5e-10 + 6.2e-3 * 0.8), 1e-7);
+        EXPECT_NEAR(pre_of<triplet_stdp>(r, 1.0f, 0.4f, {2.0f}) - 1.0f, f * 0.4 * (-7e-3 - 2.3e-4 * 2.0), 1e-7);
+        r = pair;
+        r.scale_rates(pair, f);
+        EXPECT_FLOAT_EQ(r.A_plus, f * pair.A_plus);
+        EXPECT_FLOAT_EQ(r.A_minus, f * pair.A_minus);
+    }
+}
+
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
     model::scaling_spec s;
     s.enabled = true;

@@ -84,6 +84,12 @@ struct rule_defaults {
     struct row {};                              // what a presynaptic spike computes once for its row
     static row pre_row(const rule_traces&, const row_state&, std::uint64_t, std::int64_t) { return {}; }
     static void after_row(const row&, row_state&, std::uint64_t) {}
+    // Its own parameters under a phase's learning-rate factor f (0: learning off), from their
+    // configured values; a rule whose only rates are the common A± keeps them.
+    template <class P>
+    static P scaled(const P& configured, float) {
+        return configured;
+    }
 };
 
 // The interface, checked at registration. For a rule R with parameters P = R::params:
@@ -91,7 +97,7 @@ struct rule_defaults {
 //                   model::stdp_rule that selects it is its position in registered_rules plus 1
 //   keys            its configuration keys (rule_key), the first of them `rule`
 //   inhibitory      true: it applies to inhibitory projections only; false: to excitatory ones only
-//   metaplastic, slow_traces, pairing, row, pre_row, after_row: as in rule_defaults
+//   metaplastic, slow_traces, pairing, row, pre_row, after_row, scaled: as in rule_defaults
 //   make(spec, dt, common, traces) → P: its own parameters from the spec; the common ones and the
 //                   decays of x and y are filled in before, and it may add the slow decays
 //   pre(common, P, row, w, y) → w′: at a presynaptic spike
@@ -110,6 +116,7 @@ concept learning_rule =
         { R::slow_traces } -> std::convertible_to<bool>;
         { R::pairing } -> std::convertible_to<bool>;
         { R::make(spec, 0.1, c, t) } -> std::same_as<typename R::params>;
+        { R::scaled(p, 1.0f) } -> std::same_as<typename R::params>;
         { R::pre_row(t, rs, std::uint64_t{0}, std::int64_t{0}) } -> std::same_as<typename R::row>;
         R::after_row(r, rs, std::uint64_t{0});
         { R::pre(c, p, r, w, w) } -> std::same_as<float>;

@@ -62,6 +62,9 @@ struct projection_rule : rule_params, rule_traces {
 
     static projection_rule make(const model::plasticity_spec& p, double dt);
     bool plastic() const { return id != none; }
+    // A phase's learning-rate factor f (0: learning off) on every rate of the rule, from its
+    // configured form: A± and the rule's own (R::scaled), so that f = 0 stops every rule.
+    void scale_rates(const projection_rule& configured, float f);
     template <class R>
     const typename R::params& params_of() const {
         return std::get<registered_rules::index_of<R>()>(own);

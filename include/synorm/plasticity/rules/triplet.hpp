@@ -48,6 +48,10 @@ struct triplet_stdp : rule_defaults {
         t.slow_post_decay = decay_table(p.tau_y / dt);
         return {static_cast<float>(p.A3_plus), static_cast<float>(p.A3_minus)};
     }
+    // A learning-rate factor scales the triplet amplitudes as it does the pair ones.
+    static params scaled(const params& configured, float f) {
+        return {configured.A3_plus * f, configured.A3_minus * f};
+    }
 
     // The row's slow presynaptic trace r2 just before a presynaptic spike at t_pre, and its jump after.
     struct row {

@@ -41,6 +41,9 @@ struct vogels_stdp : rule_defaults {
         return {static_cast<float>(p.w_max > 0.0 ? p.eta : -p.eta), static_cast<float>(p.alpha())};
     }
 
+    // A learning-rate factor scales the step η, not the threshold α.
+    static params scaled(const params& configured, float f) { return {configured.eta * f, configured.alpha}; }
+
     // At a presynaptic spike: w + s η (y − α), y the postsynaptic trace just before it; −s η α even
     // without a trace.
     [[gnu::always_inline]] static float pre(const rule_params& c, const params& p, const row&, float w, float y) {
