@@ -80,26 +80,32 @@ void spec_reader::read_branches(const node_at& at, model::population_spec& pop) 
     const node_at count = m.required("count");
     const std::uint64_t n = read_unsigned(count, 1);
     if (n > model::branch_spec::max_branches)
-        count.fail("at most " + std::to_string(model::branch_spec::max_branches) + " branches per neuron, got " + std::to_string(n));
+        count.fail("at most " + std::to_string(model::branch_spec::max_branches) + " branches per neuron, got " +
+                   std::to_string(n));
     b.count = static_cast<std::uint32_t>(n);
-    if (const auto assign = m.find("assignment")) b.assign = read_choice<model::branch_spec::assignment>(*assign, branch_assignments);
+    if (const auto assign = m.find("assignment"))
+        b.assign = read_choice<model::branch_spec::assignment>(*assign, branch_assignments);
     const auto by_source = m.find("by_source");
     if (b.assign == model::branch_spec::assignment::by_source && !by_source)
-        m.self().fail("missing required key \"by_source\" (a map from source population to branch) for assignment: by_source");
+        m.self().fail(
+            "missing required key \"by_source\" (a map from source population to branch) for assignment: by_source");
     if (b.assign != model::branch_spec::assignment::by_source && by_source)
         by_source->fail("by_source is only for assignment: by_source");
     if (const auto target = b.enabled ? std::optional<node_at>(m.required("target_rate")) : m.find("target_rate")) {
         b.target_rate = read_quantity(*target, dimension::rate);
-        if (!(b.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(b.target_rate, dimension::rate));
+        if (!(b.target_rate > 0.0))
+            target->fail("the target rate must be > 0, got " + format_quantity(b.target_rate, dimension::rate));
     }
-    if (const auto tau = read_into(m, "tau_activity", dimension::time, b.tau_activity)) require_positive(*tau, b.tau_activity, dimension::time);
+    if (const auto tau = read_into(m, "tau_activity", dimension::time, b.tau_activity))
+        require_positive(*tau, b.tau_activity, dimension::time);
     if (const auto tau = read_into(m, "tau", dimension::time, b.tau)) require_positive(*tau, b.tau, dimension::time);
     read_gain_bounds(m, b.gain_min, b.gain_max);
     if (const auto record = m.find("record")) {
         for (const node_at& id : record->items()) {
             b.record.push_back(read_unsigned(id));
             if (b.record.back() >= pop.size)
-                id.fail("id " + std::to_string(b.record.back()) + " is out of range: " + pop.name + " has " + neurons(pop.size) + scale_note());
+                id.fail("id " + std::to_string(b.record.back()) + " is out of range: " + pop.name + " has " +
+                        neurons(pop.size) + scale_note());
         }
         std::sort(b.record.begin(), b.record.end());
         b.record.erase(std::unique(b.record.begin(), b.record.end()), b.record.end());
@@ -119,17 +125,19 @@ void spec_reader::read_branch_sources() {
         for (const auto& [name_at, value_at] : named_entries(at, "population")) {
             const std::uint32_t source = population_ref(name_at);
             if (spec_.populations[source].type != cell_type::excitatory)
-                name_at.fail("population " + spec_.populations[source].name + " is inhibitory; branches take excitatory inputs only");
+                name_at.fail("population " + spec_.populations[source].name +
+                             " is inhibitory; branches take excitatory inputs only");
             const std::uint64_t branch = read_unsigned(value_at);
             if (branch >= b.count)
-                value_at.fail("branch " + std::to_string(branch) + " is out of range: " + std::to_string(b.count) + " branches (0 to " +
-                              std::to_string(b.count - 1) + ")");
+                value_at.fail("branch " + std::to_string(branch) + " is out of range: " + std::to_string(b.count) +
+                              " branches (0 to " + std::to_string(b.count - 1) + ")");
             b.by_source[source] = static_cast<std::int32_t>(branch);
         }
         for (const auto& proj : spec_.projections)
-            if (proj.target == p && spec_.populations[proj.source].type == cell_type::excitatory && b.by_source[proj.source] < 0)
-                at.fail("no branch for source population " + spec_.populations[proj.source].name + " of projection " + proj.name +
-                        " onto " + spec_.populations[p].name);
+            if (proj.target == p && spec_.populations[proj.source].type == cell_type::excitatory &&
+                b.by_source[proj.source] < 0)
+                at.fail("no branch for source population " + spec_.populations[proj.source].name + " of projection " +
+                        proj.name + " onto " + spec_.populations[p].name);
     }
 }
 
@@ -141,29 +149,33 @@ void spec_reader::read_e_gaba(const node_at& at, model::population_spec& pop) {
     e.enabled = true;
     if (const auto enabled = m.find("enabled")) e.enabled = read_bool(*enabled);
     if (e.enabled && !model_info(pop.model).conductance_based) {
-        at.fail("E_GABA homeostasis moves the inhibitory reversal potential, which only conductance-based neurons "
-                "(lif_cond_exp, lif_cond_exp_adapt) have; " + pop.name + " is " +
-                std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model)));
+        at.fail(
+            "E_GABA homeostasis moves the inhibitory reversal potential, which only conductance-based neurons "
+            "(lif_cond_exp, lif_cond_exp_adapt) have; " +
+            pop.name + " is " + std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model)));
     }
     const auto target = pop.scaling.enabled ? m.find("target_rate") : std::optional<node_at>(m.required("target_rate"));
     e.target_rate = pop.scaling.enabled ? pop.scaling.target_rate : e.target_rate;
     if (target) {
         e.target_rate = read_quantity(*target, dimension::rate);
-        if (!(e.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(e.target_rate, dimension::rate));
+        if (!(e.target_rate > 0.0))
+            target->fail("the target rate must be > 0, got " + format_quantity(e.target_rate, dimension::rate));
     }
     if (const auto tau = read_into(m, "tau", dimension::time, e.tau)) require_positive(*tau, e.tau, dimension::time);
     const auto lo = read_into(m, "E_in_min", dimension::voltage, e.E_in_min);
     const auto hi = read_into(m, "E_in_max", dimension::voltage, e.E_in_max);
     if (!(e.E_in_max > e.E_in_min)) {
-        hi.value_or(lo.value_or(at)).fail("E_in_max " + format_quantity(e.E_in_max, dimension::voltage) + " must be above E_in_min " +
-                                          format_quantity(e.E_in_min, dimension::voltage));
+        hi.value_or(lo.value_or(at))
+            .fail("E_in_max " + format_quantity(e.E_in_max, dimension::voltage) + " must be above E_in_min " +
+                  format_quantity(e.E_in_min, dimension::voltage));
     }
     // E_in starts at the model's value.
     if (e.enabled && !(pop.params.E_in >= e.E_in_min && pop.params.E_in <= e.E_in_max)) {
-        lo.value_or(hi.value_or(at)).fail("the neuron's E_in " + format_quantity(pop.params.E_in, dimension::voltage) +
-                                          ", where every E_in starts, is outside [E_in_min, E_in_max] = [" +
-                                          format_quantity(e.E_in_min, dimension::voltage) + ", " +
-                                          format_quantity(e.E_in_max, dimension::voltage) + "]");
+        lo.value_or(hi.value_or(at))
+            .fail("the neuron's E_in " + format_quantity(pop.params.E_in, dimension::voltage) +
+                  ", where every E_in starts, is outside [E_in_min, E_in_max] = [" +
+                  format_quantity(e.E_in_min, dimension::voltage) + ", " +
+                  format_quantity(e.E_in_max, dimension::voltage) + "]");
     }
     pop.e_gaba = e.enabled ? e : model::e_gaba_spec{};
 }
@@ -181,7 +193,8 @@ void spec_reader::read_normalization(const node_at& at, model::population_spec& 
     if (n.enabled && pop.scaling.enabled) {
         at.fail("normalization and scaling both set the gain on " + pop.name + "'s excitatory inputs; switch one off");
     }
-    if (n.enabled && model_info(pop.model).source) at.fail("a poisson_source takes no input, so it has nothing to normalize");
+    if (n.enabled && model_info(pop.model).source)
+        at.fail("a poisson_source takes no input, so it has nothing to normalize");
     pop.normalization = n.enabled ? n : model::normalization_spec{};
 }
 
@@ -194,7 +207,8 @@ void spec_reader::check_normalization() const {
             found = found || (proj.target == p && proj.plasticity.rule != model::stdp_rule::none &&
                               spec_.populations[proj.source].type == cell_type::excitatory);
         if (!found) {
-            normalization_at_[p]->fail("normalization keeps the sum of plastic excitatory weights onto " + spec_.populations[p].name +
+            normalization_at_[p]->fail("normalization keeps the sum of plastic excitatory weights onto " +
+                                       spec_.populations[p].name +
                                        " constant, but no plastic excitatory projection targets it");
         }
     }
@@ -207,13 +221,16 @@ void spec_reader::read_metaplasticity(const node_at& at, model::population_spec&
     model::metaplasticity_spec s;
     s.enabled = true;
     if (const auto enabled = m.find("enabled")) s.enabled = read_bool(*enabled);
-    if (s.enabled && model_info(pop.model).source) at.fail("a poisson_source takes no input, so it has no potentiation to scale");
-    const auto target = pop.scaling.enabled || !s.enabled ? m.find("target_rate") : std::optional<node_at>(m.required("target_rate"));
+    if (s.enabled && model_info(pop.model).source)
+        at.fail("a poisson_source takes no input, so it has no potentiation to scale");
+    const auto target =
+        pop.scaling.enabled || !s.enabled ? m.find("target_rate") : std::optional<node_at>(m.required("target_rate"));
     if (pop.scaling.enabled) s.target_rate = pop.scaling.target_rate;
     if (target) {
         s.target_rate = read_quantity(*target, dimension::rate);
         // θ0 = r0² divides: a zero target would make every factor infinite.
-        if (!(s.target_rate > 0.0)) target->fail("the target rate must be > 0, got " + format_quantity(s.target_rate, dimension::rate));
+        if (!(s.target_rate > 0.0))
+            target->fail("the target rate must be > 0, got " + format_quantity(s.target_rate, dimension::rate));
     }
     const auto tau = s.enabled ? std::optional<node_at>(m.required("tau_theta")) : m.find("tau_theta");
     if (tau) {
@@ -224,11 +241,13 @@ void spec_reader::read_metaplasticity(const node_at& at, model::population_spec&
     if (lo) {
         s.factor_min = read_number(*lo);
         // m starts at 1 (θ = θ0).
-        if (!(s.factor_min > 0.0 && s.factor_min <= 1.0)) lo->fail("expected a number in (0, 1], got " + format_number(s.factor_min));
+        if (!(s.factor_min > 0.0 && s.factor_min <= 1.0))
+            lo->fail("expected a number in (0, 1], got " + format_number(s.factor_min));
     }
     if (hi) {
         s.factor_max = read_number(*hi);
-        if (!(s.factor_max >= 1.0 && std::isfinite(s.factor_max))) hi->fail("expected a finite number ≥ 1, got " + format_number(s.factor_max));
+        if (!(s.factor_max >= 1.0 && std::isfinite(s.factor_max)))
+            hi->fail("expected a finite number ≥ 1, got " + format_number(s.factor_max));
     }
     pop.metaplasticity = s.enabled ? s : model::metaplasticity_spec{};
 }
@@ -243,13 +262,16 @@ void spec_reader::check_metaplasticity() const {
             if (proj.target != p) continue;
             // The rules whose potentiation takes the factor (rule_defaults::metaplastic): pair and triplet.
             plasticity::registered_rules::visit(static_cast<std::size_t>(proj.plasticity.rule) - 1,
-                                                [&]<class R>(std::type_identity<R>) { found = found || R::metaplastic; });
+                                                [&]<class R>(std::type_identity<R>) {
+                found = found || R::metaplastic;
+            });
             vogels = vogels || proj.plasticity.rule == model::stdp_rule::vogels;
         }
         if (!found) {
-            metaplasticity_at_[p]->fail("metaplasticity scales the potentiation of pair or triplet STDP onto " + spec_.populations[p].name +
-                                        ", but no projection with such a rule targets it" +
-                                        (vogels ? " (inhibitory STDP, rule vogels, is not scaled: it has its own target rate)" : ""));
+            metaplasticity_at_[p]->fail(
+                "metaplasticity scales the potentiation of pair or triplet STDP onto " + spec_.populations[p].name +
+                ", but no projection with such a rule targets it" +
+                (vogels ? " (inhibitory STDP, rule vogels, is not scaled: it has its own target rate)" : ""));
         }
     }
 }

@@ -21,7 +21,8 @@ template <class Input>
 void spec_reader::read_input_span(const map_view& m, Input& input) {
     input.population = population_ref(m.required("target"));
     const model::population_spec& pop = spec_.populations[input.population];
-    if (model_info(pop.model).source) m.required("target").fail("population " + pop.name + " is a poisson_source, which takes no input");
+    if (model_info(pop.model).source)
+        m.required("target").fail("population " + pop.name + " is a poisson_source, which takes no input");
     const std::string size_text = pop.name + " has " + neurons(pop.size) + scale_note();
     if (const auto first = m.find("first")) {
         input.first = read_unsigned(*first);
@@ -98,7 +99,8 @@ void spec_reader::read_pattern(const node_at& item) {
     p.name = name ? read_name(*name, "pattern") : "pattern" + std::to_string(index);
     for (const auto& other : spec_.patterns)
         if (other.name == p.name)
-            name.value_or(item).fail("pattern name \"" + p.name + "\" is already used" + (name ? "" : "; give this pattern a name"));
+            name.value_or(item).fail("pattern name \"" + p.name + "\" is already used" +
+                                     (name ? "" : "; give this pattern a name"));
     p.population = population_ref(m.required("target"));
     const model::population_spec& pop = spec_.populations[p.population];
     const std::string size_text = pop.name + " has " + neurons(pop.size) + scale_note();
@@ -108,7 +110,8 @@ void spec_reader::read_pattern(const node_at& item) {
         p.chosen = model::pattern_spec::selection::list;
         for (const node_at& id : group.items()) {
             p.group.push_back(read_unsigned(id));
-            if (p.group.back() >= pop.size) id.fail("id " + std::to_string(p.group.back()) + " is out of range: " + size_text);
+            if (p.group.back() >= pop.size)
+                id.fail("id " + std::to_string(p.group.back()) + " is out of range: " + size_text);
         }
         std::sort(p.group.begin(), p.group.end());
         if (std::adjacent_find(p.group.begin(), p.group.end()) != p.group.end()) group.fail("an id is listed twice");
@@ -116,25 +119,30 @@ void spec_reader::read_pattern(const node_at& item) {
     } else {
         expect_map(group, "a map {first, count} or {random, seed}, or a list of ids");
         const bool random = peek_key(group, "random").has_value();
-        const map_view g(group, random ? std::vector<std::string_view>{"random", "seed"} : std::vector<std::string_view>{"first", "count"},
+        const map_view g(group,
+                         random ? std::vector<std::string_view>{"random", "seed"}
+                                : std::vector<std::string_view>{"first", "count"},
                          random ? "a random group" : "a group range");
         if (random) {
             p.chosen = model::pattern_spec::selection::random;
             const node_at count = g.required("random");
             p.count = read_unsigned(count, 1);
-            if (p.count > pop.size) count.fail("random " + std::to_string(p.count) + " is more than the population: " + size_text);
+            if (p.count > pop.size)
+                count.fail("random " + std::to_string(p.count) + " is more than the population: " + size_text);
             p.group_seed = spec_.simulation.seed;
             if (const auto seed = g.find("seed")) p.group_seed = read_unsigned(*seed);
             p.group = model::random_group(p.group_seed, index, pop.size, p.count);
         } else {
             if (const auto first = g.find("first")) {
                 p.first = read_unsigned(*first);
-                if (p.first >= pop.size) first->fail("first " + std::to_string(p.first) + " is out of range: " + size_text);
+                if (p.first >= pop.size)
+                    first->fail("first " + std::to_string(p.first) + " is out of range: " + size_text);
             }
             const node_at count = g.required("count");
             p.count = read_unsigned(count, 1);
             if (p.count > pop.size - p.first)
-                count.fail("first + count = " + std::to_string(p.first) + " + " + std::to_string(p.count) + " is out of range: " + size_text);
+                count.fail("first + count = " + std::to_string(p.first) + " + " + std::to_string(p.count) +
+                           " is out of range: " + size_text);
             for (std::uint64_t i = 0; i < p.count; ++i) p.group.push_back(p.first + i);
         }
     }
@@ -144,7 +152,8 @@ void spec_reader::read_pattern(const node_at& item) {
         const auto at = read_into(m, key, dimension::time, value);
         if (at) {
             if (positive) require_positive(*at, value, dimension::time);
-            else require_non_negative(*at, value, dimension::time);
+            else
+                require_non_negative(*at, value, dimension::time);
             require_multiple_of_dt(*at, value);
         }
         return at;
@@ -154,13 +163,15 @@ void spec_reader::read_pattern(const node_at& item) {
     const auto jitter = time_at("jitter", p.jitter, false);
     const auto period = time_at("period", p.period, true);
     if (!(p.period >= p.duration + p.jitter - 1e-9 * p.period))
-        period.value_or(item).fail("period " + format_quantity(p.period, dimension::time) + " is shorter than duration + jitter = " +
-                                   derived_time(p.duration + p.jitter) + ": presentations would overlap");
+        period.value_or(item).fail("period " + format_quantity(p.period, dimension::time) +
+                                   " is shorter than duration + jitter = " + derived_time(p.duration + p.jitter) +
+                                   ": presentations would overlap");
     if (const auto stop = m.find("stop")) {
         p.stop = read_stop(*stop);
         if (std::isfinite(p.stop)) require_steps(*stop, p.stop, spec_.simulation.dt);
         if (!(p.stop > p.start))
-            stop->fail("stop " + format_quantity(p.stop, dimension::time) + " must be after start " + format_quantity(p.start, dimension::time));
+            stop->fail("stop " + format_quantity(p.stop, dimension::time) + " must be after start " +
+                       format_quantity(p.start, dimension::time));
     }
     const node_at rate = m.required("rate");
     p.rate = read_quantity(rate, dimension::rate);
@@ -188,7 +199,8 @@ void spec_reader::read_pattern(const node_at& item) {
         p.probe_times.erase(std::unique(p.probe_times.begin(), p.probe_times.end()), p.probe_times.end());
         if (const auto cue = pm.find("cue")) {
             p.cue = read_number(*cue);
-            if (!(p.cue > 0.0 && p.cue < 1.0)) cue->fail("expected a fraction of the group in (0, 1), got " + format_number(p.cue));
+            if (!(p.cue > 0.0 && p.cue < 1.0))
+                cue->fail("expected a fraction of the group in (0, 1), got " + format_number(p.cue));
             if (p.cue_size() < 1 || p.cue_size() >= p.group.size())
                 cue->fail("cue " + format_number(p.cue) + " of a group of " + neurons(p.group.size()) + " cues " +
                           std::to_string(p.cue_size()) + "; a cue needs at least one member and must leave one out");
@@ -219,8 +231,9 @@ void spec_reader::check_patterns() {
             node_at at = *probe_times_at_[i];
             for (const node_at& t : at.items())
                 if (read_quantity(t, dimension::time) == last) at = t;
-            at.fail("probe at " + format_quantity(last, dimension::time) + " with its window " + format_quantity(p.window, dimension::time) +
-                    " ends after the run (duration " + format_quantity(T, dimension::time) + ")");
+            at.fail("probe at " + format_quantity(last, dimension::time) + " with its window " +
+                    format_quantity(p.window, dimension::time) + " ends after the run (duration " +
+                    format_quantity(T, dimension::time) + ")");
         }
     }
 }

@@ -67,8 +67,8 @@ const key<model::simulation_spec> simulation_table[] = {
 // network.* is applied while loading (sizes, in-degrees, weights): the spec holds its effect, not its keys.
 const key<model::model_spec> network_table[] = {
     {unbound({"scale", "number", "", "`1`", "> 0", "resizes the whole network (see below)"})},
-    {unbound({"indegree_scale", "number", "", "`scale`", "> 0",
-              "resizes the in-degrees apart from the sizes (see below)"})},
+    {unbound(
+        {"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
     {unbound({"compensation", "map", "", "none", "",
               "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
 };
@@ -90,8 +90,8 @@ const key<model::population_spec> population_table[] = {
       "initial membrane potential, one draw per neuron"},
      bind<&model::population_spec::V_init>()},
     {unbound({"calcium", "map", "", "`{tau: \"1 s\"}`", "", "the activity sensor ([below](#populationsnamecalcium))"})},
-    {unbound({"scaling", "map", "", "off", "",
-              "synaptic scaling toward a target rate ([below](#populationsnamescaling))"})},
+    {unbound(
+        {"scaling", "map", "", "off", "", "synaptic scaling toward a target rate ([below](#populationsnamescaling))"})},
     {unbound({"branches", "map", "", "off", "",
               "dendritic branches with their own gains ([below](#populationsnamebranches))"})},
     {unbound({"e_gaba", "map", "", "off", "",
@@ -124,8 +124,7 @@ const key<model::population_spec> calcium_table[] = {
 };
 
 const key<model::scaling_spec> scaling_table[] = {
-    {{"enabled", "boolean", "", "`true`", "", "scaling on or off"},
-     bind<&model::scaling_spec::enabled>(form::boolean)},
+    {{"enabled", "boolean", "", "`true`", "", "scaling on or off"}, bind<&model::scaling_spec::enabled>(form::boolean)},
     {{"mode", "word", "", "`multiplicative`", "`multiplicative` or `additive`",
       "a gain on the weights, or an offset added to them (comparison only)"},
      bind_word<&model::scaling_spec::mode, scaling_modes>()},
@@ -136,7 +135,8 @@ const key<model::scaling_spec> scaling_table[] = {
     {{"tau_down", "time", "ms", "`\"10 s\"`", "> 0", "time constant of scaling down (r > r*; the Arc pathway)"},
      bind<&model::scaling_spec::tau_down>(form::quantity, dimension::time)},
     {{"tau_integral", "time", "ms", "none", "> 0", "time constant τ_I of the integral term; without it there is none"},
-     bind<&model::scaling_spec::tau_integral>(form::quantity, dimension::time), &positive_tau_integral},
+     bind<&model::scaling_spec::tau_integral>(form::quantity, dimension::time),
+     &positive_tau_integral},
     {{"glial_gain", "number", "", "`0`", "≥ 0", "strength of the glial boost of scaling up; 0 = no boost"},
      bind<&model::scaling_spec::glial_gain>(form::number)},
     {{"gain_min", "number", "", "`0.1`", "> 0 and ≤ 1", "lower bound of the gains"},
@@ -175,7 +175,8 @@ const key<model::branch_spec> branch_table[] = {
 
 const key<model::e_gaba_spec> e_gaba_table[] = {
     {{"enabled", "boolean", "", "`true`", "", "on or off"},
-     bind<&model::e_gaba_spec::enabled>(form::boolean), &never_written},
+     bind<&model::e_gaba_spec::enabled>(form::boolean),
+     &never_written},
     {{"target_rate", "rate", "Hz", "the `scaling` target when scaling is on; otherwise required", "> 0",
       "target rate r*"},
      bind<&model::e_gaba_spec::target_rate>(form::quantity, dimension::rate)},
@@ -225,8 +226,8 @@ const key<model::projection_spec> projection_table[] = {
      bind<&model::projection_spec::delay>()},
     {unbound({"plasticity", "map", "", "none (static)", "",
               "spike-timing-dependent plasticity of the weights ([below](#projectionsplasticity))"})},
-    {unbound({"pruning", "map", "", "none",
-              "", "microglial pruning of weak synapses of a plastic projection ([below](#projectionspruning))"})},
+    {unbound({"pruning", "map", "", "none", "",
+              "microglial pruning of weak synapses of a plastic projection ([below](#projectionspruning))"})},
 };
 
 const key<model::projection_spec> connect_table[] = {
@@ -241,18 +242,22 @@ const key<model::projection_spec> connect_table[] = {
       "sources per target neuron. Without multapses it must not exceed the source population's size, less 1 when "
       "the projection is onto its own population without autapses",
       "`fixed_indegree`"},
-     bind<&model::projection_spec::indegree>(form::integer), &by_indegree},
+     bind<&model::projection_spec::indegree>(form::integer),
+     &by_indegree},
     {{"p", "number", "", "required", "in [0, 1]", "connection probability", "`pairwise_bernoulli`"},
-     bind<&model::projection_spec::probability>(form::number), &by_probability},
+     bind<&model::projection_spec::probability>(form::number),
+     &by_probability},
     {{"number", "integer", "", "required", "≥ 0",
       "total number of synapses. Without multapses it must not exceed the number of distinct pairs",
       "`fixed_total_number`"},
-     bind<&model::projection_spec::total_number>(form::integer), &by_number},
+     bind<&model::projection_spec::total_number>(form::integer),
+     &by_number},
     {{"autapses", "boolean", "", "`true`", "", "allow a neuron to connect to itself (when source = target)", "all"},
      bind<&model::projection_spec::allow_autapses>(form::boolean)},
     {{"multapses", "boolean", "", "`true`", "", "allow more than one synapse between the same pair",
       "`fixed_indegree`, `fixed_total_number`"},
-     bind<&model::projection_spec::allow_multapses>(form::boolean), &counted},
+     bind<&model::projection_spec::allow_multapses>(form::boolean),
+     &counted},
 };
 
 const key<model::pruning_spec> pruning_table[] = {
@@ -264,7 +269,8 @@ const key<model::pruning_spec> pruning_table[] = {
      bind<&model::pruning_spec::tagging_time>(form::quantity, dimension::time)},
     {{"period", "time", "ms", "none", "> 0, a multiple of `homeostasis.period`",
       "prune every `period`; without it, at the end of every `nrem` phase of the schedule that runs (not skipped)"},
-     bind<&model::pruning_spec::period>(form::quantity, dimension::time), &has_period},
+     bind<&model::pruning_spec::period>(form::quantity, dimension::time),
+     &has_period},
     {{"depleted", "boolean", "", "`false`", "",
       "microglia depletion: tags are counted and recorded, nothing is removed (weak synapses accumulate)"},
      bind<&model::pruning_spec::depleted>(form::boolean)},
@@ -311,47 +317,52 @@ const key<model::dc_input_spec> dc_table[] = {
      bind<&model::dc_input_spec::stop>(form::stop)},
 };
 
-const key<model::pattern_spec> pattern_table[] = {
-    {unbound({"kind", "word", "", "required", "`pattern`", "the kind of input"})},
-    {{"name", "name", "", "`pattern<i>`, *i* its index among patterns", "",
-      "unique among patterns; `/patterns/<name>` and the schedule's `patterns` lists"},
-     bind_text<&model::pattern_spec::name>()},
-    {{"target", "population name", "", "required", "", "the population the group belongs to"},
-     bind<&model::pattern_spec::population>()},
-    {{"group", "`{first, count}`, `{random: N, seed: S}` or a list of ids", "", "required", "",
-      "the members (population-local ids, ≥ 2): the range `[first, first + count)` (`first` defaults to 0); or N ids "
-      "drawn without replacement by the counter-based stream of (`seed`, the pattern's index), `seed` defaulting to "
-      "`simulation.seed`; or the ids listed (each once)"},
-     custom<model::pattern_spec>([](const model::pattern_spec& p) {
-         return exact(p.chosen) + " " + exact(p.first) + " " + exact(p.count) + " " + exact(p.group_seed) + " " +
-                exact(p.group);
-     })},
-    {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`", "the first onset"},
-     bind<&model::pattern_spec::start>(form::quantity, dimension::time)},
-    {{"period", "time", "ms", "`\"1 s\"`", "> 0, a multiple of `dt`, ≥ `duration + jitter`",
-      "between onsets: onsets at `start + k·period`"},
-     bind<&model::pattern_spec::period>(form::quantity, dimension::time)},
-    {{"duration", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "each presentation"},
-     bind<&model::pattern_spec::duration>(form::quantity, dimension::time)},
-    {{"stop", "time or `never`", "ms", "`never`", "", "no onset at or after it (nor after the end of the run)"},
-     bind<&model::pattern_spec::stop>(form::stop)},
-    {{"jitter", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`",
-      "member *i* of presentation *k* is driven during `[onset + δ, onset + δ + duration)`, δ uniform on "
-      "`{0, dt, …, jitter}`, drawn from the stream (seed, pattern, gid, k)"},
-     bind<&model::pattern_spec::jitter>(form::quantity, dimension::time)},
-    {{"rate", "rate", "Hz", "required", "≥ 0",
-      "the drive of each member while it is presented: its own Poisson train of `rate × sources`"},
-     bind<&model::pattern_spec::rate>(form::quantity, dimension::rate)},
-    {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"},
-     bind<&model::pattern_spec::sources>(form::integer)},
-    {{"weight", "weight dimension of the target's model", "receptor unit", "required", "", "as for `poisson`"},
-     bind<&model::pattern_spec::weight>(form::weight)},
-    {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "as for `poisson`"},
-     custom<model::pattern_spec>([](const model::pattern_spec& p) {
-         return std::string(name_of<model::cell_type>(
-             cell_types, p.inhibitory ? model::cell_type::inhibitory : model::cell_type::excitatory));
-     }, form::word)},
-    {unbound({"probe", "map", "", "none", "", "recall probes (below)"})},
+const key<model::pattern_spec> pattern_table[] =
+    {
+        {unbound({"kind", "word", "", "required", "`pattern`", "the kind of input"})},
+        {{"name", "name", "", "`pattern<i>`, *i* its index among patterns", "",
+          "unique among patterns; `/patterns/<name>` and the schedule's `patterns` lists"},
+         bind_text<&model::pattern_spec::name>()},
+        {{"target", "population name", "", "required", "", "the population the group belongs to"},
+         bind<&model::pattern_spec::population>()},
+        {{"group", "`{first, count}`, `{random: N, seed: S}` or a list of ids", "", "required", "",
+          "the members (population-local ids, ≥ 2): the range `[first, first + count)` (`first` defaults to 0); or N "
+          "ids "
+          "drawn without replacement by the counter-based stream of (`seed`, the pattern's index), `seed` defaulting "
+          "to "
+          "`simulation.seed`; or the ids listed (each once)"},
+         custom<model::pattern_spec>([](const model::pattern_spec& p) {
+             return exact(p.chosen) + " " + exact(p.first) + " " + exact(p.count) + " " + exact(p.group_seed) + " " +
+                    exact(p.group);
+         })},
+        {{"start", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`", "the first onset"},
+         bind<&model::pattern_spec::start>(form::quantity, dimension::time)},
+        {{"period", "time", "ms", "`\"1 s\"`", "> 0, a multiple of `dt`, ≥ `duration + jitter`",
+          "between onsets: onsets at `start + k·period`"},
+         bind<&model::pattern_spec::period>(form::quantity, dimension::time)},
+        {{"duration", "time", "ms", "`\"100 ms\"`", "> 0, a multiple of `dt`", "each presentation"},
+         bind<&model::pattern_spec::duration>(form::quantity, dimension::time)},
+        {{"stop", "time or `never`", "ms", "`never`", "", "no onset at or after it (nor after the end of the run)"},
+         bind<&model::pattern_spec::stop>(form::stop)},
+        {{"jitter", "time", "ms", "`\"0 ms\"`", "≥ 0, a multiple of `dt`",
+          "member *i* of presentation *k* is driven during `[onset + δ, onset + δ + duration)`, δ uniform on "
+          "`{0, dt, …, jitter}`, drawn from the stream (seed, pattern, gid, k)"},
+         bind<&model::pattern_spec::jitter>(form::quantity, dimension::time)},
+        {{"rate", "rate", "Hz", "required", "≥ 0",
+          "the drive of each member while it is presented: its own Poisson train of `rate × sources`"},
+         bind<&model::pattern_spec::rate>(form::quantity, dimension::rate)},
+        {{"sources", "integer", "", "`1`", "≥ 1", "as for `poisson`"},
+         bind<&model::pattern_spec::sources>(form::integer)},
+        {{"weight", "weight dimension of the target's model", "receptor unit", "required", "", "as for `poisson`"},
+         bind<&model::pattern_spec::weight>(form::weight)},
+        {{"receptor", "word", "", "`excitatory`", "`excitatory` or `inhibitory`", "as for `poisson`"},
+         custom<model::pattern_spec>(
+             [](const model::pattern_spec& p) {
+    return std::string(name_of<model::cell_type>(cell_types, p.inhibitory ? model::cell_type::inhibitory
+                                                                          : model::cell_type::excitatory));
+             },
+             form::word)},
+        {unbound({"probe", "map", "", "none", "", "recall probes (below)"})},
 };
 
 const key<model::pattern_spec> probe_table[] = {
@@ -427,7 +438,8 @@ const key<model::checks_spec> checks_table[] = {
     {{"max_rate", "rate", "Hz", "none", "> 0",
       "stop when any population fires faster than this over a homeostasis period (a runaway network ends in seconds, "
       "with the population, its rate and the time named)"},
-     bind<&model::checks_spec::max_rate>(form::quantity, dimension::rate), &has_max_rate},
+     bind<&model::checks_spec::max_rate>(form::quantity, dimension::rate),
+     &has_max_rate},
     {{"finite", "boolean", "", "`true`", "", "stop when any membrane potential or plastic weight is NaN or infinite"},
      bind<&model::checks_spec::finite>(form::boolean)},
 };
@@ -448,9 +460,8 @@ const key<model::renormalization_spec> renormalization_table[] = {
     {{"set_point", "word or weight", "receptor unit", "`first_wake`", "`first_wake`, `start`, or a mean weight > 0",
       "the target W*: W at the start of the first wake phase (`first_wake`), W at time 0 (`start`), or a mean "
       "weight such as `\"6 nS\"` (W* = that × synapses)"},
-     custom<model::renormalization_spec>([](const model::renormalization_spec& r) {
-         return exact(r.set_point) + " " + exact(r.mean_weight);
-     })},
+     custom<model::renormalization_spec>(
+         [](const model::renormalization_spec& r) { return exact(r.set_point) + " " + exact(r.mean_weight); })},
     {{"tau", "time", "ms", "`\"1 s\"`", "> 0", "time constant of the approach to W*"},
      bind<&model::renormalization_spec::tau>()},
     {{"mode", "word", "", "`proportional`", "`proportional` or `selective`",
@@ -497,10 +508,9 @@ const key<model::phase_spec> phase_table[] = {
 };
 
 // Every neuron parameter, in the reference's order.
-constexpr neuron_param all_params[] = {params::C_m,  params::tau_m, params::E_L,        params::V_th,
-                                       params::V_reset, params::t_ref, params::tau_syn_ex, params::tau_syn_in,
-                                       params::E_ex, params::E_in,  params::I_e,        params::a,
-                                       params::b,    params::tau_w};
+constexpr neuron_param all_params[] = {
+    params::C_m,        params::tau_m, params::E_L,  params::V_th, params::V_reset, params::t_ref, params::tau_syn_ex,
+    params::tau_syn_in, params::E_ex,  params::E_in, params::I_e,  params::a,       params::b,     params::tau_w};
 
 constexpr model::neuron_kind neuron_models[] = {model::neuron_kind::lif_delta, model::neuron_kind::lif_curr_exp,
                                                 model::neuron_kind::lif_cond_exp,
@@ -529,8 +539,8 @@ std::vector<key_info> neuron_section() {
         for (const model::neuron_kind kind : neuron_models) {
             const auto list = model_info(kind).params;
             if (std::any_of(list.begin(), list.end(), [&](const neuron_param& p) { return p.key == param.key; }))
-                models += (models.empty() ? "`" : ", `") +
-                          std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
+                models +=
+                    (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
         }
         applies.push_back(models.size() > 60 ? "all" : models);
         keys.push_back({param.key, type_of(param.dim), internal_unit(param.dim), param.fallback, param.range, param.doc,
@@ -560,22 +570,22 @@ constexpr key<model::plasticity_spec> rule_key_entry() {
     key<model::plasticity_spec> out{{k.name, k.type, k.unit, k.fallback, k.range, k.doc}};
     out.when = k.when;
     switch (k.kind) {
-        case key_kind::rule: out.bind = bind_word<&model::plasticity_spec::rule, stdp_rules>(); break;
-        case key_kind::pairing: out.bind = bind_word<&model::plasticity_spec::pairing, spike_pairings>(); break;
-        case key_kind::weight_dependence:
-            out.bind = bind_word<&model::plasticity_spec::dependence, weight_dependences>();
-            break;
-        case key_kind::time:
-        case key_kind::rate:
-        case key_kind::weight:
-        case key_kind::number:
-            out.bind.value = &rule_key_value<R, I>;
-            out.bind.real = &rule_key_real<R, I>;
-            out.bind.written = k.kind == key_kind::weight   ? form::weight
-                               : k.kind == key_kind::number ? form::number
-                                                            : form::quantity;
-            out.bind.dim = k.kind == key_kind::rate ? dimension::rate : dimension::time;
-            break;
+    case key_kind::rule: out.bind = bind_word<&model::plasticity_spec::rule, stdp_rules>(); break;
+    case key_kind::pairing: out.bind = bind_word<&model::plasticity_spec::pairing, spike_pairings>(); break;
+    case key_kind::weight_dependence:
+        out.bind = bind_word<&model::plasticity_spec::dependence, weight_dependences>();
+        break;
+    case key_kind::time:
+    case key_kind::rate:
+    case key_kind::weight:
+    case key_kind::number:
+        out.bind.value = &rule_key_value<R, I>;
+        out.bind.real = &rule_key_real<R, I>;
+        out.bind.written = k.kind == key_kind::weight   ? form::weight
+                           : k.kind == key_kind::number ? form::number
+                                                        : form::quantity;
+        out.bind.dim = k.kind == key_kind::rate ? dimension::rate : dimension::time;
+        break;
     }
     return out;
 }
@@ -593,8 +603,8 @@ consteval bool keys_are_readable() {
     constexpr std::string_view shared[] = {"pairing", "tau_plus", "tau_minus", "w_min", "w_max"};
     if (R::keys[0].kind != key_kind::rule || R::keys[0].name != "rule") return false;
     for (const plasticity::rule_key& k : R::keys) {
-        const bool numeric = k.kind != key_kind::rule && k.kind != key_kind::pairing &&
-                             k.kind != key_kind::weight_dependence;
+        const bool numeric =
+            k.kind != key_kind::rule && k.kind != key_kind::pairing && k.kind != key_kind::weight_dependence;
         if (numeric && (k.member != nullptr) == (k.slot >= 0)) return false;
         if (k.slot >= static_cast<int>(std::tuple_size_v<decltype(model::plasticity_spec::own)>)) return false;
         if (plasticity::registered_rules::kind_of<R>() <= model::stdp_rule::vogels || !numeric) continue;
@@ -605,8 +615,9 @@ consteval bool keys_are_readable() {
 }
 template <class R>
 constexpr auto rule_table = [] {
-    static_assert(keys_are_readable<R>(), "a rule's keys: `rule` first, numeric keys bound once, and a declared "
-                                          "check for every key the loader does not read by name");
+    static_assert(keys_are_readable<R>(),
+                  "a rule's keys: `rule` first, numeric keys bound once, and a declared "
+                  "check for every key the loader does not read by name");
     return rule_table_of<R>(std::make_index_sequence<std::size(R::keys)>{});
 }();
 
@@ -618,13 +629,13 @@ std::vector<key_info> infos(std::span<const key<S>> table) {
 }
 
 template <class S>
-void add(std::vector<key_value>& out, const std::string& path, std::string_view section,
-         std::span<const key<S>> table, const S& s) {
+void add(std::vector<key_value>& out, const std::string& path, std::string_view section, std::span<const key<S>> table,
+         const S& s) {
     static const S defaults{};
     for (const key<S>& k : table) {
         if (!k.bind.value) continue;
-        out.push_back({path + "." + std::string(k.info.name), section, k.info.name, k.bind.value(s),
-                       k.bind.value(defaults)});
+        out.push_back(
+            {path + "." + std::string(k.info.name), section, k.info.name, k.bind.value(s), k.bind.value(defaults)});
     }
 }
 
@@ -784,8 +795,8 @@ std::vector<key_value> key_values(const model::model_spec& spec) {
     for (std::size_t i = 0; i < spec.recording.weights.size(); ++i)
         add(out, "recording.weights[" + std::to_string(i) + "]", "weights", weight_keys, spec.recording.weights[i]);
     for (std::size_t i = 0; i < spec.recording.homeostasis.size(); ++i) {
-        add(out, "recording.homeostasis[" + std::to_string(i) + "]", "homeostasis_recorders",
-            homeostasis_recorder_keys, spec.recording.homeostasis[i]);
+        add(out, "recording.homeostasis[" + std::to_string(i) + "]", "homeostasis_recorders", homeostasis_recorder_keys,
+            spec.recording.homeostasis[i]);
     }
     add(out, "homeostasis", "homeostasis", homeostasis_keys, spec.homeostasis);
     add(out, "checks", "checks", checks_keys, spec.checks);
@@ -822,8 +833,8 @@ std::string unlisted_rules(const std::string& readme) {
     for (const choice<model::stdp_rule>& rule : stdp_rules) {
         if (readme.find(std::string(open) + std::string(rule.name) + " -->") != std::string::npos) continue;
         const auto& sections = schema();
-        const auto found = std::find_if(sections.begin(), sections.end(),
-                                        [&](const section_info& s) { return s.id == rule.name; });
+        const auto found =
+            std::find_if(sections.begin(), sections.end(), [&](const section_info& s) { return s.id == rule.name; });
         text += "\n#### `rule: " + std::string(rule.name) + "`\n\n" + reference_table(*found) + "\n";
     }
     return text;

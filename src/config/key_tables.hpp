@@ -36,10 +36,7 @@ inline std::string exact(std::int32_t v) { return std::to_string(v); }
 inline std::string exact(std::uint8_t v) { return std::to_string(v); }
 inline std::string exact(const std::string& v) { return "\"" + v + "\""; }
 template <class E>
-    requires std::is_enum_v<E>
-std::string exact(E v) {
-    return std::to_string(static_cast<int>(v));
-}
+requires std::is_enum_v<E> std::string exact(E v) { return std::to_string(static_cast<int>(v)); }
 inline std::string exact(const model::distribution& d) {
     return exact(d.shape) + " " + exact(d.value) + " " + exact(d.mean) + " " + exact(d.sd) + " " + exact(d.low) + " " +
            exact(d.high) + " " + exact(d.min) + " " + exact(d.max);

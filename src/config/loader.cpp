@@ -130,9 +130,9 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
     if (const auto duration = read_into(m, "duration", dimension::time, sim.duration)) {
         require_positive(*duration, sim.duration, dimension::time);
         if (require_steps(*duration, sim.duration, sim.dt) == 0) {
-            duration->fail(format_quantity(sim.duration, dimension::time) + " is less than half a time step (dt = " +
-                           derived_time(sim.dt) + ") and rounds to 0 steps; expected at least " +
-                           derived_time(sim.dt / 2) + " (one step)");
+            duration->fail(format_quantity(sim.duration, dimension::time) +
+                           " is less than half a time step (dt = " + derived_time(sim.dt) +
+                           ") and rounds to 0 steps; expected at least " + derived_time(sim.dt / 2) + " (one step)");
         }
     }
     if (const auto seed = m.find("seed")) sim.seed = read_unsigned(*seed);
@@ -192,8 +192,7 @@ void spec_reader::read_populations(const node_at& at) {
         metaplasticity_at_.push_back(m.find("metaplasticity"));
         if (metaplasticity_at_.back()) read_metaplasticity(*metaplasticity_at_.back(), pop);
         const auto branches = m.find("branches");
-        if (branches)
-            read_branches(*branches, pop);
+        if (branches) read_branches(*branches, pop);
         else
             branch_sources_at_.emplace_back();
         spec_.populations.push_back(std::move(pop));
@@ -204,7 +203,10 @@ void spec_reader::read_populations(const node_at& at) {
 void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     expect_map(at, "a map with the neuron model and its parameters");
     const auto model_at = peek_key(at, "model");
-    if (!model_at) at.fail("missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt or poisson_source)");
+    if (!model_at)
+        at.fail(
+            "missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt or "
+            "poisson_source)");
     pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
     const neuron_model_info info = model_info(pop.model);
     if (info.source) {
@@ -222,7 +224,8 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
 
     model::neuron_params& p = pop.params;
     for (const neuron_param& param : info.params) read_into(m, param.key, param.dim, p.*(param.member));
-    for (const neuron_param& param : {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in, params::tau_w}) {
+    for (const neuron_param& param :
+         {params::C_m, params::tau_m, params::tau_syn_ex, params::tau_syn_in, params::tau_w}) {
         if (const auto given = m.find(param.key)) require_positive(*given, p.*(param.member), param.dim);
     }
     if (const auto t_ref = m.find("t_ref")) {
@@ -330,7 +333,9 @@ void spec_reader::read_projections(const std::optional<node_at>& at) {
         const model::population_spec& source = spec_.populations[proj.source];
         const model::population_spec& target = spec_.populations[proj.target];
         if (model_info(target.model).source) {
-            m.required("target").fail("population " + target.name + " is a poisson_source, which takes no input; a source can only be a projection's source");
+            m.required("target").fail(
+                "population " + target.name +
+                " is a poisson_source, which takes no input; a source can only be a projection's source");
         }
 
         const auto name_at = m.find("name");
@@ -380,81 +385,79 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
     const double full_sources = static_cast<double>(unscaled_sizes_[proj.source]) - (no_self ? 1.0 : 0.0);
     indegree_change& change = indegree_changes_.emplace_back();
     switch (proj.rule) {
-        case connection_rule::fixed_indegree: {
-            const node_at indegree = m.required("indegree");
-            const std::uint64_t full = read_unsigned(indegree);
-            const std::string after = indegree_scale_ == scale_
-                                          ? scale_note()
-                                          : " after network.indegree_scale = " + format_number(indegree_scale_);
-            proj.indegree =
-                scaled(indegree, full, indegree_scale_, max_count, "an indegree", "2^53, exact in double", after);
-            change = {static_cast<double>(full), indegree_scale_};
-            const std::uint64_t available = source.size - (no_self ? 1 : 0);
-            const std::string sources = source.name + " has " + neurons(source.size) +
-                                        (no_self ? ", less the neuron itself as autapses are off" : "") + scale_note();
-            if (proj.indegree > 0 && available == 0) {
-                indegree.fail("indegree " + std::to_string(proj.indegree) + " cannot be met: " + sources);
-            }
-            if (!proj.allow_multapses && proj.indegree > available) {
-                indegree.fail("indegree " + std::to_string(proj.indegree) + " exceeds the " +
-                              std::to_string(available) + " distinct sources available without multapses (" + sources +
-                              ")");
-            }
-            break;
+    case connection_rule::fixed_indegree: {
+        const node_at indegree = m.required("indegree");
+        const std::uint64_t full = read_unsigned(indegree);
+        const std::string after = indegree_scale_ == scale_
+                                      ? scale_note()
+                                      : " after network.indegree_scale = " + format_number(indegree_scale_);
+        proj.indegree =
+            scaled(indegree, full, indegree_scale_, max_count, "an indegree", "2^53, exact in double", after);
+        change = {static_cast<double>(full), indegree_scale_};
+        const std::uint64_t available = source.size - (no_self ? 1 : 0);
+        const std::string sources = source.name + " has " + neurons(source.size) +
+                                    (no_self ? ", less the neuron itself as autapses are off" : "") + scale_note();
+        if (proj.indegree > 0 && available == 0) {
+            indegree.fail("indegree " + std::to_string(proj.indegree) + " cannot be met: " + sources);
         }
-        case connection_rule::pairwise_bernoulli: {
-            const node_at p = m.required("p");
-            proj.probability = read_number(p);
-            if (!(proj.probability >= 0.0 && proj.probability <= 1.0)) {
-                p.fail("expected a probability in [0, 1], got " + format_number(proj.probability));
-            }
-            change = {proj.probability * full_sources, indegree_scale_};
-            // The source population already scales the in-degree by network.scale.
-            if (indegree_scale_ != scale_) {
-                const double given = proj.probability;
-                proj.probability *= indegree_scale_ / scale_;
-                if (proj.probability > 1.0) {
-                    p.fail("p " + format_number(given) + " × network.indegree_scale / network.scale = " +
-                           format_number(proj.probability) + " exceeds 1");
-                }
-            }
-            break;
+        if (!proj.allow_multapses && proj.indegree > available) {
+            indegree.fail("indegree " + std::to_string(proj.indegree) + " exceeds the " + std::to_string(available) +
+                          " distinct sources available without multapses (" + sources + ")");
         }
-        case connection_rule::fixed_total_number: {
-            const node_at number = m.required("number");
-            const std::uint64_t full = read_unsigned(number);
-            const double factor = scale_ * indegree_scale_;
-            proj.total_number = scaled(number, full, factor, max_count, "a number of synapses", "2^53, exact in double",
-                                       " after network.scale × network.indegree_scale = " + format_number(factor));
-            const double targets = static_cast<double>(unscaled_sizes_[proj.target]);
-            change = {static_cast<double>(full) / targets, indegree_scale_};
-            // In long double: whole-brain population sizes multiply beyond 64 bits.
-            const long double pairs = static_cast<long double>(source.size) * target.size -
-                                      (no_self ? static_cast<long double>(source.size) : 0.0L);
-            if (proj.total_number > 0 && pairs == 0) {
-                number.fail("number " + std::to_string(proj.total_number) +
-                            " cannot be met: the only pair is an autapse and autapses are off" + scale_note());
-            }
-            if (!proj.allow_multapses && static_cast<long double>(proj.total_number) > pairs) {
-                number.fail("number " + std::to_string(proj.total_number) + " exceeds the " +
-                            format_number(static_cast<double>(pairs)) + " distinct pairs available without multapses" +
-                            scale_note());
-            }
-            break;
+        break;
+    }
+    case connection_rule::pairwise_bernoulli: {
+        const node_at p = m.required("p");
+        proj.probability = read_number(p);
+        if (!(proj.probability >= 0.0 && proj.probability <= 1.0)) {
+            p.fail("expected a probability in [0, 1], got " + format_number(proj.probability));
         }
-        case connection_rule::one_to_one:
-            change = {1.0, 1.0};
-            if (no_self) {
-                warnings_.push_back(rule_at->path + ": projection " + proj.name + " connects " + source.name +
-                                    " one_to_one onto itself with autapses: false, so it creates no synapses");
+        change = {proj.probability * full_sources, indegree_scale_};
+        // The source population already scales the in-degree by network.scale.
+        if (indegree_scale_ != scale_) {
+            const double given = proj.probability;
+            proj.probability *= indegree_scale_ / scale_;
+            if (proj.probability > 1.0) {
+                p.fail("p " + format_number(given) +
+                       " × network.indegree_scale / network.scale = " + format_number(proj.probability) + " exceeds 1");
             }
-            if (source.size != target.size) {
-                rule_at->fail("one_to_one needs populations of equal size; " + source.name + " has " +
-                              neurons(source.size) + ", " + target.name + " has " + neurons(target.size) +
-                              scale_note());
-            }
-            break;
-        case connection_rule::all_to_all: change = {full_sources, scale_}; break;
+        }
+        break;
+    }
+    case connection_rule::fixed_total_number: {
+        const node_at number = m.required("number");
+        const std::uint64_t full = read_unsigned(number);
+        const double factor = scale_ * indegree_scale_;
+        proj.total_number = scaled(number, full, factor, max_count, "a number of synapses", "2^53, exact in double",
+                                   " after network.scale × network.indegree_scale = " + format_number(factor));
+        const double targets = static_cast<double>(unscaled_sizes_[proj.target]);
+        change = {static_cast<double>(full) / targets, indegree_scale_};
+        // In long double: whole-brain population sizes multiply beyond 64 bits.
+        const long double pairs = static_cast<long double>(source.size) * target.size -
+                                  (no_self ? static_cast<long double>(source.size) : 0.0L);
+        if (proj.total_number > 0 && pairs == 0) {
+            number.fail("number " + std::to_string(proj.total_number) +
+                        " cannot be met: the only pair is an autapse and autapses are off" + scale_note());
+        }
+        if (!proj.allow_multapses && static_cast<long double>(proj.total_number) > pairs) {
+            number.fail("number " + std::to_string(proj.total_number) + " exceeds the " +
+                        format_number(static_cast<double>(pairs)) + " distinct pairs available without multapses" +
+                        scale_note());
+        }
+        break;
+    }
+    case connection_rule::one_to_one:
+        change = {1.0, 1.0};
+        if (no_self) {
+            warnings_.push_back(rule_at->path + ": projection " + proj.name + " connects " + source.name +
+                                " one_to_one onto itself with autapses: false, so it creates no synapses");
+        }
+        if (source.size != target.size) {
+            rule_at->fail("one_to_one needs populations of equal size; " + source.name + " has " +
+                          neurons(source.size) + ", " + target.name + " has " + neurons(target.size) + scale_note());
+        }
+        break;
+    case connection_rule::all_to_all: change = {full_sources, scale_}; break;
     }
 }
 
@@ -586,7 +589,8 @@ void spec_reader::read_checks(const std::optional<node_at>& at) {
     if (!at) return;
     const map_view m(*at, names(checks_keys));
     auto& c = spec_.checks;
-    if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate)) require_positive(*max_rate, c.max_rate, dimension::rate);
+    if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate))
+        require_positive(*max_rate, c.max_rate, dimension::rate);
     if (const auto finite = m.find("finite")) c.finite = read_bool(*finite);
 }
 

@@ -25,25 +25,25 @@ void keep_within_bounds(const node_at& weight_at, model::distribution& w, const 
     const auto part = [&](std::string_view key) { return peek_key(weight_at, key).value_or(weight_at); };
     using kind = model::distribution::kind;
     switch (w.shape) {
-        case kind::constant: check(part("value"), weight_at.node.IsMap() ? "value" : "weight", w.value); break;
-        case kind::uniform:
-            check(part("low"), "low", w.low);
-            check(part("high"), "high", w.high);  // draws lie below high, so high = w_max is fine
-            break;
-        case kind::normal:
-        case kind::lognormal:
-            check(part("mean"), "mean", w.mean);
-            if (const auto min = peek_key(weight_at, "min")) {
-                check(*min, "min", w.min);
-            } else {
-                w.min = p.w_min;
-            }
-            if (const auto max = peek_key(weight_at, "max")) {
-                check(*max, "max", w.max);
-            } else {
-                w.max = p.w_max;
-            }
-            break;
+    case kind::constant: check(part("value"), weight_at.node.IsMap() ? "value" : "weight", w.value); break;
+    case kind::uniform:
+        check(part("low"), "low", w.low);
+        check(part("high"), "high", w.high);  // draws lie below high, so high = w_max is fine
+        break;
+    case kind::normal:
+    case kind::lognormal:
+        check(part("mean"), "mean", w.mean);
+        if (const auto min = peek_key(weight_at, "min")) {
+            check(*min, "min", w.min);
+        } else {
+            w.min = p.w_min;
+        }
+        if (const auto max = peek_key(weight_at, "max")) {
+            check(*max, "max", w.max);
+        } else {
+            w.max = p.w_max;
+        }
+        break;
     }
 }
 
@@ -133,7 +133,8 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
 
     if (const auto pairing = m.find("pairing")) p.pairing = read_choice<model::spike_pairing>(*pairing, spike_pairings);
     const auto positive_time = [&](std::string_view key, double& value) {
-        if (const auto given = read_into(m, key, dimension::time, value)) require_positive(*given, value, dimension::time);
+        if (const auto given = read_into(m, key, dimension::time, value))
+            require_positive(*given, value, dimension::time);
     };
     positive_time("tau_plus", p.tau_plus);
     positive_time("tau_minus", p.tau_minus);
@@ -146,12 +147,14 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
         p.eta = read_quantity(eta, dim);
         if (!(p.eta > 0.0)) {
             eta.fail("expected a " + std::string(dimension_name(dim)) + " > 0 (the size of a step" +
-                     (negative ? "; it makes the ≤ 0 weights more negative" : "") + "), got " + format_quantity(p.eta, dim));
+                     (negative ? "; it makes the ≤ 0 weights more negative" : "") + "), got " +
+                     format_quantity(p.eta, dim));
         }
         const node_at rate = m.required("target_rate");
         p.target_rate = read_quantity(rate, dimension::rate);
         if (!(p.target_rate > 0.0)) {
-            rate.fail("the target rate ρ0 must be > 0 (α = 2 ρ0 τ), got " + format_quantity(p.target_rate, dimension::rate));
+            rate.fail("the target rate ρ0 must be > 0 (α = 2 ρ0 τ), got " +
+                      format_quantity(p.target_rate, dimension::rate));
         }
     }
     if (p.rule == stdp_rule::pair) {
@@ -165,12 +168,14 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
         }
     }
     if (p.rule == stdp_rule::triplet) {
-        const node_at A2_plus = m.required("A2_plus"), A3_plus = m.required("A3_plus"), A2_minus = m.required("A2_minus");
+        const node_at A2_plus = m.required("A2_plus"), A3_plus = m.required("A3_plus"),
+                      A2_minus = m.required("A2_minus");
         p.A_plus = read_quantity(A2_plus, dim);
         require_non_negative(A2_plus, p.A_plus, dim);
         p.A3_plus = read_quantity(A3_plus, dim);
         require_non_negative(A3_plus, p.A3_plus, dim);
-        if (!(p.A_plus + p.A3_plus > 0.0)) A3_plus.fail("A2_plus and A3_plus are both 0: the rule would never potentiate");
+        if (!(p.A_plus + p.A3_plus > 0.0))
+            A3_plus.fail("A2_plus and A3_plus are both 0: the rule would never potentiate");
         p.A_minus = read_quantity(A2_minus, dim);
         if (!(p.A_minus < 0.0)) {
             A2_minus.fail("expected a " + std::string(dimension_name(dim)) + " < 0 (a depression), got " +
@@ -191,15 +196,16 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
         const node_at w_min = m.required("w_min");
         p.w_min = read_quantity(w_min, dim);
         if (!(p.w_min < p.w_max)) {
-            w_min.fail("w_min " + format_quantity(p.w_min, dim) + " must be below w_max " + format_quantity(p.w_max, dim) +
-                       " (the strongest inhibition, ≤ 0)");
+            w_min.fail("w_min " + format_quantity(p.w_min, dim) + " must be below w_max " +
+                       format_quantity(p.w_max, dim) + " (the strongest inhibition, ≤ 0)");
         }
     } else {
         if (const auto w_min = read_into(m, "w_min", dim, p.w_min)) require_non_negative(*w_min, p.w_min, dim);
         const node_at w_max = m.required("w_max");
         p.w_max = read_quantity(w_max, dim);
         if (!(p.w_max > p.w_min)) {
-            w_max.fail("w_max " + format_quantity(p.w_max, dim) + " must be above w_min " + format_quantity(p.w_min, dim));
+            w_max.fail("w_max " + format_quantity(p.w_max, dim) + " must be above w_min " +
+                       format_quantity(p.w_min, dim));
         }
     }
     if (p.rule == stdp_rule::pair && p.dependence == weight_dependence::power_law) {
@@ -220,17 +226,20 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
         const std::string shared = " of plastic projection " + other.name + " onto the same population " + target.name +
                                    ": plastic projections onto one population share its postsynaptic traces";
         if (p.tau_minus != other.plasticity.tau_minus) {
-            m.find(tau_key).value_or(at).fail(std::string(tau_key) + " " + format_quantity(p.tau_minus, dimension::time) +
-                                              " differs from the " +
+            m.find(tau_key).value_or(at).fail(std::string(tau_key) + " " +
+                                              format_quantity(p.tau_minus, dimension::time) + " differs from the " +
                                               format_quantity(other.plasticity.tau_minus, dimension::time) + shared);
         }
         if (p.pairing != other.plasticity.pairing) {
             m.find("pairing").value_or(at).fail(
-                "pairing " + std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing)) + " differs from the " +
+                "pairing " + std::string(name_of<model::spike_pairing>(spike_pairings, p.pairing)) +
+                " differs from the " +
                 std::string(name_of<model::spike_pairing>(spike_pairings, other.plasticity.pairing)) + shared);
         }
-        if (p.rule == stdp_rule::triplet && other.plasticity.rule == stdp_rule::triplet && p.tau_y != other.plasticity.tau_y) {
-            m.find("tau_y").value_or(at).fail("tau_y " + format_quantity(p.tau_y, dimension::time) + " differs from the " +
+        if (p.rule == stdp_rule::triplet && other.plasticity.rule == stdp_rule::triplet &&
+            p.tau_y != other.plasticity.tau_y) {
+            m.find("tau_y").value_or(at).fail("tau_y " + format_quantity(p.tau_y, dimension::time) +
+                                              " differs from the " +
                                               format_quantity(other.plasticity.tau_y, dimension::time) + shared);
         }
     }
@@ -255,12 +264,14 @@ void spec_reader::read_pruning(const node_at& at, model::projection_spec& proj) 
     p.threshold = read_quantity(threshold, dim);
     if (!(p.threshold >= 0.0)) {
         threshold.fail("expected a " + std::string(dimension_name(dim)) +
-                       " ≥ 0 (compared with the magnitude of the effective weight), got " + format_quantity(p.threshold, dim));
+                       " ≥ 0 (compared with the magnitude of the effective weight), got " +
+                       format_quantity(p.threshold, dim));
     }
     pruning_at entry{static_cast<std::uint32_t>(spec_.projections.size()), at, std::nullopt, std::nullopt};
     if ((entry.tagging_time = read_into(m, "tagging_time", dimension::time, p.tagging_time)))
         require_non_negative(*entry.tagging_time, p.tagging_time, dimension::time);
-    if ((entry.period = read_into(m, "period", dimension::time, p.period))) require_positive(*entry.period, p.period, dimension::time);
+    if ((entry.period = read_into(m, "period", dimension::time, p.period)))
+        require_positive(*entry.period, p.period, dimension::time);
     if (const auto depleted = m.find("depleted")) p.depleted = read_bool(*depleted);
     pruning_at_.push_back(std::move(entry));
 }
@@ -288,9 +299,11 @@ void spec_reader::check_pruning() const {
                                                         proj.rule == model::connection_rule::fixed_total_number);
         if (b.enabled && b.assign == model::branch_spec::assignment::random && multapses &&
             spec_.populations[proj.source].type == cell_type::excitatory) {
-            e.at.fail("pruning projection " + proj.name + " onto the random branches of " + spec_.populations[proj.target].name +
-                      " needs connect.multapses: false (a removed synapse would move the others of its source onto the same "
-                      "target to other branches)");
+            e.at.fail(
+                "pruning projection " + proj.name + " onto the random branches of " +
+                spec_.populations[proj.target].name +
+                " needs connect.multapses: false (a removed synapse would move the others of its source onto the same "
+                "target to other branches)");
         }
         if (e.tagging_time) {
             whole(*e.tagging_time, p.tagging_time, "the tagging time is counted in homeostasis checks");
@@ -309,10 +322,12 @@ void spec_reader::check_pruning() const {
             continue;
         }
         const auto& phases = spec_.schedule.phases;
-        const bool nrem = std::any_of(phases.begin(), phases.end(), [](const auto& ph) { return ph.kind == model::phase_kind::nrem; });
+        const bool nrem = std::any_of(phases.begin(), phases.end(),
+                                      [](const auto& ph) { return ph.kind == model::phase_kind::nrem; });
         if (!nrem) {
             e.at.fail(std::string(phases.empty() ? "the run has no schedule" : "the schedule has no nrem phase") +
-                      ", so there is no pruning point; give pruning.period (synapses are pruned at the end of each nrem phase by default)");
+                      ", so there is no pruning point; give pruning.period (synapses are pruned at the end of each "
+                      "nrem phase by default)");
         }
     }
 }

@@ -8,8 +8,7 @@ namespace synorm::config::detail {
 void spec_reader::read_recording(const std::optional<node_at>& at) {
     model::recording_spec& rec = spec_.recording;
     for (std::uint32_t i = 0; i < spec_.populations.size(); ++i) rec.spike_populations.push_back(i);
-    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "recording"}),
-                     names(recording_keys));
+    const map_view m(at.value_or(node_at{root_.doc, YAML::Node(), "recording"}), names(recording_keys));
 
     if (const auto spikes = m.find("spikes")) {
         if (spikes->node.IsScalar() && spikes->node.Scalar() == "none") {
@@ -71,7 +70,9 @@ void spec_reader::read_state_recorders(const node_at& at) {
         r.ids.erase(std::unique(r.ids.begin(), r.ids.end()), r.ids.end());
 
         const neuron_model_info info = model_info(pop.model);
-        if (info.source) m.required("population").fail("population " + pop.name + " is a poisson_source, which has no state to record");
+        if (info.source)
+            m.required("population")
+                .fail("population " + pop.name + " is a poisson_source, which has no state to record");
         if (const auto variables = m.find("variables")) {
             for (const node_at& v : variables->items()) {
                 std::string var = read_string(v);
@@ -131,12 +132,14 @@ void spec_reader::read_homeostasis_recorders(const node_at& at) {
         r.population = population_ref(m.required("population"));
         const model::population_spec& pop = spec_.populations[r.population];
         for (const auto& other : spec_.recording.homeostasis)
-            if (other.population == r.population) m.required("population").fail("population " + pop.name + " is listed twice; merge its ids");
+            if (other.population == r.population)
+                m.required("population").fail("population " + pop.name + " is listed twice; merge its ids");
         const node_at ids = m.required("ids");
         for (const node_at& id : ids.items()) {
             r.ids.push_back(read_unsigned(id));
             if (r.ids.back() >= pop.size) {
-                id.fail("id " + std::to_string(r.ids.back()) + " is out of range: " + pop.name + " has " + neurons(pop.size) + scale_note());
+                id.fail("id " + std::to_string(r.ids.back()) + " is out of range: " + pop.name + " has " +
+                        neurons(pop.size) + scale_note());
             }
         }
         if (r.ids.empty()) ids.fail("expected at least one neuron id");

@@ -65,19 +65,19 @@ void put_distribution(YAML::Emitter& out, const model::distribution& d, dimensio
 void put_group(YAML::Emitter& out, const model::pattern_spec& p) {
     out << YAML::Key << "group" << YAML::Value << YAML::Flow;
     switch (p.chosen) {
-        case model::pattern_spec::selection::range:
-            out << YAML::BeginMap << YAML::Key << "first" << YAML::Value << p.first << YAML::Key << "count"
-                << YAML::Value << p.count << YAML::EndMap;
-            break;
-        case model::pattern_spec::selection::random:
-            out << YAML::BeginMap << YAML::Key << "random" << YAML::Value << p.count << YAML::Key << "seed"
-                << YAML::Value << p.group_seed << YAML::EndMap;
-            break;
-        case model::pattern_spec::selection::list:
-            out << YAML::BeginSeq;
-            for (const auto id : p.group) out << id;
-            out << YAML::EndSeq;
-            break;
+    case model::pattern_spec::selection::range:
+        out << YAML::BeginMap << YAML::Key << "first" << YAML::Value << p.first << YAML::Key << "count" << YAML::Value
+            << p.count << YAML::EndMap;
+        break;
+    case model::pattern_spec::selection::random:
+        out << YAML::BeginMap << YAML::Key << "random" << YAML::Value << p.count << YAML::Key << "seed" << YAML::Value
+            << p.group_seed << YAML::EndMap;
+        break;
+    case model::pattern_spec::selection::list:
+        out << YAML::BeginSeq;
+        for (const auto id : p.group) out << id;
+        out << YAML::EndSeq;
+        break;
     }
 }
 
@@ -101,14 +101,14 @@ void put_keys(YAML::Emitter& out, std::span<const key<S>> keys, const S& s, dime
         }
         out << YAML::Key << std::string(k.info.name) << YAML::Value;
         switch (k.bind.written) {
-            case form::quantity: put_quantity(out, k.bind.real(s), k.bind.dim); break;
-            case form::weight: put_quantity(out, k.bind.real(s), weight_dim); break;
-            case form::number: put_number(out, k.bind.real(s)); break;
-            case form::integer:
-            case form::word: out << k.bind.value(s); break;
-            case form::boolean: out << (k.bind.value(s) == exact(true)); break;
-            case form::stop: put_stop(out, k.bind.real(s)); break;
-            case form::custom: break;
+        case form::quantity: put_quantity(out, k.bind.real(s), k.bind.dim); break;
+        case form::weight: put_quantity(out, k.bind.real(s), weight_dim); break;
+        case form::number: put_number(out, k.bind.real(s)); break;
+        case form::integer:
+        case form::word: out << k.bind.value(s); break;
+        case form::boolean: out << (k.bind.value(s) == exact(true)); break;
+        case form::stop: put_stop(out, k.bind.real(s)); break;
+        case form::custom: break;
         }
     }
 }
@@ -374,10 +374,11 @@ std::string scaling_comment(const model::model_spec& spec, const applied_scaling
                  format_quantity(scaling.added_I_e[i], dimension::current);
     }
     if (scaling.weights_scaled) {
-        text += "# network.compensation is applied: weights of projections whose in-degree was scaled by k are\n"
-                "# multiplied by 1/sqrt(k) (with their plasticity's A_plus, A_minus, w_min, w_max and w_0), and\n"
-                "# I_e includes the current that restores their mean input:\n#   " +
-                (added.empty() ? "none" : added) + "\n";
+        text +=
+            "# network.compensation is applied: weights of projections whose in-degree was scaled by k are\n"
+            "# multiplied by 1/sqrt(k) (with their plasticity's A_plus, A_minus, w_min, w_max and w_0), and\n"
+            "# I_e includes the current that restores their mean input:\n#   " +
+            (added.empty() ? "none" : added) + "\n";
     }
     return text;
 }
@@ -429,7 +430,8 @@ void differences(const YAML::Node& a, const YAML::Node& b, const std::string& pa
         for (const auto& kv : a) {
             const YAML::Node other = b[kv.first.Scalar()];
             if (!other) out.push_back(key(kv.first));
-            else differences(kv.second, other, key(kv.first), out);
+            else
+                differences(kv.second, other, key(kv.first), out);
         }
         for (const auto& kv : b)
             if (!a[kv.first.Scalar()]) out.push_back(key(kv.first));

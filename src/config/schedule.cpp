@@ -12,7 +12,8 @@ namespace synorm::config::detail {
 namespace {
 
 bool excitatory_plastic(const model::model_spec& spec, const model::projection_spec& proj) {
-    return proj.plasticity.rule != model::stdp_rule::none && spec.populations[proj.source].type == model::cell_type::excitatory;
+    return proj.plasticity.rule != model::stdp_rule::none &&
+           spec.populations[proj.source].type == model::cell_type::excitatory;
 }
 
 // Whether the engine runs the homeostasis loop (engine/build.cpp): then phases end on its periods.
@@ -30,7 +31,8 @@ std::uint32_t find_name(const node_at& at, const std::string& name, const Specs&
         if (specs[i].name == name) return i;
         names.push_back(specs[i].name);
     }
-    at.fail("unknown " + std::string(what) + " \"" + name + "\"; " + std::string(what) + "s: " + (names.empty() ? "none" : join_words(names)));
+    at.fail("unknown " + std::string(what) + " \"" + name + "\"; " + std::string(what) +
+            "s: " + (names.empty() ? "none" : join_words(names)));
 }
 
 double read_factor(const node_at& at) {
@@ -39,7 +41,8 @@ double read_factor(const node_at& at) {
     return f;
 }
 
-void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& phase, double unit, const std::string& unit_text) {
+void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& phase, double unit,
+                const std::string& unit_text) {
     const map_view m(at, names(phase_keys));
     phase.name = read_string(m.required("name"));
     phase.kind = read_choice<model::phase_kind>(m.required("kind"), phase_kinds);
@@ -64,7 +67,8 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
             const map_view im(value, {"rate", "sources"});
             if (const auto rate = im.find("rate")) {
                 s.rate = read_quantity(*rate, dimension::rate);
-                if (!(s.rate >= 0.0)) rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
+                if (!(s.rate >= 0.0))
+                    rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
             }
             if (const auto sources = im.find("sources")) s.sources = read_count(*sources);
             phase.inputs.push_back(s);
@@ -80,11 +84,12 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
             for (const auto& entry : params_at.node) {
                 const std::string key = entry.first.Scalar();
                 const node_at value{params_at.doc, entry.second, join_path(params_at.path, key)};
-                const auto found = std::find_if(info.params.begin(), info.params.end(), [&](const auto& q) { return q.key == key; });
+                const auto found =
+                    std::find_if(info.params.begin(), info.params.end(), [&](const auto& q) { return q.key == key; });
                 if (found == info.params.end())
                     node_at{params_at.doc, entry.first, value.path}.fail(
-                        "unknown parameter \"" + key + "\" of population " + spec.populations[p].name + "'s neuron model; parameters: " +
-                        join_words(keys));
+                        "unknown parameter \"" + key + "\" of population " + spec.populations[p].name +
+                        "'s neuron model; parameters: " + join_words(keys));
                 phase.params.push_back({p, key, found->member, read_quantity(value, found->dim)});
             }
         }
@@ -94,7 +99,8 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
         for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection")) {
             const std::uint32_t j = find_name(name_at, read_string(name_at), spec.projections, "projection");
             if (spec.projections[j].plasticity.rule == model::stdp_rule::none)
-                name_at.fail("projection " + spec.projections[j].name + " has no plasticity; a learning-rate factor needs one");
+                name_at.fail("projection " + spec.projections[j].name +
+                             " has no plasticity; a learning-rate factor needs one");
             phase.learning_rate[j] = read_factor(factor_at);
         }
     }
@@ -109,7 +115,8 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
     phase.patterns.assign(spec.patterns.size(), phase.kind == model::phase_kind::wake ? 1 : 0);
     if (const auto patterns = m.find("patterns")) {
         std::fill(phase.patterns.begin(), phase.patterns.end(), 0);
-        for (const auto& item : patterns->items()) phase.patterns[find_name(item, read_string(item), spec.patterns, "pattern")] = 1;
+        for (const auto& item : patterns->items())
+            phase.patterns[find_name(item, read_string(item), spec.patterns, "pattern")] = 1;
     }
     if (const auto skip = m.find("skip")) {
         for (const auto& item : skip->items()) {
@@ -127,9 +134,12 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
     const map_view m(at, names(renormalization_keys));
     r.enabled = true;
     if (const auto enabled = m.find("enabled")) r.enabled = read_bool(*enabled);
-    const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& proj) { return excitatory_plastic(spec, proj); });
+    const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(),
+                                      [&](const auto& proj) { return excitatory_plastic(spec, proj); });
     if (r.enabled && plastic == spec.projections.end())
-        at.fail("renormalization scales excitatory plastic synapses, and no projection from an excitatory population has plasticity");
+        at.fail(
+            "renormalization scales excitatory plastic synapses, and no projection from an excitatory population has "
+            "plasticity");
     if (const auto tau = m.find("tau")) {
         r.tau = read_quantity(*tau, dimension::time);
         if (!(r.tau > 0.0)) tau->fail("expected a time > 0, got " + format_quantity(r.tau, dimension::time));
@@ -137,17 +147,21 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
     if (const auto mode = m.find("mode"))
         r.mode = read_choice<model::renormalization_spec::selectivity>(*mode, renormalization_modes);
     if (const auto spare = m.find("spare")) {
-        if (r.mode != model::renormalization_spec::selectivity::selective) spare->fail("spare applies to mode: selective only");
+        if (r.mode != model::renormalization_spec::selectivity::selective)
+            spare->fail("spare applies to mode: selective only");
         r.spare = read_number(*spare);
-        if (!(r.spare > 0.0 && r.spare < 1.0)) spare->fail("expected a fraction of synapses in (0, 1), got " + read_string(*spare));
+        if (!(r.spare > 0.0 && r.spare < 1.0))
+            spare->fail("expected a fraction of synapses in (0, 1), got " + read_string(*spare));
     }
     if (const auto point = m.find("set_point")) {
         const std::string word = read_string(*point);
-        const bool number = !word.empty() && (std::isdigit(static_cast<unsigned char>(word.front())) || word.front() == '.');
+        const bool number =
+            !word.empty() && (std::isdigit(static_cast<unsigned char>(word.front())) || word.front() == '.');
         if (!number) {
             r.set_point = read_choice<model::renormalization_spec::reference>(*point, set_points);
         } else {
-            if (plastic == spec.projections.end()) point->fail("a mean weight needs an excitatory plastic projection; there is none");
+            if (plastic == spec.projections.end())
+                point->fail("a mean weight needs an excitatory plastic projection; there is none");
             r.set_point = model::renormalization_spec::reference::value;
             r.mean_weight = read_quantity(*point, model_info(spec.populations[plastic->target].model).weight_dim);
             if (!(r.mean_weight > 0.0)) point->fail("expected a mean weight > 0");
@@ -205,7 +219,8 @@ void read_schedule(const node_at& root, const node_at& at, model::model_spec& sp
         if (std::abs(spec.simulation.duration - total) > 1e-9 * total)
             node_at{root.doc, sim["duration"], "simulation.duration"}.fail(
                 format_quantity(spec.simulation.duration, dimension::time) + " differs from the schedule's total " +
-                format_quantity(total, dimension::time) + " (cycles × the phases' durations); leave simulation.duration out");
+                format_quantity(total, dimension::time) +
+                " (cycles × the phases' durations); leave simulation.duration out");
     }
     spec.simulation.duration = total;
 }
@@ -218,13 +233,15 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
     out << YAML::Key << "cycles" << YAML::Value << s.cycles;
     out << YAML::Key << "snapshots" << YAML::Value << s.snapshots;
     const auto& r = s.renormalization;
-    const bool any_plastic = std::any_of(spec.projections.begin(), spec.projections.end(), [&](const auto& p) { return excitatory_plastic(spec, p); });
+    const bool any_plastic = std::any_of(spec.projections.begin(), spec.projections.end(),
+                                         [&](const auto& p) { return excitatory_plastic(spec, p); });
     if (r.enabled || any_plastic) {
         out << YAML::Key << "renormalization" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "enabled" << YAML::Value << r.enabled;
         out << YAML::Key << "set_point" << YAML::Value;
         if (r.set_point == model::renormalization_spec::reference::value) {
-            const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(), [&](const auto& p) { return excitatory_plastic(spec, p); });
+            const auto plastic = std::find_if(spec.projections.begin(), spec.projections.end(),
+                                              [&](const auto& p) { return excitatory_plastic(spec, p); });
             quantity(r.mean_weight, model_info(spec.populations[plastic->target].model).weight_dim);
         } else {
             out << std::string(name_of<model::renormalization_spec::reference>(set_points, r.set_point));
@@ -233,7 +250,8 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
         quantity(r.tau, dimension::time);
         out << YAML::Key << "mode" << YAML::Value
             << std::string(name_of<model::renormalization_spec::selectivity>(renormalization_modes, r.mode));
-        if (r.mode == model::renormalization_spec::selectivity::selective) out << YAML::Key << "spare" << YAML::Value << r.spare;
+        if (r.mode == model::renormalization_spec::selectivity::selective)
+            out << YAML::Key << "spare" << YAML::Value << r.spare;
         out << YAML::EndMap;
     }
     out << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;
@@ -259,10 +277,12 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
                 bool any = false;
                 for (const auto& ps : p.params) {
                     if (ps.population != q) continue;
-                    if (!any) out << YAML::Key << spec.populations[q].name << YAML::Value << YAML::Flow << YAML::BeginMap;
+                    if (!any)
+                        out << YAML::Key << spec.populations[q].name << YAML::Value << YAML::Flow << YAML::BeginMap;
                     any = true;
                     const auto info = model_info(spec.populations[q].model);
-                    const auto d = std::find_if(info.params.begin(), info.params.end(), [&](const auto& x) { return x.key == ps.key; });
+                    const auto d = std::find_if(info.params.begin(), info.params.end(),
+                                                [&](const auto& x) { return x.key == ps.key; });
                     out << YAML::Key << ps.key << YAML::Value;
                     quantity(ps.value, d->dim);
                 }

@@ -114,43 +114,54 @@ struct neuron_param {
 
 namespace params {
 using model::neuron_params;
-inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m,
-    "`\"250 pF\"`", "> 0", "membrane capacitance"};
-inline constexpr neuron_param tau_m{"tau_m", dimension::time, &neuron_params::tau_m,
-    "`\"10 ms\"`", "> 0", "membrane time constant (leak conductance g_L = C_m / tau_m)"};
-inline constexpr neuron_param E_L{"E_L", dimension::voltage, &neuron_params::E_L,
-    "`\"-65 mV\"`", "", "resting (leak reversal) potential"};
-inline constexpr neuron_param V_th{"V_th", dimension::voltage, &neuron_params::V_th,
-    "`\"-50 mV\"`", "> `V_reset`", "spike threshold"};
-inline constexpr neuron_param V_reset{"V_reset", dimension::voltage, &neuron_params::V_reset,
-    "`\"-65 mV\"`", "", "potential after a spike"};
-inline constexpr neuron_param t_ref{"t_ref", dimension::time, &neuron_params::t_ref,
-    "`\"2 ms\"`", "≥ 0", "absolute refractory period"};
-inline constexpr neuron_param tau_syn_ex{"tau_syn_ex", dimension::time, &neuron_params::tau_syn_ex,
-    "`\"0.5 ms\"`", "> 0", "decay time of excitatory synaptic currents or conductances"};
-inline constexpr neuron_param tau_syn_in{"tau_syn_in", dimension::time, &neuron_params::tau_syn_in,
-    "`\"0.5 ms\"`", "> 0", "decay time of inhibitory synaptic currents or conductances"};
-inline constexpr neuron_param E_ex{"E_ex", dimension::voltage, &neuron_params::E_ex,
-    "`\"0 mV\"`", "", "excitatory reversal potential"};
-inline constexpr neuron_param E_in{"E_in", dimension::voltage, &neuron_params::E_in,
-    "`\"-85 mV\"`", "", "inhibitory reversal potential"};
-inline constexpr neuron_param I_e{"I_e", dimension::current, &neuron_params::I_e,
-    "`\"0 pA\"`", "", "constant bias current"};
-inline constexpr neuron_param a{"a", dimension::conductance, &neuron_params::a,
-    "`\"0 nS\"`", "", "subthreshold adaptation: τ_w dw/dt = a (V − E_L) − w"};
-inline constexpr neuron_param b{"b", dimension::current, &neuron_params::b,
-    "`\"0 pA\"`", "", "spike-triggered adaptation: w jumps by b at each spike"};
-inline constexpr neuron_param tau_w{"tau_w", dimension::time, &neuron_params::tau_w,
-    "`\"100 ms\"`", "> 0", "adaptation time constant"};
-inline constexpr neuron_param rate{"rate", dimension::rate, &neuron_params::rate,
-                                    "required", "≥ 0", "rate of each member's spike train"};
+inline constexpr neuron_param C_m{"C_m", dimension::capacitance, &neuron_params::C_m, "`\"250 pF\"`",
+                                  "> 0", "membrane capacitance"};
+inline constexpr neuron_param tau_m{
+    "tau_m",       dimension::time, &neuron_params::tau_m,
+    "`\"10 ms\"`", "> 0",           "membrane time constant (leak conductance g_L = C_m / tau_m)"};
+inline constexpr neuron_param E_L{
+    "E_L", dimension::voltage, &neuron_params::E_L, "`\"-65 mV\"`", "", "resting (leak reversal) potential"};
+inline constexpr neuron_param V_th{"V_th",         dimension::voltage, &neuron_params::V_th,
+                                   "`\"-50 mV\"`", "> `V_reset`",      "spike threshold"};
+inline constexpr neuron_param V_reset{"V_reset", dimension::voltage,       &neuron_params::V_reset, "`\"-65 mV\"`",
+                                      "",        "potential after a spike"};
+inline constexpr neuron_param t_ref{"t_ref",      dimension::time, &neuron_params::t_ref,
+                                    "`\"2 ms\"`", "≥ 0",           "absolute refractory period"};
+inline constexpr neuron_param tau_syn_ex{
+    "tau_syn_ex",   dimension::time, &neuron_params::tau_syn_ex,
+    "`\"0.5 ms\"`", "> 0",           "decay time of excitatory synaptic currents or conductances"};
+inline constexpr neuron_param tau_syn_in{
+    "tau_syn_in",   dimension::time, &neuron_params::tau_syn_in,
+    "`\"0.5 ms\"`", "> 0",           "decay time of inhibitory synaptic currents or conductances"};
+inline constexpr neuron_param E_ex{
+    "E_ex", dimension::voltage, &neuron_params::E_ex, "`\"0 mV\"`", "", "excitatory reversal potential"};
+inline constexpr neuron_param E_in{
+    "E_in", dimension::voltage, &neuron_params::E_in, "`\"-85 mV\"`", "", "inhibitory reversal potential"};
+inline constexpr neuron_param I_e{"I_e", dimension::current,     &neuron_params::I_e, "`\"0 pA\"`",
+                                  "",    "constant bias current"};
+inline constexpr neuron_param a{"a",
+                                dimension::conductance,
+                                &neuron_params::a,
+                                "`\"0 nS\"`",
+                                "",
+                                "subthreshold adaptation: τ_w dw/dt = a (V − E_L) − w"};
+inline constexpr neuron_param b{"b",
+                                dimension::current,
+                                &neuron_params::b,
+                                "`\"0 pA\"`",
+                                "",
+                                "spike-triggered adaptation: w jumps by b at each spike"};
+inline constexpr neuron_param tau_w{"tau_w",        dimension::time, &neuron_params::tau_w,
+                                    "`\"100 ms\"`", "> 0",           "adaptation time constant"};
+inline constexpr neuron_param rate{"rate",     dimension::rate, &neuron_params::rate,
+                                   "required", "≥ 0",           "rate of each member's spike train"};
 
 inline constexpr neuron_param lif_delta[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e};
 inline constexpr neuron_param lif_curr_exp[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
 inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_th, V_reset, t_ref,
                                                 tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
-inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,  tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in,
-                                                      E_ex, E_in,  I_e, a,    b,       tau_w};
+inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,        tau_m, E_L,  V_th, V_reset, t_ref, tau_syn_ex,
+                                                      tau_syn_in, E_ex,  E_in, I_e,  a,       b,     tau_w};
 inline constexpr neuron_param poisson_source[] = {rate};
 }  // namespace params
 
@@ -170,14 +181,13 @@ struct neuron_model_info {
 
 inline neuron_model_info model_info(model::neuron_kind kind) {
     switch (kind) {
-        case model::neuron_kind::lif_delta: return {params::lif_delta, variables_delta, dimension::voltage, false};
-        case model::neuron_kind::lif_curr_exp:
-            return {params::lif_curr_exp, variables_curr_exp, dimension::current, false};
-        case model::neuron_kind::lif_cond_exp:
-            return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
-        case model::neuron_kind::lif_cond_exp_adapt:
-            return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
-        case model::neuron_kind::poisson_source: return {params::poisson_source, {}, dimension::voltage, false, true};
+    case model::neuron_kind::lif_delta: return {params::lif_delta, variables_delta, dimension::voltage, false};
+    case model::neuron_kind::lif_curr_exp: return {params::lif_curr_exp, variables_curr_exp, dimension::current, false};
+    case model::neuron_kind::lif_cond_exp:
+        return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
+    case model::neuron_kind::lif_cond_exp_adapt:
+        return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
+    case model::neuron_kind::poisson_source: return {params::poisson_source, {}, dimension::voltage, false, true};
     }
     return {params::lif_delta, variables_delta, dimension::voltage, false};
 }

@@ -112,17 +112,17 @@ private:
 
     node_at root_;
     model::model_spec spec_;
-    double scale_ = 1.0;           // network.scale
-    double indegree_scale_ = 1.0;  // network.indegree_scale; network.scale unless given
-    std::optional<node_at> compensation_at_;     // network.compensation, read after the projections
-    std::vector<std::uint64_t> unscaled_sizes_;  // by population, as written
-    std::uint64_t total_neurons_ = 0;            // of the populations read so far
+    double scale_ = 1.0;                             // network.scale
+    double indegree_scale_ = 1.0;                    // network.indegree_scale; network.scale unless given
+    std::optional<node_at> compensation_at_;         // network.compensation, read after the projections
+    std::vector<std::uint64_t> unscaled_sizes_;      // by population, as written
+    std::uint64_t total_neurons_ = 0;                // of the populations read so far
     std::vector<indegree_change> indegree_changes_;  // by projection
     std::vector<node_at> delay_at_;                  // by projection
     applied_scaling scaling_;
-    std::vector<std::string> warnings_;  // loaded_config::warnings
+    std::vector<std::string> warnings_;                      // loaded_config::warnings
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on
-    std::vector<std::optional<node_at>> normalization_at_;  // by population
+    std::vector<std::optional<node_at>> normalization_at_;   // by population
     std::vector<std::optional<node_at>> metaplasticity_at_;  // by population
     // By pattern: its probe times, checked once the run's duration is known (after the schedule).
     std::vector<std::optional<node_at>> probe_times_at_;

@@ -18,24 +18,15 @@ struct unit_def {
 
 // "u" stands for micro; the micro sign and the Greek mu are read as "u" (see micro_as_u).
 constexpr std::array units{
-    unit_def{"s", dimension::time, 3},
-    unit_def{"ms", dimension::time, 0},
-    unit_def{"us", dimension::time, -3},
-    unit_def{"V", dimension::voltage, 3},
-    unit_def{"mV", dimension::voltage, 0},
-    unit_def{"uV", dimension::voltage, -3},
-    unit_def{"pF", dimension::capacitance, 0},
-    unit_def{"nF", dimension::capacitance, 3},
-    unit_def{"uF", dimension::capacitance, 6},
-    unit_def{"pS", dimension::conductance, -3},
-    unit_def{"nS", dimension::conductance, 0},
-    unit_def{"uS", dimension::conductance, 3},
-    unit_def{"mS", dimension::conductance, 6},
-    unit_def{"pA", dimension::current, 0},
-    unit_def{"nA", dimension::current, 3},
-    unit_def{"uA", dimension::current, 6},
-    unit_def{"Hz", dimension::rate, 0},
-    unit_def{"kHz", dimension::rate, 3},
+    unit_def{"s", dimension::time, 3},         unit_def{"ms", dimension::time, 0},
+    unit_def{"us", dimension::time, -3},       unit_def{"V", dimension::voltage, 3},
+    unit_def{"mV", dimension::voltage, 0},     unit_def{"uV", dimension::voltage, -3},
+    unit_def{"pF", dimension::capacitance, 0}, unit_def{"nF", dimension::capacitance, 3},
+    unit_def{"uF", dimension::capacitance, 6}, unit_def{"pS", dimension::conductance, -3},
+    unit_def{"nS", dimension::conductance, 0}, unit_def{"uS", dimension::conductance, 3},
+    unit_def{"mS", dimension::conductance, 6}, unit_def{"pA", dimension::current, 0},
+    unit_def{"nA", dimension::current, 3},     unit_def{"uA", dimension::current, 6},
+    unit_def{"Hz", dimension::rate, 0},        unit_def{"kHz", dimension::rate, 3},
 };
 
 struct dimension_info {

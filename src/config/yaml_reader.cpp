@@ -260,56 +260,56 @@ model::distribution read_distribution(const node_at& at, dimension dim, const st
     distribution d;
     d.shape = read_choice<distribution::kind>(*kind_at, distribution_kinds);
     switch (d.shape) {
-        case distribution::kind::constant: {
-            const map_view m(at, {"distribution", "value"}, "a constant distribution");
-            const node_at value = m.required("value");
-            d.value = read_quantity(value, dim);
-            check(value, "value", d.value);
-            break;
+    case distribution::kind::constant: {
+        const map_view m(at, {"distribution", "value"}, "a constant distribution");
+        const node_at value = m.required("value");
+        d.value = read_quantity(value, dim);
+        check(value, "value", d.value);
+        break;
+    }
+    case distribution::kind::uniform: {
+        const map_view m(at, {"distribution", "low", "high"}, "a uniform distribution");
+        const node_at low = m.required("low"), high = m.required("high");
+        d.low = read_quantity(low, dim);
+        d.high = read_quantity(high, dim);
+        if (!(d.low < d.high)) {
+            high.fail("high " + format_quantity(d.high, dim) + " must be above low " + format_quantity(d.low, dim));
         }
-        case distribution::kind::uniform: {
-            const map_view m(at, {"distribution", "low", "high"}, "a uniform distribution");
-            const node_at low = m.required("low"), high = m.required("high");
-            d.low = read_quantity(low, dim);
-            d.high = read_quantity(high, dim);
-            if (!(d.low < d.high)) {
-                high.fail("high " + format_quantity(d.high, dim) + " must be above low " + format_quantity(d.low, dim));
-            }
-            if (limit)
-                check(limit->bound == side::at_least ? low : high, limit->bound == side::at_least ? "low" : "high",
-                      limit->bound == side::at_least ? d.low : d.high);
-            break;
+        if (limit)
+            check(limit->bound == side::at_least ? low : high, limit->bound == side::at_least ? "low" : "high",
+                  limit->bound == side::at_least ? d.low : d.high);
+        break;
+    }
+    case distribution::kind::normal:
+    case distribution::kind::lognormal: {
+        const bool lognormal = d.shape == distribution::kind::lognormal;
+        const map_view m(at, {"distribution", "mean", "sd", "min", "max"},
+                         lognormal ? "a lognormal distribution" : "a normal distribution");
+        const node_at mean = m.required("mean"), sd = m.required("sd");
+        d.mean = read_quantity(mean, dim);
+        d.sd = read_quantity(sd, dim);
+        if (d.sd < 0.0) sd.fail("sd " + format_quantity(d.sd, dim) + " is negative; expected sd ≥ 0");
+        if (lognormal && !(d.mean > 0.0)) {
+            mean.fail("mean " + format_quantity(d.mean, dim) + " of a lognormal distribution must be > 0");
         }
-        case distribution::kind::normal:
-        case distribution::kind::lognormal: {
-            const bool lognormal = d.shape == distribution::kind::lognormal;
-            const map_view m(at, {"distribution", "mean", "sd", "min", "max"},
-                             lognormal ? "a lognormal distribution" : "a normal distribution");
-            const node_at mean = m.required("mean"), sd = m.required("sd");
-            d.mean = read_quantity(mean, dim);
-            d.sd = read_quantity(sd, dim);
-            if (d.sd < 0.0) sd.fail("sd " + format_quantity(d.sd, dim) + " is negative; expected sd ≥ 0");
-            if (lognormal && !(d.mean > 0.0)) {
-                mean.fail("mean " + format_quantity(d.mean, dim) + " of a lognormal distribution must be > 0");
-            }
-            // A mean beyond the limit would clip most draws to the limit: surely a sign slip.
-            check(mean, "mean", d.mean);
-            const auto min = m.find("min"), max = m.find("max");
-            if (min) {
-                d.min = read_quantity(*min, dim);
-                check(*min, "min", d.min);
-            }
-            if (max) {
-                d.max = read_quantity(*max, dim);
-                check(*max, "max", d.max);
-            }
-            if (min && max && d.min > d.max) {
-                max->fail("max " + format_quantity(d.max, dim) + " is below min " + format_quantity(d.min, dim));
-            }
-            if (limit && limit->bound == side::at_least && !min) d.min = limit->limit;
-            if (limit && limit->bound == side::at_most && !max) d.max = limit->limit;
-            break;
+        // A mean beyond the limit would clip most draws to the limit: surely a sign slip.
+        check(mean, "mean", d.mean);
+        const auto min = m.find("min"), max = m.find("max");
+        if (min) {
+            d.min = read_quantity(*min, dim);
+            check(*min, "min", d.min);
         }
+        if (max) {
+            d.max = read_quantity(*max, dim);
+            check(*max, "max", d.max);
+        }
+        if (min && max && d.min > d.max) {
+            max->fail("max " + format_quantity(d.max, dim) + " is below min " + format_quantity(d.min, dim));
+        }
+        if (limit && limit->bound == side::at_least && !min) d.min = limit->limit;
+        if (limit && limit->bound == side::at_most && !max) d.max = limit->limit;
+        break;
+    }
     }
     return d;
 }
@@ -322,8 +322,8 @@ bool is_multiple_of(double x, double step) {
 std::int64_t require_steps(const node_at& at, double value, double dt) {
     if (const auto steps = model::checked_steps(value, dt)) return *steps;
     const double longest = static_cast<double>(model::max_steps) * dt;
-    at.fail("expected a time of at most " + format_quantity(longest, dimension::time) + " (2^53 steps of dt = " +
-            derived_time(dt) + "), got " + format_quantity(value, dimension::time));
+    at.fail("expected a time of at most " + format_quantity(longest, dimension::time) +
+            " (2^53 steps of dt = " + derived_time(dt) + "), got " + format_quantity(value, dimension::time));
 }
 
 std::string derived_time(double ms) {

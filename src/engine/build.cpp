@@ -17,7 +17,8 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         any_source = any_source || source;
     }
     projections_from.resize(spec.populations.size());
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) projections_from[spec.projections[j].source].push_back(j);
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        projections_from[spec.projections[j].source].push_back(j);
 
     for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {
         const auto& in = spec.poisson_inputs[i];
@@ -77,11 +78,15 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         const auto& proj = spec.projections[j];
-        branched[j] = spec.populations[proj.target].branches.enabled && spec.populations[proj.source].type == model::cell_type::excitatory;
+        branched[j] = spec.populations[proj.target].branches.enabled &&
+                      spec.populations[proj.source].type == model::cell_type::excitatory;
     }
-    if (track_input || any_branches || spec.checks.enabled()) H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
+    if (track_input || any_branches || spec.checks.enabled())
+        H = std::max<std::int64_t>(1, to_step(spec.homeostasis.period, dt));
     for (const auto& pop : spec.populations)
-        theta_step.push_back(pop.metaplasticity.enabled ? -std::expm1(-static_cast<double>(H) * dt / pop.metaplasticity.tau_theta) : 0.0);
+        theta_step.push_back(pop.metaplasticity.enabled
+                                 ? -std::expm1(-static_cast<double>(H) * dt / pop.metaplasticity.tau_theta)
+                                 : 0.0);
     // The reduction's layout (engine_state.hpp).
     std::size_t len = pop_fields * spec.populations.size();
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -95,7 +100,8 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
         const auto& b = spec.populations[p].branches;
         branch_decay.push_back(b.enabled ? std::exp(-static_cast<double>(H) * dt / b.tau_activity) : 0.0);
-        branch_spread.push_back(b.enabled ? (1.0 - branch_decay.back()) * b.tau_activity / (static_cast<double>(H) * dt) : 0.0);
+        branch_spread.push_back(b.enabled ? (1.0 - branch_decay.back()) * b.tau_activity / (static_cast<double>(H) * dt)
+                                          : 0.0);
         branch_sum_at[p] = len + branch_sums;
         if (b.enabled) branch_sums += b.count * (2 + b.record.size());
     }
@@ -142,7 +148,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
     for (const auto& s : layout.slices) {
         const auto& pop = spec.populations[s.population];
         for (std::uint32_t i = s.begin; i < s.end; ++i) {
-            model::random_stream rng(spec.simulation.seed, model::stream_kind::initial_state, s.population, layout.gids[i]);
+            model::random_stream rng(spec.simulation.seed, model::stream_kind::initial_state, s.population,
+                                     layout.gids[i]);
             ts.V[i] = static_cast<float>(model::draw(pop.V_init, rng));
         }
     }
@@ -153,13 +160,15 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         ts.tables = network::build_synapses(spec, part, t, splits);
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
-        if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size()) ts.tables[j].tag.assign(ts.tables[j].size(), 0);
+        if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())
+            ts.tables[j].tag.assign(ts.tables[j].size(), 0);
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         ts.delivery.push_back(resolve_delivery(j, ts.tables[j]));
     std::uint64_t longest = static_cast<std::uint64_t>(D);
     for (const auto& table : ts.tables)
         for (const auto word : table.target_delay)
-            longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(D) + network::synapse_delay_offset(word));
+            longest =
+                std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(D) + network::synapse_delay_offset(word));
     ts.ring_ex = ring_buffer(longest, ts.n);
     ts.ring_in = ring_buffer(longest, ts.n);
     if (H > 0) {
@@ -173,7 +182,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j])
                 for (const auto word : ts.tables[j].target_delay)
-                    ts.longest_plastic_delay = std::max<std::int64_t>(ts.longest_plastic_delay, D + network::synapse_delay_offset(word));
+                    ts.longest_plastic_delay =
+                        std::max<std::int64_t>(ts.longest_plastic_delay, D + network::synapse_delay_offset(word));
         for (const auto& s : layout.slices) {
             if (!history_of[s.population]) continue;
             // Every plastic projection onto the population shares y's decay and pairing, and every
@@ -206,7 +216,9 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         }
         if (any_e_gaba) {
             ts.E_in.resize(ts.n);
-            for (const auto& s : layout.slices) std::fill(ts.E_in.begin() + s.begin, ts.E_in.begin() + s.end, static_cast<float>(spec.populations[s.population].params.E_in));
+            for (const auto& s : layout.slices)
+                std::fill(ts.E_in.begin() + s.begin, ts.E_in.begin() + s.end,
+                          static_cast<float>(spec.populations[s.population].params.E_in));
         }
         if (any_meta) {
             // θ starts at θ0, where the factor is 1: potentiation as configured.
@@ -214,7 +226,9 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
             ts.potentiation.assign(ts.n, 1.0f);
             for (const auto& s : layout.slices) {
                 const auto& mp = spec.populations[s.population].metaplasticity;
-                if (mp.enabled) std::fill(ts.theta.begin() + s.begin, ts.theta.begin() + s.end, static_cast<float>(mp.target_rate * mp.target_rate));
+                if (mp.enabled)
+                    std::fill(ts.theta.begin() + s.begin, ts.theta.begin() + s.end,
+                              static_cast<float>(mp.target_rate * mp.target_rate));
             }
         }
         if (any_additive) {
@@ -238,7 +252,8 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         std::size_t slot = neuron_slot;
         for (const auto& rec : spec.recording.homeostasis)
             for (const auto id : rec.ids) {
-                const auto r = range_in_slice(layout, layout.slices[rec.population], first_gid[rec.population], id, 1, 0);
+                const auto r =
+                    range_in_slice(layout, layout.slices[rec.population], first_gid[rec.population], id, 1, 0);
                 if (r.begin < r.end) ts.recorded.emplace_back(slot, r.begin);
                 slot += recorded_fields;
             }
@@ -246,12 +261,14 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
 
     for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i) {
         const auto& in = spec.poisson_inputs[i];
-        const auto r = range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
+        const auto r =
+            range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
         if (r.begin < r.end) ts.poisson_ranges.push_back(r);
     }
     for (std::uint32_t i = 0; i < spec.dc_inputs.size(); ++i) {
         const auto& in = spec.dc_inputs[i];
-        const auto r = range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
+        const auto r =
+            range_in_slice(layout, layout.slices[in.population], first_gid[in.population], in.first, in.count, i);
         if (r.begin < r.end) ts.dc_ranges.push_back(r);
     }
     for (const auto& p : spec.patterns) {

@@ -19,7 +19,8 @@ namespace {
 struct run_flags {
     bool homeostasis_loop, scaling, adapting;
     std::uint32_t branches;  // branches per neuron in the thread arrays (impl::branch_stride); 0: none
-    bool integral = false, additive = false, e_gaba = false, input = false, meta = false;  // plasticity/scaling.hpp's extensions
+    bool integral = false, additive = false, e_gaba = false, input = false,
+         meta = false;  // plasticity/scaling.hpp's extensions
 };
 
 struct field_access {
@@ -51,13 +52,15 @@ const field_access base_registry[] = {
      [](thread_state& ts, std::uint32_t i, float v) { ts.x_in[i] = v; }, nullptr, nullptr},
     {"I_dc", "pA", always, [](const thread_state& ts, std::uint32_t i) { return ts.I_dc[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.I_dc[i] = v; }, nullptr, nullptr},
-    {"refractory", "steps", always, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.refractory[i]}; },
+    {"refractory", "steps", always, nullptr, nullptr,
+     [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.refractory[i]}; },
      [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.refractory[i] = static_cast<std::int32_t>(v); }},
     {"w", "pA", adapting, [](const thread_state& ts, std::uint32_t i) { return ts.w[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.w[i] = v; }, nullptr, nullptr},
     {"calcium", "1", homeostasis_loop, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].c; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.calcium[i].c = v; }, nullptr, nullptr},
-    {"calcium_step", "steps", homeostasis_loop, nullptr, nullptr, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].step; },
+    {"calcium_step", "steps", homeostasis_loop, nullptr, nullptr,
+     [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].step; },
      [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.calcium[i].step = v; }},
     {"gain_ex", "1", scaling, [](const thread_state& ts, std::uint32_t i) { return ts.gain_ex[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.gain_ex[i] = v; }, nullptr, nullptr},
@@ -87,23 +90,33 @@ const field_access base_registry[] = {
 // Branch-local homeostasis: per neuron and branch K, the gain, the drive trace and the period's
 // arrivals (a checkpoint may fall inside a homeostasis period), as one field each.
 template <std::uint32_t K>
-bool has_branch(const run_flags& f) { return f.homeostasis_loop && K < f.branches; }
+bool has_branch(const run_flags& f) {
+    return f.homeostasis_loop && K < f.branches;
+}
 template <std::uint32_t K>
 std::uint32_t branch_index(const thread_state& ts, std::uint32_t i) {
     return i * static_cast<std::uint32_t>(ts.branch_gain.size() / std::max<std::size_t>(1, ts.n)) + K;
 }
 template <std::uint32_t K>
 void add_branch_fields(std::vector<field_access>& out) {
-    static const std::string gain = "branch_gain_" + std::to_string(K), activity = "branch_activity_" + std::to_string(K),
+    static const std::string gain = "branch_gain_" + std::to_string(K),
+                             activity = "branch_activity_" + std::to_string(K),
                              arrivals = "branch_arrivals_" + std::to_string(K);
-    out.push_back({gain.c_str(), "1", has_branch<K>, [](const thread_state& ts, std::uint32_t i) { return ts.branch_gain[branch_index<K>(ts, i)]; },
-                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_gain[branch_index<K>(ts, i)] = v; }, nullptr, nullptr});
+    out.push_back({gain.c_str(), "1", has_branch<K>,
+                   [](const thread_state& ts, std::uint32_t i) { return ts.branch_gain[branch_index<K>(ts, i)]; },
+                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_gain[branch_index<K>(ts, i)] = v; },
+                   nullptr, nullptr});
     out.push_back({activity.c_str(), "1", has_branch<K>,
                    [](const thread_state& ts, std::uint32_t i) { return ts.branch_activity[branch_index<K>(ts, i)]; },
-                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_activity[branch_index<K>(ts, i)] = v; }, nullptr, nullptr});
+                   [](thread_state& ts, std::uint32_t i, float v) { ts.branch_activity[branch_index<K>(ts, i)] = v; },
+                   nullptr, nullptr});
     out.push_back({arrivals.c_str(), "spikes", has_branch<K>, nullptr, nullptr,
-                   [](const thread_state& ts, std::uint32_t i) { return std::int64_t{ts.branch_arrivals[branch_index<K>(ts, i)]}; },
-                   [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.branch_arrivals[branch_index<K>(ts, i)] = static_cast<std::uint32_t>(v); }});
+                   [](const thread_state& ts, std::uint32_t i) {
+        return std::int64_t{ts.branch_arrivals[branch_index<K>(ts, i)]};
+                   },
+                   [](thread_state& ts, std::uint32_t i, std::int64_t v) {
+        ts.branch_arrivals[branch_index<K>(ts, i)] = static_cast<std::uint32_t>(v);
+    }});
 }
 template <std::uint32_t... K>
 void add_all_branch_fields(std::vector<field_access>& out, std::integer_sequence<std::uint32_t, K...>) {
@@ -135,7 +148,10 @@ run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling, run_f
 // Calls f(thread, local index, rank index) for every neuron of the rank, in gid order.
 template <class F>
 void for_each_neuron(const std::vector<thread_state>& threads, F&& f) {
-    struct at { std::uint64_t gid; std::uint32_t thread, index; };
+    struct at {
+        std::uint64_t gid;
+        std::uint32_t thread, index;
+    };
     std::vector<at> all;
     for (std::uint32_t t = 0; t < threads.size(); ++t)
         for (std::uint32_t i = 0; i < threads[t].n; ++i) all.push_back({threads[t].layout->gids[i], t, i});
@@ -153,16 +169,17 @@ void save_pending(ring_buffer& ring, std::uint32_t i, std::uint64_t gid, std::in
     }
 }
 
-void load_pending(std::vector<thread_state>& threads, const network::partition& part, const pending_input& in, std::int64_t step,
-                  bool excitatory) {
+void load_pending(std::vector<thread_state>& threads, const network::partition& part, const pending_input& in,
+                  std::int64_t step, bool excitatory) {
     for (std::size_t k = 0; k < in.gids.size(); ++k) {
         int t = 0;
         std::uint32_t i = 0;
         if (!part.locate(in.gids[k], t, i)) continue;
-        auto& ring = excitatory ? threads[static_cast<std::size_t>(t)].ring_ex : threads[static_cast<std::size_t>(t)].ring_in;
+        auto& ring =
+            excitatory ? threads[static_cast<std::size_t>(t)].ring_ex : threads[static_cast<std::size_t>(t)].ring_in;
         if (in.lags[k] >= ring.slots())
-            throw checkpoint_mismatch("the checkpoint holds input for neuron " + std::to_string(in.gids[k]) + " " + std::to_string(in.lags[k]) +
-                                     " steps ahead, beyond its longest delay");
+            throw checkpoint_mismatch("the checkpoint holds input for neuron " + std::to_string(in.gids[k]) + " " +
+                                      std::to_string(in.lags[k]) + " steps ahead, beyond its longest delay");
         ring.row(step + static_cast<std::int64_t>(in.lags[k]))[i] = in.values[k];
     }
 }
@@ -173,14 +190,18 @@ state_trace simulation::impl::gather_trace(std::size_t k, std::size_t samples) c
     const auto& rec = spec.recording.state[k];
     state_trace trace;
     trace.recorder = static_cast<std::uint32_t>(k);
-    struct column { std::uint64_t gid; std::size_t thread, index; };
+    struct column {
+        std::uint64_t gid;
+        std::size_t thread, index;
+    };
     std::vector<column> cols;
     for (std::size_t t = 0; t < threads.size(); ++t)
         for (std::size_t i = 0; i < threads[t].recorders[k].neurons.size(); ++i)
             cols.push_back({threads[t].layout->gids[threads[t].recorders[k].neurons[i]], t, i});
     std::sort(cols.begin(), cols.end(), [](const column& a, const column& b) { return a.gid < b.gid; });
     const std::int64_t every = std::max<std::int64_t>(1, to_step(rec.interval, spec.simulation.dt));
-    for (std::size_t s = 0; s < samples; ++s) trace.times.push_back(static_cast<double>(static_cast<std::int64_t>(s) * every) * spec.simulation.dt);
+    for (std::size_t s = 0; s < samples; ++s)
+        trace.times.push_back(static_cast<double>(static_cast<std::int64_t>(s) * every) * spec.simulation.dt);
     for (const auto& c : cols) trace.gids.push_back(c.gid);
     const std::size_t vars = rec.variables.size();
     trace.values.resize(samples * vars * cols.size());
@@ -189,26 +210,32 @@ state_trace simulation::impl::gather_trace(std::size_t k, std::size_t samples) c
             for (std::size_t c = 0; c < cols.size(); ++c) {
                 const auto& part_of_thread = threads[cols[c].thread].recorders[k];
                 const std::size_t n = part_of_thread.neurons.size();
-                trace.values[(sample * vars + v) * cols.size() + c] = part_of_thread.values[(sample * vars + v) * n + cols[c].index];
+                trace.values[(sample * vars + v) * cols.size() + c] =
+                    part_of_thread.values[(sample * vars + v) * n + cols[c].index];
             }
     return trace;
 }
 
 checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_far) {
     if (D + network::max_delay_offset > UINT16_MAX)
-        throw std::runtime_error("checkpoints store delays as 16-bit step counts; this network's minimum delay is " + std::to_string(D) +
-                                 " steps");
+        throw std::runtime_error("checkpoints store delays as 16-bit step counts; this network's minimum delay is " +
+                                 std::to_string(D) + " steps");
     SYNORM_ASSERT(weights_current(step), "a checkpoint holds weights current at its step");
     checkpoint_state c;
     c.step = step;
     c.total_steps = total_steps;
-    for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
+    for_each_neuron(
+        threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { c.gids.push_back(threads[t].layout->gids[i]); });
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta}))) continue;
+        if (!f.present(
+                flags_of(spec, H > 0, any_scaling || any_normalization,
+                         {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta})))
+            continue;
         neuron_field field{f.name, f.unit, {}, {}};
         for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) {
             if (f.get_f) field.f32.push_back(f.get_f(threads[t], i));
-            else field.i64.push_back(f.get_i(threads[t], i));
+            else
+                field.i64.push_back(f.get_i(threads[t], i));
         });
         c.fields.push_back(std::move(field));
     }
@@ -234,7 +261,8 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         c.synapses[j].tagged = pruned[j] != 0;  // the pruning tags travel with the synapses
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-        for (const auto& ts : threads) network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
+        for (const auto& ts : threads)
+            network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
     c.rows.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
@@ -254,7 +282,8 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.homeostasis = so_far.homeostasis;
     c.snapshots = so_far.snapshots;
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
-        const std::int64_t every = std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
+        const std::int64_t every =
+            std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
         c.traces.push_back(gather_trace(k, static_cast<std::size_t>((step + every - 1) / every)));
     }
     c.schedule = capture_schedule(so_far);
@@ -265,25 +294,39 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
 }
 
 void simulation::impl::restore(const checkpoint_state& from) {
-    const auto fail = [](const std::string& what) { throw checkpoint_mismatch("the checkpoint does not fit the configuration: " + what); };
-    if (from.total_steps != total_steps) fail("its run has " + std::to_string(from.total_steps) + " steps, this one " + std::to_string(total_steps));
-    if (from.step <= 0 || from.step >= total_steps || from.step % D != 0) fail("step " + std::to_string(from.step) + " is not inside the run at an interval start");
-    if (from.synapses.size() != spec.projections.size() || from.rows.size() != spec.projections.size()) fail("another number of projections");
+    const auto fail = [](const std::string& what) {
+        throw checkpoint_mismatch("the checkpoint does not fit the configuration: " + what);
+    };
+    if (from.total_steps != total_steps)
+        fail("its run has " + std::to_string(from.total_steps) + " steps, this one " + std::to_string(total_steps));
+    if (from.step <= 0 || from.step >= total_steps || from.step % D != 0)
+        fail("step " + std::to_string(from.step) + " is not inside the run at an interval start");
+    if (from.synapses.size() != spec.projections.size() || from.rows.size() != spec.projections.size())
+        fail("another number of projections");
     start_step = from.step;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> where;
     for_each_neuron(threads, [&](std::uint32_t t, std::uint32_t i, std::size_t) { where.emplace_back(t, i); });
-    if (from.gids.size() != where.size()) fail("it holds " + std::to_string(from.gids.size()) + " neurons for this rank, which owns " + std::to_string(where.size()));
+    if (from.gids.size() != where.size())
+        fail("it holds " + std::to_string(from.gids.size()) + " neurons for this rank, which owns " +
+             std::to_string(where.size()));
     for (std::size_t k = 0; k < where.size(); ++k)
-        if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second]) fail("its neurons are not this rank's");
+        if (from.gids[k] != threads[where[k].first].layout->gids[where[k].second])
+            fail("its neurons are not this rank's");
     for (const auto& f : registry()) {
-        if (!f.present(flags_of(spec, H > 0, any_scaling || any_normalization, {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta}))) continue;
-        const auto it = std::find_if(from.fields.begin(), from.fields.end(), [&](const neuron_field& x) { return x.name == f.name; });
+        if (!f.present(
+                flags_of(spec, H > 0, any_scaling || any_normalization,
+                         {false, false, false, 0, any_integral, any_additive, any_e_gaba, track_input, any_meta})))
+            continue;
+        const auto it = std::find_if(from.fields.begin(), from.fields.end(),
+                                     [&](const neuron_field& x) { return x.name == f.name; });
         if (it == from.fields.end()) fail(std::string("it has no per-neuron field '") + f.name + "'");
-        if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size()) fail(std::string("field '") + f.name + "' has the wrong size");
+        if ((f.get_f ? it->f32.size() : it->i64.size()) != where.size())
+            fail(std::string("field '") + f.name + "' has the wrong size");
         for (std::size_t k = 0; k < where.size(); ++k) {
             auto& ts = threads[where[k].first];
             if (f.set_f) f.set_f(ts, where[k].second, it->f32[k]);
-            else f.set_i(ts, where[k].second, it->i64[k]);
+            else
+                f.set_i(ts, where[k].second, it->i64[k]);
         }
     }
     load_pending(threads, part, from.pending_ex, start_step, true);
@@ -296,9 +339,11 @@ void simulation::impl::restore(const checkpoint_state& from) {
             const std::size_t count = from.history.counts[n];
             if (part.locate(from.history.gids[n], t, i)) {
                 auto& ts = threads[static_cast<std::size_t>(t)];
-                if (!ts.history.enabled(i)) fail("a spike history for neuron " + std::to_string(from.history.gids[n]) + ", which keeps none");
+                if (!ts.history.enabled(i))
+                    fail("a spike history for neuron " + std::to_string(from.history.gids[n]) + ", which keeps none");
                 std::vector<plasticity::post_spike> spikes;
-                for (std::size_t m = at; m < at + count; ++m) spikes.push_back({from.history.steps[m], from.history.y[m], from.history.o2[m]});
+                for (std::size_t m = at; m < at + count; ++m)
+                    spikes.push_back({from.history.steps[m], from.history.y[m], from.history.o2[m]});
                 ts.history.restore(i, std::move(spikes));
             }
             at += count;
@@ -312,8 +357,9 @@ void simulation::impl::restore(const checkpoint_state& from) {
             for (std::uint32_t i = 0; i < ts.n; ++i)
                 if (ts.history.enabled(i))
                     for (const auto& spike : ts.history.of(i)) ts.post_log.push_back({spike.step, i, spike.o2});
-            std::sort(ts.post_log.begin(), ts.post_log.end(),
-                      [](const post_event& a, const post_event& b) { return std::tie(a.step, a.neuron) < std::tie(b.step, b.neuron); });
+            std::sort(ts.post_log.begin(), ts.post_log.end(), [](const post_event& a, const post_event& b) {
+                return std::tie(a.step, a.neuron) < std::tie(b.step, b.neuron);
+            });
             ts.arrived = start_step;
         }
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
@@ -321,10 +367,12 @@ void simulation::impl::restore(const checkpoint_state& from) {
             const auto& r = from.rows[j];
             for (auto& ts : threads) {
                 auto& rs = ts.rows[j];
-                if (r.last_pre.size() != rs.last_pre.size()) fail("projection " + spec.projections[j].name + ": another number of rows");
+                if (r.last_pre.size() != rs.last_pre.size())
+                    fail("projection " + spec.projections[j].name + ": another number of rows");
                 rs.last_pre = r.last_pre;
                 rs.x = r.x;
-                if (r.x2.size() != rs.x2.size()) fail("projection " + spec.projections[j].name + ": another plasticity rule");
+                if (r.x2.size() != rs.x2.size())
+                    fail("projection " + spec.projections[j].name + ": another plasticity rule");
                 rs.x2 = r.x2;
             }
         }
@@ -334,7 +382,8 @@ void simulation::impl::restore(const checkpoint_state& from) {
         }
     }
     if (!from.rate_counts.empty()) {
-        if (from.rate_counts.size() != spec.populations.size() * static_cast<std::size_t>(rate_bins)) fail("another number of rate bins");
+        if (from.rate_counts.size() != spec.populations.size() * static_cast<std::size_t>(rate_bins))
+            fail("another number of rate bins");
         for (std::size_t p = 0; p < spec.populations.size(); ++p)
             for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
                 threads.front().rate_counts[p][b] = from.rate_counts[p * static_cast<std::size_t>(rate_bins) + b];
@@ -346,19 +395,22 @@ void simulation::impl::restore(const checkpoint_state& from) {
     for (std::size_t k = 0; k < from.traces.size(); ++k) {
         const auto& trace = from.traces[k];
         const std::size_t vars = spec.recording.state[k].variables.size(), samples = trace.times.size();
-        if (trace.values.size() != samples * vars * trace.gids.size()) fail("recorder " + spec.recording.state[k].name + " has the wrong size");
+        if (trace.values.size() != samples * vars * trace.gids.size())
+            fail("recorder " + spec.recording.state[k].name + " has the wrong size");
         for (auto& ts : threads) {
             auto& part_of_thread = ts.recorders[k];
             std::vector<std::size_t> column;
             for (const auto i : part_of_thread.neurons) {
                 const auto it = std::lower_bound(trace.gids.begin(), trace.gids.end(), ts.layout->gids[i]);
-                if (it == trace.gids.end() || *it != ts.layout->gids[i]) fail("recorder " + spec.recording.state[k].name + " lacks a neuron");
+                if (it == trace.gids.end() || *it != ts.layout->gids[i])
+                    fail("recorder " + spec.recording.state[k].name + " lacks a neuron");
                 column.push_back(static_cast<std::size_t>(it - trace.gids.begin()));
             }
             part_of_thread.values.clear();
             for (std::size_t s = 0; s < samples; ++s)
                 for (std::size_t v = 0; v < vars; ++v)
-                    for (const auto c : column) part_of_thread.values.push_back(trace.values[(s * vars + v) * trace.gids.size() + c]);
+                    for (const auto c : column)
+                        part_of_thread.values.push_back(trace.values[(s * vars + v) * trace.gids.size() + c]);
         }
     }
     restored.homeostasis = from.homeostasis;
@@ -370,7 +422,8 @@ void simulation::impl::restore(const checkpoint_state& from) {
     probe_spikes = from.probe_spikes;
     // The glial boost follows the last period's rate; the chosen neurons' records carry their ids.
     for (std::size_t p = 0; p < spec.populations.size(); ++p)
-        if (spec.populations[p].scaling.enabled && p < restored.homeostasis.rate.size() && !restored.homeostasis.rate[p].empty())
+        if (spec.populations[p].scaling.enabled && p < restored.homeostasis.rate.size() &&
+            !restored.homeostasis.rate[p].empty())
             glia[p] = plasticity::glial_boost(spec.populations[p].scaling, restored.homeostasis.rate[p].back());
     auto& recorded = restored.homeostasis.recorded;
     if (!restored.homeostasis.times.empty()) {

@@ -10,9 +10,9 @@
 namespace synorm::engine::detail {
 
 struct restart_state {
-    std::int64_t start_step = 0;  // 0, or the step of the checkpoint this rank was rebuilt from
+    std::int64_t start_step = 0;                  // 0, or the step of the checkpoint this rank was rebuilt from
     const checkpoint_state* restoring = nullptr;  // during construction only
-    results restored;             // records of the checkpoint, continued by run()
+    results restored;                             // records of the checkpoint, continued by run()
 };
 
 }  // namespace synorm::engine::detail

@@ -77,19 +77,19 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
         const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
         apply_arrivals_until(t_pre);
         const auto base = static_cast<std::uint64_t>(t_pre + D);
-        const auto pop =
-            static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
+        const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) -
+                                                    first_gid.begin() - 1);
         const std::uint64_t src = gid - first_gid[pop];
         for (const auto j : projections_from[pop]) {
             switch (const delivery_kind kind = ts.delivery[j]) {
-                case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], src, base); break;
-                case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], src, base); break;
-                case delivery_kind::transmitted: deliver_transmitted(ts, j, src, base); break;
-                default:
-                    plasticity::registered_rules::visit(rule_of(kind), [&]<class Rule>(std::type_identity<Rule>) {
-                        deliver_plastic<Rule>(ts, j, src, t_pre);
-                    });
-                    break;
+            case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], src, base); break;
+            case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], src, base); break;
+            case delivery_kind::transmitted: deliver_transmitted(ts, j, src, base); break;
+            default:
+                plasticity::registered_rules::visit(rule_of(kind), [&]<class Rule>(std::type_identity<Rule>) {
+                    deliver_plastic<Rule>(ts, j, src, t_pre);
+                });
+                break;
             }
         }
     }
@@ -129,8 +129,7 @@ branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uin
     branch_cursor c;
     c.count = b.count;
     c.gids = ts.layout->gids.data();
-    if (b.assign == model::branch_spec::assignment::by_source)
-        c.fixed = b.by_source[proj.source];
+    if (b.assign == model::branch_spec::assignment::by_source) c.fixed = b.by_source[proj.source];
     else
         c.row = plasticity::row_hash(spec.simulation.seed, projection, first_gid[proj.source] + source);
     return c;

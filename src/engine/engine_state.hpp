@@ -77,13 +77,13 @@ struct thread_neurons {
     const network::thread_layout* layout = nullptr;
     std::uint32_t n = 0;
     // Neuron state, by thread-local neuron.
-    std::vector<float> V;        // mV
-    std::vector<float> x_ex;     // pA or nS (receptor unit)
+    std::vector<float> V;     // mV
+    std::vector<float> x_ex;  // pA or nS (receptor unit)
     std::vector<float> x_in;
-    std::vector<float> I_dc;     // pA
+    std::vector<float> I_dc;               // pA
     std::vector<std::int32_t> refractory;  // steps left
-    std::vector<float> w;        // pA, adaptation current; empty unless some population adapts
-    std::vector<std::uint32_t> fired;   // scratch: block indices of the neurons that spiked in a step
+    std::vector<float> w;                  // pA, adaptation current; empty unless some population adapts
+    std::vector<std::uint32_t> fired;      // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
     std::vector<delivery_kind> delivery;         // by projection: how its spikes are delivered
@@ -91,20 +91,26 @@ struct thread_neurons {
 
 // A thread's plastic state beyond the weights (empty when the run has none).
 struct thread_plasticity {
-    std::vector<plasticity::row_state> rows;          // by projection; empty for static ones
-    plasticity::post_history history;                 // by thread-local neuron
+    std::vector<plasticity::row_state> rows;  // by projection; empty for static ones
+    plasticity::post_history history;         // by thread-local neuron
     // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
     // neuron; those before post_log_head have reached every synapse.
     std::vector<post_event> post_log;
     std::size_t post_log_head = 0;
-    std::int64_t arrived = 0;                         // every postsynaptic spike reaching a plastic synapse at or before this step is applied
-    std::vector<post_arrival> arrivals;               // scratch: the arrivals of one delivery, in step order
-    std::int64_t longest_plastic_delay = 0;           // steps, over this thread's plastic synapses
+    std::int64_t arrived = 0;  // every postsynaptic spike reaching a plastic synapse at or before this step is applied
+    std::vector<post_arrival> arrivals;      // scratch: the arrivals of one delivery, in step order
+    std::int64_t longest_plastic_delay = 0;  // steps, over this thread's plastic synapses
 };
 
 // Everything one thread owns, by concern; each part is in the header of the component that uses it.
-struct thread_state : thread_neurons, thread_plasticity, thread_homeostasis, thread_branches, thread_inputs,
-                      thread_patterns, thread_pruning, thread_records {};
+struct thread_state : thread_neurons,
+                      thread_plasticity,
+                      thread_homeostasis,
+                      thread_branches,
+                      thread_inputs,
+                      thread_patterns,
+                      thread_pruning,
+                      thread_records {};
 
 inline std::int64_t to_step(double t_ms, double dt) {
     if (!std::isfinite(t_ms)) return INT64_MAX;
@@ -113,7 +119,8 @@ inline std::int64_t to_step(double t_ms, double dt) {
 
 // The thread-local neurons [begin, end) of a slice whose population-local ids lie in [first, first + count).
 inline neuron_range range_in_slice(const network::thread_layout& layout, const network::population_slice& s,
-                                   std::uint64_t first_gid, std::uint64_t first, std::uint64_t count, std::uint32_t input) {
+                                   std::uint64_t first_gid, std::uint64_t first, std::uint64_t count,
+                                   std::uint32_t input) {
     const auto b = layout.gids.begin();
     const auto lo = std::lower_bound(b + s.begin, b + s.end, first_gid + first);
     const auto hi = std::lower_bound(b + s.begin, b + s.end, first_gid + first + count);
@@ -126,9 +133,9 @@ inline neuron_range range_in_slice(const network::thread_layout& layout, const n
 // by target, so the occurrence is a counter). One hash per synapse per spike instead of a byte of
 // storage per synapse.
 struct branch_cursor {
-    std::int32_t fixed = -1;               // the row's branch, or -1: hashed per synapse
-    std::uint64_t row = 0;                 // plasticity::row_hash of the row
-    const std::uint64_t* gids = nullptr;   // by thread-local neuron
+    std::int32_t fixed = -1;              // the row's branch, or -1: hashed per synapse
+    std::uint64_t row = 0;                // plasticity::row_hash of the row
+    const std::uint64_t* gids = nullptr;  // by thread-local neuron
     std::uint32_t count = 1;
     std::uint32_t previous = ~0u, occurrence = 0;
     std::uint32_t operator()(std::uint32_t target) {
@@ -147,10 +154,10 @@ struct branch_cursor {
 struct effective_weight {
     const float* branch_gain = nullptr;  // [neuron][branch]; null without branches
     std::size_t branch_stride = 0;
-    const float* offset = nullptr;       // by neuron; null unless additive scaling applies
-    const float* gain = nullptr;         // by neuron; null unless the target's kernel applies gains
+    const float* offset = nullptr;  // by neuron; null unless additive scaling applies
+    const float* gain = nullptr;    // by neuron; null unless the target's kernel applies gains
     float G = 1.0f;
-    float spare = INFINITY;              // selective renormalization: w at or above it keeps G = 1
+    float spare = INFINITY;  // selective renormalization: w at or above it keeps G = 1
     float operator()(float w, std::uint32_t i, std::uint32_t branch) const {
         const float g = w < spare ? G : 1.0f;
         if (branch_gain) w *= branch_gain[std::size_t{i} * branch_stride + branch];
@@ -169,11 +176,11 @@ struct effective_weight {
 // the input arrives. Every delivery path that does more than add w sends through this.
 struct transmitter {
     thread_state& ts;
-    branch_cursor* branch;      // null without branches
+    branch_cursor* branch;  // null without branches
     std::size_t branch_stride;
-    const float* offset;        // null unless the projection takes part in additive scaling
+    const float* offset;  // null unless the projection takes part in additive scaling
     float G;
-    float spare;                // selective renormalization: w ≥ spare keeps its weight (+inf otherwise)
+    float spare;  // selective renormalization: w ≥ spare keeps its weight (+inf otherwise)
     [[gnu::always_inline]] inline float operator()(float w, std::uint32_t i) const {
         const float g = w < spare ? G : 1.0f;
         if (branch) {
@@ -193,40 +200,48 @@ using namespace detail;
 // What delivery reads of each projection, besides the thread's tables (interval.cpp,
 // plastic_delivery.cpp).
 struct delivery_state {
-    std::vector<std::uint64_t> first_gid;              // by population, plus the total
+    std::vector<std::uint64_t> first_gid;                      // by population, plus the total
     std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
     // Plasticity (src/README.md decisions 3, 4, 7).
     std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
-    std::vector<std::uint8_t> plastic;         // by projection
+    std::vector<std::uint8_t> plastic;               // by projection
     bool any_plastic = false;
-    bool any_meta = false;                     // some population has metaplasticity
-    std::vector<std::uint8_t> meta_on;         // by projection: pair or triplet onto a population with metaplasticity
-    std::vector<std::uint8_t> history_of;      // by population: keeps postsynaptic spike histories
-    std::vector<std::uint8_t> additive;        // by projection: excitatory onto a population with additive scaling
+    bool any_meta = false;                 // some population has metaplasticity
+    std::vector<std::uint8_t> meta_on;     // by projection: pair or triplet onto a population with metaplasticity
+    std::vector<std::uint8_t> history_of;  // by population: keeps postsynaptic spike histories
+    std::vector<std::uint8_t> additive;    // by projection: excitatory onto a population with additive scaling
     // Branch-local homeostasis: projections whose synapses sit on branches (excitatory ones onto a
     // population with branches), and the branches per neuron in the thread arrays (0: none).
-    std::vector<std::uint8_t> branched;        // by projection
+    std::vector<std::uint8_t> branched;  // by projection
     std::uint32_t branch_stride = 0;
 };
 
 // The engine of one rank: its core below, and one part per component, each of which owns its state
 // (its header) and its steps (its .cpp), which the loop (simulation.cpp) calls at named points.
-struct simulation::impl : delivery_state, input_state, pattern_state, homeostasis_state, schedule_state, pruning_state,
-                          records_state, restart_state {
+struct simulation::impl : delivery_state,
+                          input_state,
+                          pattern_state,
+                          homeostasis_state,
+                          schedule_state,
+                          pruning_state,
+                          records_state,
+                          restart_state {
     model::model_spec own;  // the spec the engine reads: a copy, since phases change its parameters
     const model::model_spec& spec;
     comm::communicator& comm;
     network::partition part;
-    std::int64_t D = 1;          // steps per interval (the minimum delay)
+    std::int64_t D = 1;  // steps per interval (the minimum delay)
     std::int64_t total_steps = 0;
-    std::vector<model::lif_constants> constants;       // by population
+    std::vector<model::lif_constants> constants;  // by population
     std::vector<thread_state> threads;
     double build_time = 0;
 
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
     // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
-    double weight_scale(std::uint32_t j) const { return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max)); }
+    double weight_scale(std::uint32_t j) const {
+        return std::max(std::fabs(rules[j].w_min), std::fabs(rules[j].w_max));
+    }
     // Every plastic weight of every thread is current at `step` (src/engine/README.md's invariant):
     // each postsynaptic spike reaching a plastic synapse by then is applied. For SYNORM_ASSERT.
     bool weights_current(std::int64_t step) const {
@@ -261,8 +276,12 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
     void deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
     // The transmitter of projection j on this thread; `cursor` is the row's branches (when branched).
     transmitter sender(thread_state& ts, std::uint32_t j, branch_cursor& cursor) const {
-        return {ts, branched[j] ? &cursor : nullptr, branch_stride, additive[j] ? ts.offset_ex.data() : nullptr,
-                shy_gain[j], shy_spare[j]};
+        return {ts,
+                branched[j] ? &cursor : nullptr,
+                branch_stride,
+                additive[j] ? ts.offset_ex.data() : nullptr,
+                shy_gain[j],
+                shy_spare[j]};
     }
     // The branch gains' part of homeostasis_local, and of homeostasis_global.
     void branch_homeostasis(thread_state& ts, const network::population_slice& slice, double H_ms);
@@ -337,9 +356,9 @@ struct simulation::impl : delivery_state, input_state, pattern_state, homeostasi
         explicit run_state(const hooks& hooks) : h(hooks) {}
         const hooks& h;
         results out;
-        std::vector<std::uint64_t> received, local;  // packed spikes: of the last interval, of this rank
-        std::int64_t received_t0 = 0;                // the interval the received spikes were emitted in
-        std::int64_t flush_steps = 1, next_flush = 0;                    // spikes to h.on_spikes
+        std::vector<std::uint64_t> received, local;    // packed spikes: of the last interval, of this rank
+        std::int64_t received_t0 = 0;                  // the interval the received spikes were emitted in
+        std::int64_t flush_steps = 1, next_flush = 0;  // spikes to h.on_spikes
         std::int64_t checkpoint_steps = 0, next_checkpoint = INT64_MAX;  // 0: no periodic checkpoints
     };
     // One interval [t0, t1) and what is due at its start.

@@ -22,7 +22,8 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
                 spec.populations[proj.source].type != model::cell_type::excitatory)
                 continue;
             const auto& table = ts.tables[j];
-            for (std::size_t k = 0; k < table.weight.size(); ++k) ts.sum_w[network::synapse_target(table.target_delay[k])] += table.weight[k];
+            for (std::size_t k = 0; k < table.weight.size(); ++k)
+                ts.sum_w[network::synapse_target(table.target_delay[k])] += table.weight[k];
         }
     }
     for (const auto& slice : ts.layout->slices) {
@@ -42,11 +43,15 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
                 float none = 0.0f;
                 float& J = ts.integral.empty() ? none : ts.integral[i];
                 const double drive = plasticity::scaling_drive(pop.scaling, rate, H_ms, glia[p], J);
-                if (additive_mode) ts.offset_ex[i] = plasticity::additive_offset(ts.offset_ex[i], ts.mean_w_ex[i], drive);
-                else ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], drive);
-                if (pop.scaling.inhibitory) ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], drive);
+                if (additive_mode)
+                    ts.offset_ex[i] = plasticity::additive_offset(ts.offset_ex[i], ts.mean_w_ex[i], drive);
+                else
+                    ts.gain_ex[i] = plasticity::scale_excitatory(pop.scaling, ts.gain_ex[i], drive);
+                if (pop.scaling.inhibitory)
+                    ts.gain_in[i] = plasticity::scale_inhibitory(pop.scaling, ts.gain_in[i], drive);
             }
-            if (pop.normalization.enabled) ts.gain_ex[i] = plasticity::normalized_gain(pop.normalization.total, ts.sum_w[i], ts.gain_ex[i]);
+            if (pop.normalization.enabled)
+                ts.gain_ex[i] = plasticity::normalized_gain(pop.normalization.total, ts.sum_w[i], ts.gain_ex[i]);
             if (pop.e_gaba.enabled) ts.E_in[i] = plasticity::shift_e_gaba(pop.e_gaba, ts.E_in[i], rate, H_ms);
             if (pop.metaplasticity.enabled) {
                 const float theta = ts.theta[i] = plasticity::slide_threshold(ts.theta[i], rate, theta_step[p]);
@@ -54,7 +59,8 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
                 sum[f_theta] += to_fixed(theta, theta_unit);
                 sum[f_theta2] += to_fixed(static_cast<double>(theta) * theta, theta_unit);
             }
-            const double g_ex = ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i], g_in = ts.gain_in.empty() ? 1.0 : ts.gain_in[i];
+            const double g_ex = ts.gain_ex.empty() ? 1.0 : ts.gain_ex[i],
+                         g_in = ts.gain_in.empty() ? 1.0 : ts.gain_in[i];
             sum[f_gain_ex] += to_fixed(g_ex, gain_unit);
             sum[f_gain_in] += to_fixed(g_in, gain_unit);
             sum[f_gain_ex2] += to_fixed(g_ex * g_ex, gain_unit);
@@ -75,15 +81,17 @@ void simulation::impl::homeostasis_local(thread_state& ts, std::int64_t T) {
         ts.sums[slot] = bits(ts.gain_ex.empty() ? 1.0f : ts.gain_ex[i]);
         ts.sums[slot + 1] = bits(ts.gain_in.empty() ? 1.0f : ts.gain_in[i]);
         const auto p = std::upper_bound(first_gid.begin(), first_gid.end(), ts.layout->gids[i]) - first_gid.begin() - 1;
-        ts.sums[slot + 2] = bits(ts.E_in.empty() ? static_cast<float>(spec.populations[static_cast<std::size_t>(p)].params.E_in) : ts.E_in[i]);
+        ts.sums[slot + 2] =
+            bits(ts.E_in.empty() ? static_cast<float>(spec.populations[static_cast<std::size_t>(p)].params.E_in)
+                                 : ts.E_in[i]);
         ts.sums[slot + 3] = bits(ts.theta.empty() ? 0.0f : ts.theta[i]);
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         if (!plastic[j]) continue;
         std::int64_t* const sum = ts.sums.data() + proj_slot[j];
         const auto& weight = ts.tables[j].weight;
-        const std::int64_t non_finite =
-            add_weight_statistics(weight.data(), weight.size(), 1.0 / weight_scale(j), weight_unit, rules[j].w_min, rules[j].w_max, sum);
+        const std::int64_t non_finite = add_weight_statistics(weight.data(), weight.size(), 1.0 / weight_scale(j),
+                                                              weight_unit, rules[j].w_min, rules[j].w_max, sum);
         if (spec.checks.finite) ts.sums.back() += non_finite;
         sum[2] += static_cast<std::int64_t>(weight.size());
     }
@@ -103,14 +111,15 @@ void simulation::impl::branch_homeostasis(thread_state& ts, const network::popul
         const bool recorded = r != b.record.end() && *r == id;
         for (std::size_t k = 0; k < B; ++k) {
             const std::size_t at = std::size_t{i} * branch_stride + k;
-            ts.branch_activity[at] = plasticity::branch_activity(ts.branch_activity[at], ts.branch_arrivals[at], ts.branch_gain[at], branch_decay[p],
-                                                                  branch_spread[p]);
+            ts.branch_activity[at] = plasticity::branch_activity(ts.branch_activity[at], ts.branch_arrivals[at],
+                                                                 ts.branch_gain[at], branch_decay[p], branch_spread[p]);
             ts.branch_arrivals[at] = 0;
             const double rate = plasticity::branch_rate(ts.branch_activity[at], b.tau_activity);
             const float g = ts.branch_gain[at] = plasticity::scale_branch(b, ts.branch_gain[at], rate, H_ms);
             sum[k] += to_fixed(g, gain_unit);
             sum[B + k] += to_fixed(static_cast<double>(g) * g, gain_unit);
-            if (recorded) sum[(2 + static_cast<std::size_t>(r - b.record.begin())) * B + k] += to_fixed(g, branch_value_unit);
+            if (recorded)
+                sum[(2 + static_cast<std::size_t>(r - b.record.begin())) * B + k] += to_fixed(g, branch_value_unit);
         }
     }
 }
@@ -128,7 +137,8 @@ void simulation::impl::record_branches(const std::vector<std::int64_t>& total, h
         const std::int64_t* const sum = total.data() + branch_sum_at[p];
         const double n = static_cast<double>(spec.populations[p].size);
         for (std::size_t k = 0; k < b.count; ++k) {
-            const double mean = static_cast<double>(sum[k]) / gain_unit / n, square = static_cast<double>(sum[b.count + k]) / gain_unit / n;
+            const double mean = static_cast<double>(sum[k]) / gain_unit / n,
+                         square = static_cast<double>(sum[b.count + k]) / gain_unit / n;
             trace.branch_gain_mean[p].push_back(mean);
             trace.branch_gain_std[p].push_back(std::sqrt(std::max(0.0, square - mean * mean)));
         }
@@ -147,8 +157,9 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
     SYNORM_ASSERT(total.back() >= 0, "the reduction's last entry counts non-finite values");
     const std::size_t P = spec.populations.size(), J = spec.projections.size();
     if (trace.times.empty()) {
-        for (auto* series : {&trace.rate, &trace.sensed_rate, &trace.gain_ex, &trace.gain_in, &trace.gain_ex_std, &trace.gain_in_std,
-                             &trace.E_in, &trace.E_in_std, &trace.input_ex, &trace.input_in, &trace.ei_ratio, &trace.theta, &trace.theta_std})
+        for (auto* series : {&trace.rate, &trace.sensed_rate, &trace.gain_ex, &trace.gain_in, &trace.gain_ex_std,
+                             &trace.gain_in_std, &trace.E_in, &trace.E_in_std, &trace.input_ex, &trace.input_in,
+                             &trace.ei_ratio, &trace.theta, &trace.theta_std})
             series->resize(P);
         for (auto* series : {&trace.w_mean, &trace.w_std, &trace.w_at_min, &trace.w_at_max}) series->resize(J);
         trace.w_quantiles.resize(J);
@@ -178,8 +189,9 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         trace.E_in_std[p].push_back(spread(trace.E_in[p].back(), mean(f_E_in2, voltage_unit)));
         trace.input_ex[p].push_back(mean(f_input_ex, input_unit) / H_ms);
         trace.input_in[p].push_back(mean(f_input_in, input_unit) / H_ms);
-        trace.ei_ratio[p].push_back(sum[f_input_in] > 0 ? static_cast<double>(sum[f_input_ex]) / static_cast<double>(sum[f_input_in])
-                                                        : std::numeric_limits<double>::quiet_NaN());
+        trace.ei_ratio[p].push_back(sum[f_input_in] > 0
+                                        ? static_cast<double>(sum[f_input_ex]) / static_cast<double>(sum[f_input_in])
+                                        : std::numeric_limits<double>::quiet_NaN());
         if (pop.metaplasticity.enabled) {
             trace.theta[p].push_back(mean(f_theta, theta_unit));
             trace.theta_std[p].push_back(spread(trace.theta[p].back(), mean(f_theta2, theta_unit)));
@@ -191,7 +203,8 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
         if (!plastic[j]) continue;
         const std::int64_t* sum = total.data() + proj_slot[j];
         const double count = std::max<double>(1.0, static_cast<double>(sum[2]));
-        const double mean = static_cast<double>(sum[0]) / weight_unit / count, square = static_cast<double>(sum[1]) / weight_unit / count;
+        const double mean = static_cast<double>(sum[0]) / weight_unit / count,
+                     square = static_cast<double>(sum[1]) / weight_unit / count;
         // |w| / weight_scale was summed; the sign of the projection's weights restored here.
         const double sign = rules[j].w_max > 0.0f ? 1.0 : -1.0;
         trace.w_mean[j].push_back(sign * mean * weight_scale(j));
@@ -204,7 +217,9 @@ void simulation::impl::homeostasis_global(std::int64_t T, homeostasis_trace& tra
     std::size_t slot = neuron_slot;
     for (auto& rec : trace.recorded)
         for (std::size_t k = 0; k < rec.ids.size(); ++k, slot += recorded_fields) {
-            const auto value = [&](std::size_t f) { return std::bit_cast<float>(static_cast<std::uint32_t>(total[slot + f])); };
+            const auto value = [&](std::size_t f) {
+                return std::bit_cast<float>(static_cast<std::uint32_t>(total[slot + f]));
+            };
             rec.gain_ex.push_back(value(0));
             rec.gain_in.push_back(value(1));
             rec.E_in.push_back(value(2));
@@ -228,8 +243,9 @@ void simulation::impl::check_health(std::int64_t T, const homeostasis_trace& tra
         if (rate > spec.checks.max_rate) {
             char text[64];
             std::snprintf(text, sizeof text, "%.1f Hz", rate);
-            throw health_stop("checks.max_rate: population " + spec.populations[p].name + " fired at " + text + " over the " +
-                              ms(static_cast<double>(H) * spec.simulation.dt) + " ending at " + ms(t_ms) + ", above " +
+            throw health_stop("checks.max_rate: population " + spec.populations[p].name + " fired at " + text +
+                              " over the " + ms(static_cast<double>(H) * spec.simulation.dt) + " ending at " +
+                              ms(t_ms) + ", above " +
                               std::to_string(static_cast<long long>(std::llround(spec.checks.max_rate))) + " Hz");
         }
     }

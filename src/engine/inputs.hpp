@@ -14,10 +14,10 @@ namespace synorm::engine::detail {
 // One Poisson input as the threads see it: per-step constants and, per thread, the neurons it feeds.
 struct poisson_source {
     model::poisson_table table;
-    float weight = 0;           // receptor unit
+    float weight = 0;  // receptor unit
     bool inhibitory = false;
     std::int64_t start = 0, stop = 0;  // steps [start, stop)
-    std::uint32_t index = 0;    // input index: its random streams
+    std::uint32_t index = 0;           // input index: its random streams
 };
 
 struct dc_source {

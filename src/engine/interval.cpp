@@ -17,13 +17,16 @@ void simulation::impl::add_poisson(thread_state& ts, std::int64_t t0, std::int64
         const std::uint64_t zero_below = src.table.zero_below();
         for (std::uint32_t i0 = r.begin; i0 < r.end; i0 += lanes) {
             const std::uint32_t n = std::min(lanes, r.end - i0);
-            for (std::uint32_t l = 0; l < lanes; ++l) gids[l] = ts.layout->gids[i0 + std::min(l, n - 1)];  // unused lanes repeat the last
+            for (std::uint32_t l = 0; l < lanes; ++l)
+                gids[l] = ts.layout->gids[i0 + std::min(l, n - 1)];  // unused lanes repeat the last
             for (std::int64_t k = a / 4; 4 * k < b; ++k) {
-                model::random_blocks(spec.simulation.seed, model::stream_kind::poisson_input, src.index, gids, static_cast<std::uint64_t>(k), block);
+                model::random_blocks(spec.simulation.seed, model::stream_kind::poisson_input, src.index, gids,
+                                     static_cast<std::uint64_t>(k), block);
                 for (std::int64_t s = std::max(a, 4 * k); s < std::min(b, 4 * k + 4); ++s) {
                     const std::uint32_t* const u = block.word[s % 4];
                     for (std::uint32_t l = 0; l < n; ++l)
-                        if (u[l] >= zero_below) ring.add(s, i0 + l, static_cast<float>(src.table.sample(u[l])) * src.weight);
+                        if (u[l] >= zero_below)
+                            ring.add(s, i0 + l, static_cast<float>(src.table.sample(u[l])) * src.weight);
                 }
             }
         }
@@ -46,7 +49,7 @@ void simulation::impl::sample_state(thread_state& ts, std::int64_t step) {
         if (step % every != 0) continue;
         auto& part_of_thread = ts.recorders[k];
         for (const auto& var : rec.variables) {
-            const std::vector<float>& source = var == "V_m"                         ? ts.V
+            const std::vector<float>& source = var == "V_m"                           ? ts.V
                                                : (var == "I_syn_ex" || var == "g_ex") ? ts.x_ex
                                                : var == "w"                           ? ts.w
                                                                                       : ts.x_in;
@@ -87,10 +90,11 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                 for (std::uint32_t i0 = slice.begin; i0 < slice.end; i0 += lanes) {  // sixteen sources at a time
                     const std::uint32_t n = std::min(lanes, slice.end - i0);
                     for (std::uint32_t l = 0; l < lanes; ++l) gids[l] = layout.gids[i0 + std::min(l, n - 1)];
-                    model::random_blocks(spec.simulation.seed, model::stream_kind::poisson_source, slice.population, gids,
-                                         static_cast<std::uint64_t>(ts.source_block), block);
+                    model::random_blocks(spec.simulation.seed, model::stream_kind::poisson_source, slice.population,
+                                         gids, static_cast<std::uint64_t>(ts.source_block), block);
                     for (std::uint32_t l = 0; l < n; ++l)
-                        ts.source_words[i0 + l] = {block.word[0][l], block.word[1][l], block.word[2][l], block.word[3][l]};
+                        ts.source_words[i0 + l] = {block.word[0][l], block.word[1][l], block.word[2][l],
+                                                   block.word[3][l]};
                 }
             }
         }
@@ -101,14 +105,17 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
             const bool gains = uses_gain[slice.population] != 0;
             // The kernel adds each neuron's input to its running sum, in step order, so the period's
             // totals do not depend on the decomposition (sources take no input).
-            const std::size_t fired = !source_rate[slice.population].empty() ? fire_sources(ts, slice, s) :
-                model::update(constants[slice.population],
-                              {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
-                               ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
-                               gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr,
-                               ts.w.empty() ? nullptr : ts.w.data() + b,
-                               pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr,
-                               track_input ? ts.input_ex.data() + b : nullptr, track_input ? ts.input_in.data() + b : nullptr});
+            const std::size_t fired =
+                !source_rate[slice.population].empty()
+                    ? fire_sources(ts, slice, s)
+                    : model::update(constants[slice.population],
+                                    {ts.V.data() + b, ts.x_ex.data() + b, ts.x_in.data() + b, ts.refractory.data() + b,
+                                     ts.I_dc.data() + b, ex + b, in + b, ts.fired.data(), slice.end - b,
+                                     gains ? ts.gain_ex.data() + b : nullptr, gains ? ts.gain_in.data() + b : nullptr,
+                                     ts.w.empty() ? nullptr : ts.w.data() + b,
+                                     pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr,
+                                     track_input ? ts.input_ex.data() + b : nullptr,
+                                     track_input ? ts.input_in.data() + b : nullptr});
             for (std::size_t k = 0; k < fired; ++k) {
                 const std::uint32_t i = b + ts.fired[k];
                 const std::uint64_t gid = layout.gids[i];

@@ -51,9 +51,10 @@ std::string memory_estimate::describe() const {
                   "  neurons        %9.1f MiB\n  synapses       %9.1f MiB  (%llu expected on this rank)\n"
                   "  ring buffers   %9.1f MiB\n  build (temp.)  %9.1f MiB\n  recorders      %9.1f MiB\n"
                   "  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n  peak           %9.1f MiB\n",
-                  neurons / mib, synapses / mib, static_cast<unsigned long long>(expected_synapses), ring_buffers / mib, build / mib,
-                  recorders / mib, checkpoint / mib, checkpoint ? "  (the state copied while one is written)" : "  (no checkpoints)",
-                  baseline / mib, peak() / mib);
+                  neurons / mib, synapses / mib, static_cast<unsigned long long>(expected_synapses), ring_buffers / mib,
+                  build / mib, recorders / mib, checkpoint / mib,
+                  checkpoint ? "  (the state copied while one is written)" : "  (no checkpoints)", baseline / mib,
+                  peak() / mib);
     return buf;
 }
 
@@ -74,7 +75,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double synapses = 0.0, plastic = 0.0, largest_projection = 0.0, rows = 0.0, plastic_rows = 0.0;
     for (const auto& p : spec.projections) {
         const double s = expected_total(p, static_cast<double>(spec.populations[p.source].size),
-                                        static_cast<double>(spec.populations[p.target].size)) / P;
+                                        static_cast<double>(spec.populations[p.target].size)) /
+                         P;
         synapses += s;
         largest_projection = std::max(largest_projection, s / T);
         rows += (static_cast<double>(spec.populations[p.source].size) + 1.0) * T;  // row index per thread
@@ -121,16 +123,19 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     for (const auto& w : spec.recording.weights) {
         const auto& p = spec.projections[w.projection];
         rec += static_cast<double>(w.times.size()) * 20.0 *
-               expected_total(p, static_cast<double>(spec.populations[p.source].size), static_cast<double>(spec.populations[p.target].size)) / P;
+               expected_total(p, static_cast<double>(spec.populations[p.source].size),
+                              static_cast<double>(spec.populations[p.target].size)) /
+               P;
     }
     if (spec.recording.rate_bin > 0)
         rec += static_cast<double>(spec.populations.size()) * T * 8.0 * spec.simulation.duration /
                std::max(spec.recording.rate_bin, spec.simulation.dt);
     m.recorders = bytes(rec);
-    if (checkpointing)  // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
-        m.checkpoint = bytes(synapses * 10.0 +
-                             local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
-                             static_cast<double>(m.ring_buffers) * 4.0);
+    // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
+    if (checkpointing)
+        m.checkpoint =
+            bytes(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
+                  static_cast<double>(m.ring_buffers) * 4.0);
     m.baseline = 24ull << 20;  // measured: an empty run's resident size with MPI and HDF5 loaded
     return m;
 }

@@ -35,8 +35,9 @@ void simulation::impl::init_patterns() {
 namespace {
 
 // Adds the Poisson counts of one member over the steps [a, b) of one stream to the ring.
-void drive_member(ring_buffer& ring, const model::poisson_table& table, float weight, std::uint64_t seed, model::stream_kind kind,
-                  std::uint32_t pattern, std::uint64_t gid, std::uint32_t i, std::int64_t a, std::int64_t b) {
+void drive_member(ring_buffer& ring, const model::poisson_table& table, float weight, std::uint64_t seed,
+                  model::stream_kind kind, std::uint32_t pattern, std::uint64_t gid, std::uint32_t i, std::int64_t a,
+                  std::int64_t b) {
     std::array<std::uint32_t, 4> block{};
     std::int64_t block_index = -1;
     for (std::int64_t s = a; s < b; ++s) {
@@ -66,14 +67,16 @@ void simulation::impl::add_patterns(thread_state& ts, std::int64_t t0, std::int6
                 const std::uint64_t gid = ts.layout->gids[i];
                 const std::int64_t on = d.shown[q].onset + model::jitter_offset(seed, k, gid, d.shown[q].k, d.jitter);
                 const std::int64_t a = std::max(t0, on), b = std::min(t1, on + d.duration);
-                if (a < b) drive_member(ring, d.table, d.weight, seed, model::stream_kind::pattern_input, k, gid, i, a, b);
+                if (a < b)
+                    drive_member(ring, d.table, d.weight, seed, model::stream_kind::pattern_input, k, gid, i, a, b);
             }
         for (const std::int64_t on : d.probes) {
             const std::int64_t a = std::max(t0, on), b = std::min(t1, on + d.probe_duration);
             if (a >= b) continue;
             for (const std::uint32_t i : members) {
                 const std::uint64_t gid = ts.layout->gids[i];
-                if (d.role[gid - first] == 2) drive_member(ring, d.table, d.weight, seed, model::stream_kind::pattern_cue, k, gid, i, a, b);
+                if (d.role[gid - first] == 2)
+                    drive_member(ring, d.table, d.weight, seed, model::stream_kind::pattern_cue, k, gid, i, a, b);
             }
         }
     }
@@ -120,7 +123,9 @@ void simulation::impl::sample_patterns(std::int64_t T, results& out) {
                     const bool from_member = role[src] != 0;
                     for (std::uint64_t q = table.row_begin[src]; q < table.row_begin[src + 1]; ++q) {
                         bool in = from_member;
-                        if (in && within) in = role[ts.layout->gids[network::synapse_target(table.target_delay[q])] - first_gid[pop]] != 0;
+                        if (in && within)
+                            in = role[ts.layout->gids[network::synapse_target(table.target_delay[q])] -
+                                      first_gid[pop]] != 0;
                         s[in ? 0 : 2] += to_fixed(std::fabs(table.weight[q]) * scale, weight_unit);
                         ++s[in ? 1 : 3];
                     }
@@ -156,7 +161,8 @@ void simulation::impl::finish_patterns(results& out) {
         for (const auto& q : patterns[k].shown) r.onsets.push_back(static_cast<double>(q.onset) * dt);
         for (const auto on : patterns[k].probes) r.probe_times.push_back(static_cast<double>(on) * dt);
         r.probe_spikes.assign(probe_spikes.begin() + static_cast<std::ptrdiff_t>(probe_at[k]),
-                              probe_spikes.begin() + static_cast<std::ptrdiff_t>(probe_at[k] + 3 * patterns[k].probes.size()));
+                              probe_spikes.begin() +
+                                  static_cast<std::ptrdiff_t>(probe_at[k] + 3 * patterns[k].probes.size()));
     }
 }
 

@@ -13,8 +13,8 @@ namespace synorm::engine::detail {
 
 // One stimulus pattern as the engine drives it, in steps.
 struct pattern_drive {
-    model::poisson_table table;   // events per member and step
-    float weight = 0;             // receptor unit
+    model::poisson_table table;  // events per member and step
+    float weight = 0;            // receptor unit
     bool inhibitory = false;
     std::int64_t duration = 0, jitter = 0, probe_duration = 0, window = 0;
     std::vector<model::presentation> shown;  // the presentations given, ascending onsets

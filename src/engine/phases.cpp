@@ -18,10 +18,12 @@ void simulation::impl::init_schedule() {
     phase_runs = model::expand(spec.schedule, spec.simulation.dt);
     // Pruning points by default: the end of every NREM phase that runs (a skipped one is no sleep).
     for (const auto& run : phase_runs)
-        if (!run.skipped && spec.schedule.phases[run.phase].kind == model::phase_kind::nrem) nrem_ends.push_back(run.end);
+        if (!run.skipped && spec.schedule.phases[run.phase].kind == model::phase_kind::nrem)
+            nrem_ends.push_back(run.end);
     renormalized.assign(spec.projections.size(), 0);
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-        renormalized[j] = plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;
+        renormalized[j] =
+            plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;
 }
 
 schedule_record simulation::impl::capture_schedule(const results& so_far) const {
@@ -43,15 +45,21 @@ schedule_record simulation::impl::capture_schedule(const results& so_far) const 
 }
 
 void simulation::impl::restore_schedule(const schedule_record& from) {
-    const auto fail = [](const std::string& what) { throw std::runtime_error("the checkpoint does not fit the configuration: " + what); };
+    const auto fail = [](const std::string& what) {
+        throw std::runtime_error("the checkpoint does not fit the configuration: " + what);
+    };
     if (from.present != !phase_runs.empty())
-        fail(from.present ? "it holds a schedule's position, and this configuration has no schedule" : "it holds no schedule's position");
+        fail(from.present ? "it holds a schedule's position, and this configuration has no schedule"
+                          : "it holds no schedule's position");
     if (!from.present) return;
-    if (from.phase_next > phase_runs.size() || (from.phase_open && from.phase_next == 0)) fail("its schedule position is past this schedule");
-    if (from.shy_gain.size() != shy_gain.size() || from.shy_spare.size() != shy_gain.size() || (!from.synapse_count.empty() && from.synapse_count.size() != shy_gain.size()))
+    if (from.phase_next > phase_runs.size() || (from.phase_open && from.phase_next == 0))
+        fail("its schedule position is past this schedule");
+    if (from.shy_gain.size() != shy_gain.size() || from.shy_spare.size() != shy_gain.size() ||
+        (!from.synapse_count.empty() && from.synapse_count.size() != shy_gain.size()))
         fail("its schedule has another number of projections");
-    if (from.phases.size() != from.phase_next) fail("its phase table has " + std::to_string(from.phases.size()) + " rows for " +
-                                                    std::to_string(from.phase_next) + " phases begun");
+    if (from.phases.size() != from.phase_next)
+        fail("its phase table has " + std::to_string(from.phases.size()) + " rows for " +
+             std::to_string(from.phase_next) + " phases begun");
     phase_next = static_cast<std::size_t>(from.phase_next);
     phase_open = from.phase_open;
     shy_G = from.shy_G;
@@ -114,7 +122,8 @@ simulation::impl::weight_split simulation::impl::excitatory_weights(std::vector<
             if (!plastic[j]) continue;
             const double scale = 1.0 / weight_scale(static_cast<std::uint32_t>(j));
             const float spare = shy_spare[j];
-            for (const float w : ts.tables[j].weight) sums[3 * j + (w < spare ? 0 : 1)] += to_fixed(std::fabs(w) * scale, weight_unit);
+            for (const float w : ts.tables[j].weight)
+                sums[3 * j + (w < spare ? 0 : 1)] += to_fixed(std::fabs(w) * scale, weight_unit);
             sums[3 * j + 2] += static_cast<std::int64_t>(ts.tables[j].weight.size());
         }
     comm.sum(sums);
@@ -124,8 +133,11 @@ simulation::impl::weight_split simulation::impl::excitatory_weights(std::vector<
     for (std::size_t j = 0; j < J; ++j) {
         if (!plastic[j]) continue;
         const double s = weight_scale(static_cast<std::uint32_t>(j));
-        const double below = static_cast<double>(sums[3 * j]) / weight_unit * s, above = static_cast<double>(sums[3 * j + 1]) / weight_unit * s;
-        if (by_projection) (*by_projection)[j] = static_cast<double>(shy_gain[j]) * static_cast<double>(sums[3 * j]) / weight_unit * s + above;
+        const double below = static_cast<double>(sums[3 * j]) / weight_unit * s,
+                     above = static_cast<double>(sums[3 * j + 1]) / weight_unit * s;
+        if (by_projection)
+            (*by_projection)[j] =
+                static_cast<double>(shy_gain[j]) * static_cast<double>(sums[3 * j]) / weight_unit * s + above;
         if (!renormalized[j]) continue;
         total.scaled += below;
         total.spared += above;
@@ -147,13 +159,15 @@ void simulation::impl::take_spare_thresholds() {
     for (const auto& ts : threads)
         for (std::size_t j = 0; j < J; ++j) {
             if (!renormalized[j]) continue;
-            for (const float w : ts.tables[j].weight) ++counts[j * weight_bins + weight_bin(w, rules[j].w_min, rules[j].w_max)];
+            for (const float w : ts.tables[j].weight)
+                ++counts[j * weight_bins + weight_bin(w, rules[j].w_min, rules[j].w_max)];
         }
     comm.sum(counts);
     for (std::size_t j = 0; j < J; ++j)
         if (renormalized[j])
-            shy_spare[j] = static_cast<float>(spare_threshold(counts.data() + j * weight_bins, weight_bins, rules[j].w_min, rules[j].w_max,
-                                                              spec.schedule.renormalization.spare));
+            shy_spare[j] =
+                static_cast<float>(spare_threshold(counts.data() + j * weight_bins, weight_bins, rules[j].w_min,
+                                                   rules[j].w_max, spec.schedule.renormalization.spare));
 }
 
 void simulation::impl::end_phase(results& out) {
@@ -184,7 +198,8 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     // One period of SHY in the running phase, from the weights of the reduction just taken.
     const bool any = std::find(renormalized.begin(), renormalized.end(), 1) != renormalized.end();
     if (homeostasis_due && phase_next > 0 && any) {
-        const bool renormalizing = r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize;
+        const bool renormalizing =
+            r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize;
         weight_split sum;
         if (renormalizing && r.mode == model::renormalization_spec::selectivity::selective) {
             sum = excitatory_weights();  // one more reduction per period, in selective phases only
@@ -230,7 +245,8 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     }
     if (r.enabled && set_point < 0.0) {
         using ref = model::renormalization_spec::reference;
-        if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake)) set_point = row.weight_start;
+        if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake))
+            set_point = row.weight_start;
         if (r.set_point == ref::value) {
             set_point = 0.0;
             for (const double n : synapse_count) set_point += r.mean_weight * n;
@@ -255,7 +271,8 @@ void simulation::impl::phase_rates(results& r, const std::vector<std::vector<dou
         row.swa.assign(spec.populations.size(), NAN);
         if (rates.empty()) continue;
         const auto start = to_step(row.start, spec.simulation.dt), end = to_step(row.end, spec.simulation.dt);
-        const std::int64_t b0 = (start + rate_bin_steps - 1) / rate_bin_steps, b1 = std::min(end / rate_bin_steps, rate_bins);
+        const std::int64_t b0 = (start + rate_bin_steps - 1) / rate_bin_steps,
+                           b1 = std::min(end / rate_bin_steps, rate_bins);
         if (b1 <= b0) continue;
         const auto n = static_cast<std::size_t>(b1 - b0);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
@@ -270,7 +287,8 @@ void simulation::impl::phase_rates(results& r, const std::vector<std::vector<dou
                 if (f < 0.5 || f > 4.0) continue;
                 double re = 0.0, im = 0.0;
                 for (std::size_t i = 0; i < n; ++i) {
-                    const double phi = -2.0 * std::numbers::pi * static_cast<double>((k * i) % n) / static_cast<double>(n);
+                    const double phi =
+                        -2.0 * std::numbers::pi * static_cast<double>((k * i) % n) / static_cast<double>(n);
                     re += (x[i] - mean) * std::cos(phi);
                     im += (x[i] - mean) * std::sin(phi);
                 }

@@ -43,13 +43,15 @@ void simulation::impl::collect_arrivals(thread_state& ts, std::int64_t upto) {
             // Entries by delay: one run per delay that lands in (lo, upto].
             const auto delay = [&](std::uint64_t m) {
                 const std::uint32_t en = index.entry[m];
-                return D + static_cast<std::int64_t>(network::synapse_delay_offset(table.target_delay[table.row_begin[index.source(en)] + index.position(en)]));
+                return D + static_cast<std::int64_t>(network::synapse_delay_offset(
+                               table.target_delay[table.row_begin[index.source(en)] + index.position(en)]));
             };
             std::uint64_t m = b, hi = e;
             while (m < hi) {  // the first entry reaching after lo
                 const std::uint64_t mid = m + (hi - m) / 2;
                 if (it->step + delay(mid) > lo) hi = mid;
-                else m = mid + 1;
+                else
+                    m = mid + 1;
             }
             while (m < e) {
                 const std::int64_t d = delay(m);
@@ -73,14 +75,17 @@ void simulation::impl::apply_arrival(thread_state& ts, const post_arrival& a) {
     const auto& rs = ts.rows[j];
     plasticity::registered_rules::visit(rules[j].id, [&]<class Rule>(std::type_identity<Rule>) {
         if (Rule::metaplastic && meta_on[j]) potentiate_run<Rule, true>(ts, table, rs, rules[j], a);
-        else potentiate_run<Rule, false>(ts, table, rs, rules[j], a);
+        else
+            potentiate_run<Rule, false>(ts, table, rs, rules[j], a);
     });
 }
 
 void simulation::impl::finish_arrivals(thread_state& ts, std::int64_t upto) {
     ts.arrived = upto;
     // Spikes whose every arrival is applied leave the log; the log moves down when half of it is done.
-    while (ts.post_log_head < ts.post_log.size() && ts.post_log[ts.post_log_head].step + ts.longest_plastic_delay <= upto) ++ts.post_log_head;
+    while (ts.post_log_head < ts.post_log.size() &&
+           ts.post_log[ts.post_log_head].step + ts.longest_plastic_delay <= upto)
+        ++ts.post_log_head;
     if (ts.post_log_head > 0 && 2 * ts.post_log_head >= ts.post_log.size()) {
         ts.post_log.erase(ts.post_log.begin(), ts.post_log.begin() + static_cast<std::ptrdiff_t>(ts.post_log_head));
         ts.post_log_head = 0;

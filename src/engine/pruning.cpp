@@ -45,7 +45,8 @@ void simulation::impl::tag_synapses(thread_state& ts) {
             branch_cursor branch = branched[j] ? branches_of_row(ts, j, s) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
-                table.tag[k] = plasticity::next_tag(table.tag[k], effective(table.weight[k], i, branched[j] ? branch(i) : 0), threshold);
+                table.tag[k] = plasticity::next_tag(
+                    table.tag[k], effective(table.weight[k], i, branched[j] ? branch(i) : 0), threshold);
             }
         }
     }
@@ -63,7 +64,8 @@ void simulation::impl::prune_local(thread_state& ts, std::int64_t T) {
         }
         c[p_before] = static_cast<std::int64_t>(table.size());
         c[p_bytes_before] = static_cast<std::int64_t>(table.bytes());
-        if (!spec.projections[j].pruning.depleted) c[p_removed] = static_cast<std::int64_t>(network::remove_tagged(table, tag_checks[j]));
+        if (!spec.projections[j].pruning.depleted)
+            c[p_removed] = static_cast<std::int64_t>(network::remove_tagged(table, tag_checks[j]));
         c[p_bytes_after] = static_cast<std::int64_t>(table.bytes());
     }
 }
@@ -94,7 +96,8 @@ void simulation::impl::prune_global(std::int64_t T, results& out) {
     }
     // The phase that ran up to T.
     for (auto& row : out.phases)
-        if (to_step(row.start, spec.simulation.dt) < T && T <= to_step(row.end, spec.simulation.dt)) row.pruned += removed;
+        if (to_step(row.start, spec.simulation.dt) < T && T <= to_step(row.end, spec.simulation.dt))
+            row.pruned += removed;
 }
 
 }  // namespace synorm::engine

@@ -8,7 +8,10 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     snap.projection = projection;
     snap.time = static_cast<double>(step) * spec.simulation.dt;
     const auto& proj = spec.projections[projection];
-    struct entry { std::uint64_t target, source; float w; };
+    struct entry {
+        std::uint64_t target, source;
+        float w;
+    };
     std::vector<entry> all;
     for (const auto& ts : threads) {
         const auto& table = ts.tables[projection];
@@ -69,7 +72,8 @@ spike_batch simulation::impl::take_spikes() {
 results simulation::impl::collect(results r) {
     // State traces: this rank's recorded neurons in gid order, samples in time order.
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
-        const std::int64_t every = std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
+        const std::int64_t every =
+            std::max<std::int64_t>(1, to_step(spec.recording.state[k].interval, spec.simulation.dt));
         r.traces.push_back(gather_trace(k, static_cast<std::size_t>((total_steps + every - 1) / every)));
     }
     if (spec.recording.final_state) {
@@ -102,7 +106,8 @@ results simulation::impl::collect(results r) {
             const auto size = static_cast<double>(spec.populations[p].size);
             for (std::size_t b = 0; b < rate.size(); ++b) {
                 // The last bin may be shorter than the others.
-                const std::int64_t steps_in_bin = std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
+                const std::int64_t steps_in_bin =
+                    std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
                 const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
                 rate[b] = static_cast<double>(counts[p * rate.size() + b]) / size / (width > 0 ? width : bin_s);
             }

@@ -9,7 +9,7 @@
 
 namespace synorm::engine::detail {
 
-struct recorder_part {  // this thread's share of one state recorder
+struct recorder_part {                   // this thread's share of one state recorder
     std::vector<std::uint32_t> neurons;  // thread-local indices
     std::vector<float> values;           // [sample][variable][neuron]
 };
@@ -18,7 +18,10 @@ struct records_state {
     std::vector<std::uint8_t> record_spikes;  // by population
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
     // Weight snapshots, in time order, then recorder order; the first not yet taken.
-    struct due_snapshot { std::int64_t step; std::uint32_t projection; };
+    struct due_snapshot {
+        std::int64_t step;
+        std::uint32_t projection;
+    };
     std::vector<due_snapshot> due;
     std::size_t next_due = 0;
     bool snapshot_due(std::int64_t t0) const { return next_due < due.size() && due[next_due].step <= t0; }
@@ -31,10 +34,10 @@ struct thread_records {
     std::vector<std::int64_t> flush_steps;
     std::vector<std::vector<std::int64_t>> rate_counts;  // [population][bin]
     std::vector<recorder_part> recorders;
-    std::uint64_t spikes = 0;    // emitted by this thread's neurons
-    std::uint64_t events = 0;    // spikes delivered to this thread's synapses
+    std::uint64_t spikes = 0;            // emitted by this thread's neurons
+    std::uint64_t events = 0;            // spikes delivered to this thread's synapses
     double t_update = 0, t_deliver = 0;  // s, wall-clock
-    std::exception_ptr error;    // what a step of this thread threw (run_control)
+    std::exception_ptr error;            // what a step of this thread threw (run_control)
 };
 
 }  // namespace synorm::engine::detail

@@ -71,7 +71,7 @@ public:
             received.pop_back();
         }
     }
-    bool stopping() const { return stop_; }                    // a rank failed: every rank leaves the loop
+    bool stopping() const { return stop_; }  // a rank failed: every rank leaves the loop
     bool checkpoint_asked() const { return checkpoint_asked_ || stop_asked_; }
     // The master, once the checkpoint at `step` is taken: a stop asked for ends the run there.
     void checkpoint_taken(std::int64_t step) {
@@ -95,11 +95,11 @@ public:
 
 private:
     comm::communicator& comm_;
-    std::atomic<bool> failed_{false};       // this rank: a thread or the master threw
+    std::atomic<bool> failed_{false};  // this rank: a thread or the master threw
     std::exception_ptr master_error_;
-    bool stop_ = false, remote_ = false;    // every rank stops; because another one failed
+    bool stop_ = false, remote_ = false;                  // every rank stops; because another one failed
     bool checkpoint_asked_ = false, stop_asked_ = false;  // agreed at the last exchange
-    std::int64_t stop_step_ = -1;           // ≥ 0: the run ended at a checkpoint there, on request
+    std::int64_t stop_step_ = -1;                         // ≥ 0: the run ended at a checkpoint there, on request
 };
 
 }  // namespace synorm::engine::detail

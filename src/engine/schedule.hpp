@@ -14,26 +14,29 @@
 namespace synorm::engine::detail {
 
 struct schedule_state {
-    model::model_spec configured;               // the parameters as written, which every phase starts from
-    std::vector<plasticity::projection_rule> configured_rules;  // by projection: learning-rate factors scale their rates
-    std::vector<model::phase_run> phase_runs;   // the expanded schedule; empty without one
-    std::size_t phase_next = 0;                 // the next phase to begin
-    bool phase_open = false;                    // phase_next − 1 is running
-    double phase_wall0 = 0.0;                   // omp_get_wtime() when the open phase began (as if, after a resume)
+    model::model_spec configured;  // the parameters as written, which every phase starts from
+    std::vector<plasticity::projection_rule>
+        configured_rules;                      // by projection: learning-rate factors scale their rates
+    std::vector<model::phase_run> phase_runs;  // the expanded schedule; empty without one
+    std::size_t phase_next = 0;                // the next phase to begin
+    bool phase_open = false;                   // phase_next − 1 is running
+    double phase_wall0 = 0.0;                  // omp_get_wtime() when the open phase began (as if, after a resume)
     std::vector<float> shy_gain;  // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
     double shy_G = 1.0;           // the network's SHY gain, which shy_gain holds for renormalized projections
     // by projection: selective renormalization's spare threshold θ (w ≥ θ: G does not apply); +inf
     // outside a selective renormalizing phase, so that G applies to every synapse.
     std::vector<float> shy_spare;
-    std::vector<std::uint8_t> renormalized;     // by projection: excitatory and plastic, so under SHY
-    double set_point = -1.0;                    // total excitatory plastic weight W*; < 0 until it is taken
-    std::vector<double> synapse_count;          // by projection: global synapse counts (renormalized ones)
+    std::vector<std::uint8_t> renormalized;  // by projection: excitatory and plastic, so under SHY
+    double set_point = -1.0;                 // total excitatory plastic weight W*; < 0 until it is taken
+    std::vector<double> synapse_count;       // by projection: global synapse counts (renormalized ones)
     bool phase_due(std::int64_t t0) const {
         return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0;
     }
     // Σw over renormalized projections: `scaled` below the spare threshold (every synapse outside
     // selective mode), `spared` at or above it.
-    struct weight_split { double scaled = 0.0, spared = 0.0; };
+    struct weight_split {
+        double scaled = 0.0, spared = 0.0;
+    };
 };
 
 }  // namespace synorm::engine::detail

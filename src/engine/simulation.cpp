@@ -22,7 +22,7 @@ results simulation::impl::run(const hooks& h) {
     const double t_start = omp_get_wtime();
     run_control control(comm);
     run_state run = begin_run(h);
-#pragma omp parallel num_threads(static_cast<int>(threads.size()))
+#pragma omp parallel num_threads(static_cast <int>(threads.size()))
     {
         const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
@@ -68,7 +68,8 @@ simulation::impl::run_state simulation::impl::begin_run(const hooks& h) {
     due.clear();
     for (const auto& w : spec.recording.weights)
         for (const double t : w.times) due.push_back({to_step(t, dt), w.projection});
-    std::stable_sort(due.begin(), due.end(), [](const due_snapshot& a, const due_snapshot& b) { return a.step < b.step; });
+    std::stable_sort(due.begin(), due.end(),
+                     [](const due_snapshot& a, const due_snapshot& b) { return a.step < b.step; });
     next_due = 0;
     if (start_step == 0) {
         take_snapshots(0, out);
@@ -131,7 +132,8 @@ void simulation::impl::boundary(thread_state& ts, std::int64_t T, bool homeostas
         if (homeostasis_due) homeostasis_global(T, run.out.homeostasis);
         take_snapshots(T, run.out);
         if (!phase_runs.empty()) phase_boundary(T, homeostasis_due, run.out);
-        else if (end) sample_patterns(T, run.out);
+        else if (end)
+            sample_patterns(T, run.out);
     });
 #pragma omp barrier
     if (!homeostasis_due || !pruning_point(T)) return;
@@ -218,7 +220,7 @@ void simulation::impl::finish(run_control& control, run_state& run) {
     const std::int64_t T = total_steps;
     const bool homeostasis_due = H > 0 && T > 0 && T % H == 0;
     const bool weights_read = any_plastic || homeostasis_due || next_due < due.size();
-#pragma omp parallel num_threads(static_cast<int>(threads.size()))
+#pragma omp parallel num_threads(static_cast <int>(threads.size()))
     {
         const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
@@ -256,7 +258,8 @@ double simulation::build_seconds() const { return impl_->build_time; }
 
 results simulation::run(const hooks& h) { return impl_->run(h); }
 
-simulation::simulation(const model::model_spec& spec, comm::communicator& comm, int threads, const checkpoint_state& from)
+simulation::simulation(const model::model_spec& spec, comm::communicator& comm, int threads,
+                       const checkpoint_state& from)
     : impl_(std::make_unique<impl>(spec, comm, threads, &from)) {}
 
 }  // namespace synorm::engine

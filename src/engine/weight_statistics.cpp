@@ -14,7 +14,8 @@ namespace {
 // lanes; the bins counted into four histograms in turn, since many weights share a bin (the bounds)
 // and one counter would make every increment wait for the previous one.
 SYNORM_SIMD_CLONES
-void add_finite(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max, std::int64_t* sums) {
+void add_finite(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max,
+                std::int64_t* sums) {
     constexpr std::size_t block = 256;
     constexpr double bins = static_cast<double>(weight_bins);
     const double lo = w_min, range = static_cast<double>(w_max) - lo;
@@ -25,7 +26,8 @@ void add_finite(const float* w, std::size_t n, double scale, double unit, float 
         const std::size_t m = std::min(block, n - k0);
         const float* const v = w + k0;
         for (std::size_t k = 0; k < m; ++k) {
-            const double r = std::fabs(static_cast<double>(v[k])) * scale;  // in [0, 1]: the conversions cannot overflow
+            const double r =
+                std::fabs(static_cast<double>(v[k])) * scale;  // in [0, 1]: the conversions cannot overflow
             const double a = r * unit;
             const auto t = static_cast<std::int64_t>(a);
             s0 += t + ((a - static_cast<double>(t)) >= 0.5 ? 1 : 0);  // round_to_integer for a ≥ 0
@@ -46,7 +48,8 @@ void add_finite(const float* w, std::size_t n, double scale, double unit, float 
         }
         for (std::size_t k = 0; k < m; ++k) ++counts[k & 3][static_cast<std::size_t>(bin[k])];
     }
-    for (std::size_t b = 0; b < weight_bins; ++b) sums[5 + b] += std::int64_t{counts[0][b]} + counts[1][b] + counts[2][b] + counts[3][b];
+    for (std::size_t b = 0; b < weight_bins; ++b)
+        sums[5 + b] += std::int64_t{counts[0][b]} + counts[1][b] + counts[2][b] + counts[3][b];
     sums[0] += s0;
     sums[1] += s1;
     sums[3] += at_min;
@@ -55,7 +58,8 @@ void add_finite(const float* w, std::size_t n, double scale, double unit, float 
 
 }  // namespace
 
-std::int64_t add_weight_statistics(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max, std::int64_t* sums) {
+std::int64_t add_weight_statistics(const float* w, std::size_t n, double scale, double unit, float w_min, float w_max,
+                                   std::int64_t* sums) {
     std::int64_t non_finite = 0;
     for (std::size_t k = 0; k < n; ++k) non_finite += std::fabs(w[k]) <= std::numeric_limits<float>::max() ? 0 : 1;
     if (non_finite == 0) {

@@ -7,7 +7,8 @@ namespace synorm::plasticity {
 
 decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
     const auto exact = static_cast<std::size_t>(std::min(65536.0, std::ceil(16.0 * tau_steps)) + 1);
-    const auto n = static_cast<std::size_t>(std::min(1048576.0, std::max(std::ceil(88.0 * tau_steps) + 1, static_cast<double>(exact))));
+    const auto n = static_cast<std::size_t>(
+        std::min(1048576.0, std::max(std::ceil(88.0 * tau_steps) + 1, static_cast<double>(exact))));
     values_.resize(n);
     for (std::size_t k = 0; k < n; ++k)
         values_[k] = k < exact ? static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps))
@@ -22,7 +23,8 @@ void post_history::resize(std::uint32_t neurons) {
     nearest_.resize(neurons, 0);
 }
 
-void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow) {
+void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest,
+                          const decay_table* slow) {
     for (std::uint32_t i = begin; i < end; ++i) {
         decay_[i] = decay;
         slow_decay_[i] = slow;
@@ -33,8 +35,7 @@ void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_ta
 const post_spike& post_history::record(std::uint32_t neuron, std::int64_t step) {
     auto& h = spikes_[neuron];
     float y = 1.0f, o2 = 0.0f;
-    if (!h.empty() && !nearest_[neuron])
-        y += h.back().y * (*decay_[neuron])(step - h.back().step);
+    if (!h.empty() && !nearest_[neuron]) y += h.back().y * (*decay_[neuron])(step - h.back().step);
     // o2 jumps by 1 right after each spike; the history keeps its value just before.
     if (!h.empty() && slow_decay_[neuron]) o2 = (h.back().o2 + 1.0f) * (*slow_decay_[neuron])(step - h.back().step);
     h.push_back({step, y, o2});

@@ -136,7 +136,9 @@ inline void expect_same_spec(const model::model_spec& a, const model::model_spec
         EXPECT_EQ(x[i].value, y[i].value) << x[i].path;
     }
     EXPECT_EQ(x.size(), y.size()) << "first key only in one: "
-                                  << (i < x.size() ? x[i].path : i < y.size() ? y[i].path : "");
+                                  << (i < x.size()   ? x[i].path
+                                      : i < y.size() ? y[i].path
+                                                     : "");
 }
 
 // Loads `text`, loads its resolved YAML, and expects the same spec and the same resolved text.

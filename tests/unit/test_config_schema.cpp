@@ -349,8 +349,9 @@ TEST(config_schema, every_registered_rule_has_its_section_and_a_place_in_the_ref
     EXPECT_EQ(rules, registered);
     ASSERT_GE(rules.size(), 3u);
     EXPECT_EQ(rules[0], "stdp");
-    const std::string blocks = "<!-- schema: stdp -->\n<!-- end schema -->\n<!-- schema: other rules -->\n"
-                               "<!-- end schema -->\n";
+    const std::string blocks =
+        "<!-- schema: stdp -->\n<!-- end schema -->\n<!-- schema: other rules -->\n"
+        "<!-- end schema -->\n";
     const std::string text = with_reference(blocks);
     const auto other = text.find("<!-- schema: other rules -->");
     ASSERT_NE(other, std::string::npos);

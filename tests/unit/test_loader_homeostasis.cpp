@@ -115,7 +115,9 @@ TEST(loader_scaling, integral_glia_and_mode) {
         return with(plastic, "      target_rate: \"5 Hz\"\n", "      target_rate: \"5 Hz\"\n" + line);
     };
     const model::scaling_spec s =
-        spec_of(scaling_with("      tau_integral: \"20 s\"\n      glial_gain: 2.5\n      mode: additive\n")).populations[0].scaling;
+        spec_of(scaling_with("      tau_integral: \"20 s\"\n      glial_gain: 2.5\n      mode: additive\n"))
+            .populations[0]
+            .scaling;
     EXPECT_EQ(s.tau_integral, 20000.0);
     EXPECT_EQ(s.glial_gain, 2.5);
     EXPECT_EQ(s.mode, model::scaling_mode::additive);
@@ -125,7 +127,8 @@ TEST(loader_scaling, integral_glia_and_mode) {
     EXPECT_EQ(error_of(scaling_with("      glial_gain: -1\n")),
               "test.yaml:11:19: populations.E.scaling.glial_gain: expected a number ≥ 0, got -1");
     EXPECT_EQ(error_of(scaling_with("      mode: subtractive\n")),
-              "test.yaml:11:13: populations.E.scaling.mode: unknown value \"subtractive\"; expected one of multiplicative, additive");
+              "test.yaml:11:13: populations.E.scaling.mode: unknown value \"subtractive\"; expected one of "
+              "multiplicative, additive");
     expect_round_trip(scaling_with("      tau_integral: \"20 s\"\n      glial_gain: 2.5\n      mode: additive\n"));
 }
 
@@ -133,7 +136,8 @@ TEST(loader_e_gaba, keys_defaults_and_errors) {
     const auto e_with = [](const std::string& map) {
         return with(plastic, "    calcium: {tau: \"2 s\"}\n", "    calcium: {tau: \"2 s\"}\n    e_gaba: " + map + "\n");
     };
-    const model::e_gaba_spec e = spec_of(e_with("{tau: \"3 s\", E_in_min: \"-95 mV\", E_in_max: \"-70 mV\"}")).populations[0].e_gaba;
+    const model::e_gaba_spec e =
+        spec_of(e_with("{tau: \"3 s\", E_in_min: \"-95 mV\", E_in_max: \"-70 mV\"}")).populations[0].e_gaba;
     EXPECT_TRUE(e.enabled);
     EXPECT_EQ(e.target_rate, 5.0) << "the scaling's target";
     EXPECT_EQ(e.tau, 3000.0);
@@ -141,17 +145,21 @@ TEST(loader_e_gaba, keys_defaults_and_errors) {
     EXPECT_EQ(e.E_in_max, -70.0);
     EXPECT_EQ(error_of(e_with("{E_in_min: \"-70 mV\", E_in_max: \"-75 mV\"}")),
               "test.yaml:9:44: populations.E.e_gaba.E_in_max: E_in_max -75 mV must be above E_in_min -70 mV");
-    EXPECT_EQ(error_of(e_with("{E_in_min: \"-70 mV\"}")),
-              "test.yaml:9:24: populations.E.e_gaba.E_in_min: the neuron's E_in -85 mV, where every E_in starts, is outside "
-              "[E_in_min, E_in_max] = [-70 mV, -60 mV]");
+    EXPECT_EQ(
+        error_of(e_with("{E_in_min: \"-70 mV\"}")),
+        "test.yaml:9:24: populations.E.e_gaba.E_in_min: the neuron's E_in -85 mV, where every E_in starts, is outside "
+        "[E_in_min, E_in_max] = [-70 mV, -60 mV]");
     EXPECT_EQ(error_of(e_with("{target_rate: \"-1 Hz\"}")),
               "test.yaml:9:27: populations.E.e_gaba.target_rate: the target rate must be > 0, got -1 Hz");
     // Without scaling the target is required; on a current-based population it is an error.
-    const std::string no_scaling = with(plastic, "    scaling:\n      target_rate: \"5 Hz\"\n", "    e_gaba: {tau: \"1 s\"}\n");
+    const std::string no_scaling =
+        with(plastic, "    scaling:\n      target_rate: \"5 Hz\"\n", "    e_gaba: {tau: \"1 s\"}\n");
     EXPECT_EQ(error_of(no_scaling), "test.yaml:9:13: populations.E.e_gaba: missing required key \"target_rate\"");
-    EXPECT_EQ(error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n", "    neuron: {model: lif_curr_exp}\n    e_gaba: {target_rate: \"5 Hz\"}\n")),
-              "test.yaml:15:13: populations.I.e_gaba: E_GABA homeostasis moves the inhibitory reversal potential, which only "
-              "conductance-based neurons (lif_cond_exp, lif_cond_exp_adapt) have; I is lif_curr_exp");
+    EXPECT_EQ(
+        error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n",
+                      "    neuron: {model: lif_curr_exp}\n    e_gaba: {target_rate: \"5 Hz\"}\n")),
+        "test.yaml:15:13: populations.I.e_gaba: E_GABA homeostasis moves the inhibitory reversal potential, which only "
+        "conductance-based neurons (lif_cond_exp, lif_cond_exp_adapt) have; I is lif_curr_exp");
     expect_round_trip(e_with("{tau: \"3 s\", E_in_min: \"-95 mV\", E_in_max: \"-70 mV\"}"));
 }
 
@@ -162,12 +170,17 @@ TEST(loader_normalization, keys_and_errors) {
     EXPECT_TRUE(spec_of(normalized).populations[0].normalization.enabled);
     expect_round_trip(normalized);
     EXPECT_EQ(error_of(with(normalized, "{total: \"60 nS\"}", "{total: \"60 pA\"}")),
-              "test.yaml:9:28: populations.E.normalization.total: expected a conductance like \"6 nS\", got a current (\"60 pA\")");
-    EXPECT_EQ(error_of(with(plastic, "    calcium: {tau: \"2 s\"}\n", "    calcium: {tau: \"2 s\"}\n    normalization: {total: \"6 nS\"}\n")),
-              "test.yaml:9:20: populations.E.normalization: normalization and scaling both set the gain on E's excitatory inputs; "
+              "test.yaml:9:28: populations.E.normalization.total: expected a conductance like \"6 nS\", got a current "
+              "(\"60 pA\")");
+    EXPECT_EQ(error_of(with(plastic, "    calcium: {tau: \"2 s\"}\n",
+                            "    calcium: {tau: \"2 s\"}\n    normalization: {total: \"6 nS\"}\n")),
+              "test.yaml:9:20: populations.E.normalization: normalization and scaling both set the gain on E's "
+              "excitatory inputs; "
               "switch one off");
-    EXPECT_EQ(error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n", "    neuron: {model: lif_curr_exp}\n    normalization: {total: \"6 pA\"}\n")),
-              "test.yaml:15:20: populations.I.normalization: normalization keeps the sum of plastic excitatory weights onto I "
+    EXPECT_EQ(error_of(with(plastic, "    neuron: {model: lif_curr_exp}\n",
+                            "    neuron: {model: lif_curr_exp}\n    normalization: {total: \"6 pA\"}\n")),
+              "test.yaml:15:20: populations.I.normalization: normalization keeps the sum of plastic excitatory weights "
+              "onto I "
               "constant, but no plastic excitatory projection targets it");
     EXPECT_EQ(error_of(with(normalized, "{total: \"60 nS\"}", "{}")),
               "test.yaml:9:20: populations.E.normalization: missing required key \"total\"");

@@ -37,10 +37,12 @@ TEST(loader_limits, population_size_beyond_32_bits_is_refused) {
 
 TEST(loader_limits, total_neurons_beyond_40_bits_is_refused) {
     std::string text = "populations:\n";
-    for (int i = 0; i < 257; ++i) text += "  P" + std::to_string(i) + ": {size: 4294967296, neuron: {model: lif_delta}}\n";
-    EXPECT_EQ(error_of(text), "test.yaml:258:16: populations.P256.size: the populations up to P256 have 1103806595072 "
-                              "neurons; expected at most 1099511627776 in all (2^40: random streams are keyed by a "
-                              "40-bit gid)");
+    for (int i = 0; i < 257; ++i)
+        text += "  P" + std::to_string(i) + ": {size: 4294967296, neuron: {model: lif_delta}}\n";
+    EXPECT_EQ(error_of(text),
+              "test.yaml:258:16: populations.P256.size: the populations up to P256 have 1103806595072 "
+              "neurons; expected at most 1099511627776 in all (2^40: random streams are keyed by a "
+              "40-bit gid)");
 }
 
 TEST(loader_limits, indegrees_numbers_and_sources_are_bounded) {
@@ -48,11 +50,13 @@ TEST(loader_limits, indegrees_numbers_and_sources_are_bounded) {
               "test.yaml:18:47: projections[0].connect.indegree: expected an indegree of at most 9007199254740992 "
               "(2^53, exact in double), got 9007199254740993");
     // 10 × 1e15 overflows the limit only once scaled.
-    EXPECT_NE(error_of(base, {"network.indegree_scale=1e15"})
-                  .find("projections[0].connect.indegree: expected an indegree of at most 9007199254740992 (2^53, exact "
-                        "in double), got 10 (1e+16 after network.indegree_scale = 1e+15)"),
-              std::string::npos);
-    EXPECT_NE(error_of(with(base, "{rule: pairwise_bernoulli, p: 0.2}", "{rule: fixed_total_number, number: 1e17}")), "");
+    EXPECT_NE(
+        error_of(base, {"network.indegree_scale=1e15"})
+            .find("projections[0].connect.indegree: expected an indegree of at most 9007199254740992 (2^53, exact "
+                  "in double), got 10 (1e+16 after network.indegree_scale = 1e+15)"),
+        std::string::npos);
+    EXPECT_NE(error_of(with(base, "{rule: pairwise_bernoulli, p: 0.2}", "{rule: fixed_total_number, number: 1e17}")),
+              "");
     EXPECT_EQ(error_of(base + "inputs: [{kind: poisson, target: E, rate: 1 Hz, weight: 1 pA, sources: 1e16}]\n"),
               "test.yaml:27:72: inputs[0].sources: expected an integer from 1 to 9007199254740992 (2^53, exact in "
               "double), got \"1e16\"");
@@ -62,7 +66,8 @@ TEST(loader_limits, more_inputs_than_a_16_bit_stream_index_are_refused) {
     std::string inputs = "inputs: [";
     for (int i = 0; i <= 65536; ++i) inputs += "{}, ";
     EXPECT_EQ(error_of(base + inputs + "]\n"),
-              "test.yaml:27:9: inputs: expected at most 65536 inputs (random streams are keyed by a 16-bit index), got 65537");
+              "test.yaml:27:9: inputs: expected at most 65536 inputs (random streams are keyed by a 16-bit index), got "
+              "65537");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,21 +103,26 @@ TEST(loader_limits, step_counts_beyond_2_53_are_refused) {
     EXPECT_NE(error_of(with(base, "tau_m: \"20 ms\"", "tau_m: \"20 ms\"\n      t_ref: \"1e30 ms\""))
                   .find("t_ref: expected a refractory period of at most 214748364.7 ms"),
               std::string::npos);
-    const std::string schedule = "schedule:\n  cycles: 1e15\n  phases:\n    - {name: w, kind: wake, duration: 100 ms}\n";
+    const std::string schedule =
+        "schedule:\n  cycles: 1e15\n  phases:\n    - {name: w, kind: wake, duration: 100 ms}\n";
     EXPECT_NE(error_of(base + with(with(schedule, "cycles: 1e15", "cycles: 2"), "100 ms", "5e14 ms"))
                   .find("schedule.cycles: the schedule's total, cycles × the phases' durations = 1e+15 ms, is beyond"),
               std::string::npos);
-    EXPECT_NE(error_of(base + schedule).find("schedule.cycles: cycles × phases = 1e+15 phase runs; expected at most 1048576"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(base + schedule).find("schedule.cycles: cycles × phases = 1e+15 phase runs; expected at most 1048576"),
+        std::string::npos);
     EXPECT_NE(error_of(base + with(with(schedule, "cycles: 1e15", "cycles: 1"), "100 ms", "1e20 ms"))
                   .find("duration: expected a time of at most"),
               std::string::npos);
 }
 
 TEST(loader_limits, pruning_tagging_time_fits_16_bit_counts) {
-    const std::string text = with(plastic, "      w_max: \"12 nS\"",
-                                  "      w_max: \"12 nS\"\n    pruning: {threshold: 1 nS, period: 1 s, tagging_time: 7000 s}");
-    EXPECT_NE(error_of(text).find("pruning.tagging_time: expected a tagging time of at most 6553400 ms (65534 homeostasis periods"), std::string::npos)
+    const std::string text =
+        with(plastic, "      w_max: \"12 nS\"",
+             "      w_max: \"12 nS\"\n    pruning: {threshold: 1 nS, period: 1 s, tagging_time: 7000 s}");
+    EXPECT_NE(error_of(text).find(
+                  "pruning.tagging_time: expected a tagging time of at most 6553400 ms (65534 homeostasis periods"),
+              std::string::npos)
         << error_of(text);
 }
 
@@ -121,14 +131,17 @@ TEST(loader_limits, pruning_tagging_time_fits_16_bit_counts) {
 
 TEST(loader_limits, delays_beyond_the_delay_field_are_refused) {
     // Minimum delay 1 ms (10 steps): the longest is 1 ms + 1023 steps = 103.3 ms.
-    const std::string message = "expected a delay of at most 103.3 ms, the minimum delay 1 ms + 1023 steps of dt = 0.1 "
-                                "ms (a synapse stores its delay in 10 bits), got 200 ms; a larger simulation.dt lifts "
-                                "the limit, which counts steps";
-    EXPECT_EQ(error_of(base, {"projections.1.delay=200 ms"}), "--set projections.1.delay: projections[1].delay: " + message);
+    const std::string message =
+        "expected a delay of at most 103.3 ms, the minimum delay 1 ms + 1023 steps of dt = 0.1 "
+        "ms (a synapse stores its delay in 10 bits), got 200 ms; a larger simulation.dt lifts "
+        "the limit, which counts steps";
+    EXPECT_EQ(error_of(base, {"projections.1.delay=200 ms"}),
+              "--set projections.1.delay: projections[1].delay: " + message);
     EXPECT_EQ(error_of(base, {"projections.1.delay=103.3 ms"}), "");
     EXPECT_EQ(error_of(with(base, "delay: \"1.5 ms\"", "delay: {distribution: uniform, low: 1 ms, high: 200 ms}")),
               "test.yaml:26:53: projections[1].delay.high: " + message);
-    EXPECT_EQ(error_of(with(base, "delay: \"1.5 ms\"", "delay: {distribution: normal, mean: 5 ms, sd: 1 ms, min: 1 ms, max: 200 ms}")),
+    EXPECT_EQ(error_of(with(base, "delay: \"1.5 ms\"",
+                            "delay: {distribution: normal, mean: 5 ms, sd: 1 ms, min: 1 ms, max: 200 ms}")),
               "test.yaml:26:73: projections[1].delay.max: " + message);
     // At dt = 0.2 ms the same delay fits (1 ms + 1023 × 0.2 ms).
     EXPECT_EQ(error_of(base, {"projections.1.delay=200 ms", "simulation.dt=0.2 ms"}), "");
@@ -145,12 +158,14 @@ TEST(loader_limits, normal_delays_without_max_are_clipped_at_the_limit) {
 // Warnings.
 
 TEST(loader_limits, one_to_one_onto_itself_without_autapses_warns) {
-    const std::string text =
-        base + "  - {name: EE, source: E, target: E, connect: {rule: one_to_one, autapses: false}, weight: 1 pA, delay: 1 ms}\n";
+    const std::string text = base +
+                             "  - {name: EE, source: E, target: E, connect: {rule: one_to_one, autapses: false}, "
+                             "weight: 1 pA, delay: 1 ms}\n";
     const loaded_config loaded = load_text(text, "test.yaml");
     ASSERT_EQ(loaded.warnings.size(), 1u);
-    EXPECT_EQ(loaded.warnings[0], "projections[2].connect.rule: projection EE connects E one_to_one onto itself with "
-                                  "autapses: false, so it creates no synapses");
+    EXPECT_EQ(loaded.warnings[0],
+              "projections[2].connect.rule: projection EE connects E one_to_one onto itself with "
+              "autapses: false, so it creates no synapses");
     EXPECT_TRUE(load_text(base, "test.yaml").warnings.empty());
     EXPECT_TRUE(load_text(with(text, "autapses: false", "autapses: true"), "test.yaml").warnings.empty());
 }
@@ -159,7 +174,8 @@ TEST(loader_limits, one_to_one_onto_itself_without_autapses_warns) {
 // Inputs that are not regular files.
 
 TEST(loader_limits, a_fifo_is_refused_without_blocking) {
-    const std::filesystem::path fifo = std::filesystem::temp_directory_path() / ("synorm_fifo_" + std::to_string(::getpid()));
+    const std::filesystem::path fifo =
+        std::filesystem::temp_directory_path() / ("synorm_fifo_" + std::to_string(::getpid()));
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     std::string message;
     try {

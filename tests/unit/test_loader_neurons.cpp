@@ -36,7 +36,9 @@ TEST(loader_errors, parameter_the_model_does_not_have) {
 }
 
 TEST(loader, adaptive_neuron_reads_its_adaptation_parameters) {
-    const std::string one = "populations:\n  A:\n    size: 10\n    neuron: {model: lif_cond_exp_adapt, a: 2 nS, b: 0.05 nA, tau_w: 0.2 s}\n";
+    const std::string one =
+        "populations:\n  A:\n    size: 10\n    neuron: {model: lif_cond_exp_adapt, a: 2 nS, b: 0.05 nA, tau_w: 0.2 "
+        "s}\n";
     const auto spec = spec_of(one);
     const auto& A = spec.populations[0];
     EXPECT_EQ(A.model, neuron_kind::lif_cond_exp_adapt);
@@ -80,9 +82,11 @@ TEST(loader_g_L, gives_tau_m_and_excludes_it) {
 }
 
 TEST(loader_source, poisson_source_population) {
-    const std::string sourced = with(plastic, "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n",
-                                     "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n"
-                                     "  S:\n    size: 50\n    neuron: {model: poisson_source, rate: \"8 Hz\", changes: [{at: \"0.5 s\", rate: \"16 Hz\"}]}\n");
+    const std::string sourced =
+        with(plastic, "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n",
+             "  I:\n    size: 20\n    type: inhibitory\n    neuron: {model: lif_curr_exp}\n"
+             "  S:\n    size: 50\n    neuron: {model: poisson_source, rate: \"8 Hz\", changes: [{at: \"0.5 s\", rate: "
+             "\"16 Hz\"}]}\n");
     const model::model_spec spec = spec_of(sourced);
     ASSERT_EQ(spec.populations.size(), 3u);
     EXPECT_EQ(spec.populations[2].model, model::neuron_kind::poisson_source);
@@ -93,12 +97,14 @@ TEST(loader_source, poisson_source_population) {
     expect_round_trip(sourced);
     EXPECT_EQ(error_of(with(sourced, "rate: \"8 Hz\", ", "")),
               "test.yaml:17:13: populations.S.neuron: missing required key \"rate\"");
-    EXPECT_EQ(error_of(with(sourced, "rate: \"8 Hz\"", "rate: \"8 Hz\", C_m: \"1 pF\"")),
-              "test.yaml:17:51: populations.S.neuron.C_m: unknown key for a poisson_source; accepted: model, rate, changes");
+    EXPECT_EQ(
+        error_of(with(sourced, "rate: \"8 Hz\"", "rate: \"8 Hz\", C_m: \"1 pF\"")),
+        "test.yaml:17:51: populations.S.neuron.C_m: unknown key for a poisson_source; accepted: model, rate, changes");
     EXPECT_EQ(error_of(with(sourced, "at: \"0.5 s\"", "at: \"0 s\"")),
               "test.yaml:17:66: populations.S.neuron.changes[0].at: expected a time > 0, got 0 ms");
     EXPECT_EQ(error_of(with(sourced, "    target: I\n", "    target: S\n")),
-              "test.yaml:38:13: projections[2].target: population S is a poisson_source, which takes no input; a source can only "
+              "test.yaml:38:13: projections[2].target: population S is a poisson_source, which takes no input; a "
+              "source can only "
               "be a projection's source");
     EXPECT_EQ(error_of(sourced + "inputs:\n  - {kind: dc, target: S, amplitude: \"1 pA\"}\n"),
               "test.yaml:43:24: inputs[0].target: population S is a poisson_source, which takes no input");

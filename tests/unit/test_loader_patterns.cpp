@@ -99,22 +99,35 @@ TEST(loader_patterns, bad_protocols) {
     EXPECT_NE(error_of(with(base, "target: E, group: {random", "target: X, group: {random"))
                   .find("inputs[2].target: unknown population \"X\""),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "patterns: [B]", "patterns: [C]")).find("schedule.phases[1].patterns[0]: unknown pattern \"C\"; patterns: A, B"),
+    EXPECT_NE(error_of(with(base, "patterns: [B]", "patterns: [C]"))
+                  .find("schedule.phases[1].patterns[0]: unknown pattern \"C\"; patterns: A, B"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "count: 20}", "count: 80}")).find("inputs[1].group.count: first + count = 10 + 80 is out of range: E has 80 neurons"),
+    EXPECT_NE(error_of(with(base, "count: 20}", "count: 80}"))
+                  .find("inputs[1].group.count: first + count = 10 + 80 is out of range: E has 80 neurons"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "{random: 12, seed: 9}", "{random: 100}")).find("random 100 is more than the population"), std::string::npos);
+    EXPECT_NE(
+        error_of(with(base, "{random: 12, seed: 9}", "{random: 100}")).find("random 100 is more than the population"),
+        std::string::npos);
     EXPECT_NE(error_of(with(base, "{random: 12, seed: 9}", "[3, 3]")).find("an id is listed twice"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "{random: 12, seed: 9}", "{last: 3}")).find("inputs[2].group.last: unknown key"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "\"3.5 s\"", "\"3.95 s\"")).find("inputs[1].probe.times[0]: probe at 3950 ms with its window 80 ms ends after the run (duration 4000 ms)"),
+    EXPECT_NE(error_of(with(base, "{random: 12, seed: 9}", "{last: 3}")).find("inputs[2].group.last: unknown key"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, "\"3.5 s\"", "\"3.95 s\""))
+                  .find("inputs[1].probe.times[0]: probe at 3950 ms with its window 80 ms ends after the run (duration "
+                        "4000 ms)"),
               std::string::npos);
     EXPECT_NE(error_of(with(base, "period: \"500 ms\"", "period: \"101 ms\""))
-                  .find("inputs[1].period: period 101 ms is shorter than duration + jitter = 102 ms: presentations would overlap"),
+                  .find("inputs[1].period: period 101 ms is shorter than duration + jitter = 102 ms: presentations "
+                        "would overlap"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "cue: 0.25", "cue: 1.5")).find("inputs[1].probe.cue: expected a fraction of the group in (0, 1)"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "cue: 0.25", "cue: 0.01")).find("cues 0; a cue needs at least one member"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "name: A\n", "name: B\n")).find("pattern name \"B\" is already used"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "jitter: \"2 ms\"", "jitter: \"0.25 ms\"")).find("not a multiple of the time step"), std::string::npos);
+    EXPECT_NE(error_of(with(base, "cue: 0.25", "cue: 1.5"))
+                  .find("inputs[1].probe.cue: expected a fraction of the group in (0, 1)"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, "cue: 0.25", "cue: 0.01")).find("cues 0; a cue needs at least one member"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, "name: A\n", "name: B\n")).find("pattern name \"B\" is already used"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(base, "jitter: \"2 ms\"", "jitter: \"0.25 ms\"")).find("not a multiple of the time step"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -62,12 +62,11 @@ TEST(loader_plasticity, defaults) {
 }
 
 TEST(loader_plasticity, every_key_in_internal_units) {
-    const model::plasticity_spec p = spec_of(with_plasticity(
-                                                 "      weight_dependence: multiplicative\n"
-                                                 "      pairing: nearest\n"
-                                                 "      tau_plus: \"16.8 ms\"\n"
-                                                 "      tau_minus: \"0.0337 s\"\n"
-                                                 "      w_min: \"500 pS\"\n"))
+    const model::plasticity_spec p = spec_of(with_plasticity("      weight_dependence: multiplicative\n"
+                                                             "      pairing: nearest\n"
+                                                             "      tau_plus: \"16.8 ms\"\n"
+                                                             "      tau_minus: \"0.0337 s\"\n"
+                                                             "      w_min: \"500 pS\"\n"))
                                          .projections[0]
                                          .plasticity;
     EXPECT_EQ(p.dependence, weight_dependence::multiplicative);
@@ -126,7 +125,8 @@ TEST(loader_plasticity, power_law) {
 
 TEST(loader_plasticity, rule_is_required_and_known) {
     EXPECT_EQ(error_of(with(plastic, "      rule: stdp\n", "")),
-              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (" + rule_words(", ", " or ") + ")");
+              "test.yaml:23:7: projections[0].plasticity: missing required key \"rule\" (" + rule_words(", ", " or ") +
+                  ")");
     EXPECT_EQ(error_of(with(plastic, "rule: stdp", "rule: bcm")),
               "test.yaml:23:13: projections[0].plasticity.rule: unknown value \"bcm\"; expected one of " +
                   rule_words(", ", ", "));
@@ -224,16 +224,20 @@ TEST(loader_plasticity, triplet_defaults_and_keys) {
 TEST(loader_plasticity, triplet_errors) {
     EXPECT_EQ(error_of(with(triplet, "      A3_plus: \"0.074 nS\"\n", "")),
               "test.yaml:23:7: projections[0].plasticity: missing required key \"A3_plus\"");
-    EXPECT_EQ(error_of(with(triplet, "A3_plus: \"0.074 nS\"", "A3_plus: \"0 nS\"")),
-              "test.yaml:25:16: projections[0].plasticity.A3_plus: A2_plus and A3_plus are both 0: the rule would never "
-              "potentiate");
-    EXPECT_EQ(error_of(with(triplet, "A2_minus: \"-0.084 nS\"", "A2_minus: \"0 nS\"")),
-              "test.yaml:26:17: projections[0].plasticity.A2_minus: expected a conductance < 0 (a depression), got 0 nS");
-    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      A3_minus: 1 nS\n")),
-              "test.yaml:28:17: projections[0].plasticity.A3_minus: expected a conductance ≤ 0 (a depression), got 1 nS");
-    EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      pairing: nearest\n")),
-              "test.yaml:28:7: projections[0].plasticity.pairing: unknown key for rule triplet; accepted: rule, tau_plus, "
-              "tau_minus, tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus, w_min, w_max");
+    EXPECT_EQ(
+        error_of(with(triplet, "A3_plus: \"0.074 nS\"", "A3_plus: \"0 nS\"")),
+        "test.yaml:25:16: projections[0].plasticity.A3_plus: A2_plus and A3_plus are both 0: the rule would never "
+        "potentiate");
+    EXPECT_EQ(
+        error_of(with(triplet, "A2_minus: \"-0.084 nS\"", "A2_minus: \"0 nS\"")),
+        "test.yaml:26:17: projections[0].plasticity.A2_minus: expected a conductance < 0 (a depression), got 0 nS");
+    EXPECT_EQ(
+        error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      A3_minus: 1 nS\n")),
+        "test.yaml:28:17: projections[0].plasticity.A3_minus: expected a conductance ≤ 0 (a depression), got 1 nS");
+    EXPECT_EQ(
+        error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      pairing: nearest\n")),
+        "test.yaml:28:7: projections[0].plasticity.pairing: unknown key for rule triplet; accepted: rule, tau_plus, "
+        "tau_minus, tau_x, tau_y, A2_plus, A3_plus, A2_minus, A3_minus, w_min, w_max");
     EXPECT_EQ(error_of(with(triplet, "      w_max: \"12 nS\"\n", "      w_max: \"12 nS\"\n      tau_y: 0 ms\n")),
               "test.yaml:28:14: projections[0].plasticity.tau_y: expected a time > 0, got 0 ms");
 }
@@ -303,22 +307,26 @@ TEST(loader_plasticity, vogels_errors) {
     // Weights ≤ 0 onto current-based neurons: so are the bounds.
     EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_max: -100 pA}")),
               "test.yaml:40:18: projections[3].plasticity: missing required key \"w_min\"");
-    EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_min: -100 pA, w_max: 5 pA}")),
-              "test.yaml:40:100: projections[3].plasticity.w_max: expected a current ≤ 0: inhibitory weights onto I are "
-              "≤ 0, got 5 pA");
+    EXPECT_EQ(
+        error_of(with(vogels_current, "w_min: -100 pA}", "w_min: -100 pA, w_max: 5 pA}")),
+        "test.yaml:40:100: projections[3].plasticity.w_max: expected a current ≤ 0: inhibitory weights onto I are "
+        "≤ 0, got 5 pA");
     EXPECT_EQ(error_of(with(vogels_current, "w_min: -100 pA}", "w_min: 0 pA}")),
               "test.yaml:40:84: projections[3].plasticity.w_min: w_min 0 pA must be below w_max 0 pA (the strongest "
               "inhibition, ≤ 0)");
-    EXPECT_EQ(error_of(with(vogels_current, "weight: -20 pA", "weight: -200 pA")),
-              "test.yaml:39:92: projections[3].weight: weight -200 pA is outside the plasticity bounds [w_min, w_max] = "
-              "[-100 pA, 0 pA]");
-    EXPECT_EQ(error_of(with(vogels_current, "eta: 0.5 pA", "eta: -0.5 pA")),
-              "test.yaml:40:50: projections[3].plasticity.eta: expected a current > 0 (the size of a step; it makes the "
-              "≤ 0 weights more negative), got -0.5 pA");
+    EXPECT_EQ(
+        error_of(with(vogels_current, "weight: -20 pA", "weight: -200 pA")),
+        "test.yaml:39:92: projections[3].weight: weight -200 pA is outside the plasticity bounds [w_min, w_max] = "
+        "[-100 pA, 0 pA]");
+    EXPECT_EQ(
+        error_of(with(vogels_current, "eta: 0.5 pA", "eta: -0.5 pA")),
+        "test.yaml:40:50: projections[3].plasticity.eta: expected a current > 0 (the size of a step; it makes the "
+        "≤ 0 weights more negative), got -0.5 pA");
     // Shares E's postsynaptic trace with the pair rule of EE: τ must equal EE's tau_minus.
-    EXPECT_EQ(error_of(with_vogels("      tau: \"10 ms\"\n")),
-              "test.yaml:37:12: projections[1].plasticity.tau: tau 10 ms differs from the 20 ms of plastic projection EE "
-              "onto the same population E: plastic projections onto one population share its postsynaptic traces");
+    EXPECT_EQ(
+        error_of(with_vogels("      tau: \"10 ms\"\n")),
+        "test.yaml:37:12: projections[1].plasticity.tau: tau 10 ms differs from the 20 ms of plastic projection EE "
+        "onto the same population E: plastic projections onto one population share its postsynaptic traces");
 }
 
 TEST(loader_plasticity, projections_onto_one_population_share_the_postsynaptic_trace) {
@@ -387,9 +395,8 @@ TEST(loader_plasticity, normal_and_lognormal_weights_are_clipped_at_the_bounds) 
     EXPECT_EQ(own.min, 2.0);
     EXPECT_EQ(own.max, 10.0);
     // Only one given: the other side is the rule's.
-    const distribution one = spec_of(with_weight("{distribution: normal, mean: 6 nS, sd: 2 nS, max: 10 nS}"))
-                                 .projections[0]
-                                 .weight;
+    const distribution one =
+        spec_of(with_weight("{distribution: normal, mean: 6 nS, sd: 2 nS, max: 10 nS}")).projections[0].weight;
     EXPECT_EQ(one.min, 0.0);
     EXPECT_EQ(one.max, 10.0);
 }
@@ -532,14 +539,14 @@ TEST(loader_plasticity_resolved, states_every_default) {
 
 TEST(loader_plasticity_resolved, round_trips) {
     expect_round_trip(plastic);
-    expect_round_trip(with_plasticity(
-        "      weight_dependence: power_law\n"
-        "      pairing: nearest\n"
-        "      tau_plus: \"16.8 ms\"\n"
-        "      tau_minus: \"33.7 ms\"\n"
-        "      w_min: \"0.3 nS\"\n"
-        "      w_0: \"0.1 uS\"\n"
-        "      mu: 0.7\n"));
+    expect_round_trip(
+        with_plasticity("      weight_dependence: power_law\n"
+                        "      pairing: nearest\n"
+                        "      tau_plus: \"16.8 ms\"\n"
+                        "      tau_minus: \"33.7 ms\"\n"
+                        "      w_min: \"0.3 nS\"\n"
+                        "      w_0: \"0.1 uS\"\n"
+                        "      mu: 0.7\n"));
     expect_round_trip(with(plastic, "      target_rate: \"5 Hz\"\n",
                            "      target_rate: \"0.3333 Hz\"\n      tau_up: \"1.1 s\"\n      tau_down: \"0.7 s\"\n"
                            "      gain_min: 0.333\n      gain_max: 3.21\n      inhibitory: true\n"));

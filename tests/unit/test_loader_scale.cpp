@@ -107,9 +107,9 @@ TEST(loader_compensation, scales_weights_and_restores_the_mean_input) {
     const model::model_spec spec = spec_of(compensated);
     const double root = 0.5;  // sqrt(k) for k = 0.25, every projection here
     // (1 − √k) · w̄ · charge per unit weight · full in-degree · ν · 1e-3, in pA.
-    const double ee = (1 - root) * 20.0 * 2.0 * 40 * 5.0 * 1e-3;      // tau_syn_ex
-    const double ie = (1 - root) * -80.0 * 4.0 * 20 * 10.0 * 1e-3;    // tau_syn_in
-    const double ei = (1 - root) * 0.2 * 200.0 * 40 * 5.0 * 1e-3;     // lif_delta: C_m
+    const double ee = (1 - root) * 20.0 * 2.0 * 40 * 5.0 * 1e-3;    // tau_syn_ex
+    const double ie = (1 - root) * -80.0 * 4.0 * 20 * 10.0 * 1e-3;  // tau_syn_in
+    const double ei = (1 - root) * 0.2 * 200.0 * 40 * 5.0 * 1e-3;   // lif_delta: C_m
     const double ii = (1 - root) * -0.1 * 200.0 * 99 * 10.0 * 1e-3;
     EXPECT_DOUBLE_EQ(spec.populations[0].params.I_e, 100.0 + ee + ie);
     EXPECT_DOUBLE_EQ(spec.populations[1].params.I_e, ei + ii);

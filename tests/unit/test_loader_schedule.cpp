@@ -85,20 +85,25 @@ TEST(loader_schedule, expanded_with_skipped_phases) {
 }
 
 TEST(loader_schedule, bad_schedules) {
-    EXPECT_NE(error_of(with(base, "kind: nrem", "kind: dream")).find("schedule.phases[1].kind: unknown value \"dream\"; expected one of wake, nrem, rem, custom"),
+    EXPECT_NE(error_of(with(base, "kind: nrem", "kind: dream"))
+                  .find("schedule.phases[1].kind: unknown value \"dream\"; expected one of wake, nrem, rem, custom"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "duration: \"1 s\"", "duration: \"-1 s\"")).find("schedule.phases[1].duration: expected a time > 0"),
+    EXPECT_NE(error_of(with(base, "duration: \"1 s\"", "duration: \"-1 s\""))
+                  .find("schedule.phases[1].duration: expected a time > 0"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "duration: \"1 s\"", "duration: \"0 s\"")).find("expected a time > 0"), std::string::npos);
+    EXPECT_NE(error_of(with(base, "duration: \"1 s\"", "duration: \"0 s\"")).find("expected a time > 0"),
+              std::string::npos);
     EXPECT_NE(error_of(with(base, "duration: \"1 s\"", "duration: \"1050 ms\""))
                   .find("schedule.phases[1].duration: 1050 ms is not a multiple of the homeostasis period 100 ms"),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, "b: \"0 pA\"", "g_K: \"0 pA\"")).find("schedule.phases[0].neurons.E.g_K: unknown parameter \"g_K\""),
+    EXPECT_NE(error_of(with(base, "b: \"0 pA\"", "g_K: \"0 pA\""))
+                  .find("schedule.phases[0].neurons.E.g_K: unknown parameter \"g_K\""),
               std::string::npos);
     EXPECT_NE(error_of(with(base, "neurons: {E:", "neurons: {X:")).find("unknown population \"X\""), std::string::npos);
     EXPECT_NE(error_of(with(base, "{EE: 0}", "{IE: 0}")).find("projection IE has no plasticity"), std::string::npos);
     EXPECT_NE(error_of(with(base, "inputs: {0:", "inputs: {3:")).find("unknown input 3"), std::string::npos);
-    EXPECT_NE(error_of(with(base, "      scaling: 0\n", "      scaling: 0\n      skip: [3]\n")).find("cycle 3 does not exist"),
+    EXPECT_NE(error_of(with(base, "      scaling: 0\n", "      scaling: 0\n      skip: [3]\n"))
+                  .find("cycle 3 does not exist"),
               std::string::npos);
     EXPECT_NE(error_of(with(base, "      duration: \"2 s\"\n", "      duration: \"2 s\"\n      skip: [0]\n"))
                   .find("the first phase of cycle 0 cannot be skipped"),
@@ -107,9 +112,11 @@ TEST(loader_schedule, bad_schedules) {
                   .find("simulation.duration: 5000 ms differs from the schedule's total 9000 ms"),
               std::string::npos);
     // NREM renormalization needs an excitatory plastic projection.
-    const std::string static_ee = with(with(base, "    plasticity: {rule: stdp, A_plus: \"0.1 nS\", A_minus: \"-0.05 nS\", w_max: \"12 nS\"}\n", ""),
-                                       "      plasticity: {EE: 0}\n", "");
-    EXPECT_NE(error_of(static_ee).find("schedule.renormalization: renormalization scales excitatory plastic synapses, and no projection"),
+    const std::string static_ee = with(
+        with(base, "    plasticity: {rule: stdp, A_plus: \"0.1 nS\", A_minus: \"-0.05 nS\", w_max: \"12 nS\"}\n", ""),
+        "      plasticity: {EE: 0}\n", "");
+    EXPECT_NE(error_of(static_ee).find(
+                  "schedule.renormalization: renormalization scales excitatory plastic synapses, and no projection"),
               std::string::npos);
 }
 
@@ -118,11 +125,14 @@ TEST(loader_schedule, selective_renormalization) {
     const auto spec = spec_of(with(base, r, "  renormalization: {tau: \"400 ms\", mode: selective, spare: 0.25}\n"));
     EXPECT_EQ(spec.schedule.renormalization.mode, model::renormalization_spec::selectivity::selective);
     EXPECT_EQ(spec.schedule.renormalization.spare, 0.25);
-    EXPECT_EQ(spec_of(with(base, r, "  renormalization: {mode: selective}\n")).schedule.renormalization.spare, 0.2) << "the default";
+    EXPECT_EQ(spec_of(with(base, r, "  renormalization: {mode: selective}\n")).schedule.renormalization.spare, 0.2)
+        << "the default";
     EXPECT_EQ(spec_of(base).schedule.renormalization.mode, model::renormalization_spec::selectivity::proportional);
-    EXPECT_NE(error_of(with(base, r, "  renormalization: {mode: sparing}\n")).find("schedule.renormalization.mode: unknown value \"sparing\""),
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {mode: sparing}\n"))
+                  .find("schedule.renormalization.mode: unknown value \"sparing\""),
               std::string::npos);
-    EXPECT_NE(error_of(with(base, r, "  renormalization: {spare: 0.2}\n")).find("schedule.renormalization.spare: spare applies to mode: selective only"),
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {spare: 0.2}\n"))
+                  .find("schedule.renormalization.spare: spare applies to mode: selective only"),
               std::string::npos);
     EXPECT_NE(error_of(with(base, r, "  renormalization: {mode: selective, spare: 1.5}\n"))
                   .find("schedule.renormalization.spare: expected a fraction of synapses in (0, 1), got 1.5"),
@@ -130,12 +140,14 @@ TEST(loader_schedule, selective_renormalization) {
 }
 
 TEST(loader_schedule, without_homeostasis_phases_are_whole_communication_intervals) {
-    std::string text = with(base, "    plasticity: {rule: stdp, A_plus: \"0.1 nS\", A_minus: \"-0.05 nS\", w_max: \"12 nS\"}\n", "");
+    std::string text =
+        with(base, "    plasticity: {rule: stdp, A_plus: \"0.1 nS\", A_minus: \"-0.05 nS\", w_max: \"12 nS\"}\n", "");
     text = with(text, "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n", "");
     text = with(text, "      plasticity: {EE: 0}\n", "");
     EXPECT_EQ(error_of(with(text, "duration: \"1 s\"", "duration: \"1001 ms\"")), "");
     EXPECT_NE(error_of(with(text, "duration: \"1 s\"", "duration: \"1000.5 ms\""))
-                  .find("is not a multiple of the communication interval 1 ms (the minimum delay; the run has no homeostasis loop)"),
+                  .find("is not a multiple of the communication interval 1 ms (the minimum delay; the run has no "
+                        "homeostasis loop)"),
               std::string::npos);
 }
 

@@ -222,7 +222,8 @@ TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
 namespace {
 
 // Two regularly firing neurons (DC-driven) joined by one plastic synapse too weak to matter.
-model::model_spec pair_network(const model::plasticity_spec& rule, double delay, double I_pre = 310.0, double I_post = 290.0) {
+model::model_spec pair_network(const model::plasticity_spec& rule, double delay, double I_pre = 310.0,
+                               double I_post = 290.0) {
     model::model_spec spec;
     spec.simulation.dt = 0.1;
     spec.simulation.duration = 1000.0;
@@ -260,12 +261,16 @@ model::model_spec pair_network(const model::plasticity_spec& rule, double delay,
 // `factor(t)`, when given: metaplasticity's factor on the potentiation paid at time t.
 double reference_weight(const projection_rule& rule, std::vector<double> pre, std::vector<double> post_arrival,
                         double w, double dt, double end, const std::function<double(double)>& factor = {}) {
-    struct event { double t; int kind; };  // kind 0: post arrival, 1: pre
+    struct event {
+        double t;
+        int kind;
+    };  // kind 0: post arrival, 1: pre
     std::vector<event> ev;
     for (double t : pre) ev.push_back({t, 1});
     for (double t : post_arrival)
         if (t <= end) ev.push_back({t, 0});
-    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    std::sort(ev.begin(), ev.end(),
+              [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
     const double tp = rule.tau_plus_steps * dt, tm = rule.tau_minus_steps * dt;
     for (const auto& e : ev) {
         if (e.kind == 0) {
@@ -279,7 +284,8 @@ double reference_weight(const projection_rule& rule, std::vector<double> pre, st
             if (factor) x *= factor(e.t);
             const auto [w_f, x_f] = std::pair{static_cast<float>(w), static_cast<float>(x)};
             if (rule.name == vogels_stdp::name) w = post_of<vogels_stdp>(rule, w_f, x_f);
-            else if (x > 0) w = post_of<pair_stdp>(rule, w_f, x_f);
+            else if (x > 0)
+                w = post_of<pair_stdp>(rule, w_f, x_f);
         } else {
             double y = 0, nearest = -1e300;
             for (double t : post_arrival)
@@ -290,7 +296,8 @@ double reference_weight(const projection_rule& rule, std::vector<double> pre, st
             if (rule.nearest) y = nearest > -1e299 ? std::exp(-(e.t - nearest) / tm) : 0.0;
             const auto [w_f, y_f] = std::pair{static_cast<float>(w), static_cast<float>(y)};
             if (rule.name == vogels_stdp::name) w = pre_of<vogels_stdp>(rule, w_f, y_f);
-            else if (y > 0) w = pre_of<pair_stdp>(rule, w_f, y_f);
+            else if (y > 0)
+                w = pre_of<pair_stdp>(rule, w_f, y_f);
         }
     }
     return w;
@@ -307,13 +314,15 @@ pair_run run_pair(const model::model_spec& spec) {
     pair_run out;
     engine::hooks h;
     h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? out.pre : out.post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            (b.gids[k] == 0 ? out.pre : out.post).push_back(static_cast<double>(b.steps[k]) * 0.1);
     };
     out.res = sim.run(h);
     return out;
 }
 
-void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post, double w0) {
+void check_rule_against_reference(const model::plasticity_spec& rule_spec, double delay, double I_pre, double I_post,
+                                  double w0) {
     auto spec = pair_network(rule_spec, delay, I_pre, I_post);
     spec.projections[0].weight = model::distribution::constant_value(w0);
     if (w0 < 0) spec.populations[0].type = model::cell_type::inhibitory;
@@ -330,8 +339,8 @@ void check_rule_against_reference(const model::plasticity_spec& rule_spec, doubl
     EXPECT_NE(res.snapshots[0].weights[0], static_cast<float>(w0)) << "the weight changed";
 }
 
-void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay, double I_pre = 310.0,
-                             double I_post = 290.0) {
+void check_against_reference(model::weight_dependence dep, model::spike_pairing pairing, double delay,
+                             double I_pre = 310.0, double I_post = 290.0) {
     auto rule_spec = pair_spec(dep);
     rule_spec.pairing = pairing;
     rule_spec.A_plus = 0.01;
@@ -363,7 +372,8 @@ TEST(stdp_engine, power_law_with_a_long_delay) {
 }
 TEST(stdp_engine, many_postsynaptic_spikes_between_presynaptic_ones) {
     // ~10 Hz presynaptic, ~150 Hz postsynaptic: windows hold more spikes than the recent-spike cache.
-    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0, 1500.0);
+    check_against_reference(model::weight_dependence::multiplicative, model::spike_pairing::all_to_all, 1.5, 262.0,
+                            1500.0);
 }
 // One row whose synapses have different delays (eight multapses A → B, delays drawn in [1, 7) ms):
 // each follows the rule at its own delay. A postsynaptic spike reaches them at different steps, so
@@ -386,7 +396,8 @@ TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule
     network::synapse_list synapses;
     engine::hooks h;
     h.on_spikes = [&](const engine::spike_batch& b) {
-        for (std::size_t k = 0; k < b.gids.size(); ++k) (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
+        for (std::size_t k = 0; k < b.gids.size(); ++k)
+            (b.gids[k] == 0 ? pre : post).push_back(static_cast<double>(b.steps[k]) * 0.1);
     };
     h.checkpoint_every_ms = 600.0;
     h.on_checkpoint = [&](const engine::checkpoint_state& c) {
@@ -406,7 +417,8 @@ TEST(stdp_engine, synapses_of_one_row_with_different_delays_each_follow_the_rule
         delays.insert(synapses.delays[k]);
         std::vector<double> arrival;
         for (double t : post) arrival.push_back(t + d);
-        EXPECT_NEAR(synapses.weights[k], reference_weight(rule, pre_before, arrival, 1.0, 0.1, end), 2e-5) << "delay " << d << " ms";
+        EXPECT_NEAR(synapses.weights[k], reference_weight(rule, pre_before, arrival, 1.0, 0.1, end), 2e-5)
+            << "delay " << d << " ms";
     }
     EXPECT_GE(delays.size(), 4u) << "the row's synapses have different delays";
 }
@@ -426,15 +438,20 @@ namespace {
 
 // The triplet rule applied directly: events at the synapse in time order, each trace summed over
 // the spike trains (o2 at a postsynaptic spike's emission, over the earlier ones).
-double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre, const std::vector<double>& post, double d,
-                         double w, double end) {
+double reference_triplet(const model::plasticity_spec& p, const std::vector<double>& pre,
+                         const std::vector<double>& post, double d, double w, double end) {
     const auto rule = projection_rule::make(p, 0.1);
-    struct event { double t; int kind; std::size_t index; };
+    struct event {
+        double t;
+        int kind;
+        std::size_t index;
+    };
     std::vector<event> ev;
     for (std::size_t k = 0; k < pre.size(); ++k) ev.push_back({pre[k], 1, k});
     for (std::size_t k = 0; k < post.size(); ++k)
         if (post[k] + d <= end) ev.push_back({post[k] + d, 0, k});
-    std::sort(ev.begin(), ev.end(), [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
+    std::sort(ev.begin(), ev.end(),
+              [](const event& a, const event& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
     const auto sum = [](const std::vector<double>& times, double t, double tau, double shift) {
         double s = 0;
         for (double u : times)
@@ -515,7 +532,8 @@ TEST(stdp_engine, metaplasticity_scales_the_potentiation_by_the_sliding_threshol
     // The record: θ of the population (one neuron) at each boundary.
     ASSERT_EQ(res.homeostasis.theta.size(), 2u);
     ASSERT_EQ(res.homeostasis.theta[1].size(), theta_at.size());
-    for (std::size_t k = 0; k < theta_at.size(); ++k) EXPECT_NEAR(res.homeostasis.theta[1][k], theta_at[k], 1e-3 * theta_at[k]) << k;
+    for (std::size_t k = 0; k < theta_at.size(); ++k)
+        EXPECT_NEAR(res.homeostasis.theta[1][k], theta_at[k], 1e-3 * theta_at[k]) << k;
 }
 
 TEST(stdp_engine, triplet_matches_the_rule_applied_to_the_spike_trains) { check_triplet(1.5, 310.0, 290.0); }

@@ -15,13 +15,13 @@ namespace synorm::config {
 
 struct key_info {
     std::string_view name;
-    std::string_view type;      // time, rate, number, integer, boolean, word, name, map, list, …
-    std::string_view unit;      // internal unit the spec holds it in; "" when dimensionless
-    std::string_view fallback;  // the default, as the reference shows it
-    std::string_view range;     // the values accepted
-    std::string_view doc;       // one line
+    std::string_view type;          // time, rate, number, integer, boolean, word, name, map, list, …
+    std::string_view unit;          // internal unit the spec holds it in; "" when dimensionless
+    std::string_view fallback;      // the default, as the reference shows it
+    std::string_view range;         // the values accepted
+    std::string_view doc;           // one line
     std::string_view applies = {};  // the choices of the section it belongs to; "" for all
-    bool bound = true;          // false: no member of model_spec holds it (a sub-section, or applied at load)
+    bool bound = true;              // false: no member of model_spec holds it (a sub-section, or applied at load)
 };
 
 struct section_info {

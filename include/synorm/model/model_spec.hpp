@@ -218,20 +218,20 @@ struct plasticity_spec {
     stdp_rule rule = stdp_rule::none;
     weight_dependence dependence = weight_dependence::additive;
     spike_pairing pairing = spike_pairing::all_to_all;
-    double tau_plus = 20.0;    // ms, presynaptic trace x (triplet: r1)
-    double tau_minus = 20.0;   // ms, postsynaptic trace y (triplet: o1)
-    double A_plus = 0.0;       // weight unit, > 0 (triplet: A2+, ≥ 0)
-    double A_minus = 0.0;      // weight unit, < 0 (triplet: A2−)
-    double w_min = 0.0;        // weight unit; the bounds respect the weight's sign convention
-    double w_max = 0.0;        // weight unit
-    double w_0 = 1.0;          // weight unit, power_law reference weight
-    double mu = 0.4;           // power_law exponent
-    double tau_x = 101.0;      // ms, triplet: slow presynaptic trace r2
-    double tau_y = 125.0;      // ms, triplet: slow postsynaptic trace o2
-    double A3_plus = 0.0;      // weight unit, ≥ 0, triplet
-    double A3_minus = 0.0;     // weight unit, ≤ 0, triplet
-    double eta = 0.0;          // weight unit, > 0, vogels: learning rate (magnitude of one step)
-    double target_rate = 0.0;  // Hz, > 0, vogels: ρ0
+    double tau_plus = 20.0;       // ms, presynaptic trace x (triplet: r1)
+    double tau_minus = 20.0;      // ms, postsynaptic trace y (triplet: o1)
+    double A_plus = 0.0;          // weight unit, > 0 (triplet: A2+, ≥ 0)
+    double A_minus = 0.0;         // weight unit, < 0 (triplet: A2−)
+    double w_min = 0.0;           // weight unit; the bounds respect the weight's sign convention
+    double w_max = 0.0;           // weight unit
+    double w_0 = 1.0;             // weight unit, power_law reference weight
+    double mu = 0.4;              // power_law exponent
+    double tau_x = 101.0;         // ms, triplet: slow presynaptic trace r2
+    double tau_y = 125.0;         // ms, triplet: slow postsynaptic trace o2
+    double A3_plus = 0.0;         // weight unit, ≥ 0, triplet
+    double A3_minus = 0.0;        // weight unit, ≤ 0, triplet
+    double eta = 0.0;             // weight unit, > 0, vogels: learning rate (magnitude of one step)
+    double target_rate = 0.0;     // Hz, > 0, vogels: ρ0
     std::array<double, 4> own{};  // the parameters of a later rule without members here (its keys' slots)
     // vogels: α = 2 ρ0 τ (dimensionless; ρ0 in Hz, τ in ms).
     double alpha() const { return 2.0 * target_rate * tau_plus * 1e-3; }

@@ -25,7 +25,8 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
 constexpr std::uint64_t row_hash(std::uint64_t seed, std::uint32_t projection, std::uint64_t source_gid) {
     return mix64(mix64(seed ^ mix64(projection)) ^ source_gid);
 }
-constexpr std::uint32_t random_branch(std::uint64_t row, std::uint64_t target_gid, std::uint32_t occurrence, std::uint32_t count) {
+constexpr std::uint32_t random_branch(std::uint64_t row, std::uint64_t target_gid, std::uint32_t occurrence,
+                                      std::uint32_t count) {
     const std::uint64_t h = mix64(row ^ (target_gid + (static_cast<std::uint64_t>(occurrence) << 48)));
     return static_cast<std::uint32_t>(((h >> 32) * count) >> 32);  // in [0, count), without a division
 }

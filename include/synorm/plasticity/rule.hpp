@@ -60,10 +60,10 @@ struct rule_key {
     std::string_view name, type, unit, fallback, range, doc;
     key_kind kind = key_kind::number;
     double model::plasticity_spec::*member = nullptr;  // the number it binds to, or
-    int slot = -1;                                      // plasticity_spec::own[slot]
+    int slot = -1;                                     // plasticity_spec::own[slot]
     key_check check = key_check::custom;
-    bool required = false;                              // with a check other than custom
-    std::optional<double> preset = {};                  // the value before reading, when not the spec's default
+    bool required = false;                                  // with a check other than custom
+    std::optional<double> preset = {};                      // the value before reading, when not the spec's default
     bool (*when)(const model::plasticity_spec&) = nullptr;  // accepted and written only when this holds
 };
 // The number a numeric key binds to.
@@ -105,22 +105,22 @@ struct rule_defaults {
 //                   metaplasticity's factor (1, a compile-time constant, without it), o2 the slow
 //                   postsynaptic trace just before that spike (0 without slow traces)
 template <class R>
-concept learning_rule =
-    std::is_trivially_copyable_v<typename R::params> && std::is_trivially_copyable_v<typename R::row> &&
+concept learning_rule = std::is_trivially_copyable_v<typename R::params> &&
+    std::is_trivially_copyable_v<typename R::row> &&
     requires(const model::plasticity_spec& spec, rule_params& c, rule_traces& t, const typename R::params& p,
              const typename R::row& r, row_state& rs, float w) {
-        { R::name } -> std::convertible_to<std::string_view>;
-        { R::keys[0] } -> std::convertible_to<rule_key>;
-        { R::inhibitory } -> std::convertible_to<bool>;
-        { R::metaplastic } -> std::convertible_to<bool>;
-        { R::slow_traces } -> std::convertible_to<bool>;
-        { R::pairing } -> std::convertible_to<bool>;
-        { R::make(spec, 0.1, c, t) } -> std::same_as<typename R::params>;
-        { R::scaled(p, 1.0f) } -> std::same_as<typename R::params>;
-        { R::pre_row(t, rs, std::uint64_t{0}, std::int64_t{0}) } -> std::same_as<typename R::row>;
-        R::after_row(r, rs, std::uint64_t{0});
-        { R::pre(c, p, r, w, w) } -> std::same_as<float>;
-        { R::post(c, p, w, w, w, w, w) } -> std::same_as<float>;
-    };
+    { R::name } -> std::convertible_to<std::string_view>;
+    { R::keys[0] } -> std::convertible_to<rule_key>;
+    { R::inhibitory } -> std::convertible_to<bool>;
+    { R::metaplastic } -> std::convertible_to<bool>;
+    { R::slow_traces } -> std::convertible_to<bool>;
+    { R::pairing } -> std::convertible_to<bool>;
+    { R::make(spec, 0.1, c, t) } -> std::same_as<typename R::params>;
+    { R::scaled(p, 1.0f) } -> std::same_as<typename R::params>;
+    { R::pre_row(t, rs, std::uint64_t{0}, std::int64_t{0}) } -> std::same_as<typename R::row>;
+    R::after_row(r, rs, std::uint64_t{0});
+    { R::pre(c, p, r, w, w) } -> std::same_as<float>;
+    { R::post(c, p, w, w, w, w, w) } -> std::same_as<float>;
+};
 
 }  // namespace synorm::plasticity

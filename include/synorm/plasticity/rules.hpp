@@ -41,10 +41,7 @@ struct rule_list {
 };
 
 // ---- the registration: one line per rule ------------------------------------------------------
-using registered_rules = rule_list<
-    pair_stdp,
-    triplet_stdp,
-    vogels_stdp>;
+using registered_rules = rule_list<pair_stdp, triplet_stdp, vogels_stdp>;
 
 // The rules model::stdp_rule names keep their places.
 static_assert(registered_rules::kind_of<pair_stdp>() == model::stdp_rule::pair);
@@ -55,8 +52,8 @@ static_assert(registered_rules::kind_of<vogels_stdp>() == model::stdp_rule::voge
 // by name, and the rule's own parameters. Static projections have none (id == none).
 struct projection_rule : rule_params, rule_traces {
     static constexpr std::uint8_t none = 0xff;
-    std::uint8_t id = none;  // index in registered_rules
-    std::string_view name;   // the rule's name; empty for none
+    std::uint8_t id = none;                         // index in registered_rules
+    std::string_view name;                          // the rule's name; empty for none
     bool metaplastic = false, slow_traces = false;  // the rule's flags (rule_defaults)
     registered_rules::params own;
 

@@ -79,7 +79,8 @@ inline float offset_weight(float w, float offset) { return std::max(0.0f, w + of
 // E_GABA homeostasis, one period: E_in moves by e·(E_in_max − E_in_min)·H/τ (mV), within bounds.
 inline float shift_e_gaba(const model::e_gaba_spec& s, float E_in, double rate, double H_ms) {
     const double e = rate_gap(s.target_rate, rate);
-    return static_cast<float>(std::clamp(static_cast<double>(E_in) + e * (s.E_in_max - s.E_in_min) * H_ms / s.tau, s.E_in_min, s.E_in_max));
+    return static_cast<float>(
+        std::clamp(static_cast<double>(E_in) + e * (s.E_in_max - s.E_in_min) * H_ms / s.tau, s.E_in_min, s.E_in_max));
 }
 
 // Weight normalization: the gain that makes the neuron's total plastic excitatory weight `total`;

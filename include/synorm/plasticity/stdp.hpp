@@ -33,8 +33,9 @@ public:
     decay_table() = default;
     explicit decay_table(double tau_steps);
     float operator()(std::int64_t k) const {
-        return static_cast<std::uint64_t>(k) < values_.size() ? values_[static_cast<std::size_t>(k)]
-                                                              : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
+        return static_cast<std::uint64_t>(k) < values_.size()
+                   ? values_[static_cast<std::size_t>(k)]
+                   : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
     }
 
 private:
@@ -61,7 +62,8 @@ public:
     // Neurons [begin, end) keep histories with this trace.
     // `decay` must outlive the history (it is the rule's).
     // `slow`: the decay of the triplet rule's slow trace o2, or null when no triplet rule targets them.
-    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest, const decay_table* slow = nullptr);
+    void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest,
+                const decay_table* slow = nullptr);
     bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
     // Appends a spike of the neuron at `step` and returns it with its traces.
     const post_spike& record(std::uint32_t neuron, std::int64_t step);
@@ -85,7 +87,7 @@ public:
 
 private:
     float trace_before_scan(std::uint32_t neuron, std::int64_t step) const;
-    struct newest_spikes {       // the neuron's two newest spikes, newest first
+    struct newest_spikes {  // the neuron's two newest spikes, newest first
         std::int64_t step[2] = {none, none};
         float y[2] = {0.0f, 0.0f};  // the trace right after each
     };
@@ -101,7 +103,7 @@ struct row_state {
     static constexpr std::int64_t none = INT64_MIN / 4;
     std::vector<std::int64_t> last_pre;  // by row: the last presynaptic spike's emission step
     std::vector<float> x;                // by row: the presynaptic trace right after it
-    std::vector<float> x2;               // by row, triplet only: the slow presynaptic trace r2 right after the last spike
+    std::vector<float> x2;  // by row, triplet only: the slow presynaptic trace r2 right after the last spike
     void resize(std::size_t rows, bool triplet = false) {
         last_pre.assign(rows, none);
         x.assign(rows, 0.0f);

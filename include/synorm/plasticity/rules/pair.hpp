@@ -43,10 +43,32 @@ struct pair_stdp : rule_defaults {
          key_kind::weight, &S::w_min},
         {"w_max", "weight dimension", "receptor unit", "required", "> `w_min`", "upper bound of the weight",
          key_kind::weight, &S::w_max},
-        {"w_0", "weight dimension", "receptor unit", "required", "> 0", "`power_law` only: reference weight",
-         key_kind::weight, &S::w_0, -1, key_check::custom, false, {}, &power_law},
-        {"mu", "number", "", "`0.4`", "in (0, 1]", "`power_law` only: exponent of potentiation", key_kind::number,
-         &S::mu, -1, key_check::custom, false, {}, &power_law},
+        {"w_0",
+         "weight dimension",
+         "receptor unit",
+         "required",
+         "> 0",
+         "`power_law` only: reference weight",
+         key_kind::weight,
+         &S::w_0,
+         -1,
+         key_check::custom,
+         false,
+         {},
+         &power_law},
+        {"mu",
+         "number",
+         "",
+         "`0.4`",
+         "in (0, 1]",
+         "`power_law` only: exponent of potentiation",
+         key_kind::number,
+         &S::mu,
+         -1,
+         key_check::custom,
+         false,
+         {},
+         &power_law},
     };
 
     struct params {
@@ -68,7 +90,8 @@ struct pair_stdp : rule_defaults {
     static float depress(const rule_params& c, const params& p, float w, float y) {
         float dw = c.A_minus * y;
         if (p.dependence == model::weight_dependence::multiplicative) dw *= w / c.w_max;
-        else if (p.dependence == model::weight_dependence::power_law) dw *= w / p.w_0;
+        else if (p.dependence == model::weight_dependence::power_law)
+            dw *= w / p.w_0;
         const float v = w + dw;
         return v < c.w_min ? c.w_min : v;
     }
