@@ -2,9 +2,9 @@
 
 The reference implementation (INM-6/microcircuit-PD14-model) gives these full-scale rates
 (full_mean_rates); L5E fires most of the excitatory populations, L2/3E and L6E least. The test runs
-the network at scale 0.25 (19 294 neurons, 1.9·10⁷ synapses; about 20 s on 2 cores) with the
-reference's downscaling compensation (weights × 1/√0.25, a current restoring the mean input), and
-averages over 0.5–1.5 s, after the start-up transient.
+the network at scale 0.25 (19 294 neurons, 1.9·10⁷ synapses; what a run costs is in README.md,
+Benchmarks) with the reference's downscaling compensation (weights × 1/√0.25, a current restoring
+the mean input), and averages over 0.5–1.5 s, after the start-up transient.
 
 Tolerance: each rate within ±40 % of the full-scale rate. The compensation keeps the mean and the
 variance of each neuron's input at the full-scale rates, not the rates themselves: with a quarter
