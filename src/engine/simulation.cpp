@@ -22,7 +22,8 @@ results simulation::impl::run(const hooks& h) {
     const double t_start = omp_get_wtime();
     run_control control(comm);
     run_state run = begin_run(h);
-#pragma omp parallel num_threads(static_cast <int>(threads.size()))
+    const int n_threads = static_cast<int>(threads.size());
+#pragma omp parallel num_threads(n_threads)
     {
         const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
@@ -220,7 +221,8 @@ void simulation::impl::finish(run_control& control, run_state& run) {
     const std::int64_t T = total_steps;
     const bool homeostasis_due = H > 0 && T > 0 && T % H == 0;
     const bool weights_read = any_plastic || homeostasis_due || next_due < due.size();
-#pragma omp parallel num_threads(static_cast <int>(threads.size()))
+    const int n_threads = static_cast<int>(threads.size());
+#pragma omp parallel num_threads(n_threads)
     {
         const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
