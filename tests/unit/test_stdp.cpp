@@ -94,15 +94,25 @@ TEST(stdp_rule, window_values_for_each_weight_dependence) {
     EXPECT_NEAR(pair_window(pow, 0.5f, -100), -0.105 * e * 0.5, 1e-6) << "depression ∝ w/w0";
 }
 
-TEST(stdp_rule, vogels_window_and_constant_depression) {
-    // τ = 20 ms, η = 0.5, ρ0 = 5 Hz: α = 2 · 5 Hz · 20 ms = 0.2.
+namespace {
+
+// Inhibitory STDP on conductances (a step makes w larger): τ = 20 ms, η = 0.5, ρ0 = 5 Hz, so
+// α = 2 · 5 Hz · 20 ms = 0.2; weights in [0, 10].
+model::plasticity_spec vogels_spec() {
     model::plasticity_spec p;
     p.rule = model::stdp_rule::vogels;
     p.tau_plus = p.tau_minus = 20.0;
     p.eta = 0.5;
     p.target_rate = 5.0;
     p.w_min = 0.0;
-    p.w_max = 10.0;  // conductances: a step makes w larger
+    p.w_max = 10.0;
+    return p;
+}
+
+}  // namespace
+
+TEST(stdp_rule, vogels_window_and_constant_depression) {
+    model::plasticity_spec p = vogels_spec();
     const auto g = projection_rule::make(p, 0.1);
     const float alpha = g.params_of<vogels_stdp>().alpha;
     EXPECT_NEAR(alpha, 0.2, 1e-7);
@@ -172,13 +182,7 @@ TEST(stdp_rule, triplet_terms) {
 // A phase's learning-rate factor reaches every rate of every rule: 0 stops each of them (Vogels'
 // constant depression and the triplet terms included), 0.5 halves each step, 1 restores the rule.
 TEST(stdp_rule, a_learning_rate_factor_scales_every_rule) {
-    model::plasticity_spec v;
-    v.rule = model::stdp_rule::vogels;
-    v.tau_plus = v.tau_minus = 20.0;
-    v.eta = 0.5;
-    v.target_rate = 5.0;
-    v.w_max = 10.0;
-    const auto vogels = projection_rule::make(v, 0.1), triplet = projection_rule::make(triplet_spec(), 0.1),
+    const auto vogels = projection_rule::make(vogels_spec(), 0.1), triplet = projection_rule::make(triplet_spec(), 0.1),
                pair = projection_rule::make(pair_spec(model::weight_dependence::additive), 0.1);
     for (const float f : {0.0f, 0.5f, 1.0f}) {
         auto r = vogels;
