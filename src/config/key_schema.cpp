@@ -97,7 +97,8 @@ std::vector<section_info> rule_sections() {
     for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k) {
         plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {
             paths[k] = "projections[].plasticity (rule: " + std::string(R::name) + ")";
-            out.push_back({R::name, paths[k], "", infos(plasticity_keys(plasticity::registered_rules::kind_of<R>())), true});
+            out.push_back(
+                {R::name, paths[k], "", infos(plasticity_keys(plasticity::registered_rules::kind_of<R>())), true});
             for (key_info& info : out.back().keys)
                 if (info.name == "rule" && !info.range.empty()) info.range = words;
         });
