@@ -88,11 +88,7 @@ namespace {
 std::vector<section_info> rule_sections() {
     static std::vector<std::string> paths(plasticity::registered_rules::size);  // owns the texts the infos view
     static std::string words;
-    words.clear();
-    for (std::size_t k = 0; k < std::size(stdp_rules); ++k) {
-        words += k == 0 ? "`" : k + 1 == std::size(stdp_rules) ? " or `" : ", `";
-        words += std::string(stdp_rules[k].name) + "`";
-    }
+    words = rule_word_list("`");
     std::vector<section_info> out;
     for (std::size_t k = 0; k < plasticity::registered_rules::size; ++k) {
         plasticity::registered_rules::visit(k, [&]<class R>(std::type_identity<R>) {

@@ -59,12 +59,7 @@ void spec_reader::read_plasticity(const node_at& at, const node_at& weight_at, m
     using model::weight_dependence;
     expect_map(at, "a map with the plasticity rule and its parameters");
     const auto rule_at = peek_key(at, "rule");
-    if (!rule_at) {
-        std::string words;
-        for (std::size_t k = 0; k < std::size(stdp_rules); ++k)
-            words += (k == 0 ? "" : k + 1 == std::size(stdp_rules) ? " or " : ", ") + std::string(stdp_rules[k].name);
-        at.fail("missing required key \"rule\" (" + words + ")");
-    }
+    if (!rule_at) at.fail("missing required key \"rule\" (" + rule_word_list() + ")");
     model::plasticity_spec p;
     p.rule = read_choice<stdp_rule>(*rule_at, stdp_rules);
     const std::string rule_name(name_of<stdp_rule>(stdp_rules, p.rule));

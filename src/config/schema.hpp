@@ -4,6 +4,7 @@
 
 #include <array>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "synorm/config/units.hpp"
@@ -68,6 +69,16 @@ inline constexpr auto stdp_rules = [] {
         rules::visit(k, [&]<class R>(std::type_identity<R>) { list[k] = {R::name, rules::kind_of<R>()}; });
     return list;
 }();
+
+// The rule words as prose, "stdp, triplet or vogels", each between `quote`s.
+inline std::string rule_word_list(std::string_view quote = "") {
+    std::string words;
+    for (std::size_t k = 0; k < stdp_rules.size(); ++k) {
+        words += k == 0 ? "" : k + 1 == stdp_rules.size() ? " or " : ", ";
+        words += std::string(quote) + std::string(stdp_rules[k].name) + std::string(quote);
+    }
+    return words;
+}
 
 inline constexpr choice<model::weight_dependence> weight_dependences[] = {
     {"additive", model::weight_dependence::additive},
