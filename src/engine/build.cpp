@@ -108,7 +108,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     reduction_len = len + branch_sums + 1;
     init_pruning();
 
-    const auto splits = from ? std::vector<std::vector<std::uint64_t>>{} : network::total_number_splits(spec);
+    const auto splits = from ? std::vector<network::total_split>{} : network::total_number_splits(spec, part);
     threads.resize(static_cast<std::size_t>(n_threads));
     std::vector<std::exception_ptr> errors(threads.size());
 #pragma omp parallel num_threads(n_threads)
@@ -122,6 +122,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     }
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+    index_sources();
     init_schedule();
     init_patterns();
     if (from) restore(*from);
@@ -129,7 +130,52 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     build_time = omp_get_wtime() - t0;
 }
 
-void simulation::impl::build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits) {
+void simulation::impl::index_sources() {
+    if (threads.size() > (std::size_t{1} << (64 - row_bits - projection_bits)) ||
+        spec.projections.size() > (std::size_t{1} << projection_bits))
+        throw std::runtime_error("the source index names at most " +
+                                 std::to_string(1u << (64 - row_bits - projection_bits)) + " threads and " +
+                                 std::to_string(1u << projection_bits) + " projections");
+    struct visit {
+        std::uint64_t gid, word;
+    };
+    std::vector<visit> all;
+    std::uint64_t rows = 0;
+    for (const auto& ts : threads)
+        for (const auto& table : ts.tables) rows += table.rows();
+    all.reserve(rows);
+    for (std::size_t t = 0; t < threads.size(); ++t)
+        for (const auto& table : threads[t].tables) {
+            const std::uint64_t first = first_gid[spec.projections[table.projection].source];
+            for (std::uint64_t r = 0; r < table.rows(); ++r)
+                all.push_back({first + table.sources[r], pack_row(t, table.projection, r)});
+        }
+    // By gid, then (thread, projection): the order in which a spike's rows must be delivered.
+    std::sort(all.begin(), all.end(),
+              [](const visit& a, const visit& b) { return a.gid != b.gid ? a.gid < b.gid : a.word < b.word; });
+    source_gids.clear();
+    source_begin.clear();
+    source_rows.resize(all.size());
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        if (source_gids.empty() || source_gids.back() != all[k].gid) {
+            source_gids.push_back(all[k].gid);
+            source_begin.push_back(k);
+        }
+        source_rows[k] = all[k].word;
+    }
+    source_begin.push_back(all.size());
+    source_gids.shrink_to_fit();
+    source_begin.shrink_to_fit();
+    source_slot.clear();
+    if (!source_gids.empty() && source_gids.size() < no_slot &&
+        source_gids.back() - source_gids.front() < 2 * source_gids.size()) {
+        source_slot.assign(source_gids.back() - source_gids.front() + 1, no_slot);
+        for (std::size_t k = 0; k < source_gids.size(); ++k)
+            source_slot[source_gids[k] - source_gids.front()] = static_cast<std::uint32_t>(k);
+    }
+}
+
+void simulation::impl::build_thread(int t, const std::vector<network::total_split>& splits) {
     auto& ts = threads[static_cast<std::size_t>(t)];
     ts.layout = &part.thread(t);
     const auto& layout = *ts.layout;
@@ -175,7 +221,7 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         ts.rows.resize(spec.projections.size());
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j]) {
-                ts.rows[j].resize(ts.tables[j].row_begin.size() - 1, rules[j].slow_traces);
+                ts.rows[j].resize(ts.tables[j].rows(), rules[j].slow_traces);
                 network::index_incoming(ts.tables[j], ts.n);
             }
         ts.history.resize(ts.n);
@@ -280,7 +326,12 @@ void simulation::impl::build_thread(int t, const std::vector<std::vector<std::ui
         }
     }
     ts.pattern_next.assign(spec.patterns.size(), 0);
-    ts.rate_counts.assign(spec.populations.size(), std::vector<std::int64_t>(static_cast<std::size_t>(rate_bins), 0));
+    // Rate bins of the populations the thread has neurons of; thread 0 has all (a checkpoint's counts
+    // return there), so the bins cost O(populations + threads) per rank, not O(populations × threads).
+    ts.rate_counts.assign(spec.populations.size(), {});
+    for (std::size_t p = 0; p < spec.populations.size(); ++p)
+        if (t == 0 || layout.slices[p].begin < layout.slices[p].end)
+            ts.rate_counts[p].assign(static_cast<std::size_t>(rate_bins), 0);
     for (const auto& rec : spec.recording.state) {
         recorder_part part_of_thread;
         const auto& s = layout.slices[rec.population];

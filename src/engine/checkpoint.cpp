@@ -216,6 +216,45 @@ state_trace simulation::impl::gather_trace(std::size_t k, std::size_t samples) c
     return trace;
 }
 
+// A row's state is the same on every thread and rank that holds the row (each applies every spike of its
+// source), and the checkpoint keeps it once per source (row_record): every rank that holds one sends it
+// once, with the values as integers (the step + 1, 0 for
+// none; the traces' bits), so that one exact sum and a division give them back. Sources that no rank
+// holds a row of keep none and 0: no synapse can read them. Collective.
+row_record simulation::impl::gather_rows(std::uint32_t j) {
+    const std::uint64_t sources = spec.populations[spec.projections[j].source].size;
+    const bool slow = rules[j].slow_traces;
+    const std::size_t fields = slow ? 4 : 3;  // holders, last_pre + 1, x, x2
+    std::vector<std::int64_t> sum(sources * fields, 0);
+    for (const auto& ts : threads) {
+        const auto& rs = ts.rows[j];
+        const auto& table = ts.tables[j];
+        for (std::uint64_t row = 0; row < table.rows(); ++row) {
+            std::int64_t* const v = sum.data() + table.sources[row] * fields;
+            if (v[0] != 0) continue;  // another thread of this rank holds the same state
+            v[0] = 1;
+            SYNORM_ASSERT(rs.last_pre[row] == plasticity::row_state::none || rs.last_pre[row] >= 0,
+                          "presynaptic spikes have steps ≥ 0");
+            v[1] = rs.last_pre[row] == plasticity::row_state::none ? 0 : rs.last_pre[row] + 1;
+            v[2] = std::bit_cast<std::uint32_t>(rs.x[row]);
+            if (slow) v[3] = std::bit_cast<std::uint32_t>(rs.x2[row]);
+        }
+    }
+    comm.sum(sum);
+    row_record r;
+    r.last_pre.assign(sources, plasticity::row_state::none);
+    r.x.assign(sources, 0.0f);
+    if (slow) r.x2.assign(sources, 0.0f);
+    for (std::uint64_t s = 0; s < sources; ++s) {
+        const std::int64_t* const v = sum.data() + s * fields;
+        if (v[0] == 0) continue;
+        if (v[1] != 0) r.last_pre[s] = v[1] / v[0] - 1;
+        r.x[s] = std::bit_cast<float>(static_cast<std::uint32_t>(v[2] / v[0]));
+        if (slow) r.x2[s] = std::bit_cast<float>(static_cast<std::uint32_t>(v[3] / v[0]));
+    }
+    return r;
+}
+
 checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_far) {
     if (D + network::max_delay_offset > UINT16_MAX)
         throw std::runtime_error("checkpoints store delays as 16-bit step counts; this network's minimum delay is " +
@@ -264,17 +303,14 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
         for (const auto& ts : threads)
             network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
     c.rows.resize(spec.projections.size());
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
-        if (!plastic[j]) continue;
-        const auto& rs = threads.front().rows[j];
-        c.rows[j] = {rs.last_pre, rs.x, rs.x2};
-    }
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+        if (plastic[j]) c.rows[j] = gather_rows(j);
     c.period_spikes.assign(spec.populations.size(), 0);
     c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     for (const auto& ts : threads) {
         for (std::size_t p = 0; p < ts.period_spikes.size(); ++p) c.period_spikes[p] += ts.period_spikes[p];
         for (std::size_t p = 0; p < spec.populations.size(); ++p)
-            for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
+            for (std::size_t b = 0; b < ts.rate_counts[p].size(); ++b)  // empty: no neuron of p
                 c.rate_counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
         c.spikes += ts.spikes;
         c.events += ts.events;
@@ -365,15 +401,20 @@ void simulation::impl::restore(const checkpoint_state& from) {
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
             if (!plastic[j]) continue;
             const auto& r = from.rows[j];
-            for (auto& ts : threads) {
+            const std::uint64_t sources = spec.populations[spec.projections[j].source].size;
+            if (r.last_pre.size() != sources || r.x.size() != sources)
+                fail("projection " + spec.projections[j].name + ": another number of rows");
+            if (r.x2.size() != (rules[j].slow_traces ? sources : 0))
+                fail("projection " + spec.projections[j].name + ": another plasticity rule");
+            for (auto& ts : threads) {  // each row takes its source's state
                 auto& rs = ts.rows[j];
-                if (r.last_pre.size() != rs.last_pre.size())
-                    fail("projection " + spec.projections[j].name + ": another number of rows");
-                rs.last_pre = r.last_pre;
-                rs.x = r.x;
-                if (r.x2.size() != rs.x2.size())
-                    fail("projection " + spec.projections[j].name + ": another plasticity rule");
-                rs.x2 = r.x2;
+                const auto& table = ts.tables[j];
+                for (std::uint64_t row = 0; row < table.rows(); ++row) {
+                    const std::uint32_t s = table.sources[row];
+                    rs.last_pre[row] = r.last_pre[s];
+                    rs.x[row] = r.x[s];
+                    if (!rs.x2.empty()) rs.x2[row] = r.x2[s];
+                }
             }
         }
         if (!from.period_spikes.empty()) {

@@ -1,6 +1,7 @@
 // Delivering an interval's received spikes: each projection's kind of delivery is resolved once, at
-// build (resolve_delivery), and each spike goes to each projection from its population by one switch
-// on that kind, to one function per kind. Plastic rows and postsynaptic arrivals are in
+// build (resolve_delivery). The spikes are read once per rank: each thread looks up its chunk of them
+// in the rank's source index (bucket_received) and hands each row it finds to the thread that holds
+// it; each thread then delivers only its rows, by one switch on the kind, to one function per kind. Plastic rows and postsynaptic arrivals are in
 // plastic_delivery.hpp and plastic_delivery.cpp.
 #include "plastic_delivery.hpp"
 #include "synorm/model/assert.hpp"
@@ -11,25 +12,25 @@ namespace {
 
 // A static row whose every synapse has the same delay: one ring-buffer slot for the whole row.
 [[gnu::always_inline]] inline void deliver_static_uniform(thread_state& ts, const network::synapse_table& table,
-                                                          std::uint64_t src, std::uint64_t base) {
+                                                          std::uint64_t r, std::uint64_t base) {
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const row = ring.data() + ((base + table.delay_offset) & ring.mask()) * ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
 }
 
 // A static row whose synapses have different delays: a slot per synapse.
 [[gnu::always_inline]] inline void deliver_static(thread_state& ts, const network::synapse_table& table,
-                                                  std::uint64_t src, std::uint64_t base) {
+                                                  std::uint64_t r, std::uint64_t base) {
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = td[k];
@@ -55,6 +56,26 @@ delivery_kind simulation::impl::resolve_delivery(std::uint32_t j, const network:
     return table.uniform_delay ? delivery_kind::static_uniform : delivery_kind::static_rows;
 }
 
+void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::uint64_t>& spikes) {
+    const std::size_t T = threads.size(), c = static_cast<std::size_t>(&ts - threads.data());
+    ts.outgoing.resize(T);
+    for (auto& list : ts.outgoing) list.clear();
+    SYNORM_ASSERT(spikes.size() < (std::uint64_t{1} << 32), "an interval's received spikes are counted in 32 bits");
+    const std::size_t begin = spikes.size() * c / T, end = spikes.size() * (c + 1) / T;
+    constexpr std::uint64_t row_mask = (std::uint64_t{1} << row_bits) - 1,
+                            projection_mask = (std::uint64_t{1} << projection_bits) - 1;
+    for (std::size_t s = begin; s < end; ++s) {
+        const std::size_t at = find_source(comm::spike_gid(spikes[s]));
+        if (at == source_gids.size()) continue;
+        for (std::uint64_t e = source_begin[at]; e < source_begin[at + 1]; ++e) {
+            const std::uint64_t word = source_rows[e];
+            ts.outgoing[word >> (row_bits + projection_bits)].push_back(
+                {static_cast<std::uint32_t>(s), static_cast<std::uint32_t>((word >> row_bits) & projection_mask),
+                 static_cast<std::uint32_t>(word & row_mask)});
+        }
+    }
+}
+
 void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,
                                std::int64_t upto) {
     // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
@@ -70,24 +91,30 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
             apply_arrival(ts, a);
         }
     };
-    for (std::size_t s = 0; s < spikes.size(); ++s) {
-        const std::uint64_t word = spikes[s];
-        SYNORM_ASSERT(s == 0 || spikes[s - 1] < word, "received spikes are delivered in canonical (lag, gid) order");
-        const std::uint64_t gid = comm::spike_gid(word);
-        const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
-        apply_arrivals_until(t_pre);
-        const auto base = static_cast<std::uint64_t>(t_pre + D);
-        const auto pop = static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) -
-                                                    first_gid.begin() - 1);
-        const std::uint64_t src = gid - first_gid[pop];
-        for (const auto j : projections_from[pop]) {
+    const std::size_t me = static_cast<std::size_t>(&ts - threads.data());
+    std::uint64_t after = 0;  // (spike, projection) + 1 of the last row visited: each next one is larger
+    for (const auto& chunk : threads) {
+        if (chunk.outgoing.size() <= me) continue;  // no spikes bucketed (none received yet)
+        for (const row_visit& v : chunk.outgoing[me]) {
+            const std::uint64_t word = spikes[v.spike];
+            const std::uint64_t key = (std::uint64_t{v.spike} << 32 | v.projection) + 1;
+            SYNORM_ASSERT(after < key,
+                          "received spikes are delivered in canonical (lag, gid) order, projections "
+                          "ascending");
+            SYNORM_ASSERT(v.spike == 0 || spikes[v.spike - 1] < word, "received spikes are sorted");
+            after = key;
+            const std::uint64_t gid = comm::spike_gid(word);
+            const std::int64_t t_pre = t_emit0 + static_cast<std::int64_t>(comm::spike_lag(word));
+            apply_arrivals_until(t_pre);
+            const auto base = static_cast<std::uint64_t>(t_pre + D);
+            const std::uint32_t j = v.projection;
             switch (const delivery_kind kind = ts.delivery[j]) {
-            case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], src, base); break;
-            case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], src, base); break;
-            case delivery_kind::transmitted: deliver_transmitted(ts, j, src, base); break;
+            case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], v.row, base); break;
+            case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], v.row, base); break;
+            case delivery_kind::transmitted: deliver_transmitted(ts, j, v.row, gid, base); break;
             default:
                 plasticity::registered_rules::visit(rule_of(kind), [&]<class Rule>(std::type_identity<Rule>) {
-                    deliver_plastic<Rule>(ts, j, src, t_pre);
+                    deliver_plastic<Rule>(ts, j, v.row, gid, t_pre);
                 });
                 break;
             }
@@ -100,21 +127,23 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
 }
 
 template <class Rule>
-void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre) {
-    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t row, std::uint64_t gid,
+                                       std::int64_t t_pre) {
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, gid) : branch_cursor{};
     const transmitter send = sender(ts, j, cursor);
-    deliver_row<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, src, t_pre, send);
+    deliver_row<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, row, t_pre, send);
 }
 
 // Outside the static loops above, so that runs without branches or additive scaling keep them as they are.
-void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base) {
+void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t row, std::uint64_t gid,
+                                           std::uint64_t base) {
     const auto& table = ts.tables[j];
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
-    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, src) : branch_cursor{};
+    branch_cursor cursor = branched[j] ? branches_of_row(ts, j, gid) : branch_cursor{};
     const transmitter send = sender(ts, j, cursor);
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    const std::uint64_t k0 = table.row_begin[row], k1 = table.row_begin[row + 1];
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
@@ -123,7 +152,7 @@ void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, st
 }
 
 branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uint32_t projection,
-                                                std::uint64_t source) const {
+                                                std::uint64_t source_gid) const {
     const auto& proj = spec.projections[projection];
     const auto& b = spec.populations[proj.target].branches;
     branch_cursor c;
@@ -131,7 +160,7 @@ branch_cursor simulation::impl::branches_of_row(const thread_state& ts, std::uin
     c.gids = ts.layout->gids.data();
     if (b.assign == model::branch_spec::assignment::by_source) c.fixed = b.by_source[proj.source];
     else
-        c.row = plasticity::row_hash(spec.simulation.seed, projection, first_gid[proj.source] + source);
+        c.row = plasticity::row_hash(spec.simulation.seed, projection, source_gid);
     return c;
 }
 

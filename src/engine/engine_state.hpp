@@ -57,6 +57,12 @@ struct post_arrival {
     float o2;
 };
 
+// A received spike's row on one thread: the thread delivers `projection`'s row `row` (compressed,
+// network::synapse_table) for the spike at `spike` in the interval's sorted received spikes.
+struct row_visit {
+    std::uint32_t spike, projection, row;
+};
+
 // How one thread delivers the spikes of one projection, resolved once at build (delivery.cpp,
 // resolve_delivery, which states the rule for each kind); one function per kind.
 enum class delivery_kind : std::uint8_t {
@@ -87,11 +93,14 @@ struct thread_neurons {
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection
     std::vector<delivery_kind> delivery;         // by projection: how its spikes are delivered
+    // The rows that this thread's chunk of the received spikes visits, by destination thread, in
+    // canonical order (delivery.cpp, bucket_received); capacity kept between intervals.
+    std::vector<std::vector<row_visit>> outgoing;
 };
 
 // A thread's plastic state beyond the weights (empty when the run has none).
 struct thread_plasticity {
-    std::vector<plasticity::row_state> rows;  // by projection; empty for static ones
+    std::vector<plasticity::row_state> rows;  // by projection, then table row; empty for static ones
     plasticity::post_history history;         // by thread-local neuron
     // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
     // neuron; those before post_log_head have reached every synapse.
@@ -202,6 +211,31 @@ using namespace detail;
 struct delivery_state {
     std::vector<std::uint64_t> first_gid;                      // by population, plus the total
     std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
+    // The rank's source index (build.cpp, index_sources): every source gid with a row on some thread
+    // of this rank, ascending, each with its rows as packed (thread, projection, row) words in that
+    // order, so that a received spike is looked up once per rank and reaches only the threads that
+    // hold its synapses. Its size follows the rows, never the network.
+    std::vector<std::uint64_t> source_gids;   // ascending
+    std::vector<std::uint64_t> source_begin;  // by source_gids, plus the end: its first word in source_rows
+    std::vector<std::uint64_t> source_rows;   // pack_row(thread, projection, row)
+    // Dense sources (most gids in [source_gids.front(), back()] listed): the index into source_gids by
+    // gid − front, or none; empty otherwise (a binary search then). No larger than twice source_gids.
+    std::vector<std::uint32_t> source_slot;
+    static constexpr std::uint32_t no_slot = ~0u;
+    static constexpr int row_bits = 32, projection_bits = 20;  // the rest, 12 bits, name the thread
+    static std::uint64_t pack_row(std::uint64_t thread, std::uint64_t projection, std::uint64_t row) {
+        return (thread << (row_bits + projection_bits)) | (projection << row_bits) | row;
+    }
+    // The index of gid in source_gids, or source_gids.size().
+    std::size_t find_source(std::uint64_t gid) const {
+        if (!source_slot.empty()) {
+            const std::uint64_t at = gid - source_gids.front();  // wraps for gids below: then beyond the table
+            return at < source_slot.size() && source_slot[at] != no_slot ? source_slot[at] : source_gids.size();
+        }
+        const auto it = std::lower_bound(source_gids.begin(), source_gids.end(), gid);
+        return it != source_gids.end() && *it == gid ? static_cast<std::size_t>(it - source_gids.begin())
+                                                     : source_gids.size();
+    }
     // Plasticity (src/README.md decisions 3, 4, 7).
     std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
     std::vector<std::uint8_t> plastic;               // by projection
@@ -236,7 +270,10 @@ struct simulation::impl : delivery_state,
     std::vector<thread_state> threads;
     double build_time = 0;
 
-    branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source) const;
+    // The branches of a row of `projection` whose source is neuron `source_gid`.
+    branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source_gid) const;
+    // The source gids this rank holds synapses from, ascending (what a targeted exchange must bring).
+    const std::vector<std::uint64_t>& needed_sources() const { return source_gids; }
     // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
     double weight_scale(std::uint32_t j) const {
@@ -252,20 +289,28 @@ struct simulation::impl : delivery_state,
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
-    void build_thread(int t, const std::vector<std::vector<std::uint64_t>>& splits);
+    void build_thread(int t, const std::vector<network::total_split>& splits);
+    // The rank's source index (delivery_state) from the threads' tables, once they are built.
+    void index_sources();
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
     // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic
     // synapses in (ts.arrived, upto] potentiate them, merged with the presynaptic spikes by step
     // (upto: the next interval's start, or the end of the run). Each (slot, neuron) sees its
     // additions in the same order on every decomposition: spikes in canonical order, projections
     // in order, each row in drawing order.
+    // The rows a thread delivers are those every thread's bucket_received put in its outgoing list for
+    // it: bucket_received on every thread, then a barrier, then deliver.
     void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto);
+    // This thread's contiguous chunk of the received spikes, looked up once in the source index, into
+    // ts.outgoing by destination thread: chunks ascend with the thread, so each destination reads its
+    // lists in thread order and meets its rows in canonical order, projections ascending.
+    void bucket_received(thread_state& ts, const std::vector<std::uint64_t>& spikes);
     // The kind of delivery of projection j on a thread whose table is `table` (delivery.cpp).
     delivery_kind resolve_delivery(std::uint32_t j, const network::synapse_table& table) const;
     // A presynaptic spike on a plastic row of a projection with rule Rule (src/README.md decision 3):
     // each synapse takes the rule's presynaptic update, then transmits its new weight (transmitter).
     template <class Rule>
-    void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t src, std::int64_t t_pre);
+    void deliver_plastic(thread_state& ts, std::uint32_t j, std::uint64_t row, std::uint64_t gid, std::int64_t t_pre);
     // The postsynaptic arrivals at plastic synapses in (ts.arrived, upto], into ts.arrivals by step;
     // one of them applied (potentiation); and the window closed at upto.
     void collect_arrivals(thread_state& ts, std::int64_t upto);
@@ -273,7 +318,8 @@ struct simulation::impl : delivery_state,
     void finish_arrivals(thread_state& ts, std::int64_t upto);
     // A spike on a static row whose synapses send more than their weight (branches, additive scaling):
     // each sends what the transmitter makes of it, as a plastic synapse would.
-    void deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t src, std::uint64_t base);
+    void deliver_transmitted(thread_state& ts, std::uint32_t j, std::uint64_t row, std::uint64_t gid,
+                             std::uint64_t base);
     // The transmitter of projection j on this thread; `cursor` is the row's branches (when branched).
     transmitter sender(thread_state& ts, std::uint32_t j, branch_cursor& cursor) const {
         return {ts,
@@ -325,6 +371,9 @@ struct simulation::impl : delivery_state,
     // Checkpoints (checkpoint.cpp): this rank's state at the start of interval `step`, after its
     // deliveries and homeostasis; and the reverse, once the threads have built their (empty) state.
     checkpoint_state capture(std::int64_t step, const results& so_far);
+    // Plastic projection j's row state by source-population index, merged over threads and ranks
+    // (checkpoint.cpp; collective; O(source population) while a checkpoint is taken).
+    row_record gather_rows(std::uint32_t j);
     void restore(const checkpoint_state& from);
     // Recorder k's samples of this rank so far (`samples` of them), gids ascending.
     state_trace gather_trace(std::size_t k, std::size_t samples) const;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "synorm/model/time_steps.hpp"
 
@@ -72,28 +73,50 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     });
     m.neurons = bytes(local_neurons * (adapting ? 36.0 : 32.0));
 
-    double synapses = 0.0, plastic = 0.0, largest_projection = 0.0, rows = 0.0, plastic_rows = 0.0;
+    // Synapse tables (network/synapse_table.hpp): 8 B per synapse, and per thread and projection a
+    // compressed row (source 4 B, offset 4 B) for each source with a synapse on the thread: expected
+    // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
+    // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
+    // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
+    // 8 B per row (thread, projection, row), 16 B per distinct source gid, and when the sources are
+    // dense a 4 B slot per gid of their range.
+    const auto rows_of = [](double sources, double drawn) {
+        return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
+    };
+    const double thread_neurons = std::ceil(local_neurons / T);
+    double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0;
+    std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
-        const double s = expected_total(p, static_cast<double>(spec.populations[p.source].size),
-                                        static_cast<double>(spec.populations[p.target].size)) /
-                         P;
+        const double n_source = static_cast<double>(spec.populations[p.source].size);
+        const double s = expected_total(p, n_source, static_cast<double>(spec.populations[p.target].size)) / P;
+        const double per_thread = s / T, thread_rows = rows_of(n_source, per_thread);
         synapses += s;
-        largest_projection = std::max(largest_projection, s / T);
-        rows += (static_cast<double>(spec.populations[p.source].size) + 1.0) * T;  // row index per thread
+        from_population[p.source] += s;
+        rows += thread_rows * T;
+        table_bytes += s * 8.0 + T * (thread_rows * 8.0 + 4.0);
         if (p.plasticity.rule != model::stdp_rule::none) {
-            plastic += s;
-            // Per thread: the row state (last spike, traces: 16 B per source) and the incoming index's
-            // offsets (8 B per neuron of the thread).
-            plastic_rows += static_cast<double>(spec.populations[p.source].size) * T * 16.0 + local_neurons * 8.0;
+            const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
+            table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
         }
+        // While one projection is sorted into rows, a thread holds its unsorted copy (12 B per synapse,
+        // reserved with 5 % slack) and either a counter per source (4 B, when they are no more than
+        // the synapses) or a sort key per synapse (8 B); all threads build at once.
+        thread_temp = std::max(thread_temp, per_thread * 12.0 * 1.05 + std::min(n_source * 4.0, per_thread * 8.0));
     }
+    double distinct = 0.0;
+    for (std::size_t q = 0; q < spec.populations.size(); ++q)
+        distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
+    const double slot_table = 2.0 * distinct >= total_neurons ? total_neurons * 4.0 : 0.0;
     m.expected_synapses = bytes(synapses);
-    // Vectors grow to their exact size during the sort; 8 bytes per synapse plus 8 per row, and 4 more
-    // per plastic synapse for the incoming index.
-    m.synapses = bytes(synapses * 8.0 + rows * 8.0 + plastic * 4.0 + plastic_rows);
-    // While one projection is sorted, a thread holds its unsorted copy (12 B per synapse, reserved with
-    // 5 % slack) and a fill cursor per row; all threads build at once.
-    m.build = bytes(T * (largest_projection * 12.0 * 1.05) + rows * 8.0);
+    m.synapses = bytes(table_bytes + rows * 8.0 + distinct * 16.0 + slot_table);
+    // The build's peak: every thread sorting its largest projection, or, once the tables stand, the
+    // source index sorted from one (gid, row) pair per row (16 B each). Before them, each
+    // fixed_total_number projection's split over the rank's targets (16 B per target neuron).
+    double splits = 0.0;
+    for (const auto& p : spec.projections)
+        if (p.rule == model::connection_rule::fixed_total_number)
+            splits += std::ceil(static_cast<double>(spec.populations[p.target].size) / P) * 16.0;
+    m.build = bytes(splits + std::max(T * thread_temp, rows * 16.0));
 
     // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one
@@ -127,9 +150,14 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
                               static_cast<double>(spec.populations[p.target].size)) /
                P;
     }
-    if (spec.recording.rate_bin > 0)
-        rec += static_cast<double>(spec.populations.size()) * T * 8.0 * spec.simulation.duration /
-               std::max(spec.recording.rate_bin, spec.simulation.dt);
+    // Rate bins (8 B each) on thread 0 for every population, on the others for the populations they
+    // have neurons of (a rank's n_p neurons of population p are on min(n_p, T) threads).
+    if (spec.recording.rate_bin > 0) {
+        double bins_held = static_cast<double>(spec.populations.size());
+        for (const auto& pop : spec.populations)
+            bins_held += std::min(T - 1.0, std::ceil(static_cast<double>(pop.size) / P));
+        rec += bins_held * 8.0 * spec.simulation.duration / std::max(spec.recording.rate_bin, spec.simulation.dt);
+    }
     m.recorders = bytes(rec);
     // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
     if (checkpointing)

@@ -119,9 +119,9 @@ void simulation::impl::sample_patterns(std::int64_t T, results& out) {
             std::int64_t* const s = sums.data() + (k * J + j) * 4;
             for (const auto& ts : threads) {
                 const auto& table = ts.tables[j];
-                for (std::uint64_t src = 0; src + 1 < table.row_begin.size(); ++src) {
-                    const bool from_member = role[src] != 0;
-                    for (std::uint64_t q = table.row_begin[src]; q < table.row_begin[src + 1]; ++q) {
+                for (std::uint64_t r = 0; r < table.rows(); ++r) {
+                    const bool from_member = role[table.sources[r]] != 0;
+                    for (std::uint64_t q = table.row_begin[r]; q < table.row_begin[r + 1]; ++q) {
                         bool in = from_member;
                         if (in && within)
                             in = role[ts.layout->gids[network::synapse_target(table.target_delay[q])] -

@@ -44,7 +44,7 @@ void simulation::impl::collect_arrivals(thread_state& ts, std::int64_t upto) {
             const auto delay = [&](std::uint64_t m) {
                 const std::uint32_t en = index.entry[m];
                 return D + static_cast<std::int64_t>(network::synapse_delay_offset(
-                               table.target_delay[table.row_begin[index.source(en)] + index.position(en)]));
+                               table.target_delay[table.row_begin[index.row(en)] + index.position(en)]));
             };
             std::uint64_t m = b, hi = e;
             while (m < hi) {  // the first entry reaching after lo

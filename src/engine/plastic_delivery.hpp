@@ -8,14 +8,14 @@
 
 namespace synorm::engine {
 
-// One presynaptic spike emitted at t_pre on a plastic row: each synapse takes the rule's `pre` with its
+// One presynaptic spike emitted at t_pre on a plastic row r (of the compressed table and of rs): each synapse takes the rule's `pre` with its
 // target's trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated
 // on the rule (plasticity/rule.hpp) so that each rule's loop keeps its parameters in registers and pays
 // for no other rule's branches; rows of a table whose synapses share one delay find their ring-buffer
 // slot once.
 template <class Rule>
 inline void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs,
-                        const plasticity::projection_rule& full, std::int64_t D, std::uint64_t src, std::int64_t t_pre,
+                        const plasticity::projection_rule& full, std::int64_t D, std::uint64_t r, std::int64_t t_pre,
                         const transmitter& send) {
     const plasticity::rule_params common = full;  // copies: the weight stores below cannot alias them
     const typename Rule::params own = full.params_of<Rule>();
@@ -24,12 +24,12 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
     auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
     float* const data = ring.data();
     const std::uint64_t mask = ring.mask(), n = ts.n;
-    const std::int64_t last = rs.last_pre[src];
+    const std::int64_t last = rs.last_pre[r];
     SYNORM_ASSERT(last == plasticity::row_state::none || last < t_pre, "a row's presynaptic spikes come in step order");
-    const typename Rule::row row = Rule::pre_row(full, rs, src, t_pre);
+    const typename Rule::row row = Rule::pre_row(full, rs, r, t_pre);
     float* const weight = table.weight.data();
     const std::uint32_t* const target_delay = table.target_delay.data();
-    const std::uint64_t k0 = table.row_begin[src], k1 = table.row_begin[src + 1];
+    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
     if (table.uniform_delay) {
         const std::int64_t d = D + table.delay_offset;
         float* const slot = data + (static_cast<std::uint64_t>(t_pre + d) & mask) * n;
@@ -51,9 +51,9 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
         }
     }
     ts.events += k1 - k0;
-    rs.x[src] = (last == plasticity::row_state::none || nearest) ? 1.0f : rs.x[src] * plus(t_pre - last) + 1.0f;
-    Rule::after_row(row, rs, src);
-    rs.last_pre[src] = t_pre;
+    rs.x[r] = (last == plasticity::row_state::none || nearest) ? 1.0f : rs.x[r] * plus(t_pre - last) + 1.0f;
+    Rule::after_row(row, rs, r);
+    rs.last_pre[r] = t_pre;
 }
 
 // One postsynaptic spike reaching a run of synapses of one projection at `a.step`: each takes the
@@ -71,18 +71,18 @@ inline void potentiate_run(thread_state& ts, network::synapse_table& table, cons
     const std::uint32_t* const entry = index.entry.data();
     const std::uint32_t shift = index.position_bits;
     const std::uint64_t position_mask = (std::uint64_t{1} << shift) - 1;
-    const std::uint64_t* const row_begin = table.row_begin.data();
+    const std::uint32_t* const row_begin = table.row_begin.data();
     const std::int64_t* const last_pre = rs.last_pre.data();
     const float* const x = rs.x.data();
     float* const weight = table.weight.data();
     const float m = Meta ? ts.potentiation[a.neuron] : 1.0f;
     for (std::uint64_t e = a.begin; e < a.end; ++e) {
-        const std::uint64_t src = entry[e] >> shift, k = row_begin[src] + (entry[e] & position_mask);
-        const std::int64_t last = last_pre[src];
+        const std::uint64_t r = entry[e] >> shift, k = row_begin[r] + (entry[e] & position_mask);
+        const std::int64_t last = last_pre[r];
         if (last == plasticity::row_state::none) continue;
         SYNORM_ASSERT(a.step > last, "a postsynaptic arrival comes after the presynaptic spikes of its step");
         const float decay = plus(a.step - last);  // a.step > last: the presynaptic spike at a.step comes after
-        weight[k] = Rule::post(common, own, weight[k], x[src], decay, m, a.o2);
+        weight[k] = Rule::post(common, own, weight[k], x[r], decay, m, a.o2);
     }
 }
 

@@ -41,9 +41,10 @@ void simulation::impl::tag_synapses(thread_state& ts) {
         auto& table = ts.tables[j];
         const effective_weight effective = effective_weights(ts, j);
         const auto threshold = static_cast<float>(spec.projections[j].pruning.threshold);
-        for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
-            branch_cursor branch = branched[j] ? branches_of_row(ts, j, s) : branch_cursor{};
-            for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+        const std::uint64_t first = first_gid[spec.projections[j].source];
+        for (std::uint64_t r = 0; r < table.rows(); ++r) {
+            branch_cursor branch = branched[j] ? branches_of_row(ts, j, first + table.sources[r]) : branch_cursor{};
+            for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 table.tag[k] = plasticity::next_tag(
                     table.tag[k], effective(table.weight[k], i, branched[j] ? branch(i) : 0), threshold);

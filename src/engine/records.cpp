@@ -16,12 +16,13 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     for (const auto& ts : threads) {
         const auto& table = ts.tables[projection];
         const effective_weight effective = effective_weights(ts, projection);
-        for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
-            branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, s) : branch_cursor{};
-            for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+        for (std::uint64_t r = 0; r < table.rows(); ++r) {
+            const std::uint64_t source = first_gid[proj.source] + table.sources[r];
+            branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, source) : branch_cursor{};
+            for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 const float w = effective(table.weight[k], i, branched[projection] ? branch(i) : 0);
-                all.push_back({ts.layout->gids[i], first_gid[proj.source] + s, w});
+                all.push_back({ts.layout->gids[i], source, w});
             }
         }
     }
@@ -97,7 +98,7 @@ results simulation::impl::collect(results r) {
         std::vector<std::int64_t> counts(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
         for (const auto& ts : threads)
             for (std::size_t p = 0; p < spec.populations.size(); ++p)
-                for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
+                for (std::size_t b = 0; b < ts.rate_counts[p].size(); ++b)  // empty: no neuron of p
                     counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
         comm.sum(counts);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;

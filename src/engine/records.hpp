@@ -32,7 +32,8 @@ struct thread_records {
     std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
     std::vector<std::uint64_t> flush_gids;
     std::vector<std::int64_t> flush_steps;
-    std::vector<std::vector<std::int64_t>> rate_counts;  // [population][bin]
+    std::vector<std::vector<std::int64_t>>
+        rate_counts;  // [population][bin]; empty for populations without neurons here
     std::vector<recorder_part> recorders;
     std::uint64_t spikes = 0;            // emitted by this thread's neurons
     std::uint64_t events = 0;            // spikes delivered to this thread's synapses

@@ -30,6 +30,8 @@ results simulation::impl::run(const hooks& h) {
         std::size_t dc_next = first_dc_change(ts);
         for (std::int64_t t0 = start_step; t0 < total_steps && !control.stopping(); t0 += D) {
             const interval_plan at = plan(t0);
+            control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
+#pragma omp barrier
             control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
             if (at.boundary) boundary(ts, at.t0, at.homeostasis_due, false, control, run);
             if (!at.resumed_here && checkpoint_due(t0, control, run) && checkpoint(t0, control, run)) break;
@@ -226,7 +228,11 @@ void simulation::impl::finish(run_control& control, run_state& run) {
     {
         const model::flush_subnormals flushed_here;
         auto& ts = threads[static_cast<std::size_t>(omp_get_thread_num())];
-        if (weights_read) control.thread_step(ts.error, [&] { deliver_received(ts, run, T); });
+        if (weights_read) {
+            control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
+#pragma omp barrier
+            control.thread_step(ts.error, [&] { deliver_received(ts, run, T); });
+        }
         boundary(ts, T, homeostasis_due, true, control, run);
     }
     control.settle(threads);
@@ -252,7 +258,9 @@ std::uint64_t simulation::synapse_bytes() const {
         for (const auto& t : ts.tables) n += t.bytes();
         for (const auto& r : ts.rows) n += r.bytes();  // plastic rows' presynaptic state
     }
-    return n;
+    const auto& index = *impl_;  // the rank's source index: what the rows cost beyond the tables
+    return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 8 + index.source_rows.capacity() * 8 +
+           index.source_slot.capacity() * 4;
 }
 
 std::int64_t simulation::min_delay_steps() const { return impl_->D; }

@@ -69,21 +69,29 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
             if (sources[i] >= static_cast<std::uint64_t>(self)) ++sources[i];
 }
 
-std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
-                                               std::uint64_t seed, std::uint32_t projection_index) {
+void for_each_total_number_count(const model::projection_spec& proj, std::uint64_t n_target, std::uint64_t seed,
+                                 std::uint32_t projection_index,
+                                 const std::function<void(std::uint64_t, std::uint64_t)>& f) {
     // Sequential conditional binomials: target j gets Binomial(remaining, 1 / (n_target − j)).
-    std::vector<std::uint64_t> counts(n_target, 0);
     model::random_stream rng(seed, model::stream_kind::multinomial, projection_index, 0);
     std::uint64_t remaining = proj.total_number;
     for (std::uint64_t j = 0; j < n_target && remaining > 0; ++j) {
         if (j + 1 == n_target) {
-            counts[j] = remaining;
+            f(j, remaining);
             break;
         }
         std::binomial_distribution<std::uint64_t> binomial(remaining, 1.0 / static_cast<double>(n_target - j));
-        counts[j] = binomial(rng);
-        remaining -= counts[j];
+        const std::uint64_t count = binomial(rng);
+        f(j, count);
+        remaining -= count;
     }
+}
+
+std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
+                                               std::uint64_t seed, std::uint32_t projection_index) {
+    std::vector<std::uint64_t> counts(n_target, 0);
+    for_each_total_number_count(proj, n_target, seed, projection_index,
+                                [&](std::uint64_t j, std::uint64_t count) { counts[j] = count; });
     return counts;
 }
 

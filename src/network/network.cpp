@@ -14,6 +14,11 @@
 
 namespace synorm::network {
 
+std::uint64_t synapse_table::find_row(std::uint64_t source) const {
+    const auto it = std::lower_bound(sources.begin(), sources.end(), source);
+    return it != sources.end() && *it == source ? static_cast<std::uint64_t>(it - sources.begin()) : rows();
+}
+
 namespace {
 
 // A time in ms for a message, with the digits it has (%g): a tiny dt must not print as "0.000000".
@@ -36,23 +41,59 @@ double expected_synapses(const model::projection_spec& proj, std::uint64_t n_sou
     return 0.0;
 }
 
-// Counting sort of unsorted synapses into CSR rows by source; stable, so each row keeps the order
-// of the input: by target, then as drawn.
+// Unsorted synapses into compressed CSR rows by source, stable, so each row keeps the order of the
+// input: by target, then as drawn. Rows exist only for sources with a synapse here. A counting sort when
+// the source population is no larger than the synapses (its counters cost no more than the synapses
+// do); otherwise a sort of (source, place) keys, so that nothing scales with the source population.
 void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<std::uint32_t>& coo_source,
                const std::vector<std::uint32_t>& coo_word, const std::vector<float>& coo_weight,
                const std::vector<std::uint16_t>& coo_tag = {}) {
-    table.row_begin.assign(sources + 1, 0);
-    for (const auto s : coo_source) ++table.row_begin[s + 1];
-    for (std::uint64_t s = 0; s < sources; ++s) table.row_begin[s + 1] += table.row_begin[s];
-    table.target_delay.resize(coo_word.size());
-    table.weight.resize(coo_word.size());
-    if (!coo_tag.empty()) table.tag.resize(coo_word.size());
-    std::vector<std::uint64_t> fill(table.row_begin.begin(), table.row_begin.end() - 1);
-    for (std::size_t k = 0; k < coo_word.size(); ++k) {
-        const std::uint64_t at = fill[coo_source[k]]++;
+    const std::uint64_t n = coo_word.size();
+    if (n > max_table_synapses)
+        throw std::runtime_error("one thread holds " + std::to_string(n) + " synapses of one projection, more than " +
+                                 std::to_string(max_table_synapses) +
+                                 " (32-bit row offsets); use more threads or ranks");
+    table.target_delay.resize(n);
+    table.weight.resize(n);
+    if (!coo_tag.empty()) table.tag.resize(n);
+    table.sources.clear();
+    table.row_begin.clear();
+    const auto place = [&](std::uint64_t at, std::uint64_t k) {
         table.target_delay[at] = coo_word[k];
         table.weight[at] = coo_weight[k];
         if (!coo_tag.empty()) table.tag[at] = coo_tag[k];
+    };
+    if (sources <= n) {
+        std::vector<std::uint32_t> fill(sources + 1, 0);
+        for (const auto s : coo_source) ++fill[s + 1];
+        std::uint64_t rows = 0;
+        for (std::uint64_t s = 0; s < sources; ++s) rows += fill[s + 1] != 0;
+        table.sources.reserve(rows);
+        table.row_begin.reserve(rows + 1);
+        for (std::uint64_t s = 0; s < sources; ++s) {
+            if (fill[s + 1] != 0) {
+                table.sources.push_back(static_cast<std::uint32_t>(s));
+                table.row_begin.push_back(fill[s]);
+            }
+            fill[s + 1] += fill[s];
+        }
+        table.row_begin.push_back(static_cast<std::uint32_t>(n));
+        for (std::uint64_t k = 0; k < n; ++k) place(fill[coo_source[k]]++, k);
+    } else {
+        std::vector<std::uint64_t> key(n);
+        for (std::uint64_t k = 0; k < n; ++k) key[k] = (std::uint64_t{coo_source[k]} << 32) | k;
+        std::sort(key.begin(), key.end());
+        for (std::uint64_t at = 0; at < n; ++at) {
+            const auto s = static_cast<std::uint32_t>(key[at] >> 32);
+            if (table.sources.empty() || table.sources.back() != s) {
+                table.sources.push_back(s);
+                table.row_begin.push_back(static_cast<std::uint32_t>(at));
+            }
+            place(at, key[at] & 0xFFFF'FFFFull);
+        }
+        table.row_begin.push_back(static_cast<std::uint32_t>(n));
+        table.sources.shrink_to_fit();
+        table.row_begin.shrink_to_fit();
     }
     if (!coo_word.empty()) {
         table.delay_offset = synapse_delay_offset(coo_word.front());
@@ -63,18 +104,37 @@ void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<st
 
 }  // namespace
 
-std::vector<std::vector<std::uint64_t>> total_number_splits(const model::model_spec& spec) {
-    std::vector<std::vector<std::uint64_t>> splits(spec.projections.size());
+std::uint64_t total_split::of(std::uint64_t target) const {
+    const auto it = std::lower_bound(targets.begin(), targets.end(), target);
+    return it != targets.end() && *it == target ? counts[static_cast<std::size_t>(it - targets.begin())] : 0;
+}
+
+std::vector<total_split> total_number_splits(const model::model_spec& spec, const partition& part) {
+    std::vector<total_split> splits(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         const auto& proj = spec.projections[j];
-        if (proj.rule == model::connection_rule::fixed_total_number)
-            splits[j] = total_number_counts(proj, spec.populations[proj.target].size, spec.simulation.seed, j);
+        if (proj.rule != model::connection_rule::fixed_total_number) continue;
+        auto& split = splits[j];
+        const std::uint64_t first = spec.first_gid(proj.target);
+        for (int t = 0; t < part.threads(); ++t) {
+            const auto& layout = part.thread(t);
+            const auto& slice = layout.slices[proj.target];
+            for (std::uint32_t i = slice.begin; i < slice.end; ++i) split.targets.push_back(layout.gids[i] - first);
+        }
+        std::sort(split.targets.begin(), split.targets.end());
+        split.counts.resize(split.targets.size());
+        std::size_t next = 0;
+        for_each_total_number_count(proj, spec.populations[proj.target].size, spec.simulation.seed, j,
+                                    [&](std::uint64_t target, std::uint64_t count) {
+            while (next < split.targets.size() && split.targets[next] < target) ++next;
+            if (next < split.targets.size() && split.targets[next] == target) split.counts[next] = count;
+        });
     }
     return splits;
 }
 
 std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread,
-                                          const std::vector<std::vector<std::uint64_t>>& splits) {
+                                          const std::vector<total_split>& splits) {
     const auto& layout = part.thread(thread);
     if (layout.size() > synapse_target_mask + 1u)
         throw std::runtime_error("a thread owns " + std::to_string(layout.size()) +
@@ -112,7 +172,7 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             const std::int64_t self = proj.source == proj.target ? static_cast<std::int64_t>(post_index) : -1;
             model::random_stream rng(spec.simulation.seed, model::stream_kind::connectivity, j, post);
             sources.clear();
-            const std::uint64_t count = splits[j].empty() ? 0 : splits[j][post_index];
+            const std::uint64_t count = splits[j].of(post_index);
             draw_sources(proj, src.size, self, post_index, count, rng, sources);
             for (const std::uint64_t s : sources) {
                 const double w = model::draw(proj.weight, rng);
@@ -181,11 +241,11 @@ void append_to_list(const synapse_table& table, const thread_layout& layout, std
     std::vector<std::uint64_t> order(table.size());
     std::vector<std::uint32_t> source(table.size());
     std::vector<std::uint64_t> fill(begin.begin(), begin.end() - 1);
-    for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s)
-        for (std::uint64_t k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+    for (std::uint64_t r = 0; r < table.rows(); ++r)
+        for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
             const std::uint64_t at = fill[synapse_target(table.target_delay[k])]++;
             order[at] = k;
-            source[at] = static_cast<std::uint32_t>(s);
+            source[at] = table.sources[r];
         }
     for (std::uint32_t t = 0; t < n; ++t) {
         if (begin[t] == begin[t + 1]) continue;
@@ -202,12 +262,12 @@ void append_to_list(const synapse_table& table, const thread_layout& layout, std
 
 std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks) {
     // One forward pass: a kept synapse moves to the first free place, never ahead of itself, so the
-    // arrays compact in place; row_begin[s] is overwritten only after row s − 1 has been read.
+    // arrays compact in place; row_begin[r] is overwritten only after row r − 1 has been read.
     std::uint64_t kept = 0, begin = 0;
-    const std::uint64_t rows = table.row_begin.size() - 1;
+    const std::uint64_t rows = table.rows();
     for (std::uint64_t s = 0; s < rows; ++s) {
         const std::uint64_t end = table.row_begin[s + 1];
-        table.row_begin[s] = kept;
+        table.row_begin[s] = static_cast<std::uint32_t>(kept);
         for (std::uint64_t k = begin; k < end; ++k) {
             if (plasticity::is_tagged(table.tag[k], checks)) continue;
             table.target_delay[kept] = table.target_delay[k];
@@ -218,7 +278,7 @@ std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks) {
         begin = end;
     }
     const std::uint64_t removed = table.size() - kept;
-    table.row_begin[rows] = kept;
+    table.row_begin[rows] = static_cast<std::uint32_t>(kept);
     if (removed == 0) return 0;
     table.target_delay.resize(kept);
     table.weight.resize(kept);
@@ -236,16 +296,17 @@ std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks) {
 
 void index_incoming(synapse_table& table, std::uint32_t neurons) {
     auto& index = table.incoming;
-    const std::uint64_t rows = table.row_begin.size() - 1;
+    const std::uint64_t rows = table.rows();
     std::uint64_t longest = 0;
-    for (std::uint64_t s = 0; s < rows; ++s) longest = std::max(longest, table.row_begin[s + 1] - table.row_begin[s]);
+    for (std::uint64_t s = 0; s < rows; ++s)
+        longest = std::max<std::uint64_t>(longest, table.row_begin[s + 1] - table.row_begin[s]);
     const auto bits = [](std::uint64_t count) {
         return static_cast<std::uint32_t>(std::bit_width(count > 0 ? count - 1 : 0));
     };
     index.position_bits = bits(longest);
     if (bits(rows) + index.position_bits > 32)
         throw std::runtime_error("a plastic projection's table on one thread has " + std::to_string(rows) +
-                                 " sources and rows of up to " + std::to_string(longest) +
+                                 " rows (sources) and rows of up to " + std::to_string(longest) +
                                  " synapses, more than its 32-bit incoming index can name; use more threads or ranks");
     // A counting sort on the target: visiting rows by source puts every target's entries by source.
     index.begin.assign(std::size_t{neurons} + 1, 0);
@@ -266,7 +327,7 @@ void index_incoming(synapse_table& table, std::uint32_t neurons) {
     if (index.min_offset == index.max_offset) return;
     // Then by delay within each target; stable, so entries of one delay stay by source.
     const auto offset = [&](std::uint32_t e) {
-        return synapse_delay_offset(table.target_delay[table.row_begin[index.source(e)] + index.position(e)]);
+        return synapse_delay_offset(table.target_delay[table.row_begin[index.row(e)] + index.position(e)]);
     };
     for (std::uint32_t t = 0; t < neurons; ++t)
         std::stable_sort(index.entry.begin() + static_cast<std::ptrdiff_t>(index.begin[t]),

@@ -125,14 +125,18 @@ TEST(delivery, every_path_sends_the_effective_weight) {
         const std::vector<std::uint32_t> arrivals_before = ts.branch_arrivals;
         // One spike of S's cell 2 at step 0 of the interval emitted at 0, delivered up to step D.
         const std::uint64_t src = 2;
-        e.deliver(ts, {comm::pack_spike(e.first_gid[0] + src, 0)}, 0, e.D);
-        ASSERT_EQ(table.row_begin[src + 1] - table.row_begin[src], 6u) << "all to all";
+        const std::vector<std::uint64_t> spikes{comm::pack_spike(e.first_gid[0] + src, 0)};
+        e.bucket_received(ts, spikes);  // one thread: its chunk is every spike
+        e.deliver(ts, spikes, 0, e.D);
+        const std::uint64_t row = table.find_row(src);
+        ASSERT_EQ(row, src) << "all to all: every source has a row";
+        ASSERT_EQ(table.row_begin[row + 1] - table.row_begin[row], 6u) << "all to all";
         const engine::detail::effective_weight effective = e.effective_weights(ts, 0);
         using engine::detail::branch_cursor;
-        branch_cursor branch = c.branches ? e.branches_of_row(ts, 0, src) : branch_cursor{};
+        branch_cursor branch = c.branches ? e.branches_of_row(ts, 0, e.first_gid[0] + src) : branch_cursor{};
         std::vector<std::uint32_t> arrivals_expected = arrivals_before;
         int below_spare = 0;
-        for (std::uint64_t k = table.row_begin[src]; k < table.row_begin[src + 1]; ++k) {
+        for (std::uint64_t k = table.row_begin[row]; k < table.row_begin[row + 1]; ++k) {
             const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);
             const std::uint32_t b = c.branches ? branch(i) : 0;
             if (c.branches) ++arrivals_expected[std::size_t{i} * e.branch_stride + b];

@@ -1,9 +1,11 @@
 // The memory estimate against the sizes the engine really allocates.
+#include <cstdio>
 #include <limits>
 
 #include <gtest/gtest.h>
 
 #include "synorm/comm/communicator.hpp"
+#include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
 
@@ -54,8 +56,33 @@ TEST(memory_estimate, plastic_synapses_count_their_incoming_index_and_row_state)
     const auto estimate = engine::estimate_memory(spec, 1, 2);
     const double bytes = static_cast<double>(sim.synapse_bytes()), synapses = static_cast<double>(sim.local_synapses());
     EXPECT_NEAR(static_cast<double>(estimate.synapses), bytes, 0.03 * bytes);
+    // 12 B per synapse (8, and 4 of incoming index); beyond them per row (3000 per thread here, one per
+    // source) its source and offset (8 B), its state (12 B) and its place in the rank's source index
+    // (8 B), and per source gid 20 B: about 0.5 B per synapse.
     EXPECT_GT(bytes / synapses, 12.0) << "8 B per synapse, 4 B of incoming index, and the rows' state";
-    EXPECT_LT(bytes / synapses, 12.5);
+    EXPECT_LT(bytes / synapses, 12.6);
+}
+
+// At scale, the rows a thread keeps follow its synapses, not the network (issue 16, item 3): the
+// estimate of the full-scale microcircuit at 4096 ranks × 8 threads, per local synapse with every fixed
+// cost but the libraries, and the synapse memory per rank falling as 1/P from 16 to 4096 ranks.
+// With ~9 synapses per (thread, projection) and source, a row holds about one synapse at 4096 × 8,
+// so each synapse also pays for its row (8 B), its place in the source index (8 B) and a share of
+// its source gid (16 B): about 30 B, not the 16 the issue asks for (see src/engine/README.md).
+TEST(memory_estimate, microcircuit_memory_follows_the_local_synapses) {
+    const auto spec = config::load(SYNORM_CONFIG_DIR "/microcircuit.yaml").spec;
+    const auto at = [&](int ranks) { return engine::estimate_memory(spec, ranks, 8); };
+    const auto m = at(4096);
+    const double local = static_cast<double>(m.expected_synapses);
+    ASSERT_GT(local, 50'000.0);
+    const double per_synapse = static_cast<double>(m.peak() - m.baseline) / local;
+    std::printf("microcircuit 4096 x 8: %.0f synapses per rank, %.1f B per synapse (synapses %.1f B)\n", local,
+                per_synapse, static_cast<double>(m.synapses) / local);
+    EXPECT_LT(per_synapse, 45.0) << "before the compressed rows: 530 B";
+    EXPECT_LT(static_cast<double>(m.synapses) / local, 34.0);
+    const double ratio = static_cast<double>(m.synapses) * 4096.0 / (static_cast<double>(at(16).synapses) * 16.0);
+    std::printf("synapse memory per rank x P, 4096 against 16 ranks: %.2f\n", ratio);
+    EXPECT_LT(ratio, 3.5) << "before: 13.2";
 }
 
 TEST(memory_estimate, divides_over_ranks_and_names_every_item) {

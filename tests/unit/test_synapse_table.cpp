@@ -54,16 +54,22 @@ using synapse =
 
 std::vector<synapse> all_synapses(const model::model_spec& spec, int ranks, int threads) {
     std::vector<synapse> out;
-    const auto splits = network::total_number_splits(spec);
     for (int r = 0; r < ranks; ++r) {
         network::partition part(spec, r, ranks, threads);
+        const auto splits = network::total_number_splits(spec, part);
         for (int t = 0; t < threads; ++t) {
             const auto tables = network::build_synapses(spec, part, t, splits);
             for (const auto& table : tables) {
                 const auto first = spec.first_gid(spec.projections[table.projection].source);
-                for (std::uint64_t s = 0; s + 1 < table.row_begin.size(); ++s) {
+                EXPECT_EQ(table.row_begin.size(), table.rows() + 1);
+                EXPECT_TRUE(std::is_sorted(table.sources.begin(), table.sources.end()));
+                for (std::uint64_t r = 0; r < table.rows(); ++r) {
+                    EXPECT_LT(table.row_begin[r], table.row_begin[r + 1]) << "a row only for a source with synapses";
+                    const std::uint64_t s = table.sources[r];
+                    EXPECT_LT(s, spec.populations[spec.projections[table.projection].source].size);
+                    EXPECT_EQ(table.find_row(s), r);
                     std::uint64_t previous_target = 0;
-                    for (auto k = table.row_begin[s]; k < table.row_begin[s + 1]; ++k) {
+                    for (auto k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                         const auto word = table.target_delay[k];
                         const auto target = part.thread(t).gids[network::synapse_target(word)];
                         EXPECT_GE(target, previous_target) << "rows sorted by target";
@@ -126,20 +132,39 @@ TEST(synapse_table, counts_follow_the_rules) {
     }
 }
 
-TEST(synapse_table, costs_eight_bytes_per_synapse_plus_row_index) {
+TEST(synapse_table, costs_eight_bytes_per_synapse_plus_eight_per_row) {
     network::synapse_table t;
     t.target_delay.resize(1000);
     t.weight.resize(1000);
+    t.sources.resize(10);
     t.row_begin.resize(11);
-    EXPECT_EQ(t.bytes(), 1000u * 8u + 11u * 8u);
+    EXPECT_EQ(t.bytes(), 1000u * 8u + 10u * 4u + 11u * 4u);
+}
+
+// A thread with few synapses from a large population keeps rows for those sources only: the table's
+// size follows its synapses, never the source population (the sort path of fill_rows), and each
+// row keeps its drawing order as the counting path does.
+TEST(synapse_table, rows_only_for_sources_with_synapses_on_the_thread) {
+    auto spec = small_network();
+    spec.populations[0].size = 200000;  // E: far more sources than any thread's synapses from it
+    spec.projections.resize(1);
+    spec.projections[0].rule = model::connection_rule::fixed_indegree;
+    spec.projections[0].indegree = 3;
+    network::partition part(spec, 0, 4096, 8);  // ~6 neurons per thread
+    const auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec, part));
+    const auto& table = tables[0];
+    ASSERT_GT(table.size(), 0u);
+    EXPECT_LE(table.rows(), table.size());
+    EXPECT_LT(table.bytes(), 100u * table.size()) << "no row index over 200000 sources";
+    EXPECT_EQ(table.find_row(199999 + 1), table.rows()) << "not a row";
 }
 
 // The incoming index names every synapse of the table exactly once, under its target, and within a
-// target by delay, then source; it costs 4 bytes per synapse (and 8 per neuron).
+// target by delay, then source; it costs 4 bytes per synapse (and 4 per neuron).
 TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_delay) {
     const auto spec = small_network();  // EE: distributed delays, several per target
     network::partition part(spec, 0, 1, 1);
-    auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec));
+    auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec, part));
     auto& table = tables[0];
     const std::uint32_t n = part.thread(0).size();
     const std::uint64_t before = table.bytes();
@@ -147,15 +172,16 @@ TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_d
     const auto& index = table.incoming;
     ASSERT_EQ(index.begin.size(), n + 1u);
     ASSERT_EQ(index.entry.size(), table.size());
-    EXPECT_EQ(table.bytes() - before, table.size() * 4u + (n + 1u) * 8u);
+    EXPECT_EQ(table.bytes() - before, table.size() * 4u + (n + 1u) * 4u);
     std::vector<std::uint8_t> seen(table.size(), 0);
     std::uint32_t smallest = ~0u, largest = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
         std::pair<std::uint32_t, std::uint64_t> previous{0, 0};
         for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
-            const std::uint64_t src = index.source(index.entry[e]),
-                                k = table.row_begin[src] + index.position(index.entry[e]);
-            ASSERT_LT(k, table.row_begin[src + 1]) << "the place lies in the source's row";
+            const std::uint64_t row = index.row(index.entry[e]),
+                                k = table.row_begin[row] + index.position(index.entry[e]);
+            ASSERT_LT(k, table.row_begin[row + 1]) << "the place lies in the row";
+            const std::uint64_t src = table.sources[row];
             EXPECT_EQ(network::synapse_target(table.target_delay[k]), i);
             const std::pair<std::uint32_t, std::uint64_t> key{network::synapse_delay_offset(table.target_delay[k]),
                                                               src};
@@ -177,8 +203,8 @@ TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_d
     ASSERT_EQ(index.entry.size(), kept);
     for (std::uint32_t i = 0; i < n; ++i)
         for (std::uint64_t e = index.begin[i]; e < index.begin[i + 1]; ++e) {
-            const std::uint64_t src = index.source(index.entry[e]);
+            const std::uint64_t row = index.row(index.entry[e]);
             EXPECT_EQ(
-                network::synapse_target(table.target_delay[table.row_begin[src] + index.position(index.entry[e])]), i);
+                network::synapse_target(table.target_delay[table.row_begin[row] + index.position(index.entry[e])]), i);
         }
 }

@@ -52,8 +52,9 @@ struct history_record {
     std::vector<float> o2;              // triplet's slow trace just before each (0 without a triplet rule)
 };
 
-// A plastic projection's per-row state, identical on every thread of every rank (each applies every
-// presynaptic spike to its own copy), so saved once. By source-population index.
+// A plastic projection's per-row state, identical on every thread of every rank that holds the row (each
+// applies every spike of its source to its own copy), so saved once. By source-population index; a source
+// of which no rank holds a row has none and 0 (no synapse reads it).
 struct row_record {
     std::vector<std::int64_t> last_pre;
     std::vector<float> x;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "synorm/model/model_spec.hpp"
@@ -23,5 +24,10 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
 // split of the total drawn from one stream that every rank draws alike (seed, projection). O(targets).
 std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
                                                std::uint64_t seed, std::uint32_t projection_index);
+// The same split, target by target in ascending order without storing it: f(target, count) for each
+// target the draw reaches (the others get none), so that a rank keeps only its own targets' counts.
+void for_each_total_number_count(const model::projection_spec& proj, std::uint64_t n_target, std::uint64_t seed,
+                                 std::uint32_t projection_index,
+                                 const std::function<void(std::uint64_t, std::uint64_t)>& f);
 
 }  // namespace synorm::network

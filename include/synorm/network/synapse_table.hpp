@@ -1,6 +1,8 @@
-// The synapses of one projection that one thread holds: CSR rows by presynaptic neuron (its index in
-// the source population), each row sorted by target, one array per variable (src/README.md decision 3).
-// A static synapse costs 8 bytes: a 32-bit word packing the target and the delay, and the weight.
+// The synapses of one projection that one thread holds: compressed CSR rows, one per presynaptic
+// neuron with at least one synapse on the thread (its index in the source population, ascending), each
+// row sorted by target, one array per variable (src/README.md decision 3). A static synapse costs 8
+// bytes: a 32-bit word packing the target and the delay, and the weight; a row 8 more (its source and
+// its offset), so nothing in a table grows with the source population.
 #pragma once
 
 #include <cstdint>
@@ -25,27 +27,28 @@ enum class receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
 // The synapses of a table grouped by target: the transposed index of src/README.md decision 3 (+4 bytes
 // per synapse), kept for plastic tables so that potentiation can act when a postsynaptic spike reaches
 // its synapses instead of waiting for each synapse's next presynaptic spike. CSR by thread-local
-// target; each entry names one synapse by its row (source) and its place in the row, packed as
-// (source << position_bits) | position. Within a target, entries are sorted by delay, then source, so
+// target; each entry names one synapse by its (compressed) row and its place in the row, packed as
+// (row << position_bits) | position. Within a target, entries are sorted by delay, then source, so
 // the synapses one postsynaptic spike reaches at one step are one run of entries.
 struct incoming_index {
-    std::vector<std::uint64_t> begin;  // by thread-local target neuron, size neurons + 1; empty: no index
+    std::vector<std::uint32_t> begin;  // by thread-local target neuron, size neurons + 1; empty: no index
     std::vector<std::uint32_t> entry;  // by incoming synapse
     std::uint32_t position_bits = 0;
     std::uint32_t min_offset = 0, max_offset = 0;  // the smallest and largest delay − D of the table's synapses
 
     bool empty() const { return begin.empty(); }
-    std::uint64_t source(std::uint32_t e) const { return std::uint64_t{e} >> position_bits; }
+    std::uint64_t row(std::uint32_t e) const { return std::uint64_t{e} >> position_bits; }
     std::uint64_t position(std::uint32_t e) const { return e & ((std::uint64_t{1} << position_bits) - 1); }
     std::uint64_t bytes() const {
-        return begin.capacity() * sizeof(std::uint64_t) + entry.capacity() * sizeof(std::uint32_t);
+        return begin.capacity() * sizeof(std::uint32_t) + entry.capacity() * sizeof(std::uint32_t);
     }
 };
 
 struct synapse_table {
     std::uint32_t projection = 0;
     receptor port = receptor::excitatory;
-    std::vector<std::uint64_t> row_begin;     // by source-population index; size = source size + 1
+    std::vector<std::uint32_t> sources;       // by row: its source-population index, ascending
+    std::vector<std::uint32_t> row_begin;     // by row, plus the end: its first synapse; size = rows + 1
     std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
     std::vector<float> weight;                // by synapse; the projection's receptor unit
     // by synapse, pruned projections only (plasticity/pruning.hpp): consecutive homeostasis checks at
@@ -58,11 +61,19 @@ struct synapse_table {
     std::uint32_t delay_offset = 0;
 
     std::uint64_t size() const { return target_delay.size(); }
+    std::uint64_t rows() const { return sources.size(); }
+    // The row of source-population index `source`, or rows() when the thread holds no synapse from it.
+    std::uint64_t find_row(std::uint64_t source) const;
     std::uint64_t bytes() const {
-        return row_begin.capacity() * sizeof(std::uint64_t) + target_delay.capacity() * sizeof(std::uint32_t) +
-               weight.capacity() * sizeof(float) + tag.capacity() * sizeof(std::uint16_t) + incoming.bytes();
+        return sources.capacity() * sizeof(std::uint32_t) + row_begin.capacity() * sizeof(std::uint32_t) +
+               target_delay.capacity() * sizeof(std::uint32_t) + weight.capacity() * sizeof(float) +
+               tag.capacity() * sizeof(std::uint16_t) + incoming.bytes();
     }
 };
+
+// The most synapses one table holds: row offsets are 32-bit (std::runtime_error beyond, naming more threads
+// or ranks as the remedy).
+inline constexpr std::uint64_t max_table_synapses = 0xFFFF'FFFFull;
 
 // Builds table.incoming for a table over `neurons` thread-local targets. Throws std::runtime_error when
 // a source and a place in its row do not fit the 32 bits of an entry (rows × longest row ≥ 2^32).
@@ -70,7 +81,8 @@ void index_incoming(synapse_table& table, std::uint32_t neurons);
 
 // Removes the synapses whose tag exceeds `checks` (plasticity::is_tagged) and compacts the table in
 // place: every row keeps its other synapses in their order, row_begin is rebuilt, the per-synapse
-// arrays give their freed memory back, and an incoming index is built anew. Returns the number removed.
+// arrays give their freed memory back, and an incoming index is built anew. Rows that become empty stay
+// (so row numbers, and what names them, do not change). Returns the number removed.
 std::uint64_t remove_tagged(synapse_table& table, std::uint32_t checks);
 
 // The synapses of one projection as a list independent of any partition (checkpoints): grouped by
