@@ -1,8 +1,8 @@
 // Delivering an interval's received spikes: each projection's kind of delivery is resolved once, at
 // build (resolve_delivery). The spikes are read once per rank: each thread looks up its chunk of them
 // in the rank's source index (bucket_received) and hands each row it finds to the thread that holds
-// it; each thread then delivers only its rows, by one switch on the kind, to one function per kind. Plastic rows and postsynaptic arrivals are in
-// plastic_delivery.hpp and plastic_delivery.cpp.
+// it; each thread then delivers only its rows, by one switch on the kind, to one function per kind.
+// Plastic rows and postsynaptic arrivals are in plastic_delivery.hpp and plastic_delivery.cpp.
 #include "plastic_delivery.hpp"
 #include "synorm/model/assert.hpp"
 

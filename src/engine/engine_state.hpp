@@ -216,10 +216,10 @@ struct delivery_state {
     // order, so that a received spike is looked up once per rank and reaches only the threads that
     // hold its synapses. Its size follows the rows, never the network.
     std::vector<std::uint64_t> source_gids;   // ascending
-    std::vector<std::uint64_t> source_begin;  // by source_gids, plus the end: its first word in source_rows
+    std::vector<std::uint32_t> source_begin;  // by source_gids, plus the end: its first word in source_rows
     std::vector<std::uint64_t> source_rows;   // pack_row(thread, projection, row)
-    // Dense sources (most gids in [source_gids.front(), back()] listed): the index into source_gids by
-    // gid − front, or none; empty otherwise (a binary search then). No larger than twice source_gids.
+    // Dense sources (three in four gids of [source_gids.front(), back()] listed): the index into
+    // source_gids by gid − front, or none; empty otherwise (a binary search then).
     std::vector<std::uint32_t> source_slot;
     static constexpr std::uint32_t no_slot = ~0u;
     static constexpr int row_bits = 32, projection_bits = 20;  // the rest, 12 bits, name the thread

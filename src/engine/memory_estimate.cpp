@@ -78,8 +78,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
     // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
     // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
-    // 8 B per row (thread, projection, row), 16 B per distinct source gid, and when the sources are
-    // dense a 4 B slot per gid of their range.
+    // 8 B per row (thread, projection, row), 12 B per distinct source gid (the gid, its first row),
+    // and when the sources are dense (three in four gids) a 4 B slot per gid of their range.
     const auto rows_of = [](double sources, double drawn) {
         return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
     };
@@ -106,17 +106,17 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double distinct = 0.0;
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
         distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
-    const double slot_table = 2.0 * distinct >= total_neurons ? total_neurons * 4.0 : 0.0;
+    const double slot_table = 4.0 * distinct >= 3.0 * total_neurons ? total_neurons * 4.0 : 0.0;
     m.expected_synapses = bytes(synapses);
-    m.synapses = bytes(table_bytes + rows * 8.0 + distinct * 16.0 + slot_table);
-    // The build's peak: every thread sorting its largest projection, or, once the tables stand, the
-    // source index sorted from one (gid, row) pair per row (16 B each). Before them, each
-    // fixed_total_number projection's split over the rank's targets (16 B per target neuron).
+    m.synapses = bytes(table_bytes + rows * 8.0 + distinct * 12.0 + slot_table);
+    // The build's peak: every thread sorting its largest projection, with each fixed_total_number
+    // projection's split over the rank's targets (16 B per target neuron). The source index is merged
+    // from the tables into its final arrays (counted above), with no temporary.
     double splits = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             splits += std::ceil(static_cast<double>(spec.populations[p.target].size) / P) * 16.0;
-    m.build = bytes(splits + std::max(T * thread_temp, rows * 16.0));
+    m.build = bytes(splits + T * thread_temp);
 
     // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one

@@ -8,11 +8,11 @@
 
 namespace synorm::engine {
 
-// One presynaptic spike emitted at t_pre on a plastic row r (of the compressed table and of rs): each synapse takes the rule's `pre` with its
-// target's trace just before the spike meets it (t_pre − d), then transmits its new weight. Templated
-// on the rule (plasticity/rule.hpp) so that each rule's loop keeps its parameters in registers and pays
-// for no other rule's branches; rows of a table whose synapses share one delay find their ring-buffer
-// slot once.
+// One presynaptic spike emitted at t_pre on a plastic row r (of the compressed table and of rs): each
+// synapse takes the rule's `pre` with its target's trace just before the spike meets it (t_pre − d),
+// then transmits its new weight. Templated on the rule (plasticity/rule.hpp) so that each rule's loop
+// keeps its parameters in registers and pays for no other rule's branches; rows of a table whose
+// synapses share one delay find their ring-buffer slot once.
 template <class Rule>
 inline void deliver_row(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs,
                         const plasticity::projection_rule& full, std::int64_t D, std::uint64_t r, std::int64_t t_pre,

@@ -259,7 +259,7 @@ std::uint64_t simulation::synapse_bytes() const {
         for (const auto& r : ts.rows) n += r.bytes();  // plastic rows' presynaptic state
     }
     const auto& index = *impl_;  // the rank's source index: what the rows cost beyond the tables
-    return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 8 + index.source_rows.capacity() * 8 +
+    return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 4 + index.source_rows.capacity() * 8 +
            index.source_slot.capacity() * 4;
 }
 

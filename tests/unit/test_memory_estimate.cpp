@@ -68,7 +68,9 @@ TEST(memory_estimate, plastic_synapses_count_their_incoming_index_and_row_state)
 // cost but the libraries, and the synapse memory per rank falling as 1/P from 16 to 4096 ranks.
 // With ~9 synapses per (thread, projection) and source, a row holds about one synapse at 4096 × 8,
 // so each synapse also pays for its row (8 B), its place in the source index (8 B) and a share of
-// its source gid (16 B): about 30 B, not the 16 the issue asks for (see src/engine/README.md).
+// its source gid (12 B): 31 B, 37 B with the fixed costs, not the 16 the issue asks for; and from 16
+// to 4096 ranks rows go from about 0.2 to 1 per synapse, so memory per rank falls 2.85 times slower
+// than 1/P (src/engine/README.md).
 TEST(memory_estimate, microcircuit_memory_follows_the_local_synapses) {
     const auto spec = config::load(SYNORM_CONFIG_DIR "/microcircuit.yaml").spec;
     const auto at = [&](int ranks) { return engine::estimate_memory(spec, ranks, 8); };
@@ -78,11 +80,11 @@ TEST(memory_estimate, microcircuit_memory_follows_the_local_synapses) {
     const double per_synapse = static_cast<double>(m.peak() - m.baseline) / local;
     std::printf("microcircuit 4096 x 8: %.0f synapses per rank, %.1f B per synapse (synapses %.1f B)\n", local,
                 per_synapse, static_cast<double>(m.synapses) / local);
-    EXPECT_LT(per_synapse, 45.0) << "before the compressed rows: 530 B";
-    EXPECT_LT(static_cast<double>(m.synapses) / local, 34.0);
+    EXPECT_LT(per_synapse, 40.0) << "before the compressed rows: 530 B of synapse tables alone";
+    EXPECT_LT(static_cast<double>(m.synapses) / local, 33.0);
     const double ratio = static_cast<double>(m.synapses) * 4096.0 / (static_cast<double>(at(16).synapses) * 16.0);
     std::printf("synapse memory per rank x P, 4096 against 16 ranks: %.2f\n", ratio);
-    EXPECT_LT(ratio, 3.5) << "before: 13.2";
+    EXPECT_LT(ratio, 3.0) << "before: 52.9; the issue asks for 1.2";
 }
 
 TEST(memory_estimate, divides_over_ranks_and_names_every_item) {
