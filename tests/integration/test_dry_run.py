@@ -2,8 +2,10 @@
 and models the other ranks. It must hold exactly the synapses the real rank r holds (count and
 checksum, /provenance), take no more memory than that rank, and refuse bad arguments before any
 simulation time is spent."""
+import csv
 import os
 import re
+import subprocess
 
 import numpy as np
 
@@ -117,3 +119,25 @@ def test_bad_dry_run_arguments_are_refused_before_anything_runs():
     assert p.returncode == 2 and "without mpirun" in p.stderr
     p = h.run(["validate", h.config("brunel.yaml"), "--dry-run", "2"], check=False)
     assert p.returncode == 2 and "without --estimate" in p.stderr
+
+
+def test_scaling_series_of_dry_runs():
+    d = h.tmpdir()
+    out = os.path.join(d, "series")
+    env = dict(os.environ, SYNORM=h.SYNORM)
+    p = subprocess.run([os.path.join(h.SOURCE, "jobs", "scaling.sh"), "--dry-run", "--configs", "brunel", "--ranks",
+                        "1,4", "--scale", "0.1", "--duration", "10 ms", "--set", "dry_run.rates.E=5 Hz", "--set",
+                        "dry_run.rates.I=5 Hz", "--out", out], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(out, "scaling.tsv"), newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    got = sorted((r["series"], int(r["ranks"]), r["dry_ranks"]) for r in rows)
+    assert got == [("strong", 1, "0"), ("strong", 4, "0,2,3"), ("weak", 1, "0"), ("weak", 4, "0,2,3")], got
+    for r in rows:
+        assert r["status"] == "complete" and float(r["rtf"]) > 0 and float(r["rtf_modelled"]) > 0, r
+    # Weak scaling keeps each rank's share: its synapse tables stay near the 1-rank network's.
+    weak = {int(r["ranks"]): float(r["synapse_mib"]) for r in rows if r["series"] == "weak"}
+    strong = {int(r["ranks"]): float(r["synapse_mib"]) for r in rows if r["series"] == "strong"}
+    assert strong[4] < 0.5 * strong[1] and weak[4] > 0.8 * weak[1], (strong, weak)
+    with open(os.path.join(out, "scaling.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
