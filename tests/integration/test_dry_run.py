@@ -70,6 +70,7 @@ def test_modelled_remote_spikes_follow_the_rates_and_are_reproducible():
         p = h.run(["run", config, "-o", out, "--dry-run", "4:1"] + BRUNEL)
         assert "dry run of rank 1 of 4" in p.stdout and "modelled exchange" in p.stdout
         outs.append(out)
+    assert "dry run:     rank 1 of 4" in h.run(["info", outs[0]]).stdout
     counts = [provenance(o)["dry_run_counts"] for o in outs]
     assert list(counts[0]) == list(counts[1])
     a, b = h.spikes(outs[0]), h.spikes(outs[1])
