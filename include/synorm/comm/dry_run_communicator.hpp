@@ -17,8 +17,9 @@
 namespace synorm::comm {
 
 // What the allgather exchange of the real rank would have moved, summed over the run's intervals.
-// "Sent" is this rank's block delivered to each of the P − 1 others; "received" is every other
-// rank's spikes (modelled) with their count words, as mpi_communicator's allgather carries them.
+// "Sent" is this rank's words and count word delivered to each of the P − 1 others; "received" is
+// every other rank's spikes (modelled) with their count words. These are payloads: mpi_communicator
+// pads every rank's block to one capacity (the largest count, rounded up), so it moves at least this.
 struct dry_run_counts {
     std::uint64_t intervals = 0;       // exchanges
     std::uint64_t local_spikes = 0;    // words of this rank's neurons (run_control words excluded)
