@@ -105,7 +105,8 @@ if [[ -n "$report" ]]; then
 fi
 
 [[ "$ranks" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || job_fail "$job_usage_error" "--ranks '$ranks': expected numbers like 1,2,4,8"
-[[ "$series_list" =~ ^(strong|weak)(,(strong|weak))?$ ]] || job_fail "$job_usage_error" "--series '$series_list': expected strong, weak or strong,weak"
+[[ "$series_list" =~ ^(strong|weak)(,(strong|weak))?$ ]] ||
+    job_fail "$job_usage_error" "--series '$series_list': expected strong, weak or strong,weak"
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || job_fail "$job_usage_error" "--threads '$threads': expected a number >= 1"
 job_find_synorm
 ((dry_run)) || command -v sbatch >/dev/null || job_fail 1 "sbatch not found: run this on a SLURM login node"

@@ -53,6 +53,7 @@ def job_row(key, runs):
     modelled = [float(p["loop_time"]) - float(p["time_exchange"][0]) + float(p["dry_run_exchange"][2]) for p in got]
     events = [float(p["synaptic_events"]) for p in got]
     intervals = [max(1, int(p["dry_run_counts"][0])) for p in got]
+    received = [(int(p["dry_run_counts"][1]) + int(p["dry_run_counts"][2])) / n for p, n in zip(got, intervals)]
     row.update({
         "bio_s": f"{bio:.6g}",
         "rtf": f"{max(loops) / bio:.6g}",
@@ -60,7 +61,7 @@ def job_row(key, runs):
         "events_per_s": f"{int(ranks) * sum(events) / len(events) / max(loops):.6g}",
         "rss_mib": f"{max(int(p['peak_rss_bytes'][0]) for p in got) / 2**20:.6g}",
         "synapse_mib": f"{max(int(p['synapse_bytes'][0]) for p in got) / 2**20:.6g}",
-        "received_per_interval": f"{max((int(p['dry_run_counts'][1]) + int(p['dry_run_counts'][2])) / n for p, n in zip(got, intervals)):.6g}",
+        "received_per_interval": f"{max(received):.6g}",
         "bytes_received_per_interval": f"{max(int(p['dry_run_counts'][5]) / n for p, n in zip(got, intervals)):.6g}",
     })
     return row

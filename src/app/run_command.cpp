@@ -673,6 +673,12 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     hooks.stop_requested = [&] {
         return stop_signal != 0 || (opt.stop_after_s > 0 && now_seconds() - process_start >= opt.stop_after_s);
     };
+    // A dry run's state is one rank's of P: no checkpoint could resume it, so a signal ends it (exit 1).
+    if (opt.dry_run)
+        hooks.on_checkpoint = [](const engine::checkpoint_state&) {
+            throw std::runtime_error(std::string("stopped by ") + signal_name(stop_signal) +
+                                     ": a dry run takes no checkpoints");
+        };
     engine::results res;
     {
         outcome simulated;

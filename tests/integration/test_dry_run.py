@@ -5,7 +5,9 @@ simulation time is spent."""
 import csv
 import os
 import re
+import signal
 import subprocess
+import time
 
 import numpy as np
 
@@ -142,3 +144,22 @@ def test_scaling_series_of_dry_runs():
     assert strong[4] < 0.5 * strong[1] and weak[4] > 0.8 * weak[1], (strong, weak)
     with open(os.path.join(out, "scaling.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_signal_ends_a_dry_run_without_a_checkpoint():
+    d = h.tmpdir()
+    out = os.path.join(d, "sig.h5")
+    config = with_rates(d, 'E: "5 Hz", I: "5 Hz"')
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([h.SYNORM, "run", config, "-o", out, "-q", "--dry-run", "2:1", "--set",
+                             "network.scale=0.1", "--duration", "60 s"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not os.path.exists(out) and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "a dry run takes no checkpoints" in err
+    assert h.status(out).startswith("failed: stopped by SIGTERM")
+    assert not os.path.exists(os.path.join(d, "sig.checkpoints")) or not os.listdir(os.path.join(d, "sig.checkpoints"))
