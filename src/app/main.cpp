@@ -5,18 +5,22 @@
 #include <cmath>
 #include <optional>
 #include <cstdlib>
+#include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "exit_code.hpp"
 #include "run_command.hpp"
 #include "terminal_text.hpp"
+#include "synorm/comm/dry_run_communicator.hpp"
 #include "synorm/comm/mpi_communicator.hpp"
 #include "memory_check.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/config/units.hpp"
 #include "synorm/engine/memory_estimate.hpp"
+#include "synorm/engine/simulation.hpp"
 #include "synorm/io/checkpoint_file.hpp"
 #include "synorm/io/output_file.hpp"
 #include "synorm/version.hpp"
@@ -34,11 +38,11 @@ const char* usage_text =
     "  synorm run CONFIG [-o OUT.h5] [--set key.path=value ...] [--threads N] [--seed S] [--duration \"T\"] [-q]\n"
     "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] "
     "[--checkpoint-keep K]\n"
-    "             [--stop-after \"55 min\"] [--overwrite]\n"
+    "             [--stop-after \"55 min\"] [--overwrite] [--dry-run P[xT][:r] [--dry-run-rates EARLIER.h5]]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] "
     "[...]\n"
-    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] "
-    "[--memory-limit SIZE]\n"
+    "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T] "
+    "[--dry-run P[xT][:r]]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
     "  synorm --help | --version\n"
     "\n"
@@ -86,7 +90,54 @@ constexpr option_use option_uses[] = {
     {"stop-after", "--stop-after", true, false, false, true},
     {"force", "--force", false, false, false, true},
     {"overwrite", "--overwrite", true, false, false, false},
+    {"dry-run", "--dry-run", true, true, false, false},
+    {"dry-run-rates", "--dry-run-rates", true, false, false, false},
 };
+
+// --dry-run P[xT][:r]: rank r (default 0) of P ranks × T threads (T: 0, the run's usual).
+struct dry_run_layout {
+    int ranks = 0, threads = 0, rank = 0;
+};
+
+// A positive decimal that fits an int, the whole of `text`; nullopt otherwise.
+std::optional<int> parse_count(const std::string& text) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoi(text);
+}
+
+// The layout of --dry-run, or the reason it is not one.
+std::optional<dry_run_layout> parse_dry_run(const std::string& text, std::string& why) {
+    why = "--dry-run '" + text + "': expected P[xT][:r], e.g. 4096x8:17 (rank 17 of 4096 ranks × 8 threads)";
+    dry_run_layout d;
+    std::string ranks = text, threads, rank;
+    if (const auto colon = ranks.find(':'); colon != std::string::npos) {
+        rank = ranks.substr(colon + 1);
+        ranks.resize(colon);
+        if (rank.empty()) return std::nullopt;
+    }
+    if (const auto x = ranks.find('x'); x != std::string::npos) {
+        threads = ranks.substr(x + 1);
+        ranks.resize(x);
+        if (threads.empty()) return std::nullopt;
+    }
+    const auto p = parse_count(ranks), t = threads.empty() ? std::optional<int>(0) : parse_count(threads),
+               r = rank.empty() ? std::optional<int>(0) : parse_count(rank);
+    if (!p || !t || !r) return std::nullopt;
+    if (*p < 1 || (!threads.empty() && *t < 1)) {
+        why = "--dry-run '" + text + "': the ranks and threads must be at least 1";
+        return std::nullopt;
+    }
+    if (*r >= *p) {
+        why = "--dry-run '" + text + "': rank " + std::to_string(*r) + " is not one of the " + std::to_string(*p) +
+              " ranks (0 to " + std::to_string(*p - 1) + ")";
+        return std::nullopt;
+    }
+    d.ranks = *p;
+    d.threads = *t;
+    d.rank = *r;
+    return d;
+}
 
 // A wall-clock duration: "<number> <s|min|h>", > 0; nullopt otherwise.
 std::optional<double> parse_wall_seconds(const std::string& text) {
@@ -110,7 +161,35 @@ struct estimate_options {
     bool checkpointing = false;  // --checkpoint-every: count the copy a checkpoint makes
     double checkpoint_every_ms = 0;
     std::optional<std::uint64_t> limit;
+    std::optional<int> dry_run_rank;  // --dry-run: build this rank's share and measure it
 };
+
+std::string mebibytes(std::uint64_t bytes) {
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(1);
+    s << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+    return s.str();
+}
+
+// validate --estimate --dry-run: rank r's share built as a run would build it, its measured memory
+// next to the estimate (the estimate is for the most loaded rank).
+void measure_dry_run(const model::model_spec& spec, const estimate_options& est) {
+    const engine::memory_estimate e = engine::estimate_memory(spec, est.ranks, est.threads, est.checkpointing);
+    comm::dry_run_communicator dry(*est.dry_run_rank, est.ranks);
+    const engine::simulation sim(spec, dry, est.threads);
+    char checksum[24];
+    std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(sim.synapse_checksum()));
+    std::cout << "dry run: rank " << *est.dry_run_rank << " of " << est.ranks << " x " << est.threads
+              << " thread(s), built in " << sim.build_seconds() << " s:\n"
+              << "  neurons         " << sim.local_neurons() << "\n"
+              << "  synapses        " << sim.local_synapses() << " (estimate " << e.expected_synapses << "), checksum "
+              << checksum << "\n"
+              << "  synapse tables  " << mebibytes(sim.synapse_bytes()) << " (estimate " << mebibytes(e.synapses)
+              << ")\n"
+              << "  peak memory     " << mebibytes(static_cast<std::uint64_t>(peak_rss_bytes())) << " (estimate "
+              << mebibytes(e.peak()) << ")\n";
+}
 
 int validate(const std::string& path, const std::vector<std::string>& overrides, const estimate_options& est) {
     try {
@@ -140,6 +219,16 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
         if (est.print && speaker)
             std::cout << "estimated memory per rank on " << est.ranks << " rank(s) x " << est.threads << " thread(s):\n"
                       << engine::estimate_memory(spec, est.ranks, est.threads, est.checkpointing).describe();
+        if (est.dry_run_rank) {
+            const std::string problem =
+                memory_problem(spec, est.ranks, est.threads, est.limit ? *est.limit : available_bytes_per_rank(1),
+                               est.limit ? "--memory-limit" : "the memory available on this node");
+            if (!problem.empty()) {
+                if (speaker) std::cerr << "synorm: --dry-run: " << problem << "\n";
+                return not_enough_memory;
+            }
+            if (speaker) measure_dry_run(spec, est);
+        }
         if (est.limit) {
             const std::string problem =
                 memory_problem(spec, est.ranks, est.threads, *est.limit, "--memory-limit", est.checkpointing);
@@ -215,6 +304,12 @@ int main(int argc, char** argv) {
         "run, validate: memory per rank, e.g. \"4 GiB\" (default: the node's available memory / its ranks)")(
         "estimate", "validate: print the memory estimate per rank")(
         "ranks", po::value<int>(), "validate --estimate: the number of ranks to estimate for (default 1)")(
+        "dry-run", po::value<std::string>(),
+        "run: build and run only rank r of a P-rank × T-thread job, modelling the others; validate --estimate: "
+        "build rank r's share and compare its memory with the estimate (P[xT][:r]; README \"Dry run\")")(
+        "dry-run-rates", po::value<std::string>(),
+        "run --dry-run: the other ranks' neurons spike at the mean rates of this earlier run's output "
+        "(default: dry_run.rates of the configuration)")(
         "checkpoint-every", po::value<std::string>(),
         "run, resume: a checkpoint every this much biological time, e.g. \"500 ms\"")(
         "checkpoint-wall", po::value<std::string>(),
@@ -286,6 +381,25 @@ int main(int argc, char** argv) {
             est.threads = vm["threads"].as<int>();
             if (est.threads < 1) return command_line_error(command, "--threads must be at least 1");
         }
+        if (vm.count("dry-run")) {
+            std::string why;
+            const auto d = parse_dry_run(vm["dry-run"].as<std::string>(), why);
+            if (!d) return command_line_error(command, why);
+            if (!est.print)
+                return command_line_error(command,
+                                          "option --dry-run does not apply to 'synorm validate' without "
+                                          "--estimate");
+            if (vm.count("ranks") && est.ranks != d->ranks)
+                return command_line_error(command, "--ranks " + std::to_string(est.ranks) + " and --dry-run " +
+                                                       vm["dry-run"].as<std::string>() + " name different rank counts");
+            if (vm.count("threads") && d->threads && est.threads != d->threads)
+                return command_line_error(command, "--threads " + std::to_string(est.threads) + " and --dry-run " +
+                                                       vm["dry-run"].as<std::string>() +
+                                                       " name different thread counts");
+            est.ranks = d->ranks;
+            if (d->threads) est.threads = d->threads;
+            est.dry_run_rank = d->rank;
+        }
         est.checkpointing = vm.count("checkpoint-every") > 0;
         if (est.checkpointing) {
             const std::string text = vm["checkpoint-every"].as<std::string>();
@@ -352,6 +466,38 @@ int main(int argc, char** argv) {
     if (vm.count("duration")) opt.duration = vm["duration"].as<std::string>();
     opt.quiet = vm.count("quiet") > 0;
     opt.memory_limit = memory_limit;
+
+    // A dry run is one process that reports rank r of P (README "Dry run").
+    if (vm.count("dry-run-rates") && !vm.count("dry-run"))
+        return command_line_error(command, "option --dry-run-rates applies only with --dry-run");
+    if (vm.count("dry-run")) {
+        const std::string text = vm["dry-run"].as<std::string>();
+        std::string why;
+        const auto d = parse_dry_run(text, why);
+        if (!d) return command_line_error(command, why);
+        if (vm.count("threads") && d->threads && opt.threads != d->threads)
+            return command_line_error(command, "--threads " + std::to_string(opt.threads) + " and --dry-run " + text +
+                                                   " name different thread counts");
+        for (const char* option : {"checkpoint-every", "checkpoint-wall", "stop-after", "checkpoint-dir"})
+            if (vm.count(option))
+                return command_line_error(command, std::string("option --") + option +
+                                                       " does not apply to a dry run (--dry-run): it takes no "
+                                                       "checkpoints");
+        if (comm::launched_by_mpi())
+            return command_line_error(command,
+                                      "--dry-run runs as one process on its own; start it without mpirun "
+                                      "or srun");
+        if (d->threads) opt.threads = d->threads;
+        if (vm.count("dry-run-rates")) {
+            opt.dry_run_rates = vm["dry-run-rates"].as<std::string>();
+            if (opt.dry_run_rates.empty()) return command_line_error(command, "--dry-run-rates needs a file name");
+        }
+        if (const int rc = check_expected_ranks(1); rc != ok) return rc;
+        comm::dry_run_communicator dry(d->rank, d->ranks);
+        opt.dry_run = &dry;
+        auto serial = comm::make_serial();
+        return run_command(opt, *serial, process_start);
+    }
 
     // Under a launcher, MPI; alone, the serial communicator (no MPI start-up cost).
     if (comm::launched_by_mpi()) {

@@ -1,5 +1,7 @@
 #include "memory_check.hpp"
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -22,6 +24,18 @@ std::string mib(std::uint64_t bytes) {
 }
 
 }  // namespace
+
+// This process's peak resident memory. VmHWM, not getrusage's ru_maxrss: the latter keeps the peak
+// of the process before exec (a launcher's or a Python parent's forked copy), the former starts anew.
+std::int64_t peak_rss_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
+}
 
 std::optional<std::uint64_t> parse_bytes(const std::string& text) {
     std::istringstream in(text);

@@ -14,6 +14,9 @@ namespace synorm::app {
 // "4 GiB", "512 MiB", "2GB", "1e9 B": bytes; nullopt when the text is not a size.
 std::optional<std::uint64_t> parse_bytes(const std::string& text);
 
+// This process's peak resident memory, bytes.
+std::int64_t peak_rss_bytes();
+
 // Available memory per rank on this node: MemAvailable / ranks on the node (OMPI_COMM_WORLD_LOCAL_SIZE,
 // SLURM_NTASKS_PER_NODE, else `ranks`). 0 when it cannot be read.
 std::uint64_t available_bytes_per_rank(int ranks);

@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,7 @@
 #include "progress.hpp"
 #include "run_lock.hpp"
 #include "run_paths.hpp"
+#include "synorm/comm/dry_run_communicator.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/engine/simulation.hpp"
@@ -55,18 +57,6 @@ std::string utc_now() {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     return buf;
-}
-
-// This process's peak resident memory. VmHWM, not getrusage's ru_maxrss: the latter keeps the peak
-// of the process before exec (a launcher's or a Python parent's forked copy), the former starts anew.
-std::int64_t peak_rss_bytes() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
 }
 
 std::string host_name() {
@@ -142,17 +132,54 @@ config::loaded_config load_config(const run_options& opt, outcome& result) {
     return {};
 }
 
+// The rates (Hz, by population) at which a dry run's other ranks' neurons spike: an earlier run's
+// mean rates (--dry-run-rates), else the configuration's dry_run.rates. "" when every source population of
+// a projection has one; else what is missing.
+std::string dry_run_rates(const run_options& opt, const model::model_spec& spec, std::vector<double>& rates) {
+    rates.assign(spec.populations.size(), std::numeric_limits<double>::quiet_NaN());
+    std::string from = "dry_run.rates of the configuration";
+    if (!opt.dry_run_rates.empty()) {
+        from = "--dry-run-rates " + opt.dry_run_rates;
+        try {
+            for (const auto& [name, hz] : io::read_mean_rates(opt.dry_run_rates))
+                for (std::size_t i = 0; i < spec.populations.size(); ++i)
+                    if (spec.populations[i].name == name) rates[i] = hz;
+        } catch (const std::exception& e) {
+            return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
+        }
+    } else if (!spec.dry_run.rates.empty()) {
+        rates = spec.dry_run.rates;
+    }
+    for (const auto& proj : spec.projections)
+        if (std::isnan(rates[proj.source]))
+            return "--dry-run: no rate for population " + spec.populations[proj.source].name +
+                   ", the source of projection " + proj.name + ", in " + from +
+                   " (the other ranks' neurons spike at their population's rate: give every source population one "
+                   "in dry_run.rates, or an earlier run's output with --dry-run-rates)";
+    return "";
+}
+
 bool is_remote_failure(const std::exception& e) { return dynamic_cast<const engine::remote_failure*>(&e) != nullptr; }
 
-io::provenance make_provenance(comm::communicator& comm, const model::model_spec& spec, const engine::simulation& sim,
-                               const engine::results& res, int threads, std::uint64_t synapses,
+// A hex word for messages: the synapse checksum.
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// A dry run's `comm` is the serial communicator, so its per-rank arrays hold its own rank's figures.
+io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_communicator* dry,
+                               const model::model_spec& spec, const engine::simulation& sim, const engine::results& res,
+                               int threads, std::uint64_t synapses, std::uint64_t checksum,
                                const std::string& start_time, double process_start) {
+    const auto per_rank = [&](std::int64_t v) { return comm.all_gather(v); };
     io::provenance p;
     p.version = synorm::version;
     p.git_revision = synorm::git_revision;
     p.host = host_name();
     p.start_time = start_time;
-    p.ranks = comm.size();
+    p.ranks = dry ? dry->size() : comm.size();
     p.threads = threads;
     p.seed = spec.simulation.seed;
     p.simulated_time = spec.simulation.duration;
@@ -166,8 +193,10 @@ io::provenance make_provenance(comm::communicator& comm, const model::model_spec
     // The slowest rank, over the part this process simulated (a resumed run starts at its checkpoint).
     const double simulated_ms = spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt;
     p.real_time_factor = p.loop_time / (std::max(simulated_ms, spec.simulation.dt) * 1e-3);
-    p.peak_rss_bytes = comm.all_gather(peak_rss_bytes());
-    p.synapse_bytes = comm.all_gather(static_cast<std::int64_t>(sim.synapse_bytes()));
+    p.peak_rss_bytes = per_rank(peak_rss_bytes());
+    p.synapse_bytes = per_rank(static_cast<std::int64_t>(sim.synapse_bytes()));
+    p.synapses_per_rank = per_rank(static_cast<std::int64_t>(sim.local_synapses()));
+    p.synapse_checksum = per_rank(static_cast<std::int64_t>(checksum));
     const auto gather_seconds = [&](double s) {
         std::vector<double> all(static_cast<std::size_t>(comm.size()), 0.0);
         all[static_cast<std::size_t>(comm.rank())] = s;
@@ -181,6 +210,15 @@ io::provenance make_provenance(comm::communicator& comm, const model::model_spec
     p.time_record = gather_seconds(res.time.record);
     p.min_delay_steps = static_cast<std::uint64_t>(sim.min_delay_steps());
     p.exchange = "allgather";
+    if (dry) {
+        p.dry_run = "rank " + std::to_string(dry->rank()) + " of " + std::to_string(dry->size());
+        const comm::dry_run_counts& c = dry->counts();
+        for (const std::uint64_t v :
+             {c.intervals, c.local_spikes, c.remote_spikes, c.messages, c.bytes_sent, c.bytes_received})
+            p.dry_run_counts.push_back(static_cast<std::int64_t>(v));
+        p.dry_run_exchange = {spec.dry_run.latency * 1e-3, spec.dry_run.bandwidth * 1e9,
+                              dry->modelled_exchange_seconds()};
+    }
     p.end_time = utc_now();
     p.wall_time = now_seconds() - process_start;
     return p;
@@ -214,7 +252,39 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
         separator = ", ";
     }
     if (separator[0] == ',') s << '\n';
+    // Per rank: the synapses built and their checksum (README "Dry run": a dry run of rank r agrees
+    // with the real rank r on both).
+    const std::size_t listed = std::min<std::size_t>(p.synapse_checksum.size(), 8);
+    const int first_rank = p.dry_run.empty() ? 0 : std::atoi(p.dry_run.c_str() + 5);  // "rank r of P"
+    for (std::size_t r = 0; r < listed; ++r)
+        s << "  rank " << first_rank + static_cast<int>(r) << ": " << p.synapses_per_rank[r] << " synapses, checksum "
+          << hex(static_cast<std::uint64_t>(p.synapse_checksum[r])) << "\n";
+    if (listed < p.synapse_checksum.size())
+        s << "  (" << p.synapse_checksum.size() - listed << " more ranks in /provenance)\n";
     s << "synorm: output written to " << output << "  (inspect: synorm info " << output << ")\n";
+    return s.str();
+}
+
+// What a dry run measured and modelled (README "Dry run"), per interval where a count is one.
+std::string dry_run_report(const engine::results& res, const io::provenance& p, int threads) {
+    const auto& c = p.dry_run_counts;
+    const auto& x = p.dry_run_exchange;
+    const double n = std::max<double>(1.0, static_cast<double>(c[0]));
+    const double received = static_cast<double>(c[1] + c[2]);
+    std::ostringstream s;
+    s.precision(4);
+    s << "synorm: dry run of " << p.dry_run << " x " << threads << " thread(s):\n"
+      << "  peak memory " << static_cast<double>(p.peak_rss_bytes[0]) / (1024.0 * 1024.0) << " MiB, synapse tables "
+      << static_cast<double>(p.synapse_bytes[0]) / (1024.0 * 1024.0) << " MiB\n"
+      << "  time (s): build " << res.time.build << ", update " << res.time.update << ", delivery " << res.time.deliver
+      << ", exchange " << res.time.exchange << " (here, without the others), loop " << res.time.total << "\n"
+      << "  modelled exchange (s): " << x[2] << " = " << c[3] << " messages x " << x[0] << " s + " << c[5]
+      << " bytes / " << x[1] << " bytes/s\n"
+      << "  per interval (" << c[0] << " intervals): spikes sent " << static_cast<double>(c[1]) / n << ", received "
+      << received / n << " (" << static_cast<double>(c[2]) / n << " modelled), bytes sent "
+      << static_cast<double>(c[4]) / n << ", received " << static_cast<double>(c[5]) / n << ", synaptic events "
+      << static_cast<double>(res.local_events) / n << " ("
+      << static_cast<double>(res.local_events) / std::max(1.0, received) << " per received spike)\n";
     return s.str();
 }
 
@@ -351,6 +421,13 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         const std::string problem = checkpoint_problem(cfg.spec, opt.checkpoint_every_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
     }
+    if (loaded.code == ok && opt.dry_run) {
+        std::vector<double> rates;
+        const std::string problem = dry_run_rates(opt, cfg.spec, rates);
+        if (!problem.empty()) loaded.fail(input_error, problem);
+        else
+            opt.dry_run->prepare(cfg.spec, rates);
+    }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
     if (root)
         for (const std::string& warning : cfg.warnings) std::cerr << "synorm: warning: " << warning << "\n";
@@ -401,24 +478,28 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         threads = env ? std::max(1, std::atoi(env)) : 1;
     }
 
+    // The job's ranks: a dry run's P, this process being one of them.
+    const int ranks = opt.dry_run ? opt.dry_run->size() : comm.size();
+
     // 2. Memory: the estimate against what a rank has, before anything is allocated.
     {
         outcome fits;
+        // A dry run is one process on this node, whatever the P it reports.
         const std::uint64_t limit = opt.memory_limit ? *opt.memory_limit : available_bytes_per_rank(comm.size());
         // A signal can ask any run for a checkpoint; counted only when checkpoints are asked for.
         const bool checkpointing =
             resuming || opt.checkpoint_every_ms > 0 || opt.checkpoint_wall_s > 0 || opt.stop_after_s > 0;
         const std::string problem =
-            memory_problem(spec, comm.size(), threads, limit,
+            memory_problem(spec, ranks, threads, limit,
                            opt.memory_limit ? "--memory-limit" : "the memory available on this node", checkpointing);
         if (!problem.empty()) fits.fail(not_enough_memory, problem);
         // The layout's own limit (a thread's neurons), as validate --estimate checks it.
-        else if (const std::string layout = layout_problem(spec, comm.size(), threads); !layout.empty())
+        else if (const std::string layout = layout_problem(spec, ranks, threads); !layout.empty())
             fits.fail(input_error, layout);
         if (const auto a = agree(comm, fits); a.code != ok) return a.code;
         if (root && !opt.quiet)
             std::cerr << "synorm: estimated peak memory "
-                      << engine::estimate_memory(spec, comm.size(), threads, checkpointing).peak() / (1024 * 1024)
+                      << engine::estimate_memory(spec, ranks, threads, checkpointing).peak() / (1024 * 1024)
                       << " MiB per rank\n";
     }
 
@@ -500,7 +581,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
                 sim = std::make_unique<engine::simulation>(
                     spec, comm, threads, io::read_checkpoint(checkpoint_path, spec, comm.rank(), comm.size()));
             else
-                sim = std::make_unique<engine::simulation>(spec, comm, threads);
+                sim = std::make_unique<engine::simulation>(spec, opt.dry_run ? *opt.dry_run : comm, threads);
         } catch (const io::checkpoint_error& e) {
             built.fail(input_error, e.what());
         } catch (const engine::checkpoint_mismatch& e) {
@@ -514,11 +595,14 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             return stop_run(out, comm, a, output);
         }
     }
+    // Before the run: plastic weights change, and the checksum is of the network as built.
+    const std::uint64_t checksum = sim->synapse_checksum();
     std::vector<std::int64_t> synapse_counts{static_cast<std::int64_t>(sim->local_synapses())};
     comm.sum(synapse_counts);
     if (root && !opt.quiet)
         std::cerr << "synorm: " << spec.total_neurons() << " neurons, " << synapse_counts[0] << " synapses on "
-                  << comm.size() << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds()
+                  << (opt.dry_run ? "rank " + std::to_string(opt.dry_run->rank()) + " (dry run) of " : std::string())
+                  << ranks << " rank(s) x " << threads << " thread(s), built in " << sim->build_seconds()
                   << " s; simulating " << spec.simulation.duration << " ms"
                   << (resuming
                           ? " from " + milliseconds(resumed.step, spec.simulation.dt) + " (" + checkpoint_path + ")"
@@ -589,6 +673,12 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     hooks.stop_requested = [&] {
         return stop_signal != 0 || (opt.stop_after_s > 0 && now_seconds() - process_start >= opt.stop_after_s);
     };
+    // A dry run's state is one rank's of P: no checkpoint could resume it, so a signal ends it (exit 1).
+    if (opt.dry_run)
+        hooks.on_checkpoint = [](const engine::checkpoint_state&) {
+            throw std::runtime_error(std::string("stopped by ") + signal_name(stop_signal) +
+                                     ": a dry run takes no checkpoints");
+        };
     engine::results res;
     {
         outcome simulated;
@@ -658,8 +748,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             out->write_weights(spec, snap, phase_index[snap.projection]++, "phase_weights");
         for (const auto& fs : res.final_states) out->write_final_state(spec, fs);
         res.time.record += now_seconds() - t_record;
-        p = make_provenance(comm, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]), start_time,
-                            process_start);
+        p = make_provenance(comm, opt.dry_run, spec, *sim, res, threads, static_cast<std::uint64_t>(synapse_counts[0]),
+                            checksum, start_time, process_start);
         out->write_provenance(p);
         out->set_status("complete");
         out->close();
@@ -673,6 +763,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     }
     if (const int code = output_lost(); code != ok) return code;
     if (root && !opt.quiet) std::cout << summary(spec, res, p, output) << std::flush;
+    if (opt.dry_run && !opt.quiet) std::cout << dry_run_report(res, p, threads) << std::flush;
     return ok;
 }
 

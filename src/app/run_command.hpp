@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "synorm/comm/communicator.hpp"
+#include "synorm/comm/dry_run_communicator.hpp"
 #include "synorm/model/model_spec.hpp"
 
 namespace synorm::app {
@@ -29,6 +30,11 @@ struct run_options {
     std::string resume;              // `synorm resume PATH`: a checkpoint file or directory
     bool force = false;              // resume even when the output file's configuration differs
     bool overwrite = false;          // run: replace an existing complete, resumable or foreign output file
+    // --dry-run: the engine talks to this communicator (rank r of P), everything else to `comm` (the
+    // serial one: one process writes its own file); the other ranks' rates come from this earlier
+    // output's mean rates, or (empty) from the configuration's dry_run.rates.
+    comm::dry_run_communicator* dry_run = nullptr;
+    std::string dry_run_rates;
 };
 
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory

@@ -143,6 +143,7 @@ const std::vector<section_info>& schema() {
         {"schedule", "schedule", "", infos(schedule_keys)},
         {"renormalization", "schedule.renormalization", "", infos(renormalization_keys)},
         {"phases", "schedule.phases[]", "", infos(phase_keys)},
+        {"dry_run", "dry_run", "", infos(dry_run_keys)},
     });
     return sections;
 }
@@ -201,6 +202,7 @@ std::vector<key_value> key_values(const model::model_spec& spec) {
     add(out, "schedule.renormalization", "renormalization", renormalization_keys, spec.schedule.renormalization);
     for (std::size_t i = 0; i < spec.schedule.phases.size(); ++i)
         add(out, "schedule.phases[" + std::to_string(i) + "]", "phases", phase_keys, spec.schedule.phases[i]);
+    add(out, "dry_run", "dry_run", dry_run_keys, spec.dry_run);
     return out;
 }
 

@@ -50,6 +50,7 @@ const key<model::model_spec> top_table[] = {
     {unbound({"homeostasis", "map", "", "all defaults", "", "the homeostasis period ([below](#homeostasis))"})},
     {unbound({"checks", "map", "", "all defaults", "", "runtime health checks ([below](#checks))"})},
     {unbound({"schedule", "map", "", "none", "", "sleep and wake phases ([below](#schedule))"})},
+    {unbound({"dry_run", "map", "", "none", "", "the model of the other ranks in a dry run ([below](#dry_run))"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {
@@ -444,6 +445,17 @@ const key<model::checks_spec> checks_table[] = {
      bind<&model::checks_spec::finite>(form::boolean)},
 };
 
+const key<model::dry_run_spec> dry_run_table[] = {
+    {unbound({"rates", "map", "Hz", "required by `--dry-run` unless `--dry-run-rates`",
+              "from population name to rate ≥ 0",
+              "the rate at which the neurons of each population on other ranks spike. Every source population of a "
+              "projection needs one"})},
+    {{"latency", "time", "ms", "`\"1 us\"`", "≥ 0", "time per message of the modelled exchange"},
+     bind<&model::dry_run_spec::latency>(form::quantity, dimension::time)},
+    {{"bandwidth", "number", "GB/s", "`25`", "> 0", "bytes per second a rank receives in the modelled exchange"},
+     bind<&model::dry_run_spec::bandwidth>(form::number)},
+};
+
 const key<model::schedule_spec> schedule_table[] = {
     {{"cycles", "integer", "", "`1`", "≥ 1", "repetitions of the phase list"},
      bind<&model::schedule_spec::cycles>(form::integer)},
@@ -609,6 +621,7 @@ const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorde
 const std::span<const key<model::homeostasis_spec>> homeostasis_keys = homeostasis_table;
 const std::span<const key<model::checks_spec>> checks_keys = checks_table;
 const std::span<const key<model::schedule_spec>> schedule_keys = schedule_table;
+const std::span<const key<model::dry_run_spec>> dry_run_keys = dry_run_table;
 const std::span<const key<model::renormalization_spec>> renormalization_keys = renormalization_table;
 const std::span<const key<model::phase_spec>> phase_keys = phase_table;
 

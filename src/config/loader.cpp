@@ -110,6 +110,7 @@ model::model_spec spec_reader::read() {
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
     read_checks(m.find("checks"));
+    read_dry_run(m.find("dry_run"));
     if (const auto schedule = m.find("schedule")) read_schedule(root_, *schedule, spec_);
     check_patterns();
     check_pruning();
@@ -592,6 +593,33 @@ void spec_reader::read_checks(const std::optional<node_at>& at) {
     if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate))
         require_positive(*max_rate, c.max_rate, dimension::rate);
     if (const auto finite = m.find("finite")) c.finite = read_bool(*finite);
+}
+
+// dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a
+// projection may be left out (nothing on this rank receives their spikes).
+void spec_reader::read_dry_run(const std::optional<node_at>& at) {
+    if (!at) return;
+    const map_view m(*at, names(dry_run_keys));
+    auto& d = spec_.dry_run;
+    if (const auto latency = read_into(m, "latency", dimension::time, d.latency))
+        require_non_negative(*latency, d.latency, dimension::time);
+    if (const auto bandwidth = m.find("bandwidth")) {
+        d.bandwidth = read_number(*bandwidth);
+        if (!(d.bandwidth > 0) || !std::isfinite(d.bandwidth))
+            bandwidth->fail("expected a bandwidth > 0 in GB/s, got " + std::to_string(d.bandwidth));
+    }
+    const auto rates_at = m.find("rates");
+    if (!rates_at) return;
+    std::vector<std::string_view> names;
+    for (const model::population_spec& pop : spec_.populations) names.push_back(pop.name);
+    const map_view rates(*rates_at, names, "dry_run.rates, whose keys are population names");
+    d.rates.assign(spec_.populations.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < spec_.populations.size(); ++i) {
+        if (const auto given = rates.find(spec_.populations[i].name)) {
+            d.rates[i] = read_quantity(*given, dimension::rate);
+            require_non_negative(*given, d.rates[i], dimension::rate);
+        }
+    }
 }
 
 }  // namespace detail

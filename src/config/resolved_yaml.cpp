@@ -339,6 +339,25 @@ void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
     out << YAML::EndMap;
 }
 
+// Written only when given, so that the resolved text of a configuration without it is unchanged.
+void put_dry_run(YAML::Emitter& out, const model::model_spec& spec) {
+    const model::dry_run_spec& d = spec.dry_run;
+    const model::dry_run_spec defaults;
+    if (d.rates.empty() && d.latency == defaults.latency && d.bandwidth == defaults.bandwidth) return;
+    out << YAML::Key << "dry_run" << YAML::Value << YAML::BeginMap;
+    put_keys(out, dry_run_keys, d);
+    if (!d.rates.empty()) {
+        out << YAML::Key << "rates" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (std::size_t i = 0; i < d.rates.size(); ++i) {
+            if (std::isnan(d.rates[i])) continue;
+            out << YAML::Key << spec.populations[i].name << YAML::Value;
+            put_quantity(out, d.rates[i], dimension::rate);
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
 // Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
 // so the text still says what the compensation would use; with factors of 1 it changes nothing.
 void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
@@ -398,6 +417,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_homeostasis(out, spec.homeostasis);
     put_checks(out, spec.checks);
     put_schedule(out, spec);
+    put_dry_run(out, spec);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +

@@ -1,5 +1,7 @@
 #include "synorm/engine/simulation.hpp"
 
+#include <bit>
+
 #include "engine_state.hpp"
 #include "synorm/model/subnormals.hpp"
 
@@ -261,6 +263,44 @@ std::uint64_t simulation::synapse_bytes() const {
     const auto& index = *impl_;  // the rank's source index: what the rows cost beyond the tables
     return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 4 + index.source_rows.capacity() * 8 +
            index.source_slot.capacity() * 4;
+}
+
+namespace {
+
+// Every synapse of the rank as (source gid, target gid, delay in steps, weight), in table order. The
+// one place that walks the tables' layout for synapse_checksum: a new row index changes this only.
+template <class Engine, class Visit>
+void for_each_synapse(const Engine& sim, Visit&& visit) {
+    for (const auto& ts : sim.threads) {
+        for (const auto& t : ts.tables) {
+            const std::uint64_t first = sim.spec.first_gid(sim.spec.projections[t.projection].source);
+            for (std::uint64_t row = 0; row + 1 < t.row_begin.size(); ++row)
+                for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
+                    const std::uint32_t word = t.target_delay[i];
+                    visit(first + t.sources[row], ts.layout->gids[network::synapse_target(word)],
+                          static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word), t.weight[i]);
+                }
+        }
+    }
+}
+
+// splitmix64's finalizer (Steele, Lea & Flood 2014): every input bit moves about half the output bits.
+constexpr std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::uint64_t simulation::synapse_checksum() const {
+    std::uint64_t sum = 0;
+    for_each_synapse(*impl_, [&](std::uint64_t source, std::uint64_t target, std::uint64_t delay, float weight) {
+        sum += mix(source ^ mix(target ^ mix(delay ^ mix(std::bit_cast<std::uint32_t>(weight)))));
+    });
+    return sum;
 }
 
 std::int64_t simulation::min_delay_steps() const { return impl_->D; }

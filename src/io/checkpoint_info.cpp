@@ -52,6 +52,35 @@ output_summary read_output_summary(const std::string& path, bool verify) {
     return out;
 }
 
+std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& path) {
+    const output_summary summary = read_output_summary(path, false);
+    if (summary.status != "complete")
+        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no rates to read");
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    h5::handle prov(h5::check_id(H5Gopen2(id, "/provenance", H5P_DEFAULT), f.where("/provenance"), "opening"));
+    const auto simulated = h5::read_attribute<double>(prov.get(), "simulated_time", f.where("/provenance"));
+    if (!simulated || !(*simulated > 0)) throw io_error(f.where("/provenance") + ": no simulated_time");
+    h5::handle pops(h5::check_id(H5Gopen2(id, "/populations", H5P_DEFAULT), f.where("/populations"), "opening"));
+    const auto order = h5::read_strings_attribute(pops.get(), "order", f.where("/populations"));
+    if (!order) throw io_error(f.where("/populations") + ": no attribute 'order'");
+    std::vector<std::pair<std::string, double>> rates;
+    for (const std::string& name : *order) {
+        const std::string ids = "/spikes/" + name + "/node_ids";
+        if (!f.has("/spikes") || !f.has("/spikes/" + name) || !f.has(ids)) continue;
+        h5::handle pop(
+            h5::check_id(H5Gopen2(pops.get(), name.c_str(), H5P_DEFAULT), f.where("/populations/" + name), "opening"));
+        const auto size = h5::read_attribute<std::uint64_t>(pop.get(), "size", f.where("/populations/" + name));
+        h5::handle set(h5::check_id(H5Dopen2(id, ids.c_str(), H5P_DEFAULT), f.where(ids), "opening"));
+        const std::uint64_t spikes = h5::dataset_size(set.get(), f.where(ids));
+        if (size && *size > 0)
+            rates.emplace_back(name, static_cast<double>(spikes) / (static_cast<double>(*size) * *simulated * 1e-3));
+    }
+    return rates;
+}
+
 std::string config_hash(const std::string& resolved_yaml) {
     std::uint64_t h = 14695981039346656037ull;
     for (const unsigned char c : resolved_yaml) {

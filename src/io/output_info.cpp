@@ -460,6 +460,8 @@ std::string reader::describe() {
         out << "version:     synorm " << str("version") << " (git " << str("git_revision") << ")\n";
         out << "layout:      " << i64("ranks") << " ranks × " << i64("threads") << " threads, exchange "
             << str("exchange") << ", min delay " << u64("min_delay_steps") << " steps\n";
+        if (const auto dry = h5::read_string_attribute(p, "dry_run", prov_here); dry && !dry->empty())
+            out << "dry run:     " << *dry << " (README \"Dry run\": per-rank figures are this rank's)\n";
         out << "host:        " << str("host") << ", " << str("start_time") << " to " << str("end_time") << '\n';
         out << "seed:        " << u64("seed") << '\n';
         out << "simulated:   " << (simulated ? fixed(*simulated, 1) + " ms" : "?") << '\n';

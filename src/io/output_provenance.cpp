@@ -38,6 +38,12 @@ void for_each_field(P& p, F&& f) {
     f("time_record", p.time_record);
     f("min_delay_steps", p.min_delay_steps);
     f("exchange", p.exchange);
+    f("synapses_per_rank", p.synapses_per_rank);
+    f("synapse_checksum", p.synapse_checksum);
+    f("dry_run", p.dry_run);
+    if (p.dry_run.empty()) return;  // read before this line: the same on the packing and unpacking side
+    f("dry_run_counts", p.dry_run_counts);
+    f("dry_run_exchange", p.dry_run_exchange);
 }
 
 // Byte packing of provenance fields for comm.broadcast (same process image on every rank).

@@ -166,6 +166,10 @@ homeostasis:
 checks:
   max_rate: "900 Hz"
   finite: false
+dry_run:
+  latency: "2 us"
+  bandwidth: 12.5
+  rates: {E: "3 Hz"}
 schedule:
   cycles: 2
   snapshots: true

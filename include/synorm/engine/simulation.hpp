@@ -92,6 +92,10 @@ public:
     std::uint64_t local_neurons() const;
     std::uint64_t local_synapses() const;
     std::uint64_t synapse_bytes() const;  // memory held by this rank's synapse tables
+    // Σ over this rank's synapses of a hash of (source gid, target gid, delay, weight bits), mod 2^64:
+    // independent of the tables' layout and of the thread count, so a dry run of rank r and the real
+    // rank r agree on it exactly when they hold the same synapses (README "Dry run").
+    std::uint64_t synapse_checksum() const;
     std::int64_t min_delay_steps() const;
     double build_seconds() const;
 

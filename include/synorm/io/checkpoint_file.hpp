@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "synorm/comm/communicator.hpp"
@@ -67,5 +68,10 @@ struct output_summary {
     std::string status, config_yaml;
 };
 output_summary read_output_summary(const std::string& path, bool verify);
+
+// Not collective: the mean rate (Hz) of each population whose spikes a complete run's output file
+// holds: its spikes / (its size · the simulated time), by population name. What `synorm run
+// --dry-run-rates` reads. Throws io_error when the file is no complete synorm output.
+std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& path);
 
 }  // namespace synorm::io

@@ -44,7 +44,17 @@ struct provenance {
     std::vector<std::int64_t> synapse_bytes;   // one per rank: memory held by synapse storage
     std::vector<double> time_build, time_update, time_deliver, time_exchange, time_record;  // s, per rank
     std::uint64_t min_delay_steps = 0;
-    std::string exchange;  // "allgather"
+    std::string exchange;                         // "allgather"
+    std::vector<std::int64_t> synapses_per_rank;  // one per rank, as built
+    std::vector<std::int64_t> synapse_checksum;   // one per rank: engine::simulation::synapse_checksum's bits
+    // "rank r of P": a dry run (README "Dry run"), whose per-rank arrays hold rank r's figures only;
+    // "" in a run of every rank.
+    std::string dry_run;
+    // A dry run only: the modelled exchange's intervals, own spikes sent, remote spikes received,
+    // messages, bytes sent and bytes received (comm::dry_run_counts), and its latency (s), bandwidth
+    // (bytes/s) and modelled time (s).
+    std::vector<std::int64_t> dry_run_counts;
+    std::vector<double> dry_run_exchange;
 };
 
 class output_file {

@@ -338,6 +338,14 @@ struct checks_spec {
     bool enabled() const { return max_rate > 0.0; }  // whether they alone start the homeostasis loop
 };
 
+// `synorm run --dry-run` (README "Dry run"): one process runs one rank of a larger job and models the
+// others. Read only by a dry run; a normal run ignores it.
+struct dry_run_spec {
+    std::vector<double> rates;  // Hz, by population: the rate at which its remote neurons spike; empty: not given
+    double latency = 1e-3;      // ms per message of the modelled exchange (InfiniBand HDR: about 1 µs)
+    double bandwidth = 25.0;    // GB/s per rank of the modelled exchange (HDR: 200 Gbit/s)
+};
+
 struct simulation_spec {
     double dt = 0.1;           // ms
     double duration = 1000.0;  // ms
@@ -355,6 +363,7 @@ struct model_spec {
     homeostasis_spec homeostasis;
     checks_spec checks;
     schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
+    dry_run_spec dry_run;
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;

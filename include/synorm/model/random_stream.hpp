@@ -13,15 +13,16 @@
 namespace synorm::model {
 
 enum class stream_kind : std::uint32_t {
-    connectivity = 1,    // index: projection; gid: the postsynaptic neuron
-    poisson_input = 2,   // index: input; gid: the receiving neuron; counter: step / 4
-    initial_state = 3,   // index: population; gid: the neuron
-    multinomial = 4,     // index: projection; gid: 0 (one stream shared by every rank)
-    poisson_source = 5,  // index: population; gid: the source neuron; counter: step / 4
-    pattern_input = 6,   // index: pattern; gid: the receiving neuron; counter: step / 4
-    pattern_cue = 7,     // index: pattern; gid: the receiving neuron; counter: step / 4 (recall probes)
-    pattern_jitter = 8,  // index: pattern; gid: the receiving neuron; counter: presentation
-    pattern_group = 9,   // index: pattern; gid: 0 (the group's random draw)
+    connectivity = 1,     // index: projection; gid: the postsynaptic neuron
+    poisson_input = 2,    // index: input; gid: the receiving neuron; counter: step / 4
+    initial_state = 3,    // index: population; gid: the neuron
+    multinomial = 4,      // index: projection; gid: 0 (one stream shared by every rank)
+    poisson_source = 5,   // index: population; gid: the source neuron; counter: step / 4
+    pattern_input = 6,    // index: pattern; gid: the receiving neuron; counter: step / 4
+    pattern_cue = 7,      // index: pattern; gid: the receiving neuron; counter: step / 4 (recall probes)
+    pattern_jitter = 8,   // index: pattern; gid: the receiving neuron; counter: presentation
+    pattern_group = 9,    // index: pattern; gid: 0 (the group's random draw)
+    dry_run_remote = 10,  // index: population; gid: the step (a dry run's modelled remote spikes)
 };
 
 // One block of four 32-bit words: the `counter`-th block of the stream (seed, kind, index, gid).

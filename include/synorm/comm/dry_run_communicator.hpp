@@ -1,0 +1,78 @@
+// The communicator of a dry run (README "Dry run"; NEST's dry-run mode, Kunkel & Schenck 2017): one
+// process reports rank r of P, so the engine builds exactly rank r's share of a P-rank job, and the
+// other ranks are a model. Their neurons spike as Poisson processes at their populations' rates, and
+// what rank r would send is counted, never sent. Reductions act as if the other ranks contributed
+// nothing (sums and extremes are rank r's own; all_gather replicates its value), so whatever the
+// engine reduces over ranks (homeostasis, rates in the output) is rank r's share only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "synorm/comm/communicator.hpp"
+#include "synorm/model/model_spec.hpp"
+#include "synorm/network/partition.hpp"
+
+namespace synorm::comm {
+
+// What the allgather exchange of the real rank would have moved, summed over the run's intervals.
+// "Sent" is this rank's words and count word delivered to each of the P − 1 others; "received" is
+// every other rank's spikes (modelled) with their count words. These are payloads: mpi_communicator
+// pads every rank's block to one capacity (the largest count, rounded up), so it moves at least this.
+struct dry_run_counts {
+    std::uint64_t intervals = 0;       // exchanges
+    std::uint64_t local_spikes = 0;    // words of this rank's neurons (run_control words excluded)
+    std::uint64_t remote_spikes = 0;   // modelled spikes of the other ranks' neurons
+    std::uint64_t messages = 0;        // modelled: ⌈log2 P⌉ per interval (recursive-doubling allgather)
+    std::uint64_t bytes_sent = 0;      // 8 · (own words + 1) · (P − 1)
+    std::uint64_t bytes_received = 0;  // 8 · (remote words + P − 1)
+};
+
+class dry_run_communicator final : public communicator {
+public:
+    // Rank `rank` of `ranks` (0 ≤ rank < ranks). It reports them from the start, so that everything
+    // before the build (the memory check, the output file) is rank r's.
+    dry_run_communicator(int rank, int ranks);
+    // Before the first exchange: the network and the rates (Hz, by population; NaN or 0: none) of the
+    // other ranks' neurons (spec.dry_run.rates or an earlier run's).
+    void prepare(const model::model_spec& spec, const std::vector<double>& rates);
+
+    int rank() const override { return rank_; }
+    int size() const override { return ranks_; }
+    // This rank's words (its spikes and run_control words, kept as sent) followed by the modelled
+    // spikes of the other ranks for the interval: per step and population, a Poisson count of mean
+    // N_remote · rate · dt, each a gid drawn uniformly among the population's remote neurons, from
+    // the stream (seed, dry_run_remote, population, step): the same for every thread count.
+    void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override;
+    void sum(std::span<std::int64_t>) override {}
+    void sum(std::span<double>) override {}
+    std::int64_t max(std::int64_t value) override { return value; }
+    std::int64_t min(std::int64_t value) override { return value; }
+    std::uint64_t exclusive_prefix_sum(std::uint64_t) override { return 0; }
+    std::vector<std::int64_t> all_gather(std::int64_t value) override {
+        return std::vector<std::int64_t>(static_cast<std::size_t>(ranks_), value);
+    }
+    void broadcast(std::string&, int) override {}
+    void barrier() override {}
+    [[noreturn]] void abort(int exit_code) override;
+    void* native_handle() override { return nullptr; }  // the output file is this process's alone
+
+    const dry_run_counts& counts() const { return counts_; }
+    // Seconds the exchange would have taken: messages · latency + bytes received / bandwidth, with
+    // latency (s per message) and bandwidth (bytes/s) from spec.dry_run.
+    double modelled_exchange_seconds() const;
+
+private:
+    int rank_, ranks_;
+    std::uint64_t seed_ = 0;
+    std::int64_t D_ = 1, total_steps_ = 0, next_t0_ = 0;  // steps per interval; of the run; the next interval's start
+    double latency_s_ = 0, bandwidth_ = 1;                // s per message; bytes/s
+    std::unique_ptr<network::partition> part_;            // this rank's neurons (owner_rank for the others)
+    std::vector<std::uint64_t> first_gid_, size_;         // by population
+    std::vector<double> mean_per_step_;                   // by population: expected remote spikes per step
+    std::uint64_t rounds_ = 0;                            // ⌈log2 P⌉
+    dry_run_counts counts_;
+};
+
+}  // namespace synorm::comm

@@ -1,0 +1,85 @@
+// The dry run's model of the other ranks (comm/dry_run_communicator.hpp): the words of this rank go
+// through unchanged (its spikes and run_control's words), the modelled spikes are the other ranks'
+// neurons only, inside the interval, at the rate asked for, and the same on every call with the same
+// seed; and the synapse checksum does not depend on the threads.
+#include <algorithm>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "synorm/comm/dry_run_communicator.hpp"
+#include "synorm/engine/simulation.hpp"
+
+using namespace synorm;
+
+namespace {
+
+model::model_spec small_network(std::uint64_t n) {
+    model::model_spec spec;
+    spec.simulation.duration = 100.0;  // ms: 1000 steps of 0.1 ms
+    model::population_spec e;
+    e.name = "E";
+    e.size = n;
+    spec.populations = {e};
+    model::projection_spec ee;
+    ee.name = "EE";
+    ee.rule = model::connection_rule::pairwise_bernoulli;
+    ee.probability = 0.1;
+    ee.weight = model::distribution::constant_value(0.1);
+    ee.delay = model::distribution::constant_value(1.0);  // D = 10 steps
+    spec.projections = {ee};
+    return spec;
+}
+
+}  // namespace
+
+TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
+    const auto spec = small_network(1000);
+    comm::dry_run_communicator dry(1, 4);
+    dry.prepare(spec, {50.0});  // Hz
+    ASSERT_EQ(dry.rank(), 1);
+    ASSERT_EQ(dry.size(), 4);
+    const std::uint64_t stop_word = ~std::uint64_t{0} - 1, failure_word = ~std::uint64_t{0};
+    const std::vector<std::uint64_t> local = {comm::pack_spike(5, 3), stop_word, failure_word};
+    std::vector<std::uint64_t> all;
+    std::uint64_t remote = 0;
+    for (int interval = 0; interval < 100; ++interval) {
+        dry.exchange_spikes(local, all);
+        ASSERT_GE(all.size(), local.size());
+        EXPECT_TRUE(std::equal(local.begin(), local.end(), all.begin()));
+        for (std::size_t i = local.size(); i < all.size(); ++i) {
+            EXPECT_NE(comm::spike_gid(all[i]) % 4, 1u) << "a modelled spike of this rank's own neuron";
+            EXPECT_LT(comm::spike_gid(all[i]), 1000u);
+            EXPECT_LT(comm::spike_lag(all[i]), 10u);
+        }
+        remote += all.size() - local.size();
+    }
+    // 750 remote neurons at 50 Hz for 100 ms: 3750 expected, Poisson.
+    EXPECT_NEAR(static_cast<double>(remote), 3750.0, 5 * std::sqrt(3750.0));
+    EXPECT_EQ(dry.counts().remote_spikes, remote);
+    EXPECT_EQ(dry.counts().local_spikes, 100u);  // run_control's words are not spikes
+    EXPECT_EQ(dry.counts().intervals, 100u);
+    EXPECT_EQ(dry.counts().messages, 200u);  // ⌈log2 4⌉ per interval
+    EXPECT_EQ(dry.counts().bytes_sent, 100u * 8 * (3 + 1) * 3);
+    EXPECT_EQ(dry.counts().bytes_received, 8 * (remote + 100 * 3));
+
+    comm::dry_run_communicator fresh(1, 4), again(1, 4);
+    fresh.prepare(spec, {50.0});
+    again.prepare(spec, {50.0});
+    std::vector<std::uint64_t> first, second;
+    fresh.exchange_spikes({}, first);
+    again.exchange_spikes({}, second);
+    EXPECT_EQ(first, second);
+    EXPECT_FALSE(first.empty());
+}
+
+TEST(dry_run_communicator, checksum_is_the_real_ranks_whatever_the_threads) {
+    const auto spec = small_network(400);
+    comm::dry_run_communicator one(2, 3), two(2, 3);
+    const engine::simulation a(spec, one, 1), b(spec, two, 3);
+    EXPECT_EQ(a.local_synapses(), b.local_synapses());
+    EXPECT_EQ(a.synapse_checksum(), b.synapse_checksum());
+    comm::dry_run_communicator other(1, 3);
+    const engine::simulation c(spec, other, 1);
+    EXPECT_NE(a.synapse_checksum(), c.synapse_checksum());
+}
