@@ -78,7 +78,7 @@ inline void potentiate_run(thread_state& ts, network::synapse_table& table, cons
     const float m = Meta ? ts.potentiation[a.neuron] : 1.0f;
     // The run's weights lie one per source row, far apart in a large table: each is a cache miss, so
     // the one `ahead` entries on is requested early (hpc_benchmark at scale 0.5: 9000 per spike).
-    constexpr std::uint64_t ahead = 16;
+    constexpr std::uint64_t ahead = 32;
     for (std::uint64_t e = a.begin; e < a.end; ++e) {
         if (e + ahead < a.end) {
             const std::uint32_t next = entry[e + ahead];
