@@ -14,9 +14,9 @@ constexpr neuron_param all_params[] = {
     params::C_m,        params::tau_m, params::E_L,  params::V_th, params::V_reset, params::t_ref, params::tau_syn_ex,
     params::tau_syn_in, params::E_ex,  params::E_in, params::I_e,  params::a,       params::b,     params::tau_w};
 
-constexpr model::neuron_kind neuron_models[] = {model::neuron_kind::lif_delta, model::neuron_kind::lif_curr_exp,
-                                                model::neuron_kind::lif_cond_exp,
-                                                model::neuron_kind::lif_cond_exp_adapt};
+constexpr model::neuron_kind neuron_models[] = {
+    model::neuron_kind::lif_delta, model::neuron_kind::lif_curr_exp, model::neuron_kind::lif_cond_exp,
+    model::neuron_kind::lif_cond_exp_adapt, model::neuron_kind::lif_curr_alpha};
 
 std::string_view type_of(dimension dim) { return dimension_name(dim); }
 
@@ -28,23 +28,28 @@ std::vector<key_info> neuron_section() {
     applies.reserve(std::size(all_params));
     std::vector<key_info> keys;
     keys.push_back({"model", "word", "", "required",
-                    "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt` or `poisson_source`",
+                    "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt`, `lif_curr_alpha` or "
+                    "`poisson_source`",
                     "`lif_delta`: each spike makes the voltage jump by the weight (NEST `iaf_psc_delta`); "
                     "`lif_curr_exp`: "
                     "exponentially decaying synaptic currents (NEST `iaf_psc_exp`); `lif_cond_exp`: exponentially "
                     "decaying conductances with reversal potentials (NEST `iaf_cond_exp`); `lif_cond_exp_adapt`: "
                     "`lif_cond_exp` with an adaptation current w (the equations of NEST `aeif_cond_exp` with Δ_T = 0, "
-                    "integrated on the fixed step); `poisson_source`: see below",
+                    "integrated on the fixed step); `lif_curr_alpha`: alpha-shaped synaptic currents whose peak, "
+                    "at tau_syn after the spike, is the weight (NEST `iaf_psc_alpha`); `poisson_source`: see below",
                     "all"});
     for (const neuron_param& param : all_params) {
         std::string models;
+        std::size_t taking = 0;
         for (const model::neuron_kind kind : neuron_models) {
             const auto list = model_info(kind).params;
-            if (std::any_of(list.begin(), list.end(), [&](const neuron_param& p) { return p.key == param.key; }))
-                models +=
-                    (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
+            if (!std::any_of(list.begin(), list.end(), [&](const neuron_param& p) { return p.key == param.key; }))
+                continue;
+            ++taking;
+            models +=
+                (models.empty() ? "`" : ", `") + std::string(name_of<model::neuron_kind>(neuron_kinds, kind)) + "`";
         }
-        applies.push_back(models.size() > 60 ? "all" : models);
+        applies.push_back(taking == std::size(neuron_models) ? "all" : models);
         keys.push_back({param.key, type_of(param.dim), internal_unit(param.dim), param.fallback, param.range, param.doc,
                         applies.back()});
         if (param.key == params::tau_m.key) {

@@ -206,8 +206,8 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     const auto model_at = peek_key(at, "model");
     if (!model_at)
         at.fail(
-            "missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt or "
-            "poisson_source)");
+            "missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, "
+            "lif_curr_alpha or poisson_source)");
     pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
     const neuron_model_info info = model_info(pop.model);
     if (info.source) {
@@ -534,15 +534,17 @@ void spec_reader::read_compensation() {
         if (model_info(target.model).conductance_based) {
             compensation_at_->fail("projection " + proj.name + " targets " + target.name +
                                    ", whose lif_cond_exp synapses have no fixed mean current to restore; "
-                                   "compensation works for lif_delta and lif_curr_exp targets");
+                                   "compensation works for lif_delta, lif_curr_exp and lif_curr_alpha targets");
         }
         const indegree_change change = indegree_changes_[i];
         if (change.factor == 1.0) continue;
-        // Charge one event of unit weight delivers: pA·ms per pA of an exponential current,
-        // pF·mV per mV of a voltage jump.
-        const double charge = target.model == model::neuron_kind::lif_delta ? target.params.C_m
-                              : source.type == model::cell_type::excitatory ? target.params.tau_syn_ex
-                                                                            : target.params.tau_syn_in;
+        // Charge one event of unit weight delivers: pA·ms per pA of an exponential current, e·τ_syn
+        // pA·ms per pA of an alpha current's peak, pF·mV per mV of a voltage jump.
+        const double tau_syn =
+            source.type == model::cell_type::excitatory ? target.params.tau_syn_ex : target.params.tau_syn_in;
+        const double charge = target.model == model::neuron_kind::lif_delta        ? target.params.C_m
+                              : target.model == model::neuron_kind::lif_curr_alpha ? std::exp(1.0) * tau_syn
+                                                                                   : tau_syn;
         const double root = std::sqrt(change.factor);
         // (pA·ms or pF·mV) × Hz × 1e-3 = pA
         const double current =

@@ -57,6 +57,7 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"lif_curr_exp", model::neuron_kind::lif_curr_exp},
     {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
     {"lif_cond_exp_adapt", model::neuron_kind::lif_cond_exp_adapt},
+    {"lif_curr_alpha", model::neuron_kind::lif_curr_alpha},
     {"poisson_source", model::neuron_kind::poisson_source},
 };
 
@@ -139,11 +140,21 @@ inline constexpr neuron_param V_reset{"V_reset", dimension::voltage,       &neur
 inline constexpr neuron_param t_ref{"t_ref",      dimension::time, &neuron_params::t_ref,
                                     "`\"2 ms\"`", "≥ 0",           "absolute refractory period"};
 inline constexpr neuron_param tau_syn_ex{
-    "tau_syn_ex",   dimension::time, &neuron_params::tau_syn_ex,
-    "`\"0.5 ms\"`", "> 0",           "decay time of excitatory synaptic currents or conductances"};
+    "tau_syn_ex",
+    dimension::time,
+    &neuron_params::tau_syn_ex,
+    "`\"0.5 ms\"`",
+    "> 0",
+    "decay time of excitatory synaptic currents or conductances (`lif_curr_alpha`: rise time, at which the "
+    "current peaks)"};
 inline constexpr neuron_param tau_syn_in{
-    "tau_syn_in",   dimension::time, &neuron_params::tau_syn_in,
-    "`\"0.5 ms\"`", "> 0",           "decay time of inhibitory synaptic currents or conductances"};
+    "tau_syn_in",
+    dimension::time,
+    &neuron_params::tau_syn_in,
+    "`\"0.5 ms\"`",
+    "> 0",
+    "decay time of inhibitory synaptic currents or conductances (`lif_curr_alpha`: rise time, at which the "
+    "current peaks)"};
 inline constexpr neuron_param E_ex{
     "E_ex", dimension::voltage, &neuron_params::E_ex, "`\"0 mV\"`", "", "excitatory reversal potential"};
 inline constexpr neuron_param E_in{
@@ -173,6 +184,7 @@ inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_
                                                 tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
 inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,        tau_m, E_L,  V_th, V_reset, t_ref, tau_syn_ex,
                                                       tau_syn_in, E_ex,  E_in, I_e,  a,       b,     tau_w};
+inline constexpr neuron_param lif_curr_alpha[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
 inline constexpr neuron_param poisson_source[] = {rate};
 }  // namespace params
 
@@ -198,6 +210,8 @@ inline neuron_model_info model_info(model::neuron_kind kind) {
         return {params::lif_cond_exp, variables_cond_exp, dimension::conductance, true};
     case model::neuron_kind::lif_cond_exp_adapt:
         return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
+    case model::neuron_kind::lif_curr_alpha:
+        return {params::lif_curr_alpha, variables_curr_exp, dimension::current, false};
     case model::neuron_kind::poisson_source: return {params::poisson_source, {}, dimension::voltage, false, true};
     }
     return {params::lif_delta, variables_delta, dimension::voltage, false};

@@ -219,6 +219,12 @@ void simulation::impl::build_thread(int t, const std::vector<network::total_spli
         return pop.model == model::neuron_kind::lif_cond_exp_adapt;
     });
     if (adapting) ts.w.assign(ts.n, 0.0f);
+    const bool alpha = std::any_of(spec.populations.begin(), spec.populations.end(),
+                                   [](const auto& pop) { return pop.model == model::neuron_kind::lif_curr_alpha; });
+    if (alpha) {
+        ts.dx_ex.assign(ts.n, 0.0f);
+        ts.dx_in.assign(ts.n, 0.0f);
+    }
     ts.fired.assign(ts.n, 0);
     if (any_source) ts.source_words.assign(ts.n, {});
     for (const auto& s : layout.slices) {

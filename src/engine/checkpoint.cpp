@@ -20,7 +20,8 @@ struct run_flags {
     bool homeostasis_loop, scaling, adapting;
     std::uint32_t branches;  // branches per neuron in the thread arrays (impl::branch_stride); 0: none
     bool integral = false, additive = false, e_gaba = false, input = false,
-         meta = false;  // plasticity/scaling.hpp's extensions
+         meta = false;   // plasticity/scaling.hpp's extensions
+    bool alpha = false;  // some population has alpha currents (lif_curr_alpha)
 };
 
 struct field_access {
@@ -37,6 +38,7 @@ bool always(const run_flags&) { return true; }
 bool homeostasis_loop(const run_flags& f) { return f.homeostasis_loop; }
 bool scaling(const run_flags& f) { return f.homeostasis_loop && f.scaling; }
 bool adapting(const run_flags& f) { return f.adapting; }
+bool alpha(const run_flags& f) { return f.alpha; }
 bool integral(const run_flags& f) { return f.homeostasis_loop && f.integral; }
 bool additive(const run_flags& f) { return f.homeostasis_loop && f.additive; }
 bool e_gaba(const run_flags& f) { return f.homeostasis_loop && f.e_gaba; }
@@ -57,6 +59,10 @@ const field_access base_registry[] = {
      [](thread_state& ts, std::uint32_t i, std::int64_t v) { ts.refractory[i] = static_cast<std::int32_t>(v); }},
     {"w", "pA", adapting, [](const thread_state& ts, std::uint32_t i) { return ts.w[i]; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.w[i] = v; }, nullptr, nullptr},
+    {"dx_ex", "pA/ms", alpha, [](const thread_state& ts, std::uint32_t i) { return ts.dx_ex[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.dx_ex[i] = v; }, nullptr, nullptr},
+    {"dx_in", "pA/ms", alpha, [](const thread_state& ts, std::uint32_t i) { return ts.dx_in[i]; },
+     [](thread_state& ts, std::uint32_t i, float v) { ts.dx_in[i] = v; }, nullptr, nullptr},
     {"calcium", "1", homeostasis_loop, [](const thread_state& ts, std::uint32_t i) { return ts.calcium[i].c; },
      [](thread_state& ts, std::uint32_t i, float v) { ts.calcium[i].c = v; }, nullptr, nullptr},
     {"calcium_step", "steps", homeostasis_loop, nullptr, nullptr,
@@ -141,6 +147,8 @@ run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling, run_f
     extensions.homeostasis_loop = loop;
     extensions.scaling = scaling;
     extensions.adapting = adapt;
+    extensions.alpha = std::any_of(spec.populations.begin(), spec.populations.end(),
+                                   [](const auto& pop) { return pop.model == model::neuron_kind::lif_curr_alpha; });
     extensions.branches = branches;
     return extensions;
 }

@@ -89,6 +89,7 @@ struct thread_neurons {
     std::vector<float> I_dc;               // pA
     std::vector<std::int32_t> refractory;  // steps left
     std::vector<float> w;                  // pA, adaptation current; empty unless some population adapts
+    std::vector<float> dx_ex, dx_in;       // pA/ms, alpha-current drive; empty unless some population has one
     std::vector<std::uint32_t> fired;      // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
     std::vector<network::synapse_table> tables;  // by projection

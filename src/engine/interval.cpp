@@ -115,7 +115,9 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                                      ts.w.empty() ? nullptr : ts.w.data() + b,
                                      pop.e_gaba.enabled ? ts.E_in.data() + b : nullptr,
                                      track_input ? ts.input_ex.data() + b : nullptr,
-                                     track_input ? ts.input_in.data() + b : nullptr});
+                                     track_input ? ts.input_in.data() + b : nullptr,
+                                     ts.dx_ex.empty() ? nullptr : ts.dx_ex.data() + b,
+                                     ts.dx_in.empty() ? nullptr : ts.dx_in.data() + b});
             for (std::size_t k = 0; k < fired; ++k) {
                 const std::uint32_t i = b + ts.fired[k];
                 const std::uint64_t gid = layout.gids[i];

@@ -78,9 +78,11 @@ void output_file::write_homeostasis(const model::model_spec& spec, const engine:
             s.write_column(pop.get(), "theta_std", object + "/theta_std", trace.theta_std[p], "Hz^2");
         }
         if (spec.populations[p].model != model::neuron_kind::poisson_source) {
-            const char* per_ms = conductance_based(spec.populations[p].model)                    ? "nS/ms"
-                                 : spec.populations[p].model == model::neuron_kind::lif_curr_exp ? "pA/ms"
-                                                                                                 : "mV/ms";
+            const model::neuron_kind kind = spec.populations[p].model;
+            const char* per_ms =
+                conductance_based(kind)                                                                  ? "nS/ms"
+                : kind == model::neuron_kind::lif_curr_exp || kind == model::neuron_kind::lif_curr_alpha ? "pA/ms"
+                                                                                                         : "mV/ms";
             s.write_column(pop.get(), "input_ex", object + "/input_ex", trace.input_ex[p], per_ms);
             s.write_column(pop.get(), "input_in", object + "/input_in", trace.input_in[p], per_ms);
             s.write_column(pop.get(), "ei_ratio", object + "/ei_ratio", trace.ei_ratio[p], "1");

@@ -31,6 +31,30 @@ lif_constants lif_constants::make(const neuron_params& p, neuron_kind kind, doub
     };
     c.P21_ex = static_cast<float>(P21(p.tau_syn_ex));
     c.P21_in = static_cast<float>(P21(p.tau_syn_in));
+    // lif_curr_alpha. From dI(0) = 1 pA/ms and I(0) = 0: I(t) = t e^(−t/τs), and
+    // V(h) = 1/C ∫₀ʰ s e^(−s/τs) e^(−(h−s)/τm) ds = e^(−h/τm) h²/C · f(h (1/τs − 1/τm)),
+    // f(x) = (1 − e^(−x)(1 + x))/x² = Σ_{n≥2} (−1)^n (n−1)/n! x^(n−2), summed as a series near x = 0
+    // (τs → τm), where the closed form cancels. From I(0) = 1 pA and dI(0) = 0, V(h) is P21 above.
+    const auto Q31 = [&](double tau_s) {
+        const double x = h * (1.0 / tau_s - 1.0 / p.tau_m);
+        double f = 0;
+        if (std::abs(x) < 0.05) {
+            double term = 0.5;  // n = 2
+            for (int n = 2; n < 14; ++n) {
+                f += term;
+                term *= -x * n / ((n + 1.0) * (n - 1.0));  // the ratio of terms n+1 and n
+            }
+        } else {
+            f = (-std::expm1(-x) - x * std::exp(-x)) / (x * x);
+        }
+        return P22 * h * h / p.C_m * f;
+    };
+    c.Q21_ex = static_cast<float>(h * std::exp(-h / p.tau_syn_ex));
+    c.Q21_in = static_cast<float>(h * std::exp(-h / p.tau_syn_in));
+    c.Q31_ex = static_cast<float>(Q31(p.tau_syn_ex));
+    c.Q31_in = static_cast<float>(Q31(p.tau_syn_in));
+    c.psc_ex = static_cast<float>(std::exp(1.0) / p.tau_syn_ex);
+    c.psc_in = static_cast<float>(std::exp(1.0) / p.tau_syn_in);
     c.half_ex = static_cast<float>(std::exp(-0.5 * h / p.tau_syn_ex));
     c.half_in = static_cast<float>(std::exp(-0.5 * h / p.tau_syn_in));
     c.g_L = static_cast<float>(p.C_m / p.tau_m);
@@ -68,12 +92,16 @@ template <class F, bool Track>
     }
 }
 
+// The synaptic variables a model has: none (lif_delta), one per receptor (decaying currents or
+// conductances), or two (lif_curr_alpha: the current and its drive).
+enum class synaptic { none, exponential, alpha };
+
 // One step of `F` neurons (a float, or sixteen lanes) at index i of the block. Branch-free: the
 // refractory clamp and the reset are selects, so vector lanes and scalars compute the same bits.
 // What every model does after computing its free membrane potential v_free: the refractory clamp,
 // the synaptic variables decayed and stepped by the input arriving now (models with synaptic
 // variables), threshold and reset. Returns the spike mask.
-template <class F, bool Gain, bool Synaptic, bool Track>
+template <class F, bool Gain, synaptic Synaptic, bool Track>
 [[gnu::always_inline]] inline auto finish_step(const lif_constants& c, const lif_block& b, std::size_t i, F v_free) {
     using I = typename simd::int_of<F>::type;
     float* const V = b.V + i;
@@ -83,13 +111,25 @@ template <class F, bool Gain, bool Synaptic, bool Track>
     const I r = load<I>(ref);
     const F reset = F{} + c.V_reset;
     const F v = r > 0 ? reset : v_free;
-    if constexpr (Synaptic) {
+    if constexpr (Synaptic == synaptic::exponential) {
         float* const x_ex = b.x_ex + i;
         float* const x_in = b.x_in + i;
         const F ie = input<F, Gain>(ex, b.gain_ex, i), ii = input<F, Gain>(in, b.gain_in, i);
         track<F, Track>(b, i, ie, ii);
         store(x_ex, load<F>(x_ex) * c.P11_ex + ie);
         store(x_in, load<F>(x_in) * c.P11_in + ii);
+    } else if constexpr (Synaptic == synaptic::alpha) {
+        float* const x_ex = b.x_ex + i;
+        float* const x_in = b.x_in + i;
+        float* const dx_ex = b.dx_ex + i;
+        float* const dx_in = b.dx_in + i;
+        const F ie = input<F, Gain>(ex, b.gain_ex, i), ii = input<F, Gain>(in, b.gain_in, i);
+        track<F, Track>(b, i, ie, ii);
+        const F de = load<F>(dx_ex), di = load<F>(dx_in);
+        store(x_ex, load<F>(x_ex) * c.P11_ex + de * c.Q21_ex);
+        store(x_in, load<F>(x_in) * c.P11_in + di * c.Q21_in);
+        store(dx_ex, de * c.P11_ex + ie * c.psc_ex);
+        store(dx_in, di * c.P11_in + ii * c.psc_in);
     }
     store(ex, F{});
     store(in, F{});
@@ -105,7 +145,7 @@ template <class F, bool Gain, bool Egaba, bool Track>
     track<F, Track>(b, i, ie, ii);
     const F jump = ie + ii;
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + (c.I_e + load<F>(b.I_dc + i)) * c.P20 + jump;
-    return finish_step<F, Gain, false, Track>(c, b, i, v_free);
+    return finish_step<F, Gain, synaptic::none, Track>(c, b, i, v_free);
 }
 
 template <class F, bool Gain, bool Egaba, bool Track>
@@ -113,7 +153,16 @@ template <class F, bool Gain, bool Egaba, bool Track>
     const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
     const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
                      (c.I_e + load<F>(b.I_dc + i)) * c.P20;
-    return finish_step<F, Gain, true, Track>(c, b, i, v_free);
+    return finish_step<F, Gain, synaptic::exponential, Track>(c, b, i, v_free);
+}
+
+template <class F, bool Gain, bool Egaba, bool Track>
+[[gnu::always_inline]] inline auto step_curr_alpha(const lif_constants& c, const lif_block& b, std::size_t i) {
+    const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
+    const F de = load<F>(b.dx_ex + i), di = load<F>(b.dx_in + i);
+    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + de * c.Q31_ex + ie * c.P21_ex + di * c.Q31_in +
+                     ii * c.P21_in + (c.I_e + load<F>(b.I_dc + i)) * c.P20;
+    return finish_step<F, Gain, synaptic::alpha, Track>(c, b, i, v_free);
 }
 
 template <class F, bool Gain, bool Egaba, bool Track>
@@ -125,7 +174,7 @@ template <class F, bool Gain, bool Egaba, bool Track>
     if constexpr (Egaba) E_in = load<F>(b.E_in + i);
     const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i)) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
-    return finish_step<F, Gain, true, Track>(c, b, i, v_free);
+    return finish_step<F, Gain, synaptic::exponential, Track>(c, b, i, v_free);
 }
 
 template <class F, bool Gain, bool Egaba, bool Track>
@@ -137,7 +186,7 @@ template <class F, bool Gain, bool Egaba, bool Track>
     if constexpr (Egaba) E_in = load<F>(b.E_in + i);
     const F v_inf = (c.g_L * c.E_L + ge * c.E_ex + gi * E_in + c.I_e + load<F>(b.I_dc + i) - w) / g;
     const F v_free = v_inf + (load<F>(b.V + i) - v_inf) * fast_exp(g * -c.h_over_C);
-    const auto spike = finish_step<F, Gain, true, Track>(c, b, i, v_free);
+    const auto spike = finish_step<F, Gain, synaptic::exponential, Track>(c, b, i, v_free);
     const F w_inf = (load<F>(b.V + i) - c.E_L) * c.a;  // V after the step (V_reset where it spiked)
     store(b.w + i, w_inf + (w - w_inf) * c.P_w + (spike ? F{} + c.b : F{}));
     return spike;
@@ -182,6 +231,7 @@ template <class F, bool Gain, bool Egaba, bool Track>
 
 SYNORM_LIF_KERNEL(update_delta, step_delta)
 SYNORM_LIF_KERNEL(update_curr_exp, step_curr_exp)
+SYNORM_LIF_KERNEL(update_curr_alpha, step_curr_alpha)
 SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
 SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
 #undef SYNORM_LIF_KERNEL
@@ -211,6 +261,8 @@ std::size_t update(const lif_constants& c, const lif_block& b) {
         return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_delta<g(), e(), t()>(c, b); });
     case neuron_kind::lif_curr_exp:
         return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_exp<g(), e(), t()>(c, b); });
+    case neuron_kind::lif_curr_alpha:
+        return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_alpha<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp:
         return dispatch<true>(b, [&](auto g, auto e, auto t) { return update_cond_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp_adapt:

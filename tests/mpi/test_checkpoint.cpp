@@ -321,6 +321,23 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
                 R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(other));
 }
 
+// Alpha currents carry a second variable per receptor, their drive, which a checkpoint must keep:
+// population C (probed, plastic input, normalization) with lif_curr_alpha, stopped while input is
+// rising.
+TEST(checkpoint, resumes_alpha_currents_bitwise) {
+    auto spec = spec_under_test();
+    spec.populations[2].model = model::neuron_kind::lif_curr_alpha;
+    const auto reference = straight(spec);
+    ASSERT_FALSE(reference.samples.empty());
+    scratch tmp;
+    auto serial = comm::make_serial();
+    // Each rank stops its own one-process run (its own file), then resumes on the world.
+    expect_same(reference,
+                stopped_and_resumed(spec, *serial, 1, *world, test_threads(),
+                                    tmp.dir + "/alpha" + std::to_string(world->rank()) + ".h5", 100.3),
+                "1x1 -> world");
+}
+
 // The network under test with a schedule: wake (more drive, no adaptation in I) for 120 ms, then NREM
 // (its own drive, EE plasticity off, gains frozen) with SHY renormalization for 80 ms, and weight
 // snapshots at each boundary. Renormalization is fast, so that G moves well away from 1.

@@ -19,10 +19,10 @@ using model::neuron_kind;
 TEST(loader_errors, unknown_model) {
     EXPECT_EQ(error_of(with(base, "model: lif_curr_exp", "model: adex")),
               "test.yaml:8:14: populations.E.neuron.model: unknown value \"adex\"; expected one of lif_delta, "
-              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, poisson_source");
+              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha, poisson_source");
     EXPECT_EQ(error_of(with(base, "neuron: {model: lif_delta}", "neuron: {C_m: 250 pF}")),
               "test.yaml:13:13: populations.I.neuron: missing required key \"model\" (lif_delta, lif_curr_exp, "
-              "lif_cond_exp, lif_cond_exp_adapt or poisson_source)");
+              "lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha or poisson_source)");
 }
 
 TEST(loader_errors, parameter_the_model_does_not_have) {
@@ -50,6 +50,24 @@ TEST(loader, adaptive_neuron_reads_its_adaptation_parameters) {
     EXPECT_EQ(error_of(with(one, "lif_cond_exp_adapt, a: 2 nS", "lif_cond_exp, a: 2 nS")),
               "test.yaml:4:35: populations.A.neuron.a: unknown key for a lif_cond_exp neuron; accepted: model, C_m, "
               "tau_m, g_L, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, E_ex, E_in, I_e");
+}
+
+TEST(loader, alpha_neuron_takes_currents_and_the_current_models_keys) {
+    const std::string one =
+        "populations:\n  A:\n    size: 10\n    neuron: {model: lif_curr_alpha, tau_syn_ex: 0.3 ms, tau_syn_in: 2 ms}\n"
+        "projections:\n  - {source: A, target: A, connect: {rule: fixed_indegree, indegree: 3}, weight: 0.05 nA, "
+        "delay: 1 ms}\nrecording:\n  state: [{population: A, ids: [0], variables: [V_m, I_syn_ex, I_syn_in]}]\n";
+    const auto spec = spec_of(one);
+    const auto& A = spec.populations[0];
+    EXPECT_EQ(A.model, neuron_kind::lif_curr_alpha);
+    EXPECT_DOUBLE_EQ(A.params.tau_syn_ex, 0.3);
+    EXPECT_DOUBLE_EQ(A.params.tau_syn_in, 2.0);
+    EXPECT_DOUBLE_EQ(spec.projections[0].weight.value, 50.0);  // pA: the peak of the current
+    EXPECT_EQ(error_of(with(one, "weight: 0.05 nA", "weight: 1 mV")),
+              "test.yaml:6:82: projections[0].weight: expected a current like \"100 pA\", got a voltage (\"1 mV\")");
+    EXPECT_EQ(error_of(with(one, "tau_syn_in: 2 ms", "E_in: -80 mV")),
+              "test.yaml:4:57: populations.A.neuron.E_in: unknown key for a lif_curr_alpha neuron; accepted: model, "
+              "C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e");
 }
 
 TEST(loader_errors, negative_time_constant) {

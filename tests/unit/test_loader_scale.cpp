@@ -158,9 +158,10 @@ TEST(loader_compensation, errors) {
     const std::string conductances = with(with(with(compensated, "model: lif_delta, C_m", "model: lif_cond_exp, C_m"),
                                                "weight: \"0.2 mV\"", "weight: \"0.2 nS\""),
                                           "weight: \"-0.1 mV\"", "weight: \"0.1 nS\"");
-    EXPECT_EQ(error_of(conductances),
-              "test.yaml:4:5: network.compensation: projection EI targets I, whose lif_cond_exp synapses have no "
-              "fixed mean current to restore; compensation works for lif_delta and lif_curr_exp targets");
+    EXPECT_EQ(
+        error_of(conductances),
+        "test.yaml:4:5: network.compensation: projection EI targets I, whose lif_cond_exp synapses have no "
+        "fixed mean current to restore; compensation works for lif_delta, lif_curr_exp and lif_curr_alpha targets");
 }
 
 TEST(loader_compensation, resolved_yaml_states_what_was_folded) {

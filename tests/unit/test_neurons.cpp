@@ -14,15 +14,15 @@ namespace {
 // One neuron with its own buffers, stepped by the library's update().
 struct single {
     lif_constants c;
-    float V, x_ex = 0, x_in = 0, dc = 0, in_ex = 0, in_in = 0, w = 0;
+    float V, x_ex = 0, x_in = 0, dc = 0, in_ex = 0, in_in = 0, w = 0, dx_ex = 0, dx_in = 0;
     std::int32_t ref = 0;
     std::uint32_t fired = 0;
     single(const neuron_params& p, neuron_kind k, double dt, float v0) : c(lif_constants::make(p, k, dt)), V(v0) {}
     bool step(float input_ex = 0, float input_in = 0) {
         in_ex = input_ex;
         in_in = input_in;
-        const std::size_t n_fired =
-            update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &fired, 1, nullptr, nullptr, &w});
+        const std::size_t n_fired = update(c, {&V, &x_ex, &x_in, &ref, &dc, &in_ex, &in_in, &fired, 1, nullptr, nullptr,
+                                               &w, nullptr, nullptr, nullptr, &dx_ex, &dx_in});
         EXPECT_EQ(in_ex, 0.0f) << "the ring-buffer slot is cleared after reading";
         return n_fired == 1;
     }
@@ -108,6 +108,129 @@ TEST(lif_curr_exp, inhibitory_current_hyperpolarizes_with_its_own_time_constant)
     }
 }
 
+// The alpha current of peak w (pA) a spike at t = 0 starts: I(t) = w e/τs · t e^(−t/τs), and the
+// membrane potential it moves, V(t) − E_L = w e/(τs C) ∫₀ᵗ s e^(−s/τs) e^(−(t−s)/τm) ds
+// = w e/(τs C) · e^(−t/τm) (1 − e^(−ct)(1 + ct))/c², c = 1/τs − 1/τm.
+double alpha_current(double w, double tau_s, double t) { return w * std::exp(1.0) / tau_s * t * std::exp(-t / tau_s); }
+double alpha_psp(double w, double tau_s, const neuron_params& p, double t) {
+    const double c = 1.0 / tau_s - 1.0 / p.tau_m;
+    return w * std::exp(1.0) / (tau_s * p.C_m) * std::exp(-t / p.tau_m) * (1.0 - std::exp(-c * t) * (1.0 + c * t)) /
+           (c * c);
+}
+
+// V relative to a resting potential of 0, as NEST keeps it: then float spacing is relative to the
+// PSP, not to −65 mV.
+neuron_params alpha_params() {
+    auto p = quiet_params();
+    p.E_L = 0;
+    p.V_reset = -5;
+    return p;
+}
+
+TEST(lif_curr_alpha, psp_matches_the_closed_form_to_float_precision) {
+    const auto p = alpha_params();
+    const double dt = 0.1, w = 100.0;  // pA, the peak of the current
+    single n(p, neuron_kind::lif_curr_alpha, dt, static_cast<float>(p.E_L));
+    n.step(static_cast<float>(w));  // arrives at step 0: V and I unchanged, the current starts rising
+    EXPECT_FLOAT_EQ(n.V, static_cast<float>(p.E_L));
+    EXPECT_EQ(n.x_ex, 0.0f);
+    double peak = 0;
+    for (int k = 1; k <= 1000; ++k) {
+        n.step();
+        const double t = k * dt, psp = alpha_psp(w, p.tau_syn_ex, p, t);
+        peak = std::max(peak, psp);
+        // Relative to the peak: float propagators and state, rounded over hundreds of steps.
+        ASSERT_NEAR(n.V, psp, 5e-6 * 0.446) << "t = " << t;
+        ASSERT_NEAR(n.x_ex, alpha_current(w, p.tau_syn_ex, t), 2e-6 * w) << "t = " << t;
+    }
+    EXPECT_NEAR(peak, 0.446, 0.001) << "mV: the tolerance above is relative to it";
+}
+
+TEST(lif_curr_alpha, inhibitory_psp_matches_the_closed_form_with_its_own_time_constant) {
+    const auto p = alpha_params();
+    const double dt = 0.1, w = -50.0;
+    single n(p, neuron_kind::lif_curr_alpha, dt, static_cast<float>(p.E_L));
+    n.step(0.0f, static_cast<float>(w));
+    for (int k = 1; k <= 500; ++k) {
+        n.step();
+        const double t = k * dt;
+        ASSERT_NEAR(n.V, alpha_psp(w, p.tau_syn_in, p, t), 5e-6 * 0.66) << "t = " << t;  // peak −0.66 mV
+        ASSERT_NEAR(n.x_in, alpha_current(w, p.tau_syn_in, t), 2e-6 * -w) << "t = " << t;
+        ASSERT_EQ(n.x_ex, 0.0f);
+    }
+}
+
+TEST(lif_curr_alpha, current_peaks_at_the_weight_at_tau_syn) {
+    for (const double tau_s : {0.5, 2.0, 0.32582722403722841}) {
+        auto p = quiet_params();
+        p.tau_syn_ex = tau_s;
+        const double dt = tau_s == 0.5 || tau_s == 2.0 ? 0.1 : tau_s / 8, w = 45.6;  // a step falls on τs
+        single n(p, neuron_kind::lif_curr_alpha, dt, static_cast<float>(p.E_L));
+        n.step(static_cast<float>(w));
+        int argmax = 0;
+        float best = 0;
+        for (int k = 1; k <= 400; ++k) {
+            n.step();
+            if (n.x_ex > best) {
+                best = n.x_ex;
+                argmax = k;
+            }
+        }
+        EXPECT_NEAR(argmax * dt, tau_s, 1e-9) << "τs = " << tau_s;
+        EXPECT_NEAR(best, w, 1e-5 * w) << "τs = " << tau_s;
+    }
+}
+
+TEST(lif_curr_alpha, is_not_an_exponential_current) {
+    // An exponential current of the same weight jumps to w at once and carries charge w τs; the
+    // alpha current rises from 0, is w e^(1−1/5)/5 ≈ 0.445 w at τs/5, and carries charge e w τs.
+    auto p = quiet_params();
+    p.tau_syn_ex = 1.0;
+    const double dt = 0.1, w = 10.0;
+    single alpha(p, neuron_kind::lif_curr_alpha, dt, static_cast<float>(p.E_L));
+    single exponential(p, neuron_kind::lif_curr_exp, dt, static_cast<float>(p.E_L));
+    alpha.step(static_cast<float>(w));
+    exponential.step(static_cast<float>(w));
+    EXPECT_EQ(alpha.x_ex, 0.0f);
+    EXPECT_EQ(exponential.x_ex, static_cast<float>(w));
+    double charge = 0;  // pA·ms, trapezoids over 60 τs
+    float previous = alpha.x_ex;
+    double peak_alpha = 0, peak_exponential = 0;  // mV
+    for (int k = 1; k <= 600; ++k) {
+        alpha.step();
+        exponential.step();
+        if (k == 2) {
+            EXPECT_NEAR(alpha.x_ex, w * std::exp(0.8) / 5, 1e-5 * w);
+        }
+        charge += 0.5 * (previous + alpha.x_ex) * dt;
+        previous = alpha.x_ex;
+        peak_alpha = std::max(peak_alpha, alpha.V - p.E_L);
+        peak_exponential = std::max(peak_exponential, exponential.V - p.E_L);
+    }
+    EXPECT_NEAR(charge, std::exp(1.0) * w * p.tau_syn_ex, 3e-3 * w);  // the trapezoids' error is O(dt²)
+    // So the PSP is larger by nearly e (less, since τm is finite and the charge arrives later).
+    EXPECT_GT(peak_alpha, 2.0 * peak_exponential);
+}
+
+TEST(lif_curr_alpha, psp_is_exact_where_tau_syn_equals_tau_m) {
+    // c → 0: V(t) − E_L = w e/(τ C) · t²/2 · e^(−t/τ); the propagator switches to its series there.
+    for (const double tau_s : {10.0, 10.0 * (1 + 1e-7), 10.0 * (1 - 1e-3)}) {
+        auto p = alpha_params();
+        p.tau_syn_ex = tau_s;
+        const double dt = 0.1, w = 20.0;
+        single n(p, neuron_kind::lif_curr_alpha, dt, static_cast<float>(p.E_L));
+        n.step(static_cast<float>(w));
+        for (int k = 1; k <= 500; ++k) {
+            n.step();
+            const double t = k * dt;
+            const double want = std::abs(1.0 / tau_s - 1.0 / p.tau_m) < 1e-6
+                                    ? w * std::exp(1.0) / (tau_s * p.C_m) * t * t / 2 * std::exp(-t / p.tau_m)
+                                    : alpha_psp(w, tau_s, p, t);
+            ASSERT_NEAR(n.V, want, 5e-6 * 0.59) << "τs = " << tau_s << ", t = " << t;  // peak 0.59 mV
+        }
+    }
+}
+
 TEST(lif_cond_exp, rests_exactly_at_the_leak_reversal) {
     auto p = quiet_params();
     p.I_e = 50.0;
@@ -148,7 +271,8 @@ TEST(lif_cond_exp, conductance_psp_matches_a_fine_reference_integration) {
 
 TEST(lif, fires_regularly_at_the_analytic_rate_under_constant_current) {
     // T = t_ref + τ ln((V∞ − V_reset)/(V∞ − V_th)) for every model.
-    for (const auto kind : {neuron_kind::lif_delta, neuron_kind::lif_curr_exp, neuron_kind::lif_cond_exp}) {
+    for (const auto kind :
+         {neuron_kind::lif_delta, neuron_kind::lif_curr_exp, neuron_kind::lif_cond_exp, neuron_kind::lif_curr_alpha}) {
         auto p = quiet_params();
         p.V_th = -55;
         p.V_reset = -65;

@@ -3,6 +3,9 @@
 //   lif_delta     exact: V relaxes to E_L + (I_e + I_dc)·τm/C; arriving input jumps V (mV).
 //   lif_curr_exp  exact (Rotter & Diesmann 1999 propagators, as NEST iaf_psc_exp); input steps the
 //                 synaptic currents (pA), which then decay with τ_syn.
+//   lif_curr_alpha  exact (as NEST iaf_psc_alpha): per receptor the current I and its drive dI,
+//                 dI' = −dI/τ_syn, I' = dI − I/τ_syn; input of weight w steps dI by w·e/τ_syn, so
+//                 that the current (w e/τ_syn)·t·e^(−t/τ_syn) peaks at w (pA) at t = τ_syn.
 //   lif_cond_exp  exponential Euler: over one step the conductances are held at their midpoint
 //                 values, for which V's equation is linear and solved exactly; unconditionally
 //                 stable. Input steps the conductances (nS).
@@ -26,8 +29,11 @@ struct lif_constants {
     float P22 = 0;                                  // e^(−h/τm)
     float P20 = 0;                                  // mV per pA of constant current over one step: τm/C·(1 − P22)
     float P11_ex = 0, P11_in = 0;                   // e^(−h/τ_syn): decay of a synaptic variable over one step
-    float P21_ex = 0, P21_in = 0;    // lif_curr_exp: mV at step end per pA of synaptic current at step start
-    float half_ex = 0, half_in = 0;  // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
+    float P21_ex = 0, P21_in = 0;  // lif_curr_exp: mV at step end per pA of synaptic current at step start
+    // lif_curr_alpha: ms, I at step end per pA/ms of dI at step start (h e^(−h/τ_syn)); mV at step
+    // end per pA/ms of dI at step start; pA/ms of dI per pA of input weight (e/τ_syn)
+    float Q21_ex = 0, Q21_in = 0, Q31_ex = 0, Q31_in = 0, psc_ex = 0, psc_in = 0;
+    float half_ex = 0, half_in = 0;                   // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
     float g_L = 0, E_ex = 0, E_in = 0, h_over_C = 0;  // nS, mV, mV, ms/pF
     float a = 0, b = 0, P_w = 0;                      // lif_cond_exp_adapt: nS, pA, e^(−h/τ_w)
     std::int32_t refractory_steps = 0;
@@ -38,7 +44,7 @@ struct lif_constants {
 // One block of neurons of one population: pointers into a thread's arrays, all indexed alike.
 struct lif_block {
     float* V;                  // mV
-    float* x_ex;               // pA (lif_curr_exp) or nS (lif_cond_exp); unused by lif_delta
+    float* x_ex;               // pA (lif_curr_exp, lif_curr_alpha) or nS (lif_cond_exp); unused by lif_delta
     float* x_in;               // as x_ex; inhibitory currents are ≤ 0, conductances ≥ 0
     std::int32_t* refractory;  // steps left
     const float* I_dc;         // pA, external DC of this step
@@ -58,6 +64,9 @@ struct lif_block {
     // homeostasis records' E and I input. Both null when the run does not track input.
     float* sum_ex = nullptr;
     float* sum_in = nullptr;
+    // lif_curr_alpha only: the drive of the synaptic currents (pA/ms), by neuron.
+    float* dx_ex = nullptr;
+    float* dx_in = nullptr;
 };
 
 // Advances every neuron of the block by one step; returns how many spiked (listed in b.spikes).

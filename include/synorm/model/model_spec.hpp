@@ -21,6 +21,9 @@ enum class neuron_kind {
     // lif_cond_exp with an adaptation current w (pA): τ_w dw/dt = a (V − E_L) − w, w += b at each
     // spike, −w in the membrane equation; NEST aeif_cond_exp's equations with Δ_T = 0
     lif_cond_exp_adapt,
+    // alpha-shaped currents (pA): a spike of weight w gives the PSC w·(t/τ_syn)·e^(1 − t/τ_syn), which
+    // peaks at w at t = τ_syn; NEST iaf_psc_alpha
+    lif_curr_alpha,
     // Not a neuron: each member fires an independent Poisson spike train of `rate` (model/poisson_source.hpp),
     // so projections from it are ordinary (and may be plastic). It takes no input.
     poisson_source,
@@ -58,8 +61,8 @@ struct neuron_params {
     double V_th = -50.0;      // mV
     double V_reset = -65.0;   // mV
     double t_ref = 2.0;       // ms
-    double tau_syn_ex = 0.5;  // ms, lif_curr_exp and lif_cond_exp
-    double tau_syn_in = 0.5;  // ms, lif_curr_exp and lif_cond_exp
+    double tau_syn_ex = 0.5;  // ms, lif_curr_exp, lif_curr_alpha and lif_cond_exp
+    double tau_syn_in = 0.5;  // ms, lif_curr_exp, lif_curr_alpha and lif_cond_exp
     double E_ex = 0.0;        // mV, lif_cond_exp
     double E_in = -85.0;      // mV, lif_cond_exp
     double I_e = 0.0;         // pA, constant bias current
@@ -263,7 +266,8 @@ struct projection_spec {
     std::uint64_t total_number = 0;  // fixed_total_number
     bool allow_autapses = false;     // only meaningful when source == target
     bool allow_multapses = true;
-    // Weight in the unit of the target's receptor: mV (lif_delta), pA (lif_curr_exp), nS (lif_cond_exp).
+    // Weight in the unit of the target's receptor: mV (lif_delta), pA (lif_curr_exp; the
+    // peak of the PSC for lif_curr_alpha), nS (lif_cond_exp).
     // Current-based weights carry their sign (inhibitory ≤ 0); conductances are ≥ 0. Draws are
     // clipped so that no weight changes sign.
     distribution weight;
