@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cerrno>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -181,9 +183,35 @@ io::provenance make_provenance(comm::communicator& comm, const model::model_spec
     p.time_record = gather_seconds(res.time.record);
     p.min_delay_steps = static_cast<std::uint64_t>(sim.min_delay_steps());
     p.exchange = "allgather";
+    p.placement = spec.placement == model::placement_kind::blocks ? "blocks" : "round_robin";
+    p.rank_neurons = comm.all_gather(static_cast<std::int64_t>(sim.local_neurons()));
+    p.rank_synapses = comm.all_gather(static_cast<std::int64_t>(sim.local_synapses()));
+    p.rank_spikes = comm.all_gather(static_cast<std::int64_t>(res.local_spikes));
+    p.rank_events = comm.all_gather(static_cast<std::int64_t>(res.local_events));
     p.end_time = utc_now();
     p.wall_time = now_seconds() - process_start;
     return p;
+}
+
+// "load per rank (blocks): synapses min a / mean b / max c (rank r), ..." for neurons, synapses and
+// events: max/mean is the load imbalance, the slowest rank sets the pace.
+std::string load_line(const io::provenance& p) {
+    std::ostringstream s;
+    s << "  load per rank (" << p.placement << "):";
+    const char* separator = " ";
+    for (const auto& [name, values] : {std::pair{"neurons", &p.rank_neurons}, std::pair{"synapses", &p.rank_synapses},
+                                       std::pair{"events", &p.rank_events}}) {
+        if (values->empty()) continue;
+        const auto low = std::min_element(values->begin(), values->end());
+        const auto high = std::max_element(values->begin(), values->end());  // the first rank of the max
+        double mean = 0;
+        for (const auto v : *values) mean += static_cast<double>(v);
+        mean /= static_cast<double>(values->size());
+        s << separator << name << " min " << *low << " / mean " << std::fixed << std::setprecision(1) << mean
+          << std::defaultfloat << " / max " << *high << " (rank " << high - values->begin() << ')';
+        separator = ", ";
+    }
+    return s.str() + '\n';
 }
 
 std::string summary(const model::model_spec& spec, const engine::results& res, const io::provenance& p,
@@ -214,6 +242,7 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
         separator = ", ";
     }
     if (separator[0] == ',') s << '\n';
+    if (p.ranks > 1) s << load_line(p);
     s << "synorm: output written to " << output << "  (inspect: synorm info " << output << ")\n";
     return s.str();
 }
@@ -342,6 +371,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             checkpoint_path = resolve_checkpoint(opt.resume);
             resumed = io::read_checkpoint_info(checkpoint_path);
             cfg = config::load_text(resumed.config_yaml, checkpoint_path + ":/config");
+            // The placement changes no result, so the configuration text stays the checkpoint's.
+            if (opt.placement) cfg.spec.placement = *opt.placement;
         } catch (const std::exception& e) {
             loaded.fail(input_error, e.what());
         }

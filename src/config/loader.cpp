@@ -140,7 +140,7 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
 
 void spec_reader::read_network(const std::optional<node_at>& at) {
     if (!at) return;
-    const map_view m(*at, {"scale", "indegree_scale", "compensation"});
+    const map_view m(*at, names(network_keys));
     if (const auto scale = m.find("scale")) {
         scale_ = read_number(*scale);
         if (!(scale_ > 0.0)) scale->fail("expected a number > 0, got " + format_number(scale_));
@@ -153,6 +153,7 @@ void spec_reader::read_network(const std::optional<node_at>& at) {
         }
     }
     compensation_at_ = m.find("compensation");
+    if (const auto placement = m.find("placement")) spec_.placement = read_choice<model::placement_kind>(*placement, placements);
 }
 
 std::string spec_reader::scale_note() const {

@@ -344,8 +344,13 @@ struct simulation_spec {
     std::uint64_t seed = 1;
 };
 
+// Which rank owns which neuron (network/partition.hpp): gid % ranks, or one contiguous gid range per
+// rank balanced by an estimated cost. Never changes results (src/README.md decision 5).
+enum class placement_kind { round_robin, blocks };
+
 struct model_spec {
     simulation_spec simulation;
+    placement_kind placement = placement_kind::round_robin;  // network.placement
     std::vector<population_spec> populations;  // gids are assigned in this order
     std::vector<projection_spec> projections;
     std::vector<poisson_input_spec> poisson_inputs;
