@@ -28,8 +28,9 @@ struct run_options {
     int checkpoint_keep = 2;         // complete checkpoints kept in the directory
     std::string resume;              // `synorm resume PATH`: a checkpoint file or directory
     bool force = false;              // resume even when the output file's configuration differs
-    std::optional<model::placement_kind> placement;  // resume --placement: replaces the checkpoint's
     bool overwrite = false;          // run: replace an existing complete, resumable or foreign output file
+    // resume --placement: replaces the checkpoint's network.placement
+    std::optional<model::placement_kind> placement;
 };
 
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory

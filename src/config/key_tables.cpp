@@ -77,7 +77,8 @@ const key<model::model_spec> network_table[] = {
       "which rank owns which neuron: `round_robin` (gid % ranks) or `blocks` (one contiguous gid range per rank, "
       "whole populations where they fit, balanced by estimated cost; [below](#placement)). Results are the same "
       "either way"},
-     bind_word<&model::model_spec::placement, placements>(), &non_default_placement},
+     bind_word<&model::model_spec::placement, placements>(),
+     &non_default_placement},
 };
 
 const key<model::model_spec> compensation_table[] = {

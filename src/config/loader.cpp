@@ -153,7 +153,8 @@ void spec_reader::read_network(const std::optional<node_at>& at) {
         }
     }
     compensation_at_ = m.find("compensation");
-    if (const auto placement = m.find("placement")) spec_.placement = read_choice<model::placement_kind>(*placement, placements);
+    if (const auto placement = m.find("placement"))
+        spec_.placement = read_choice<model::placement_kind>(*placement, placements);
 }
 
 std::string spec_reader::scale_note() const {

@@ -50,11 +50,10 @@ void describe_load(std::ostream& out, hid_t p, const std::string& here) {
         const std::string attribute = std::string("rank_") + name;
         const auto values = h5::read_array_attribute<std::int64_t>(p, attribute.c_str(), here);
         if (!values || values->empty()) continue;
-        const double mean =
-            std::accumulate(values->begin(), values->end(), 0.0) / static_cast<double>(values->size());
+        const double mean = std::accumulate(values->begin(), values->end(), 0.0) / static_cast<double>(values->size());
         const auto high = *std::max_element(values->begin(), values->end());
-        out << "  " << std::left << std::setw(10) << name << std::right << per_rank(*values, count)
-            << "  (max/mean " << (mean > 0 ? fixed(static_cast<double>(high) / mean, 3) : std::string("-")) << ")\n";
+        out << "  " << std::left << std::setw(10) << name << std::right << per_rank(*values, count) << "  (max/mean "
+            << (mean > 0 ? fixed(static_cast<double>(high) / mean, 3) : std::string("-")) << ")\n";
     }
 }
 

@@ -19,8 +19,8 @@ double expected_indegree(const model::projection_spec& p, double n_source, doubl
     return 0.0;
 }
 
-constexpr double neuron_cost = 64.0;   // synapse units: a neuron's state and per-step update
-constexpr double rate_unit = 10.0;     // Hz: a synapse whose source fires at this rate costs twice a silent one's
+constexpr double neuron_cost = 64.0;  // synapse units: a neuron's state and per-step update
+constexpr double rate_unit = 10.0;    // Hz: a synapse whose source fires at this rate costs twice a silent one's
 
 double expected_rate(const model::population_spec& pop) {
     if (pop.model == model::neuron_kind::poisson_source) return pop.params.rate;
@@ -37,8 +37,8 @@ std::vector<double> placement_cost(const model::model_spec& spec) {
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
         const double n_target = static_cast<double>(spec.populations[p.target].size);
-        cost[p.target] += expected_indegree(p, n_source, n_target) *
-                          (1.0 + expected_rate(spec.populations[p.source]) / rate_unit);
+        cost[p.target] +=
+            expected_indegree(p, n_source, n_target) * (1.0 + expected_rate(spec.populations[p.source]) / rate_unit);
     }
     return cost;
 }
@@ -64,7 +64,8 @@ std::vector<std::uint64_t> rank_bounds(const model::model_spec& spec, int ranks)
         while (p + 1 < spec.populations.size() && before[p + 1] <= target) ++p;
         // The gid whose cumulative cost is nearest the target, inside population p.
         const double in = (target - before[p]) / cost[p];
-        auto g = first[p] + std::min(spec.populations[p].size, static_cast<std::uint64_t>(std::llround(std::max(in, 0.0))));
+        auto g =
+            first[p] + std::min(spec.populations[p].size, static_cast<std::uint64_t>(std::llround(std::max(in, 0.0))));
         // The nearest population boundary, when it is close enough in cost.
         const std::size_t near = target - before[p] <= before[p + 1] - target ? p : p + 1;
         if (std::abs(before[near] - target) <= block_snap * mean) g = first[near];
@@ -121,7 +122,8 @@ std::uint64_t partition::thread_neuron_bound(const model::model_spec& spec, int 
     std::size_t p = 0;
     std::uint64_t first = 0;  // of population p
     for (std::uint64_t r = 0; r < P; ++r) {
-        while (p < spec.populations.size() && first + spec.populations[p].size <= bounds[r]) first += spec.populations[p++].size;
+        while (p < spec.populations.size() && first + spec.populations[p].size <= bounds[r])
+            first += spec.populations[p++].size;
         std::uint64_t n = 0, f = first;
         for (std::size_t q = p; q < spec.populations.size() && f < bounds[r + 1]; f += spec.populations[q++].size) {
             const std::uint64_t a = std::max(f, bounds[r]), b = std::min(f + spec.populations[q].size, bounds[r + 1]);

@@ -58,7 +58,7 @@ def assert_placements_identical(name, args, datasets, least_spikes, snapshots=()
         got = h.spikes(path)
         assert set(got) == set(ref_spikes)
         for pop in ref_spikes:
-            assert np.array_equal(got[pop][0], ref_spikes[pop][0]) and np.array_equal(got[pop][1], ref_spikes[pop][1]), \
+            assert all(np.array_equal(a, b) for a, b in zip(got[pop], ref_spikes[pop])), \
                 f"spikes of {pop} differ for {key}"
         v = h.final_v(path)
         for pop in ref_v:
@@ -66,7 +66,8 @@ def assert_placements_identical(name, args, datasets, least_spikes, snapshots=()
         assert_same(ref_records, records(path))
         for dataset in datasets:
             with h.files.Output(ref) as a, h.files.Output(path) as b:
-                assert canonical(a, dataset).tobytes() == canonical(b, dataset).tobytes(), f"{dataset} differs for {key}"
+                assert canonical(a, dataset).tobytes() == canonical(b, dataset).tobytes(), \
+                    f"{dataset} differs for {key}"
         # The load report: every neuron and synapse counted once, on the rank that holds it.
         prov = provenances[key] = provenance(path)
         ranks = key[0]

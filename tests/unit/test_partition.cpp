@@ -150,8 +150,8 @@ TEST(partition, the_cost_counts_synapses_and_expected_events) {
     const auto cost = network::placement_cost(spec);
     // P0: 64 + 200 (fixed in-degree, source rate unknown) + 0.1 × 300 × (1 + 20 Hz / 10 Hz) from the source.
     EXPECT_DOUBLE_EQ(cost[0], 64.0 + 200.0 + 30.0 * 3.0);
-    EXPECT_DOUBLE_EQ(cost[1], 64.0 + 800.0);         // all_to_all from P0
-    EXPECT_DOUBLE_EQ(cost[2], 64.0);                 // a source receives nothing
+    EXPECT_DOUBLE_EQ(cost[1], 64.0 + 800.0);          // all_to_all from P0
+    EXPECT_DOUBLE_EQ(cost[2], 64.0);                  // a source receives nothing
     EXPECT_DOUBLE_EQ(cost[3], 64.0 + 3000.0 / 1500);  // fixed_total_number: the mean in-degree
 }
 

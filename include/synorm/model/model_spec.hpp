@@ -350,7 +350,6 @@ enum class placement_kind { round_robin, blocks };
 
 struct model_spec {
     simulation_spec simulation;
-    placement_kind placement = placement_kind::round_robin;  // network.placement
     std::vector<population_spec> populations;  // gids are assigned in this order
     std::vector<projection_spec> projections;
     std::vector<poisson_input_spec> poisson_inputs;
@@ -360,6 +359,8 @@ struct model_spec {
     homeostasis_spec homeostasis;
     checks_spec checks;
     schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
+    // network.placement
+    placement_kind placement = placement_kind::round_robin;
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;
