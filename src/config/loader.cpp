@@ -522,6 +522,7 @@ void spec_reader::read_compensation() {
             rate[i] = read_quantity(*given, dimension::rate);
             require_non_negative(*given, *rate[i], dimension::rate);
             scaling_.mean_rates.emplace_back(spec_.populations[i].name, *rate[i]);
+            spec_.populations[i].expected_rate = *rate[i];
         }
     }
     for (std::size_t i = 0; i < spec_.projections.size(); ++i) {

@@ -23,6 +23,7 @@ constexpr double neuron_cost = 64.0;  // synapse units: a neuron's state and per
 constexpr double rate_unit = 10.0;    // Hz: a synapse whose source fires at this rate costs twice a silent one's
 
 double expected_rate(const model::population_spec& pop) {
+    if (pop.expected_rate >= 0.0) return pop.expected_rate;
     if (pop.model == model::neuron_kind::poisson_source) return pop.params.rate;
     return pop.scaling.enabled ? pop.scaling.target_rate : 0.0;
 }

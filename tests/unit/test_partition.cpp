@@ -153,6 +153,12 @@ TEST(partition, the_cost_counts_synapses_and_expected_events) {
     EXPECT_DOUBLE_EQ(cost[1], 64.0 + 800.0);          // all_to_all from P0
     EXPECT_DOUBLE_EQ(cost[2], 64.0);                  // a source receives nothing
     EXPECT_DOUBLE_EQ(cost[3], 64.0 + 3000.0 / 1500);  // fixed_total_number: the mean in-degree
+    // A rate from network.compensation.mean_rates weighs every synapse from the population.
+    auto rated = spec;
+    rated.populations[0].expected_rate = 5.0;
+    const auto more = network::placement_cost(rated);
+    EXPECT_DOUBLE_EQ(more[0], 64.0 + 200.0 * 1.5 + 30.0 * 3.0);
+    EXPECT_DOUBLE_EQ(more[1], 64.0 + 800.0 * 1.5);
 }
 
 TEST(partition, owner_rank_is_a_search_over_the_rank_bounds) {

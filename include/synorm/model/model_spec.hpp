@@ -177,6 +177,8 @@ struct population_spec {
     e_gaba_spec e_gaba;
     normalization_spec normalization;
     metaplasticity_spec metaplasticity;
+    // Hz, network.compensation.mean_rates when given, else < 0 (unknown): only placement's cost reads it
+    double expected_rate = -1.0;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };

@@ -28,9 +28,11 @@ struct thread_layout {
 // The estimated cost of one neuron of each population, in synapse units: 64 for the neuron itself
 // (its state and per-step update), plus for each projection onto it the expected in-degree K (from
 // the rule, as memory_estimate.cpp counts synapses) times (1 + ρ / 10 Hz), where ρ is the source's
-// expected rate when the spec knows one (a poisson_source's rate; else the target rate of the
-// source's synaptic scaling; else 0): a synapse costs its memory and plasticity, and its delivered
-// events in proportion to the rate. Only placement uses it; it never changes results.
+// expected rate when the spec knows one (network.compensation.mean_rates; else a poisson_source's
+// rate; else the target rate of the source's synaptic scaling; else 0): a synapse costs its memory and
+// plasticity, and its delivered events in proportion to the rate. The neuron's 64 lies between its
+// memory (that of 10 to 20 synapses) and its update time (that of thousands of delivered events).
+// Only placement uses it; it never changes results.
 std::vector<double> placement_cost(const model::model_spec& spec);
 
 // The first gid of each rank and the total at the end (ranks + 1 entries), the same on every rank
