@@ -39,8 +39,8 @@ const char* usage_text =
     "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] "
     "[--checkpoint-keep K]\n"
     "             [--stop-after \"55 min\"] [--overwrite] [--dry-run P[xT][:r] [--dry-run-rates EARLIER.h5]]\n"
-    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] "
-    "[...]\n"
+    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--placement round_robin|blocks] [--force]\n"
+    "             [--stop-after ...] [--checkpoint-every ...] [...]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T] "
     "[--dry-run P[xT][:r]]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
@@ -89,6 +89,7 @@ constexpr option_use option_uses[] = {
     {"checkpoint-keep", "--checkpoint-keep", true, false, false, true},
     {"stop-after", "--stop-after", true, false, false, true},
     {"force", "--force", false, false, false, true},
+    {"placement", "--placement", false, false, false, true},
     {"overwrite", "--overwrite", true, false, false, false},
     {"dry-run", "--dry-run", true, true, false, false},
     {"dry-run-rates", "--dry-run-rates", true, false, false, false},
@@ -320,6 +321,9 @@ int main(int argc, char** argv) {
         "stop-after", po::value<std::string>(),
         "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")(
         "force", "resume: continue an output file whose configuration differs from the checkpoint's")(
+        "placement", po::value<std::string>(),
+        "resume: round_robin or blocks, which rank owns which neuron from here on (default: the checkpoint's "
+        "network.placement; results do not change)")(
         "overwrite",
         "run: replace an existing output file that holds a complete run, a run stopped at a "
         "checkpoint or a crashed one, or that is no synorm output (without it, refused: exit 3). A "
@@ -453,6 +457,12 @@ int main(int argc, char** argv) {
                                                    std::to_string(opt.checkpoint_keep));
     }
     opt.overrides = overrides;
+    if (vm.count("placement")) {
+        const std::string word = vm["placement"].as<std::string>();
+        if (word != "round_robin" && word != "blocks")
+            return command_line_error(command, "--placement '" + word + "': expected round_robin or blocks");
+        opt.placement = word == "blocks" ? model::placement_kind::blocks : model::placement_kind::round_robin;
+    }
     if (vm.count("output")) {
         opt.output = vm["output"].as<std::string>();
         if (opt.output.empty()) return command_line_error(command, "-o/--output needs a file name");

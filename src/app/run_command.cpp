@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cerrno>
 #include <cmath>
@@ -20,6 +21,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -219,9 +221,35 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
         p.dry_run_exchange = {spec.dry_run.latency * 1e-3, spec.dry_run.bandwidth * 1e9,
                               dry->modelled_exchange_seconds()};
     }
+    p.placement = spec.placement == model::placement_kind::blocks ? "blocks" : "round_robin";
+    p.rank_neurons = comm.all_gather(static_cast<std::int64_t>(sim.local_neurons()));
+    p.rank_synapses = comm.all_gather(static_cast<std::int64_t>(sim.local_synapses()));
+    p.rank_spikes = comm.all_gather(static_cast<std::int64_t>(res.local_spikes));
+    p.rank_events = comm.all_gather(static_cast<std::int64_t>(res.local_events));
     p.end_time = utc_now();
     p.wall_time = now_seconds() - process_start;
     return p;
+}
+
+// "load per rank (blocks): synapses min a / mean b / max c (rank r), ..." for neurons, synapses and
+// events: max/mean is the load imbalance, the slowest rank sets the pace.
+std::string load_line(const io::provenance& p) {
+    std::ostringstream s;
+    s << "  load per rank (" << p.placement << "):";
+    const char* separator = " ";
+    for (const auto& [name, values] : {std::pair{"neurons", &p.rank_neurons}, std::pair{"synapses", &p.rank_synapses},
+                                       std::pair{"events", &p.rank_events}}) {
+        if (values->empty()) continue;
+        const auto low = std::min_element(values->begin(), values->end());
+        const auto high = std::max_element(values->begin(), values->end());  // the first rank of the max
+        double mean = 0;
+        for (const auto v : *values) mean += static_cast<double>(v);
+        mean /= static_cast<double>(values->size());
+        s << separator << name << " min " << *low << " / mean " << std::fixed << std::setprecision(1) << mean
+          << std::defaultfloat << " / max " << *high << " (rank " << high - values->begin() << ')';
+        separator = ", ";
+    }
+    return s.str() + '\n';
 }
 
 std::string summary(const model::model_spec& spec, const engine::results& res, const io::provenance& p,
@@ -261,6 +289,7 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
           << hex(static_cast<std::uint64_t>(p.synapse_checksum[r])) << "\n";
     if (listed < p.synapse_checksum.size())
         s << "  (" << p.synapse_checksum.size() - listed << " more ranks in /provenance)\n";
+    if (p.ranks > 1) s << load_line(p);
     s << "synorm: output written to " << output << "  (inspect: synorm info " << output << ")\n";
     return s.str();
 }
@@ -412,6 +441,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             checkpoint_path = resolve_checkpoint(opt.resume);
             resumed = io::read_checkpoint_info(checkpoint_path);
             cfg = config::load_text(resumed.config_yaml, checkpoint_path + ":/config");
+            // The placement changes no result, so the configuration text stays the checkpoint's.
+            if (opt.placement) cfg.spec.placement = *opt.placement;
         } catch (const std::exception& e) {
             loaded.fail(input_error, e.what());
         }

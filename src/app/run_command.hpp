@@ -35,6 +35,8 @@ struct run_options {
     // output's mean rates, or (empty) from the configuration's dry_run.rates.
     comm::dry_run_communicator* dry_run = nullptr;
     std::string dry_run_rates;
+    // resume --placement: replaces the checkpoint's network.placement
+    std::optional<model::placement_kind> placement;
 };
 
 // The checkpoint a resume starts from: PATH itself, or the newest complete checkpoint in directory

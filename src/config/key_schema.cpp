@@ -156,6 +156,7 @@ const std::vector<section_info>& schema() {
 std::vector<key_value> key_values(const model::model_spec& spec) {
     std::vector<key_value> out;
     add(out, "simulation", "simulation", simulation_keys, spec.simulation);
+    add(out, "network", "network", network_keys, spec);
     for (const model::population_spec& pop : spec.populations) {
         const std::string path = "populations." + pop.name;
         out.push_back({path, "populations", "(name)", exact(pop.name), ""});

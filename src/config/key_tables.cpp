@@ -20,6 +20,7 @@ bool positive_tau_integral(const model::scaling_spec& s) { return s.tau_integral
 bool has_period(const model::pruning_spec& p) { return p.period > 0; }
 bool has_max_rate(const model::checks_spec& c) { return c.max_rate > 0; }
 bool never_written(const model::e_gaba_spec&) { return false; }
+bool non_default_placement(const model::model_spec& m) { return m.placement != model::placement_kind::round_robin; }
 bool by_indegree(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_indegree; }
 bool by_probability(const model::projection_spec& p) { return p.rule == model::connection_rule::pairwise_bernoulli; }
 bool by_number(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_total_number; }
@@ -65,13 +66,20 @@ const key<model::simulation_spec> simulation_table[] = {
      bind<&model::simulation_spec::seed>(form::integer)},
 };
 
-// network.* is applied while loading (sizes, in-degrees, weights): the spec holds its effect, not its keys.
+// network.* is applied while loading (sizes, in-degrees, weights): the spec holds its effect, not its keys;
+// only `placement` is kept as it is.
 const key<model::model_spec> network_table[] = {
     {unbound({"scale", "number", "", "`1`", "> 0", "resizes the whole network (see below)"})},
     {unbound(
         {"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
     {unbound({"compensation", "map", "", "none", "",
               "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
+    {{"placement", "word", "", "`round_robin`", "`round_robin` or `blocks`",
+      "which rank owns which neuron: `round_robin` (gid % ranks) or `blocks` (one contiguous gid range per rank, "
+      "whole populations where they fit, balanced by estimated cost; [below](#placement)). Results are the same "
+      "either way"},
+     bind_word<&model::model_spec::placement, placements>(),
+     &non_default_placement},
 };
 
 const key<model::model_spec> compensation_table[] = {

@@ -141,7 +141,7 @@ void spec_reader::read_simulation(const std::optional<node_at>& at) {
 
 void spec_reader::read_network(const std::optional<node_at>& at) {
     if (!at) return;
-    const map_view m(*at, {"scale", "indegree_scale", "compensation"});
+    const map_view m(*at, names(network_keys));
     if (const auto scale = m.find("scale")) {
         scale_ = read_number(*scale);
         if (!(scale_ > 0.0)) scale->fail("expected a number > 0, got " + format_number(scale_));
@@ -154,6 +154,8 @@ void spec_reader::read_network(const std::optional<node_at>& at) {
         }
     }
     compensation_at_ = m.find("compensation");
+    if (const auto placement = m.find("placement"))
+        spec_.placement = read_choice<model::placement_kind>(*placement, placements);
 }
 
 std::string spec_reader::scale_note() const {
@@ -521,6 +523,7 @@ void spec_reader::read_compensation() {
             rate[i] = read_quantity(*given, dimension::rate);
             require_non_negative(*given, *rate[i], dimension::rate);
             scaling_.mean_rates.emplace_back(spec_.populations[i].name, *rate[i]);
+            spec_.populations[i].expected_rate = *rate[i];
         }
     }
     for (std::size_t i = 0; i < spec_.projections.size(); ++i) {

@@ -360,7 +360,7 @@ void put_dry_run(YAML::Emitter& out, const model::model_spec& spec) {
 
 // Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
 // so the text still says what the compensation would use; with factors of 1 it changes nothing.
-void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
+void put_network(YAML::Emitter& out, const model::model_spec& spec, const applied_scaling& scaling) {
     out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "scale" << YAML::Value << 1;
     out << YAML::Key << "indegree_scale" << YAML::Value << 1;
@@ -373,6 +373,7 @@ void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
         }
         out << YAML::EndMap << YAML::EndMap;
     }
+    put_keys(out, network_keys, spec);  // the keys the spec keeps as they are (placement)
     out << YAML::EndMap;
 }
 
@@ -409,7 +410,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     out.SetIndent(2);
     out << YAML::BeginMap;
     put_simulation(out, spec.simulation);
-    put_network(out, scaling);
+    put_network(out, spec, scaling);
     put_populations(out, spec);
     put_projections(out, spec);
     put_inputs(out, spec);

@@ -32,6 +32,11 @@ inline constexpr choice<model::cell_type> cell_types[] = {
     {"inhibitory", model::cell_type::inhibitory},
 };
 
+inline constexpr choice<model::placement_kind> placements[] = {
+    {"round_robin", model::placement_kind::round_robin},
+    {"blocks", model::placement_kind::blocks},
+};
+
 inline constexpr choice<model::branch_spec::assignment> branch_assignments[] = {
     {"random", model::branch_spec::assignment::random},
     {"by_source", model::branch_spec::assignment::by_source},

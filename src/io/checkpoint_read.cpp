@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "checkpoint_format.hpp"
+#include "synorm/network/partition.hpp"
 
 namespace synorm::io {
 using namespace detail;
@@ -176,9 +177,9 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
                                    ", time = " + std::to_string(time) + " ms and dt = " + std::to_string(dt) +
                                    " ms do not agree with each other and its configuration (damaged or edited)");
         const ranges check{f};
-        const auto mine = [&](std::uint64_t gid) {
-            return gid % static_cast<std::uint64_t>(ranks) == static_cast<std::uint64_t>(rank);
-        };
+        // The reader's placement, whatever the writer's: the state is keyed by gid.
+        const auto bounds = network::rank_bounds(spec, ranks);
+        const auto mine = [&](std::uint64_t gid) { return network::partition::owner_rank(gid, ranks, bounds) == rank; };
 
         // Neurons: this rank's, ascending by gid.
         const auto gids = f.get<std::uint64_t>("/neurons/gid");

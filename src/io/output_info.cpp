@@ -40,6 +40,23 @@ std::string per_rank(const std::vector<T>& values, F&& format) {
            format(static_cast<double>(*high));
 }
 
+// The load of each rank (provenance rank_*): the values, and max/mean, the load imbalance.
+void describe_load(std::ostream& out, hid_t p, const std::string& here) {
+    const auto placement = h5::read_string_attribute(p, "placement", here);
+    if (!placement) return;  // written before the placement was recorded
+    out << "load per rank (placement " << *placement << "; max/mean is the imbalance):\n";
+    auto count = [](double v) { return fixed(v, v == static_cast<double>(static_cast<std::int64_t>(v)) ? 0 : 1); };
+    for (const char* name : {"neurons", "synapses", "spikes", "events"}) {
+        const std::string attribute = std::string("rank_") + name;
+        const auto values = h5::read_array_attribute<std::int64_t>(p, attribute.c_str(), here);
+        if (!values || values->empty()) continue;
+        const double mean = std::accumulate(values->begin(), values->end(), 0.0) / static_cast<double>(values->size());
+        const auto high = *std::max_element(values->begin(), values->end());
+        out << "  " << std::left << std::setw(10) << name << std::right << per_rank(*values, count) << "  (max/mean "
+            << (mean > 0 ? fixed(static_cast<double>(high) / mean, 3) : std::string("-")) << ")\n";
+    }
+}
+
 class reader {
 public:
     explicit reader(const std::string& path) : path_(path) { open(); }
@@ -537,6 +554,8 @@ std::string reader::describe() {
         if (rss && !rss->empty()) out << "peak RSS per rank (MiB):       " << per_rank(*rss, mib) << '\n';
         if (synapse_bytes && !synapse_bytes->empty())
             out << "synapse memory per rank (MiB): " << per_rank(*synapse_bytes, mib) << '\n';
+
+        describe_load(out, p, prov_here);
 
         const char* phases[] = {"build", "update", "deliver", "exchange", "record"};
         bool header = false;

@@ -38,6 +38,11 @@ void for_each_field(P& p, F&& f) {
     f("time_record", p.time_record);
     f("min_delay_steps", p.min_delay_steps);
     f("exchange", p.exchange);
+    f("placement", p.placement);
+    f("rank_neurons", p.rank_neurons);
+    f("rank_synapses", p.rank_synapses);
+    f("rank_spikes", p.rank_spikes);
+    f("rank_events", p.rank_events);
     f("synapses_per_rank", p.synapses_per_rank);
     f("synapse_checksum", p.synapse_checksum);
     f("dry_run", p.dry_run);

@@ -29,6 +29,7 @@ const std::string every_key = R"(simulation:
   seed: 7
 network:
   scale: 1
+  placement: blocks
 populations:
   E:
     size: 40

@@ -124,6 +124,15 @@ TEST(loader_compensation, scales_weights_and_restores_the_mean_input) {
     EXPECT_DOUBLE_EQ(spec.projections[3].weight.value, -0.2);
 }
 
+// The full-scale rates are also the populations' expected rates (network.placement's cost); a
+// network without compensation knows none.
+TEST(loader_compensation, gives_each_population_its_expected_rate) {
+    const model::model_spec spec = spec_of(compensated);
+    EXPECT_EQ(spec.populations[0].expected_rate, 5.0);
+    EXPECT_EQ(spec.populations[1].expected_rate, 10.0);
+    EXPECT_LT(spec_of(scalable).populations[0].expected_rate, 0.0);
+}
+
 TEST(loader_compensation, each_projection_uses_its_own_in_degree_factor) {
     // indegree_scale 0.25 for EE, IE and EI; II is all_to_all, whose in-degree follows scale = 0.5.
     const model::model_spec spec = spec_of(compensated, {"network.scale=0.5", "network.indegree_scale=0.25"});

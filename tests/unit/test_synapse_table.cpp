@@ -115,6 +115,10 @@ TEST(synapse_table, same_synapses_for_every_decomposition) {
     EXPECT_GT(reference.size(), 2000u);
     for (auto [ranks, threads] : {std::pair{1, 2}, {2, 1}, {2, 2}, {3, 4}})
         EXPECT_EQ(all_synapses(spec, ranks, threads), reference);
+    auto blocks = spec;
+    blocks.placement = model::placement_kind::blocks;
+    for (auto [ranks, threads] : {std::pair{1, 1}, {2, 1}, {2, 2}, {3, 4}, {5, 2}})
+        EXPECT_EQ(all_synapses(blocks, ranks, threads), reference) << ranks << " x " << threads << " blocks";
 }
 
 TEST(synapse_table, counts_follow_the_rules) {

@@ -57,7 +57,8 @@ bool is_checkpoint_file(const std::string& path);
 std::string describe_checkpoint(const std::string& path);
 
 // Not collective (every rank may call it at once): the part of the state that rank `rank` of `ranks`
-// owns (gid % ranks == rank), with the counters summed over the writer's ranks given to rank 0 only.
+// owns under spec.placement (network/partition.hpp), with the counters summed over the writer's ranks
+// given to rank 0 only.
 // Throws checkpoint_error.
 engine::checkpoint_state read_checkpoint(const std::string& path, const model::model_spec& spec, int rank, int ranks);
 

@@ -44,7 +44,12 @@ struct provenance {
     std::vector<std::int64_t> synapse_bytes;   // one per rank: memory held by synapse storage
     std::vector<double> time_build, time_update, time_deliver, time_exchange, time_record;  // s, per rank
     std::uint64_t min_delay_steps = 0;
-    std::string exchange;                         // "allgather"
+    std::string exchange;  // "allgather"
+    // The load of each rank (network/partition.hpp): its placement, and one value per rank of the
+    // neurons it owns, the synapses it holds at the end, and the spikes and synaptic events of its
+    // neurons over the part of the run this process simulated.
+    std::string placement;  // "round_robin" or "blocks"
+    std::vector<std::int64_t> rank_neurons, rank_synapses, rank_spikes, rank_events;
     std::vector<std::int64_t> synapses_per_rank;  // one per rank, as built
     std::vector<std::int64_t> synapse_checksum;   // one per rank: engine::simulation::synapse_checksum's bits
     // "rank r of P": a dry run (README "Dry run"), whose per-rank arrays hold rank r's figures only;

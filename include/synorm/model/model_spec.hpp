@@ -180,6 +180,8 @@ struct population_spec {
     e_gaba_spec e_gaba;
     normalization_spec normalization;
     metaplasticity_spec metaplasticity;
+    // Hz, network.compensation.mean_rates when given, else < 0 (unknown): only placement's cost reads it
+    double expected_rate = -1.0;
 };
 
 enum class connection_rule { fixed_indegree, pairwise_bernoulli, fixed_total_number, one_to_one, all_to_all };
@@ -356,6 +358,10 @@ struct simulation_spec {
     std::uint64_t seed = 1;
 };
 
+// Which rank owns which neuron (network/partition.hpp): gid % ranks, or one contiguous gid range per
+// rank balanced by an estimated cost. Never changes results (src/README.md decision 5).
+enum class placement_kind { round_robin, blocks };
+
 struct model_spec {
     simulation_spec simulation;
     std::vector<population_spec> populations;  // gids are assigned in this order
@@ -368,6 +374,8 @@ struct model_spec {
     checks_spec checks;
     schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
     dry_run_spec dry_run;
+    // network.placement
+    placement_kind placement = placement_kind::round_robin;
 
     std::uint64_t total_neurons() const;
     std::uint64_t first_gid(std::uint32_t population) const;
