@@ -37,6 +37,7 @@ const char* usage_text =
     "             [--stop-after \"55 min\"] [--overwrite]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--force] [--stop-after ...] [--checkpoint-every ...] "
     "[...]\n"
+    "             [--set comm.exchange=allgather|alltoall|auto]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T]] "
     "[--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
@@ -78,7 +79,7 @@ constexpr option_use option_uses[] = {
     {"seed", "--seed", true, false, false, false},
     {"duration", "--duration", true, false, false, false},
     {"quiet", "-q/--quiet", true, false, false, true},
-    {"set", "--set", true, true, false, false},
+    {"set", "--set", true, true, false, true},
     {"checkpoint-every", "--checkpoint-every", true, true, false, true},
     {"checkpoint-wall", "--checkpoint-wall", true, false, false, true},
     {"checkpoint-dir", "--checkpoint-dir", true, false, false, true},

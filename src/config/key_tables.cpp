@@ -50,6 +50,7 @@ const key<model::model_spec> top_table[] = {
     {unbound({"homeostasis", "map", "", "all defaults", "", "the homeostasis period ([below](#homeostasis))"})},
     {unbound({"checks", "map", "", "all defaults", "", "runtime health checks ([below](#checks))"})},
     {unbound({"schedule", "map", "", "none", "", "sleep and wake phases ([below](#schedule))"})},
+    {unbound({"comm", "map", "", "all defaults", "", "how ranks exchange spikes ([below](#comm))"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {
@@ -444,6 +445,14 @@ const key<model::checks_spec> checks_table[] = {
      bind<&model::checks_spec::finite>(form::boolean)},
 };
 
+const key<model::comm_spec> comm_table[] = {
+    {{"exchange", "word", "", "`auto`", "`allgather`, `alltoall` or `auto`",
+      "every spike to every rank, or only to the ranks that hold a synapse from its neuron; `auto` takes "
+      "`alltoall` on more than 2 ranks when no rank needs more than half the network's neurons. Results are "
+      "identical; `synorm resume --set comm.exchange=...` may change it"},
+     bind_word<&model::comm_spec::exchange, exchange_strategies>()},
+};
+
 const key<model::schedule_spec> schedule_table[] = {
     {{"cycles", "integer", "", "`1`", "≥ 1", "repetitions of the phase list"},
      bind<&model::schedule_spec::cycles>(form::integer)},
@@ -608,6 +617,7 @@ const std::span<const key<model::weight_recorder_spec>> weight_keys = weight_tab
 const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorder_keys = homeostasis_recorder_table;
 const std::span<const key<model::homeostasis_spec>> homeostasis_keys = homeostasis_table;
 const std::span<const key<model::checks_spec>> checks_keys = checks_table;
+const std::span<const key<model::comm_spec>> comm_keys = comm_table;
 const std::span<const key<model::schedule_spec>> schedule_keys = schedule_table;
 const std::span<const key<model::renormalization_spec>> renormalization_keys = renormalization_table;
 const std::span<const key<model::phase_spec>> phase_keys = phase_table;

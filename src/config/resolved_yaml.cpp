@@ -339,6 +339,12 @@ void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
     out << YAML::EndMap;
 }
 
+void put_comm(YAML::Emitter& out, const model::comm_spec& c) {
+    out << YAML::Key << "comm" << YAML::Value << YAML::BeginMap;
+    put_keys(out, comm_keys, c);
+    out << YAML::EndMap;
+}
+
 // Both factors are written as 1: the spec already holds their effect. The full-scale rates are kept,
 // so the text still says what the compensation would use; with factors of 1 it changes nothing.
 void put_network(YAML::Emitter& out, const applied_scaling& scaling) {
@@ -398,6 +404,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_homeostasis(out, spec.homeostasis);
     put_checks(out, spec.checks);
     put_schedule(out, spec);
+    put_comm(out, spec.comm);
     out << YAML::EndMap;
 
     return "# synorm resolved configuration: every default filled in, quantities in internal units\n" +

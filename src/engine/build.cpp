@@ -126,6 +126,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     init_patterns();
     if (from) restore(*from);
     restoring = nullptr;
+    plan_exchange();
     build_time = omp_get_wtime() - t0;
 }
 

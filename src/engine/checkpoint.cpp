@@ -269,6 +269,7 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
         const auto& rs = threads.front().rows[j];
         c.rows[j] = {rs.last_pre, rs.x, rs.x2};
     }
+    if (targeted()) merge_rows(c.rows);
     c.period_spikes.assign(spec.populations.size(), 0);
     c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     for (const auto& ts : threads) {

@@ -166,6 +166,8 @@ homeostasis:
 checks:
   max_rate: "900 Hz"
   finite: false
+comm:
+  exchange: alltoall
 schedule:
   cycles: 2
   snapshots: true

@@ -338,6 +338,16 @@ struct checks_spec {
     bool enabled() const { return max_rate > 0.0; }  // whether they alone start the homeostasis loop
 };
 
+// How ranks exchange spikes (src/README.md decision 6). A run setting: it never changes results.
+enum class exchange_strategy {
+    allgather,  // every rank receives every spike
+    alltoall,   // each spike goes only to the ranks that hold a synapse from its neuron
+    automatic,  // chosen per run from the build's source lists (engine/targets.cpp)
+};
+struct comm_spec {
+    exchange_strategy exchange = exchange_strategy::automatic;
+};
+
 struct simulation_spec {
     double dt = 0.1;           // ms
     double duration = 1000.0;  // ms
@@ -354,6 +364,7 @@ struct model_spec {
     recording_spec recording;
     homeostasis_spec homeostasis;
     checks_spec checks;
+    comm_spec comm;
     schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
 
     std::uint64_t total_neurons() const;
