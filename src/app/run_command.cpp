@@ -540,9 +540,11 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         } catch (const engine::checkpoint_mismatch& e) {
             built.fail(input_error, "checkpoint '" + checkpoint_path + "': " + e.what());
         } catch (const std::exception& e) {
-            built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: "
-                                                             : "building the network failed: ") +
-                                            e.what());
+            built.fail(runtime_failure,
+                       std::string(resuming ? "restoring the network from the checkpoint failed: "
+                                            : "building the network failed: ") +
+                           e.what(),
+                       is_remote_failure(e));
         }
         if (const auto a = agree(comm, built); a.code != ok) {
             return stop_run(out, comm, a, output);

@@ -33,7 +33,7 @@ CASES = {
 
 def run(name, args, ranks, threads, exchange, out):
     h.run(["run", h.config(name), "--threads", str(threads), "-o", out, "-q", "--set", f"comm.exchange={exchange}",
-           *args], ranks=ranks, threads=threads)
+           *args], ranks=ranks, threads=threads, timeout=180)
     return out
 
 
