@@ -41,6 +41,7 @@ const char* usage_text =
     "             [--stop-after \"55 min\"] [--overwrite] [--dry-run P[xT][:r] [--dry-run-rates EARLIER.h5]]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--placement round_robin|blocks] [--force]\n"
     "             [--stop-after ...] [--checkpoint-every ...] [...]\n"
+    "             [--set comm.exchange=allgather|alltoall|auto]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T] "
     "[--dry-run P[xT][:r]]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"
@@ -82,7 +83,7 @@ constexpr option_use option_uses[] = {
     {"seed", "--seed", true, false, false, false},
     {"duration", "--duration", true, false, false, false},
     {"quiet", "-q/--quiet", true, false, false, true},
-    {"set", "--set", true, true, false, false},
+    {"set", "--set", true, true, false, true},
     {"checkpoint-every", "--checkpoint-every", true, true, false, true},
     {"checkpoint-wall", "--checkpoint-wall", true, false, false, true},
     {"checkpoint-dir", "--checkpoint-dir", true, false, false, true},

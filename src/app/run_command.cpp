@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cerrno>
 #include <cmath>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <string_view>
@@ -211,7 +213,21 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
     p.time_exchange = gather_seconds(res.time.exchange);
     p.time_record = gather_seconds(res.time.record);
     p.min_delay_steps = static_cast<std::uint64_t>(sim.min_delay_steps());
-    p.exchange = "allgather";
+    const engine::exchange_report& plan = sim.exchange();
+    const auto word = [](model::exchange_strategy e) {
+        return e == model::exchange_strategy::allgather  ? "allgather"
+               : e == model::exchange_strategy::alltoall ? "alltoall"
+                                                         : "auto";
+    };
+    p.exchange = word(plan.strategy);
+    p.exchange_setting = word(plan.setting);
+    p.exchange_fraction = plan.built ? plan.largest_fraction : -1.0;
+    p.time_wait = gather_seconds(res.time.wait);
+    const double exchanges = static_cast<double>(std::max<std::uint64_t>(1, res.exchanges));
+    p.exchange_bytes_sent = gather_seconds(static_cast<double>(res.bytes_sent) / exchanges);
+    p.exchange_bytes_received = gather_seconds(static_cast<double>(res.bytes_received) / exchanges);
+    p.targets_time = gather_seconds(plan.build_seconds);
+    p.targets_bytes = comm.all_gather(static_cast<std::int64_t>(plan.build_bytes_sent + plan.build_bytes_received));
     if (dry) {
         p.dry_run = "rank " + std::to_string(dry->rank()) + " of " + std::to_string(dry->size());
         const comm::dry_run_counts& c = dry->counts();
@@ -280,6 +296,18 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
         separator = ", ";
     }
     if (separator[0] == ',') s << '\n';
+    // The exchange: its strategy, the bytes each rank received per interval and the wait for the
+    // slowest rank (mean over ranks; per rank in synorm info and /provenance).
+    const auto mean = [](const std::vector<double>& v) {
+        return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    };
+    s << "  exchange " << p.exchange << (p.exchange_setting == "auto" ? " (auto)" : "");
+    if (p.exchange_fraction >= 0) {
+        s << ", largest need " << 100 * p.exchange_fraction << " % of the neurons, targets built in "
+          << *std::max_element(p.targets_time.begin(), p.targets_time.end()) << " s";
+    }
+    s << "; per interval and rank " << mean(p.exchange_bytes_received) << " bytes received; wait " << mean(p.time_wait)
+      << " s, exchange " << mean(p.time_exchange) << " s per rank\n";
     // Per rank: the synapses built and their checksum (README "Dry run": a dry run of rank r agrees
     // with the real rank r on both).
     const std::size_t listed = std::min<std::size_t>(p.synapse_checksum.size(), 8);
@@ -440,8 +468,14 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         try {
             checkpoint_path = resolve_checkpoint(opt.resume);
             resumed = io::read_checkpoint_info(checkpoint_path);
-            cfg = config::load_text(resumed.config_yaml, checkpoint_path + ":/config");
-            // The placement changes no result, so the configuration text stays the checkpoint's.
+            // A resume may change the run settings of `comm` only: they never change results.
+            for (const std::string& o : opt.overrides)
+                if (o.rfind("comm.", 0) != 0)
+                    throw std::runtime_error("resume --set " + o +
+                                             ": a resume changes only comm.* settings; the "
+                                             "rest of the configuration is the checkpoint's");
+            cfg = config::load_text(resumed.config_yaml, checkpoint_path + ":/config", opt.overrides);
+            // The placement changes no result either.
             if (opt.placement) cfg.spec.placement = *opt.placement;
         } catch (const std::exception& e) {
             loaded.fail(input_error, e.what());
@@ -618,9 +652,11 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         } catch (const engine::checkpoint_mismatch& e) {
             built.fail(input_error, "checkpoint '" + checkpoint_path + "': " + e.what());
         } catch (const std::exception& e) {
-            built.fail(runtime_failure, std::string(resuming ? "restoring the network from the checkpoint failed: "
-                                                             : "building the network failed: ") +
-                                            e.what());
+            built.fail(runtime_failure,
+                       std::string(resuming ? "restoring the network from the checkpoint failed: "
+                                            : "building the network failed: ") +
+                           e.what(),
+                       is_remote_failure(e));
         }
         if (const auto a = agree(comm, built); a.code != ok) {
             return stop_run(out, comm, a, output);

@@ -38,15 +38,8 @@ void dry_run_communicator::prepare(const model::model_spec& spec, const std::vec
     }
 }
 
-void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
-    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
-    global.assign(local.begin(), local.end());
-    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
-    next_t0_ += D_;
-    // run_control's words are the three largest words there are (engine/run_control.hpp).
-    const auto own = static_cast<std::uint64_t>(
-        std::count_if(local.begin(), local.end(), [](std::uint64_t w) { return w < ~std::uint64_t{0} - 2; }));
-    const std::size_t before = global.size();
+void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out,
+                                        bool only_needed) const {
     for (std::int64_t step = t0; step < t1; ++step) {
         for (std::uint32_t p = 0; p < mean_per_step_.size(); ++p) {
             if (mean_per_step_[p] <= 0) continue;
@@ -57,16 +50,97 @@ void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local,
                 do  // uniform among the remote neurons: at least half of the population when P ≥ 2
                     gid = first_gid_[p] + rng.below(size_[p]);
                 while (part_->owner_rank(gid) == rank_);
-                global.push_back(pack_spike(gid, static_cast<std::uint64_t>(step - t0)));
+                if (only_needed && !std::binary_search(needed_.begin(), needed_.end(), gid)) continue;
+                out.push_back(pack_spike(gid, static_cast<std::uint64_t>(step - t0)));
             }
         }
     }
+}
+
+namespace {
+// run_control's words are the three largest words there are (engine/run_control.hpp).
+std::uint64_t spikes_among(std::span<const std::uint64_t> words) {
+    return static_cast<std::uint64_t>(
+        std::count_if(words.begin(), words.end(), [](std::uint64_t w) { return w < ~std::uint64_t{0} - 2; }));
+}
+}  // namespace
+
+void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
+    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
+    global.assign(local.begin(), local.end());
+    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
+    next_t0_ += D_;
+    const std::size_t before = global.size();
+    model_remote(t0, t1, global, false);
     const std::uint64_t remote = global.size() - before, others = static_cast<std::uint64_t>(ranks_ - 1);
     counts_.intervals += 1;
-    counts_.local_spikes += own;
+    counts_.local_spikes += spikes_among(local);
     counts_.remote_spikes += remote;
     counts_.messages += rounds_;
     counts_.bytes_sent += 8 * (local.size() + 1) * others;
+    counts_.bytes_received += 8 * (remote + others);
+}
+
+void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
+                                          std::span<const std::uint64_t> send_counts,
+                                          std::vector<std::uint64_t>& received,
+                                          std::vector<std::uint64_t>& received_counts) {
+    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
+    const auto me = static_cast<std::size_t>(rank_), P = send_counts.size();
+    std::uint64_t at = 0;
+    for (std::size_t r = 0; r < me; ++r) at += send_counts[r];
+    received_counts.assign(P, 0);
+    received.clear();
+    // The next rank stands for every other rank: it asks for all of this rank's neurons, so that each
+    // own spike reaches exchange_targeted once in its group, to be counted (and never delivered).
+    const std::size_t proxy = (me + 1) % P;
+    const auto& mine = part_->thread(0).gids;
+    for (std::size_t r = 0; r < P; ++r) {
+        if (r == me) {
+            received.insert(received.end(), send.begin() + static_cast<std::ptrdiff_t>(at),
+                            send.begin() + static_cast<std::ptrdiff_t>(at + send_counts[me]));
+            received_counts[r] = send_counts[me];
+        } else if (r == proxy) {
+            std::vector<std::uint64_t> gids(mine.begin(), mine.end());
+            std::sort(gids.begin(), gids.end());
+            received.insert(received.end(), gids.begin(), gids.end());
+            received_counts[r] = gids.size();
+        }
+    }
+    proxy_ = proxy;
+    needed_.assign(send.begin(), send.end());
+    std::sort(needed_.begin(), needed_.end());
+    std::uint64_t total = 0;
+    for (const auto n : size_) total += n;
+    destinations_ = total ? static_cast<double>(P) * static_cast<double>(needed_.size()) / static_cast<double>(total)
+                          : 0.0;
+    destinations_ = std::min(destinations_, static_cast<double>(P - 1));
+}
+
+void dry_run_communicator::exchange_targeted(std::span<const std::uint64_t> send,
+                                             std::span<const std::uint64_t> send_counts,
+                                             std::vector<std::uint64_t>& received) {
+    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
+    const auto me = static_cast<std::size_t>(rank_);
+    std::uint64_t at = 0;
+    for (std::size_t r = 0; r < me; ++r) at += send_counts[r];
+    const auto own = send.subspan(at, send_counts[me]);
+    received.assign(own.begin(), own.end());
+    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
+    next_t0_ += D_;
+    const std::size_t before = received.size();
+    model_remote(t0, t1, received, true);
+    const std::uint64_t remote = received.size() - before, others = static_cast<std::uint64_t>(ranks_ - 1);
+    // This rank's spikes: each once in the group of the rank that stands for the others (exchange_lists).
+    std::uint64_t spikes = 0;
+    for (std::size_t r = 0, k = 0; r < send_counts.size(); k += send_counts[r], ++r)
+        if (r == proxy_ && r != me) spikes = spikes_among(send.subspan(k, send_counts[r]));
+    const double sent = static_cast<double>(spikes) * destinations_;
+    counts_.intervals += 1;
+    counts_.local_spikes += spikes;
+    counts_.remote_spikes += remote;
+    counts_.messages += rounds_ + std::min(others, remote) + std::min(others, static_cast<std::uint64_t>(sent + 0.5));
+    counts_.bytes_sent += 8 * (static_cast<std::uint64_t>(sent + 0.5) + others);
     counts_.bytes_received += 8 * (remote + others);
 }
 

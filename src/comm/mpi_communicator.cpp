@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -53,6 +54,7 @@ public:
                 at += n;
             }
             settle(most + 1);
+            traffic_ = {(P - 1) * cap * 8, (P - 1) * cap * 8};
             return;
         }
         // Overflow: the spikes beyond the first block, gathered with counts every rank already knows.
@@ -76,11 +78,50 @@ public:
             std::copy_n(overflow_.begin() + displs_[r], counts_[r], global.begin() + static_cast<std::ptrdiff_t>(at));
             at += static_cast<std::size_t>(counts_[r]);
         }
+        const auto mine = static_cast<std::size_t>(counts_[static_cast<std::size_t>(rank_)]);
+        traffic_ = {(P - 1) * (cap + mine) * 8, ((P - 1) * cap + static_cast<std::size_t>(displacement) - mine) * 8};
         capacity_ = std::bit_ceil(2 * (most + 1));
         quiet_ = 0;
         quiet_peak_ = 0;
     }
     std::size_t exchange_capacity() const override { return capacity_; }
+    traffic last_traffic() const override { return traffic_; }
+
+    void exchange_lists(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                        std::vector<std::uint64_t>& received, std::vector<std::uint64_t>& received_counts) override {
+        alltoallv(send, send_counts, received);
+        received_counts.assign(list_counts_.begin(), list_counts_.end());
+    }
+
+    // The targeted exchange (comm.exchange: alltoall) is MPI_Alltoall of the counts, then
+    // MPI_Alltoallv of the spikes: two collectives, and bytes exactly the spikes each rank pair
+    // carries. NEST's fixed chunks (one MPI_Alltoall of a block per rank pair, an overflow round)
+    // save the first collective but send every rank pair the block of the busiest pair, so that with
+    // uneven pair traffic (areas, blocks placement: most pairs carry nothing) each rank receives
+    // P blocks as under allgather and the targeting saves no bytes; neighbourhood collectives need a
+    // sparse rank graph, which round-robin placement never gives (every pair of ranks has synapses).
+    // The receive buffer keeps its capacity through short lulls and shrinks with the allgather's
+    // hysteresis (settle): under a fifth used for quiet_intervals exchanges in a row.
+    void exchange_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                           std::vector<std::uint64_t>& received) override {
+        alltoallv(send, send_counts, received);
+        const auto P = static_cast<std::size_t>(size_), me = static_cast<std::size_t>(rank_);
+        std::uint64_t sent = send.size() - send_counts[me], got = received.size() - list_counts_[me];
+        traffic_ = {(P - 1 + sent) * 8, (P - 1 + got) * 8};  // a count word per pair, and the spikes
+        if (5 * received.size() >= received.capacity()) {
+            targeted_quiet_ = 0;
+            targeted_peak_ = 0;
+            return;
+        }
+        targeted_peak_ = std::max(targeted_peak_, received.size());
+        if (++targeted_quiet_ < quiet_intervals) return;
+        std::vector<std::uint64_t> smaller;
+        smaller.reserve(std::max(initial_capacity, std::bit_ceil(2 * targeted_peak_)));
+        smaller.assign(received.begin(), received.end());
+        received.swap(smaller);
+        targeted_quiet_ = 0;
+        targeted_peak_ = 0;
+    }
     void sum(std::span<std::int64_t> values) override {
         check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_),
               "MPI_Allreduce");
@@ -121,6 +162,37 @@ public:
     void* native_handle() override { return &comm_; }
 
 private:
+    // MPI_Alltoall of the counts, then MPI_Alltoallv of the words; list_counts_ is what came from each rank.
+    void alltoallv(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                   std::vector<std::uint64_t>& received) {
+        const auto P = static_cast<std::size_t>(size_);
+        if (send_counts.size() != P) throw std::logic_error("exchange_lists: one count per rank");
+        list_counts_.resize(P);
+        check(MPI_Alltoall(send_counts.data(), 1, MPI_UINT64_T, list_counts_.data(), 1, MPI_UINT64_T, comm_),
+              "MPI_Alltoall");
+        send_displs_.resize(P);
+        send_int_.resize(P);
+        std::uint64_t at = 0, in = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            send_int_[r] = as_int(send_counts[r]);
+            send_displs_[r] = as_int(at);
+            at += send_counts[r];
+            counts_[r] = as_int(list_counts_[r]);
+            displs_[r] = as_int(in);
+            in += list_counts_[r];
+        }
+        as_int(at);
+        as_int(in);
+        received.resize(in);
+        check(MPI_Alltoallv(send.data(), send_int_.data(), send_displs_.data(), MPI_UINT64_T, received.data(),
+                            counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
+              "MPI_Alltoallv");
+    }
+    static int as_int(std::uint64_t n) {
+        if (n > static_cast<std::uint64_t>(INT32_MAX))
+            throw std::runtime_error("a personalised all-to-all of more than 2^31 words per rank");
+        return static_cast<int>(n);
+    }
     static void check(int rc, const char* what) {
         if (rc != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
     }
@@ -152,6 +224,10 @@ private:
     std::size_t quiet_ = 0;                    // exchanges in a row whose fullest block used under a fifth of capacity_
     std::size_t quiet_peak_ = 0;               // words: the fullest block of those
     std::vector<std::uint64_t> send_, recv_, overflow_;
+    std::vector<std::uint64_t> list_counts_;              // words from each rank in the last personalised all-to-all
+    std::vector<int> send_int_, send_displs_;             // its send counts and displacements as MPI takes them
+    std::size_t targeted_quiet_ = 0, targeted_peak_ = 0;  // settle's counters for the targeted receive buffer
+    traffic traffic_;
 };
 
 }  // namespace

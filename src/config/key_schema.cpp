@@ -145,6 +145,7 @@ const std::vector<section_info>& schema() {
         {"metaplasticity", "populations.<name>.metaplasticity", "", infos(metaplasticity_keys)},
         {"homeostasis", "homeostasis", "", infos(homeostasis_keys)},
         {"checks", "checks", "", infos(checks_keys)},
+        {"comm", "comm", "", infos(comm_keys)},
         {"schedule", "schedule", "", infos(schedule_keys)},
         {"renormalization", "schedule.renormalization", "", infos(renormalization_keys)},
         {"phases", "schedule.phases[]", "", infos(phase_keys)},
@@ -204,6 +205,7 @@ std::vector<key_value> key_values(const model::model_spec& spec) {
     }
     add(out, "homeostasis", "homeostasis", homeostasis_keys, spec.homeostasis);
     add(out, "checks", "checks", checks_keys, spec.checks);
+    add(out, "comm", "comm", comm_keys, spec.comm);
     add(out, "schedule", "schedule", schedule_keys, spec.schedule);
     add(out, "schedule.renormalization", "renormalization", renormalization_keys, spec.schedule.renormalization);
     for (std::size_t i = 0; i < spec.schedule.phases.size(); ++i)

@@ -51,6 +51,7 @@ const key<model::model_spec> top_table[] = {
     {unbound({"homeostasis", "map", "", "all defaults", "", "the homeostasis period ([below](#homeostasis))"})},
     {unbound({"checks", "map", "", "all defaults", "", "runtime health checks ([below](#checks))"})},
     {unbound({"schedule", "map", "", "none", "", "sleep and wake phases ([below](#schedule))"})},
+    {unbound({"comm", "map", "", "all defaults", "", "how ranks exchange spikes ([below](#comm))"})},
     {unbound({"dry_run", "map", "", "none", "", "the model of the other ranks in a dry run ([below](#dry_run))"})},
 };
 
@@ -453,6 +454,14 @@ const key<model::checks_spec> checks_table[] = {
      bind<&model::checks_spec::finite>(form::boolean)},
 };
 
+const key<model::comm_spec> comm_table[] = {
+    {{"exchange", "word", "", "`auto`", "`allgather`, `alltoall` or `auto`",
+      "every spike to every rank, or only to the ranks that hold a synapse from its neuron; `auto` takes "
+      "`alltoall` on more than 2 ranks when no rank needs more than half the network's neurons. Results are "
+      "identical; `synorm resume --set comm.exchange=...` may change it"},
+     bind_word<&model::comm_spec::exchange, exchange_strategies>()},
+};
+
 const key<model::dry_run_spec> dry_run_table[] = {
     {unbound({"rates", "map", "Hz", "required by `--dry-run` unless `--dry-run-rates`",
               "from population name to rate ≥ 0",
@@ -628,6 +637,7 @@ const std::span<const key<model::weight_recorder_spec>> weight_keys = weight_tab
 const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorder_keys = homeostasis_recorder_table;
 const std::span<const key<model::homeostasis_spec>> homeostasis_keys = homeostasis_table;
 const std::span<const key<model::checks_spec>> checks_keys = checks_table;
+const std::span<const key<model::comm_spec>> comm_keys = comm_table;
 const std::span<const key<model::schedule_spec>> schedule_keys = schedule_table;
 const std::span<const key<model::dry_run_spec>> dry_run_keys = dry_run_table;
 const std::span<const key<model::renormalization_spec>> renormalization_keys = renormalization_table;

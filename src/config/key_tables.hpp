@@ -165,6 +165,7 @@ extern const std::span<const key<model::weight_recorder_spec>> weight_keys;
 extern const std::span<const key<model::homeostasis_recorder_spec>> homeostasis_recorder_keys;
 extern const std::span<const key<model::homeostasis_spec>> homeostasis_keys;
 extern const std::span<const key<model::checks_spec>> checks_keys;
+extern const std::span<const key<model::comm_spec>> comm_keys;
 extern const std::span<const key<model::dry_run_spec>> dry_run_keys;
 extern const std::span<const key<model::schedule_spec>> schedule_keys;
 extern const std::span<const key<model::renormalization_spec>> renormalization_keys;

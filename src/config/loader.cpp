@@ -110,6 +110,7 @@ model::model_spec spec_reader::read() {
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
     read_checks(m.find("checks"));
+    read_comm(m.find("comm"));
     read_dry_run(m.find("dry_run"));
     if (const auto schedule = m.find("schedule")) read_schedule(root_, *schedule, spec_);
     check_patterns();
@@ -598,6 +599,14 @@ void spec_reader::read_checks(const std::optional<node_at>& at) {
     if (const auto max_rate = read_into(m, "max_rate", dimension::rate, c.max_rate))
         require_positive(*max_rate, c.max_rate, dimension::rate);
     if (const auto finite = m.find("finite")) c.finite = read_bool(*finite);
+}
+
+// The exchange between ranks: a run setting, read here so that --set and the resolved text carry it.
+void spec_reader::read_comm(const std::optional<node_at>& at) {
+    if (!at) return;
+    const map_view m(*at, names(comm_keys));
+    if (const auto e = m.find("exchange"))
+        spec_.comm.exchange = read_choice<model::exchange_strategy>(*e, exchange_strategies);
 }
 
 // dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a

@@ -339,6 +339,11 @@ void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
     out << YAML::EndMap;
 }
 
+void put_comm(YAML::Emitter& out, const model::comm_spec& c) {
+    out << YAML::Key << "comm" << YAML::Value << YAML::BeginMap;
+    put_keys(out, comm_keys, c);
+}
+
 // Written only when given, so that the resolved text of a configuration without it is unchanged.
 void put_dry_run(YAML::Emitter& out, const model::model_spec& spec) {
     const model::dry_run_spec& d = spec.dry_run;
@@ -418,6 +423,7 @@ std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& 
     put_homeostasis(out, spec.homeostasis);
     put_checks(out, spec.checks);
     put_schedule(out, spec);
+    put_comm(out, spec.comm);
     put_dry_run(out, spec);
     out << YAML::EndMap;
 

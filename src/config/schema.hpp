@@ -115,6 +115,12 @@ inline constexpr choice<model::renormalization_spec::selectivity> renormalizatio
     {"selective", model::renormalization_spec::selectivity::selective},
 };
 
+inline constexpr choice<model::exchange_strategy> exchange_strategies[] = {
+    {"allgather", model::exchange_strategy::allgather},
+    {"alltoall", model::exchange_strategy::alltoall},
+    {"auto", model::exchange_strategy::automatic},
+};
+
 inline constexpr choice<model::scaling_mode> scaling_modes[] = {
     {"multiplicative", model::scaling_mode::multiplicative},
     {"additive", model::scaling_mode::additive},

@@ -95,6 +95,7 @@ private:
     void read_weight_recorders(const node_at& at);
     void read_homeostasis(const std::optional<node_at>& at);
     void read_checks(const std::optional<node_at>& at);
+    void read_comm(const std::optional<node_at>& at);
     void read_dry_run(const std::optional<node_at>& at);
 
     std::uint32_t population_ref(const node_at& at) const;

@@ -111,25 +111,37 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     reduction_len = len + branch_sums + 1;
     init_pruning();
 
-    const auto splits = from ? std::vector<network::total_split>{} : network::total_number_splits(spec, part);
-    threads.resize(static_cast<std::size_t>(n_threads));
-    std::vector<std::exception_ptr> errors(threads.size());
+    // Collective after it: plan_exchange's collectives must not leave the other ranks waiting for one
+    // that failed to build (or to restore), so the ranks agree first and all throw together.
+    std::exception_ptr failed;
+    try {
+        const auto splits = from ? std::vector<network::total_split>{} : network::total_number_splits(spec, part);
+        threads.resize(static_cast<std::size_t>(n_threads));
+        std::vector<std::exception_ptr> errors(threads.size());
 #pragma omp parallel num_threads(n_threads)
-    {
-        const int t = omp_get_thread_num();
-        try {
-            build_thread(t, splits);
-        } catch (...) {
-            errors[static_cast<std::size_t>(t)] = std::current_exception();
+        {
+            const int t = omp_get_thread_num();
+            try {
+                build_thread(t, splits);
+            } catch (...) {
+                errors[static_cast<std::size_t>(t)] = std::current_exception();
+            }
         }
+        for (auto& e : errors)
+            if (e) std::rethrow_exception(e);
+        index_sources();
+        init_schedule();
+        init_patterns();
+        if (from) restore(*from);
+    } catch (...) {
+        failed = std::current_exception();
     }
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    index_sources();
-    init_schedule();
-    init_patterns();
-    if (from) restore(*from);
     restoring = nullptr;
+    if (comm.max(failed ? 1 : 0) != 0) {
+        if (failed) std::rethrow_exception(failed);
+        throw remote_failure();
+    }
+    plan_exchange();
     build_time = omp_get_wtime() - t0;
 }
 

@@ -36,6 +36,7 @@
 #include "records.hpp"
 #include "run_control.hpp"
 #include "schedule.hpp"
+#include "targets.hpp"
 
 namespace synorm::engine {
 
@@ -260,7 +261,8 @@ struct simulation::impl : delivery_state,
                           schedule_state,
                           pruning_state,
                           records_state,
-                          restart_state {
+                          restart_state,
+                          exchange_state {
     model::model_spec own;  // the spec the engine reads: a copy, since phases change its parameters
     const model::model_spec& spec;
     comm::communicator& comm;
@@ -398,6 +400,12 @@ struct simulation::impl : delivery_state,
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
     results collect(results r);
+
+    // The targeted exchange (targets.cpp). plan_exchange (collective, at build): the strategy, and
+    // under alltoall each local neuron's destination ranks, from needed_sources(); send_targeted: the
+    // interval's spikes to those ranks and run_control's words to every rank.
+    void plan_exchange();
+    void send_targeted(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& received);
 
     // ---- the loop (simulation.cpp) ------------------------------------------------------------
     void take_snapshots(std::int64_t step, results& out);

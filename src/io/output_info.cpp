@@ -557,7 +557,21 @@ std::string reader::describe() {
 
         describe_load(out, p, prov_here);
 
-        const char* phases[] = {"build", "update", "deliver", "exchange", "record"};
+        const auto sent = h5::read_array_attribute<double>(p, "exchange_bytes_sent", prov_here);
+        const auto received = h5::read_array_attribute<double>(p, "exchange_bytes_received", prov_here);
+        auto bytes = [](double b) { return fixed(b, 0); };
+        if (sent && !sent->empty()) out << "exchange bytes per interval, sent:     " << per_rank(*sent, bytes) << '\n';
+        if (received && !received->empty())
+            out << "exchange bytes per interval, received: " << per_rank(*received, bytes) << '\n';
+        const auto fraction = h5::read_attribute<double>(p, "exchange_fraction", prov_here);
+        const auto targets_time = h5::read_array_attribute<double>(p, "targets_time", prov_here);
+        const auto targets_bytes = h5::read_array_attribute<std::int64_t>(p, "targets_bytes", prov_here);
+        if (fraction && *fraction >= 0 && targets_time && targets_bytes)
+            out << "exchange targets: largest need " << fixed(100 * *fraction, 1) << " % of the neurons; built in "
+                << per_rank(*targets_time, [](double s) { return fixed(s, 4); }) << " s, "
+                << per_rank(*targets_bytes, bytes) << " bytes per rank\n";
+
+        const char* phases[] = {"build", "update", "deliver", "wait", "exchange", "record"};
         bool header = false;
         auto seconds = [](double s) { return fixed(s, 3); };
         for (const char* phase : phases) {

@@ -38,6 +38,13 @@ void for_each_field(P& p, F&& f) {
     f("time_record", p.time_record);
     f("min_delay_steps", p.min_delay_steps);
     f("exchange", p.exchange);
+    f("exchange_setting", p.exchange_setting);
+    f("exchange_fraction", p.exchange_fraction);
+    f("time_wait", p.time_wait);
+    f("exchange_bytes_sent", p.exchange_bytes_sent);
+    f("exchange_bytes_received", p.exchange_bytes_received);
+    f("targets_time", p.targets_time);
+    f("targets_bytes", p.targets_bytes);
     f("placement", p.placement);
     f("rank_neurons", p.rank_neurons);
     f("rank_synapses", p.rank_synapses);

@@ -167,6 +167,8 @@ homeostasis:
 checks:
   max_rate: "900 Hz"
   finite: false
+comm:
+  exchange: alltoall
 dry_run:
   latency: "2 us"
   bandwidth: 12.5

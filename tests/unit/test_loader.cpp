@@ -327,7 +327,7 @@ TEST(loader_errors, misspelled_key) {
 TEST(loader_errors, unknown_key_at_top_level_and_in_sections) {
     EXPECT_EQ(error_of(base + "recordings: {}\n"),
               "test.yaml:27:1: recordings: unknown key; accepted: simulation, network, populations, projections, "
-              "inputs, recording, homeostasis, checks, schedule, dry_run");
+              "inputs, recording, homeostasis, checks, schedule, comm, dry_run");
     EXPECT_EQ(error_of(with(base, "  duration:", "  durration:")),
               "test.yaml:3:3: simulation.durration: unknown key; accepted: dt, duration, seed");
     EXPECT_EQ(error_of(with(base, "    type: inhibitory", "    kind: inhibitory")),
@@ -444,12 +444,12 @@ TEST(loader_errors, bad_indentation) {
 TEST(loader_errors, empty_or_not_a_map) {
     const std::string expected =
         "test.yaml: empty configuration; expected a map with keys simulation, network, populations, projections, "
-        "inputs, recording, homeostasis, checks, schedule, dry_run";
+        "inputs, recording, homeostasis, checks, schedule, comm, dry_run";
     EXPECT_EQ(error_of(""), expected);
     EXPECT_EQ(error_of("# nothing yet\n\n"), expected);
     EXPECT_EQ(error_of("- simulation\n- populations\n"),
               "test.yaml:1:1: expected a map with keys simulation, network, populations, projections, inputs, "
-              "recording, homeostasis, checks, schedule, dry_run, got a list");
+              "recording, homeostasis, checks, schedule, comm, dry_run, got a list");
     EXPECT_EQ(error_of("populations: {}\n"), "test.yaml:1:14: populations: expected at least one population");
     EXPECT_EQ(error_of("populations:\n  E 1: {size: 1}\n"),
               "test.yaml:2:3: populations.E 1: invalid population name \"E 1\"; names use letters, digits, '_' and '-' "

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,30 @@ public:
     // Words per rank that the next exchange's first collective sends (0 without one: serial).
     virtual std::size_t exchange_capacity() const { return 0; }
 
+    // Collective, a personalised all-to-all (MPI_Alltoallv): `send` holds, for each rank r in rank
+    // order, send_counts[r] words for r; `received` gets the words each rank sent to this one,
+    // concatenated in rank order, received_counts[r] of them from rank r. One rank: a copy. The
+    // build's exchange of source lists uses it (src/README.md decision 6).
+    virtual void exchange_lists(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                                std::vector<std::uint64_t>& received, std::vector<std::uint64_t>& received_counts) {
+        if (size() != 1) throw std::logic_error("this communicator has no personalised all-to-all");
+        received.assign(send.begin(), send.end());
+        received_counts.assign(send_counts.begin(), send_counts.end());
+    }
+    // Collective: the targeted spike exchange (`comm.exchange: alltoall`). Every rank passes its
+    // interval's spikes grouped by destination rank, as exchange_lists takes them (a spike for three
+    // ranks is in three groups); every rank receives the words sent to it, in rank order, not sorted.
+    virtual void exchange_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                                   std::vector<std::uint64_t>& received) {
+        exchange_lists(send, send_counts, received, targeted_counts_);
+    }
+    // What the last exchange_spikes or exchange_targeted moved between this rank and the others (its
+    // own words not counted), in bytes: counts, spikes and the unused part of fixed blocks. 0 serial.
+    struct traffic {
+        std::uint64_t sent = 0, received = 0;
+    };
+    virtual traffic last_traffic() const { return {}; }
+
     // Collective, exact (integer) reductions.
     virtual void sum(std::span<std::int64_t> values) = 0;
     virtual std::int64_t max(std::int64_t value) = 0;
@@ -48,6 +73,9 @@ public:
 
     // Pointer to the MPI_Comm of this communicator for parallel HDF5, or nullptr when serial.
     virtual void* native_handle() = 0;
+
+private:
+    std::vector<std::uint64_t> targeted_counts_;  // scratch of the default exchange_targeted
 };
 
 // One process, no MPI: exchange copies, reductions are identities.

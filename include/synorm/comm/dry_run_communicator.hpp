@@ -16,15 +16,19 @@
 
 namespace synorm::comm {
 
-// What the allgather exchange of the real rank would have moved, summed over the run's intervals.
-// "Sent" is this rank's words and count word delivered to each of the P − 1 others; "received" is
+// What the exchange of the real rank would have moved, summed over the run's intervals. allgather:
+// "sent" is this rank's words and count word delivered to each of the P − 1 others; "received" is
 // every other rank's spikes (modelled) with their count words. These are payloads: mpi_communicator
 // pads every rank's block to one capacity (the largest count, rounded up), so it moves at least this.
+// alltoall (exchange_targeted): "received" is the modelled spikes of the sources this rank needs and
+// a count word from each other rank; "sent" is each own spike times its expected destination ranks
+// (P · the sources this rank needs / the network's neurons: on average a neuron is needed by as many
+// ranks as a rank needs neurons, in proportion) and a count word to each other rank.
 struct dry_run_counts {
     std::uint64_t intervals = 0;       // exchanges
     std::uint64_t local_spikes = 0;    // words of this rank's neurons (run_control words excluded)
     std::uint64_t remote_spikes = 0;   // modelled spikes of the other ranks' neurons
-    std::uint64_t messages = 0;        // modelled: ⌈log2 P⌉ per interval (recursive-doubling allgather)
+    std::uint64_t messages = 0;  // modelled: ⌈log2 P⌉ per interval (recursive doubling); alltoall adds one per partner
     std::uint64_t bytes_sent = 0;      // 8 · (own words + 1) · (P − 1)
     std::uint64_t bytes_received = 0;  // 8 · (remote words + P − 1)
 };
@@ -45,6 +49,16 @@ public:
     // N_remote · rate · dt, each a gid drawn uniformly among the population's remote neurons, from
     // the stream (seed, dry_run_remote, population, step): the same for every thread count.
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override;
+    // The build's exchange of source lists: what this rank asks of itself comes back. The others'
+    // lists are not known (they are not built): the next rank stands for them and asks for every
+    // neuron of this rank, so that exchange_targeted sees each own spike once and counts it as sent
+    // to its expected destinations. Keeps the sources this rank needs.
+    void exchange_lists(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                        std::vector<std::uint64_t>& received, std::vector<std::uint64_t>& received_counts) override;
+    // The targeted exchange: this rank's words for itself, then the modelled spikes of the sources it
+    // needs only (the same draws as exchange_spikes, filtered).
+    void exchange_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
+                           std::vector<std::uint64_t>& received) override;
     void sum(std::span<std::int64_t>) override {}
     void sum(std::span<double>) override {}
     std::int64_t max(std::int64_t value) override { return value; }
@@ -64,6 +78,8 @@ public:
     double modelled_exchange_seconds() const;
 
 private:
+    // Appends the modelled spikes of the other ranks in [t0, t1) to `out`; with `needed`, only theirs.
+    void model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out, bool only_needed) const;
     int rank_, ranks_;
     std::uint64_t seed_ = 0;
     std::int64_t D_ = 1, total_steps_ = 0, next_t0_ = 0;  // steps per interval; of the run; the next interval's start
@@ -72,6 +88,9 @@ private:
     std::vector<std::uint64_t> first_gid_, size_;         // by population
     std::vector<double> mean_per_step_;                   // by population: expected remote spikes per step
     std::uint64_t rounds_ = 0;                            // ⌈log2 P⌉
+    std::vector<std::uint64_t> needed_;                   // alltoall: the sources this rank needs, ascending
+    double destinations_ = 0;                             // alltoall: expected other ranks per own spike
+    std::size_t proxy_ = 0;                               // alltoall: the rank that stands for the others
     dry_run_counts counts_;
 };
 

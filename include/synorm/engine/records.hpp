@@ -149,7 +149,8 @@ struct timers {
     double build = 0.0;
     double update = 0.0;    // neuron update incl. reading ring buffers and external input
     double deliver = 0.0;   // received spikes → ring buffers
-    double exchange = 0.0;  // spike exchange between ranks (incl. waiting)
+    double exchange = 0.0;  // spike exchange between ranks, after the wait
+    double wait = 0.0;      // waiting for the other ranks before each exchange (a barrier)
     double record = 0.0;    // recorders and output hooks
     double total = 0.0;     // the simulation loop
 };

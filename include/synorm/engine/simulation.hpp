@@ -57,6 +57,19 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The spike exchange a run uses (comm.exchange; src/README.md decision 6) and what building its
+// targets cost this rank.
+struct exchange_report {
+    model::exchange_strategy setting = model::exchange_strategy::automatic;   // as configured
+    model::exchange_strategy strategy = model::exchange_strategy::allgather;  // what runs: allgather or alltoall
+    bool built = false;                // the source lists were exchanged (not for allgather, nor auto on ≤ 2 ranks)
+    std::uint64_t needed_sources = 0;  // distinct presynaptic neurons of this rank's synapses
+    double largest_fraction = 0.0;     // the most any rank needs, as a fraction of the network's neurons
+    double build_seconds = 0.0;        // this rank: source lists, their exchange, the target lists
+    std::uint64_t build_bytes_sent = 0, build_bytes_received = 0;  // to and from the other ranks
+    std::uint64_t target_entries = 0;  // Σ over this rank's neurons of the ranks they send to
+};
+
 struct results {
     std::vector<state_trace> traces;               // one per state recorder
     std::vector<weight_snapshot> snapshots;        // in the order of recording_spec::weights, then time
@@ -70,6 +83,9 @@ struct results {
     std::vector<pruning_record> pruning;           // pruning points in time order, then by projection
     std::uint64_t local_spikes = 0;                // spikes of this rank's neurons
     std::uint64_t local_events = 0;                // spikes delivered to this rank's synapses
+    // The spike exchanges of this process's loop, and the bytes they moved between this rank and the
+    // others (communicator::last_traffic).
+    std::uint64_t exchanges = 0, bytes_sent = 0, bytes_received = 0;
     timers time;
     // The step at which a stop request ended the run after a checkpoint; -1 when it ran to the end.
     // A stopped run's records are in the checkpoint, not here.
@@ -98,6 +114,7 @@ public:
     std::uint64_t synapse_checksum() const;
     std::int64_t min_delay_steps() const;
     double build_seconds() const;
+    const exchange_report& exchange() const;
 
     // Runs the whole duration. Throws what a thread or hook threw; a failure on another rank ends the
     // run here too, at the same interval, with remote_failure.

@@ -44,7 +44,13 @@ struct provenance {
     std::vector<std::int64_t> synapse_bytes;   // one per rank: memory held by synapse storage
     std::vector<double> time_build, time_update, time_deliver, time_exchange, time_record;  // s, per rank
     std::uint64_t min_delay_steps = 0;
-    std::string exchange;  // "allgather"
+    std::string exchange;           // the strategy that ran: "allgather" or "alltoall"
+    std::string exchange_setting;   // comm.exchange as configured: "allgather", "alltoall" or "auto"
+    double exchange_fraction = -1;  // the largest fraction of the network's neurons a rank needs; -1: not built
+    std::vector<double> time_wait;  // s, per rank: waiting for the others before each exchange
+    std::vector<double> exchange_bytes_sent, exchange_bytes_received;  // per rank: mean per interval
+    std::vector<double> targets_time;                                  // s, per rank: building the exchange's targets
+    std::vector<std::int64_t> targets_bytes;                           // per rank: sent + received by that build
     // The load of each rank (network/partition.hpp): its placement, and one value per rank of the
     // neurons it owns, the synapses it holds at the end, and the spikes and synaptic events of its
     // neurons over the part of the run this process simulated.

@@ -352,6 +352,16 @@ struct dry_run_spec {
     double bandwidth = 25.0;    // GB/s per rank of the modelled exchange (HDR: 200 Gbit/s)
 };
 
+// How ranks exchange spikes (src/README.md decision 6). A run setting: it never changes results.
+enum class exchange_strategy {
+    allgather,  // every rank receives every spike
+    alltoall,   // each spike goes only to the ranks that hold a synapse from its neuron
+    automatic,  // chosen per run from the build's source lists (engine/targets.cpp)
+};
+struct comm_spec {
+    exchange_strategy exchange = exchange_strategy::automatic;
+};
+
 struct simulation_spec {
     double dt = 0.1;           // ms
     double duration = 1000.0;  // ms
@@ -372,6 +382,7 @@ struct model_spec {
     recording_spec recording;
     homeostasis_spec homeostasis;
     checks_spec checks;
+    comm_spec comm;
     schedule_spec schedule;  // no phases: the run is one stretch of the configured settings
     dry_run_spec dry_run;
     // network.placement
