@@ -112,8 +112,8 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
     std::sort(needed_.begin(), needed_.end());
     std::uint64_t total = 0;
     for (const auto n : size_) total += n;
-    destinations_ = total ? static_cast<double>(P) * static_cast<double>(needed_.size()) / static_cast<double>(total)
-                          : 0.0;
+    destinations_ =
+        total ? static_cast<double>(P) * static_cast<double>(needed_.size()) / static_cast<double>(total) : 0.0;
     destinations_ = std::min(destinations_, static_cast<double>(P - 1));
 }
 

@@ -25,9 +25,9 @@ namespace synorm::comm {
 // (P · the sources this rank needs / the network's neurons: on average a neuron is needed by as many
 // ranks as a rank needs neurons, in proportion) and a count word to each other rank.
 struct dry_run_counts {
-    std::uint64_t intervals = 0;       // exchanges
-    std::uint64_t local_spikes = 0;    // words of this rank's neurons (run_control words excluded)
-    std::uint64_t remote_spikes = 0;   // modelled spikes of the other ranks' neurons
+    std::uint64_t intervals = 0;      // exchanges
+    std::uint64_t local_spikes = 0;   // words of this rank's neurons (run_control words excluded)
+    std::uint64_t remote_spikes = 0;  // modelled spikes of the other ranks' neurons
     std::uint64_t messages = 0;  // modelled: ⌈log2 P⌉ per interval (recursive doubling); alltoall adds one per partner
     std::uint64_t bytes_sent = 0;      // 8 · (own words + 1) · (P − 1)
     std::uint64_t bytes_received = 0;  // 8 · (remote words + P − 1)
