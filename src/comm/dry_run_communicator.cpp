@@ -85,7 +85,6 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
                                           std::span<const std::uint64_t> send_counts,
                                           std::vector<std::uint64_t>& received,
                                           std::vector<std::uint64_t>& received_counts) {
-    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
     const auto me = static_cast<std::size_t>(rank_), P = send_counts.size();
     std::uint64_t at = 0;
     for (std::size_t r = 0; r < me; ++r) at += send_counts[r];
@@ -93,8 +92,10 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
     received.clear();
     // The next rank stands for every other rank: it asks for all of this rank's neurons, so that each
     // own spike reaches exchange_targeted once in its group, to be counted (and never delivered).
-    const std::size_t proxy = (me + 1) % P;
-    const auto& mine = part_->thread(0).gids;
+    // Before prepare() (a build without a loop) nothing stands for them.
+    const std::size_t proxy = part_ ? (me + 1) % P : me;
+    const std::vector<std::uint64_t> none;
+    const auto& mine = part_ ? part_->thread(0).gids : none;
     for (std::size_t r = 0; r < P; ++r) {
         if (r == me) {
             received.insert(received.end(), send.begin() + static_cast<std::ptrdiff_t>(at),

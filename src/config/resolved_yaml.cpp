@@ -342,6 +342,7 @@ void put_checks(YAML::Emitter& out, const model::checks_spec& c) {
 void put_comm(YAML::Emitter& out, const model::comm_spec& c) {
     out << YAML::Key << "comm" << YAML::Value << YAML::BeginMap;
     put_keys(out, comm_keys, c);
+    out << YAML::EndMap;
 }
 
 // Written only when given, so that the resolved text of a configuration without it is unchanged.
