@@ -163,3 +163,34 @@ def test_a_signal_ends_a_dry_run_without_a_checkpoint():
     assert "a dry run takes no checkpoints" in err
     assert h.status(out).startswith("failed: stopped by SIGTERM")
     assert not os.path.exists(os.path.join(d, "sig.checkpoints")) or not os.listdir(os.path.join(d, "sig.checkpoints"))
+
+
+def test_scaling_model_predicts_from_the_dry_runs_counts():
+    """tools/scaling_model: RTF = (compute + messages · latency + bytes / bandwidth) / biological time,
+    per exchange; a larger latency costs exactly messages · Δlatency; a run that is not dry is refused."""
+    d = h.tmpdir()
+    config = with_rates(d, 'E: "20 Hz", I: "40 Hz"')
+    runs = []
+    for exchange in ("allgather", "alltoall"):
+        out = os.path.join(d, f"{exchange}.h5")
+        h.run(["run", config, "-o", out, "-q", "--dry-run", "4:1", "--set", f"comm.exchange={exchange}"] + BRUNEL)
+        runs.append(out)
+    model = os.path.join(h.SOURCE, "tools", "scaling_model")
+
+    def table(*extra):
+        p = subprocess.run(["/usr/bin/python3", model, *extra, *runs], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return {r["exchange"]: r for r in csv.DictReader(p.stdout.splitlines(), delimiter="\t")}
+
+    base, slow = table(), table("--latency", "1 ms")
+    assert set(base) == {"allgather", "alltoall"}
+    for exchange, out in zip(("allgather", "alltoall"), runs):
+        counts = provenance(out)["dry_run_counts"]
+        bio = float(provenance(out)["simulated_time"]) * 1e-3
+        assert int(base[exchange]["ranks"]) == 4 and float(base[exchange]["rtf_predicted"]) > 0
+        extra = (float(slow[exchange]["rtf_predicted"]) - float(base[exchange]["rtf_predicted"])) * bio
+        assert abs(extra - counts[3] * (1e-3 - 1e-6)) < 1e-3 * counts[3] * 1e-3 + 1e-6, (exchange, extra, counts[3])
+    real = os.path.join(d, "real.h5")
+    h.run(["run", h.config("brunel.yaml"), "-o", real, "-q"] + BRUNEL)
+    p = subprocess.run(["/usr/bin/python3", model, real], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "not a dry run" in p.stderr, p.stderr
