@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 #include "synorm/model/time_steps.hpp"
+#include "synorm/network/partition.hpp"
 
 namespace synorm::engine {
 
@@ -38,6 +40,45 @@ double expected_total(const model::projection_spec& p, double n_source, double n
     return 0.0;
 }
 
+// The neurons of each population that the estimated rank holds. Round robin: ⌈N/P⌉ of each, on every
+// rank. Blocks (network/partition.hpp, rank_bounds): each rank one gid range, so the ranks differ;
+// the memory check asks for the largest rank's peak, so this is the rank with the most expected
+// synapses (in-degree per neuron of each population times its neurons there). O(P + populations).
+std::vector<double> held_neurons(const model::model_spec& spec, int ranks) {
+    const std::size_t n = spec.populations.size();
+    std::vector<double> held(n, 0.0);
+    if (spec.placement != model::placement_kind::blocks) {
+        for (std::size_t q = 0; q < n; ++q) held[q] = std::ceil(static_cast<double>(spec.populations[q].size) / ranks);
+        return held;
+    }
+    std::vector<double> indegree(n, 0.0);
+    for (const auto& p : spec.projections) {
+        const double size = static_cast<double>(spec.populations[p.target].size);
+        if (size > 0)
+            indegree[p.target] += expected_total(p, static_cast<double>(spec.populations[p.source].size), size) / size;
+    }
+    const std::vector<std::uint64_t> bounds = network::rank_bounds(spec, ranks);
+    const auto overlap = [&](std::size_t r, std::size_t q) {
+        const std::uint64_t lo = std::max(bounds[r], spec.first_gid(static_cast<std::uint32_t>(q)));
+        const std::uint64_t hi = std::min(bounds[r + 1], spec.first_gid(static_cast<std::uint32_t>(q + 1)));
+        return hi > lo ? static_cast<double>(hi - lo) : 0.0;
+    };
+    double most = -1.0;
+    std::size_t heaviest = 0, first = 0;  // the first population that rank r's range can overlap
+    for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
+        while (first + 1 < n && spec.first_gid(static_cast<std::uint32_t>(first + 1)) <= bounds[r]) ++first;
+        double synapses = 0.0;
+        for (std::size_t q = first; q < n && spec.first_gid(static_cast<std::uint32_t>(q)) < bounds[r + 1]; ++q)
+            synapses += overlap(r, q) * indegree[q];
+        if (synapses > most) {
+            most = synapses;
+            heaviest = r;
+        }
+    }
+    for (std::size_t q = 0; q < n; ++q) held[q] = overlap(heaviest, q);
+    return held;
+}
+
 }  // namespace
 
 std::uint64_t memory_estimate::peak() const {
@@ -65,7 +106,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // Summed in double: sizes the loader would refuse must still not wrap in a 64-bit sum.
     double total_neurons = 0.0;
     for (const auto& pop : spec.populations) total_neurons += static_cast<double>(pop.size);
-    const double local_neurons = std::ceil(total_neurons / P);
+    const std::vector<double> held = held_neurons(spec, ranks);  // by population, on the estimated rank
+    const double local_neurons = spec.placement == model::placement_kind::blocks
+                                     ? std::accumulate(held.begin(), held.end(), 0.0)
+                                     : std::ceil(total_neurons / P);
     // Per neuron: V, x_ex, x_in, I_dc, refractory, spike scratch (4 B each) and the gid (8 B).
     // An adaptation current (4 B) for every neuron of the thread when any population adapts, and the
     // drives of two alpha currents (8 B) when any population has them.
@@ -92,7 +136,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
-        const double s = expected_total(p, n_source, static_cast<double>(spec.populations[p.target].size)) / P;
+        const double n_target = static_cast<double>(spec.populations[p.target].size);
+        const double s = spec.placement == model::placement_kind::blocks
+                             ? (n_target > 0 ? expected_total(p, n_source, n_target) * held[p.target] / n_target : 0.0)
+                             : expected_total(p, n_source, n_target) / P;
         const double per_thread = s / T, thread_rows = rows_of(n_source, per_thread);
         synapses += s;
         from_population[p.source] += s;
@@ -118,8 +165,7 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // from the tables into its final arrays (counted above), with no temporary.
     double splits = 0.0;
     for (const auto& p : spec.projections)
-        if (p.rule == model::connection_rule::fixed_total_number)
-            splits += std::ceil(static_cast<double>(spec.populations[p.target].size) / P) * 16.0;
+        if (p.rule == model::connection_rule::fixed_total_number) splits += held[p.target] * 16.0;
     m.build = bytes(splits + T * thread_temp);
 
     // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
@@ -158,8 +204,7 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // have neurons of (a rank's n_p neurons of population p are on min(n_p, T) threads).
     if (spec.recording.rate_bin > 0) {
         double bins_held = static_cast<double>(spec.populations.size());
-        for (const auto& pop : spec.populations)
-            bins_held += std::min(T - 1.0, std::ceil(static_cast<double>(pop.size) / P));
+        for (const double h : held) bins_held += std::min(T - 1.0, h);
         rec += bins_held * 8.0 * spec.simulation.duration / std::max(spec.recording.rate_bin, spec.simulation.dt);
     }
     m.recorders = bytes(rec);
