@@ -399,8 +399,9 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
             sink.rows = 0;
         }
         s.layout_created = true;
-        s.flush("reopening the file");
     });
+    // Apart: a rank that failed above is agreed on before any rank enters the flush's barrier.
+    s.collective([&] { s.flush("reopening the file"); });
 }
 
 void output_file::flush() {
