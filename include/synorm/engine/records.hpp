@@ -140,7 +140,7 @@ struct pruning_record {
     std::uint64_t removed = 0;   // = tagged, or 0 when microglia are depleted
     std::uint64_t synapses = 0;  // before the removal
     // Memory of the projection's synapse tables on all ranks before and after the removal. They
-    // depend on the layout: every thread keeps a row index over the whole source population.
+    // depend on the layout: each thread keeps a row for each source with a synapse on it.
     std::uint64_t bytes_before = 0, bytes_after = 0;
 };
 
