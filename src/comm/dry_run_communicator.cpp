@@ -58,6 +58,14 @@ void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::v
 }
 
 namespace {
+// The words for rank r of words grouped by destination rank, counts[r] of them.
+std::span<const std::uint64_t> group(std::span<const std::uint64_t> words, std::span<const std::uint64_t> counts,
+                                     std::size_t r) {
+    std::uint64_t at = 0;
+    for (std::size_t q = 0; q < r; ++q) at += counts[q];
+    return words.subspan(at, counts[r]);
+}
+
 // run_control's words are the three largest words there are (engine/run_control.hpp).
 std::uint64_t spikes_among(std::span<const std::uint64_t> words) {
     return static_cast<std::uint64_t>(
@@ -65,15 +73,19 @@ std::uint64_t spikes_among(std::span<const std::uint64_t> words) {
 }
 }  // namespace
 
-void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
+std::uint64_t dry_run_communicator::next_interval(std::vector<std::uint64_t>& out, bool only_needed) {
     if (!part_) throw std::logic_error("dry run: exchange before prepare()");
-    global.assign(local.begin(), local.end());
     const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
     next_t0_ += D_;
-    const std::size_t before = global.size();
-    model_remote(t0, t1, global, false);
-    const std::uint64_t remote = global.size() - before, others = static_cast<std::uint64_t>(ranks_ - 1);
+    const std::size_t before = out.size();
+    model_remote(t0, t1, out, only_needed);
     counts_.intervals += 1;
+    return out.size() - before;
+}
+
+void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
+    global.assign(local.begin(), local.end());
+    const std::uint64_t remote = next_interval(global, false), others = static_cast<std::uint64_t>(ranks_ - 1);
     counts_.local_spikes += spikes_among(local);
     counts_.remote_spikes += remote;
     counts_.messages += rounds_;
@@ -86,8 +98,6 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
                                           std::vector<std::uint64_t>& received,
                                           std::vector<std::uint64_t>& received_counts) {
     const auto me = static_cast<std::size_t>(rank_), P = send_counts.size();
-    std::uint64_t at = 0;
-    for (std::size_t r = 0; r < me; ++r) at += send_counts[r];
     received_counts.assign(P, 0);
     received.clear();
     // The next rank stands for every other rank: it asks for all of this rank's neurons, so that each
@@ -98,9 +108,9 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
     const auto& mine = part_ ? part_->thread(0).gids : none;
     for (std::size_t r = 0; r < P; ++r) {
         if (r == me) {
-            received.insert(received.end(), send.begin() + static_cast<std::ptrdiff_t>(at),
-                            send.begin() + static_cast<std::ptrdiff_t>(at + send_counts[me]));
-            received_counts[r] = send_counts[me];
+            const auto own = group(send, send_counts, me);
+            received.insert(received.end(), own.begin(), own.end());
+            received_counts[r] = own.size();
         } else if (r == proxy) {
             std::vector<std::uint64_t> gids(mine.begin(), mine.end());
             std::sort(gids.begin(), gids.end());
@@ -121,23 +131,13 @@ void dry_run_communicator::exchange_lists(std::span<const std::uint64_t> send,
 void dry_run_communicator::exchange_targeted(std::span<const std::uint64_t> send,
                                              std::span<const std::uint64_t> send_counts,
                                              std::vector<std::uint64_t>& received) {
-    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
     const auto me = static_cast<std::size_t>(rank_);
-    std::uint64_t at = 0;
-    for (std::size_t r = 0; r < me; ++r) at += send_counts[r];
-    const auto own = send.subspan(at, send_counts[me]);
+    const auto own = group(send, send_counts, me);
     received.assign(own.begin(), own.end());
-    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
-    next_t0_ += D_;
-    const std::size_t before = received.size();
-    model_remote(t0, t1, received, true);
-    const std::uint64_t remote = received.size() - before, others = static_cast<std::uint64_t>(ranks_ - 1);
+    const std::uint64_t remote = next_interval(received, true), others = static_cast<std::uint64_t>(ranks_ - 1);
     // This rank's spikes: each once in the group of the rank that stands for the others (exchange_lists).
-    std::uint64_t spikes = 0;
-    for (std::size_t r = 0, k = 0; r < send_counts.size(); k += send_counts[r], ++r)
-        if (r == proxy_ && r != me) spikes = spikes_among(send.subspan(k, send_counts[r]));
+    const std::uint64_t spikes = proxy_ != me ? spikes_among(group(send, send_counts, proxy_)) : 0;
     const double sent = static_cast<double>(spikes) * destinations_;
-    counts_.intervals += 1;
     counts_.local_spikes += spikes;
     counts_.remote_spikes += remote;
     counts_.messages += rounds_ + std::min(others, remote) + std::min(others, static_cast<std::uint64_t>(sent + 0.5));

@@ -78,6 +78,9 @@ public:
     double modelled_exchange_seconds() const;
 
 private:
+    // The next interval: appends the modelled spikes of the other ranks to `out` (only those of the
+    // sources this rank needs, with only_needed) and returns how many.
+    std::uint64_t next_interval(std::vector<std::uint64_t>& out, bool only_needed);
     // Appends the modelled spikes of the other ranks in [t0, t1) to `out`; with `needed`, only theirs.
     void model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out, bool only_needed) const;
     int rank_, ranks_;
