@@ -11,7 +11,7 @@
 #   --ranks LIST       numbers of MPI ranks (default 1,2,4,8)
 #   --series LIST      strong, weak or both (default strong,weak)
 #   --threads T        OpenMP threads (CPUs) per rank (default 1)
-#   --scale [CONFIG:]S network.scale of the strong series and of 1 rank (default 1; microcircuit 0.25)
+#   --scale [CONFIG:]S network.scale of the strong series and of 1 rank (default 1, microcircuit 0.25; bare S: all)
 #   --duration [CONFIG:]T  biological time per run (default "1 s")
 #   --set [CONFIG:]KEY=VALUE   a further override for every run (of one network); may repeat
 #   --out DIR          where outputs, logs and the report go (default out/scaling-<date>-<time>)
@@ -44,7 +44,8 @@ configs=coba,brunel,microcircuit
 ranks=1,2,4,8
 series_list=strong,weak
 threads=1
-declare -A scale=([microcircuit]=0.25) duration=()
+# A bare --scale S overrides these defaults too; --scale CONFIG:S only that network's.
+declare -A scale=() builtin_scale=([microcircuit]=0.25) duration=()
 default_scale=1
 default_duration="1 s"
 sets=()
@@ -135,7 +136,7 @@ jobs=()
 for config in "${config_list[@]}"; do
     file=$root/config/$config.yaml
     [[ -f "$file" ]] || job_fail "$job_usage_error" "--configs: there is no $file"
-    base=${scale[$config]:-${scale["*"]:-$default_scale}}
+    base=${scale[$config]:-${scale["*"]:-${builtin_scale[$config]:-$default_scale}}}
     time=${duration[$config]:-${duration["*"]:-$default_duration}}
     mapfile -t more < <(overrides "$config")
     for r in "${rank_list[@]}"; do

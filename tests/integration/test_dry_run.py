@@ -146,6 +146,20 @@ def test_scaling_series_of_dry_runs():
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_bare_scale_overrides_the_series_default_scale():
+    # microcircuit's built-in default is 0.25; a bare --scale is every network's, that one's too.
+    d = h.tmpdir()
+    out = os.path.join(d, "series")
+    env = dict(os.environ, SYNORM=h.SYNORM)
+    p = subprocess.run([os.path.join(h.SOURCE, "jobs", "scaling.sh"), "--dry-run", "--configs", "microcircuit",
+                        "--ranks", "1", "--series", "strong", "--scale", "0.02", "--duration", "5 ms", "--out", out],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(out, "dry_runs.tsv"), newline="") as f:
+        scales = {r["scale"] for r in csv.DictReader(f, delimiter="\t")}
+    assert scales == {"0.02"}, scales
+
+
 def test_a_signal_ends_a_dry_run_without_a_checkpoint():
     d = h.tmpdir()
     out = os.path.join(d, "sig.h5")
