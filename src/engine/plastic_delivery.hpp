@@ -30,10 +30,16 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
     float* const weight = table.weight.data();
     const std::uint32_t* const target_delay = table.target_delay.data();
     const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    // The targets' postsynaptic histories are scattered over the thread's neurons: each is requested
+    // `ahead` synapses before its trace is read.
+    constexpr std::uint64_t ahead = 8;
+    for (std::uint64_t k = k0; k < std::min(k1, k0 + ahead); ++k)
+        ts.history.prefetch(network::synapse_target(target_delay[k]));
     if (table.uniform_delay) {
         const std::int64_t d = D + table.delay_offset;
         float* const slot = data + (static_cast<std::uint64_t>(t_pre + d) & mask) * n;
         for (std::uint64_t k = k0; k < k1; ++k) {
+            if (k + ahead < k1) ts.history.prefetch(network::synapse_target(target_delay[k + ahead]));
             const std::uint32_t i = network::synapse_target(target_delay[k]);
             const float y = ts.history.trace_before(i, t_pre - d, minus, nearest);
             const float w = Rule::pre(common, own, row, weight[k], y);
@@ -42,6 +48,7 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
         }
     } else {
         for (std::uint64_t k = k0; k < k1; ++k) {
+            if (k + ahead < k1) ts.history.prefetch(network::synapse_target(target_delay[k + ahead]));
             const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
             const std::int64_t d = D + network::synapse_delay_offset(word);
             const float y = ts.history.trace_before(i, t_pre - d, minus, nearest);
@@ -78,7 +85,11 @@ inline void potentiate_run(thread_state& ts, network::synapse_table& table, cons
     const float m = Meta ? ts.potentiation[a.neuron] : 1.0f;
     // The run's weights lie one per source row, far apart in a large table: each is a cache miss, so
     // the one `ahead` entries on is requested early (hpc_benchmark at scale 0.5: 9000 per spike).
+    // The first `ahead` are requested before the loop: a neuron's run is often no longer than that
+    // (config/coba_stdp.yaml: 64 synapses per neuron).
     constexpr std::uint64_t ahead = 32;
+    for (std::uint64_t e = a.begin; e < std::min(a.end, a.begin + ahead); ++e)
+        __builtin_prefetch(weight + row_begin[entry[e] >> shift] + (entry[e] & position_mask), 1);
     for (std::uint64_t e = a.begin; e < a.end; ++e) {
         if (e + ahead < a.end) {
             const std::uint32_t next = entry[e + ahead];

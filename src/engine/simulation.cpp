@@ -312,8 +312,18 @@ constexpr std::uint64_t mix(std::uint64_t x) {
 
 std::uint64_t simulation::synapse_checksum() const {
     std::uint64_t sum = 0;
+    // Neighbouring synapses mostly share delay and weight (as built, a constant weight is common):
+    // their part of the hash is computed once for a run of them.
+    std::uint64_t last_delay = 0, inner = mix(0 ^ mix(0));
+    std::uint32_t last_weight = 0;
     for_each_synapse(*impl_, [&](std::uint64_t source, std::uint64_t target, std::uint64_t delay, float weight) {
-        sum += mix(source ^ mix(target ^ mix(delay ^ mix(std::bit_cast<std::uint32_t>(weight)))));
+        const auto bits = std::bit_cast<std::uint32_t>(weight);
+        if (delay != last_delay || bits != last_weight) {
+            last_delay = delay;
+            last_weight = bits;
+            inner = mix(delay ^ mix(bits));
+        }
+        sum += mix(source ^ mix(target ^ inner));
     });
     return sum;
 }

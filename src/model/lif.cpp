@@ -194,9 +194,10 @@ template <class F, bool Gain, bool Egaba, bool Track>
 
 // Sixteen neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
 // (a few per thousand neurons and step), so lanes are looked at only where one fired: each group of
-// 64 neurons stores its spike masks into b.spikes and is scanned only if any mask is set. The
-// scan writes the compacted indices into the same array: index `fired` ≤ the position being read,
-// and the masks of later groups are stored after it, so nothing unread is overwritten.
+// 128 neurons stores its spike masks into b.spikes and is scanned only if any mask is set, and then
+// only its sixteens with a mask set. The scan writes the compacted indices into the same array: index
+// `fired` ≤ the position being read, and the masks of later groups are stored after it, so nothing
+// unread is overwritten.
 // SYNORM_SIMD_CLONES (simd.hpp) gives the versions for each CPU, which all compute the same bits.
 #define SYNORM_LIF_KERNEL(name, step)                                                                        \
     template <bool Gain, bool Egaba, bool Track>                                                             \
@@ -215,8 +216,10 @@ template <class F, bool Gain, bool Egaba, bool Track>
                 any_spike |= spike;                                                                          \
             }                                                                                                \
             if (__builtin_expect(simd::any(any_spike), 0))                                                   \
-                for (std::size_t k = i; k < i + group; ++k)                                                  \
-                    if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                         \
+                for (std::size_t j = i; j < i + group; j += simd::lanes)                                     \
+                    if (simd::any(load<simd::vint>(masks + j)))                                              \
+                        for (std::size_t k = j; k < j + simd::lanes; ++k)                                    \
+                            if (masks[k]) b.spikes[fired++] = static_cast<std::uint32_t>(k);                 \
         }                                                                                                    \
         for (; i + simd::lanes <= b.n; i += simd::lanes) {                                                   \
             const simd::vint spike = step<simd::vfloat, Gain, Egaba, Track>(c, b, i);                        \

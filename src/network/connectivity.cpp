@@ -57,7 +57,7 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
         const std::uint64_t k = proj.rule == connection_rule::fixed_indegree ? proj.indegree : count;
         if (m == 0 || k == 0) break;
         if (proj.allow_multapses) {
-            for (std::uint64_t i = 0; i < k; ++i) sources.push_back(rng.below(m));
+            rng.below_many(m, k, sources);
         } else {
             distinct_sample(std::min(k, m), m, rng, sources);
         }

@@ -41,31 +41,50 @@ double expected_synapses(const model::projection_spec& proj, std::uint64_t n_sou
     return 0.0;
 }
 
+// The unsorted synapses of one projection on one thread, by target (ascending), then as drawn. A
+// weight or delay that every synapse shares is kept once, not per synapse: the build's memory peaks
+// while these and the table coexist.
+struct coo_synapses {
+    std::uint32_t first_target = 0;     // thread-local index of the first target
+    std::vector<std::uint64_t> begin;   // by target from first_target, plus the end: its first synapse
+    std::vector<std::uint32_t> source;  // by synapse: source-population index
+    std::vector<std::uint16_t> offset;  // by synapse: delay − D in steps; empty: every synapse has one_offset
+    std::vector<float> weight;          // by synapse; empty: every synapse has one_weight
+    std::vector<std::uint16_t> tag;     // by synapse: a checkpoint's pruning tags; empty: none
+    std::uint32_t one_offset = 0;
+    float one_weight = 0.0f;
+
+    std::uint32_t offset_of(std::uint64_t k) const { return offset.empty() ? one_offset : offset[k]; }
+};
+
 // Unsorted synapses into compressed CSR rows by source, stable, so each row keeps the order of the
 // input: by target, then as drawn. Rows exist only for sources with a synapse here. A counting sort when
 // the source population is no larger than the synapses (its counters cost no more than the synapses
 // do); otherwise a sort of (source, place) keys, so that nothing scales with the source population.
-void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<std::uint32_t>& coo_source,
-               const std::vector<std::uint32_t>& coo_word, const std::vector<float>& coo_weight,
-               const std::vector<std::uint16_t>& coo_tag = {}) {
-    const std::uint64_t n = coo_word.size();
+void fill_rows(synapse_table& table, std::uint64_t sources, const coo_synapses& coo) {
+    const std::uint64_t n = coo.source.size();
     if (n > max_table_synapses)
         throw std::runtime_error("one thread holds " + std::to_string(n) + " synapses of one projection, more than " +
                                  std::to_string(max_table_synapses) +
                                  " (32-bit row offsets); use more threads or ranks");
     table.target_delay.resize(n);
-    table.weight.resize(n);
-    if (!coo_tag.empty()) table.tag.resize(n);
+    if (coo.weight.empty()) {
+        table.weight.assign(n, coo.one_weight);
+    } else {
+        table.weight.resize(n);
+    }
+    if (!coo.tag.empty()) table.tag.resize(n);
     table.sources.clear();
     table.row_begin.clear();
-    const auto place = [&](std::uint64_t at, std::uint64_t k) {
-        table.target_delay[at] = coo_word[k];
-        table.weight[at] = coo_weight[k];
-        if (!coo_tag.empty()) table.tag[at] = coo_tag[k];
+    const std::uint64_t targets = coo.begin.size() - 1;
+    const auto place = [&](std::uint64_t at, std::uint64_t k, std::uint32_t target) {
+        table.target_delay[at] = pack_synapse(target, coo.offset_of(k));
+        if (!coo.weight.empty()) table.weight[at] = coo.weight[k];
+        if (!coo.tag.empty()) table.tag[at] = coo.tag[k];
     };
     if (sources <= n) {
         std::vector<std::uint32_t> fill(sources + 1, 0);
-        for (const auto s : coo_source) ++fill[s + 1];
+        for (const auto s : coo.source) ++fill[s + 1];
         std::uint64_t rows = 0;
         for (std::uint64_t s = 0; s < sources; ++s) rows += fill[s + 1] != 0;
         table.sources.reserve(rows);
@@ -78,10 +97,25 @@ void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<st
             fill[s + 1] += fill[s];
         }
         table.row_begin.push_back(static_cast<std::uint32_t>(n));
-        for (std::uint64_t k = 0; k < n; ++k) place(fill[coo_source[k]]++, k);
+        const bool plain = coo.offset.empty() && coo.weight.empty() && coo.tag.empty();
+        for (std::uint64_t i = 0; i < targets; ++i) {
+            const auto target = static_cast<std::uint32_t>(coo.first_target + i);
+            if (plain) {  // the common case, one store per synapse
+                const std::uint32_t word = pack_synapse(target, coo.one_offset);
+                for (std::uint64_t k = coo.begin[i]; k < coo.begin[i + 1]; ++k)
+                    table.target_delay[fill[coo.source[k]]++] = word;
+            } else {
+                for (std::uint64_t k = coo.begin[i]; k < coo.begin[i + 1]; ++k) place(fill[coo.source[k]]++, k, target);
+            }
+        }
     } else {
         std::vector<std::uint64_t> key(n);
-        for (std::uint64_t k = 0; k < n; ++k) key[k] = (std::uint64_t{coo_source[k]} << 32) | k;
+        std::vector<std::uint32_t> target_of(n);
+        for (std::uint64_t i = 0; i < targets; ++i)
+            for (std::uint64_t k = coo.begin[i]; k < coo.begin[i + 1]; ++k) {
+                key[k] = (std::uint64_t{coo.source[k]} << 32) | k;
+                target_of[k] = static_cast<std::uint32_t>(coo.first_target + i);
+            }
         std::sort(key.begin(), key.end());
         for (std::uint64_t at = 0; at < n; ++at) {
             const auto s = static_cast<std::uint32_t>(key[at] >> 32);
@@ -89,16 +123,16 @@ void fill_rows(synapse_table& table, std::uint64_t sources, const std::vector<st
                 table.sources.push_back(s);
                 table.row_begin.push_back(static_cast<std::uint32_t>(at));
             }
-            place(at, key[at] & 0xFFFF'FFFFull);
+            const std::uint64_t k = key[at] & 0xFFFF'FFFFull;
+            place(at, k, target_of[k]);
         }
         table.row_begin.push_back(static_cast<std::uint32_t>(n));
         table.sources.shrink_to_fit();
         table.row_begin.shrink_to_fit();
     }
-    if (!coo_word.empty()) {
-        table.delay_offset = synapse_delay_offset(coo_word.front());
-        for (const auto word : coo_word)
-            table.uniform_delay = table.uniform_delay && synapse_delay_offset(word) == table.delay_offset;
+    if (n > 0) {
+        table.delay_offset = coo.offset_of(0);
+        for (const auto offset : coo.offset) table.uniform_delay = table.uniform_delay && offset == table.delay_offset;
     }
 }
 
@@ -144,9 +178,7 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
     const double dt = spec.simulation.dt;
     std::vector<synapse_table> tables;
     std::vector<std::uint64_t> sources;
-    // Unsorted synapses of one projection, in the order they are drawn: by target, then by source.
-    std::vector<std::uint32_t> coo_source, coo_word;
-    std::vector<float> coo_weight;
+    coo_synapses coo;
 
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
         const auto& proj = spec.projections[j];
@@ -155,18 +187,39 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
         synapse_table table;
         table.projection = j;
         table.port = src.type == model::cell_type::excitatory ? receptor::excitatory : receptor::inhibitory;
-        coo_source.clear();
-        coo_word.clear();
-        coo_weight.clear();
-
         const auto& slice = layout.slices[proj.target];
+        // A constant weight or delay draws no random number: it is drawn once here and stored once.
+        const bool one_weight = proj.weight.shape == model::distribution::kind::constant;
+        const bool one_delay = proj.delay.shape == model::distribution::kind::constant;
+        model::random_stream unused(0, model::stream_kind::connectivity, j, 0);
+        const auto delay_offset = [&](double ms) {
+            const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, model::to_steps(ms, dt)));
+            return steps > D ? steps - D : 0;
+        };
+        const auto check_offset = [&](std::uint64_t offset) {
+            if (offset > max_delay_offset)
+                throw std::runtime_error("projection " + proj.name + ": a delay of " +
+                                         milliseconds(static_cast<double>(D + offset) * dt) +
+                                         " exceeds the longest a synapse stores (" +
+                                         milliseconds(static_cast<double>(D + max_delay_offset) * dt) + " at this dt)");
+        };
+        coo.first_target = slice.begin;
+        coo.begin.assign(1, 0);
+        coo.source.clear();
+        coo.offset.clear();
+        coo.weight.clear();
+        coo.one_weight = one_weight ? static_cast<float>(model::draw(proj.weight, unused)) : 0.0f;
+        const std::uint64_t constant_offset = one_delay ? delay_offset(model::draw(proj.delay, unused)) : 0;
+        coo.one_offset = static_cast<std::uint32_t>(std::min<std::uint64_t>(constant_offset, max_delay_offset));
+
         const auto expected =
             static_cast<std::size_t>(expected_synapses(proj, src.size, spec.populations[proj.target].size) *
                                      (slice.end - slice.begin) * 1.05) +
             16;
-        coo_source.reserve(expected);
-        coo_word.reserve(expected);
-        coo_weight.reserve(expected);
+        coo.begin.reserve(slice.end - slice.begin + 1);
+        coo.source.reserve(expected);
+        if (!one_delay) coo.offset.reserve(expected);
+        if (!one_weight) coo.weight.reserve(expected);
         for (std::uint32_t t = slice.begin; t < slice.end; ++t) {
             const std::uint64_t post = layout.gids[t], post_index = post - first_tgt;
             const std::int64_t self = proj.source == proj.target ? static_cast<std::int64_t>(post_index) : -1;
@@ -174,23 +227,21 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             sources.clear();
             const std::uint64_t count = splits[j].of(post_index);
             draw_sources(proj, src.size, self, post_index, count, rng, sources);
-            for (const std::uint64_t s : sources) {
-                const double w = model::draw(proj.weight, rng);
-                const std::int64_t drawn = model::to_steps(model::draw(proj.delay, rng), dt);
-                const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(0, drawn));
-                const std::uint64_t offset = steps > D ? steps - D : 0;
-                if (offset > max_delay_offset)
-                    throw std::runtime_error(
-                        "projection " + proj.name + ": a delay of " + milliseconds(static_cast<double>(steps) * dt) +
-                        " exceeds the longest a synapse stores (" +
-                        milliseconds(static_cast<double>(D + max_delay_offset) * dt) + " at this dt)");
-                coo_source.push_back(static_cast<std::uint32_t>(s));
-                coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(offset)));
-                coo_weight.push_back(static_cast<float>(w));
-            }
+            for (const std::uint64_t s : sources) coo.source.push_back(static_cast<std::uint32_t>(s));
+            // Weight, then delay, per synapse: the drawing order.
+            if (!one_weight || !one_delay)
+                for (std::size_t k = 0; k < sources.size(); ++k) {
+                    const double w = model::draw(proj.weight, rng);
+                    const std::uint64_t offset = delay_offset(model::draw(proj.delay, rng));
+                    check_offset(offset);
+                    if (!one_weight) coo.weight.push_back(static_cast<float>(w));
+                    if (!one_delay) coo.offset.push_back(static_cast<std::uint16_t>(offset));
+                }
+            coo.begin.push_back(coo.source.size());
         }
+        if (!coo.source.empty()) check_offset(constant_offset);
 
-        fill_rows(table, src.size, coo_source, coo_word, coo_weight);
+        fill_rows(table, src.size, coo);
         tables.push_back(std::move(table));
     }
     return tables;
@@ -206,28 +257,30 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
     table.projection = projection;
     table.port = src.type == model::cell_type::excitatory ? receptor::excitatory : receptor::inhibitory;
     const auto& slice = layout.slices[proj.target];
-    std::vector<std::uint32_t> coo_source, coo_word;
-    std::vector<float> coo_weight;
-    std::vector<std::uint16_t> coo_tag;
+    coo_synapses coo;
+    coo.first_target = slice.begin;
+    coo.begin.assign(1, 0);
     // The list is ascending by target, as the slice's neurons are: one merge pass, in drawing order.
     std::uint64_t k = 0;
     std::size_t n = 0;
     for (std::uint32_t t = slice.begin; t < slice.end; ++t) {
         const std::uint64_t gid = layout.gids[t];
         while (n < list.targets.size() && list.targets[n] < gid) k += list.counts[n++];
-        if (n == list.targets.size() || list.targets[n] != gid) continue;
-        for (const std::uint64_t end = k + list.counts[n]; k < end; ++k) {
-            if (list.sources[k] >= src.size || list.delays[k] < D || list.delays[k] - D > max_delay_offset)
-                throw std::runtime_error("projection " + proj.name + ": a synapse of the checkpoint onto neuron " +
-                                         std::to_string(gid) + " has a source or delay outside the network");
-            coo_source.push_back(list.sources[k]);
-            coo_word.push_back(pack_synapse(t, static_cast<std::uint32_t>(list.delays[k] - D)));
-            coo_weight.push_back(list.weights[k]);
-            if (!list.tags.empty()) coo_tag.push_back(list.tags[k]);
+        if (n < list.targets.size() && list.targets[n] == gid) {
+            for (const std::uint64_t end = k + list.counts[n]; k < end; ++k) {
+                if (list.sources[k] >= src.size || list.delays[k] < D || list.delays[k] - D > max_delay_offset)
+                    throw std::runtime_error("projection " + proj.name + ": a synapse of the checkpoint onto neuron " +
+                                             std::to_string(gid) + " has a source or delay outside the network");
+                coo.source.push_back(list.sources[k]);
+                coo.offset.push_back(static_cast<std::uint16_t>(list.delays[k] - D));
+                coo.weight.push_back(list.weights[k]);
+                if (!list.tags.empty()) coo.tag.push_back(list.tags[k]);
+            }
+            ++n;
         }
-        ++n;
+        coo.begin.push_back(coo.source.size());
     }
-    fill_rows(table, src.size, coo_source, coo_word, coo_weight, coo_tag);
+    fill_rows(table, src.size, coo);
     return table;
 }
 

@@ -8,7 +8,10 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <numeric>
+#include <optional>
+#include <string>
 
 #include "synorm/comm/mpi_communicator.hpp"
 #include "invariance_network.hpp"
@@ -21,6 +24,7 @@ namespace {
 
 comm::communicator* world = nullptr;
 const comm::mpi_session* session = nullptr;
+std::optional<std::string> mtl_before_init;  // OMPI_MCA_mtl as the process started, if set
 
 int test_threads() {
     const char* env = std::getenv("SYNORM_TEST_THREADS");
@@ -138,6 +142,22 @@ TEST(mpi_communicator, thread_support_below_funneled_is_refused) {
     EXPECT_EQ(comm::thread_support_problem(comm::thread_level::funneled), "");
     EXPECT_EQ(comm::thread_support_problem(comm::thread_level::multiple), "");
     EXPECT_NE(comm::thread_support_problem(comm::thread_level::single).find("MPI_THREAD_FUNNELED"), std::string::npos);
+}
+
+// Without RDMA adapters, MPI_Init skips Open MPI's adapter probes (0.2 s of start-up); a user's
+// choice of transports is kept.
+TEST(mpi_session, start_up_skips_probing_for_absent_adapters_unless_the_user_chose) {
+    const char* now = std::getenv("OMPI_MCA_mtl");
+    if (mtl_before_init) {
+        ASSERT_NE(now, nullptr);
+        EXPECT_EQ(std::string(now), *mtl_before_init);
+        return;
+    }
+    std::error_code error;
+    const std::filesystem::directory_iterator adapters("/sys/class/infiniband", error);
+    if (!error && adapters != std::filesystem::directory_iterator{}) GTEST_SKIP() << "this machine has RDMA adapters";
+    ASSERT_NE(now, nullptr);
+    EXPECT_EQ(std::string(now), "^psm,psm2,ofi");
 }
 
 TEST(mpi_communicator, reductions_are_exact) {
@@ -540,6 +560,7 @@ TEST(decomposition, a_hook_failing_on_one_rank_stops_every_rank) {
 
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
+    if (const char* mtl = std::getenv("OMPI_MCA_mtl")) mtl_before_init = mtl;
     comm::mpi_session mpi(argc, argv);
     session = &mpi;
     auto w = mpi.world();

@@ -48,6 +48,39 @@ TEST(random_stream, sixteen_lanes_give_the_blocks_of_sixteen_streams) {
     EXPECT_EQ(compared, 2 * 3 * 3 * 16 * 4);
 }
 
+// A run of sixteen consecutive blocks of one stream, also across the carry into the counter's high word.
+TEST(random_stream, a_run_gives_sixteen_consecutive_blocks) {
+    random_lanes out;
+    for (const std::uint64_t counter : {std::uint64_t{0}, std::uint64_t{0xFFFFFFF8}, std::uint64_t{5} << 33}) {
+        random_run(0xDEADBEEF12345678, stream_kind::connectivity, 3, (std::uint64_t{7} << 35) | 977, counter, out);
+        for (std::size_t l = 0; l < random_lanes::lanes; ++l) {
+            const auto block = random_block(0xDEADBEEF12345678, stream_kind::connectivity, 3,
+                                            (std::uint64_t{7} << 35) | 977, counter + l);
+            for (std::size_t w = 0; w < 4; ++w) ASSERT_EQ(out.word[w][l], block[w]) << counter << " lane " << l;
+        }
+    }
+}
+
+// below_many returns what as many calls of below return and leaves the stream where they leave it,
+// from any word of a block, for counts ending anywhere in a run, and when rejections consume more
+// words (n just above 2^63 rejects about half the draws).
+TEST(random_stream, below_many_is_below_called_many_times) {
+    int compared = 0;
+    for (const std::uint64_t n : {std::uint64_t{1}, std::uint64_t{4499}, (std::uint64_t{1} << 63) + 1})
+        for (int skip = 0; skip < 6; ++skip)
+            for (const std::uint64_t count : {0, 1, 7, 8, 31, 32, 33, 100, 1000}) {
+                random_stream a(9, stream_kind::connectivity, 2, 1234), b = a;
+                for (int i = 0; i < skip; ++i) ASSERT_EQ(a(), b());
+                std::vector<std::uint64_t> bulk = {42};
+                a.below_many(n, count, bulk);
+                ASSERT_EQ(bulk.size(), count + 1);
+                for (std::uint64_t i = 0; i < count; ++i) ASSERT_EQ(bulk[i + 1], b.below(n)) << n << " " << i;
+                for (int i = 0; i < 9; ++i) ASSERT_EQ(a(), b()) << "n " << n << " skip " << skip << " count " << count;
+                ++compared;
+            }
+    EXPECT_EQ(compared, 3 * 6 * 9);
+}
+
 TEST(random_stream, different_keys_give_uncorrelated_streams) {
     // Streams differing in one key component each: their uniforms are uncorrelated (|r| < 5/sqrt(n)).
     const int n = 20000;

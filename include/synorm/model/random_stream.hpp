@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace synorm::model {
 
@@ -48,6 +49,11 @@ struct random_lanes {
 };
 void random_blocks(std::uint64_t seed, stream_kind kind, std::uint32_t index,
                    const std::uint64_t (&gids)[random_lanes::lanes], std::uint64_t counter, random_lanes& out);
+
+// Blocks counter, counter + 1, …, counter + 15 of one stream (seed, kind, index, gid): block
+// counter + l in lane l, the same bits as random_block (connectivity draws a run of blocks per neuron).
+void random_run(std::uint64_t seed, stream_kind kind, std::uint32_t index, std::uint64_t gid, std::uint64_t counter,
+                random_lanes& out);
 
 // A sequential view of one stream: blocks 0, 1, 2, … consumed word by word.
 class random_stream {
@@ -95,6 +101,9 @@ public:
         }
         return static_cast<std::uint64_t>(m >> 64);
     }
+    // Appends `count` draws of below(n) to `out`: the numbers `count` calls return, and the stream left
+    // where they leave it, with the blocks computed sixteen at a time (random_run).
+    void below_many(std::uint64_t n, std::uint64_t count, std::vector<std::uint64_t>& out);
     // Standard normal (Box–Muller; one value per two uniforms, the second is discarded so that the
     // stream position does not depend on how many normals were asked for before).
     double normal() {

@@ -73,6 +73,9 @@ public:
     // Forgets spikes no synapse can need any more: those before `before`, keeping the latest of them
     // (its trace value carries the older ones forward).
     void prune(std::int64_t before);
+    // Requests `neuron`'s newest spikes ahead of a trace_before: delivery knows a row's next targets
+    // before it needs their traces.
+    void prefetch(std::uint32_t neuron) const { __builtin_prefetch(newest_.data() + neuron); }
     // The trace of `neuron` strictly before `step`, 0 when there is none. `decay` and `nearest` are
     // the neuron's (every rule onto it shares them): passed in so the caller keeps them in registers.
     float trace_before(std::uint32_t neuron, std::int64_t step, const decay_table& decay, bool nearest) const {
