@@ -67,7 +67,7 @@ def test_the_libraries_floor_of_a_rank_is_modelled():
         est = estimate_mib("coba.yaml", ["--duration", "10 ms"] + small, ranks)
         print(f"  floor, {ranks} rank(s): estimate {est:.1f} MiB, measured {min(peaks):.1f} to {max(peaks):.1f} MiB")
         for rank, peak in enumerate(peaks):
-            assert abs(est - peak) <= 0.10 * peak, f"{ranks} ranks, rank {rank}: estimate {est:.1f}, peak {peak:.1f} MiB"
+            assert abs(est - peak) <= 0.10 * peak, f"{ranks} ranks, rank {rank}: {est:.1f} vs {peak:.1f} MiB"
 
 
 def test_a_network_that_cannot_fit_is_refused_before_the_build():
