@@ -137,10 +137,14 @@ config::loaded_config load_config(const run_options& opt, outcome& result) {
 }
 
 // The rates (Hz, by population) at which a dry run's other ranks' neurons spike: an earlier run's
-// mean rates (--dry-run-rates), else the configuration's dry_run.rates. "" when every source population of
-// a projection has one; else what is missing.
-std::string dry_run_rates(const run_options& opt, const model::model_spec& spec, std::vector<double>& rates) {
+// mean rates (--dry-run-rates) and, where it recorded them, its rates over time (`traces`, Hz per bin
+// of bin_ms, over the dry run's duration), else the configuration's dry_run.rates. "" when every
+// source population of a projection has one; else what is missing.
+std::string dry_run_rates(const run_options& opt, const model::model_spec& spec, std::vector<double>& rates,
+                          std::vector<std::vector<double>>& traces, double& bin_ms) {
     rates.assign(spec.populations.size(), std::numeric_limits<double>::quiet_NaN());
+    traces.assign(spec.populations.size(), {});
+    bin_ms = 0;
     std::string from = "dry_run.rates of the configuration";
     if (!opt.dry_run_rates.empty()) {
         from = "--dry-run-rates " + opt.dry_run_rates;
@@ -148,6 +152,11 @@ std::string dry_run_rates(const run_options& opt, const model::model_spec& spec,
             for (const auto& [name, hz] : io::read_mean_rates(opt.dry_run_rates))
                 for (std::size_t i = 0; i < spec.populations.size(); ++i)
                     if (spec.populations[i].name == name) rates[i] = hz;
+            io::rate_traces over_time = io::read_rate_traces(opt.dry_run_rates, spec.simulation.duration);
+            bin_ms = over_time.bin_ms;
+            for (auto& [name, hz] : over_time.rates)
+                for (std::size_t i = 0; i < spec.populations.size(); ++i)
+                    if (spec.populations[i].name == name) traces[i] = std::move(hz);
         } catch (const std::exception& e) {
             return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
         }
@@ -488,10 +497,12 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     }
     if (loaded.code == ok && opt.dry_run) {
         std::vector<double> rates;
-        const std::string problem = dry_run_rates(opt, cfg.spec, rates);
+        std::vector<std::vector<double>> traces;
+        double bin_ms = 0;
+        const std::string problem = dry_run_rates(opt, cfg.spec, rates, traces, bin_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
         else
-            opt.dry_run->prepare(cfg.spec, rates);
+            opt.dry_run->prepare(cfg.spec, rates, traces, bin_ms);
     }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
     if (root)

@@ -4,6 +4,7 @@
 #include "synorm/io/checkpoint_file.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -79,6 +80,45 @@ std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& p
             rates.emplace_back(name, static_cast<double>(spikes) / (static_cast<double>(*size) * *simulated * 1e-3));
     }
     return rates;
+}
+
+rate_traces read_rate_traces(const std::string& path, double upto_ms) {
+    const output_summary summary = read_output_summary(path, false);
+    if (summary.status != "complete")
+        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no rates to read");
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    rate_traces out;
+    if (!f.has("/rates")) return out;
+    h5::handle group(h5::check_id(H5Gopen2(id, "/rates", H5P_DEFAULT), f.where("/rates"), "opening"));
+    const auto bin = h5::read_attribute<double>(group.get(), "bin", f.where("/rates"));
+    if (!bin || !(*bin > 0)) throw io_error(f.where("/rates") + ": no bin");
+    out.bin_ms = *bin;
+    h5::handle pops(h5::check_id(H5Gopen2(id, "/populations", H5P_DEFAULT), f.where("/populations"), "opening"));
+    const auto order = h5::read_strings_attribute(pops.get(), "order", f.where("/populations"));
+    if (!order) throw io_error(f.where("/populations") + ": no attribute 'order'");
+    const double wanted = std::ceil(std::max(0.0, upto_ms) / out.bin_ms);
+    for (const std::string& name : *order) {
+        const std::string object = "/rates/" + name;
+        if (!f.has(object)) continue;
+        h5::handle set(h5::check_id(H5Dopen2(id, object.c_str(), H5P_DEFAULT), f.where(object), "opening"));
+        const hsize_t n = std::min<hsize_t>(h5::dataset_size(set.get(), f.where(object)),
+                                            wanted < 1e15 ? static_cast<hsize_t>(wanted) : hsize_t{1} << 50);
+        std::vector<double> hz(n);
+        if (n > 0) {
+            const hsize_t start[1] = {0}, count[1] = {n};
+            h5::handle file_space(H5Dget_space(set.get()));
+            h5::handle memory(H5Screate_simple(1, count, nullptr));
+            if (!file_space.valid() || !memory.valid() ||
+                H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+                H5Dread(set.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT, hz.data()) < 0)
+                throw io_error(f.where(object) + ": reading it failed");
+        }
+        out.rates.emplace_back(name, std::move(hz));
+    }
+    return out;
 }
 
 std::string config_hash(const std::string& resolved_yaml) {

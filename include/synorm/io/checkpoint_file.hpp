@@ -75,4 +75,13 @@ output_summary read_output_summary(const std::string& path, bool verify);
 // --dry-run-rates` reads. Throws io_error when the file is no complete synorm output.
 std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& path);
 
+// Not collective: the same run's population rates over time (/rates, Hz per bin of bin_ms), the
+// bins that start before upto_ms, by population name: what a dry run's other ranks follow (README
+// "Dry run"). Empty when the run recorded no rates. Throws io_error as read_mean_rates does.
+struct rate_traces {
+    double bin_ms = 0;                                               // ms
+    std::vector<std::pair<std::string, std::vector<double>>> rates;  // Hz per bin, by population
+};
+rate_traces read_rate_traces(const std::string& path, double upto_ms);
+
 }  // namespace synorm::io
