@@ -172,6 +172,20 @@ std::string dry_run_rates(const run_options& opt, const model::model_spec& spec,
     return "";
 }
 
+// An earlier run of the same network (--dry-run-rates): its spikes of the other ranks' neurons are
+// replayed instead of the model while it lasts (comm::dry_run_communicator::replay). "" or what failed.
+std::string replay_earlier_spikes(const run_options& opt, const model::model_spec& spec) {
+    if (opt.dry_run_rates.empty()) return "";
+    try {
+        io::spike_train train = io::read_spike_train(opt.dry_run_rates, spec, spec.simulation.duration,
+                                                     [&](std::uint64_t gid) { return opt.dry_run->remote(gid); });
+        if (train.same_network) opt.dry_run->replay(std::move(train.spikes), train.end_step);
+    } catch (const std::exception& e) {
+        return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
+    }
+    return "";
+}
+
 bool is_remote_failure(const std::exception& e) { return dynamic_cast<const engine::remote_failure*>(&e) != nullptr; }
 
 // A hex word for messages: the synapse checksum.
@@ -501,8 +515,11 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         double bin_ms = 0;
         const std::string problem = dry_run_rates(opt, cfg.spec, rates, traces, bin_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
-        else
+        else {
             opt.dry_run->prepare(cfg.spec, rates, traces, bin_ms);
+            const std::string replay_problem = replay_earlier_spikes(opt, cfg.spec);
+            if (!replay_problem.empty()) loaded.fail(input_error, replay_problem);
+        }
     }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
     if (root)

@@ -51,9 +51,28 @@ void dry_run_communicator::prepare(const model::model_spec& spec, const std::vec
     }
 }
 
+bool dry_run_communicator::remote(std::uint64_t gid) const {
+    if (!part_) throw std::logic_error("dry run: remote() before prepare()");
+    return part_->owner_rank(gid) != rank_;
+}
+
+void dry_run_communicator::replay(std::vector<std::pair<std::int64_t, std::uint64_t>> spikes, std::int64_t end_step) {
+    replayed_ = std::move(spikes);
+    replay_end_ = end_step;
+}
+
 void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out,
                                         bool only_needed) const {
-    for (std::int64_t step = t0; step < t1; ++step) {
+    std::int64_t first_modelled = t0;
+    if (t0 < replay_end_) {
+        auto at = std::lower_bound(replayed_.begin(), replayed_.end(), std::pair<std::int64_t, std::uint64_t>{t0, 0});
+        for (; at != replayed_.end() && at->first < t1; ++at) {
+            if (only_needed && !std::binary_search(needed_.begin(), needed_.end(), at->second)) continue;
+            out.push_back(pack_spike(at->second, static_cast<std::uint64_t>(at->first - t0)));
+        }
+        first_modelled = std::min(t1, replay_end_);
+    }
+    for (std::int64_t step = first_modelled; step < t1; ++step) {
         const auto bin = bin_steps_ ? static_cast<std::size_t>(step / bin_steps_) : 0;
         for (std::uint32_t p = 0; p < mean_per_step_.size(); ++p) {
             const auto& trace = trace_per_step_[p];

@@ -93,6 +93,29 @@ TEST(dry_run_communicator, follows_an_earlier_runs_rates_over_time) {
     EXPECT_NEAR(static_cast<double>(after), 2000.0, 5 * std::sqrt(2000.0));
 }
 
+// An earlier run's spikes replayed: exactly those, at their steps, while they last; the model after.
+TEST(dry_run_communicator, replays_an_earlier_runs_spikes_then_models) {
+    const auto spec = small_network(1000);
+    comm::dry_run_communicator dry(0, 2);
+    dry.prepare(spec, {50.0});
+    EXPECT_TRUE(dry.remote(3));
+    EXPECT_FALSE(dry.remote(4));
+    dry.replay({{2, 7}, {2, 9}, {13, 1}}, 20);  // (step, gid); two intervals of 10 steps
+    std::vector<std::uint64_t> all;
+    dry.exchange_spikes({}, all);
+    EXPECT_EQ(all, (std::vector<std::uint64_t>{comm::pack_spike(7, 2), comm::pack_spike(9, 2)}));
+    dry.exchange_spikes({}, all);
+    EXPECT_EQ(all, (std::vector<std::uint64_t>{comm::pack_spike(1, 3)}));
+    std::uint64_t after = 0;
+    for (int interval = 0; interval < 98; ++interval) {
+        dry.exchange_spikes({}, all);
+        after += all.size();
+    }
+    // 500 remote neurons at 50 Hz for 98 ms: 2450 expected.
+    EXPECT_NEAR(static_cast<double>(after), 2450.0, 5 * std::sqrt(2450.0));
+    EXPECT_EQ(dry.counts().remote_spikes, after + 3);
+}
+
 TEST(dry_run_communicator, checksum_is_the_real_ranks_whatever_the_threads) {
     const auto spec = small_network(400);
     comm::dry_run_communicator one(2, 3), two(2, 3);

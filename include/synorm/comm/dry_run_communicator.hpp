@@ -47,6 +47,15 @@ public:
     void prepare(const model::model_spec& spec, const std::vector<double>& rates,
                  const std::vector<std::vector<double>>& traces = {}, double bin_ms = 0);
 
+    // After prepare(): whether the network's neuron `gid` is another rank's.
+    bool remote(std::uint64_t gid) const;
+    // The other ranks' spikes themselves, from an earlier run of the same network (io::read_spike_train:
+    // results do not depend on the layout, so they are what rank r receives in the real job): (step,
+    // gid) ascending, of remote neurons, for the steps before end_step. Those steps replay them instead
+    // of the model, so rank r's neurons get exactly their real input and do exactly the real rank's
+    // work; the model (rates) takes over after end_step.
+    void replay(std::vector<std::pair<std::int64_t, std::uint64_t>> spikes, std::int64_t end_step);
+
     int rank() const override { return rank_; }
     int size() const override { return ranks_; }
     // This rank's words (its spikes and run_control words, kept as sent) followed by the modelled
@@ -98,10 +107,12 @@ private:
     std::vector<double> mean_per_step_;                   // by population: expected remote spikes per step
     std::vector<std::vector<double>> trace_per_step_;     // by population and bin: the same, from a trace
     std::int64_t bin_steps_ = 0;                          // steps per bin of the traces; 0: none
-    std::uint64_t rounds_ = 0;                            // ⌈log2 P⌉
-    std::vector<std::uint64_t> needed_;                   // alltoall: the sources this rank needs, ascending
-    double destinations_ = 0;                             // alltoall: expected other ranks per own spike
-    std::size_t proxy_ = 0;                               // alltoall: the rank that stands for the others
+    std::vector<std::pair<std::int64_t, std::uint64_t>> replayed_;  // (step, gid) of remote spikes, ascending
+    std::int64_t replay_end_ = 0;                                   // steps before it are replayed
+    std::uint64_t rounds_ = 0;                                      // ⌈log2 P⌉
+    std::vector<std::uint64_t> needed_;                             // alltoall: the sources this rank needs, ascending
+    double destinations_ = 0;                                       // alltoall: expected other ranks per own spike
+    std::size_t proxy_ = 0;                                         // alltoall: the rank that stands for the others
     dry_run_counts counts_;
 };
 

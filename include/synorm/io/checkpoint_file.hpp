@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,5 +84,18 @@ struct rate_traces {
     std::vector<std::pair<std::string, std::vector<double>>> rates;  // Hz per bin, by population
 };
 rate_traces read_rate_traces(const std::string& path, double upto_ms);
+
+// Not collective: the spikes themselves of the same run, when it simulated the same network as
+// `spec` (the same seed, populations and sizes: then, as results do not depend on the layout, they
+// are every rank's spikes in any layout): those before upto_ms of the gids `keep` accepts, as (step
+// of spec's dt, gid) sorted, and the step its spikes end at. `same_network` false (and nothing read)
+// otherwise. Throws io_error as read_mean_rates does.
+struct spike_train {
+    bool same_network = false;
+    std::int64_t end_step = 0;                                   // the earlier run's end, at most upto_ms
+    std::vector<std::pair<std::int64_t, std::uint64_t>> spikes;  // (step, gid), ascending
+};
+spike_train read_spike_train(const std::string& path, const model::model_spec& spec, double upto_ms,
+                             const std::function<bool(std::uint64_t)>& keep);
 
 }  // namespace synorm::io
