@@ -179,7 +179,16 @@ std::string replay_earlier_spikes(const run_options& opt, const model::model_spe
     try {
         io::spike_train train = io::read_spike_train(opt.dry_run_rates, spec, spec.simulation.duration,
                                                      [&](std::uint64_t gid) { return opt.dry_run->remote(gid); });
-        if (train.same_network) opt.dry_run->replay(std::move(train.spikes), train.end_step);
+        if (!train.same_network) return "";
+        if (!opt.quiet)
+            std::cout << "synorm: dry run: the other ranks' spikes replayed from " << opt.dry_run_rates
+                      << " (the same network) for its first "
+                      << static_cast<double>(train.end_step) * spec.simulation.dt << " ms (" << train.spikes.size()
+                      << " spikes)"
+                      << (train.end_step < model::to_steps(spec.simulation.duration, spec.simulation.dt)
+                              ? ", then modelled\n"
+                              : "\n");
+        opt.dry_run->replay(std::move(train.spikes), train.end_step);
     } catch (const std::exception& e) {
         return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
     }
@@ -361,7 +370,7 @@ std::string dry_run_report(const engine::results& res, const io::provenance& p, 
       << "  modelled exchange (s): " << x[2] << " = " << c[3] << " messages x " << x[0] << " s + " << c[5]
       << " bytes / " << x[1] << " bytes/s\n"
       << "  per interval (" << c[0] << " intervals): spikes sent " << static_cast<double>(c[1]) / n << ", received "
-      << received / n << " (" << static_cast<double>(c[2]) / n << " modelled), bytes sent "
+      << received / n << " (" << static_cast<double>(c[2]) / n << " from the others, modelled or replayed), bytes sent "
       << static_cast<double>(c[4]) / n << ", received " << static_cast<double>(c[5]) / n << ", synaptic events "
       << static_cast<double>(res.local_events) / n << " ("
       << static_cast<double>(res.local_events) / std::max(1.0, received) << " per received spike)\n";
