@@ -137,10 +137,14 @@ config::loaded_config load_config(const run_options& opt, outcome& result) {
 }
 
 // The rates (Hz, by population) at which a dry run's other ranks' neurons spike: an earlier run's
-// mean rates (--dry-run-rates), else the configuration's dry_run.rates. "" when every source population of
-// a projection has one; else what is missing.
-std::string dry_run_rates(const run_options& opt, const model::model_spec& spec, std::vector<double>& rates) {
+// mean rates (--dry-run-rates) and, where it recorded them, its rates over time (`traces`, Hz per bin
+// of bin_ms, over the dry run's duration), else the configuration's dry_run.rates. "" when every
+// source population of a projection has one; else what is missing.
+std::string dry_run_rates(const run_options& opt, const model::model_spec& spec, std::vector<double>& rates,
+                          std::vector<std::vector<double>>& traces, double& bin_ms) {
     rates.assign(spec.populations.size(), std::numeric_limits<double>::quiet_NaN());
+    traces.assign(spec.populations.size(), {});
+    bin_ms = 0;
     std::string from = "dry_run.rates of the configuration";
     if (!opt.dry_run_rates.empty()) {
         from = "--dry-run-rates " + opt.dry_run_rates;
@@ -148,6 +152,11 @@ std::string dry_run_rates(const run_options& opt, const model::model_spec& spec,
             for (const auto& [name, hz] : io::read_mean_rates(opt.dry_run_rates))
                 for (std::size_t i = 0; i < spec.populations.size(); ++i)
                     if (spec.populations[i].name == name) rates[i] = hz;
+            io::rate_traces over_time = io::read_rate_traces(opt.dry_run_rates, spec.simulation.duration);
+            bin_ms = over_time.bin_ms;
+            for (auto& [name, hz] : over_time.rates)
+                for (std::size_t i = 0; i < spec.populations.size(); ++i)
+                    if (spec.populations[i].name == name) traces[i] = std::move(hz);
         } catch (const std::exception& e) {
             return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
         }
@@ -160,6 +169,29 @@ std::string dry_run_rates(const run_options& opt, const model::model_spec& spec,
                    ", the source of projection " + proj.name + ", in " + from +
                    " (the other ranks' neurons spike at their population's rate: give every source population one "
                    "in dry_run.rates, or an earlier run's output with --dry-run-rates)";
+    return "";
+}
+
+// An earlier run of the same network (--dry-run-rates): its spikes of the other ranks' neurons are
+// replayed instead of the model while it lasts (comm::dry_run_communicator::replay). "" or what failed.
+std::string replay_earlier_spikes(const run_options& opt, const model::model_spec& spec) {
+    if (opt.dry_run_rates.empty()) return "";
+    try {
+        io::spike_train train = io::read_spike_train(opt.dry_run_rates, spec, spec.simulation.duration,
+                                                     [&](std::uint64_t gid) { return opt.dry_run->remote(gid); });
+        if (!train.same_network) return "";
+        if (!opt.quiet)
+            std::cout << "synorm: dry run: the other ranks' spikes replayed from " << opt.dry_run_rates
+                      << " (the same network) for its first "
+                      << static_cast<double>(train.end_step) * spec.simulation.dt << " ms (" << train.spikes.size()
+                      << " spikes)"
+                      << (train.end_step < model::to_steps(spec.simulation.duration, spec.simulation.dt)
+                              ? ", then modelled\n"
+                              : "\n");
+        opt.dry_run->replay(std::move(train.spikes), train.end_step);
+    } catch (const std::exception& e) {
+        return "--dry-run-rates '" + opt.dry_run_rates + "': " + e.what();
+    }
     return "";
 }
 
@@ -338,7 +370,7 @@ std::string dry_run_report(const engine::results& res, const io::provenance& p, 
       << "  modelled exchange (s): " << x[2] << " = " << c[3] << " messages x " << x[0] << " s + " << c[5]
       << " bytes / " << x[1] << " bytes/s\n"
       << "  per interval (" << c[0] << " intervals): spikes sent " << static_cast<double>(c[1]) / n << ", received "
-      << received / n << " (" << static_cast<double>(c[2]) / n << " modelled), bytes sent "
+      << received / n << " (" << static_cast<double>(c[2]) / n << " from the others, modelled or replayed), bytes sent "
       << static_cast<double>(c[4]) / n << ", received " << static_cast<double>(c[5]) / n << ", synaptic events "
       << static_cast<double>(res.local_events) / n << " ("
       << static_cast<double>(res.local_events) / std::max(1.0, received) << " per received spike)\n";
@@ -488,10 +520,15 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     }
     if (loaded.code == ok && opt.dry_run) {
         std::vector<double> rates;
-        const std::string problem = dry_run_rates(opt, cfg.spec, rates);
+        std::vector<std::vector<double>> traces;
+        double bin_ms = 0;
+        const std::string problem = dry_run_rates(opt, cfg.spec, rates, traces, bin_ms);
         if (!problem.empty()) loaded.fail(input_error, problem);
-        else
-            opt.dry_run->prepare(cfg.spec, rates);
+        else {
+            opt.dry_run->prepare(cfg.spec, rates, traces, bin_ms);
+            const std::string replay_problem = replay_earlier_spikes(opt, cfg.spec);
+            if (!replay_problem.empty()) loaded.fail(input_error, replay_problem);
+        }
     }
     if (const auto a = agree(comm, loaded); a.code != ok) return a.code;
     if (root)

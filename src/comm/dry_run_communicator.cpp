@@ -16,7 +16,8 @@ dry_run_communicator::dry_run_communicator(int rank, int ranks) : rank_(rank), r
     rounds_ = static_cast<std::uint64_t>(std::bit_width(static_cast<std::uint64_t>(ranks) - 1));
 }
 
-void dry_run_communicator::prepare(const model::model_spec& spec, const std::vector<double>& rates) {
+void dry_run_communicator::prepare(const model::model_spec& spec, const std::vector<double>& rates,
+                                   const std::vector<std::vector<double>>& traces, double bin_ms) {
     seed_ = spec.simulation.seed;
     D_ = static_cast<std::int64_t>(spec.min_delay_steps());
     total_steps_ = model::to_steps(spec.simulation.duration, spec.simulation.dt);
@@ -36,15 +37,49 @@ void dry_run_communicator::prepare(const model::model_spec& spec, const std::vec
         const double rate = rates[p] > 0 ? rates[p] : 0.0;  // NaN (not given): a population nobody listens to
         mean_per_step_[p] = static_cast<double>(size_[p] - local) * rate * spec.simulation.dt * 1e-3;
     }
+    trace_per_step_.assign(n, {});
+    bin_steps_ = 0;
+    if (bin_ms > 0 && !traces.empty()) {
+        if (traces.size() != n) throw std::invalid_argument("dry run: one rate trace per population expected");
+        bin_steps_ = std::max<std::int64_t>(1, model::to_steps(bin_ms, spec.simulation.dt));
+        for (std::uint32_t p = 0; p < n; ++p) {
+            const std::uint64_t local = slices[p].end - slices[p].begin;
+            for (const double hz : traces[p])
+                trace_per_step_[p].push_back(static_cast<double>(size_[p] - local) * std::max(0.0, hz) *
+                                             spec.simulation.dt * 1e-3);
+        }
+    }
+}
+
+bool dry_run_communicator::remote(std::uint64_t gid) const {
+    if (!part_) throw std::logic_error("dry run: remote() before prepare()");
+    return part_->owner_rank(gid) != rank_;
+}
+
+void dry_run_communicator::replay(std::vector<std::pair<std::int64_t, std::uint64_t>> spikes, std::int64_t end_step) {
+    replayed_ = std::move(spikes);
+    replay_end_ = end_step;
 }
 
 void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out,
                                         bool only_needed) const {
-    for (std::int64_t step = t0; step < t1; ++step) {
+    std::int64_t first_modelled = t0;
+    if (t0 < replay_end_) {
+        auto at = std::lower_bound(replayed_.begin(), replayed_.end(), std::pair<std::int64_t, std::uint64_t>{t0, 0});
+        for (; at != replayed_.end() && at->first < t1; ++at) {
+            if (only_needed && !std::binary_search(needed_.begin(), needed_.end(), at->second)) continue;
+            out.push_back(pack_spike(at->second, static_cast<std::uint64_t>(at->first - t0)));
+        }
+        first_modelled = std::min(t1, replay_end_);
+    }
+    for (std::int64_t step = first_modelled; step < t1; ++step) {
+        const auto bin = bin_steps_ ? static_cast<std::size_t>(step / bin_steps_) : 0;
         for (std::uint32_t p = 0; p < mean_per_step_.size(); ++p) {
-            if (mean_per_step_[p] <= 0) continue;
+            const auto& trace = trace_per_step_[p];
+            const double mean = bin < trace.size() ? trace[bin] : mean_per_step_[p];
+            if (!(mean > 0)) continue;
             model::random_stream rng(seed_, model::stream_kind::dry_run_remote, p, static_cast<std::uint64_t>(step));
-            std::poisson_distribution<std::int64_t> count(mean_per_step_[p]);
+            std::poisson_distribution<std::int64_t> count(mean);
             for (std::int64_t k = count(rng); k > 0; --k) {
                 std::uint64_t gid;
                 do  // uniform among the remote neurons: at least half of the population when P ≥ 2

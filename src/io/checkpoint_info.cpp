@@ -4,12 +4,15 @@
 #include "synorm/io/checkpoint_file.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <tuple>
 
 #include "checkpoint_format.hpp"
+#include "synorm/model/time_steps.hpp"
 
 namespace synorm::io {
 using namespace detail;
@@ -79,6 +82,113 @@ std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& p
             rates.emplace_back(name, static_cast<double>(spikes) / (static_cast<double>(*size) * *simulated * 1e-3));
     }
     return rates;
+}
+
+rate_traces read_rate_traces(const std::string& path, double upto_ms) {
+    const output_summary summary = read_output_summary(path, false);
+    if (summary.status != "complete")
+        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no rates to read");
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    rate_traces out;
+    if (!f.has("/rates")) return out;
+    h5::handle group(h5::check_id(H5Gopen2(id, "/rates", H5P_DEFAULT), f.where("/rates"), "opening"));
+    const auto bin = h5::read_attribute<double>(group.get(), "bin", f.where("/rates"));
+    if (!bin || !(*bin > 0)) throw io_error(f.where("/rates") + ": no bin");
+    out.bin_ms = *bin;
+    h5::handle pops(h5::check_id(H5Gopen2(id, "/populations", H5P_DEFAULT), f.where("/populations"), "opening"));
+    const auto order = h5::read_strings_attribute(pops.get(), "order", f.where("/populations"));
+    if (!order) throw io_error(f.where("/populations") + ": no attribute 'order'");
+    const double wanted = std::ceil(std::max(0.0, upto_ms) / out.bin_ms);
+    for (const std::string& name : *order) {
+        const std::string object = "/rates/" + name;
+        if (!f.has(object)) continue;
+        h5::handle set(h5::check_id(H5Dopen2(id, object.c_str(), H5P_DEFAULT), f.where(object), "opening"));
+        const hsize_t n = std::min<hsize_t>(h5::dataset_size(set.get(), f.where(object)),
+                                            wanted < 1e15 ? static_cast<hsize_t>(wanted) : hsize_t{1} << 50);
+        std::vector<double> hz(n);
+        if (n > 0) {
+            const hsize_t start[1] = {0}, count[1] = {n};
+            h5::handle file_space(H5Dget_space(set.get()));
+            h5::handle memory(H5Screate_simple(1, count, nullptr));
+            if (!file_space.valid() || !memory.valid() ||
+                H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+                H5Dread(set.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT, hz.data()) < 0)
+                throw io_error(f.where(object) + ": reading it failed");
+        }
+        out.rates.emplace_back(name, std::move(hz));
+    }
+    return out;
+}
+
+spike_train read_spike_train(const std::string& path, const model::model_spec& spec, double upto_ms,
+                             const std::function<bool(std::uint64_t)>& keep) {
+    const output_summary summary = read_output_summary(path, false);
+    if (summary.status != "complete")
+        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no spikes to read");
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    file f{path, h5::handle(id)};
+    spike_train out;
+    h5::handle prov(h5::check_id(H5Gopen2(id, "/provenance", H5P_DEFAULT), f.where("/provenance"), "opening"));
+    const auto seed = h5::read_attribute<std::uint64_t>(prov.get(), "seed", f.where("/provenance"));
+    const auto simulated = h5::read_attribute<double>(prov.get(), "simulated_time", f.where("/provenance"));
+    if (!seed || *seed != spec.simulation.seed || !simulated || !f.has("/spikes")) return out;
+    h5::handle pops(h5::check_id(H5Gopen2(id, "/populations", H5P_DEFAULT), f.where("/populations"), "opening"));
+    const auto order = h5::read_strings_attribute(pops.get(), "order", f.where("/populations"));
+    if (!order || order->size() != spec.populations.size()) return out;
+    for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+        if ((*order)[p] != spec.populations[p].name) return out;
+        h5::handle pop(h5::check_id(H5Gopen2(pops.get(), (*order)[p].c_str(), H5P_DEFAULT),
+                                    f.where("/populations/" + (*order)[p]), "opening"));
+        const auto size = h5::read_attribute<std::uint64_t>(pop.get(), "size", f.where("/populations/" + (*order)[p]));
+        if (!size || *size != spec.populations[p].size) return out;
+    }
+    out.same_network = true;
+    const double dt = spec.simulation.dt, until = std::min(upto_ms, *simulated);
+    out.end_step = model::to_steps(until, dt);
+    // Read in slices: both columns of 64 Ki spikes at a time, kept only where `keep` says.
+    for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+        const std::string object = "/spikes/" + spec.populations[p].name;
+        if (!f.has(object + "/node_ids") || !f.has(object + "/timestamps")) continue;
+        h5::handle ids_set(h5::check_id(H5Dopen2(id, (object + "/node_ids").c_str(), H5P_DEFAULT),
+                                        f.where(object + "/node_ids"), "opening"));
+        h5::handle times_set(h5::check_id(H5Dopen2(id, (object + "/timestamps").c_str(), H5P_DEFAULT),
+                                          f.where(object + "/timestamps"), "opening"));
+        const hsize_t n = h5::dataset_size(ids_set.get(), f.where(object + "/node_ids"));
+        if (h5::dataset_size(times_set.get(), f.where(object + "/timestamps")) != n)
+            throw io_error(f.where(object) + ": node_ids and timestamps differ in length");
+        std::vector<std::uint64_t> ids;
+        std::vector<double> times;
+        const std::uint64_t first_gid = spec.first_gid(p);
+        for (hsize_t first = 0; first < n; first += hsize_t{1} << 16) {
+            const hsize_t start[1] = {first}, count[1] = {std::min<hsize_t>(hsize_t{1} << 16, n - first)};
+            ids.resize(count[0]);
+            times.resize(count[0]);
+            for (const auto& [set, type, data] :
+                 {std::tuple{ids_set.get(), H5T_NATIVE_UINT64, (void*)ids.data()},
+                  std::tuple{times_set.get(), H5T_NATIVE_DOUBLE, (void*)times.data()}}) {
+                h5::handle file_space(H5Dget_space(set));
+                h5::handle memory(H5Screate_simple(1, count, nullptr));
+                if (!file_space.valid() || !memory.valid() ||
+                    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+                    H5Dread(set, type, memory.get(), file_space.get(), H5P_DEFAULT, data) < 0)
+                    throw io_error(f.where(object) + ": reading it failed");
+            }
+            for (std::size_t k = 0; k < ids.size(); ++k) {
+                if (ids[k] >= spec.populations[p].size)
+                    throw io_error(f.where(object) + ": a node id beyond the population");
+                const std::int64_t step = std::llround(times[k] / dt);
+                if (step < 0 || step >= out.end_step || !keep(first_gid + ids[k])) continue;
+                out.spikes.emplace_back(step, first_gid + ids[k]);
+            }
+        }
+    }
+    std::sort(out.spikes.begin(), out.spikes.end());
+    return out;
 }
 
 std::string config_hash(const std::string& resolved_yaml) {

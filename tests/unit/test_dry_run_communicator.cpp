@@ -73,6 +73,49 @@ TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
     EXPECT_FALSE(first.empty());
 }
 
+// An earlier run's rates over time (--dry-run-rates): each bin's rate while the trace lasts, then the
+// mean rate. 1 ms bins of 0, 200 Hz for the first 20 ms, then nothing left: the mean, 50 Hz.
+TEST(dry_run_communicator, follows_an_earlier_runs_rates_over_time) {
+    const auto spec = small_network(1000);
+    comm::dry_run_communicator dry(0, 2);
+    std::vector<double> trace(20, 0.0);
+    std::fill(trace.begin() + 10, trace.end(), 200.0);  // Hz
+    dry.prepare(spec, {50.0}, {trace}, 1.0);
+    std::vector<std::uint64_t> all;
+    std::uint64_t silent = 0, busy = 0, after = 0;
+    for (int interval = 0; interval < 100; ++interval) {  // 1 ms each
+        dry.exchange_spikes({}, all);
+        (interval < 10 ? silent : interval < 20 ? busy : after) += all.size();
+    }
+    EXPECT_EQ(silent, 0u);
+    // 500 remote neurons: 200 Hz for 10 ms is 1000 expected; 50 Hz for 80 ms is 2000.
+    EXPECT_NEAR(static_cast<double>(busy), 1000.0, 5 * std::sqrt(1000.0));
+    EXPECT_NEAR(static_cast<double>(after), 2000.0, 5 * std::sqrt(2000.0));
+}
+
+// An earlier run's spikes replayed: exactly those, at their steps, while they last; the model after.
+TEST(dry_run_communicator, replays_an_earlier_runs_spikes_then_models) {
+    const auto spec = small_network(1000);
+    comm::dry_run_communicator dry(0, 2);
+    dry.prepare(spec, {50.0});
+    EXPECT_TRUE(dry.remote(3));
+    EXPECT_FALSE(dry.remote(4));
+    dry.replay({{2, 7}, {2, 9}, {13, 1}}, 20);  // (step, gid); two intervals of 10 steps
+    std::vector<std::uint64_t> all;
+    dry.exchange_spikes({}, all);
+    EXPECT_EQ(all, (std::vector<std::uint64_t>{comm::pack_spike(7, 2), comm::pack_spike(9, 2)}));
+    dry.exchange_spikes({}, all);
+    EXPECT_EQ(all, (std::vector<std::uint64_t>{comm::pack_spike(1, 3)}));
+    std::uint64_t after = 0;
+    for (int interval = 0; interval < 98; ++interval) {
+        dry.exchange_spikes({}, all);
+        after += all.size();
+    }
+    // 500 remote neurons at 50 Hz for 98 ms: 2450 expected.
+    EXPECT_NEAR(static_cast<double>(after), 2450.0, 5 * std::sqrt(2450.0));
+    EXPECT_EQ(dry.counts().remote_spikes, after + 3);
+}
+
 TEST(dry_run_communicator, checksum_is_the_real_ranks_whatever_the_threads) {
     const auto spec = small_network(400);
     comm::dry_run_communicator one(2, 3), two(2, 3);

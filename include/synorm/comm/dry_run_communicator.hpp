@@ -39,14 +39,29 @@ public:
     // before the build (the memory check, the output file) is rank r's.
     dry_run_communicator(int rank, int ranks);
     // Before the first exchange: the network and the rates (Hz, by population; NaN or 0: none) of the
-    // other ranks' neurons (spec.dry_run.rates or an earlier run's).
-    void prepare(const model::model_spec& spec, const std::vector<double>& rates);
+    // other ranks' neurons (spec.dry_run.rates or an earlier run's). With an earlier run's rates over
+    // time (`traces`: Hz per bin of bin_ms, by population; empty: none), each population follows its
+    // trace while it lasts and its rate after: a network's onset transient, oscillations or up and
+    // down states reach rank r's neurons as in the real run, where a constant rate would drive them
+    // (and their spikes, and the events they cause) differently from the start.
+    void prepare(const model::model_spec& spec, const std::vector<double>& rates,
+                 const std::vector<std::vector<double>>& traces = {}, double bin_ms = 0);
+
+    // After prepare(): whether the network's neuron `gid` is another rank's.
+    bool remote(std::uint64_t gid) const;
+    // The other ranks' spikes themselves, from an earlier run of the same network (io::read_spike_train:
+    // results do not depend on the layout, so they are what rank r receives in the real job): (step,
+    // gid) ascending, of remote neurons, for the steps before end_step. Those steps replay them instead
+    // of the model, so rank r's neurons get exactly their real input and do exactly the real rank's
+    // work; the model (rates) takes over after end_step.
+    void replay(std::vector<std::pair<std::int64_t, std::uint64_t>> spikes, std::int64_t end_step);
 
     int rank() const override { return rank_; }
     int size() const override { return ranks_; }
     // This rank's words (its spikes and run_control words, kept as sent) followed by the modelled
     // spikes of the other ranks for the interval: per step and population, a Poisson count of mean
-    // N_remote · rate · dt, each a gid drawn uniformly among the population's remote neurons, from
+    // N_remote · rate · dt (the rate of the step's bin when a trace is given), each a gid drawn
+    // uniformly among the population's remote neurons, from
     // the stream (seed, dry_run_remote, population, step): the same for every thread count.
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override;
     // The build's exchange of source lists: what this rank asks of itself comes back. The others'
@@ -90,10 +105,14 @@ private:
     std::unique_ptr<network::partition> part_;            // this rank's neurons (owner_rank for the others)
     std::vector<std::uint64_t> first_gid_, size_;         // by population
     std::vector<double> mean_per_step_;                   // by population: expected remote spikes per step
-    std::uint64_t rounds_ = 0;                            // ⌈log2 P⌉
-    std::vector<std::uint64_t> needed_;                   // alltoall: the sources this rank needs, ascending
-    double destinations_ = 0;                             // alltoall: expected other ranks per own spike
-    std::size_t proxy_ = 0;                               // alltoall: the rank that stands for the others
+    std::vector<std::vector<double>> trace_per_step_;     // by population and bin: the same, from a trace
+    std::int64_t bin_steps_ = 0;                          // steps per bin of the traces; 0: none
+    std::vector<std::pair<std::int64_t, std::uint64_t>> replayed_;  // (step, gid) of remote spikes, ascending
+    std::int64_t replay_end_ = 0;                                   // steps before it are replayed
+    std::uint64_t rounds_ = 0;                                      // ⌈log2 P⌉
+    std::vector<std::uint64_t> needed_;                             // alltoall: the sources this rank needs, ascending
+    double destinations_ = 0;                                       // alltoall: expected other ranks per own spike
+    std::size_t proxy_ = 0;                                         // alltoall: the rank that stands for the others
     dry_run_counts counts_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,5 +75,27 @@ output_summary read_output_summary(const std::string& path, bool verify);
 // holds: its spikes / (its size · the simulated time), by population name. What `synorm run
 // --dry-run-rates` reads. Throws io_error when the file is no complete synorm output.
 std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& path);
+
+// Not collective: the same run's population rates over time (/rates, Hz per bin of bin_ms), the
+// bins that start before upto_ms, by population name: what a dry run's other ranks follow (README
+// "Dry run"). Empty when the run recorded no rates. Throws io_error as read_mean_rates does.
+struct rate_traces {
+    double bin_ms = 0;                                               // ms
+    std::vector<std::pair<std::string, std::vector<double>>> rates;  // Hz per bin, by population
+};
+rate_traces read_rate_traces(const std::string& path, double upto_ms);
+
+// Not collective: the spikes themselves of the same run, when it simulated the same network as
+// `spec` (the same seed, populations and sizes: then, as results do not depend on the layout, they
+// are every rank's spikes in any layout): those before upto_ms of the gids `keep` accepts, as (step
+// of spec's dt, gid) sorted, and the step its spikes end at. `same_network` false (and nothing read)
+// otherwise. Throws io_error as read_mean_rates does.
+struct spike_train {
+    bool same_network = false;
+    std::int64_t end_step = 0;                                   // the earlier run's end, at most upto_ms
+    std::vector<std::pair<std::int64_t, std::uint64_t>> spikes;  // (step, gid), ascending
+};
+spike_train read_spike_train(const std::string& path, const model::model_spec& spec, double upto_ms,
+                             const std::function<bool(std::uint64_t)>& keep);
 
 }  // namespace synorm::io
