@@ -149,10 +149,14 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
             const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
             table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
         }
-        // While one projection is sorted into rows, a thread holds its unsorted copy (12 B per synapse,
-        // reserved with 5 % slack) and either a counter per source (4 B, when they are no more than
-        // the synapses) or a sort key per synapse (8 B); all threads build at once.
-        thread_temp = std::max(thread_temp, per_thread * 12.0 * 1.05 + std::min(n_source * 4.0, per_thread * 8.0));
+        // While one projection is sorted into rows, a thread holds its unsorted copy, reserved with 5 %
+        // slack: a 4 B source per synapse, with a 2 B delay and a 4 B weight unless every synapse shares
+        // them (network.cpp). Then either a counter per source (4 B, when they are no more than the
+        // synapses) or a sort key and a target per synapse (12 B); all threads build at once.
+        const double unsorted = 4.0 + (p.delay.shape == model::distribution::kind::constant ? 0.0 : 2.0) +
+                                (p.weight.shape == model::distribution::kind::constant ? 0.0 : 4.0);
+        const double sorting = n_source <= per_thread ? n_source * 4.0 : per_thread * 12.0;
+        thread_temp = std::max(thread_temp, per_thread * unsorted * 1.05 + sorting);
     }
     double distinct = 0.0;
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
