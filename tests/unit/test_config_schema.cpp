@@ -33,6 +33,7 @@ network:
 populations:
   E:
     size: 40
+    group: V1
     neuron:
       model: lif_cond_exp_adapt
       C_m: "200 pF"
