@@ -120,7 +120,7 @@ const key<model::population_spec> population_table[] = {
     {{"type", "word", "", "`excitatory`", "`excitatory` or `inhibitory`",
       "Dale's law: the receptor that every outgoing synapse of this population feeds, and so the sign of its weights"},
      bind_word<&model::population_spec::type, cell_types>()},
-    {{"group", "name", "", "none", "",
+    {{"group", "word", "", "none", "",
       "a grouping of populations, such as the area of a multi-area model; written to the output's "
       "`/populations/<name>` as the attribute `group`"},
      bind_text<&model::population_spec::group>(),

@@ -206,7 +206,7 @@ void spec_reader::read_population(const node_at& name_at, const node_at& value_a
                   " in all (2^40: random streams are keyed by a 40-bit gid)" + scale_note());
     }
     if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
-    if (const auto group = m.find("group")) pop.group = read_name(*group, "group");
+    if (const auto group = m.find("group")) pop.group = read_string(*group);
     read_neuron(m.required("neuron"), pop);
     const auto v_init = m.find("V_init");
     pop.V_init =
@@ -357,14 +357,14 @@ void spec_reader::read_projections(const std::optional<node_at>& at, const table
     const std::vector<node_at> items = at ? at->items() : std::vector<node_at>{};
     const std::size_t rows = tables.rows(table_section::projections);
     if (at) require_indexable(*at, items.size() + rows, "projections");
-    for (const node_at& item : items) read_projection(item);
+    for (const node_at& item : items) read_projection(item, false);
     tables.expand(
         table_section::projections,
         [&](std::size_t k) { return "projections[" + std::to_string(items.size() + k) + "]"; },
-        [&](const node_at&, const node_at& item) { read_projection(item); });
+        [&](const node_at&, const node_at& item) { read_projection(item, true); });
 }
 
-void spec_reader::read_projection(const node_at& item) {
+void spec_reader::read_projection(const node_at& item, bool from_table) {
     const map_view m(item, names(projection_keys));
     model::projection_spec proj;
     proj.source = population_ref(m.required("source"));
@@ -391,8 +391,11 @@ void spec_reader::read_projection(const node_at& item) {
     const node_at weight = m.required("weight");
     proj.weight = read_distribution(weight, model_info(target.model).weight_dim,
                                     weight_limit(source.type, "the source population " + source.name, target));
-    delay_at_.push_back(m.required("delay"));
-    proj.delay = read_distribution(delay_at_.back(), dimension::time, delay_limit());
+    const node_at delay = m.required("delay");
+    proj.delay = read_distribution(delay, dimension::time, delay_limit());
+    // A table's row is read and dropped: keeping any node of it would keep its whole tree (yaml-cpp
+    // holds one memory pool per tree), hundreds of bytes per key. Its path alone names the cells.
+    delay_at_.push_back(from_table ? node_at{delay.doc, YAML::Node(), delay.path} : delay);
     if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
     if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
     spec_.projections.push_back(std::move(proj));

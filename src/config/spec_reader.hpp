@@ -82,7 +82,7 @@ private:
     void read_branches(const node_at& at, model::population_spec& pop);
     void read_branch_sources();
     void read_projections(const std::optional<node_at>& at, const table_set& tables);
-    void read_projection(const node_at& item);
+    void read_projection(const node_at& item, bool from_table);
     void read_connect(const node_at& at, model::projection_spec& proj);
     void check_delays();
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);

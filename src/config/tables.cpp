@@ -144,7 +144,7 @@ struct pattern {
     std::string columns;  // the columns it reads, joined by ","
 };
 
-// The template as a tree: a node of the template kept as it is (shared by every row), text to
+// The template as a tree: a node of the template kept as it is (copied into every row), text to
 // fill, a map or a list. A map's `bounds` key holds an interval "[low,high)" that becomes min and max.
 struct template_node {
     enum class kind { literal, text, map, list } shape = kind::literal;
@@ -321,7 +321,9 @@ std::pair<std::optional<std::string>, std::optional<std::string>> interval(const
 
 YAML::Node build(const compiled_table& t, std::size_t row, const template_node& n, const std::string& path) {
     switch (n.shape) {
-    case template_node::kind::literal: return n.node;
+    // A copy: a node of the template inserted into each row's tree would merge every row's nodes
+    // into the template's memory (yaml-cpp keeps one pool per connected tree), which never shrinks.
+    case template_node::kind::literal: return YAML::Clone(n.node);
     case template_node::kind::text: return YAML::Node(fill(t, row, n.text, path));
     case template_node::kind::list: {
         YAML::Node list(YAML::NodeType::Sequence);
@@ -336,7 +338,7 @@ YAML::Node build(const compiled_table& t, std::size_t row, const template_node& 
         const auto& [key, value] = n.entries[i];
         const std::string key_path = join_path(path, key.IsScalar() ? key.Scalar() : "");
         if (!n.bounds[i]) {
-            map.force_insert(key, build(t, row, value, key_path));
+            map.force_insert(YAML::Node(key.Scalar()), build(t, row, value, key_path));
             continue;
         }
         const std::string text =
