@@ -358,6 +358,9 @@ YAML::Node build(const compiled_table& t, std::size_t row, const template_node& 
 std::string read_file(const node_at& at, const std::string& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) at.fail("cannot open " + path + ": is a directory");
+    // A FIFO or a device would block the read forever (or never end), as for the configuration file.
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+        at.fail("cannot open " + path + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) at.fail("cannot open " + path + ": " + std::strerror(errno));
     std::ostringstream text;

@@ -231,6 +231,8 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
               "derived, template");
     EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: nope.csv")),
               "DIR/net.yaml:20:11: tables.projections.file: cannot open DIR/data/nope.csv: No such file or directory");
+    EXPECT_EQ(error(config, {"tables.projections.file=/dev/zero"}),
+              "--set tables.projections.file: tables.projections.file: cannot open /dev/zero: not a regular file");
     EXPECT_EQ(error(config, {"tables.directory=elsewhere"}),
               "DIR/net.yaml:9:11: tables.populations.file: cannot open DIR/elsewhere/pops.csv: No such file or "
               "directory");
