@@ -51,42 +51,46 @@ void spec_reader::read_input_span(const map_view& m, Input& input) {
     }
 }
 
-void spec_reader::read_inputs(const std::optional<node_at>& at) {
-    if (!at) return;
+void spec_reader::read_inputs(const std::optional<node_at>& at, const table_set& tables) {
+    const std::vector<node_at> items = at ? at->items() : std::vector<node_at>{};
+    if (at) require_indexable(*at, items.size() + tables.rows(table_section::inputs), "inputs");
+    for (const node_at& item : items) read_input(item);
+    tables.expand(
+        table_section::inputs, [&](std::size_t k) { return "inputs[" + std::to_string(items.size() + k) + "]"; },
+        [&](const node_at&, const node_at& item) { read_input(item); });
+}
+
+void spec_reader::read_input(const node_at& item) {
     enum class input_kind { poisson, dc, pattern };
     static constexpr choice<input_kind> input_kinds[] = {
         {"poisson", input_kind::poisson}, {"dc", input_kind::dc}, {"pattern", input_kind::pattern}};
-    const std::vector<node_at> items = at->items();
-    require_indexable(*at, items.size(), "inputs");
-    for (const node_at& item : items) {
-        expect_map(item, "an input map with kind: poisson, dc or pattern");
-        const auto kind_at = peek_key(item, "kind");
-        if (!kind_at) item.fail("missing required key \"kind\" (poisson, dc or pattern)");
-        const input_kind kind = read_choice<input_kind>(*kind_at, input_kinds);
-        if (kind == input_kind::pattern) {
-            read_pattern(item);
-        } else if (kind == input_kind::poisson) {
-            const map_view m(item, names(poisson_keys), "a poisson input");
-            model::poisson_input_spec input;
-            read_input_span(m, input);
-            const node_at rate = m.required("rate");
-            input.rate = read_quantity(rate, dimension::rate);
-            require_non_negative(rate, input.rate, dimension::rate);
-            if (const auto sources = m.find("sources")) input.sources = read_count(*sources);
-            if (const auto receptor = m.find("receptor")) input.type = read_choice<cell_type>(*receptor, cell_types);
-            const model::population_spec& target = spec_.populations[input.population];
-            const dimension weight_dim = model_info(target.model).weight_dim;
-            const node_at weight = m.required("weight");
-            input.weight = read_quantity(weight, weight_dim);
-            check_limit(weight, "weight", input.weight, weight_dim, weight_limit(input.type, "the receptor", target));
-            spec_.poisson_inputs.push_back(input);
-        } else {
-            const map_view m(item, names(dc_keys), "a dc input");
-            model::dc_input_spec input;
-            read_input_span(m, input);
-            input.amplitude = read_quantity(m.required("amplitude"), dimension::current);
-            spec_.dc_inputs.push_back(input);
-        }
+    expect_map(item, "an input map with kind: poisson, dc or pattern");
+    const auto kind_at = peek_key(item, "kind");
+    if (!kind_at) item.fail("missing required key \"kind\" (poisson, dc or pattern)");
+    const input_kind kind = read_choice<input_kind>(*kind_at, input_kinds);
+    if (kind == input_kind::pattern) {
+        read_pattern(item);
+    } else if (kind == input_kind::poisson) {
+        const map_view m(item, names(poisson_keys), "a poisson input");
+        model::poisson_input_spec input;
+        read_input_span(m, input);
+        const node_at rate = m.required("rate");
+        input.rate = read_quantity(rate, dimension::rate);
+        require_non_negative(rate, input.rate, dimension::rate);
+        if (const auto sources = m.find("sources")) input.sources = read_count(*sources);
+        if (const auto receptor = m.find("receptor")) input.type = read_choice<cell_type>(*receptor, cell_types);
+        const model::population_spec& target = spec_.populations[input.population];
+        const dimension weight_dim = model_info(target.model).weight_dim;
+        const node_at weight = m.required("weight");
+        input.weight = read_quantity(weight, weight_dim);
+        check_limit(weight, "weight", input.weight, weight_dim, weight_limit(input.type, "the receptor", target));
+        spec_.poisson_inputs.push_back(input);
+    } else {
+        const map_view m(item, names(dc_keys), "a dc input");
+        model::dc_input_spec input;
+        read_input_span(m, input);
+        input.amplitude = read_quantity(m.required("amplitude"), dimension::current);
+        spec_.dc_inputs.push_back(input);
     }
 }
 

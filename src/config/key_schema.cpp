@@ -129,6 +129,8 @@ const std::vector<section_info>& schema() {
         {"projections", "projections[]", "", infos(projection_keys)},
         {"connect", "projections[].connect", "rules", infos(connect_keys)},
         {"poisson", "inputs[] (kind: poisson)", "", infos(poisson_keys)},
+        {"tables", "tables", "", infos(tables_keys)},
+        {"table", "tables.populations, tables.projections, tables.inputs", "", infos(table_keys)},
         {"dc", "inputs[] (kind: dc)", "", infos(dc_keys)},
         {"pattern", "inputs[] (kind: pattern)", "", infos(pattern_keys)},
         {"probe", "inputs[].probe", "", infos(probe_keys)},

@@ -24,6 +24,7 @@ bool non_default_placement(const model::model_spec& m) { return m.placement != m
 bool by_indegree(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_indegree; }
 bool by_probability(const model::projection_spec& p) { return p.rule == model::connection_rule::pairwise_bernoulli; }
 bool by_number(const model::projection_spec& p) { return p.rule == model::connection_rule::fixed_total_number; }
+bool has_group(const model::population_spec& p) { return !p.group.empty(); }
 bool counted(const model::projection_spec& p) { return by_indegree(p) || by_number(p); }
 
 template <class S>
@@ -47,12 +48,36 @@ const key<model::model_spec> top_table[] = {
               "the neuron populations by name ([below](#populations-required))"})},
     {unbound({"projections", "list", "", "`[]`", "", "the synaptic connections ([below](#projections))"})},
     {unbound({"inputs", "list", "", "`[]`", "", "Poisson, DC and pattern inputs ([below](#inputs))"})},
+    {unbound({"tables", "map", "", "none", "",
+              "populations, projections and inputs from CSV tables, one entry per row ([below](#tables))"})},
     {unbound({"recording", "map", "", "spikes and rates", "", "what the output file holds ([below](#recording))"})},
     {unbound({"homeostasis", "map", "", "all defaults", "", "the homeostasis period ([below](#homeostasis))"})},
     {unbound({"checks", "map", "", "all defaults", "", "runtime health checks ([below](#checks))"})},
     {unbound({"schedule", "map", "", "none", "", "sleep and wake phases ([below](#schedule))"})},
     {unbound({"comm", "map", "", "all defaults", "", "how ranks exchange spikes ([below](#comm))"})},
     {unbound({"dry_run", "map", "", "none", "", "the model of the other ranks in a dry run ([below](#dry_run))"})},
+};
+
+// tables: read while loading into the sections they fill; the spec holds their entries, not their keys.
+const key<model::model_spec> tables_table[] = {
+    {unbound({"directory", "path", "", "the configuration's folder", "",
+              "folder of the tables' files, relative to the configuration file's folder"})},
+    {unbound({"populations", "table or list of tables", "", "none", "",
+              "each row becomes a population, named by the table's `name` pattern"})},
+    {unbound({"projections", "table or list of tables", "", "none", "",
+              "each row becomes a projection, after those of `projections`"})},
+    {unbound(
+        {"inputs", "table or list of tables", "", "none", "", "each row becomes an input, after those of `inputs`"})},
+};
+
+const key<model::model_spec> table_table[] = {
+    {unbound({"file", "path", "", "required", "a CSV file with a header line",
+              "the table, relative to `tables.directory`"})},
+    {unbound({"name", "text with `{column}`", "", "required (populations only)", "a valid name for every row",
+              "the population's name, e.g. `\"{area}_{population}\"`"})},
+    {unbound({"derived", "map", "", "none", "", "columns derived from a column by a table of values (below)"})},
+    {unbound({"template", "map", "", "required", "",
+              "the entry each row becomes, as in its section, with `{column}` replaced by the row's cell"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {
@@ -95,6 +120,11 @@ const key<model::population_spec> population_table[] = {
     {{"type", "word", "", "`excitatory`", "`excitatory` or `inhibitory`",
       "Dale's law: the receptor that every outgoing synapse of this population feeds, and so the sign of its weights"},
      bind_word<&model::population_spec::type, cell_types>()},
+    {{"group", "word", "", "none", "",
+      "a grouping of populations, such as the area of a multi-area model; written to the output's "
+      "`/populations/<name>` as the attribute `group`"},
+     bind_text<&model::population_spec::group>(),
+     &has_group},
     {unbound({"neuron", "map", "", "required", "", "the neuron model and its parameters (below)"})},
     {{"V_init", "voltage or [distribution](#distributions)", "mV", "the neuron's `E_L`", "",
       "initial membrane potential, one draw per neuron"},
@@ -607,6 +637,8 @@ constexpr auto rule_table = [] {
 
 const std::span<const key<model::model_spec>> top_keys = top_table;
 const std::span<const key<model::simulation_spec>> simulation_keys = simulation_table;
+const std::span<const key<model::model_spec>> tables_keys = tables_table;
+const std::span<const key<model::model_spec>> table_keys = table_table;
 const std::span<const key<model::model_spec>> network_keys = network_table;
 const std::span<const key<model::model_spec>> compensation_keys = compensation_table;
 const std::span<const key<model::population_spec>> population_keys = population_table;

@@ -139,6 +139,8 @@ std::vector<std::string_view> names(std::span<const key<S>> keys, const S& s) {
 // The tables, defined in key_tables.cpp.
 extern const std::span<const key<model::model_spec>> top_keys;
 extern const std::span<const key<model::simulation_spec>> simulation_keys;
+extern const std::span<const key<model::model_spec>> tables_keys;
+extern const std::span<const key<model::model_spec>> table_keys;
 extern const std::span<const key<model::model_spec>> network_keys;
 extern const std::span<const key<model::model_spec>> compensation_keys;
 extern const std::span<const key<model::population_spec>> population_keys;

@@ -24,10 +24,10 @@
 namespace synorm::config {
 namespace {
 
-std::string format_error(const std::string& file, int line, int column, const std::string& key_path,
+std::string format_error(const std::string& file, int line, const std::string& column, const std::string& key_path,
                          const std::string& message) {
     std::string text = file;
-    if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+    if (line > 0) text += ":" + std::to_string(line) + (column.empty() ? "" : ":" + column);
     text += ": ";
     if (!key_path.empty()) text += key_path + ": ";
     return text + message;
@@ -36,12 +36,21 @@ std::string format_error(const std::string& file, int line, int column, const st
 }  // namespace
 
 config_error::config_error(std::string file, int line, int column, std::string key_path, std::string message)
-    : std::runtime_error(format_error(file, line, column, key_path, message)),
+    : std::runtime_error(format_error(file, line, std::to_string(column), key_path, message)),
       file_(std::move(file)),
       key_path_(std::move(key_path)),
       message_(std::move(message)),
       line_(line),
       column_(column) {}
+
+config_error::config_error(std::string file, int line, std::string column_name, std::string key_path,
+                           std::string message)
+    : std::runtime_error(format_error(file, line, column_name, key_path, message)),
+      file_(std::move(file)),
+      key_path_(std::move(key_path)),
+      message_(std::move(message)),
+      column_name_(std::move(column_name)),
+      line_(line) {}
 
 namespace detail {
 namespace {
@@ -99,14 +108,18 @@ model::model_spec spec_reader::read() {
     const map_view m(root_, top_level_keys());
     read_simulation(m.find("simulation"));
     read_network(m.find("network"));
-    read_populations(m.required("populations"));
-    read_projections(m.find("projections"));
+    const table_set tables(m.find("tables"));
+    const auto populations = m.find("populations");
+    if (!populations && !m.has("tables")) m.required("populations");
+    read_populations(populations, tables);
+    if (spec_.populations.empty()) populations.value_or(m.self()).fail("expected at least one population");
+    read_projections(m.find("projections"), tables);
     check_delays();
     read_branch_sources();
     check_normalization();
     check_metaplasticity();
     read_compensation();
-    read_inputs(m.find("inputs"));
+    read_inputs(m.find("inputs"), tables);
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
     read_checks(m.find("checks"));
@@ -163,45 +176,57 @@ std::string spec_reader::scale_note() const {
     return scale_ == 1.0 ? "" : " after network.scale = " + format_number(scale_);
 }
 
-void spec_reader::read_populations(const node_at& at) {
-    if (at.node.IsMap()) require_indexable(at, at.node.size(), "populations");
-    for (const auto& [name_at, value_at] : named_entries(at, "population")) {
-        const map_view m(value_at, names(population_keys));
-        model::population_spec pop;
-        pop.name = name_at.node.Scalar();
-        const node_at size = m.required("size");
-        unscaled_sizes_.push_back(read_unsigned(size, 1));
-        pop.size = scaled(size, unscaled_sizes_.back(), scale_, max_population_size, "a population size",
-                          "2^32: synapses store their source as a 32-bit index", scale_note());
-        const std::uint64_t total = total_neurons_ += pop.size;  // each term ≤ 2^40: no wrap
-        if (total > max_total_neurons) {
-            size.fail("the populations up to " + pop.name + " have " + std::to_string(total) +
-                      " neurons; expected at most " + std::to_string(max_total_neurons) +
-                      " in all (2^40: random streams are keyed by a 40-bit gid)" + scale_note());
-        }
-        if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
-        read_neuron(m.required("neuron"), pop);
-        const auto v_init = m.find("V_init");
-        pop.V_init = v_init ? read_distribution(*v_init, dimension::voltage)
-                            : model::distribution::constant_value(pop.params.E_L);
-        if (const auto calcium = m.find("calcium")) read_calcium(*calcium, pop);
-        if (const auto scaling = m.find("scaling")) {
-            if (pop.model == model::neuron_kind::poisson_source)
-                scaling->fail("a poisson_source takes no input, so it has nothing to scale");
-            read_scaling(*scaling, pop);
-        }
-        if (const auto e_gaba = m.find("e_gaba")) read_e_gaba(*e_gaba, pop);
-        normalization_at_.push_back(m.find("normalization"));
-        if (normalization_at_.back()) read_normalization(*normalization_at_.back(), pop);
-        metaplasticity_at_.push_back(m.find("metaplasticity"));
-        if (metaplasticity_at_.back()) read_metaplasticity(*metaplasticity_at_.back(), pop);
-        const auto branches = m.find("branches");
-        if (branches) read_branches(*branches, pop);
-        else
-            branch_sources_at_.emplace_back();
-        spec_.populations.push_back(std::move(pop));
+void spec_reader::read_populations(const std::optional<node_at>& at, const table_set& tables) {
+    const std::size_t given = at && at->node.IsMap() ? at->node.size() : 0;
+    const std::size_t rows = tables.rows(table_section::populations);
+    if (at) require_indexable(*at, given + rows, "populations");
+    if (at) {
+        for (const auto& [name_at, value_at] : named_entries(*at, "population")) read_population(name_at, value_at);
     }
-    if (spec_.populations.empty()) at.fail("expected at least one population");
+    tables.expand(
+        table_section::populations, [](std::size_t) { return std::string(); },
+        [&](const node_at& name_at, const node_at& value_at) { read_population(name_at, value_at); });
+}
+
+void spec_reader::read_population(const node_at& name_at, const node_at& value_at) {
+    const map_view m(value_at, names(population_keys));
+    model::population_spec pop;
+    pop.name = name_at.node.Scalar();
+    const auto [known, fresh] =
+        population_index_.emplace(pop.name, static_cast<std::uint32_t>(spec_.populations.size()));
+    if (!fresh) name_at.fail("population name \"" + pop.name + "\" is already used by an earlier population");
+    const node_at size = m.required("size");
+    unscaled_sizes_.push_back(read_unsigned(size, 1));
+    pop.size = scaled(size, unscaled_sizes_.back(), scale_, max_population_size, "a population size",
+                      "2^32: synapses store their source as a 32-bit index", scale_note());
+    const std::uint64_t total = total_neurons_ += pop.size;  // each term ≤ 2^40: no wrap
+    if (total > max_total_neurons) {
+        size.fail("the populations up to " + pop.name + " have " + std::to_string(total) +
+                  " neurons; expected at most " + std::to_string(max_total_neurons) +
+                  " in all (2^40: random streams are keyed by a 40-bit gid)" + scale_note());
+    }
+    if (const auto type = m.find("type")) pop.type = read_choice<cell_type>(*type, cell_types);
+    if (const auto group = m.find("group")) pop.group = read_string(*group);
+    read_neuron(m.required("neuron"), pop);
+    const auto v_init = m.find("V_init");
+    pop.V_init =
+        v_init ? read_distribution(*v_init, dimension::voltage) : model::distribution::constant_value(pop.params.E_L);
+    if (const auto calcium = m.find("calcium")) read_calcium(*calcium, pop);
+    if (const auto scaling = m.find("scaling")) {
+        if (pop.model == model::neuron_kind::poisson_source)
+            scaling->fail("a poisson_source takes no input, so it has nothing to scale");
+        read_scaling(*scaling, pop);
+    }
+    if (const auto e_gaba = m.find("e_gaba")) read_e_gaba(*e_gaba, pop);
+    normalization_at_.push_back(m.find("normalization"));
+    if (normalization_at_.back()) read_normalization(*normalization_at_.back(), pop);
+    metaplasticity_at_.push_back(m.find("metaplasticity"));
+    if (metaplasticity_at_.back()) read_metaplasticity(*metaplasticity_at_.back(), pop);
+    const auto branches = m.find("branches");
+    if (branches) read_branches(*branches, pop);
+    else
+        branch_sources_at_.emplace_back();
+    spec_.populations.push_back(std::move(pop));
 }
 
 void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
@@ -283,11 +308,15 @@ void spec_reader::read_source(const node_at& at, model::population_spec& pop) {
 }
 
 std::uint32_t spec_reader::population_ref(const node_at& at) const {
-    return index_by_name(at, spec_.populations, "population");
+    const std::string name = read_string(at);
+    if (const auto found = population_index_.find(name); found != population_index_.end()) return found->second;
+    return index_by_name(at, spec_.populations, "population");  // fails, listing the populations
 }
 
 std::uint32_t spec_reader::projection_ref(const node_at& at) const {
-    return index_by_name(at, spec_.projections, "projection");
+    const std::string name = read_string(at);
+    if (const auto found = projection_index_.find(name); found != projection_index_.end()) return found->second;
+    return index_by_name(at, spec_.projections, "projection");  // fails, listing the projections
 }
 
 // Weights keep their sign (src/README.md decision 4 scales them multiplicatively, which never flips it):
@@ -324,44 +353,52 @@ void spec_reader::require_multiple_of_dt(const node_at& at, double value) const 
     }
 }
 
-void spec_reader::read_projections(const std::optional<node_at>& at) {
-    if (!at) return;
-    std::vector<std::string> first_paths;  // where each projection's name was defined
-    const std::vector<node_at> items = at->items();
-    require_indexable(*at, items.size(), "projections");
-    for (const node_at& item : items) {
-        const map_view m(item, names(projection_keys));
-        model::projection_spec proj;
-        proj.source = population_ref(m.required("source"));
-        proj.target = population_ref(m.required("target"));
-        const model::population_spec& source = spec_.populations[proj.source];
-        const model::population_spec& target = spec_.populations[proj.target];
-        if (model_info(target.model).source) {
-            m.required("target").fail(
-                "population " + target.name +
-                " is a poisson_source, which takes no input; a source can only be a projection's source");
-        }
+void spec_reader::read_projections(const std::optional<node_at>& at, const table_set& tables) {
+    const std::vector<node_at> items = at ? at->items() : std::vector<node_at>{};
+    const std::size_t rows = tables.rows(table_section::projections);
+    if (at) require_indexable(*at, items.size() + rows, "projections");
+    for (const node_at& item : items) read_projection(item, false);
+    tables.expand(
+        table_section::projections,
+        [&](std::size_t k) { return "projections[" + std::to_string(items.size() + k) + "]"; },
+        [&](const node_at&, const node_at& item) { read_projection(item, true); });
+}
 
-        const auto name_at = m.find("name");
-        proj.name = name_at ? read_name(*name_at, "projection") : source.name + "_to_" + target.name;
-        for (std::size_t i = 0; i < spec_.projections.size(); ++i) {
-            if (spec_.projections[i].name == proj.name) {
-                name_at.value_or(item).fail("projection name \"" + proj.name + "\" is already used by " +
-                                            first_paths[i] + (name_at ? "" : "; give one of them a name"));
-            }
-        }
-        first_paths.push_back(item.path);
-
-        read_connect(m.required("connect"), proj);
-        const node_at weight = m.required("weight");
-        proj.weight = read_distribution(weight, model_info(target.model).weight_dim,
-                                        weight_limit(source.type, "the source population " + source.name, target));
-        delay_at_.push_back(m.required("delay"));
-        proj.delay = read_distribution(delay_at_.back(), dimension::time, delay_limit());
-        if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
-        if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
-        spec_.projections.push_back(std::move(proj));
+void spec_reader::read_projection(const node_at& item, bool from_table) {
+    const map_view m(item, names(projection_keys));
+    model::projection_spec proj;
+    proj.source = population_ref(m.required("source"));
+    proj.target = population_ref(m.required("target"));
+    const model::population_spec& source = spec_.populations[proj.source];
+    const model::population_spec& target = spec_.populations[proj.target];
+    if (model_info(target.model).source) {
+        m.required("target").fail(
+            "population " + target.name +
+            " is a poisson_source, which takes no input; a source can only be a projection's source");
     }
+
+    const auto name_at = m.find("name");
+    proj.name = name_at ? read_name(*name_at, "projection") : source.name + "_to_" + target.name;
+    const auto [known, fresh] =
+        projection_index_.emplace(proj.name, static_cast<std::uint32_t>(spec_.projections.size()));
+    if (!fresh) {
+        name_at.value_or(item).fail("projection name \"" + proj.name + "\" is already used by " +
+                                    projection_paths_[known->second] + (name_at ? "" : "; give one of them a name"));
+    }
+    projection_paths_.push_back(item.path);
+
+    read_connect(m.required("connect"), proj);
+    const node_at weight = m.required("weight");
+    proj.weight = read_distribution(weight, model_info(target.model).weight_dim,
+                                    weight_limit(source.type, "the source population " + source.name, target));
+    const node_at delay = m.required("delay");
+    proj.delay = read_distribution(delay, dimension::time, delay_limit());
+    // A table's row is read and dropped: keeping any node of it would keep its whole tree (yaml-cpp
+    // holds one memory pool per tree), hundreds of bytes per key. Its path alone names the cells.
+    delay_at_.push_back(from_table ? node_at{delay.doc, YAML::Node(), delay.path} : delay);
+    if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
+    if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
+    spec_.projections.push_back(std::move(proj));
 }
 
 void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) {

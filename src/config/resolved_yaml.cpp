@@ -145,6 +145,7 @@ void put_populations(YAML::Emitter& out, const model::model_spec& spec) {
         out << YAML::Key << pop.name << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "size" << YAML::Value << pop.size;
         out << YAML::Key << "type" << YAML::Value << std::string(name_of<model::cell_type>(cell_types, pop.type));
+        if (!pop.group.empty()) out << YAML::Key << "group" << YAML::Value << pop.group;
         out << YAML::Key << "neuron" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "model" << YAML::Value << std::string(name_of<model::neuron_kind>(neuron_kinds, pop.model));
         for (const neuron_param& param : model_info(pop.model).params) {

@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "key_tables.hpp"
 #include "resolved_yaml.hpp"
 #include "schema.hpp"
+#include "tables.hpp"
 #include "yaml_reader.hpp"
 
 namespace synorm::config::detail {
@@ -65,7 +67,8 @@ public:
 private:
     void read_simulation(const std::optional<node_at>& at);
     void read_network(const std::optional<node_at>& at);
-    void read_populations(const node_at& at);
+    void read_populations(const std::optional<node_at>& at, const table_set& tables);
+    void read_population(const node_at& name_at, const node_at& value_at);
     void read_neuron(const node_at& at, model::population_spec& pop);
     void read_source(const node_at& at, model::population_spec& pop);
     void read_e_gaba(const node_at& at, model::population_spec& pop);
@@ -78,14 +81,16 @@ private:
     void read_scaling(const node_at& at, model::population_spec& pop);
     void read_branches(const node_at& at, model::population_spec& pop);
     void read_branch_sources();
-    void read_projections(const std::optional<node_at>& at);
+    void read_projections(const std::optional<node_at>& at, const table_set& tables);
+    void read_projection(const node_at& item, bool from_table);
     void read_connect(const node_at& at, model::projection_spec& proj);
     void check_delays();
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_pruning(const node_at& at, model::projection_spec& proj);
     void check_pruning() const;
     void read_compensation();
-    void read_inputs(const std::optional<node_at>& at);
+    void read_inputs(const std::optional<node_at>& at, const table_set& tables);
+    void read_input(const node_at& item);
     void read_pattern(const node_at& item);
     void check_patterns();
     template <class Input>
@@ -121,6 +126,9 @@ private:
     std::uint64_t total_neurons_ = 0;                // of the populations read so far
     std::vector<indegree_change> indegree_changes_;  // by projection
     std::vector<node_at> delay_at_;                  // by projection
+    // Names read so far, to their index: thousands of projections from tables are checked in O(1) each.
+    std::unordered_map<std::string, std::uint32_t> population_index_, projection_index_;
+    std::vector<std::string> projection_paths_;  // by projection: where its name was defined
     applied_scaling scaling_;
     std::vector<std::string> warnings_;                      // loaded_config::warnings
     std::vector<std::optional<node_at>> branch_sources_at_;  // by population: branches.by_source when on

@@ -63,6 +63,21 @@ void document::fail(const YAML::Node& at, const std::string& path, const std::st
     for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o) {
         if (covers(o->path, path)) throw config_error(o->text, 0, 0, path, message);
     }
+    // An entry built from a table's row: the cell whose column filled the key (the longest leaf that
+    // covers it), else the columns of the leaves below it, else the row alone (a key of the template).
+    for (auto row = table_rows_.rbegin(); row != table_rows_.rend(); ++row) {
+        if (!covers(row->path, path)) continue;
+        const std::string_view below = std::string_view(path).substr(row->path.size());
+        const table_leaf* best = nullptr;
+        std::string columns;
+        for (const table_leaf& leaf : *row->leaves) {
+            if (covers(leaf.path, below) && (!best || leaf.path.size() > best->path.size())) best = &leaf;
+            if (!below.empty() && covers(below, leaf.path) && columns.find(leaf.columns) == std::string::npos)
+                columns += (columns.empty() ? "" : ",") + leaf.columns;
+        }
+        if (best) columns = best->columns;
+        throw config_error(*row->file, static_cast<int>(row->line), columns, path, message);
+    }
     const YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
     if (mark.is_null()) {
         // A map that an override created on its way to a deeper key has no place in the file.

@@ -26,18 +26,38 @@ struct override_origin {
     std::string text;  // as the user wrote it, e.g. "--set projections.0.weight"
 };
 
-// The parsed configuration's provenance: the file it came from and the overrides applied to it.
+// Where the keys of an entry built from a row of a data table (tables.*, tables.hpp) came from:
+// the table's file, the row's line, and for each key of the template that a cell filled, its path
+// below the entry ("weight.mean" is ".weight.mean") and the column(s).
+struct table_leaf {
+    std::string path;     // below the entry: ".size", ".weight.mean", ".weight.min"
+    std::string columns;  // "weight_mean_pA"; several joined by ","
+};
+struct table_row_origin {
+    std::string path;  // the entry's key path: "populations.V1_23E", "projections[17]"
+    const std::string* file = nullptr;
+    const std::vector<table_leaf>* leaves = nullptr;
+    std::uint32_t line = 0;  // 1-based line of the file where the row starts
+};
+
+// The parsed configuration's provenance: the file it came from, the overrides applied to it and
+// the rows of data tables its entries were built from.
 class document {
 public:
     document(std::string file, std::vector<override_origin> overrides)
         : file_(std::move(file)), overrides_(std::move(overrides)) {}
 
-    // Throws config_error located at `at` (or at the override that wrote it).
+    const std::string& file() const { return file_; }
+    // Throws config_error located at `at` (or at the override that wrote it, or the table cell).
     [[noreturn]] void fail(const YAML::Node& at, const std::string& path, const std::string& message) const;
+    // Records that the entry at `origin.path` was built from a table's row; later errors in it name the cell.
+    // The reader registers a row as it reads the entry; origins are kept for the checks after the walk.
+    void add_table_row(table_row_origin origin) const { table_rows_.push_back(std::move(origin)); }
 
 private:
     std::string file_;
     std::vector<override_origin> overrides_;  // in the order they were applied
+    mutable std::vector<table_row_origin> table_rows_;
 };
 
 // A node and its key path, so that anything read from it can report where it was.

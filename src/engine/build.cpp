@@ -115,14 +115,13 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     // that failed to build (or to restore), so the ranks agree first and all throw together.
     std::exception_ptr failed;
     try {
-        const auto splits = from ? std::vector<network::total_split>{} : network::total_number_splits(spec, part);
         threads.resize(static_cast<std::size_t>(n_threads));
         std::vector<std::exception_ptr> errors(threads.size());
 #pragma omp parallel num_threads(n_threads)
         {
             const int t = omp_get_thread_num();
             try {
-                build_thread(t, splits);
+                build_thread(t);
             } catch (...) {
                 errors[static_cast<std::size_t>(t)] = std::current_exception();
             }
@@ -217,7 +216,7 @@ void simulation::impl::index_sources() {
     }
 }
 
-void simulation::impl::build_thread(int t, const std::vector<network::total_split>& splits) {
+void simulation::impl::build_thread(int t) {
     auto& ts = threads[static_cast<std::size_t>(t)];
     ts.layout = &part.thread(t);
     const auto& layout = *ts.layout;
@@ -251,7 +250,7 @@ void simulation::impl::build_thread(int t, const std::vector<network::total_spli
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             ts.tables.push_back(network::table_from_list(spec, part, t, j, restoring->synapses.at(j)));
     } else {
-        ts.tables = network::build_synapses(spec, part, t, splits);
+        ts.tables = network::build_synapses(spec, part, t);
     }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())

@@ -292,7 +292,7 @@ struct simulation::impl : delivery_state,
     // ---- the steps, in the files named -------------------------------------------------------
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
-    void build_thread(int t, const std::vector<network::total_split>& splits);
+    void build_thread(int t);
     // The rank's source index (delivery_state) from the threads' tables, once they are built.
     void index_sources();
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`

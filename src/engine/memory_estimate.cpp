@@ -164,13 +164,15 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     const double slot_table = 4.0 * distinct >= 3.0 * total_neurons ? total_neurons * 4.0 : 0.0;
     m.expected_synapses = bytes(synapses);
     m.synapses = bytes(table_bytes + rows * 8.0 + distinct * 12.0 + slot_table);
-    // The build's peak: every thread sorting its largest projection, with each fixed_total_number
-    // projection's split over the rank's targets (16 B per target neuron). The source index is merged
-    // from the tables into its final arrays (counted above), with no temporary.
-    double splits = 0.0;
+    // The build's peak: every thread sorting its largest projection, with that projection's
+    // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
+    // total_number_split). The source index is merged from the tables into its final arrays (counted
+    // above), with no temporary.
+    double split = 0.0;
     for (const auto& p : spec.projections)
-        if (p.rule == model::connection_rule::fixed_total_number) splits += held[p.target] * 16.0;
-    m.build = bytes(splits + T * thread_temp);
+        if (p.rule == model::connection_rule::fixed_total_number)
+            split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
+    m.build = bytes(T * (thread_temp + split));
 
     // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one

@@ -477,6 +477,7 @@ void output_file::write_populations(const model::model_spec& spec) {
             h5::write_attribute(group.get(), "first_gid", bounds[p], here);
             h5::write_attribute(group.get(), "model", model_name(population.model), here);
             h5::write_attribute(group.get(), "type", type_name(population.type), here);
+            if (!population.group.empty()) h5::write_attribute(group.get(), "group", population.group, here);
         }
 
         h5::handle projections = s.create_group(s.file.get(), "projections", "/projections");

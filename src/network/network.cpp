@@ -143,32 +143,27 @@ std::uint64_t total_split::of(std::uint64_t target) const {
     return it != targets.end() && *it == target ? counts[static_cast<std::size_t>(it - targets.begin())] : 0;
 }
 
-std::vector<total_split> total_number_splits(const model::model_spec& spec, const partition& part) {
-    std::vector<total_split> splits(spec.projections.size());
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
-        const auto& proj = spec.projections[j];
-        if (proj.rule != model::connection_rule::fixed_total_number) continue;
-        auto& split = splits[j];
-        const std::uint64_t first = spec.first_gid(proj.target);
-        for (int t = 0; t < part.threads(); ++t) {
-            const auto& layout = part.thread(t);
-            const auto& slice = layout.slices[proj.target];
-            for (std::uint32_t i = slice.begin; i < slice.end; ++i) split.targets.push_back(layout.gids[i] - first);
-        }
-        std::sort(split.targets.begin(), split.targets.end());
-        split.counts.resize(split.targets.size());
-        std::size_t next = 0;
-        for_each_total_number_count(proj, spec.populations[proj.target].size, spec.simulation.seed, j,
-                                    [&](std::uint64_t target, std::uint64_t count) {
-            while (next < split.targets.size() && split.targets[next] < target) ++next;
-            if (next < split.targets.size() && split.targets[next] == target) split.counts[next] = count;
-        });
-    }
-    return splits;
+total_split total_number_split(const model::model_spec& spec, const partition& part, int thread,
+                               std::uint32_t projection) {
+    const auto& proj = spec.projections[projection];
+    total_split split;
+    const std::uint64_t first = spec.first_gid(proj.target);
+    const auto& layout = part.thread(thread);
+    const auto& slice = layout.slices[proj.target];
+    for (std::uint32_t i = slice.begin; i < slice.end; ++i) split.targets.push_back(layout.gids[i] - first);
+    std::sort(split.targets.begin(), split.targets.end());
+    split.counts.resize(split.targets.size());
+    if (split.targets.empty()) return split;
+    std::size_t next = 0;
+    for_each_total_number_count(proj, spec.populations[proj.target].size, spec.simulation.seed, projection,
+                                [&](std::uint64_t target, std::uint64_t count) {
+        while (next < split.targets.size() && split.targets[next] < target) ++next;
+        if (next < split.targets.size() && split.targets[next] == target) split.counts[next] = count;
+    });
+    return split;
 }
 
-std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread,
-                                          const std::vector<total_split>& splits) {
+std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread) {
     const auto& layout = part.thread(thread);
     if (layout.size() > synapse_target_mask + 1u)
         throw std::runtime_error("a thread owns " + std::to_string(layout.size()) +
@@ -211,7 +206,9 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
         coo.one_weight = one_weight ? static_cast<float>(model::draw(proj.weight, unused)) : 0.0f;
         const std::uint64_t constant_offset = one_delay ? delay_offset(model::draw(proj.delay, unused)) : 0;
         coo.one_offset = static_cast<std::uint32_t>(std::min<std::uint64_t>(constant_offset, max_delay_offset));
-
+        const total_split split = proj.rule == model::connection_rule::fixed_total_number
+                                      ? total_number_split(spec, part, thread, j)
+                                      : total_split{};
         const auto expected =
             static_cast<std::size_t>(expected_synapses(proj, src.size, spec.populations[proj.target].size) *
                                      (slice.end - slice.begin) * 1.05) +
@@ -225,7 +222,7 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
             const std::int64_t self = proj.source == proj.target ? static_cast<std::int64_t>(post_index) : -1;
             model::random_stream rng(spec.simulation.seed, model::stream_kind::connectivity, j, post);
             sources.clear();
-            const std::uint64_t count = splits[j].of(post_index);
+            const std::uint64_t count = split.of(post_index);
             draw_sources(proj, src.size, self, post_index, count, rng, sources);
             for (const std::uint64_t s : sources) coo.source.push_back(static_cast<std::uint32_t>(s));
             // Weight, then delay, per synapse: the drawing order.

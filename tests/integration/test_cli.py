@@ -243,6 +243,17 @@ def test_broken_configurations():
     each(BROKEN_CONFIGS, check)
 
 
+def test_bad_table_cell():
+    """A configuration built from a table (tables:) names the table's file:row:column (README, Troubleshooting)."""
+    c = cases()
+    with open(os.path.join(c.dir, "pops.csv"), "w") as f:
+        f.write("name,neurons\nA,10\nB,abc\n")
+    with open(os.path.join(c.dir, "table.yaml"), "w") as f:
+        f.write('tables:\n  populations:\n    file: pops.csv\n    name: "{name}"\n'
+                '    template: {size: "{neurons}", neuron: {model: lif_delta}}\n')
+    c.expect(run_args("table.yaml"), 2, 'pops.csv:3:neurons: populations.B.size: expected an integer ≥ 1, got "abc"')
+
+
 def test_truncated_yaml():
     c = cases()
     text = c.truncated("cut_flow", "{name: EI", 35)  # inside the second projection's { ... }

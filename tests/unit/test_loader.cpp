@@ -327,11 +327,11 @@ TEST(loader_errors, misspelled_key) {
 TEST(loader_errors, unknown_key_at_top_level_and_in_sections) {
     EXPECT_EQ(error_of(base + "recordings: {}\n"),
               "test.yaml:27:1: recordings: unknown key; accepted: simulation, network, populations, projections, "
-              "inputs, recording, homeostasis, checks, schedule, comm, dry_run");
+              "inputs, tables, recording, homeostasis, checks, schedule, comm, dry_run");
     EXPECT_EQ(error_of(with(base, "  duration:", "  durration:")),
               "test.yaml:3:3: simulation.durration: unknown key; accepted: dt, duration, seed");
     EXPECT_EQ(error_of(with(base, "    type: inhibitory", "    kind: inhibitory")),
-              "test.yaml:12:5: populations.I.kind: unknown key; accepted: size, type, neuron, V_init, calcium, "
+              "test.yaml:12:5: populations.I.kind: unknown key; accepted: size, type, group, neuron, V_init, calcium, "
               "scaling, branches, e_gaba, normalization, metaplasticity");
     EXPECT_EQ(error_of(with(base, "indegree: 10}", "indegree: 10, p: 0.1}")),
               "test.yaml:18:51: projections[0].connect.p: unknown key for rule fixed_indegree; accepted: rule, "
@@ -444,12 +444,12 @@ TEST(loader_errors, bad_indentation) {
 TEST(loader_errors, empty_or_not_a_map) {
     const std::string expected =
         "test.yaml: empty configuration; expected a map with keys simulation, network, populations, projections, "
-        "inputs, recording, homeostasis, checks, schedule, comm, dry_run";
+        "inputs, tables, recording, homeostasis, checks, schedule, comm, dry_run";
     EXPECT_EQ(error_of(""), expected);
     EXPECT_EQ(error_of("# nothing yet\n\n"), expected);
     EXPECT_EQ(error_of("- simulation\n- populations\n"),
               "test.yaml:1:1: expected a map with keys simulation, network, populations, projections, inputs, "
-              "recording, homeostasis, checks, schedule, comm, dry_run, got a list");
+              "tables, recording, homeostasis, checks, schedule, comm, dry_run, got a list");
     EXPECT_EQ(error_of("populations: {}\n"), "test.yaml:1:14: populations: expected at least one population");
     EXPECT_EQ(error_of("populations:\n  E 1: {size: 1}\n"),
               "test.yaml:2:3: populations.E 1: invalid population name \"E 1\"; names use letters, digits, '_' and '-' "

@@ -26,8 +26,8 @@ TEST(loader_calcium, default_and_given) {
     EXPECT_EQ(error_of(with(plastic, "calcium: {tau: \"2 s\"}", "calcium: \"2 s\"")),
               "test.yaml:8:14: populations.E.calcium: expected a map with keys tau, got \"2 s\"");
     EXPECT_EQ(error_of(with(plastic, "    size: 20\n", "    size: 20\n    tau_calcium: 1 s\n")),
-              "test.yaml:13:5: populations.I.tau_calcium: unknown key; accepted: size, type, neuron, V_init, calcium, "
-              "scaling, branches, e_gaba, normalization, metaplasticity");
+              "test.yaml:13:5: populations.I.tau_calcium: unknown key; accepted: size, type, group, neuron, V_init, "
+              "calcium, scaling, branches, e_gaba, normalization, metaplasticity");
 }
 
 TEST(loader_scaling, defaults) {

@@ -7,6 +7,7 @@
 #include "synorm/comm/communicator.hpp"
 #include "synorm/config/loader.hpp"
 #include "synorm/engine/memory_estimate.hpp"
+#include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
 #include "synorm/engine/simulation.hpp"
 
@@ -31,7 +32,73 @@ model::model_spec random_network(std::uint64_t n, double p) {
     return spec;
 }
 
+// `populations` populations of `size` neurons, every ordered pair connected by fixed_total_number
+// with `number` synapses (populations² projections, the shape of a multi-area model's tables); or,
+// with populations = 1, the same synapses in one projection of one population of populations × size.
+model::model_spec all_pairs(std::uint32_t populations, std::uint64_t size, std::uint64_t number) {
+    model::model_spec spec;
+    spec.simulation.duration = 10.0;
+    for (std::uint32_t p = 0; p < populations; ++p) {
+        model::population_spec pop;
+        pop.name = "p" + std::to_string(p);
+        pop.size = size;
+        spec.populations.push_back(pop);
+    }
+    for (std::uint32_t s = 0; s < populations; ++s) {
+        for (std::uint32_t t = 0; t < populations; ++t) {
+            model::projection_spec proj;
+            proj.name = "p" + std::to_string(s) + "_to_p" + std::to_string(t);
+            proj.source = s;
+            proj.target = t;
+            proj.rule = model::connection_rule::fixed_total_number;
+            proj.total_number = number;
+            proj.weight = model::distribution::constant_value(0.1);
+            proj.delay = model::distribution::constant_value(1.5);
+            spec.projections.push_back(proj);
+        }
+    }
+    return spec;
+}
+
 }  // namespace
+
+// Issue 17, item 1: thousands of projections cost what their synapses and rows cost, nothing per
+// projection that grows with the network. 3 600 projections of 300 synapses against the same 1.08 M
+// synapses in one projection, on 2 threads. Before: the build held every fixed_total_number split
+// over the rank's targets at once, 16 B per target neuron and projection (3.5 MB here, 1.1 GB per
+// rank for the full multi-area model on 2 ranks); now each thread splits one projection at a time.
+TEST(memory_estimate, thousands_of_projections_cost_their_synapses_and_rows) {
+    const std::uint32_t P = 60;
+    const auto many = all_pairs(P, 60, 300), one = all_pairs(1, P * 60, std::uint64_t{300} * P * P);
+    ASSERT_EQ(many.projections.size(), 3600u);
+    const auto estimate_many = engine::estimate_memory(many, 1, 2), estimate_one = engine::estimate_memory(one, 1, 2);
+    const double J = static_cast<double>(many.projections.size());
+    std::printf("3600 projections: build %.0f B per projection, synapses %.1f MiB (one projection: %.1f MiB)\n",
+                static_cast<double>(estimate_many.build) / J, static_cast<double>(estimate_many.synapses) / 1048576.0,
+                static_cast<double>(estimate_one.synapses) / 1048576.0);
+    EXPECT_LT(static_cast<double>(estimate_many.build) / J, 64.0) << "before: 980 B per projection";
+
+    // Measured: beyond 8 B per synapse, a table holds 8 B per row (its source and offset) and one
+    // offset; the engine adds each row's place in the source index (8 B). Nothing else per table.
+    network::partition part(many, 0, 1, 2);
+    std::uint64_t rows = 0, synapses = 0, bytes = 0, tables = 0;
+    for (int t = 0; t < 2; ++t) {
+        for (const auto& table : network::build_synapses(many, part, t)) {
+            rows += table.rows();
+            synapses += table.size();
+            bytes += table.bytes();
+            ++tables;
+        }
+    }
+    ASSERT_EQ(synapses, std::uint64_t{300} * P * P);
+    EXPECT_LE(bytes, synapses * 8 + rows * 8 + tables * 4 + tables * 8) << "capacity beyond the rows' and synapses'";
+    auto comm = comm::make_serial();
+    engine::simulation sim_many(many, *comm, 2), sim_one(one, *comm, 2);
+    const double extra = static_cast<double>(sim_many.synapse_bytes()) - static_cast<double>(sim_one.synapse_bytes());
+    std::printf("measured: %.2f MiB more than one projection, %.1f B per row, %.0f B per projection\n",
+                extra / 1048576.0, extra / static_cast<double>(rows), extra / J);
+    EXPECT_LT(extra, static_cast<double>(rows) * 17.0 + J * 2 * 16.0);
+}
 
 TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
     const auto spec = random_network(3000, 0.05);

@@ -56,9 +56,8 @@ std::vector<synapse> all_synapses(const model::model_spec& spec, int ranks, int 
     std::vector<synapse> out;
     for (int r = 0; r < ranks; ++r) {
         network::partition part(spec, r, ranks, threads);
-        const auto splits = network::total_number_splits(spec, part);
         for (int t = 0; t < threads; ++t) {
-            const auto tables = network::build_synapses(spec, part, t, splits);
+            const auto tables = network::build_synapses(spec, part, t);
             for (const auto& table : tables) {
                 const auto first = spec.first_gid(spec.projections[table.projection].source);
                 EXPECT_EQ(table.row_begin.size(), table.rows() + 1);
@@ -155,7 +154,7 @@ TEST(synapse_table, rows_only_for_sources_with_synapses_on_the_thread) {
     spec.projections[0].rule = model::connection_rule::fixed_indegree;
     spec.projections[0].indegree = 3;
     network::partition part(spec, 0, 4096, 8);  // ~6 neurons per thread
-    const auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec, part));
+    const auto tables = network::build_synapses(spec, part, 0);
     const auto& table = tables[0];
     ASSERT_GT(table.size(), 0u);
     EXPECT_LE(table.rows(), table.size());
@@ -168,7 +167,7 @@ TEST(synapse_table, rows_only_for_sources_with_synapses_on_the_thread) {
 TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_delay) {
     const auto spec = small_network();  // EE: distributed delays, several per target
     network::partition part(spec, 0, 1, 1);
-    auto tables = network::build_synapses(spec, part, 0, network::total_number_splits(spec, part));
+    auto tables = network::build_synapses(spec, part, 0);
     auto& table = tables[0];
     const std::uint32_t n = part.thread(0).size();
     const std::uint64_t before = table.bytes();

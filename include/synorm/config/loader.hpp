@@ -14,14 +14,17 @@ namespace synorm::config {
 class config_error : public std::runtime_error {
 public:
     config_error(std::string file, int line, int column, std::string key_path, std::string message);
+    // An error in a cell of a data table (tables.*): "file:row:column_name: key.path: message".
+    config_error(std::string file, int line, std::string column_name, std::string key_path, std::string message);
     const std::string& file() const { return file_; }
-    int line() const { return line_; }      // 1-based, 0 when unknown (e.g. a --set override)
-    int column() const { return column_; }  // 1-based, 0 when unknown
+    int line() const { return line_; }                               // 1-based, 0 when unknown (e.g. a --set override)
+    int column() const { return column_; }                           // 1-based, 0 when unknown
+    const std::string& column_name() const { return column_name_; }  // a table's column, else empty
     const std::string& key_path() const { return key_path_; }
     const std::string& message() const { return message_; }
 
 private:
-    std::string file_, key_path_, message_;
+    std::string file_, key_path_, message_, column_name_;
     int line_ = 0, column_ = 0;
 };
 

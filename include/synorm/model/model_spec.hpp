@@ -168,6 +168,9 @@ struct population_spec {
     std::string name;
     std::uint64_t size = 0;
     cell_type type = cell_type::excitatory;
+    // A grouping of populations (the area of a multi-area model), empty when none: kept for records
+    // and placement, written with the population's metadata in the output.
+    std::string group;
     neuron_kind model = neuron_kind::lif_delta;
     neuron_params params;
     std::vector<rate_change> rate_changes;                      // poisson_source: ascending `at`, each > 0

@@ -11,23 +11,26 @@
 
 namespace synorm::network {
 
-// A fixed_total_number projection's split over the target neurons one rank owns (the split over the
-// whole population is the same on every rank; each keeps only its own part, 16 B per target it owns).
+// A fixed_total_number projection's split over the target neurons one thread owns (the split over the
+// whole population is the same on every layout; each thread keeps only its own part, while it builds
+// that projection).
 struct total_split {
-    std::vector<std::uint64_t> targets;  // population-local indices of the rank's targets, ascending
+    std::vector<std::uint64_t> targets;  // population-local indices of the thread's targets, ascending
     std::vector<std::uint64_t> counts;   // by listed target: its synapses
     // The synapses onto population-local target `target` (0 when not listed).
     std::uint64_t of(std::uint64_t target) const;
 };
 
-// Per projection, the fixed_total_number split over the target neurons of `part`'s rank (empty for the
-// other rules). Computed once before the threads build: O(target population) time, O(local) memory.
-std::vector<total_split> total_number_splits(const model::model_spec& spec, const partition& part);
+// The split of fixed_total_number projection `projection` over the target neurons of thread `thread` of
+// `part`: O(target population) time, O(the thread's targets) memory. Each thread computes it when it
+// builds the projection and drops it after, so nothing held grows with projections × neurons (a
+// rank-wide split of every projection at once cost 16 B per target neuron and projection).
+total_split total_number_split(const model::model_spec& spec, const partition& part, int thread,
+                               std::uint32_t projection);
 
 // One table per projection (in projection order) for thread `thread` of `part`. Throws
 // std::runtime_error when a drawn delay exceeds what a synapse can store.
-std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread,
-                                          const std::vector<total_split>& splits);
+std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread);
 
 // The table of projection `projection` for thread `thread` of `part`, from a list of synapses that
 // holds at least every synapse onto that thread's neurons (a checkpoint's), instead of drawing them.

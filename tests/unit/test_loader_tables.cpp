@@ -1,0 +1,245 @@
+// config::load of populations, projections and inputs from CSV tables (`tables:`): good tables,
+// the round trip of their resolved configuration, and each kind of bad table with its error whole
+// (file:row:column, key path, what was expected). The tables are small synthetic files written here.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "loader_testing.hpp"
+#include "synorm/config/loader.hpp"
+
+namespace synorm::config {
+namespace {
+
+using namespace loader_test;
+namespace fs = std::filesystem;
+
+// A folder of its own per test, with the configuration and its tables.
+class tables_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("synorm_tables_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_ / "data");
+        write("data/pops.csv", pops);
+        write("data/syn.csv", syn);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
+    std::string config_path() const { return (dir_ / "net.yaml").string(); }
+    loaded_config load_config(const std::string& text, const std::vector<std::string>& overrides = {}) const {
+        write("net.yaml", text);
+        return load(config_path(), overrides);
+    }
+    // The error of a configuration, with this test's folder shown as "DIR".
+    std::string error(const std::string& text, const std::vector<std::string>& overrides = {}) const {
+        try {
+            load_config(text, overrides);
+        } catch (const config_error& e) {
+            std::string message = e.what();
+            const std::string folder = dir_.string();
+            for (std::size_t at; (at = message.find(folder)) != std::string::npos;)
+                message.replace(at, folder.size(), "DIR");
+            return message;
+        }
+        return "no error";
+    }
+    // The error after replacing `from` by `to` in the file `name` (the configuration stays `config`).
+    std::string error_with(const std::string& name, const std::string& from, const std::string& to) const {
+        const std::string& original = name == "data/pops.csv" ? pops : syn;
+        write(name, with(original, from, to));
+        const std::string message = error(config);
+        write(name, original);
+        return message;
+    }
+
+    fs::path dir_;
+
+    // Line numbers matter in the tests: the header is line 1.
+    const std::string pops =
+        "area,population,neurons,V0_mean_mV,V0_sd_mV,K_ext\n"
+        "A,E,80,-58,5,100\n"
+        "A,I,20,-58,5,100\n"
+        "B,E,40,-60,4,50\n";
+    const std::string syn =
+        "target_area,target_pop,source_area,source_pop,synapses,w_mean_pA,w_sd_pA,w_bounds,d_mean_ms,d_sd_ms\n"
+        "A,E,A,E,400,87.8,8.8,\"[0,inf)\",1.5,0.75\n"
+        "A,E,A,I,200,-351.2,35.1,\"(-inf,0]\",0.75,0.375\n"
+        "B,E,A,E,100,87.8,8.8,\"[0,inf)\",3.2,1.6\n";
+    const std::string config = R"(simulation: {dt: "0.1 ms", duration: "50 ms"}
+populations:
+  X: {size: 10, neuron: {model: lif_curr_exp}}
+projections:
+  - {source: X, target: X, connect: {rule: fixed_indegree, indegree: 2}, weight: "10 pA", delay: "1 ms"}
+tables:
+  directory: data
+  populations:
+    file: pops.csv
+    name: "{area}_{population}"
+    derived:
+      cell_type: {column: population, values: {E: excitatory, I: inhibitory}}
+    template:
+      size: "{neurons}"
+      type: "{cell_type}"
+      group: "{area}"
+      neuron: {model: lif_curr_exp, tau_m: "10 ms"}
+      V_init: {distribution: normal, mean: "{V0_mean_mV} mV", sd: "{V0_sd_mV} mV"}
+  projections:
+    file: syn.csv
+    template:
+      source: "{source_area}_{source_pop}"
+      target: "{target_area}_{target_pop}"
+      connect: {rule: fixed_total_number, number: "{synapses}"}
+      weight: {distribution: normal, mean: "{w_mean_pA} pA", sd: "{w_sd_pA} pA", bounds: "{w_bounds} pA"}
+      delay: {distribution: normal, mean: "{d_mean_ms} ms", sd: "{d_sd_ms} ms"}
+  inputs:
+    file: pops.csv
+    template: {kind: poisson, target: "{area}_{population}", rate: "10 Hz", sources: "{K_ext}", weight: "87.8 pA"}
+)";
+};
+
+TEST_F(tables_test, rows_become_entries_after_those_of_the_file) {
+    const loaded_config loaded = load_config(config);
+    const model::model_spec& spec = loaded.spec;
+    ASSERT_EQ(spec.populations.size(), 4u);
+    EXPECT_EQ(spec.populations[0].name, "X");
+    EXPECT_EQ(spec.populations[1].name, "A_E");
+    EXPECT_EQ(spec.populations[2].name, "A_I");
+    EXPECT_EQ(spec.populations[3].name, "B_E");
+    EXPECT_EQ(spec.populations[2].size, 20u);
+    EXPECT_EQ(spec.populations[2].type, model::cell_type::inhibitory);
+    EXPECT_EQ(spec.populations[3].group, "B");
+    EXPECT_EQ(spec.populations[0].group, "");
+    EXPECT_EQ(spec.populations[3].V_init.shape, model::distribution::kind::normal);
+    EXPECT_EQ(spec.populations[3].V_init.mean, -60.0);
+    EXPECT_EQ(spec.populations[3].V_init.sd, 4.0);
+
+    ASSERT_EQ(spec.projections.size(), 4u);
+    const model::projection_spec& ie = spec.projections[2];
+    EXPECT_EQ(ie.name, "A_I_to_A_E");
+    EXPECT_EQ(ie.source, 2u);
+    EXPECT_EQ(ie.target, 1u);
+    EXPECT_EQ(ie.rule, model::connection_rule::fixed_total_number);
+    EXPECT_EQ(ie.total_number, 200u);
+    EXPECT_EQ(ie.weight.mean, -351.2);
+    EXPECT_EQ(ie.weight.sd, 35.1);
+    EXPECT_EQ(ie.weight.max, 0.0);  // "(-inf,0]"
+    EXPECT_EQ(ie.delay.mean, 0.75);
+    EXPECT_EQ(spec.projections[1].weight.min, 0.0);  // "[0,inf)"
+
+    ASSERT_EQ(spec.poisson_inputs.size(), 3u);
+    EXPECT_EQ(spec.poisson_inputs[2].population, 3u);
+    EXPECT_EQ(spec.poisson_inputs[2].sources, 50u);
+
+    // The resolved configuration holds the entries themselves: it loads back without the tables.
+    const loaded_config again = load_text(loaded.resolved_yaml, "resolved.yaml");
+    expect_same_spec(spec, again.spec);
+    EXPECT_EQ(loaded.resolved_yaml.find("tables"), std::string::npos);
+}
+
+TEST_F(tables_test, a_list_of_tables_and_the_directory_by_override) {
+    fs::create_directories(dir_ / "other");
+    write("other/more.csv", "name,n\nC,7\nD,9\n");
+    const std::string text = R"(simulation: {dt: "0.1 ms", duration: "50 ms"}
+tables:
+  populations:
+    - file: more.csv
+      name: "{name}"
+      template: {size: "{n}", neuron: {model: lif_curr_exp}}
+    - file: ../data/pops.csv
+      name: "{area}_{population}"
+      template: {size: "{neurons}", neuron: {model: lif_curr_exp}}
+)";
+    const model::model_spec spec = load_config(text, {"tables.directory=other"}).spec;
+    ASSERT_EQ(spec.populations.size(), 5u);
+    EXPECT_EQ(spec.populations[0].name, "C");
+    EXPECT_EQ(spec.populations[1].size, 9u);
+    EXPECT_EQ(spec.populations[2].name, "A_E");
+    EXPECT_EQ(spec.populations[4].size, 40u);
+    EXPECT_EQ(error(text),
+              "DIR/net.yaml:4:13: tables.populations[0].file: cannot open DIR/more.csv: No such file or "
+              "directory");
+    EXPECT_EQ(error("tables: {}\n"), "DIR/net.yaml:1:1: expected at least one population");
+}
+
+TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
+    // Cells.
+    EXPECT_EQ(error_with("data/pops.csv", "A,I,20,", "A,I,abc,"),
+              "DIR/data/pops.csv:3:neurons: populations.A_I.size: expected an integer ≥ 1, got \"abc\"");
+    EXPECT_EQ(error_with("data/syn.csv", "A,E,A,I,200,-351.2", "A,E,A,I,200,abc"),
+              "DIR/data/syn.csv:3:w_mean_pA: projections[2].weight.mean: expected a current like \"100 pA\", got "
+              "\"abc pA\" (not a number followed by a unit)");
+    EXPECT_EQ(error_with("data/syn.csv", "A,E,A,I,200,", "A,E,A,I,-5,"),
+              "DIR/data/syn.csv:3:synapses: projections[2].connect.number: expected an integer ≥ 0, got "
+              "\"-5\"");
+    EXPECT_EQ(error_with("data/syn.csv", "B,E,A,E,", "B,E,C,E,"),
+              "DIR/data/syn.csv:4:source_area,source_pop: projections[3].source: unknown population \"C_E\"; "
+              "populations: X, A_E, A_I, B_E");
+    EXPECT_EQ(error_with("data/syn.csv", "A,E,A,E,400,87.8", "A,E,A,E,400,-87.8"),
+              "DIR/data/syn.csv:2:w_mean_pA: projections[1].weight.mean: mean -87.8 pA is below 0 pA: the source "
+              "population A_E is excitatory, so its weights onto lif_curr_exp neurons must be ≥ 0");
+    EXPECT_EQ(error_with("data/syn.csv", "\"[0,inf)\",3.2", "\"[0;inf)\",3.2"),
+              "DIR/data/syn.csv:4:w_bounds: projections[3].weight.bounds: expected an interval like \"[0,inf)\" or "
+              "\"(-inf,0] pA\", got \"[0;inf) pA\"");
+    EXPECT_EQ(error_with("data/syn.csv", "3.2,1.6", ",1.6"),
+              "DIR/data/syn.csv:4:d_mean_ms: projections[3].delay.mean: empty cell; expected a value for this key");
+    EXPECT_EQ(error_with("data/syn.csv", "3.2,1.6", "0.05,1.6"),
+              "DIR/data/syn.csv:4:d_mean_ms: projections[3].delay.mean: mean 0.05 ms is below the time step dt = "
+              "0.1 ms");
+    EXPECT_EQ(error_with("data/pops.csv", "B,E,40", "B,X,40"),
+              "DIR/data/pops.csv:4:population: populations.B_X.type: no value for \"X\" in "
+              "tables.populations.derived.cell_type.values (given for: E, I)");
+    EXPECT_EQ(error_with("data/pops.csv", "B,E,40", "B 2,E,40"),
+              "DIR/data/pops.csv:4:area,population: populations.B 2_E: invalid population name \"B 2_E\" from the "
+              "name pattern; names use letters, digits, '_' and '-' and start with a letter or '_'");
+    EXPECT_EQ(error_with("data/pops.csv", "B,E,40", "A,E,40"),
+              "DIR/data/pops.csv:4: populations.A_E: population name \"A_E\" is already used by an earlier population");
+    EXPECT_EQ(error_with("data/syn.csv", "B,E,A,E,100", "A,E,A,E,100"),
+              "DIR/data/syn.csv:4: projections[3]: projection name \"A_E_to_A_E\" is already used by projections[1]; "
+              "give one of them a name");
+    // Rows and files.
+    EXPECT_EQ(error_with("data/syn.csv", "3.2,1.6", "3.2,1.6,9"),
+              "DIR/data/syn.csv:4: tables.projections.file: expected 10 fields as in the header, got 11");
+    EXPECT_EQ(error_with("data/syn.csv", ",0.75,0.375", ",0.75"),
+              "DIR/data/syn.csv:3: tables.projections.file: expected 10 fields as in the header, got 9");
+    EXPECT_EQ(error_with("data/syn.csv", "\"[0,inf)\",3.2", "\"[0,inf),3.2"),
+              "DIR/data/syn.csv:4: tables.projections.file: a quoted field is never closed (no matching '\"')");
+    EXPECT_EQ(error_with("data/syn.csv", "d_mean_ms,d_sd_ms", "d_mean_ms,d_mean_ms"),
+              "DIR/data/syn.csv:1: tables.projections.file: the header names column \"d_mean_ms\" twice");
+    write("data/syn.csv", "");
+    EXPECT_EQ(error(config),
+              "DIR/data/syn.csv: tables.projections.file: the file is empty; expected a header line "
+              "with the column names");
+    write("data/syn.csv", syn);
+    // The mapping in the configuration.
+    EXPECT_EQ(error(with(config, "\"{synapses}\"", "\"{synapse}\"")),
+              "DIR/net.yaml:24:51: tables.projections.template.connect.number: no column \"synapse\" in "
+              "DIR/data/syn.csv; columns: target_area, target_pop, source_area, source_pop, synapses, w_mean_pA, "
+              "w_sd_pA, w_bounds, d_mean_ms, d_sd_ms");
+    EXPECT_EQ(error(with(config, "mean: \"{w_mean_pA} pA\"", "mean: \"{w_mean_pA} mV\"")),
+              "DIR/data/syn.csv:2:w_mean_pA: projections[1].weight.mean: expected a current like \"100 pA\", got a "
+              "voltage (\"87.8 mV\")");
+    EXPECT_EQ(error(with(config, "bounds: \"{w_bounds} pA\"", "bounds: \"{w_bounds} pA\", min: \"0 pA\"")),
+              "DIR/net.yaml:25:90: tables.projections.template.weight.bounds: give either bounds or min and max, not "
+              "both");
+    EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: syn.csv\n    name: \"{x}\"")),
+              "DIR/net.yaml:21:5: tables.projections.name: unknown key for a table of projections; accepted: file, "
+              "derived, template");
+    EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: nope.csv")),
+              "DIR/net.yaml:20:11: tables.projections.file: cannot open DIR/data/nope.csv: No such file or directory");
+    EXPECT_EQ(error(config, {"tables.projections.file=/dev/zero"}),
+              "--set tables.projections.file: tables.projections.file: cannot open /dev/zero: not a regular file");
+    EXPECT_EQ(error(config, {"tables.directory=elsewhere"}),
+              "DIR/net.yaml:9:11: tables.populations.file: cannot open DIR/elsewhere/pops.csv: No such file or "
+              "directory");
+    EXPECT_EQ(error(with(config, "name: \"{area}_{population}\"", "name: \"{area}_{population\"")),
+              "DIR/net.yaml:10:11: tables.populations.name: unmatched '{' in \"{area}_{population\"; write \"{{\" for "
+              "a brace");
+}
+
+}  // namespace
+}  // namespace synorm::config
