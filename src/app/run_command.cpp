@@ -274,6 +274,8 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
     p.rank_synapses = comm.all_gather(static_cast<std::int64_t>(sim.local_synapses()));
     p.rank_spikes = comm.all_gather(static_cast<std::int64_t>(res.local_spikes));
     p.rank_events = comm.all_gather(static_cast<std::int64_t>(res.local_events));
+    p.rank_received = comm.all_gather(static_cast<std::int64_t>(res.local_received));
+    p.rank_rows = comm.all_gather(static_cast<std::int64_t>(res.local_rows));
     p.end_time = utc_now();
     p.wall_time = now_seconds() - process_start;
     return p;
@@ -340,6 +342,12 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
     }
     s << "; per interval and rank " << mean(p.exchange_bytes_received) << " bytes received; wait " << mean(p.time_wait)
       << " s, exchange " << mean(p.time_exchange) << " s per rank\n";
+    // What the received spikes cost: the rows each one reached on its rank (0 for a spike no synapse
+    // of the rank needs, which only allgather sends).
+    const auto total = [](const std::vector<std::int64_t>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+    if (total(p.rank_received) > 0)
+        s << "  received spikes looked up " << total(p.rank_received) << " (all ranks), rows touched per received spike "
+          << total(p.rank_rows) / total(p.rank_received) << '\n';
     // Per rank: the synapses built and their checksum (README "Dry run": a dry run of rank r agrees
     // with the real rank r on both).
     const std::size_t listed = std::min<std::size_t>(p.synapse_checksum.size(), 8);

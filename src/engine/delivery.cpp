@@ -64,9 +64,11 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     const std::size_t begin = spikes.size() * c / T, end = spikes.size() * (c + 1) / T;
     constexpr std::uint64_t row_mask = (std::uint64_t{1} << row_bits) - 1,
                             projection_mask = (std::uint64_t{1} << projection_bits) - 1;
+    ts.looked_up += end - begin;
     for (std::size_t s = begin; s < end; ++s) {
         const std::size_t at = find_source(comm::spike_gid(spikes[s]));
         if (at == source_gids.size()) continue;
+        ts.rows_found += source_begin[at + 1] - source_begin[at];
         for (std::uint64_t e = source_begin[at]; e < source_begin[at + 1]; ++e) {
             const std::uint64_t word = source_rows[e];
             ts.outgoing[word >> (row_bits + projection_bits)].push_back(

@@ -37,6 +37,9 @@ struct thread_records {
     std::vector<recorder_part> recorders;
     std::uint64_t spikes = 0;            // emitted by this thread's neurons
     std::uint64_t events = 0;            // spikes delivered to this thread's synapses
+    // Of the received spikes: those this thread looked up (its chunk), and the rows it found for them
+    // on any thread of the rank (README "The spike exchange": rows touched per received spike).
+    std::uint64_t looked_up = 0, rows_found = 0;
     double t_update = 0, t_deliver = 0;  // s, wall-clock
     std::exception_ptr error;            // what a step of this thread threw (run_control)
 };

@@ -49,6 +49,8 @@ results simulation::impl::run(const hooks& h) {
     for (const auto& ts : threads) {
         run.out.local_spikes += ts.spikes;
         run.out.local_events += ts.events;
+        run.out.local_received += ts.looked_up;
+        run.out.local_rows += ts.rows_found;
     }
     return control.stopped() ? std::move(run.out) : collect(std::move(run.out));
 }

@@ -50,6 +50,8 @@ void for_each_field(P& p, F&& f) {
     f("rank_synapses", p.rank_synapses);
     f("rank_spikes", p.rank_spikes);
     f("rank_events", p.rank_events);
+    f("rank_received", p.rank_received);
+    f("rank_rows", p.rank_rows);
     f("synapses_per_rank", p.synapses_per_rank);
     f("synapse_checksum", p.synapse_checksum);
     f("dry_run", p.dry_run);

@@ -140,3 +140,23 @@ def test_info_prints_the_load_per_rank():
     p = h.run(["validate", h.config("coba_stdp.yaml"), "--set", "network.placement=striped"], check=False)
     assert p.returncode == 2 and "round_robin" in p.stderr and "blocks" in p.stderr, p.stderr
     shutil.rmtree(d)
+
+
+def test_alltoall_sends_a_rank_only_the_spikes_with_rows_there():
+    # Two areas under blocks on 4 ranks: the rows each rank's tables reach are the same under either
+    # exchange; allgather makes every rank look up every spike, alltoall only those some row needs.
+    short = ["--set", "schedule.cycles=1", "--set", "schedule.phases.0.duration=100 ms",
+             "--set", "schedule.phases.1.duration=100 ms", "--set", "recording.weights=[]"]
+    got = {}
+    for exchange in ("allgather", "alltoall"):
+        out, _ = run(h.tmpdir(), "two_areas.yaml", [*short, "--set", f"comm.exchange={exchange}"], 4, 1, "blocks")
+        got[exchange] = provenance(out)
+    every, targeted = got["allgather"], got["alltoall"]
+    assert every["spikes"] > 100, every["spikes"]
+    assert list(every["rank_received"]) == [every["spikes"]] * 4, every["rank_received"]
+    assert list(targeted["rank_rows"]) == list(every["rank_rows"]), (targeted["rank_rows"], every["rank_rows"])
+    assert list(targeted["rank_events"]) == list(every["rank_events"])
+    received = np.asarray(targeted["rank_received"])
+    assert (received <= every["spikes"]).all() and received.min() < every["spikes"], received
+    # A spike sent to a rank reaches at least one row there.
+    assert (received <= np.asarray(targeted["rank_rows"])).all(), (received, targeted["rank_rows"])

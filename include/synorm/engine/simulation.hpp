@@ -83,6 +83,8 @@ struct results {
     std::vector<pruning_record> pruning;           // pruning points in time order, then by projection
     std::uint64_t local_spikes = 0;                // spikes of this rank's neurons
     std::uint64_t local_events = 0;                // spikes delivered to this rank's synapses
+    std::uint64_t local_received = 0;              // received spikes this rank looked up
+    std::uint64_t local_rows = 0;                  // rows of this rank's tables those spikes reached
     // The spike exchanges of this process's loop, and the bytes they moved between this rank and the
     // others (communicator::last_traffic).
     std::uint64_t exchanges = 0, bytes_sent = 0, bytes_received = 0;

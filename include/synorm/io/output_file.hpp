@@ -56,6 +56,9 @@ struct provenance {
     // neurons over the part of the run this process simulated.
     std::string placement;  // "round_robin" or "blocks"
     std::vector<std::int64_t> rank_neurons, rank_synapses, rank_spikes, rank_events;
+    // Per rank: the received spikes it looked up, and the rows of its tables they reached (rows
+    // touched per received spike: what an exchange that sends everything everywhere costs a rank).
+    std::vector<std::int64_t> rank_received, rank_rows;
     std::vector<std::int64_t> synapses_per_rank;  // one per rank, as built
     std::vector<std::int64_t> synapse_checksum;   // one per rank: engine::simulation::synapse_checksum's bits
     // "rank r of P": a dry run (README "Dry run"), whose per-rank arrays hold rank r's figures only;
