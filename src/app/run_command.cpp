@@ -346,8 +346,8 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
     // of the rank needs, which only allgather sends).
     const auto total = [](const std::vector<std::int64_t>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
     if (total(p.rank_received) > 0)
-        s << "  received spikes looked up " << total(p.rank_received) << " (all ranks), rows touched per received spike "
-          << total(p.rank_rows) / total(p.rank_received) << '\n';
+        s << "  received spikes looked up " << total(p.rank_received)
+          << " (all ranks), rows touched per received spike " << total(p.rank_rows) / total(p.rank_received) << '\n';
     // Per rank: the synapses built and their checksum (README "Dry run": a dry run of rank r agrees
     // with the real rank r on both).
     const std::size_t listed = std::min<std::size_t>(p.synapse_checksum.size(), 8);

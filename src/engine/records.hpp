@@ -35,8 +35,8 @@ struct thread_records {
     std::vector<std::vector<std::int64_t>>
         rate_counts;  // [population][bin]; empty for populations without neurons here
     std::vector<recorder_part> recorders;
-    std::uint64_t spikes = 0;            // emitted by this thread's neurons
-    std::uint64_t events = 0;            // spikes delivered to this thread's synapses
+    std::uint64_t spikes = 0;  // emitted by this thread's neurons
+    std::uint64_t events = 0;  // spikes delivered to this thread's synapses
     // Of the received spikes: those this thread looked up (its chunk), and the rows it found for them
     // on any thread of the rank (README "The spike exchange": rows touched per received spike).
     std::uint64_t looked_up = 0, rows_found = 0;
