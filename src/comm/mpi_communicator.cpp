@@ -45,6 +45,7 @@ public:
         check(MPI_Iallgather(x.send.data(), static_cast<int>(x.cap), MPI_UINT64_T, x.recv.data(),
                              static_cast<int>(x.cap), MPI_UINT64_T, comm_, &x.request),
               "MPI_Iallgather");
+        progress();
         return 0.0;
     }
     // The targeted exchange non-blocking: the counts first in a blocking MPI_Alltoall (every rank must
@@ -83,6 +84,7 @@ public:
         check(MPI_Ialltoallv(x.send.data(), x.send_n.data(), x.send_d.data(), MPI_UINT64_T, x.recv.data(),
                              x.recv_n.data(), x.recv_d.data(), MPI_UINT64_T, comm_, &x.request),
               "MPI_Ialltoallv");
+        progress();
         return waited;
     }
     double finish_exchange(std::vector<std::uint64_t>& received) override {
@@ -220,6 +222,15 @@ private:
         std::uint64_t own = 0;  // targeted: words this rank sends itself
         MPI_Request request = MPI_REQUEST_NULL;
     };
+    // Open MPI moves a non-blocking collective on only inside MPI calls (no progress thread): each post
+    // also tests the exchanges in flight, so that a multi-round one advances between its post and its
+    // completion an epoch later. A completed request becomes MPI_REQUEST_NULL, and its wait returns at once.
+    void progress() {
+        for (std::uint64_t k = finished_; k < posted_; ++k) {
+            int done = 0;
+            check(MPI_Test(&flight_[k % max_in_flight].request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        }
+    }
     in_flight& next_slot() {
         if (posted_ - finished_ >= max_in_flight) throw std::logic_error("more than max_in_flight exchanges posted");
         return flight_[posted_++ % max_in_flight];
