@@ -221,7 +221,7 @@ void simulation::impl::advance(thread_state& ts, std::int64_t t0, std::int64_t t
     ts.t_update += omp_get_wtime() - w0;
 }
 
-// The threads' spikes of the interval (or epoch) so far, into run.local, with the probes' counts.
+// The threads' spikes of the interval (or epoch), into `local`.
 namespace {
 template <class Threads>
 void gather_spikes(Threads& threads, std::vector<std::uint64_t>& local) {
@@ -326,6 +326,7 @@ void simulation::impl::receive_oldest(run_control& control, run_state& run, std:
 }
 
 void simulation::impl::land(thread_state& ts, run_control& control, run_state& run) {
+    if (run.in_flight.empty()) return;  // only after a failed post: the failure word stops the run
     const run_state::epoch e = run.in_flight.front();
 #pragma omp barrier
 #pragma omp master
