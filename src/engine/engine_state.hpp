@@ -426,6 +426,8 @@ struct simulation::impl : delivery_state,
             std::int64_t origin, end;  // the interval start its lags count from; its end (steps)
         };
         std::deque<epoch> in_flight;
+        epoch landing{0, 0};               // the one being delivered (the master sets it between barriers)
+        std::size_t posted = 0;            // in flight after the last post: what every thread reads to decide a landing
         std::vector<std::uint64_t> later;  // scratch: the second epoch's spikes when two land together
     };
     // One interval [t0, t1) and what is due at its start.
@@ -448,11 +450,12 @@ struct simulation::impl : delivery_state,
     void exchange(const interval_plan& at, run_control& control, run_state& run);
     // Overlap (simulation.cpp): one epoch [t0, t1) of the interval `at`, its spikes posted (the hooks
     // asked with the first epoch; records flushed and progress reported after the last); and the
-    // oldest epoch in flight received and delivered, every weight current at its end. After the loop,
+    // oldest epoch in flight received and delivered, every weight current at its end (`fenced`: every
+    // thread has just passed a barrier after the last delivery, as after a post). After the loop,
     // every exchange in flight completes (the master alone); at the end of the run the last interval's
     // spikes are then in run.received, for finish.
     void post(const interval_plan& at, std::int64_t t0, std::int64_t t1, run_control& control, run_state& run);
-    void land(thread_state& ts, run_control& control, run_state& run);
+    void land(thread_state& ts, run_control& control, run_state& run, bool fenced);
     void receive_oldest(run_control& control, run_state& run, std::vector<std::uint64_t>& into);
     void land_all(run_control& control, run_state& run);
     // The master's part of an exchange after the collective: its traffic counted, the spikes sorted,

@@ -45,14 +45,14 @@ results simulation::impl::run(const hooks& h) {
         std::size_t dc_next = first_dc_change(ts);
         for (std::int64_t t0 = start_step; t0 < total_steps && !control.stopping(); t0 += D) {
             const interval_plan at = plan(t0);
-            if (!run.overlap || run.in_flight.empty()) {  // with overlap: the first interval, nothing in flight
+            if (!run.overlap || run.posted == 0) {  // with overlap: the first interval, nothing in flight
                 control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
 #pragma omp barrier
                 control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
             } else {
-                land(ts, control, run);  // the previous A
+                land(ts, control, run, true);  // the previous A, right after the previous B's post
                 if (!control.stopping() && (at.boundary || checkpoint_due(t0, control, run)))
-                    land(ts, control, run);  // the drain: the previous B
+                    land(ts, control, run, false);  // the drain: the previous B
                 if (control.stopping()) break;
             }
             if (at.boundary) boundary(ts, at.t0, at.homeostasis_due, false, control, run);
@@ -67,7 +67,7 @@ results simulation::impl::run(const hooks& h) {
             const std::int64_t middle = std::min(t0 + D / 2, at.t1);
             control.thread_step(ts.error, [&] { advance(ts, t0, middle, t0, dc_next); });
             post(at, t0, middle, control, run);
-            if (run.in_flight.size() == 2) land(ts, control, run);  // the previous B, unless drained
+            if (run.posted == 2) land(ts, control, run, true);  // the previous B, unless drained
             if (control.stopping()) break;
             control.thread_step(ts.error, [&] { advance(ts, middle, at.t1, t0, dc_next); });
             if (h.on_thread_interval)
@@ -303,6 +303,7 @@ void simulation::impl::post(const interval_plan& at, std::int64_t t0, std::int64
             waited = comm.start_spikes(run.local);
         }
         run.in_flight.push_back({at.t0, t1});
+        run.posted = run.in_flight.size();
         run.out.time.wait += waited;
         run.out.time.exchange += omp_get_wtime() - w0 - waited;
         if (first || control.stopping()) return;
@@ -325,21 +326,23 @@ void simulation::impl::receive_oldest(run_control& control, run_state& run, std:
     run.out.time.exchange += omp_get_wtime() - w0 - waited;
 }
 
-void simulation::impl::land(thread_state& ts, run_control& control, run_state& run) {
-    if (run.in_flight.empty()) return;  // only after a failed post: the failure word stops the run
-    const run_state::epoch e = run.in_flight.front();
+void simulation::impl::land(thread_state& ts, run_control& control, run_state& run, bool fenced) {
+    if (!fenced) {  // a thread may still deliver the spikes that the master replaces below
 #pragma omp barrier
+    }
 #pragma omp master
     control.master_step([&] {
+        if (run.in_flight.empty()) throw std::logic_error("an exchange landed that was never posted");
+        run.landing = run.in_flight.front();
         run.in_flight.pop_front();
         receive_oldest(control, run, run.received);
-        run.received_t0 = e.origin;
+        run.received_t0 = run.landing.origin;
     });
 #pragma omp barrier
     if (control.stopping()) return;
     control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
 #pragma omp barrier
-    control.thread_step(ts.error, [&] { deliver_received(ts, run, e.end); });
+    control.thread_step(ts.error, [&] { deliver_received(ts, run, run.landing.end); });
 }
 
 // After the loop, on the calling thread (MPI's): every exchange in flight completes. At the end of the
