@@ -34,7 +34,8 @@ model::model_spec small_network(std::uint64_t n) {
 }  // namespace
 
 TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
-    const auto spec = small_network(1000);
+    auto spec = small_network(1000);
+    spec.comm.overlap = model::overlap_setting::off;  // one exchange per interval (halves: below)
     comm::dry_run_communicator dry(1, 4);
     dry.prepare(spec, {50.0});  // Hz
     ASSERT_EQ(dry.rank(), 1);
@@ -71,6 +72,30 @@ TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
     again.exchange_spikes({}, second);
     EXPECT_EQ(first, second);
     EXPECT_FALSE(first.empty());
+}
+
+// Under comm.overlap (on by default for 4 ranks and D = 10 steps) the real rank exchanges each half
+// interval: the model follows, the first half's lags below D/2, the second's from D/2, both counted
+// from the interval's start, and the same spikes in all as without the split.
+TEST(dry_run_communicator, models_half_intervals_when_the_real_rank_overlaps) {
+    auto spec = small_network(1000);
+    comm::dry_run_communicator halves(1, 4), whole(1, 4);
+    halves.prepare(spec, {50.0});
+    spec.comm.overlap = model::overlap_setting::off;
+    whole.prepare(spec, {50.0});
+    std::vector<std::uint64_t> got, a, b;
+    for (int interval = 0; interval < 100; ++interval) {
+        whole.exchange_spikes({}, got);
+        halves.exchange_spikes({}, a);
+        halves.exchange_spikes({}, b);
+        for (const auto w : a) EXPECT_LT(comm::spike_lag(w), 5u);
+        for (const auto w : b) EXPECT_GE(comm::spike_lag(w), 5u);
+        a.insert(a.end(), b.begin(), b.end());
+        ASSERT_EQ(a, got) << "interval " << interval;
+    }
+    EXPECT_EQ(halves.counts().intervals, 100u);
+    EXPECT_EQ(halves.counts().remote_spikes, whole.counts().remote_spikes);
+    EXPECT_EQ(halves.counts().messages, 2 * whole.counts().messages);
 }
 
 TEST(dry_run_communicator, checksum_is_the_real_ranks_whatever_the_threads) {
