@@ -41,7 +41,7 @@ const char* usage_text =
     "             [--stop-after \"55 min\"] [--overwrite] [--dry-run P[xT][:r] [--dry-run-rates EARLIER.h5]]\n"
     "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--placement round_robin|blocks] [--force]\n"
     "             [--stop-after ...] [--checkpoint-every ...] [...]\n"
-    "             [--set comm.exchange=allgather|alltoall|auto]\n"
+    "             [--set comm.exchange=allgather|alltoall|auto] [--set comm.overlap=on|off|auto]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T] "
     "[--dry-run P[xT][:r]]] [--memory-limit SIZE]\n"
     "  synorm info OUT.h5|CHECKPOINT.h5\n"

@@ -254,8 +254,13 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
     p.exchange = word(plan.strategy);
     p.exchange_setting = word(plan.setting);
     p.exchange_fraction = plan.built ? plan.largest_fraction : -1.0;
+    p.overlap = plan.overlap ? "on" : "off";
+    p.overlap_setting = plan.overlap_setting == model::overlap_setting::on    ? "on"
+                        : plan.overlap_setting == model::overlap_setting::off ? "off"
+                                                                              : "auto";
     p.time_wait = gather_seconds(res.time.wait);
-    const double exchanges = static_cast<double>(std::max<std::uint64_t>(1, res.exchanges));
+    // Per interval: under overlap each interval is two exchanges (one per half).
+    const double exchanges = std::max(1.0, static_cast<double>(res.exchanges) / (plan.overlap ? 2.0 : 1.0));
     p.exchange_bytes_sent = gather_seconds(static_cast<double>(res.bytes_sent) / exchanges);
     p.exchange_bytes_received = gather_seconds(static_cast<double>(res.bytes_received) / exchanges);
     p.targets_time = gather_seconds(plan.build_seconds);
@@ -340,6 +345,11 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
         s << ", largest need " << 100 * p.exchange_fraction << " % of the neurons, targets built in "
           << *std::max_element(p.targets_time.begin(), p.targets_time.end()) << " s";
     }
+    // Overlap: whether the exchange ran under the update, and why not when it was asked for and cannot.
+    s << (p.overlap == "on" ? ", overlapped" : ", not overlapped");
+    if (p.overlap_setting != "off" && p.overlap == "off")
+        s << (p.min_delay_steps < 2 ? " (an interval of one step has no half to overlap)" : " (auto: one rank)");
+    s << " (comm.overlap " << p.overlap_setting << ")";
     s << "; per interval and rank " << mean(p.exchange_bytes_received) << " bytes received; wait " << mean(p.time_wait)
       << " s, exchange " << mean(p.time_exchange) << " s per rank\n";
     // What the received spikes cost: the rows each one reached on its rank (0 for a spike no synapse

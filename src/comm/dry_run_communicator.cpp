@@ -21,6 +21,7 @@ void dry_run_communicator::prepare(const model::model_spec& spec, const std::vec
     seed_ = spec.simulation.seed;
     D_ = static_cast<std::int64_t>(spec.min_delay_steps());
     total_steps_ = model::to_steps(spec.simulation.duration, spec.simulation.dt);
+    halves_ = model::overlaps(spec.comm, D_, ranks_);
     latency_s_ = spec.dry_run.latency * 1e-3;
     bandwidth_ = spec.dry_run.bandwidth * 1e9;
     part_ = std::make_unique<network::partition>(spec, rank_, ranks_, 1);
@@ -61,14 +62,14 @@ void dry_run_communicator::replay(std::vector<std::pair<std::int64_t, std::uint6
     replay_end_ = end_step;
 }
 
-void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out,
-                                        bool only_needed) const {
+void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::int64_t origin,
+                                        std::vector<std::uint64_t>& out, bool only_needed) const {
     std::int64_t first_modelled = t0;
     if (t0 < replay_end_) {
         auto at = std::lower_bound(replayed_.begin(), replayed_.end(), std::pair<std::int64_t, std::uint64_t>{t0, 0});
         for (; at != replayed_.end() && at->first < t1; ++at) {
             if (only_needed && !std::binary_search(needed_.begin(), needed_.end(), at->second)) continue;
-            out.push_back(pack_spike(at->second, static_cast<std::uint64_t>(at->first - t0)));
+            out.push_back(pack_spike(at->second, static_cast<std::uint64_t>(at->first - origin)));
         }
         first_modelled = std::min(t1, replay_end_);
     }
@@ -86,7 +87,7 @@ void dry_run_communicator::model_remote(std::int64_t t0, std::int64_t t1, std::v
                     gid = first_gid_[p] + rng.below(size_[p]);
                 while (part_->owner_rank(gid) == rank_);
                 if (only_needed && !std::binary_search(needed_.begin(), needed_.end(), gid)) continue;
-                out.push_back(pack_spike(gid, static_cast<std::uint64_t>(step - t0)));
+                out.push_back(pack_spike(gid, static_cast<std::uint64_t>(step - origin)));
             }
         }
     }
@@ -110,10 +111,16 @@ std::uint64_t spikes_among(std::span<const std::uint64_t> words) {
 
 std::uint64_t dry_run_communicator::next_interval(std::vector<std::uint64_t>& out, bool only_needed) {
     if (!part_) throw std::logic_error("dry run: exchange before prepare()");
-    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
-    next_t0_ += D_;
+    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_), middle = std::min(t0 + D_ / 2, t1);
+    const std::int64_t from = halves_ && second_ ? middle : t0, to = halves_ && !second_ ? middle : t1;
     const std::size_t before = out.size();
-    model_remote(t0, t1, out, only_needed);
+    model_remote(from, to, t0, out, only_needed);
+    if (halves_ && !second_) {
+        second_ = true;
+        return out.size() - before;
+    }
+    second_ = false;
+    next_t0_ += D_;
     counts_.intervals += 1;
     return out.size() - before;
 }

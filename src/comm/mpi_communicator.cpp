@@ -31,59 +31,79 @@ public:
     // network settles on one collective per interval. It shrinks again when the network quietens
     // (settle), so that one burst does not make every later interval send P times its largest block.
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
-        const std::size_t cap = capacity_, P = static_cast<std::size_t>(size_);
-        send_.assign(cap, 0);
-        send_[0] = local.size();
-        const std::size_t first = std::min(local.size(), cap - 1);
-        std::copy(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(first), send_.begin() + 1);
-        recv_.resize(cap * P);
-        check(MPI_Allgather(send_.data(), static_cast<int>(cap), MPI_UINT64_T, recv_.data(), static_cast<int>(cap),
-                            MPI_UINT64_T, comm_),
+        fill_block(blocking_, local);
+        check(MPI_Allgather(blocking_.send.data(), static_cast<int>(blocking_.cap), MPI_UINT64_T, blocking_.recv.data(),
+                            static_cast<int>(blocking_.cap), MPI_UINT64_T, comm_),
               "MPI_Allgather");
-        std::size_t total = 0, most = 0;
+        gather_blocks(blocking_, global);
+    }
+    // Non-blocking (comm.overlap): the same block in MPI_Iallgather. The overflow round, rare once the
+    // capacity has grown, stays blocking in finish_exchange: only then does every rank know it is due.
+    double start_spikes(std::span<const std::uint64_t> local) override {
+        in_flight& x = next_slot();
+        x.targeted = false;
+        fill_block(x, local);
+        check(MPI_Iallgather(x.send.data(), static_cast<int>(x.cap), MPI_UINT64_T, x.recv.data(),
+                             static_cast<int>(x.cap), MPI_UINT64_T, comm_, &x.request),
+              "MPI_Iallgather");
+        progress();
+        return 0.0;
+    }
+    // The targeted exchange non-blocking: the counts first in a blocking MPI_Alltoall (every rank must
+    // know what it receives before the spikes can be posted), then MPI_Ialltoallv of the spikes. The
+    // counts' collective is where this rank waits for the others, so its time is the wait. Chaining a
+    // non-blocking count exchange (posted at one epoch's end, completed at the next epoch's start)
+    // would also hide that wait, at the cost of a third point of completion per epoch.
+    double start_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts) override {
+        in_flight& x = next_slot();
+        x.targeted = true;
+        const auto P = static_cast<std::size_t>(size_);
+        if (send_counts.size() != P) throw std::logic_error("start_targeted: one count per rank");
+        x.counts_in.resize(P);
+        const double w0 = MPI_Wtime();
+        check(MPI_Alltoall(send_counts.data(), 1, MPI_UINT64_T, x.counts_in.data(), 1, MPI_UINT64_T, comm_),
+              "MPI_Alltoall");
+        const double waited = MPI_Wtime() - w0;
+        x.send_n.resize(P);
+        x.send_d.resize(P);
+        x.recv_n.resize(P);
+        x.recv_d.resize(P);
+        std::uint64_t at = 0, in = 0;
         for (std::size_t r = 0; r < P; ++r) {
-            total += recv_[r * cap];
-            most = std::max<std::size_t>(most, recv_[r * cap]);
+            x.send_n[r] = as_int(send_counts[r]);
+            x.send_d[r] = as_int(at);
+            at += send_counts[r];
+            x.recv_n[r] = as_int(x.counts_in[r]);
+            x.recv_d[r] = as_int(in);
+            in += x.counts_in[r];
         }
-        global.resize(total);
-        if (most <= cap - 1) {
-            std::size_t at = 0;
-            for (std::size_t r = 0; r < P; ++r) {
-                const std::size_t n = recv_[r * cap];
-                std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), n,
-                            global.begin() + static_cast<std::ptrdiff_t>(at));
-                at += n;
-            }
-            settle(most + 1);
-            traffic_ = {(P - 1) * cap * 8, (P - 1) * cap * 8};
-            return;
+        as_int(at);
+        as_int(in);
+        x.send.assign(send.begin(), send.end());  // the caller's buffer is reused before the wait
+        x.own = send_counts[static_cast<std::size_t>(rank_)];
+        x.recv.resize(in);
+        check(MPI_Ialltoallv(x.send.data(), x.send_n.data(), x.send_d.data(), MPI_UINT64_T, x.recv.data(),
+                             x.recv_n.data(), x.recv_d.data(), MPI_UINT64_T, comm_, &x.request),
+              "MPI_Ialltoallv");
+        progress();
+        return waited;
+    }
+    double finish_exchange(std::vector<std::uint64_t>& received) override {
+        if (posted_ == finished_) throw std::logic_error("finish_exchange: no exchange in flight");
+        in_flight& x = flight_[finished_++ % max_in_flight];
+        const double w0 = MPI_Wtime();
+        check(MPI_Wait(&x.request, MPI_STATUS_IGNORE), "MPI_Wait");
+        const double waited = MPI_Wtime() - w0;
+        if (!x.targeted) {
+            gather_blocks(x, received);
+            return waited;
         }
-        // Overflow: the spikes beyond the first block, gathered with counts every rank already knows.
-        int displacement = 0;
-        for (std::size_t r = 0; r < P; ++r) {
-            const std::size_t n = recv_[r * cap];
-            counts_[r] = static_cast<int>(n > cap - 1 ? n - (cap - 1) : 0);
-            displs_[r] = displacement;
-            displacement += counts_[r];
-        }
-        overflow_.resize(static_cast<std::size_t>(displacement));
-        check(MPI_Allgatherv(local.data() + first, static_cast<int>(local.size() - first), MPI_UINT64_T,
-                             overflow_.data(), counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
-              "MPI_Allgatherv");
-        std::size_t at = 0;
-        for (std::size_t r = 0; r < P; ++r) {
-            const std::size_t n = recv_[r * cap], in_block = std::min(n, cap - 1);
-            std::copy_n(recv_.begin() + static_cast<std::ptrdiff_t>(r * cap + 1), in_block,
-                        global.begin() + static_cast<std::ptrdiff_t>(at));
-            at += in_block;
-            std::copy_n(overflow_.begin() + displs_[r], counts_[r], global.begin() + static_cast<std::ptrdiff_t>(at));
-            at += static_cast<std::size_t>(counts_[r]);
-        }
-        const auto mine = static_cast<std::size_t>(counts_[static_cast<std::size_t>(rank_)]);
-        traffic_ = {(P - 1) * (cap + mine) * 8, ((P - 1) * cap + static_cast<std::size_t>(displacement) - mine) * 8};
-        capacity_ = std::bit_ceil(2 * (most + 1));
-        quiet_ = 0;
-        quiet_peak_ = 0;
+        received.swap(x.recv);
+        const auto P = static_cast<std::size_t>(size_), me = static_cast<std::size_t>(rank_);
+        const std::uint64_t sent = x.send.size() - x.own, got = received.size() - x.counts_in[me];
+        traffic_ = {(P - 1 + sent) * 8, (P - 1 + got) * 8};
+        shrink_targeted(received);
+        return waited;
     }
     std::size_t exchange_capacity() const override { return capacity_; }
     traffic last_traffic() const override { return traffic_; }
@@ -109,19 +129,7 @@ public:
         const auto P = static_cast<std::size_t>(size_), me = static_cast<std::size_t>(rank_);
         std::uint64_t sent = send.size() - send_counts[me], got = received.size() - list_counts_[me];
         traffic_ = {(P - 1 + sent) * 8, (P - 1 + got) * 8};  // a count word per pair, and the spikes
-        if (5 * received.size() >= received.capacity()) {
-            targeted_quiet_ = 0;
-            targeted_peak_ = 0;
-            return;
-        }
-        targeted_peak_ = std::max(targeted_peak_, received.size());
-        if (++targeted_quiet_ < quiet_intervals) return;
-        std::vector<std::uint64_t> smaller;
-        smaller.reserve(std::max(initial_capacity, std::bit_ceil(2 * targeted_peak_)));
-        smaller.assign(received.begin(), received.end());
-        received.swap(smaller);
-        targeted_quiet_ = 0;
-        targeted_peak_ = 0;
+        shrink_targeted(received);
     }
     void sum(std::span<std::int64_t> values) override {
         check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, comm_),
@@ -189,6 +197,106 @@ private:
                             counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
               "MPI_Alltoallv");
     }
+    // The targeted receive buffer keeps its capacity through short lulls (settle's hysteresis).
+    void shrink_targeted(std::vector<std::uint64_t>& received) {
+        if (5 * received.size() >= received.capacity()) {
+            targeted_quiet_ = 0;
+            targeted_peak_ = 0;
+            return;
+        }
+        targeted_peak_ = std::max(targeted_peak_, received.size());
+        if (++targeted_quiet_ < quiet_intervals) return;
+        std::vector<std::uint64_t> smaller;
+        smaller.reserve(std::max(initial_capacity, std::bit_ceil(2 * targeted_peak_)));
+        smaller.assign(received.begin(), received.end());
+        received.swap(smaller);
+        targeted_quiet_ = 0;
+        targeted_peak_ = 0;
+    }
+    // An exchange posted and not yet finished (comm.overlap), or the blocking allgather's buffers.
+    struct in_flight {
+        bool targeted = false;
+        std::size_t cap = 0;                          // allgather: words per rank in the block
+        std::vector<std::uint64_t> send, recv, tail;  // tail: allgather, the spikes beyond the block
+        std::vector<std::uint64_t> counts_in;         // targeted: words from each rank
+        std::vector<int> send_n, send_d, recv_n, recv_d;
+        std::uint64_t own = 0;  // targeted: words this rank sends itself
+        MPI_Request request = MPI_REQUEST_NULL;
+    };
+    // Open MPI moves a non-blocking collective on only inside MPI calls (no progress thread): each post
+    // also tests the exchanges in flight, so that a multi-round one advances between its post and its
+    // completion an epoch later. A completed request becomes MPI_REQUEST_NULL, and its wait returns at once.
+    void progress() {
+        for (std::uint64_t k = finished_; k < posted_; ++k) {
+            int done = 0;
+            check(MPI_Test(&flight_[k % max_in_flight].request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        }
+    }
+    in_flight& next_slot() {
+        if (posted_ - finished_ >= max_in_flight) throw std::logic_error("more than max_in_flight exchanges posted");
+        return flight_[posted_++ % max_in_flight];
+    }
+    // The first block of an allgather exchange: capacity_ words, the spike count then as many spikes as
+    // fit; the rest (tail) waits for an overflow round.
+    void fill_block(in_flight& x, std::span<const std::uint64_t> local) {
+        const std::size_t cap = capacity_, P = static_cast<std::size_t>(size_);
+        x.cap = cap;
+        x.send.assign(cap, 0);
+        x.send[0] = local.size();
+        const std::size_t first = std::min(local.size(), cap - 1);
+        std::copy(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(first), x.send.begin() + 1);
+        x.tail.assign(local.begin() + static_cast<std::ptrdiff_t>(first), local.end());
+        x.recv.resize(cap * P);
+    }
+    // Every rank's spikes from the gathered blocks (and an overflow round when some rank had more).
+    void gather_blocks(in_flight& x, std::vector<std::uint64_t>& global) {
+        const std::size_t P = static_cast<std::size_t>(size_);
+        std::size_t total = 0, most = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            total += x.recv[r * x.cap];
+            most = std::max<std::size_t>(most, x.recv[r * x.cap]);
+        }
+        global.resize(total);
+        if (most <= x.cap - 1) {
+            std::size_t at = 0;
+            for (std::size_t r = 0; r < P; ++r) {
+                const std::size_t n = x.recv[r * x.cap];
+                std::copy_n(x.recv.begin() + static_cast<std::ptrdiff_t>(r * x.cap + 1), n,
+                            global.begin() + static_cast<std::ptrdiff_t>(at));
+                at += n;
+            }
+            settle(most + 1);
+            traffic_ = {(P - 1) * x.cap * 8, (P - 1) * x.cap * 8};
+            return;
+        }
+        // Overflow: the spikes beyond the first block, gathered with counts every rank already knows.
+        int displacement = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            const std::size_t n = x.recv[r * x.cap];
+            counts_[r] = static_cast<int>(n > x.cap - 1 ? n - (x.cap - 1) : 0);
+            displs_[r] = displacement;
+            displacement += counts_[r];
+        }
+        overflow_.resize(static_cast<std::size_t>(displacement));
+        check(MPI_Allgatherv(x.tail.data(), static_cast<int>(x.tail.size()), MPI_UINT64_T, overflow_.data(),
+                             counts_.data(), displs_.data(), MPI_UINT64_T, comm_),
+              "MPI_Allgatherv");
+        std::size_t at = 0;
+        for (std::size_t r = 0; r < P; ++r) {
+            const std::size_t n = x.recv[r * x.cap], in_block = std::min(n, x.cap - 1);
+            std::copy_n(x.recv.begin() + static_cast<std::ptrdiff_t>(r * x.cap + 1), in_block,
+                        global.begin() + static_cast<std::ptrdiff_t>(at));
+            at += in_block;
+            std::copy_n(overflow_.begin() + displs_[r], counts_[r], global.begin() + static_cast<std::ptrdiff_t>(at));
+            at += static_cast<std::size_t>(counts_[r]);
+        }
+        const auto mine = static_cast<std::size_t>(counts_[static_cast<std::size_t>(rank_)]);
+        traffic_ = {(P - 1) * (x.cap + mine) * 8,
+                    ((P - 1) * x.cap + static_cast<std::size_t>(displacement) - mine) * 8};
+        capacity_ = std::bit_ceil(2 * (most + 1));
+        quiet_ = 0;
+        quiet_peak_ = 0;
+    }
     static int as_int(std::uint64_t n) {
         if (n > static_cast<std::uint64_t>(INT32_MAX))
             throw std::runtime_error("a personalised all-to-all of more than 2^31 words per rank");
@@ -224,7 +332,10 @@ private:
     std::size_t capacity_ = initial_capacity;  // words per rank in the first exchange collective
     std::size_t quiet_ = 0;                    // exchanges in a row whose fullest block used under a fifth of capacity_
     std::size_t quiet_peak_ = 0;               // words: the fullest block of those
-    std::vector<std::uint64_t> send_, recv_, overflow_;
+    std::vector<std::uint64_t> overflow_;
+    in_flight blocking_;               // exchange_spikes
+    in_flight flight_[max_in_flight];  // start_*, by post count
+    std::uint64_t posted_ = 0, finished_ = 0;
     std::vector<std::uint64_t> list_counts_;              // words from each rank in the last personalised all-to-all
     std::vector<int> send_int_, send_displs_;             // its send counts and displacements as MPI takes them
     std::size_t targeted_quiet_ = 0, targeted_peak_ = 0;  // settle's counters for the targeted receive buffer

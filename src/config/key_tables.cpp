@@ -490,6 +490,11 @@ const key<model::comm_spec> comm_table[] = {
       "`alltoall` on more than 2 ranks when no rank needs more than half the network's neurons. Results are "
       "identical; `synorm resume --set comm.exchange=...` may change it"},
      bind_word<&model::comm_spec::exchange, exchange_strategies>()},
+    {{"overlap", "word", "", "`auto`", "`on`, `off` or `auto`",
+      "exchange each half interval's spikes while the next half is integrated (non-blocking collectives); `auto` "
+      "overlaps on more than one rank. An interval of one step (min delay = dt) cannot overlap. Results are "
+      "identical; `synorm resume --set comm.overlap=...` may change it"},
+     bind_word<&model::comm_spec::overlap, overlap_settings>()},
 };
 
 const key<model::dry_run_spec> dry_run_table[] = {

@@ -644,6 +644,8 @@ void spec_reader::read_comm(const std::optional<node_at>& at) {
     const map_view m(*at, names(comm_keys));
     if (const auto e = m.find("exchange"))
         spec_.comm.exchange = read_choice<model::exchange_strategy>(*e, exchange_strategies);
+    if (const auto o = m.find("overlap"))
+        spec_.comm.overlap = read_choice<model::overlap_setting>(*o, overlap_settings);
 }
 
 // dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a

@@ -120,6 +120,11 @@ inline constexpr choice<model::exchange_strategy> exchange_strategies[] = {
     {"alltoall", model::exchange_strategy::alltoall},
     {"auto", model::exchange_strategy::automatic},
 };
+inline constexpr choice<model::overlap_setting> overlap_settings[] = {
+    {"on", model::overlap_setting::on},
+    {"off", model::overlap_setting::off},
+    {"auto", model::overlap_setting::automatic},
+};
 
 inline constexpr choice<model::scaling_mode> scaling_modes[] = {
     {"multiplicative", model::scaling_mode::multiplicative},

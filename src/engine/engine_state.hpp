@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <deque>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -349,8 +350,8 @@ struct simulation::impl : delivery_state,
     void finish_patterns(results& out);
     void sample_state(thread_state& ts, std::int64_t step);
     // Advances the thread's neurons through the steps [t0, t1); spikes go to the interval buffer
-    // with their lag, and to the recorders.
-    void update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next);
+    // with their lag after `origin` (the interval's start), and to the recorders.
+    void update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next, std::int64_t origin);
     // The poisson_source members of one slice at step s: their block indices that fire, into ts.fired.
     std::size_t fire_sources(thread_state& ts, const network::population_slice& slice, std::int64_t s);
     // One thread's part of a homeostasis period ending at T: sensors read, gains moved toward their
@@ -402,10 +403,11 @@ struct simulation::impl : delivery_state,
     results collect(results r);
 
     // The targeted exchange (targets.cpp). plan_exchange (collective, at build): the strategy, and
-    // under alltoall each local neuron's destination ranks, from needed_sources(); send_targeted: the
-    // interval's spikes to those ranks and run_control's words to every rank.
+    // under alltoall each local neuron's destination ranks, from needed_sources(); group_targeted: the
+    // interval's spikes grouped by those ranks and run_control's words for every rank, into send_words
+    // and send_counts.
     void plan_exchange();
-    void send_targeted(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& received);
+    void group_targeted(const std::vector<std::uint64_t>& spikes);
 
     // ---- the loop (simulation.cpp) ------------------------------------------------------------
     void take_snapshots(std::int64_t step, results& out);
@@ -418,6 +420,15 @@ struct simulation::impl : delivery_state,
         std::int64_t received_t0 = 0;                  // the interval the received spikes were emitted in
         std::int64_t flush_steps = 1, next_flush = 0;  // spikes to h.on_spikes
         std::int64_t checkpoint_steps = 0, next_checkpoint = INT64_MAX;  // 0: no periodic checkpoints
+        // Under overlap (comm.overlap): the epochs whose exchange is in flight, oldest first, at most two.
+        bool overlap = false;
+        struct epoch {
+            std::int64_t origin, end;  // the interval start its lags count from; its end (steps)
+        };
+        std::deque<epoch> in_flight;
+        epoch landing{0, 0};               // the one being delivered (the master sets it between barriers)
+        std::size_t posted = 0;            // in flight after the last post: what every thread reads to decide a landing
+        std::vector<std::uint64_t> later;  // scratch: the second epoch's spikes when two land together
     };
     // One interval [t0, t1) and what is due at its start.
     struct interval_plan {
@@ -435,8 +446,21 @@ struct simulation::impl : delivery_state,
                   run_state& run);
     bool checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const;
     bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
-    void advance(thread_state& ts, const interval_plan& at, std::size_t& dc_next, const hooks& h);
+    void advance(thread_state& ts, std::int64_t t0, std::int64_t t1, std::int64_t origin, std::size_t& dc_next);
     void exchange(const interval_plan& at, run_control& control, run_state& run);
+    // Overlap (simulation.cpp): one epoch [t0, t1) of the interval `at`, its spikes posted (the hooks
+    // asked with the first epoch; records flushed and progress reported after the last); and the
+    // oldest epoch in flight received and delivered, every weight current at its end (`fenced`: every
+    // thread has just passed a barrier after the last delivery, as after a post). After the loop,
+    // every exchange in flight completes (the master alone); at the end of the run the last interval's
+    // spikes are then in run.received, for finish.
+    void post(const interval_plan& at, std::int64_t t0, std::int64_t t1, run_control& control, run_state& run);
+    void land(thread_state& ts, run_control& control, run_state& run, bool fenced);
+    void receive_oldest(run_control& control, run_state& run, std::vector<std::uint64_t>& into);
+    void land_all(run_control& control, run_state& run);
+    // The master's part of an exchange after the collective: its traffic counted, the spikes sorted,
+    // run_control's words read.
+    void received_spikes(run_control& control, run_state& run, std::vector<std::uint64_t>& received);
     void finish(run_control& control, run_state& run);
 };
 

@@ -70,7 +70,8 @@ std::size_t simulation::impl::fire_sources(thread_state& ts, const network::popu
     return fired;
 }
 
-void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next) {
+void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1, std::size_t& dc_next,
+                              std::int64_t origin) {
     const auto& layout = *ts.layout;
     for (std::int64_t s = t0; s < t1; ++s) {
         if (dc_next < dc_changes.size() && dc_changes[dc_next] == s) {
@@ -127,7 +128,7 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                     ++ts.period_spikes[slice.population];
                     if (history_of[slice.population]) ts.post_log.push_back({s, i, ts.history.record(i, s).o2});
                 }
-                ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - t0)));
+                ts.interval_spikes.push_back(comm::pack_spike(gid, static_cast<std::uint64_t>(s - origin)));
                 if (record_spikes[slice.population]) {
                     ts.flush_gids.push_back(gid);
                     ts.flush_steps.push_back(s);

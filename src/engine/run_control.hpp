@@ -55,8 +55,11 @@ public:
 
     // The exchange carries this rank's words after its spikes; the received ones are read back (and
     // removed) once sorted, after every spike.
-    void append_words(std::vector<std::uint64_t>& local, const hooks& h) const {
+    // Under overlap (two exchanges per interval) the hooks are asked with the first only (`ask`), so
+    // that a request is read at the next interval start, as without overlap, and they run once per interval.
+    void append_words(std::vector<std::uint64_t>& local, const hooks& h, bool ask = true) const {
         if (failed_) local.push_back(failure_word);
+        if (!ask) return;
         if (h.stop_requested && h.stop_requested()) local.push_back(stop_word);
         if (h.checkpoint_requested && h.checkpoint_requested()) local.push_back(checkpoint_word);
     }

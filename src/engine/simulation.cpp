@@ -17,6 +17,18 @@ namespace synorm::engine {
 // advances its neurons to t1, and the master exchanges the interval's spikes. A failure anywhere, a
 // stop or a checkpoint asked for travel with the exchange (run_control), so every rank stops at the
 // same interval.
+//
+// Overlapped (comm.overlap; Arbor's half epochs): the interval is two epochs, A = [t0, t0 + ⌊D/2⌋)
+// and B = [t0 + ⌊D/2⌋, t1). A spike of an epoch arrives ≥ D steps after the epoch's start, so not
+// before the epoch after next: each epoch's exchange is posted at its end and completed at the start
+// of the epoch after next, while the next one is integrated. At the start of A the master completes
+// the previous interval's A and the threads deliver it, with every plastic weight current at the
+// start of the previous B (no spike delivered later is older); at the start of B the same for the
+// previous B, current at t0. Each ring-buffer slot still receives its spikes in canonical order and
+// then its input (a slot of A takes spikes of the previous A and before; one of B of the previous B),
+// and the postsynaptic arrivals are merged by step as before, so the results are bitwise those of
+// the blocking loop. What reads every weight at t0 (a boundary, a checkpoint) or may stop the run
+// there lands the previous B first (the drain): then nothing is in flight, as without overlap.
 results simulation::impl::run(const hooks& h) {
     // Subnormals are 0 in every computation of the run (model/subnormals.hpp): here for the calling
     // thread, which also runs the master's steps, and at the start of every parallel region.
@@ -24,6 +36,7 @@ results simulation::impl::run(const hooks& h) {
     const double t_start = omp_get_wtime();
     run_control control(comm);
     run_state run = begin_run(h);
+    run.overlap = exchange_plan.overlap;
     const int n_threads = static_cast<int>(threads.size());
 #pragma omp parallel num_threads(n_threads)
     {
@@ -32,15 +45,37 @@ results simulation::impl::run(const hooks& h) {
         std::size_t dc_next = first_dc_change(ts);
         for (std::int64_t t0 = start_step; t0 < total_steps && !control.stopping(); t0 += D) {
             const interval_plan at = plan(t0);
-            control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
+            if (!run.overlap || run.posted == 0) {  // with overlap: the first interval, nothing in flight
+                control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
 #pragma omp barrier
-            control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
+                control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
+            } else {
+                land(ts, control, run, true);  // the previous A, right after the previous B's post
+                if (!control.stopping() && (at.boundary || checkpoint_due(t0, control, run)))
+                    land(ts, control, run, false);  // the drain: the previous B
+                if (control.stopping()) break;
+            }
             if (at.boundary) boundary(ts, at.t0, at.homeostasis_due, false, control, run);
             if (!at.resumed_here && checkpoint_due(t0, control, run) && checkpoint(t0, control, run)) break;
-            control.thread_step(ts.error, [&] { advance(ts, at, dc_next, h); });
-            exchange(at, control, run);
+            if (!run.overlap) {
+                control.thread_step(ts.error, [&] { advance(ts, at.t0, at.t1, at.t0, dc_next); });
+                if (h.on_thread_interval)
+                    control.thread_step(ts.error, [&] { h.on_thread_interval(omp_get_thread_num(), at.t1); });
+                exchange(at, control, run);
+                continue;
+            }
+            const std::int64_t middle = std::min(t0 + D / 2, at.t1);
+            control.thread_step(ts.error, [&] { advance(ts, t0, middle, t0, dc_next); });
+            post(at, t0, middle, control, run);
+            if (run.posted == 2) land(ts, control, run, true);  // the previous B, unless drained
+            if (control.stopping()) break;
+            control.thread_step(ts.error, [&] { advance(ts, middle, at.t1, t0, dc_next); });
+            if (h.on_thread_interval)
+                control.thread_step(ts.error, [&] { h.on_thread_interval(omp_get_thread_num(), at.t1); });
+            post(at, middle, at.t1, control, run);
         }
     }
+    if (run.overlap) land_all(control, run);
     control.settle(threads);
     if (!control.stopped()) finish(control, run);  // else the checkpoint holds the records
     run.out.stopped_at = control.stop_step();
@@ -179,13 +214,34 @@ bool simulation::impl::checkpoint(std::int64_t t0, run_control& control, run_sta
 }
 
 // Input for [t0, t1) goes into the ring buffers before the neurons read them.
-void simulation::impl::advance(thread_state& ts, const interval_plan& at, std::size_t& dc_next, const hooks& h) {
+void simulation::impl::advance(thread_state& ts, std::int64_t t0, std::int64_t t1, std::int64_t origin,
+                               std::size_t& dc_next) {
     const double w0 = omp_get_wtime();
-    add_poisson(ts, at.t0, at.t1);
-    if (!patterns.empty()) add_patterns(ts, at.t0, at.t1);
-    update(ts, at.t0, at.t1, dc_next);
+    add_poisson(ts, t0, t1);
+    if (!patterns.empty()) add_patterns(ts, t0, t1);
+    update(ts, t0, t1, dc_next, origin);
     ts.t_update += omp_get_wtime() - w0;
-    if (h.on_thread_interval) h.on_thread_interval(omp_get_thread_num(), at.t1);
+}
+
+// The threads' spikes of the interval (or epoch), into `local`.
+namespace {
+template <class Threads>
+void gather_spikes(Threads& threads, std::vector<std::uint64_t>& local) {
+    local.clear();
+    for (auto& other : threads) {
+        local.insert(local.end(), other.interval_spikes.begin(), other.interval_spikes.end());
+        other.interval_spikes.clear();
+    }
+}
+}  // namespace
+
+void simulation::impl::received_spikes(run_control& control, run_state& run, std::vector<std::uint64_t>& received) {
+    const auto traffic = comm.last_traffic();
+    ++run.out.exchanges;
+    run.out.bytes_sent += traffic.sent;
+    run.out.bytes_received += traffic.received;
+    std::sort(received.begin(), received.end());
+    control.read_words(received);
 }
 
 // The master gathers the threads' spikes of [t0, t1), exchanges them with the other ranks (with the
@@ -201,26 +257,18 @@ void simulation::impl::exchange(const interval_plan& at, run_control& control, r
         if (comm.size() > 1) comm.barrier();
         const double w1 = omp_get_wtime();
         run.out.time.wait += w1 - w0;
-        run.local.clear();
-        for (auto& other : threads) {
-            run.local.insert(run.local.end(), other.interval_spikes.begin(), other.interval_spikes.end());
-            other.interval_spikes.clear();
-        }
+        gather_spikes(threads, run.local);
         if (!probe_spikes.empty()) count_probe_spikes(run.local, at.t0);
         control_words.clear();
         control.append_words(control_words, run.h);
         if (targeted()) {
-            send_targeted(run.local, run.received);
+            group_targeted(run.local);
+            comm.exchange_targeted(send_words, send_counts, run.received);
         } else {
             run.local.insert(run.local.end(), control_words.begin(), control_words.end());
             comm.exchange_spikes(run.local, run.received);
         }
-        const auto traffic = comm.last_traffic();
-        ++run.out.exchanges;
-        run.out.bytes_sent += traffic.sent;
-        run.out.bytes_received += traffic.received;
-        std::sort(run.received.begin(), run.received.end());
-        control.read_words(run.received);
+        received_spikes(control, run, run.received);
         run.received_t0 = at.t0;
         run.out.time.exchange += omp_get_wtime() - w1;
         if (control.stopping()) return;
@@ -233,6 +281,87 @@ void simulation::impl::exchange(const interval_plan& at, run_control& control, r
         run.out.time.record += omp_get_wtime() - w2;
     });
 #pragma omp barrier
+}
+
+// No barrier before the collective here: under overlap the wait for the others is the time blocked in
+// completing (or, alltoall, in the counts' collective), which the communicator reports.
+void simulation::impl::post(const interval_plan& at, std::int64_t t0, std::int64_t t1, run_control& control,
+                            run_state& run) {
+#pragma omp barrier
+#pragma omp master
+    control.master_step([&] {
+        const double w0 = omp_get_wtime();
+        const bool first = t0 == at.t0;
+        gather_spikes(threads, run.local);
+        if (!probe_spikes.empty()) count_probe_spikes(run.local, at.t0);
+        control_words.clear();
+        control.append_words(control_words, run.h, first);
+        double waited = 0;
+        if (targeted()) {
+            group_targeted(run.local);
+            waited = comm.start_targeted(send_words, send_counts);
+        } else {
+            run.local.insert(run.local.end(), control_words.begin(), control_words.end());
+            waited = comm.start_spikes(run.local);
+        }
+        run.in_flight.push_back({at.t0, t1});
+        run.posted = run.in_flight.size();
+        run.out.time.wait += waited;
+        run.out.time.exchange += omp_get_wtime() - w0 - waited;
+        if (first || control.stopping()) return;
+        const double w2 = omp_get_wtime();
+        if (run.h.on_spikes && (at.t1 >= run.next_flush || at.t1 == total_steps)) {
+            run.h.on_spikes(take_spikes());
+            run.next_flush = at.t1 + run.flush_steps;
+        }
+        if (run.h.on_progress) run.h.on_progress(at.t1, total_steps);
+        run.out.time.record += omp_get_wtime() - w2;
+    });
+#pragma omp barrier
+}
+
+void simulation::impl::receive_oldest(run_control& control, run_state& run, std::vector<std::uint64_t>& into) {
+    const double w0 = omp_get_wtime();
+    const double waited = comm.finish_exchange(into);
+    received_spikes(control, run, into);
+    run.out.time.wait += waited;
+    run.out.time.exchange += omp_get_wtime() - w0 - waited;
+}
+
+void simulation::impl::land(thread_state& ts, run_control& control, run_state& run, bool fenced) {
+    if (!fenced) {  // a thread may still deliver the spikes that the master replaces below
+#pragma omp barrier
+    }
+#pragma omp master
+    control.master_step([&] {
+        if (run.in_flight.empty()) throw std::logic_error("an exchange landed that was never posted");
+        run.landing = run.in_flight.front();
+        run.in_flight.pop_front();
+        receive_oldest(control, run, run.received);
+        run.received_t0 = run.landing.origin;
+    });
+#pragma omp barrier
+    if (control.stopping()) return;
+    control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
+#pragma omp barrier
+    control.thread_step(ts.error, [&] { deliver_received(ts, run, run.landing.end); });
+}
+
+// After the loop, on the calling thread (MPI's): every exchange in flight completes. At the end of the
+// run these are the last interval's two epochs, whose lags count from its start: one sorted sequence.
+void simulation::impl::land_all(run_control& control, run_state& run) {
+    control.master_step([&] {
+        if (run.in_flight.empty()) return;
+        run.received_t0 = run.in_flight.front().origin;
+        SYNORM_ASSERT(run.in_flight.back().origin == run.received_t0, "the epochs in flight are of one interval");
+        receive_oldest(control, run, run.received);
+        run.in_flight.pop_front();
+        while (!run.in_flight.empty()) {
+            receive_oldest(control, run, run.later);
+            run.in_flight.pop_front();
+            run.received.insert(run.received.end(), run.later.begin(), run.later.end());
+        }
+    });
 }
 
 // The end is one more boundary at total_steps: the last interval's spikes change plastic weights too

@@ -17,6 +17,8 @@ void simulation::impl::plan_exchange() {
     using model::exchange_strategy;
     auto& plan = exchange_plan;
     plan.setting = spec.comm.exchange;
+    plan.overlap_setting = spec.comm.overlap;
+    plan.overlap = model::overlaps(spec.comm, D, comm.size());
     const auto P = static_cast<std::size_t>(comm.size()), me = static_cast<std::size_t>(comm.rank());
     if (plan.setting == exchange_strategy::allgather || (plan.setting == exchange_strategy::automatic && P <= 2)) {
         plan.strategy = exchange_strategy::allgather;
@@ -64,8 +66,8 @@ void simulation::impl::plan_exchange() {
     plan.build_seconds = omp_get_wtime() - t0;
 }
 
-// Collective. Each spike once per destination rank of its neuron, run_control's words to every rank.
-void simulation::impl::send_targeted(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& received) {
+// Each spike once per destination rank of its neuron, run_control's words to every rank.
+void simulation::impl::group_targeted(const std::vector<std::uint64_t>& spikes) {
     const auto P = static_cast<std::size_t>(comm.size());
     const auto targets_of = [&](std::uint64_t word) {
         const auto it = std::lower_bound(local_gids.begin(), local_gids.end(), comm::spike_gid(word));
@@ -87,7 +89,6 @@ void simulation::impl::send_targeted(const std::vector<std::uint64_t>& spikes, s
     }
     for (std::size_t r = 0; r < P; ++r)
         for (const auto word : control_words) send_words[send_cursor[r]++] = word;
-    comm.exchange_targeted(send_words, send_counts, received);
 }
 
 }  // namespace synorm::engine

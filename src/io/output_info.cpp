@@ -475,8 +475,10 @@ std::string reader::describe() {
         const auto wall = h5::read_attribute<double>(p, "wall_time", prov_here);
         const auto factor = h5::read_attribute<double>(p, "real_time_factor", prov_here);
         out << "version:     synorm " << str("version") << " (git " << str("git_revision") << ")\n";
+        const auto overlap = h5::read_string_attribute(p, "overlap", prov_here);
         out << "layout:      " << i64("ranks") << " ranks × " << i64("threads") << " threads, exchange "
-            << str("exchange") << ", min delay " << u64("min_delay_steps") << " steps\n";
+            << str("exchange") << (overlap && *overlap == "on" ? " overlapped" : "") << " (comm.overlap "
+            << str("overlap_setting") << "), min delay " << u64("min_delay_steps") << " steps\n";
         if (const auto dry = h5::read_string_attribute(p, "dry_run", prov_here); dry && !dry->empty())
             out << "dry run:     " << *dry << " (README \"Dry run\": per-rank figures are this rank's)\n";
         out << "host:        " << str("host") << ", " << str("start_time") << " to " << str("end_time") << '\n';

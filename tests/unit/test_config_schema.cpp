@@ -170,6 +170,7 @@ checks:
   finite: false
 comm:
   exchange: alltoall
+  overlap: "off"
 dry_run:
   latency: "2 us"
   bandwidth: 12.5

@@ -34,7 +34,8 @@ model::model_spec small_network(std::uint64_t n) {
 }  // namespace
 
 TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
-    const auto spec = small_network(1000);
+    auto spec = small_network(1000);
+    spec.comm.overlap = model::overlap_setting::off;  // one exchange per interval (halves: below)
     comm::dry_run_communicator dry(1, 4);
     dry.prepare(spec, {50.0});  // Hz
     ASSERT_EQ(dry.rank(), 1);
@@ -76,7 +77,8 @@ TEST(dry_run_communicator, keeps_this_ranks_words_and_models_only_the_others) {
 // An earlier run's rates over time (--dry-run-rates): each bin's rate while the trace lasts, then the
 // mean rate. 1 ms bins of 0, 200 Hz for the first 20 ms, then nothing left: the mean, 50 Hz.
 TEST(dry_run_communicator, follows_an_earlier_runs_rates_over_time) {
-    const auto spec = small_network(1000);
+    auto spec = small_network(1000);
+    spec.comm.overlap = model::overlap_setting::off;  // one exchange per interval
     comm::dry_run_communicator dry(0, 2);
     std::vector<double> trace(20, 0.0);
     std::fill(trace.begin() + 10, trace.end(), 200.0);  // Hz
@@ -95,7 +97,8 @@ TEST(dry_run_communicator, follows_an_earlier_runs_rates_over_time) {
 
 // An earlier run's spikes replayed: exactly those, at their steps, while they last; the model after.
 TEST(dry_run_communicator, replays_an_earlier_runs_spikes_then_models) {
-    const auto spec = small_network(1000);
+    auto spec = small_network(1000);
+    spec.comm.overlap = model::overlap_setting::off;  // one exchange per interval
     comm::dry_run_communicator dry(0, 2);
     dry.prepare(spec, {50.0});
     EXPECT_TRUE(dry.remote(3));
@@ -114,6 +117,30 @@ TEST(dry_run_communicator, replays_an_earlier_runs_spikes_then_models) {
     // 500 remote neurons at 50 Hz for 98 ms: 2450 expected.
     EXPECT_NEAR(static_cast<double>(after), 2450.0, 5 * std::sqrt(2450.0));
     EXPECT_EQ(dry.counts().remote_spikes, after + 3);
+}
+
+// Under comm.overlap (on by default for 4 ranks and D = 10 steps) the real rank exchanges each half
+// interval: the model follows, the first half's lags below D/2, the second's from D/2, both counted
+// from the interval's start, and the same spikes in all as without the split.
+TEST(dry_run_communicator, models_half_intervals_when_the_real_rank_overlaps) {
+    auto spec = small_network(1000);
+    comm::dry_run_communicator halves(1, 4), whole(1, 4);
+    halves.prepare(spec, {50.0});
+    spec.comm.overlap = model::overlap_setting::off;
+    whole.prepare(spec, {50.0});
+    std::vector<std::uint64_t> got, a, b;
+    for (int interval = 0; interval < 100; ++interval) {
+        whole.exchange_spikes({}, got);
+        halves.exchange_spikes({}, a);
+        halves.exchange_spikes({}, b);
+        for (const auto w : a) EXPECT_LT(comm::spike_lag(w), 5u);
+        for (const auto w : b) EXPECT_GE(comm::spike_lag(w), 5u);
+        a.insert(a.end(), b.begin(), b.end());
+        ASSERT_EQ(a, got) << "interval " << interval;
+    }
+    EXPECT_EQ(halves.counts().intervals, 100u);
+    EXPECT_EQ(halves.counts().remote_spikes, whole.counts().remote_spikes);
+    EXPECT_EQ(halves.counts().messages, 2 * whole.counts().messages);
 }
 
 TEST(dry_run_communicator, checksum_is_the_real_ranks_whatever_the_threads) {

@@ -56,6 +56,29 @@ public:
     };
     virtual traffic last_traffic() const { return {}; }
 
+    // The same exchanges, non-blocking (comm.overlap, src/README.md decision 6): start_spikes (as
+    // exchange_spikes) or start_targeted (as exchange_targeted) posts one and returns the seconds it was
+    // blocked waiting for the other ranks (a collective of counts, alltoall); finish_exchange
+    // completes the oldest one posted and not yet finished (at most `max_in_flight` are), puts what it
+    // received into `received` and returns the seconds it was blocked waiting for the other ranks; then
+    // last_traffic is that exchange's (the default's: the last posted one's). Every rank posts and
+    // finishes the same exchanges in the same order. This default runs the blocking exchange when it is
+    // posted, so that one rank (serial) and the dry run's model complete at once.
+    static constexpr std::size_t max_in_flight = 2;
+    virtual double start_spikes(std::span<const std::uint64_t> local) {
+        exchange_spikes(local, next_slot());
+        return 0.0;
+    }
+    virtual double start_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts) {
+        exchange_targeted(send, send_counts, next_slot());
+        return 0.0;
+    }
+    virtual double finish_exchange(std::vector<std::uint64_t>& received) {
+        if (posted_ == finished_) throw std::logic_error("finish_exchange: no exchange in flight");
+        received.swap(slots_[finished_++ % max_in_flight]);
+        return 0.0;
+    }
+
     // Collective, exact (integer) reductions.
     virtual void sum(std::span<std::int64_t> values) = 0;
     virtual std::int64_t max(std::int64_t value) = 0;
@@ -75,7 +98,13 @@ public:
     virtual void* native_handle() = 0;
 
 private:
-    std::vector<std::uint64_t> targeted_counts_;  // scratch of the default exchange_targeted
+    std::vector<std::uint64_t>& next_slot() {
+        if (posted_ - finished_ >= max_in_flight) throw std::logic_error("more than max_in_flight exchanges posted");
+        return slots_[posted_++ % max_in_flight];
+    }
+    std::vector<std::uint64_t> targeted_counts_;       // scratch of the default exchange_targeted
+    std::vector<std::uint64_t> slots_[max_in_flight];  // the default's exchanges in flight, received, by post count
+    std::uint64_t posted_ = 0, finished_ = 0;
 };
 
 // One process, no MPI: exchange copies, reductions are identities.

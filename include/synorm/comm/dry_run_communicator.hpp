@@ -25,7 +25,7 @@ namespace synorm::comm {
 // (P · the sources this rank needs / the network's neurons: on average a neuron is needed by as many
 // ranks as a rank needs neurons, in proportion) and a count word to each other rank.
 struct dry_run_counts {
-    std::uint64_t intervals = 0;      // exchanges
+    std::uint64_t intervals = 0;      // intervals (under comm.overlap an exchange per half of each)
     std::uint64_t local_spikes = 0;   // words of this rank's neurons (run_control words excluded)
     std::uint64_t remote_spikes = 0;  // modelled spikes of the other ranks' neurons
     std::uint64_t messages = 0;  // modelled: ⌈log2 P⌉ per interval (recursive doubling); alltoall adds one per partner
@@ -93,20 +93,24 @@ public:
     double modelled_exchange_seconds() const;
 
 private:
-    // The next interval: appends the modelled spikes of the other ranks to `out` (only those of the
+    // The next interval, or half of it when the engine overlaps its exchange (model::overlaps, as the
+    // real rank r would): appends the modelled spikes of the other ranks to `out` (only those of the
     // sources this rank needs, with only_needed) and returns how many.
     std::uint64_t next_interval(std::vector<std::uint64_t>& out, bool only_needed);
-    // Appends the modelled spikes of the other ranks in [t0, t1) to `out`; with `needed`, only theirs.
-    void model_remote(std::int64_t t0, std::int64_t t1, std::vector<std::uint64_t>& out, bool only_needed) const;
+    // Appends the modelled spikes of the other ranks in [t0, t1) to `out`, with their lags after
+    // `origin` (the interval's start); with `needed`, only theirs.
+    void model_remote(std::int64_t t0, std::int64_t t1, std::int64_t origin, std::vector<std::uint64_t>& out,
+                      bool only_needed) const;
     int rank_, ranks_;
     std::uint64_t seed_ = 0;
     std::int64_t D_ = 1, total_steps_ = 0, next_t0_ = 0;  // steps per interval; of the run; the next interval's start
-    double latency_s_ = 0, bandwidth_ = 1;                // s per message; bytes/s
-    std::unique_ptr<network::partition> part_;            // this rank's neurons (owner_rank for the others)
-    std::vector<std::uint64_t> first_gid_, size_;         // by population
-    std::vector<double> mean_per_step_;                   // by population: expected remote spikes per step
-    std::vector<std::vector<double>> trace_per_step_;     // by population and bin: the same, from a trace
-    std::int64_t bin_steps_ = 0;                          // steps per bin of the traces; 0: none
+    bool halves_ = false, second_ = false;      // comm.overlap: an exchange per half interval; the next is the second
+    double latency_s_ = 0, bandwidth_ = 1;      // s per message; bytes/s
+    std::unique_ptr<network::partition> part_;  // this rank's neurons (owner_rank for the others)
+    std::vector<std::uint64_t> first_gid_, size_;                   // by population
+    std::vector<double> mean_per_step_;                             // by population: expected remote spikes per step
+    std::vector<std::vector<double>> trace_per_step_;               // by population and bin: the same, from a trace
+    std::int64_t bin_steps_ = 0;                                    // steps per bin of the traces; 0: none
     std::vector<std::pair<std::int64_t, std::uint64_t>> replayed_;  // (step, gid) of remote spikes, ascending
     std::int64_t replay_end_ = 0;                                   // steps before it are replayed
     std::uint64_t rounds_ = 0;                                      // ⌈log2 P⌉

@@ -68,6 +68,8 @@ struct exchange_report {
     double build_seconds = 0.0;        // this rank: source lists, their exchange, the target lists
     std::uint64_t build_bytes_sent = 0, build_bytes_received = 0;  // to and from the other ranks
     std::uint64_t target_entries = 0;  // Σ over this rank's neurons of the ranks they send to
+    model::overlap_setting overlap_setting = model::overlap_setting::automatic;  // comm.overlap as configured
+    bool overlap = false;  // the exchange overlaps the update (model::overlaps: D ≥ 2 steps and, for auto, 2+ ranks)
 };
 
 struct results {

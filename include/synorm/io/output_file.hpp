@@ -47,7 +47,9 @@ struct provenance {
     std::string exchange;           // the strategy that ran: "allgather" or "alltoall"
     std::string exchange_setting;   // comm.exchange as configured: "allgather", "alltoall" or "auto"
     double exchange_fraction = -1;  // the largest fraction of the network's neurons a rank needs; -1: not built
-    std::vector<double> time_wait;  // s, per rank: waiting for the others before each exchange
+    std::string overlap;            // whether the exchange overlapped the update: "on" or "off"
+    std::string overlap_setting;    // comm.overlap as configured: "on", "off" or "auto"
+    std::vector<double> time_wait;  // s, per rank: waiting for the others (a barrier; overlapped: in the completion)
     std::vector<double> exchange_bytes_sent, exchange_bytes_received;  // per rank: mean per interval
     std::vector<double> targets_time;                                  // s, per rank: building the exchange's targets
     std::vector<std::int64_t> targets_bytes;                           // per rank: sent + received by that build

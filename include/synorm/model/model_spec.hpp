@@ -361,9 +361,24 @@ enum class exchange_strategy {
     alltoall,   // each spike goes only to the ranks that hold a synapse from its neuron
     automatic,  // chosen per run from the build's source lists (engine/targets.cpp)
 };
+// Whether the exchange overlaps the neuron update (src/README.md decision 6): each interval of D steps
+// is two epochs, and an epoch's spikes are in flight while the next one is integrated.
+enum class overlap_setting {
+    on,         // when the interval can be split (D ≥ 2 steps)
+    off,        // one blocking exchange per interval
+    automatic,  // on with more than one rank and D ≥ 2 steps
+};
 struct comm_spec {
     exchange_strategy exchange = exchange_strategy::automatic;
+    overlap_setting overlap = overlap_setting::automatic;
 };
+
+// Whether a run of `ranks` ranks with D = `interval_steps` overlaps its exchange. An interval of one
+// step has no half to overlap with; one rank has nothing in flight (auto only: `on` splits anyway).
+inline bool overlaps(const comm_spec& c, std::int64_t interval_steps, int ranks) {
+    if (interval_steps < 2 || c.overlap == overlap_setting::off) return false;
+    return c.overlap == overlap_setting::on || ranks > 1;
+}
 
 struct simulation_spec {
     double dt = 0.1;           // ms
