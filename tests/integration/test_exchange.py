@@ -1,7 +1,8 @@
 """The targeted exchange (comm.exchange, src/README.md decision 6): alltoall and auto give the spikes,
 final potentials and weights of allgather, bitwise, on 1x1, 1x2, 2x1, 2x2, 4x1 and 8x1 (oversubscribed)
 for coba_stdp, sleep_wake, engram and the microcircuit at scale 0.1 with Poisson input, with the
-exchange overlapped with the update (comm.overlap) or not; a checkpoint written under allgather without
+exchange overlapped with the update (comm.overlap) or not, and the neurons placed round robin or in
+blocks (network.placement) on each layout; a checkpoint written under allgather without
 overlap resumes bitwise under alltoall with it, and the reverse; /provenance says what ran and what it
 moved."""
 import os
@@ -33,9 +34,10 @@ CASES = {
 }
 
 
-def run(name, args, ranks, threads, exchange, out, overlap="auto"):
+def run(name, args, ranks, threads, exchange, out, overlap="auto", placement="round_robin"):
     h.run(["run", h.config(name), "--threads", str(threads), "-o", out, "-q", "--set", f"comm.exchange={exchange}",
-           "--set", f"comm.overlap={overlap}", *args], ranks=ranks, threads=threads, timeout=180)
+           "--set", f"comm.overlap={overlap}", "--set", f"network.placement={placement}", *args], ranks=ranks,
+          threads=threads, timeout=180)
     return out
 
 
@@ -67,6 +69,7 @@ def same(a, b):
 # layouts above under auto, every layout runs overlapped and not, under allgather and alltoall. On one rank
 # "on" splits the intervals too, so the drain before each boundary is checked without MPI as well. The
 # microcircuit (minimum delay = dt) never overlaps: there it checks that asking for it changes nothing.
+# These runs place the neurons in blocks (network.placement), so each layout also runs under blocks.
 OVERLAP_RUNS = [(1, 1, "allgather", "on"), (1, 2, "alltoall", "on"), (2, 1, "allgather", "on"),
                 (2, 1, "allgather", "off"), (2, 2, "alltoall", "off"), (4, 1, "allgather", "on"),
                 (8, 1, "allgather", "off")]
@@ -80,10 +83,11 @@ def test_alltoall_auto_and_overlap_give_the_spikes_and_weights_of_allgather_on_e
     ref_spikes, ref_v, ref_w = h.spikes(ref), h.final_v(ref), weights(ref)
     assert sum(len(t) for t, _ in ref_spikes.values()) > 200, "too few spikes for a comparison"
     runs = [(r, t, "alltoall", "auto") for r, t in LAYOUTS] + [(4, 1, "auto", "auto"), (8, 1, "auto", "auto")]
-    for ranks, threads, exchange, overlap in runs + OVERLAP_RUNS:
-        what = f"{exchange}, overlap {overlap}, on {ranks}x{threads}"
-        out = run(name, args, ranks, threads, exchange, os.path.join(d, f"{exchange}_{overlap}_{ranks}x{threads}.h5"),
-                  overlap)
+    runs = [(*r, "round_robin") for r in runs] + [(*r, "blocks") for r in OVERLAP_RUNS]
+    for ranks, threads, exchange, overlap, placement in runs:
+        what = f"{exchange}, overlap {overlap}, {placement}, on {ranks}x{threads}"
+        out = run(name, args, ranks, threads, exchange,
+                  os.path.join(d, f"{exchange}_{overlap}_{placement}_{ranks}x{threads}.h5"), overlap, placement)
         got = h.spikes(out)
         for pop in ref_spikes:
             assert same(got[pop][0], ref_spikes[pop][0]) and same(got[pop][1], ref_spikes[pop][1]), \
@@ -96,7 +100,7 @@ def test_alltoall_auto_and_overlap_give_the_spikes_and_weights_of_allgather_on_e
         for k in ref_w:
             assert same(w[k], ref_w[k]), f"{k} differs under {what}"
         p = provenance(out)
-        assert p["exchange_setting"] == exchange and p["overlap_setting"] == overlap
+        assert p["exchange_setting"] == exchange and p["overlap_setting"] == overlap and p["placement"] == placement
         # The microcircuit's minimum delay is one step (dt): nothing to overlap, even when asked for.
         overlapped = p["min_delay_steps"] >= 2 and (overlap == "on" or (overlap == "auto" and ranks > 1))
         assert p["overlap"] == ("on" if overlapped else "off"), what
