@@ -66,7 +66,7 @@ protected:
         "A,I,20,-58,5,100\n"
         "B,E,40,-60,4,50\n";
     const std::string syn =
-        "target_area,target_pop,source_area,source_pop,synapses,w_mean_pA,w_sd_pA,w_bounds,d_mean_ms,d_sd_ms\n"
+        "to_area,to_pop,from_area,from_pop,synapses,w_mean_pA,w_sd_pA,w_bounds,d_mean_ms,d_sd_ms\n"
         "A,E,A,E,400,87.8,8.8,\"[0,inf)\",1.5,0.75\n"
         "A,E,A,I,200,-351.2,35.1,\"(-inf,0]\",0.75,0.375\n"
         "B,E,A,E,100,87.8,8.8,\"[0,inf)\",3.2,1.6\n";
@@ -91,8 +91,8 @@ tables:
   projections:
     file: syn.csv
     template:
-      source: "{source_area}_{source_pop}"
-      target: "{target_area}_{target_pop}"
+      source: "{from_area}_{from_pop}"
+      target: "{to_area}_{to_pop}"
       connect: {rule: fixed_total_number, number: "{synapses}"}
       weight: {distribution: normal, mean: "{w_mean_pA} pA", sd: "{w_sd_pA} pA", bounds: "{w_bounds} pA"}
       delay: {distribution: normal, mean: "{d_mean_ms} ms", sd: "{d_sd_ms} ms"}
@@ -177,7 +177,7 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
               "DIR/data/syn.csv:3:synapses: projections[2].connect.number: expected an integer ≥ 0, got "
               "\"-5\"");
     EXPECT_EQ(error_with("data/syn.csv", "B,E,A,E,", "B,E,C,E,"),
-              "DIR/data/syn.csv:4:source_area,source_pop: projections[3].source: unknown population \"C_E\"; "
+              "DIR/data/syn.csv:4:from_area,from_pop: projections[3].source: unknown population \"C_E\"; "
               "populations: X, A_E, A_I, B_E");
     EXPECT_EQ(error_with("data/syn.csv", "A,E,A,E,400,87.8", "A,E,A,E,400,-87.8"),
               "DIR/data/syn.csv:2:w_mean_pA: projections[1].weight.mean: mean -87.8 pA is below 0 pA: the source "
@@ -218,7 +218,7 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
     // The mapping in the configuration.
     EXPECT_EQ(error(with(config, "\"{synapses}\"", "\"{synapse}\"")),
               "DIR/net.yaml:24:51: tables.projections.template.connect.number: no column \"synapse\" in "
-              "DIR/data/syn.csv; columns: target_area, target_pop, source_area, source_pop, synapses, w_mean_pA, "
+              "DIR/data/syn.csv; columns: to_area, to_pop, from_area, from_pop, synapses, w_mean_pA, "
               "w_sd_pA, w_bounds, d_mean_ms, d_sd_ms");
     EXPECT_EQ(error(with(config, "mean: \"{w_mean_pA} pA\"", "mean: \"{w_mean_pA} mV\"")),
               "DIR/data/syn.csv:2:w_mean_pA: projections[1].weight.mean: expected a current like \"100 pA\", got a "
