@@ -448,6 +448,7 @@ struct simulation::impl : delivery_state,
     bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
     void advance(thread_state& ts, std::int64_t t0, std::int64_t t1, std::int64_t origin, std::size_t& dc_next);
     void exchange(const interval_plan& at, run_control& control, run_state& run);
+    void flush_and_report(const interval_plan& at, run_state& run);
     // Overlap (simulation.cpp): one epoch [t0, t1) of the interval `at`, its spikes posted (the hooks
     // asked with the first epoch; records flushed and progress reported after the last); and the
     // oldest epoch in flight received and delivered, every weight current at its end (`fenced`: every

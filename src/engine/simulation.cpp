@@ -272,15 +272,20 @@ void simulation::impl::exchange(const interval_plan& at, run_control& control, r
         run.received_t0 = at.t0;
         run.out.time.exchange += omp_get_wtime() - w1;
         if (control.stopping()) return;
-        const double w2 = omp_get_wtime();
-        if (run.h.on_spikes && (at.t1 >= run.next_flush || at.t1 == total_steps)) {
-            run.h.on_spikes(take_spikes());
-            run.next_flush = at.t1 + run.flush_steps;
-        }
-        if (run.h.on_progress) run.h.on_progress(at.t1, total_steps);
-        run.out.time.record += omp_get_wtime() - w2;
+        flush_and_report(at, run);
     });
 #pragma omp barrier
+}
+
+// The master, at the end of an interval: the spikes to the output when a flush is due, and progress.
+void simulation::impl::flush_and_report(const interval_plan& at, run_state& run) {
+    const double w0 = omp_get_wtime();
+    if (run.h.on_spikes && (at.t1 >= run.next_flush || at.t1 == total_steps)) {
+        run.h.on_spikes(take_spikes());
+        run.next_flush = at.t1 + run.flush_steps;
+    }
+    if (run.h.on_progress) run.h.on_progress(at.t1, total_steps);
+    run.out.time.record += omp_get_wtime() - w0;
 }
 
 // No barrier before the collective here: under overlap the wait for the others is the time blocked in
@@ -309,13 +314,7 @@ void simulation::impl::post(const interval_plan& at, std::int64_t t0, std::int64
         run.out.time.wait += waited;
         run.out.time.exchange += omp_get_wtime() - w0 - waited;
         if (first || control.stopping()) return;
-        const double w2 = omp_get_wtime();
-        if (run.h.on_spikes && (at.t1 >= run.next_flush || at.t1 == total_steps)) {
-            run.h.on_spikes(take_spikes());
-            run.next_flush = at.t1 + run.flush_steps;
-        }
-        if (run.h.on_progress) run.h.on_progress(at.t1, total_steps);
-        run.out.time.record += omp_get_wtime() - w2;
+        flush_and_report(at, run);
     });
 #pragma omp barrier
 }
