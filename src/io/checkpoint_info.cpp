@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
-#include <tuple>
 
 #include "checkpoint_format.hpp"
 #include "synorm/model/time_steps.hpp"
@@ -25,6 +24,29 @@ std::string hex64(std::uint64_t v) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
     return buf;
+}
+
+// A complete run's output file, open for reading; `what` (rates, spikes) names what it is read for.
+file open_complete_run(const std::string& path, const std::string& what) {
+    const output_summary summary = read_output_summary(path, false);
+    if (summary.status != "complete")
+        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no " + what +
+                       " to read");
+    h5::handle fapl = file_access(path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) h5::fail(path, "opening the run's output file");
+    return file{path, h5::handle(id)};
+}
+
+// Values [first, first + count) of the 1-D dataset `set` into `data`, as `type`.
+void read_slab(hid_t set, hid_t type, hsize_t first, hsize_t count, void* data, const std::string& where) {
+    const hsize_t start[1] = {first}, n[1] = {count};
+    h5::handle file_space(H5Dget_space(set));
+    h5::handle memory(H5Screate_simple(1, n, nullptr));
+    if (!file_space.valid() || !memory.valid() ||
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr) < 0 ||
+        H5Dread(set, type, memory.get(), file_space.get(), H5P_DEFAULT, data) < 0)
+        throw io_error(where + ": reading it failed");
 }
 
 }  // namespace
@@ -56,13 +78,8 @@ output_summary read_output_summary(const std::string& path, bool verify) {
 }
 
 std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& path) {
-    const output_summary summary = read_output_summary(path, false);
-    if (summary.status != "complete")
-        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no rates to read");
-    h5::handle fapl = file_access(path);
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (id < 0) h5::fail(path, "opening the run's output file");
-    file f{path, h5::handle(id)};
+    file f = open_complete_run(path, "rates");
+    const hid_t id = f.id.get();
     h5::handle prov(h5::check_id(H5Gopen2(id, "/provenance", H5P_DEFAULT), f.where("/provenance"), "opening"));
     const auto simulated = h5::read_attribute<double>(prov.get(), "simulated_time", f.where("/provenance"));
     if (!simulated || !(*simulated > 0)) throw io_error(f.where("/provenance") + ": no simulated_time");
@@ -85,13 +102,8 @@ std::vector<std::pair<std::string, double>> read_mean_rates(const std::string& p
 }
 
 rate_traces read_rate_traces(const std::string& path, double upto_ms) {
-    const output_summary summary = read_output_summary(path, false);
-    if (summary.status != "complete")
-        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no rates to read");
-    h5::handle fapl = file_access(path);
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (id < 0) h5::fail(path, "opening the run's output file");
-    file f{path, h5::handle(id)};
+    file f = open_complete_run(path, "rates");
+    const hid_t id = f.id.get();
     rate_traces out;
     if (!f.has("/rates")) return out;
     h5::handle group(h5::check_id(H5Gopen2(id, "/rates", H5P_DEFAULT), f.where("/rates"), "opening"));
@@ -109,15 +121,7 @@ rate_traces read_rate_traces(const std::string& path, double upto_ms) {
         const hsize_t n = std::min<hsize_t>(h5::dataset_size(set.get(), f.where(object)),
                                             wanted < 1e15 ? static_cast<hsize_t>(wanted) : hsize_t{1} << 50);
         std::vector<double> hz(n);
-        if (n > 0) {
-            const hsize_t start[1] = {0}, count[1] = {n};
-            h5::handle file_space(H5Dget_space(set.get()));
-            h5::handle memory(H5Screate_simple(1, count, nullptr));
-            if (!file_space.valid() || !memory.valid() ||
-                H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
-                H5Dread(set.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT, hz.data()) < 0)
-                throw io_error(f.where(object) + ": reading it failed");
-        }
+        if (n > 0) read_slab(set.get(), H5T_NATIVE_DOUBLE, 0, n, hz.data(), f.where(object));
         out.rates.emplace_back(name, std::move(hz));
     }
     return out;
@@ -125,13 +129,8 @@ rate_traces read_rate_traces(const std::string& path, double upto_ms) {
 
 spike_train read_spike_train(const std::string& path, const model::model_spec& spec, double upto_ms,
                              const std::function<bool(std::uint64_t)>& keep) {
-    const output_summary summary = read_output_summary(path, false);
-    if (summary.status != "complete")
-        throw io_error("'" + path + "' holds no complete run (status \"" + summary.status + "\"): no spikes to read");
-    h5::handle fapl = file_access(path);
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (id < 0) h5::fail(path, "opening the run's output file");
-    file f{path, h5::handle(id)};
+    file f = open_complete_run(path, "spikes");
+    const hid_t id = f.id.get();
     spike_train out;
     h5::handle prov(h5::check_id(H5Gopen2(id, "/provenance", H5P_DEFAULT), f.where("/provenance"), "opening"));
     const auto seed = h5::read_attribute<std::uint64_t>(prov.get(), "seed", f.where("/provenance"));
@@ -165,19 +164,11 @@ spike_train read_spike_train(const std::string& path, const model::model_spec& s
         std::vector<double> times;
         const std::uint64_t first_gid = spec.first_gid(p);
         for (hsize_t first = 0; first < n; first += hsize_t{1} << 16) {
-            const hsize_t start[1] = {first}, count[1] = {std::min<hsize_t>(hsize_t{1} << 16, n - first)};
-            ids.resize(count[0]);
-            times.resize(count[0]);
-            for (const auto& [set, type, data] :
-                 {std::tuple{ids_set.get(), H5T_NATIVE_UINT64, (void*)ids.data()},
-                  std::tuple{times_set.get(), H5T_NATIVE_DOUBLE, (void*)times.data()}}) {
-                h5::handle file_space(H5Dget_space(set));
-                h5::handle memory(H5Screate_simple(1, count, nullptr));
-                if (!file_space.valid() || !memory.valid() ||
-                    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
-                    H5Dread(set, type, memory.get(), file_space.get(), H5P_DEFAULT, data) < 0)
-                    throw io_error(f.where(object) + ": reading it failed");
-            }
+            const hsize_t count = std::min<hsize_t>(hsize_t{1} << 16, n - first);
+            ids.resize(count);
+            times.resize(count);
+            read_slab(ids_set.get(), H5T_NATIVE_UINT64, first, count, ids.data(), f.where(object));
+            read_slab(times_set.get(), H5T_NATIVE_DOUBLE, first, count, times.data(), f.where(object));
             for (std::size_t k = 0; k < ids.size(); ++k) {
                 if (ids[k] >= spec.populations[p].size)
                     throw io_error(f.where(object) + ": a node id beyond the population");
