@@ -8,28 +8,15 @@
 #include <gtest/gtest.h>
 
 #include "synorm/comm/dry_run_communicator.hpp"
+#include "network_testing.hpp"
 #include "synorm/engine/simulation.hpp"
 
 using namespace synorm;
 
 namespace {
 
-model::model_spec small_network(std::uint64_t n) {
-    model::model_spec spec;
-    spec.simulation.duration = 100.0;  // ms: 1000 steps of 0.1 ms
-    model::population_spec e;
-    e.name = "E";
-    e.size = n;
-    spec.populations = {e};
-    model::projection_spec ee;
-    ee.name = "EE";
-    ee.rule = model::connection_rule::pairwise_bernoulli;
-    ee.probability = 0.1;
-    ee.weight = model::distribution::constant_value(0.1);
-    ee.delay = model::distribution::constant_value(1.0);  // D = 10 steps
-    spec.projections = {ee};
-    return spec;
-}
+// 1000 steps of 0.1 ms; D = 10 steps.
+model::model_spec small_network(std::uint64_t n) { return network_test::one_population(n, 0.1, 100.0, 1.0); }
 
 }  // namespace
 

@@ -9,28 +9,14 @@
 #include "synorm/engine/memory_estimate.hpp"
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
+#include "network_testing.hpp"
 #include "synorm/engine/simulation.hpp"
 
 using namespace synorm;
 
 namespace {
 
-model::model_spec random_network(std::uint64_t n, double p) {
-    model::model_spec spec;
-    spec.simulation.duration = 10.0;
-    model::population_spec e;
-    e.name = "E";
-    e.size = n;
-    spec.populations = {e};
-    model::projection_spec ee;
-    ee.name = "EE";
-    ee.rule = model::connection_rule::pairwise_bernoulli;
-    ee.probability = p;
-    ee.weight = model::distribution::constant_value(0.1);
-    ee.delay = model::distribution::constant_value(1.5);
-    spec.projections = {ee};
-    return spec;
-}
+model::model_spec random_network(std::uint64_t n, double p) { return network_test::one_population(n, p, 10.0, 1.5); }
 
 // `populations` populations of `size` neurons, every ordered pair connected by fixed_total_number
 // with `number` synapses (populations² projections, the shape of a multi-area model's tables); or,
