@@ -148,11 +148,13 @@ struct pattern {
 // fill, a map or a list. A map's `bounds` key holds an interval "[low,high)" that becomes min and max.
 struct template_node {
     enum class kind { literal, text, map, list } shape = kind::literal;
-    YAML::Node node;                                            // literal
-    pattern text;                                               // text
-    std::vector<std::pair<YAML::Node, template_node>> entries;  // map, in file order
-    std::vector<bool> bounds;                                   // map: whether each entry is `bounds`
-    std::vector<template_node> items;                           // list
+    YAML::Node node;  // literal
+    pattern text;     // text
+    // A map's keys and values in file order, apart: a pair would need template_node complete here.
+    std::vector<YAML::Node> keys;
+    std::vector<template_node> values;
+    std::vector<bool> bounds;          // map: whether each entry is `bounds`
+    std::vector<template_node> items;  // list
 };
 
 }  // namespace
@@ -241,11 +243,12 @@ template_node compile(const node_at& at, compiled_table& t, const std::string& b
                     value.fail("expected an interval like \"[0,inf)\", got " + describe(value.node));
             }
             const std::size_t leaves_before = t.leaves.size();
-            out.entries.emplace_back(entry.first, compile(value, t, below + "." + key));
+            out.keys.push_back(entry.first);
+            out.values.push_back(compile(value, t, below + "." + key));
             out.bounds.push_back(bounds);
             if (bounds) {
                 // An interval's columns fill min and max.
-                const template_node& filled = out.entries.back().second;
+                const template_node& filled = out.values.back();
                 const std::string columns = filled.shape == template_node::kind::text ? filled.text.columns : "";
                 t.leaves.resize(leaves_before);
                 if (!columns.empty()) {
@@ -334,8 +337,9 @@ YAML::Node build(const compiled_table& t, std::size_t row, const template_node& 
     case template_node::kind::map: break;
     }
     YAML::Node map(YAML::NodeType::Map);
-    for (std::size_t i = 0; i < n.entries.size(); ++i) {
-        const auto& [key, value] = n.entries[i];
+    for (std::size_t i = 0; i < n.keys.size(); ++i) {
+        const YAML::Node& key = n.keys[i];
+        const template_node& value = n.values[i];
         const std::string key_path = join_path(path, key.IsScalar() ? key.Scalar() : "");
         if (!n.bounds[i]) {
             map.force_insert(YAML::Node(key.Scalar()), build(t, row, value, key_path));
