@@ -50,7 +50,9 @@ results simulation::impl::run(const hooks& h) {
 #pragma omp barrier
                 control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
             } else {
-                land(ts, control, run, true);  // the previous A, right after the previous B's post
+                // The previous A. Not fenced: the master reads the words (and may set stopping()) only
+                // once every thread has passed this loop's condition, which reads it too.
+                land(ts, control, run, false);
                 if (!control.stopping() && (at.boundary || checkpoint_due(t0, control, run)))
                     land(ts, control, run, false);  // the drain: the previous B
                 if (control.stopping()) break;
