@@ -102,23 +102,8 @@ void random_stream::below_many(std::uint64_t n, std::uint64_t count, std::vector
         }
         return words[at++];
     };
-    const auto draw64 = [&] {
-        const std::uint64_t hi = word();
-        return (hi << 32) | word();
-    };
     out.reserve(out.size() + count);
-    for (std::uint64_t i = 0; i < count; ++i) {  // below(n), word for word
-        unsigned __int128 m = static_cast<unsigned __int128>(draw64()) * n;
-        auto low = static_cast<std::uint64_t>(m);
-        if (low < n) {
-            const std::uint64_t threshold = (0 - n) % n;
-            while (low < threshold) {
-                m = static_cast<unsigned __int128>(draw64()) * n;
-                low = static_cast<std::uint64_t>(m);
-            }
-        }
-        out.push_back(static_cast<std::uint64_t>(m >> 64));
-    }
+    for (std::uint64_t i = 0; i < count; ++i) out.push_back(lemire_below(n, word));
     if (!batched) return;
     const std::uint64_t block = base + at / 4;
     if (at % 4 == 0) {

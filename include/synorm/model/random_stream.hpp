@@ -89,7 +89,16 @@ public:
     }
     // Unbiased integer in [0, n), n ≥ 1 (Lemire's method on 64 bits).
     std::uint64_t below(std::uint64_t n) {
-        const auto draw64 = [this] { return (std::uint64_t{(*this)()} << 32) | (*this)(); };
+        return lemire_below(n, [this] { return (*this)(); });
+    }
+    // Lemire's method over any source of 32-bit words (two per 64-bit draw, high word first): below()
+    // draws from the stream, below_many() from sixteen blocks at a time, and both take the same words.
+    template <class Words>
+    static std::uint64_t lemire_below(std::uint64_t n, Words&& word) {
+        const auto draw64 = [&word] {
+            const std::uint64_t hi = word();
+            return (hi << 32) | word();
+        };
         unsigned __int128 m = static_cast<unsigned __int128>(draw64()) * n;
         auto low = static_cast<std::uint64_t>(m);
         if (low < n) {
