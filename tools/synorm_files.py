@@ -8,6 +8,8 @@ tools and the tests agree on it:
         run.status                        # "complete", "running", "failed: …", "stopped: …"
         t, ids = run.spikes("E")          # times (ms) and population-local ids, by (time, id)
         bin_ms, rates = run.rates()       # {population: Hz per bin}
+        run.mean_rates()                  # {population: Hz over the run}
+        bin_ms, areas = run.group_rates() # {group (area): Hz per bin}; run.groups(): {population: group}
         table = run.phases()              # /phases: name, kind (str lists), columns, per-population series
         run.homeostasis()                 # /homeostasis as {"time": …, "E/rate": …, "EE/w_mean": …}
         run.read("recordings/E_v/V_m")    # any dataset, as stored
@@ -181,6 +183,27 @@ class Output(_File):
         if population is not None:
             return bin_ms, g[population][()].astype(np.float64)
         return bin_ms, {p: d[()].astype(np.float64) for p, d in g.items()}
+
+    def mean_rates(self):
+        """{population: Hz over the whole run} (the attribute `mean` of /rates/<population>).
+        KeyError when the run recorded no /rates or was written before the attribute existed."""
+        return {p: float(d.attrs["mean"]) for p, d in self.file["rates"].items()}
+
+    def groups(self):
+        """{population: its group (the area of a multi-area model)} for the populations that have one."""
+        return {name: a["group"] for name, a in self.populations().items() if "group" in a}
+
+    def group_rates(self, group=None):
+        """/rates_by_group: (bin ms, {group: Hz per bin}) in the order of the groups' first populations,
+        the rates of each group's neurons together; with a group, (bin ms, its rates). Each dataset's
+        attributes (attributes("rates_by_group/V1")) add `mean` (Hz over the run), `neurons` and
+        `populations`. KeyError when the run has no groups (or no /rates)."""
+        g = self.file["rates_by_group"]
+        bin_ms = float(g.attrs["bin"])
+        if group is not None:
+            return bin_ms, g[group][()].astype(np.float64)
+        order = texts(g.attrs["order"]) if "order" in g.attrs else list(g)
+        return bin_ms, {name: g[name][()].astype(np.float64) for name in order}
 
     def phases(self):
         """/phases: {"name", "kind": lists of str, every column (start, end, weight_start, …, the

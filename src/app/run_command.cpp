@@ -636,7 +636,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     io::provenance p;
     try {
         const double t_record = now_seconds();
-        if (spec.recording.rate_bin > 0) out->write_rates(spec, spec.recording.rate_bin, res.rates);
+        if (spec.recording.rate_bin > 0)
+            out->write_rates(spec, spec.recording.rate_bin, res.rates, res.mean_rates, res.group_rates);
         out->write_homeostasis(spec, res.homeostasis);
         for (const auto& trace : res.traces) out->write_state(spec, trace);
         std::vector<int> index_of(spec.projections.size(), 0);

@@ -122,7 +122,7 @@ const key<model::population_spec> population_table[] = {
      bind_word<&model::population_spec::type, cell_types>()},
     {{"group", "word", "", "none", "",
       "a grouping of populations, such as the area of a multi-area model; written to the output's "
-      "`/populations/<name>` as the attribute `group`"},
+      "`/populations/<name>` as the attribute `group`, and the group's rate over time to `/rates_by_group/<group>`"},
      bind_text<&model::population_spec::group>(),
      &has_group},
     {unbound({"neuron", "map", "", "required", "", "the neuron model and its parameters (below)"})},

@@ -102,18 +102,47 @@ results simulation::impl::collect(results r) {
                     counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
         comm.sum(counts);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
-        for (std::size_t p = 0; p < spec.populations.size(); ++p) {
-            std::vector<double> rate(static_cast<std::size_t>(rate_bins));
-            const auto size = static_cast<double>(spec.populations[p].size);
-            for (std::size_t b = 0; b < rate.size(); ++b) {
-                // The last bin may be shorter than the others.
-                const std::int64_t steps_in_bin =
-                    std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
-                const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
-                rate[b] = static_cast<double>(counts[p * rate.size() + b]) / size / (width > 0 ? width : bin_s);
-            }
-            r.rates.push_back(std::move(rate));
+        const auto bins = static_cast<std::size_t>(rate_bins);
+        std::vector<double> widths(bins);  // s; the last bin may be shorter than the others
+        for (std::size_t b = 0; b < bins; ++b) {
+            const std::int64_t steps_in_bin =
+                std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
+            const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
+            widths[b] = width > 0 ? width : bin_s;
         }
+        const double duration_s = static_cast<double>(total_steps) * spec.simulation.dt * 1e-3;
+        // Rates of spike counts summed over the given populations: per bin, and over the run. Integer
+        // counts reduced over ranks, so the same bits on every layout.
+        auto rates_of = [&](const std::vector<std::uint32_t>& populations, double neurons, std::vector<double>& rate,
+                            double& mean) {
+            rate.assign(bins, 0.0);
+            std::int64_t total = 0;
+            for (std::size_t b = 0; b < bins; ++b) {
+                std::int64_t n = 0;
+                for (const std::uint32_t p : populations) n += counts[p * bins + b];
+                total += n;
+                rate[b] = static_cast<double>(n) / neurons / widths[b];
+            }
+            mean = static_cast<double>(total) / neurons / duration_s;
+        };
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            std::vector<double> rate;
+            double mean = 0.0;
+            rates_of({p}, static_cast<double>(spec.populations[p].size), rate, mean);
+            r.rates.push_back(std::move(rate));
+            r.mean_rates.push_back(mean);
+        }
+        // Groups (the areas of a multi-area model), in order of their first population.
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            const std::string& name = spec.populations[p].group;
+            if (name.empty()) continue;
+            auto g = std::find_if(r.group_rates.begin(), r.group_rates.end(),
+                                  [&](const group_rate& x) { return x.name == name; });
+            if (g == r.group_rates.end()) g = r.group_rates.insert(g, group_rate{name, {}, 0, {}, 0.0});
+            g->populations.push_back(p);
+            g->neurons += spec.populations[p].size;
+        }
+        for (auto& g : r.group_rates) rates_of(g.populations, static_cast<double>(g.neurons), g.rate, g.mean);
     }
     phase_rates(r, r.rates);
     for (const auto& ts : threads) {

@@ -61,11 +61,15 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
 }
 
 void output_file::write_rates(const model::model_spec& spec, double bin_ms,
-                              const std::vector<std::vector<double>>& rates) {
+                              const std::vector<std::vector<double>>& rates, const std::vector<double>& mean,
+                              const std::vector<engine::group_rate>& groups) {
     auto& s = *impl_;
     s.require_open("write_rates");
     if (rates.size() != spec.populations.size())
         throw io_error(s.where("/rates") + ": rates given for " + std::to_string(rates.size()) +
+                       " populations, the model has " + std::to_string(spec.populations.size()));
+    if (!mean.empty() && mean.size() != spec.populations.size())
+        throw io_error(s.where("/rates") + ": mean rates given for " + std::to_string(mean.size()) +
                        " populations, the model has " + std::to_string(spec.populations.size()));
     h5::handle group;
     s.collective([&] {
@@ -81,9 +85,36 @@ void output_file::write_rates(const model::model_spec& spec, double bin_ms,
             h5::handle dataset = s.create_dataset(group.get(), name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
             h5::write_attribute(dataset.get(), "bin", bin_ms, s.where(object));
             h5::write_attribute(dataset.get(), "units", "Hz", s.where(object));
+            if (!mean.empty()) h5::write_attribute(dataset.get(), "mean", mean[p], s.where(object));
             if (!rates[p].empty())
                 s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, rates[p].data(), s.rank == 0 ? rates[p].size() : 0,
                            0);
+        });
+    }
+    if (groups.empty()) return;
+    s.collective([&] {
+        group = s.open_or_create_group(s.file.get(), "rates_by_group", "/rates_by_group");
+        h5::write_attribute(group.get(), "bin", bin_ms, s.where("/rates_by_group"));
+        std::vector<std::string> order;
+        for (const auto& g : groups) order.push_back(g.name);
+        h5::write_attribute(group.get(), "order", order, s.where("/rates_by_group"));
+    });
+    for (const auto& g : groups) {
+        s.collective([&] {
+            check_name(g.name, "group");
+            const std::string object = "/rates_by_group/" + g.name;
+            const std::string here = s.where(object);
+            std::vector<std::string> names;
+            for (const std::uint32_t p : g.populations) names.push_back(spec.populations.at(p).name);
+            const hsize_t dims[1] = {g.rate.size()};
+            h5::handle dataset = s.create_dataset(group.get(), g.name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
+            h5::write_attribute(dataset.get(), "bin", bin_ms, here);
+            h5::write_attribute(dataset.get(), "units", "Hz", here);
+            h5::write_attribute(dataset.get(), "mean", g.mean, here);
+            h5::write_attribute(dataset.get(), "neurons", g.neurons, here);
+            h5::write_attribute(dataset.get(), "populations", names, here);
+            if (!g.rate.empty())
+                s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, g.rate.data(), s.rank == 0 ? g.rate.size() : 0, 0);
         });
     }
 }

@@ -341,8 +341,8 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
         if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
         // Everything written at the end of a run goes: a file continued from an earlier checkpoint
         // than its last (marked unfinished by hand) holds it already.
-        for (const char* end_only : {"rates", "homeostasis", "weights", "phases", "phase_weights", "patterns",
-                                     "pruning", "final_state", "provenance"})
+        for (const char* end_only : {"rates", "rates_by_group", "homeostasis", "weights", "phases", "phase_weights",
+                                     "patterns", "pruning", "final_state", "provenance"})
             if (h5::exists(id, end_only))
                 h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
         h5::write_attribute(id, "status", "running", here);

@@ -477,7 +477,8 @@ TEST_F(output_file_test, bad_records_throw_io_error_and_leave_the_file_usable) {
     } catch (const io::io_error& e) {
         EXPECT_NE(std::string(e.what()).find("/recordings/vm"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(out.write_rates(spec, 1.0, {{1.0}}), io::io_error);  // one population of three
+    EXPECT_THROW(out.write_rates(spec, 1.0, {{1.0}}), io::io_error);                       // one population of three
+    EXPECT_THROW(out.write_rates(spec, 1.0, {{1.0}, {1.0}, {1.0}}, {1.0}), io::io_error);  // one mean of three
 
     out.set_status("failed: bad records");
     out.close();

@@ -23,6 +23,15 @@ struct state_trace {
     std::vector<float> values;
 };
 
+// The rate of a group of populations (model::population_spec::group: the area of a multi-area model).
+struct group_rate {
+    std::string name;
+    std::vector<std::uint32_t> populations;  // its populations, in gid order
+    std::uint64_t neurons = 0;               // Σ of their sizes
+    std::vector<double> rate;                // [bin], Hz: the group's spikes in the bin / neurons / bin width
+    double mean = 0.0;                       // Hz: the group's spikes over the run / neurons / duration
+};
+
 // Weights of one projection at one time, for the synapses this rank holds, sorted by (target, source).
 struct weight_snapshot {
     std::uint32_t projection = 0;

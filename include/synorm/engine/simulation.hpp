@@ -77,6 +77,8 @@ struct results {
     std::vector<weight_snapshot> snapshots;        // in the order of recording_spec::weights, then time
     std::vector<final_state> final_states;         // one per population (when recording.final_state)
     std::vector<std::vector<double>> rates;        // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
+    std::vector<double> mean_rates;                // [population], Hz over the whole run (when rate_bin > 0)
+    std::vector<group_rate> group_rates;           // by group, in order of first population (when rate_bin > 0)
     homeostasis_trace homeostasis;                 // empty unless the run has plasticity or scaling
     std::vector<phase_record> phases;              // the schedule's phases in time order (empty without one)
     phase_trace phase_weight;                      // the schedule's weight course (when it has excitatory plasticity)

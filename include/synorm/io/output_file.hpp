@@ -95,8 +95,10 @@ public:
     // Each call costs a few collectives per recorded population: buffer spikes between calls.
     void append_spikes(const model::model_spec& spec, const engine::spike_batch& batch);
     // rates[population][bin] in Hz for every population of the spec, identical on every rank
-    // (already reduced).
-    void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates);
+    // (already reduced); with `mean` (Hz over the run, by population) each dataset's attribute `mean`;
+    // `groups` (the areas of a multi-area model) under /rates_by_group.
+    void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates,
+                     const std::vector<double>& mean = {}, const std::vector<engine::group_rate>& groups = {});
     // Appends samples of one recorder; may be called repeatedly. Every rank calls it for the recorder
     // (with no gids if it owns none of its neurons), with the same sample times.
     // /homeostasis: one sample per homeostasis period (identical on every rank; rank 0 writes).
