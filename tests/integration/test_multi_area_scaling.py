@@ -32,7 +32,8 @@ def test_the_published_downscaling_with_its_compensating_current():
     with h.files.Output(out) as run:
         resolved = yaml.load(run.config, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     pops = {(r["area"], r["population"]): r for r in rows(tables, "populations.csv")}
-    rates = {(r["area"], r["population"]): float(r["rate_Hz"]) for r in rows(tables, "rates_meanfield_this_network.csv")}
+    rates = {(r["area"], r["population"]): float(r["rate_Hz"])
+             for r in rows(tables, "rates_meanfield_this_network.csv")}
     synapses = rows(tables, "synapses.csv")
     populations = resolved["populations"]
     tau_m, C_m, tau_syn = 10.0, 250.0, 0.5  # ms, pF, ms (parameters.md)
