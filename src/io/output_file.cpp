@@ -25,7 +25,7 @@ namespace {
 constexpr std::int32_t format_version = 2;
 constexpr hsize_t fixed_chunk_elements = hsize_t{1} << 18;  // per chunk of a dataset written once
 constexpr hsize_t spike_chunk = 64 * 1024;                  // most elements per chunk of the spike datasets
-constexpr hsize_t least_spike_chunk = 1024;                  // fewest
+constexpr hsize_t least_spike_chunk = 1024;                 // fewest
 constexpr hsize_t times_chunk = 4 * 1024;                   // elements per chunk of recording sample times
 constexpr hsize_t trace_chunk = 64 * 1024;                  // elements per chunk of recorded state (rows × columns)
 
