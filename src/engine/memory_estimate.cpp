@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "synorm/model/spike_chunks.hpp"
 #include "synorm/model/time_steps.hpp"
 #include "synorm/network/partition.hpp"
 
@@ -213,6 +214,9 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         for (const double h : held) bins_held += std::min(T - 1.0, h);
         rec += bins_held * 8.0 * spec.simulation.duration / std::max(spec.recording.rate_bin, spec.simulation.dt);
     }
+    // The chunk of each recorded population's two spike datasets being written (8 B an element).
+    for (const std::uint32_t p : spec.recording.spike_populations)
+        rec += 2.0 * 8.0 * static_cast<double>(model::spike_chunk_elements(spec, spec.populations[p]));
     m.recorders = bytes(rec);
     // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
     if (checkpointing)
@@ -224,10 +228,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // parallel HDF5 and libgomp, 1 or 2 threads alike. About 23 MiB of it are the libraries' code
     // pages (shared with the other ranks on the node, but counted in each one's resident size), the
     // rest MPI's private buffers. A process started without mpirun (P = 1) initialises MPI as a
-    // singleton and loads fewer components: 21 MiB; a rank under mpirun: 28 MiB with 2 ranks, and
-    // 31.5 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
+    // singleton and loads fewer components: 19 MiB; a rank under mpirun: 27 MiB with 2 ranks, and
+    // 30 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
     // transport: the step is not the transport's segments, which stay below 1 MiB at 8 ranks).
-    m.baseline = ranks <= 1 ? 21ull << 20 : ranks == 2 ? 28ull << 20 : 63ull << 19;
+    m.baseline = ranks <= 1 ? 19ull << 20 : ranks == 2 ? 27ull << 20 : 30ull << 20;
     return m;
 }
 
