@@ -8,7 +8,6 @@
 #include <numeric>
 #include <vector>
 
-#include "synorm/model/spike_chunks.hpp"
 #include "synorm/model/time_steps.hpp"
 #include "synorm/network/partition.hpp"
 
@@ -214,9 +213,6 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         for (const double h : held) bins_held += std::min(T - 1.0, h);
         rec += bins_held * 8.0 * spec.simulation.duration / std::max(spec.recording.rate_bin, spec.simulation.dt);
     }
-    // The chunk of each recorded population's two spike datasets being written (8 B an element).
-    for (const std::uint32_t p : spec.recording.spike_populations)
-        rec += 2.0 * 8.0 * static_cast<double>(model::spike_chunk_elements(spec, spec.populations[p]));
     m.recorders = bytes(rec);
     // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
     if (checkpointing)
