@@ -131,6 +131,7 @@ const std::vector<section_info>& schema() {
         {"poisson", "inputs[] (kind: poisson)", "", infos(poisson_keys)},
         {"tables", "tables", "", infos(tables_keys)},
         {"table", "tables.populations, tables.projections, tables.inputs", "", infos(table_keys)},
+        {"rates_table", "tables.rates", "", infos(rates_table_keys)},
         {"dc", "inputs[] (kind: dc)", "", infos(dc_keys)},
         {"pattern", "inputs[] (kind: pattern)", "", infos(pattern_keys)},
         {"probe", "inputs[].probe", "", infos(probe_keys)},

@@ -68,6 +68,18 @@ const key<model::model_spec> tables_table[] = {
               "each row becomes a projection, after those of `projections`"})},
     {unbound(
         {"inputs", "table or list of tables", "", "none", "", "each row becomes an input, after those of `inputs`"})},
+    {unbound({"rates", "rates table or list of them", "", "none", "",
+              "each row gives a population's rate, for `network.compensation` and `dry_run` ([below](#tablesrates))"})},
+};
+
+const key<model::model_spec> rates_table_table[] = {
+    {unbound({"file", "path", "", "required", "a CSV file with a header line",
+              "the table, relative to `tables.directory`"})},
+    {unbound({"name", "text with `{column}`", "", "required", "an existing population for every row, each once",
+              "the population whose rate the row gives, e.g. `\"{area}_{population}\"`"})},
+    {unbound({"derived", "map", "", "none", "", "as for the other tables"})},
+    {unbound(
+        {"rate", "rate with `{column}`", "Hz", "required", "≥ 0", "the population's rate, e.g. `\"{rate_Hz} Hz\"`"})},
 };
 
 const key<model::model_spec> table_table[] = {
@@ -111,7 +123,10 @@ const key<model::model_spec> network_table[] = {
 const key<model::model_spec> compensation_table[] = {
     {unbound({"mean_rates", "map", "Hz", "required", "from population name to rate ≥ 0",
               "mean firing rate of each population in the full-scale network. Every population that is the source of "
-              "a projection needs one"})},
+              "a projection needs one. Optional with `tables.rates`, whose rates it overrides"})},
+    {unbound({"inputs", "boolean", "", "`false`", "",
+              "compensate the `poisson` inputs too: their rate scales with `indegree_scale` like an in-degree "
+              "([below](#compensation))"})},
 };
 
 const key<model::population_spec> population_table[] = {
@@ -644,6 +659,7 @@ const std::span<const key<model::model_spec>> top_keys = top_table;
 const std::span<const key<model::simulation_spec>> simulation_keys = simulation_table;
 const std::span<const key<model::model_spec>> tables_keys = tables_table;
 const std::span<const key<model::model_spec>> table_keys = table_table;
+const std::span<const key<model::model_spec>> rates_table_keys = rates_table_table;
 const std::span<const key<model::model_spec>> network_keys = network_table;
 const std::span<const key<model::model_spec>> compensation_keys = compensation_table;
 const std::span<const key<model::population_spec>> population_keys = population_table;

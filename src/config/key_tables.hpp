@@ -141,6 +141,7 @@ extern const std::span<const key<model::model_spec>> top_keys;
 extern const std::span<const key<model::simulation_spec>> simulation_keys;
 extern const std::span<const key<model::model_spec>> tables_keys;
 extern const std::span<const key<model::model_spec>> table_keys;
+extern const std::span<const key<model::model_spec>> rates_table_keys;
 extern const std::span<const key<model::model_spec>> network_keys;
 extern const std::span<const key<model::model_spec>> compensation_keys;
 extern const std::span<const key<model::population_spec>> population_keys;

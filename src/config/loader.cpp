@@ -118,8 +118,10 @@ model::model_spec spec_reader::read() {
     read_branch_sources();
     check_normalization();
     check_metaplasticity();
+    read_rate_table(tables);
     read_compensation();
     read_inputs(m.find("inputs"), tables);
+    compensate_inputs();
     read_recording(m.find("recording"));
     read_homeostasis(m.find("homeostasis"));
     read_checks(m.find("checks"));
@@ -543,34 +545,82 @@ void spec_reader::check_delays() {
 // from the full-scale rate ν of the source population. This is the downscaling of van Albada,
 // Helias & Diesmann (2015, PLoS Comput Biol 11:e1004490) as the Potjans & Diesmann (2014) reference
 // implementation does it (helpers.adjust_weights_and_input_to_synapse_scaling).
+// tables.rates: one rate per population, by name; a population named twice is an error.
+void spec_reader::read_rate_table(const table_set& tables) {
+    table_rates_.assign(spec_.populations.size(), std::nullopt);
+    has_table_rates_ = tables.rows(table_section::rates) > 0;
+    tables.expand(
+        table_section::rates, [](std::size_t) { return std::string(); },
+        [&](const node_at& name, const node_at& entry) {
+        const std::uint32_t i = population_ref(name);
+        if (table_rates_[i]) name.fail("population " + spec_.populations[i].name + " has a rate in an earlier row");
+        const node_at rate{entry.doc, entry.node["rate"], join_path(entry.path, "rate")};
+        const double hz = read_quantity(rate, dimension::rate);
+        require_non_negative(rate, hz, dimension::rate);
+        table_rates_[i] = hz;
+        });
+}
+
+namespace {
+
+// Charge one event of unit weight delivers onto `target` through the receptor of `type`: pA·ms per
+// pA of an exponential current, e·τ_syn pA·ms per pA of an alpha current's peak, pF·mV per mV of a
+// voltage jump.
+double unit_charge(const model::population_spec& target, model::cell_type type) {
+    const double tau_syn = type == model::cell_type::excitatory ? target.params.tau_syn_ex : target.params.tau_syn_in;
+    return target.model == model::neuron_kind::lif_delta        ? target.params.C_m
+           : target.model == model::neuron_kind::lif_curr_alpha ? std::exp(1.0) * tau_syn
+                                                                : tau_syn;
+}
+
+}  // namespace
+
+// network.compensation: when a projection's in-degree K shrinks by a factor k, its weights grow by
+// 1/sqrt(k), which keeps the variance of the input (∝ K·w²), and a constant current restores the
+// mean input (∝ K·w) that remains missing, (1 − sqrt(k))·K·w̄·ν·(charge per unit weight), computed
+// from the full-scale rate ν of the source population. This is the downscaling of van Albada,
+// Helias & Diesmann (2015, PLoS Comput Biol 11:e1004490) as the Potjans & Diesmann (2014) reference
+// implementation does it (helpers.adjust_weights_and_input_to_synapse_scaling), and the multi-area
+// model's (Schmidt et al. 2018; multiarea_model.py, MultiAreaModel.adj_W_to_K).
 void spec_reader::read_compensation() {
     scaling_.scale = scale_;
     scaling_.indegree_scale = indegree_scale_;
     scaling_.added_I_e.assign(spec_.populations.size(), 0.0);
     if (!compensation_at_) return;
     scaling_.compensation = true;
-    const map_view m(*compensation_at_, {"mean_rates"});
-    const node_at rates_at = m.required("mean_rates");
+    const map_view m(*compensation_at_, {"mean_rates", "inputs"});
+    if (const auto inputs = m.find("inputs")) compensate_inputs_ = read_bool(*inputs);
+    scaling_.compensate_inputs = compensate_inputs_;
+    // The rates of tables.rates, unless mean_rates gives the population's rate itself.
+    const auto rates_at = has_table_rates_ ? m.find("mean_rates") : std::optional<node_at>(m.required("mean_rates"));
     std::vector<std::string_view> names;
     for (const model::population_spec& pop : spec_.populations) names.push_back(pop.name);
-    const map_view rates(rates_at, names, "mean_rates, whose keys are population names");
+    const std::optional<map_view> rates =
+        rates_at
+            ? std::optional<map_view>(std::in_place, *rates_at, names, "mean_rates, whose keys are population names")
+            : std::nullopt;
 
     std::vector<std::optional<double>> rate(spec_.populations.size());  // Hz, full scale
     for (std::size_t i = 0; i < spec_.populations.size(); ++i) {
-        if (const auto given = rates.find(spec_.populations[i].name)) {
+        if (const auto given = rates ? rates->find(spec_.populations[i].name) : std::nullopt) {
             rate[i] = read_quantity(*given, dimension::rate);
             require_non_negative(*given, *rate[i], dimension::rate);
-            scaling_.mean_rates.emplace_back(spec_.populations[i].name, *rate[i]);
-            spec_.populations[i].expected_rate = *rate[i];
+        } else {
+            rate[i] = table_rates_[i];
         }
+        if (!rate[i]) continue;
+        scaling_.mean_rates.emplace_back(spec_.populations[i].name, *rate[i]);
+        spec_.populations[i].expected_rate = *rate[i];
     }
     for (std::size_t i = 0; i < spec_.projections.size(); ++i) {
         model::projection_spec& proj = spec_.projections[i];
         const model::population_spec& source = spec_.populations[proj.source];
         model::population_spec& target = spec_.populations[proj.target];
         if (!rate[proj.source]) {
-            rates_at.fail("missing the rate of " + source.name + ", the source of projection " + proj.name +
-                          "; every source population needs its full-scale rate");
+            rates_at.value_or(*compensation_at_)
+                .fail("missing the rate of " + source.name + ", the source of projection " + proj.name +
+                      "; every source population needs its full-scale rate" +
+                      (has_table_rates_ ? " (in mean_rates or tables.rates)" : ""));
         }
         if (model_info(target.model).conductance_based) {
             compensation_at_->fail("projection " + proj.name + " targets " + target.name +
@@ -579,17 +629,10 @@ void spec_reader::read_compensation() {
         }
         const indegree_change change = indegree_changes_[i];
         if (change.factor == 1.0) continue;
-        // Charge one event of unit weight delivers: pA·ms per pA of an exponential current, e·τ_syn
-        // pA·ms per pA of an alpha current's peak, pF·mV per mV of a voltage jump.
-        const double tau_syn =
-            source.type == model::cell_type::excitatory ? target.params.tau_syn_ex : target.params.tau_syn_in;
-        const double charge = target.model == model::neuron_kind::lif_delta        ? target.params.C_m
-                              : target.model == model::neuron_kind::lif_curr_alpha ? std::exp(1.0) * tau_syn
-                                                                                   : tau_syn;
         const double root = std::sqrt(change.factor);
         // (pA·ms or pF·mV) × Hz × 1e-3 = pA
-        const double current =
-            (1.0 - root) * proj.weight.nominal_mean() * charge * change.full * *rate[proj.source] * 1e-3;
+        const double current = (1.0 - root) * proj.weight.nominal_mean() * unit_charge(target, source.type) *
+                               change.full * *rate[proj.source] * 1e-3;
         target.params.I_e += current;
         scaling_.added_I_e[proj.target] += current;
         scaling_.weights_scaled = true;
@@ -602,6 +645,38 @@ void spec_reader::read_compensation() {
             for (double* v : {&p.A_plus, &p.A_minus, &p.w_min, &p.w_max, &p.A3_plus, &p.A3_minus, &p.eta}) *v /= root;
             if (p.dependence == model::weight_dependence::power_law) p.w_0 /= root;
         }
+    }
+}
+
+// network.compensation.inputs: a Poisson input counts as `rate × sources / ν` inputs of rate ν, an
+// in-degree that scales with indegree_scale k like the projections' (the multi-area model scales its
+// external in-degree K_ext with K_scaling). Its rate is multiplied by k, its weight by 1/√k, and the
+// target's I_e gains the missing mean (1 − √k)·rate·sources·w·(charge per unit weight). The input
+// must address the whole population for good, since I_e does: it may start late (a delayed input).
+void spec_reader::compensate_inputs() {
+    if (!compensate_inputs_ || indegree_scale_ == 1.0) return;
+    const double k = indegree_scale_;
+    const double root = std::sqrt(k);
+    for (model::poisson_input_spec& input : spec_.poisson_inputs) {
+        model::population_spec& target = spec_.populations[input.population];
+        if (model_info(target.model).conductance_based) {
+            compensation_at_->fail("a poisson input targets " + target.name +
+                                   ", whose lif_cond_exp synapses have no fixed mean current to restore; "
+                                   "compensation.inputs works for lif_delta, lif_curr_exp and lif_curr_alpha targets");
+        }
+        if (input.first != 0 || input.count != target.size || std::isfinite(input.stop)) {
+            compensation_at_->fail("a poisson input addresses part of " + target.name +
+                                   " (some neurons or until a stop time); compensation.inputs needs every input "
+                                   "to address its whole population until the end, as the current it adds does");
+        }
+        // (pA·ms or pF·mV) × Hz × 1e-3 = pA
+        const double current = (1.0 - root) * input.weight * unit_charge(target, input.type) * input.rate *
+                               static_cast<double>(input.sources) * 1e-3;
+        target.params.I_e += current;
+        scaling_.added_I_e[input.population] += current;
+        scaling_.weights_scaled = true;
+        input.rate *= k;
+        input.weight /= root;
     }
 }
 
@@ -651,9 +726,15 @@ void spec_reader::read_comm(const std::optional<node_at>& at) {
 // dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a
 // projection may be left out (nothing on this rank receives their spikes).
 void spec_reader::read_dry_run(const std::optional<node_at>& at) {
+    auto& d = spec_.dry_run;
+    // The rates of tables.rates, unless dry_run.rates gives the population's rate itself.
+    if (has_table_rates_) {
+        d.rates.assign(spec_.populations.size(), std::numeric_limits<double>::quiet_NaN());
+        for (std::size_t i = 0; i < spec_.populations.size(); ++i)
+            if (table_rates_[i]) d.rates[i] = *table_rates_[i];
+    }
     if (!at) return;
     const map_view m(*at, names(dry_run_keys));
-    auto& d = spec_.dry_run;
     if (const auto latency = read_into(m, "latency", dimension::time, d.latency))
         require_non_negative(*latency, d.latency, dimension::time);
     if (const auto bandwidth = m.find("bandwidth")) {
@@ -666,7 +747,7 @@ void spec_reader::read_dry_run(const std::optional<node_at>& at) {
     std::vector<std::string_view> names;
     for (const model::population_spec& pop : spec_.populations) names.push_back(pop.name);
     const map_view rates(*rates_at, names, "dry_run.rates, whose keys are population names");
-    d.rates.assign(spec_.populations.size(), std::numeric_limits<double>::quiet_NaN());
+    if (d.rates.empty()) d.rates.assign(spec_.populations.size(), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t i = 0; i < spec_.populations.size(); ++i) {
         if (const auto given = rates.find(spec_.populations[i].name)) {
             d.rates[i] = read_quantity(*given, dimension::rate);

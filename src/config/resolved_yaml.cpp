@@ -378,7 +378,9 @@ void put_network(YAML::Emitter& out, const model::model_spec& spec, const applie
             out << YAML::Key << name << YAML::Value;
             put_quantity(out, rate, dimension::rate);
         }
-        out << YAML::EndMap << YAML::EndMap;
+        out << YAML::EndMap;
+        if (scaling.compensate_inputs) out << YAML::Key << "inputs" << YAML::Value << true;
+        out << YAML::EndMap;
     }
     put_keys(out, network_keys, spec);  // the keys the spec keeps as they are (placement)
     out << YAML::EndMap;
@@ -404,8 +406,9 @@ std::string scaling_comment(const model::model_spec& spec, const applied_scaling
         text +=
             "# network.compensation is applied: weights of projections whose in-degree was scaled by k are\n"
             "# multiplied by 1/sqrt(k) (with their plasticity's A_plus, A_minus, w_min, w_max and w_0), and\n"
-            "# I_e includes the current that restores their mean input:\n#   " +
-            (added.empty() ? "none" : added) + "\n";
+            "# I_e includes the current that restores their mean input" +
+            std::string(scaling.compensate_inputs ? " (and, with compensation.inputs, the Poisson inputs')" : "") +
+            ":\n#   " + (added.empty() ? "none" : added) + "\n";
     }
     return text;
 }

@@ -18,9 +18,10 @@ struct applied_scaling {
     double indegree_scale = 1.0;
     // network.compensation.mean_rates as given (population name, Hz); empty without compensation.
     std::vector<std::pair<std::string, double>> mean_rates;
-    bool compensation = false;      // network.compensation was given
-    bool weights_scaled = false;    // it changed some projection's weights
-    std::vector<double> added_I_e;  // pA by population: the compensating current folded into I_e
+    bool compensation = false;       // network.compensation was given
+    bool compensate_inputs = false;  // network.compensation.inputs: the Poisson inputs too
+    bool weights_scaled = false;     // it changed some projection's weights
+    std::vector<double> added_I_e;   // pA by population: the compensating current folded into I_e
 };
 
 std::string resolved_yaml(const model::model_spec& spec, const applied_scaling& scaling);

@@ -88,7 +88,9 @@ private:
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_pruning(const node_at& at, model::projection_spec& proj);
     void check_pruning() const;
+    void read_rate_table(const table_set& tables);
     void read_compensation();
+    void compensate_inputs();
     void read_inputs(const std::optional<node_at>& at, const table_set& tables);
     void read_input(const node_at& item);
     void read_pattern(const node_at& item);
@@ -119,9 +121,13 @@ private:
 
     node_at root_;
     model::model_spec spec_;
-    double scale_ = 1.0;                             // network.scale
-    double indegree_scale_ = 1.0;                    // network.indegree_scale; network.scale unless given
-    std::optional<node_at> compensation_at_;         // network.compensation, read after the projections
+    double scale_ = 1.0;                      // network.scale
+    double indegree_scale_ = 1.0;             // network.indegree_scale; network.scale unless given
+    std::optional<node_at> compensation_at_;  // network.compensation, read after the projections
+    bool compensate_inputs_ = false;          // network.compensation.inputs
+    // By population: its rate from tables.rates (Hz), for network.compensation and dry_run.rates.
+    std::vector<std::optional<double>> table_rates_;
+    bool has_table_rates_ = false;                   // tables.rates has rows
     std::vector<std::uint64_t> unscaled_sizes_;      // by population, as written
     std::uint64_t total_neurons_ = 0;                // of the populations read so far
     std::vector<indegree_change> indegree_changes_;  // by projection

@@ -13,7 +13,7 @@
 namespace synorm::config::detail {
 namespace {
 
-constexpr std::string_view section_names[] = {"populations", "projections", "inputs"};
+constexpr std::string_view section_names[] = {"populations", "projections", "inputs", "rates"};
 
 // A CSV file read whole (RFC 4180: fields separated by commas, quoted with '"' where they hold a
 // comma, a quote ("") or a line break; spaces around an unquoted field dropped; blank lines skipped).
@@ -165,7 +165,7 @@ struct compiled_table {
     std::string file;  // as shown in messages: the configuration's folder / directory / file
     csv_data data;
     std::vector<derived_column> derived;
-    std::optional<pattern> name;  // populations
+    std::optional<pattern> name;  // populations and rates
     template_node entry;
     std::vector<table_leaf> leaves;
 };
@@ -378,7 +378,7 @@ std::string read_file(const node_at& at, const std::string& path) {
 table_set::table_set(const std::optional<node_at>& at) {
     if (!at) return;
     doc_ = at->doc;
-    const map_view m(*at, {"directory", "populations", "projections", "inputs"});
+    const map_view m(*at, {"directory", "populations", "projections", "inputs", "rates"});
     std::filesystem::path folder = std::filesystem::path(doc_->file()).parent_path();
     if (const auto directory = m.find("directory")) folder /= read_string(*directory);
     for (std::size_t s = 0; s < std::size(section_names); ++s) {
@@ -388,8 +388,10 @@ table_set::table_set(const std::optional<node_at>& at) {
         // One table (a map) or several (a list of maps).
         std::vector<node_at> entries = given->node.IsMap() ? std::vector<node_at>{*given} : given->items();
         for (const node_at& entry : entries) {
-            std::vector<std::string_view> keys{"file", "derived", "template"};
-            if (section == table_section::populations) keys.insert(keys.begin() + 1, "name");
+            const bool named = section == table_section::populations || section == table_section::rates;
+            std::vector<std::string_view> keys{"file", "derived"};
+            if (named) keys.insert(keys.begin() + 1, "name");
+            keys.emplace_back(section == table_section::rates ? "rate" : "template");
             const map_view tm(entry, keys, "a table of " + std::string(section_names[s]));
             auto t = std::make_unique<compiled_table>();
             t->section = section;
@@ -423,9 +425,22 @@ table_set::table_set(const std::optional<node_at>& at) {
                     t->derived.push_back(std::move(d));
                 }
             }
-            if (section == table_section::populations) {
+            if (named) {
                 const node_at name_at = tm.required("name");
                 t->name = compile_pattern(name_at, read_string(name_at), t->data, t->derived, t->file);
+                if (section == table_section::rates) t->leaves.push_back({".name", t->name->columns});
+            }
+            if (section == table_section::rates) {
+                // The entry {rate: <the rate's text>}.
+                const node_at rate_at = tm.required("rate");
+                if (!rate_at.node.IsScalar())
+                    rate_at.fail("expected a rate like \"{rate_Hz} Hz\", got " + describe(rate_at.node));
+                t->entry.shape = template_node::kind::map;
+                t->entry.keys.emplace_back("rate");
+                t->entry.values.push_back(compile(rate_at, *t, ".rate"));
+                t->entry.bounds.push_back(false);
+                tables_.push_back(std::move(t));
+                continue;
             }
             const node_at template_at = tm.required("template");
             expect_map(template_at, "a map: the entry each row becomes, with \"{column}\" for the row's cells");
@@ -454,12 +469,12 @@ void table_set::expand(table_section section, const std::function<std::string(st
             YAML::Node name;
             if (t->name) {
                 name = YAML::Node(fill(*t, row, *t->name, t->path + ".name"));
-                path = join_path("populations", name.Scalar());
+                path = join_path(section == table_section::rates ? "rates" : "populations", name.Scalar());
             } else {
                 path = path_of(k);
             }
             doc_->add_table_row({path, &t->file, &t->leaves, t->data.lines[row]});
-            if (t->name) {
+            if (section == table_section::populations) {
                 // Names become HDF5 groups and --set paths: checked here, where the columns are known.
                 const std::string& text = name.Scalar();
                 bool valid = !text.empty() && !(text[0] >= '0' && text[0] <= '9') && text[0] != '-';
@@ -474,7 +489,8 @@ void table_set::expand(table_section section, const std::function<std::string(st
                                   "a letter or '_'");
                 }
             }
-            read(node_at{doc_, name, path}, node_at{doc_, build(*t, row, t->entry, path), path});
+            const std::string name_path = section == table_section::rates ? path + ".name" : path;
+            read(node_at{doc_, name, name_path}, node_at{doc_, build(*t, row, t->entry, path), path});
         }
     }
 }

@@ -1,7 +1,9 @@
 // Populations, projections and inputs from CSV tables (`tables:`, config/README.md "tables"): each
 // row of a table becomes one entry of its section, built from the table's `template` with "{column}"
 // replaced by the row's cell. The reader reads the entry as if the file had held it, one row at a
-// time, so the tree of a table's entries never exists whole. Private to the config module.
+// time, so the tree of a table's entries never exists whole. A rates table (`tables.rates`) gives a
+// rate per population instead: each row becomes {rate: ...}, named by its `name` pattern. Private to
+// the config module.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,7 @@
 
 namespace synorm::config::detail {
 
-enum class table_section { populations, projections, inputs };
+enum class table_section { populations, projections, inputs, rates };
 
 struct compiled_table;  // tables.cpp
 
@@ -34,8 +36,9 @@ public:
 
     // Builds the entry of each row of each table of `section`, in file order, registers its origin
     // with the document and hands it to `read`. `path_of(k)` is the key path of the k-th entry the
-    // section's tables build (populations: by name, so it is ignored there). For populations `name`
-    // holds the node of the entry's name (from the table's `name` pattern); otherwise it is empty.
+    // section's tables build (populations and rates: by name, so it is ignored there). For populations
+    // and rates `name` holds the node of the entry's name (from the table's `name` pattern); otherwise
+    // it is empty. A rates entry is the map {rate: ...} at key path `rates.<name>`.
     void expand(table_section section, const std::function<std::string(std::size_t)>& path_of,
                 const std::function<void(const node_at& name, const node_at& entry)>& read) const;
 

@@ -224,10 +224,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // parallel HDF5 and libgomp, 1 or 2 threads alike. About 23 MiB of it are the libraries' code
     // pages (shared with the other ranks on the node, but counted in each one's resident size), the
     // rest MPI's private buffers. A process started without mpirun (P = 1) initialises MPI as a
-    // singleton and loads fewer components: 21 MiB; a rank under mpirun: 28 MiB with 2 ranks, and
-    // 31.5 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
+    // singleton and loads fewer components: 19 MiB; a rank under mpirun: 27 MiB with 2 ranks, and
+    // 30 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
     // transport: the step is not the transport's segments, which stay below 1 MiB at 8 ranks).
-    m.baseline = ranks <= 1 ? 21ull << 20 : ranks == 2 ? 28ull << 20 : 63ull << 19;
+    m.baseline = ranks <= 1 ? 19ull << 20 : ranks == 2 ? 27ull << 20 : 30ull << 20;
     return m;
 }
 

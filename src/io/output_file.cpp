@@ -24,7 +24,8 @@ namespace {
 // 2: Fletcher32 on every non-empty dataset and a checksum on /config (src/io/README.md, "Checksums").
 constexpr std::int32_t format_version = 2;
 constexpr hsize_t fixed_chunk_elements = hsize_t{1} << 18;  // per chunk of a dataset written once
-constexpr hsize_t spike_chunk = 64 * 1024;                  // elements per chunk of the appended spike datasets
+constexpr hsize_t largest_spike_chunk = 64 * 1024;          // elements per chunk of the spike datasets, at most
+constexpr hsize_t smallest_spike_chunk = 1024;              // and at least
 constexpr hsize_t times_chunk = 4 * 1024;                   // elements per chunk of recording sample times
 constexpr hsize_t trace_chunk = 64 * 1024;                  // elements per chunk of recorded state (rows × columns)
 
@@ -233,6 +234,23 @@ void output_file::impl::write_column(hid_t parent, const std::string& name, cons
     });
 }
 
+namespace {
+
+// Elements per chunk of a population's spike datasets: its expected spikes over the run, at its
+// expected rate (network.compensation) or else 10 Hz, as a power of two within [smallest_spike_chunk,
+// largest_spike_chunk]. Every chunk of a dataset's extent is allocated (and buffered while written)
+// whole, so 254 populations of a few hundred neurons in 64 Ki chunks held 254 MiB for a few kB of
+// spikes. A chunk's size changes where the spikes sit in the file, not the datasets' content.
+hsize_t spike_chunk_elements(const model::model_spec& spec, const model::population_spec& pop) {
+    const double rate = pop.expected_rate > 0 ? pop.expected_rate : 10.0;  // Hz
+    const double spikes = static_cast<double>(pop.size) * rate * spec.simulation.duration * 1e-3;
+    hsize_t chunk = smallest_spike_chunk;
+    while (chunk < largest_spike_chunk && static_cast<double>(chunk) < spikes) chunk *= 2;
+    return chunk;
+}
+
+}  // namespace
+
 // The groups and appendable datasets of spikes and state recordings, created once, before the first
 // append, so that a recorded population without a single spike still has its (empty) datasets.
 void output_file::impl::create_layout(const model::model_spec& spec) {
@@ -253,7 +271,7 @@ void output_file::impl::create_layout(const model::model_spec& spec) {
             const std::string& name = spec.populations[sink.population].name;
             h5::handle population = create_group(group.get(), name, sink.object);
             h5::write_attribute(population.get(), "sorting", "none", where(sink.object));
-            const hsize_t dims[1] = {0}, chunk[1] = {spike_chunk};
+            const hsize_t dims[1] = {0}, chunk[1] = {spike_chunk_elements(spec, spec.populations[sink.population])};
             sink.node_ids =
                 create_dataset(population.get(), "node_ids", H5T_STD_U64LE, 1, dims, chunk, sink.object + "/node_ids");
             sink.timestamps = create_dataset(population.get(), "timestamps", H5T_IEEE_F64LE, 1, dims, chunk,

@@ -51,7 +51,8 @@ def test_a_bad_cell_names_its_file_row_and_column():
     lines[16] = ",".join(f'"{v}"' if "," in v else v for v in fields) + "\n"
     with open(os.path.join(folder, "synapses.csv"), "w") as f:
         f.writelines(lines)
-    os.symlink(os.path.join(tables, "populations.csv"), os.path.join(folder, "populations.csv"))
+    for name in ("populations.csv", "rates_meanfield_this_network.csv"):
+        os.symlink(os.path.join(tables, name), os.path.join(folder, name))
     p = h.run(["validate", h.config("multi_area.yaml"), "--set", f"tables.directory={folder}"], check=False)
     assert p.returncode == 2
     assert f"{folder}/synapses.csv:17:synapses: projections[15].connect.number: expected an integer ≥ 0, " \

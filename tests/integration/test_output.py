@@ -62,6 +62,9 @@ def check_file(ranks):
             assert h.files.text(g["timestamps"].attrs["units"]) == "ms"
             assert ids.max() < size, f"{pop}: node id {ids.max()} is not population-local (size {size})"
             assert ts.min() >= 0 and ts.max() < DURATION, (ts.min(), ts.max())
+            # Chunks of the expected spikes (size × 10 Hz × duration) as a power of two in [1 Ki, 64 Ki]
+            expected_chunk = max(1024, 1 << int(np.ceil(np.log2(size * 10.0 * DURATION * 1e-3))))
+            assert g["timestamps"].chunks == g["node_ids"].chunks == (min(expected_chunk, 65536),), pop
             total += len(ts)
 
             # /rates/<pop>: duration / bin bins, each the spike count of its bin per neuron per second

@@ -163,7 +163,7 @@ TEST(loader_compensation, errors) {
     EXPECT_EQ(error_of(with(compensated, "{E: \"5 Hz\", I: \"10 Hz\"}", "{E: 5, I: \"10 Hz\"}")),
               "test.yaml:4:21: network.compensation.mean_rates.E: missing unit: expected a rate like \"5 Hz\"");
     EXPECT_EQ(error_of(with(compensated, "    mean_rates: {E: \"5 Hz\", I: \"10 Hz\"}\n", "    rates: {}\n")),
-              "test.yaml:4:5: network.compensation.rates: unknown key; accepted: mean_rates");
+              "test.yaml:4:5: network.compensation.rates: unknown key; accepted: mean_rates, inputs");
     const std::string conductances = with(with(with(compensated, "model: lif_delta, C_m", "model: lif_cond_exp, C_m"),
                                                "weight: \"0.2 mV\"", "weight: \"0.2 nS\""),
                                           "weight: \"-0.1 mV\"", "weight: \"0.1 nS\"");

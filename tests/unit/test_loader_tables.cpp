@@ -1,6 +1,7 @@
 // config::load of populations, projections and inputs from CSV tables (`tables:`): good tables,
 // the round trip of their resolved configuration, and each kind of bad table with its error whole
 // (file:row:column, key path, what was expected). The tables are small synthetic files written here.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -239,6 +240,88 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
     EXPECT_EQ(error(with(config, "name: \"{area}_{population}\"", "name: \"{area}_{population\"")),
               "DIR/net.yaml:10:11: tables.populations.name: unmatched '{' in \"{area}_{population\"; write \"{{\" for "
               "a brace");
+}
+
+// tables.rates: the rates of the compensation (yaml mean_rates win where given) and of the dry run;
+// compensation.inputs scales the Poisson inputs like in-degrees.
+TEST_F(tables_test, a_rates_table_feeds_the_compensation_and_the_dry_run) {
+    write("data/rates.csv", "region,pop,hz\nA,E,2\nA,I,8\nB,E,4\n");
+    const std::string compensated = with(config, "tables:\n", R"(network:
+  indegree_scale: 0.25
+  compensation: {mean_rates: {X: "1 Hz", A_I: "6 Hz"}, inputs: true}
+tables:
+  rates: {file: rates.csv, name: "{region}_{pop}", rate: "{hz} Hz"}
+)");
+    const loaded_config loaded = load_config(compensated);
+    const model::model_spec& spec = loaded.spec;
+    const model::model_spec plain =
+        load_config(with(config, "tables:\n", "network: {indegree_scale: 0.25}\ntables:\n")).spec;
+    const model::population_spec& ae = spec.populations[1];
+    // Onto A_E (80 neurons): 400 synapses from A_E at 87.8 pA (K = 5, ν = 2 Hz from the table), 200
+    // from A_I at -351.2 pA (K = 2.5, ν = 6 Hz from mean_rates, not the table's 8 Hz), and 100
+    // Poisson sources of 10 Hz at 87.8 pA; k = 0.25, so 1 − √k = 0.5.
+    const double tau_ex = ae.params.tau_syn_ex, tau_in = ae.params.tau_syn_in;
+    const double added = 0.5 * 1e-3 * (87.8 * tau_ex * 5 * 2 + -351.2 * tau_in * 2.5 * 6 + 87.8 * tau_ex * 100 * 10);
+    EXPECT_NEAR(ae.params.I_e - plain.populations[1].params.I_e, added, 1e-9);
+    EXPECT_DOUBLE_EQ(spec.projections[1].weight.mean, 87.8 * 2);  // × 1/√k
+    EXPECT_DOUBLE_EQ(spec.poisson_inputs[0].rate, 10 * 0.25);
+    EXPECT_DOUBLE_EQ(spec.poisson_inputs[0].weight, 87.8 * 2);
+    EXPECT_DOUBLE_EQ(plain.poisson_inputs[0].rate, 10.0);  // not without compensation.inputs
+    EXPECT_DOUBLE_EQ(spec.populations[2].expected_rate, 6.0);
+    // The dry run's rates: the table's, for the populations it names.
+    ASSERT_EQ(spec.dry_run.rates.size(), 4u);
+    EXPECT_TRUE(std::isnan(spec.dry_run.rates[0]));
+    EXPECT_EQ(spec.dry_run.rates[2], 8.0);
+    EXPECT_EQ(spec.dry_run.rates[3], 4.0);
+    const model::model_spec dry =
+        load_config(with(compensated, "tables:\n", "dry_run: {rates: {B_E: \"5 Hz\"}}\ntables:\n")).spec;
+    EXPECT_EQ(dry.dry_run.rates[3], 5.0);
+    EXPECT_EQ(dry.dry_run.rates[1], 2.0);
+
+    // The resolved configuration holds the compensated entries and the rates: it loads back the same.
+    const loaded_config again = load_text(loaded.resolved_yaml, "resolved.yaml");
+    expect_same_spec(spec, again.spec);
+    EXPECT_EQ(again.spec.dry_run.rates[2], 8.0);
+
+    // Without X's rate in mean_rates, the projection X → X has a source without a rate.
+    EXPECT_EQ(error(with(compensated, "X: \"1 Hz\", ", "")),
+              "DIR/net.yaml:8:30: network.compensation.mean_rates: missing the rate of X, the source of projection "
+              "X_to_X; every source population needs its full-scale rate (in mean_rates or tables.rates)");
+    EXPECT_EQ(error(with(compensated, "compensation: {mean_rates: {X: \"1 Hz\", A_I: \"6 Hz\"}, inputs: true}",
+                         "compensation: {mean_rates: {X: \"1 Hz\"}, inputs: true}")),
+              "no error");
+    // Bad rates tables.
+    const auto rates_error = [&](const std::string& table) {
+        write("data/rates.csv", table);
+        return error(compensated);
+    };
+    EXPECT_EQ(rates_error("region,pop,hz\nA,E,2\nC,E,8\n"),
+              "DIR/data/rates.csv:3:region,pop: rates.C_E.name: unknown population \"C_E\"; populations: X, A_E, A_I, "
+              "B_E");
+    EXPECT_EQ(rates_error("region,pop,hz\nA,E,2\nA,E,3\n"),
+              "DIR/data/rates.csv:3:region,pop: rates.A_E.name: population A_E has a rate in an earlier row");
+    EXPECT_EQ(rates_error("region,pop,hz\nA,E,2\nA,I,fast\n"),
+              "DIR/data/rates.csv:3:hz: rates.A_I.rate: expected a rate like \"5 Hz\", got \"fast Hz\" (not a "
+              "number followed by a unit)");
+    EXPECT_EQ(rates_error("region,pop,hz\nA,E,-2\n"),
+              "DIR/data/rates.csv:2:hz: rates.A_E.rate: expected a rate ≥ 0, got -2 Hz");
+    EXPECT_EQ(rates_error("region,pop,hz\nA,E,\n"),
+              "DIR/data/rates.csv:2:hz: rates.A_E.rate: empty cell; expected a value for this key");
+    write("data/rates.csv", "region,pop,hz\nA,E,2\n");
+    EXPECT_EQ(error(with(compensated, "rate: \"{hz} Hz\"", "rate: \"{Hz} Hz\"")),
+              "DIR/net.yaml:10:58: tables.rates.rate: no column \"Hz\" in DIR/data/rates.csv; columns: region, pop, "
+              "hz");
+    EXPECT_EQ(error(with(compensated, "rate: \"{hz} Hz\"", "template: {}")),
+              "DIR/net.yaml:10:52: tables.rates.template: unknown key for a table of rates; accepted: file, name, "
+              "derived, rate");
+    // compensation.inputs needs inputs onto whole populations.
+    const std::string partial =
+        "inputs: [{kind: poisson, target: X, rate: \"5 Hz\", weight: \"1 pA\", count: 3}]\ntables:\n";
+    EXPECT_EQ(error(with(compensated, "tables:\n", partial)),
+              "DIR/net.yaml:8:17: network.compensation: a poisson input addresses part of X (some neurons or until a "
+              "stop time); compensation.inputs needs every input to address its whole population until the end, as "
+              "the current it adds does");
+    EXPECT_EQ(error(with(with(compensated, "tables:\n", partial), "inputs: true", "inputs: false")), "no error");
 }
 
 }  // namespace

@@ -183,7 +183,8 @@ struct population_spec {
     e_gaba_spec e_gaba;
     normalization_spec normalization;
     metaplasticity_spec metaplasticity;
-    // Hz, network.compensation.mean_rates when given, else < 0 (unknown): only placement's cost reads it
+    // Hz, network.compensation.mean_rates when given, else < 0 (unknown): read by placement's cost and the
+    // output's spike chunk sizes
     double expected_rate = -1.0;
 };
 
