@@ -2,8 +2,8 @@
 1x1, 1x2, 2x1 and 2x2; and tools/multi_area_check on the 1x1 run, whose rates must agree with the run's own
 records and stay within the bounds measured for the model (README "The multi-area model: dynamics").
 
-Only --set network.scale, tables.directory and --duration are used, so the test holds whatever else the
-configuration sets. The tables are not part of synorm (CC BY-NC-SA): the test uses ../shared/models/multi_area
+The run sets network.scale (N and K × 0.002) and network.indegree_scale (K × 0.1 instead: at K × 0.01 and below
+the published compensation leaves the network silent, config/multi_area.yaml says why). The tables are not part of synorm (CC BY-NC-SA): the test uses ../shared/models/multi_area
 beside the source tree, or $SYNORM_MULTI_AREA_DIR, and when neither exists says so and checks nothing
 (tests/conftest.py fails a session with a pytest.skip, so it returns, as test_multi_area_tables.py does)."""
 import json
@@ -18,7 +18,7 @@ import harness as h
 TABLES = os.environ.get("SYNORM_MULTI_AREA_DIR") or os.path.join(
     os.path.dirname(h.SOURCE), "shared", "models", "multi_area")
 TOOL = os.path.join(h.SOURCE, "tools", "multi_area_check")
-SCALE = "0.002"  # 8 250 neurons, 8 344 projections: seconds to build and run
+SCALE, INDEGREE = "0.002", "0.1"  # 8 250 neurons, 4.8 M synapses: seconds to build and run
 
 
 def found():
@@ -28,7 +28,7 @@ def found():
     return None
 
 
-DURATION = "100 ms"
+DURATION = "300 ms"
 WORKDIR = h.tmpdir()
 FILES = {}
 
@@ -38,7 +38,8 @@ def output(tables, ranks=1, threads=1):
     if (ranks, threads) not in FILES:
         out = os.path.join(WORKDIR, f"{ranks}x{threads}.h5")
         h.run(["run", h.config("multi_area.yaml"), "-o", out, "-q", "--threads", str(threads),
-               "--set", f"tables.directory={tables}", "--set", f"network.scale={SCALE}", "--duration", DURATION],
+               "--set", f"tables.directory={tables}", "--set", f"network.scale={SCALE}",
+               "--set", f"network.indegree_scale={INDEGREE}", "--duration", DURATION],
               ranks=ranks, threads=threads)
         FILES[(ranks, threads)] = out
     return FILES[(ranks, threads)]
@@ -101,16 +102,22 @@ def test_the_dynamics_check_agrees_with_the_records_and_stays_in_bounds():
         assert [r["population"] for r in members] == a["populations"]
         weighted = sum(r["rate"] * r["size"] for r in members) / sum(r["size"] for r in members)
         assert abs(weighted - a["mean"]) <= 1e-9 * max(a["mean"], 1.0), area
-    # Bounds that hold for the skeleton (100–300 Hz, regular) and for the published downscaling (a few Hz,
-    # irregular) alike, and fail for a network that falls silent, runs into its refractory ceiling
-    # (1 / t_ref = 500 Hz) or fires in population-wide volleys. Silence over the whole run; the rest after
-    # the start from V0 ≈ −150 mV, which every neuron leaves at about the same time.
+    # The ground state against the mean-field rates of the full network. Silence over the whole run (a
+    # population whose mean-field rate predicts 20 or more spikes); the rest after the start from
+    # V0 ≈ −150 mV, which every neuron leaves at about the same time. Measured at this scale (seed 1):
+    # rates within a factor 1.5 typically (median |ln ratio| 0.42), Spearman 0.90 over populations and
+    # 0.93 over layers, CV 0.43 and pairwise correlation 0.12 on average, no population above 17 Hz.
+    # The bounds leave room for another seed but fail for the downscaling without compensation
+    # (100–300 Hz, regular), a silent network, or population-wide volleys.
     window_s = (result["window"][1] - result["window"][0]) * 1e-3
     expected = {r["population"]: r["reference"] * r["size"] * window_s for r in rows}
     silent = [r["population"] for r in rows if r["rate"] == 0 and expected[r["population"]] >= 20]
     assert sum(e >= 20 for e in expected.values()) >= 20, "too few populations for the silence check"
     assert not silent, f"silent, though the mean-field rates expect 20 or more spikes: {silent}"
-    s = check(tables, out, "50 ms")["summary"]
-    assert s["rate_max"] < 400.0, s["rate_max"]
+    s = check(tables, out, "100 ms")["summary"]
+    assert s["typical_factor"] < 2.5, s["typical_factor"]
+    assert s["rate_spearman"] > 0.7, s["rate_spearman"]
+    assert s["layer_spearman"] > 0.6, s["layer_spearman"]
+    assert s["rate_max"] < 50.0, s["rate_max"]
     assert s["cc_mean"] < 0.2, s["cc_mean"]
-    assert 0.02 < s["cv_mean"] < 1.5, s["cv_mean"]
+    assert 0.2 < s["cv_mean"] < 1.5, s["cv_mean"]

@@ -13,7 +13,7 @@ import yaml
 import harness as h
 from test_multi_area_tables import found
 
-SCALE = 0.01
+SCALE, INDEGREE = 0.005, 0.1  # N_scaling and K_scaling (network.scale, network.indegree_scale)
 
 
 def rows(tables, name):
@@ -27,7 +27,8 @@ def test_the_published_downscaling_with_its_compensating_current():
         return
     out = os.path.join(h.tmpdir(), "multi_area.h5")
     p = h.run(["run", h.config("multi_area.yaml"), "-o", out, "-q", "--set", f"tables.directory={tables}",
-               "--set", f"network.scale={SCALE}", "--duration", "1 ms"])
+               "--set", f"network.scale={SCALE}", "--set", f"network.indegree_scale={INDEGREE}",
+               "--duration", "1 ms"])
     assert p.returncode == 0
     with h.files.Output(out) as run:
         resolved = yaml.load(run.config, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -37,7 +38,7 @@ def test_the_published_downscaling_with_its_compensating_current():
     synapses = rows(tables, "synapses.csv")
     populations = resolved["populations"]
     tau_m, C_m, tau_syn = 10.0, 250.0, 0.5  # ms, pF, ms (parameters.md)
-    root = math.sqrt(SCALE)
+    root = math.sqrt(INDEGREE)
     for area, pop in [("V1", "23E"), ("V1", "4I"), ("FEF", "5E"), ("TH", "6I")]:
         name = f"L{pop}_{area}"
         row = pops[(area, pop)]
@@ -52,12 +53,12 @@ def test_the_published_downscaling_with_its_compensating_current():
         assert math.isclose(I_e, dc, rel_tol=1e-9), (name, I_e, dc)
     inputs = {i["target"]: i for i in resolved["inputs"]}
     v1 = pops[("V1", "23E")]
-    assert math.isclose(float(inputs["L23E_V1"]["rate"].split()[0]), float(v1["poisson_total_rate_Hz"]) * SCALE)
+    assert math.isclose(float(inputs["L23E_V1"]["rate"].split()[0]), float(v1["poisson_total_rate_Hz"]) * INDEGREE)
     assert math.isclose(float(inputs["L23E_V1"]["weight"].split()[0]), float(v1["W_ext_pA"]) / root)
     assert inputs["L23E_V1"]["start"] == "1 ms"
     projections = {(p["source"], p["target"]): p for p in resolved["projections"]}
     for s in synapses[:40:7] + [s for s in synapses if s["kind"] == "inter"][:5]:
         proj = projections[(f"L{s['source_pop']}_{s['source_area']}", f"L{s['target_pop']}_{s['target_area']}")]
-        assert proj["connect"]["number"] == max(1, round(int(s["synapses"]) * SCALE * SCALE))
+        assert proj["connect"]["number"] == max(1, round(int(s["synapses"]) * SCALE * INDEGREE))
         assert math.isclose(float(proj["weight"]["mean"].split()[0]), float(s["weight_mean_pA"]) / root)
         assert math.isclose(float(proj["weight"]["sd"].split()[0]), float(s["weight_sd_pA"]) / root)
