@@ -1,3 +1,4 @@
+#include <bit>
 #include <functional>
 #include <tuple>
 
@@ -145,11 +146,19 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
 }
 
 void simulation::impl::index_sources() {
-    if (threads.size() > (std::size_t{1} << (64 - row_bits - projection_bits)) ||
-        spec.projections.size() > (std::size_t{1} << projection_bits))
-        throw std::runtime_error("the source index names at most " +
-                                 std::to_string(1u << (64 - row_bits - projection_bits)) + " threads and " +
-                                 std::to_string(1u << projection_bits) + " projections");
+    source_index& index = rank_index;
+    // The fields of a row word: as wide as this rank's threads, projections and longest table need.
+    std::uint64_t longest = 1;
+    for (const auto& ts : threads)
+        for (const auto& table : ts.tables) longest = std::max(longest, table.rows());
+    const int thread_bits = std::bit_width(threads.size() - 1);
+    index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
+    index.row_bits = std::bit_width(longest - 1);
+    if (thread_bits + index.projection_bits + index.row_bits > 64 || index.projection_bits + index.row_bits >= 64)
+        throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
+                                 std::to_string(spec.projections.size()) + " projections and rows of " +
+                                 std::to_string(longest) + " in 64 bits");
+    const bool narrow_rows = thread_bits + index.projection_bits + index.row_bits <= 32;
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size.
@@ -160,7 +169,7 @@ void simulation::impl::index_sources() {
             return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
         }
     };
-    std::uint64_t rows = 0, distinct = 0;
+    std::uint64_t rows = 0, distinct = 0, first = 0, last = 0;
     const auto merge = [&](auto&& visit) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
@@ -171,7 +180,7 @@ void simulation::impl::index_sources() {
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
-                visit(first_gid[p] + c.source, pack_row(c.thread, c.projection, c.row));
+                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, c.row));
                 const auto& table = threads[c.thread].tables[c.projection];
                 if (++c.row < table.rows()) {
                     c.source = table.sources[c.row];
@@ -182,37 +191,48 @@ void simulation::impl::index_sources() {
             }
         }
     };
-    std::uint64_t last = ~std::uint64_t{0};
     merge([&](std::uint64_t gid, std::uint64_t) {
-        ++rows;
-        distinct += gid != last;
+        if (rows == 0) first = gid;
+        distinct += rows == 0 || gid != last;
         last = gid;
+        ++rows;
     });
     if (rows > UINT32_MAX)
         throw std::runtime_error("this rank holds " + std::to_string(rows) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
-    source_gids.clear();
-    source_begin.clear();
-    source_rows.clear();
-    source_gids.reserve(distinct);
-    source_begin.reserve(distinct + 1);
-    source_rows.reserve(rows);
+    const int row_bits = index.row_bits, projection_bits = index.projection_bits;
+    index = source_index{};
+    index.base = first;
+    index.row_bits = row_bits;
+    index.projection_bits = projection_bits;
+    const bool narrow_gids = last - first <= UINT32_MAX;
+    if (narrow_gids) index.gid32.reserve(distinct);
+    else
+        index.gid64.reserve(distinct);
+    if (narrow_rows) index.rows32.reserve(rows);
+    else
+        index.rows64.reserve(rows);
+    index.begin.reserve(distinct + 1);
+    std::uint64_t listed = 0;  // row words so far
     merge([&](std::uint64_t gid, std::uint64_t word) {
-        if (source_gids.empty() || source_gids.back() != gid) {
-            source_gids.push_back(gid);
-            source_begin.push_back(static_cast<std::uint32_t>(source_rows.size()));
+        if (listed == 0 || gid != last) {
+            if (narrow_gids) index.gid32.push_back(static_cast<std::uint32_t>(gid - first));
+            else
+                index.gid64.push_back(gid - first);
+            index.begin.push_back(static_cast<std::uint32_t>(listed));
+            last = gid;
         }
-        source_rows.push_back(word);
+        if (narrow_rows) index.rows32.push_back(static_cast<std::uint32_t>(word));
+        else
+            index.rows64.push_back(word);
+        ++listed;
     });
-    source_begin.push_back(static_cast<std::uint32_t>(source_rows.size()));
+    index.begin.push_back(static_cast<std::uint32_t>(listed));
     // A slot per gid of the range when at least three in four of them are sources: one load instead
     // of a binary search, for at most a third more than the gids themselves.
-    source_slot.clear();
-    if (!source_gids.empty() && source_gids.size() < no_slot &&
-        3 * (source_gids.back() - source_gids.front() + 1) <= 4 * source_gids.size()) {
-        source_slot.assign(source_gids.back() - source_gids.front() + 1, no_slot);
-        for (std::size_t k = 0; k < source_gids.size(); ++k)
-            source_slot[source_gids[k] - source_gids.front()] = static_cast<std::uint32_t>(k);
+    if (distinct > 0 && distinct < source_index::no_slot && 3 * (last - first + 1) <= 4 * distinct) {
+        index.slot.assign(last - first + 1, source_index::no_slot);
+        for (std::size_t k = 0; k < distinct; ++k) index.slot[index.gid(k) - first] = static_cast<std::uint32_t>(k);
     }
 }
 

@@ -407,9 +407,7 @@ std::uint64_t simulation::synapse_bytes() const {
         for (const auto& t : ts.tables) n += t.bytes();
         for (const auto& r : ts.rows) n += r.bytes();  // plastic rows' presynaptic state
     }
-    const auto& index = *impl_;  // the rank's source index: what the rows cost beyond the tables
-    return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 4 + index.source_rows.capacity() * 8 +
-           index.source_slot.capacity() * 4;
+    return n + impl_->rank_index.bytes();  // the rank's source index: what the rows cost beyond the tables
 }
 
 namespace {
