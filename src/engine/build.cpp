@@ -43,6 +43,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     if (spec.recording.rate_bin > 0) {
         rate_bin_steps = std::max<std::int64_t>(1, to_step(spec.recording.rate_bin, dt));
         rate_bins = (total_steps + rate_bin_steps - 1) / rate_bin_steps;
+        rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     }
 
     for (const auto& proj : spec.projections) {
@@ -161,7 +162,9 @@ void simulation::impl::index_sources() {
     const bool narrow_rows = thread_bits + index.projection_bits + index.row_bits <= 32;
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
-    // Twice: counting first, so that every array is allocated once at its size.
+    // Twice: counting first, so that every array is allocated once at its size. The second pass frees
+    // the tables' sources of each population once it has indexed them (row_sources gives them back),
+    // so that the rows' sources and the index coexist for one population at a time.
     struct cursor {
         std::uint32_t source, thread, projection;
         std::uint64_t row;
@@ -170,7 +173,7 @@ void simulation::impl::index_sources() {
         }
     };
     std::uint64_t rows = 0, distinct = 0, first = 0, last = 0;
-    const auto merge = [&](auto&& visit) {
+    const auto merge = [&](auto&& visit, bool release) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
             for (std::uint32_t t = 0; t < threads.size(); ++t)
@@ -189,14 +192,19 @@ void simulation::impl::index_sources() {
                     heap.pop_back();
                 }
             }
+            if (release)
+                for (auto& ts : threads)
+                    for (const auto j : projections_from[p]) std::vector<std::uint32_t>().swap(ts.tables[j].sources);
         }
     };
-    merge([&](std::uint64_t gid, std::uint64_t) {
+    merge(
+        [&](std::uint64_t gid, std::uint64_t) {
         if (rows == 0) first = gid;
         distinct += rows == 0 || gid != last;
         last = gid;
         ++rows;
-    });
+        },
+        false);
     if (rows > UINT32_MAX)
         throw std::runtime_error("this rank holds " + std::to_string(rows) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
@@ -214,7 +222,8 @@ void simulation::impl::index_sources() {
         index.rows64.reserve(rows);
     index.begin.reserve(distinct + 1);
     std::uint64_t listed = 0;  // row words so far
-    merge([&](std::uint64_t gid, std::uint64_t word) {
+    merge(
+        [&](std::uint64_t gid, std::uint64_t word) {
         if (listed == 0 || gid != last) {
             if (narrow_gids) index.gid32.push_back(static_cast<std::uint32_t>(gid - first));
             else
@@ -226,7 +235,8 @@ void simulation::impl::index_sources() {
         else
             index.rows64.push_back(word);
         ++listed;
-    });
+        },
+        true);
     index.begin.push_back(static_cast<std::uint32_t>(listed));
     // A slot per gid of the range when at least three in four of them are sources: one load instead
     // of a binary search, for at most a third more than the gids themselves.
@@ -234,6 +244,28 @@ void simulation::impl::index_sources() {
         index.slot.assign(last - first + 1, source_index::no_slot);
         for (std::size_t k = 0; k < distinct; ++k) index.slot[index.gid(k) - first] = static_cast<std::uint32_t>(k);
     }
+}
+
+simulation::impl::row_source_lists simulation::impl::row_sources(const std::vector<std::uint8_t>& wanted,
+                                                                 std::size_t thread) const {
+    row_source_lists out(threads.size());
+    for (std::size_t t = 0; t < threads.size(); ++t) {
+        out[t].resize(spec.projections.size());
+        if (thread != all_threads && t != thread) continue;
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (wanted[j]) out[t][j].resize(threads[t].tables[j].rows());
+    }
+    const source_index& index = rank_index;
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const std::uint64_t gid = index.gid(k);
+        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+            const std::uint64_t word = index.word(e);
+            const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
+            if (!wanted[j] || (thread != all_threads && t != thread)) continue;
+            out[t][j][index.row_of(word)] = static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]);
+        }
+    }
+    return out;
 }
 
 void simulation::impl::build_thread(int t) {
@@ -393,12 +425,6 @@ void simulation::impl::build_thread(int t) {
         }
     }
     ts.pattern_next.assign(spec.patterns.size(), 0);
-    // Rate bins of the populations the thread has neurons of; thread 0 has all (a checkpoint's counts
-    // return there), so the bins cost O(populations + threads) per rank, not O(populations × threads).
-    ts.rate_counts.assign(spec.populations.size(), {});
-    for (std::size_t p = 0; p < spec.populations.size(); ++p)
-        if (t == 0 || layout.slices[p].begin < layout.slices[p].end)
-            ts.rate_counts[p].assign(static_cast<std::size_t>(rate_bins), 0);
     for (const auto& rec : spec.recording.state) {
         recorder_part part_of_thread;
         const auto& s = layout.slices[rec.population];

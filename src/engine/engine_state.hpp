@@ -324,6 +324,19 @@ struct simulation::impl : delivery_state,
     void build_thread(int t);
     // The rank's source index (delivery_state) from the threads' tables, once they are built.
     void index_sources();
+    // The rows' sources (source-population indices) of the projections marked in `wanted`, by
+    // thread, projection and row (empty for the others, and for threads other than `thread` unless it
+    // is all_threads): the tables drop theirs as the index is built (index_sources), since it
+    // holds the same. O(the rank's rows) a call, 4 B per row returned; for what reads every row
+    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches).
+    using row_source_lists = std::vector<std::vector<std::vector<std::uint32_t>>>;
+    static constexpr std::size_t all_threads = ~std::size_t{0};
+    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads) const;
+    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads) const {
+        std::vector<std::uint8_t> wanted(spec.projections.size(), 0);
+        wanted[projection] = 1;
+        return row_sources(wanted, thread);
+    }
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
     // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic
     // synapses in (ts.arrived, upto] potentiate them, merged with the presynaptic spikes by step
@@ -374,6 +387,8 @@ struct simulation::impl : delivery_state,
     void init_patterns();
     void add_patterns(thread_state& ts, std::int64_t t0, std::int64_t t1);
     void count_probe_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
+    // The master's count of this rank's spikes of the interval from `origin` into rate_counts (records.cpp).
+    void count_rates(const std::vector<std::uint64_t>& spikes, std::int64_t origin);
     void sample_patterns(std::int64_t T, results& out);
     void finish_patterns(results& out);
     void sample_state(thread_state& ts, std::int64_t step);
