@@ -167,9 +167,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     const auto width = [](double count) {  // bits to name 0 .. count − 1
         return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
     };
-    const double word = width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0
-                            ? 4.0
-                            : 8.0;
+    const double word =
+        width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0 ? 4.0 : 8.0;
     const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
     const double index = rows * word + distinct * (gid + 4.0) + slot_table;
     m.expected_synapses = bytes(synapses);

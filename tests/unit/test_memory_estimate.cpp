@@ -104,7 +104,7 @@ TEST(memory_estimate, synapse_memory_matches_what_the_engine_holds) {
 // synapses per thread and source population), where rows and the source index are most of the
 // memory. The engine's bytes per synapse, and the estimate of them: 8 B, a row's offset and its index
 // word (4 B each), a quarter of a source's gid and first row (8 B). Before the compact index (8 B rows
-// with their source, 8 B index words, 12 B per source gid): 27 B.
+// with their source, 8 B index words, 12 B per source gid): 24.5 B.
 TEST(memory_estimate, one_synapse_rows_cost_their_offset_and_index_word) {
     const auto spec = random_network(20000, 0.0002);
     auto comm = comm::make_serial();
@@ -113,7 +113,7 @@ TEST(memory_estimate, one_synapse_rows_cost_their_offset_and_index_word) {
     const double bytes = static_cast<double>(sim.synapse_bytes()), synapses = static_cast<double>(sim.local_synapses());
     std::printf("one-synapse rows: %.1f B per synapse, estimated %.1f\n", bytes / synapses,
                 static_cast<double>(estimate.synapses) / synapses);
-    EXPECT_LT(bytes / synapses, 19.5) << "before the compact index: 27 B";
+    EXPECT_LT(bytes / synapses, 19.5) << "before the compact index: 24.5 B";
     EXPECT_NEAR(static_cast<double>(estimate.synapses), bytes, 0.05 * bytes);
 }
 
