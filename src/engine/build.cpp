@@ -146,7 +146,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     build_time = omp_get_wtime() - t0;
 }
 
-void simulation::impl::index_sources() {
+void simulation::impl::index_sources(bool wide) {
     source_index& index = rank_index;
     // The fields of a row word: as wide as this rank's threads, projections and longest table need.
     std::uint64_t longest = 1;
@@ -159,7 +159,7 @@ void simulation::impl::index_sources() {
         throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
                                  std::to_string(spec.projections.size()) + " projections and rows of " +
                                  std::to_string(longest) + " in 64 bits");
-    const bool narrow_rows = thread_bits + index.projection_bits + index.row_bits <= 32;
+    const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size. The second pass frees
@@ -213,7 +213,7 @@ void simulation::impl::index_sources() {
     index.base = first;
     index.row_bits = row_bits;
     index.projection_bits = projection_bits;
-    const bool narrow_gids = last - first <= UINT32_MAX;
+    const bool narrow_gids = !wide && last - first <= UINT32_MAX;
     if (narrow_gids) index.gid32.reserve(distinct);
     else
         index.gid64.reserve(distinct);

@@ -322,8 +322,10 @@ struct simulation::impl : delivery_state,
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t);
-    // The rank's source index (delivery_state) from the threads' tables, once they are built.
-    void index_sources();
+    // The rank's source index (delivery_state) from the threads' tables, once they are built (and
+    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do, for
+    // the tests of that form (tests/unit/test_delivery.cpp).
+    void index_sources(bool wide = false);
     // The rows' sources (source-population indices) of the projections marked in `wanted`, by
     // thread, projection and row (empty for the others, and for threads other than `thread` unless it
     // is all_threads): the tables drop theirs as the index is built (index_sources), since it
