@@ -1,3 +1,4 @@
+#include <bit>
 #include <functional>
 #include <tuple>
 
@@ -42,6 +43,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     if (spec.recording.rate_bin > 0) {
         rate_bin_steps = std::max<std::int64_t>(1, to_step(spec.recording.rate_bin, dt));
         rate_bins = (total_steps + rate_bin_steps - 1) / rate_bin_steps;
+        rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     }
 
     for (const auto& proj : spec.projections) {
@@ -144,15 +146,25 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     build_time = omp_get_wtime() - t0;
 }
 
-void simulation::impl::index_sources() {
-    if (threads.size() > (std::size_t{1} << (64 - row_bits - projection_bits)) ||
-        spec.projections.size() > (std::size_t{1} << projection_bits))
-        throw std::runtime_error("the source index names at most " +
-                                 std::to_string(1u << (64 - row_bits - projection_bits)) + " threads and " +
-                                 std::to_string(1u << projection_bits) + " projections");
+void simulation::impl::index_sources(bool wide) {
+    source_index& index = rank_index;
+    // The fields of a row word: as wide as this rank's threads, projections and longest table need.
+    std::uint64_t longest = 1;
+    for (const auto& ts : threads)
+        for (const auto& table : ts.tables) longest = std::max(longest, table.rows());
+    const int thread_bits = std::bit_width(threads.size() - 1);
+    index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
+    index.row_bits = std::bit_width(longest - 1);
+    if (thread_bits + index.projection_bits + index.row_bits > 64 || index.projection_bits + index.row_bits >= 64)
+        throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
+                                 std::to_string(spec.projections.size()) + " projections and rows of " +
+                                 std::to_string(longest) + " in 64 bits");
+    const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
-    // Twice: counting first, so that every array is allocated once at its size.
+    // Twice: counting first, so that every array is allocated once at its size. The second pass frees
+    // the tables' sources of each population once it has indexed them (row_sources gives them back),
+    // so that the rows' sources and the index coexist for one population at a time.
     struct cursor {
         std::uint32_t source, thread, projection;
         std::uint64_t row;
@@ -160,8 +172,8 @@ void simulation::impl::index_sources() {
             return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
         }
     };
-    std::uint64_t rows = 0, distinct = 0;
-    const auto merge = [&](auto&& visit) {
+    std::uint64_t rows = 0, distinct = 0, first = 0, last = 0;
+    const auto merge = [&](auto&& visit, bool release) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
             for (std::uint32_t t = 0; t < threads.size(); ++t)
@@ -171,7 +183,7 @@ void simulation::impl::index_sources() {
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
-                visit(first_gid[p] + c.source, pack_row(c.thread, c.projection, c.row));
+                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, c.row));
                 const auto& table = threads[c.thread].tables[c.projection];
                 if (++c.row < table.rows()) {
                     c.source = table.sources[c.row];
@@ -180,40 +192,80 @@ void simulation::impl::index_sources() {
                     heap.pop_back();
                 }
             }
+            if (release)
+                for (auto& ts : threads)
+                    for (const auto j : projections_from[p]) std::vector<std::uint32_t>().swap(ts.tables[j].sources);
         }
     };
-    std::uint64_t last = ~std::uint64_t{0};
-    merge([&](std::uint64_t gid, std::uint64_t) {
-        ++rows;
-        distinct += gid != last;
+    merge(
+        [&](std::uint64_t gid, std::uint64_t) {
+        if (rows == 0) first = gid;
+        distinct += rows == 0 || gid != last;
         last = gid;
-    });
+        ++rows;
+        },
+        false);
     if (rows > UINT32_MAX)
         throw std::runtime_error("this rank holds " + std::to_string(rows) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
-    source_gids.clear();
-    source_begin.clear();
-    source_rows.clear();
-    source_gids.reserve(distinct);
-    source_begin.reserve(distinct + 1);
-    source_rows.reserve(rows);
-    merge([&](std::uint64_t gid, std::uint64_t word) {
-        if (source_gids.empty() || source_gids.back() != gid) {
-            source_gids.push_back(gid);
-            source_begin.push_back(static_cast<std::uint32_t>(source_rows.size()));
+    const int row_bits = index.row_bits, projection_bits = index.projection_bits;
+    index = source_index{};
+    index.base = first;
+    index.row_bits = row_bits;
+    index.projection_bits = projection_bits;
+    const bool narrow_gids = !wide && last - first <= UINT32_MAX;
+    if (narrow_gids) index.gid32.reserve(distinct);
+    else
+        index.gid64.reserve(distinct);
+    if (narrow_rows) index.rows32.reserve(rows);
+    else
+        index.rows64.reserve(rows);
+    index.begin.reserve(distinct + 1);
+    std::uint64_t listed = 0;  // row words so far
+    merge(
+        [&](std::uint64_t gid, std::uint64_t word) {
+        if (listed == 0 || gid != last) {
+            if (narrow_gids) index.gid32.push_back(static_cast<std::uint32_t>(gid - first));
+            else
+                index.gid64.push_back(gid - first);
+            index.begin.push_back(static_cast<std::uint32_t>(listed));
+            last = gid;
         }
-        source_rows.push_back(word);
-    });
-    source_begin.push_back(static_cast<std::uint32_t>(source_rows.size()));
+        if (narrow_rows) index.rows32.push_back(static_cast<std::uint32_t>(word));
+        else
+            index.rows64.push_back(word);
+        ++listed;
+        },
+        true);
+    index.begin.push_back(static_cast<std::uint32_t>(listed));
     // A slot per gid of the range when at least three in four of them are sources: one load instead
     // of a binary search, for at most a third more than the gids themselves.
-    source_slot.clear();
-    if (!source_gids.empty() && source_gids.size() < no_slot &&
-        3 * (source_gids.back() - source_gids.front() + 1) <= 4 * source_gids.size()) {
-        source_slot.assign(source_gids.back() - source_gids.front() + 1, no_slot);
-        for (std::size_t k = 0; k < source_gids.size(); ++k)
-            source_slot[source_gids[k] - source_gids.front()] = static_cast<std::uint32_t>(k);
+    if (distinct > 0 && distinct < source_index::no_slot && 3 * (last - first + 1) <= 4 * distinct) {
+        index.slot.assign(last - first + 1, source_index::no_slot);
+        for (std::size_t k = 0; k < distinct; ++k) index.slot[index.gid(k) - first] = static_cast<std::uint32_t>(k);
     }
+}
+
+simulation::impl::row_source_lists simulation::impl::row_sources(const std::vector<std::uint8_t>& wanted,
+                                                                 std::size_t thread) const {
+    row_source_lists out(threads.size());
+    for (std::size_t t = 0; t < threads.size(); ++t) {
+        out[t].resize(spec.projections.size());
+        if (thread != all_threads && t != thread) continue;
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            if (wanted[j]) out[t][j].resize(threads[t].tables[j].rows());
+    }
+    const source_index& index = rank_index;
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const std::uint64_t gid = index.gid(k);
+        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+            const std::uint64_t word = index.word(e);
+            const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
+            if (!wanted[j] || (thread != all_threads && t != thread)) continue;
+            out[t][j][index.row_of(word)] = static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]);
+        }
+    }
+    return out;
 }
 
 void simulation::impl::build_thread(int t) {
@@ -373,12 +425,6 @@ void simulation::impl::build_thread(int t) {
         }
     }
     ts.pattern_next.assign(spec.patterns.size(), 0);
-    // Rate bins of the populations the thread has neurons of; thread 0 has all (a checkpoint's counts
-    // return there), so the bins cost O(populations + threads) per rank, not O(populations × threads).
-    ts.rate_counts.assign(spec.populations.size(), {});
-    for (std::size_t p = 0; p < spec.populations.size(); ++p)
-        if (t == 0 || layout.slices[p].begin < layout.slices[p].end)
-            ts.rate_counts[p].assign(static_cast<std::size_t>(rate_bins), 0);
     for (const auto& rec : spec.recording.state) {
         recorder_part part_of_thread;
         const auto& s = layout.slices[rec.population];

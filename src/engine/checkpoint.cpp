@@ -234,11 +234,13 @@ row_record simulation::impl::gather_rows(std::uint32_t j) {
     const bool slow = rules[j].slow_traces;
     const std::size_t fields = slow ? 4 : 3;  // holders, last_pre + 1, x, x2
     std::vector<std::int64_t> sum(sources * fields, 0);
+    const row_source_lists row_source = row_sources_of(j);
     for (const auto& ts : threads) {
         const auto& rs = ts.rows[j];
         const auto& table = ts.tables[j];
+        const auto& source_of = row_source[static_cast<std::size_t>(&ts - threads.data())][j];
         for (std::uint64_t row = 0; row < table.rows(); ++row) {
-            std::int64_t* const v = sum.data() + table.sources[row] * fields;
+            std::int64_t* const v = sum.data() + source_of[row] * fields;
             if (v[0] != 0) continue;  // another thread of this rank holds the same state
             v[0] = 1;
             SYNORM_ASSERT(rs.last_pre[row] == plasticity::row_state::none || rs.last_pre[row] >= 0,
@@ -307,19 +309,20 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     c.synapses.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         c.synapses[j].tagged = pruned[j] != 0;  // the pruning tags travel with the synapses
-    for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-        for (const auto& ts : threads)
-            network::append_to_list(ts.tables[j], *ts.layout, static_cast<std::uint64_t>(D), c.synapses[j]);
+    {
+        const row_source_lists sources = row_sources(std::vector<std::uint8_t>(spec.projections.size(), 1));
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+            for (std::size_t t = 0; t < threads.size(); ++t)
+                network::append_to_list(threads[t].tables[j], sources[t][j], *threads[t].layout,
+                                        static_cast<std::uint64_t>(D), c.synapses[j]);
+    }
     c.rows.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         if (plastic[j]) c.rows[j] = gather_rows(j);
     c.period_spikes.assign(spec.populations.size(), 0);
-    c.rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
+    c.rate_counts = rate_counts;
     for (const auto& ts : threads) {
         for (std::size_t p = 0; p < ts.period_spikes.size(); ++p) c.period_spikes[p] += ts.period_spikes[p];
-        for (std::size_t p = 0; p < spec.populations.size(); ++p)
-            for (std::size_t b = 0; b < ts.rate_counts[p].size(); ++b)  // empty: no neuron of p
-                c.rate_counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
         c.spikes += ts.spikes;
         c.events += ts.events;
     }
@@ -414,11 +417,13 @@ void simulation::impl::restore(const checkpoint_state& from) {
                 fail("projection " + spec.projections[j].name + ": another number of rows");
             if (r.x2.size() != (rules[j].slow_traces ? sources : 0))
                 fail("projection " + spec.projections[j].name + ": another plasticity rule");
+            const row_source_lists row_source = row_sources_of(j);
             for (auto& ts : threads) {  // each row takes its source's state
                 auto& rs = ts.rows[j];
                 const auto& table = ts.tables[j];
+                const auto& source_of = row_source[static_cast<std::size_t>(&ts - threads.data())][j];
                 for (std::uint64_t row = 0; row < table.rows(); ++row) {
-                    const std::uint32_t s = table.sources[row];
+                    const std::uint32_t s = source_of[row];
                     rs.last_pre[row] = r.last_pre[s];
                     rs.x[row] = r.x[s];
                     if (!rs.x2.empty()) rs.x2[row] = r.x2[s];
@@ -433,9 +438,7 @@ void simulation::impl::restore(const checkpoint_state& from) {
     if (!from.rate_counts.empty()) {
         if (from.rate_counts.size() != spec.populations.size() * static_cast<std::size_t>(rate_bins))
             fail("another number of rate bins");
-        for (std::size_t p = 0; p < spec.populations.size(); ++p)
-            for (std::size_t b = 0; b < static_cast<std::size_t>(rate_bins); ++b)
-                threads.front().rate_counts[p][b] = from.rate_counts[p * static_cast<std::size_t>(rate_bins) + b];
+        rate_counts = from.rate_counts;
     }
     threads.front().spikes = from.spikes;
     threads.front().events = from.events;

@@ -62,20 +62,25 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     for (auto& list : ts.outgoing) list.clear();
     SYNORM_ASSERT(spikes.size() < (std::uint64_t{1} << 32), "an interval's received spikes are counted in 32 bits");
     const std::size_t begin = spikes.size() * c / T, end = spikes.size() * (c + 1) / T;
-    constexpr std::uint64_t row_mask = (std::uint64_t{1} << row_bits) - 1,
-                            projection_mask = (std::uint64_t{1} << projection_bits) - 1;
+    const source_index& index = rank_index;
     ts.looked_up += end - begin;
-    for (std::size_t s = begin; s < end; ++s) {
-        const std::size_t at = find_source(comm::spike_gid(spikes[s]));
-        if (at == source_gids.size()) continue;
-        ts.rows_found += source_begin[at + 1] - source_begin[at];
-        for (std::uint64_t e = source_begin[at]; e < source_begin[at + 1]; ++e) {
-            const std::uint64_t word = source_rows[e];
-            ts.outgoing[word >> (row_bits + projection_bits)].push_back(
-                {static_cast<std::uint32_t>(s), static_cast<std::uint32_t>((word >> row_bits) & projection_mask),
-                 static_cast<std::uint32_t>(word & row_mask)});
+    // One loop per width of the row words, so that the choice is made once per chunk, not per row.
+    const auto bucket = [&](const auto& words) {
+        for (std::size_t s = begin; s < end; ++s) {
+            const std::size_t at = index.find(comm::spike_gid(spikes[s]));
+            if (at == index.size()) continue;
+            const std::uint32_t e0 = index.begin[at], e1 = index.begin[at + 1];
+            ts.rows_found += e1 - e0;
+            for (std::uint32_t e = e0; e < e1; ++e) {
+                const std::uint64_t word = words[e];
+                ts.outgoing[index.thread_of(word)].push_back(
+                    {static_cast<std::uint32_t>(s), index.projection_of(word), index.row_of(word)});
+            }
         }
-    }
+    };
+    if (index.rows64.empty()) bucket(index.rows32);
+    else
+        bucket(index.rows64);
 }
 
 void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,

@@ -217,28 +217,58 @@ struct delivery_state {
     // The rank's source index (build.cpp, index_sources): every source gid with a row on some thread
     // of this rank, ascending, each with its rows as packed (thread, projection, row) words in that
     // order, so that a received spike is looked up once per rank and reaches only the threads that
-    // hold its synapses. Its size follows the rows, never the network.
-    std::vector<std::uint64_t> source_gids;   // ascending
-    std::vector<std::uint32_t> source_begin;  // by source_gids, plus the end: its first word in source_rows
-    std::vector<std::uint64_t> source_rows;   // pack_row(thread, projection, row)
-    // Dense sources (three in four gids of [source_gids.front(), back()] listed): the index into
-    // source_gids by gid − front, or none; empty otherwise (a binary search then).
-    std::vector<std::uint32_t> source_slot;
-    static constexpr std::uint32_t no_slot = ~0u;
-    static constexpr int row_bits = 32, projection_bits = 20;  // the rest, 12 bits, name the thread
-    static std::uint64_t pack_row(std::uint64_t thread, std::uint64_t projection, std::uint64_t row) {
-        return (thread << (row_bits + projection_bits)) | (projection << row_bits) | row;
-    }
-    // The index of gid in source_gids, or source_gids.size().
-    std::size_t find_source(std::uint64_t gid) const {
-        if (!source_slot.empty()) {
-            const std::uint64_t at = gid - source_gids.front();  // wraps for gids below: then beyond the table
-            return at < source_slot.size() && source_slot[at] != no_slot ? source_slot[at] : source_gids.size();
+    // hold its synapses. Its size follows the rows, never the network. Both its arrays take 4 B an
+    // entry when they can, chosen at build: gids as offsets from the first (when the sources span
+    // fewer than 2^32 gids), row words with as many bits for the thread, projection and row as the
+    // rank needs (when they add up to 32 at most); 8 B otherwise. At 4096 ranks × 8 threads of the
+    // full microcircuit that is 8 B per row and per source where it was 8 and 12 (README.md there).
+    struct source_index {
+        std::uint64_t base = 0;             // the first source gid
+        std::vector<std::uint32_t> gid32;   // ascending: gid − base; or empty, then gid64
+        std::vector<std::uint64_t> gid64;   // ascending: gid − base, when the sources span 2^32 gids or more
+        std::vector<std::uint32_t> begin;   // by source, plus the end: its first row word
+        std::vector<std::uint32_t> rows32;  // pack(thread, projection, row); or empty, then rows64
+        std::vector<std::uint64_t> rows64;
+        // Dense sources (three in four gids of their range listed): the index of gid − base, or none;
+        // empty otherwise (a binary search then).
+        std::vector<std::uint32_t> slot;
+        static constexpr std::uint32_t no_slot = ~0u;
+        int row_bits = 32, projection_bits = 20;  // the thread above them
+
+        std::size_t size() const { return gid64.empty() ? gid32.size() : gid64.size(); }
+        std::uint64_t gid(std::size_t k) const { return base + (gid64.empty() ? gid32[k] : gid64[k]); }
+        std::uint64_t pack(std::uint64_t thread, std::uint64_t projection, std::uint64_t row) const {
+            return (thread << (row_bits + projection_bits)) | (projection << row_bits) | row;
         }
-        const auto it = std::lower_bound(source_gids.begin(), source_gids.end(), gid);
-        return it != source_gids.end() && *it == gid ? static_cast<std::size_t>(it - source_gids.begin())
-                                                     : source_gids.size();
-    }
+        std::uint64_t word(std::size_t e) const { return rows64.empty() ? rows32[e] : rows64[e]; }
+        std::uint32_t thread_of(std::uint64_t word) const {
+            return static_cast<std::uint32_t>(word >> (row_bits + projection_bits));
+        }
+        std::uint32_t projection_of(std::uint64_t word) const {
+            return static_cast<std::uint32_t>((word >> row_bits) & ((std::uint64_t{1} << projection_bits) - 1));
+        }
+        std::uint32_t row_of(std::uint64_t word) const {
+            return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << row_bits) - 1));
+        }
+        // The index of gid among the sources, or size().
+        std::size_t find(std::uint64_t gid) const {
+            const std::size_t n = size();
+            const std::uint64_t at = gid - base;  // wraps for gids below: then beyond every offset
+            if (!slot.empty()) return at < slot.size() && slot[at] != no_slot ? slot[at] : n;
+            if (gid64.empty()) {
+                if (at > UINT32_MAX) return n;
+                const auto it = std::lower_bound(gid32.begin(), gid32.end(), static_cast<std::uint32_t>(at));
+                return it != gid32.end() && *it == at ? static_cast<std::size_t>(it - gid32.begin()) : n;
+            }
+            const auto it = std::lower_bound(gid64.begin(), gid64.end(), at);
+            return it != gid64.end() && *it == at ? static_cast<std::size_t>(it - gid64.begin()) : n;
+        }
+        std::uint64_t bytes() const {
+            return gid32.capacity() * 4 + gid64.capacity() * 8 + begin.capacity() * 4 + rows32.capacity() * 4 +
+                   rows64.capacity() * 8 + slot.capacity() * 4;
+        }
+    };
+    source_index rank_index;
     // Plasticity (src/README.md decisions 3, 4, 7).
     std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
     std::vector<std::uint8_t> plastic;               // by projection
@@ -276,8 +306,6 @@ struct simulation::impl : delivery_state,
 
     // The branches of a row of `projection` whose source is neuron `source_gid`.
     branch_cursor branches_of_row(const thread_state& ts, std::uint32_t projection, std::uint64_t source_gid) const;
-    // The source gids this rank holds synapses from, ascending (what a targeted exchange must bring).
-    const std::vector<std::uint64_t>& needed_sources() const { return source_gids; }
     // The largest weight magnitude a plastic projection allows: its weights enter the reduction as
     // |w| / weight_scale ∈ [0, 1] whatever their sign convention (inhibitory current weights are ≤ 0).
     double weight_scale(std::uint32_t j) const {
@@ -294,8 +322,23 @@ struct simulation::impl : delivery_state,
     impl(const model::model_spec& s, comm::communicator& c, int n_threads, const checkpoint_state* from = nullptr);
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t);
-    // The rank's source index (delivery_state) from the threads' tables, once they are built.
-    void index_sources();
+    // The rank's source index (delivery_state) from the threads' tables, once they are built (and
+    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do, for
+    // the tests of that form (tests/unit/test_delivery.cpp).
+    void index_sources(bool wide = false);
+    // The rows' sources (source-population indices) of the projections marked in `wanted`, by
+    // thread, projection and row (empty for the others, and for threads other than `thread` unless it
+    // is all_threads): the tables drop theirs as the index is built (index_sources), since it
+    // holds the same. O(the rank's rows) a call, 4 B per row returned; for what reads every row
+    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches).
+    using row_source_lists = std::vector<std::vector<std::vector<std::uint32_t>>>;
+    static constexpr std::size_t all_threads = ~std::size_t{0};
+    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads) const;
+    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads) const {
+        std::vector<std::uint8_t> wanted(spec.projections.size(), 0);
+        wanted[projection] = 1;
+        return row_sources(wanted, thread);
+    }
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
     // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic
     // synapses in (ts.arrived, upto] potentiate them, merged with the presynaptic spikes by step
@@ -346,6 +389,8 @@ struct simulation::impl : delivery_state,
     void init_patterns();
     void add_patterns(thread_state& ts, std::int64_t t0, std::int64_t t1);
     void count_probe_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
+    // The master's count of this rank's spikes of the interval from `origin` into rate_counts (records.cpp).
+    void count_rates(const std::vector<std::uint64_t>& spikes, std::int64_t origin);
     void sample_patterns(std::int64_t T, results& out);
     void finish_patterns(results& out);
     void sample_state(thread_state& ts, std::int64_t step);
@@ -403,7 +448,7 @@ struct simulation::impl : delivery_state,
     results collect(results r);
 
     // The targeted exchange (targets.cpp). plan_exchange (collective, at build): the strategy, and
-    // under alltoall each local neuron's destination ranks, from needed_sources(); group_targeted: the
+    // under alltoall each local neuron's destination ranks, from rank_index's gids; group_targeted: the
     // interval's spikes grouped by those ranks and run_control's words for every rank, into send_words
     // and send_counts.
     void plan_exchange();

@@ -133,7 +133,6 @@ void simulation::impl::update(thread_state& ts, std::int64_t t0, std::int64_t t1
                     ts.flush_gids.push_back(gid);
                     ts.flush_steps.push_back(s);
                 }
-                if (rate_bins) ++ts.rate_counts[slice.population][static_cast<std::size_t>(s / rate_bin_steps)];
             }
         }
     }

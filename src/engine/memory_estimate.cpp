@@ -122,17 +122,18 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     m.neurons = bytes(local_neurons * (32.0 + extra));
 
     // Synapse tables (network/synapse_table.hpp): 8 B per synapse, and per thread and projection a
-    // compressed row (source 4 B, offset 4 B) for each source with a synapse on the thread: expected
+    // compressed row (its offset, 4 B) for each source with a synapse on the thread: expected
     // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
     // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
     // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
-    // 8 B per row (thread, projection, row), 12 B per distinct source gid (the gid, its first row),
-    // and when the sources are dense (three in four gids) a 4 B slot per gid of their range.
+    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8), per
+    // distinct source gid its offset from the first (4 B under 2^32 neurons, else 8) and its first
+    // row (4 B), and when the sources are dense (three in four gids) a 4 B slot per gid of their range.
     const auto rows_of = [](double sources, double drawn) {
         return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
     };
     const double thread_neurons = std::ceil(local_neurons / T);
-    double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0;
+    double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0, longest_table = 1.0;
     std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
@@ -144,7 +145,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         synapses += s;
         from_population[p.source] += s;
         rows += thread_rows * T;
-        table_bytes += s * 8.0 + T * (thread_rows * 8.0 + 4.0);
+        longest_table = std::max(longest_table, std::ceil(thread_rows));
+        table_bytes += s * 8.0 + T * (thread_rows * 4.0 + 4.0);
         if (p.plasticity.rule != model::stdp_rule::none) {
             const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
             table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
@@ -162,17 +164,25 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
         distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
     const double slot_table = 4.0 * distinct >= 3.0 * total_neurons ? total_neurons * 4.0 : 0.0;
+    const auto width = [](double count) {  // bits to name 0 .. count − 1
+        return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
+    };
+    const double word =
+        width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0 ? 4.0 : 8.0;
+    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
+    const double index = rows * word + distinct * (gid + 4.0) + slot_table;
     m.expected_synapses = bytes(synapses);
-    m.synapses = bytes(table_bytes + rows * 8.0 + distinct * 12.0 + slot_table);
-    // The build's peak: every thread sorting its largest projection, with that projection's
+    m.synapses = bytes(table_bytes + index);
+    // The build's peak beyond the synapse memory of the run: while the threads build, each row's
+    // source (4 B) and every thread sorting its largest projection, with that projection's
     // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
-    // total_number_split). The source index is merged from the tables into its final arrays (counted
-    // above), with no temporary.
+    // total_number_split); while the source index is merged from the tables (into its final arrays,
+    // counted above), the rows' sources, which the tables free as it goes but the allocator may keep.
     double split = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
-    m.build = bytes(T * (thread_temp + split));
+    m.build = bytes(std::max(rows * 4.0 + T * (thread_temp + split) - index, rows * 4.0));
 
     // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one
@@ -206,13 +216,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
                               static_cast<double>(spec.populations[p.target].size)) /
                P;
     }
-    // Rate bins (8 B each) on thread 0 for every population, on the others for the populations they
-    // have neurons of (a rank's n_p neurons of population p are on min(n_p, T) threads).
-    if (spec.recording.rate_bin > 0) {
-        double bins_held = static_cast<double>(spec.populations.size());
-        for (const double h : held) bins_held += std::min(T - 1.0, h);
-        rec += bins_held * 8.0 * spec.simulation.duration / std::max(spec.recording.rate_bin, spec.simulation.dt);
-    }
+    // Rate bins: one count per population and bin on the rank (8 B), and at the end the rates (8 B).
+    if (spec.recording.rate_bin > 0)
+        rec += 16.0 * static_cast<double>(spec.populations.size()) * spec.simulation.duration /
+               std::max(spec.recording.rate_bin, spec.simulation.dt);
     m.recorders = bytes(rec);
     // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
     if (checkpointing)

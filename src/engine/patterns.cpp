@@ -117,10 +117,12 @@ void simulation::impl::sample_patterns(std::int64_t T, results& out) {
             const bool within = proj.target == pop;
             const double scale = 1.0 / weight_scale(j);
             std::int64_t* const s = sums.data() + (k * J + j) * 4;
+            const row_source_lists sources = row_sources_of(j);
             for (const auto& ts : threads) {
                 const auto& table = ts.tables[j];
+                const auto& row_source = sources[static_cast<std::size_t>(&ts - threads.data())][j];
                 for (std::uint64_t r = 0; r < table.rows(); ++r) {
-                    const bool from_member = role[table.sources[r]] != 0;
+                    const bool from_member = role[row_source[r]] != 0;
                     for (std::uint64_t q = table.row_begin[r]; q < table.row_begin[r + 1]; ++q) {
                         bool in = from_member;
                         if (in && within)

@@ -42,8 +42,10 @@ void simulation::impl::tag_synapses(thread_state& ts) {
         const effective_weight effective = effective_weights(ts, j);
         const auto threshold = static_cast<float>(spec.projections[j].pruning.threshold);
         const std::uint64_t first = first_gid[spec.projections[j].source];
+        const std::size_t t = static_cast<std::size_t>(&ts - threads.data());
+        const row_source_lists sources = branched[j] ? row_sources_of(j, t) : row_source_lists{};
         for (std::uint64_t r = 0; r < table.rows(); ++r) {
-            branch_cursor branch = branched[j] ? branches_of_row(ts, j, first + table.sources[r]) : branch_cursor{};
+            branch_cursor branch = branched[j] ? branches_of_row(ts, j, first + sources[t][j][r]) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 table.tag[k] = plasticity::next_tag(

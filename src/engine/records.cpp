@@ -13,11 +13,13 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
         float w;
     };
     std::vector<entry> all;
+    const row_source_lists sources = row_sources_of(projection);
     for (const auto& ts : threads) {
         const auto& table = ts.tables[projection];
+        const auto& row_source = sources[static_cast<std::size_t>(&ts - threads.data())][projection];
         const effective_weight effective = effective_weights(ts, projection);
         for (std::uint64_t r = 0; r < table.rows(); ++r) {
-            const std::uint64_t source = first_gid[proj.source] + table.sources[r];
+            const std::uint64_t source = first_gid[proj.source] + row_source[r];
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, source) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
@@ -70,6 +72,17 @@ spike_batch simulation::impl::take_spikes() {
     return batch;
 }
 
+void simulation::impl::count_rates(const std::vector<std::uint64_t>& spikes, std::int64_t origin) {
+    if (!rate_bins) return;
+    for (const std::uint64_t word : spikes) {
+        const std::uint64_t gid = comm::spike_gid(word);
+        const auto p =
+            static_cast<std::size_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
+        const std::int64_t step = origin + static_cast<std::int64_t>(comm::spike_lag(word));
+        ++rate_counts[p * static_cast<std::size_t>(rate_bins) + static_cast<std::size_t>(step / rate_bin_steps)];
+    }
+}
+
 results simulation::impl::collect(results r) {
     // State traces: this rank's recorded neurons in gid order, samples in time order.
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
@@ -95,11 +108,7 @@ results simulation::impl::collect(results r) {
         }
     }
     if (rate_bins) {
-        std::vector<std::int64_t> counts(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
-        for (const auto& ts : threads)
-            for (std::size_t p = 0; p < spec.populations.size(); ++p)
-                for (std::size_t b = 0; b < ts.rate_counts[p].size(); ++b)  // empty: no neuron of p
-                    counts[p * static_cast<std::size_t>(rate_bins) + b] += ts.rate_counts[p][b];
+        std::vector<std::int64_t> counts = std::move(rate_counts);  // their last use: the run has ended
         comm.sum(counts);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
         const auto bins = static_cast<std::size_t>(rate_bins);

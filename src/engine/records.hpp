@@ -17,6 +17,10 @@ struct recorder_part {                   // this thread's share of one state rec
 struct records_state {
     std::vector<std::uint8_t> record_spikes;  // by population
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
+    // This rank's spikes by population, then rate bin, counted by the master as it gathers each
+    // interval's spikes for the exchange (count_rates): once per rank, not per thread, since at a
+    // few neurons per thread the bins of every thread would outweigh its synapses.
+    std::vector<std::int64_t> rate_counts;
     // Weight snapshots, in time order, then recorder order; the first not yet taken.
     struct due_snapshot {
         std::int64_t step;
@@ -32,8 +36,6 @@ struct thread_records {
     std::vector<std::uint64_t> interval_spikes;  // packed (lag, gid)
     std::vector<std::uint64_t> flush_gids;
     std::vector<std::int64_t> flush_steps;
-    std::vector<std::vector<std::int64_t>>
-        rate_counts;  // [population][bin]; empty for populations without neurons here
     std::vector<recorder_part> recorders;
     std::uint64_t spikes = 0;  // emitted by this thread's neurons
     std::uint64_t events = 0;  // spikes delivered to this thread's synapses

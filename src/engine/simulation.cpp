@@ -260,6 +260,7 @@ void simulation::impl::exchange(const interval_plan& at, run_control& control, r
         const double w1 = omp_get_wtime();
         run.out.time.wait += w1 - w0;
         gather_spikes(threads, run.local);
+        count_rates(run.local, at.t0);
         if (!probe_spikes.empty()) count_probe_spikes(run.local, at.t0);
         control_words.clear();
         control.append_words(control_words, run.h);
@@ -300,6 +301,7 @@ void simulation::impl::post(const interval_plan& at, std::int64_t t0, std::int64
         const double w0 = omp_get_wtime();
         const bool first = t0 == at.t0;
         gather_spikes(threads, run.local);
+        count_rates(run.local, at.t0);
         if (!probe_spikes.empty()) count_probe_spikes(run.local, at.t0);
         control_words.clear();
         control.append_words(control_words, run.h, first);
@@ -407,9 +409,7 @@ std::uint64_t simulation::synapse_bytes() const {
         for (const auto& t : ts.tables) n += t.bytes();
         for (const auto& r : ts.rows) n += r.bytes();  // plastic rows' presynaptic state
     }
-    const auto& index = *impl_;  // the rank's source index: what the rows cost beyond the tables
-    return n + index.source_gids.capacity() * 8 + index.source_begin.capacity() * 4 + index.source_rows.capacity() * 8 +
-           index.source_slot.capacity() * 4;
+    return n + impl_->rank_index.bytes();  // the rank's source index: what the rows cost beyond the tables
 }
 
 namespace {
@@ -418,13 +418,15 @@ namespace {
 // one place that walks the tables' layout for synapse_checksum: a new row index changes this only.
 template <class Engine, class Visit>
 void for_each_synapse(const Engine& sim, Visit&& visit) {
+    const auto sources = sim.row_sources(std::vector<std::uint8_t>(sim.spec.projections.size(), 1));
     for (const auto& ts : sim.threads) {
         for (const auto& t : ts.tables) {
             const std::uint64_t first = sim.spec.first_gid(sim.spec.projections[t.projection].source);
+            const auto& row_source = sources[static_cast<std::size_t>(&ts - sim.threads.data())][t.projection];
             for (std::uint64_t row = 0; row + 1 < t.row_begin.size(); ++row)
                 for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
                     const std::uint32_t word = t.target_delay[i];
-                    visit(first + t.sources[row], ts.layout->gids[network::synapse_target(word)],
+                    visit(first + row_source[row], ts.layout->gids[network::synapse_target(word)],
                           static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word), t.weight[i]);
                 }
         }

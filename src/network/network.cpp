@@ -281,7 +281,8 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
     return table;
 }
 
-void append_to_list(const synapse_table& table, const thread_layout& layout, std::uint64_t D, synapse_list& list) {
+void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources, const thread_layout& layout,
+                    std::uint64_t D, synapse_list& list) {
     // Transposed by a counting sort on the target: visiting rows by source and each row in order puts
     // every target's synapses by source, and one pair's synapses in drawing order.
     const std::uint32_t n = layout.size();
@@ -295,7 +296,7 @@ void append_to_list(const synapse_table& table, const thread_layout& layout, std
         for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
             const std::uint64_t at = fill[synapse_target(table.target_delay[k])]++;
             order[at] = k;
-            source[at] = table.sources[r];
+            source[at] = sources[r];
         }
     for (std::uint32_t t = 0; t < n; ++t) {
         if (begin[t] == begin[t + 1]) continue;

@@ -6,9 +6,11 @@
 // (what the kernel does when the input arrives) must equal effective_weight, bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "../../src/engine/engine_state.hpp"
+#include "network_testing.hpp"
 #include "synorm/comm/communicator.hpp"
 
 namespace synorm::engine {
@@ -128,7 +130,8 @@ TEST(delivery, every_path_sends_the_effective_weight) {
         const std::vector<std::uint64_t> spikes{comm::pack_spike(e.first_gid[0] + src, 0)};
         e.bucket_received(ts, spikes);  // one thread: its chunk is every spike
         e.deliver(ts, spikes, 0, e.D);
-        const std::uint64_t row = table.find_row(src);
+        const auto sources = e.row_sources_of(0)[0][0];  // the engine's tables keep no sources in a run
+        const auto row = static_cast<std::uint64_t>(std::find(sources.begin(), sources.end(), src) - sources.begin());
         ASSERT_EQ(row, src) << "all to all: every source has a row";
         ASSERT_EQ(table.row_begin[row + 1] - table.row_begin[row], 6u) << "all to all";
         const engine::detail::effective_weight effective = e.effective_weights(ts, 0);
@@ -154,4 +157,58 @@ TEST(delivery, every_path_sends_the_effective_weight) {
             EXPECT_GT(below_spare, 0) << "G reaches some synapses";
         }
     }
+}
+
+// The rank's source index takes 4 B gids and row words where they fit, 8 B otherwise (chosen at
+// build; build.cpp, index_sources). The 8 B form, forced here, must name the same rows: every
+// received spike's rows, bucketed by thread, and every row's source are those of the 4 B form.
+TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
+    auto spec = network_test::one_population(600, 0.02, 10.0, 1.0);
+    spec.projections.push_back(spec.projections[0]);  // a second projection: the word's projection field
+    spec.projections[1].name = "EE2";
+    spec.projections[1].delay = model::distribution::constant_value(2.0);
+    auto comm = comm::make_serial();
+    engine::simulation sim(spec, *comm, 3);
+    auto& e = engine::simulation_internals::of(sim);
+    const std::vector<std::uint8_t> all(spec.projections.size(), 1);
+    const auto sources = e.row_sources(all);
+    ASSERT_FALSE(e.rank_index.rows32.empty()) << "600 neurons, 3 threads, 2 projections: 4 B words";
+    ASSERT_FALSE(e.rank_index.gid32.empty());
+    std::vector<std::uint64_t> spikes;
+    for (std::uint64_t g = 0; g < 600; g += 7) spikes.push_back(comm::pack_spike(g, g % 5));
+    std::sort(spikes.begin(), spikes.end());
+    const auto rows_of = [&] {
+        std::vector<std::vector<std::vector<engine::detail::row_visit>>> by_chunk;
+        for (auto& ts : e.threads) {
+            e.bucket_received(ts, spikes);
+            by_chunk.push_back(ts.outgoing);
+        }
+        return by_chunk;
+    };
+    const auto narrow = rows_of();
+    for (std::size_t t = 0; t < e.threads.size(); ++t)  // the tables keep no sources once indexed
+        for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+            ASSERT_TRUE(e.threads[t].tables[j].sources.empty());
+            e.threads[t].tables[j].sources = sources[t][j];
+        }
+    e.index_sources(true);
+    ASSERT_TRUE(e.rank_index.rows32.empty());
+    ASSERT_TRUE(e.rank_index.gid32.empty());
+    ASSERT_FALSE(e.rank_index.rows64.empty());
+    EXPECT_EQ(e.row_sources(all), sources);
+    const auto wide = rows_of();
+    std::size_t visits = 0;
+    for (std::size_t c = 0; c < narrow.size(); ++c) {
+        ASSERT_EQ(wide[c].size(), narrow[c].size());
+        for (std::size_t t = 0; t < narrow[c].size(); ++t) {
+            ASSERT_EQ(wide[c][t].size(), narrow[c][t].size()) << "chunk " << c << ", thread " << t;
+            for (std::size_t k = 0; k < narrow[c][t].size(); ++k) {
+                EXPECT_EQ(wide[c][t][k].spike, narrow[c][t][k].spike);
+                EXPECT_EQ(wide[c][t][k].projection, narrow[c][t][k].projection);
+                EXPECT_EQ(wide[c][t][k].row, narrow[c][t][k].row);
+            }
+            visits += narrow[c][t].size();
+        }
+    }
+    EXPECT_GT(visits, spikes.size()) << "each spike reaches rows of both projections on several threads";
 }

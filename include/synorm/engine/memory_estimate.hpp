@@ -13,9 +13,11 @@ struct memory_estimate {
     std::uint64_t neurons = 0;       // bytes: neuron state and ids
     std::uint64_t synapses = 0;      // bytes: synapse tables (8 per synapse plus row indices)
     std::uint64_t ring_buffers = 0;  // bytes: pending input, two receptors
-    std::uint64_t build = 0;         // bytes: temporary arrays while the synapses are sorted
-    std::uint64_t recorders = 0;     // bytes: spikes buffered between flushes, traces, snapshots, rates
-    std::uint64_t baseline = 0;      // bytes: program, MPI and HDF5 libraries
+    // bytes: what the build holds beyond the run's synapse memory (the rows' sources until the source
+    // index holds them, the arrays that sort the synapses)
+    std::uint64_t build = 0;
+    std::uint64_t recorders = 0;  // bytes: spikes buffered between flushes, traces, snapshots, rates
+    std::uint64_t baseline = 0;   // bytes: program, MPI and HDF5 libraries
     // bytes: the state copied while a checkpoint is written (synapses as lists keyed by gid, 10 B each
     // plus 12 B per target, per-neuron fields, pending input); 0 unless the run checkpoints.
     std::uint64_t checkpoint = 0;

@@ -37,8 +37,9 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
 synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread,
                               std::uint32_t projection, const synapse_list& list);
 
-// Appends the synapses of `table` (thread `layout`) to `list` in the list's order, given the gid of
-// the source population's first neuron. Targets must not already be in the list.
-void append_to_list(const synapse_table& table, const thread_layout& layout, std::uint64_t D, synapse_list& list);
+// Appends the synapses of `table` (thread `layout`), whose rows' sources are `sources` (the table's own
+// or, in a run, the engine's), to `list` in the list's order. Targets must not already be in the list.
+void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources, const thread_layout& layout,
+                    std::uint64_t D, synapse_list& list);
 
 }  // namespace synorm::network

@@ -1,8 +1,9 @@
 // The synapses of one projection that one thread holds: compressed CSR rows, one per presynaptic
 // neuron with at least one synapse on the thread (its index in the source population, ascending), each
 // row sorted by target, one array per variable (src/README.md decision 3). A static synapse costs 8
-// bytes: a 32-bit word packing the target and the delay, and the weight; a row 8 more (its source and
-// its offset), so nothing in a table grows with the source population.
+// bytes: a 32-bit word packing the target and the delay, and the weight; a row 4 more in a run (its
+// offset; its source, 4 B, only until the engine has indexed it), so nothing in a table grows with
+// the source population.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +48,9 @@ struct incoming_index {
 struct synapse_table {
     std::uint32_t projection = 0;
     receptor port = receptor::excitatory;
-    std::vector<std::uint32_t> sources;       // by row: its source-population index, ascending
+    // by row: its source-population index, ascending. The engine drops it once the rank's source index
+    // holds the same (src/engine/engine_state.hpp, row_sources), so it is empty during a run.
+    std::vector<std::uint32_t> sources;
     std::vector<std::uint32_t> row_begin;     // by row, plus the end: its first synapse; size = rows + 1
     std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
     std::vector<float> weight;                // by synapse; the projection's receptor unit
@@ -61,8 +64,9 @@ struct synapse_table {
     std::uint32_t delay_offset = 0;
 
     std::uint64_t size() const { return target_delay.size(); }
-    std::uint64_t rows() const { return sources.size(); }
-    // The row of source-population index `source`, or rows() when the thread holds no synapse from it.
+    std::uint64_t rows() const { return row_begin.empty() ? 0 : row_begin.size() - 1; }
+    // The row of source-population index `source`, or rows() when the thread holds no synapse from it
+    // (while the table keeps its sources).
     std::uint64_t find_row(std::uint64_t source) const;
     std::uint64_t bytes() const {
         return sources.capacity() * sizeof(std::uint32_t) + row_begin.capacity() * sizeof(std::uint32_t) +
