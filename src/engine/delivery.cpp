@@ -38,6 +38,31 @@ namespace {
     }
 }
 
+// Requests the start of a row's synapses (targets and delays, weights) and, plastic, its row state, a
+// row ahead of its delivery: a row's first lines are a cache miss each, which the loops' own
+// prefetches and the hardware's come too late for (config/coba_stdp.yaml: 64 synapses a row, a third
+// of the plastic delivery's time waited there).
+inline void prefetch_row(const thread_state& ts, const row_visit& v) {
+    const network::synapse_table& table = ts.tables[v.projection];
+    const std::uint64_t k0 = table.row_begin[v.row], n = table.row_begin[v.row + 1] - k0;
+    constexpr std::uint64_t line = 64 / sizeof(float), most = 8 * line;  // 4-byte values per line; at most
+    const std::uint32_t* const td = table.target_delay.data() + k0;
+    const float* const w = table.weight.data() + k0;
+    // Lines from the row's first value on, and the line of its last (a row need not start a line).
+    for (std::uint64_t k = 0; k < std::min(n, most); k += line) {
+        __builtin_prefetch(td + k);
+        __builtin_prefetch(w + k, 1);
+    }
+    if (n > 0 && n <= most) {
+        __builtin_prefetch(td + n - 1);
+        __builtin_prefetch(w + n - 1, 1);
+    }
+    if (v.projection < ts.rows.size() && !ts.rows[v.projection].last_pre.empty()) {
+        __builtin_prefetch(ts.rows[v.projection].last_pre.data() + v.row, 1);
+        __builtin_prefetch(ts.rows[v.projection].x.data() + v.row, 1);
+    }
+}
+
 }  // namespace
 
 // The rule for each kind, in this order:
@@ -64,10 +89,17 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     const std::size_t begin = spikes.size() * c / T, end = spikes.size() * (c + 1) / T;
     const source_index& index = rank_index;
     ts.looked_up += end - begin;
-    // One loop per width of the row words, so that the choice is made once per chunk, not per row.
+    // In passes, so that each pass's loads (a cache miss each, at random places of the source index)
+    // are independent of one another and in flight together: each spike's place in the index, its
+    // rows requested, then its rows listed. One loop per width of the row words, so that the choice is
+    // made once per chunk, not per row.
+    ts.found.clear();
+    for (std::size_t s = begin; s < end; ++s) ts.found.push_back(index.find(comm::spike_gid(spikes[s])));
     const auto bucket = [&](const auto& words) {
+        for (const std::size_t at : ts.found)
+            if (at != index.size()) __builtin_prefetch(words.data() + index.begin[at]);
         for (std::size_t s = begin; s < end; ++s) {
-            const std::size_t at = index.find(comm::spike_gid(spikes[s]));
+            const std::size_t at = ts.found[s - begin];
             if (at == index.size()) continue;
             const std::uint32_t e0 = index.begin[at], e1 = index.begin[at + 1];
             ts.rows_found += e1 - e0;
@@ -88,8 +120,21 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
     // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
     std::size_t next_arrival = 0;
     if (any_plastic) collect_arrivals(ts, upto);
+    // The prefetches of arrivals ahead (plastic_delivery.hpp): entries two ahead, weights one ahead.
+    const std::size_t n_arrivals = ts.arrivals.size();
+    for (std::size_t k = 0; k < std::min<std::size_t>(2, n_arrivals); ++k)
+        prefetch_entries(ts.tables[ts.arrivals[k].projection], ts.arrivals[k]);
+    if (n_arrivals > 0) prefetch_weights(ts.tables[ts.arrivals[0].projection], ts.arrivals[0]);
     const auto apply_arrivals_until = [&](std::int64_t step) {
-        for (; next_arrival < ts.arrivals.size() && ts.arrivals[next_arrival].step <= step; ++next_arrival) {
+        for (; next_arrival < n_arrivals && ts.arrivals[next_arrival].step <= step; ++next_arrival) {
+            if (next_arrival + 2 < n_arrivals) {
+                const post_arrival& later = ts.arrivals[next_arrival + 2];
+                prefetch_entries(ts.tables[later.projection], later);
+            }
+            if (next_arrival + 1 < n_arrivals) {
+                const post_arrival& next = ts.arrivals[next_arrival + 1];
+                prefetch_weights(ts.tables[next.projection], next);
+            }
             const post_arrival& a = ts.arrivals[next_arrival];
             SYNORM_ASSERT(ts.arrived < a.step && a.step <= upto,
                           "a postsynaptic arrival is applied within (arrived, upto]");
@@ -102,7 +147,11 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
     std::uint64_t after = 0;  // (spike, projection) + 1 of the last row visited: each next one is larger
     for (const auto& chunk : threads) {
         if (chunk.outgoing.size() <= me) continue;  // no spikes bucketed (none received yet)
-        for (const row_visit& v : chunk.outgoing[me]) {
+        const std::vector<row_visit>& visits = chunk.outgoing[me];
+        if (!visits.empty()) prefetch_row(ts, visits.front());
+        for (std::size_t at = 0; at < visits.size(); ++at) {
+            const row_visit& v = visits[at];
+            if (at + 1 < visits.size()) prefetch_row(ts, visits[at + 1]);
             const std::uint64_t word = spikes[v.spike];
             const std::uint64_t key = (std::uint64_t{v.spike} << 32 | v.projection) + 1;
             SYNORM_ASSERT(after < key,

@@ -99,6 +99,7 @@ struct thread_neurons {
     // The rows that this thread's chunk of the received spikes visits, by destination thread, in
     // canonical order (delivery.cpp, bucket_received); capacity kept between intervals.
     std::vector<std::vector<row_visit>> outgoing;
+    std::vector<std::size_t> found;  // scratch of bucket_received: each spike's place in the source index
 };
 
 // A thread's plastic state beyond the weights (empty when the run has none).

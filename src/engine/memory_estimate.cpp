@@ -184,7 +184,7 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
     m.build = bytes(std::max(rows * 4.0 + T * (thread_temp + split) - index, rows * 4.0));
 
-    // Ring buffers: slots = next power of two above the longest delay drawn (engine/build.cpp), two
+    // Ring buffers: slots = the power of two at or above the longest delay drawn (ring_buffer.hpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one
     // at the delay field's limit) but is expected to stay within six standard deviations of its mean.
     std::uint64_t longest = spec.min_delay_steps();
@@ -198,8 +198,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         longest = std::max<std::uint64_t>(longest, static_cast<std::uint64_t>(std::max<std::int64_t>(0, steps)));
     }
     const double slots = longest < (std::uint64_t{1} << 62)
-                             ? static_cast<double>(std::bit_ceil(longest + 1))
-                             : std::exp2(std::ceil(std::log2(static_cast<double>(longest) + 1.0)));
+                             ? static_cast<double>(std::bit_ceil(std::max<std::uint64_t>(longest, 1)))
+                             : std::exp2(std::ceil(std::log2(static_cast<double>(longest))));
     m.ring_buffers = bytes(2.0 * slots * local_neurons * 4.0);
 
     // Recorders: spikes between flushes (every simulated second: 16 B per spike at a generous 50 Hz),

@@ -63,6 +63,26 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
     rs.last_pre[r] = t_pre;
 }
 
+// Requests what a postsynaptic arrival will read, in two stages a few arrivals ahead of it: its run of
+// incoming-index entries (contiguous), then, once those are in cache, the weights they name (one line
+// each, scattered over the table). The run's first weights are otherwise a miss each at its start.
+inline void prefetch_entries(const network::synapse_table& table, const post_arrival& a) {
+    const std::uint32_t* const entry = table.incoming.entry.data();
+    constexpr std::uint64_t line = 64 / sizeof(std::uint32_t);
+    for (std::uint64_t e = a.begin; e < a.end; e += line) __builtin_prefetch(entry + e);
+    if (a.end > a.begin) __builtin_prefetch(entry + a.end - 1);
+}
+inline void prefetch_weights(network::synapse_table& table, const post_arrival& a) {
+    const auto& index = table.incoming;
+    const std::uint32_t* const entry = index.entry.data();
+    const std::uint32_t* const row_begin = table.row_begin.data();
+    const std::uint64_t position_mask = (std::uint64_t{1} << index.position_bits) - 1;
+    float* const weight = table.weight.data();
+    constexpr std::uint64_t most = 64;
+    for (std::uint64_t e = a.begin; e < std::min(a.end, a.begin + most); ++e)
+        __builtin_prefetch(weight + row_begin[entry[e] >> index.position_bits] + (entry[e] & position_mask), 1);
+}
+
 // One postsynaptic spike reaching a run of synapses of one projection at `a.step`: each takes the
 // rule's `post` with its row's presynaptic trace (rows without a presynaptic spike yet have none).
 // Meta: with the neuron's metaplasticity factor, which changes only at homeostasis boundaries, after

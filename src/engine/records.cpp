@@ -1,3 +1,5 @@
+#include <numeric>
+
 #include "engine_state.hpp"
 
 namespace synorm::engine {
@@ -8,33 +10,52 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     snap.projection = projection;
     snap.time = static_cast<double>(step) * spec.simulation.dt;
     const auto& proj = spec.projections[projection];
-    struct entry {
-        std::uint64_t target, source;
-        float w;
-    };
-    std::vector<entry> all;
+    // By target gid, then source: a counting sort by target. A target's synapses are all on its thread,
+    // whose rows ascend by source and keep a pair's synapses in drawing order, so the visit below meets
+    // each target's synapses already in (source, drawing) order, and the sort keeps it: what a stable
+    // sort by (target, source) gives, without the sort's passes over every synapse.
+    std::vector<std::vector<std::uint32_t>> place(threads.size());  // by thread, neuron: its rank by gid
+    {
+        struct at {
+            std::uint64_t gid;
+            std::uint32_t thread, neuron;
+        };
+        std::vector<at> neurons;
+        for (std::uint32_t t = 0; t < threads.size(); ++t) {
+            place[t].resize(threads[t].n);
+            for (std::uint32_t i = 0; i < threads[t].n; ++i) neurons.push_back({threads[t].layout->gids[i], t, i});
+        }
+        std::sort(neurons.begin(), neurons.end(), [](const at& a, const at& b) { return a.gid < b.gid; });
+        for (std::uint32_t k = 0; k < neurons.size(); ++k) place[neurons[k].thread][neurons[k].neuron] = k;
+    }
+    std::vector<std::uint64_t> next(std::accumulate(place.begin(), place.end(), std::size_t{0},
+                                                    [](std::size_t n, const auto& p) { return n + p.size(); }) +
+                                    1);
+    for (std::uint32_t t = 0; t < threads.size(); ++t) {
+        const auto& table = threads[t].tables[projection];
+        for (const std::uint32_t word : table.target_delay) ++next[place[t][network::synapse_target(word)] + 1];
+    }
+    std::partial_sum(next.begin(), next.end(), next.begin());  // each target's first place
+    snap.sources.resize(next.back());
+    snap.targets.resize(next.back());
+    snap.weights.resize(next.back());
     const row_source_lists sources = row_sources_of(projection);
-    for (const auto& ts : threads) {
+    for (std::uint32_t t = 0; t < threads.size(); ++t) {
+        const auto& ts = threads[t];
         const auto& table = ts.tables[projection];
-        const auto& row_source = sources[static_cast<std::size_t>(&ts - threads.data())][projection];
+        const auto& row_source = sources[t][projection];
         const effective_weight effective = effective_weights(ts, projection);
         for (std::uint64_t r = 0; r < table.rows(); ++r) {
             const std::uint64_t source = first_gid[proj.source] + row_source[r];
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, source) : branch_cursor{};
             for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
-                const float w = effective(table.weight[k], i, branched[projection] ? branch(i) : 0);
-                all.push_back({ts.layout->gids[i], source, w});
+                const std::uint64_t to = next[place[t][i]]++;
+                snap.sources[to] = source;
+                snap.targets[to] = ts.layout->gids[i];
+                snap.weights[to] = effective(table.weight[k], i, branched[projection] ? branch(i) : 0);
             }
         }
-    }
-    std::stable_sort(all.begin(), all.end(), [](const entry& a, const entry& b) {
-        return a.target != b.target ? a.target < b.target : a.source < b.source;
-    });
-    for (const auto& e : all) {
-        snap.sources.push_back(e.source);
-        snap.targets.push_back(e.target);
-        snap.weights.push_back(e.w);
     }
     return snap;
 }

@@ -2,17 +2,42 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 namespace synorm::plasticity {
 
-decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
+namespace {
+
+std::vector<float> decay_values(double tau_steps) {
     const auto exact = static_cast<std::size_t>(std::min(65536.0, std::ceil(16.0 * tau_steps)) + 1);
     const auto n = static_cast<std::size_t>(
         std::min(1048576.0, std::max(std::ceil(88.0 * tau_steps) + 1, static_cast<double>(exact))));
-    values_.resize(n);
+    std::vector<float> values(n);
     for (std::size_t k = 0; k < n; ++k)
-        values_[k] = k < exact ? static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps))
-                               : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
+        values[k] = k < exact ? static_cast<float>(std::exp(-static_cast<double>(k) / tau_steps))
+                              : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_steps));
+    return values;
+}
+
+}  // namespace
+
+decay_table::decay_table(double tau_steps) : tau_(tau_steps) {
+    if (std::isnan(tau_steps)) {  // no key to share it under
+        values_ = std::make_shared<const std::vector<float>>(decay_values(tau_steps));
+    } else {  // the tables in use, by τ: a new table of a τ in use shares its values
+        static std::mutex lock;
+        static std::map<double, std::weak_ptr<const std::vector<float>>> in_use;
+        const std::lock_guard<std::mutex> hold(lock);
+        auto& slot = in_use[tau_steps];
+        values_ = slot.lock();
+        if (!values_) {
+            values_ = std::make_shared<const std::vector<float>>(decay_values(tau_steps));
+            slot = values_;
+        }
+    }
+    data_ = values_->data();
+    size_ = values_->size();
 }
 
 void post_history::resize(std::uint32_t neurons) {
@@ -32,16 +57,18 @@ void post_history::enable(std::uint32_t begin, std::uint32_t end, const decay_ta
     }
 }
 
-const post_spike& post_history::record(std::uint32_t neuron, std::int64_t step) {
+post_spike post_history::record(std::uint32_t neuron, std::int64_t step) {
     auto& h = spikes_[neuron];
+    auto& n = newest_[neuron];
     float y = 1.0f, o2 = 0.0f;
-    if (!h.empty() && !nearest_[neuron]) y += h.back().y * (*decay_[neuron])(step - h.back().step);
+    // The newest spike from newest_ (the same as h.back()): that line is in cache more often than h's end.
+    if (n.step[0] != none && !nearest_[neuron]) y += n.y[0] * (*decay_[neuron])(step - n.step[0]);
     // o2 jumps by 1 right after each spike; the history keeps its value just before.
     if (!h.empty() && slow_decay_[neuron]) o2 = (h.back().o2 + 1.0f) * (*slow_decay_[neuron])(step - h.back().step);
-    h.push_back({step, y, o2});
-    auto& n = newest_[neuron];
+    const post_spike spike{step, y, o2};
+    h.push_back(spike);
     n = {{step, n.step[0]}, {y, n.y[0]}};
-    return h.back();
+    return spike;
 }
 
 void post_history::restore(std::uint32_t neuron, std::vector<post_spike> spikes) {

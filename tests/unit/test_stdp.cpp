@@ -200,6 +200,28 @@ TEST(stdp_rule, a_learning_rate_factor_scales_every_rule) {
     }
 }
 
+// Tables of one τ share their values (plasticity/stdp.hpp); those of another τ must not, and a
+// table outlives the others of its τ.
+TEST(stdp_rule, decay_tables_share_values_only_within_one_tau) {
+    auto r = projection_rule::make(pair_spec(model::weight_dependence::additive), 0.1);
+    auto p = pair_spec(model::weight_dependence::additive);
+    p.tau_minus = 10.0;
+    const auto other = projection_rule::make(p, 0.1);
+    for (const std::int64_t k : {0, 1, 7, 200, 3199, 3201, 17600, 17601, 40000}) {
+        EXPECT_EQ(r.plus_decay(k), r.minus_decay(k)) << k;
+        EXPECT_EQ(other.plus_decay(k), r.plus_decay(k)) << k;
+    }
+    for (const std::int64_t k : {1, 7, 200, 1600}) {  // within 16 τ: std::exp
+        EXPECT_EQ(r.minus_decay(k), static_cast<float>(std::exp(-static_cast<double>(k) / 200.0))) << k;
+        EXPECT_EQ(other.minus_decay(k), static_cast<float>(std::exp(-static_cast<double>(k) / 100.0))) << k;
+    }
+    EXPECT_EQ(r.minus_decay(200), static_cast<float>(std::exp(-1.0)));
+    const plasticity::decay_table kept = r.plus_decay;
+    r = projection_rule{};  // the other tables of τ = 200 steps go; `kept` still reads its values
+    EXPECT_EQ(kept(200), static_cast<float>(std::exp(-1.0)));
+    EXPECT_EQ(plasticity::decay_table(100.0)(100), static_cast<float>(std::exp(-1.0)));
+}
+
 TEST(scaling, gain_moves_toward_the_target_with_separate_time_constants) {
     model::scaling_spec s;
     s.enabled = true;

@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "synorm/model/fast_exp.hpp"
@@ -28,19 +29,24 @@ namespace synorm::plasticity {
 // table holds both parts, up to 88 τ, where fast_exp's argument is clamped and the value constant
 // (at most 2^20 entries; fast_exp is computed past the table): many events pair with spikes more than
 // 16 τ ago, and computing those inline cost a fifth of the potentiation loop.
+// Tables of the same τ share their values (the process keeps one per τ while any table uses it): x and
+// y usually have the same τ (config/coba_stdp.yaml), and lookups at random places of a table often miss
+// the cache, so one table competes for it instead of two.
 class decay_table {
 public:
     decay_table() = default;
     explicit decay_table(double tau_steps);
     float operator()(std::int64_t k) const {
-        return static_cast<std::uint64_t>(k) < values_.size()
-                   ? values_[static_cast<std::size_t>(k)]
+        return static_cast<std::uint64_t>(k) < size_
+                   ? data_[static_cast<std::size_t>(k)]
                    : model::fast_exp(static_cast<float>(-static_cast<double>(k) / tau_));
     }
 
 private:
-    std::vector<float> values_;  // by step count
-    double tau_ = 1.0;           // steps
+    std::shared_ptr<const std::vector<float>> values_;  // by step count, shared by the tables of this τ
+    const float* data_ = nullptr;                       // values_'s
+    std::uint64_t size_ = 0;
+    double tau_ = 1.0;  // steps
 };
 
 // The spikes of one postsynaptic neuron that plastic synapses may still need, oldest first, each with
@@ -65,8 +71,9 @@ public:
     void enable(std::uint32_t begin, std::uint32_t end, const decay_table* decay, bool nearest,
                 const decay_table* slow = nullptr);
     bool enabled(std::uint32_t neuron) const { return neuron < decay_.size() && decay_[neuron] != nullptr; }
-    // Appends a spike of the neuron at `step` and returns it with its traces.
-    const post_spike& record(std::uint32_t neuron, std::int64_t step);
+    // Appends a spike of the neuron at `step` and returns it with its traces. By value: the history's
+    // end is often not in cache, and a reference there would make the caller wait for it.
+    post_spike record(std::uint32_t neuron, std::int64_t step);
     const std::vector<post_spike>& of(std::uint32_t neuron) const { return spikes_[neuron]; }
     // Checkpoints: replaces the neuron's history by `spikes` (oldest first), as read from `of`.
     void restore(std::uint32_t neuron, std::vector<post_spike> spikes);
