@@ -69,28 +69,54 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
             if (sources[i] >= static_cast<std::uint64_t>(self)) ++sources[i];
 }
 
-void for_each_total_number_count(const model::projection_spec& proj, std::uint64_t n_target, std::uint64_t seed,
-                                 std::uint32_t projection_index,
-                                 const std::function<void(std::uint64_t, std::uint64_t)>& f) {
-    // Sequential conditional binomials: target j gets Binomial(remaining, 1 / (n_target − j)).
-    model::random_stream rng(seed, model::stream_kind::multinomial, projection_index, 0);
-    std::uint64_t remaining = proj.total_number;
-    for (std::uint64_t j = 0; j < n_target && remaining > 0; ++j) {
-        if (j + 1 == n_target) {
-            f(j, remaining);
-            break;
-        }
-        std::binomial_distribution<std::uint64_t> binomial(remaining, 1.0 / static_cast<double>(n_target - j));
-        const std::uint64_t count = binomial(rng);
-        f(j, count);
-        remaining -= count;
+namespace {
+
+// The multinomial split as a binary tree over the target range (heap-numbered nodes): node [lo, hi)
+// sends Binomial(n, (mid − lo) / (hi − lo)) of its n synapses to [lo, mid) and the rest to [mid, hi),
+// drawn from the node's own stream (seed, projection, node). So a count depends on the node, not on
+// the order in which nodes are visited, and a rank descends only into the subtrees holding targets it
+// wants: O(wanted · log(n_target / wanted)) draws, not O(n_target), on every rank.
+struct split_tree {
+    std::uint64_t seed;
+    std::uint32_t projection;
+    const std::vector<std::uint64_t>* wanted;  // sorted; null: every target
+    const std::function<void(std::uint64_t, std::uint64_t)>& f;
+
+    bool holds_wanted(std::uint64_t lo, std::uint64_t hi) const {
+        if (!wanted) return true;
+        const auto it = std::lower_bound(wanted->begin(), wanted->end(), lo);
+        return it != wanted->end() && *it < hi;
     }
+    void visit(std::uint64_t lo, std::uint64_t hi, std::uint64_t n, std::uint64_t node) const {
+        if (n == 0 || !holds_wanted(lo, hi)) return;
+        if (hi - lo == 1) {
+            f(lo, n);
+            return;
+        }
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        model::random_stream rng(seed, model::stream_kind::multinomial, projection, node);
+        std::binomial_distribution<std::uint64_t> binomial(n, static_cast<double>(mid - lo) /
+                                                                  static_cast<double>(hi - lo));
+        const std::uint64_t left = binomial(rng);
+        visit(lo, mid, left, 2 * node);
+        visit(mid, hi, n - left, 2 * node + 1);
+    }
+};
+
+}  // namespace
+
+void for_each_total_number_count(const model::projection_spec& proj, std::uint64_t n_target, std::uint64_t seed,
+                                 std::uint32_t projection_index, const std::vector<std::uint64_t>* wanted,
+                                 const std::function<void(std::uint64_t, std::uint64_t)>& f) {
+    if (n_target == 0) return;
+    const split_tree tree{seed, projection_index, wanted, f};
+    tree.visit(0, n_target, proj.total_number, 1);
 }
 
 std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
                                                std::uint64_t seed, std::uint32_t projection_index) {
     std::vector<std::uint64_t> counts(n_target, 0);
-    for_each_total_number_count(proj, n_target, seed, projection_index,
+    for_each_total_number_count(proj, n_target, seed, projection_index, nullptr,
                                 [&](std::uint64_t j, std::uint64_t count) { counts[j] = count; });
     return counts;
 }

@@ -156,10 +156,10 @@ total_split total_number_split(const model::model_spec& spec, const partition& p
     if (split.targets.empty()) return split;
     std::size_t next = 0;
     for_each_total_number_count(proj, spec.populations[proj.target].size, spec.simulation.seed, projection,
-                                [&](std::uint64_t target, std::uint64_t count) {
-        while (next < split.targets.size() && split.targets[next] < target) ++next;
-        if (next < split.targets.size() && split.targets[next] == target) split.counts[next] = count;
-    });
+                                &split.targets, [&](std::uint64_t target, std::uint64_t count) {
+                                    while (split.targets[next] < target) ++next;
+                                    split.counts[next] = count;
+                                });
     return split;
 }
 

@@ -107,6 +107,34 @@ TEST(connectivity, fixed_total_number_splits_the_total_exactly) {
     EXPECT_EQ(sources_of(p, 80, -1, 4, counts[4]).size(), counts[4]);
 }
 
+TEST(connectivity, fixed_total_number_gives_a_subset_of_targets_their_counts_of_the_whole_split) {
+    auto p = rule(connection_rule::fixed_total_number);
+    p.total_number = 30000;
+    const auto counts = network::total_number_counts(p, 1001, 5, 2);
+    // Every 7th target from 3 on (a rank's share under round robin), and a block (under blocks).
+    for (const auto& wanted : {std::vector<std::uint64_t>{}, std::vector<std::uint64_t>{1000}}) {
+        std::vector<std::uint64_t> got;
+        network::for_each_total_number_count(p, 1001, 5, 2, &wanted, [&](std::uint64_t j, std::uint64_t c) {
+            got.push_back(j);
+            EXPECT_EQ(c, counts[j]);
+        });
+        EXPECT_EQ(got, wanted);
+    }
+    std::vector<std::uint64_t> strided, block;
+    for (std::uint64_t j = 3; j < 1001; j += 7) strided.push_back(j);
+    for (std::uint64_t j = 400; j < 530; ++j) block.push_back(j);
+    for (const auto* wanted : {&strided, &block}) {
+        std::vector<std::uint64_t> seen(1001, 0);
+        network::for_each_total_number_count(p, 1001, 5, 2, wanted,
+                                             [&](std::uint64_t j, std::uint64_t c) { seen[j] = c; });
+        for (const std::uint64_t j : *wanted) EXPECT_EQ(seen[j], counts[j]) << j;
+        std::uint64_t outside = 0;
+        for (std::uint64_t j = 0; j < seen.size(); ++j)
+            if (!std::binary_search(wanted->begin(), wanted->end(), j)) outside += seen[j];
+        EXPECT_EQ(outside, 0u) << "only wanted targets are reported";
+    }
+}
+
 TEST(connectivity, one_to_one_and_all_to_all) {
     EXPECT_EQ(sources_of(rule(connection_rule::one_to_one), 10, -1, 7), std::vector<std::uint64_t>{7});
     auto all = rule(connection_rule::all_to_all);

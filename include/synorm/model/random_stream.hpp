@@ -17,7 +17,7 @@ enum class stream_kind : std::uint32_t {
     connectivity = 1,     // index: projection; gid: the postsynaptic neuron
     poisson_input = 2,    // index: input; gid: the receiving neuron; counter: step / 4
     initial_state = 3,    // index: population; gid: the neuron
-    multinomial = 4,      // index: projection; gid: 0 (one stream shared by every rank)
+    multinomial = 4,      // index: projection; gid: a node of the split tree (the same on every rank)
     poisson_source = 5,   // index: population; gid: the source neuron; counter: step / 4
     pattern_input = 6,    // index: pattern; gid: the receiving neuron; counter: step / 4
     pattern_cue = 7,      // index: pattern; gid: the receiving neuron; counter: step / 4 (recall probes)

@@ -21,13 +21,16 @@ void draw_sources(const model::projection_spec& proj, std::uint64_t n_source, st
                   std::vector<std::uint64_t>& sources);
 
 // fixed_total_number: how many of the projection's synapses land on each target neuron, a multinomial
-// split of the total drawn from one stream that every rank draws alike (seed, projection). O(targets).
+// split of the total drawn as a binary tree of binomials over the target range, each node from its own
+// stream (seed, projection, node), so every rank draws the same counts. O(targets).
 std::vector<std::uint64_t> total_number_counts(const model::projection_spec& proj, std::uint64_t n_target,
                                                std::uint64_t seed, std::uint32_t projection_index);
 // The same split, target by target in ascending order without storing it: f(target, count) for each
-// target the draw reaches (the others get none), so that a rank keeps only its own targets' counts.
+// target with at least one synapse among `wanted` (sorted target indices; null: all). Only the subtrees
+// holding a wanted target are drawn: O(wanted · log(targets / wanted)), so a rank's cost falls with
+// the ranks instead of staying O(targets) on each of them.
 void for_each_total_number_count(const model::projection_spec& proj, std::uint64_t n_target, std::uint64_t seed,
-                                 std::uint32_t projection_index,
+                                 std::uint32_t projection_index, const std::vector<std::uint64_t>* wanted,
                                  const std::function<void(std::uint64_t, std::uint64_t)>& f);
 
 }  // namespace synorm::network
