@@ -56,7 +56,7 @@ def mean_rate(ts, n, t0, t1):
 
 
 def isi_cv(ts, ids, t0):
-    """Mean coefficient of variation of the inter-spike intervals over neurons with ≥ 4 spikes (≥ 3 intervals) after t0."""
+    """Mean coefficient of variation of the inter-spike intervals over neurons with ≥ 4 spikes after t0."""
     keep = ts >= t0
     ts, ids = ts[keep], ids[keep]
     order = np.lexsort((ts, ids))
