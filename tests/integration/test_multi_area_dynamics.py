@@ -5,7 +5,8 @@ records and stay within the bounds measured for the model (README "The multi-are
 The run sets network.scale (N and K × 0.002) and network.indegree_scale (K × 0.1 instead: at K × 0.01 and
 below the published compensation leaves the network silent, config/multi_area.yaml says why). The tables are
 not part of synorm (CC BY-NC-SA): the test uses ../shared/models/multi_area beside the source tree, or
-$SYNORM_MULTI_AREA_DIR, and when neither exists says so and checks nothing (tests/conftest.py fails a session with a pytest.skip, so it returns, as test_multi_area_tables.py does)."""
+$SYNORM_MULTI_AREA_DIR, and when neither exists says so and checks nothing (tests/conftest.py fails a
+session with a pytest.skip, so it returns, as test_multi_area_tables.py does)."""
 import json
 import os
 import subprocess
