@@ -539,12 +539,6 @@ void spec_reader::check_delays() {
     }
 }
 
-// network.compensation: when a projection's in-degree K shrinks by a factor k, its weights grow by
-// 1/sqrt(k), which keeps the variance of the input (∝ K·w²), and a constant current restores the
-// mean input (∝ K·w) that remains missing, (1 − sqrt(k))·K·w̄·ν·(charge per unit weight), computed
-// from the full-scale rate ν of the source population. This is the downscaling of van Albada,
-// Helias & Diesmann (2015, PLoS Comput Biol 11:e1004490) as the Potjans & Diesmann (2014) reference
-// implementation does it (helpers.adjust_weights_and_input_to_synapse_scaling).
 // tables.rates: one rate per population, by name; a population named twice is an error.
 void spec_reader::read_rate_table(const table_set& tables) {
     table_rates_.assign(spec_.populations.size(), std::nullopt);
