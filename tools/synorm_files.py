@@ -11,6 +11,7 @@ tools and the tests agree on it:
         run.mean_rates()                  # {population: Hz over the run}
         bin_ms, areas = run.group_rates() # {group (area): Hz per bin}; run.groups(): {population: group}
         table = run.phases()              # /phases: name, kind (str lists), columns, per-population series
+        t, W, Wstar = run.group_weights() # /phases/weight_by_group: {group: W per homeostasis period}
         run.homeostasis()                 # /homeostasis as {"time": …, "E/rate": …, "EE/w_mean": …}
         run.read("recordings/E_v/V_m")    # any dataset, as stored
         run.snapshots("EE")               # /weights/EE: [Snapshot(index, time, source, target, weight)]
@@ -213,6 +214,28 @@ class Output(_File):
         out = {"name": texts(g.attrs["name"]), "kind": texts(g.attrs["kind"])}
         out.update(datasets(g))
         return out
+
+    def group_weights(self):
+        """/phases/weight_by_group: (times ms, {group: W_g per homeostasis period}, {group: set point W*_g,
+        where taken}) with groups in the order attribute; W_g is the total excitatory plastic weight onto the
+        group's populations, sampled with /phases/weight. ({}, {}) parts when the run has no groups."""
+        g = self.file["phases"]
+        times = g["time"][()] if "time" in g else np.array([])
+        if "weight_by_group" not in g:
+            return times, {}, {}
+        by = g["weight_by_group"]
+        order = texts(by.attrs["order"])
+        set_points = {name: float(by[name].attrs["set_point"]) for name in order if "set_point" in by[name].attrs}
+        return times, {name: by[name][()] for name in order}, set_points
+
+    def group_gains(self):
+        """/phases/gain_by_group: {group: SHY gain G_g per homeostasis period} (renormalization scope group;
+        {} otherwise)."""
+        g = self.file["phases"]
+        if "gain_by_group" not in g:
+            return {}
+        by = g["gain_by_group"]
+        return {name: by[name][()] for name in texts(by.attrs["order"])}
 
     def homeostasis(self):
         """/homeostasis: {"time": …, "<population>/<series>": …, "<projection>/<series>": …,
