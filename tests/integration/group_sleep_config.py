@@ -48,6 +48,12 @@ def write(path, areas, links, *, ee_weight="4 nS", ee_p=0.05, plastic=True, sche
     return path
 
 
+_DIR = []
+
+
 def path(name):
+    """`name` in one temporary folder per test process."""
     import harness as h
-    return os.path.join(h.tmpdir(), name)
+    if not _DIR:
+        _DIR.append(h.tmpdir())
+    return os.path.join(_DIR[0], name)
