@@ -97,3 +97,23 @@ def test_scope_group_needs_a_group_on_every_renormalized_target():
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert f"ungrouped.yaml:{line}:" in p.stderr and "BB" in p.stderr and "B_E" in p.stderr, p.stderr
     assert "no group" in p.stderr, p.stderr
+
+
+def test_a_run_stopped_in_nrem_resumes_with_the_groups_gains_and_course():
+    import h5py
+    path = config("resumed", "group", wake="500 ms", nrem="500 ms")
+    straight = run(path, "straight")
+    out = cfg.path("resumed.h5")
+    h.run(["run", path, "-o", out, "-q", "--overwrite", "--checkpoint-every", "700 ms"])
+    with h5py.File(out, "r+") as f:
+        f.attrs["status"] = "running"
+    checkpoints = cfg.path("resumed.checkpoints")
+    h.run(["resume", os.path.join(checkpoints, sorted(os.listdir(checkpoints))[0])], ranks=2)
+
+    def table(p):
+        with h.files.Output(p) as f:
+            return {k: v.tobytes() for k, v in h.files.datasets(f.file["phases"]).items() if k != "wall"}, \
+                f.group_weights()[2]
+    (a, set_a), (b, set_b) = table(straight), table(out)
+    assert "gain_by_group/A" in a and a.keys() == b.keys(), (sorted(a), sorted(b))
+    assert [k for k in a if a[k] != b[k]] == [] and set_a == set_b
