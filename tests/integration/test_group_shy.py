@@ -51,7 +51,8 @@ def group_course(path):
 def test_group_scope_returns_each_group_to_its_own_set_point_and_network_scope_does_not():
     ends = {}
     for scope in ("network", "group"):
-        t, W, set_point, p, gains = group_course(run(config(scope, scope), scope))
+        out = run(config(scope, scope), scope)
+        t, W, set_point, p, gains = group_course(out)
         assert list(W) == ["A", "B"], list(W)
         # The groups' set points are their W at the moment the network's is taken (the first wake's start).
         for g in ("A", "B"):
@@ -65,6 +66,12 @@ def test_group_scope_returns_each_group_to_its_own_set_point_and_network_scope_d
         ends[scope] = {g: W[g][-1] / set_point[g] for g in W}
         assert abs(p["weight"][-1] / p["set_point"][0] - 1) < 2e-3, (scope, p["weight"][-1] / p["set_point"][0])
         assert (scope == "group") == bool(gains), gains
+        # synorm info: W_g / W*_g at each phase end.
+        info = h.run(["info", out]).stdout
+        for g in ("A", "B"):
+            line = next(x for x in info.splitlines() if x.startswith(f"  {g} ") and " W* " in x)
+            assert [float(v) for v in line.split(":")[1].split()] == [round(W[g][wake][-1] / set_point[g], 4),
+                                                                       round(W[g][-1] / set_point[g], 4)], line
     print("W_g / W*_g at the end of NREM:", {s: {g: round(v, 5) for g, v in e.items()} for s, e in ends.items()})
     # Scope group: each area back to its own set point.
     assert all(abs(v - 1) < 2e-3 for v in ends["group"].values()), ends["group"]
