@@ -11,12 +11,14 @@ tools and the tests agree on it:
         run.mean_rates()                  # {population: Hz over the run}
         bin_ms, areas = run.group_rates() # {group (area): Hz per bin}; run.groups(): {population: group}
         table = run.phases()              # /phases: name, kind (str lists), columns, per-population series
+        t, W, Wstar = run.group_weights() # /phases/weight_by_group: {group: W per homeostasis period}
         run.homeostasis()                 # /homeostasis as {"time": …, "E/rate": …, "EE/w_mean": …}
         run.read("recordings/E_v/V_m")    # any dataset, as stored
         run.snapshots("EE")               # /weights/EE: [Snapshot(index, time, source, target, weight)]
         run.provenance()                  # /provenance attributes, strings decoded
     sf.summary("run.h5")                  # status, layout, times, rates per population: tools/bench, gather
     sf.swa(rate, bin_ms)                  # slow-wave activity, the definition /phases/<pop>/swa follows
+    sf.up_states(rate, bin_ms)            # up (True) or down per bin, tools/slow_waves' definition
 
 Scripts in tools/ are files without a .py suffix next to this one; each puts its own folder first
 on sys.path to import it. The tests import it through tests/integration/harness.py.
@@ -214,6 +216,28 @@ class Output(_File):
         out.update(datasets(g))
         return out
 
+    def group_weights(self):
+        """/phases/weight_by_group: (times ms, {group: W_g per homeostasis period}, {group: set point W*_g,
+        where taken}) with groups in the order attribute; W_g is the total excitatory plastic weight onto the
+        group's populations, sampled with /phases/weight. ({}, {}) parts when the run has no groups."""
+        g = self.file["phases"]
+        times = g["time"][()] if "time" in g else np.array([])
+        if "weight_by_group" not in g:
+            return times, {}, {}
+        by = g["weight_by_group"]
+        order = texts(by.attrs["order"])
+        set_points = {name: float(by[name].attrs["set_point"]) for name in order if "set_point" in by[name].attrs}
+        return times, {name: by[name][()] for name in order}, set_points
+
+    def group_gains(self):
+        """/phases/gain_by_group: {group: SHY gain G_g per homeostasis period} (renormalization scope group;
+        {} otherwise)."""
+        g = self.file["phases"]
+        if "gain_by_group" not in g:
+            return {}
+        by = g["gain_by_group"]
+        return {name: by[name][()] for name in texts(by.attrs["order"])}
+
     def homeostasis(self):
         """/homeostasis: {"time": …, "<population>/<series>": …, "<projection>/<series>": …,
         "<population>/neurons/<series>": …}; its period (ms) is attributes("homeostasis")["period"]."""
@@ -363,6 +387,36 @@ def swa(rate, bin_ms):
     """Slow-wave activity: the power of the rate in 0.5–4 Hz, Hz². /phases/<population>/swa is this,
     computed by synorm (src/engine/phases.cpp) over the rate bins wholly inside each phase."""
     return band_power(rate, bin_ms, 0.5, 4.0)
+
+
+def up_states(rate, bin_ms, down=2.0, up=5.0, smooth_ms=50.0, min_ms=50.0):
+    """A boolean per bin: True where the network is up (tools/slow_waves' definition). The rate smoothed by
+    a `smooth_ms` boxcar; a down state starts when it falls below `down` Hz, an up state when it rises
+    above `up` Hz (hysteresis); states shorter than `min_ms` are merged into the state before them."""
+    rate = np.asarray(rate, dtype=np.float64)
+    k = max(1, int(round(smooth_ms / bin_ms)))
+    smooth = np.convolve(rate, np.ones(k) / k, mode="same")
+    is_up = np.zeros(len(rate), dtype=bool)
+    current = smooth[0] > (down + up) / 2 if len(rate) else False
+    for i, r in enumerate(smooth):
+        if current and r < down:
+            current = False
+        elif not current and r > up:
+            current = True
+        is_up[i] = current
+    shortest = max(1, int(round(min_ms / bin_ms)))
+    edges = np.flatnonzero(np.diff(is_up.astype(np.int8))) + 1
+    bounds = np.concatenate(([0], edges, [len(is_up)]))
+    for a, b in zip(bounds[1:-1], bounds[2:]):
+        if b - a < shortest and b < len(is_up):
+            is_up[a:b] = is_up[a - 1]
+    return is_up
+
+
+def up_onsets(rate, bin_ms, down=2.0, up=5.0):
+    """Times (ms, from the first bin's start) at which up states (up_states) begin."""
+    is_up = up_states(rate, bin_ms, down, up)
+    return (np.flatnonzero(np.diff(is_up.astype(np.int8)) == 1) + 1) * bin_ms
 
 
 def average_ranks(x):

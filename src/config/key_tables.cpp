@@ -548,6 +548,10 @@ const key<model::renormalization_spec> renormalization_table[] = {
      bind<&model::renormalization_spec::mode>()},
     {{"spare", "number", "", "`0.2`", "in (0, 1)", "selective only: the fraction of each projection's synapses spared"},
      bind<&model::renormalization_spec::spare>()},
+    {{"scope", "word", "", "`network`", "`network` or `group`",
+      "`network`: one gain G and set point W* for all; `group`: each group of populations (`group`, the areas) "
+      "its own W, W* and G, from the same reduction; every renormalized projection's target needs a group"},
+     bind<&model::renormalization_spec::scope>()},
 };
 
 const key<model::phase_spec> phase_table[] = {

@@ -153,6 +153,17 @@ void read_renormalization(const node_at& at, model::model_spec& spec) {
         if (!(r.spare > 0.0 && r.spare < 1.0))
             spare->fail("expected a fraction of synapses in (0, 1), got " + read_string(*spare));
     }
+    if (const auto scope = m.find("scope")) {
+        r.scope = read_choice<model::renormalization_spec::extent>(*scope, renormalization_scopes);
+        if (r.enabled && r.scope == model::renormalization_spec::extent::group)
+            for (const auto& proj : spec.projections) {
+                const auto& target = spec.populations[proj.target];
+                if (excitatory_plastic(spec, proj) && target.group.empty())
+                    scope->fail("scope: group renormalizes each group apart, and projection " + proj.name +
+                                " (excitatory, plastic) targets population " + target.name +
+                                ", which has no group; give every population a group (populations.<name>.group)");
+            }
+    }
     if (const auto point = m.find("set_point")) {
         const std::string word = read_string(*point);
         const bool number =
@@ -252,6 +263,9 @@ void put_schedule(YAML::Emitter& out, const model::model_spec& spec) {
             << std::string(name_of<model::renormalization_spec::selectivity>(renormalization_modes, r.mode));
         if (r.mode == model::renormalization_spec::selectivity::selective)
             out << YAML::Key << "spare" << YAML::Value << r.spare;
+        if (r.scope != model::renormalization_spec::extent::network)  // so that older configurations read the same
+            out << YAML::Key << "scope" << YAML::Value
+                << std::string(name_of<model::renormalization_spec::extent>(renormalization_scopes, r.scope));
         out << YAML::EndMap;
     }
     out << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;

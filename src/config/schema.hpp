@@ -115,6 +115,11 @@ inline constexpr choice<model::renormalization_spec::selectivity> renormalizatio
     {"selective", model::renormalization_spec::selectivity::selective},
 };
 
+inline constexpr choice<model::renormalization_spec::extent> renormalization_scopes[] = {
+    {"network", model::renormalization_spec::extent::network},
+    {"group", model::renormalization_spec::extent::group},
+};
+
 inline constexpr choice<model::exchange_strategy> exchange_strategies[] = {
     {"allgather", model::exchange_strategy::allgather},
     {"alltoall", model::exchange_strategy::alltoall},

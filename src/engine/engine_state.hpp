@@ -431,6 +431,7 @@ struct simulation::impl : delivery_state,
     // one period of SHY renormalization, then the end of the running phase (SHY gain folded into the
     // weights, its record) and the start of the next (its settings). Collective: every rank calls it.
     void init_schedule();
+    bool group_scope() const;  // schedule.renormalization.scope is group: a gain per group
     // The schedule's part of a checkpoint, and its restoration: the position, the SHY state, the
     // records so far, and the running phase's settings applied again.
     schedule_record capture_schedule(const results& so_far) const;

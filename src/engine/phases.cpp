@@ -24,6 +24,24 @@ void simulation::impl::init_schedule() {
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         renormalized[j] =
             plastic[j] && spec.populations[spec.projections[j].source].type == model::cell_type::excitatory;
+    // Groups in order of their first population, as /rates_by_group.
+    weight_group.assign(spec.projections.size(), -1);
+    for (const auto& pop : spec.populations)
+        if (!pop.group.empty() && std::find(group_names.begin(), group_names.end(), pop.group) == group_names.end())
+            group_names.push_back(pop.group);
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        const std::string& name = spec.populations[spec.projections[j].target].group;
+        if (renormalized[j] && !name.empty())
+            weight_group[j] = static_cast<std::int32_t>(std::find(group_names.begin(), group_names.end(), name) -
+                                                        group_names.begin());
+    }
+    group_set_point.assign(group_names.size(), -1.0);
+    group_G.assign(group_names.size(), 1.0);
+}
+
+bool simulation::impl::group_scope() const {
+    const auto& r = spec.schedule.renormalization;
+    return r.enabled && r.scope == model::renormalization_spec::extent::group;
 }
 
 schedule_record simulation::impl::capture_schedule(const results& so_far) const {
@@ -34,6 +52,7 @@ schedule_record simulation::impl::capture_schedule(const results& so_far) const 
     r.phase_open = phase_open;
     r.shy_G = shy_G;
     r.set_point = set_point;
+    if (group_scope()) r.group_G = group_G;
     r.shy_gain = shy_gain;
     r.shy_spare = shy_spare;
     r.synapse_count = synapse_count;
@@ -64,6 +83,21 @@ void simulation::impl::restore_schedule(const schedule_record& from) {
     phase_open = from.phase_open;
     shy_G = from.shy_G;
     set_point = from.set_point;
+    if (group_scope()) {
+        if (from.group_G.size() != group_G.size())
+            fail("it holds " + std::to_string(from.group_G.size()) + " SHY gains by group, this configuration has " +
+                 std::to_string(group_G.size()) + " groups");
+        group_G = from.group_G;
+    }
+    if (from.weight.group_weight.size() != from.weight.times.size() * group_names.size())
+        fail("its weight course by group has " + std::to_string(from.weight.group_weight.size()) + " values for " +
+             std::to_string(from.weight.times.size()) + " samples of " + std::to_string(group_names.size()) +
+             " groups");
+    if (!from.weight.group_set_point.empty()) {
+        if (from.weight.group_set_point.size() != group_set_point.size())
+            fail("its weight course has another number of groups");
+        group_set_point = from.weight.group_set_point;
+    }
     shy_gain = from.shy_gain;
     shy_spare = from.shy_spare;
     synapse_count = from.synapse_count;
@@ -128,6 +162,8 @@ simulation::impl::weight_split simulation::impl::excitatory_weights(std::vector<
         }
     comm.sum(sums);
     weight_split total;
+    total.group_scaled.assign(group_names.size(), 0.0);
+    total.group_spared.assign(group_names.size(), 0.0);
     synapse_count.assign(J, 0.0);
     if (by_projection) by_projection->assign(J, 0.0);
     for (std::size_t j = 0; j < J; ++j) {
@@ -141,14 +177,26 @@ simulation::impl::weight_split simulation::impl::excitatory_weights(std::vector<
         if (!renormalized[j]) continue;
         total.scaled += below;
         total.spared += above;
+        if (weight_group[j] >= 0) {
+            total.group_scaled[static_cast<std::size_t>(weight_group[j])] += below;
+            total.group_spared[static_cast<std::size_t>(weight_group[j])] += above;
+        }
         synapse_count[j] = static_cast<double>(sums[3 * j + 2]);
     }
     return total;
 }
 
 double simulation::impl::excitatory_weight(std::vector<double>* by_projection) {
+    if (!group_scope()) {
+        const weight_split w = excitatory_weights(by_projection);
+        return static_cast<double>(static_cast<float>(shy_G)) * w.scaled + w.spared;
+    }
+    // Each group's own gain: W = Σ_g G_g·scaled_g + spared_g, the sum of group_weight's terms.
     const weight_split w = excitatory_weights(by_projection);
-    return static_cast<double>(static_cast<float>(shy_G)) * w.scaled + w.spared;
+    double W = 0.0;
+    for (std::size_t g = 0; g < group_names.size(); ++g)
+        W += static_cast<double>(static_cast<float>(group_G[g])) * w.group_scaled[g] + w.group_spared[g];
+    return W;
 }
 
 // θ per renormalized projection from the exact histogram of w (weight_histogram.hpp), the same bits
@@ -189,6 +237,11 @@ void simulation::impl::end_phase(results& out) {
             shy_spare[j] = INFINITY;
         }
         shy_G = 1.0;
+        if (group_scope()) {
+            // Each group folded its own G_g: the record is the effective gain of the last period.
+            row.renormalization = out.phase_weight.gain.empty() ? 1.0 : out.phase_weight.gain.back();
+            std::fill(group_G.begin(), group_G.end(), 1.0);
+        }
     }
 }
 
@@ -201,22 +254,57 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
         const bool renormalizing =
             r.enabled && set_point >= 0.0 && schedule.phases[phase_runs[phase_next - 1].settings].renormalize;
         weight_split sum;
+        const std::size_t groups = group_names.size();
         if (renormalizing && r.mode == model::renormalization_spec::selectivity::selective) {
             sum = excitatory_weights();  // one more reduction per period, in selective phases only
         } else {
+            // The per-projection sums of the period's one global reduction (decision 7) are exact, so
+            // the groups' sums over them are the same bits on every layout.
+            sum.group_scaled.assign(groups, 0.0);
+            sum.group_spared.assign(groups, 0.0);
             for (std::size_t j = 0; j < shy_gain.size(); ++j)
-                if (renormalized[j]) sum.scaled += out.homeostasis.w_mean[j].back() * synapse_count[j];
+                if (renormalized[j]) {
+                    const double w = out.homeostasis.w_mean[j].back() * synapse_count[j];
+                    sum.scaled += w;
+                    if (weight_group[j] >= 0) sum.group_scaled[static_cast<std::size_t>(weight_group[j])] += w;
+                }
         }
+        const bool by_group = group_scope();
         if (renormalizing) {
             const double H_ms = static_cast<double>(H) * spec.simulation.dt;
-            // Every renormalized projection carries the same G: it is the network's gain.
-            shy_G = model::renormalized_gain(shy_G, set_point, sum.spared, sum.scaled, H_ms, r.tau);
-            for (std::size_t j = 0; j < shy_gain.size(); ++j)
-                if (renormalized[j]) shy_gain[j] = static_cast<float>(shy_G);
+            if (!by_group) {
+                // Every renormalized projection carries the same G: it is the network's gain.
+                shy_G = model::renormalized_gain(shy_G, set_point, sum.spared, sum.scaled, H_ms, r.tau);
+                for (std::size_t j = 0; j < shy_gain.size(); ++j)
+                    if (renormalized[j]) shy_gain[j] = static_cast<float>(shy_G);
+            } else {
+                // Each group's projections carry its own G_g, by the same rule towards its own W*_g.
+                for (std::size_t g = 0; g < groups; ++g)
+                    group_G[g] = model::renormalized_gain(group_G[g], group_set_point[g], sum.group_spared[g],
+                                                          sum.group_scaled[g], H_ms, r.tau);
+                for (std::size_t j = 0; j < shy_gain.size(); ++j)
+                    if (renormalized[j])
+                        shy_gain[j] = static_cast<float>(group_G[static_cast<std::size_t>(weight_group[j])]);
+            }
         }
-        out.phase_weight.times.push_back(static_cast<double>(T) * spec.simulation.dt);
-        out.phase_weight.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum.scaled + sum.spared);
-        out.phase_weight.gain.push_back(static_cast<float>(shy_G));
+        auto& trace = out.phase_weight;
+        trace.times.push_back(static_cast<double>(T) * spec.simulation.dt);
+        if (trace.groups.empty()) trace.groups = group_names;
+        double W = 0.0;
+        for (std::size_t g = 0; g < groups; ++g) {
+            const double G = by_group ? group_G[g] : shy_G;
+            trace.group_weight.push_back(static_cast<double>(static_cast<float>(G)) * sum.group_scaled[g] +
+                                         sum.group_spared[g]);
+            W += trace.group_weight.back();
+            if (by_group) trace.group_gain.push_back(static_cast<float>(G));
+        }
+        if (!by_group) {
+            trace.weight.push_back(static_cast<double>(static_cast<float>(shy_G)) * sum.scaled + sum.spared);
+            trace.gain.push_back(static_cast<float>(shy_G));
+        } else {
+            trace.weight.push_back(W);
+            trace.gain.push_back(sum.scaled > 0.0 ? (W - sum.spared) / sum.scaled : 1.0);
+        }
     }
     const bool ends = phase_open && T >= phase_runs[phase_next - 1].end;
     if (ends || phase_due(T)) sample_patterns(T, out);  // before the SHY gain is folded in
@@ -245,12 +333,23 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     }
     if (r.enabled && set_point < 0.0) {
         using ref = model::renormalization_spec::reference;
-        if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake))
+        if (r.set_point == ref::start || (r.set_point == ref::first_wake && phase.kind == model::phase_kind::wake)) {
             set_point = row.weight_start;
+            // Each group's W at the same moment, from the same per-projection totals.
+            std::fill(group_set_point.begin(), group_set_point.end(), 0.0);
+            for (std::size_t j = 0; j < weight_group.size(); ++j)
+                if (weight_group[j] >= 0)
+                    group_set_point[static_cast<std::size_t>(weight_group[j])] += row.projection_start[j];
+        }
         if (r.set_point == ref::value) {
             set_point = 0.0;
             for (const double n : synapse_count) set_point += r.mean_weight * n;
+            std::fill(group_set_point.begin(), group_set_point.end(), 0.0);
+            for (std::size_t j = 0; j < weight_group.size(); ++j)
+                if (weight_group[j] >= 0)
+                    group_set_point[static_cast<std::size_t>(weight_group[j])] += r.mean_weight * synapse_count[j];
         }
+        out.phase_weight.group_set_point = group_set_point;
     }
     row.set_point = set_point;
     out.phases.push_back(row);

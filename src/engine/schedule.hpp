@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "synorm/model/model_spec.hpp"
@@ -29,6 +30,13 @@ struct schedule_state {
     std::vector<std::uint8_t> renormalized;  // by projection: excitatory and plastic, so under SHY
     double set_point = -1.0;                 // total excitatory plastic weight W*; < 0 until it is taken
     std::vector<double> synapse_count;       // by projection: global synapse counts (renormalized ones)
+    // Groups of populations (population_spec::group, the areas), in order of their first population:
+    // W per group is Σ over the renormalized projections onto its populations, from the same
+    // per-projection sums of the global reduction as the network's W.
+    std::vector<std::string> group_names;
+    std::vector<std::int32_t> weight_group;  // by projection: its target's group (renormalized ones), −1: none
+    std::vector<double> group_set_point;     // by group: W_g when W* is taken; < 0 until then
+    std::vector<double> group_G;             // by group: the SHY gain G_g of scope group (1 otherwise)
     bool phase_due(std::int64_t t0) const {
         return phase_next < phase_runs.size() && phase_runs[phase_next].start <= t0;
     }
@@ -36,6 +44,7 @@ struct schedule_state {
     // selective mode), `spared` at or above it.
     struct weight_split {
         double scaled = 0.0, spared = 0.0;
+        std::vector<double> group_scaled, group_spared;  // by group: the same over its projections
     };
 };
 

@@ -147,6 +147,18 @@ engine::schedule_record read_schedule(const file& f, Mine&& mine, std::uint64_t 
     r.weight.gain = f.get<double>("/schedule/weight/gain");
     if (r.weight.weight.size() != r.weight.times.size() || r.weight.gain.size() != r.weight.times.size())
         throw bad("weight course sizes disagree");
+    // By group (the areas); absent from checkpoints of versions before them, which had no groups' W.
+    const auto optional = [&](const std::string& name) {
+        return f.has(name) ? f.get<double>(name) : std::vector<double>{};
+    };
+    r.weight.group_weight = optional("/schedule/weight/group_weight");
+    r.weight.group_gain = optional("/schedule/weight/group_gain");
+    r.weight.group_set_point = optional("/schedule/weight/group_set_point");
+    r.group_G = optional("/schedule/group_G");
+    const std::size_t G = r.weight.group_set_point.size(), samples = r.weight.times.size();
+    if ((G > 0 && r.weight.group_weight.size() != samples * G && !r.weight.group_weight.empty()) ||
+        (!r.weight.group_gain.empty() && r.weight.group_gain.size() != r.weight.group_weight.size()))
+        throw bad("weight course by group sizes disagree");
     r.snapshots = read_snapshots(f, "/schedule/snapshots", mine, neurons, projections);
     return r;
 }

@@ -116,6 +116,10 @@ void create_schedule(file& f, const engine::schedule_record& r) {
     f.put("/schedule/weight/times", r.weight.times);
     f.put("/schedule/weight/weight", r.weight.weight);
     f.put("/schedule/weight/gain", r.weight.gain);
+    f.put("/schedule/weight/group_weight", r.weight.group_weight);
+    f.put("/schedule/weight/group_gain", r.weight.group_gain);
+    f.put("/schedule/weight/group_set_point", r.weight.group_set_point);
+    f.put("/schedule/group_G", r.group_G);
     create_snapshots(f, "/schedule/snapshots", r.snapshots);
 }
 

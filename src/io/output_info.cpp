@@ -151,6 +151,28 @@ void reader::describe_phases(std::ostringstream& out, hid_t phases, hid_t popula
             << (i < pruned.size() ? std::to_string(static_cast<long long>(pruned[i])) : std::string("-"))
             << std::setw(8) << fixed(at(wall, i) / ((at(end, i) - at(start, i)) * 1e-3), 3) << '\n';
     }
+    if (!h5::exists(phases, "weight_by_group")) return;
+    // Per group (area): W_g at the last homeostasis sample of each phase, over its set point W*_g.
+    h5::handle by(h5::check_id(H5Gopen2(phases, "weight_by_group", H5P_DEFAULT), where("/phases/weight_by_group"),
+                               "opening the group"));
+    const auto groups = h5::read_strings_attribute(by.get(), "order", where("/phases/weight_by_group"))
+                            .value_or(std::vector<std::string>{});
+    const auto time = column(phases, "time", "/phases/time");
+    out << "W by group at each phase end, over its set point W*_g (W at the end when not taken):\n";
+    for (const auto& g : groups) {
+        const std::string object = "/phases/weight_by_group/" + g;
+        const auto W = column(by.get(), g, object);
+        h5::handle d(h5::check_id(H5Dopen2(by.get(), g.c_str(), H5P_DEFAULT), where(object), "opening the dataset"));
+        const double ref =
+            h5::read_attribute<double>(d.get(), "set_point", where(object)).value_or(W.empty() ? NAN : W.back());
+        out << "  " << std::left << std::setw(12) << g << std::right << " W* " << fixed(ref, 1) << ':';
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            std::size_t k = 0;
+            while (k < time.size() && k < W.size() && time[k] <= at(end, i)) ++k;
+            out << ' ' << (k > 0 ? fixed(W[k - 1] / ref, 4) : std::string("-"));
+        }
+        out << '\n';
+    }
 }
 
 // One line per stimulus pattern: its group, presentations, and each recall probe's response (the

@@ -50,6 +50,34 @@ void output_file::write_phases(const model::model_spec& spec, const std::vector<
         s.write_column(group.get(), "weight", "/phases/weight", weight.weight, "weight unit");
         s.write_column(group.get(), "gain", "/phases/gain", weight.gain, "1");
     }
+    // /phases/weight_by_group/<group>: W_g per homeostasis period (its set point, when taken, as an
+    // attribute), and under scope group /phases/gain_by_group/<group>: G_g. Groups in the order attribute.
+    const hid_t phases_id = group.get();
+    const std::size_t G = weight.groups.size(), samples = weight.times.size();
+    for (const char* name : {"weight_by_group", "gain_by_group"}) {
+        const bool gain = name[0] == 'g';
+        const auto& values = gain ? weight.group_gain : weight.group_weight;
+        if (G == 0 || samples == 0 || values.size() != samples * G) continue;  // no gains outside scope group
+        const std::string object = std::string("/phases/") + name;
+        h5::handle by;
+        s.collective([&] {
+            by = s.open_or_create_group(phases_id, name, object);
+            h5::write_attribute(by.get(), "order", weight.groups, s.where(object));
+        });
+        for (std::size_t g = 0; g < G; ++g) {
+            check_name(weight.groups[g], "group");
+            std::vector<double> column(samples);
+            for (std::size_t k = 0; k < samples; ++k) column[k] = values[k * G + g];
+            const std::string at = object + "/" + weight.groups[g];
+            s.write_column(by.get(), weight.groups[g], at, column, gain ? "1" : "weight unit");
+            if (!gain && g < weight.group_set_point.size() && weight.group_set_point[g] >= 0.0)
+                s.collective([&] {
+                    h5::handle d(h5::check_id(H5Dopen2(by.get(), weight.groups[g].c_str(), H5P_DEFAULT), s.where(at),
+                                              "opening"));
+                    h5::write_attribute(d.get(), "set_point", weight.group_set_point[g], s.where(at));
+                });
+        }
+    }
     for (std::size_t p = 0; p < spec.populations.size(); ++p) {
         const std::string& name = spec.populations[p].name;
         check_name(name, "population");

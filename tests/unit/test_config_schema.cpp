@@ -76,6 +76,7 @@ populations:
     metaplasticity: {target_rate: "3 Hz", tau_theta: "5 s", factor_min: 0.2, factor_max: 8}
   I:
     size: 20
+    group: V1
     type: inhibitory
     neuron: {model: lif_cond_exp}
     normalization: {total: "40 nS"}
@@ -178,7 +179,7 @@ dry_run:
 schedule:
   cycles: 2
   snapshots: true
-  renormalization: {set_point: "2 nS", tau: "2 s", mode: selective, spare: 0.3}
+  renormalization: {set_point: "2 nS", tau: "2 s", mode: selective, spare: 0.3, scope: group}
   phases:
     - name: awake
       kind: wake

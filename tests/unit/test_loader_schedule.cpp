@@ -172,5 +172,25 @@ TEST(renormalization, gain_relaxes_toward_the_set_point) {
     EXPECT_NEAR(model::renormalized_gain(1.0, 1000.0, 1100.0, 800.0, 100.0, 400.0), decay, 1e-15);
 }
 
+// Scope group: a gain per group of populations, so every renormalized projection's target needs one.
+TEST(loader_schedule, renormalization_by_group) {
+    const std::string r = "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n";
+    const std::string by_group = "  renormalization: {tau: \"400 ms\", scope: group}\n";
+    EXPECT_EQ(spec_of(base).schedule.renormalization.scope, model::renormalization_spec::extent::network)
+        << "the default";
+    const auto spec =
+        spec_of(with(with(base, r, by_group), "  E:\n    size: 80\n", "  E:\n    size: 80\n    group: V1\n"));
+    EXPECT_EQ(spec.schedule.renormalization.scope, model::renormalization_spec::extent::group);
+    const std::string error = error_of(with(base, r, by_group));
+    EXPECT_NE(error.find("test.yaml:26:43: "), std::string::npos) << error;  // the scope key's line and column
+    EXPECT_NE(error.find("schedule.renormalization.scope: scope: group renormalizes each group apart, and projection "
+                         "EE (excitatory, plastic) targets population E, which has no group"),
+              std::string::npos)
+        << error;
+    EXPECT_NE(error_of(with(base, r, "  renormalization: {scope: areas}\n"))
+                  .find("schedule.renormalization.scope: unknown value \"areas\"; expected one of network, group"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace synorm::config::loader_test

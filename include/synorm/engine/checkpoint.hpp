@@ -71,6 +71,7 @@ struct schedule_record {
     bool phase_open = false;                 // phase_next − 1 is running
     double shy_G = 1.0;                      // the network's SHY gain G
     double set_point = -1.0;                 // W*, receptor unit; < 0 until taken
+    std::vector<double> group_G;             // by group: scope group's gains G_g (empty otherwise)
     std::vector<float> shy_gain;             // by projection: the gain on transmitted weights
     std::vector<float> shy_spare;            // by projection: selective renormalization's spare threshold (+inf: none)
     std::vector<double> synapse_count;       // by projection: global synapse counts taken at the phase's start

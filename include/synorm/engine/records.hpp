@@ -136,7 +136,13 @@ struct phase_trace {
     std::vector<double> times;  // ms, the end of each period
     std::vector<double>
         weight;  // total excitatory plastic weight Σ G·w, receptor unit, with G as it applies from then on
-    std::vector<double> gain;  // the SHY gain G
+    std::vector<double> gain;  // the SHY gain G (scope group: the effective gain, (W − spared) / Σw below θ)
+    // By group of populations (population_spec::group), when the model has groups: W_g, Σ G·w over
+    // the renormalized projections onto the group's populations, sampled with `weight`.
+    std::vector<std::string> groups;      // in order of their first population
+    std::vector<double> group_weight;     // [sample · groups + group], receptor unit
+    std::vector<double> group_gain;       // [sample · groups + group]: G_g (scope group only; empty otherwise)
+    std::vector<double> group_set_point;  // by group: W_g when the set point W* was taken (< 0: not yet)
 };
 
 // One pruning point of one projection (model::pruning_spec), from sums over every rank, so

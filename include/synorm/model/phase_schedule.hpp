@@ -58,6 +58,10 @@ struct phase_spec {
 // θ is taken per projection at the start of each renormalizing phase: the lowest edge of the 1000-bin
 // histogram of w over [w_min, w_max] (the global reduction's) above which at most a fraction `spare`
 // of the projection's synapses lie. Ratios are preserved within each of the two groups.
+// Scope group: each group of populations (population_spec::group, the areas of a multi-area model)
+// has its own W_g (Σ over the renormalized projections onto its populations), its own set point
+// W*_g (W_g at the moment the network's W* is taken) and its own gain G_g by the same rule, all
+// from the same global reduction; every renormalized projection must target a population of a group.
 struct renormalization_spec {
     bool enabled = false;
     enum class reference { first_wake, start, value } set_point = reference::first_wake;
@@ -65,6 +69,7 @@ struct renormalization_spec {
     double tau = 1000.0;       // ms
     enum class selectivity { proportional, selective } mode = selectivity::proportional;
     double spare = 0.2;  // selective: fraction of each projection's strongest synapses spared
+    enum class extent { network, group } scope = extent::network;
 };
 
 struct schedule_spec {
