@@ -460,8 +460,9 @@ const key<model::state_recorder_spec> state_table[] = {
       "population-local neuron ids, stored sorted and without duplicates"},
      bind<&model::state_recorder_spec::ids>()},
     {{"variables", "list of words", "", "`[V_m]`", "",
-      "`V_m` for every model; `I_syn_ex`, `I_syn_in` for `lif_curr_exp` and `lif_curr_alpha`; `g_ex`, `g_in` "
-      "for `lif_cond_exp` and `lif_cond_exp_adapt`; `w` (pA, the adaptation current) for `lif_cond_exp_adapt`"},
+      "`V_m` for every model; `I_syn_ex`, `I_syn_in` for `lif_curr_exp`, `lif_curr_alpha` and `lif_curr_exp_adapt`; "
+      "`g_ex`, `g_in` for `lif_cond_exp` and `lif_cond_exp_adapt`; `w` (pA, the adaptation current) for "
+      "`lif_cond_exp_adapt` and `lif_curr_exp_adapt`"},
      bind<&model::state_recorder_spec::variables>()},
     {{"interval", "time", "ms", "`dt`", "> 0, a multiple of `dt`", "sampling interval"},
      bind<&model::state_recorder_spec::interval>(form::quantity, dimension::time)},
