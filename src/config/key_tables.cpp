@@ -90,6 +90,12 @@ const key<model::model_spec> table_table[] = {
     {unbound({"derived", "map", "", "none", "", "columns derived from a column by a table of values (below)"})},
     {unbound({"template", "map", "", "required", "",
               "the entry each row becomes, as in its section, with `{column}` replaced by the row's cell"})},
+    {unbound({"where", "map of text with `{column}` to text with `{column}`", "", "every row", "",
+              "only the rows where each key fills to the same text as its value, e.g. "
+              "`{\"{source_area}\": \"{target_area}\"}`"})},
+    {unbound({"unless", "map of text with `{column}` to text with `{column}`", "", "no row", "",
+              "leaves out the rows where each key fills to the same text as its value (the rows `where` with the "
+              "same map keeps)"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {
@@ -566,7 +572,9 @@ const key<model::phase_spec> phase_table[] = {
          return text;
      })},
     {{"neurons", "map `{POPULATION: {PARAM: value}}`", "", "none", "any parameter of the population's neuron model",
-      "neuron parameters in this phase; their constants are recomputed at the boundary"},
+      "neuron parameters in this phase; their constants are recomputed at the boundary. A key with `*` is a "
+      "pattern (`\"L*E_*\"`): its settings go to every population whose name it matches (at least one); a "
+      "later key wins"},
      custom<model::phase_spec>([](const model::phase_spec& p) {
          std::string text;
          for (const auto& s : p.params) text += exact(s.population) + " " + s.key + " " + exact(s.value) + "; ";
