@@ -581,7 +581,8 @@ const key<model::phase_spec> phase_table[] = {
          return text;
      })},
     {{"plasticity", "map `{PROJECTION: factor}`", "", "all 1", "factors ≥ 0, plastic projections only",
-      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off"},
+      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off. "
+      "A key with `*` is a pattern over the plastic projections' names (`\"*\": 0`: all)"},
      bind<&model::phase_spec::learning_rate>()},
     {{"scaling", "number", "", "`1`", "≥ 0", "factor on the rate of synaptic scaling, 0 = gains frozen"},
      bind<&model::phase_spec::scaling_rate>()},

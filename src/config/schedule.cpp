@@ -127,12 +127,27 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
     }
     if (const auto plasticity = m.find("plasticity")) {
         phase.learning_rate.assign(spec.projections.size(), 1.0);
-        for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection")) {
-            const std::uint32_t j = find_name(name_at, read_string(name_at), spec.projections, "projection");
+        for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection", true)) {
+            const std::string name = read_string(name_at);
+            const double factor = read_factor(factor_at);
+            if (name.find('*') != std::string::npos) {
+                // A pattern: every plastic projection whose name it matches.
+                bool any = false;
+                for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+                    if (spec.projections[j].plasticity.rule == model::stdp_rule::none ||
+                        !glob_match(name, spec.projections[j].name))
+                        continue;
+                    phase.learning_rate[j] = factor;
+                    any = true;
+                }
+                if (!any) name_at.fail("the pattern \"" + name + "\" matches no plastic projection");
+                continue;
+            }
+            const std::uint32_t j = find_name(name_at, name, spec.projections, "projection");
             if (spec.projections[j].plasticity.rule == model::stdp_rule::none)
                 name_at.fail("projection " + spec.projections[j].name +
                              " has no plasticity; a learning-rate factor needs one");
-            phase.learning_rate[j] = read_factor(factor_at);
+            phase.learning_rate[j] = factor;
         }
     }
     if (const auto scaling = m.find("scaling")) phase.scaling_rate = read_factor(*scaling);

@@ -138,6 +138,12 @@ TEST(loader_schedule, neuron_settings_by_pattern) {
     expect_round_trip(two);
     EXPECT_NE(error_of(with(two, "\"E*\":", "\"X*\":")).find("the pattern \"X*\" matches no population"),
               std::string::npos);
+    // Learning rates by pattern: "*" reaches the plastic projections only (EE, not IE).
+    const auto all = spec_of(with(two, "plasticity: {EE: 0}", "plasticity: {\"*\": 0.5}"));
+    EXPECT_EQ(all.schedule.phases[1].learning_rate, (std::vector<double>{0.5, 1.0}));
+    EXPECT_NE(error_of(with(two, "plasticity: {EE: 0}", "plasticity: {\"I*\": 0}"))
+                  .find("the pattern \"I*\" matches no plastic projection"),
+              std::string::npos);
     // "*" reaches I too, whose lif_cond_exp has no adaptation.
     EXPECT_NE(error_of(with(two, "\"E*\":", "\"*\":")).find("unknown parameter \"a\" of population I's neuron model"),
               std::string::npos);
