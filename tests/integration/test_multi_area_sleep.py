@@ -3,16 +3,17 @@ lif_curr_exp_adapt neurons, within-area E->E STDP in wake and SHY renormalizatio
 
 Checked: W (/phases) rises in wake and falls back to within 1 % of its set point in NREM, by one factor
 for every synapse (rank order kept: Spearman > 0.9 and the slope is the folded gain); NREM carries more
-slow-wave activity (tools/slow_waves --group, per area from /rates_by_group) than wake in a majority of
-the 32 areas; the same records, bitwise, on 1x1, 2x1 and 1x2.
+slow-wave activity (tools/slow_waves' measures, per area from /rates_by_group) than wake in a majority of
+the 32 areas (21 measured; a control with adaptation off in NREM passes this too, 25 of 32: at this
+scale the areas' rates fluctuate without adaptation, README "Whole-brain sleep and wake"); the same
+records, bitwise, on 1x1, 2x1 and 1x2.
 
 The tables are not part of synorm (CC BY-NC-SA): the test uses ../shared/models/multi_area beside the
 source tree, or $SYNORM_MULTI_AREA_DIR, and when neither exists says so and checks nothing (as
 test_multi_area_dynamics.py)."""
-import json
+import importlib.machinery
+import importlib.util
 import os
-import subprocess
-import sys
 
 import numpy as np
 
@@ -20,7 +21,17 @@ import harness as h
 
 TABLES = os.environ.get("SYNORM_MULTI_AREA_DIR") or os.path.join(
     os.path.dirname(h.SOURCE), "shared", "models", "multi_area")
-SLOW_WAVES = os.path.join(h.SOURCE, "tools", "slow_waves")
+
+
+def script(name):
+    """tools/NAME, a script without the .py, loaded as a module."""
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(h.SOURCE, "tools", name))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(module)
+    return module
+
+
+SLOW_WAVES = script("slow_waves")
 # The configuration's N × 0.001 (4 137 neurons) and K × 0.1; one cycle of a 600 ms wake and a 1.2 s NREM.
 SETTINGS = ["schedule.cycles=1", "schedule.phases.0.duration=600 ms", "schedule.phases.1.duration=1200 ms"]
 WINDOW = 300  # ms, of the slow-wave activity: wake's last, and NREM's after its first
@@ -92,22 +103,20 @@ def test_wake_potentiates_nrem_renormalizes_with_slow_waves_and_rank_order_kept(
           f"slope {slope:.9f}")
     assert spearman > 0.9 and abs(slope - factor[1]) < 1e-5
 
-    # Slow waves per area, through tools/slow_waves --group: SWA over windows of the same length in both
-    # phases, leaving out the start from V0 = -150 mV in wake and the build-up of adaptation in NREM.
-    wake_end, nrem_end = p["end"][0], p["end"][1]
+    # Slow waves per area (tools/slow_waves' measures of /rates_by_group/<area>, as --group gives them):
+    # SWA over windows of the same length in both phases, leaving out the start from V0 = -150 mV in
+    # wake and the build-up of adaptation in NREM.
+    n = int(round(WINDOW / bin_ms))
+    wake_end, nrem_end = int(round(p["end"][0] / bin_ms)), int(round(p["end"][1] / bin_ms))
     more = []
-    for area in by_area:
-        def swa(start, end):
-            r = subprocess.run([sys.executable, SLOW_WAVES, out, "--group", area, "--from", f"{start} ms",
-                                "--to", f"{end} ms", "--window", f"{WINDOW} ms", "--json"],
-                               capture_output=True, text=True, timeout=60)
-            assert r.returncode == 0, r.stderr
-            result = json.loads(r.stdout)
-            return float(np.mean([w["swa"] for w in result["windows"]])), result["whole"]
-        (wake, w), (nrem, n) = swa(wake_end - WINDOW, wake_end), swa(wake_end + WINDOW, nrem_end)
-        more.append(nrem > wake)
-        print(f"  {area}: SWA wake {wake:.3g}, NREM {nrem:.3g} Hz^2; rate {w['mean_rate_hz']:.3g} / "
-              f"{n['mean_rate_hz']:.3g} Hz, NREM up onsets {n['up_onsets']}")
+    for area, rate in by_area.items():
+        def windows(a, b):
+            return [SLOW_WAVES.measures(rate[i:i + n], bin_ms, 2.0, 5.0) for i in range(a, b - n + 1, n)]
+        wake, nrem = windows(wake_end - n, wake_end), windows(wake_end + n, nrem_end)
+        swa_wake, swa_nrem = np.mean([w["swa"] for w in wake]), np.mean([w["swa"] for w in nrem])
+        more.append(swa_nrem > swa_wake)
+        print(f"  {area}: SWA wake {swa_wake:.3g}, NREM {swa_nrem:.3g} Hz^2; rate {wake[0]['mean_rate_hz']:.3g} / "
+              f"{np.mean([w['mean_rate_hz'] for w in nrem]):.3g} Hz")
     print(f"  NREM slow-wave activity above wake's in {sum(more)} of {len(more)} areas")
     assert sum(more) > len(more) / 2
 
