@@ -15,8 +15,8 @@ constexpr neuron_param all_params[] = {
     params::tau_syn_in, params::E_ex,  params::E_in, params::I_e,  params::a,       params::b,     params::tau_w};
 
 constexpr model::neuron_kind neuron_models[] = {
-    model::neuron_kind::lif_delta, model::neuron_kind::lif_curr_exp, model::neuron_kind::lif_cond_exp,
-    model::neuron_kind::lif_cond_exp_adapt, model::neuron_kind::lif_curr_alpha};
+    model::neuron_kind::lif_delta,          model::neuron_kind::lif_curr_exp,   model::neuron_kind::lif_cond_exp,
+    model::neuron_kind::lif_cond_exp_adapt, model::neuron_kind::lif_curr_alpha, model::neuron_kind::lif_curr_exp_adapt};
 
 std::string_view type_of(dimension dim) { return dimension_name(dim); }
 
@@ -28,15 +28,17 @@ std::vector<key_info> neuron_section() {
     applies.reserve(std::size(all_params));
     std::vector<key_info> keys;
     keys.push_back({"model", "word", "", "required",
-                    "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt`, `lif_curr_alpha` or "
-                    "`poisson_source`",
+                    "`lif_delta`, `lif_curr_exp`, `lif_cond_exp`, `lif_cond_exp_adapt`, `lif_curr_alpha`, "
+                    "`lif_curr_exp_adapt` or `poisson_source`",
                     "`lif_delta`: each spike makes the voltage jump by the weight (NEST `iaf_psc_delta`); "
                     "`lif_curr_exp`: "
                     "exponentially decaying synaptic currents (NEST `iaf_psc_exp`); `lif_cond_exp`: exponentially "
                     "decaying conductances with reversal potentials (NEST `iaf_cond_exp`); `lif_cond_exp_adapt`: "
                     "`lif_cond_exp` with an adaptation current w (the equations of NEST `aeif_cond_exp` with Δ_T = 0, "
                     "integrated on the fixed step); `lif_curr_alpha`: alpha-shaped synaptic currents whose peak, "
-                    "at tau_syn after the spike, is the weight (NEST `iaf_psc_alpha`); `poisson_source`: see below",
+                    "at tau_syn after the spike, is the weight (NEST `iaf_psc_alpha`); `lif_curr_exp_adapt`: "
+                    "`lif_curr_exp` with the adaptation current w of `lif_cond_exp_adapt` (the subthreshold dynamics "
+                    "stay exact for w held over the step); `poisson_source`: see below",
                     "all"});
     for (const neuron_param& param : all_params) {
         std::string models;

@@ -90,6 +90,12 @@ const key<model::model_spec> table_table[] = {
     {unbound({"derived", "map", "", "none", "", "columns derived from a column by a table of values (below)"})},
     {unbound({"template", "map", "", "required", "",
               "the entry each row becomes, as in its section, with `{column}` replaced by the row's cell"})},
+    {unbound({"where", "map of text with `{column}` to text with `{column}`", "", "every row", "",
+              "only the rows where each key fills to the same text as its value, e.g. "
+              "`{\"{source_area}\": \"{target_area}\"}`"})},
+    {unbound({"unless", "map of text with `{column}` to text with `{column}`", "", "no row", "",
+              "leaves out the rows where each key fills to the same text as its value (the rows `where` with the "
+              "same map keeps)"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {
@@ -460,8 +466,9 @@ const key<model::state_recorder_spec> state_table[] = {
       "population-local neuron ids, stored sorted and without duplicates"},
      bind<&model::state_recorder_spec::ids>()},
     {{"variables", "list of words", "", "`[V_m]`", "",
-      "`V_m` for every model; `I_syn_ex`, `I_syn_in` for `lif_curr_exp` and `lif_curr_alpha`; `g_ex`, `g_in` "
-      "for `lif_cond_exp` and `lif_cond_exp_adapt`; `w` (pA, the adaptation current) for `lif_cond_exp_adapt`"},
+      "`V_m` for every model; `I_syn_ex`, `I_syn_in` for `lif_curr_exp`, `lif_curr_alpha` and `lif_curr_exp_adapt`; "
+      "`g_ex`, `g_in` for `lif_cond_exp` and `lif_cond_exp_adapt`; `w` (pA, the adaptation current) for "
+      "`lif_cond_exp_adapt` and `lif_curr_exp_adapt`"},
      bind<&model::state_recorder_spec::variables>()},
     {{"interval", "time", "ms", "`dt`", "> 0, a multiple of `dt`", "sampling interval"},
      bind<&model::state_recorder_spec::interval>(form::quantity, dimension::time)},
@@ -569,14 +576,17 @@ const key<model::phase_spec> phase_table[] = {
          return text;
      })},
     {{"neurons", "map `{POPULATION: {PARAM: value}}`", "", "none", "any parameter of the population's neuron model",
-      "neuron parameters in this phase; their constants are recomputed at the boundary"},
+      "neuron parameters in this phase; their constants are recomputed at the boundary. A key with `*` is a "
+      "pattern (`\"L*E_*\"`): its settings go to every population whose name it matches (at least one); a "
+      "later key wins"},
      custom<model::phase_spec>([](const model::phase_spec& p) {
          std::string text;
          for (const auto& s : p.params) text += exact(s.population) + " " + s.key + " " + exact(s.value) + "; ";
          return text;
      })},
     {{"plasticity", "map `{PROJECTION: factor}`", "", "all 1", "factors ≥ 0, plastic projections only",
-      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off"},
+      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off. "
+      "A key with `*` is a pattern over the plastic projections' names (`\"*\": 0`: all)"},
      bind<&model::phase_spec::learning_rate>()},
     {{"scaling", "number", "", "`1`", "≥ 0", "factor on the rate of synaptic scaling, 0 = gains frozen"},
      bind<&model::phase_spec::scaling_rate>()},

@@ -237,7 +237,7 @@ void spec_reader::read_neuron(const node_at& at, model::population_spec& pop) {
     if (!model_at)
         at.fail(
             "missing required key \"model\" (lif_delta, lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, "
-            "lif_curr_alpha or poisson_source)");
+            "lif_curr_alpha, lif_curr_exp_adapt or poisson_source)");
     pop.model = read_choice<model::neuron_kind>(*model_at, neuron_kinds);
     const neuron_model_info info = model_info(pop.model);
     if (info.source) {

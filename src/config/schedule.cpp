@@ -35,6 +35,17 @@ std::uint32_t find_name(const node_at& at, const std::string& name, const Specs&
             "s: " + (names.empty() ? "none" : join_words(names)));
 }
 
+// Whether `name` matches `pattern`, in which '*' stands for any run of characters (none included).
+bool glob_match(std::string_view pattern, std::string_view name) {
+    const std::size_t star = pattern.find('*');
+    if (star == std::string_view::npos) return pattern == name;
+    if (name.substr(0, star) != pattern.substr(0, star)) return false;
+    const std::string_view rest = pattern.substr(star + 1);
+    for (std::size_t from = star; from <= name.size(); ++from)
+        if (glob_match(rest, name.substr(from))) return true;
+    return false;
+}
+
 double read_factor(const node_at& at) {
     const double f = read_number(at);
     if (!(f >= 0.0 && std::isfinite(f))) at.fail("expected a factor ≥ 0, got " + format_number(f));
@@ -75,33 +86,68 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
         }
     }
     if (const auto neurons = m.find("neurons")) {
-        for (const auto& [name_at, params_at] : named_entries(*neurons, "population")) {
-            const std::uint32_t p = find_name(name_at, read_string(name_at), spec.populations, "population");
-            const auto info = model_info(spec.populations[p].model);
-            std::vector<std::string_view> keys;
-            for (const auto& param : info.params) keys.push_back(param.key);
+        for (const auto& [name_at, params_at] : named_entries(*neurons, "population", true)) {
+            const std::string name = read_string(name_at);
+            // A name with '*' is a pattern: the settings go to every population it matches.
+            std::vector<std::uint32_t> matched;
+            if (name.find('*') == std::string::npos) {
+                matched.push_back(find_name(name_at, name, spec.populations, "population"));
+            } else {
+                for (std::uint32_t q = 0; q < spec.populations.size(); ++q)
+                    if (glob_match(name, spec.populations[q].name)) matched.push_back(q);
+                if (matched.empty()) name_at.fail("the pattern \"" + name + "\" matches no population");
+            }
             expect_map(params_at, "a map of neuron parameters");
-            for (const auto& entry : params_at.node) {
-                const std::string key = entry.first.Scalar();
-                const node_at value{params_at.doc, entry.second, join_path(params_at.path, key)};
-                const auto found =
-                    std::find_if(info.params.begin(), info.params.end(), [&](const auto& q) { return q.key == key; });
-                if (found == info.params.end())
-                    node_at{params_at.doc, entry.first, value.path}.fail(
-                        "unknown parameter \"" + key + "\" of population " + spec.populations[p].name +
-                        "'s neuron model; parameters: " + join_words(keys));
-                phase.params.push_back({p, key, found->member, read_quantity(value, found->dim)});
+            for (const std::uint32_t p : matched) {
+                const auto info = model_info(spec.populations[p].model);
+                std::vector<std::string_view> keys;
+                for (const auto& param : info.params) keys.push_back(param.key);
+                for (const auto& entry : params_at.node) {
+                    const std::string key = entry.first.Scalar();
+                    const node_at value{params_at.doc, entry.second, join_path(params_at.path, key)};
+                    const auto found = std::find_if(info.params.begin(), info.params.end(),
+                                                    [&](const auto& q) { return q.key == key; });
+                    if (found == info.params.end())
+                        node_at{params_at.doc, entry.first, value.path}.fail(
+                            "unknown parameter \"" + key + "\" of population " + spec.populations[p].name +
+                            "'s neuron model; parameters: " + join_words(keys));
+                    // A later key that sets the same parameter of the same population wins.
+                    const double v = read_quantity(value, found->dim);
+                    const auto same = std::find_if(phase.params.begin(), phase.params.end(),
+                                                   [&](const auto& ps) { return ps.population == p && ps.key == key; });
+                    if (same != phase.params.end()) same->value = v;
+                    else
+                        phase.params.push_back({p, key, found->member, v});
+                }
             }
         }
+        // In population order, as the resolved configuration writes them.
+        std::stable_sort(phase.params.begin(), phase.params.end(),
+                         [](const auto& x, const auto& y) { return x.population < y.population; });
     }
     if (const auto plasticity = m.find("plasticity")) {
         phase.learning_rate.assign(spec.projections.size(), 1.0);
-        for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection")) {
-            const std::uint32_t j = find_name(name_at, read_string(name_at), spec.projections, "projection");
+        for (const auto& [name_at, factor_at] : named_entries(*plasticity, "projection", true)) {
+            const std::string name = read_string(name_at);
+            const double factor = read_factor(factor_at);
+            if (name.find('*') != std::string::npos) {
+                // A pattern: every plastic projection whose name it matches.
+                bool any = false;
+                for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+                    if (spec.projections[j].plasticity.rule == model::stdp_rule::none ||
+                        !glob_match(name, spec.projections[j].name))
+                        continue;
+                    phase.learning_rate[j] = factor;
+                    any = true;
+                }
+                if (!any) name_at.fail("the pattern \"" + name + "\" matches no plastic projection");
+                continue;
+            }
+            const std::uint32_t j = find_name(name_at, name, spec.projections, "projection");
             if (spec.projections[j].plasticity.rule == model::stdp_rule::none)
                 name_at.fail("projection " + spec.projections[j].name +
                              " has no plasticity; a learning-rate factor needs one");
-            phase.learning_rate[j] = read_factor(factor_at);
+            phase.learning_rate[j] = factor;
         }
     }
     if (const auto scaling = m.find("scaling")) phase.scaling_rate = read_factor(*scaling);

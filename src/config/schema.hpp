@@ -63,6 +63,7 @@ inline constexpr choice<model::neuron_kind> neuron_kinds[] = {
     {"lif_cond_exp", model::neuron_kind::lif_cond_exp},
     {"lif_cond_exp_adapt", model::neuron_kind::lif_cond_exp_adapt},
     {"lif_curr_alpha", model::neuron_kind::lif_curr_alpha},
+    {"lif_curr_exp_adapt", model::neuron_kind::lif_curr_exp_adapt},
     {"poisson_source", model::neuron_kind::poisson_source},
 };
 
@@ -205,6 +206,8 @@ inline constexpr neuron_param lif_cond_exp[] = {C_m,        tau_m,      E_L,  V_
                                                 tau_syn_ex, tau_syn_in, E_ex, E_in, I_e};
 inline constexpr neuron_param lif_cond_exp_adapt[] = {C_m,        tau_m, E_L,  V_th, V_reset, t_ref, tau_syn_ex,
                                                       tau_syn_in, E_ex,  E_in, I_e,  a,       b,     tau_w};
+inline constexpr neuron_param lif_curr_exp_adapt[] = {C_m,        tau_m,      E_L, V_th, V_reset, t_ref,
+                                                      tau_syn_ex, tau_syn_in, I_e, a,    b,       tau_w};
 inline constexpr neuron_param lif_curr_alpha[] = {C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e};
 inline constexpr neuron_param poisson_source[] = {rate};
 }  // namespace params
@@ -213,6 +216,7 @@ inline constexpr std::string_view variables_delta[] = {"V_m"};
 inline constexpr std::string_view variables_curr_exp[] = {"V_m", "I_syn_ex", "I_syn_in"};
 inline constexpr std::string_view variables_cond_exp[] = {"V_m", "g_ex", "g_in"};
 inline constexpr std::string_view variables_cond_exp_adapt[] = {"V_m", "g_ex", "g_in", "w"};
+inline constexpr std::string_view variables_curr_exp_adapt[] = {"V_m", "I_syn_ex", "I_syn_in", "w"};
 
 // What the schema knows about one neuron model.
 struct neuron_model_info {
@@ -233,6 +237,8 @@ inline neuron_model_info model_info(model::neuron_kind kind) {
         return {params::lif_cond_exp_adapt, variables_cond_exp_adapt, dimension::conductance, true};
     case model::neuron_kind::lif_curr_alpha:
         return {params::lif_curr_alpha, variables_curr_exp, dimension::current, false};
+    case model::neuron_kind::lif_curr_exp_adapt:
+        return {params::lif_curr_exp_adapt, variables_curr_exp_adapt, dimension::current, false};
     case model::neuron_kind::poisson_source: return {params::poisson_source, {}, dimension::voltage, false, true};
     }
     return {params::lif_delta, variables_delta, dimension::voltage, false};

@@ -168,6 +168,10 @@ struct compiled_table {
     std::optional<pattern> name;  // populations and rates
     template_node entry;
     std::vector<table_leaf> leaves;
+    // `where` and `unless`: pairs of patterns; a row is kept when every `where` pair fills to equal
+    // texts and not every `unless` pair does (no `unless`: none drops it).
+    std::vector<std::pair<pattern, pattern>> where, unless;
+    std::vector<std::uint32_t> kept;  // the rows kept, ascending
 };
 
 namespace {
@@ -392,6 +396,7 @@ table_set::table_set(const std::optional<node_at>& at) {
             std::vector<std::string_view> keys{"file", "derived"};
             if (named) keys.insert(keys.begin() + 1, "name");
             keys.emplace_back(section == table_section::rates ? "rate" : "template");
+            if (section != table_section::rates) keys.insert(keys.end(), {"where", "unless"});
             const map_view tm(entry, keys, "a table of " + std::string(section_names[s]));
             auto t = std::make_unique<compiled_table>();
             t->section = section;
@@ -439,12 +444,36 @@ table_set::table_set(const std::optional<node_at>& at) {
                 t->entry.keys.emplace_back("rate");
                 t->entry.values.push_back(compile(rate_at, *t, ".rate"));
                 t->entry.bounds.push_back(false);
+                for (std::size_t row = 0; row < t->data.rows(); ++row)
+                    t->kept.push_back(static_cast<std::uint32_t>(row));
                 tables_.push_back(std::move(t));
                 continue;
             }
             const node_at template_at = tm.required("template");
             expect_map(template_at, "a map: the entry each row becomes, with \"{column}\" for the row's cells");
             t->entry = compile(template_at, *t, "");
+            for (const auto& [key, list] : {std::pair{"where", &t->where}, std::pair{"unless", &t->unless}}) {
+                const auto given_at = tm.find(key);
+                if (!given_at) continue;
+                expect_map(*given_at, "a map from a \"{column}\" text to the text it must equal");
+                for (const auto& entry : given_at->node) {
+                    const std::string path = join_path(given_at->path, entry.first.Scalar());
+                    const node_at left_at{given_at->doc, entry.first, path},
+                        right_at{given_at->doc, entry.second, path};
+                    list->emplace_back(compile_pattern(left_at, read_string(left_at), t->data, t->derived, t->file),
+                                       compile_pattern(right_at, read_string(right_at), t->data, t->derived, t->file));
+                }
+            }
+            const auto holds =
+                [&](const std::vector<std::pair<pattern, pattern>>& pairs, std::size_t row, const char* key) {
+                const std::string path = t->path + "." + key;
+                return std::all_of(pairs.begin(), pairs.end(), [&](const auto& pair) {
+                    return fill(*t, row, pair.first, path) == fill(*t, row, pair.second, path);
+                });
+            };
+            for (std::size_t row = 0; row < t->data.rows(); ++row)
+                if (holds(t->where, row, "where") && (t->unless.empty() || !holds(t->unless, row, "unless")))
+                    t->kept.push_back(static_cast<std::uint32_t>(row));
             tables_.push_back(std::move(t));
         }
     }
@@ -455,7 +484,7 @@ table_set::~table_set() = default;
 std::size_t table_set::rows(table_section section) const {
     std::size_t n = 0;
     for (const auto& t : tables_)
-        if (t->section == section) n += t->data.rows();
+        if (t->section == section) n += t->kept.size();
     return n;
 }
 
@@ -464,7 +493,7 @@ void table_set::expand(table_section section, const std::function<std::string(st
     std::size_t k = 0;
     for (const auto& t : tables_) {
         if (t->section != section) continue;
-        for (std::size_t row = 0; row < t->data.rows(); ++row, ++k) {
+        for (const std::size_t row : t->kept) {
             std::string path;
             YAML::Node name;
             if (t->name) {
@@ -491,6 +520,7 @@ void table_set::expand(table_section section, const std::function<std::string(st
             }
             const std::string name_path = section == table_section::rates ? path + ".name" : path;
             read(node_at{doc_, name, name_path}, node_at{doc_, build(*t, row, t->entry, path), path});
+            ++k;
         }
     }
 }

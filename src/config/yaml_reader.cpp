@@ -161,21 +161,22 @@ node_at map_view::required(std::string_view key) const {
     at_.fail("missing required key \"" + std::string(key) + "\"");
 }
 
-std::vector<std::pair<node_at, node_at>> named_entries(const node_at& at, std::string_view what) {
+std::vector<std::pair<node_at, node_at>> named_entries(const node_at& at, std::string_view what, bool patterns) {
     expect_map(at, "a map from " + std::string(what) + " names to " + std::string(what) + "s");
     std::vector<std::pair<node_at, node_at>> out;
     for (const map_entry& entry : checked_entries(at)) {
         node_at key_at{at.doc, entry.key, join_path(at.path, entry.name)};
-        read_name(key_at, what);
+        read_name(key_at, what, patterns);
         out.emplace_back(key_at, node_at{at.doc, entry.value, key_at.path});
     }
     return out;
 }
 
-std::string read_name(const node_at& at, std::string_view what) {
+std::string read_name(const node_at& at, std::string_view what, bool patterns) {
     const std::string name = read_string(at);
-    const auto word_char = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    const auto word_char = [&](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               (patterns && c == '*');
     };
     bool valid = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '-';
     for (char c : name) valid = valid && word_char(c);

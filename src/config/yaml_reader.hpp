@@ -103,12 +103,13 @@ std::optional<node_at> peek_key(const node_at& map, std::string_view key);
 void expect_map(const node_at& at, std::string_view what);
 
 // The entries of a map whose keys are names chosen by the user (populations): each key must be a
-// scalar, distinct and a valid name. Returns (name node, value node) pairs in file order.
-std::vector<std::pair<node_at, node_at>> named_entries(const node_at& at, std::string_view what);
+// scalar, distinct and a valid name (with `patterns`, '*' may stand among its characters). Returns
+// (name node, value node) pairs in file order.
+std::vector<std::pair<node_at, node_at>> named_entries(const node_at& at, std::string_view what, bool patterns = false);
 
 // Names end up as HDF5 group names and as components of --set paths, so they are restricted to
-// letters, digits, '_' and '-', starting with a letter or '_'.
-std::string read_name(const node_at& at, std::string_view what);
+// letters, digits, '_' and '-', starting with a letter or '_' (with `patterns`, '*' too).
+std::string read_name(const node_at& at, std::string_view what, bool patterns = false);
 
 // Typed scalars. Each fails with "expected <what>, got <what was there>".
 std::string read_string(const node_at& at);

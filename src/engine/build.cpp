@@ -278,9 +278,8 @@ void simulation::impl::build_thread(int t) {
     ts.x_in.assign(ts.n, 0.0f);
     ts.I_dc.assign(ts.n, 0.0f);
     ts.refractory.assign(ts.n, 0);
-    const bool adapting = std::any_of(spec.populations.begin(), spec.populations.end(), [](const auto& pop) {
-        return pop.model == model::neuron_kind::lif_cond_exp_adapt;
-    });
+    const bool adapting = std::any_of(spec.populations.begin(), spec.populations.end(),
+                                      [](const auto& pop) { return model::adapts(pop.model); });
     if (adapting) ts.w.assign(ts.n, 0.0f);
     const bool alpha = std::any_of(spec.populations.begin(), spec.populations.end(),
                                    [](const auto& pop) { return pop.model == model::neuron_kind::lif_curr_alpha; });

@@ -140,7 +140,7 @@ const std::vector<field_access>& registry() {
 
 run_flags flags_of(const model::model_spec& spec, bool loop, bool scaling, run_flags extensions) {
     const bool adapt = std::any_of(spec.populations.begin(), spec.populations.end(),
-                                   [](const auto& pop) { return pop.model == model::neuron_kind::lif_cond_exp_adapt; });
+                                   [](const auto& pop) { return model::adapts(pop.model); });
     std::uint32_t branches = 0;
     for (const auto& pop : spec.populations)
         if (pop.branches.enabled) branches = std::max(branches, pop.branches.count);

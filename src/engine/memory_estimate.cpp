@@ -113,12 +113,12 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // Per neuron: V, x_ex, x_in, I_dc, refractory, spike scratch (4 B each) and the gid (8 B).
     // An adaptation current (4 B) for every neuron of the thread when any population adapts, and the
     // drives of two alpha currents (8 B) when any population has them.
-    const auto any_model = [&](model::neuron_kind kind) {
-        return std::any_of(spec.populations.begin(), spec.populations.end(),
-                           [&](const auto& pop) { return pop.model == kind; });
+    const auto any_model = [&](auto&& has) {
+        return std::any_of(spec.populations.begin(), spec.populations.end(), has);
     };
-    const double extra = (any_model(model::neuron_kind::lif_cond_exp_adapt) ? 4.0 : 0.0) +
-                         (any_model(model::neuron_kind::lif_curr_alpha) ? 8.0 : 0.0);
+    const double extra =
+        (any_model([](const auto& pop) { return model::adapts(pop.model); }) ? 4.0 : 0.0) +
+        (any_model([](const auto& pop) { return pop.model == model::neuron_kind::lif_curr_alpha; }) ? 8.0 : 0.0);
     m.neurons = bytes(local_neurons * (32.0 + extra));
 
     // Synapse tables (network/synapse_table.hpp): 8 B per synapse, and per thread and projection a

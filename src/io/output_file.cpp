@@ -35,6 +35,7 @@ const char* model_name(model::neuron_kind kind) {
     case model::neuron_kind::lif_curr_exp: return "lif_curr_exp";
     case model::neuron_kind::lif_cond_exp: return "lif_cond_exp";
     case model::neuron_kind::lif_cond_exp_adapt: return "lif_cond_exp_adapt";
+    case model::neuron_kind::lif_curr_exp_adapt: return "lif_curr_exp_adapt";
     case model::neuron_kind::lif_curr_alpha: return "lif_curr_alpha";
     case model::neuron_kind::poisson_source: return "poisson_source";
     }

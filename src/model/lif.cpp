@@ -192,6 +192,18 @@ template <class F, bool Gain, bool Egaba, bool Track>
     return spike;
 }
 
+template <class F, bool Gain, bool Egaba, bool Track>
+[[gnu::always_inline]] inline auto step_curr_exp_adapt(const lif_constants& c, const lif_block& b, std::size_t i) {
+    const F ie = load<F>(b.x_ex + i), ii = load<F>(b.x_in + i);
+    const F w = load<F>(b.w + i);
+    const F v_free = c.E_L + (load<F>(b.V + i) - c.E_L) * c.P22 + ie * c.P21_ex + ii * c.P21_in +
+                     (c.I_e + load<F>(b.I_dc + i) - w) * c.P20;
+    const auto spike = finish_step<F, Gain, synaptic::exponential, Track>(c, b, i, v_free);
+    const F w_inf = (load<F>(b.V + i) - c.E_L) * c.a;  // V after the step (V_reset where it spiked)
+    store(b.w + i, w_inf + (w - w_inf) * c.P_w + (spike ? F{} + c.b : F{}));
+    return spike;
+}
+
 // Sixteen neurons at a time, then the remainder one by one with the same arithmetic. Spikes are rare
 // (a few per thousand neurons and step), so lanes are looked at only where one fired: each group of
 // 128 neurons stores its spike masks into b.spikes and is scanned only if any mask is set, and then
@@ -237,6 +249,7 @@ SYNORM_LIF_KERNEL(update_curr_exp, step_curr_exp)
 SYNORM_LIF_KERNEL(update_curr_alpha, step_curr_alpha)
 SYNORM_LIF_KERNEL(update_cond_exp, step_cond_exp)
 SYNORM_LIF_KERNEL(update_cond_exp_adapt, step_cond_exp_adapt)
+SYNORM_LIF_KERNEL(update_curr_exp_adapt, step_curr_exp_adapt)
 #undef SYNORM_LIF_KERNEL
 
 }  // namespace
@@ -266,6 +279,8 @@ std::size_t update(const lif_constants& c, const lif_block& b) {
         return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_curr_alpha:
         return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_alpha<g(), e(), t()>(c, b); });
+    case neuron_kind::lif_curr_exp_adapt:
+        return dispatch<false>(b, [&](auto g, auto e, auto t) { return update_curr_exp_adapt<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp:
         return dispatch<true>(b, [&](auto g, auto e, auto t) { return update_cond_exp<g(), e(), t()>(c, b); });
     case neuron_kind::lif_cond_exp_adapt:

@@ -59,3 +59,27 @@ def test_tool_measures_a_known_square_wave():
     assert abs(m["mean_up_ms"] - 400) <= 30 and abs(m["mean_down_ms"] - 600) <= 30, m
     assert abs(m["fraction_up"] - 0.4 * 5 / 5.5) < 0.03, m
     assert m["swa_fraction"] > 0.5, m
+
+
+def test_tool_reads_a_group_between_from_and_to():
+    # An area's rate (/rates_by_group/V1): the 1 Hz alternation for 3 s, then flat at 3 Hz for 3 s. The
+    # stretch from 1 s to 3 s holds two onsets, the flat stretch none; a group the file lacks exits 2.
+    path = os.path.join(h.tmpdir(), "groups.h5")
+    t = np.arange(6000)
+    rate = np.where(t < 3000, np.where(t % 1000 < 400, 12.0, 0.5), 3.0)
+    with h5py.File(path, "w") as f:
+        g = f.create_group("rates_by_group")
+        g.attrs["bin"] = 1.0
+        g.create_dataset("V1", data=rate)
+    tool = os.path.join(h.SOURCE, "tools", "slow_waves")
+
+    def measure(*args):
+        p = subprocess.run(["/usr/bin/python3", tool, path, "--group", "V1", "--json", *args], capture_output=True,
+                           text=True, check=True)
+        return json.loads(p.stdout)["whole"]
+    sleep, flat = measure("--from", "900 ms", "--to", "3 s"), measure("--from", "3 s")
+    assert sleep["up_onsets"] == 2 and abs(sleep["duration_s"] - 2.1) < 1e-9, sleep
+    assert flat["up_onsets"] == 0 and flat["swa"] < 1e-20 and abs(flat["mean_rate_hz"] - 3.0) < 1e-12, flat
+    assert sleep["swa"] > 1.0, sleep
+    missing = subprocess.run(["/usr/bin/python3", tool, path, "--group", "V2"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no /rates_by_group/V2" in missing.stderr, missing

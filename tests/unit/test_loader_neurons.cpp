@@ -19,10 +19,10 @@ using model::neuron_kind;
 TEST(loader_errors, unknown_model) {
     EXPECT_EQ(error_of(with(base, "model: lif_curr_exp", "model: adex")),
               "test.yaml:8:14: populations.E.neuron.model: unknown value \"adex\"; expected one of lif_delta, "
-              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha, poisson_source");
+              "lif_curr_exp, lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha, lif_curr_exp_adapt, poisson_source");
     EXPECT_EQ(error_of(with(base, "neuron: {model: lif_delta}", "neuron: {C_m: 250 pF}")),
               "test.yaml:13:13: populations.I.neuron: missing required key \"model\" (lif_delta, lif_curr_exp, "
-              "lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha or poisson_source)");
+              "lif_cond_exp, lif_cond_exp_adapt, lif_curr_alpha, lif_curr_exp_adapt or poisson_source)");
 }
 
 TEST(loader_errors, parameter_the_model_does_not_have) {
@@ -50,6 +50,32 @@ TEST(loader, adaptive_neuron_reads_its_adaptation_parameters) {
     EXPECT_EQ(error_of(with(one, "lif_cond_exp_adapt, a: 2 nS", "lif_cond_exp, a: 2 nS")),
               "test.yaml:4:35: populations.A.neuron.a: unknown key for a lif_cond_exp neuron; accepted: model, C_m, "
               "tau_m, g_L, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, E_ex, E_in, I_e");
+}
+
+TEST(loader, adapting_current_neuron_reads_its_adaptation_parameters_and_phase_overrides) {
+    const std::string one =
+        "populations:\n  A:\n    size: 10\n    neuron: {model: lif_curr_exp_adapt, a: 2 nS, b: 0.05 nA, tau_w: 0.2 "
+        "s}\nrecording:\n  state: [{population: A, ids: [0], variables: [V_m, I_syn_ex, w]}]\n"
+        "schedule:\n  phases:\n    - {name: wake, kind: wake, duration: 1 s, neurons: {A: {b: 0 pA}}}\n"
+        "    - {name: sleep, kind: nrem, duration: 1 s, neurons: {A: {b: 30 pA}}}\n";
+    const auto spec = spec_of(one);
+    const auto& A = spec.populations[0];
+    EXPECT_EQ(A.model, neuron_kind::lif_curr_exp_adapt);
+    EXPECT_DOUBLE_EQ(A.params.a, 2.0);
+    EXPECT_DOUBLE_EQ(A.params.b, 50.0);
+    EXPECT_DOUBLE_EQ(A.params.tau_w, 200.0);
+    ASSERT_EQ(spec.schedule.phases.size(), 2u);
+    ASSERT_EQ(spec.schedule.phases[1].params.size(), 1u);
+    EXPECT_EQ(spec.schedule.phases[1].params[0].key, "b");
+    EXPECT_DOUBLE_EQ(spec.schedule.phases[1].params[0].value, 30.0);
+    expect_round_trip(one);
+    // A current-based model: no reversal potentials.
+    EXPECT_EQ(error_of(with(one, "tau_w: 0.2 s", "E_ex: 0 mV")),
+              "test.yaml:4:62: populations.A.neuron.E_ex: unknown key for a lif_curr_exp_adapt neuron; accepted: "
+              "model, C_m, tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e, a, b, tau_w");
+    EXPECT_EQ(error_of(with(one, "lif_curr_exp_adapt, a: 2 nS", "lif_curr_exp, a: 2 nS")),
+              "test.yaml:4:35: populations.A.neuron.a: unknown key for a lif_curr_exp neuron; accepted: model, C_m, "
+              "tau_m, E_L, V_th, V_reset, t_ref, tau_syn_ex, tau_syn_in, I_e");
 }
 
 TEST(loader, alpha_neuron_takes_currents_and_the_current_models_keys) {

@@ -120,6 +120,35 @@ TEST(loader_schedule, bad_schedules) {
               std::string::npos);
 }
 
+TEST(loader_schedule, neuron_settings_by_pattern) {
+    // Two adapting populations besides I: "E*" reaches E and E2; a later key for one of them wins.
+    std::string two = with(base, "  I:\n", "  E2:\n    size: 40\n    neuron: {model: lif_cond_exp_adapt}\n  I:\n");
+    two = with(two, "neurons: {E: {a: \"0 nS\", b: \"0 pA\"}}",
+               "neurons: {\"E*\": {a: \"0 nS\", b: \"0 pA\"}, E2: {b: \"5 pA\"}}");
+    const auto spec = spec_of(two);
+    const auto& params = spec.schedule.phases[0].params;
+    ASSERT_EQ(params.size(), 4u);
+    EXPECT_EQ(params[0].population, 0u);
+    EXPECT_EQ(params[1].population, 0u);
+    EXPECT_EQ(params[2].population, 1u);
+    EXPECT_EQ(params[3].population, 1u);
+    EXPECT_EQ(params[3].key, "b");
+    EXPECT_EQ(params[3].value, 5.0);
+    EXPECT_EQ(params[1].value, 0.0);
+    expect_round_trip(two);
+    EXPECT_NE(error_of(with(two, "\"E*\":", "\"X*\":")).find("the pattern \"X*\" matches no population"),
+              std::string::npos);
+    // Learning rates by pattern: "*" reaches the plastic projections only (EE, not IE).
+    const auto all = spec_of(with(two, "plasticity: {EE: 0}", "plasticity: {\"*\": 0.5}"));
+    EXPECT_EQ(all.schedule.phases[1].learning_rate, (std::vector<double>{0.5, 1.0}));
+    EXPECT_NE(error_of(with(two, "plasticity: {EE: 0}", "plasticity: {\"I*\": 0}"))
+                  .find("the pattern \"I*\" matches no plastic projection"),
+              std::string::npos);
+    // "*" reaches I too, whose lif_cond_exp has no adaptation.
+    EXPECT_NE(error_of(with(two, "\"E*\":", "\"*\":")).find("unknown parameter \"a\" of population I's neuron model"),
+              std::string::npos);
+}
+
 TEST(loader_schedule, selective_renormalization) {
     const std::string r = "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n";
     const auto spec = spec_of(with(base, r, "  renormalization: {tau: \"400 ms\", mode: selective, spare: 0.25}\n"));

@@ -167,6 +167,54 @@ tables:
     EXPECT_EQ(error("tables: {}\n"), "DIR/net.yaml:1:1: expected at least one population");
 }
 
+TEST_F(tables_test, where_and_unless_split_a_table_into_the_rows_that_match_and_the_rest) {
+    // Within-area E→E projections plastic, every other row static: the same file twice.
+    const std::string plastic = R"(  projections:
+    - file: syn.csv
+      where: {"{from_area}": "{to_area}", "{from_pop}{to_pop}": EE}
+      template:
+        source: "{from_area}_{from_pop}"
+        target: "{to_area}_{to_pop}"
+        connect: {rule: fixed_total_number, number: "{synapses}"}
+        weight: "{w_mean_pA} pA"
+        delay: "{d_mean_ms} ms"
+        plasticity: {rule: stdp, A_plus: "1 pA", A_minus: "-1 pA", w_max: "200 pA"}
+    - file: syn.csv
+      unless: {"{from_area}": "{to_area}", "{from_pop}{to_pop}": EE}
+      template:
+        source: "{from_area}_{from_pop}"
+        target: "{to_area}_{to_pop}"
+        connect: {rule: fixed_total_number, number: "{synapses}"}
+        weight: "{w_mean_pA} pA"
+        delay: "{d_mean_ms} ms"
+  inputs:
+)";
+    const std::size_t from = config.find("  projections:\n    file: syn.csv"), to = config.find("  inputs:\n");
+    const std::string text = config.substr(0, from) + plastic + config.substr(to + 10);
+    const loaded_config loaded = load_config(text);
+    const model::model_spec& spec = loaded.spec;
+    ASSERT_EQ(spec.projections.size(), 4u);
+    EXPECT_EQ(spec.projections[1].name, "A_E_to_A_E");
+    EXPECT_NE(spec.projections[1].plasticity.rule, model::stdp_rule::none);
+    EXPECT_EQ(spec.projections[2].name, "A_I_to_A_E");
+    EXPECT_EQ(spec.projections[3].name, "A_E_to_B_E");  // E→E between areas: static
+    EXPECT_EQ(spec.projections[2].plasticity.rule, model::stdp_rule::none);
+    EXPECT_EQ(spec.projections[3].plasticity.rule, model::stdp_rule::none);
+    expect_same_spec(spec, load_text(loaded.resolved_yaml, "resolved.yaml").spec);
+    // Bad: a condition naming no column, a condition that is not a map, an empty cell it reads.
+    const std::string where = "where: {\"{from_area}\": \"{to_area}\", \"{from_pop}{to_pop}\": EE}";
+    EXPECT_EQ(error(with(text, where, "where: {\"{from_cell}\": E}")),
+              "DIR/net.yaml:21:15: tables.projections[0].where.{from_cell}: no column \"from_cell\" in "
+              "DIR/data/syn.csv; columns: to_area, to_pop, from_area, from_pop, synapses, w_mean_pA, w_sd_pA, "
+              "w_bounds, d_mean_ms, d_sd_ms");
+    EXPECT_EQ(error(with(text, where, "where: [1]")),
+              "DIR/net.yaml:21:14: tables.projections[0].where: expected a map from a \"{column}\" text to the text "
+              "it must equal, got a list");
+    write("data/syn.csv", with(syn, "A,E,A,I,200", "A,E,,I,200"));
+    EXPECT_EQ(error(text),
+              "DIR/data/syn.csv:3:from_area: tables.projections[0].where: empty cell; expected a value for this key");
+}
+
 TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
     // Cells.
     EXPECT_EQ(error_with("data/pops.csv", "A,I,20,", "A,I,abc,"),
@@ -229,7 +277,7 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
               "both");
     EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: syn.csv\n    name: \"{x}\"")),
               "DIR/net.yaml:21:5: tables.projections.name: unknown key for a table of projections; accepted: file, "
-              "derived, template");
+              "derived, template, where, unless");
     EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: nope.csv")),
               "DIR/net.yaml:20:11: tables.projections.file: cannot open DIR/data/nope.csv: No such file or directory");
     EXPECT_EQ(error(config, {"tables.projections.file=/dev/zero"}),

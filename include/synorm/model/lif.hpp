@@ -12,6 +12,8 @@
 //   lif_cond_exp_adapt  as lif_cond_exp, with the adaptation current w held at its value at the
 //                 step's start in V's equation; then w relaxes exactly toward a (V − E_L) over the
 //                 step, V taken at the step's end, and jumps by b if the neuron spiked.
+//   lif_curr_exp_adapt  lif_curr_exp with lif_cond_exp_adapt's w, treated alike: w, held over the step,
+//                 enters V's exact propagation as a constant current −w; then w relaxes and jumps as above.
 // Refractoriness: for t_ref after a spike V is held at V_reset (NEST semantics; lif_delta discards
 // input arriving then, the other models keep integrating their synaptic variables).
 #pragma once
@@ -35,7 +37,7 @@ struct lif_constants {
     float Q21_ex = 0, Q21_in = 0, Q31_ex = 0, Q31_in = 0, psc_ex = 0, psc_in = 0;
     float half_ex = 0, half_in = 0;                   // lif_cond_exp: e^(−h/2τ_syn), conductance at mid-step
     float g_L = 0, E_ex = 0, E_in = 0, h_over_C = 0;  // nS, mV, mV, ms/pF
-    float a = 0, b = 0, P_w = 0;                      // lif_cond_exp_adapt: nS, pA, e^(−h/τ_w)
+    float a = 0, b = 0, P_w = 0;                      // adapting models: nS, pA, e^(−h/τ_w)
     std::int32_t refractory_steps = 0;
 
     static lif_constants make(const neuron_params& p, neuron_kind kind, double dt);
@@ -56,7 +58,7 @@ struct lif_block {
     // neuron; both null when the population has no scaling (then the kernel skips the multiply).
     const float* gain_ex = nullptr;
     const float* gain_in = nullptr;
-    float* w = nullptr;  // pA, adaptation current: lif_cond_exp_adapt only
+    float* w = nullptr;  // pA, adaptation current: adapting models only (model::adapts)
     // lif_cond_exp with E_GABA homeostasis: each neuron's inhibitory reversal potential (mV); null
     // when the population has none (then the kernel uses the constant lif_constants::E_in).
     const float* E_in = nullptr;

@@ -24,10 +24,17 @@ enum class neuron_kind {
     // alpha-shaped currents (pA): a spike of weight w gives the PSC w·(t/τ_syn)·e^(1 − t/τ_syn), which
     // peaks at w at t = τ_syn; NEST iaf_psc_alpha
     lif_curr_alpha,
+    // lif_curr_exp with lif_cond_exp_adapt's adaptation current w (pA): −w in the membrane equation
+    lif_curr_exp_adapt,
     // Not a neuron: each member fires an independent Poisson spike train of `rate` (model/poisson_source.hpp),
     // so projections from it are ordinary (and may be plastic). It takes no input.
     poisson_source,
 };
+
+// The models with an adaptation current w (lif_cond_exp_adapt, lif_curr_exp_adapt).
+constexpr bool adapts(neuron_kind kind) {
+    return kind == neuron_kind::lif_cond_exp_adapt || kind == neuron_kind::lif_curr_exp_adapt;
+}
 
 enum class cell_type { excitatory, inhibitory };  // Dale's law: the receptor of every outgoing synapse
 
@@ -66,9 +73,9 @@ struct neuron_params {
     double E_ex = 0.0;        // mV, lif_cond_exp
     double E_in = -85.0;      // mV, lif_cond_exp
     double I_e = 0.0;         // pA, constant bias current
-    double a = 0.0;           // nS, lif_cond_exp_adapt: subthreshold adaptation
-    double b = 0.0;           // pA, lif_cond_exp_adapt: spike-triggered adaptation
-    double tau_w = 100.0;     // ms, lif_cond_exp_adapt: adaptation time constant
+    double a = 0.0;           // nS, adapting models: subthreshold adaptation
+    double b = 0.0;           // pA, adapting models: spike-triggered adaptation
+    double tau_w = 100.0;     // ms, adapting models: adaptation time constant
     double rate = 0.0;        // Hz, poisson_source: the rate of each member's spike train
 };
 
