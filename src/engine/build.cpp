@@ -46,6 +46,9 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     }
 
+    // By projection, each at its size (grown by doubling, up to twice that: thousands of projections).
+    rules.reserve(spec.projections.size());
+    plastic.reserve(spec.projections.size());
     for (const auto& proj : spec.projections) {
         rules.push_back(plasticity::projection_rule::make(proj.plasticity, dt));
         plastic.push_back(rules.back().plastic());

@@ -172,6 +172,7 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
     const std::uint64_t D = spec.min_delay_steps();
     const double dt = spec.simulation.dt;
     std::vector<synapse_table> tables;
+    tables.reserve(spec.projections.size());  // one per projection, at its size: thousands of projections
     std::vector<std::uint64_t> sources;
     coo_synapses coo;
 
