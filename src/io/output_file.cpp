@@ -111,6 +111,9 @@ h5::handle output_file::impl::access_properties() {
     cache.initial_size = std::size_t{128} << 10;
     cache.min_size = std::size_t{64} << 10;
     cache.max_size = std::size_t{256} << 10;
+    // In parallel, an entry can leave the cache only once written, which the ranks do together at a
+    // sync point each time this much new metadata has been made (HDF5's default: 256 KiB).
+    cache.dirty_bytes_threshold = std::size_t{64} << 10;
     h5::check(H5Pset_mdc_config(fapl.get(), &cache), here, "limiting the metadata cache");
     if (parallel) {
 #ifdef H5_HAVE_PARALLEL
