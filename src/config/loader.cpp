@@ -774,6 +774,10 @@ loaded_config load_text(const std::string& text, const std::string& origin, cons
         loaded_config loaded;
         loaded.spec = reader.read();
         loaded.resolved_yaml = detail::resolved_yaml(loaded.spec, reader.scaling());
+        // Both are kept for the whole run; grown by doubling, they held up to twice their size (with
+        // thousands of projections, megabytes: README "Networks from tables").
+        loaded.spec.projections.shrink_to_fit();
+        loaded.resolved_yaml.shrink_to_fit();
         loaded.warnings = reader.warnings();
         return loaded;
     } catch (const YAML::Exception& e) {

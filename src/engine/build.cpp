@@ -46,6 +46,9 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
     }
 
+    // By projection, each at its size (grown by doubling, up to twice that: thousands of projections).
+    rules.reserve(spec.projections.size());
+    plastic.reserve(spec.projections.size());
     for (const auto& proj : spec.projections) {
         rules.push_back(plasticity::projection_rule::make(proj.plasticity, dt));
         plastic.push_back(rules.back().plastic());
@@ -297,12 +300,18 @@ void simulation::impl::build_thread(int t) {
             ts.V[i] = static_cast<float>(model::draw(pop.V_init, rng));
         }
     }
+    // Plastic and pruned tables are kept even empty: the engine extends them (incoming index, tags).
+    const auto keep = [&](std::uint32_t j) { return plastic[j] || pruned[j]; };
+    ts.tables.clear(static_cast<std::uint32_t>(spec.projections.size()));
     if (restoring) {
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            ts.tables.push_back(network::table_from_list(spec, part, t, j, restoring->synapses.at(j)));
+            ts.tables.set(j, network::table_from_list(spec, part, t, j, restoring->synapses.at(j)), keep(j));
     } else {
-        ts.tables = network::build_synapses(spec, part, t);
+        network::build_synapses(spec, part, t, [&](std::uint32_t j, network::synapse_table&& table) {
+            ts.tables.set(j, std::move(table), keep(j));
+        });
     }
+    ts.tables.shrink();
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())
             ts.tables[j].tag.assign(ts.tables[j].size(), 0);

@@ -94,8 +94,8 @@ struct thread_neurons {
     std::vector<float> dx_ex, dx_in;       // pA/ms, alpha-current drive; empty unless some population has one
     std::vector<std::uint32_t> fired;      // scratch: block indices of the neurons that spiked in a step
     ring_buffer ring_ex, ring_in;
-    std::vector<network::synapse_table> tables;  // by projection
-    std::vector<delivery_kind> delivery;         // by projection: how its spikes are delivered
+    network::table_list tables;           // by projection; only those with synapses held
+    std::vector<delivery_kind> delivery;  // by projection: how its spikes are delivered
     // The rows that this thread's chunk of the received spikes visits, by destination thread, in
     // canonical order (delivery.cpp, bucket_received); capacity kept between intervals.
     std::vector<std::vector<row_visit>> outgoing;

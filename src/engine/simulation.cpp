@@ -414,21 +414,26 @@ std::uint64_t simulation::synapse_bytes() const {
 
 namespace {
 
-// Every synapse of the rank as (source gid, target gid, delay in steps, weight), in table order. The
-// one place that walks the tables' layout for synapse_checksum: a new row index changes this only.
+// Every synapse of the rank as (source gid, target gid, delay in steps, weight), source by source in
+// the rank's source index, which names each row's source: the one place that walks the tables'
+// layout for synapse_checksum (a new row index changes this only). It allocates nothing, so the
+// checksum taken right after the build adds nothing to the build's peak (a list of every row's
+// source, 4 B per row, did: README "Networks from tables").
 template <class Engine, class Visit>
 void for_each_synapse(const Engine& sim, Visit&& visit) {
-    const auto sources = sim.row_sources(std::vector<std::uint8_t>(sim.spec.projections.size(), 1));
-    for (const auto& ts : sim.threads) {
-        for (const auto& t : ts.tables) {
-            const std::uint64_t first = sim.spec.first_gid(sim.spec.projections[t.projection].source);
-            const auto& row_source = sources[static_cast<std::size_t>(&ts - sim.threads.data())][t.projection];
-            for (std::uint64_t row = 0; row + 1 < t.row_begin.size(); ++row)
-                for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
-                    const std::uint32_t word = t.target_delay[i];
-                    visit(first + row_source[row], ts.layout->gids[network::synapse_target(word)],
-                          static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word), t.weight[i]);
-                }
+    const auto& index = sim.rank_index;
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const std::uint64_t source = index.gid(k);
+        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+            const std::uint64_t word = index.word(e);
+            const auto& ts = sim.threads[index.thread_of(word)];
+            const auto& t = ts.tables[index.projection_of(word)];
+            const std::uint64_t row = index.row_of(word);
+            for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
+                const std::uint32_t word_i = t.target_delay[i];
+                visit(source, ts.layout->gids[network::synapse_target(word_i)],
+                      static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word_i), t.weight[i]);
+            }
         }
     }
 }

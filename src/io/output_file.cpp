@@ -99,6 +99,23 @@ h5::handle output_file::impl::access_properties() {
     // mark in the superblock, so a crashed run's file stays readable. Its chunk index has no
     // checksum: the reader checks that every chunk is there instead (output_info.cpp).
     h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), here, "setting the file format");
+    // The metadata cache holds at most 256 KiB of entries (HDF5's default grows to 32 MiB): a run
+    // writes its metadata once, in order, and hardly reads it back, so a larger cache only costs
+    // memory. The size counts entries as on disk; in memory an object header with its attributes
+    // takes about 5 times that. With thousands of projections the default cache filled with their
+    // groups' headers (33 MiB in memory) and stayed full for the whole run (README "Networks from
+    // tables").
+    H5AC_cache_config_t cache{};
+    cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    h5::check(H5Pget_mdc_config(fapl.get(), &cache), here, "reading the metadata cache configuration");
+    cache.set_initial_size = true;
+    cache.initial_size = std::size_t{128} << 10;
+    cache.min_size = std::size_t{64} << 10;
+    cache.max_size = std::size_t{256} << 10;
+    // In parallel, an entry can leave the cache only once written, which the ranks do together at a
+    // sync point each time this much new metadata has been made (HDF5's default: 256 KiB).
+    cache.dirty_bytes_threshold = std::size_t{64} << 10;
+    h5::check(H5Pset_mdc_config(fapl.get(), &cache), here, "limiting the metadata cache");
     if (parallel) {
 #ifdef H5_HAVE_PARALLEL
         auto* mpi_comm = static_cast<MPI_Comm*>(comm.native_handle());
@@ -513,6 +530,8 @@ void output_file::write_populations(const model::model_spec& spec) {
     });
     s.ensure_layout(spec);
     s.collective([&] { s.flush("writing the populations"); });
+    // HDF5 keeps what it freed on its own free lists: give the groups' memory back.
+    H5garbage_collect();
 }
 
 void output_file::set_status(const std::string& status) {

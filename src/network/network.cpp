@@ -164,6 +164,15 @@ total_split total_number_split(const model::model_spec& spec, const partition& p
 }
 
 std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread) {
+    std::vector<synapse_table> tables;
+    tables.reserve(spec.projections.size());
+    build_synapses(spec, part, thread,
+                   [&](std::uint32_t, synapse_table&& table) { tables.push_back(std::move(table)); });
+    return tables;
+}
+
+void build_synapses(const model::model_spec& spec, const partition& part, int thread,
+                    const std::function<void(std::uint32_t, synapse_table&&)>& take) {
     const auto& layout = part.thread(thread);
     if (layout.size() > synapse_target_mask + 1u)
         throw std::runtime_error("a thread owns " + std::to_string(layout.size()) +
@@ -171,7 +180,6 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
                                  std::to_string(synapse_target_mask + 1u) + "); use more threads or ranks");
     const std::uint64_t D = spec.min_delay_steps();
     const double dt = spec.simulation.dt;
-    std::vector<synapse_table> tables;
     std::vector<std::uint64_t> sources;
     coo_synapses coo;
 
@@ -239,9 +247,8 @@ std::vector<synapse_table> build_synapses(const model::model_spec& spec, const p
         if (!coo.source.empty()) check_offset(constant_offset);
 
         fill_rows(table, src.size, coo);
-        tables.push_back(std::move(table));
+        take(j, std::move(table));
     }
-    return tables;
 }
 
 synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread,

@@ -244,6 +244,21 @@ def test_scaling_model_predicts_from_the_dry_runs_counts():
         assert int(base[exchange]["ranks"]) == 4 and float(base[exchange]["rtf_predicted"]) > 0
         extra = (float(slow[exchange]["rtf_predicted"]) - float(base[exchange]["rtf_predicted"])) * bio
         assert abs(extra - counts[3] * (1e-3 - 1e-6)) < 1e-3 * counts[3] * 1e-3 + 1e-6, (exchange, extra, counts[3])
+    # --budget with given costs: one row per job; its modelled RTF is its compute, exchange and wait.
+    p = subprocess.run(["/usr/bin/python3", model, "--budget", "--costs", "10,125,0,214", *runs], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0 and "given costs" in p.stderr, p.stderr
+    budget = {r["exchange"]: r for r in csv.DictReader(p.stdout.splitlines(), delimiter="\t")}
+    assert set(budget) == {"allgather", "alltoall"}
+    for exchange, out in zip(("allgather", "alltoall"), runs):
+        row, counts = budget[exchange], provenance(out)["dry_run_counts"]
+        assert int(row["dry_runs"]) == 1 and float(row["wait_model"]) == 0.0
+        assert abs(float(row["received_per_interval"]) - counts[2] / counts[0]) < 1e-3 * counts[2] / counts[0] + 1e-9
+        total = float(row["compute_model"]) + float(row["exchange_time"]) + float(row["wait_model"])
+        assert float(row["compute_model"]) > 0 and abs(float(row["rtf_model"]) - total) < 1e-3 * total, row
+    p = subprocess.run(["/usr/bin/python3", model, "--budget", "--costs", "10,125", *runs], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 10 and "four numbers" in p.stderr, p.stderr
     real = os.path.join(d, "real.h5")
     h.run(["run", h.config("brunel.yaml"), "-o", real, "-q"] + BRUNEL)
     p = subprocess.run(["/usr/bin/python3", model, real], capture_output=True, text=True, timeout=60)

@@ -211,3 +211,36 @@ TEST(synapse_table, incoming_index_lists_each_synapse_once_under_its_target_by_d
                 network::synapse_target(table.target_delay[table.row_begin[row] + index.position(index.entry[e])]), i);
         }
 }
+
+// A thread's table_list holds only the tables with synapses and those it is asked to keep; every other
+// projection reads as an empty table and costs its slot (README "Networks from tables": under blocks,
+// nearly every projection is empty on a thread). Built from the same tables, it reads as they do.
+TEST(synapse_table, a_table_list_holds_only_tables_with_synapses_or_kept) {
+    auto spec = small_network();
+    network::partition part(spec, 0, 1, 1);
+    auto built = network::build_synapses(spec, part, 0);
+    ASSERT_GE(built.size(), 2u);
+    ASSERT_GT(built[0].size(), 0u);
+    const std::uint32_t J = static_cast<std::uint32_t>(built.size()) + 3;
+    network::table_list list;
+    list.clear(J);
+    list.set(0, network::synapse_table(built[0]), false);
+    for (std::uint32_t j = 1; j < J; ++j) {
+        network::synapse_table empty;
+        empty.projection = j;
+        list.set(j, std::move(empty), j == J - 1);  // only the last of the empty ones is kept
+    }
+    EXPECT_EQ(list.size(), J);
+    EXPECT_EQ(list.held(), 2u);
+    EXPECT_EQ(list[0].size(), built[0].size());
+    EXPECT_EQ(list[0].target_delay, built[0].target_delay);
+    for (std::uint32_t j = 1; j < J; ++j) {
+        EXPECT_EQ(list[j].size(), 0u);
+        EXPECT_EQ(list[j].rows(), 0u);
+    }
+    EXPECT_EQ(list[J - 1].projection, J - 1) << "kept, so its own table";
+    std::vector<std::uint32_t> order;
+    for (const auto& table : list) order.push_back(table.projection);
+    EXPECT_EQ(order, (std::vector<std::uint32_t>{0, J - 1}));
+    EXPECT_LT(list.bytes(), std::uint64_t{J} * sizeof(network::synapse_table)) << "a slot per projection, not a table";
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "synorm/model/model_spec.hpp"
@@ -31,6 +32,10 @@ total_split total_number_split(const model::model_spec& spec, const partition& p
 // One table per projection (in projection order) for thread `thread` of `part`. Throws
 // std::runtime_error when a drawn delay exceeds what a synapse can store.
 std::vector<synapse_table> build_synapses(const model::model_spec& spec, const partition& part, int thread);
+// The same tables handed to `take(projection, table)` one at a time, in projection order, so that the
+// caller keeps only those it wants (table_list).
+void build_synapses(const model::model_spec& spec, const partition& part, int thread,
+                    const std::function<void(std::uint32_t, synapse_table&&)>& take);
 
 // The table of projection `projection` for thread `thread` of `part`, from a list of synapses that
 // holds at least every synapse onto that thread's neurons (a checkpoint's), instead of drawing them.

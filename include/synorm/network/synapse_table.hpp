@@ -75,6 +75,46 @@ struct synapse_table {
     }
 };
 
+// One thread's tables, by projection. Only those with synapses are held (and those a caller keeps
+// whatever their size: plastic and pruned ones, which the engine extends); any other projection
+// costs its 4 B slot and reads as an empty table. With thousands of projections most are empty on a
+// thread (under blocks, nearly all), and a table costs 200 B before its first synapse.
+class table_list {
+public:
+    // Projections [0, projections), none held.
+    void clear(std::uint32_t projections) {
+        slot_.assign(projections, none);
+        held_.clear();
+    }
+    // Sets projection j's table (in ascending j); kept when it has a synapse or `keep`.
+    void set(std::uint32_t j, synapse_table&& table, bool keep) {
+        if (table.size() == 0 && !keep) return;
+        slot_[j] = static_cast<std::uint32_t>(held_.size());
+        held_.push_back(std::move(table));
+    }
+    // Projection j's table; an empty one (shared by the list's absent projections) when none is held.
+    const synapse_table& operator[](std::size_t j) const { return slot_[j] == none ? empty_ : held_[slot_[j]]; }
+    synapse_table& operator[](std::size_t j) { return slot_[j] == none ? empty_ : held_[slot_[j]]; }
+    std::size_t size() const { return slot_.size(); }  // projections
+    // The held tables, by ascending projection.
+    std::vector<synapse_table>::const_iterator begin() const { return held_.begin(); }
+    std::vector<synapse_table>::const_iterator end() const { return held_.end(); }
+    std::vector<synapse_table>::iterator begin() { return held_.begin(); }
+    std::vector<synapse_table>::iterator end() { return held_.end(); }
+    std::size_t held() const { return held_.size(); }
+    // Once every projection is set: the held tables at their number (grown by doubling, up to twice).
+    void shrink() { held_.shrink_to_fit(); }
+    std::uint64_t bytes() const {  // the slots and the held tables' headers; their arrays are in each bytes()
+        return slot_.capacity() * sizeof(std::uint32_t) + held_.capacity() * sizeof(synapse_table);
+    }
+
+private:
+    static constexpr std::uint32_t none = ~0u;
+    std::vector<std::uint32_t> slot_;  // by projection: its place in held_, or none
+    std::vector<synapse_table> held_;  // by ascending projection
+    synapse_table empty_;              // what an absent projection reads as; never written by the engine
+};
+
 // The most synapses one table holds: row offsets are 32-bit (std::runtime_error beyond, naming more threads
 // or ranks as the remedy).
 inline constexpr std::uint64_t max_table_synapses = 0xFFFF'FFFFull;
