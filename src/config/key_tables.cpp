@@ -112,6 +112,11 @@ const key<model::model_spec> network_table[] = {
         {"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
     {unbound({"compensation", "map", "", "none", "",
               "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
+    {unbound({"group_delay_min", "time", "ms", "none", "a multiple of `dt`, > 0; some population has a `group`",
+              "the least delay of every projection between populations of different groups (`group`; none counts "
+              "as a group of its own): normal and lognormal delays are redrawn at or above it, a constant or "
+              "uniform one below it is an error. Lets the exchange between groups be rarer; the resolved "
+              "configuration holds the raised delay bounds ([below](#group_delay_min))"})},
     {{"placement", "word", "", "`round_robin`", "`round_robin` or `blocks`",
       "which rank owns which neuron: `round_robin` (gid % ranks) or `blocks` (one contiguous gid range per rank, "
       "whole populations where they fit, balanced by estimated cost; [below](#placement)). Results are the same "
