@@ -116,7 +116,9 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
         p.dry_run_exchange = {spec.dry_run.latency * 1e-3, spec.dry_run.bandwidth * 1e9,
                               dry->modelled_exchange_seconds()};
     }
-    p.placement = spec.placement == model::placement_kind::blocks ? "blocks" : "round_robin";
+    p.placement = spec.placement == model::placement_kind::blocks   ? "blocks"
+                  : spec.placement == model::placement_kind::groups ? "groups"
+                                                                    : "round_robin";
     p.rank_neurons = comm.all_gather(static_cast<std::int64_t>(sim.local_neurons()));
     p.rank_synapses = comm.all_gather(static_cast<std::int64_t>(sim.local_synapses()));
     p.rank_spikes = comm.all_gather(static_cast<std::int64_t>(res.local_spikes));

@@ -117,10 +117,10 @@ const key<model::model_spec> network_table[] = {
               "as a group of its own): normal and lognormal delays are redrawn at or above it, a constant or "
               "uniform one below it is an error. Lets the exchange between groups be rarer; the resolved "
               "configuration holds the raised delay bounds ([below](#group_delay_min))"})},
-    {{"placement", "word", "", "`round_robin`", "`round_robin` or `blocks`",
-      "which rank owns which neuron: `round_robin` (gid % ranks) or `blocks` (one contiguous gid range per rank, "
-      "whole populations where they fit, balanced by estimated cost; [below](#placement)). Results are the same "
-      "either way"},
+    {{"placement", "word", "", "`round_robin`", "`round_robin`, `blocks` or `groups`",
+      "which rank owns which neuron: `round_robin` (gid % ranks), `blocks` (one contiguous gid range per rank, "
+      "whole populations where they fit, balanced by estimated cost) or `groups` (as `blocks`, each rank's range "
+      "inside one group or holding whole groups; [below](#placement)). Results are the same every way"},
      bind_word<&model::model_spec::placement, placements>(),
      &non_default_placement},
 };

@@ -35,6 +35,7 @@ inline constexpr choice<model::cell_type> cell_types[] = {
 inline constexpr choice<model::placement_kind> placements[] = {
     {"round_robin", model::placement_kind::round_robin},
     {"blocks", model::placement_kind::blocks},
+    {"groups", model::placement_kind::groups},
 };
 
 inline constexpr choice<model::branch_spec::assignment> branch_assignments[] = {

@@ -388,8 +388,9 @@ struct simulation_spec {
 };
 
 // Which rank owns which neuron (network/partition.hpp): gid % ranks, or one contiguous gid range per
-// rank balanced by an estimated cost. Never changes results (src/README.md decision 5).
-enum class placement_kind { round_robin, blocks };
+// rank balanced by an estimated cost, or such ranges that hold whole groups (population_spec::group)
+// or fall inside one. Never changes results (src/README.md decision 5).
+enum class placement_kind { round_robin, blocks, groups };
 
 struct model_spec {
     simulation_spec simulation;
