@@ -754,6 +754,8 @@ void spec_reader::read_comm(const std::optional<node_at>& at) {
         spec_.comm.exchange = read_choice<model::exchange_strategy>(*e, exchange_strategies);
     if (const auto o = m.find("overlap"))
         spec_.comm.overlap = read_choice<model::overlap_setting>(*o, overlap_settings);
+    if (const auto s = m.find("structure"))
+        spec_.comm.structure = read_choice<model::exchange_structure>(*s, exchange_structures);
 }
 
 // dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a

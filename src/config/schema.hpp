@@ -121,6 +121,11 @@ inline constexpr choice<model::exchange_strategy> exchange_strategies[] = {
     {"alltoall", model::exchange_strategy::alltoall},
     {"auto", model::exchange_strategy::automatic},
 };
+inline constexpr choice<model::exchange_structure> exchange_structures[] = {
+    {"flat", model::exchange_structure::flat},
+    {"groups", model::exchange_structure::groups},
+    {"auto", model::exchange_structure::automatic},
+};
 inline constexpr choice<model::overlap_setting> overlap_settings[] = {
     {"on", model::overlap_setting::on},
     {"off", model::overlap_setting::off},

@@ -67,3 +67,58 @@ def test_placement_by_groups_changes_no_result():
             prov = f.provenance()
         assert prov["placement"] == "groups"
         assert int(np.min(prov["rank_neurons"])) > 0, prov["rank_neurons"]
+
+
+BOUND = ["--set", "network.group_delay_min=1 ms"]
+GROUPS = ["--set", "network.placement=groups"]
+
+
+def structure(path):
+    with h.files.Output(path) as f:
+        return f.provenance()["exchange_structure"]
+
+
+def test_the_two_level_exchange_gives_the_flat_spikes():
+    """comm.structure (auto): within each cluster every 0.1 ms, over all ranks every 1 ms. 2 ranks: a
+    cluster per rank, one holding two groups; 4 and 5 ranks: a group on two ranks; threads too. The
+    same spikes and final V as flat on 1 rank, and as flat on 3 ranks."""
+    d = h.tmpdir()
+    ref, _ = run_grouped(d, "flat", 1, 1, *BOUND)
+    assert structure(ref) == "flat"
+    assert sum(len(t) for t, _ in h.spikes(ref).values()) > 2000
+    expected = {2: 2, 4: 3, 5: 3}  # clusters
+    for ranks, threads in [(2, 1), (4, 1), (5, 1), (2, 2)]:
+        out, p = run_grouped(d, "groups", ranks, threads, *BOUND, *GROUPS)
+        assert structure(out) == f"groups: {expected[ranks]} clusters, all ranks every 10 steps", structure(out)
+        assert f"structure groups: {expected[ranks]} clusters" in p.stdout, p.stdout
+        assert_same_run(ref, out, f"structured on {ranks}x{threads}")
+    out, _ = run_grouped(d, "flat", 3, 1, *BOUND, *GROUPS, "--set", "comm.structure=flat")
+    assert structure(out) == "flat"
+    assert_same_run(ref, out, "flat on 3x1")
+
+
+def test_the_structure_says_why_it_stays_flat():
+    d = h.tmpdir()
+    out, _ = run_grouped(d, "unbounded", 2, 1, *GROUPS, "--set", "comm.structure=groups")
+    assert structure(out) == "flat (the least delay between clusters is under 2 intervals " \
+                             "(network.group_delay_min))", structure(out)
+    out, _ = run_grouped(d, "alltoall", 4, 1, *BOUND, *GROUPS, "--set", "comm.structure=groups",
+                         "--set", "comm.exchange=alltoall")
+    assert structure(out) == "flat (the exchange is alltoall)"
+    out, _ = run_grouped(d, "blocks", 2, 1, *BOUND, "--set", "comm.structure=groups")
+    assert structure(out) == "flat (network.placement is not groups)"
+    out, _ = run_grouped(d, "auto", 2, 1, *BOUND)  # auto under round_robin: flat, nothing to say
+    assert structure(out) == "flat"
+
+
+def test_a_structured_checkpoint_falls_on_an_exchange_over_all_ranks_and_resumes_flat():
+    d = h.tmpdir()
+    ref, _ = run_grouped(d, "straight", 1, 1, *BOUND)
+    out, _ = run_grouped(d, "cut", 4, 1, *BOUND, *GROUPS, "--checkpoint-every", "35.5 ms")
+    cdir = out[:-3] + ".checkpoints"
+    first = sorted(os.listdir(cdir))[0]
+    assert first == "ckpt_000000000360.h5", os.listdir(cdir)  # 35.5 ms: the next multiple of 1 ms
+    with h.files.open(out, "r+") as f:
+        f.file.attrs["status"] = "running"
+    h.run(["resume", os.path.join(cdir, first), "-q", "--set", "comm.structure=flat"], ranks=2)
+    assert_same_run(ref, out, "resumed flat on 2x1 from a structured checkpoint at 36 ms")
