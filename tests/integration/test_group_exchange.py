@@ -95,6 +95,12 @@ def test_the_two_level_exchange_gives_the_flat_spikes():
     out, _ = run_grouped(d, "flat", 3, 1, *BOUND, *GROUPS, "--set", "comm.structure=flat")
     assert structure(out) == "flat"
     assert_same_run(ref, out, "flat on 3x1")
+    assert "structure:   groups: 3 clusters" in h.run(["info", os.path.join(d, "groups-5x1.h5")]).stdout
+    # A run whose end is no multiple of M: its last exchange over all ranks is at the end.
+    ref, _ = run_grouped(d, "short", 1, 1, *BOUND, "--duration", "50.3 ms")
+    out, _ = run_grouped(d, "short", 4, 1, *BOUND, *GROUPS, "--duration", "50.3 ms")
+    assert structure(out).startswith("groups: 3 clusters")
+    assert_same_run(ref, out, "structured on 4x1, 50.3 ms")
 
 
 def test_the_structure_says_why_it_stays_flat():
@@ -109,6 +115,8 @@ def test_the_structure_says_why_it_stays_flat():
     assert structure(out) == "flat (network.placement is not groups)"
     out, _ = run_grouped(d, "auto", 2, 1, *BOUND)  # auto under round_robin: flat, nothing to say
     assert structure(out) == "flat"
+    out, _ = run_grouped(d, "dry", 1, 1, *BOUND, *GROUPS, "--dry-run", "4:0", "--dry-run-rates", out)
+    assert structure(out) == "flat (the communicator cannot split (a dry run))", structure(out)
 
 
 def test_a_structured_checkpoint_falls_on_an_exchange_over_all_ranks_and_resumes_flat():
