@@ -519,7 +519,7 @@ const key<model::comm_spec> comm_table[] = {
       "`groups`: with `network.placement: groups`, exchange within each cluster of ranks that holds whole groups "
       "every interval and over all ranks only every multiple of it up to the least delay between clusters "
       "(`network.group_delay_min`); `auto` does so when that is at least 2 intervals; a run that cannot "
-      "(overlap, plasticity, homeostasis, a schedule, alltoall, a dry run) is flat and says why "
+      "(overlap, plasticity, homeostasis, a schedule, alltoall) is flat and says why "
       "(above). Results are identical"},
      bind_word<&model::comm_spec::structure, exchange_structures>()},
 };

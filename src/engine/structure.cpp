@@ -38,22 +38,11 @@ void simulation::impl::plan_structure() {
     const auto any = [](const std::vector<std::uint8_t>& v) { return std::find(v.begin(), v.end(), 1) != v.end(); };
     if (any_plastic || H > 0 || !phase_runs.empty() || any(additive) || any(branched))
         return flat("plasticity, homeostasis or a schedule: a delivery's weight depends on its time");
-    // Clusters: a new one starts at each rank whose range starts a group (and is not empty).
+    rank_cluster = network::rank_clusters(spec, P);
     const auto bounds = network::rank_bounds(spec, P);
-    const auto runs = network::group_runs(spec);
     std::vector<std::uint64_t> first(spec.populations.size() + 1, 0);  // by population: first gid
     for (std::size_t p = 0; p < spec.populations.size(); ++p) first[p + 1] = first[p] + spec.populations[p].size;
-    std::vector<std::uint64_t> run_start;
-    for (std::size_t k = 0; k + 1 < runs.size(); ++k) run_start.push_back(first[runs[k]]);
-    rank_cluster.assign(static_cast<std::size_t>(P), 0);
-    int c = 0;
-    for (std::size_t r = 1; r < rank_cluster.size(); ++r) {
-        if (bounds[r] > bounds[r - 1] && bounds[r] < first.back() &&
-            std::binary_search(run_start.begin(), run_start.end(), bounds[r]))
-            ++c;
-        rank_cluster[r] = c;
-    }
-    plan.clusters = c + 1;
+    plan.clusters = rank_cluster.back() + 1;
     if (plan.clusters < 2) return flat("the ranks form one cluster");
     // D_out: the least delay, in steps, of the projections between clusters (a population's ranks are
     // all in one cluster); without any, the exchange over all ranks still carries run_control's words.

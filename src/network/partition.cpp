@@ -144,6 +144,23 @@ std::vector<std::uint64_t> rank_bounds(const model::model_spec& spec, int ranks)
     return bounds;
 }
 
+std::vector<int> rank_clusters(const model::model_spec& spec, int ranks) {
+    if (spec.placement != model::placement_kind::groups) return {};
+    const auto bounds = rank_bounds(spec, ranks);
+    const auto runs = group_runs(spec);
+    std::vector<std::uint64_t> first(spec.populations.size() + 1, 0);  // by population: first gid
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) first[p + 1] = first[p] + spec.populations[p].size;
+    std::vector<std::uint64_t> run_start;
+    for (std::size_t k = 0; k + 1 < runs.size(); ++k) run_start.push_back(first[runs[k]]);
+    std::vector<int> cluster(static_cast<std::size_t>(std::max(ranks, 1)), 0);
+    for (std::size_t r = 1; r < cluster.size(); ++r) {
+        const bool starts = bounds[r] > bounds[r - 1] && bounds[r] < first.back() &&
+                            std::binary_search(run_start.begin(), run_start.end(), bounds[r]);
+        cluster[r] = cluster[r - 1] + (starts ? 1 : 0);
+    }
+    return cluster;
+}
+
 int partition::owner_rank(std::uint64_t gid, int ranks, const std::vector<std::uint64_t>& bounds) {
     if (bounds.empty()) return static_cast<int>(gid % static_cast<std::uint64_t>(ranks));
     // The last rank whose range starts at or before gid (empty ranks share their start with the next).

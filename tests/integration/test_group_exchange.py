@@ -115,8 +115,31 @@ def test_the_structure_says_why_it_stays_flat():
     assert structure(out) == "flat (network.placement is not groups)"
     out, _ = run_grouped(d, "auto", 2, 1, *BOUND)  # auto under round_robin: flat, nothing to say
     assert structure(out) == "flat"
-    out, _ = run_grouped(d, "dry", 1, 1, *BOUND, *GROUPS, "--dry-run", "4:0", "--dry-run-rates", out)
-    assert structure(out) == "flat (the communicator cannot split (a dry run))", structure(out)
+
+
+
+def test_a_dry_run_counts_both_levels():
+    """Rank 0 of 4 shares its cluster with rank 1: 1 message per interval within it and 2 (⌈log2 4⌉) per
+    exchange over all ranks, every 10 intervals, against 2 per interval flat; rank 2 is a cluster alone."""
+    d = h.tmpdir()
+    rates, _ = run_grouped(d, "rates", 1, 1, *BOUND)
+    counts = {}
+    for setting in ("flat", "auto"):
+        for rank in (0, 2):
+            out, _ = run_grouped(d, f"dry-{setting}-{rank}", 1, 1, *BOUND, *GROUPS, "--set",
+                                 f"comm.structure={setting}", "--dry-run", f"4:{rank}", "--dry-run-rates", rates)
+            with h.files.Output(out) as f:
+                prov = f.provenance()
+            counts[setting, rank] = [int(x) for x in prov["dry_run_counts"]]
+            expected = "flat" if setting == "flat" else "groups: 3 clusters, all ranks every 10 steps"
+            assert structure(out) == expected, structure(out)
+    intervals = counts["flat", 0][0]
+    assert intervals == 1000 and counts["auto", 0][0] == intervals
+    assert counts["flat", 0][3] == counts["flat", 2][3] == 2 * intervals
+    assert counts["auto", 0][3] == intervals + 2 * intervals // 10
+    assert counts["auto", 2][3] == 2 * intervals // 10
+    for rank in (0, 2):  # the same own spikes, the same synapses
+        assert counts["auto", rank][1] == counts["flat", rank][1]
 
 
 def test_a_structured_checkpoint_falls_on_an_exchange_over_all_ranks_and_resumes_flat():

@@ -55,6 +55,10 @@ std::vector<std::uint64_t> rank_bounds(const model::model_spec& spec, int ranks)
 // populations at the end.
 std::vector<std::size_t> group_runs(const model::model_spec& spec);
 
+// Under groups: the cluster of each rank, 0 up; a new cluster starts at each rank whose range starts
+// a group and is not empty, so each cluster holds whole groups (comm.structure). Empty otherwise.
+std::vector<int> rank_clusters(const model::model_spec& spec, int ranks);
+
 class partition {
 public:
     partition(const model::model_spec& spec, int rank, int ranks, int threads);
