@@ -39,7 +39,7 @@ const char* usage_text =
     "             [--checkpoint-every \"500 ms\"] [--checkpoint-wall \"30 min\"] [--checkpoint-dir DIR] "
     "[--checkpoint-keep K]\n"
     "             [--stop-after \"55 min\"] [--overwrite] [--dry-run P[xT][:r] [--dry-run-rates EARLIER.h5]]\n"
-    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--placement round_robin|blocks] [--force]\n"
+    "  synorm resume CHECKPOINT|DIR [-o OUT.h5] [--threads N] [--placement round_robin|blocks|groups] [--force]\n"
     "             [--stop-after ...] [--checkpoint-every ...] [...]\n"
     "             [--set comm.exchange=allgather|alltoall|auto] [--set comm.overlap=on|off|auto]\n"
     "  synorm validate CONFIG [--set key.path=value ...] [--estimate [--ranks N] [--threads N] [--checkpoint-every T] "
@@ -323,7 +323,7 @@ int main(int argc, char** argv) {
         "run, resume: checkpoint and stop (exit 6) after this much wall time, e.g. \"55 min\"")(
         "force", "resume: continue an output file whose configuration differs from the checkpoint's")(
         "placement", po::value<std::string>(),
-        "resume: round_robin or blocks, which rank owns which neuron from here on (default: the checkpoint's "
+        "resume: round_robin, blocks or groups, which rank owns which neuron from here on (default: the checkpoint's "
         "network.placement; results do not change)")(
         "overwrite",
         "run: replace an existing output file that holds a complete run, a run stopped at a "
@@ -460,9 +460,11 @@ int main(int argc, char** argv) {
     opt.overrides = overrides;
     if (vm.count("placement")) {
         const std::string word = vm["placement"].as<std::string>();
-        if (word != "round_robin" && word != "blocks")
-            return command_line_error(command, "--placement '" + word + "': expected round_robin or blocks");
-        opt.placement = word == "blocks" ? model::placement_kind::blocks : model::placement_kind::round_robin;
+        if (word != "round_robin" && word != "blocks" && word != "groups")
+            return command_line_error(command, "--placement '" + word + "': expected round_robin, blocks or groups");
+        opt.placement = word == "blocks"   ? model::placement_kind::blocks
+                        : word == "groups" ? model::placement_kind::groups
+                                           : model::placement_kind::round_robin;
     }
     if (vm.count("output")) {
         opt.output = vm["output"].as<std::string>();

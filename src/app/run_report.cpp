@@ -100,6 +100,10 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
     p.overlap_setting = plan.overlap_setting == model::overlap_setting::on    ? "on"
                         : plan.overlap_setting == model::overlap_setting::off ? "off"
                                                                               : "auto";
+    p.structure = plan.structured ? "groups: " + std::to_string(plan.clusters) + " clusters, all ranks every " +
+                                        std::to_string(plan.outer_steps) + " steps"
+                  : plan.structure_note.empty() ? "flat"
+                                                : "flat (" + plan.structure_note + ")";
     p.time_wait = gather_seconds(res.time.wait);
     // Per interval: under overlap each interval is two exchanges (one per half).
     const double exchanges = std::max(1.0, static_cast<double>(res.exchanges) / (plan.overlap ? 2.0 : 1.0));
@@ -116,7 +120,9 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
         p.dry_run_exchange = {spec.dry_run.latency * 1e-3, spec.dry_run.bandwidth * 1e9,
                               dry->modelled_exchange_seconds()};
     }
-    p.placement = spec.placement == model::placement_kind::blocks ? "blocks" : "round_robin";
+    p.placement = spec.placement == model::placement_kind::blocks   ? "blocks"
+                  : spec.placement == model::placement_kind::groups ? "groups"
+                                                                    : "round_robin";
     p.rank_neurons = comm.all_gather(static_cast<std::int64_t>(sim.local_neurons()));
     p.rank_synapses = comm.all_gather(static_cast<std::int64_t>(sim.local_synapses()));
     p.rank_spikes = comm.all_gather(static_cast<std::int64_t>(res.local_spikes));
@@ -196,6 +202,8 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
     if (p.overlap_setting != "off" && p.overlap == "off")
         s << (p.min_delay_steps < 2 ? " (an interval of one step has no half to overlap)" : " (auto: one rank)");
     s << " (comm.overlap " << p.overlap_setting << ")";
+    // The structure when it runs, or was asked for (explicitly, or by auto under placement groups).
+    if (p.structure != "flat") s << "; structure " << p.structure;
     s << "; per interval and rank " << mean(p.exchange_bytes_received) << " bytes received; wait " << mean(p.time_wait)
       << " s, exchange " << mean(p.time_exchange) << " s per rank\n";
     // What the received spikes cost: the rows each one reached on its rank (0 for a spike no synapse

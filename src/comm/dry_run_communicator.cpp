@@ -25,6 +25,7 @@ void dry_run_communicator::prepare(const model::model_spec& spec, const std::vec
     latency_s_ = spec.dry_run.latency * 1e-3;
     bandwidth_ = spec.dry_run.bandwidth * 1e9;
     part_ = std::make_unique<network::partition>(spec, rank_, ranks_, 1);
+    rank_cluster_ = network::rank_clusters(spec, ranks_);
     const std::size_t n = spec.populations.size();
     if (rates.size() != n) throw std::invalid_argument("dry run: one rate per population expected");
     first_gid_.resize(n);
@@ -127,10 +128,84 @@ std::uint64_t dry_run_communicator::next_interval(std::vector<std::uint64_t>& ou
 
 void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
     global.assign(local.begin(), local.end());
+    if (split_) {  // over all ranks, under comm.structure: the stretch since the last one
+        const std::size_t before = global.size();
+        model_remote(outer_origin_, next_t0_, outer_origin_, global, false);
+        const std::uint64_t remote = global.size() - before, others = static_cast<std::uint64_t>(ranks_ - 1);
+        outer_origin_ = next_t0_;
+        counts_.remote_spikes += remote;
+        counts_.messages += rounds_;
+        counts_.bytes_sent += 8 * (local.size() + 1) * others;
+        counts_.bytes_received += 8 * (remote + others);
+        return;
+    }
     const std::uint64_t remote = next_interval(global, false), others = static_cast<std::uint64_t>(ranks_ - 1);
     counts_.local_spikes += spikes_among(local);
     counts_.remote_spikes += remote;
     counts_.messages += rounds_;
+    counts_.bytes_sent += 8 * (local.size() + 1) * others;
+    counts_.bytes_received += 8 * (remote + others);
+}
+
+namespace {
+
+// The cluster of a dry run's rank (comm.structure): its exchange is the parent's exchange_cluster.
+class dry_run_cluster final : public communicator {
+public:
+    dry_run_cluster(dry_run_communicator& parent, int rank, int size) : parent_(parent), rank_(rank), size_(size) {}
+    int rank() const override { return rank_; }
+    int size() const override { return size_; }
+    void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
+        parent_.exchange_cluster(local, global);
+    }
+    void sum(std::span<std::int64_t>) override {}
+    void sum(std::span<double>) override {}
+    std::int64_t max(std::int64_t value) override { return value; }
+    std::int64_t min(std::int64_t value) override { return value; }
+    std::uint64_t exclusive_prefix_sum(std::uint64_t) override { return 0; }
+    std::vector<std::int64_t> all_gather(std::int64_t value) override {
+        return std::vector<std::int64_t>(static_cast<std::size_t>(size_), value);
+    }
+    void broadcast(std::string&, int) override {}
+    void barrier() override {}
+    [[noreturn]] void abort(int exit_code) override { parent_.abort(exit_code); }
+    void* native_handle() override { return nullptr; }
+
+private:
+    dry_run_communicator& parent_;
+    int rank_, size_;
+};
+
+}  // namespace
+
+std::unique_ptr<communicator> dry_run_communicator::split(int color) {
+    if (!part_ || rank_cluster_.empty()) return nullptr;
+    split_ = true;
+    cluster_ = color;
+    cluster_ranks_ = static_cast<int>(std::count(rank_cluster_.begin(), rank_cluster_.end(), color));
+    cluster_rounds_ = static_cast<std::uint64_t>(std::bit_width(static_cast<std::uint64_t>(cluster_ranks_) - 1));
+    const auto first = std::find(rank_cluster_.begin(), rank_cluster_.end(), color) - rank_cluster_.begin();
+    return std::make_unique<dry_run_cluster>(*this, rank_ - static_cast<int>(first), cluster_ranks_);
+}
+
+// The next interval within the cluster: the model's draws for it, of the cluster's other ranks only.
+void dry_run_communicator::exchange_cluster(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) {
+    if (!part_) throw std::logic_error("dry run: exchange before prepare()");
+    global.assign(local.begin(), local.end());
+    const std::size_t before = global.size();
+    const std::int64_t t0 = next_t0_, t1 = std::min(t0 + D_, total_steps_);
+    model_remote(t0, t1, t0, global, false);
+    const auto elsewhere = [&](std::uint64_t word) {
+        return rank_cluster_[static_cast<std::size_t>(part_->owner_rank(spike_gid(word)))] != cluster_;
+    };
+    global.erase(std::remove_if(global.begin() + static_cast<std::ptrdiff_t>(before), global.end(), elsewhere),
+                 global.end());
+    next_t0_ += D_;
+    const std::uint64_t remote = global.size() - before, others = static_cast<std::uint64_t>(cluster_ranks_ - 1);
+    counts_.intervals += 1;
+    counts_.local_spikes += spikes_among(local);
+    counts_.remote_spikes += remote;
+    counts_.messages += cluster_rounds_;
     counts_.bytes_sent += 8 * (local.size() + 1) * others;
     counts_.bytes_received += 8 * (remote + others);
 }

@@ -16,11 +16,25 @@ namespace {
 
 class mpi_communicator final : public communicator {
 public:
-    explicit mpi_communicator(MPI_Comm c) : comm_(c) {
+    explicit mpi_communicator(MPI_Comm c, bool owned = false) : comm_(c), owned_(owned) {
         MPI_Comm_rank(comm_, &rank_);
         MPI_Comm_size(comm_, &size_);
         counts_.resize(static_cast<std::size_t>(size_));
         displs_.resize(static_cast<std::size_t>(size_));
+    }
+    ~mpi_communicator() override {
+        int finalized = 0;
+        MPI_Finalized(&finalized);
+        if (owned_ && !finalized) MPI_Comm_free(&comm_);
+    }
+    mpi_communicator(const mpi_communicator&) = delete;
+    mpi_communicator& operator=(const mpi_communicator&) = delete;
+    // A cluster of ranks (comm.structure): inherits this communicator's error handler, so that errors
+    // still come back as codes.
+    std::unique_ptr<communicator> split(int color) override {
+        MPI_Comm sub = MPI_COMM_NULL;
+        check(MPI_Comm_split(comm_, color, rank_, &sub), "MPI_Comm_split");
+        return std::make_unique<mpi_communicator>(sub, true);
     }
     int rank() const override { return rank_; }
     int size() const override { return size_; }
@@ -327,6 +341,7 @@ private:
     }
     static constexpr std::size_t initial_capacity = 64, quiet_intervals = 128;
     MPI_Comm comm_;
+    bool owned_ = false;  // a split's: freed with this object
     int rank_ = 0, size_ = 1;
     std::vector<int> counts_, displs_;
     std::size_t capacity_ = initial_capacity;  // words per rank in the first exchange collective

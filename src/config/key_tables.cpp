@@ -118,10 +118,15 @@ const key<model::model_spec> network_table[] = {
         {"indegree_scale", "number", "", "`scale`", "> 0", "resizes the in-degrees apart from the sizes (see below)"})},
     {unbound({"compensation", "map", "", "none", "",
               "keeps each neuron's mean input when in-degrees change ([below](#compensation))"})},
-    {{"placement", "word", "", "`round_robin`", "`round_robin` or `blocks`",
-      "which rank owns which neuron: `round_robin` (gid % ranks) or `blocks` (one contiguous gid range per rank, "
-      "whole populations where they fit, balanced by estimated cost; [below](#placement)). Results are the same "
-      "either way"},
+    {unbound({"group_delay_min", "time", "ms", "none", "a multiple of `dt`, > 0; some population has a `group`",
+              "the least delay of every projection between populations of different groups (`group`; none counts "
+              "as a group of its own): normal and lognormal delays are redrawn at or above it, a constant or "
+              "uniform one below it is an error. Lets the exchange between groups be rarer (`comm.structure`); "
+              "the resolved configuration holds the raised delay bounds ([below](#group_delay_min))"})},
+    {{"placement", "word", "", "`round_robin`", "`round_robin`, `blocks` or `groups`",
+      "which rank owns which neuron: `round_robin` (gid % ranks), `blocks` (one contiguous gid range per rank, "
+      "whole populations where they fit, balanced by estimated cost) or `groups` (as `blocks`, each rank's range "
+      "inside one group or holding whole groups; [below](#placement)). Results are the same every way"},
      bind_word<&model::model_spec::placement, placements>(),
      &non_default_placement},
 };
@@ -517,6 +522,13 @@ const key<model::comm_spec> comm_table[] = {
       "overlaps on more than one rank. An interval of one step (min delay = dt) cannot overlap. Results are "
       "identical; `synorm resume --set comm.overlap=...` may change it"},
      bind_word<&model::comm_spec::overlap, overlap_settings>()},
+    {{"structure", "word", "", "`auto`", "`flat`, `groups` or `auto`",
+      "`groups`: with `network.placement: groups`, exchange within each cluster of ranks that holds whole groups "
+      "every interval and over all ranks only every multiple of it up to the least delay between clusters "
+      "(`network.group_delay_min`); `auto` does so when that is at least 2 intervals; a run that cannot "
+      "(overlap, plasticity, homeostasis, a schedule, alltoall) is flat and says why "
+      "(above). Results are identical"},
+     bind_word<&model::comm_spec::structure, exchange_structures>()},
 };
 
 const key<model::dry_run_spec> dry_run_table[] = {

@@ -114,6 +114,7 @@ model::model_spec spec_reader::read() {
     read_populations(populations, tables);
     if (spec_.populations.empty()) populations.value_or(m.self()).fail("expected at least one population");
     read_projections(m.find("projections"), tables);
+    bound_group_delays();
     check_delays();
     read_branch_sources();
     check_normalization();
@@ -170,6 +171,11 @@ void spec_reader::read_network(const std::optional<node_at>& at) {
         }
     }
     compensation_at_ = m.find("compensation");
+    if ((group_delay_at_ = m.find("group_delay_min"))) {
+        group_delay_min_ = read_quantity(*group_delay_at_, dimension::time);
+        require_positive(*group_delay_at_, group_delay_min_, dimension::time);
+        require_multiple_of_dt(*group_delay_at_, group_delay_min_);
+    }
     if (const auto placement = m.find("placement"))
         spec_.placement = read_choice<model::placement_kind>(*placement, placements);
 }
@@ -504,6 +510,39 @@ void spec_reader::read_connect(const node_at& at, model::projection_spec& proj) 
     }
 }
 
+// network.group_delay_min: every projection between populations of different groups (a population
+// without a group is in the group "") gets delays of at least the bound, so that the exchange between
+// groups can be rarer than within them (src/README.md decision 6). Normal and lognormal delays are
+// redrawn within [max(min, bound), max], as draws below a min already are; a constant or uniform delay
+// below the bound is an error, since raising it would change the model without a trace.
+void spec_reader::bound_group_delays() {
+    if (!group_delay_at_) return;
+    const double bound = group_delay_min_;
+    const bool any_group = std::any_of(spec_.populations.begin(), spec_.populations.end(),
+                                       [](const model::population_spec& p) { return !p.group.empty(); });
+    if (!any_group) group_delay_at_->fail("no population has a group, so no projection is between groups");
+    for (std::size_t j = 0; j < spec_.projections.size(); ++j) {
+        model::projection_spec& proj = spec_.projections[j];
+        if (spec_.populations[proj.source].group == spec_.populations[proj.target].group) continue;
+        model::distribution& d = proj.delay;
+        const node_at& at = delay_at_[j];
+        const auto where = [&](std::string_view key) { return peek_key(at, key).value_or(at); };
+        const std::string what = "projection " + proj.name + " is between groups " +
+                                 spec_.populations[proj.source].group + " and " + spec_.populations[proj.target].group +
+                                 ", so its delays must be at least " +
+                                 "network.group_delay_min = " + format_quantity(bound, dimension::time);
+        using kind = model::distribution::kind;
+        if (d.shape == kind::normal || d.shape == kind::lognormal) {
+            if (d.max < bound)
+                where("max").fail("max " + format_quantity(d.max, dimension::time) + " is below the bound: " + what);
+            d.min = std::max(d.min, bound);
+        } else if (d.lower_bound() < bound) {
+            where(d.shape == kind::uniform ? "low" : "value")
+                .fail("delay " + format_quantity(d.lower_bound(), dimension::time) + " is below the bound: " + what);
+        }
+    }
+}
+
 // A synapse stores its delay as steps above the minimum delay D in 10 bits (network/synapse_table.hpp),
 // so every delay lies in [D, D + 1023 steps]. D is the smallest lower bound over all projections, so
 // this is checked once they are all read. Normal and lognormal delays without a max are clipped at
@@ -715,6 +754,8 @@ void spec_reader::read_comm(const std::optional<node_at>& at) {
         spec_.comm.exchange = read_choice<model::exchange_strategy>(*e, exchange_strategies);
     if (const auto o = m.find("overlap"))
         spec_.comm.overlap = read_choice<model::overlap_setting>(*o, overlap_settings);
+    if (const auto s = m.find("structure"))
+        spec_.comm.structure = read_choice<model::exchange_structure>(*s, exchange_structures);
 }
 
 // dry_run: read by `synorm run --dry-run` only; the rates of the populations that are no source of a

@@ -35,6 +35,7 @@ inline constexpr choice<model::cell_type> cell_types[] = {
 inline constexpr choice<model::placement_kind> placements[] = {
     {"round_robin", model::placement_kind::round_robin},
     {"blocks", model::placement_kind::blocks},
+    {"groups", model::placement_kind::groups},
 };
 
 inline constexpr choice<model::branch_spec::assignment> branch_assignments[] = {
@@ -125,6 +126,11 @@ inline constexpr choice<model::exchange_strategy> exchange_strategies[] = {
     {"allgather", model::exchange_strategy::allgather},
     {"alltoall", model::exchange_strategy::alltoall},
     {"auto", model::exchange_strategy::automatic},
+};
+inline constexpr choice<model::exchange_structure> exchange_structures[] = {
+    {"flat", model::exchange_structure::flat},
+    {"groups", model::exchange_structure::groups},
+    {"auto", model::exchange_structure::automatic},
 };
 inline constexpr choice<model::overlap_setting> overlap_settings[] = {
     {"on", model::overlap_setting::on},

@@ -84,6 +84,7 @@ private:
     void read_projections(const std::optional<node_at>& at, const table_set& tables);
     void read_projection(const node_at& item, bool from_table);
     void read_connect(const node_at& at, model::projection_spec& proj);
+    void bound_group_delays();
     void check_delays();
     void read_plasticity(const node_at& at, const node_at& weight_at, model::projection_spec& proj);
     void read_pruning(const node_at& at, model::projection_spec& proj);
@@ -124,6 +125,8 @@ private:
     double scale_ = 1.0;                      // network.scale
     double indegree_scale_ = 1.0;             // network.indegree_scale; network.scale unless given
     std::optional<node_at> compensation_at_;  // network.compensation, read after the projections
+    std::optional<node_at> group_delay_at_;   // network.group_delay_min, applied after the projections
+    double group_delay_min_ = 0.0;            // ms, network.group_delay_min; 0 when unset
     bool compensate_inputs_ = false;          // network.compensation.inputs
     // By population: its rate from tables.rates (Hz), for network.compensation and dry_run.rates.
     std::vector<std::optional<double>> table_rates_;

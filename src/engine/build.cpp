@@ -146,6 +146,7 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
         throw remote_failure();
     }
     plan_exchange();
+    plan_structure();
     build_time = omp_get_wtime() - t0;
 }
 

@@ -38,6 +38,24 @@ namespace {
     }
 }
 
+// A static row under comm.structure: only the synapses due in [from, before) (structure.cpp).
+void deliver_static_window(thread_state& ts, const network::synapse_table& table, std::uint64_t r, std::uint64_t base,
+                           std::int64_t from, std::int64_t before) {
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::uint32_t* const td = table.target_delay.data();
+    const float* const w = table.weight.data();
+    for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
+        const std::uint32_t word = td[k];
+        const std::uint64_t offset = table.uniform_delay ? table.delay_offset : network::synapse_delay_offset(word);
+        const std::uint64_t due = base + offset;
+        if (static_cast<std::int64_t>(due) < from || static_cast<std::int64_t>(due) >= before) continue;
+        ++ts.events;
+        data[(due & mask) * n + network::synapse_target(word)] += w[k];
+    }
+}
+
 // Requests the start of a row's synapses (targets and delays, weights) and, plastic, its row state, a
 // row ahead of its delivery: a row's first lines are a cache miss each, which the loops' own
 // prefetches and the hardware's come too late for (config/coba_stdp.yaml: 64 synapses a row, a third
@@ -116,7 +134,8 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
 }
 
 void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,
-                               std::int64_t upto) {
+                               std::int64_t upto, std::int64_t from, std::int64_t before) {
+    const bool windowed = from != INT64_MIN || before != INT64_MAX;
     // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
     std::size_t next_arrival = 0;
     if (any_plastic) collect_arrivals(ts, upto);
@@ -164,6 +183,13 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
             apply_arrivals_until(t_pre);
             const auto base = static_cast<std::uint64_t>(t_pre + D);
             const std::uint32_t j = v.projection;
+            if (windowed) {
+                SYNORM_ASSERT(ts.delivery[j] == delivery_kind::static_uniform ||
+                                  ts.delivery[j] == delivery_kind::static_rows,
+                              "only static rows are delivered in windows (structure.cpp)");
+                deliver_static_window(ts, ts.tables[j], v.row, base, from, before);
+                continue;
+            }
             switch (const delivery_kind kind = ts.delivery[j]) {
             case delivery_kind::static_uniform: deliver_static_uniform(ts, ts.tables[j], v.row, base); break;
             case delivery_kind::static_rows: deliver_static(ts, ts.tables[j], v.row, base); break;

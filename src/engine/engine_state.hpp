@@ -348,7 +348,10 @@ struct simulation::impl : delivery_state,
     // in order, each row in drawing order.
     // The rows a thread delivers are those every thread's bucket_received put in its outgoing list for
     // it: bucket_received on every thread, then a barrier, then deliver.
-    void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto);
+    // [from, before): under comm.structure only the synapses whose spike is due in that window of steps
+    // (static projections only; structure.cpp says why).
+    void deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0, std::int64_t upto,
+                 std::int64_t from = INT64_MIN, std::int64_t before = INT64_MAX);
     // This thread's contiguous chunk of the received spikes, looked up once in the source index, into
     // ts.outgoing by destination thread: chunks ascend with the thread, so each destination reads its
     // lists in thread order and meets its rows in canonical order, projections ascending.
@@ -455,6 +458,10 @@ struct simulation::impl : delivery_state,
     // and send_counts.
     void plan_exchange();
     void group_targeted(const std::vector<std::uint64_t>& spikes);
+    // The two-level exchange (structure.cpp). plan_structure (collective, at build, after
+    // plan_exchange): whether it runs, the clusters, the sub-communicator. exchange_structured (below):
+    // the master's exchange at the end of an interval under it.
+    void plan_structure();
 
     // ---- the loop (simulation.cpp) ------------------------------------------------------------
     void take_snapshots(std::int64_t step, results& out);
@@ -476,6 +483,15 @@ struct simulation::impl : delivery_state,
         epoch landing{0, 0};               // the one being delivered (the master sets it between barriers)
         std::size_t posted = 0;            // in flight after the last post: what every thread reads to decide a landing
         std::vector<std::uint64_t> later;  // scratch: the second epoch's spikes when two land together
+        // comm.structure (structure.cpp). `received` then holds the cluster's spikes of the last
+        // interval, delivered at once only where due before the next exchange over all ranks
+        // (received_before); the rest wait in `pending` with their lags counted from `outer_origin`,
+        // the start of the stretch between two such exchanges, and go with the spikes from the other
+        // clusters (`merged`, ready at that exchange) in one canonical sequence from merged_from on.
+        std::int64_t received_before = INT64_MAX;
+        std::int64_t outer_origin = 0, merged_t0 = 0;
+        std::vector<std::uint64_t> outer_local, pending, merged;
+        bool merged_ready = false;
     };
     // One interval [t0, t1) and what is due at its start.
     struct interval_plan {
@@ -489,12 +505,14 @@ struct simulation::impl : delivery_state,
     std::size_t first_dc_change(thread_state& ts);
     // The steps, in loop order; those with barriers are called by every thread.
     void deliver_received(thread_state& ts, run_state& run, std::int64_t upto);
+    void deliver_merged(thread_state& ts, run_control& control, run_state& run, std::int64_t t0);
     void boundary(thread_state& ts, std::int64_t T, bool homeostasis_due, bool end, run_control& control,
                   run_state& run);
     bool checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const;
     bool checkpoint(std::int64_t t0, run_control& control, run_state& run);
     void advance(thread_state& ts, std::int64_t t0, std::int64_t t1, std::int64_t origin, std::size_t& dc_next);
     void exchange(const interval_plan& at, run_control& control, run_state& run);
+    void exchange_structured(const interval_plan& at, run_control& control, run_state& run);
     void flush_and_report(const interval_plan& at, run_state& run);
     // Overlap (simulation.cpp): one epoch [t0, t1) of the interval `at`, its spikes posted (the hooks
     // asked with the first epoch; records flushed and progress reported after the last); and the

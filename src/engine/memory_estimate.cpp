@@ -47,7 +47,7 @@ double expected_total(const model::projection_spec& p, double n_source, double n
 std::vector<double> held_neurons(const model::model_spec& spec, int ranks) {
     const std::size_t n = spec.populations.size();
     std::vector<double> held(n, 0.0);
-    if (spec.placement != model::placement_kind::blocks) {
+    if (spec.placement == model::placement_kind::round_robin) {
         for (std::size_t q = 0; q < n; ++q) held[q] = std::ceil(static_cast<double>(spec.populations[q].size) / ranks);
         return held;
     }
@@ -107,7 +107,7 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double total_neurons = 0.0;
     for (const auto& pop : spec.populations) total_neurons += static_cast<double>(pop.size);
     const std::vector<double> held = held_neurons(spec, ranks);  // by population, on the estimated rank
-    const double local_neurons = spec.placement == model::placement_kind::blocks
+    const double local_neurons = spec.placement != model::placement_kind::round_robin
                                      ? std::accumulate(held.begin(), held.end(), 0.0)
                                      : std::ceil(total_neurons / P);
     // Per neuron: V, x_ex, x_in, I_dc, refractory, spike scratch (4 B each) and the gid (8 B).
@@ -138,7 +138,7 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
         const double n_target = static_cast<double>(spec.populations[p.target].size);
-        const double s = spec.placement == model::placement_kind::blocks
+        const double s = spec.placement != model::placement_kind::round_robin
                              ? (n_target > 0 ? expected_total(p, n_source, n_target) * held[p.target] / n_target : 0.0)
                              : expected_total(p, n_source, n_target) / P;
         const double per_thread = s / T, thread_rows = rows_of(n_source, per_thread);

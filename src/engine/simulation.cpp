@@ -49,6 +49,7 @@ results simulation::impl::run(const hooks& h) {
                 control.thread_step(ts.error, [&] { bucket_received(ts, run.received); });
 #pragma omp barrier
                 control.thread_step(ts.error, [&] { deliver_received(ts, run, t0); });
+                if (run.merged_ready) deliver_merged(ts, control, run, t0);
             } else {
                 // The previous A. Not fenced: the master reads the words (and may set stopping()) only
                 // once every thread has passed this loop's condition, which reads it too.
@@ -63,7 +64,9 @@ results simulation::impl::run(const hooks& h) {
                 control.thread_step(ts.error, [&] { advance(ts, at.t0, at.t1, at.t0, dc_next); });
                 if (h.on_thread_interval)
                     control.thread_step(ts.error, [&] { h.on_thread_interval(omp_get_thread_num(), at.t1); });
-                exchange(at, control, run);
+                if (structured()) exchange_structured(at, control, run);
+                else
+                    exchange(at, control, run);
                 continue;
             }
             const std::int64_t middle = std::min(t0 + D / 2, at.t1);
@@ -115,6 +118,7 @@ simulation::impl::run_state simulation::impl::begin_run(const hooks& h) {
     std::stable_sort(due.begin(), due.end(),
                      [](const due_snapshot& a, const due_snapshot& b) { return a.step < b.step; });
     next_due = 0;
+    run.outer_origin = start_step;
     if (start_step == 0) {
         take_snapshots(0, out);
         if (phase_runs.empty()) sample_patterns(0, out);  // with a schedule: at its boundaries
@@ -149,9 +153,22 @@ void simulation::impl::deliver_received(thread_state& ts, run_state& run, std::i
     SYNORM_ASSERT(std::is_sorted(run.received.begin(), run.received.end()), "spikes in canonical (lag, gid) order");
     SYNORM_ASSERT(run.received.empty() || run.received.back() < checkpoint_word, "no run_control word is delivered");
     const double w0 = omp_get_wtime();
-    deliver(ts, run.received, run.received_t0, upto);
+    deliver(ts, run.received, run.received_t0, upto, INT64_MIN, run.received_before);
     ts.t_deliver += omp_get_wtime() - w0;
     SYNORM_ASSERT(!any_plastic || ts.arrived == upto, "every plastic weight is current at the interval start");
+}
+
+// comm.structure, at a multiple of M: the other clusters' spikes of the stretch before it and this
+// cluster's synapses still due, from t0 on, in one canonical sequence (structure.cpp).
+void simulation::impl::deliver_merged(thread_state& ts, run_control& control, run_state& run, std::int64_t t0) {
+#pragma omp barrier
+    control.thread_step(ts.error, [&] { bucket_received(ts, run.merged); });
+#pragma omp barrier
+    control.thread_step(ts.error, [&] {
+        const double w0 = omp_get_wtime();
+        deliver(ts, run.merged, run.merged_t0, t0, t0, INT64_MAX);
+        ts.t_deliver += omp_get_wtime() - w0;
+    });
 }
 
 void simulation::impl::take_snapshots(std::int64_t step, results& out) {
@@ -190,7 +207,9 @@ void simulation::impl::boundary(thread_state& ts, std::int64_t T, bool homeostas
 #pragma omp barrier
 }
 
+// Under comm.structure only at the multiples of M, where nothing waits for a later delivery.
 bool simulation::impl::checkpoint_due(std::int64_t t0, const run_control& control, const run_state& run) const {
+    if (structured() && t0 % exchange_plan.outer_steps != 0) return false;
     return t0 >= run.next_checkpoint || control.checkpoint_asked();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "synorm/engine/simulation.hpp"
@@ -20,6 +21,10 @@ struct exchange_state {
     // Scratch of the exchange step: run_control's words, the spikes grouped by destination rank.
     std::vector<std::uint64_t> control_words, send_words, send_counts, send_cursor;
     bool targeted() const { return exchange_plan.strategy == model::exchange_strategy::alltoall; }
+    // The two-level exchange (comm.structure, structure.cpp): this rank's cluster, and each rank's.
+    std::unique_ptr<comm::communicator> cluster_comm;
+    std::vector<int> rank_cluster;  // by rank
+    bool structured() const { return exchange_plan.structured; }
 };
 
 // `auto` takes alltoall when no rank needs more than this fraction of the network's neurons (and the

@@ -501,6 +501,9 @@ std::string reader::describe() {
         out << "layout:      " << i64("ranks") << " ranks × " << i64("threads") << " threads, exchange "
             << str("exchange") << (overlap && *overlap == "on" ? " overlapped" : "") << " (comm.overlap "
             << str("overlap_setting") << "), min delay " << u64("min_delay_steps") << " steps\n";
+        if (const auto structure = h5::read_string_attribute(p, "exchange_structure", prov_here);
+            structure && *structure != "flat")
+            out << "structure:   " << *structure << " (comm.structure)\n";
         if (const auto dry = h5::read_string_attribute(p, "dry_run", prov_here); dry && !dry->empty())
             out << "dry run:     " << *dry << " (README \"Dry run\": per-rank figures are this rank's)\n";
         out << "host:        " << str("host") << ", " << str("start_time") << " to " << str("end_time") << '\n';

@@ -42,6 +42,7 @@ void for_each_field(P& p, F&& f) {
     f("exchange_fraction", p.exchange_fraction);
     f("overlap", p.overlap);
     f("overlap_setting", p.overlap_setting);
+    f("exchange_structure", p.structure);
     f("time_wait", p.time_wait);
     f("exchange_bytes_sent", p.exchange_bytes_sent);
     f("exchange_bytes_received", p.exchange_bytes_received);

@@ -44,35 +44,121 @@ std::vector<double> placement_cost(const model::model_spec& spec) {
     return cost;
 }
 
+namespace {
+
+// Cumulative cost at each population boundary (one fixed order of additions: the same on every rank).
+struct cumulative_cost {
+    std::vector<double> cost;             // by population: one neuron's (placement_cost)
+    std::vector<std::uint64_t> first{0};  // by population, plus the total: its first gid
+    std::vector<double> before{0.0};      // by population, plus the total: the cost of the gids before it
+    explicit cumulative_cost(const model::model_spec& spec) : cost(placement_cost(spec)) {
+        for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+            first.push_back(first.back() + spec.populations[p].size);
+            before.push_back(before.back() + cost[p] * static_cast<double>(spec.populations[p].size));
+        }
+    }
+};
+
+// Cuts populations [pa, pb) into `n` ranks' ranges and writes their inner boundaries to bounds[r0 + 1 ..
+// r0 + n - 1] (rank_bounds says where a boundary goes). bounds[r0] is the range's start.
+void cut_blocks(const cumulative_cost& c, std::size_t pa, std::size_t pb, std::uint64_t r0, std::uint64_t n,
+                std::vector<std::uint64_t>& bounds) {
+    const double start = c.before[pa], total = c.before[pb] - start, mean = total / static_cast<double>(n);
+    const std::uint64_t end = c.first[pb];
+    std::size_t p = pa;  // the population holding the ideal boundary; advances monotonically
+    for (std::uint64_t k = 1; k < n; ++k) {
+        const double target = start + total * static_cast<double>(k) / static_cast<double>(n);
+        while (p + 1 < pb && c.before[p + 1] <= target) ++p;
+        // The gid whose cumulative cost is nearest the target, inside population p.
+        const double in = (target - c.before[p]) / c.cost[p];
+        const std::uint64_t size = c.first[p + 1] - c.first[p];
+        auto g = c.first[p] + std::min(size, static_cast<std::uint64_t>(std::llround(std::max(in, 0.0))));
+        // The nearest population boundary, when it is close enough in cost.
+        const std::size_t near = target - c.before[p] <= c.before[p + 1] - target ? p : p + 1;
+        if (std::abs(c.before[near] - target) <= block_snap * mean) g = c.first[near];
+        bounds[r0 + k] = std::clamp(g, bounds[r0 + k - 1], end);
+    }
+}
+
+}  // namespace
+
+std::vector<std::size_t> group_runs(const model::model_spec& spec) {
+    std::vector<std::size_t> runs{0};
+    for (std::size_t p = 1; p < spec.populations.size(); ++p)
+        if (spec.populations[p].group != spec.populations[p - 1].group) runs.push_back(p);
+    runs.push_back(spec.populations.size());
+    return runs;
+}
+
 std::vector<std::uint64_t> rank_bounds(const model::model_spec& spec, int ranks) {
     if (spec.placement == model::placement_kind::round_robin) return {};
     const auto P = static_cast<std::uint64_t>(std::max(ranks, 1));
-    const std::vector<double> cost = placement_cost(spec);
-    // Cumulative cost at each population boundary (one fixed order of additions: the same on every rank).
-    std::vector<std::uint64_t> first{0};
-    std::vector<double> before{0.0};
-    for (std::size_t p = 0; p < spec.populations.size(); ++p) {
-        first.push_back(first.back() + spec.populations[p].size);
-        before.push_back(before.back() + cost[p] * static_cast<double>(spec.populations[p].size));
-    }
-    const std::uint64_t N = first.back();
-    const double total = before.back(), mean = total / static_cast<double>(P);
-    std::vector<std::uint64_t> bounds(P + 1, N);
+    const cumulative_cost c(spec);
+    const std::size_t n_pop = spec.populations.size();
+    std::vector<std::uint64_t> bounds(P + 1, c.first.back());
     bounds[0] = 0;
-    std::size_t p = 0;  // the population holding the ideal boundary; advances monotonically
-    for (std::uint64_t k = 1; k < P; ++k) {
-        const double target = total * static_cast<double>(k) / static_cast<double>(P);
-        while (p + 1 < spec.populations.size() && before[p + 1] <= target) ++p;
-        // The gid whose cumulative cost is nearest the target, inside population p.
-        const double in = (target - before[p]) / cost[p];
-        auto g =
-            first[p] + std::min(spec.populations[p].size, static_cast<std::uint64_t>(std::llround(std::max(in, 0.0))));
-        // The nearest population boundary, when it is close enough in cost.
-        const std::size_t near = target - before[p] <= before[p + 1] - target ? p : p + 1;
-        if (std::abs(before[near] - target) <= block_snap * mean) g = first[near];
-        bounds[k] = std::clamp(g, bounds[k - 1], N);
+    if (spec.placement == model::placement_kind::blocks) {
+        cut_blocks(c, 0, n_pop, 0, P, bounds);
+        return bounds;
+    }
+    const std::vector<std::size_t> runs = group_runs(spec);  // groups: whole groups, or groups of ranks
+    const std::size_t G = runs.size() - 1;
+    const auto group_cost = [&](std::size_t g) { return c.before[runs[g + 1]] - c.before[runs[g]]; };
+    if (P < G) {
+        // Each rank a run of whole groups: boundary k at the group boundary nearest k/P of the total,
+        // leaving at least one group to each rank after it.
+        std::size_t b = 0;  // the group boundary of the previous rank boundary
+        for (std::uint64_t k = 1; k < P; ++k) {
+            const double target = c.before[n_pop] * static_cast<double>(k) / static_cast<double>(P);
+            std::size_t next = b + 1;
+            while (next + 1 <= G - (P - k) &&
+                   std::abs(c.before[runs[next + 1]] - target) < std::abs(c.before[runs[next]] - target))
+                ++next;
+            b = next;
+            bounds[k] = c.first[runs[b]];
+        }
+        return bounds;
+    }
+    // Each group its own ranks, at least one: the next rank goes to the group whose cost per rank is the
+    // largest (ties: the first), which minimises the largest; then each group's ranks cut as blocks do.
+    std::vector<std::uint64_t> share(G, 1);
+    const auto heavier = [&](std::size_t a, std::size_t b) {
+        const double x = group_cost(a) / static_cast<double>(share[a]),
+                     y = group_cost(b) / static_cast<double>(share[b]);
+        return x < y || (x == y && a > b);
+    };
+    std::vector<std::size_t> heap(G);
+    for (std::size_t g = 0; g < G; ++g) heap[g] = g;
+    std::make_heap(heap.begin(), heap.end(), heavier);
+    for (std::uint64_t extra = P - G; extra > 0; --extra) {
+        std::pop_heap(heap.begin(), heap.end(), heavier);
+        ++share[heap.back()];
+        std::push_heap(heap.begin(), heap.end(), heavier);
+    }
+    std::uint64_t r0 = 0;
+    for (std::size_t g = 0; g < G; ++g) {
+        bounds[r0] = c.first[runs[g]];
+        cut_blocks(c, runs[g], runs[g + 1], r0, share[g], bounds);
+        r0 += share[g];
     }
     return bounds;
+}
+
+std::vector<int> rank_clusters(const model::model_spec& spec, int ranks) {
+    if (spec.placement != model::placement_kind::groups) return {};
+    const auto bounds = rank_bounds(spec, ranks);
+    const auto runs = group_runs(spec);
+    std::vector<std::uint64_t> first(spec.populations.size() + 1, 0);  // by population: first gid
+    for (std::size_t p = 0; p < spec.populations.size(); ++p) first[p + 1] = first[p] + spec.populations[p].size;
+    std::vector<std::uint64_t> run_start;
+    for (std::size_t k = 0; k + 1 < runs.size(); ++k) run_start.push_back(first[runs[k]]);
+    std::vector<int> cluster(static_cast<std::size_t>(std::max(ranks, 1)), 0);
+    for (std::size_t r = 1; r < cluster.size(); ++r) {
+        const bool starts = bounds[r] > bounds[r - 1] && bounds[r] < first.back() &&
+                            std::binary_search(run_start.begin(), run_start.end(), bounds[r]);
+        cluster[r] = cluster[r - 1] + (starts ? 1 : 0);
+    }
+    return cluster;
 }
 
 int partition::owner_rank(std::uint64_t gid, int ranks, const std::vector<std::uint64_t>& bounds) {

@@ -172,6 +172,7 @@ checks:
 comm:
   exchange: alltoall
   overlap: "off"
+  structure: groups
 dry_run:
   latency: "2 us"
   bandwidth: 12.5

@@ -159,5 +159,59 @@ TEST(loader_errors, distributions) {
               "a list");
 }
 
+// Two areas: E and I in area a, F in b; EF crosses, FE crosses, EE stays in a. Line numbers matter.
+const std::string grouped = R"(simulation: {dt: "0.1 ms"}
+network: {group_delay_min: "1 ms"}
+populations:
+  E: {size: 40, neuron: {model: lif_delta}, group: a}
+  I: {size: 10, neuron: {model: lif_delta}, type: inhibitory, group: a}
+  F: {size: 40, neuron: {model: lif_delta}, group: b}
+projections:
+  - {name: EE, source: E, target: E, connect: {rule: fixed_indegree, indegree: 5}, weight: "1 mV",
+     delay: {distribution: normal, mean: "0.5 ms", sd: "0.5 ms"}}
+  - {name: EF, source: E, target: F, connect: {rule: fixed_indegree, indegree: 5}, weight: "1 mV",
+     delay: {distribution: normal, mean: "2 ms", sd: "1 ms", min: "0.5 ms"}}
+  - {name: FE, source: F, target: E, connect: {rule: fixed_indegree, indegree: 5}, weight: "1 mV",
+     delay: {distribution: lognormal, mean: "3 ms", sd: "1 ms", min: "1.5 ms"}}
+  - {name: IF, source: I, target: F, connect: {rule: fixed_indegree, indegree: 5}, weight: "-1 mV", delay: "1 ms"}
+)";
+
+TEST(loader, group_delay_min_raises_the_delays_between_groups) {
+    const model::model_spec with_bound = spec_of(grouped);
+    const model::model_spec without = spec_of(with(grouped, "network: {group_delay_min: \"1 ms\"}\n", ""));
+    // Within a group: untouched (the dt limit as without the bound).
+    EXPECT_EQ(with_bound.projections[0].delay.min, 0.1);
+    EXPECT_EQ(without.projections[0].delay.min, 0.1);
+    // Between groups: the larger of the bound and the own min.
+    EXPECT_EQ(with_bound.projections[1].delay.min, 1.0);
+    EXPECT_EQ(without.projections[1].delay.min, 0.5);
+    EXPECT_EQ(with_bound.projections[2].delay.min, 1.5);
+    EXPECT_EQ(with_bound.projections[3].delay.value, 1.0);  // a constant at the bound is allowed
+    // The interval D is still the smallest bound: EE's dt.
+    EXPECT_EQ(with_bound.min_delay_steps(), 1u);
+}
+
+TEST(loader_errors, group_delay_min) {
+    EXPECT_EQ(error_of(with(grouped, "delay: \"1 ms\"}", "delay: \"0.8 ms\"}")),
+              "test.yaml:14:108: projections[3].delay: delay 0.8 ms is below the bound: projection IF is between "
+              "groups a and b, so its delays must be at least network.group_delay_min = 1 ms");
+    EXPECT_EQ(error_of(with(grouped, "delay: \"1 ms\"}", "delay: {distribution: uniform, low: 0.5 ms, high: 2 ms}}")),
+              "test.yaml:14:137: projections[3].delay.low: delay 0.5 ms is below the bound: projection IF is between "
+              "groups a and b, so its delays must be at least network.group_delay_min = 1 ms");
+    EXPECT_EQ(error_of(with(grouped, "min: \"0.5 ms\"}", "min: \"0.5 ms\", max: \"0.9 ms\"}")),
+              "test.yaml:11:82: projections[1].delay.max: max 0.9 ms is below the bound: projection EF is between "
+              "groups a and b, so its delays must be at least network.group_delay_min = 1 ms");
+    EXPECT_EQ(error_of(with(grouped, "group_delay_min: \"1 ms\"", "group_delay_min: \"1.05 ms\"")),
+              "test.yaml:2:28: network.group_delay_min: 1.05 ms is not a multiple of the time step dt = 0.1 ms");
+    EXPECT_EQ(error_of(with(grouped, "group_delay_min: \"1 ms\"", "group_delay_min: \"0 ms\"")),
+              "test.yaml:2:28: network.group_delay_min: expected a time > 0, got 0 ms");
+    std::string ungrouped = grouped;
+    for (const char* g : {", group: a}", ", group: b}"})
+        while (ungrouped.find(g) != std::string::npos) ungrouped.replace(ungrouped.find(g), std::string(g).size(), "}");
+    EXPECT_EQ(error_of(ungrouped),
+              "test.yaml:2:28: network.group_delay_min: no population has a group, so no "
+              "projection is between groups");
+}
+
 }  // namespace
 }  // namespace synorm::config

@@ -87,7 +87,7 @@ void check_layouts(const model::model_spec& spec, int ranks, int threads) {
             std::uint32_t ii = 0;
             EXPECT_EQ(part.locate(gid, tt, ii), part.owner_rank(gid) == r) << gid;
         }
-        if (spec.placement == model::placement_kind::blocks && !mine.empty()) {
+        if (spec.placement != model::placement_kind::round_robin && !mine.empty()) {
             std::sort(mine.begin(), mine.end());
             EXPECT_EQ(mine.back() - mine.front() + 1, mine.size()) << "rank " << r << " holds one contiguous range";
             const auto bounds = network::rank_bounds(spec, ranks);
@@ -101,9 +101,17 @@ void check_layouts(const model::model_spec& spec, int ranks, int threads) {
 
 }  // namespace
 
+// uneven_network in three groups: {P0, P1}, {P2}, {P3}.
+model::model_spec grouped_network() {
+    auto spec = uneven_network(model::placement_kind::groups);
+    for (const auto& [p, g] : {std::pair{0, "x"}, {1, "x"}, {2, "y"}, {3, "z"}}) spec.populations[p].group = g;
+    return spec;
+}
+
 TEST(partition, every_gid_is_owned_once_and_located_where_it_lives) {
-    for (const auto placement : {model::placement_kind::round_robin, model::placement_kind::blocks}) {
-        const auto spec = uneven_network(placement);
+    for (const auto placement :
+         {model::placement_kind::round_robin, model::placement_kind::blocks, model::placement_kind::groups}) {
+        auto spec = placement == model::placement_kind::groups ? grouped_network() : uneven_network(placement);
         for (const int ranks : {1, 2, 3, 4, 7, 16})
             for (const int threads : {1, 2, 3, 8}) check_layouts(spec, ranks, threads);
     }
@@ -143,6 +151,65 @@ TEST(partition, blocks_keep_whole_populations_where_the_balance_allows) {
     spec.populations[3].size = 1000;
     const auto bounds = network::rank_bounds(spec, 2);
     EXPECT_EQ(bounds[1], 652u);  // half of 1304
+}
+
+TEST(partition, groups_hold_whole_groups_or_lie_inside_one) {
+    const auto spec = grouped_network();
+    const std::vector<std::uint64_t> group_starts{0, 837, 1137, 2637};  // P0 + P1, P2, P3; the end
+    for (const int ranks : {1, 2, 3, 4, 5, 8, 16, 64}) {
+        SCOPED_TRACE(std::to_string(ranks) + " ranks");
+        const auto bounds = network::rank_bounds(spec, ranks);
+        const auto in = [](const auto& list, std::uint64_t g) {
+            return std::find(list.begin(), list.end(), g) != list.end();
+        };
+        // Fewer ranks than groups: every rank boundary is a group boundary (whole groups per rank);
+        // else every group boundary is a rank boundary (each rank inside one group).
+        if (ranks < 3)
+            for (const auto b : bounds) EXPECT_TRUE(in(group_starts, b)) << b;
+        else
+            for (const auto g : group_starts) EXPECT_TRUE(in(bounds, g)) << g;
+        // Every rank holds neurons (3 groups of hundreds of neurons or more).
+        for (std::size_t r = 0; r + 1 < bounds.size(); ++r) EXPECT_LT(bounds[r], bounds[r + 1]) << "rank " << r;
+    }
+    // A group's ranks are balanced as blocks balances the whole network: within the blocks bound of
+    // the group's cost over its ranks, which is at most the cost per rank of the heaviest group.
+    const auto cost = network::placement_cost(spec);
+    const double largest = *std::max_element(cost.begin(), cost.end());
+    for (const int ranks : {8, 16, 64}) {
+        const auto costs = rank_costs(spec, network::rank_bounds(spec, ranks));
+        const double mean = std::accumulate(costs.begin(), costs.end(), 0.0) / ranks;
+        const double high = *std::max_element(costs.begin(), costs.end());
+        EXPECT_LE(high, 1.5 * (1.0 + 2.0 * network::block_snap) * mean + largest) << ranks << " ranks";
+    }
+    EXPECT_EQ(network::group_runs(spec), (std::vector<std::size_t>{0, 2, 3, 4}));
+}
+
+TEST(partition, groups_share_out_ranks_by_cost) {
+    auto spec = grouped_network();
+    spec.projections.clear();  // every neuron costs the same
+    spec.populations[0].size = 60;
+    spec.populations[1].size = 40;  // groups of 100, 100 and 200 neurons
+    spec.populations[2].size = 100;
+    spec.populations[3].size = 200;
+    EXPECT_EQ(network::rank_bounds(spec, 1), (std::vector<std::uint64_t>{0, 400}));
+    EXPECT_EQ(network::rank_bounds(spec, 2), (std::vector<std::uint64_t>{0, 200, 400}));  // x and y | z
+    EXPECT_EQ(network::rank_bounds(spec, 3), (std::vector<std::uint64_t>{0, 100, 200, 400}));
+    // The fourth rank goes to z, the heaviest per rank; the fifth to x, the first of the equal ones,
+    // cut at its middle: P0's end is 10 neurons away, 20 % of a rank's cost, beyond block_snap.
+    EXPECT_EQ(network::rank_bounds(spec, 4), (std::vector<std::uint64_t>{0, 100, 200, 300, 400}));
+    EXPECT_EQ(network::rank_bounds(spec, 5), (std::vector<std::uint64_t>{0, 50, 100, 200, 300, 400}));
+    // Populations of one group apart are two groups.
+    spec.populations[3].group = "x";
+    EXPECT_EQ(network::group_runs(spec), (std::vector<std::size_t>{0, 2, 3, 4}));
+    spec.populations[2].group = "x";
+    EXPECT_EQ(network::group_runs(spec), (std::vector<std::size_t>{0, 4}));
+    EXPECT_EQ(network::rank_bounds(spec, 2), network::rank_bounds(
+                                                 [&] {
+        auto b = spec;
+        b.placement = model::placement_kind::blocks;
+        return b;
+                                                 }(),
+                                                 2));
 }
 
 TEST(partition, the_cost_counts_synapses_and_expected_events) {

@@ -97,6 +97,11 @@ public:
     // Pointer to the MPI_Comm of this communicator for parallel HDF5, or nullptr when serial.
     virtual void* native_handle() = 0;
 
+    // Collective: the ranks that pass the same `color` form a new communicator, in this one's rank
+    // order (MPI_Comm_split); the two-level exchange (comm.structure) exchanges within it. nullptr
+    // when this kind cannot split (the dry run's model of the other ranks); one rank: itself again.
+    virtual std::unique_ptr<communicator> split(int color);
+
 private:
     std::vector<std::uint64_t>& next_slot() {
         if (posted_ - finished_ >= max_in_flight) throw std::logic_error("more than max_in_flight exchanges posted");
@@ -109,5 +114,7 @@ private:
 
 // One process, no MPI: exchange copies, reductions are identities.
 std::unique_ptr<communicator> make_serial();
+
+inline std::unique_ptr<communicator> communicator::split(int) { return size() == 1 ? make_serial() : nullptr; }
 
 }  // namespace synorm::comm

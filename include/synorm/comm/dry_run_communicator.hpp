@@ -88,6 +88,15 @@ public:
     void* native_handle() override { return nullptr; }  // the output file is this process's alone
 
     const dry_run_counts& counts() const { return counts_; }
+
+    // comm.structure: the cluster of rank r as network::rank_clusters makes it (after prepare();
+    // nullptr before). Its exchange_spikes, every interval, is rank r's words and the modelled spikes
+    // of the other ranks of the cluster; this one's, from then on at each exchange over all ranks,
+    // the modelled spikes of all the other ranks since the last one (the engine drops its cluster's).
+    // The counts add both levels: ⌈log2 c⌉ messages per interval within c ranks, ⌈log2 P⌉ per
+    // exchange over all ranks.
+    std::unique_ptr<communicator> split(int color) override;
+    void exchange_cluster(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global);
     // Seconds the exchange would have taken: messages · latency + bytes received / bandwidth, with
     // latency (s per message) and bandwidth (bytes/s) from spec.dry_run.
     double modelled_exchange_seconds() const;
@@ -118,6 +127,13 @@ private:
     double destinations_ = 0;                                       // alltoall: expected other ranks per own spike
     std::size_t proxy_ = 0;                                         // alltoall: the rank that stands for the others
     dry_run_counts counts_;
+    // comm.structure (split): each rank's cluster, this rank's, its size and ⌈log2⌉ of it, and where
+    // the stretch since the last exchange over all ranks starts.
+    std::vector<int> rank_cluster_;
+    bool split_ = false;
+    int cluster_ = 0, cluster_ranks_ = 1;
+    std::uint64_t cluster_rounds_ = 0;
+    std::int64_t outer_origin_ = 0;
 };
 
 }  // namespace synorm::comm

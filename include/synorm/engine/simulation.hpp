@@ -70,6 +70,14 @@ struct exchange_report {
     std::uint64_t target_entries = 0;  // Σ over this rank's neurons of the ranks they send to
     model::overlap_setting overlap_setting = model::overlap_setting::automatic;  // comm.overlap as configured
     bool overlap = false;  // the exchange overlaps the update (model::overlaps: D ≥ 2 steps and, for auto, 2+ ranks)
+    // comm.structure (engine/structure.cpp): as configured, whether the two levels run, the clusters of
+    // ranks, this rank's cluster's ranks, the steps between exchanges over all ranks (a multiple of D;
+    // 0 when flat) and, when groups or auto stays flat, why.
+    model::exchange_structure structure_setting = model::exchange_structure::automatic;
+    bool structured = false;
+    int clusters = 1, cluster_ranks = 1;
+    std::int64_t outer_steps = 0;
+    std::string structure_note;
 };
 
 struct results {

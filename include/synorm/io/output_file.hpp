@@ -49,6 +49,9 @@ struct provenance {
     double exchange_fraction = -1;  // the largest fraction of the network's neurons a rank needs; -1: not built
     std::string overlap;            // whether the exchange overlapped the update: "on" or "off"
     std::string overlap_setting;    // comm.overlap as configured: "on", "off" or "auto"
+    // comm.structure: "flat", or "groups: C clusters, all ranks every M steps"; when flat although
+    // asked for (groups, or auto under placement groups), why: "flat (reason)"
+    std::string structure;
     std::vector<double> time_wait;  // s, per rank: waiting for the others (a barrier; overlapped: in the completion)
     std::vector<double> exchange_bytes_sent, exchange_bytes_received;  // per rank: mean per interval
     std::vector<double> targets_time;                                  // s, per rank: building the exchange's targets

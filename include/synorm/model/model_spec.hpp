@@ -376,9 +376,18 @@ enum class overlap_setting {
     off,        // one blocking exchange per interval
     automatic,  // on with more than one rank and D ≥ 2 steps
 };
+// Whether the exchange follows the groups (src/README.md decision 6): with placement groups the ranks
+// fall into clusters that hold whole groups, and spikes are exchanged within a cluster every interval
+// D and over all ranks only every multiple of D up to the least delay between clusters.
+enum class exchange_structure {
+    flat,       // one exchange over all ranks every interval
+    groups,     // two levels, when the run allows it (engine/structure.cpp says when)
+    automatic,  // groups when the run allows it and the exchange over all ranks is at least 2 D apart
+};
 struct comm_spec {
     exchange_strategy exchange = exchange_strategy::automatic;
     overlap_setting overlap = overlap_setting::automatic;
+    exchange_structure structure = exchange_structure::automatic;
 };
 
 // Whether a run of `ranks` ranks with D = `interval_steps` overlaps its exchange. An interval of one
@@ -395,8 +404,9 @@ struct simulation_spec {
 };
 
 // Which rank owns which neuron (network/partition.hpp): gid % ranks, or one contiguous gid range per
-// rank balanced by an estimated cost. Never changes results (src/README.md decision 5).
-enum class placement_kind { round_robin, blocks };
+// rank balanced by an estimated cost, or such ranges that hold whole groups (population_spec::group)
+// or fall inside one. Never changes results (src/README.md decision 5).
+enum class placement_kind { round_robin, blocks, groups };
 
 struct model_spec {
     simulation_spec simulation;

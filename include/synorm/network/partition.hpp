@@ -1,10 +1,11 @@
 // Which rank and thread owns which neuron (network.placement, config/README.md "placement"). Ranks:
 // round_robin gives gid % ranks, so every population is spread evenly; blocks gives each rank one
 // contiguous gid range, balanced by an estimated cost per neuron (placement_cost) and cut at population
-// boundaries where that keeps the balance. Threads: each rank's neurons of a population, ascending by
-// gid, are cut into `threads` contiguous blocks; thread t owns block t of every population, and every
-// synapse that targets those neurons (src/README.md decision 3). Connectivity is drawn per target gid,
-// so no result depends on the placement (decision 5).
+// boundaries where that keeps the balance; groups cuts such ranges at group boundaries first. Threads:
+// each rank's neurons of a population, ascending by gid, are cut into `threads` contiguous blocks;
+// thread t owns block t of every population, and every synapse that targets those neurons
+// (src/README.md decision 3). Connectivity is drawn per target gid, so no result depends on the
+// placement (decision 5).
 #pragma once
 
 #include <cstdint>
@@ -41,8 +42,22 @@ std::vector<double> placement_cost(const model::model_spec& spec);
 // reaches k/ranks of the total; it moves to the nearest population boundary when that changes the
 // cumulative cost by at most block_snap of one rank's mean cost. So every rank's cost is at most
 // (1 + 2 block_snap) × the mean + the largest cost of one neuron (tests/unit/test_partition.cpp).
+// groups: each group's populations on ranks of their own. With at least as many ranks as groups,
+// each group gets ≥ 1 rank, the rest shared out one at a time to the group with the largest cost per
+// rank (so the largest is as small as whole ranks allow), and its ranks cut as blocks cuts the
+// network; with fewer, each rank holds consecutive whole groups, its boundaries at the group
+// boundaries nearest k/ranks of the total cost. A group is a run of consecutive populations with the
+// same `group` (group_runs); one whose populations are apart is one group per run.
 inline constexpr double block_snap = 0.05;
 std::vector<std::uint64_t> rank_bounds(const model::model_spec& spec, int ranks);
+
+// The first population of each run of consecutive populations with the same group, and the number of
+// populations at the end.
+std::vector<std::size_t> group_runs(const model::model_spec& spec);
+
+// Under groups: the cluster of each rank, 0 up; a new cluster starts at each rank whose range starts
+// a group and is not empty, so each cluster holds whole groups (comm.structure). Empty otherwise.
+std::vector<int> rank_clusters(const model::model_spec& spec, int ranks);
 
 class partition {
 public:
