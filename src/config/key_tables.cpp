@@ -580,8 +580,10 @@ const key<model::phase_spec> phase_table[] = {
     {{"duration", "time", "ms", "required", "> 0",
       "a whole number of homeostasis periods when the homeostasis loop runs, otherwise of communication intervals"},
      bind<&model::phase_spec::duration>()},
-    {{"inputs", "map `{INDEX: {rate, sources}}`", "Hz", "none", "",
-      "Poisson inputs by their index in `inputs`: their rate and sources in this phase"},
+    {{"inputs", "map `{INDEX: {rate, factor, sources}}`", "Hz", "none", "",
+      "Poisson inputs in this phase: their rate (or `factor`, times the configured rate) and sources. A key is an "
+      "input's index in `inputs`, or a population's name or pattern (`\"L*E_*\"`): every Poisson input into a "
+      "population it matches; a later key wins for an input it matches again"},
      custom<model::phase_spec>([](const model::phase_spec& p) {
          std::string text;
          for (const auto& s : p.inputs) text += exact(s.input) + " " + exact(s.rate) + " " + exact(s.sources) + "; ";

@@ -65,25 +65,52 @@ void read_phase(const node_at& at, model::model_spec& spec, model::phase_spec& p
     if (!is_multiple_of(phase.duration, unit))
         duration.fail(format_quantity(phase.duration, dimension::time) + " is not a multiple of " + unit_text);
     if (const auto inputs = m.find("inputs")) {
-        expect_map(*inputs, "a map from input index to {rate, sources}");
+        expect_map(*inputs, "a map from input index or target population to {rate, factor, sources}");
         for (const auto& entry : inputs->node) {
             const node_at key{inputs->doc, entry.first, inputs->path};
             const node_at value{inputs->doc, entry.second, join_path(inputs->path, entry.first.Scalar())};
-            const std::uint64_t index = read_unsigned(key);
-            if (index >= spec.poisson_inputs.size())
-                key.fail("unknown input " + std::to_string(index) + "; the configuration has " +
-                         std::to_string(spec.poisson_inputs.size()) + " Poisson inputs (indices from 0)");
-            const auto& in = spec.poisson_inputs[index];
-            model::phase_spec::input_setting s{static_cast<std::uint32_t>(index), in.rate, in.sources};
-            const map_view im(value, {"rate", "sources"});
-            if (const auto rate = im.find("rate")) {
-                s.rate = read_quantity(*rate, dimension::rate);
-                if (!(s.rate >= 0.0))
-                    rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
+            // A key is an input's index, or a target population's name or pattern: every Poisson input
+            // into a population it matches (thousands of inputs, as the tables make, need no list).
+            const std::string text = key.node.Scalar();
+            std::vector<std::uint32_t> matched;
+            if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+                const std::uint64_t index = read_unsigned(key);
+                if (index >= spec.poisson_inputs.size())
+                    key.fail("unknown input " + std::to_string(index) + "; the configuration has " +
+                             std::to_string(spec.poisson_inputs.size()) + " Poisson inputs (indices from 0)");
+                matched.push_back(static_cast<std::uint32_t>(index));
+            } else {
+                for (std::uint32_t i = 0; i < spec.poisson_inputs.size(); ++i)
+                    if (glob_match(text, spec.populations[spec.poisson_inputs[i].population].name))
+                        matched.push_back(i);
+                if (matched.empty())
+                    key.fail("\"" + text + "\" is neither an input index nor a population (or pattern) that a " +
+                             "Poisson input targets");
             }
-            if (const auto sources = im.find("sources")) s.sources = read_count(*sources);
-            phase.inputs.push_back(s);
+            const map_view im(value, {"rate", "factor", "sources"});
+            const auto rate = im.find("rate");
+            const auto factor = im.find("factor");
+            if (rate && factor) factor->fail("give `rate` or `factor` (of the configured rate), not both");
+            for (const std::uint32_t index : matched) {
+                const auto& in = spec.poisson_inputs[index];
+                model::phase_spec::input_setting s{index, in.rate, in.sources};
+                if (rate) {
+                    s.rate = read_quantity(*rate, dimension::rate);
+                    if (!(s.rate >= 0.0))
+                        rate->fail("expected a rate ≥ 0, got " + format_quantity(s.rate, dimension::rate));
+                }
+                if (factor) s.rate = in.rate * read_factor(*factor);
+                if (const auto sources = im.find("sources")) s.sources = read_count(*sources);
+                // A later key that sets the same input wins.
+                const auto same = std::find_if(phase.inputs.begin(), phase.inputs.end(),
+                                               [&](const auto& x) { return x.input == index; });
+                if (same != phase.inputs.end()) *same = s;
+                else
+                    phase.inputs.push_back(s);
+            }
         }
+        std::stable_sort(phase.inputs.begin(), phase.inputs.end(),
+                         [](const auto& x, const auto& y) { return x.input < y.input; });
     }
     if (const auto neurons = m.find("neurons")) {
         for (const auto& [name_at, params_at] : named_entries(*neurons, "population", true)) {

@@ -149,6 +149,38 @@ TEST(loader_schedule, neuron_settings_by_pattern) {
               std::string::npos);
 }
 
+TEST(loader_schedule, input_settings_by_population_and_factor) {
+    // Three Poisson inputs: two into E (1 and 4 Hz), one into I (2 Hz). "E" reaches both of E's; a factor
+    // multiplies each input's own rate; a later key (an index) wins for the input it names again.
+    std::string three = with(base, "  - {kind: poisson, target: E, rate: \"1 Hz\", sources: 5, weight: \"6 nS\"}\n",
+                             "  - {kind: poisson, target: E, rate: \"1 Hz\", sources: 5, weight: \"6 nS\"}\n"
+                             "  - {kind: poisson, target: I, rate: \"2 Hz\", sources: 5, weight: \"6 nS\"}\n"
+                             "  - {kind: poisson, target: E, rate: \"4 Hz\", sources: 5, weight: \"6 nS\"}\n");
+    three = with(three, "inputs: {0: {sources: 20}}", "inputs: {E: {factor: 0.5}, 2: {rate: \"3 Hz\"}}");
+    const auto spec = spec_of(three);
+    const auto& in = spec.schedule.phases[0].inputs;
+    ASSERT_EQ(in.size(), 2u);
+    EXPECT_EQ(in[0].input, 0u);
+    EXPECT_EQ(in[0].rate, 0.5);
+    EXPECT_EQ(in[0].sources, 5u);
+    EXPECT_EQ(in[1].input, 2u);
+    EXPECT_EQ(in[1].rate, 3.0);
+    expect_round_trip(three);
+    // "*" reaches every input, I's included.
+    const auto all = spec_of(with(three, "{E: {factor: 0.5}, 2: {rate: \"3 Hz\"}}", "{\"*\": {factor: 0.25}}"));
+    ASSERT_EQ(all.schedule.phases[0].inputs.size(), 3u);
+    EXPECT_EQ(all.schedule.phases[0].inputs[1].rate, 0.5);
+    EXPECT_EQ(all.schedule.phases[0].inputs[2].rate, 1.0);
+    EXPECT_NE(error_of(with(three, "{E: {factor: 0.5}", "{X*: {factor: 0.5}"))
+                  .find("\"X*\" is neither an input index nor a population (or pattern) that a Poisson input targets"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(three, "{factor: 0.5}", "{factor: 0.5, rate: \"1 Hz\"}"))
+                  .find("give `rate` or `factor` (of the configured rate), not both"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(three, "{factor: 0.5}", "{factor: -1}")).find("expected a factor ≥ 0, got -1"),
+              std::string::npos);
+}
+
 TEST(loader_schedule, selective_renormalization) {
     const std::string r = "  renormalization: {set_point: first_wake, tau: \"400 ms\"}\n";
     const auto spec = spec_of(with(base, r, "  renormalization: {tau: \"400 ms\", mode: selective, spare: 0.25}\n"));
