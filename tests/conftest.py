@@ -3,10 +3,16 @@
 --synorm=BIN names the binary under test (harness.SYNORM reads it from SYNORM_BIN). And a guard that a
 test cannot be left out: every module-level `def test_*` in each file given to pytest must have run
 (passed or failed). A test that was skipped, deselected or shadowed by a second definition of the same
-name fails the session, naming it."""
+name fails the session, naming it.
+
+Every temporary folder a test makes in this process (tempfile.mkdtemp, harness.tmpdir) lands in one scratch
+folder per session, removed when the session ends, passed or failed: a test suite run many times on one
+machine must not fill its disk. SYNORM_KEEP_TEST_FILES=1 keeps it and prints where it is."""
 import ast
 import collections
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -18,10 +24,28 @@ def pytest_addoption(parser):
     parser.addoption("--synorm", default="", help="the synorm binary under test (sets SYNORM_BIN)")
 
 
+_scratch = None  # this session's folder of temporary folders
+
+
 def pytest_configure(config):
+    global _scratch
     binary = config.getoption("--synorm")
     if binary:
         os.environ["SYNORM_BIN"] = os.path.abspath(binary)
+    # Short and directly under the system's temporary folder: mpirun's session folders stay under TMPDIR,
+    # which is left alone (their socket paths have a length limit).
+    _scratch = tempfile.mkdtemp(prefix="synorm-pytest-")
+    tempfile.tempdir = _scratch
+
+
+def pytest_unconfigure(config):
+    tempfile.tempdir = None
+    if _scratch is None:
+        return
+    if os.environ.get("SYNORM_KEEP_TEST_FILES") == "1":
+        print(f"\nsynorm: the test files are kept in {_scratch}")
+    else:
+        shutil.rmtree(_scratch, ignore_errors=True)
 
 
 def pytest_collectreport(report):
