@@ -93,14 +93,13 @@ model::model_spec branch_network() {
     b.gain_max = 5.0;
     b.record = {0};
     for (std::uint32_t s : {0u, 1u}) {
-        model::projection_spec p;
+        model::projection_spec& p = spec.projections.emplace_back();
         p.name = s == 0 ? "AT" : "ZT";
         p.source = s;
         p.target = 2;
         p.rule = model::connection_rule::one_to_one;
         p.weight = model::distribution::constant_value(0.01);
         p.delay = model::distribution::constant_value(1.0);
-        spec.projections.push_back(p);
     }
     spec.homeostasis.period = 100.0;
     spec.recording.spike_populations = {0};
