@@ -150,7 +150,7 @@ void dry_run_communicator::exchange_spikes(std::span<const std::uint64_t> local,
 namespace {
 
 // The cluster of a dry run's rank (comm.structure): its exchange is the parent's exchange_cluster.
-class dry_run_cluster final : public communicator {
+class dry_run_cluster final : public solitary_collectives {
 public:
     dry_run_cluster(dry_run_communicator& parent, int rank, int size) : parent_(parent), rank_(rank), size_(size) {}
     int rank() const override { return rank_; }
@@ -158,18 +158,7 @@ public:
     void exchange_spikes(std::span<const std::uint64_t> local, std::vector<std::uint64_t>& global) override {
         parent_.exchange_cluster(local, global);
     }
-    void sum(std::span<std::int64_t>) override {}
-    void sum(std::span<double>) override {}
-    std::int64_t max(std::int64_t value) override { return value; }
-    std::int64_t min(std::int64_t value) override { return value; }
-    std::uint64_t exclusive_prefix_sum(std::uint64_t) override { return 0; }
-    std::vector<std::int64_t> all_gather(std::int64_t value) override {
-        return std::vector<std::int64_t>(static_cast<std::size_t>(size_), value);
-    }
-    void broadcast(std::string&, int) override {}
-    void barrier() override {}
     [[noreturn]] void abort(int exit_code) override { parent_.abort(exit_code); }
-    void* native_handle() override { return nullptr; }
 
 private:
     dry_run_communicator& parent_;

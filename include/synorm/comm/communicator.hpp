@@ -112,6 +112,24 @@ private:
     std::uint64_t posted_ = 0, finished_ = 0;
 };
 
+// The collectives of a process that stands alone for the ranks it reports (the serial run, a dry
+// run's rank and its cluster): each reduction is of its own value, every rank holds the same, and
+// there is no one to wait for.
+class solitary_collectives : public communicator {
+public:
+    void sum(std::span<std::int64_t>) override {}
+    void sum(std::span<double>) override {}
+    std::int64_t max(std::int64_t value) override { return value; }
+    std::int64_t min(std::int64_t value) override { return value; }
+    std::uint64_t exclusive_prefix_sum(std::uint64_t) override { return 0; }
+    std::vector<std::int64_t> all_gather(std::int64_t value) override {
+        return std::vector<std::int64_t>(static_cast<std::size_t>(size()), value);
+    }
+    void broadcast(std::string&, int) override {}
+    void barrier() override {}
+    void* native_handle() override { return nullptr; }  // no MPI: the output file is this process's alone
+};
+
 // One process, no MPI: exchange copies, reductions are identities.
 std::unique_ptr<communicator> make_serial();
 

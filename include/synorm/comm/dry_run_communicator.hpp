@@ -33,7 +33,7 @@ struct dry_run_counts {
     std::uint64_t bytes_received = 0;  // 8 · (remote words + P − 1)
 };
 
-class dry_run_communicator final : public communicator {
+class dry_run_communicator final : public solitary_collectives {
 public:
     // Rank `rank` of `ranks` (0 ≤ rank < ranks). It reports them from the start, so that everything
     // before the build (the memory check, the output file) is rank r's.
@@ -74,18 +74,7 @@ public:
     // needs only (the same draws as exchange_spikes, filtered).
     void exchange_targeted(std::span<const std::uint64_t> send, std::span<const std::uint64_t> send_counts,
                            std::vector<std::uint64_t>& received) override;
-    void sum(std::span<std::int64_t>) override {}
-    void sum(std::span<double>) override {}
-    std::int64_t max(std::int64_t value) override { return value; }
-    std::int64_t min(std::int64_t value) override { return value; }
-    std::uint64_t exclusive_prefix_sum(std::uint64_t) override { return 0; }
-    std::vector<std::int64_t> all_gather(std::int64_t value) override {
-        return std::vector<std::int64_t>(static_cast<std::size_t>(ranks_), value);
-    }
-    void broadcast(std::string&, int) override {}
-    void barrier() override {}
     [[noreturn]] void abort(int exit_code) override;
-    void* native_handle() override { return nullptr; }  // the output file is this process's alone
 
     const dry_run_counts& counts() const { return counts_; }
 
