@@ -1,6 +1,6 @@
 // The configuration schema as the rest of synorm sees it (synorm/config/key_schema.hpp): its
 // sections for the reference, every bound key's value for the round-trip comparison, and the
-// reference tables of config/README.md. The tables themselves are in key_tables.cpp.
+// reference tables of config/README.md. The tables themselves are in *key_tables.cpp.
 #include <algorithm>
 #include <stdexcept>
 

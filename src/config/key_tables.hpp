@@ -136,7 +136,23 @@ std::vector<std::string_view> names(std::span<const key<S>> keys, const S& s) {
     return out;
 }
 
-// The tables, defined in key_tables.cpp.
+// A key whose value the section's own function gives (a reference by name, a list, a distribution).
+template <class S>
+constexpr binding<S> custom(std::string (*value)(const S&), form written = form::custom) {
+    binding<S> b;
+    b.value = value;
+    b.written = written;
+    return b;
+}
+
+// A key the spec does not keep (a map read into other keys, or applied while loading).
+constexpr key_info unbound(key_info info) {
+    info.bound = false;
+    return info;
+}
+
+// The tables, defined in key_tables.cpp (the file and the run), population_key_tables.cpp,
+// projection_key_tables.cpp (with the learning rules') and input_key_tables.cpp (inputs, recording).
 extern const std::span<const key<model::model_spec>> top_keys;
 extern const std::span<const key<model::simulation_spec>> simulation_keys;
 extern const std::span<const key<model::model_spec>> tables_keys;
@@ -154,7 +170,7 @@ extern const std::span<const key<model::normalization_spec>> normalization_keys;
 extern const std::span<const key<model::metaplasticity_spec>> metaplasticity_keys;
 extern const std::span<const key<model::projection_spec>> projection_keys;
 extern const std::span<const key<model::projection_spec>> connect_keys;
-// The keys of a learning rule, in the order they are written: the table key_tables.cpp builds from
+// The keys of a learning rule, in the order they are written: the table projection_key_tables.cpp builds from
 // the rule's header (plasticity/rule.hpp, rule_key). Empty for stdp_rule::none.
 std::span<const key<model::plasticity_spec>> plasticity_keys(model::stdp_rule rule);
 extern const std::span<const key<model::pruning_spec>> pruning_keys;

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
         const std::string updated = synorm::config::with_reference(readme);
         if (updated == readme) return 0;
         if (check) {
-            std::cerr << path << ": the key reference differs from the schema (src/config/key_tables.cpp); "
+            std::cerr << path << ": the key reference differs from the schema (src/config/*key_tables.cpp); "
                       << "regenerate it with:\n  cmake --build build --target synorm_config_reference && "
                       << "build/src/config/synorm_config_reference config/README.md\n";
             return 1;
