@@ -54,6 +54,24 @@ inline void require_indexable(const node_at& list, std::size_t n, std::string_vi
 
 inline std::string neurons(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " neuron" : " neurons"); }
 
+// A count under network.scale: exact when unscaled; otherwise rounded, and a nonzero count never
+// scales away to nothing. Fails at `at` when the count exceeds `limit` (README "Limits"), before
+// anything rounds or multiplies it; `what` and `why` complete "expected <what> of at most <limit> (<why>)".
+std::uint64_t scaled(const node_at& at, std::uint64_t n, double factor, std::uint64_t limit, const std::string& what,
+                     const std::string& why, const std::string& scale_note);
+
+// A reference by name: the index of the entry of `specs` (populations, projections) with that name.
+template <class Specs>
+std::uint32_t index_by_name(const node_at& at, const Specs& specs, const std::string& what) {
+    const std::string name = read_string(at);
+    std::vector<std::string_view> names;
+    for (std::uint32_t i = 0; i < specs.size(); ++i) {
+        if (specs[i].name == name) return i;
+        names.push_back(specs[i].name);
+    }
+    at.fail("unknown " + what + " \"" + name + "\"; " + what + "s: " + (names.empty() ? "none" : join_words(names)));
+}
+
 // Walks the tree once, in dependency order (time step before delays, populations before
 // projections, projections before weight recorders), filling a model_spec in internal units.
 class spec_reader {
