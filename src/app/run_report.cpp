@@ -120,6 +120,15 @@ io::provenance make_provenance(comm::communicator& comm, const comm::dry_run_com
         p.dry_run_exchange = {spec.dry_run.latency * 1e-3, spec.dry_run.bandwidth * 1e9,
                               dry->modelled_exchange_seconds()};
     }
+    if (!res.work_by_phase.empty()) {
+        p.phase_work_columns = "spikes events plastic_pre plastic_post received rows exchanges bytes_received";
+        for (const engine::phase_work& w : res.work_by_phase) {
+            for (const std::uint64_t v :
+                 {w.spikes, w.events, w.plastic_pre, w.plastic_post, w.received, w.rows, w.exchanges, w.bytes_received})
+                p.phase_work.push_back(static_cast<std::int64_t>(v));
+            p.phase_cpu.push_back(w.cpu);
+        }
+    }
     p.placement = spec.placement == model::placement_kind::blocks   ? "blocks"
                   : spec.placement == model::placement_kind::groups ? "groups"
                                                                     : "round_robin";

@@ -441,6 +441,7 @@ struct simulation::impl : delivery_state,
     void restore_schedule(const schedule_record& from);
     void phase_boundary(std::int64_t T, bool homeostasis_due, results& out);
     void end_phase(results& out);
+    phase_work work_so_far(const results& out) const;  // this rank's counters and processor time, now
     void apply_settings(std::uint32_t phase);
     // Σw over renormalized projections, all ranks (collective), as a weight_split; by_projection:
     // G·Σ|w| below + Σ|w| at or above, of every plastic projection (0 for static ones).

@@ -3,6 +3,7 @@
 // every layout changes the same parameters at the same step.
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <numbers>
 
 #include "engine_state.hpp"
@@ -222,6 +223,18 @@ void simulation::impl::end_phase(results& out) {
     const auto& run = phase_runs[phase_next - 1];
     auto& row = out.phases.back();
     row.wall = omp_get_wtime() - phase_wall0;
+    const phase_work now = work_so_far(out);
+    out.work_by_phase.resize(out.phases.size());  // rows before this process began stay zero
+    phase_work& w = out.work_by_phase.back();
+    w.cpu = now.cpu - phase_work0.cpu;
+    w.spikes = now.spikes - phase_work0.spikes;
+    w.events = now.events - phase_work0.events;
+    w.plastic_pre = now.plastic_pre - phase_work0.plastic_pre;
+    w.plastic_post = now.plastic_post - phase_work0.plastic_post;
+    w.received = now.received - phase_work0.received;
+    w.rows = now.rows - phase_work0.rows;
+    w.exchanges = now.exchanges - phase_work0.exchanges;
+    w.bytes_received = now.bytes_received - phase_work0.bytes_received;
     row.weight_end = excitatory_weight(&row.projection_end);
     row.renormalization = 1.0;
     if (spec.schedule.phases[run.settings].renormalize) {
@@ -359,6 +372,25 @@ void simulation::impl::phase_boundary(std::int64_t T, bool homeostasis_due, resu
     ++phase_next;
     phase_open = true;
     phase_wall0 = omp_get_wtime();
+    phase_work0 = work_so_far(out);
+}
+
+// Summed over the threads on the master between barriers, so each counter is complete; std::clock is
+// the process's processor time, which a loaded machine inflates far less than wall-clock time.
+phase_work simulation::impl::work_so_far(const results& out) const {
+    phase_work w;
+    w.cpu = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+    for (const auto& ts : threads) {
+        w.spikes += ts.spikes;
+        w.events += ts.events;
+        w.plastic_pre += ts.plastic_pre;
+        w.plastic_post += ts.plastic_post;
+        w.received += ts.looked_up;
+        w.rows += ts.rows_found;
+    }
+    w.exchanges = out.exchanges;
+    w.bytes_received = out.bytes_received;
+    return w;
 }
 
 // Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in

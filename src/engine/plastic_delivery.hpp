@@ -58,6 +58,7 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
         }
     }
     ts.events += k1 - k0;
+    ts.plastic_pre += k1 - k0;
     rs.x[r] = (last == plasticity::row_state::none || nearest) ? 1.0f : rs.x[r] * plus(t_pre - last) + 1.0f;
     Rule::after_row(row, rs, r);
     rs.last_pre[r] = t_pre;
@@ -108,6 +109,7 @@ inline void potentiate_run(thread_state& ts, network::synapse_table& table, cons
     // The first `ahead` are requested before the loop: a neuron's run is often no longer than that
     // (config/coba_stdp.yaml: 64 synapses per neuron).
     constexpr std::uint64_t ahead = 32;
+    ts.plastic_post += a.end - a.begin;
     for (std::uint64_t e = a.begin; e < std::min(a.end, a.begin + ahead); ++e)
         __builtin_prefetch(weight + row_begin[entry[e] >> shift] + (entry[e] & position_mask), 1);
     for (std::uint64_t e = a.begin; e < a.end; ++e) {

@@ -105,6 +105,7 @@ void simulation::impl::count_rates(const std::vector<std::uint64_t>& spikes, std
 }
 
 results simulation::impl::collect(results r) {
+    r.work_by_phase.resize(r.phases.size());  // a row per phase, whether or not this process ran it
     // State traces: this rank's recorded neurons in gid order, samples in time order.
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
         const std::int64_t every =

@@ -39,6 +39,9 @@ struct thread_records {
     std::vector<recorder_part> recorders;
     std::uint64_t spikes = 0;  // emitted by this thread's neurons
     std::uint64_t events = 0;  // spikes delivered to this thread's synapses
+    // Of those, onto plastic synapses; and plastic synapses that postsynaptic spikes reached (each
+    // a rule update; their cost per phase is what tools/scaling_model fits).
+    std::uint64_t plastic_pre = 0, plastic_post = 0;
     // Of the received spikes: those this thread looked up (its chunk), and the rows it found for them
     // on any thread of the rank (README "The spike exchange": rows touched per received spike).
     std::uint64_t looked_up = 0, rows_found = 0;

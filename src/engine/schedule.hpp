@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "synorm/engine/records.hpp"
 #include "synorm/model/model_spec.hpp"
 #include "synorm/model/phase_schedule.hpp"
 #include "synorm/plasticity/rules.hpp"
@@ -22,6 +23,7 @@ struct schedule_state {
     std::size_t phase_next = 0;                // the next phase to begin
     bool phase_open = false;                   // phase_next − 1 is running
     double phase_wall0 = 0.0;                  // omp_get_wtime() when the open phase began (as if, after a resume)
+    phase_work phase_work0;                    // this rank's counters when the open phase began (or this process)
     std::vector<float> shy_gain;  // by projection: SHY gain G on transmitted weights (1 unless renormalizing)
     double shy_G = 1.0;           // the network's SHY gain, which shy_gain holds for renormalized projections
     // by projection: selective renormalization's spare threshold θ (w ≥ θ: G does not apply); +inf

@@ -107,6 +107,7 @@ simulation::impl::run_state simulation::impl::begin_run(const hooks& h) {
     out.phase_weight = std::move(restored.phase_weight);
     out.phase_snapshots = std::move(restored.phase_snapshots);
     out.first_step = start_step;
+    phase_work0 = work_so_far(out);  // a phase open at the checkpoint counts its work from here
     const double dt = spec.simulation.dt;
     run.flush_steps = std::max<std::int64_t>(1, to_step(h.flush_every_ms, dt));
     run.next_flush = start_step + run.flush_steps;

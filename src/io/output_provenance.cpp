@@ -58,9 +58,14 @@ void for_each_field(P& p, F&& f) {
     f("synapses_per_rank", p.synapses_per_rank);
     f("synapse_checksum", p.synapse_checksum);
     f("dry_run", p.dry_run);
-    if (p.dry_run.empty()) return;  // read before this line: the same on the packing and unpacking side
-    f("dry_run_counts", p.dry_run_counts);
-    f("dry_run_exchange", p.dry_run_exchange);
+    if (!p.dry_run.empty()) {  // read before this line: the same on the packing and unpacking side
+        f("dry_run_counts", p.dry_run_counts);
+        f("dry_run_exchange", p.dry_run_exchange);
+    }
+    f("phase_work_columns", p.phase_work_columns);
+    if (p.phase_work_columns.empty()) return;  // as dry_run
+    f("phase_work", p.phase_work);
+    f("phase_cpu", p.phase_cpu);
 }
 
 // Byte packing of provenance fields for comm.broadcast (same process image on every rank).

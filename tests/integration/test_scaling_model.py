@@ -66,3 +66,66 @@ def test_the_budget_of_a_job_is_its_mean_rank_and_its_slowest():
     assert abs(b["rtf_predicted"] - 3.01) < 1e-12
     r = rows["round_robin"]
     assert r["dry_runs"] == 1 and r["wait"] == 0.0 and r["wait_model"] == 0.0
+
+
+def phase_row(start_ms, bio_s, work, cpu_s, kind="wake"):
+    """A phase's record as phase_rows() reads it (work in WORK_TERMS order), no exchange."""
+    return {"file": "made_up.h5", "rank": 0, "ranks": 4, "threads": 1, "phase": kind, "kind": kind, "cycle": 0,
+            "start_ms": start_ms, "bio_s": bio_s, "intervals": bio_s * 1e4, "wall_s": cpu_s, "cpu_s": cpu_s,
+            "local_s": 0.0, "exchange_s": 0.0, "work": tuple(float(x) for x in work), "own_rate": 1.0}
+
+
+def test_the_plastic_and_neuron_costs_fitted_beside_given_ones_are_the_costs():
+    m = tool()
+    costs = (10e-9, 125e-9, 3e-9, 214e-9, 40e-9, 70e-9)
+    work = [(1e7, 1e6, 1e7, 2e6, 4e6, 3e6), (2e7, 1e6, 1e7, 2e6, 0, 0), (1e7, 2e6, 3e7, 1e6, 5e6, 1e6),
+            (3e7, 1e6, 2e7, 3e6, 1e6, 6e6)]
+    rows = [phase_row(200.0 * k, 0.2, w, sum(c * x for c, x in zip(costs, w))) for k, w in enumerate(work)]
+    given = m.parse_costs("10,125,fit,214,fit,fit")
+    fitted = m.fit_phase_costs(rows, given)
+    assert fitted[:2] == given[:2] and fitted[3] == given[3], fitted  # the given ones are kept
+    for got, want in zip(fitted, costs):
+        assert got > 0 and abs(got - want) < 1e-6 * want, (fitted, costs)
+
+
+def test_a_sleep_dry_run_is_costed_phase_by_phase_and_the_phases_add_up_to_the_run():
+    """A dry run of config/sleep_wake.yaml (rank 0 of 4, two cycles of 200 ms wake and 200 ms NREM): its
+    per-phase work (/provenance phase_work) adds up to the run's counts; STDP updates are counted; the
+    model's per-phase RTFs, weighted by duration, give the whole run's, which is the costs applied to
+    the run's own totals; the plastic costs move the prediction by their counts."""
+    m = tool()
+    out = os.path.join(h.tmpdir(), "sleep_dry.h5")
+    h.run(["run", h.config("sleep_wake.yaml"), "--set", "schedule.cycles=2", "--set",
+           "schedule.phases.0.duration=200 ms", "--set", "schedule.phases.1.duration=200 ms", "--set",
+           "schedule.snapshots=false", "--set", "recording.spikes=none", "--set",
+           'dry_run.rates={E: "8 Hz", I: "8 Hz"}', "--dry-run", "4x1:0", "-o", out, "-q"])
+    with h.files.Output(out) as f:
+        p = f.provenance()
+        kinds = f.phases()["kind"]
+    columns = h.files.text(p["phase_work_columns"]).split()
+    import numpy as np
+    work = np.asarray(p["phase_work"]).reshape(-1, len(columns))
+    total = dict(zip(columns, work.sum(axis=0)))
+    assert kinds == ["wake", "nrem"] * 2 and work.shape[0] == 4 and len(p["phase_cpu"]) == 4
+    assert total["events"] == p["rank_events"][0] and total["spikes"] == p["rank_spikes"][0], (total, p)
+    assert total["received"] == p["rank_received"][0] and total["rows"] == p["rank_rows"][0], (total, p)
+    pre, post, events = (work[:, columns.index(c)] for c in ("plastic_pre", "plastic_post", "events"))
+    assert np.all(pre > 0) and np.all(pre < events) and np.all(post > 0), work
+    costs = m.parse_costs("10,125,5,214,40,70")
+    table = m.phase_table(m.phase_rows(out, None, None), costs)
+    phases = [r for r in table if r["cycle"] >= 0]
+    whole = [r for r in table if r["phase"] == "all"][0]
+    assert len(phases) == 4 and {r["phase"] for r in table if r["cycle"] < 0} == {"wake", "nrem", "all"}
+    weighted = sum(r["rtf_model"] * r["bio_s"] for r in phases) / sum(r["bio_s"] for r in phases)
+    assert abs(whole["rtf_model"] - weighted) < 1e-9 * weighted, (whole["rtf_model"], weighted)
+    bio = float(p["simulated_time"]) * 1e-3
+    totals = (p["rank_events"][0], p["rank_received"][0], p["rank_neurons"][0] * bio / 1e-4, p["rank_rows"][0],
+              pre.sum(), post.sum())
+    exchange = sum(r["exchange_s"] for r in phases) / bio
+    from_run = sum(c * float(x) for c, x in zip(costs, totals)) / bio + exchange
+    assert abs(whole["rtf_model"] - from_run) < 1e-6 * from_run, (whole["rtf_model"], from_run)
+    no_plastic = m.phase_table(m.phase_rows(out, None, None), costs[:4] + (0.0, 0.0))
+    for r, s in zip(phases, no_plastic):
+        moved = (40e-9 * r["work"][4] + 70e-9 * r["work"][5]) / r["bio_s"]
+        assert moved > 0 and abs(r["rtf_model"] - s["rtf_model"] - moved) < 1e-9 * r["rtf_model"], (r, s)
+    assert all(r["exchange"] > 0 and r["rtf_timed"] > 0 and r["rtf_cpu"] > 0 for r in phases), phases

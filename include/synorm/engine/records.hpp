@@ -115,6 +115,20 @@ struct phase_record {
     std::vector<double> swa;   // by population, Hz²: power of the population rate in 0.5–4 Hz
 };
 
+// The work this rank did in one phase of the schedule, in this process (a resumed run's phases before
+// its checkpoint are zero, the one open at it counts from the resume): what tools/scaling_model costs
+// phase by phase. Never the same on two layouts, so it goes to /provenance, not /phases.
+struct phase_work {
+    double cpu = 0.0;                // s, processor time of the process (every thread's), std::clock
+    std::uint64_t spikes = 0;        // of this rank's neurons
+    std::uint64_t events = 0;        // spikes delivered to this rank's synapses, plastic ones included
+    std::uint64_t plastic_pre = 0;   // of those, onto plastic synapses: each a rule's pre update
+    std::uint64_t plastic_post = 0;  // plastic synapses a postsynaptic spike reached: each a rule's post update
+    std::uint64_t received = 0;      // received spikes looked up
+    std::uint64_t rows = 0;          // rows of this rank's tables those reached
+    std::uint64_t exchanges = 0, bytes_received = 0;  // the spike exchanges and the bytes they brought
+};
+
 // One stimulus pattern as it ran (model/stimulus_pattern.hpp); identical on every rank.
 struct pattern_record {
     std::vector<double> onsets;       // ms, the presentations given (before each member's jitter)

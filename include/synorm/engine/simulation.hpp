@@ -89,6 +89,7 @@ struct results {
     std::vector<group_rate> group_rates;           // by group, in order of first population (when rate_bin > 0)
     homeostasis_trace homeostasis;                 // empty unless the run has plasticity or scaling
     std::vector<phase_record> phases;              // the schedule's phases in time order (empty without one)
+    std::vector<phase_work> work_by_phase;         // by row of phases: this rank's work in this process
     phase_trace phase_weight;                      // the schedule's weight course (when it has excitatory plasticity)
     std::vector<weight_snapshot> phase_snapshots;  // schedule.snapshots: plastic projections at each phase boundary
     std::vector<pattern_record> patterns;          // by pattern (model_spec::patterns)

@@ -74,6 +74,12 @@ struct provenance {
     // (bytes/s) and modelled time (s).
     std::vector<std::int64_t> dry_run_counts;
     std::vector<double> dry_run_exchange;
+    // With a schedule: this rank's work in each phase of /phases, in this process (engine::phase_work;
+    // rank r's in a dry run, rank 0's otherwise): phase_work_columns names the phase_work columns of
+    // each row ("" without a schedule), phase_cpu its processor time (s, every thread's).
+    std::string phase_work_columns;
+    std::vector<std::int64_t> phase_work;
+    std::vector<double> phase_cpu;
 };
 
 class output_file {
