@@ -176,7 +176,6 @@ void simulation::impl::index_sources(bool wide) {
             return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
         }
     };
-    std::uint64_t rows = 0, distinct = 0, first = 0, last = 0;
     const auto merge = [&](auto&& visit, bool release) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
@@ -201,10 +200,16 @@ void simulation::impl::index_sources(bool wide) {
                     for (const auto j : projections_from[p]) std::vector<std::uint32_t>().swap(ts.tables[j].sources);
         }
     };
+    std::uint64_t rows = 0, last = 0, run = 0;
+    network::source_map::plan plan;
     merge(
         [&](std::uint64_t gid, std::uint64_t) {
-        if (rows == 0) first = gid;
-        distinct += rows == 0 || gid != last;
+        if (rows == 0) plan.first = gid;
+        if (rows == 0 || gid != last) {
+            ++plan.distinct;
+            run = 0;
+        }
+        plan.most = std::max(plan.most, ++run);
         last = gid;
         ++rows;
         },
@@ -212,42 +217,34 @@ void simulation::impl::index_sources(bool wide) {
     if (rows > UINT32_MAX)
         throw std::runtime_error("this rank holds " + std::to_string(rows) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
+    plan.last = last;
+    plan.entries = rows;
     const int row_bits = index.row_bits, projection_bits = index.projection_bits;
     index = source_index{};
-    index.base = first;
     index.row_bits = row_bits;
     index.projection_bits = projection_bits;
-    const bool narrow_gids = !wide && last - first <= UINT32_MAX;
-    if (narrow_gids) index.gid32.reserve(distinct);
-    else
-        index.gid64.reserve(distinct);
+    index.sources.start(plan, wide ? network::source_map::form::sparse : network::source_map::choose(plan), wide);
     if (narrow_rows) index.rows32.reserve(rows);
     else
         index.rows64.reserve(rows);
-    index.begin.reserve(distinct + 1);
     std::uint64_t listed = 0;  // row words so far
+    std::uint32_t count = 0;   // of the current gid
     merge(
         [&](std::uint64_t gid, std::uint64_t word) {
-        if (listed == 0 || gid != last) {
-            if (narrow_gids) index.gid32.push_back(static_cast<std::uint32_t>(gid - first));
-            else
-                index.gid64.push_back(gid - first);
-            index.begin.push_back(static_cast<std::uint32_t>(listed));
-            last = gid;
+        if (listed > 0 && gid != last) {
+            index.sources.add(last, count);
+            count = 0;
         }
+        last = gid;
+        ++count;
         if (narrow_rows) index.rows32.push_back(static_cast<std::uint32_t>(word));
         else
             index.rows64.push_back(word);
         ++listed;
         },
         true);
-    index.begin.push_back(static_cast<std::uint32_t>(listed));
-    // A slot per gid of the range when at least three in four of them are sources: one load instead
-    // of a binary search, for at most a third more than the gids themselves.
-    if (distinct > 0 && distinct < source_index::no_slot && 3 * (last - first + 1) <= 4 * distinct) {
-        index.slot.assign(last - first + 1, source_index::no_slot);
-        for (std::size_t k = 0; k < distinct; ++k) index.slot[index.gid(k) - first] = static_cast<std::uint32_t>(k);
-    }
+    if (listed > 0) index.sources.add(last, count);
+    index.sources.finish();
 }
 
 simulation::impl::row_source_lists simulation::impl::row_sources(const std::vector<std::uint8_t>& wanted,
@@ -260,15 +257,14 @@ simulation::impl::row_source_lists simulation::impl::row_sources(const std::vect
             if (wanted[j]) out[t][j].resize(threads[t].tables[j].rows());
     }
     const source_index& index = rank_index;
-    for (std::size_t k = 0; k < index.size(); ++k) {
-        const std::uint64_t gid = index.gid(k);
-        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+    index.sources.for_each([&](std::uint64_t gid, std::uint32_t first, std::uint32_t end) {
+        for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
             if (!wanted[j] || (thread != all_threads && t != thread)) continue;
             out[t][j][index.row_of(word)] = static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]);
         }
-    }
+    });
     return out;
 }
 

@@ -112,14 +112,18 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     // rows requested, then its rows listed. One loop per width of the row words, so that the choice is
     // made once per chunk, not per row.
     ts.found.clear();
-    for (std::size_t s = begin; s < end; ++s) ts.found.push_back(index.find(comm::spike_gid(spikes[s])));
+    for (std::size_t s = begin; s < end; ++s) {
+        std::uint32_t e0, e1;
+        index.sources.find(comm::spike_gid(spikes[s]), &e0, &e1);
+        ts.found.push_back(std::uint64_t{e0} << 32 | e1);
+    }
     const auto bucket = [&](const auto& words) {
-        for (const std::size_t at : ts.found)
-            if (at != index.size()) __builtin_prefetch(words.data() + index.begin[at]);
+        for (const std::uint64_t at : ts.found)
+            if (at >> 32 != network::source_map::none) __builtin_prefetch(words.data() + (at >> 32));
         for (std::size_t s = begin; s < end; ++s) {
-            const std::size_t at = ts.found[s - begin];
-            if (at == index.size()) continue;
-            const std::uint32_t e0 = index.begin[at], e1 = index.begin[at + 1];
+            const std::uint64_t at = ts.found[s - begin];
+            if (at >> 32 == network::source_map::none) continue;
+            const auto e0 = static_cast<std::uint32_t>(at >> 32), e1 = static_cast<std::uint32_t>(at);
             ts.rows_found += e1 - e0;
             for (std::uint32_t e = e0; e < e1; ++e) {
                 const std::uint64_t word = words[e];

@@ -126,9 +126,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
     // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
     // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
-    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8), per
-    // distinct source gid its offset from the first (4 B under 2^32 neurons, else 8) and its first
-    // row (4 B), and when the sources are dense (three in four gids) a 4 B slot per gid of their range.
+    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8) and
+    // the map of the distinct source gids (below).
     const auto rows_of = [](double sources, double drawn) {
         return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
     };
@@ -163,14 +162,22 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double distinct = 0.0;
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
         distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
-    const double slot_table = 4.0 * distinct >= 3.0 * total_neurons ? total_neurons * 4.0 : 0.0;
+    // The gids' map (network/source_map.hpp), its form chosen as the build does, over a range taken
+    // as the whole network: dense, a bit and a 4 B count per 64 gids, and then per source its rows in
+    // 1 B (with 4 B per 64 gids) or its first row in 4 B; sparse, its gid and first row.
+    const double words64 = std::ceil(total_neurons / 64.0);
+    const bool dense = distinct > 0 && words64 * 12.0 <= distinct * 4.0;
+    const bool counts = rows < 16.0 * distinct;
+    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
+    const double source_map = !dense   ? distinct * (gid + 4.0)
+                              : counts ? words64 * 16.0 + distinct
+                                       : words64 * 12.0 + distinct * 4.0;
     const auto width = [](double count) {  // bits to name 0 .. count − 1
         return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
     };
     const double word =
         width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0 ? 4.0 : 8.0;
-    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
-    const double index = rows * word + distinct * (gid + 4.0) + slot_table;
+    const double index = rows * word + source_map;
     m.expected_synapses = bytes(synapses);
     m.synapses = bytes(table_bytes + index);
     // The build's peak beyond the synapse memory of the run: while the threads build, each row's

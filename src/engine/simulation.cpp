@@ -441,9 +441,8 @@ namespace {
 template <class Engine, class Visit>
 void for_each_synapse(const Engine& sim, Visit&& visit) {
     const auto& index = sim.rank_index;
-    for (std::size_t k = 0; k < index.size(); ++k) {
-        const std::uint64_t source = index.gid(k);
-        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+    index.sources.for_each([&](std::uint64_t source, std::uint32_t first, std::uint32_t end) {
+        for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const auto& ts = sim.threads[index.thread_of(word)];
             const auto& t = ts.tables[index.projection_of(word)];
@@ -454,7 +453,7 @@ void for_each_synapse(const Engine& sim, Visit&& visit) {
                       static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word_i), t.weight[i]);
             }
         }
-    }
+    });
 }
 
 // splitmix64's finalizer (Steele, Lea & Flood 2014): every input bit moves about half the output bits.
