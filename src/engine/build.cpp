@@ -150,20 +150,62 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     build_time = omp_get_wtime() - t0;
 }
 
-void simulation::impl::index_sources(bool wide) {
+void simulation::impl::index_sources(bool wide, span_choice spans) {
     source_index& index = rank_index;
-    // The fields of a row word: as wide as this rank's threads, projections and longest table need.
-    std::uint64_t longest = 1;
+    // Span rows (network/synapse_table.hpp) for the static, unpruned tables whose rows hold two
+    // synapses or fewer on average: their row offsets (4 B a row) would cost as much as the synapses'
+    // own 8 B. Long rows keep their numbers: the offsets are then a small part, and plastic row state
+    // and the incoming index name rows by number.
+    const auto spanned = [&](const network::synapse_table& table) {
+        const std::uint32_t j = table.projection;
+        if (spans == span_choice::never || plastic[j] || pruned[j] || table.rows() == 0) return false;
+        return spans == span_choice::always || table.size() <= 2 * table.rows();
+    };
+    // The fields of a row word: as wide as this rank's threads, projections and longest table need;
+    // a span, as its table's synapses and its longest row.
+    std::uint64_t longest = 1, numbered = 1, widest = 0, longest_row = 0;  // numbered: of tables without spans
     for (const auto& ts : threads)
-        for (const auto& table : ts.tables) longest = std::max(longest, table.rows());
+        for (const auto& table : ts.tables) {
+            longest = std::max(longest, table.rows());
+            if (!spanned(table)) {
+                numbered = std::max(numbered, table.rows());
+                continue;
+            }
+            widest = std::max(widest, table.size());
+            for (std::uint64_t r = 0; r < table.rows(); ++r)
+                longest_row = std::max<std::uint64_t>(longest_row, table.row_begin[r + 1] - table.row_begin[r]);
+        }
     const int thread_bits = std::bit_width(threads.size() - 1);
     index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
-    index.row_bits = std::bit_width(longest - 1);
+    const int by_number = static_cast<int>(std::bit_width(longest - 1));
+    const int span_bits = static_cast<int>(std::bit_width(longest_row));
+    const int by_span =
+        std::max(static_cast<int>(std::bit_width(numbered - 1)), static_cast<int>(std::bit_width(widest)) + span_bits);
+    // Spans only where a span fits 32 bits, and they keep the words at 4 B when numbers would (unless
+    // asked for).
+    const bool use_spans =
+        widest > 0 && static_cast<int>(std::bit_width(widest)) + span_bits <= 32 &&
+        (spans == span_choice::always || wide || thread_bits + index.projection_bits + by_span <= 32 ||
+         thread_bits + index.projection_bits + by_number > 32);
+    index.row_bits = use_spans ? by_span : by_number;
     if (thread_bits + index.projection_bits + index.row_bits > 64 || index.projection_bits + index.row_bits >= 64)
         throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
                                  std::to_string(spec.projections.size()) + " projections and rows of " +
                                  std::to_string(longest) + " in 64 bits");
     const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
+    if (use_spans)
+        for (auto& ts : threads)
+            for (auto& table : ts.tables)
+                if (spanned(table)) {
+                    table.span_rows = table.rows();
+                    table.span_bits = static_cast<std::uint32_t>(span_bits);
+                }
+    // A row's field in its word: its number, or its span (from row_begin, which the table drops below).
+    const auto row_field = [](const network::synapse_table& table, std::uint64_t row) -> std::uint64_t {
+        if (!table.spans()) return row;
+        return std::uint64_t{table.row_begin[row]} << table.span_bits |
+               (table.row_begin[row + 1] - table.row_begin[row]);
+    };
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size. The second pass frees
@@ -186,8 +228,8 @@ void simulation::impl::index_sources(bool wide) {
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
-                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, c.row));
                 const auto& table = threads[c.thread].tables[c.projection];
+                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, row_field(table, c.row)));
                 if (++c.row < table.rows()) {
                     c.source = table.sources[c.row];
                     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -197,7 +239,10 @@ void simulation::impl::index_sources(bool wide) {
             }
             if (release)
                 for (auto& ts : threads)
-                    for (const auto j : projections_from[p]) std::vector<std::uint32_t>().swap(ts.tables[j].sources);
+                    for (const auto j : projections_from[p]) {
+                        std::vector<std::uint32_t>().swap(ts.tables[j].sources);
+                        if (ts.tables[j].spans()) std::vector<std::uint32_t>().swap(ts.tables[j].row_begin);
+                    }
         }
     };
     std::uint64_t rows = 0, last = 0, run = 0;
@@ -248,23 +293,37 @@ void simulation::impl::index_sources(bool wide) {
 }
 
 simulation::impl::row_source_lists simulation::impl::row_sources(const std::vector<std::uint8_t>& wanted,
-                                                                 std::size_t thread) const {
+                                                                 std::size_t thread, row_source_lists* begins) const {
     row_source_lists out(threads.size());
+    if (begins) *begins = row_source_lists(threads.size());
     for (std::size_t t = 0; t < threads.size(); ++t) {
         out[t].resize(spec.projections.size());
+        if (begins) (*begins)[t].resize(spec.projections.size());
         if (thread != all_threads && t != thread) continue;
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            if (wanted[j]) out[t][j].resize(threads[t].tables[j].rows());
+            if (wanted[j]) {
+                out[t][j].reserve(threads[t].tables[j].rows());
+                if (begins && threads[t].tables[j].spans()) (*begins)[t][j].reserve(threads[t].tables[j].rows() + 1);
+            }
     }
+    // A table's rows ascend with their sources, as the index lists them: each comes next in its lists.
     const source_index& index = rank_index;
     index.sources.for_each([&](std::uint64_t gid, std::uint32_t first, std::uint32_t end) {
         for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
             if (!wanted[j] || (thread != all_threads && t != thread)) continue;
-            out[t][j][index.row_of(word)] = static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]);
+            out[t][j].push_back(static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]));
+            const auto& table = threads[t].tables[j];
+            if (begins && table.spans())
+                (*begins)[t][j].push_back(static_cast<std::uint32_t>(table.row_first(index.row_of(word))));
         }
     });
+    if (begins)
+        for (std::size_t t = 0; t < threads.size(); ++t)
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (wanted[j] && (thread == all_threads || t == thread) && threads[t].tables[j].spans())
+                    (*begins)[t][j].push_back(static_cast<std::uint32_t>(threads[t].tables[j].size()));
     return out;
 }
 

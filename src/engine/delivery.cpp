@@ -17,7 +17,7 @@ namespace {
     float* const row = ring.data() + ((base + table.delay_offset) & ring.mask()) * ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    const std::uint64_t k0 = table.row_first(r), k1 = table.row_end(r);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
 }
@@ -30,7 +30,7 @@ namespace {
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    const std::uint64_t k0 = table.row_first(r), k1 = table.row_end(r);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = td[k];
@@ -46,7 +46,7 @@ void deliver_static_window(thread_state& ts, const network::synapse_table& table
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
+    for (std::uint64_t k = table.row_first(r), k1 = table.row_end(r); k < k1; ++k) {
         const std::uint32_t word = td[k];
         const std::uint64_t offset = table.uniform_delay ? table.delay_offset : network::synapse_delay_offset(word);
         const std::uint64_t due = base + offset;
@@ -62,7 +62,7 @@ void deliver_static_window(thread_state& ts, const network::synapse_table& table
 // of the plastic delivery's time waited there).
 inline void prefetch_row(const thread_state& ts, const row_visit& v) {
     const network::synapse_table& table = ts.tables[v.projection];
-    const std::uint64_t k0 = table.row_begin[v.row], n = table.row_begin[v.row + 1] - k0;
+    const std::uint64_t k0 = table.row_first(v.row), n = table.row_end(v.row) - k0;
     constexpr std::uint64_t line = 64 / sizeof(float), most = 8 * line;  // 4-byte values per line; at most
     const std::uint32_t* const td = table.target_delay.data() + k0;
     const float* const w = table.weight.data() + k0;
@@ -229,7 +229,7 @@ void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, st
     const std::uint64_t mask = ring.mask(), n = ts.n;
     branch_cursor cursor = branched[j] ? branches_of_row(ts, j, gid) : branch_cursor{};
     const transmitter send = sender(ts, j, cursor);
-    const std::uint64_t k0 = table.row_begin[row], k1 = table.row_begin[row + 1];
+    const std::uint64_t k0 = table.row_first(row), k1 = table.row_end(row);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);

@@ -300,21 +300,27 @@ struct simulation::impl : delivery_state,
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t);
     // The rank's source index (delivery_state) from the threads' tables, once they are built (and
-    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do, for
-    // the tests of that form (tests/unit/test_delivery.cpp).
-    void index_sources(bool wide = false);
+    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do;
+    // `spans`: span rows where the build chooses them, nowhere, or in every static unpruned table;
+    // for the tests of those forms (tests/unit/test_delivery.cpp).
+    enum class span_choice : std::uint8_t { automatic, never, always };
+    void index_sources(bool wide = false, span_choice spans = span_choice::automatic);
     // The rows' sources (source-population indices) of the projections marked in `wanted`, by
     // thread, projection and row (empty for the others, and for threads other than `thread` unless it
     // is all_threads): the tables drop theirs as the index is built (index_sources), since it
     // holds the same. O(the rank's rows) a call, 4 B per row returned; for what reads every row
-    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches).
+    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches). With
+    // `begins`, the row_begin of each wanted table with span rows, which drops its own, into the same
+    // places (empty for the others: their row_begin is theirs).
     using row_source_lists = std::vector<std::vector<std::vector<std::uint32_t>>>;
     static constexpr std::size_t all_threads = ~std::size_t{0};
-    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads) const;
-    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads) const {
+    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads,
+                                 row_source_lists* begins = nullptr) const;
+    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads,
+                                    row_source_lists* begins = nullptr) const {
         std::vector<std::uint8_t> wanted(spec.projections.size(), 0);
         wanted[projection] = 1;
-        return row_sources(wanted, thread);
+        return row_sources(wanted, thread, begins);
     }
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
     // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic

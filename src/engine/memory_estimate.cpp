@@ -133,6 +133,8 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     };
     const double thread_neurons = std::ceil(local_neurons / T);
     double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0, longest_table = 1.0;
+    double widest_span = 0.0, longest_row = 0.0;  // synapses of the largest table with span rows; its longest row
+    double span_rows = 0.0;                       // rows of tables with span rows, on the rank
     std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
@@ -144,8 +146,18 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         synapses += s;
         from_population[p.source] += s;
         rows += thread_rows * T;
-        longest_table = std::max(longest_table, std::ceil(thread_rows));
-        table_bytes += s * 8.0 + T * (thread_rows * 4.0 + 4.0);
+        // Span rows (build.cpp, index_sources): a static table of two synapses a row or fewer keeps no
+        // row offsets; its words then name a synapse and a row length, within a row a few times the mean.
+        const bool spans = p.plasticity.rule == model::stdp_rule::none && per_thread <= 2.0 * thread_rows;
+        if (spans && thread_rows > 0) {
+            const double mean = per_thread / thread_rows;
+            widest_span = std::max(widest_span, per_thread + 1.0);
+            longest_row = std::max(longest_row, std::ceil(mean + 4.0 * std::sqrt(mean) + 1.0));
+        } else {
+            longest_table = std::max(longest_table, std::ceil(thread_rows));
+        }
+        table_bytes += s * 8.0 + T * ((spans ? 0.0 : thread_rows * 4.0) + 4.0);
+        if (spans) span_rows += thread_rows * T;
         if (p.plasticity.rule != model::stdp_rule::none) {
             const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
             table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
@@ -175,8 +187,10 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     const auto width = [](double count) {  // bits to name 0 .. count − 1
         return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
     };
-    const double word =
-        width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0 ? 4.0 : 8.0;
+    // Spans are taken only where they keep the words at 4 B when row numbers would.
+    const double fields = width(T) + width(static_cast<double>(spec.projections.size()));
+    const double row_field = std::max(width(longest_table), width(widest_span) + width(longest_row + 1.0));
+    const double word = std::min(fields + row_field, fields + width(longest_table)) <= 32.0 ? 4.0 : 8.0;
     const double index = rows * word + source_map;
     m.expected_synapses = bytes(synapses);
     m.synapses = bytes(table_bytes + index);
@@ -184,12 +198,14 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // source (4 B) and every thread sorting its largest projection, with that projection's
     // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
     // total_number_split); while the source index is merged from the tables (into its final arrays,
-    // counted above), the rows' sources, which the tables free as it goes but the allocator may keep.
+    // counted above), the rows' sources and the offsets of span rows, which the tables free as it goes
+    // but the allocator may keep.
     double split = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
-    m.build = bytes(std::max(rows * 4.0 + T * (thread_temp + split) - index, rows * 4.0));
+    const double row_temp = rows * 4.0 + span_rows * 4.0;  // the rows' sources; span rows' offsets until indexed
+    m.build = bytes(std::max(row_temp + T * (thread_temp + split) - index, row_temp));
 
     // Ring buffers: slots = the power of two at or above the longest delay drawn (ring_buffer.hpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one

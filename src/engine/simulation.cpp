@@ -447,7 +447,7 @@ void for_each_synapse(const Engine& sim, Visit&& visit) {
             const auto& ts = sim.threads[index.thread_of(word)];
             const auto& t = ts.tables[index.projection_of(word)];
             const std::uint64_t row = index.row_of(word);
-            for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
+            for (std::uint64_t i = t.row_first(row), end_i = t.row_end(row); i < end_i; ++i) {
                 const std::uint32_t word_i = t.target_delay[i];
                 visit(source, ts.layout->gids[network::synapse_target(word_i)],
                       static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word_i), t.weight[i]);
