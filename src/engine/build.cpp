@@ -159,7 +159,18 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
     const auto spanned = [&](const network::synapse_table& table) {
         const std::uint32_t j = table.projection;
         if (spans == span_choice::never || plastic[j] || pruned[j] || table.rows() == 0) return false;
-        return spans == span_choice::always || table.size() <= 2 * table.rows();
+        return spans == span_choice::always || !table.row_length.empty();
+    };
+    const auto length = [](const network::synapse_table& table, std::uint64_t row) -> std::uint64_t {
+        return table.row_length.empty() ? table.row_begin[row + 1] - table.row_begin[row] : table.row_length[row];
+    };
+    // Back to offsets: a table that build_thread readied for span rows, where they are not taken.
+    const auto number_rows = [](network::synapse_table& table) {
+        if (table.row_length.empty()) return;
+        table.row_begin.assign(1, 0);
+        table.row_begin.reserve(table.row_length.size() + 1);
+        for (const std::uint8_t n : table.row_length) table.row_begin.push_back(table.row_begin.back() + n);
+        std::vector<std::uint8_t>().swap(table.row_length);
     };
     // The fields of a row word: as wide as this rank's threads, projections and longest table need;
     // a span, as its table's synapses and its longest row.
@@ -172,8 +183,7 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
                 continue;
             }
             widest = std::max(widest, table.size());
-            for (std::uint64_t r = 0; r < table.rows(); ++r)
-                longest_row = std::max<std::uint64_t>(longest_row, table.row_begin[r + 1] - table.row_begin[r]);
+            for (std::uint64_t r = 0; r < table.rows(); ++r) longest_row = std::max(longest_row, length(table, r));
         }
     const int thread_bits = std::bit_width(threads.size() - 1);
     index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
@@ -193,19 +203,15 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
                                  std::to_string(spec.projections.size()) + " projections and rows of " +
                                  std::to_string(longest) + " in 64 bits");
     const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
-    if (use_spans)
-        for (auto& ts : threads)
-            for (auto& table : ts.tables)
-                if (spanned(table)) {
-                    table.span_rows = table.rows();
-                    table.span_bits = static_cast<std::uint32_t>(span_bits);
-                }
-    // A row's field in its word: its number, or its span (from row_begin, which the table drops below).
-    const auto row_field = [](const network::synapse_table& table, std::uint64_t row) -> std::uint64_t {
-        if (!table.spans()) return row;
-        return std::uint64_t{table.row_begin[row]} << table.span_bits |
-               (table.row_begin[row + 1] - table.row_begin[row]);
-    };
+    for (auto& ts : threads)
+        for (auto& table : ts.tables) {
+            if (use_spans && spanned(table)) {
+                table.span_rows = table.rows();
+                table.span_bits = static_cast<std::uint32_t>(span_bits);
+            } else {
+                number_rows(table);
+            }
+        }
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size. The second pass frees
@@ -213,7 +219,7 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
     // so that the rows' sources and the index coexist for one population at a time.
     struct cursor {
         std::uint32_t source, thread, projection;
-        std::uint64_t row;
+        std::uint64_t row, first;  // first: the row's first synapse (span rows)
         bool operator>(const cursor& o) const {
             return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
         }
@@ -223,13 +229,20 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
             std::vector<cursor> heap;
             for (std::uint32_t t = 0; t < threads.size(); ++t)
                 for (const auto j : projections_from[p])
-                    if (threads[t].tables[j].rows() > 0) heap.push_back({threads[t].tables[j].sources[0], t, j, 0});
+                    if (threads[t].tables[j].rows() > 0) heap.push_back({threads[t].tables[j].sources[0], t, j, 0, 0});
             std::make_heap(heap.begin(), heap.end(), std::greater<>{});
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
                 const auto& table = threads[c.thread].tables[c.projection];
-                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, row_field(table, c.row)));
+                // A row's field in its word: its number, or its span (first synapse, length).
+                std::uint64_t field = c.row;
+                if (table.spans()) {
+                    const std::uint64_t n = length(table, c.row);
+                    field = c.first << table.span_bits | n;
+                    c.first += n;
+                }
+                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, field));
                 if (++c.row < table.rows()) {
                     c.source = table.sources[c.row];
                     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -241,7 +254,10 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
                 for (auto& ts : threads)
                     for (const auto j : projections_from[p]) {
                         std::vector<std::uint32_t>().swap(ts.tables[j].sources);
-                        if (ts.tables[j].spans()) std::vector<std::uint32_t>().swap(ts.tables[j].row_begin);
+                        if (ts.tables[j].spans()) {
+                            std::vector<std::uint32_t>().swap(ts.tables[j].row_begin);
+                            std::vector<std::uint8_t>().swap(ts.tables[j].row_length);
+                        }
                     }
         }
     };
@@ -368,6 +384,21 @@ void simulation::impl::build_thread(int t) {
         });
     }
     ts.tables.shrink();
+    // Static, unpruned tables of two synapses a row or fewer will take span rows (index_sources): until
+    // then they keep their rows' lengths in 1 B instead of their offsets in 4 (rows of 256 or more
+    // synapses keep offsets: such a table takes no spans then).
+    for (auto& table : ts.tables) {
+        const std::uint32_t j = table.projection;
+        if (plastic[j] || pruned[j] || table.rows() == 0 || table.size() > 2 * table.rows()) continue;
+        bool fits = true;
+        for (std::uint64_t r = 0; r < table.rows() && fits; ++r)
+            fits = table.row_begin[r + 1] - table.row_begin[r] < 256;
+        if (!fits) continue;
+        table.row_length.resize(table.rows());
+        for (std::uint64_t r = 0; r < table.rows(); ++r)
+            table.row_length[r] = static_cast<std::uint8_t>(table.row_begin[r + 1] - table.row_begin[r]);
+        std::vector<std::uint32_t>().swap(table.row_begin);
+    }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())
             ts.tables[j].tag.assign(ts.tables[j].size(), 0);

@@ -198,13 +198,13 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // source (4 B) and every thread sorting its largest projection, with that projection's
     // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
     // total_number_split); while the source index is merged from the tables (into its final arrays,
-    // counted above), the rows' sources and the offsets of span rows, which the tables free as it goes
-    // but the allocator may keep.
+    // counted above), the rows' sources and the lengths of span rows (1 B), which the tables free as it
+    // goes but the allocator may keep.
     double split = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
-    const double row_temp = rows * 4.0 + span_rows * 4.0;  // the rows' sources; span rows' offsets until indexed
+    const double row_temp = rows * 4.0 + span_rows;  // the rows' sources; span rows' lengths until indexed
     m.build = bytes(std::max(row_temp + T * (thread_temp + split) - index, row_temp));
 
     // Ring buffers: slots = the power of two at or above the longest delay drawn (ring_buffer.hpp), two

@@ -69,6 +69,9 @@ struct synapse_table {
     // span. span_bits 0: rows by number through row_begin.
     std::uint32_t span_bits = 0;
     std::uint64_t span_rows = 0;  // rows, once row_begin is dropped
+    // by row, only while the engine builds a table that will take span rows: its length (1 to 255),
+    // row_begin then dropped, so that the build holds 1 B per row where the offsets took 4
+    std::vector<std::uint8_t> row_length;
 
     bool spans() const { return span_bits != 0; }
     std::uint64_t row_first(std::uint64_t row) const { return spans() ? row >> span_bits : row_begin[row]; }
@@ -76,14 +79,18 @@ struct synapse_table {
         return spans() ? (row >> span_bits) + (row & ((std::uint64_t{1} << span_bits) - 1)) : row_begin[row + 1];
     }
     std::uint64_t size() const { return target_delay.size(); }
-    std::uint64_t rows() const { return spans() ? span_rows : row_begin.empty() ? 0 : row_begin.size() - 1; }
+    std::uint64_t rows() const {
+        if (spans()) return span_rows;
+        if (!row_length.empty()) return row_length.size();
+        return row_begin.empty() ? 0 : row_begin.size() - 1;
+    }
     // The row of source-population index `source`, or rows() when the thread holds no synapse from it
     // (while the table keeps its sources).
     std::uint64_t find_row(std::uint64_t source) const;
     std::uint64_t bytes() const {
         return sources.capacity() * sizeof(std::uint32_t) + row_begin.capacity() * sizeof(std::uint32_t) +
                target_delay.capacity() * sizeof(std::uint32_t) + weight.capacity() * sizeof(float) +
-               tag.capacity() * sizeof(std::uint16_t) + incoming.bytes();
+               tag.capacity() * sizeof(std::uint16_t) + row_length.capacity() + incoming.bytes();
     }
 };
 
