@@ -150,20 +150,68 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     build_time = omp_get_wtime() - t0;
 }
 
-void simulation::impl::index_sources(bool wide) {
+void simulation::impl::index_sources(bool wide, span_choice spans) {
     source_index& index = rank_index;
-    // The fields of a row word: as wide as this rank's threads, projections and longest table need.
-    std::uint64_t longest = 1;
+    // Span rows (network/synapse_table.hpp) for the static, unpruned tables whose rows hold two
+    // synapses or fewer on average: their row offsets (4 B a row) would cost as much as the synapses'
+    // own 8 B. Long rows keep their numbers: the offsets are then a small part, and plastic row state
+    // and the incoming index name rows by number.
+    const auto spanned = [&](const network::synapse_table& table) {
+        const std::uint32_t j = table.projection;
+        if (spans == span_choice::never || plastic[j] || pruned[j] || table.rows() == 0) return false;
+        return spans == span_choice::always || !table.row_length.empty();
+    };
+    const auto length = [](const network::synapse_table& table, std::uint64_t row) -> std::uint64_t {
+        return table.row_length.empty() ? table.row_begin[row + 1] - table.row_begin[row] : table.row_length[row];
+    };
+    // Back to offsets: a table that build_thread readied for span rows, where they are not taken.
+    const auto number_rows = [](network::synapse_table& table) {
+        if (table.row_length.empty()) return;
+        table.row_begin.assign(1, 0);
+        table.row_begin.reserve(table.row_length.size() + 1);
+        for (const std::uint8_t n : table.row_length) table.row_begin.push_back(table.row_begin.back() + n);
+        std::vector<std::uint8_t>().swap(table.row_length);
+    };
+    // The fields of a row word: as wide as this rank's threads, projections and longest table need;
+    // a span, as its table's synapses and its longest row.
+    std::uint64_t longest = 1, numbered = 1, widest = 0, longest_row = 0;  // numbered: of tables without spans
     for (const auto& ts : threads)
-        for (const auto& table : ts.tables) longest = std::max(longest, table.rows());
+        for (const auto& table : ts.tables) {
+            longest = std::max(longest, table.rows());
+            if (!spanned(table)) {
+                numbered = std::max(numbered, table.rows());
+                continue;
+            }
+            widest = std::max(widest, table.size());
+            for (std::uint64_t r = 0; r < table.rows(); ++r) longest_row = std::max(longest_row, length(table, r));
+        }
     const int thread_bits = std::bit_width(threads.size() - 1);
     index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
-    index.row_bits = std::bit_width(longest - 1);
+    const int by_number = static_cast<int>(std::bit_width(longest - 1));
+    const int span_bits = static_cast<int>(std::bit_width(longest_row));
+    const int by_span =
+        std::max(static_cast<int>(std::bit_width(numbered - 1)), static_cast<int>(std::bit_width(widest)) + span_bits);
+    // Spans only where a span fits 32 bits, and they keep the words at 4 B when numbers would (unless
+    // asked for).
+    const bool use_spans =
+        widest > 0 && static_cast<int>(std::bit_width(widest)) + span_bits <= 32 &&
+        (spans == span_choice::always || wide || thread_bits + index.projection_bits + by_span <= 32 ||
+         thread_bits + index.projection_bits + by_number > 32);
+    index.row_bits = use_spans ? by_span : by_number;
     if (thread_bits + index.projection_bits + index.row_bits > 64 || index.projection_bits + index.row_bits >= 64)
         throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
                                  std::to_string(spec.projections.size()) + " projections and rows of " +
                                  std::to_string(longest) + " in 64 bits");
     const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
+    for (auto& ts : threads)
+        for (auto& table : ts.tables) {
+            if (use_spans && spanned(table)) {
+                table.span_rows = table.rows();
+                table.span_bits = static_cast<std::uint32_t>(span_bits);
+            } else {
+                number_rows(table);
+            }
+        }
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
     // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size. The second pass frees
@@ -171,24 +219,30 @@ void simulation::impl::index_sources(bool wide) {
     // so that the rows' sources and the index coexist for one population at a time.
     struct cursor {
         std::uint32_t source, thread, projection;
-        std::uint64_t row;
+        std::uint64_t row, first;  // first: the row's first synapse (span rows)
         bool operator>(const cursor& o) const {
             return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
         }
     };
-    std::uint64_t rows = 0, distinct = 0, first = 0, last = 0;
     const auto merge = [&](auto&& visit, bool release) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
             for (std::uint32_t t = 0; t < threads.size(); ++t)
                 for (const auto j : projections_from[p])
-                    if (threads[t].tables[j].rows() > 0) heap.push_back({threads[t].tables[j].sources[0], t, j, 0});
+                    if (threads[t].tables[j].rows() > 0) heap.push_back({threads[t].tables[j].sources[0], t, j, 0, 0});
             std::make_heap(heap.begin(), heap.end(), std::greater<>{});
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
-                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, c.row));
                 const auto& table = threads[c.thread].tables[c.projection];
+                // A row's field in its word: its number, or its span (first synapse, length).
+                std::uint64_t field = c.row;
+                if (table.spans()) {
+                    const std::uint64_t n = length(table, c.row);
+                    field = c.first << table.span_bits | n;
+                    c.first += n;
+                }
+                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, field));
                 if (++c.row < table.rows()) {
                     c.source = table.sources[c.row];
                     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
@@ -198,13 +252,25 @@ void simulation::impl::index_sources(bool wide) {
             }
             if (release)
                 for (auto& ts : threads)
-                    for (const auto j : projections_from[p]) std::vector<std::uint32_t>().swap(ts.tables[j].sources);
+                    for (const auto j : projections_from[p]) {
+                        std::vector<std::uint32_t>().swap(ts.tables[j].sources);
+                        if (ts.tables[j].spans()) {
+                            std::vector<std::uint32_t>().swap(ts.tables[j].row_begin);
+                            std::vector<std::uint8_t>().swap(ts.tables[j].row_length);
+                        }
+                    }
         }
     };
+    std::uint64_t rows = 0, last = 0, run = 0;
+    network::source_map::plan plan;
     merge(
         [&](std::uint64_t gid, std::uint64_t) {
-        if (rows == 0) first = gid;
-        distinct += rows == 0 || gid != last;
+        if (rows == 0) plan.first = gid;
+        if (rows == 0 || gid != last) {
+            ++plan.distinct;
+            run = 0;
+        }
+        plan.most = std::max(plan.most, ++run);
         last = gid;
         ++rows;
         },
@@ -212,63 +278,68 @@ void simulation::impl::index_sources(bool wide) {
     if (rows > UINT32_MAX)
         throw std::runtime_error("this rank holds " + std::to_string(rows) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
+    plan.last = last;
+    plan.entries = rows;
     const int row_bits = index.row_bits, projection_bits = index.projection_bits;
     index = source_index{};
-    index.base = first;
     index.row_bits = row_bits;
     index.projection_bits = projection_bits;
-    const bool narrow_gids = !wide && last - first <= UINT32_MAX;
-    if (narrow_gids) index.gid32.reserve(distinct);
-    else
-        index.gid64.reserve(distinct);
+    index.sources.start(plan, wide ? network::source_map::form::sparse : network::source_map::choose(plan), wide);
     if (narrow_rows) index.rows32.reserve(rows);
     else
         index.rows64.reserve(rows);
-    index.begin.reserve(distinct + 1);
     std::uint64_t listed = 0;  // row words so far
+    std::uint32_t count = 0;   // of the current gid
     merge(
         [&](std::uint64_t gid, std::uint64_t word) {
-        if (listed == 0 || gid != last) {
-            if (narrow_gids) index.gid32.push_back(static_cast<std::uint32_t>(gid - first));
-            else
-                index.gid64.push_back(gid - first);
-            index.begin.push_back(static_cast<std::uint32_t>(listed));
-            last = gid;
+        if (listed > 0 && gid != last) {
+            index.sources.add(last, count);
+            count = 0;
         }
+        last = gid;
+        ++count;
         if (narrow_rows) index.rows32.push_back(static_cast<std::uint32_t>(word));
         else
             index.rows64.push_back(word);
         ++listed;
         },
         true);
-    index.begin.push_back(static_cast<std::uint32_t>(listed));
-    // A slot per gid of the range when at least three in four of them are sources: one load instead
-    // of a binary search, for at most a third more than the gids themselves.
-    if (distinct > 0 && distinct < source_index::no_slot && 3 * (last - first + 1) <= 4 * distinct) {
-        index.slot.assign(last - first + 1, source_index::no_slot);
-        for (std::size_t k = 0; k < distinct; ++k) index.slot[index.gid(k) - first] = static_cast<std::uint32_t>(k);
-    }
+    if (listed > 0) index.sources.add(last, count);
+    index.sources.finish();
 }
 
 simulation::impl::row_source_lists simulation::impl::row_sources(const std::vector<std::uint8_t>& wanted,
-                                                                 std::size_t thread) const {
+                                                                 std::size_t thread, row_source_lists* begins) const {
     row_source_lists out(threads.size());
+    if (begins) *begins = row_source_lists(threads.size());
     for (std::size_t t = 0; t < threads.size(); ++t) {
         out[t].resize(spec.projections.size());
+        if (begins) (*begins)[t].resize(spec.projections.size());
         if (thread != all_threads && t != thread) continue;
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            if (wanted[j]) out[t][j].resize(threads[t].tables[j].rows());
+            if (wanted[j]) {
+                out[t][j].reserve(threads[t].tables[j].rows());
+                if (begins && threads[t].tables[j].spans()) (*begins)[t][j].reserve(threads[t].tables[j].rows() + 1);
+            }
     }
+    // A table's rows ascend with their sources, as the index lists them: each comes next in its lists.
     const source_index& index = rank_index;
-    for (std::size_t k = 0; k < index.size(); ++k) {
-        const std::uint64_t gid = index.gid(k);
-        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+    index.sources.for_each([&](std::uint64_t gid, std::uint32_t first, std::uint32_t end) {
+        for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
             if (!wanted[j] || (thread != all_threads && t != thread)) continue;
-            out[t][j][index.row_of(word)] = static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]);
+            out[t][j].push_back(static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]));
+            const auto& table = threads[t].tables[j];
+            if (begins && table.spans())
+                (*begins)[t][j].push_back(static_cast<std::uint32_t>(table.row_first(index.row_of(word))));
         }
-    }
+    });
+    if (begins)
+        for (std::size_t t = 0; t < threads.size(); ++t)
+            for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
+                if (wanted[j] && (thread == all_threads || t == thread) && threads[t].tables[j].spans())
+                    (*begins)[t][j].push_back(static_cast<std::uint32_t>(threads[t].tables[j].size()));
     return out;
 }
 
@@ -313,6 +384,21 @@ void simulation::impl::build_thread(int t) {
         });
     }
     ts.tables.shrink();
+    // Static, unpruned tables of two synapses a row or fewer will take span rows (index_sources): until
+    // then they keep their rows' lengths in 1 B instead of their offsets in 4 (rows of 256 or more
+    // synapses keep offsets: such a table takes no spans then).
+    for (auto& table : ts.tables) {
+        const std::uint32_t j = table.projection;
+        if (plastic[j] || pruned[j] || table.rows() == 0 || table.size() > 2 * table.rows()) continue;
+        bool fits = true;
+        for (std::uint64_t r = 0; r < table.rows() && fits; ++r)
+            fits = table.row_begin[r + 1] - table.row_begin[r] < 256;
+        if (!fits) continue;
+        table.row_length.resize(table.rows());
+        for (std::uint64_t r = 0; r < table.rows(); ++r)
+            table.row_length[r] = static_cast<std::uint8_t>(table.row_begin[r + 1] - table.row_begin[r]);
+        std::vector<std::uint32_t>().swap(table.row_begin);
+    }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())
             ts.tables[j].tag.assign(ts.tables[j].size(), 0);

@@ -310,11 +310,15 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         c.synapses[j].tagged = pruned[j] != 0;  // the pruning tags travel with the synapses
     {
-        const row_source_lists sources = row_sources(std::vector<std::uint8_t>(spec.projections.size(), 1));
+        row_source_lists begins;
+        const row_source_lists sources =
+            row_sources(std::vector<std::uint8_t>(spec.projections.size(), 1), all_threads, &begins);
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            for (std::size_t t = 0; t < threads.size(); ++t)
-                network::append_to_list(threads[t].tables[j], sources[t][j], *threads[t].layout,
-                                        static_cast<std::uint64_t>(D), c.synapses[j]);
+            for (std::size_t t = 0; t < threads.size(); ++t) {
+                const auto& table = threads[t].tables[j];
+                network::append_to_list(table, sources[t][j], table.spans() ? begins[t][j] : table.row_begin,
+                                        *threads[t].layout, static_cast<std::uint64_t>(D), c.synapses[j]);
+            }
     }
     c.rows.resize(spec.projections.size());
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)

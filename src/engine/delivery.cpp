@@ -17,7 +17,7 @@ namespace {
     float* const row = ring.data() + ((base + table.delay_offset) & ring.mask()) * ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    const std::uint64_t k0 = table.row_first(r), k1 = table.row_end(r);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) row[network::synapse_target(td[k])] += w[k];
 }
@@ -30,7 +30,7 @@ namespace {
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    const std::uint64_t k0 = table.row_first(r), k1 = table.row_end(r);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = td[k];
@@ -46,7 +46,7 @@ void deliver_static_window(thread_state& ts, const network::synapse_table& table
     const std::uint64_t mask = ring.mask(), n = ts.n;
     const std::uint32_t* const td = table.target_delay.data();
     const float* const w = table.weight.data();
-    for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
+    for (std::uint64_t k = table.row_first(r), k1 = table.row_end(r); k < k1; ++k) {
         const std::uint32_t word = td[k];
         const std::uint64_t offset = table.uniform_delay ? table.delay_offset : network::synapse_delay_offset(word);
         const std::uint64_t due = base + offset;
@@ -62,7 +62,7 @@ void deliver_static_window(thread_state& ts, const network::synapse_table& table
 // of the plastic delivery's time waited there).
 inline void prefetch_row(const thread_state& ts, const row_visit& v) {
     const network::synapse_table& table = ts.tables[v.projection];
-    const std::uint64_t k0 = table.row_begin[v.row], n = table.row_begin[v.row + 1] - k0;
+    const std::uint64_t k0 = table.row_first(v.row), n = table.row_end(v.row) - k0;
     constexpr std::uint64_t line = 64 / sizeof(float), most = 8 * line;  // 4-byte values per line; at most
     const std::uint32_t* const td = table.target_delay.data() + k0;
     const float* const w = table.weight.data() + k0;
@@ -112,14 +112,18 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     // rows requested, then its rows listed. One loop per width of the row words, so that the choice is
     // made once per chunk, not per row.
     ts.found.clear();
-    for (std::size_t s = begin; s < end; ++s) ts.found.push_back(index.find(comm::spike_gid(spikes[s])));
+    for (std::size_t s = begin; s < end; ++s) {
+        std::uint32_t e0, e1;
+        index.sources.find(comm::spike_gid(spikes[s]), &e0, &e1);
+        ts.found.push_back(std::uint64_t{e0} << 32 | e1);
+    }
     const auto bucket = [&](const auto& words) {
-        for (const std::size_t at : ts.found)
-            if (at != index.size()) __builtin_prefetch(words.data() + index.begin[at]);
+        for (const std::uint64_t at : ts.found)
+            if (at >> 32 != network::source_map::none) __builtin_prefetch(words.data() + (at >> 32));
         for (std::size_t s = begin; s < end; ++s) {
-            const std::size_t at = ts.found[s - begin];
-            if (at == index.size()) continue;
-            const std::uint32_t e0 = index.begin[at], e1 = index.begin[at + 1];
+            const std::uint64_t at = ts.found[s - begin];
+            if (at >> 32 == network::source_map::none) continue;
+            const auto e0 = static_cast<std::uint32_t>(at >> 32), e1 = static_cast<std::uint32_t>(at);
             ts.rows_found += e1 - e0;
             for (std::uint32_t e = e0; e < e1; ++e) {
                 const std::uint64_t word = words[e];
@@ -225,7 +229,7 @@ void simulation::impl::deliver_transmitted(thread_state& ts, std::uint32_t j, st
     const std::uint64_t mask = ring.mask(), n = ts.n;
     branch_cursor cursor = branched[j] ? branches_of_row(ts, j, gid) : branch_cursor{};
     const transmitter send = sender(ts, j, cursor);
-    const std::uint64_t k0 = table.row_begin[row], k1 = table.row_begin[row + 1];
+    const std::uint64_t k0 = table.row_first(row), k1 = table.row_end(row);
     ts.events += k1 - k0;
     for (std::uint64_t k = k0; k < k1; ++k) {
         const std::uint32_t word = table.target_delay[k], i = network::synapse_target(word);

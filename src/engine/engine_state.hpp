@@ -24,6 +24,7 @@
 #include "synorm/model/time_steps.hpp"
 #include "synorm/network/network.hpp"
 #include "synorm/network/partition.hpp"
+#include "synorm/network/source_map.hpp"
 #include "synorm/plasticity/branches.hpp"
 #include "synorm/plasticity/pruning.hpp"
 #include "synorm/plasticity/scaling.hpp"
@@ -99,7 +100,7 @@ struct thread_neurons {
     // The rows that this thread's chunk of the received spikes visits, by destination thread, in
     // canonical order (delivery.cpp, bucket_received); capacity kept between intervals.
     std::vector<std::vector<row_visit>> outgoing;
-    std::vector<std::size_t> found;  // scratch of bucket_received: each spike's place in the source index
+    std::vector<std::uint64_t> found;  // scratch of bucket_received: each spike's row words (first << 32 | end)
 };
 
 // A thread's plastic state beyond the weights (empty when the run has none).
@@ -218,26 +219,17 @@ struct delivery_state {
     // The rank's source index (build.cpp, index_sources): every source gid with a row on some thread
     // of this rank, ascending, each with its rows as packed (thread, projection, row) words in that
     // order, so that a received spike is looked up once per rank and reaches only the threads that
-    // hold its synapses. Its size follows the rows, never the network. Both its arrays take 4 B an
-    // entry when they can, chosen at build: gids as offsets from the first (when the sources span
-    // fewer than 2^32 gids), row words with as many bits for the thread, projection and row as the
-    // rank needs (when they add up to 32 at most); 8 B otherwise. At 4096 ranks × 8 threads of the
-    // full microcircuit that is 8 B per row and per source where it was 8 and 12 (README.md there).
+    // hold its synapses. Its size follows the rows, never the network. The gids and where each one's
+    // words start are a network::source_map (its forms, chosen at build, are stated there); row words
+    // take as many bits for the thread, projection and row as the rank needs, 4 B when they add up to
+    // 32 at most, else 8.
     struct source_index {
-        std::uint64_t base = 0;             // the first source gid
-        std::vector<std::uint32_t> gid32;   // ascending: gid − base; or empty, then gid64
-        std::vector<std::uint64_t> gid64;   // ascending: gid − base, when the sources span 2^32 gids or more
-        std::vector<std::uint32_t> begin;   // by source, plus the end: its first row word
+        network::source_map sources;        // gid → its row words [first, end)
         std::vector<std::uint32_t> rows32;  // pack(thread, projection, row); or empty, then rows64
         std::vector<std::uint64_t> rows64;
-        // Dense sources (three in four gids of their range listed): the index of gid − base, or none;
-        // empty otherwise (a binary search then).
-        std::vector<std::uint32_t> slot;
-        static constexpr std::uint32_t no_slot = ~0u;
         int row_bits = 32, projection_bits = 20;  // the thread above them
 
-        std::size_t size() const { return gid64.empty() ? gid32.size() : gid64.size(); }
-        std::uint64_t gid(std::size_t k) const { return base + (gid64.empty() ? gid32[k] : gid64[k]); }
+        std::size_t size() const { return sources.size(); }
         std::uint64_t pack(std::uint64_t thread, std::uint64_t projection, std::uint64_t row) const {
             return (thread << (row_bits + projection_bits)) | (projection << row_bits) | row;
         }
@@ -251,23 +243,7 @@ struct delivery_state {
         std::uint32_t row_of(std::uint64_t word) const {
             return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << row_bits) - 1));
         }
-        // The index of gid among the sources, or size().
-        std::size_t find(std::uint64_t gid) const {
-            const std::size_t n = size();
-            const std::uint64_t at = gid - base;  // wraps for gids below: then beyond every offset
-            if (!slot.empty()) return at < slot.size() && slot[at] != no_slot ? slot[at] : n;
-            if (gid64.empty()) {
-                if (at > UINT32_MAX) return n;
-                const auto it = std::lower_bound(gid32.begin(), gid32.end(), static_cast<std::uint32_t>(at));
-                return it != gid32.end() && *it == at ? static_cast<std::size_t>(it - gid32.begin()) : n;
-            }
-            const auto it = std::lower_bound(gid64.begin(), gid64.end(), at);
-            return it != gid64.end() && *it == at ? static_cast<std::size_t>(it - gid64.begin()) : n;
-        }
-        std::uint64_t bytes() const {
-            return gid32.capacity() * 4 + gid64.capacity() * 8 + begin.capacity() * 4 + rows32.capacity() * 4 +
-                   rows64.capacity() * 8 + slot.capacity() * 4;
-        }
+        std::uint64_t bytes() const { return sources.bytes() + rows32.capacity() * 4 + rows64.capacity() * 8; }
     };
     source_index rank_index;
     // Plasticity (src/README.md decisions 3, 4, 7).
@@ -324,21 +300,27 @@ struct simulation::impl : delivery_state,
     // Everything a thread owns is allocated and first touched by that thread.
     void build_thread(int t);
     // The rank's source index (delivery_state) from the threads' tables, once they are built (and
-    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do, for
-    // the tests of that form (tests/unit/test_delivery.cpp).
-    void index_sources(bool wide = false);
+    // before they free their sources). `wide`: 8 B gids and row words even where 4 B would do;
+    // `spans`: span rows where the build chooses them, nowhere, or in every static unpruned table;
+    // for the tests of those forms (tests/unit/test_delivery.cpp).
+    enum class span_choice : std::uint8_t { automatic, never, always };
+    void index_sources(bool wide = false, span_choice spans = span_choice::automatic);
     // The rows' sources (source-population indices) of the projections marked in `wanted`, by
     // thread, projection and row (empty for the others, and for threads other than `thread` unless it
     // is all_threads): the tables drop theirs as the index is built (index_sources), since it
     // holds the same. O(the rank's rows) a call, 4 B per row returned; for what reads every row
-    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches).
+    // at rare points (snapshots, checkpoints, patterns' weights, pruning tags on branches). With
+    // `begins`, the row_begin of each wanted table with span rows, which drops its own, into the same
+    // places (empty for the others: their row_begin is theirs).
     using row_source_lists = std::vector<std::vector<std::vector<std::uint32_t>>>;
     static constexpr std::size_t all_threads = ~std::size_t{0};
-    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads) const;
-    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads) const {
+    row_source_lists row_sources(const std::vector<std::uint8_t>& wanted, std::size_t thread = all_threads,
+                                 row_source_lists* begins = nullptr) const;
+    row_source_lists row_sources_of(std::uint32_t projection, std::size_t thread = all_threads,
+                                    row_source_lists* begins = nullptr) const {
         std::vector<std::uint8_t> wanted(spec.projections.size(), 0);
         wanted[projection] = 1;
-        return row_sources(wanted, thread);
+        return row_sources(wanted, thread, begins);
     }
     // Received spikes (sorted by lag, then gid) emitted in the interval that started at `t_emit0`
     // go into the ring buffers at emission step + delay; postsynaptic spikes that reach plastic

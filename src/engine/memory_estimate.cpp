@@ -126,14 +126,15 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
     // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
     // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
-    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8), per
-    // distinct source gid its offset from the first (4 B under 2^32 neurons, else 8) and its first
-    // row (4 B), and when the sources are dense (three in four gids) a 4 B slot per gid of their range.
+    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8) and
+    // the map of the distinct source gids (below).
     const auto rows_of = [](double sources, double drawn) {
         return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
     };
     const double thread_neurons = std::ceil(local_neurons / T);
     double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0, longest_table = 1.0;
+    double widest_span = 0.0, longest_row = 0.0;  // synapses of the largest table with span rows; its longest row
+    double span_rows = 0.0;                       // rows of tables with span rows, on the rank
     std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
@@ -145,8 +146,18 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         synapses += s;
         from_population[p.source] += s;
         rows += thread_rows * T;
-        longest_table = std::max(longest_table, std::ceil(thread_rows));
-        table_bytes += s * 8.0 + T * (thread_rows * 4.0 + 4.0);
+        // Span rows (build.cpp, index_sources): a static table of two synapses a row or fewer keeps no
+        // row offsets; its words then name a synapse and a row length, within a row a few times the mean.
+        const bool spans = p.plasticity.rule == model::stdp_rule::none && per_thread <= 2.0 * thread_rows;
+        if (spans && thread_rows > 0) {
+            const double mean = per_thread / thread_rows;
+            widest_span = std::max(widest_span, per_thread + 1.0);
+            longest_row = std::max(longest_row, std::ceil(mean + 4.0 * std::sqrt(mean) + 1.0));
+        } else {
+            longest_table = std::max(longest_table, std::ceil(thread_rows));
+        }
+        table_bytes += s * 8.0 + T * ((spans ? 0.0 : thread_rows * 4.0) + 4.0);
+        if (spans) span_rows += thread_rows * T;
         if (p.plasticity.rule != model::stdp_rule::none) {
             const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
             table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
@@ -163,26 +174,38 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double distinct = 0.0;
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
         distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
-    const double slot_table = 4.0 * distinct >= 3.0 * total_neurons ? total_neurons * 4.0 : 0.0;
+    // The gids' map (network/source_map.hpp), its form chosen as the build does, over a range taken
+    // as the whole network: dense, a bit and a 4 B count per 64 gids, and then per source its rows in
+    // 1 B (with 4 B per 64 gids) or its first row in 4 B; sparse, its gid and first row.
+    const double words64 = std::ceil(total_neurons / 64.0);
+    const bool dense = distinct > 0 && words64 * 12.0 <= distinct * 4.0;
+    const bool counts = rows < 16.0 * distinct;
+    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
+    const double source_map = !dense   ? distinct * (gid + 4.0)
+                              : counts ? words64 * 16.0 + distinct
+                                       : words64 * 12.0 + distinct * 4.0;
     const auto width = [](double count) {  // bits to name 0 .. count − 1
         return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
     };
-    const double word =
-        width(T) + width(static_cast<double>(spec.projections.size())) + width(longest_table) <= 32.0 ? 4.0 : 8.0;
-    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
-    const double index = rows * word + distinct * (gid + 4.0) + slot_table;
+    // Spans are taken only where they keep the words at 4 B when row numbers would.
+    const double fields = width(T) + width(static_cast<double>(spec.projections.size()));
+    const double row_field = std::max(width(longest_table), width(widest_span) + width(longest_row + 1.0));
+    const double word = std::min(fields + row_field, fields + width(longest_table)) <= 32.0 ? 4.0 : 8.0;
+    const double index = rows * word + source_map;
     m.expected_synapses = bytes(synapses);
     m.synapses = bytes(table_bytes + index);
     // The build's peak beyond the synapse memory of the run: while the threads build, each row's
     // source (4 B) and every thread sorting its largest projection, with that projection's
     // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
     // total_number_split); while the source index is merged from the tables (into its final arrays,
-    // counted above), the rows' sources, which the tables free as it goes but the allocator may keep.
+    // counted above), the rows' sources and the lengths of span rows (1 B), which the tables free as it
+    // goes but the allocator may keep.
     double split = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
-    m.build = bytes(std::max(rows * 4.0 + T * (thread_temp + split) - index, rows * 4.0));
+    const double row_temp = rows * 4.0 + span_rows;  // the rows' sources; span rows' lengths until indexed
+    m.build = bytes(std::max(row_temp + T * (thread_temp + split) - index, row_temp));
 
     // Ring buffers: slots = the power of two at or above the longest delay drawn (ring_buffer.hpp), two
     // receptors, 4 B per neuron. A normal or lognormal delay is bounded by its max (the loader sets one

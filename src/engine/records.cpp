@@ -39,16 +39,18 @@ weight_snapshot simulation::impl::snapshot(std::uint32_t projection, std::int64_
     snap.sources.resize(next.back());
     snap.targets.resize(next.back());
     snap.weights.resize(next.back());
-    const row_source_lists sources = row_sources_of(projection);
+    row_source_lists begins;
+    const row_source_lists sources = row_sources_of(projection, all_threads, &begins);
     for (std::uint32_t t = 0; t < threads.size(); ++t) {
         const auto& ts = threads[t];
         const auto& table = ts.tables[projection];
         const auto& row_source = sources[t][projection];
+        const auto& row_begin = table.spans() ? begins[t][projection] : table.row_begin;
         const effective_weight effective = effective_weights(ts, projection);
         for (std::uint64_t r = 0; r < table.rows(); ++r) {
             const std::uint64_t source = first_gid[proj.source] + row_source[r];
             branch_cursor branch = branched[projection] ? branches_of_row(ts, projection, source) : branch_cursor{};
-            for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
+            for (std::uint64_t k = row_begin[r]; k < row_begin[r + 1]; ++k) {
                 const std::uint32_t i = network::synapse_target(table.target_delay[k]);
                 const std::uint64_t to = next[place[t][i]]++;
                 snap.sources[to] = source;

@@ -442,20 +442,19 @@ namespace {
 template <class Engine, class Visit>
 void for_each_synapse(const Engine& sim, Visit&& visit) {
     const auto& index = sim.rank_index;
-    for (std::size_t k = 0; k < index.size(); ++k) {
-        const std::uint64_t source = index.gid(k);
-        for (std::uint32_t e = index.begin[k]; e < index.begin[k + 1]; ++e) {
+    index.sources.for_each([&](std::uint64_t source, std::uint32_t first, std::uint32_t end) {
+        for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const auto& ts = sim.threads[index.thread_of(word)];
             const auto& t = ts.tables[index.projection_of(word)];
             const std::uint64_t row = index.row_of(word);
-            for (std::uint64_t i = t.row_begin[row]; i < t.row_begin[row + 1]; ++i) {
+            for (std::uint64_t i = t.row_first(row), end_i = t.row_end(row); i < end_i; ++i) {
                 const std::uint32_t word_i = t.target_delay[i];
                 visit(source, ts.layout->gids[network::synapse_target(word_i)],
                       static_cast<std::uint64_t>(sim.D) + network::synapse_delay_offset(word_i), t.weight[i]);
             }
         }
-    }
+    });
 }
 
 // splitmix64's finalizer (Steele, Lea & Flood 2014): every input bit moves about half the output bits.

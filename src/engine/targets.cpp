@@ -28,13 +28,14 @@ void simulation::impl::plan_exchange() {
     const source_index& needed = rank_index;  // the gids this rank holds synapses from (build.cpp)
     plan.needed_sources = needed.size();
     std::vector<std::uint64_t> counts(P, 0), cursor(P, 0);
-    for (std::size_t k = 0; k < needed.size(); ++k) ++counts[static_cast<std::size_t>(part.owner_rank(needed.gid(k)))];
+    needed.sources.for_each([&](std::uint64_t gid, std::uint32_t, std::uint32_t) {
+        ++counts[static_cast<std::size_t>(part.owner_rank(gid))];
+    });
     for (std::size_t r = 1; r < P; ++r) cursor[r] = cursor[r - 1] + counts[r - 1];
     std::vector<std::uint64_t> send(needed.size()), asked, asked_counts;
-    for (std::size_t k = 0; k < needed.size(); ++k) {
-        const std::uint64_t gid = needed.gid(k);
+    needed.sources.for_each([&](std::uint64_t gid, std::uint32_t, std::uint32_t) {
         send[cursor[static_cast<std::size_t>(part.owner_rank(gid))]++] = gid;
-    }
+    });
     comm.exchange_lists(send, counts, asked, asked_counts);
     plan.build_bytes_sent = (needed.size() - counts[me] + P - 1) * 8;  // the gids, and a count per rank
     plan.build_bytes_received = (asked.size() - asked_counts[me] + P - 1) * 8;

@@ -288,8 +288,9 @@ synapse_table table_from_list(const model::model_spec& spec, const partition& pa
     return table;
 }
 
-void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources, const thread_layout& layout,
-                    std::uint64_t D, synapse_list& list) {
+void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources,
+                    const std::vector<std::uint32_t>& row_begin, const thread_layout& layout, std::uint64_t D,
+                    synapse_list& list) {
     // Transposed by a counting sort on the target: visiting rows by source and each row in order puts
     // every target's synapses by source, and one pair's synapses in drawing order.
     const std::uint32_t n = layout.size();
@@ -300,7 +301,7 @@ void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>
     std::vector<std::uint32_t> source(table.size());
     std::vector<std::uint64_t> fill(begin.begin(), begin.end() - 1);
     for (std::uint64_t r = 0; r < table.rows(); ++r)
-        for (std::uint64_t k = table.row_begin[r]; k < table.row_begin[r + 1]; ++k) {
+        for (std::uint64_t k = row_begin[r]; k < row_begin[r + 1]; ++k) {
             const std::uint64_t at = fill[synapse_target(table.target_delay[k])]++;
             order[at] = k;
             source[at] = sources[r];

@@ -159,8 +159,9 @@ TEST(delivery, every_path_sends_the_effective_weight) {
     }
 }
 
-// The rank's source index takes 4 B gids and row words where they fit, 8 B otherwise (chosen at
-// build; build.cpp, index_sources). The 8 B form, forced here, must name the same rows: every
+// The rank's source index takes 4 B row words where they fit, 8 B otherwise, and a dense or sparse
+// map of its gids (chosen at build; build.cpp, index_sources). The 8 B sparse form, forced here, must
+// name the same rows: every
 // received spike's rows, bucketed by thread, and every row's source are those of the 4 B form.
 TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
     auto spec = network_test::one_population(600, 0.02, 10.0, 1.0);
@@ -173,7 +174,7 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
     const std::vector<std::uint8_t> all(spec.projections.size(), 1);
     const auto sources = e.row_sources(all);
     ASSERT_FALSE(e.rank_index.rows32.empty()) << "600 neurons, 3 threads, 2 projections: 4 B words";
-    ASSERT_FALSE(e.rank_index.gid32.empty());
+    ASSERT_NE(e.rank_index.sources.kind(), network::source_map::form::sparse) << "every gid a source: dense";
     std::vector<std::uint64_t> spikes;
     for (std::uint64_t g = 0; g < 600; g += 7) spikes.push_back(comm::pack_spike(g, g % 5));
     std::sort(spikes.begin(), spikes.end());
@@ -193,7 +194,7 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
         }
     e.index_sources(true);
     ASSERT_TRUE(e.rank_index.rows32.empty());
-    ASSERT_TRUE(e.rank_index.gid32.empty());
+    ASSERT_EQ(e.rank_index.sources.kind(), network::source_map::form::sparse);
     ASSERT_FALSE(e.rank_index.rows64.empty());
     EXPECT_EQ(e.row_sources(all), sources);
     const auto wide = rows_of();
@@ -211,4 +212,75 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
         }
     }
     EXPECT_GT(visits, spikes.size()) << "each spike reaches rows of both projections on several threads";
+}
+
+// Span rows (network/synapse_table.hpp; build.cpp, index_sources): static tables of short rows drop
+// their row offsets, and the source index names each row by its span. The same network indexed with
+// row numbers must deliver the same input to the same slots, and give the same snapshot, checkpoint
+// lists and synapse checksum: 2000 neurons, 4 threads, about 1.6 synapses a row, with a second
+// projection of varied delays (the per-synapse slots).
+TEST(delivery, span_rows_deliver_and_list_what_numbered_rows_do) {
+    auto spec = network_test::one_population(2000, 0.002, 10.0, 1.0);
+    spec.projections.push_back(spec.projections[0]);
+    spec.projections[1].name = "EE2";
+    spec.projections[1].delay.shape = model::distribution::kind::uniform;
+    spec.projections[1].delay.low = 1.0;
+    spec.projections[1].delay.high = 3.0;
+    auto comm = comm::make_serial();
+    engine::simulation spans(spec, *comm, 4), numbers(spec, *comm, 4);
+    auto& a = engine::simulation_internals::of(spans);
+    auto& b = engine::simulation_internals::of(numbers);
+    std::size_t spanned = 0;
+    for (const auto& ts : a.threads)
+        for (const auto& table : ts.tables) {
+            spanned += table.spans();
+            EXPECT_TRUE(!table.spans() || table.row_begin.empty()) << "a table with span rows keeps no offsets";
+        }
+    ASSERT_EQ(spanned, a.threads.size() * spec.projections.size()) << "short rows: every table spans";
+    // The second engine back to row numbers: the tables' sources and offsets from its index.
+    const std::vector<std::uint8_t> all(spec.projections.size(), 1);
+    std::decay_t<decltype(b.row_sources(all))> begins;
+    const auto sources = b.row_sources(all, b.all_threads, &begins);
+    for (std::size_t t = 0; t < b.threads.size(); ++t)
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            auto& table = b.threads[t].tables[j];
+            ASSERT_TRUE(table.spans());
+            ASSERT_EQ(begins[t][j].size(), table.rows() + 1);
+            ASSERT_EQ(begins[t][j].back(), table.size());
+            table.sources = sources[t][j];
+            table.row_begin = begins[t][j];
+            table.span_bits = 0;
+            table.span_rows = 0;
+        }
+    b.index_sources(false, std::decay_t<decltype(b)>::span_choice::never);
+    for (const auto& ts : b.threads)
+        for (const auto& table : ts.tables) ASSERT_FALSE(table.spans());
+    EXPECT_EQ(b.row_sources(all), sources);
+    EXPECT_EQ(spans.synapse_checksum(), numbers.synapse_checksum());
+    for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+        const auto x = a.snapshot(j, 0), y = b.snapshot(j, 0);
+        EXPECT_EQ(x.sources, y.sources);
+        EXPECT_EQ(x.targets, y.targets);
+        EXPECT_EQ(x.weights, y.weights);
+        EXPECT_GT(x.sources.size(), 1000u) << "projection " << j;
+    }
+    std::vector<std::uint64_t> spikes;
+    for (std::uint64_t g = 0; g < 2000; g += 3) spikes.push_back(comm::pack_spike(g, 0));
+    for (auto* e : {&a, &b}) {
+        for (auto& ts : e->threads) e->bucket_received(ts, spikes);
+        for (auto& ts : e->threads) e->deliver(ts, spikes, 0, 1);
+    }
+    double total = 0;
+    for (std::size_t t = 0; t < a.threads.size(); ++t) {
+        auto& x = a.threads[t];
+        auto& y = b.threads[t];
+        ASSERT_EQ(x.ring_ex.slots(), y.ring_ex.slots());
+        ASSERT_GT(x.ring_ex.slots(), 2u) << "delays of up to 3 ms: several slots";
+        for (std::size_t k = 0; k < x.ring_ex.slots() * x.n; ++k) {
+            ASSERT_EQ(x.ring_ex.data()[k], y.ring_ex.data()[k]) << "thread " << t << ", slot " << k;
+            total += x.ring_ex.data()[k];
+        }
+        EXPECT_EQ(x.events, y.events);
+    }
+    EXPECT_GT(total, 0.0) << "the spikes reached synapses";
 }

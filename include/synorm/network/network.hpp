@@ -42,9 +42,11 @@ void build_synapses(const model::model_spec& spec, const partition& part, int th
 synapse_table table_from_list(const model::model_spec& spec, const partition& part, int thread,
                               std::uint32_t projection, const synapse_list& list);
 
-// Appends the synapses of `table` (thread `layout`), whose rows' sources are `sources` (the table's own
-// or, in a run, the engine's), to `list` in the list's order. Targets must not already be in the list.
-void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources, const thread_layout& layout,
-                    std::uint64_t D, synapse_list& list);
+// Appends the synapses of `table` (thread `layout`), whose rows' sources and first synapses are
+// `sources` and `row_begin` (the table's own or, in a run, the engine's: span rows drop their
+// row_begin), to `list` in the list's order. Targets must not already be in the list.
+void append_to_list(const synapse_table& table, const std::vector<std::uint32_t>& sources,
+                    const std::vector<std::uint32_t>& row_begin, const thread_layout& layout, std::uint64_t D,
+                    synapse_list& list);
 
 }  // namespace synorm::network

@@ -2,8 +2,8 @@
 // neuron with at least one synapse on the thread (its index in the source population, ascending), each
 // row sorted by target, one array per variable (src/README.md decision 3). A static synapse costs 8
 // bytes: a 32-bit word packing the target and the delay, and the weight; a row 4 more in a run (its
-// offset; its source, 4 B, only until the engine has indexed it), so nothing in a table grows with
-// the source population.
+// offset, none for span rows; its source, 4 B, only until the engine has indexed it), so nothing in a
+// table grows with the source population.
 #pragma once
 
 #include <cstdint>
@@ -63,15 +63,34 @@ struct synapse_table {
     bool uniform_delay = true;
     std::uint32_t delay_offset = 0;
 
+    // Span rows (src/README.md decision 3): a static table whose rows are short drops row_begin once
+    // the engine has indexed it, and the rank's source index names each row by its span instead of
+    // its number: (first synapse << span_bits) | synapses, so what follows takes `row` as that
+    // span. span_bits 0: rows by number through row_begin.
+    std::uint32_t span_bits = 0;
+    std::uint64_t span_rows = 0;  // rows, once row_begin is dropped
+    // by row, only while the engine builds a table that will take span rows: its length (1 to 255),
+    // row_begin then dropped, so that the build holds 1 B per row where the offsets took 4
+    std::vector<std::uint8_t> row_length;
+
+    bool spans() const { return span_bits != 0; }
+    std::uint64_t row_first(std::uint64_t row) const { return spans() ? row >> span_bits : row_begin[row]; }
+    std::uint64_t row_end(std::uint64_t row) const {
+        return spans() ? (row >> span_bits) + (row & ((std::uint64_t{1} << span_bits) - 1)) : row_begin[row + 1];
+    }
     std::uint64_t size() const { return target_delay.size(); }
-    std::uint64_t rows() const { return row_begin.empty() ? 0 : row_begin.size() - 1; }
+    std::uint64_t rows() const {
+        if (spans()) return span_rows;
+        if (!row_length.empty()) return row_length.size();
+        return row_begin.empty() ? 0 : row_begin.size() - 1;
+    }
     // The row of source-population index `source`, or rows() when the thread holds no synapse from it
     // (while the table keeps its sources).
     std::uint64_t find_row(std::uint64_t source) const;
     std::uint64_t bytes() const {
         return sources.capacity() * sizeof(std::uint32_t) + row_begin.capacity() * sizeof(std::uint32_t) +
                target_delay.capacity() * sizeof(std::uint32_t) + weight.capacity() * sizeof(float) +
-               tag.capacity() * sizeof(std::uint16_t) + incoming.bytes();
+               tag.capacity() * sizeof(std::uint16_t) + row_length.capacity() + incoming.bytes();
     }
 };
 
