@@ -449,6 +449,9 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             } else {
                 out = std::make_unique<io::output_file>(output, comm);
                 out->write_config(cfg.resolved_yaml);
+                // Only rank 0 writes it again (into each checkpoint): the others give it back, about 300 B
+                // per projection (README "Networks from tables").
+                if (!root) std::string().swap(cfg.resolved_yaml);
                 out->write_populations(spec);
             }
         } catch (const std::exception& e) {  // io_error, the same on every rank; or this rank's own failure

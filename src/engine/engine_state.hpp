@@ -35,6 +35,7 @@
 #include "patterns.hpp"
 #include "pruning.hpp"
 #include "records.hpp"
+#include "rule_list.hpp"
 #include "run_control.hpp"
 #include "schedule.hpp"
 #include "targets.hpp"
@@ -271,8 +272,8 @@ struct delivery_state {
     };
     source_index rank_index;
     // Plasticity (src/README.md decisions 3, 4, 7).
-    std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
-    std::vector<std::uint8_t> plastic;               // by projection
+    rule_list rules;                    // by projection (id none: static)
+    std::vector<std::uint8_t> plastic;  // by projection
     bool any_plastic = false;
     bool any_meta = false;                 // some population has metaplasticity
     std::vector<std::uint8_t> meta_on;     // by projection: pair or triplet onto a population with metaplasticity
