@@ -83,7 +83,8 @@ std::vector<double> held_neurons(const model::model_spec& spec, int ranks) {
 
 std::uint64_t memory_estimate::peak() const {
     std::uint64_t sum = std::max(build, saturating_add(recorders, checkpoint));
-    for (const std::uint64_t part : {baseline, neurons, synapses, ring_buffers}) sum = saturating_add(sum, part);
+    for (const std::uint64_t part : {baseline, neurons, synapses, ring_buffers, configuration})
+        sum = saturating_add(sum, part);
     return sum;
 }
 
@@ -92,9 +93,10 @@ std::string memory_estimate::describe() const {
     std::snprintf(buf, sizeof buf,
                   "  neurons        %9.1f MiB\n  synapses       %9.1f MiB  (%llu expected on this rank)\n"
                   "  ring buffers   %9.1f MiB\n  build (temp.)  %9.1f MiB\n  recorders      %9.1f MiB\n"
-                  "  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n  peak           %9.1f MiB\n",
+                  "  configuration  %9.1f MiB\n  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n"
+                  "  peak           %9.1f MiB\n",
                   neurons / mib, synapses / mib, static_cast<unsigned long long>(expected_synapses), ring_buffers / mib,
-                  build / mib, recorders / mib, checkpoint / mib,
+                  build / mib, recorders / mib, configuration / mib, checkpoint / mib,
                   checkpoint ? "  (the state copied while one is written)" : "  (no checkpoints)", baseline / mib,
                   peak() / mib);
     return buf;
@@ -221,6 +223,18 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         rec += 16.0 * static_cast<double>(spec.populations.size()) * spec.simulation.duration /
                std::max(spec.recording.rate_bin, spec.simulation.dt);
     m.recorders = bytes(rec);
+    // The model's description, measured with thousands of projections (README "Networks from tables"):
+    // per projection its spec (one copy, which the engine and the schedule share; its name beyond the
+    // 15 characters kept inline), its resolved YAML on rank 0 (about 320 B, kept for checkpoints) and
+    // the engine's entries (slots and flags, 40 B, and 1 B per thread); a plastic one's rule (248 B,
+    // twice under a schedule).
+    double described = 0.0;
+    for (const auto& p : spec.projections) {
+        described += static_cast<double>(sizeof(model::projection_spec)) + 320.0 + 40.0 + T +
+                     (p.name.size() > 15 ? static_cast<double>(p.name.size()) + 1.0 : 0.0);
+        if (p.plasticity.rule != model::stdp_rule::none) described += spec.schedule.enabled() ? 496.0 : 248.0;
+    }
+    m.configuration = bytes(described);
     // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
     if (checkpointing)
         m.checkpoint =
@@ -234,7 +248,13 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // singleton and loads fewer components: 19 MiB; a rank under mpirun: 27 MiB with 2 ranks, and
     // 30 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
     // transport: the step is not the transport's segments, which stay below 1 MiB at 8 ranks).
-    m.baseline = ranks <= 1 ? 19ull << 20 : ranks == 2 ? 27ull << 20 : 30ull << 20;
+    // Beyond that floor, HDF5's objects for each population of the output (its groups and the spike
+    // datasets that stay open): 78 KB each, measured at the build's peak with 92 populations (README
+    // "Networks from tables"); a cost per population, not per synapse, as the libraries' is per rank.
+    m.baseline = (ranks <= 1   ? 19ull << 20
+                  : ranks == 2 ? 27ull << 20
+                               : 30ull << 20) +
+                 bytes(80000.0 * static_cast<double>(spec.populations.size()));
     return m;
 }
 
