@@ -225,21 +225,22 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     m.recorders = bytes(rec);
     // The model's description, measured with thousands of projections (README "Networks from tables"):
     // per projection its spec (one copy, which the engine and the schedule share; its name beyond the
-    // 15 characters kept inline), its resolved YAML on rank 0 (about 320 B, kept for checkpoints) and
-    // the engine's entries (slots and flags, 40 B, and 1 B per thread); a plastic one's rule (248 B,
-    // twice under a schedule).
+    // 15 characters kept inline) and the engine's entries (slots and flags, 40 B, and 1 B per thread);
+    // a plastic one's rule (248 B, twice under a schedule). The resolved YAML (about 320 B per
+    // projection) is not kept: a checkpoint reads it back from the output while it is written.
     double described = 0.0;
     for (const auto& p : spec.projections) {
-        described += static_cast<double>(sizeof(model::projection_spec)) + 320.0 + 40.0 + T +
+        described += static_cast<double>(sizeof(model::projection_spec)) + 40.0 + T +
                      (p.name.size() > 15 ? static_cast<double>(p.name.size()) + 1.0 : 0.0);
         if (p.plasticity.rule != model::stdp_rule::none) described += spec.schedule.enabled() ? 496.0 : 248.0;
     }
     m.configuration = bytes(described);
-    // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
+    // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value);
+    // and the resolved YAML read back (about 320 B per projection).
     if (checkpointing)
         m.checkpoint =
             bytes(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
-                  static_cast<double>(m.ring_buffers) * 4.0);
+                  static_cast<double>(m.ring_buffers) * 4.0 + 320.0 * static_cast<double>(spec.projections.size()));
     // The libraries' floor: the peak resident size of a run of a few hundred neurons (coba at scale
     // 0.05), the largest rank's (rank 0, which also writes the output's metadata), with Open MPI 4.1,
     // parallel HDF5 and libgomp, 1 or 2 threads alike. About 23 MiB of it are the libraries' code
