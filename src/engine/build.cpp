@@ -328,7 +328,7 @@ void simulation::impl::build_thread(int t) {
     ts.ring_ex = ring_buffer(longest, ts.n);
     ts.ring_in = ring_buffer(longest, ts.n);
     if (H > 0) {
-        ts.rows.resize(spec.projections.size());
+        ts.rows.assign(plastic);
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j]) {
                 ts.rows[j].resize(ts.tables[j].rows(), rules[j].slow_traces);

@@ -105,8 +105,8 @@ struct thread_neurons {
 
 // A thread's plastic state beyond the weights (empty when the run has none).
 struct thread_plasticity {
-    std::vector<plasticity::row_state> rows;  // by projection, then table row; empty for static ones
-    plasticity::post_history history;         // by thread-local neuron
+    row_state_list rows;               // by projection, then table row; empty for static ones
+    plasticity::post_history history;  // by thread-local neuron
     // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
     // neuron; those before post_log_head have reached every synapse.
     std::vector<post_event> post_log;

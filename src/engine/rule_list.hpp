@@ -1,4 +1,5 @@
-// The plasticity rules of a run's projections, held for the plastic ones only. Private to src/engine.
+// What a run holds of its plastic projections only, by projection: their rules (rule_list) and each thread's
+// presynaptic row state (row_state_list). Private to src/engine.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +45,33 @@ private:
     std::vector<std::uint32_t> slot_;                // by projection: its place in held_, or none
     std::vector<plasticity::projection_rule> held_;  // the plastic projections' rules, by ascending projection
     plasticity::projection_rule static_;             // what a static projection reads as
+};
+
+// One thread's presynaptic row state (plasticity::row_state, 72 B before its rows) by projection, held
+// for the plastic projections only: with thousands of projections and many threads a state per
+// projection and thread would cost megabytes. Any other projection reads as a state without rows.
+class row_state_list {
+public:
+    // A state for each projection marked in `plastic` (by projection), without rows yet.
+    void assign(const std::vector<std::uint8_t>& plastic) {
+        slot_.assign(plastic.size(), none);
+        std::uint32_t held = 0;
+        for (std::size_t j = 0; j < plastic.size(); ++j)
+            if (plastic[j]) slot_[j] = held++;
+        held_.assign(held, {});
+    }
+    std::size_t size() const { return slot_.size(); }  // projections
+    const plasticity::row_state& operator[](std::size_t j) const { return slot_[j] == none ? empty_ : held_[slot_[j]]; }
+    plasticity::row_state& operator[](std::size_t j) { return slot_[j] == none ? empty_ : held_[slot_[j]]; }
+    // The held states, by ascending projection.
+    std::vector<plasticity::row_state>::const_iterator begin() const { return held_.begin(); }
+    std::vector<plasticity::row_state>::const_iterator end() const { return held_.end(); }
+
+private:
+    static constexpr std::uint32_t none = ~0u;
+    std::vector<std::uint32_t> slot_;          // by projection: its place in held_, or none
+    std::vector<plasticity::row_state> held_;  // the plastic projections', by ascending projection
+    plasticity::row_state empty_;              // what a static projection reads as; never written
 };
 
 }  // namespace synorm::engine::detail
