@@ -464,6 +464,10 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             return a.code;
         }
         if (root) ::stat(output.c_str(), &written);
+        // A checkpoint reads the resolved configuration back from the output (read_config), or has a
+        // resumed run's: about 300 B per projection that the run need not keep (README "Networks from
+        // tables").
+        std::string().swap(cfg.resolved_yaml);
     }
     // Collective, after the output is closed: whether `output` still names the file the run wrote. A
     // file (or directory) removed or replaced during the run took what was written with it.
@@ -504,6 +508,11 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             return stop_run(out, comm, a, output);
         }
     }
+#ifdef __GLIBC__
+    // The build frees the rows' sources once the source index holds them (4 B per row) and its scratch:
+    // give the pages back, so that what the run allocates later does not add to the build's peak.
+    malloc_trim(0);
+#endif
     // Before the run: plastic weights change, and the checksum is of the network as built.
     const std::uint64_t checksum = sim->synapse_checksum();
     std::vector<std::int64_t> synapse_counts{static_cast<std::int64_t>(sim->local_synapses())};
@@ -542,7 +551,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             comm.broadcast(made, 0);
             if (!made.empty()) throw io::io_error(made);
             io::checkpoint_info info;
-            info.config_yaml = resuming ? resumed.config_yaml : cfg.resolved_yaml;
+            info.config_yaml = resuming ? resumed.config_yaml : out->read_config();
             info.config_hash = io::config_hash(info.config_yaml);
             info.output = absolute_output;
             info.output_spikes = out->spike_counts(spec);

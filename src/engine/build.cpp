@@ -50,10 +50,12 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     rules.reserve(spec.projections.size());
     plastic.reserve(spec.projections.size());
     for (const auto& proj : spec.projections) {
-        rules.push_back(plasticity::projection_rule::make(proj.plasticity, dt));
-        plastic.push_back(rules.back().plastic());
+        plasticity::projection_rule rule = plasticity::projection_rule::make(proj.plasticity, dt);
+        plastic.push_back(rule.plastic());
         any_plastic = any_plastic || plastic.back();
+        rules.push_back(std::move(rule));
     }
+    rules.shrink();
     history_of.assign(spec.populations.size(), 0);
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         if (plastic[j]) history_of[spec.projections[j].target] = 1;
@@ -412,7 +414,7 @@ void simulation::impl::build_thread(int t) {
     ts.ring_ex = ring_buffer(longest, ts.n);
     ts.ring_in = ring_buffer(longest, ts.n);
     if (H > 0) {
-        ts.rows.resize(spec.projections.size());
+        ts.rows.assign(plastic);
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
             if (plastic[j]) {
                 ts.rows[j].resize(ts.tables[j].rows(), rules[j].slow_traces);

@@ -36,6 +36,7 @@
 #include "patterns.hpp"
 #include "pruning.hpp"
 #include "records.hpp"
+#include "rule_list.hpp"
 #include "run_control.hpp"
 #include "schedule.hpp"
 #include "targets.hpp"
@@ -105,8 +106,8 @@ struct thread_neurons {
 
 // A thread's plastic state beyond the weights (empty when the run has none).
 struct thread_plasticity {
-    std::vector<plasticity::row_state> rows;  // by projection, then table row; empty for static ones
-    plasticity::post_history history;         // by thread-local neuron
+    row_state_list rows;               // by projection, then table row; empty for static ones
+    plasticity::post_history history;  // by thread-local neuron
     // Postsynaptic spikes on their way to plastic synapses (plastic_delivery.cpp), by step, then
     // neuron; those before post_log_head have reached every synapse.
     std::vector<post_event> post_log;
@@ -247,8 +248,8 @@ struct delivery_state {
     };
     source_index rank_index;
     // Plasticity (src/README.md decisions 3, 4, 7).
-    std::vector<plasticity::projection_rule> rules;  // by projection (id none: static)
-    std::vector<std::uint8_t> plastic;               // by projection
+    rule_list rules;                    // by projection (id none: static)
+    std::vector<std::uint8_t> plastic;  // by projection
     bool any_plastic = false;
     bool any_meta = false;                 // some population has metaplasticity
     std::vector<std::uint8_t> meta_on;     // by projection: pair or triplet onto a population with metaplasticity

@@ -83,7 +83,8 @@ std::vector<double> held_neurons(const model::model_spec& spec, int ranks) {
 
 std::uint64_t memory_estimate::peak() const {
     std::uint64_t sum = std::max(build, saturating_add(recorders, checkpoint));
-    for (const std::uint64_t part : {baseline, neurons, synapses, ring_buffers}) sum = saturating_add(sum, part);
+    for (const std::uint64_t part : {baseline, neurons, synapses, ring_buffers, configuration})
+        sum = saturating_add(sum, part);
     return sum;
 }
 
@@ -92,9 +93,10 @@ std::string memory_estimate::describe() const {
     std::snprintf(buf, sizeof buf,
                   "  neurons        %9.1f MiB\n  synapses       %9.1f MiB  (%llu expected on this rank)\n"
                   "  ring buffers   %9.1f MiB\n  build (temp.)  %9.1f MiB\n  recorders      %9.1f MiB\n"
-                  "  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n  peak           %9.1f MiB\n",
+                  "  configuration  %9.1f MiB\n  checkpoint     %9.1f MiB%s\n  libraries      %9.1f MiB\n"
+                  "  peak           %9.1f MiB\n",
                   neurons / mib, synapses / mib, static_cast<unsigned long long>(expected_synapses), ring_buffers / mib,
-                  build / mib, recorders / mib, checkpoint / mib,
+                  build / mib, recorders / mib, configuration / mib, checkpoint / mib,
                   checkpoint ? "  (the state copied while one is written)" : "  (no checkpoints)", baseline / mib,
                   peak() / mib);
     return buf;
@@ -244,11 +246,24 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         rec += 16.0 * static_cast<double>(spec.populations.size()) * spec.simulation.duration /
                std::max(spec.recording.rate_bin, spec.simulation.dt);
     m.recorders = bytes(rec);
-    // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value)
+    // The model's description, measured with thousands of projections (README "Networks from tables"):
+    // per projection its spec (one copy, which the engine and the schedule share; its name beyond the
+    // 15 characters kept inline) and the engine's entries (slots and flags, 40 B, and 1 B per thread);
+    // a plastic one's rule (248 B, twice under a schedule). The resolved YAML (about 320 B per
+    // projection) is not kept: a checkpoint reads it back from the output while it is written.
+    double described = 0.0;
+    for (const auto& p : spec.projections) {
+        described += static_cast<double>(sizeof(model::projection_spec)) + 40.0 + T +
+                     (p.name.size() > 15 ? static_cast<double>(p.name.size()) + 1.0 : 0.0);
+        if (p.plasticity.rule != model::stdp_rule::none) described += spec.schedule.enabled() ? 496.0 : 248.0;
+    }
+    m.configuration = bytes(described);
+    // engine::checkpoint_state: synapse lists, ~20 per-neuron words, pending input as (gid, lag, value);
+    // and the resolved YAML read back (about 320 B per projection).
     if (checkpointing)
         m.checkpoint =
             bytes(synapses * 10.0 + local_neurons * (12.0 * static_cast<double>(spec.projections.size()) + 160.0) +
-                  static_cast<double>(m.ring_buffers) * 4.0);
+                  static_cast<double>(m.ring_buffers) * 4.0 + 320.0 * static_cast<double>(spec.projections.size()));
     // The libraries' floor: the peak resident size of a run of a few hundred neurons (coba at scale
     // 0.05), the largest rank's (rank 0, which also writes the output's metadata), with Open MPI 4.1,
     // parallel HDF5 and libgomp, 1 or 2 threads alike. About 23 MiB of it are the libraries' code
@@ -257,7 +272,13 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // singleton and loads fewer components: 19 MiB; a rank under mpirun: 27 MiB with 2 ranks, and
     // 30 MiB from 3 ranks on (measured flat from 3 to 8 ranks, with the shared-memory or the TCP
     // transport: the step is not the transport's segments, which stay below 1 MiB at 8 ranks).
-    m.baseline = ranks <= 1 ? 19ull << 20 : ranks == 2 ? 27ull << 20 : 30ull << 20;
+    // Beyond that floor, HDF5's objects for each population of the output (its groups and the spike
+    // datasets that stay open): 78 KB each, measured at the build's peak with 92 populations (README
+    // "Networks from tables"); a cost per population, not per synapse, as the libraries' is per rank.
+    m.baseline = (ranks <= 1   ? 19ull << 20
+                  : ranks == 2 ? 27ull << 20
+                               : 30ull << 20) +
+                 bytes(80000.0 * static_cast<double>(spec.populations.size()));
     return m;
 }
 

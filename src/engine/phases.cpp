@@ -141,7 +141,7 @@ void simulation::impl::apply_settings(std::uint32_t k) {
     for (std::size_t j = 0; j < rules.size(); ++j) {
         if (!plastic[j]) continue;
         const float f = phase.learning_rate.empty() ? 1.0f : static_cast<float>(phase.learning_rate[j]);
-        rules[j].scale_rates(configured_rules[j], f);
+        rules.plastic(j).scale_rates(configured_rules[j], f);
     }
 }
 

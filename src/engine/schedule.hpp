@@ -13,12 +13,13 @@
 #include "synorm/model/phase_schedule.hpp"
 #include "synorm/plasticity/rules.hpp"
 
+#include "rule_list.hpp"
+
 namespace synorm::engine::detail {
 
 struct schedule_state {
-    model::model_spec configured;  // the parameters as written, which every phase starts from
-    std::vector<plasticity::projection_rule>
-        configured_rules;                      // by projection: learning-rate factors scale their rates
+    model::model_spec configured;              // the parameters as written, which every phase starts from
+    rule_list configured_rules;                // by projection: learning-rate factors scale their rates
     std::vector<model::phase_run> phase_runs;  // the expanded schedule; empty without one
     std::size_t phase_next = 0;                // the next phase to begin
     bool phase_open = false;                   // phase_next − 1 is running

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "output_writer.hpp"
@@ -481,6 +482,37 @@ void output_file::write_config(const std::string& resolved_yaml) {
         h5::check(H5Dwrite(dataset.get(), type.get(), memory.get(), selection.get(), s.dxpl(), text.data()), here,
                   "writing the dataset");
     });
+}
+
+std::string output_file::read_config() {
+    auto& s = *impl_;
+    s.require_open("read_config");
+    std::string text;
+    s.collective([&] {
+        const std::string here = s.where("/config");
+        h5::handle dataset(h5::check_id(H5Dopen2(s.file.get(), "config", H5P_DEFAULT), here, "opening the dataset"));
+        h5::handle stored(h5::check_id(H5Dget_type(dataset.get()), here, "reading the type"));
+        const std::size_t size = H5Tget_size(stored.get());
+        h5::handle type = h5::string_type(size);
+        h5::handle selection(h5::check_id(H5Screate(H5S_SCALAR), here, "creating the dataspace"));
+        h5::handle memory(h5::check_id(H5Screate(H5S_SCALAR), here, "creating the dataspace"));
+        if (s.rank != 0) {
+            h5::check(H5Sselect_none(selection.get()), here, "selecting nothing");
+            h5::check(H5Sselect_none(memory.get()), here, "selecting nothing");
+        }
+        text.assign(s.rank == 0 ? size : 1, '\0');
+        h5::check(H5Dread(dataset.get(), type.get(), memory.get(), selection.get(), s.dxpl(), text.data()), here,
+                  "reading the dataset");
+        if (s.rank != 0) {
+            text.clear();
+            return;
+        }
+        const auto sum = h5::read_attribute<std::uint64_t>(dataset.get(), "checksum", here);
+        if (!sum || *sum != h5::content_sum(text.data(), text.size(), 0))
+            throw io_error(here + ": the configuration read back does not match its checksum");
+        text.resize(std::strlen(text.c_str()));
+    });
+    return text;
 }
 
 void output_file::write_populations(const model::model_spec& spec) {

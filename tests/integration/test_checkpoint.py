@@ -97,6 +97,13 @@ def test_signal_exit_6_then_resume_on_another_layout_gives_the_output_of_an_unin
         assert code == 6, (first, code, text)
         assert "continue with: synorm resume" in text, text
         assert h.status(out).startswith("checkpointed at "), h.status(out)
+        # A checkpoint's configuration is the output's, read back from it: the run keeps no copy.
+        with h.files.Output(out) as o:
+            written = o.config
+        assert written.startswith("# synorm resolved configuration"), written[:80]
+        for n in (n for n in os.listdir(cdir) if n.endswith(".h5")):
+            with h.files.Checkpoint(os.path.join(cdir, n)) as c:
+                assert c.config == written, n
         p = h.run(["resume", cdir], ranks=second[0], threads=second[1])
         assert "from " in p.stderr, p.stderr
         assert_same(reference, records(out))

@@ -17,7 +17,10 @@ struct memory_estimate {
     // index holds them, the arrays that sort the synapses)
     std::uint64_t build = 0;
     std::uint64_t recorders = 0;  // bytes: spikes buffered between flushes, traces, snapshots, rates
-    std::uint64_t baseline = 0;   // bytes: program, MPI and HDF5 libraries
+    // bytes: the model's description by projection (its spec, the engine's entries and plastic rules);
+    // the output's objects per population are counted with the libraries (baseline)
+    std::uint64_t configuration = 0;
+    std::uint64_t baseline = 0;  // bytes: program, MPI and HDF5 libraries
     // bytes: the state copied while a checkpoint is written (synapses as lists keyed by gid, 10 B each
     // plus 12 B per target, per-neuron fields, pending input); 0 unless the run checkpoints.
     std::uint64_t checkpoint = 0;

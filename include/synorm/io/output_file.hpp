@@ -98,6 +98,9 @@ public:
     output_file& operator=(const output_file&) = delete;
 
     void write_config(const std::string& resolved_yaml);  // rank 0's text is written
+    // Collective: the text write_config wrote, read back on rank 0 (empty on the others) and checked
+    // against its checksum, so that a run need not keep it (about 300 B per projection) for its checkpoints.
+    std::string read_config();
     // Populations, projections, and the (empty) spike and recording datasets of spec.recording.
     void write_populations(const model::model_spec& spec);
     // Appends this rank's spikes (sorted by (step, gid)); called any number of times during a run.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "synorm/model/phase_schedule.hpp"
+#include "synorm/model/shared_list.hpp"
 #include "synorm/model/stimulus_pattern.hpp"
 
 namespace synorm::model {
@@ -411,7 +412,7 @@ enum class placement_kind { round_robin, blocks, groups };
 struct model_spec {
     simulation_spec simulation;
     std::vector<population_spec> populations;  // gids are assigned in this order
-    std::vector<projection_spec> projections;
+    shared_list<projection_spec> projections;  // copies of the spec share them (shared_list.hpp)
     std::vector<poisson_input_spec> poisson_inputs;
     std::vector<dc_input_spec> dc_inputs;
     std::vector<pattern_spec> patterns;  // inputs of kind pattern, in the order written
