@@ -142,7 +142,10 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
     const bool windowed = from != INT64_MIN || before != INT64_MAX;
     // Postsynaptic arrivals at a step come before the presynaptic spikes of that step (plastic_delivery.cpp).
     std::size_t next_arrival = 0;
-    if (any_plastic) collect_arrivals(ts, upto);
+    if (any_plastic) {
+        settle_resting(ts);
+        collect_arrivals(ts, upto);
+    }
     // The prefetches of arrivals ahead (plastic_delivery.hpp): entries two ahead, weights one ahead.
     const std::size_t n_arrivals = ts.arrivals.size();
     for (std::size_t k = 0; k < std::min<std::size_t>(2, n_arrivals); ++k)
@@ -217,7 +220,10 @@ void simulation::impl::deliver_plastic(thread_state& ts, std::uint32_t j, std::u
                                        std::int64_t t_pre) {
     branch_cursor cursor = branched[j] ? branches_of_row(ts, j, gid) : branch_cursor{};
     const transmitter send = sender(ts, j, cursor);
-    deliver_row<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, row, t_pre, send);
+    if (Rule::still_at_zero && ts.resting[j])
+        deliver_row_resting<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, row, t_pre, send);
+    else
+        deliver_row<Rule>(ts, ts.tables[j], ts.rows[j], rules[j], D, row, t_pre, send);
 }
 
 // Outside the static loops above, so that runs without branches or additive scaling keep them as they are.

@@ -115,6 +115,11 @@ struct thread_plasticity {
     std::int64_t arrived = 0;  // every postsynaptic spike reaching a plastic synapse at or before this step is applied
     std::vector<post_arrival> arrivals;      // scratch: the arrivals of one delivery, in step order
     std::int64_t longest_plastic_delay = 0;  // steps, over this thread's plastic synapses
+    // By projection: its learning is off (factor 0) and every weight of this thread's table is a
+    // fixed point of its rule there, so its rows go out as static ones (plastic_delivery.cpp).
+    // Settled for weights_epoch (simulation::impl).
+    std::vector<std::uint8_t> resting;
+    std::uint64_t resting_epoch = UINT64_MAX;
 };
 
 // Everything one thread owns, by concern; each part is in the header of the component that uses it.
@@ -251,6 +256,11 @@ struct delivery_state {
     rule_list rules;                    // by projection (id none: static)
     std::vector<std::uint8_t> plastic;  // by projection
     bool any_plastic = false;
+    // By projection: the phase's learning-rate factor is exactly 0. weights_epoch moves on whenever
+    // that or the weights change outside the rules (phase settings, the SHY fold, a restore), so that
+    // each thread settles its `resting` again before its next delivery.
+    std::vector<std::uint8_t> learning_off;
+    std::uint64_t weights_epoch = 0;
     bool any_meta = false;                 // some population has metaplasticity
     std::vector<std::uint8_t> meta_on;     // by projection: pair or triplet onto a population with metaplasticity
     std::vector<std::uint8_t> history_of;  // by population: keeps postsynaptic spike histories
@@ -348,6 +358,7 @@ struct simulation::impl : delivery_state,
     // The postsynaptic arrivals at plastic synapses in (ts.arrived, upto], into ts.arrivals by step;
     // one of them applied (potentiation); and the window closed at upto.
     void collect_arrivals(thread_state& ts, std::int64_t upto);
+    void settle_resting(thread_state& ts);
     void apply_arrival(thread_state& ts, const post_arrival& a);
     void finish_arrivals(thread_state& ts, std::int64_t upto);
     // A spike on a static row whose synapses send more than their weight (branches, additive scaling):

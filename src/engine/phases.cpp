@@ -65,6 +65,7 @@ schedule_record simulation::impl::capture_schedule(const results& so_far) const 
 }
 
 void simulation::impl::restore_schedule(const schedule_record& from) {
+    ++weights_epoch;  // the restored weights: every thread settles its resting tables again
     const auto fail = [](const std::string& what) {
         throw std::runtime_error("the checkpoint does not fit the configuration: " + what);
     };
@@ -138,11 +139,14 @@ void simulation::impl::apply_settings(std::uint32_t k) {
     for (const auto& ps : phase.params) own.populations[ps.population].params.*ps.member = ps.value;
     for (std::size_t p = 0; p < own.populations.size(); ++p)
         constants[p] = model::lif_constants::make(own.populations[p].params, own.populations[p].model, dt);
+    learning_off.assign(rules.size(), 0);
     for (std::size_t j = 0; j < rules.size(); ++j) {
         if (!plastic[j]) continue;
         const float f = phase.learning_rate.empty() ? 1.0f : static_cast<float>(phase.learning_rate[j]);
         rules.plastic(j).scale_rates(configured_rules[j], f);
+        learning_off[j] = f == 0.0f;
     }
+    ++weights_epoch;
 }
 
 // Exact in any order: fixed-point sums of |w|/s per plastic projection (s = weight_scale, w_max for
@@ -249,6 +253,7 @@ void simulation::impl::end_phase(results& out) {
             shy_gain[j] = 1.0f;
             shy_spare[j] = INFINITY;
         }
+        ++weights_epoch;
         shy_G = 1.0;
         if (group_scope()) {
             // Each group folded its own G_g: the record is the effective gain of the last period.

@@ -64,6 +64,43 @@ inline void deliver_row(thread_state& ts, network::synapse_table& table, plastic
     rs.last_pre[r] = t_pre;
 }
 
+// The same spike on a row whose learning is off and whose weights are fixed points of its rule
+// (thread_state::resting): the weights go out as deliver_row sends them, in the same order, and the
+// row's presynaptic state moves on as there; only the weight updates, which would return every
+// weight unchanged, are skipped.
+template <class Rule>
+inline void deliver_row_resting(thread_state& ts, network::synapse_table& table, plasticity::row_state& rs,
+                                const plasticity::projection_rule& full, std::int64_t D, std::uint64_t r,
+                                std::int64_t t_pre, const transmitter& send) {
+    const bool nearest = Rule::pairing && full.nearest;
+    auto& ring = table.port == network::receptor::excitatory ? ts.ring_ex : ts.ring_in;
+    float* const data = ring.data();
+    const std::uint64_t mask = ring.mask(), n = ts.n;
+    const std::int64_t last = rs.last_pre[r];
+    SYNORM_ASSERT(last == plasticity::row_state::none || last < t_pre, "a row's presynaptic spikes come in step order");
+    const typename Rule::row row = Rule::pre_row(full, rs, r, t_pre);
+    const float* const weight = table.weight.data();
+    const std::uint32_t* const target_delay = table.target_delay.data();
+    const std::uint64_t k0 = table.row_begin[r], k1 = table.row_begin[r + 1];
+    if (table.uniform_delay) {
+        float* const slot = data + (static_cast<std::uint64_t>(t_pre + D + table.delay_offset) & mask) * n;
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t i = network::synapse_target(target_delay[k]);
+            slot[i] += send(weight[k], i);
+        }
+    } else {
+        for (std::uint64_t k = k0; k < k1; ++k) {
+            const std::uint32_t word = target_delay[k], i = network::synapse_target(word);
+            const std::int64_t d = D + network::synapse_delay_offset(word);
+            data[(static_cast<std::uint64_t>(t_pre + d) & mask) * n + i] += send(weight[k], i);
+        }
+    }
+    ts.events += k1 - k0;
+    rs.x[r] = (last == plasticity::row_state::none || nearest) ? 1.0f : rs.x[r] * full.plus_decay(t_pre - last) + 1.0f;
+    Rule::after_row(row, rs, r);
+    rs.last_pre[r] = t_pre;
+}
+
 // Requests what a postsynaptic arrival will read, in two stages a few arrivals ahead of it: its run of
 // incoming-index entries (contiguous), then, once those are in cache, the weights they name (one line
 // each, scattered over the table). The run's first weights are otherwise a miss each at its start.

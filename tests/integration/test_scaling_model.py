@@ -90,7 +90,8 @@ def test_the_plastic_and_neuron_costs_fitted_beside_given_ones_are_the_costs():
 
 def test_a_sleep_dry_run_is_costed_phase_by_phase_and_the_phases_add_up_to_the_run():
     """A dry run of config/sleep_wake.yaml (rank 0 of 4, two cycles of 200 ms wake and 200 ms NREM): its
-    per-phase work (/provenance phase_work) adds up to the run's counts; STDP updates are counted; the
+    per-phase work (/provenance phase_work) adds up to the run's counts; STDP updates are counted in wake,
+    and NREM, whose learning-rate factor for EE is 0, delivers its rows as static ones with none; the
     model's per-phase RTFs, weighted by duration, give the whole run's, which is the costs applied to
     the run's own totals; the plastic costs move the prediction by their counts."""
     m = tool()
@@ -110,7 +111,9 @@ def test_a_sleep_dry_run_is_costed_phase_by_phase_and_the_phases_add_up_to_the_r
     assert total["events"] == p["rank_events"][0] and total["spikes"] == p["rank_spikes"][0], (total, p)
     assert total["received"] == p["rank_received"][0] and total["rows"] == p["rank_rows"][0], (total, p)
     pre, post, events = (work[:, columns.index(c)] for c in ("plastic_pre", "plastic_post", "events"))
-    assert np.all(pre > 0) and np.all(pre < events) and np.all(post > 0), work
+    wake = np.array([k == "wake" for k in kinds])
+    assert np.all(pre[wake] > 0) and np.all(pre < events) and np.all(post[wake] > 0), work
+    assert np.all(pre[~wake] == 0) and np.all(post[~wake] == 0) and np.all(events[~wake] > 0), work
     costs = m.parse_costs("10,125,5,214,40,70")
     table = m.phase_table(m.phase_rows(out, None, None), costs)
     phases = [r for r in table if r["cycle"] >= 0]
@@ -127,5 +130,6 @@ def test_a_sleep_dry_run_is_costed_phase_by_phase_and_the_phases_add_up_to_the_r
     no_plastic = m.phase_table(m.phase_rows(out, None, None), costs[:4] + (0.0, 0.0))
     for r, s in zip(phases, no_plastic):
         moved = (40e-9 * r["work"][4] + 70e-9 * r["work"][5]) / r["bio_s"]
-        assert moved > 0 and abs(r["rtf_model"] - s["rtf_model"] - moved) < 1e-9 * r["rtf_model"], (r, s)
+        assert (moved > 0) == (r["kind"] == "wake"), r
+        assert abs(r["rtf_model"] - s["rtf_model"] - moved) < 1e-9 * r["rtf_model"], (r, s)
     assert all(r["exchange"] > 0 and r["rtf_timed"] > 0 and r["rtf_cpu"] > 0 for r in phases), phases

@@ -81,7 +81,11 @@ struct rule_defaults {
     static constexpr bool slow_traces = false;  // keeps r2 per row (row_state::x2) and o2 per postsynaptic spike
     static constexpr bool pairing = true;       // honours nearest pairing; false: always all-to-all
     static constexpr bool inhibitory = false;   // the source population's type: inhibitory, else excitatory
-    struct row {};                              // what a presynaptic spike computes once for its row
+    // At a learning-rate factor 0, pre and post return every weight in [w_min, w_max] other than −0
+    // bitwise unchanged (each adds a ±0 step, then clips): the engine may then deliver the rows as
+    // static ones and skip the updates (engine/plastic_delivery.hpp). False unless a rule shows it.
+    static constexpr bool still_at_zero = false;
+    struct row {};  // what a presynaptic spike computes once for its row
     static row pre_row(const rule_traces&, const row_state&, std::uint64_t, std::int64_t) { return {}; }
     static void after_row(const row&, row_state&, std::uint64_t) {}
     // Its own parameters under a phase's learning-rate factor f (0: learning off), from their
@@ -97,7 +101,8 @@ struct rule_defaults {
 //                   model::stdp_rule that selects it is its position in registered_rules plus 1
 //   keys            its configuration keys (rule_key), the first of them `rule`
 //   inhibitory      true: it applies to inhibitory projections only; false: to excitatory ones only
-//   metaplastic, slow_traces, pairing, row, pre_row, after_row, scaled: as in rule_defaults
+//   metaplastic, slow_traces, pairing, still_at_zero, row, pre_row, after_row, scaled: as in
+//                   rule_defaults
 //   make(spec, dt, common, traces) → P: its own parameters from the spec; the common ones and the
 //                   decays of x and y are filled in before, and it may add the slow decays
 //   pre(common, P, row, w, y) → w′: at a presynaptic spike
@@ -115,6 +120,7 @@ concept learning_rule = std::is_trivially_copyable_v<typename R::params> &&
     { R::metaplastic } -> std::convertible_to<bool>;
     { R::slow_traces } -> std::convertible_to<bool>;
     { R::pairing } -> std::convertible_to<bool>;
+    { R::still_at_zero } -> std::convertible_to<bool>;
     { R::make(spec, 0.1, c, t) } -> std::same_as<typename R::params>;
     { R::scaled(p, 1.0f) } -> std::same_as<typename R::params>;
     { R::pre_row(t, rs, std::uint64_t{0}, std::int64_t{0}) } -> std::same_as<typename R::row>;

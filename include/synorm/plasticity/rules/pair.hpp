@@ -16,6 +16,8 @@ namespace synorm::plasticity {
 struct pair_stdp : rule_defaults {
     static constexpr std::string_view name = "stdp";
     static constexpr bool metaplastic = true;
+    // Factor 0: A± = ±0, so each step is ±0 (the traces, w/w_max, (w/w_0)^μ and θ0/θ are finite).
+    static constexpr bool still_at_zero = true;
 
     static constexpr bool power_law(const model::plasticity_spec& p) {
         return p.dependence == model::weight_dependence::power_law;

@@ -15,6 +15,8 @@ struct triplet_stdp : rule_defaults {
     static constexpr bool metaplastic = true;
     static constexpr bool slow_traces = true;
     static constexpr bool pairing = false;
+    // Factor 0: A2± and A3± are ±0 (scaled), so each step is ±0 (the traces and θ0/θ are finite).
+    static constexpr bool still_at_zero = true;
 
     // The time constants default to Pfister & Gerstner 2006, visual cortex, minimal all-to-all model.
     using S = model::plasticity_spec;

@@ -13,6 +13,8 @@ namespace synorm::plasticity {
 struct vogels_stdp : rule_defaults {
     static constexpr std::string_view name = "vogels";
     static constexpr bool inhibitory = true;
+    // Factor 0: η = ±0 (scaled; α is not, but is multiplied by η), so each step is ±0.
+    static constexpr bool still_at_zero = true;
 
     // `tau` is both traces' time constant: the loader reads it into tau_plus and copies it to tau_minus.
     using S = model::plasticity_spec;
