@@ -216,8 +216,10 @@ const key<model::phase_spec> phase_table[] = {
          return text;
      })},
     {{"plasticity", "map `{PROJECTION: factor}`", "", "all 1", "factors ≥ 0, plastic projections only",
-      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off. "
-      "A key with `*` is a pattern over the plastic projections' names (`\"*\": 0`: all)"},
+      "factor on the rule's learning rates (A_plus, A_minus; triplet also A3_plus, A3_minus; vogels eta), 0 = off: "
+      "the projection's rows are then delivered as static ones, with no STDP update and the same results "
+      "(while its weights lie within [`w_min`, `w_max`]). A key with `*` is a pattern over the plastic "
+      "projections' names (`\"*\": 0`: all)"},
      bind<&model::phase_spec::learning_rate>()},
     {{"scaling", "number", "", "`1`", "≥ 0", "factor on the rate of synaptic scaling, 0 = gains frozen"},
      bind<&model::phase_spec::scaling_rate>()},
