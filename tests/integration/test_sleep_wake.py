@@ -5,7 +5,8 @@ slope through the origin is the folded gain); slow-wave activity is higher early
 and tracks W across the 2 s windows of all NREM phases (Pearson r > 0.8); /phases' SWA (C++)
 matches the Python definition (tools/synorm_files.py swa). In selective mode (de Vivo et al. 2017) the
 strongest fifth of the synapses keeps its weight, the others are scaled by G, and W still reaches its
-set point."""
+set point. A phase with learning off skips the STDP updates only while every weight is within its bounds,
+with the same results in every layout."""
 import os
 import subprocess
 
@@ -135,3 +136,43 @@ def test_selective_renormalization_spares_the_strongest_synapses():
             k, s_ = b[order][mine & kept_sorted], b[order][mine & ~kept_sorted]
             if len(s_):
                 assert k.min() >= s_.max(), f"target {t}: a scaled input is stronger than a spared one"
+
+
+def test_a_phase_with_learning_off_skips_stdp_only_while_every_weight_is_within_its_bounds():
+    """NREM's factor 0 for EE: its rows go out as static ones (no STDP update counted in /provenance
+    phase_work) while every weight lies in [w_min, w_max]. With w_min just below the initial 6 nS, the
+    first NREM's SHY fold leaves weights below w_min, which the rule clips at its next update even at
+    factor 0: the later NREM phases keep the STDP path. Each thread decides for its own table, so the
+    layouts, deciding differently, must still agree bitwise (spikes, /phases, snapshots)."""
+    args = ["run", h.config("sleep_wake.yaml"), "--set", "schedule.cycles=3", "--set",
+            "schedule.phases.0.duration=300 ms", "--set", "schedule.phases.1.duration=300 ms", "--set",
+            "projections.0.plasticity.w_min=5.9 nS", "--set", "schedule.renormalization.tau=100 ms", "-q"]
+    outs = []
+    for threads in (1, 3):
+        outs.append(os.path.join(h.tmpdir(), f"learning_off_{threads}.h5"))
+        h.run(args + ["-o", outs[-1]], threads=threads)
+    runs = []
+    for out in outs:
+        with files.Output(out) as f:
+            p = f.provenance()
+            columns = files.text(p["phase_work_columns"]).split()
+            work = np.asarray(p["phase_work"]).reshape(-1, len(columns))
+            phases = {k: np.asarray(v) for k, v in f.file["phases"].items() if k != "wall"}
+            kinds = f.phases()["kind"]
+            weights = [s.weight for s in f.snapshots("EE", "phase_weights")]
+        runs.append((work[:, columns.index("plastic_pre")], work[:, columns.index("plastic_post")], phases,
+                     weights, h.spikes(out)))
+    assert kinds == ["wake", "nrem"] * 3
+    pre, post = runs[0][0], runs[0][1]
+    assert pre[1] == 0 and post[1] == 0, (pre, post)  # the first NREM: every weight within the bounds
+    assert np.all(pre[[0, 2, 3, 4, 5]] > 0) and np.all(post[[0, 2, 3, 4, 5]] > 0), (pre, post)
+    w_min = np.min(weights[0])  # the snapshot at the start: every weight 6 nS in the weight's unit
+    assert phases["renormalization"][1] < 1.0 and any(np.min(w) < 5.9 / 6.0 * w_min for w in weights[1:])
+    for key in runs[0][2]:
+        assert runs[0][2][key].tobytes() == runs[1][2][key].tobytes(), key
+    assert len(runs[0][3]) == len(runs[1][3]) > 0
+    for a, b in zip(runs[0][3], runs[1][3]):
+        assert a.tobytes() == b.tobytes()
+    for pop in runs[0][4]:
+        for x, y in zip(runs[0][4][pop], runs[1][4][pop]):
+            assert np.array_equal(x, y), pop
