@@ -1,6 +1,8 @@
 """Shared helpers of the integration tests: run synorm (alone or under mpirun). Its files are read with
 tools/synorm_files.py, imported here as `files` (h.files.Output(path), h.files.swa, …); spikes,
 final_v, sizes and status are its readers of a whole file."""
+import importlib.machinery
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +14,14 @@ SYNORM = os.environ.get("SYNORM_BIN", "")
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(SOURCE, "tools"))
 import synorm_files as files  # noqa: E402 (tools/synorm_files.py)
+
+
+def tool(name):
+    """tools/NAME, a script without the .py, loaded as a module (its functions tested directly)."""
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(SOURCE, "tools", name))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(module)
+    return module
 
 
 def config(name):

@@ -15,8 +15,6 @@ more populations (about 78 KB each, 1.9 kB per projection here). Since static ta
 row offsets once indexed (span rows), the rows' steady cost (`synapse_bytes`) fell but their build-time
 cost (each row's 4 B source and 1 B length until the index is merged) did not, and that part of the peak
 now counts here: 4.8-5.5 kB measured on a loaded machine, the peaks themselves unchanged."""
-import importlib.machinery
-import importlib.util
 import os
 import re
 
@@ -27,12 +25,7 @@ BOUND = 6000  # bytes per projection beyond its rows (steady) and their build-ti
 
 
 def generator():
-    path = os.path.join(h.SOURCE, "tools", "many_projections")
-    loader = importlib.machinery.SourceFileLoader("many_projections", path)
-    spec = importlib.util.spec_from_loader("many_projections", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return h.tool("many_projections")
 
 
 def test_many_projections_cost_little_beyond_their_rows():

@@ -3,8 +3,6 @@ intervals, the pairwise correlation without the matrix against numpy's corrcoef,
 in synorm's layout (src/io/README.md) with regular, Poisson and synchronous populations in two areas, against
 reference rates whose ratios, agreement and ordering are known."""
 import csv
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,11 +17,7 @@ TOOL = os.path.join(h.SOURCE, "tools", "multi_area_check")
 
 
 def tool_module():
-    loader = importlib.machinery.SourceFileLoader("multi_area_check", TOOL)
-    spec = importlib.util.spec_from_loader("multi_area_check", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return h.tool("multi_area_check")
 
 
 MAC = tool_module()

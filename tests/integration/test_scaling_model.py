@@ -1,19 +1,12 @@
 """tools/scaling_model --budget: one row per job from the dry runs of its ranks (README "Placement and exchange
 at full scale"), and the cost model fitted to their counts. On made-up dry runs whose figures are known."""
-import importlib.machinery
-import importlib.util
 import os
 
 import harness as h
 
 
 def tool():
-    path = os.path.join(h.SOURCE, "tools", "scaling_model")
-    loader = importlib.machinery.SourceFileLoader("scaling_model", path)
-    spec = importlib.util.spec_from_loader("scaling_model", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return h.tool("scaling_model")
 
 
 def dry(rank, ranks, placement, compute, events, received, neuron_steps, rows=None, exchange_s=0.01, peak=100):
