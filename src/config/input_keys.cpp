@@ -57,7 +57,7 @@ void spec_reader::read_inputs(const std::optional<node_at>& at, const table_set&
     for (const node_at& item : items) read_input(item);
     tables.expand(
         table_section::inputs, [&](std::size_t k) { return "inputs[" + std::to_string(items.size() + k) + "]"; },
-        [&](const node_at&, const node_at& item) { read_input(item); });
+        [&](const node_at&, const node_at& item, double) { read_input(item); });
 }
 
 void spec_reader::read_input(const node_at& item) {

@@ -68,6 +68,11 @@ const key<model::model_spec> table_table[] = {
     {unbound({"unless", "map of text with `{column}` to text with `{column}`", "", "no row", "",
               "leaves out the rows where each key fills to the same text as its value (the rows `where` with the "
               "same map keeps)"})},
+    {unbound({"weight_factor", "number", "", "`1`", "> 0 (projections only)",
+              "multiplies the weight of every row's projection (its value, mean, sd and bounds; of a plastic one, "
+              "also its rule's amplitudes and bounds), before `network.compensation`, whose constant current then "
+              "restores the mean of the multiplied weights: e.g. stronger connections between areas, split from the "
+              "rest by `where`/`unless`"})},
 };
 
 const key<model::simulation_spec> simulation_table[] = {

@@ -40,7 +40,7 @@ void spec_reader::read_rate_table(const table_set& tables) {
     has_table_rates_ = tables.rows(table_section::rates) > 0;
     tables.expand(
         table_section::rates, [](std::size_t) { return std::string(); },
-        [&](const node_at& name, const node_at& entry) {
+        [&](const node_at& name, const node_at& entry, double) {
         const std::uint32_t i = population_ref(name);
         if (table_rates_[i]) name.fail("population " + spec_.populations[i].name + " has a rate in an earlier row");
         const node_at rate{entry.doc, entry.node["rate"], join_path(entry.path, "rate")};

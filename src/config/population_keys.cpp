@@ -26,7 +26,7 @@ void spec_reader::read_populations(const std::optional<node_at>& at, const table
     }
     tables.expand(
         table_section::populations, [](std::size_t) { return std::string(); },
-        [&](const node_at& name_at, const node_at& value_at) { read_population(name_at, value_at); });
+        [&](const node_at& name_at, const node_at& value_at, double) { read_population(name_at, value_at); });
 }
 
 void spec_reader::read_population(const node_at& name_at, const node_at& value_at) {

@@ -54,14 +54,29 @@ void spec_reader::read_projections(const std::optional<node_at>& at, const table
     const std::vector<node_at> items = at ? at->items() : std::vector<node_at>{};
     const std::size_t rows = tables.rows(table_section::projections);
     if (at) require_indexable(*at, items.size() + rows, "projections");
-    for (const node_at& item : items) read_projection(item, false);
+    for (const node_at& item : items) read_projection(item, false, 1.0);
     tables.expand(
         table_section::projections,
         [&](std::size_t k) { return "projections[" + std::to_string(items.size() + k) + "]"; },
-        [&](const node_at&, const node_at& item) { read_projection(item, true); });
+        [&](const node_at&, const node_at& item, double weight_factor) { read_projection(item, true, weight_factor); });
 }
 
-void spec_reader::read_projection(const node_at& item, bool from_table) {
+namespace {
+
+// A projections table's weight_factor: the weights and, of a plastic projection, the amplitudes and bounds of
+// its rule (as network.compensation scales them), so the rule keeps its meaning relative to the weights.
+void scale_weights(model::projection_spec& proj, double factor) {
+    model::distribution& w = proj.weight;
+    for (double* v : {&w.value, &w.mean, &w.sd, &w.low, &w.high, &w.min, &w.max}) *v *= factor;  // ±inf stays
+    model::plasticity_spec& p = proj.plasticity;
+    if (p.rule == model::stdp_rule::none) return;
+    for (double* v : {&p.A_plus, &p.A_minus, &p.w_min, &p.w_max, &p.A3_plus, &p.A3_minus, &p.eta}) *v *= factor;
+    if (p.dependence == model::weight_dependence::power_law) p.w_0 *= factor;
+}
+
+}  // namespace
+
+void spec_reader::read_projection(const node_at& item, bool from_table, double weight_factor) {
     const map_view m(item, names(projection_keys));
     model::projection_spec proj;
     proj.source = population_ref(m.required("source"));
@@ -95,6 +110,7 @@ void spec_reader::read_projection(const node_at& item, bool from_table) {
     delay_at_.push_back(from_table ? node_at{delay.doc, YAML::Node(), delay.path} : delay);
     if (const auto plasticity = m.find("plasticity")) read_plasticity(*plasticity, weight, proj);
     if (const auto pruning = m.find("pruning")) read_pruning(*pruning, proj);
+    if (weight_factor != 1.0) scale_weights(proj, weight_factor);
     spec_.projections.push_back(std::move(proj));
 }
 

@@ -100,7 +100,8 @@ private:
     void read_branches(const node_at& at, model::population_spec& pop);
     void read_branch_sources();
     void read_projections(const std::optional<node_at>& at, const table_set& tables);
-    void read_projection(const node_at& item, bool from_table);
+    // weight_factor: a projections table's `weight_factor` (1 for the `projections` list).
+    void read_projection(const node_at& item, bool from_table, double weight_factor);
     void read_connect(const node_at& at, model::projection_spec& proj);
     void bound_group_delays();
     void check_delays();

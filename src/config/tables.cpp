@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "synorm/config/loader.hpp"
+#include "synorm/config/units.hpp"
 
 namespace synorm::config::detail {
 namespace {
@@ -172,6 +174,7 @@ struct compiled_table {
     // texts and not every `unless` pair does (no `unless`: none drops it).
     std::vector<std::pair<pattern, pattern>> where, unless;
     std::vector<std::uint32_t> kept;  // the rows kept, ascending
+    double weight_factor = 1.0;       // projections: multiplies every row's weight (and its plasticity's bounds)
 };
 
 namespace {
@@ -397,6 +400,7 @@ table_set::table_set(const std::optional<node_at>& at) {
             if (named) keys.insert(keys.begin() + 1, "name");
             keys.emplace_back(section == table_section::rates ? "rate" : "template");
             if (section != table_section::rates) keys.insert(keys.end(), {"where", "unless"});
+            if (section == table_section::projections) keys.emplace_back("weight_factor");
             const map_view tm(entry, keys, "a table of " + std::string(section_names[s]));
             auto t = std::make_unique<compiled_table>();
             t->section = section;
@@ -471,6 +475,12 @@ table_set::table_set(const std::optional<node_at>& at) {
                     return fill(*t, row, pair.first, path) == fill(*t, row, pair.second, path);
                 });
             };
+            if (const auto factor_at = tm.find("weight_factor")) {
+                // A number, not a "{column}" text: one factor for the table (its rows split by where/unless).
+                t->weight_factor = read_number(*factor_at);
+                if (!(t->weight_factor > 0.0) || !std::isfinite(t->weight_factor))
+                    factor_at->fail("expected a number > 0, got " + format_number(t->weight_factor));
+            }
             for (std::size_t row = 0; row < t->data.rows(); ++row)
                 if (holds(t->where, row, "where") && (t->unless.empty() || !holds(t->unless, row, "unless")))
                     t->kept.push_back(static_cast<std::uint32_t>(row));
@@ -488,8 +498,9 @@ std::size_t table_set::rows(table_section section) const {
     return n;
 }
 
-void table_set::expand(table_section section, const std::function<std::string(std::size_t)>& path_of,
-                       const std::function<void(const node_at& name, const node_at& entry)>& read) const {
+void table_set::expand(
+    table_section section, const std::function<std::string(std::size_t)>& path_of,
+    const std::function<void(const node_at& name, const node_at& entry, double weight_factor)>& read) const {
     std::size_t k = 0;
     for (const auto& t : tables_) {
         if (t->section != section) continue;
@@ -519,7 +530,7 @@ void table_set::expand(table_section section, const std::function<std::string(st
                 }
             }
             const std::string name_path = section == table_section::rates ? path + ".name" : path;
-            read(node_at{doc_, name, name_path}, node_at{doc_, build(*t, row, t->entry, path), path});
+            read(node_at{doc_, name, name_path}, node_at{doc_, build(*t, row, t->entry, path), path}, t->weight_factor);
             ++k;
         }
     }

@@ -38,9 +38,10 @@ public:
     // with the document and hands it to `read`. `path_of(k)` is the key path of the k-th entry the
     // section's tables build (populations and rates: by name, so it is ignored there). For populations
     // and rates `name` holds the node of the entry's name (from the table's `name` pattern); otherwise
-    // it is empty. A rates entry is the map {rate: ...} at key path `rates.<name>`.
+    // it is empty. A rates entry is the map {rate: ...} at key path `rates.<name>`. `weight_factor`: the
+    // table's (projections; 1 otherwise), for the reader to apply to the entry's weight.
     void expand(table_section section, const std::function<std::string(std::size_t)>& path_of,
-                const std::function<void(const node_at& name, const node_at& entry)>& read) const;
+                const std::function<void(const node_at& name, const node_at& entry, double weight_factor)>& read) const;
 
 private:
     const document* doc_ = nullptr;

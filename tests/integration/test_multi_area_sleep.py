@@ -5,11 +5,11 @@ Checked: W (/phases) rises in wake and falls back to within 1 % of its set point
 (renormalization scope group) each area's W (/phases/weight_by_group) rises and returns to within 1 % of its
 own set point, all the synapses onto an area scaled by one factor (rank order kept in each: Spearman > 0.9);
 NREM carries more slow-wave activity (tools/slow_waves' measures, per area from /rates_by_group) than wake in
-a majority of the 32 areas (22 measured), and more than a control run whose NREM has no adaptation (same
+a majority of the 32 areas (25 measured), and more than a control run whose NREM has no adaptation (same
 wake, bit for bit) in a majority too (20 measured: at this scale areas fluctuate without adaptation, README
-"Whole-brain sleep and wake"); the same records, bitwise, on 1x1, 2x1 and 1x2. Two results of issue 17 item 6
-are not shown at this scale (SWA tracking W per area, slow waves travelling with distance): the last test
-measures both and prints them, asserting that they are measured, not what they show.
+"Whole-brain sleep and wake"); the same records, bitwise, on 1x1, 2x1 and 1x2. The last test runs the shipped
+schedule (two cycles of 0.5 s wake and 2 s NREM) and checks that slow waves travel between areas with distance;
+SWA tracking W per area, the other result of issue 17 item 6, is not shown at this scale: it prints it.
 
 The tables are not part of synorm (CC BY-NC-SA): the test uses ../shared/models/multi_area beside the
 source tree, or $SYNORM_MULTI_AREA_DIR, and when neither exists says so and checks nothing (as
@@ -31,6 +31,7 @@ TRAVEL = h.tool("slow_wave_travel")
 SETTINGS = ["schedule.cycles=1", "schedule.phases.0.duration=600 ms", "schedule.phases.1.duration=1200 ms"]
 CONTROL = ['schedule.phases.1.neurons={"L*E_*": {a: "0 nS", b: "0 pA"}}']
 WINDOW = 300  # ms, of the slow-wave activity: wake's last, and NREM's after its first
+NULLS = 50  # copies of the up-state onsets shifted in time, for the travel slope's null
 WORKDIR = h.tmpdir()
 FILES = {}
 
@@ -154,8 +155,12 @@ def test_layouts_are_bitwise_identical():
 
 
 def nrem_measures(tables):
-    """The 1x1 run's phase table, per-area W and rates, neurons per area and connected area pairs."""
-    with h.files.Output(output(tables)) as f:
+    """The shipped schedule's run on 1x1 (two cycles of 0.5 s wake and 2 s NREM): its phase table, per-area W
+    and rates, neurons per area and connected area pairs."""
+    out = os.path.join(WORKDIR, "shipped.h5")
+    if not os.path.exists(out):
+        h.run(["run", h.config("multi_area_sleep.yaml"), "-o", out, "-q", "--set", f"tables.directory={tables}"])
+    with h.files.Output(out) as f:
         run = f.phases()
         run["skipped"] = run["skipped"].astype(bool)
         _, weights, _ = f.group_weights()
@@ -174,41 +179,75 @@ def swa_tracks_w(run, weights, bin_ms, by_area, neurons):
     rate = sum(by_area[g] * neurons[g] for g in by_area) / sum(neurons.values())
     pooled = SLEEP_PLOTS.swa_correlation(SLEEP_PLOTS.swa_windows(run, None, WINDOW, rate, run["weight"], bin_ms))
     tracking = sum(x > 0.5 for x in r.values())
-    print(f"  SWA against W: r > 0.5 in {tracking} of {len(r)} areas (median {np.nanmedian(list(r.values())):.2f}), "
-          f"pooled {pooled:.2f}")
+    silent = sorted(g for g, x in r.items() if not np.isfinite(x))
+    print(f"  SWA against W: r > 0.5 in {tracking} of {len(r)} areas (median {np.nanmedian(list(r.values())):.2f}; "
+          f"none in {', '.join(silent) or 'no area'}), pooled {pooled:.2f}")
     return r, pooled
 
 
-def waves_travel(tables, run, bin_ms, by_area, pairs):
-    """The up-state onsets of the NREM phase after its first 200 ms (tools/slow_wave_travel --kind nrem --skip
-    "200 ms", the tables' distances.csv): their travel delay between connected areas grows with distance, the
-    least-squares slope of delay on distance with its 95 % interval (t-based). The result would be a slope
-    whose interval lies above 0."""
-    k = list(run["kind"]).index("nrem")
-    lo, hi = int(round((run["start"][k] + 200.0) / bin_ms)), int(round(run["end"][k] / bin_ms))
-    onsets = {g: h.files.up_onsets(rate[lo:hi], bin_ms) + lo * bin_ms for g, rate in by_area.items()}
-    result = TRAVEL.analyse(onsets, pairs, 200.0, TRAVEL.read_distances(os.path.join(tables, "distances.csv")))
+def travel_slope(onsets, pairs, distances):
+    """The least-squares slope (ms/mm) of travel delay on distance over connected area pairs (tools/slow_wave_travel,
+    200 ms window), its 95 % half-width (t-based) and the number of pairs."""
+    result = TRAVEL.analyse(onsets, pairs, 200.0, distances)
     keys = list(result["distance_mm"])
     d = np.array([result["distance_mm"][key] for key in keys])
     lag = np.array([result["travel_ms"][key] for key in keys])
     slope, intercept = np.polyfit(d, lag, 1)
     se = np.sqrt(np.sum((lag - slope * d - intercept) ** 2) / (len(d) - 2) / np.sum((d - d.mean()) ** 2))
-    print(f"  travel delay against distance over {len(d)} area pairs: {slope:.3f} ± {1.96 * se:.3f} ms/mm "
-          f"(r = {result['lag_distance_r']:.2f})")
-    return len(d), slope, 1.96 * se
+    return slope, 1.96 * se, len(d)
 
 
-def test_swa_against_w_and_wave_travel_are_measured_per_area():
-    """Issue 17 item 6 asks for two results this configuration does not show at N x 0.001: SWA tracking W
-    per area and slow waves travelling with distance (README "Whole-brain sleep and wake": what was tried,
-    with its numbers). This measures both on the 1x1 run above, with no run of its own, and prints them;
-    it asserts that they are measured — an r in every area and the whole model, up-state onsets and travel
-    delays between connected areas — not what they show."""
+def waves_travel(tables, run, bin_ms, by_area, pairs):
+    """The up-state onsets of each NREM phase after its first 200 ms (tools/slow_wave_travel --kind nrem --skip
+    "200 ms", the tables' distances.csv): the slope of their travel delay between connected areas on distance,
+    and the same slope for NULLS copies of the onsets, each area's shifted circularly within each NREM stretch by
+    its own random offset (the same onset counts and intervals, their timing between areas undone)."""
+    spans = [(run["start"][k] + 200.0, run["end"][k]) for k in range(len(run["kind"])) if run["kind"][k] == "nrem"]
+    onsets = {}
+    for g, rate in by_area.items():
+        parts = []
+        for a, b in spans:
+            lo, hi = int(round(a / bin_ms)), int(round(b / bin_ms))
+            parts.append(h.files.up_onsets(rate[lo:hi], bin_ms) + lo * bin_ms)
+        onsets[g] = np.concatenate(parts)
+    distances = TRAVEL.read_distances(os.path.join(tables, "distances.csv"))
+    slope, half, measured = travel_slope(onsets, pairs, distances)
+    rng = np.random.default_rng(1)
+    nulls = []
+    for _ in range(NULLS):
+        shifted = {}
+        for g, t in onsets.items():
+            parts = []
+            for a, b in spans:
+                x = t[(t >= a) & (t < b)]
+                parts.append(np.sort((x - a + rng.uniform(0.0, b - a)) % (b - a) + a))
+            shifted[g] = np.concatenate(parts)
+        nulls.append(travel_slope(shifted, pairs, distances)[0])
+    print(f"  travel delay against distance over {measured} area pairs: {slope:.3f} ± {half:.3f} ms/mm; "
+          f"{NULLS} shifted copies: {np.mean(nulls):.3f} ± {np.std(nulls):.3f}, at most {np.max(nulls):.3f}")
+    return measured, slope, half, np.array(nulls)
+
+
+def test_slow_waves_travel_between_areas_with_distance():
+    """Issue 17 item 6: slow waves travel between areas. On the shipped configuration (the NREM drive x 0.85 on
+    uncompensated Poisson inputs; README "Whole-brain sleep and wake"), an up state that starts in one area starts
+    later in the areas it projects to, the later the farther: the slope of travel delay on distance has its 95 %
+    interval above 0.1 ms/mm (measured 0.98 ± 0.38 ms/mm at seed 1, 1.08 and 1.06 at seeds 2 and 3) and lies at
+    least 3 standard deviations above the slopes of copies with each area's onsets shifted in time (z = 5.4; the
+    old configuration, whose drive factor acted on the Poisson part only: 0.23 ± 0.29, z = 1.5). SWA tracking
+    W per area is measured and printed, not asserted: it is not shown (r > 0.5 in 5-6 of 32 areas over seeds
+    1-3 with 400 ms windows, pooled -0.49, 0.17, 0.41; with the test's 300 ms: 6, pooled 0.47)."""
     tables = found()
     if not tables:
         return
     run, weights, bin_ms, by_area, neurons, pairs = nrem_measures(tables)
+    assert list(run["kind"]) == ["wake", "nrem", "wake", "nrem"], run["kind"]
     r, pooled = swa_tracks_w(run, weights, bin_ms, by_area, neurons)
-    assert len(r) == 32 and all(np.isfinite(x) for x in r.values()) and np.isfinite(pooled), r
-    measured, slope, half = waves_travel(tables, run, bin_ms, by_area, pairs)
-    assert measured >= 100 and np.isfinite(slope) and np.isfinite(half), (measured, slope, half)
+    # An area silent through NREM (V1, V2: no slow-wave activity to vary) has no r.
+    assert len(r) == 32 and sum(np.isfinite(x) for x in r.values()) >= 24 and np.isfinite(pooled), r
+    measured, slope, half, nulls = waves_travel(tables, run, bin_ms, by_area, pairs)
+    assert measured >= 200, measured
+    assert slope - half > 0.1, f"travel delay must grow with distance: {slope:.3f} ± {half:.3f} ms/mm"
+    z = (slope - nulls.mean()) / nulls.std()
+    print(f"  z against the shifted copies: {z:.2f}")
+    assert z > 3.0, f"{slope:.3f} ms/mm must lie 3 sd above the shifted copies' {nulls.mean():.3f} ± {nulls.std():.3f}"

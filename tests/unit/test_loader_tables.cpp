@@ -215,6 +215,78 @@ TEST_F(tables_test, where_and_unless_split_a_table_into_the_rows_that_match_and_
               "DIR/data/syn.csv:3:from_area: tables.projections[0].where: empty cell; expected a value for this key");
 }
 
+// weight_factor: the rows of one table (here all but the within-area E→E ones) with their weights multiplied,
+// the compensating current following the multiplied mean; a plastic table's rule scaled with its weights.
+TEST_F(tables_test, weight_factor_multiplies_the_weights_of_its_tables_rows) {
+    const std::string split = R"(  projections:
+    - file: syn.csv
+      where: {"{from_area}{from_pop}": "{to_area}E"}
+      weight_factor: 1
+      template:
+        source: "{from_area}_{from_pop}"
+        target: "{to_area}_{to_pop}"
+        connect: {rule: fixed_total_number, number: "{synapses}"}
+        weight: {distribution: normal, mean: "{w_mean_pA} pA", sd: "{w_sd_pA} pA", bounds: "{w_bounds} pA"}
+        delay: "{d_mean_ms} ms"
+        plasticity: {rule: stdp, A_plus: "1 pA", A_minus: "-1 pA", w_max: "200 pA"}
+    - file: syn.csv
+      unless: {"{from_area}{from_pop}": "{to_area}E"}
+      weight_factor: 2.5
+      template:
+        source: "{from_area}_{from_pop}"
+        target: "{to_area}_{to_pop}"
+        connect: {rule: fixed_total_number, number: "{synapses}"}
+        weight: {distribution: normal, mean: "{w_mean_pA} pA", sd: "{w_sd_pA} pA", bounds: "{w_bounds} pA"}
+        delay: "{d_mean_ms} ms"
+  inputs:
+)";
+    const std::size_t from = config.find("  projections:\n    file: syn.csv"), to = config.find("  inputs:\n");
+    const std::string text = config.substr(0, from) + split + config.substr(to + 10);
+    const loaded_config loaded = load_config(text);
+    const model::model_spec& spec = loaded.spec;
+    ASSERT_EQ(spec.projections.size(), 4u);
+    const model::projection_spec &within = spec.projections[1], &between = spec.projections[3];
+    EXPECT_EQ(between.name, "A_E_to_B_E");
+    EXPECT_DOUBLE_EQ(between.weight.mean, 87.8 * 2.5);
+    EXPECT_DOUBLE_EQ(between.weight.sd, 8.8 * 2.5);
+    EXPECT_EQ(between.weight.min, 0.0);
+    EXPECT_DOUBLE_EQ(spec.projections[2].weight.mean, -351.2 * 2.5);
+    EXPECT_EQ(spec.projections[2].weight.max, 0.0);
+    EXPECT_DOUBLE_EQ(within.weight.mean, 87.8);  // factor 1: as written
+    EXPECT_DOUBLE_EQ(within.plasticity.w_max, 200.0);
+    expect_same_spec(spec, load_text(loaded.resolved_yaml, "resolved.yaml").spec);
+    // A plastic table: its rule's amplitudes and bounds with the weights.
+    const model::model_spec plastic = load_config(with(text, "weight_factor: 1", "weight_factor: 0.5")).spec;
+    EXPECT_DOUBLE_EQ(plastic.projections[1].weight.mean, 87.8 * 0.5);
+    EXPECT_DOUBLE_EQ(plastic.projections[1].plasticity.A_plus, 0.5);
+    EXPECT_DOUBLE_EQ(plastic.projections[1].plasticity.A_minus, -0.5);
+    EXPECT_DOUBLE_EQ(plastic.projections[1].plasticity.w_max, 100.0);
+    // Compensation: the constant current onto B_E restores K·w̄·ν of the multiplied weight.
+    const std::string compensated = with(text, "tables:\n", R"(network:
+  indegree_scale: 0.25
+  compensation: {mean_rates: {X: "1 Hz", A_E: "2 Hz", A_I: "6 Hz", B_E: "4 Hz"}}
+tables:
+)");
+    const double tau_ex = spec.populations[3].params.tau_syn_ex;
+    const double added =
+        load_config(compensated).spec.populations[3].params.I_e -
+        load_config(with(compensated, "weight_factor: 2.5", "weight_factor: 1")).spec.populations[3].params.I_e;
+    // 100 synapses onto 40 neurons (K = 2.5), 1 − √k = 0.5, ν = 2 Hz: the extra 1.5 × 87.8 pA of mean weight.
+    EXPECT_NEAR(added, 0.5 * 1e-3 * 1.5 * 87.8 * tau_ex * 2.5 * 2, 1e-9);
+    EXPECT_DOUBLE_EQ(load_config(compensated).spec.projections[3].weight.mean, 87.8 * 2.5 * 2);  // × 1/√k
+    // Bad: not a positive number; a table of another section.
+    EXPECT_EQ(error(with(text, "weight_factor: 2.5", "weight_factor: -1")),
+              "DIR/net.yaml:32:22: tables.projections[1].weight_factor: expected a number > 0, got -1");
+    EXPECT_EQ(error(with(text, "weight_factor: 2.5", "weight_factor: x2")),
+              "DIR/net.yaml:32:22: tables.projections[1].weight_factor: expected a number, got \"x2\"");
+    EXPECT_EQ(error(text, {"tables.projections.1.weight_factor=0"}),
+              "--set tables.projections.1.weight_factor: tables.projections[1].weight_factor: expected a number > 0, "
+              "got 0");
+    EXPECT_EQ(error(with(text, "    file: pops.csv\n    name:", "    file: pops.csv\n    weight_factor: 2\n    name:")),
+              "DIR/net.yaml:10:5: tables.populations.weight_factor: unknown key for a table of populations; accepted: "
+              "file, name, derived, template, where, unless");
+}
+
 TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
     // Cells.
     EXPECT_EQ(error_with("data/pops.csv", "A,I,20,", "A,I,abc,"),
@@ -277,7 +349,7 @@ TEST_F(tables_test, bad_tables_name_file_row_column_key_and_what_was_expected) {
               "both");
     EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: syn.csv\n    name: \"{x}\"")),
               "DIR/net.yaml:21:5: tables.projections.name: unknown key for a table of projections; accepted: file, "
-              "derived, template, where, unless");
+              "derived, template, where, unless, weight_factor");
     EXPECT_EQ(error(with(config, "    file: syn.csv", "    file: nope.csv")),
               "DIR/net.yaml:20:11: tables.projections.file: cannot open DIR/data/nope.csv: No such file or directory");
     EXPECT_EQ(error(config, {"tables.projections.file=/dev/zero"}),
