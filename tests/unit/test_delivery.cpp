@@ -159,6 +159,22 @@ TEST(delivery, every_path_sends_the_effective_weight) {
     }
 }
 
+// The source index's words, packed at any width from 1 to 57 bits (and 64: wider ones take 64), read
+// back as written wherever they fall in a byte, in as many bytes as their bits and one 8 B pad.
+TEST(delivery, source_index_words_read_back_at_every_width) {
+    for (const int width : {1, 3, 7, 8, 13, 17, 31, 32, 33, 50, 56, 57, 58, 64}) {
+        engine::delivery_state::source_index index;
+        constexpr std::uint64_t n = 1000;
+        index.reserve(n, width);
+        ASSERT_EQ(index.bits, width > 57 ? 64 : width);
+        EXPECT_EQ(index.packed.size(), (n * static_cast<std::uint64_t>(index.bits) + 7) / 8 + 8) << width;
+        const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+        const auto value = [&](std::uint64_t e) { return (e * 0x9E3779B97F4A7C15ull ^ (e << 7)) & mask; };
+        for (std::uint64_t e = 0; e < n; ++e) index.push(value(e));
+        for (std::uint64_t e = 0; e < n; ++e) ASSERT_EQ(index.word(e), value(e)) << "width " << width << ", word " << e;
+    }
+}
+
 // The rank's source index packs its row words at the width the rank needs, and a dense or sparse map
 // of its gids (chosen at build; build.cpp, index_sources). The 8 B sparse form, forced here, must
 // name the same rows: every received spike's rows, bucketed by thread, and every row's source are
