@@ -174,79 +174,122 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
         for (const std::uint8_t n : table.row_length) table.row_begin.push_back(table.row_begin.back() + n);
         std::vector<std::uint8_t>().swap(table.row_length);
     };
-    // The fields of a row word: as wide as this rank's threads, projections and longest table need;
-    // a span, as its table's synapses and its longest row.
-    std::uint64_t longest = 1, numbered = 1, widest = 0, longest_row = 0;  // numbered: of tables without spans
+    // The fields of a row word: as wide as this rank's threads, the most projections from one
+    // population and its longest table need; a span, as its table's synapses and its length field.
+    std::uint64_t longest = 1, numbered = 1, widest = 1;  // numbered: of tables without spans
+    std::uint64_t numbered_rows = 0;
+    std::vector<std::uint64_t> by_length(256, 0);  // span rows, by length
     for (const auto& ts : threads)
         for (const auto& table : ts.tables) {
             longest = std::max(longest, table.rows());
             if (!spanned(table)) {
                 numbered = std::max(numbered, table.rows());
+                numbered_rows += table.rows();
                 continue;
             }
             widest = std::max(widest, table.size());
-            for (std::uint64_t r = 0; r < table.rows(); ++r) longest_row = std::max(longest_row, length(table, r));
+            for (std::uint64_t r = 0; r < table.rows(); ++r) ++by_length[length(table, r)];
         }
+    std::size_t most_projections = 1;
+    for (const auto& from : projections_from) most_projections = std::max(most_projections, from.size());
     const int thread_bits = std::bit_width(threads.size() - 1);
-    index.projection_bits = std::bit_width(std::max<std::size_t>(spec.projections.size(), 1) - 1);
+    const int fields = thread_bits + static_cast<int>(std::bit_width(most_projections - 1));
     const int by_number = static_cast<int>(std::bit_width(longest - 1));
-    const int span_bits = static_cast<int>(std::bit_width(longest_row));
-    const int by_span =
-        std::max(static_cast<int>(std::bit_width(numbered - 1)), static_cast<int>(std::bit_width(widest)) + span_bits);
-    // Spans only where a span fits 32 bits, and they keep the words at 4 B when numbers would (unless
-    // asked for).
-    const bool use_spans =
-        widest > 0 && static_cast<int>(std::bit_width(widest)) + span_bits <= 32 &&
-        (spans == span_choice::always || wide || thread_bits + index.projection_bits + by_span <= 32 ||
-         thread_bits + index.projection_bits + by_number > 32);
+    // The length field of a span, b bits for up to 2^b synapses (a longer row takes a word per 2^b of
+    // them): the b of the fewest bits in all. At 4096 ranks × 8 of the microcircuit, where most rows
+    // hold one synapse, that is b = 0 (a word per synapse) and 17-bit words.
+    int span_bits = 0;
+    std::uint64_t span_total = UINT64_MAX;
+    for (int b = 0; b <= 8; ++b) {
+        std::uint64_t words = numbered_rows;
+        for (std::uint64_t n = 1; n < by_length.size(); ++n)
+            words += by_length[n] * ((n + (std::uint64_t{1} << b) - 1) >> b);
+        const int bits = fields + std::max(static_cast<int>(std::bit_width(numbered - 1)),
+                                           static_cast<int>(std::bit_width(widest - 1)) + b);
+        if (words * static_cast<std::uint64_t>(bits) < span_total) {
+            span_total = words * static_cast<std::uint64_t>(bits);
+            span_bits = b;
+        }
+    }
+    const int by_span = std::max(static_cast<int>(std::bit_width(numbered - 1)),
+                                 static_cast<int>(std::bit_width(widest - 1)) + span_bits);
+    // Spans where a span fits the 32 bits of a row_visit; they always cost less than numbers, whose
+    // tables keep their offsets (4 B a row).
+    const bool use_spans = by_length != std::vector<std::uint64_t>(256, 0) && by_span <= 32;
     index.row_bits = use_spans ? by_span : by_number;
-    if (thread_bits + index.projection_bits + index.row_bits > 64 || index.projection_bits + index.row_bits >= 64)
+    index.thread_bits = thread_bits;
+    if (fields + index.row_bits > 64)
         throw std::runtime_error("the source index cannot name " + std::to_string(threads.size()) + " threads, " +
-                                 std::to_string(spec.projections.size()) + " projections and rows of " +
+                                 std::to_string(most_projections) + " projections from one population and rows of " +
                                  std::to_string(longest) + " in 64 bits");
-    const bool narrow_rows = !wide && thread_bits + index.projection_bits + index.row_bits <= 32;
     for (auto& ts : threads)
         for (auto& table : ts.tables) {
             if (use_spans && spanned(table)) {
                 table.span_rows = table.rows();
+                table.spanned = true;
                 table.span_bits = static_cast<std::uint32_t>(span_bits);
             } else {
                 number_rows(table);
             }
         }
     // A merge, per source population, of its tables' rows (each table's sources ascend) by (source,
-    // thread, projection): the index comes out in order with no temporary beyond one cursor per table.
+    // projection, thread): the index comes out in order with no temporary beyond one cursor per table.
     // Twice: counting first, so that every array is allocated once at its size. The second pass frees
     // the tables' sources of each population once it has indexed them (row_sources gives them back),
     // so that the rows' sources and the index coexist for one population at a time.
     struct cursor {
-        std::uint32_t source, thread, projection;
-        std::uint64_t row, first;  // first: the row's first synapse (span rows)
+        std::uint32_t source, place, thread, projection;  // place: the projection's in projections_from
+        std::uint64_t row, first;                         // first: the row's first synapse (span rows)
+        std::uint64_t gap;                                // the next row's place in source_gaps
         bool operator>(const cursor& o) const {
-            return std::tie(source, thread, projection) > std::tie(o.source, o.thread, o.projection);
+            return std::tie(source, place, thread) > std::tie(o.source, o.place, o.thread);
         }
+    };
+    // Row c.row's source, from the table's sources where it has them (tests), else its gaps.
+    const auto next_source = [](const network::synapse_table& table, cursor& c) {
+        if (!table.sources.empty()) {
+            c.source = table.sources[c.row];
+            return;
+        }
+        std::uint32_t gap = 0;
+        for (int shift = 0;; shift += 7) {
+            const std::uint8_t byte = table.source_gaps[c.gap++];
+            gap |= static_cast<std::uint32_t>(byte & 0x7F) << shift;
+            if (byte < 0x80) break;
+        }
+        c.source = c.row == 0 ? gap : c.source + gap;
     };
     const auto merge = [&](auto&& visit, bool release) {
         for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
             std::vector<cursor> heap;
-            for (std::uint32_t t = 0; t < threads.size(); ++t)
-                for (const auto j : projections_from[p])
-                    if (threads[t].tables[j].rows() > 0) heap.push_back({threads[t].tables[j].sources[0], t, j, 0, 0});
+            for (std::uint32_t place = 0; place < projections_from[p].size(); ++place)
+                for (std::uint32_t t = 0; t < threads.size(); ++t) {
+                    const std::uint32_t j = projections_from[p][place];
+                    if (threads[t].tables[j].rows() > 0) {
+                        heap.push_back({0, place, t, j, 0, 0, 0});
+                        next_source(threads[t].tables[j], heap.back());
+                    }
+                }
             std::make_heap(heap.begin(), heap.end(), std::greater<>{});
             while (!heap.empty()) {
                 std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
                 cursor& c = heap.back();
                 const auto& table = threads[c.thread].tables[c.projection];
-                // A row's field in its word: its number, or its span (first synapse, length).
-                std::uint64_t field = c.row;
+                // A row's field in its words: its number, or its spans (first synapse, length − 1).
                 if (table.spans()) {
-                    const std::uint64_t n = length(table, c.row);
-                    field = c.first << table.span_bits | n;
-                    c.first += n;
+                    const std::uint64_t most = std::uint64_t{1} << table.span_bits;
+                    for (std::uint64_t n = length(table, c.row); n > 0;) {
+                        const std::uint64_t k = std::min(n, most);
+                        visit(first_gid[p] + c.source,
+                              index.pack(c.place, c.thread, c.first << table.span_bits | (k - 1)));
+                        c.first += k;
+                        n -= k;
+                    }
+                } else {
+                    visit(first_gid[p] + c.source, index.pack(c.place, c.thread, c.row));
                 }
-                visit(first_gid[p] + c.source, index.pack(c.thread, c.projection, field));
                 if (++c.row < table.rows()) {
-                    c.source = table.sources[c.row];
+                    next_source(table, c);
                     std::push_heap(heap.begin(), heap.end(), std::greater<>{});
                 } else {
                     heap.pop_back();
@@ -256,6 +299,7 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
                 for (auto& ts : threads)
                     for (const auto j : projections_from[p]) {
                         std::vector<std::uint32_t>().swap(ts.tables[j].sources);
+                        std::vector<std::uint8_t>().swap(ts.tables[j].source_gaps);
                         if (ts.tables[j].spans()) {
                             std::vector<std::uint32_t>().swap(ts.tables[j].row_begin);
                             std::vector<std::uint8_t>().swap(ts.tables[j].row_length);
@@ -263,33 +307,31 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
                     }
         }
     };
-    std::uint64_t rows = 0, last = 0, run = 0;
+    std::uint64_t words = 0, last = 0, run = 0;
     network::source_map::plan plan;
     merge(
         [&](std::uint64_t gid, std::uint64_t) {
-        if (rows == 0) plan.first = gid;
-        if (rows == 0 || gid != last) {
+        if (words == 0) plan.first = gid;
+        if (words == 0 || gid != last) {
             ++plan.distinct;
             run = 0;
         }
         plan.most = std::max(plan.most, ++run);
         last = gid;
-        ++rows;
+        ++words;
         },
         false);
-    if (rows > UINT32_MAX)
-        throw std::runtime_error("this rank holds " + std::to_string(rows) +
+    if (words > UINT32_MAX)
+        throw std::runtime_error("this rank holds " + std::to_string(words) +
                                  " synapse rows, more than its source index counts in 32 bits; use more ranks");
     plan.last = last;
-    plan.entries = rows;
-    const int row_bits = index.row_bits, projection_bits = index.projection_bits;
+    plan.entries = words;
+    const int row_bits = index.row_bits;
     index = source_index{};
     index.row_bits = row_bits;
-    index.projection_bits = projection_bits;
+    index.thread_bits = thread_bits;
     index.sources.start(plan, wide ? network::source_map::form::sparse : network::source_map::choose(plan), wide);
-    if (narrow_rows) index.rows32.reserve(rows);
-    else
-        index.rows64.reserve(rows);
+    index.reserve(words, wide ? 64 : fields + row_bits);
     std::uint64_t listed = 0;  // row words so far
     std::uint32_t count = 0;   // of the current gid
     merge(
@@ -300,9 +342,7 @@ void simulation::impl::index_sources(bool wide, span_choice spans) {
         }
         last = gid;
         ++count;
-        if (narrow_rows) index.rows32.push_back(static_cast<std::uint32_t>(word));
-        else
-            index.rows64.push_back(word);
+        index.push(word);
         ++listed;
         },
         true);
@@ -324,14 +364,19 @@ simulation::impl::row_source_lists simulation::impl::row_sources(const std::vect
                 if (begins && threads[t].tables[j].spans()) (*begins)[t][j].reserve(threads[t].tables[j].rows() + 1);
             }
     }
-    // A table's rows ascend with their sources, as the index lists them: each comes next in its lists.
+    // A table's rows ascend with their sources, as the index lists them: each comes next in its lists
+    // (the spans of one row are consecutive words of its source, the first of them names the row).
     const source_index& index = rank_index;
     index.sources.for_each([&](std::uint64_t gid, std::uint32_t first, std::uint32_t end) {
+        const std::uint32_t p = population_of(gid);
+        std::uint64_t previous = UINT64_MAX;  // the last word's thread and place
         for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
-            const std::uint32_t t = index.thread_of(word), j = index.projection_of(word);
-            if (!wanted[j] || (thread != all_threads && t != thread)) continue;
-            out[t][j].push_back(static_cast<std::uint32_t>(gid - first_gid[spec.projections[j].source]));
+            const std::uint32_t t = index.thread_of(word), j = projection_of(p, word);
+            const bool next_span = (word >> index.row_bits) == previous;
+            previous = word >> index.row_bits;
+            if (next_span || !wanted[j] || (thread != all_threads && t != thread)) continue;
+            out[t][j].push_back(static_cast<std::uint32_t>(gid - first_gid[p]));
             const auto& table = threads[t].tables[j];
             if (begins && table.spans())
                 (*begins)[t][j].push_back(static_cast<std::uint32_t>(table.row_first(index.row_of(word))));
@@ -377,30 +422,49 @@ void simulation::impl::build_thread(int t) {
     // Plastic and pruned tables are kept even empty: the engine extends them (incoming index, tags).
     const auto keep = [&](std::uint32_t j) { return plastic[j] || pruned[j]; };
     ts.tables.clear(static_cast<std::uint32_t>(spec.projections.size()));
+    // Each table as it is built, before the next: static, unpruned tables of two synapses a row or
+    // fewer will take span rows (index_sources), and until then keep their rows' lengths in 1 B instead
+    // of their offsets in 4 (rows of 256 or more synapses keep offsets: such a table takes no spans
+    // then); every table keeps its rows' sources as gaps until the index holds them.
+    const auto compact = [&](network::synapse_table& table) {
+        const std::uint32_t j = table.projection;
+        if (!plastic[j] && !pruned[j] && table.rows() > 0 && table.size() <= 2 * table.rows()) {
+            bool fits = true;
+            for (std::uint64_t r = 0; r < table.rows() && fits; ++r)
+                fits = table.row_begin[r + 1] - table.row_begin[r] < 256;
+            if (fits) {
+                table.row_length.resize(table.rows());
+                for (std::uint64_t r = 0; r < table.rows(); ++r)
+                    table.row_length[r] = static_cast<std::uint8_t>(table.row_begin[r + 1] - table.row_begin[r]);
+                std::vector<std::uint32_t>().swap(table.row_begin);
+            }
+        }
+        std::uint64_t bytes = 0;
+        for (std::uint64_t r = 0, last = 0; r < table.sources.size(); last = table.sources[r++]) {
+            const std::uint64_t gap = std::max<std::uint64_t>(table.sources[r] - last, 1);
+            bytes += static_cast<std::uint64_t>(std::bit_width(gap) + 6) / 7;
+        }
+        table.source_gaps.reserve(bytes);
+        for (std::uint64_t r = 0, last = 0; r < table.sources.size(); last = table.sources[r++])
+            for (std::uint64_t gap = table.sources[r] - last;; gap >>= 7) {
+                table.source_gaps.push_back(static_cast<std::uint8_t>((gap & 0x7F) | (gap >= 0x80 ? 0x80 : 0)));
+                if (gap < 0x80) break;
+            }
+        std::vector<std::uint32_t>().swap(table.sources);
+    };
     if (restoring) {
-        for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
-            ts.tables.set(j, network::table_from_list(spec, part, t, j, restoring->synapses.at(j)), keep(j));
+        for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
+            auto table = network::table_from_list(spec, part, t, j, restoring->synapses.at(j));
+            compact(table);
+            ts.tables.set(j, std::move(table), keep(j));
+        }
     } else {
         network::build_synapses(spec, part, t, [&](std::uint32_t j, network::synapse_table&& table) {
+            compact(table);
             ts.tables.set(j, std::move(table), keep(j));
         });
     }
     ts.tables.shrink();
-    // Static, unpruned tables of two synapses a row or fewer will take span rows (index_sources): until
-    // then they keep their rows' lengths in 1 B instead of their offsets in 4 (rows of 256 or more
-    // synapses keep offsets: such a table takes no spans then).
-    for (auto& table : ts.tables) {
-        const std::uint32_t j = table.projection;
-        if (plastic[j] || pruned[j] || table.rows() == 0 || table.size() > 2 * table.rows()) continue;
-        bool fits = true;
-        for (std::uint64_t r = 0; r < table.rows() && fits; ++r)
-            fits = table.row_begin[r + 1] - table.row_begin[r] < 256;
-        if (!fits) continue;
-        table.row_length.resize(table.rows());
-        for (std::uint64_t r = 0; r < table.rows(); ++r)
-            table.row_length[r] = static_cast<std::uint8_t>(table.row_begin[r + 1] - table.row_begin[r]);
-        std::vector<std::uint32_t>().swap(table.row_begin);
-    }
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)  // a checkpoint's tables come with their tags
         if (pruned[j] && ts.tables[j].tag.size() != ts.tables[j].size())
             ts.tables[j].tag.assign(ts.tables[j].size(), 0);

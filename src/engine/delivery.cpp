@@ -3,6 +3,8 @@
 // in the rank's source index (bucket_received) and hands each row it finds to the thread that holds
 // it; each thread then delivers only its rows, by one switch on the kind, to one function per kind.
 // Plastic rows and postsynaptic arrivals are in plastic_delivery.hpp and plastic_delivery.cpp.
+#include <tuple>
+
 #include "plastic_delivery.hpp"
 #include "synorm/model/assert.hpp"
 
@@ -109,32 +111,28 @@ void simulation::impl::bucket_received(thread_state& ts, const std::vector<std::
     ts.looked_up += end - begin;
     // In passes, so that each pass's loads (a cache miss each, at random places of the source index)
     // are independent of one another and in flight together: each spike's place in the index, its
-    // rows requested, then its rows listed. One loop per width of the row words, so that the choice is
-    // made once per chunk, not per row.
+    // rows requested, then its rows listed.
     ts.found.clear();
     for (std::size_t s = begin; s < end; ++s) {
         std::uint32_t e0, e1;
         index.sources.find(comm::spike_gid(spikes[s]), &e0, &e1);
         ts.found.push_back(std::uint64_t{e0} << 32 | e1);
     }
-    const auto bucket = [&](const auto& words) {
-        for (const std::uint64_t at : ts.found)
-            if (at >> 32 != network::source_map::none) __builtin_prefetch(words.data() + (at >> 32));
-        for (std::size_t s = begin; s < end; ++s) {
-            const std::uint64_t at = ts.found[s - begin];
-            if (at >> 32 == network::source_map::none) continue;
-            const auto e0 = static_cast<std::uint32_t>(at >> 32), e1 = static_cast<std::uint32_t>(at);
-            ts.rows_found += e1 - e0;
-            for (std::uint32_t e = e0; e < e1; ++e) {
-                const std::uint64_t word = words[e];
-                ts.outgoing[index.thread_of(word)].push_back(
-                    {static_cast<std::uint32_t>(s), index.projection_of(word), index.row_of(word)});
-            }
+    const std::uint64_t bits = static_cast<std::uint64_t>(index.bits);
+    for (const std::uint64_t at : ts.found)
+        if (at >> 32 != network::source_map::none) __builtin_prefetch(index.packed.data() + (at >> 32) * bits / 8);
+    for (std::size_t s = begin; s < end; ++s) {
+        const std::uint64_t at = ts.found[s - begin];
+        if (at >> 32 == network::source_map::none) continue;
+        const auto e0 = static_cast<std::uint32_t>(at >> 32), e1 = static_cast<std::uint32_t>(at);
+        const std::vector<std::uint32_t>& from = projections_from[population_of(comm::spike_gid(spikes[s]))];
+        ts.rows_found += e1 - e0;
+        for (std::uint32_t e = e0; e < e1; ++e) {
+            const std::uint64_t word = index.word(e);
+            ts.outgoing[index.thread_of(word)].push_back({static_cast<std::uint32_t>(s), from[index.place_of(word)],
+                                                          static_cast<std::uint32_t>(index.row_of(word))});
         }
-    };
-    if (index.rows64.empty()) bucket(index.rows32);
-    else
-        bucket(index.rows64);
+    }
 }
 
 void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t>& spikes, std::int64_t t_emit0,
@@ -170,7 +168,9 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
         }
     };
     const std::size_t me = static_cast<std::size_t>(&ts - threads.data());
-    std::uint64_t after = 0;  // (spike, projection) + 1 of the last row visited: each next one is larger
+    // (spike, projection, row) of the last row visited, the first + 1: each next one is larger (the
+    // spans of one row come in order)
+    std::tuple<std::uint64_t, std::uint32_t, std::uint32_t> after{0, 0, 0};
     for (const auto& chunk : threads) {
         if (chunk.outgoing.size() <= me) continue;  // no spikes bucketed (none received yet)
         const std::vector<row_visit>& visits = chunk.outgoing[me];
@@ -179,7 +179,8 @@ void simulation::impl::deliver(thread_state& ts, const std::vector<std::uint64_t
             const row_visit& v = visits[at];
             if (at + 1 < visits.size()) prefetch_row(ts, visits[at + 1]);
             const std::uint64_t word = spikes[v.spike];
-            const std::uint64_t key = (std::uint64_t{v.spike} << 32 | v.projection) + 1;
+            const std::tuple<std::uint64_t, std::uint32_t, std::uint32_t> key{std::uint64_t{v.spike} + 1, v.projection,
+                                                                              v.row};
             SYNORM_ASSERT(after < key,
                           "received spikes are delivered in canonical (lag, gid) order, projections "
                           "ascending");

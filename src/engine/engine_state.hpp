@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <stdexcept>
@@ -223,35 +224,67 @@ struct delivery_state {
     std::vector<std::uint64_t> first_gid;                      // by population, plus the total
     std::vector<std::vector<std::uint32_t>> projections_from;  // by source population
     // The rank's source index (build.cpp, index_sources): every source gid with a row on some thread
-    // of this rank, ascending, each with its rows as packed (thread, projection, row) words in that
+    // of this rank, ascending, each with its rows as packed (projection, thread, row) words in that
     // order, so that a received spike is looked up once per rank and reaches only the threads that
     // hold its synapses. Its size follows the rows, never the network. The gids and where each one's
-    // words start are a network::source_map (its forms, chosen at build, are stated there); row words
-    // take as many bits for the thread, projection and row as the rank needs, 4 B when they add up to
-    // 32 at most, else 8.
+    // words start are a network::source_map (its forms, chosen at build, are stated there). A word
+    // names the projection by its place among those from the source's population, and takes as many
+    // bits as the rank needs for that, the thread and the row (or span: network/synapse_table.hpp),
+    // packed at that width (src/README.md decision 3).
     struct source_index {
-        network::source_map sources;        // gid → its row words [first, end)
-        std::vector<std::uint32_t> rows32;  // pack(thread, projection, row); or empty, then rows64
-        std::vector<std::uint64_t> rows64;
-        int row_bits = 32, projection_bits = 20;  // the thread above them
+        network::source_map sources;  // gid → its row words [first, end)
+        // The words, `bits` each from bit 0 on: word e at bit e · bits, read by one unaligned 8 B load;
+        // and 8 B of zeros beyond the last, which that load may reach.
+        std::vector<std::uint8_t> packed;
+        int bits = 32;  // per word: 1 to 57, or 64
+        int row_bits = 32, thread_bits = 0;
+        std::uint64_t count = 0;  // words
 
         std::size_t size() const { return sources.size(); }
-        std::uint64_t pack(std::uint64_t thread, std::uint64_t projection, std::uint64_t row) const {
-            return (thread << (row_bits + projection_bits)) | (projection << row_bits) | row;
+        // Room for n words of `width` bits (widths above 57 take 64).
+        void reserve(std::uint64_t n, int width) {
+            bits = width > 57 ? 64 : std::max(width, 1);
+            count = 0;
+            packed.assign((n * static_cast<std::uint64_t>(bits) + 7) / 8 + 8, 0);
         }
-        std::uint64_t word(std::size_t e) const { return rows64.empty() ? rows32[e] : rows64[e]; }
+        void push(std::uint64_t word) {
+            const std::uint64_t at = count++ * static_cast<std::uint64_t>(bits);
+            std::uint64_t x;
+            std::memcpy(&x, packed.data() + at / 8, 8);
+            x |= word << (at % 8);
+            std::memcpy(packed.data() + at / 8, &x, 8);
+        }
+        std::uint64_t word(std::uint64_t e) const {
+            const std::uint64_t at = e * static_cast<std::uint64_t>(bits);
+            std::uint64_t x;
+            std::memcpy(&x, packed.data() + at / 8, 8);
+            x >>= at % 8;
+            return bits == 64 ? x : x & ((std::uint64_t{1} << bits) - 1);
+        }
+        // `place`: the projection's index in projections_from of its source population.
+        std::uint64_t pack(std::uint64_t place, std::uint64_t thread, std::uint64_t row) const {
+            return (((place << thread_bits) | thread) << row_bits) | row;
+        }
+        std::uint32_t place_of(std::uint64_t word) const {
+            return static_cast<std::uint32_t>(word >> (row_bits + thread_bits));
+        }
         std::uint32_t thread_of(std::uint64_t word) const {
-            return static_cast<std::uint32_t>(word >> (row_bits + projection_bits));
+            return static_cast<std::uint32_t>((word >> row_bits) & ((std::uint64_t{1} << thread_bits) - 1));
         }
-        std::uint32_t projection_of(std::uint64_t word) const {
-            return static_cast<std::uint32_t>((word >> row_bits) & ((std::uint64_t{1} << projection_bits) - 1));
+        std::uint64_t row_of(std::uint64_t word) const {
+            return row_bits == 64 ? word : word & ((std::uint64_t{1} << row_bits) - 1);
         }
-        std::uint32_t row_of(std::uint64_t word) const {
-            return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << row_bits) - 1));
-        }
-        std::uint64_t bytes() const { return sources.bytes() + rows32.capacity() * 4 + rows64.capacity() * 8; }
+        std::uint64_t bytes() const { return sources.bytes() + packed.capacity(); }
     };
     source_index rank_index;
+    // The population of a source gid, and the projection that a word of its rows names.
+    std::uint32_t population_of(std::uint64_t gid) const {
+        return static_cast<std::uint32_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) -
+                                          first_gid.begin() - 1);
+    }
+    std::uint32_t projection_of(std::uint32_t population, std::uint64_t word) const {
+        return projections_from[population][rank_index.place_of(word)];
+    }
     // Plasticity (src/README.md decisions 3, 4, 7).
     rule_list rules;                    // by projection (id none: static)
     std::vector<std::uint8_t> plastic;  // by projection

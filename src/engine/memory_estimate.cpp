@@ -128,15 +128,19 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     // N_src·(1 − e^(−s/N_src)) rows for s synapses drawn over N_src sources. Plastic tables add the
     // incoming index (4 B per synapse, 4 per neuron of the thread) and the row state (last spike 8 B,
     // trace 4 B, triplet's slow trace 4 B more) per row. The rank's source index (engine_state.hpp):
-    // a word per row (thread, projection, row: 4 B when their bits add up to 32 at most, else 8) and
-    // the map of the distinct source gids (below).
+    // a word per row, or per span of a span row (below), packed at the width of its fields, and the
+    // map of the distinct source gids.
     const auto rows_of = [](double sources, double drawn) {
         return sources > 0 ? -sources * std::expm1(-drawn / sources) : 0.0;
     };
     const double thread_neurons = std::ceil(local_neurons / T);
     double synapses = 0.0, table_bytes = 0.0, rows = 0.0, thread_temp = 0.0, longest_table = 1.0;
-    double widest_span = 0.0, longest_row = 0.0;  // synapses of the largest table with span rows; its longest row
-    double span_rows = 0.0;                       // rows of tables with span rows, on the rank
+    double widest_span = 1.0;                         // synapses of the largest table with span rows
+    double span_rows = 0.0;                           // rows of tables with span rows, on the rank
+    double numbered_rows = 0.0;                       // and of the others
+    double gap_bytes = 0.0;                           // the rows' sources as gaps (LEB128), while the build lasts
+    constexpr int most_b = 8;                         // span length fields of 0 to 8 bits (build.cpp, index_sources)
+    std::vector<double> span_words(most_b + 1, 0.0);  // by length field: the span rows' words
     std::vector<double> from_population(spec.populations.size(), 0.0);  // synapses on the rank, by source
     for (const auto& p : spec.projections) {
         const double n_source = static_cast<double>(spec.populations[p.source].size);
@@ -148,18 +152,34 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
         synapses += s;
         from_population[p.source] += s;
         rows += thread_rows * T;
+        // A gap between sources of rows is about geometric with the rows' share of the sources: it
+        // takes a byte, and one more at each 2^7, 2^14, ... it reaches.
+        if (thread_rows > 0) {
+            double per_row = 1.0;
+            for (double at = 128.0; at < n_source; at *= 128.0) per_row += std::exp(-thread_rows / n_source * at);
+            gap_bytes += thread_rows * T * per_row;
+        }
         // Span rows (build.cpp, index_sources): a static table of two synapses a row or fewer keeps no
-        // row offsets; its words then name a synapse and a row length, within a row a few times the mean.
+        // row offsets; its words then name a synapse and a length of up to 2^b, so that a row of L
+        // synapses takes ⌈L / 2^b⌉ words: L is Poisson with the mean per source, given L ≥ 1.
         const bool spans = p.plasticity.rule == model::stdp_rule::none && per_thread <= 2.0 * thread_rows;
         if (spans && thread_rows > 0) {
-            const double mean = per_thread / thread_rows;
             widest_span = std::max(widest_span, per_thread + 1.0);
-            longest_row = std::max(longest_row, std::ceil(mean + 4.0 * std::sqrt(mean) + 1.0));
+            const double lambda = per_thread / n_source, present = -std::expm1(-lambda);
+            double term = std::exp(-lambda);  // P(L = l)
+            for (int l = 1; l <= 255; ++l) {
+                term *= lambda / l;
+                for (int b = 0; b <= most_b; ++b)
+                    span_words[static_cast<std::size_t>(b)] +=
+                        T * thread_rows * term / present * std::ceil(l / std::exp2(b));
+                if (l > lambda + 1.0 && term < 1e-12) break;
+            }
+            span_rows += thread_rows * T;
         } else {
             longest_table = std::max(longest_table, std::ceil(thread_rows));
+            numbered_rows += thread_rows * T;
         }
         table_bytes += s * 8.0 + T * ((spans ? 0.0 : thread_rows * 4.0) + 4.0);
-        if (spans) span_rows += thread_rows * T;
         if (p.plasticity.rule != model::stdp_rule::none) {
             const double row_state = p.plasticity.rule == model::stdp_rule::triplet ? 16.0 : 12.0;
             table_bytes += s * 4.0 + T * ((thread_neurons + 1.0) * 4.0 + thread_rows * row_state);
@@ -176,37 +196,65 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
     double distinct = 0.0;
     for (std::size_t q = 0; q < spec.populations.size(); ++q)
         distinct += rows_of(static_cast<double>(spec.populations[q].size), from_population[q]);
-    // The gids' map (network/source_map.hpp), its form chosen as the build does, over a range taken
-    // as the whole network: dense, a bit and a 4 B count per 64 gids, and then per source its rows in
-    // 1 B (with 4 B per 64 gids) or its first row in 4 B; sparse, its gid and first row.
-    const double words64 = std::ceil(total_neurons / 64.0);
-    const bool dense = distinct > 0 && words64 * 12.0 <= distinct * 4.0;
-    const bool counts = rows < 16.0 * distinct;
-    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
-    const double source_map = !dense   ? distinct * (gid + 4.0)
-                              : counts ? words64 * 16.0 + distinct
-                                       : words64 * 12.0 + distinct * 4.0;
     const auto width = [](double count) {  // bits to name 0 .. count − 1
         return count > 1.0 ? std::ceil(std::log2(count)) : 0.0;
     };
-    // Spans are taken only where they keep the words at 4 B when row numbers would.
-    const double fields = width(T) + width(static_cast<double>(spec.projections.size()));
-    const double row_field = std::max(width(longest_table), width(widest_span) + width(longest_row + 1.0));
-    const double word = std::min(fields + row_field, fields + width(longest_table)) <= 32.0 ? 4.0 : 8.0;
-    const double index = rows * word + source_map;
+    // The words: a thread, a projection's place among those from its source population, and a row
+    // number or span; the span's length field of the fewest bits in all, as the build chooses it.
+    std::vector<double> from_count(spec.populations.size(), 0.0);
+    for (const auto& p : spec.projections) ++from_count[p.source];
+    const double fields = width(T) + width(std::max(1.0, *std::max_element(from_count.begin(), from_count.end())));
+    double words = rows, row_field = width(longest_table);
+    if (span_rows > 0) {
+        double best = INFINITY;
+        for (int b = 0; b <= most_b; ++b) {
+            const double bits = fields + std::max(width(longest_table), width(widest_span) + b);
+            const double all = numbered_rows + span_words[static_cast<std::size_t>(b)];
+            if (all * bits < best) {
+                best = all * bits;
+                words = all;
+                row_field = bits - fields;
+            }
+        }
+    }
+    const double word_bits = fields + row_field > 57.0 ? 64.0 : fields + row_field;
+    // The gids' map (network/source_map.hpp), its form chosen as the build does, over a range taken
+    // as the whole network: dense, a bit and a 4 B count per 64 gids, and then per source its words
+    // in 4 bits (no source with 16; the count of a gid's words Poisson) or 1 B (with 4 B per 64 gids),
+    // or its first word in 4 B; sparse, its gid and first word.
+    const double words64 = std::ceil(total_neurons / 64.0);
+    const bool dense = distinct > 0 && words64 * 12.0 <= distinct * 4.0;
+    const bool counts = words < 16.0 * distinct;
+    double sixteen = 0.0;  // P(a gid has 16 words or more)
+    {
+        const double lambda = total_neurons > 0 ? words / total_neurons : 0.0;
+        double term = std::exp(-lambda), below = 0.0;
+        for (int k = 0; k < 16; ++k) {
+            below += term;
+            term *= lambda / (k + 1);
+        }
+        sixteen = std::max(0.0, 1.0 - below);
+    }
+    const bool nibbles = counts && sixteen * total_neurons < 0.5;
+    const double gid = total_neurons <= 4294967296.0 ? 4.0 : 8.0;
+    const double source_map = !dense    ? distinct * (gid + 4.0)
+                              : nibbles ? words64 * 16.0 + std::ceil(distinct / 2.0)
+                              : counts  ? words64 * 16.0 + distinct
+                                        : words64 * 12.0 + distinct * 4.0;
+    const double index = std::ceil(words * word_bits / 8.0) + 8.0 + source_map;
     m.expected_synapses = bytes(synapses);
     m.synapses = bytes(table_bytes + index);
     // The build's peak beyond the synapse memory of the run: while the threads build, each row's
-    // source (4 B) and every thread sorting its largest projection, with that projection's
-    // fixed_total_number split over the thread's targets (16 B per target neuron; network.hpp,
-    // total_number_split); while the source index is merged from the tables (into its final arrays,
-    // counted above), the rows' sources and the lengths of span rows (1 B), which the tables free as it
-    // goes but the allocator may keep.
+    // source (as a gap, 1 to 2 B) and every thread sorting its largest projection, with that
+    // projection's fixed_total_number split over the thread's targets (16 B per target neuron;
+    // network.hpp, total_number_split); while the source index is merged from the tables (into its
+    // final arrays, counted above), the rows' sources and the lengths of span rows (1 B), which the
+    // tables free as it goes but the allocator may keep.
     double split = 0.0;
     for (const auto& p : spec.projections)
         if (p.rule == model::connection_rule::fixed_total_number)
             split = std::max(split, std::ceil(held[p.target] / T) * 16.0);
-    const double row_temp = rows * 4.0 + span_rows;  // the rows' sources; span rows' lengths until indexed
+    const double row_temp = gap_bytes + span_rows;  // the rows' sources; span rows' lengths until indexed
     m.build = bytes(std::max(row_temp + T * (thread_temp + split) - index, row_temp));
 
     // Ring buffers: slots = the power of two at or above the longest delay drawn (ring_buffer.hpp), two

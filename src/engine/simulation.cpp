@@ -443,10 +443,11 @@ template <class Engine, class Visit>
 void for_each_synapse(const Engine& sim, Visit&& visit) {
     const auto& index = sim.rank_index;
     index.sources.for_each([&](std::uint64_t source, std::uint32_t first, std::uint32_t end) {
+        const std::uint32_t p = sim.population_of(source);
         for (std::uint32_t e = first; e < end; ++e) {
             const std::uint64_t word = index.word(e);
             const auto& ts = sim.threads[index.thread_of(word)];
-            const auto& t = ts.tables[index.projection_of(word)];
+            const auto& t = ts.tables[sim.projection_of(p, word)];
             const std::uint64_t row = index.row_of(word);
             for (std::uint64_t i = t.row_first(row), end_i = t.row_end(row); i < end_i; ++i) {
                 const std::uint32_t word_i = t.target_delay[i];

@@ -159,10 +159,26 @@ TEST(delivery, every_path_sends_the_effective_weight) {
     }
 }
 
-// The rank's source index takes 4 B row words where they fit, 8 B otherwise, and a dense or sparse
-// map of its gids (chosen at build; build.cpp, index_sources). The 8 B sparse form, forced here, must
-// name the same rows: every
-// received spike's rows, bucketed by thread, and every row's source are those of the 4 B form.
+// The source index's words, packed at any width from 1 to 57 bits (and 64: wider ones take 64), read
+// back as written wherever they fall in a byte, in as many bytes as their bits and one 8 B pad.
+TEST(delivery, source_index_words_read_back_at_every_width) {
+    for (const int width : {1, 3, 7, 8, 13, 17, 31, 32, 33, 50, 56, 57, 58, 64}) {
+        engine::delivery_state::source_index index;
+        constexpr std::uint64_t n = 1000;
+        index.reserve(n, width);
+        ASSERT_EQ(index.bits, width > 57 ? 64 : width);
+        EXPECT_EQ(index.packed.size(), (n * static_cast<std::uint64_t>(index.bits) + 7) / 8 + 8) << width;
+        const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+        const auto value = [&](std::uint64_t e) { return (e * 0x9E3779B97F4A7C15ull ^ (e << 7)) & mask; };
+        for (std::uint64_t e = 0; e < n; ++e) index.push(value(e));
+        for (std::uint64_t e = 0; e < n; ++e) ASSERT_EQ(index.word(e), value(e)) << "width " << width << ", word " << e;
+    }
+}
+
+// The rank's source index packs its row words at the width the rank needs, and a dense or sparse map
+// of its gids (chosen at build; build.cpp, index_sources). The 8 B sparse form, forced here, must
+// name the same rows: every received spike's rows, bucketed by thread, and every row's source are
+// those of the narrow form.
 TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
     auto spec = network_test::one_population(600, 0.02, 10.0, 1.0);
     spec.projections.push_back(spec.projections[0]);  // a second projection: the word's projection field
@@ -173,7 +189,7 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
     auto& e = engine::simulation_internals::of(sim);
     const std::vector<std::uint8_t> all(spec.projections.size(), 1);
     const auto sources = e.row_sources(all);
-    ASSERT_FALSE(e.rank_index.rows32.empty()) << "600 neurons, 3 threads, 2 projections: 4 B words";
+    ASSERT_LE(e.rank_index.bits, 16) << "600 neurons, 3 threads, 2 projections: 2 + 1 + 10 bits";
     ASSERT_NE(e.rank_index.sources.kind(), network::source_map::form::sparse) << "every gid a source: dense";
     std::vector<std::uint64_t> spikes;
     for (std::uint64_t g = 0; g < 600; g += 7) spikes.push_back(comm::pack_spike(g, g % 5));
@@ -193,9 +209,8 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
             e.threads[t].tables[j].sources = sources[t][j];
         }
     e.index_sources(true);
-    ASSERT_TRUE(e.rank_index.rows32.empty());
+    ASSERT_EQ(e.rank_index.bits, 64);
     ASSERT_EQ(e.rank_index.sources.kind(), network::source_map::form::sparse);
-    ASSERT_FALSE(e.rank_index.rows64.empty());
     EXPECT_EQ(e.row_sources(all), sources);
     const auto wide = rows_of();
     std::size_t visits = 0;
@@ -215,10 +230,11 @@ TEST(delivery, the_wide_source_index_names_the_same_rows_as_the_narrow_one) {
 }
 
 // Span rows (network/synapse_table.hpp; build.cpp, index_sources): static tables of short rows drop
-// their row offsets, and the source index names each row by its span. The same network indexed with
-// row numbers must deliver the same input to the same slots, and give the same snapshot, checkpoint
-// lists and synapse checksum: 2000 neurons, 4 threads, about 1.6 synapses a row, with a second
-// projection of varied delays (the per-synapse slots).
+// their row offsets, and the source index names each row by its spans (a row longer than the length
+// field holds takes several). The same network indexed with row numbers must deliver the same input
+// to the same slots, and give the same snapshot, checkpoint lists and synapse checksum: 2000 neurons,
+// 4 threads, about 1.6 synapses a row, with a second projection of varied delays (the per-synapse
+// slots).
 TEST(delivery, span_rows_deliver_and_list_what_numbered_rows_do) {
     auto spec = network_test::one_population(2000, 0.002, 10.0, 1.0);
     spec.projections.push_back(spec.projections[0]);
@@ -241,14 +257,19 @@ TEST(delivery, span_rows_deliver_and_list_what_numbered_rows_do) {
     const std::vector<std::uint8_t> all(spec.projections.size(), 1);
     std::decay_t<decltype(b.row_sources(all))> begins;
     const auto sources = b.row_sources(all, b.all_threads, &begins);
+    std::uint32_t longest = 0;  // synapses in a row
     for (std::size_t t = 0; t < b.threads.size(); ++t)
         for (std::uint32_t j = 0; j < spec.projections.size(); ++j) {
             auto& table = b.threads[t].tables[j];
             ASSERT_TRUE(table.spans());
             ASSERT_EQ(begins[t][j].size(), table.rows() + 1);
+            for (std::size_t r = 0; r + 1 < begins[t][j].size(); ++r)
+                longest = std::max(longest, begins[t][j][r + 1] - begins[t][j][r]);
+            EXPECT_LT(std::uint32_t{1} << table.span_bits, longest) << "some row takes more than one span";
             ASSERT_EQ(begins[t][j].back(), table.size());
             table.sources = sources[t][j];
             table.row_begin = begins[t][j];
+            table.spanned = false;
             table.span_bits = 0;
             table.span_rows = 0;
         }

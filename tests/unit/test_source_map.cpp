@@ -65,7 +65,7 @@ std::map<std::uint64_t, std::uint32_t> some_sources(std::uint64_t first, std::ui
 
 TEST(source_map, every_form_finds_the_same_rows) {
     const auto rows = some_sources(1000, 700, 9);
-    for (const form f : {form::sparse, form::dense_begin, form::dense_counts}) {
+    for (const form f : {form::sparse, form::dense_begin, form::dense_counts, form::dense_nibbles}) {
         SCOPED_TRACE(static_cast<int>(f));
         expect_finds(make(rows, f), rows, 0, 2000);
     }
@@ -74,7 +74,7 @@ TEST(source_map, every_form_finds_the_same_rows) {
 
 TEST(source_map, empty_finds_nothing) {
     const std::map<std::uint64_t, std::uint32_t> none;
-    for (const form f : {form::sparse, form::dense_begin, form::dense_counts}) {
+    for (const form f : {form::sparse, form::dense_begin, form::dense_counts, form::dense_nibbles}) {
         const source_map m = make(none, f);
         std::uint32_t first = 0, end = 0;
         EXPECT_FALSE(m.find(0, &first, &end));
@@ -92,15 +92,22 @@ TEST(source_map, word_boundaries_and_long_sums) {
     rows[1000] = 255;  // the most a count holds
     for (const form f : {form::sparse, form::dense_begin, form::dense_counts})
         expect_finds(make(rows, f), rows, 0, 1100);
+    // Nibbles: sums from an odd and an even source, over sixteen at a time and beyond.
+    for (auto& [gid, n] : rows) n = 1 + static_cast<std::uint32_t>(gid % 15);
+    for (std::uint64_t g = 130; g < 140; ++g) rows.erase(g);
+    expect_finds(make(rows, form::dense_nibbles), rows, 0, 1100);
 }
 
-// The forms chosen: dense counts for sources of few rows over a range a few times their number;
-// dense with 4 B starts when a source has 256 rows or more, or 16 on average; sparse when the
-// sources are scattered (a range more than 21 times their number) or span 2^32 gids.
+// The forms chosen: dense counts for sources of few rows over a range a few times their number, in
+// 4 bits while no source has 16 rows; dense with 4 B starts when a source has 256 rows or more, or 16
+// on average; sparse when the sources are scattered (a range more than 21 times their number) or span
+// 2^32 gids.
 TEST(source_map, the_form_follows_the_sources) {
     auto rows = some_sources(0, 5000, 3);
     source_map::plan p{0, 4999, rows.size(), 0, 3};
     for (const auto& r : rows) p.entries += r.second;
+    EXPECT_EQ(source_map::choose(p), form::dense_nibbles);
+    p.most = 16;
     EXPECT_EQ(source_map::choose(p), form::dense_counts);
     p.most = 256;  // the escape: a count that a byte cannot hold
     EXPECT_EQ(source_map::choose(p), form::dense_begin);
@@ -117,15 +124,16 @@ TEST(source_map, the_form_follows_the_sources) {
 }
 
 // What the dense form costs: at 4096 ranks × 8 threads of the full microcircuit a rank holds rows of
-// about three in five gids, one or two each: 1 B per source and 2 bits per gid of the range, against 8
-// B per source in the sparse form.
+// about three in five gids, one or two each: 4 bits per source and 2 bits per gid of the range (1 B
+// per source in bytes), against 8 B per source in the sparse form.
 TEST(source_map, dense_counts_cost_about_a_byte_per_source) {
     const auto rows = some_sources(0, 77'169, 2);
-    const source_map dense = make(rows, form::dense_counts), sparse = make(rows, form::sparse);
+    const source_map dense = make(rows, form::dense_nibbles), sparse = make(rows, form::sparse);
     const double per_source = static_cast<double>(dense.bytes()) / static_cast<double>(rows.size());
-    std::printf("source map: %.2f B per source dense, %.2f sparse\n", per_source,
+    std::printf("source map: %.2f B per source dense, %.2f in bytes, %.2f sparse\n", per_source,
+                static_cast<double>(make(rows, form::dense_counts).bytes()) / static_cast<double>(rows.size()),
                 static_cast<double>(sparse.bytes()) / static_cast<double>(rows.size()));
-    EXPECT_LT(per_source, 1.5);
+    EXPECT_LT(per_source, 1.0) << "in bytes: 1.4 B";
     EXPECT_GT(static_cast<double>(sparse.bytes()) / static_cast<double>(rows.size()), 7.9);
 }
 

@@ -9,10 +9,10 @@
 //    their number.
 //  - dense: a bit per gid of the sources' range, and per 64 of them the sources before (4 B): a
 //    gid's place is one popcount. Each source's first row word either as 4 B (many rows per source:
-//    one rank) or as its count of rows in 1 B, with per 64 gids the first row word of their
-//    sources (4 B): the rows before a source in its 64 gids are summed eight counts at a time. At
-//    4096 ranks × 8 threads of the full microcircuit, where a source has one or two rows, that is
-//    about 1.3 B per source where the sparse form takes 8.
+//    one rank) or as its count of rows in 1 B, or in 4 bits where no source has 16 rows, with per 64
+//    gids the first row word of their sources (4 B): the rows before a source in its 64 gids are
+//    summed eight (sixteen) counts at a time. At 4096 ranks × 8 threads of the full microcircuit,
+//    where a source has one or two rows, that is about 0.9 B per source where the sparse form takes 8.
 #pragma once
 
 #include <bit>
@@ -25,7 +25,7 @@ namespace synorm::network {
 
 class source_map {
 public:
-    enum class form : std::uint8_t { sparse, dense_begin, dense_counts };
+    enum class form : std::uint8_t { sparse, dense_begin, dense_counts, dense_nibbles };
     static constexpr std::uint32_t none = ~0u;
 
     // A counting pass's figures: the first and last gid, the distinct gids, the row words in all, and
@@ -36,12 +36,13 @@ public:
     // The form the map takes for `p`: dense when a bit and a 32-bit count per 64 gids of the range cost
     // no more than a 4 B gid per source (the range at most 21 times the sources); counts when every
     // source has fewer than 256 rows and they have fewer than 16 on average (else a 4 B first row
-    // costs at most 0.25 B per row).
+    // costs at most 0.25 B per row); nibbles when every source has fewer than 16.
     static form choose(const plan& p) {
         if (p.distinct == 0) return form::sparse;
         const std::uint64_t range = p.last - p.first + 1;
         if (range / 64 * 12 > p.distinct * 4) return form::sparse;
-        return p.most < 256 && p.entries < 16 * p.distinct ? form::dense_counts : form::dense_begin;
+        if (p.entries >= 16 * p.distinct || p.most >= 256) return form::dense_begin;
+        return p.most < 16 ? form::dense_nibbles : form::dense_counts;
     }
 
     // Starts a map for the sources of `p` in form `f` (every array reserved at its size); then add()
@@ -60,12 +61,12 @@ public:
             const std::uint64_t words = p.distinct == 0 ? 0 : (p.last - p.first) / 64 + 1;
             present_.assign(words, 0);
             before_.assign(words + 1, 0);
-            if (f == form::dense_counts) {
+            if (counted()) {
                 word_begin_.assign(words + 1, 0);
-                counts_.reserve(p.distinct);
+                counts_.reserve(f == form::dense_counts ? p.distinct : (p.distinct + 1) / 2);  // nibbles: two a byte
             }
         }
-        if (f != form::dense_counts) begin_.reserve(p.distinct + 1);
+        if (!counted()) begin_.reserve(p.distinct + 1);
     }
     // The next source, above the last one added, with `rows` (≥ 1) row words.
     void add(std::uint64_t gid, std::uint32_t rows) {
@@ -78,19 +79,22 @@ public:
             const std::uint64_t w = at / 64;
             present_[w] |= std::uint64_t{1} << (at % 64);
             ++before_[w + 1];
-            if (form_ == form::dense_counts) {
-                word_begin_[w + 1] += rows;
-                counts_.push_back(static_cast<std::uint8_t>(rows));
+            if (form_ == form::dense_counts) counts_.push_back(static_cast<std::uint8_t>(rows));
+            if (form_ == form::dense_nibbles) {
+                if (size_ % 2 == 0) counts_.push_back(static_cast<std::uint8_t>(rows));
+                else
+                    counts_.back() |= static_cast<std::uint8_t>(rows << 4);
             }
+            if (counted()) word_begin_[w + 1] += rows;
         }
-        if (form_ != form::dense_counts) begin_.push_back(entries_);
+        if (!counted()) begin_.push_back(entries_);
         entries_ += rows;
         ++size_;
     }
     void finish() {
         for (std::size_t w = 1; w < before_.size(); ++w) before_[w] += before_[w - 1];
         for (std::size_t w = 1; w < word_begin_.size(); ++w) word_begin_[w] += word_begin_[w - 1];
-        if (form_ != form::dense_counts) begin_.push_back(entries_);
+        if (!counted()) begin_.push_back(entries_);
     }
 
     form kind() const { return form_; }
@@ -128,7 +132,7 @@ public:
             return true;
         }
         *first = static_cast<std::uint32_t>(word_begin_[w] + sum_counts(before_[w], k));
-        *end = *first + counts_[k];
+        *end = *first + count(k);
         return true;
     }
     // Every source in ascending order, as visit(gid, first row word, end).
@@ -144,7 +148,7 @@ public:
         for (std::uint64_t w = 0; w < present_.size(); ++w)
             for (std::uint64_t bits = present_[w]; bits != 0; bits &= bits - 1, ++k) {
                 const std::uint64_t gid = base_ + w * 64 + static_cast<std::uint64_t>(std::countr_zero(bits));
-                const std::uint32_t n = form_ == form::dense_counts ? counts_[k] : begin_[k + 1] - begin_[k];
+                const std::uint32_t n = counted() ? count(k) : begin_[k + 1] - begin_[k];
                 visit(gid, e, e + n);
                 e += n;
             }
@@ -166,9 +170,27 @@ private:
         }
         return lo;
     }
-    // counts_[from, to): at most 63 of them, eight at a time in 16-bit lanes.
+    bool counted() const { return form_ == form::dense_counts || form_ == form::dense_nibbles; }
+    std::uint32_t count(std::uint64_t k) const {
+        if (form_ == form::dense_counts) return counts_[k];
+        return (counts_[k / 2] >> (k % 2 * 4)) & 0xF;
+    }
+    // The counts [from, to): at most 63 of them, eight bytes at a time in 16-bit lanes (nibbles first
+    // added in pairs into bytes).
     std::uint64_t sum_counts(std::uint64_t from, std::uint64_t to) const {
         std::uint64_t sum = 0;
+        if (form_ == form::dense_nibbles) {
+            if (from % 2 == 1 && from < to) sum += count(from++);
+            for (; from + 16 <= to; from += 16) {
+                std::uint64_t x;
+                std::memcpy(&x, counts_.data() + from / 2, 8);
+                x = (x & 0x0F0F0F0F0F0F0F0Full) + ((x >> 4) & 0x0F0F0F0F0F0F0F0Full);
+                x = (x & 0x00FF00FF00FF00FFull) + ((x >> 8) & 0x00FF00FF00FF00FFull);
+                sum += (x * 0x0001000100010001ull) >> 48;
+            }
+            for (; from < to; ++from) sum += count(from);
+            return sum;
+        }
         for (; from + 8 <= to; from += 8) {
             std::uint64_t x;
             std::memcpy(&x, counts_.data() + from, 8);
@@ -188,8 +210,10 @@ private:
     std::vector<std::uint32_t> begin_;       // sparse, dense_begin: by source, plus the end: its first row word
     std::vector<std::uint64_t> present_;     // dense: by 64 gids from base, a bit per source
     std::vector<std::uint32_t> before_;      // dense: by 64 gids, plus the end: the sources before them
-    std::vector<std::uint32_t> word_begin_;  // dense_counts: by 64 gids, plus the end: their first row word
-    std::vector<std::uint8_t> counts_;       // dense_counts: by source, its row words (1 to 255)
+    std::vector<std::uint32_t> word_begin_;  // dense counts: by 64 gids, plus the end: their first row word
+    // by source, its row words: dense_counts 1 to 255 a byte; dense_nibbles 1 to 15 in 4 bits, the
+    // even sources' in the low ones
+    std::vector<std::uint8_t> counts_;
 };
 
 }  // namespace synorm::network

@@ -2,8 +2,8 @@
 // neuron with at least one synapse on the thread (its index in the source population, ascending), each
 // row sorted by target, one array per variable (src/README.md decision 3). A static synapse costs 8
 // bytes: a 32-bit word packing the target and the delay, and the weight; a row 4 more in a run (its
-// offset, none for span rows; its source, 4 B, only until the engine has indexed it), so nothing in a
-// table grows with the source population.
+// offset, none for span rows; its source, 4 B, and then as a gap of 1 to 2 B, only until the engine
+// has indexed it), so nothing in a table grows with the source population.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +48,9 @@ struct incoming_index {
 struct synapse_table {
     std::uint32_t projection = 0;
     receptor port = receptor::excitatory;
-    // by row: its source-population index, ascending. The engine drops it once the rank's source index
-    // holds the same (src/engine/engine_state.hpp, row_sources), so it is empty during a run.
+    // by row: its source-population index, ascending. The engine keeps it as source_gaps (below) once
+    // the table is built and drops those once the rank's source index holds the same
+    // (src/engine/engine_state.hpp, row_sources), so it is empty during a run.
     std::vector<std::uint32_t> sources;
     std::vector<std::uint32_t> row_begin;     // by row, plus the end: its first synapse; size = rows + 1
     std::vector<std::uint32_t> target_delay;  // by synapse: pack_synapse(target, delay − D)
@@ -65,18 +66,25 @@ struct synapse_table {
 
     // Span rows (src/README.md decision 3): a static table whose rows are short drops row_begin once
     // the engine has indexed it, and the rank's source index names each row by its span instead of
-    // its number: (first synapse << span_bits) | synapses, so what follows takes `row` as that
-    // span. span_bits 0: rows by number through row_begin.
+    // its number: (first synapse << span_bits) | (synapses − 1), a row longer than 2^span_bits
+    // synapses as consecutive spans of at most that many (span_bits may be 0: a span per synapse), so
+    // what follows takes `row` as that span. `spanned` false: rows by number through row_begin.
+    bool spanned = false;
     std::uint32_t span_bits = 0;
     std::uint64_t span_rows = 0;  // rows, once row_begin is dropped
     // by row, only while the engine builds a table that will take span rows: its length (1 to 255),
     // row_begin then dropped, so that the build holds 1 B per row where the offsets took 4
     std::vector<std::uint8_t> row_length;
+    // by row, only while the engine builds the rank's source index, sources dropped: its source less
+    // the row before's (the first row's, less 0) in LEB128, 7 bits a byte, so that the build holds
+    // about 1 to 2 B per row where the sources took 4 (the gaps are small when rows are many, and rows
+    // few when they are large)
+    std::vector<std::uint8_t> source_gaps;
 
-    bool spans() const { return span_bits != 0; }
-    std::uint64_t row_first(std::uint64_t row) const { return spans() ? row >> span_bits : row_begin[row]; }
+    bool spans() const { return spanned; }
+    std::uint64_t row_first(std::uint64_t row) const { return spanned ? row >> span_bits : row_begin[row]; }
     std::uint64_t row_end(std::uint64_t row) const {
-        return spans() ? (row >> span_bits) + (row & ((std::uint64_t{1} << span_bits) - 1)) : row_begin[row + 1];
+        return spanned ? (row >> span_bits) + (row & ((std::uint64_t{1} << span_bits) - 1)) + 1 : row_begin[row + 1];
     }
     std::uint64_t size() const { return target_delay.size(); }
     std::uint64_t rows() const {
@@ -90,7 +98,8 @@ struct synapse_table {
     std::uint64_t bytes() const {
         return sources.capacity() * sizeof(std::uint32_t) + row_begin.capacity() * sizeof(std::uint32_t) +
                target_delay.capacity() * sizeof(std::uint32_t) + weight.capacity() * sizeof(float) +
-               tag.capacity() * sizeof(std::uint16_t) + row_length.capacity() + incoming.bytes();
+               tag.capacity() * sizeof(std::uint16_t) + row_length.capacity() + source_gaps.capacity() +
+               incoming.bytes();
     }
 };
 
