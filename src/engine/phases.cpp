@@ -400,20 +400,27 @@ phase_work simulation::impl::work_so_far(const results& out) const {
 
 // Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in
 // the phase. SWA as tools/synorm_files.py swa(): the one-sided periodogram of the rate minus its mean, over
-// the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²).
-void simulation::impl::phase_rates(results& r, const std::vector<std::vector<double>>& rates) const {
+// the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²). The bins are read back (from
+// the output, where they went during the run) one population of one phase at a time: the mean comes
+// before the periodogram, so a phase's bins are needed twice, and holding every bin of the run would
+// cost what streaming them saves.
+void phase_rates(const model::model_spec& spec, results& r, const rate_reader& bins) {
+    const std::int64_t rate_bin_steps = r.rate_bin_steps, rate_bins = r.rate_bins;
     for (auto& row : r.phases) {
         row.rate.assign(spec.populations.size(), NAN);
         row.swa.assign(spec.populations.size(), NAN);
-        if (rates.empty()) continue;
-        const auto start = to_step(row.start, spec.simulation.dt), end = to_step(row.end, spec.simulation.dt);
+        if (!bins || rate_bins == 0) continue;
+        const auto start = detail::to_step(row.start, spec.simulation.dt),
+                   end = detail::to_step(row.end, spec.simulation.dt);
         const std::int64_t b0 = (start + rate_bin_steps - 1) / rate_bin_steps,
                            b1 = std::min(end / rate_bin_steps, rate_bins);
         if (b1 <= b0) continue;
         const auto n = static_cast<std::size_t>(b1 - b0);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
-        for (std::size_t p = 0; p < rates.size(); ++p) {
-            const double* x = rates[p].data() + b0;
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            const std::vector<double> rate = bins(p, b0, b1 - b0);
+            if (rate.size() != n) continue;
+            const double* x = rate.data();
             double mean = 0.0;
             for (std::size_t i = 0; i < n; ++i) mean += x[i];
             mean /= static_cast<double>(n);

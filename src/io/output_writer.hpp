@@ -9,6 +9,7 @@
 // before any collective I/O starts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -32,6 +33,16 @@ inline std::vector<std::uint64_t> gid_bounds(const model::model_spec& spec) {
 }
 
 // Names become HDF5 link names: one non-empty path component.
+// The groups of populations (model::population_spec::group) in order of their first population, as
+// engine::results::group_rates lists them.
+inline std::vector<std::string> rate_groups(const model::model_spec& spec) {
+    std::vector<std::string> names;
+    for (const auto& pop : spec.populations)
+        if (!pop.group.empty() && std::find(names.begin(), names.end(), pop.group) == names.end())
+            names.push_back(pop.group);
+    return names;
+}
+
 inline void check_name(const std::string& name, const char* what) {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
         throw io_error(std::string("invalid ") + what + " name '" + name +
@@ -68,6 +79,15 @@ struct output_file::impl {
     std::vector<int> spike_slot;
     std::vector<spike_sink> spikes;
     std::vector<recording_sink> recordings;
+    // /rates/<population> then /rates_by_group/<group>, appended at each flush of the run's rate bins
+    // (created at the first); rate_size bins in each so far, -1 before they exist.
+    struct rate_sink {
+        std::string object;
+        h5::handle dataset;
+    };
+    std::vector<rate_sink> rates;
+    std::int64_t rate_size = -1;
+    void create_rates(const model::model_spec& spec, double bin_ms, const std::vector<engine::group_rate>& groups);
 
     impl(const std::string& p, comm::communicator& c)
         : path(p), comm(c), parallel(c.native_handle() != nullptr), rank(c.rank()) {}
