@@ -61,22 +61,20 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
     }
 }
 
-namespace {
-constexpr hsize_t rate_chunk = 1024;  // bins per chunk of a rate dataset, at most (a flush of 1 ms bins: 1000)
-}
-
 // The groups and extendible datasets of the rates, empty; their `mean` comes at the end.
 void output_file::impl::create_rates(const model::model_spec& spec, double bin_ms,
                                      const std::vector<engine::group_rate>& groups) {
     const double run_bins = bin_ms > 0 ? std::ceil(spec.simulation.duration / bin_ms) : 1.0;
     const hsize_t dims[1] = {0}, chunk[1] = {static_cast<hsize_t>(std::clamp(run_bins, 1.0, double(rate_chunk)))};
+    const h5::handle access = small_chunk_cache(rate_cache, "/rates");
     collective([&] {
         h5::handle group = open_or_create_group(file.get(), "rates", "/rates");
         h5::write_attribute(group.get(), "bin", bin_ms, where("/rates"));
         for (const auto& pop : spec.populations) {
             check_name(pop.name, "population");
             const std::string object = "/rates/" + pop.name;
-            rates.push_back({object, create_dataset(group.get(), pop.name, H5T_IEEE_F64LE, 1, dims, chunk, object)});
+            rates.push_back(
+                {object, create_dataset(group.get(), pop.name, H5T_IEEE_F64LE, 1, dims, chunk, object, access.get())});
             h5::write_attribute(rates.back().dataset.get(), "bin", bin_ms, where(object));
             h5::write_attribute(rates.back().dataset.get(), "units", "Hz", where(object));
         }
@@ -94,7 +92,8 @@ void output_file::impl::create_rates(const model::model_spec& spec, double bin_m
                 const std::string here = where(object);
                 std::vector<std::string> names;
                 for (const std::uint32_t p : g.populations) names.push_back(spec.populations.at(p).name);
-                rates.push_back({object, create_dataset(group.get(), g.name, H5T_IEEE_F64LE, 1, dims, chunk, object)});
+                rates.push_back({object, create_dataset(group.get(), g.name, H5T_IEEE_F64LE, 1, dims, chunk, object,
+                                                        access.get())});
                 const hid_t dataset = rates.back().dataset.get();
                 h5::write_attribute(dataset, "bin", bin_ms, here);
                 h5::write_attribute(dataset, "units", "Hz", here);
