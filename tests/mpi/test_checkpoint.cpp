@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <numeric>
 #include <cstdlib>
 #include <filesystem>
@@ -413,6 +414,42 @@ model::model_spec scheduled_spec() {
     nrem.renormalize = true;
     schedule.phases = {wake, nrem};
     return spec;
+}
+
+// Without hooks::on_rates (a library user's run) the engine keeps every bin in results::rates and fills
+// the phases' rates and slow-wave activity itself: the same bits as the streamed bins and the table
+// computed from them.
+TEST(checkpoint, without_on_rates_a_run_keeps_every_rate_bin) {
+    const auto spec = scheduled_spec();
+    const auto streamed = straight(spec);
+    auto serial = comm::make_serial();
+    engine::simulation sim(spec, *serial, 1);
+    outcome kept;
+    auto h = collecting(kept);
+    h.on_rates = nullptr;
+    const auto res = sim.run(h);
+    ASSERT_EQ(res.rates.size(), spec.populations.size());
+    EXPECT_EQ(res.rates.front().size(), 200u);
+    EXPECT_EQ(res.group_rates.size(), 0u);
+    std::vector<std::uint64_t> rates, phases;
+    for (const auto& r : res.rates)
+        for (const double x : r) rates.push_back(bits(x));
+    EXPECT_TRUE(rates == streamed.rates);
+    ASSERT_EQ(res.phases.size(), 2u);
+    for (const auto& row : res.phases) {
+        EXPECT_FALSE(std::isnan(row.rate[0]));
+        EXPECT_EQ(row.swa[0], 0.0) << "phases shorter than the 2 s that 0.5 Hz needs";
+        phases.insert(phases.end(), {bits(row.rate[0]), bits(row.swa[0]), bits(row.rate[2]), bits(row.swa[2])});
+    }
+    // The streamed table, row by row: 11 fields, then rate and swa by population.
+    const std::size_t P = spec.populations.size(), row = 11 + 2 * P + 2 * spec.projections.size();
+    for (std::size_t k = 0; k < 2; ++k) {
+        const auto at = streamed.phases.begin() + static_cast<std::ptrdiff_t>(k * row + 11);
+        EXPECT_EQ(phases[4 * k], at[0]) << "rate of phase " << k;
+        EXPECT_EQ(phases[4 * k + 1], at[P]) << "swa of phase " << k;
+        EXPECT_EQ(phases[4 * k + 2], at[2]);
+        EXPECT_EQ(phases[4 * k + 3], at[P + 2]);
+    }
 }
 
 // A phase change with renormalization (wake → NREM at 120 ms) falls in the resumed part; one stop
