@@ -445,7 +445,8 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
         outcome created;
         try {
             if (resuming) {
-                out = std::make_unique<io::output_file>(output, comm, spec, resumed.output_spikes);
+                out = std::make_unique<io::output_file>(output, comm, spec, resumed.output_spikes,
+                                                        resumed.output_rate_bins);
             } else {
                 out = std::make_unique<io::output_file>(output, comm);
                 out->write_config(cfg.resolved_yaml);
@@ -532,6 +533,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     progress_reporter progress(root && !opt.quiet, spec.simulation.dt);
     engine::hooks hooks;
     hooks.on_spikes = [&](const engine::spike_batch& batch) { out->append_spikes(spec, batch); };
+    hooks.on_rates = [&](const engine::rate_batch& batch) { out->append_rates(spec, spec.recording.rate_bin, batch); };
     hooks.on_progress = [&](std::int64_t done, std::int64_t total) { progress(done, total); };
     std::string last_checkpoint;
     double last_write_s = 0;
@@ -555,6 +557,7 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
             info.config_hash = io::config_hash(info.config_yaml);
             info.output = absolute_output;
             info.output_spikes = out->spike_counts(spec);
+            info.output_rate_bins = out->rate_bins();
             info.step = state.step;
             info.total_steps = state.total_steps;
             info.time_ms = static_cast<double>(state.step) * spec.simulation.dt;
@@ -653,8 +656,12 @@ int run_command(const run_options& opt, comm::communicator& comm, double process
     io::provenance p;
     try {
         const double t_record = now_seconds();
-        if (spec.recording.rate_bin > 0)
-            out->write_rates(spec, spec.recording.rate_bin, res.rates, res.mean_rates, res.group_rates);
+        if (spec.recording.rate_bin > 0) {  // the bins went to the file during the run
+            out->finish_rates(spec, spec.recording.rate_bin, res.mean_rates, res.group_rates);
+            engine::phase_rates(spec, res, [&](std::uint32_t p, std::int64_t first, std::int64_t count) {
+                return out->read_rates(p, first, count);
+            });
+        }
         out->write_homeostasis(spec, res.homeostasis);
         for (const auto& trace : res.traces) out->write_state(spec, trace);
         std::vector<int> index_of(spec.projections.size(), 0);

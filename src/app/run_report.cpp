@@ -175,13 +175,9 @@ std::string summary(const model::model_spec& spec, const engine::results& res, c
     s << "synorm: simulated " << spec.simulation.duration - static_cast<double>(res.first_step) * spec.simulation.dt
       << " ms in " << res.time.total << " s (real-time factor " << p.real_time_factor << "), " << p.spikes
       << " spikes\n";
-    for (std::size_t i = 0; i < res.rates.size(); ++i) {
-        double mean = 0;
-        for (const double r : res.rates[i]) mean += r;
-        if (!res.rates[i].empty()) mean /= static_cast<double>(res.rates[i].size());
-        s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate " << mean
-          << " Hz\n";
-    }
+    for (std::size_t i = 0; i < res.binned_rates.size(); ++i)
+        s << "  " << spec.populations[i].name << ": " << spec.populations[i].size << " neurons, mean rate "
+          << res.binned_rates[i] << " Hz\n";
     // With a schedule: the real-time factor of each phase kind (rank 0's loop time in its phases).
     static const char* const kinds[] = {"wake", "nrem", "rem", "custom"};
     double wall[4] = {}, bio[4] = {};

@@ -43,7 +43,19 @@ simulation::impl::impl(const model::model_spec& s, comm::communicator& c, int n_
     if (spec.recording.rate_bin > 0) {
         rate_bin_steps = std::max<std::int64_t>(1, to_step(spec.recording.rate_bin, dt));
         rate_bins = (total_steps + rate_bin_steps - 1) / rate_bin_steps;
-        rate_counts.assign(spec.populations.size() * static_cast<std::size_t>(rate_bins), 0);
+        rate_totals.assign(spec.populations.size(), 0);
+        rate_sums.assign(spec.populations.size(), 0.0);
+        rates_kept.assign(spec.populations.size(), {});
+        // Groups (the areas of a multi-area model), in order of their first population.
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            const std::string& name = spec.populations[p].group;
+            if (name.empty()) continue;
+            auto g = std::find_if(rate_groups.begin(), rate_groups.end(),
+                                  [&](const group_rate& x) { return x.name == name; });
+            if (g == rate_groups.end()) g = rate_groups.insert(g, group_rate{name, {}, 0, {}, 0.0});
+            g->populations.push_back(p);
+            g->neurons += spec.populations[p].size;
+        }
     }
 
     // By projection, each at its size (grown by doubling, up to twice that: thousands of projections).

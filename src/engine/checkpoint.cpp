@@ -324,7 +324,19 @@ checkpoint_state simulation::impl::capture(std::int64_t step, const results& so_
     for (std::uint32_t j = 0; j < spec.projections.size(); ++j)
         if (plastic[j]) c.rows[j] = gather_rows(j);
     c.period_spikes.assign(spec.populations.size(), 0);
-    c.rate_counts = rate_counts;
+    if (rate_bins) {  // the window, after the flush at `step`: the bins up to its last begun one, by population
+        const std::size_t populations = spec.populations.size();
+        const std::int64_t open = std::min((step + rate_bin_steps - 1) / rate_bin_steps, rate_bins);
+        const auto bins = static_cast<std::size_t>(std::max<std::int64_t>(0, open - rate_first));
+        SYNORM_ASSERT(rate_counts.size() <= bins * populations, "no spike counted at or after the checkpoint");
+        c.rate_counts.assign(populations * bins, 0);
+        for (std::size_t k = 0; k * populations < rate_counts.size(); ++k)
+            for (std::size_t p = 0; p < populations; ++p)
+                c.rate_counts[p * bins + k] = rate_counts[k * populations + p];
+        c.rate_first = rate_first;
+        c.rate_totals = rate_totals;
+        c.rate_sums = rate_sums;
+    }
     for (const auto& ts : threads) {
         for (std::size_t p = 0; p < ts.period_spikes.size(); ++p) c.period_spikes[p] += ts.period_spikes[p];
         c.spikes += ts.spikes;
@@ -439,10 +451,23 @@ void simulation::impl::restore(const checkpoint_state& from) {
             threads.front().period_spikes = from.period_spikes;
         }
     }
-    if (!from.rate_counts.empty()) {
-        if (from.rate_counts.size() != spec.populations.size() * static_cast<std::size_t>(rate_bins))
+    if (rate_bins) {  // a format-3 checkpoint: every bin from 0, the window of its first flush here
+        const std::size_t populations = spec.populations.size();
+        if (from.rate_first < 0 || from.rate_first > rate_bins || from.rate_counts.size() % populations != 0 ||
+            static_cast<std::int64_t>(from.rate_counts.size() / populations) > rate_bins - from.rate_first)
             fail("another number of rate bins");
-        rate_counts = from.rate_counts;
+        if (!from.rate_totals.empty() &&
+            (from.rate_totals.size() != populations || from.rate_sums.size() != populations))
+            fail("another number of populations");
+        const std::size_t bins = from.rate_counts.size() / populations;
+        rate_first = from.rate_first;
+        rate_counts.assign(bins * populations, 0);
+        for (std::size_t p = 0; p < populations; ++p)
+            for (std::size_t k = 0; k < bins; ++k) rate_counts[k * populations + p] = from.rate_counts[p * bins + k];
+        if (!from.rate_totals.empty()) {
+            rate_totals = from.rate_totals;
+            rate_sums = from.rate_sums;
+        }
     }
     threads.front().spikes = from.spikes;
     threads.front().events = from.events;

@@ -422,6 +422,9 @@ struct simulation::impl : delivery_state,
     void count_probe_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
     // The master's count of this rank's spikes of the interval from `origin` into rate_counts (records.cpp).
     void count_rates(const std::vector<std::uint64_t>& spikes, std::int64_t origin);
+    // The master at a flush at `upto` (every spike before it counted): the bins that end by then, or
+    // every bin at the end of the run, reduced over ranks (collective), to h.on_rates or kept (records.cpp).
+    void flush_rates(std::int64_t upto, const hooks& h);
     void sample_patterns(std::int64_t T, results& out);
     void finish_patterns(results& out);
     void sample_state(thread_state& ts, std::int64_t step);
@@ -475,10 +478,9 @@ struct simulation::impl : delivery_state,
     weight_split excitatory_weights(std::vector<double>* by_projection = nullptr);
     double excitatory_weight(std::vector<double>* by_projection = nullptr);  // G·scaled + spared
     void take_spare_thresholds();  // selective mode, at the start of a renormalizing phase (collective)
-    void phase_rates(results& r, const std::vector<std::vector<double>>& rates) const;
     // This rank's spikes since the last flush, sorted by (step, gid).
     spike_batch take_spikes();
-    results collect(results r);
+    results collect(results r, const hooks& h);
 
     // The targeted exchange (targets.cpp). plan_exchange (collective, at build): the strategy, and
     // under alltoall each local neuron's destination ranks, from rank_index's gids; group_targeted: the

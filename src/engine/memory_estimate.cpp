@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "synorm/model/time_steps.hpp"
@@ -289,10 +290,30 @@ memory_estimate estimate_memory(const model::model_spec& spec, int ranks, int th
                               static_cast<double>(spec.populations[p.target].size)) /
                P;
     }
-    // Rate bins: one count per population and bin on the rank (8 B), and at the end the rates (8 B).
-    if (spec.recording.rate_bin > 0)
-        rec += 16.0 * static_cast<double>(spec.populations.size()) * spec.simulation.duration /
-               std::max(spec.recording.rate_bin, spec.simulation.dt);
+    // Rate bins, streamed: the rank keeps the bins of one spike flush (engine::hooks::flush_every_ms,
+    // every simulated second) and an interval, whatever the duration. Per population and bin its count
+    // (8 B, reduced over ranks in place at the flush) and its rate for the writer (8 B); per group its
+    // rates (8 B). At the end the phases' rate and slow-wave activity (engine::phase_rates) read the
+    // bins back in pieces of up to 2^16 (8 B each) and keep two sums per frequency in 0.5–4 Hz (16 B,
+    // 3.5 per second of the longest phase).
+    if (spec.recording.rate_bin > 0) {
+        constexpr double flush_ms = 1000.0;
+        const double bin = std::max(spec.recording.rate_bin, spec.simulation.dt);
+        const double d_min = static_cast<double>(spec.min_delay_steps()) * spec.simulation.dt;
+        const double window =
+            std::min(std::ceil((flush_ms + d_min) / bin) + 1.0, std::ceil(spec.simulation.duration / bin));
+        std::vector<std::string> groups;
+        for (const auto& pop : spec.populations)
+            if (!pop.group.empty() && std::find(groups.begin(), groups.end(), pop.group) == groups.end())
+                groups.push_back(pop.group);
+        rec +=
+            window * (16.0 * static_cast<double>(spec.populations.size()) + 8.0 * static_cast<double>(groups.size()));
+        double longest_phase = 0.0;
+        for (const auto& phase : spec.schedule.phases) longest_phase = std::max(longest_phase, phase.duration);
+        longest_phase = std::min(longest_phase, spec.simulation.duration);
+        if (longest_phase > 0)
+            rec += 8.0 * std::min(std::ceil(longest_phase / bin), 65536.0) + 16.0 * (3.5e-3 * longest_phase + 1.0);
+    }
     m.recorders = bytes(rec);
     // The model's description, measured with thousands of projections (README "Networks from tables"):
     // per projection its spec (one copy, which the engine and the schedule share; its name beyond the

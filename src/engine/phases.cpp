@@ -400,36 +400,64 @@ phase_work simulation::impl::work_so_far(const results& out) const {
 
 // Mean rate and slow-wave activity per phase and population, from the rate bins that lie wholly in
 // the phase. SWA as tools/synorm_files.py swa(): the one-sided periodogram of the rate minus its mean, over
-// the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²).
-void simulation::impl::phase_rates(results& r, const std::vector<std::vector<double>>& rates) const {
+// the bins, in 0.5–4 Hz, normalised so that it sums to the variance (Hz²). The bins are read back (from
+// the output, where they went during the run) one population at a time in pieces of phase_chunk bins,
+// twice: for the mean, then for the periodogram, each of whose frequencies adds its terms in bin order
+// across the pieces. So the sums are those of one pass over every bin, and no phase, however long,
+// needs its bins in memory at once.
+void phase_rates(const model::model_spec& spec, results& r, const rate_reader& bins) {
+    constexpr std::int64_t phase_chunk = std::int64_t{1} << 16;  // bins read back at once
+    const std::int64_t rate_bin_steps = r.rate_bin_steps, rate_bins = r.rate_bins;
     for (auto& row : r.phases) {
         row.rate.assign(spec.populations.size(), NAN);
         row.swa.assign(spec.populations.size(), NAN);
-        if (rates.empty()) continue;
-        const auto start = to_step(row.start, spec.simulation.dt), end = to_step(row.end, spec.simulation.dt);
+        if (!bins || rate_bins == 0) continue;
+        const auto start = detail::to_step(row.start, spec.simulation.dt),
+                   end = detail::to_step(row.end, spec.simulation.dt);
         const std::int64_t b0 = (start + rate_bin_steps - 1) / rate_bin_steps,
                            b1 = std::min(end / rate_bin_steps, rate_bins);
         if (b1 <= b0) continue;
         const auto n = static_cast<std::size_t>(b1 - b0);
         const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
-        for (std::size_t p = 0; p < rates.size(); ++p) {
-            const double* x = rates[p].data() + b0;
-            double mean = 0.0;
-            for (std::size_t i = 0; i < n; ++i) mean += x[i];
-            mean /= static_cast<double>(n);
-            double power = 0.0;
-            for (std::size_t k = 0; k <= n / 2; ++k) {
-                const double f = static_cast<double>(k) / (static_cast<double>(n) * bin_s);
-                if (f < 0.5 || f > 4.0) continue;
-                double re = 0.0, im = 0.0;
-                for (std::size_t i = 0; i < n; ++i) {
-                    const double phi =
-                        -2.0 * std::numbers::pi * static_cast<double>((k * i) % n) / static_cast<double>(n);
-                    re += (x[i] - mean) * std::cos(phi);
-                    im += (x[i] - mean) * std::sin(phi);
-                }
-                power += (re * re + im * im) / (static_cast<double>(n) * static_cast<double>(n)) * 2.0;
+        std::vector<std::size_t> band;  // the frequencies k / (n · bin_s) in 0.5–4 Hz, ascending
+        for (std::size_t k = 0; k <= n / 2; ++k) {
+            const double f = static_cast<double>(k) / (static_cast<double>(n) * bin_s);
+            if (f >= 0.5 && f <= 4.0) band.push_back(k);
+        }
+        // The population's bins [c, c + count) of the phase, each piece in turn; false when one is missing.
+        const auto pieces = [&](std::uint32_t p, const auto& each) {
+            for (std::int64_t c = b0; c < b1; c += phase_chunk) {
+                const std::int64_t count = std::min(phase_chunk, b1 - c);
+                const std::vector<double> x = bins(p, c, count);
+                if (static_cast<std::int64_t>(x.size()) != count) return false;
+                each(static_cast<std::size_t>(c - b0), x);
             }
+            return true;
+        };
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            double mean = 0.0;
+            if (!pieces(p, [&](std::size_t, const std::vector<double>& x) {
+                    for (const double v : x) mean += v;
+                }))
+                continue;
+            mean /= static_cast<double>(n);
+            std::vector<double> re(band.size(), 0.0), im(band.size(), 0.0);
+            if (!band.empty() && !pieces(p, [&](std::size_t first, const std::vector<double>& x) {
+                    for (std::size_t j = 0; j < band.size(); ++j) {
+                        const std::size_t k = band[j];
+                        for (std::size_t m = 0; m < x.size(); ++m) {
+                            const std::size_t i = first + m;
+                            const double phi =
+                                -2.0 * std::numbers::pi * static_cast<double>((k * i) % n) / static_cast<double>(n);
+                            re[j] += (x[m] - mean) * std::cos(phi);
+                            im[j] += (x[m] - mean) * std::sin(phi);
+                        }
+                    }
+                }))
+                continue;
+            double power = 0.0;
+            for (std::size_t j = 0; j < band.size(); ++j)
+                power += (re[j] * re[j] + im[j] * im[j]) / (static_cast<double>(n) * static_cast<double>(n)) * 2.0;
             row.rate[p] = mean;
             row.swa[p] = power;
         }

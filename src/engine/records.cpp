@@ -1,4 +1,5 @@
 #include <numeric>
+#include <span>
 
 #include "engine_state.hpp"
 
@@ -97,16 +98,72 @@ spike_batch simulation::impl::take_spikes() {
 
 void simulation::impl::count_rates(const std::vector<std::uint64_t>& spikes, std::int64_t origin) {
     if (!rate_bins) return;
+    const std::size_t populations = spec.populations.size();
     for (const std::uint64_t word : spikes) {
         const std::uint64_t gid = comm::spike_gid(word);
         const auto p =
             static_cast<std::size_t>(std::upper_bound(first_gid.begin(), first_gid.end(), gid) - first_gid.begin() - 1);
         const std::int64_t step = origin + static_cast<std::int64_t>(comm::spike_lag(word));
-        ++rate_counts[p * static_cast<std::size_t>(rate_bins) + static_cast<std::size_t>(step / rate_bin_steps)];
+        SYNORM_ASSERT(step / rate_bin_steps >= rate_first, "a spike's rate bin is still open");
+        const auto bin = static_cast<std::size_t>(step / rate_bin_steps - rate_first);
+        if ((bin + 1) * populations > rate_counts.size()) rate_counts.resize((bin + 1) * populations, 0);
+        ++rate_counts[bin * populations + p];
     }
 }
 
-results simulation::impl::collect(results r) {
+void simulation::impl::flush_rates(std::int64_t upto, const hooks& h) {
+    if (!rate_bins) return;
+    const std::int64_t done = upto >= total_steps ? rate_bins : std::min(upto / rate_bin_steps, rate_bins);
+    if (done <= rate_first) return;  // the same on every rank: `upto` is
+    const std::size_t populations = spec.populations.size(), bins = static_cast<std::size_t>(done - rate_first);
+    // The completed bins, [bin][population] as counted, reduced in place in one sum; they leave the
+    // window below, once their rates are taken.
+    if (rate_counts.size() < bins * populations) rate_counts.resize(bins * populations, 0);
+    const std::span<std::int64_t> counts(rate_counts.data(), bins * populations);
+    comm.sum(counts);
+    std::vector<double> widths(bins);  // s; the last bin of the run may be shorter than the others
+    for (std::size_t k = 0; k < bins; ++k) {
+        const std::int64_t b = rate_first + static_cast<std::int64_t>(k);
+        const std::int64_t steps_in_bin = std::min(rate_bin_steps, total_steps - b * rate_bin_steps);
+        const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
+        widths[k] = width > 0 ? width : static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
+    }
+    // Rates of spike counts summed over the given populations. Integer counts reduced over ranks, so
+    // the same bits on every layout, and whatever the flushes' cadence.
+    auto rates_of = [&](const std::vector<std::uint32_t>& members, double neurons) {
+        std::vector<double> rate(bins);
+        for (std::size_t k = 0; k < bins; ++k) {
+            std::int64_t n = 0;
+            for (const std::uint32_t p : members) n += counts[k * populations + p];
+            rate[k] = static_cast<double>(n) / neurons / widths[k];
+        }
+        return rate;
+    };
+    rate_batch batch;
+    batch.first = rate_first;
+    for (std::uint32_t p = 0; p < populations; ++p) {
+        batch.rates.push_back(rates_of({p}, static_cast<double>(spec.populations[p].size)));
+        for (std::size_t k = 0; k < bins; ++k) {
+            rate_totals[p] += counts[k * populations + p];
+            rate_sums[p] += batch.rates[p][k];
+        }
+    }
+    for (const auto& g : rate_groups)
+        batch.groups.push_back(
+            {g.name, g.populations, g.neurons, rates_of(g.populations, static_cast<double>(g.neurons)), 0.0});
+    rate_counts.erase(rate_counts.begin(), rate_counts.begin() + static_cast<std::ptrdiff_t>(bins * populations));
+    rate_first = done;
+    if (h.on_rates) {
+        h.on_rates(batch);
+        return;
+    }
+    for (std::uint32_t p = 0; p < populations; ++p)
+        rates_kept[p].insert(rates_kept[p].end(), batch.rates[p].begin(), batch.rates[p].end());
+    for (std::size_t g = 0; g < rate_groups.size(); ++g)
+        rate_groups[g].rate.insert(rate_groups[g].rate.end(), batch.groups[g].rate.begin(), batch.groups[g].rate.end());
+}
+
+results simulation::impl::collect(results r, const hooks& h) {
     r.work_by_phase.resize(r.phases.size());  // a row per phase, whether or not this process ran it
     // State traces: this rank's recorded neurons in gid order, samples in time order.
     for (std::size_t k = 0; k < spec.recording.state.size(); ++k) {
@@ -131,53 +188,34 @@ results simulation::impl::collect(results r) {
             r.final_states.push_back(std::move(fs));
         }
     }
+    r.rate_bin_steps = rate_bin_steps;
+    r.rate_bins = rate_bins;
+    std::int64_t kept_from = 0;  // the first bin of results::rates: this process's first flush
     if (rate_bins) {
-        std::vector<std::int64_t> counts = std::move(rate_counts);  // their last use: the run has ended
-        comm.sum(counts);
-        const double bin_s = static_cast<double>(rate_bin_steps) * spec.simulation.dt * 1e-3;
-        const auto bins = static_cast<std::size_t>(rate_bins);
-        std::vector<double> widths(bins);  // s; the last bin may be shorter than the others
-        for (std::size_t b = 0; b < bins; ++b) {
-            const std::int64_t steps_in_bin =
-                std::min(rate_bin_steps, total_steps - static_cast<std::int64_t>(b) * rate_bin_steps);
-            const double width = static_cast<double>(steps_in_bin) * spec.simulation.dt * 1e-3;
-            widths[b] = width > 0 ? width : bin_s;
-        }
+        flush_rates(total_steps, h);  // what no flush took yet, the last bin among them
+        kept_from = rate_first - static_cast<std::int64_t>(rates_kept.front().size());
         const double duration_s = static_cast<double>(total_steps) * spec.simulation.dt * 1e-3;
-        // Rates of spike counts summed over the given populations: per bin, and over the run. Integer
-        // counts reduced over ranks, so the same bits on every layout.
-        auto rates_of = [&](const std::vector<std::uint32_t>& populations, double neurons, std::vector<double>& rate,
-                            double& mean) {
-            rate.assign(bins, 0.0);
+        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
+            r.mean_rates.push_back(static_cast<double>(rate_totals[p]) / static_cast<double>(spec.populations[p].size) /
+                                   duration_s);
+            r.binned_rates.push_back(rate_sums[p] / static_cast<double>(rate_bins));
+        }
+        if (!h.on_rates) r.rates = std::move(rates_kept);
+        r.group_rates = std::move(rate_groups);
+        for (auto& g : r.group_rates) {
             std::int64_t total = 0;
-            for (std::size_t b = 0; b < bins; ++b) {
-                std::int64_t n = 0;
-                for (const std::uint32_t p : populations) n += counts[p * bins + b];
-                total += n;
-                rate[b] = static_cast<double>(n) / neurons / widths[b];
-            }
-            mean = static_cast<double>(total) / neurons / duration_s;
-        };
-        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
-            std::vector<double> rate;
-            double mean = 0.0;
-            rates_of({p}, static_cast<double>(spec.populations[p].size), rate, mean);
-            r.rates.push_back(std::move(rate));
-            r.mean_rates.push_back(mean);
+            for (const std::uint32_t p : g.populations) total += rate_totals[p];
+            g.mean = static_cast<double>(total) / static_cast<double>(g.neurons) / duration_s;
         }
-        // Groups (the areas of a multi-area model), in order of their first population.
-        for (std::uint32_t p = 0; p < spec.populations.size(); ++p) {
-            const std::string& name = spec.populations[p].group;
-            if (name.empty()) continue;
-            auto g = std::find_if(r.group_rates.begin(), r.group_rates.end(),
-                                  [&](const group_rate& x) { return x.name == name; });
-            if (g == r.group_rates.end()) g = r.group_rates.insert(g, group_rate{name, {}, 0, {}, 0.0});
-            g->populations.push_back(p);
-            g->neurons += spec.populations[p].size;
-        }
-        for (auto& g : r.group_rates) rates_of(g.populations, static_cast<double>(g.neurons), g.rate, g.mean);
     }
-    phase_rates(r, r.rates);
+    rate_reader kept;
+    if (rate_bins && !h.on_rates)
+        kept = [&](std::uint32_t p, std::int64_t first, std::int64_t count) {
+            if (first < kept_from) return std::vector<double>();
+            const auto at = r.rates[p].begin() + (first - kept_from);
+            return std::vector<double>(at, at + count);
+        };
+    phase_rates(spec, r, kept);
     for (const auto& ts : threads) {
         r.time.update = std::max(r.time.update, ts.t_update);
         r.time.deliver = std::max(r.time.deliver, ts.t_deliver);

@@ -7,6 +7,8 @@
 #include <exception>
 #include <vector>
 
+#include "synorm/engine/records.hpp"
+
 namespace synorm::engine::detail {
 
 struct recorder_part {                   // this thread's share of one state recorder
@@ -17,10 +19,20 @@ struct recorder_part {                   // this thread's share of one state rec
 struct records_state {
     std::vector<std::uint8_t> record_spikes;  // by population
     std::int64_t rate_bin_steps = 0, rate_bins = 0;
-    // This rank's spikes by population, then rate bin, counted by the master as it gathers each
-    // interval's spikes for the exchange (count_rates): once per rank, not per thread, since at a
-    // few neurons per thread the bins of every thread would outweigh its synapses.
-    std::vector<std::int64_t> rate_counts;
+    // The open window of rate bins, from rate_first to the last bin an interval reached: this rank's
+    // spikes by bin, then population, counted by the master as it gathers each interval's spikes for
+    // the exchange (count_rates): once per rank, not per thread, since at a few neurons per thread the
+    // bins of every thread would outweigh its synapses. At each flush of the spikes the completed bins
+    // are reduced over ranks (one sum) and leave (flush_rates), so the window holds the bins of one
+    // flush period and an interval, whatever the run's duration.
+    std::int64_t rate_first = 0;
+    std::vector<std::int64_t> rate_counts;  // [bin − rate_first][population]
+    // Of the flushed bins, the same on every rank: spikes by population (all ranks), the bins' rates
+    // summed in bin order (Hz, the summary's mean), and, without hooks::on_rates, the bins themselves.
+    std::vector<std::int64_t> rate_totals;
+    std::vector<double> rate_sums;
+    std::vector<std::vector<double>> rates_kept;  // [population][bin], Hz
+    std::vector<group_rate> rate_groups;          // results::group_rates' groups; rate: kept bins or empty
     // Weight snapshots, in time order, then recorder order; the first not yet taken.
     struct due_snapshot {
         std::int64_t step;

@@ -92,7 +92,7 @@ results simulation::impl::run(const hooks& h) {
         run.out.local_received += ts.looked_up;
         run.out.local_rows += ts.rows_found;
     }
-    return control.stopped() ? std::move(run.out) : collect(std::move(run.out));
+    return control.stopped() ? std::move(run.out) : collect(std::move(run.out), run.h);
 }
 
 // The records a checkpoint restored, continued; the records due at step 0 of a fresh run.
@@ -224,6 +224,7 @@ bool simulation::impl::checkpoint(std::int64_t t0, run_control& control, run_sta
             if (control.anyone_failed()) return;
             const double w0 = omp_get_wtime();
             if (run.h.on_spikes) run.h.on_spikes(take_spikes());
+            flush_rates(t0, run.h);  // the output holds the bins before the window the checkpoint keeps
             run.next_flush = t0 + run.flush_steps;
             if (run.h.on_checkpoint) run.h.on_checkpoint(capture(t0, run.out));
             run.out.time.record += omp_get_wtime() - w0;
@@ -300,11 +301,13 @@ void simulation::impl::exchange(const interval_plan& at, run_control& control, r
 #pragma omp barrier
 }
 
-// The master, at the end of an interval: the spikes to the output when a flush is due, and progress.
+// The master, at the end of an interval: the spikes and the completed rate bins to the output when a
+// flush is due, and progress.
 void simulation::impl::flush_and_report(const interval_plan& at, run_state& run) {
     const double w0 = omp_get_wtime();
-    if (run.h.on_spikes && (at.t1 >= run.next_flush || at.t1 == total_steps)) {
-        run.h.on_spikes(take_spikes());
+    if (at.t1 >= run.next_flush || at.t1 == total_steps) {
+        if (run.h.on_spikes) run.h.on_spikes(take_spikes());
+        flush_rates(at.t1, run.h);
         run.next_flush = at.t1 + run.flush_steps;
     }
     if (run.h.on_progress) run.h.on_progress(at.t1, total_steps);

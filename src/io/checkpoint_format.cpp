@@ -183,7 +183,8 @@ file open_for_reading(const std::string& path) {
         const auto version = h5::read_attribute<std::int32_t>(r, "format_version", f.where("/"));
         if (!version)
             throw checkpoint_error("cannot read checkpoint '" + path + "': attribute 'format_version' is missing");
-        if (*version != checkpoint_version) {
+        // Format 3 differs only in its rate bins (every bin of the run, none in the output): it resumes.
+        if (*version != checkpoint_version && *version != 3) {
             // Format 1 held plastic synapses with deferred potentiation, which this synorm no longer
             // computes; formats 1 and 2 carry no checksums, so damage in them could not be told.
             const auto writer = h5::read_string_attribute(r, "version", f.where("/"));

@@ -18,7 +18,7 @@
 namespace synorm::io::detail {
 
 // 3: checksums (src/io/README.md, "Checksums"); 2 and older have none and are refused.
-inline constexpr std::int32_t checkpoint_version = 3;
+inline constexpr std::int32_t checkpoint_version = 4;
 inline constexpr hsize_t chunk_elements = hsize_t{1} << 18;
 
 h5::handle file_access(const std::string& where);

@@ -215,6 +215,12 @@ checkpoint_info read_checkpoint_info(const std::string& path) {
         info.finished = need(h5::read_attribute<std::int32_t>(r, "finished", root), "finished") != 0;
         info.config_yaml = f.get_text("/config");
         info.output_spikes = f.get<std::int64_t>("/output_spikes");
+        if (f.has("/output_rate_bins")) {  // format 4 on; format 3 wrote the rates at the end only
+            const auto bins = f.get<std::int64_t>("/output_rate_bins");
+            if (bins.size() != 1 || bins[0] < -1)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': /output_rate_bins is damaged");
+            info.output_rate_bins = bins[0];
+        }
         if (config_hash(info.config_yaml) != info.config_hash)
             throw checkpoint_error("cannot read checkpoint '" + path +
                                    "': its configuration does not match its own hash (damaged)");

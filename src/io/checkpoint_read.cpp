@@ -395,6 +395,14 @@ engine::checkpoint_state read_checkpoint(const std::string& path, const model::m
         }
         s.period_spikes = f.get<std::int64_t>("/counters/period_spikes");
         s.rate_counts = f.get<std::int64_t>("/counters/rate_counts");
+        if (f.has("/counters/rate_first")) {  // format 4 on: the window from rate_first (format 3: every bin)
+            const auto first = f.get<std::int64_t>("/counters/rate_first");
+            if (first.size() != 1)
+                throw checkpoint_error("cannot read checkpoint '" + path + "': /counters/rate_first is not one value");
+            s.rate_first = first[0];
+            s.rate_totals = f.get<std::int64_t>("/counters/rate_totals");
+            s.rate_sums = f.get<double>("/counters/rate_sums");
+        }
         if (f.has("/counters/probe_spikes")) s.probe_spikes = f.get<std::int64_t>("/counters/probe_spikes");
         if (rank != 0) std::fill(s.probe_spikes.begin(), s.probe_spikes.end(), 0);
         for (std::size_t k = 0; f.has("/records/patterns/" + std::to_string(k)); ++k) {

@@ -152,6 +152,7 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     h5::write_attribute(r, "finished", static_cast<std::int32_t>(info.finished ? 1 : 0), root);
     f.put_text("/config", info.config_yaml);
     f.put("/output_spikes", info.output_spikes);
+    f.put("/output_rate_bins", std::vector<std::int64_t>{info.output_rate_bins});
 
     f.create<std::uint64_t>("/neurons/gid", s.gids.size());
     std::vector<std::string> names;
@@ -200,6 +201,9 @@ void create_file(file& f, const engine::checkpoint_state& s, const checkpoint_in
     }
     f.put("/counters/period_spikes", period_spikes);
     f.put("/counters/rate_counts", rate_counts);
+    f.put("/counters/rate_first", std::vector<std::int64_t>{s.rate_first});  // the same on every rank
+    f.put("/counters/rate_totals", s.rate_totals);
+    f.put("/counters/rate_sums", s.rate_sums);
     f.put("/counters/probe_spikes", probe_spikes);
     for (std::size_t k = 0; k < s.patterns.size(); ++k) {  // the engram samples so far
         const auto& p = s.patterns[k];

@@ -3,6 +3,7 @@
 #include "synorm/io/output_file.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <span>
 
 #include "output_writer.hpp"
@@ -60,63 +61,135 @@ void output_file::append_spikes(const model::model_spec& spec, const engine::spi
     }
 }
 
+// The groups and extendible datasets of the rates, empty; their `mean` comes at the end.
+void output_file::impl::create_rates(const model::model_spec& spec, double bin_ms,
+                                     const std::vector<engine::group_rate>& groups) {
+    const double run_bins = bin_ms > 0 ? std::ceil(spec.simulation.duration / bin_ms) : 1.0;
+    const hsize_t dims[1] = {0}, chunk[1] = {static_cast<hsize_t>(std::clamp(run_bins, 1.0, double(rate_chunk)))};
+    const h5::handle access = small_chunk_cache(rate_cache, "/rates");
+    collective([&] {
+        h5::handle group = open_or_create_group(file.get(), "rates", "/rates");
+        h5::write_attribute(group.get(), "bin", bin_ms, where("/rates"));
+        for (const auto& pop : spec.populations) {
+            check_name(pop.name, "population");
+            const std::string object = "/rates/" + pop.name;
+            rates.push_back(
+                {object, create_dataset(group.get(), pop.name, H5T_IEEE_F64LE, 1, dims, chunk, object, access.get())});
+            h5::write_attribute(rates.back().dataset.get(), "bin", bin_ms, where(object));
+            h5::write_attribute(rates.back().dataset.get(), "units", "Hz", where(object));
+        }
+    });
+    if (!groups.empty()) {
+        collective([&] {
+            h5::handle group = open_or_create_group(file.get(), "rates_by_group", "/rates_by_group");
+            h5::write_attribute(group.get(), "bin", bin_ms, where("/rates_by_group"));
+            std::vector<std::string> order;
+            for (const auto& g : groups) order.push_back(g.name);
+            h5::write_attribute(group.get(), "order", order, where("/rates_by_group"));
+            for (const auto& g : groups) {
+                check_name(g.name, "group");
+                const std::string object = "/rates_by_group/" + g.name;
+                const std::string here = where(object);
+                std::vector<std::string> names;
+                for (const std::uint32_t p : g.populations) names.push_back(spec.populations.at(p).name);
+                rates.push_back({object, create_dataset(group.get(), g.name, H5T_IEEE_F64LE, 1, dims, chunk, object,
+                                                        access.get())});
+                const hid_t dataset = rates.back().dataset.get();
+                h5::write_attribute(dataset, "bin", bin_ms, here);
+                h5::write_attribute(dataset, "units", "Hz", here);
+                h5::write_attribute(dataset, "neurons", g.neurons, here);
+                h5::write_attribute(dataset, "populations", names, here);
+            }
+        });
+    }
+    rate_size = 0;
+}
+
+void output_file::append_rates(const model::model_spec& spec, double bin_ms, const engine::rate_batch& batch) {
+    auto& s = *impl_;
+    s.require_open("append_rates");
+    if (batch.rates.size() != spec.populations.size())
+        throw io_error(s.where("/rates") + ": rates given for " + std::to_string(batch.rates.size()) +
+                       " populations, the model has " + std::to_string(spec.populations.size()));
+    if (s.rate_size < 0) s.create_rates(spec, bin_ms, batch.groups);
+    if (batch.first != s.rate_size || s.rates.size() != batch.rates.size() + batch.groups.size())
+        throw io_error(s.where("/rates") + ": rate bins from " + std::to_string(batch.first) + " of " +
+                       std::to_string(batch.rates.size() + batch.groups.size()) + " series appended to " +
+                       std::to_string(s.rate_size) + " bins of " + std::to_string(s.rates.size()));
+    const std::uint64_t bins = batch.rates.empty() ? 0 : batch.rates.front().size();
+    if (bins == 0) return;
+    for (std::size_t k = 0; k < s.rates.size(); ++k) {
+        const std::vector<double>& rate =
+            k < batch.rates.size() ? batch.rates[k] : batch.groups[k - batch.rates.size()].rate;
+        if (rate.size() != bins)
+            throw io_error(s.where(s.rates[k].object) + ": " + std::to_string(rate.size()) + " bins of " +
+                           std::to_string(bins));
+        s.append_segment(s.rates[k].dataset.get(), s.rates[k].object, rate.data(), s.rank == 0 ? bins : 0,
+                         static_cast<std::uint64_t>(s.rate_size), 0, bins);
+    }
+    s.rate_size += static_cast<std::int64_t>(bins);
+}
+
+void output_file::finish_rates(const model::model_spec& spec, double bin_ms, const std::vector<double>& mean,
+                               const std::vector<engine::group_rate>& groups) {
+    auto& s = *impl_;
+    s.require_open("finish_rates");
+    if (!mean.empty() && mean.size() != spec.populations.size())
+        throw io_error(s.where("/rates") + ": mean rates given for " + std::to_string(mean.size()) +
+                       " populations, the model has " + std::to_string(spec.populations.size()));
+    if (s.rate_size < 0) s.create_rates(spec, bin_ms, groups);
+    s.collective([&] {
+        for (std::size_t p = 0; p < mean.size(); ++p)
+            h5::write_attribute(s.rates[p].dataset.get(), "mean", mean[p], s.where(s.rates[p].object));
+        for (std::size_t g = 0; g < groups.size() && spec.populations.size() + g < s.rates.size(); ++g) {
+            const auto& sink = s.rates[spec.populations.size() + g];
+            h5::write_attribute(sink.dataset.get(), "mean", groups[g].mean, s.where(sink.object));
+        }
+    });
+}
+
+std::vector<double> output_file::read_rates(std::uint32_t population, std::int64_t first, std::int64_t count) {
+    auto& s = *impl_;
+    s.require_open("read_rates");
+    std::vector<double> values;
+    s.collective([&] {
+        if (population >= s.rates.size() || first < 0 || count < 0 || first + count > s.rate_size)
+            throw io_error(s.where("/rates") + ": bins [" + std::to_string(first) + ", " +
+                           std::to_string(first + count) + ") of population " + std::to_string(population) + " read, " +
+                           std::to_string(std::max<std::int64_t>(s.rate_size, 0)) + " written");
+        if (count == 0) return;
+        const auto& sink = s.rates[population];
+        const std::string here = s.where(sink.object);
+        values.resize(static_cast<std::size_t>(count));
+        h5::handle file_space(h5::check_id(H5Dget_space(sink.dataset.get()), here, "reading the dataspace"));
+        const hsize_t start[1] = {static_cast<hsize_t>(first)}, counts[1] = {static_cast<hsize_t>(count)};
+        h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, counts, nullptr), here,
+                  "selecting the bins");
+        h5::handle memory_space(
+            h5::check_id(H5Screate_simple(1, counts, nullptr), here, "creating the memory dataspace"));
+        h5::check(H5Dread(sink.dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(), s.dxpl(),
+                          values.data()),
+                  here, "reading the bins");
+    });
+    return values;
+}
+
+std::int64_t output_file::rate_bins() const { return impl_->rate_size; }
+
 void output_file::write_rates(const model::model_spec& spec, double bin_ms,
                               const std::vector<std::vector<double>>& rates, const std::vector<double>& mean,
                               const std::vector<engine::group_rate>& groups) {
     auto& s = *impl_;
     s.require_open("write_rates");
-    if (rates.size() != spec.populations.size())
-        throw io_error(s.where("/rates") + ": rates given for " + std::to_string(rates.size()) +
-                       " populations, the model has " + std::to_string(spec.populations.size()));
     if (!mean.empty() && mean.size() != spec.populations.size())
         throw io_error(s.where("/rates") + ": mean rates given for " + std::to_string(mean.size()) +
                        " populations, the model has " + std::to_string(spec.populations.size()));
-    h5::handle group;
-    s.collective([&] {
-        group = s.open_or_create_group(s.file.get(), "rates", "/rates");
-        h5::write_attribute(group.get(), "bin", bin_ms, s.where("/rates"));
-    });
-    for (std::size_t p = 0; p < rates.size(); ++p) {
-        s.collective([&] {
-            const std::string& name = spec.populations[p].name;
-            check_name(name, "population");
-            const std::string object = "/rates/" + name;
-            const hsize_t dims[1] = {rates[p].size()};
-            h5::handle dataset = s.create_dataset(group.get(), name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
-            h5::write_attribute(dataset.get(), "bin", bin_ms, s.where(object));
-            h5::write_attribute(dataset.get(), "units", "Hz", s.where(object));
-            if (!mean.empty()) h5::write_attribute(dataset.get(), "mean", mean[p], s.where(object));
-            if (!rates[p].empty())
-                s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, rates[p].data(), s.rank == 0 ? rates[p].size() : 0,
-                           0);
-        });
-    }
-    if (groups.empty()) return;
-    s.collective([&] {
-        group = s.open_or_create_group(s.file.get(), "rates_by_group", "/rates_by_group");
-        h5::write_attribute(group.get(), "bin", bin_ms, s.where("/rates_by_group"));
-        std::vector<std::string> order;
-        for (const auto& g : groups) order.push_back(g.name);
-        h5::write_attribute(group.get(), "order", order, s.where("/rates_by_group"));
-    });
-    for (const auto& g : groups) {
-        s.collective([&] {
-            check_name(g.name, "group");
-            const std::string object = "/rates_by_group/" + g.name;
-            const std::string here = s.where(object);
-            std::vector<std::string> names;
-            for (const std::uint32_t p : g.populations) names.push_back(spec.populations.at(p).name);
-            const hsize_t dims[1] = {g.rate.size()};
-            h5::handle dataset = s.create_dataset(group.get(), g.name, H5T_IEEE_F64LE, 1, dims, nullptr, object);
-            h5::write_attribute(dataset.get(), "bin", bin_ms, here);
-            h5::write_attribute(dataset.get(), "units", "Hz", here);
-            h5::write_attribute(dataset.get(), "mean", g.mean, here);
-            h5::write_attribute(dataset.get(), "neurons", g.neurons, here);
-            h5::write_attribute(dataset.get(), "populations", names, here);
-            if (!g.rate.empty())
-                s.write_1d(dataset.get(), object, H5T_NATIVE_DOUBLE, g.rate.data(), s.rank == 0 ? g.rate.size() : 0, 0);
-        });
-    }
+    engine::rate_batch batch;
+    batch.first = std::max<std::int64_t>(s.rate_size, 0);
+    batch.rates = rates;
+    batch.groups = groups;
+    append_rates(spec, bin_ms, batch);
+    finish_rates(spec, bin_ms, mean, groups);
 }
 
 void output_file::write_state(const model::model_spec& spec, const engine::state_trace& trace) {

@@ -186,7 +186,8 @@ h5::handle output_file::impl::open_or_create_group(hid_t parent, const std::stri
 // at most fixed_chunk_elements (an empty one, which holds nothing to check, is contiguous). Fill
 // values are never written: every element is written by a rank.
 h5::handle output_file::impl::create_dataset(hid_t location, const std::string& name, hid_t type, int rank_,
-                                             const hsize_t* dims, const hsize_t* chunk, const std::string& object) {
+                                             const hsize_t* dims, const hsize_t* chunk, const std::string& object,
+                                             hid_t access) {
     const std::string here = where(object);
     constexpr int max_rank = 3;  // the output's datasets have at most three dimensions
     if (rank_ < 1 || rank_ > max_rank) throw io_error(here + ": a dataset of " + std::to_string(rank_) + " dimensions");
@@ -218,8 +219,15 @@ h5::handle output_file::impl::create_dataset(hid_t location, const std::string& 
         h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), here, "setting the allocation time");
     }
     return h5::handle(
-        h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), here,
+        h5::check_id(H5Dcreate2(location, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), access), here,
                      "creating the dataset"));
+}
+
+h5::handle output_file::impl::small_chunk_cache(std::size_t bytes, const std::string& object) {
+    h5::handle dapl(h5::check_id(H5Pcreate(H5P_DATASET_ACCESS), where(object), "creating dataset access properties"));
+    h5::check(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, bytes, H5D_CHUNK_CACHE_W0_DEFAULT),
+              where(object), "setting the chunk cache");
+    return dapl;
 }
 
 // Collective: this rank writes `count` elements at `offset` of a 1-D dataset (possibly none).
@@ -353,6 +361,7 @@ void output_file::impl::close() {
         // The MPI-IO driver refuses to close a file with open objects: close them first.
         spikes.clear();
         recordings.clear();
+        rates.clear();
         transfer.reset();
         if (H5Fclose(file.release()) < 0) h5::fail(where("/"), "closing the file");
     });
@@ -364,7 +373,7 @@ output_file::output_file(const std::string& path, comm::communicator& comm)
 }
 
 output_file::output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
-                         const std::vector<std::int64_t>& spike_counts)
+                         const std::vector<std::int64_t>& spike_counts, std::int64_t rate_bins)
     : impl_(std::make_unique<impl>(path, comm)) {
     auto& s = *impl_;
     h5::silence_hdf5_errors();
@@ -378,14 +387,43 @@ output_file::output_file(const std::string& path, comm::communicator& comm, cons
         if (!format || *format != "synorm-output") throw io_error(here + ": not a synorm output file");
         // Everything written at the end of a run goes: a file continued from an earlier checkpoint
         // than its last (marked unfinished by hand) holds it already.
-        for (const char* end_only : {"rates", "rates_by_group", "homeostasis", "weights", "phases", "phase_weights",
-                                     "patterns", "pruning", "final_state", "provenance"})
+        for (const char* end_only :
+             {"homeostasis", "weights", "phases", "phase_weights", "patterns", "pruning", "final_state", "provenance"})
             if (h5::exists(id, end_only))
                 h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
+        // The rates, appended during the run, stay when the checkpoint counts bins in them (format 3
+        // wrote them at the end).
+        if (rate_bins < 0)
+            for (const char* end_only : {"rates", "rates_by_group"})
+                if (h5::exists(id, end_only))
+                    h5::check(H5Ldelete(id, end_only, H5P_DEFAULT), here, std::string("removing /") + end_only);
         h5::write_attribute(id, "status", "running", here);
     });
     s.is_open = true;
-    // The appendable datasets, opened instead of created, spikes cut back to the checkpoint's counts.
+    // The appendable datasets, opened instead of created, spikes and rates cut back to the checkpoint's counts.
+    if (rate_bins >= 0)
+        s.collective([&] {
+            const h5::handle access = s.small_chunk_cache(detail::rate_cache, "/rates");
+            std::vector<std::string> objects;
+            for (const auto& pop : spec.populations) objects.push_back("/rates/" + pop.name);
+            for (const auto& group : detail::rate_groups(spec)) objects.push_back("/rates_by_group/" + group);
+            for (const auto& object : objects) {
+                h5::handle dataset(
+                    h5::check_id(H5Dopen2(s.file.get(), object.c_str(), access.get()), s.where(object), "opening"));
+                const std::uint64_t have = h5::dataset_size(dataset.get(), s.where(object));
+                if (static_cast<std::uint64_t>(rate_bins) > have)
+                    throw io_error(s.where(object) + ": holds " + std::to_string(have) +
+                                   " rate bins, fewer than the checkpoint's " + std::to_string(rate_bins) +
+                                   " (another run's file?)");
+                const hsize_t size[1] = {static_cast<hsize_t>(rate_bins)};
+                h5::check(H5Dset_extent(dataset.get(), size), s.where(object), "cutting back to the checkpoint");
+                if (H5Aexists(dataset.get(), "mean") > 0)
+                    h5::check(H5Adelete(dataset.get(), "mean"), s.where(object), "removing the mean");
+                s.require_early_allocation(dataset.get(), object);
+                s.rates.push_back({object, std::move(dataset)});
+            }
+            s.rate_size = rate_bins;
+        });
     s.collective([&] {
         const auto populations = spec.populations.size();
         s.spike_slot.assign(populations, -1);

@@ -9,6 +9,7 @@
 // before any collective I/O starts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -23,6 +24,11 @@ namespace detail {
 
 constexpr std::int64_t no_rank = std::numeric_limits<std::int32_t>::max();
 
+constexpr hsize_t rate_chunk = 1024;  // bins per chunk of a rate dataset, at most (a flush of 1 ms bins: 1000)
+// Bytes of chunk cache per rate dataset: an append touches the last chunk or two. HDF5's default, 1 MiB
+// per open dataset, would hold 128 chunks of each of the multi-area model's 286 rate datasets.
+constexpr std::size_t rate_cache = 2 * rate_chunk * sizeof(double);
+
 // bounds[p] = first gid of population p, bounds[P] = number of neurons. Computed here from the sizes
 // (gids are assigned in population order) so io does not depend on model_spec's member functions.
 inline std::vector<std::uint64_t> gid_bounds(const model::model_spec& spec) {
@@ -32,6 +38,16 @@ inline std::vector<std::uint64_t> gid_bounds(const model::model_spec& spec) {
 }
 
 // Names become HDF5 link names: one non-empty path component.
+// The groups of populations (model::population_spec::group) in order of their first population, as
+// engine::results::group_rates lists them.
+inline std::vector<std::string> rate_groups(const model::model_spec& spec) {
+    std::vector<std::string> names;
+    for (const auto& pop : spec.populations)
+        if (!pop.group.empty() && std::find(names.begin(), names.end(), pop.group) == names.end())
+            names.push_back(pop.group);
+    return names;
+}
+
 inline void check_name(const std::string& name, const char* what) {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
         throw io_error(std::string("invalid ") + what + " name '" + name +
@@ -68,6 +84,15 @@ struct output_file::impl {
     std::vector<int> spike_slot;
     std::vector<spike_sink> spikes;
     std::vector<recording_sink> recordings;
+    // /rates/<population> then /rates_by_group/<group>, appended at each flush of the run's rate bins
+    // (created at the first); rate_size bins in each so far, -1 before they exist.
+    struct rate_sink {
+        std::string object;
+        h5::handle dataset;
+    };
+    std::vector<rate_sink> rates;
+    std::int64_t rate_size = -1;
+    void create_rates(const model::model_spec& spec, double bin_ms, const std::vector<engine::group_rate>& groups);
 
     impl(const std::string& p, comm::communicator& c)
         : path(p), comm(c), parallel(c.native_handle() != nullptr), rank(c.rank()) {}
@@ -117,7 +142,9 @@ struct output_file::impl {
     h5::handle open_or_create_group(hid_t parent, const std::string& name, const std::string& object);
     h5::handle create_group(hid_t parent, const std::string& name, const std::string& object);
     h5::handle create_dataset(hid_t location, const std::string& name, hid_t type, int rank_, const hsize_t* dims,
-                              const hsize_t* chunk, const std::string& object);
+                              const hsize_t* chunk, const std::string& object, hid_t access = H5P_DEFAULT);
+    // Dataset access properties with a chunk cache of `bytes` (HDF5's default is 1 MiB per open dataset).
+    h5::handle small_chunk_cache(std::size_t bytes, const std::string& object);
     void write_1d(hid_t dataset, const std::string& object, hid_t memory_type, const void* data, std::uint64_t count,
                   std::uint64_t offset);
     template <class T>

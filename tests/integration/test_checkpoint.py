@@ -286,7 +286,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
 
     # synorm info CHECKPOINT: what it holds.
     p = h.run(["info", files[-1]])
-    for expected in ["synorm checkpoint (format 3), complete",
+    for expected in ["synorm checkpoint (format 4), complete",
                      "time:        900 ms of 1200 ms (step 9000 of 12000, 75 %)",
                      "on 1 rank(s) x 1 thread(s)", "config hash: ", "output:      " + os.path.abspath(out),
                      "4000 neurons, ", "size:  ",
@@ -310,7 +310,7 @@ def test_bad_checkpoints_are_refused_with_their_reason():
         f.attrs["format_version"] = np.int32(1)
     p = h.run(["resume", old], check=False)
     assert p.returncode == 2, p.stderr
-    assert "format version 1, this synorm reads 3" in p.stderr, p.stderr
+    assert "format version 1, this synorm reads 4" in p.stderr, p.stderr
     assert "resume it with the synorm that wrote it (synorm 0." in p.stderr, p.stderr
 
     # A checkpoint that is not one (the output file).

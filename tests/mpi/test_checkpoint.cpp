@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
+#include <numeric>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -34,6 +36,9 @@ struct outcome {
     std::vector<std::uint64_t> weights;  // (snapshot << 56 | target << 28 | source), weight bits, pairs
     std::vector<std::uint64_t> samples;  // (gid << 40 | index) , value bits, pairs
     std::vector<std::uint64_t> rates;    // bits of every rate bin
+    // [population][bin]: the rate bins as hooks::on_rates streamed them (a resumed run: those of the
+    // first part before the checkpoint, then its own), each bin once, in order.
+    std::vector<std::vector<double>> streamed;
     engine::homeostasis_trace homeostasis;
     std::vector<std::uint64_t> phases;  // the /phases table, every field as bits, row by row
     engine::phase_trace phase_weight;
@@ -55,10 +60,16 @@ engine::hooks collecting(outcome& o) {
         for (std::size_t k = 0; k < b.gids.size(); ++k)
             o.spikes.push_back((static_cast<std::uint64_t>(b.steps[k]) << 24) | b.gids[k]);
     };
+    h.on_rates = [&o](const engine::rate_batch& b) {
+        if (o.streamed.empty()) o.streamed.resize(b.rates.size());
+        EXPECT_EQ(b.first, static_cast<std::int64_t>(o.streamed.front().size())) << "each bin once, in order";
+        for (std::size_t p = 0; p < b.rates.size(); ++p)
+            o.streamed[p].insert(o.streamed[p].end(), b.rates[p].begin(), b.rates[p].end());
+    };
     return h;
 }
 
-void keep(const engine::results& res, outcome& o) {
+void keep(const model::model_spec& spec, const engine::results& res, outcome& o) {
     for (const auto& fs : res.final_states)
         for (std::size_t k = 0; k < fs.gids.size(); ++k)
             o.v.push_back(fs.gids[k] << 32 | std::bit_cast<std::uint32_t>(fs.V_m[k]));
@@ -81,10 +92,22 @@ void keep(const engine::results& res, outcome& o) {
             o.weights.push_back(static_cast<std::uint64_t>(128 + n) << 56 | s.targets[k] << 28 | s.sources[k]);
             o.weights.push_back(std::bit_cast<std::uint32_t>(s.weights[k]));
         }
-    for (const auto& r : res.rates)
+    EXPECT_TRUE(res.rates.empty()) << "streamed, not kept";
+    for (const auto& r : o.streamed) {
+        EXPECT_EQ(static_cast<std::int64_t>(r.size()), res.rate_bins) << "every bin of the run";
         for (const double x : r) o.rates.push_back(bits(x));
+    }
     o.homeostasis = res.homeostasis;
-    for (const auto& row : res.phases) {
+    // The phases' rates and slow-wave activity, from the streamed bins (what synorm run reads back).
+    engine::results table;
+    table.phases = res.phases;
+    table.rate_bin_steps = res.rate_bin_steps;
+    table.rate_bins = res.rate_bins;
+    engine::phase_rates(spec, table, [&](std::uint32_t p, std::int64_t first, std::int64_t count) {
+        const auto at = o.streamed[p].begin() + first;
+        return std::vector<double>(at, at + count);
+    });
+    for (const auto& row : table.phases) {
         o.phases.push_back(std::hash<std::string>{}(row.name));
         o.phases.insert(o.phases.end(), {row.kind, row.cycle, row.skipped ? 1u : 0u, bits(row.start), bits(row.end),
                                          bits(row.weight_start), bits(row.weight_end), bits(row.set_point),
@@ -161,7 +184,7 @@ outcome straight(const model::model_spec& spec) {
     auto serial = comm::make_serial();
     engine::simulation sim(spec, *serial, 1);
     outcome o;
-    keep(sim.run(collecting(o)), o);
+    keep(spec, sim.run(collecting(o)), o);
     return o;
 }
 
@@ -198,9 +221,10 @@ outcome stopped_and_resumed(const model::model_spec& spec, comm::communicator& f
     EXPECT_EQ(state.step, stopped_at);
     engine::simulation sim(spec, second, second_threads, state);
     outcome resumed;
+    resumed.streamed = o.streamed;  // the bins before the checkpoint: what the output holds
     const auto res = sim.run(collecting(resumed));
     EXPECT_EQ(res.first_step, stopped_at);
-    keep(res, resumed);
+    keep(spec, res, resumed);
     // Each part whole on every rank: gathered when it was spread over the ranks.
     const auto whole = [&](comm::communicator& c, std::vector<std::uint64_t>& v) {
         if (c.size() > 1) v = gather(v);
@@ -321,6 +345,29 @@ TEST(checkpoint, resumes_bitwise_on_other_layouts) {
                 R + "x" + std::to_string(t) + " -> " + R + "x" + std::to_string(other));
 }
 
+// Rate bins of 2.3 ms, flushed every 37 ms: the checkpoint falls inside a bin, whose counts so far it
+// keeps (the bins before it are in the output, streamed), and the resumed run completes that bin.
+TEST(checkpoint, resumes_a_rate_bin_open_at_the_checkpoint_bitwise) {
+    auto spec = spec_under_test();
+    spec.recording.rate_bin = 2.3;
+    const auto reference = straight(spec);
+    ASSERT_EQ(reference.streamed.size(), spec.populations.size());
+    ASSERT_EQ(reference.streamed.front().size(), 87u) << "200 ms in bins of 2.3 ms, the last one shorter";
+    scratch tmp;
+    auto serial = comm::make_serial();
+    const std::string path = tmp.dir + "/open_bin" + std::to_string(world->rank()) + ".h5";
+    expect_same(reference, stopped_and_resumed(spec, *serial, 2, *world, 1, path, 100.0),
+                "1x2 -> " + std::to_string(world->size()) + "x1");
+    const auto state = io::read_checkpoint(path, spec, 0, 1);
+    const std::int64_t bin_steps = 23;
+    ASSERT_NE(state.step % bin_steps, 0) << "the checkpoint is inside a bin";
+    EXPECT_EQ(state.rate_first, state.step / bin_steps) << "every bin before it went to the output";
+    ASSERT_EQ(state.rate_counts.size(), spec.populations.size()) << "one open bin, by population";
+    EXPECT_GT(std::accumulate(state.rate_counts.begin(), state.rate_counts.end(), std::int64_t{0}), 0);
+    ASSERT_EQ(state.rate_totals.size(), spec.populations.size());
+    EXPECT_GT(state.rate_totals[0], 0) << "the flushed bins' spikes";
+}
+
 // Alpha currents carry a second variable per receptor, their drive, which a checkpoint must keep:
 // population C (probed, plastic input, normalization) with lif_curr_alpha, stopped while input is
 // rising.
@@ -367,6 +414,42 @@ model::model_spec scheduled_spec() {
     nrem.renormalize = true;
     schedule.phases = {wake, nrem};
     return spec;
+}
+
+// Without hooks::on_rates (a library user's run) the engine keeps every bin in results::rates and fills
+// the phases' rates and slow-wave activity itself: the same bits as the streamed bins and the table
+// computed from them.
+TEST(checkpoint, without_on_rates_a_run_keeps_every_rate_bin) {
+    const auto spec = scheduled_spec();
+    const auto streamed = straight(spec);
+    auto serial = comm::make_serial();
+    engine::simulation sim(spec, *serial, 1);
+    outcome kept;
+    auto h = collecting(kept);
+    h.on_rates = nullptr;
+    const auto res = sim.run(h);
+    ASSERT_EQ(res.rates.size(), spec.populations.size());
+    EXPECT_EQ(res.rates.front().size(), 200u);
+    EXPECT_EQ(res.group_rates.size(), 0u);
+    std::vector<std::uint64_t> rates, phases;
+    for (const auto& r : res.rates)
+        for (const double x : r) rates.push_back(bits(x));
+    EXPECT_TRUE(rates == streamed.rates);
+    ASSERT_EQ(res.phases.size(), 2u);
+    for (const auto& row : res.phases) {
+        EXPECT_FALSE(std::isnan(row.rate[0]));
+        EXPECT_EQ(row.swa[0], 0.0) << "phases shorter than the 2 s that 0.5 Hz needs";
+        phases.insert(phases.end(), {bits(row.rate[0]), bits(row.swa[0]), bits(row.rate[2]), bits(row.swa[2])});
+    }
+    // The streamed table, row by row: 11 fields, then rate and swa by population.
+    const std::size_t P = spec.populations.size(), row = 11 + 2 * P + 2 * spec.projections.size();
+    for (std::size_t k = 0; k < 2; ++k) {
+        const auto at = streamed.phases.begin() + static_cast<std::ptrdiff_t>(k * row + 11);
+        EXPECT_EQ(phases[4 * k], at[0]) << "rate of phase " << k;
+        EXPECT_EQ(phases[4 * k + 1], at[P]) << "swa of phase " << k;
+        EXPECT_EQ(phases[4 * k + 2], at[2]);
+        EXPECT_EQ(phases[4 * k + 3], at[P + 2]);
+    }
 }
 
 // A phase change with renormalization (wake → NREM at 120 ms) falls in the resumed part; one stop

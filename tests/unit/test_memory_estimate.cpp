@@ -161,6 +161,30 @@ TEST(memory_estimate, microcircuit_memory_follows_the_local_synapses) {
     EXPECT_LT(static_cast<double>(m.synapses) / local, 11.0) << "4 B words: 12.9 B; before the span rows: 21.5 B";
 }
 
+// The rate bins stream (engine/records.cpp): a rank holds those of one spike flush (1 s) and an
+// interval, so the recorders of the microcircuit at 4096 × 8 do not grow with the duration: an hour of
+// 1 ms bins costs what 1.5 s does, 16 B per population and bin of the window, 1.8 B per local synapse
+// (before: 16 B per population and bin of the run, 2.6 B per synapse at 1.5 s and 6 kB at an hour).
+TEST(memory_estimate, rate_bins_do_not_grow_with_the_duration) {
+    auto spec = config::load(SYNORM_CONFIG_DIR "/microcircuit.yaml").spec;
+    ASSERT_EQ(spec.recording.rate_bin, 1.0);
+    const auto recorders = [&](double duration_ms) {
+        spec.simulation.duration = duration_ms;
+        return engine::estimate_memory(spec, 4096, 8);
+    };
+    const auto short_run = recorders(1500.0), hour = recorders(3600e3);
+    std::printf("microcircuit 4096 x 8: recorders %.1f kB (%.2f B per synapse) at 1.5 s, %.1f kB at an hour\n",
+                static_cast<double>(short_run.recorders) / 1e3,
+                static_cast<double>(short_run.recorders) / static_cast<double>(short_run.expected_synapses),
+                static_cast<double>(hour.recorders) / 1e3);
+    EXPECT_EQ(hour.recorders, short_run.recorders);
+    // The window: 1000 ms and the least delay (0.1 ms) in 1 ms bins, and one more: 1002 bins of 8
+    // populations at 16 B (before: 1500 and 3.6 M bins of 16 B).
+    const double spikes = 77169.0 / 4096.0 * 50.0 * 16.0;
+    EXPECT_NEAR(static_cast<double>(hour.recorders), spikes + 1002.0 * 8.0 * 16.0, 1024.0);
+    EXPECT_LT(static_cast<double>(hour.recorders) / static_cast<double>(hour.expected_synapses), 2.0);
+}
+
 // From 16 to 4096 ranks × 8 threads the microcircuit's synapse memory per rank falls as 1/P within
 // 20 %, at every power of two between (issue 16, item 3): rows go from about 0.2 to 1 per synapse, and
 // at 4096 ranks a synapse pays its 17-bit word and its share of its source's place in the gid map,
@@ -266,7 +290,13 @@ TEST(memory_estimate, huge_values_saturate_instead_of_wrapping) {
     EXPECT_EQ(huge.peak(), most);
 
     model::model_spec long_run = random_network(100, 0.1);
-    long_run.simulation.duration = 1e20;  // ms: 1e21 steps of rate bins
+    long_run.simulation.duration = 1e20;  // ms: 1e21 steps of a state recorder's samples
+    model::state_recorder_spec every_step;
+    every_step.name = "v";
+    every_step.ids = {0};
+    every_step.variables = {"V_m"};
+    every_step.interval = 0.1;
+    long_run.recording.state.push_back(every_step);
     long_run.projections[0].delay = model::distribution::constant_value(1e30);
     const engine::memory_estimate m = engine::estimate_memory(long_run, 1, 1);
     EXPECT_EQ(m.recorders, most);

@@ -64,7 +64,7 @@ struct row_record {
 // The schedule's position (model/phase_schedule.hpp; engine/phases.cpp): which phase runs, the SHY
 // gain and its set point, and the schedule's records so far. The same on every rank, except the phase
 // snapshots, which are this rank's part as `snapshots` are. The phases' rates and slow-wave activity
-// are not kept: they are computed at the end from the rate bins, which the checkpoint holds.
+// are not kept: they are computed at the end from the rate bins, which the output holds.
 struct schedule_record {
     bool present = false;                    // the run has a schedule
     std::uint64_t phase_next = 0;            // the next phase of the expanded schedule to begin
@@ -91,7 +91,14 @@ struct checkpoint_state {
     std::vector<row_record> rows;                 // by projection; empty for static projections
     // Counters summed over ranks when read back: only rank 0 holds them on resume.
     std::vector<std::int64_t> period_spikes;  // by population: spikes in the current homeostasis period
-    std::vector<std::int64_t> rate_counts;    // [population][bin]: spikes so far
+    // The rate bins not yet flushed to the output, [rate_first, rate_first + bins): [population][bin],
+    // this rank's spikes (a checkpoint of format 3 held every bin of the run from 0, rate_first 0).
+    std::vector<std::int64_t> rate_counts;
+    // The same on every rank: the first bin not yet flushed (the output holds those before it), and of
+    // the flushed bins, each population's spikes (all ranks) and its bins' rates summed in bin order (Hz).
+    std::int64_t rate_first = 0;
+    std::vector<std::int64_t> rate_totals;
+    std::vector<double> rate_sums;
     // Records taken so far (written to the output at the end of the run).
     homeostasis_trace homeostasis;           // identical on every rank
     std::vector<weight_snapshot> snapshots;  // this rank's part, in the order taken

@@ -32,6 +32,14 @@ struct group_rate {
     double mean = 0.0;                       // Hz: the group's spikes over the run / neurons / duration
 };
 
+// Rate bins [first, first + bins) of the run, reduced over ranks and the same on every rank: what one
+// flush hands to hooks::on_rates, in the order of the run, each bin once.
+struct rate_batch {
+    std::int64_t first = 0;                  // the batch's first bin
+    std::vector<std::vector<double>> rates;  // [population][bin], Hz: spikes in the bin / size / bin width
+    std::vector<group_rate> groups;          // by group, as results::group_rates (rate: the batch's bins; no mean)
+};
+
 // Weights of one projection at one time, for the synapses this rank holds, sorted by (target, source).
 struct weight_snapshot {
     std::uint32_t projection = 0;

@@ -20,6 +20,10 @@ struct hooks {
     // every `flush_every_ms` of biological time and once at the end.
     std::function<void(const spike_batch&)> on_spikes;
     double flush_every_ms = 1000.0;
+    // Collective: every rank's master, with the rate bins (recording.rate_bin) completed since the last
+    // call, at the flushes of on_spikes (with or without it), at each checkpoint and at the end. So a rank
+    // keeps only the bins of one flush window. Without it, results::rates keeps the whole run's bins.
+    std::function<void(const rate_batch&)> on_rates;
     // Master thread of every rank after each interval: steps done of steps in all. Keep it cheap.
     std::function<void(std::int64_t, std::int64_t)> on_progress;
     // Every thread after advancing its neurons through an interval: (thread, first step of the next
@@ -81,23 +85,27 @@ struct exchange_report {
 };
 
 struct results {
-    std::vector<state_trace> traces;               // one per state recorder
-    std::vector<weight_snapshot> snapshots;        // in the order of recording_spec::weights, then time
-    std::vector<final_state> final_states;         // one per population (when recording.final_state)
-    std::vector<std::vector<double>> rates;        // [population][bin], Hz, reduced over ranks (when rate_bin > 0)
-    std::vector<double> mean_rates;                // [population], Hz over the whole run (when rate_bin > 0)
-    std::vector<group_rate> group_rates;           // by group, in order of first population (when rate_bin > 0)
-    homeostasis_trace homeostasis;                 // empty unless the run has plasticity or scaling
-    std::vector<phase_record> phases;              // the schedule's phases in time order (empty without one)
-    std::vector<phase_work> work_by_phase;         // by row of phases: this rank's work in this process
-    phase_trace phase_weight;                      // the schedule's weight course (when it has excitatory plasticity)
-    std::vector<weight_snapshot> phase_snapshots;  // schedule.snapshots: plastic projections at each phase boundary
-    std::vector<pattern_record> patterns;          // by pattern (model_spec::patterns)
-    std::vector<pruning_record> pruning;           // pruning points in time order, then by projection
-    std::uint64_t local_spikes = 0;                // spikes of this rank's neurons
-    std::uint64_t local_events = 0;                // spikes delivered to this rank's synapses
-    std::uint64_t local_received = 0;              // received spikes this rank looked up
-    std::uint64_t local_rows = 0;                  // rows of this rank's tables those spikes reached
+    std::vector<state_trace> traces;         // one per state recorder
+    std::vector<weight_snapshot> snapshots;  // in the order of recording_spec::weights, then time
+    std::vector<final_state> final_states;   // one per population (when recording.final_state)
+    // [population][bin], Hz, reduced over ranks (when rate_bin > 0 and hooks::on_rates is not set: with
+    // it, the bins went there during the run).
+    std::vector<std::vector<double>> rates;
+    std::vector<double> mean_rates;                  // [population], Hz over the whole run (when rate_bin > 0)
+    std::vector<double> binned_rates;                // [population], Hz: the mean of the bins' rates (the summary's)
+    std::vector<group_rate> group_rates;             // by group, in order of first population (when rate_bin > 0)
+    std::int64_t rate_bin_steps = 0, rate_bins = 0;  // the bins' width (steps) and number (0: no rates)
+    homeostasis_trace homeostasis;                   // empty unless the run has plasticity or scaling
+    std::vector<phase_record> phases;                // the schedule's phases in time order (empty without one)
+    std::vector<phase_work> work_by_phase;           // by row of phases: this rank's work in this process
+    phase_trace phase_weight;                        // the schedule's weight course (when it has excitatory plasticity)
+    std::vector<weight_snapshot> phase_snapshots;    // schedule.snapshots: plastic projections at each phase boundary
+    std::vector<pattern_record> patterns;            // by pattern (model_spec::patterns)
+    std::vector<pruning_record> pruning;             // pruning points in time order, then by projection
+    std::uint64_t local_spikes = 0;                  // spikes of this rank's neurons
+    std::uint64_t local_events = 0;                  // spikes delivered to this rank's synapses
+    std::uint64_t local_received = 0;                // received spikes this rank looked up
+    std::uint64_t local_rows = 0;                    // rows of this rank's tables those spikes reached
     // The spike exchanges of this process's loop, and the bytes they moved between this rank and the
     // others (communicator::last_traffic).
     std::uint64_t exchanges = 0, bytes_sent = 0, bytes_received = 0;
@@ -107,6 +115,15 @@ struct results {
     std::int64_t stopped_at = -1;
     std::int64_t first_step = 0;  // where this process started (0, or the checkpoint's step)
 };
+
+// The bins [first, first + count) of one population's rates (Hz), from wherever the run put them.
+using rate_reader =
+    std::function<std::vector<double>(std::uint32_t population, std::int64_t first, std::int64_t count)>;
+
+// Each phase row's rate and slow-wave activity by population (phase_record::rate, swa), from the rate
+// bins wholly in the phase, read one population of one phase at a time; NaN where none is (or without
+// `bins`, or without rates). run() fills them itself only when it kept the bins (no hooks::on_rates).
+void phase_rates(const model::model_spec& spec, results& r, const rate_reader& bins);
 
 class simulation {
 public:

@@ -28,6 +28,7 @@ struct checkpoint_info {
     std::string config_hash;                  // config_hash(config_yaml) at writing
     std::string output;                       // the run's output file, absolute path
     std::vector<std::int64_t> output_spikes;  // by population: spikes already in the output (-1: not recorded)
+    std::int64_t output_rate_bins = -1;       // rate bins already in the output (-1: none, or format 3)
     std::int64_t step = 0, total_steps = 0;
     double time_ms = 0.0, dt = 0.0;
     int ranks = 0, threads = 0;  // the layout that wrote it

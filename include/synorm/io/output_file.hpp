@@ -89,10 +89,11 @@ public:
     output_file(const std::string& path, comm::communicator& comm);
     // Opens the existing output file of a run that stopped at a checkpoint, to continue it: status
     // "running" again, each recorded population's spike datasets cut back to `spike_counts` (what
-    // the checkpoint says was written before it; later spikes of a crashed run go), and whatever a
-    // run writes only at its end removed. Throws io_error on every rank.
+    // the checkpoint says was written before it; later spikes of a crashed run go), the rate datasets
+    // likewise to `rate_bins` (-1: removed, to be written again from bin 0), and whatever a run writes
+    // only at its end removed. Throws io_error on every rank.
     output_file(const std::string& path, comm::communicator& comm, const model::model_spec& spec,
-                const std::vector<std::int64_t>& spike_counts);
+                const std::vector<std::int64_t>& spike_counts, std::int64_t rate_bins = -1);
     ~output_file();
     output_file(const output_file&) = delete;
     output_file& operator=(const output_file&) = delete;
@@ -108,9 +109,22 @@ public:
     void append_spikes(const model::model_spec& spec, const engine::spike_batch& batch);
     // rates[population][bin] in Hz for every population of the spec, identical on every rank
     // (already reduced); with `mean` (Hz over the run, by population) each dataset's attribute `mean`;
-    // `groups` (the areas of a multi-area model) under /rates_by_group.
+    // `groups` (the areas of a multi-area model) under /rates_by_group. The whole run at once:
+    // append_rates, then finish_rates.
     void write_rates(const model::model_spec& spec, double bin_ms, const std::vector<std::vector<double>>& rates,
                      const std::vector<double>& mean = {}, const std::vector<engine::group_rate>& groups = {});
+    // Appends the next rate bins of a run (engine::hooks::on_rates; the batch's first bin must be the
+    // number written so far), every population's under /rates and the groups' under /rates_by_group;
+    // the first call creates the datasets. The same on every rank; rank 0 writes.
+    void append_rates(const model::model_spec& spec, double bin_ms, const engine::rate_batch& batch);
+    // The end of the rates: each dataset's `mean` (Hz over the run, by population; the groups' own).
+    void finish_rates(const model::model_spec& spec, double bin_ms, const std::vector<double>& mean,
+                      const std::vector<engine::group_rate>& groups);
+    // Rate bins [first, first + count) of one population as written, for every rank (the phases'
+    // rates and slow-wave activity at the end: engine::phase_rates).
+    std::vector<double> read_rates(std::uint32_t population, std::int64_t first, std::int64_t count);
+    // Rate bins written so far per dataset (-1 before any); the same on every rank.
+    std::int64_t rate_bins() const;
     // Appends samples of one recorder; may be called repeatedly. Every rank calls it for the recorder
     // (with no gids if it owns none of its neurons), with the same sample times.
     // /homeostasis: one sample per homeostasis period (identical on every rank; rank 0 writes).
